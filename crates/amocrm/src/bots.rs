@@ -1,0 +1,459 @@
+//! Confirming a widget step of a Salesbot or Marketingbot, with validated handlers.
+
+use std::fmt;
+
+use amocrm_raw::types as raw;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::invalid::{self, Invalid};
+
+/// At most this many handlers in one continue request.
+pub const MAX_HANDLERS: usize = 10;
+/// A `show` handler's value has at most this many characters.
+pub const MAX_SHOW_VALUE_CHARS: usize = 80;
+/// A `show` handler has at most this many buttons.
+pub const MAX_BUTTONS: usize = 25;
+
+/// Which bot runs the widget step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BotKind {
+    /// Salesbot (`/api/v4/salesbot/...`).
+    Salesbot,
+    /// Marketingbot (`/api/v4/marketingbot/...`).
+    Marketingbot,
+}
+
+impl BotKind {
+    /// The path segment: `salesbot` or `marketingbot`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BotKind::Salesbot => "salesbot",
+            BotKind::Marketingbot => "marketingbot",
+        }
+    }
+}
+
+impl fmt::Display for BotKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for BotKind {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "salesbot" => Ok(BotKind::Salesbot),
+            "marketingbot" => Ok(BotKind::Marketingbot),
+            other => Err(format!(
+                "{other:?} is not a bot kind: use salesbot or marketingbot"
+            )),
+        }
+    }
+}
+
+impl From<BotKind> for raw::BotKind {
+    fn from(kind: BotKind) -> Self {
+        match kind {
+            BotKind::Salesbot => raw::BotKind::Salesbot,
+            BotKind::Marketingbot => raw::BotKind::Marketingbot,
+        }
+    }
+}
+
+/// What a `show` handler shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ShowKind {
+    /// A text.
+    Text,
+    /// A text with buttons.
+    Buttons,
+    /// A text with link buttons.
+    ButtonsUrl,
+}
+
+impl ShowKind {
+    /// As amoCRM writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ShowKind::Text => "text",
+            ShowKind::Buttons => "buttons",
+            ShowKind::ButtonsUrl => "buttons_url",
+        }
+    }
+}
+
+/// Where a `goto` handler sends the bot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GotoTarget {
+    /// A question step.
+    Question,
+    /// An answer step.
+    Answer,
+    /// The finishing step.
+    Finish,
+}
+
+impl GotoTarget {
+    /// As amoCRM writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            GotoTarget::Question => "question",
+            GotoTarget::Answer => "answer",
+            GotoTarget::Finish => "finish",
+        }
+    }
+}
+
+impl std::str::FromStr for GotoTarget {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "question" => Ok(GotoTarget::Question),
+            "answer" => Ok(GotoTarget::Answer),
+            "finish" => Ok(GotoTarget::Finish),
+            other => Err(format!(
+                "{other:?} is not a goto type: use question, answer or finish"
+            )),
+        }
+    }
+}
+
+/// A handler the bot runs before it goes on. Build one with [`Handler::show_text`],
+/// [`Handler::show_buttons`], [`Handler::show_buttons_url`] or [`Handler::goto`]; the
+/// limits are checked when the request is sent (or by [`ContinueRequest::validate`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Handler {
+    /// `show`: a text, buttons or link buttons.
+    Show {
+        /// What is shown.
+        kind: ShowKind,
+        /// The text, at most 80 characters.
+        value: String,
+        /// Button captions or URLs, at most 25.
+        buttons: Vec<String>,
+    },
+    /// `goto`: jump to a step.
+    Goto {
+        /// The kind of step.
+        target: GotoTarget,
+        /// The step number.
+        step: u64,
+    },
+}
+
+impl Handler {
+    /// Shows a text.
+    pub fn show_text(value: impl Into<String>) -> Handler {
+        Handler::Show {
+            kind: ShowKind::Text,
+            value: value.into(),
+            buttons: Vec::new(),
+        }
+    }
+
+    /// Shows a text with buttons.
+    pub fn show_buttons<B: Into<String>>(
+        value: impl Into<String>,
+        buttons: impl IntoIterator<Item = B>,
+    ) -> Handler {
+        Handler::Show {
+            kind: ShowKind::Buttons,
+            value: value.into(),
+            buttons: buttons.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Shows a text with link buttons; each button is an absolute URL.
+    pub fn show_buttons_url<B: Into<String>>(
+        value: impl Into<String>,
+        urls: impl IntoIterator<Item = B>,
+    ) -> Handler {
+        Handler::Show {
+            kind: ShowKind::ButtonsUrl,
+            value: value.into(),
+            buttons: urls.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Sends the bot to `step`.
+    pub fn goto(target: GotoTarget, step: u64) -> Handler {
+        Handler::Goto { target, step }
+    }
+
+    fn validate(&self, index: usize) -> Result<(), Invalid> {
+        let Handler::Show {
+            kind,
+            value,
+            buttons,
+        } = self
+        else {
+            return Ok(());
+        };
+        let chars = value.chars().count();
+        if chars > MAX_SHOW_VALUE_CHARS {
+            return Err(Invalid::ShowValueTooLong {
+                handler: index,
+                chars,
+                max: MAX_SHOW_VALUE_CHARS,
+            });
+        }
+        if buttons.len() > MAX_BUTTONS {
+            return Err(Invalid::TooManyButtons {
+                handler: index,
+                count: buttons.len(),
+                max: MAX_BUTTONS,
+            });
+        }
+        if *kind != ShowKind::Text && buttons.is_empty() {
+            return Err(Invalid::NoButtons {
+                handler: index,
+                kind: kind.as_str(),
+            });
+        }
+        if *kind == ShowKind::ButtonsUrl {
+            for (button, url) in buttons.iter().enumerate() {
+                if url::Url::parse(url).is_err() {
+                    return Err(Invalid::ButtonUrl {
+                        handler: index,
+                        button,
+                        url: url.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn to_raw(&self, index: usize) -> Result<raw::ExecuteHandler, Invalid> {
+        Ok(match self {
+            Handler::Show {
+                kind,
+                value,
+                buttons,
+            } => raw::ExecuteHandler::ShowHandler(raw::ShowHandler {
+                handler: raw::ShowHandlerHandler::Show,
+                params: raw::ShowParams {
+                    type_: match kind {
+                        ShowKind::Text => raw::ShowType::Text,
+                        ShowKind::Buttons => raw::ShowType::Buttons,
+                        ShowKind::ButtonsUrl => raw::ShowType::ButtonsUrl,
+                    },
+                    value: raw::ShowParamsValue::try_from(value.as_str()).map_err(|_| {
+                        Invalid::ShowValueTooLong {
+                            handler: index,
+                            chars: value.chars().count(),
+                            max: MAX_SHOW_VALUE_CHARS,
+                        }
+                    })?,
+                    buttons: buttons.clone(),
+                },
+            }),
+            Handler::Goto { target, step } => raw::ExecuteHandler::GotoHandler(raw::GotoHandler {
+                handler: raw::GotoHandlerHandler::Goto,
+                params: raw::GotoParams {
+                    type_: match target {
+                        GotoTarget::Question => raw::GotoType::Question,
+                        GotoTarget::Answer => raw::GotoType::Answer,
+                        GotoTarget::Finish => raw::GotoType::Finish,
+                    },
+                    step: i64::try_from(*step)
+                        .map_err(|_| Invalid::Request(format!("goto step {step} is too large")))?,
+                },
+            }),
+        })
+    }
+}
+
+impl Serialize for Handler {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Show<'a> {
+            #[serde(rename = "type")]
+            kind: &'static str,
+            value: &'a str,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            buttons: &'a [String],
+        }
+        #[derive(Serialize)]
+        struct Goto {
+            #[serde(rename = "type")]
+            target: &'static str,
+            step: u64,
+        }
+        let mut map = serializer.serialize_map(Some(2))?;
+        match self {
+            Handler::Show {
+                kind,
+                value,
+                buttons,
+            } => {
+                map.serialize_entry("handler", "show")?;
+                let params = Show {
+                    kind: kind.as_str(),
+                    value,
+                    buttons,
+                };
+                map.serialize_entry("params", &params)?;
+            }
+            Handler::Goto { target, step } => {
+                map.serialize_entry("handler", "goto")?;
+                let params = Goto {
+                    target: target.as_str(),
+                    step: *step,
+                };
+                map.serialize_entry("params", &params)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The body of a continue call: data for the bot and handlers to run first.
+///
+/// ```
+/// use amocrm::{ContinueRequest, GotoTarget, Handler, Invalid};
+///
+/// let request = ContinueRequest::new()
+///     .data("status", "success")
+///     .handler(Handler::show_text("Здесь текст"))
+///     .handler(Handler::goto(GotoTarget::Question, 5));
+/// assert!(request.validate().is_ok());
+///
+/// let too_long = ContinueRequest::new().handler(Handler::show_text("x".repeat(81)));
+/// assert!(matches!(
+///     too_long.validate(),
+///     Err(Invalid::ShowValueTooLong { handler: 0, chars: 81, max: 80 })
+/// ));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ContinueRequest {
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    data: serde_json::Map<String, serde_json::Value>,
+    #[serde(rename = "execute_handlers", skip_serializing_if = "Vec::is_empty")]
+    handlers: Vec<Handler>,
+}
+
+impl ContinueRequest {
+    /// No data, no handlers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `data[key]`; the bot reads it as `{{json.key}}`.
+    pub fn data(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.data.insert(key.into(), value.into());
+        self
+    }
+
+    /// Replaces all data.
+    pub fn data_map(mut self, data: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.data = data;
+        self
+    }
+
+    /// Appends a handler; handlers run in order.
+    pub fn handler(mut self, handler: Handler) -> Self {
+        self.handlers.push(handler);
+        self
+    }
+
+    /// Appends handlers.
+    pub fn handlers(mut self, handlers: impl IntoIterator<Item = Handler>) -> Self {
+        self.handlers.extend(handlers);
+        self
+    }
+
+    /// The data.
+    pub fn data_values(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.data
+    }
+
+    /// The handlers.
+    pub fn handler_list(&self) -> &[Handler] {
+        &self.handlers
+    }
+
+    /// Checks the API's limits: at most 10 handlers, a `show` value of at most 80
+    /// characters, at most 25 buttons (and at least one for button kinds), link buttons
+    /// that are URLs. The error names the handler and the limit.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        if self.handlers.len() > MAX_HANDLERS {
+            return Err(Invalid::TooManyHandlers {
+                count: self.handlers.len(),
+                max: MAX_HANDLERS,
+            });
+        }
+        for (index, handler) in self.handlers.iter().enumerate() {
+            handler.validate(index)?;
+        }
+        Ok(())
+    }
+
+    fn to_raw(&self) -> Result<raw::ContinueBotRequest, Invalid> {
+        self.validate()?;
+        let execute_handlers = self
+            .handlers
+            .iter()
+            .enumerate()
+            .map(|(index, handler)| handler.to_raw(index))
+            .collect::<Result<_, _>>()?;
+        Ok(raw::ContinueBotRequest {
+            data: self.data.clone(),
+            execute_handlers,
+        })
+    }
+}
+
+/// The bot calls of a [`Client`].
+#[derive(Clone, Copy, Debug)]
+pub struct Bots<'c> {
+    client: &'c Client,
+}
+
+impl<'c> Bots<'c> {
+    pub(crate) fn new(client: &'c Client) -> Self {
+        Bots { client }
+    }
+
+    /// Confirms the widget step `continue_id` of bot `bot_id` (`202`). The request is
+    /// validated first and nothing is sent when it breaks a limit. Never retried once
+    /// it may have reached the server, so the bot never continues twice.
+    ///
+    /// ```no_run
+    /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {
+    /// use amocrm::{BotKind, ContinueRequest, Handler};
+    ///
+    /// let request = ContinueRequest::new()
+    ///     .data("status", "success")
+    ///     .handler(Handler::show_buttons("Нажми на кнопку", ["Да", "Нет"]));
+    /// client.bots().continue_bot(BotKind::Salesbot, 42, "a1b2c3", &request).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn continue_bot(
+        &self,
+        kind: BotKind,
+        bot_id: u64,
+        continue_id: &str,
+        request: &ContinueRequest,
+    ) -> Result<()> {
+        let bot_id = std::num::NonZeroU64::new(bot_id).ok_or(Invalid::BotId(bot_id))?;
+        invalid::identifier("continue_id", continue_id)?;
+        let continue_id = raw::ContinueBotContinueId::try_from(continue_id)
+            .map_err(|e| Invalid::Request(e.to_string()))?;
+        let body = request.to_raw()?;
+        let kind = raw::BotKind::from(kind);
+        self.client
+            .call(|| {
+                self.client
+                    .raw()
+                    .continue_bot(kind, bot_id, &continue_id, &body)
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,415 @@
+//! The client: one account, one token, shared cheaply across tasks.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use amocrm_raw::types as raw;
+use secrecy::SecretString;
+
+use crate::auth::{StaticToken, TokenProvider};
+use crate::error::{Error, Problem, Result};
+use crate::invalid::Invalid;
+use crate::transport::{self, RateLimit, RetryPolicy, Transport};
+use crate::{Bots, Widgets};
+
+type RawError = progenitor_client::Error<raw::Problem>;
+
+/// The amoCRM product domain of an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Domain {
+    /// `{subdomain}.amocrm.ru`
+    AmocrmRu,
+    /// `{subdomain}.amocrm.com`
+    AmocrmCom,
+    /// `{subdomain}.kommo.com`
+    KommoCom,
+}
+
+impl Domain {
+    /// The domain name, e.g. `amocrm.ru`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Domain::AmocrmRu => "amocrm.ru",
+            Domain::AmocrmCom => "amocrm.com",
+            Domain::KommoCom => "kommo.com",
+        }
+    }
+
+    /// The domain an account host belongs to: `example.kommo.com` → `KommoCom`.
+    pub fn of_host(host: &str) -> Option<(String, Domain)> {
+        [Domain::AmocrmRu, Domain::AmocrmCom, Domain::KommoCom]
+            .into_iter()
+            .find_map(|domain| {
+                let sub = host.strip_suffix(domain.as_str())?.strip_suffix('.')?;
+                valid_subdomain(sub).then(|| (sub.to_owned(), domain))
+            })
+    }
+}
+
+fn valid_subdomain(sub: &str) -> bool {
+    !sub.is_empty()
+        && sub.len() <= 63
+        && !sub.starts_with('-')
+        && !sub.ends_with('-')
+        && sub
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A client of one amoCRM account. Cloning is cheap (one `Arc`); clones share the
+/// connection pool, the token and the rate limiter.
+///
+/// ```
+/// # fn main() -> Result<(), amocrm::Error> {
+/// use std::time::Duration;
+/// use amocrm::{Client, Domain};
+///
+/// let client = Client::builder()
+///     .account("example", Domain::KommoCom)
+///     .token("long-lived-token")
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://example.kommo.com");
+/// assert!(!format!("{client:?}").contains("long-lived-token"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    raw: amocrm_raw::Client,
+    base_url: String,
+    auth: Arc<dyn TokenProvider>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("auth", &self.inner.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder; give it an account (or base URL) and a token.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The account's base URL, e.g. `https://example.amocrm.ru`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Widgets: list, get, install, uninstall.
+    pub fn widgets(&self) -> Widgets<'_> {
+        Widgets::new(self)
+    }
+
+    /// Salesbot and Marketingbot widget steps.
+    pub fn bots(&self) -> Bots<'_> {
+        Bots::new(self)
+    }
+
+    /// The generated client underneath, for calls this crate does not wrap. Requests made
+    /// with it go through the rate limiter and retries but carry no token.
+    pub fn raw(&self) -> &amocrm_raw::Client {
+        &self.inner.raw
+    }
+
+    /// Runs one raw operation (a closure over [`Client::raw`]) with the current token; on a 401 asks the token provider
+    /// to refresh and, when it did, runs the operation once more.
+    pub(crate) async fn call<T, F, Fut>(&self, operation: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, RawError>>,
+    {
+        let token = self.inner.auth.access_token().await?;
+        let first = self.attempt(&operation, token.clone()).await;
+        match first {
+            Err(Error::Unauthorized(problem)) => {
+                if self.inner.auth.refresh(&token).await? {
+                    let token = self.inner.auth.access_token().await?;
+                    self.attempt(&operation, token).await
+                } else {
+                    Err(Error::Unauthorized(problem))
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn attempt<T, F, Fut>(&self, operation: &F, token: SecretString) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, RawError>>,
+    {
+        let context = transport::CallContext::new(&token).ok_or_else(|| {
+            Error::Config("the token has characters that cannot be sent in a header".into())
+        })?;
+        let status = context.status.clone();
+        let result = transport::CALL.scope(context, operation()).await;
+        match result {
+            Ok(value) => Ok(value),
+            Err(error) => Err(from_raw(error, status.load(Ordering::Relaxed)).await),
+        }
+    }
+}
+
+/// Turns the raw client's error into [`Error`]. `last_status` is the status of the last
+/// response the transport saw, for the raw errors that do not carry one.
+async fn from_raw(error: RawError, last_status: u16) -> Error {
+    match error {
+        RawError::InvalidRequest(message) => Error::Invalid(Invalid::Request(message)),
+        RawError::CommunicationError(e) | RawError::InvalidUpgrade(e) => Error::Transport(e),
+        RawError::ResponseBodyError(e) => Error::Transport(e),
+        RawError::ErrorResponse(response) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let mut problem = Problem::from(response.into_inner());
+            problem.status = status;
+            classify(status, Some(problem), &headers, bytes::Bytes::new())
+        }
+        RawError::InvalidResponsePayload(body, source) => Error::Decode {
+            status: last_status,
+            body,
+            source,
+        },
+        RawError::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(e) => return Error::Transport(e),
+            };
+            let problem = serde_json::from_slice::<raw::Problem>(&body).ok().map(|p| {
+                let mut problem = Problem::from(p);
+                problem.status = status;
+                problem
+            });
+            classify(status, problem, &headers, body)
+        }
+        RawError::Custom(message) => Error::Config(message),
+    }
+}
+
+fn classify(
+    status: u16,
+    problem: Option<Problem>,
+    headers: &reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> Error {
+    match (status, problem) {
+        (401, p) => Error::Unauthorized(p.unwrap_or_else(|| Problem::bare(401))),
+        (403, p) => Error::Forbidden(p.unwrap_or_else(|| Problem::bare(403))),
+        (404, p) => Error::NotFound(p.unwrap_or_else(|| Problem::bare(404))),
+        (429, problem) => Error::RateLimited {
+            retry_after: transport::retry_after_header(headers)
+                .or_else(|| transport::retry_after_body(&body)),
+            problem,
+        },
+        (_, Some(problem)) => Error::Api { problem },
+        (status, None) => Error::UnexpectedStatus { status, body },
+    }
+}
+
+/// Builds a [`Client`]. An account (or base URL) and a token are required.
+#[derive(Default)]
+#[must_use]
+pub struct ClientBuilder {
+    base_url: Option<std::result::Result<String, String>>,
+    auth: Option<Arc<dyn TokenProvider>>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    rate_limit: Option<Option<RateLimit>>,
+    retry: Option<RetryPolicy>,
+    http: Option<reqwest::Client>,
+    allow_http: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .field("rate_limit", &self.rate_limit)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Default total timeout of one request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default timeout to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("amocrm-rs/", env!("CARGO_PKG_VERSION"));
+
+impl ClientBuilder {
+    /// An amoCRM account on `amocrm.ru`: `subdomain("example")` is
+    /// `https://example.amocrm.ru`.
+    pub fn subdomain(self, subdomain: &str) -> Self {
+        self.account(subdomain, Domain::AmocrmRu)
+    }
+
+    /// An account on any of amoCRM's domains.
+    pub fn account(mut self, subdomain: &str, domain: Domain) -> Self {
+        self.base_url = Some(if valid_subdomain(subdomain) {
+            Ok(format!("https://{subdomain}.{}", domain.as_str()))
+        } else {
+            Err(format!(
+                "{subdomain:?} is not a subdomain: use lowercase letters, digits and '-'"
+            ))
+        });
+        self
+    }
+
+    /// Any base URL (a proxy, the fake server). Plain `http` is accepted only for
+    /// loopback hosts unless [`ClientBuilder::allow_insecure_http`] is set, so a token
+    /// never crosses a network in clear text by accident.
+    pub fn base_url(mut self, url: &str) -> Self {
+        self.base_url = Some(Ok(url.to_owned()));
+        self
+    }
+
+    /// Accepts `http://` base URLs on any host.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// A long-lived token (or an access token the caller renews).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Some(Arc::new(StaticToken::new(token)));
+        self
+    }
+
+    /// A token kept as a secret already.
+    pub fn secret_token(mut self, token: SecretString) -> Self {
+        self.auth = Some(Arc::new(StaticToken::from(token)));
+        self
+    }
+
+    /// Any token provider, e.g. OAuth with refresh.
+    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.auth = Some(provider);
+        self
+    }
+
+    /// Total timeout of one request attempt ([`DEFAULT_TIMEOUT`] by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Timeout to establish a connection ([`DEFAULT_CONNECT_TIMEOUT`] by default).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// `User-Agent` header ([`DEFAULT_USER_AGENT`] by default).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Requests per second at most; [`RateLimit::AMOCRM`] (7/s) by default. `None`
+    /// turns the limiter off.
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Retry policy; [`RetryPolicy::new`] by default, [`RetryPolicy::disabled`] to send
+    /// every request once.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// A `reqwest::Client` of your own (proxy, TLS roots). Timeouts and User-Agent set on
+    /// this builder are then not applied: configure them on that client.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client; fails on a missing or invalid base URL or token.
+    pub fn build(self) -> Result<Client> {
+        let base_url = match self.base_url {
+            None => {
+                return Err(Error::Config(
+                    "no account: call subdomain, account or base_url".into(),
+                ));
+            }
+            Some(Err(message)) => return Err(Error::Config(message)),
+            Some(Ok(url)) => check_base_url(&url, self.allow_http)?,
+        };
+        let auth = self
+            .auth
+            .ok_or_else(|| Error::Config("no token: call token or token_provider".into()))?;
+        let http = match self.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .user_agent(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
+                .build()
+                .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?,
+        };
+        let rate_limit = self.rate_limit.unwrap_or(Some(RateLimit::AMOCRM));
+        let transport = Transport::new(rate_limit, self.retry.unwrap_or_default());
+        let hooks = amocrm_raw::Hooks::new(transport);
+        let raw = amocrm_raw::Client::new_with_client(&base_url, http, hooks);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                raw,
+                base_url,
+                auth,
+            }),
+        })
+    }
+}
+
+fn check_base_url(url: &str, allow_http: bool) -> Result<String> {
+    let parsed =
+        url::Url::parse(url).map_err(|e| Error::Config(format!("base URL {url:?}: {e}")))?;
+    let host = parsed
+        .host()
+        .ok_or_else(|| Error::Config(format!("base URL {url:?} has no host")))?;
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base URL {url:?} must not have a query or fragment"
+        )));
+    }
+    let loopback = match host {
+        url::Host::Domain(name) => name == "localhost",
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback || allow_http => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "base URL {url:?} is plain http to a non-loopback host; use https or allow_insecure_http"
+            )));
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "base URL scheme {other:?} is not http(s)"
+            )));
+        }
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}

@@ -1,0 +1,150 @@
+//! Inputs rejected before sending: nothing the API documents as invalid leaves the client.
+
+use std::fmt;
+
+/// Why an input was rejected before any request was sent.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Invalid {
+    /// `limit` must be 1..=250.
+    #[error("limit {limit} is out of range: the API takes 1..={max}")]
+    Limit {
+        /// The limit given.
+        limit: u32,
+        /// The largest limit the API takes.
+        max: u32,
+    },
+    /// `page` starts at 1.
+    #[error("page 0 does not exist: pages start at 1")]
+    Page,
+    /// A path identifier (widget code, continue_id) that cannot name a resource.
+    #[error("{what} {value:?} is not a valid identifier: {reason}")]
+    Identifier {
+        /// Which identifier (`widget code`, `continue_id`).
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is rejected.
+        reason: &'static str,
+    },
+    /// The bot ID must be a positive integer.
+    #[error("bot_id must be positive, got {0}")]
+    BotId(u64),
+    /// More than 10 handlers in one continue request.
+    #[error("{count} execute_handlers given: the API takes at most {max}")]
+    TooManyHandlers {
+        /// Handlers given.
+        count: usize,
+        /// The API's limit (10).
+        max: usize,
+    },
+    /// A `show` handler's value is longer than 80 characters.
+    #[error(
+        "execute_handlers[{handler}] (show): value has {chars} characters, at most {max} are allowed"
+    )]
+    ShowValueTooLong {
+        /// Index of the handler.
+        handler: usize,
+        /// Characters in the value.
+        chars: usize,
+        /// The API's limit (80).
+        max: usize,
+    },
+    /// A `show` handler with more than 25 buttons.
+    #[error("execute_handlers[{handler}] (show): {count} buttons given, at most {max} are allowed")]
+    TooManyButtons {
+        /// Index of the handler.
+        handler: usize,
+        /// Buttons given.
+        count: usize,
+        /// The API's limit (25).
+        max: usize,
+    },
+    /// A `show` handler of type buttons or buttons_url without buttons.
+    #[error("execute_handlers[{handler}] (show {kind}): at least one button is needed")]
+    NoButtons {
+        /// Index of the handler.
+        handler: usize,
+        /// `buttons` or `buttons_url`.
+        kind: &'static str,
+    },
+    /// A `buttons_url` button that is not an absolute URL.
+    #[error(
+        "execute_handlers[{handler}] (show buttons_url): button {button} {url:?} is not an absolute URL"
+    )]
+    ButtonUrl {
+        /// Index of the handler.
+        handler: usize,
+        /// Index of the button.
+        button: usize,
+        /// The value given.
+        url: String,
+    },
+    /// The generated client refused to build the request.
+    #[error("the request could not be built: {0}")]
+    Request(String),
+    /// Widget settings that do not fit the widget's `settings_template`.
+    #[error("settings do not fit the widget's settings_template: {}", SettingsProblems(.0))]
+    Settings(Vec<SettingsProblem>),
+}
+
+/// One way in which settings do not fit a `settings_template`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsProblem {
+    /// A required key is missing (or empty).
+    #[error("required setting {key:?} is missing")]
+    Missing {
+        /// The key.
+        key: String,
+    },
+    /// The value's shape does not fit the field's type.
+    #[error("setting {key:?} is a {expected} field, but a {given} value was given")]
+    WrongShape {
+        /// The key.
+        key: String,
+        /// The field type of the template (`text`, `users`, …).
+        expected: String,
+        /// The kind of value given (`text`, `users`, …).
+        given: &'static str,
+    },
+    /// A key the template does not have (a typo, most likely).
+    #[error("setting {key:?} is not in the widget's settings_template")]
+    Unknown {
+        /// The key.
+        key: String,
+    },
+}
+
+struct SettingsProblems<'a>(&'a [SettingsProblem]);
+
+impl fmt::Display for SettingsProblems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a path identifier: non-empty, and not `.` or `..`, which URL normalisation would
+/// turn into a different route even when percent-encoded.
+pub(crate) fn identifier(what: &'static str, value: &str) -> Result<(), Invalid> {
+    let reason = if value.is_empty() {
+        "it is empty"
+    } else if value == "." || value == ".." {
+        "`.` and `..` are path navigation"
+    } else if value.chars().any(char::is_control) {
+        "it contains control characters"
+    } else {
+        return Ok(());
+    };
+    Err(Invalid::Identifier {
+        what,
+        value: value.to_owned(),
+        reason,
+    })
+}

@@ -1,0 +1,64 @@
+//! An ergonomic client for the amoCRM (Kommo) REST API v4: widgets, and the widget steps
+//! of Salesbot and Marketingbot.
+//!
+//! Built on the generated [`amocrm_raw`] client, it adds what the raw client cannot know:
+//! a token that never prints, amoCRM's 7 requests/second limit, safe retries, a
+//! [`futures::Stream`] over every page, inputs checked against the API's documented limits
+//! before anything is sent, and one [`Error`] to match on.
+//!
+//! ```no_run
+//! use amocrm::{BotKind, Client, ContinueRequest, Handler, Settings};
+//! use futures::TryStreamExt;
+//!
+//! # async fn run() -> Result<(), amocrm::Error> {
+//! let client = Client::builder().subdomain("example").token("long-lived-token").build()?;
+//!
+//! // Every widget, 250 a page.
+//! let widgets: Vec<amocrm::Widget> =
+//!     client.widgets().list().limit(250).stream().try_collect().await?;
+//!
+//! // Install one, checking the settings against its template first.
+//! let settings = Settings::new()
+//!     .text("login", "example")
+//!     .pass("password", "eXaMp1E")
+//!     .users("phones", [(504141, "1039")])
+//!     .text("script_path", "https://example.com/");
+//! let installed = client.widgets().install_checked("amo_asterisk", &settings).await?;
+//! assert!(installed.is_active_in_account);
+//!
+//! // Let a Salesbot go on after the widget's step.
+//! let request = ContinueRequest::new()
+//!     .data("status", "success")
+//!     .handler(Handler::show_text("Готово"));
+//! client.bots().continue_bot(BotKind::Salesbot, 42, "a1b2c3", &request).await?;
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod auth;
+mod bots;
+mod client;
+mod error;
+mod invalid;
+mod settings;
+mod transport;
+mod widget;
+mod widgets;
+
+pub use auth::{StaticToken, TokenProvider};
+pub use bots::{
+    BotKind, Bots, ContinueRequest, GotoTarget, Handler, MAX_BUTTONS, MAX_HANDLERS,
+    MAX_SHOW_VALUE_CHARS, ShowKind,
+};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Domain,
+};
+pub use error::{Error, Problem, Result, ValidationError};
+pub use invalid::{Invalid, SettingsProblem};
+pub use secrecy::{ExposeSecret, SecretString};
+pub use settings::{Credentials, SettingValue, Settings};
+pub use transport::{RateLimit, RetryPolicy};
+pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
+pub use widgets::{ListWidgets, MAX_LIMIT, PageLinks, WidgetPage, WidgetStream, Widgets};

@@ -1,0 +1,426 @@
+//! Widget settings: what an install sends and what a widget returns, typed by the field
+//! types of the widget's `settings_template`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use amocrm_raw::types as raw;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::invalid::{Invalid, SettingsProblem};
+use crate::widget::{SettingsField, SettingsFieldType};
+
+/// The settings of a widget, keyed by `settings_template[].key`.
+///
+/// Secret values (`pass` fields and `users_lp` passwords) are held as [`SecretString`] and
+/// print as `[REDACTED]` in `Debug`.
+///
+/// ```
+/// use amocrm::{Credentials, Settings};
+///
+/// let settings = Settings::new()
+///     .text("login", "example")
+///     .pass("password", "eXaMp1E")
+///     .users("phones", [(504141, "1039")])
+///     .users_lp("sip", [(504141, Credentials::new("operator", "s3cret"))])
+///     .text("script_path", "https://example.com/");
+/// let printed = format!("{settings:?}");
+/// assert!(!printed.contains("eXaMp1E") && !printed.contains("s3cret"));
+/// assert!(printed.contains("example"));
+/// ```
+#[derive(Clone, Default, PartialEq)]
+pub struct Settings {
+    values: BTreeMap<String, SettingValue>,
+}
+
+/// The value of one setting.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum SettingValue {
+    /// A `text` value.
+    Text(String),
+    /// A `pass` value, kept secret.
+    Pass(SecretString),
+    /// A `users` value: amoCRM user ID to extension number.
+    Users(BTreeMap<u64, String>),
+    /// A `users_lp` value: amoCRM user ID to login and password.
+    UsersLp(BTreeMap<u64, Credentials>),
+    /// A value returned by the server that fits none of the above (e.g. a `custom` field).
+    Other(serde_json::Value),
+}
+
+/// A login and password of a `users_lp` setting; the password is secret.
+#[derive(Clone)]
+pub struct Credentials {
+    /// The login.
+    pub login: String,
+    /// The password.
+    pub password: SecretString,
+}
+
+impl Credentials {
+    /// A login and password.
+    pub fn new(login: impl Into<String>, password: impl Into<String>) -> Self {
+        Credentials {
+            login: login.into(),
+            password: SecretString::from(password.into()),
+        }
+    }
+}
+
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.login == other.login && self.password.expose_secret() == other.password.expose_secret()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("login", &self.login)
+            .field("password", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl PartialEq for SettingValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Text(a), Self::Text(b)) => a == b,
+            (Self::Pass(a), Self::Pass(b)) => a.expose_secret() == b.expose_secret(),
+            (Self::Users(a), Self::Users(b)) => a == b,
+            (Self::UsersLp(a), Self::UsersLp(b)) => a == b,
+            (Self::Other(a), Self::Other(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for SettingValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(text) => f.debug_tuple("Text").field(text).finish(),
+            Self::Pass(_) => f.write_str("Pass([REDACTED])"),
+            Self::Users(users) => f.debug_tuple("Users").field(users).finish(),
+            Self::UsersLp(users) => f.debug_tuple("UsersLp").field(users).finish(),
+            Self::Other(value) => f.debug_tuple("Other").field(value).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.values.iter()).finish()
+    }
+}
+
+impl SettingValue {
+    /// The kind of value, named like the field type it fits.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Text(_) => "text",
+            Self::Pass(_) => "pass",
+            Self::Users(_) => "users",
+            Self::UsersLp(_) => "users_lp",
+            Self::Other(_) => "other",
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Text(text) => text.trim().is_empty(),
+            Self::Pass(secret) => secret.expose_secret().is_empty(),
+            Self::Users(users) => users.is_empty(),
+            Self::UsersLp(users) => users.is_empty(),
+            Self::Other(value) => value.is_null(),
+        }
+    }
+
+    fn fits(&self, kind: &SettingsFieldType) -> bool {
+        match kind {
+            SettingsFieldType::Text | SettingsFieldType::Pass => {
+                matches!(self, Self::Text(_) | Self::Pass(_))
+            }
+            SettingsFieldType::Users => matches!(self, Self::Users(_)),
+            SettingsFieldType::UsersLp => matches!(self, Self::UsersLp(_)),
+            SettingsFieldType::Custom | SettingsFieldType::Unknown(_) => true,
+        }
+    }
+
+    /// The value as JSON, secrets included.
+    fn expose_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Self::Text(text) => Value::String(text.clone()),
+            Self::Pass(secret) => Value::String(secret.expose_secret().to_owned()),
+            Self::Users(users) => Value::Object(
+                users
+                    .iter()
+                    .map(|(id, ext)| (id.to_string(), Value::String(ext.clone())))
+                    .collect(),
+            ),
+            Self::UsersLp(users) => Value::Object(
+                users
+                    .iter()
+                    .map(|(id, c)| {
+                        let pair = serde_json::json!({
+                            "login": c.login,
+                            "password": c.password.expose_secret(),
+                        });
+                        (id.to_string(), pair)
+                    })
+                    .collect(),
+            ),
+            Self::Other(value) => value.clone(),
+        }
+    }
+
+    fn to_raw(&self, key: &str) -> Result<raw::SettingValue, SettingsProblem> {
+        Ok(match self {
+            Self::Text(text) => raw::SettingValue::TextSetting(raw::TextSetting(text.clone())),
+            Self::Pass(secret) => {
+                raw::SettingValue::TextSetting(raw::TextSetting(secret.expose_secret().to_owned()))
+            }
+            Self::Users(users) => raw::SettingValue::UsersSetting(raw::UsersSetting(
+                users
+                    .iter()
+                    .map(|(id, ext)| (id.to_string(), ext.clone()))
+                    .collect(),
+            )),
+            Self::UsersLp(users) => raw::SettingValue::UsersLpSetting(raw::UsersLpSetting(
+                users
+                    .iter()
+                    .map(|(id, c)| {
+                        let pair = raw::UserCredentials {
+                            login: c.login.clone(),
+                            password: c.password.expose_secret().to_owned(),
+                        };
+                        (id.to_string(), pair)
+                    })
+                    .collect(),
+            )),
+            Self::Other(value) => {
+                serde_json::from_value(value.clone()).map_err(|_| SettingsProblem::WrongShape {
+                    key: key.to_owned(),
+                    expected: "text, pass, users or users_lp".to_owned(),
+                    given: "other",
+                })?
+            }
+        })
+    }
+}
+
+impl Settings {
+    /// No settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a `text` field.
+    pub fn text(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.values
+            .insert(key.into(), SettingValue::Text(value.into()));
+        self
+    }
+
+    /// Sets a `pass` field; the value is kept secret.
+    pub fn pass(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let secret = SecretString::from(value.into());
+        self.values.insert(key.into(), SettingValue::Pass(secret));
+        self
+    }
+
+    /// Sets a `users` field: amoCRM user ID to extension number.
+    pub fn users<E: Into<String>>(
+        mut self,
+        key: impl Into<String>,
+        users: impl IntoIterator<Item = (u64, E)>,
+    ) -> Self {
+        let users = users
+            .into_iter()
+            .map(|(id, ext)| (id, ext.into()))
+            .collect();
+        self.values.insert(key.into(), SettingValue::Users(users));
+        self
+    }
+
+    /// Sets a `users_lp` field: amoCRM user ID to login and password.
+    pub fn users_lp(
+        mut self,
+        key: impl Into<String>,
+        users: impl IntoIterator<Item = (u64, Credentials)>,
+    ) -> Self {
+        let users = users.into_iter().collect();
+        self.values.insert(key.into(), SettingValue::UsersLp(users));
+        self
+    }
+
+    /// Sets any value.
+    pub fn set(mut self, key: impl Into<String>, value: SettingValue) -> Self {
+        self.values.insert(key.into(), value);
+        self
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&SettingValue> {
+        self.values.get(key)
+    }
+
+    /// The settings in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &SettingValue)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of settings.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether there are no settings.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Checks the settings against a widget's `settings_template`: every required key is
+    /// present and not empty, every value has the shape of its field's type, and no key is
+    /// missing from the template. Returns every problem found, not just the first.
+    ///
+    /// ```
+    /// use amocrm::{Invalid, Settings, SettingsField, SettingsFieldType};
+    ///
+    /// let template = [
+    ///     SettingsField::new("login", "Login", SettingsFieldType::Text, true),
+    ///     SettingsField::new("phones", "Phones", SettingsFieldType::Users, true),
+    /// ];
+    /// let settings = Settings::new().text("phones", "1039");
+    /// let Err(Invalid::Settings(problems)) = settings.check(&template) else { panic!() };
+    /// assert_eq!(problems.len(), 2); // login missing, phones has the wrong shape
+    /// ```
+    pub fn check(&self, template: &[SettingsField]) -> Result<(), Invalid> {
+        let mut problems = Vec::new();
+        for field in template {
+            match self.values.get(&field.key) {
+                None => {
+                    if field.is_required {
+                        problems.push(SettingsProblem::Missing {
+                            key: field.key.clone(),
+                        });
+                    }
+                }
+                Some(value) if !value.fits(&field.kind) => {
+                    problems.push(SettingsProblem::WrongShape {
+                        key: field.key.clone(),
+                        expected: field.kind.to_string(),
+                        given: value.kind(),
+                    });
+                }
+                Some(value) if field.is_required && value.is_empty() => {
+                    problems.push(SettingsProblem::Missing {
+                        key: field.key.clone(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        for key in self.values.keys() {
+            if !template.iter().any(|field| &field.key == key) {
+                problems.push(SettingsProblem::Unknown { key: key.clone() });
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Invalid::Settings(problems))
+        }
+    }
+
+    /// The settings as a JSON object, **secrets included**: for a request body or a file
+    /// the caller protects, never for logs.
+    pub fn expose_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.values
+                .iter()
+                .map(|(key, value)| (key.clone(), value.expose_json()))
+                .collect(),
+        )
+    }
+
+    /// The raw install body.
+    pub(crate) fn to_raw(&self) -> Result<raw::InstallSettings, Invalid> {
+        let mut out = HashMap::with_capacity(self.values.len());
+        let mut problems = Vec::new();
+        for (key, value) in &self.values {
+            match value.to_raw(key) {
+                Ok(raw) => {
+                    out.insert(key.clone(), raw);
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if problems.is_empty() {
+            Ok(raw::InstallSettings(out))
+        } else {
+            Err(Invalid::Settings(problems))
+        }
+    }
+
+    /// Reads settings returned by the server, typed by the widget's template. Values that
+    /// do not fit their field's type are kept as [`SettingValue::Other`], except under a
+    /// secret field type, where they are kept secret as their JSON text.
+    pub(crate) fn from_response(
+        values: serde_json::Map<String, serde_json::Value>,
+        template: &[SettingsField],
+    ) -> Self {
+        let values = values
+            .into_iter()
+            .map(|(key, value)| {
+                let kind = template.iter().find(|f| f.key == key).map(|f| &f.kind);
+                let value = typed_value(kind, value);
+                (key, value)
+            })
+            .collect();
+        Settings { values }
+    }
+}
+
+fn typed_value(kind: Option<&SettingsFieldType>, value: serde_json::Value) -> SettingValue {
+    use serde_json::Value;
+    match (kind, value) {
+        (Some(SettingsFieldType::Text), Value::String(text)) => SettingValue::Text(text),
+        (Some(SettingsFieldType::Pass), Value::String(text)) => {
+            SettingValue::Pass(SecretString::from(text))
+        }
+        (Some(SettingsFieldType::Users), Value::Object(map))
+            if map
+                .iter()
+                .all(|(id, ext)| id.parse::<u64>().is_ok() && ext.is_string()) =>
+        {
+            let users = map
+                .into_iter()
+                .filter_map(|(id, ext)| Some((id.parse().ok()?, ext.as_str()?.to_owned())))
+                .collect();
+            SettingValue::Users(users)
+        }
+        (Some(SettingsFieldType::UsersLp), Value::Object(map))
+            if map
+                .iter()
+                .all(|(id, pair)| id.parse::<u64>().is_ok() && credentials(pair).is_some()) =>
+        {
+            let users = map
+                .iter()
+                .filter_map(|(id, pair)| Some((id.parse().ok()?, credentials(pair)?)))
+                .collect();
+            SettingValue::UsersLp(users)
+        }
+        (Some(SettingsFieldType::Pass | SettingsFieldType::UsersLp), other) => {
+            SettingValue::Pass(SecretString::from(other.to_string()))
+        }
+        (_, other) => SettingValue::Other(other),
+    }
+}
+
+fn credentials(pair: &serde_json::Value) -> Option<Credentials> {
+    let login = pair.get("login")?.as_str()?;
+    let password = pair.get("password")?.as_str()?;
+    Some(Credentials::new(login, password))
+}

@@ -1,0 +1,168 @@
+//! The widget model, as the list and get calls return it.
+
+use std::fmt;
+
+use amocrm_raw::types as raw;
+
+use crate::settings::Settings;
+
+pub use amocrm_raw::SettingsFieldType;
+
+/// A widget: public, installed in the account, or uploaded by the current user.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Widget {
+    /// ID of the widget.
+    pub id: i64,
+    /// Code of the widget, e.g. `amo_dropbox`; the key of the get/install/uninstall calls.
+    pub code: String,
+    /// Version of the widget.
+    pub version: String,
+    /// Rating, parsed from amoCRM's `"2,8"` or `2.8`.
+    pub rating: Rating,
+    /// Fields available for configuration.
+    pub settings_template: Vec<SettingsField>,
+    /// Whether the widget is available as a lead source.
+    pub is_lead_source: bool,
+    /// Whether the widget is available in the Digital Pipeline.
+    pub is_work_with_dp: bool,
+    /// Whether the widget is an industry solution.
+    pub is_crm_template: bool,
+    /// UUID of the OAuth integration linked with the widget.
+    pub client_uuid: Option<String>,
+    /// Whether the widget is installed in the account.
+    pub is_active_in_account: bool,
+    /// ID of the pipeline in which the widget is installed as a lead source.
+    pub pipeline_id: Option<i64>,
+    /// The widget's settings: present only for the integration's own key and after an
+    /// install. Secret values are redacted in `Debug`.
+    pub settings: Option<Settings>,
+    /// The widget's own URL (`_links.self.href`).
+    pub self_link: Option<String>,
+}
+
+impl From<raw::Widget> for Widget {
+    fn from(raw: raw::Widget) -> Self {
+        let settings_template: Vec<SettingsField> = raw
+            .settings_template
+            .into_iter()
+            .map(SettingsField::from)
+            .collect();
+        let settings = raw
+            .settings
+            .map(|s| Settings::from_response(s.0, &settings_template));
+        Widget {
+            id: raw.id,
+            code: raw.code,
+            version: raw.version,
+            rating: raw.rating.into(),
+            settings_template,
+            is_lead_source: raw.is_lead_source,
+            is_work_with_dp: raw.is_work_with_dp,
+            is_crm_template: raw.is_crm_template,
+            client_uuid: raw.client_uuid,
+            is_active_in_account: raw.is_active_in_account,
+            pipeline_id: raw.pipeline_id,
+            settings,
+            self_link: raw.links.map(|l| l.self_.href),
+        }
+    }
+}
+
+/// One field of a widget's settings form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SettingsField {
+    /// Key of the value in the widget's settings.
+    pub key: String,
+    /// Name of the field shown to users.
+    pub name: String,
+    /// Data type of the value.
+    pub kind: SettingsFieldType,
+    /// Whether the setting must be given to install the widget.
+    pub is_required: bool,
+}
+
+impl SettingsField {
+    /// A field of the given key, name, type and requiredness.
+    pub fn new(
+        key: impl Into<String>,
+        name: impl Into<String>,
+        kind: SettingsFieldType,
+        is_required: bool,
+    ) -> Self {
+        SettingsField {
+            key: key.into(),
+            name: name.into(),
+            kind,
+            is_required,
+        }
+    }
+}
+
+impl From<raw::SettingsField> for SettingsField {
+    fn from(raw: raw::SettingsField) -> Self {
+        SettingsField {
+            key: raw.key,
+            name: raw.name,
+            kind: raw.type_,
+            is_required: raw.is_required,
+        }
+    }
+}
+
+/// A widget's rating. amoCRM sends it as a string with a decimal comma (`"2,8"`) or as a
+/// number; [`Rating::value`] is the number, [`Rating::as_str`] the text as sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rating {
+    value: Option<f64>,
+    text: String,
+}
+
+impl Rating {
+    /// The rating as a number, or `None` when the server sent text that is not one.
+    pub fn value(&self) -> Option<f64> {
+        self.value
+    }
+
+    /// The rating as the server sent it (`"2,8"`), or the number formatted (`"2.8"`).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Parses amoCRM's rating text: `"2,8"`, `"2.8"` or `"3"`.
+    pub fn parse(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let value = text
+            .trim()
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite());
+        Rating { value, text }
+    }
+}
+
+impl From<f64> for Rating {
+    fn from(value: f64) -> Self {
+        Rating {
+            value: Some(value),
+            text: value.to_string(),
+        }
+    }
+}
+
+impl From<raw::Rating> for Rating {
+    fn from(raw: raw::Rating) -> Self {
+        match raw {
+            raw::Rating::String(text) => Rating::parse(text),
+            raw::Rating::Double(value) => Rating::from(value),
+        }
+    }
+}
+
+impl fmt::Display for Rating {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}

@@ -1,0 +1,299 @@
+//! The widget calls: list (one page or a stream of all), get, install, uninstall.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use amocrm_raw::types as raw;
+use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::invalid::{self, Invalid};
+use crate::settings::Settings;
+use crate::widget::Widget;
+
+/// The largest `limit` the list call takes.
+pub const MAX_LIMIT: u32 = 250;
+
+/// The widget calls of a [`Client`].
+#[derive(Clone, Copy, Debug)]
+pub struct Widgets<'c> {
+    client: &'c Client,
+}
+
+impl<'c> Widgets<'c> {
+    pub(crate) fn new(client: &'c Client) -> Self {
+        Widgets { client }
+    }
+
+    /// The list call: `.send()` for one page, `.stream()` for every widget.
+    ///
+    /// ```no_run
+    /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let first = client.widgets().list().limit(250).send().await?;
+    /// println!("page {} has {} widgets", first.page, first.widgets.len());
+    ///
+    /// let all: Vec<amocrm::Widget> = client.widgets().list().limit(250).stream().try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self) -> ListWidgets {
+        ListWidgets {
+            client: self.client.clone(),
+            page: None,
+            limit: None,
+        }
+    }
+
+    /// One widget by its code (`404` is [`Error::NotFound`]).
+    pub async fn get(&self, code: &str) -> Result<Widget> {
+        invalid::identifier("widget code", code)?;
+        let code = raw::GetWidgetWidgetCode::try_from(code)
+            .map_err(|e| Invalid::Request(e.to_string()))?;
+        let widget = self
+            .client
+            .call(|| self.client.raw().get_widget(&code))
+            .await?;
+        Ok(widget.into_inner().into())
+    }
+
+    /// Installs a widget with `settings`, as they are. See
+    /// [`Widgets::install_checked`] to check them against the widget's template first.
+    pub async fn install(&self, code: &str, settings: &Settings) -> Result<Widget> {
+        invalid::identifier("widget code", code)?;
+        let code = raw::InstallWidgetWidgetCode::try_from(code)
+            .map_err(|e| Invalid::Request(e.to_string()))?;
+        let body = settings.to_raw()?;
+        let widget = self
+            .client
+            .call(|| self.client.raw().install_widget(&code, &body))
+            .await?;
+        Ok(widget.into_inner().into())
+    }
+
+    /// Fetches the widget, checks `settings` against its `settings_template` (required
+    /// keys, value shapes, unknown keys) and installs it only when they fit; otherwise
+    /// returns [`Invalid::Settings`] listing every problem, and sends no install request.
+    pub async fn install_checked(&self, code: &str, settings: &Settings) -> Result<Widget> {
+        let widget = self.get(code).await?;
+        settings.check(&widget.settings_template)?;
+        self.install(code, settings).await
+    }
+
+    /// Uninstalls a widget (`204`).
+    pub async fn uninstall(&self, code: &str) -> Result<()> {
+        invalid::identifier("widget code", code)?;
+        let code = raw::UninstallWidgetWidgetCode::try_from(code)
+            .map_err(|e| Invalid::Request(e.to_string()))?;
+        self.client
+            .call(|| self.client.raw().uninstall_widget(&code))
+            .await?;
+        Ok(())
+    }
+}
+
+/// One page of the widget list.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct WidgetPage {
+    /// Number of this page (`_page`).
+    pub page: u32,
+    /// The widgets of this page.
+    pub widgets: Vec<Widget>,
+    /// The page's HAL links.
+    pub links: PageLinks,
+}
+
+/// HAL links of a list page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PageLinks {
+    /// This page.
+    pub this: Option<String>,
+    /// The next page, while there is one.
+    pub next: Option<String>,
+    /// The previous page.
+    pub prev: Option<String>,
+}
+
+impl WidgetPage {
+    /// The page number `_links.next` points at, if there is a next page. A link without
+    /// a `page` parameter means the page after this one.
+    pub fn next_page(&self) -> Option<u32> {
+        let next = self.links.next.as_deref()?;
+        let url = url::Url::parse(next).ok()?;
+        let page = url
+            .query_pairs()
+            .find(|(key, _)| key == "page")
+            .map(|(_, value)| value.parse::<u32>().ok());
+        match page {
+            Some(parsed) => parsed,
+            None => self.page.checked_add(1),
+        }
+    }
+
+    fn empty(page: u32) -> Self {
+        WidgetPage {
+            page,
+            widgets: Vec::new(),
+            links: PageLinks::default(),
+        }
+    }
+}
+
+impl From<raw::WidgetList> for WidgetPage {
+    fn from(list: raw::WidgetList) -> Self {
+        WidgetPage {
+            page: u32::try_from(list.page).unwrap_or(0),
+            widgets: list
+                .embedded
+                .widgets
+                .into_iter()
+                .map(Widget::from)
+                .collect(),
+            links: PageLinks {
+                this: Some(list.links.self_.href),
+                next: list.links.next.map(|l| l.href),
+                prev: list.links.prev.map(|l| l.href),
+            },
+        }
+    }
+}
+
+/// The list call, built with [`Widgets::list`].
+#[derive(Clone, Debug)]
+#[must_use = "call .send() or .stream()"]
+pub struct ListWidgets {
+    client: Client,
+    page: Option<u32>,
+    limit: Option<u32>,
+}
+
+impl ListWidgets {
+    /// The page to fetch (or to start streaming at); pages start at 1.
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// Widgets per page, 1..=250 ([`MAX_LIMIT`]); amoCRM's default is 50.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn checked(&self) -> Result<(Option<u32>, Option<u32>), Invalid> {
+        if let Some(limit) = self.limit
+            && !(1..=MAX_LIMIT).contains(&limit)
+        {
+            return Err(Invalid::Limit {
+                limit,
+                max: MAX_LIMIT,
+            });
+        }
+        if self.page == Some(0) {
+            return Err(Invalid::Page);
+        }
+        Ok((self.page, self.limit))
+    }
+
+    /// Fetches one page. A page past the end (`204`) is an empty page without links.
+    pub async fn send(self) -> Result<WidgetPage> {
+        let (page, limit) = self.checked()?;
+        fetch_page(&self.client, page.unwrap_or(1), limit).await
+    }
+
+    /// Every page from the first (or the one set with [`ListWidgets::page`]) on,
+    /// following `_links.next`; ends after a page without a next link, an empty page or a
+    /// `204`. A failed page is yielded once as [`Error::Page`] and ends the stream.
+    pub fn pages(self) -> impl Stream<Item = Result<WidgetPage>> + Send + 'static {
+        let start = self.checked().map_err(Error::from);
+        let client = self.client;
+        futures::stream::try_unfold((client, Some(start)), |(client, state)| async move {
+            let (page, limit) = match state {
+                None => return Ok(None),
+                Some(Err(error)) => return Err(error),
+                Some(Ok((page, limit))) => (page.unwrap_or(1), limit),
+            };
+            let fetched = fetch_page(&client, page, limit)
+                .await
+                .map_err(|source| Error::Page {
+                    page,
+                    source: Box::new(source),
+                })?;
+            if fetched.widgets.is_empty() {
+                return Ok(None);
+            }
+            let next = match fetched.next_page() {
+                None => None,
+                Some(next) if next > page => Some(Ok((Some(next), limit))),
+                Some(next) => Some(Err(Error::Page {
+                    page: next,
+                    source: Box::new(Error::Protocol(format!(
+                        "page {page}'s next link points back at page {next}"
+                    ))),
+                })),
+            };
+            Ok(Some((fetched, (client, next))))
+        })
+    }
+
+    /// Every widget across pages (see [`ListWidgets::pages`]).
+    ///
+    /// ```no_run
+    /// # async fn run(client: amocrm::Client) {
+    /// use futures::StreamExt;
+    ///
+    /// let mut widgets = client.widgets().list().limit(250).stream();
+    /// while let Some(widget) = widgets.next().await {
+    ///     match widget {
+    ///         Ok(widget) => println!("{} {}", widget.code, widget.rating),
+    ///         Err(error) => eprintln!("stopped: {error}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn stream(self) -> WidgetStream {
+        let items = self
+            .pages()
+            .map_ok(|page| futures::stream::iter(page.widgets.into_iter().map(Ok)))
+            .try_flatten();
+        WidgetStream {
+            inner: items.boxed(),
+        }
+    }
+}
+
+async fn fetch_page(client: &Client, page: u32, limit: Option<u32>) -> Result<WidgetPage> {
+    let page_param = std::num::NonZeroU32::new(page).ok_or(Invalid::Page)?;
+    let limit_param = limit.and_then(std::num::NonZeroU32::new);
+    let result = client
+        .call(|| client.raw().list_widgets(limit_param, Some(page_param)))
+        .await;
+    match result {
+        Ok(list) => Ok(list.into_inner().into()),
+        Err(Error::UnexpectedStatus { status: 204, .. }) => Ok(WidgetPage::empty(page)),
+        Err(error) => Err(error),
+    }
+}
+
+/// Every widget of the account, page after page. A `Stream` of `Result<Widget>`; after an
+/// `Err` it ends.
+pub struct WidgetStream {
+    inner: BoxStream<'static, Result<Widget>>,
+}
+
+impl std::fmt::Debug for WidgetStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WidgetStream")
+    }
+}
+
+impl Stream for WidgetStream {
+    type Item = Result<Widget>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_next_unpin(cx)
+    }
+}
