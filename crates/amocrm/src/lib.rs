@@ -62,3 +62,8 @@ pub use settings::{Credentials, SettingValue, Settings};
 pub use transport::{RateLimit, RetryPolicy};
 pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
 pub use widgets::{ListWidgets, MAX_LIMIT, PageLinks, WidgetPage, WidgetStream, Widgets};
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

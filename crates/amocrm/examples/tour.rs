@@ -1,0 +1,195 @@
+//! A tour of the whole widgets API against the built-in fake amoCRM, no network needed:
+//!
+//! ```sh
+//! cargo run --example tour
+//! ```
+
+use std::time::Instant;
+
+use amocrm::{
+    BotKind, Client, ContinueRequest, Error, GotoTarget, Handler, SettingValue, Settings,
+};
+use amocrm_fake::FakeServer;
+use futures::StreamExt;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // 1. A fake amoCRM on an ephemeral loopback port, with a catalogue to page through.
+    let fake = FakeServer::builder().widgets(1_200).start().await?;
+    println!(
+        "fake amoCRM listening on {} ({} widgets)",
+        fake.base_url(),
+        fake.widget_count()
+    );
+
+    let client = Client::builder()
+        .base_url(&fake.base_url())
+        .token(fake.token())
+        .build()?;
+    println!("client: {client:?}\n");
+
+    // 2. Stream every widget, 250 a page, following _links.next.
+    step("Stream every widget (limit 250, following _links.next)");
+    let started = Instant::now();
+    let mut widgets = client.widgets().list().limit(250).stream();
+    let (mut count, mut rated, mut sum) = (0usize, 0usize, 0.0f64);
+    let mut first_codes = Vec::new();
+    while let Some(widget) = widgets.next().await {
+        let widget = widget?;
+        count += 1;
+        if let Some(value) = widget.rating.value() {
+            rated += 1;
+            sum += value;
+        }
+        if first_codes.len() < 3 {
+            first_codes.push(format!(
+                "{} (rating {:?} → {:?})",
+                widget.code,
+                widget.rating.as_str(),
+                widget.rating.value()
+            ));
+        }
+    }
+    let pages = count.div_ceil(250);
+    println!(
+        "  {count} widgets over {pages} pages in {:.2?} (paced at 7 requests/s)",
+        started.elapsed()
+    );
+    println!("  first: {}", first_codes.join(", "));
+    println!(
+        "  mean rating of {rated} rated widgets: {:.2}",
+        sum / rated.max(1) as f64
+    );
+
+    // 3. Get one widget.
+    step("Get amo_asterisk");
+    let asterisk = client.widgets().get("amo_asterisk").await?;
+    println!(
+        "  #{} {} v{}, active: {}",
+        asterisk.id, asterisk.code, asterisk.version, asterisk.is_active_in_account
+    );
+    for field in &asterisk.settings_template {
+        println!(
+            "    setting {:<12} {:<9} required: {}",
+            field.key,
+            field.kind.as_str(),
+            field.is_required
+        );
+    }
+
+    // 4. Install with settings checked against the template; secrets stay secret.
+    step("Install amo_asterisk with settings checked against its settings_template");
+    let incomplete = Settings::new().text("login", "example");
+    match client
+        .widgets()
+        .install_checked("amo_asterisk", &incomplete)
+        .await
+    {
+        Err(Error::Invalid(invalid)) => println!("  rejected before sending: {invalid}"),
+        other => println!("  unexpected: {other:?}"),
+    }
+    let settings = Settings::new()
+        .text("login", "example")
+        .pass("password", "eXaMp1E")
+        .users("phones", [(504141, "1039")])
+        .text("script_path", "https://example.com/");
+    println!("  settings (Debug): {settings:?}");
+    let installed = client
+        .widgets()
+        .install_checked("amo_asterisk", &settings)
+        .await?;
+    println!("  installed: active = {}", installed.is_active_in_account);
+
+    // 5. It shows as active, with its settings, until uninstalled.
+    step("Get it again: active, with settings");
+    let again = client.widgets().get("amo_asterisk").await?;
+    println!("  active: {}", again.is_active_in_account);
+    if let Some(settings) = &again.settings {
+        for (key, value) in settings.iter() {
+            let shown = match value {
+                SettingValue::Pass(_) => "********".to_owned(),
+                other => format!("{other:?}"),
+            };
+            println!("    {key:<12} {shown}");
+        }
+    }
+
+    step("Uninstall it (204)");
+    client.widgets().uninstall("amo_asterisk").await?;
+    let after = client.widgets().get("amo_asterisk").await?;
+    println!("  active: {}", after.is_active_in_account);
+
+    step("Errors you can match on");
+    match client.widgets().get("no_such_widget").await {
+        Err(Error::NotFound(problem)) => println!("  404 NotFound: {problem}"),
+        other => println!("  unexpected: {other:?}"),
+    }
+    match client.widgets().list().limit(500).send().await {
+        Err(error @ Error::Invalid(_)) => println!("  {error}"),
+        other => println!("  unexpected: {other:?}"),
+    }
+
+    // 6. Continue a Salesbot with handlers.
+    step("Continue Salesbot 42 at step a1b2c3 (202)");
+    fake.add_pending_continuation(amocrm_fake::BotKind::Salesbot, 42, "a1b2c3");
+    let request = ContinueRequest::new()
+        .data("status", "success")
+        .handler(Handler::show_text("Здесь текст"))
+        .handler(Handler::show_buttons(
+            "Нажми на кнопку",
+            ["1ая кнопка", "2ая кнопка"],
+        ))
+        .handler(Handler::show_buttons_url(
+            "Кнопки со ссылками",
+            ["https://amocrm.ru", "https://amocrm.com"],
+        ))
+        .handler(Handler::goto(GotoTarget::Question, 5));
+    client
+        .bots()
+        .continue_bot(BotKind::Salesbot, 42, "a1b2c3", &request)
+        .await?;
+    let received = fake.continuations();
+    println!(
+        "  accepted; the fake received:\n{}",
+        indent(&serde_json::to_string_pretty(&received[0].body)?)
+    );
+
+    // 7. An invalid handler set is rejected before anything is sent.
+    step("An invalid handler set is rejected, nothing sent");
+    fake.add_pending_continuation(amocrm_fake::BotKind::Salesbot, 42, "d4e5f6");
+    let sent_before = fake.requests().len();
+    let invalid = ContinueRequest::new()
+        .handler(Handler::show_text("ok"))
+        .handler(Handler::show_text("Этот текст длиннее восьмидесяти символов, а такой API не примет: он отклоняется заранее."))
+        .handler(Handler::show_buttons("Слишком много кнопок", (1..=26).map(|i| format!("{i}"))));
+    match client
+        .bots()
+        .continue_bot(BotKind::Salesbot, 42, "d4e5f6", &invalid)
+        .await
+    {
+        Err(error) => println!("  rejected: {error}"),
+        Ok(()) => println!("  unexpected: accepted"),
+    }
+    println!(
+        "  requests sent meanwhile: {}",
+        fake.requests().len() - sent_before
+    );
+
+    println!(
+        "\ntour complete: {} requests served by the fake",
+        fake.requests().len()
+    );
+    fake.shutdown().await;
+    Ok(())
+}
+
+fn step(title: &str) {
+    println!("\n== {title}");
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("    {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
