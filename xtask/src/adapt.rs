@@ -28,7 +28,11 @@ pub fn for_progenitor(spec: &mut OpenAPI) -> Vec<String> {
     if let Some(components) = spec.components.as_mut() {
         for (name, response) in components.responses.iter_mut() {
             if let ReferenceOr::Item(response) = response {
-                rename_media_types(response, &format!("components.responses.{name}"), &mut changes);
+                rename_media_types(
+                    response,
+                    &format!("components.responses.{name}"),
+                    &mut changes,
+                );
             }
         }
     }
@@ -74,7 +78,10 @@ fn adapt_operation(operation: &mut Operation, at: &str, changes: &mut Vec<String
     if with_body.is_empty() || without_body.is_empty() {
         return;
     }
-    let dropped: Vec<_> = without_body.iter().map(|(status, _)| (*status).clone()).collect();
+    let dropped: Vec<_> = without_body
+        .iter()
+        .map(|(status, _)| (*status).clone())
+        .collect();
     for status in dropped {
         operation.responses.responses.shift_remove(&status);
         changes.push(format!(

@@ -55,9 +55,10 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
             let diff = similar::TextDiff::from_lines(&committed, &generated);
             eprintln!(
                 "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&format!("{OUTPUT} (committed)"), &format!("{OUTPUT} (generated)"))
+                diff.unified_diff().context_radius(3).header(
+                    &format!("{OUTPUT} (committed)"),
+                    &format!("{OUTPUT} (generated)")
+                )
             );
             bail!("{OUTPUT} is stale: run `cargo xtask generate` and commit the result")
         }
@@ -134,7 +135,10 @@ fn rustfmt(source: &str) -> Result<String> {
         .map_err(|_| anyhow::anyhow!("rustfmt writer thread panicked"))?
         .context("writing to rustfmt")?;
     if !output.status.success() {
-        bail!("rustfmt failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     String::from_utf8(output.stdout).context("rustfmt printed invalid UTF-8")
 }

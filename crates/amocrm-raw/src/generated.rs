@@ -738,7 +738,9 @@ pub mod types {
         ///The user's password.
         pub password: ::std::string::String,
     }
-    ///A `users_lp` setting, amoCRM user ID (as the key) to that user's login and password.
+    /**A `users_lp` setting, amoCRM user ID (as the key) to that user's login and password.
+    At least one user: leave an optional setting out rather than sending `{}`.
+    */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct UsersLpSetting(
@@ -766,7 +768,9 @@ pub mod types {
             Self(value)
         }
     }
-    ///A `users` setting, amoCRM user ID (as the key) to that user's extension number.
+    /**A `users` setting, amoCRM user ID (as the key) to that user's extension number. At
+    least one user: leave an optional setting out rather than sending `{}`.
+    */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct UsersSetting(

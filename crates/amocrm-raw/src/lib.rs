@@ -26,7 +26,8 @@ mod generated;
 pub use generated::*;
 
 /// A future returned by [`Exec::exec`].
-pub type ExecFuture<'a> = Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
+pub type ExecFuture<'a> =
+    Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
 
 /// Sends one request of the generated client; implement it to add auth, rate limits or
 /// retries around every operation.
@@ -64,8 +65,15 @@ impl ClientHooks<Hooks> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let Hooks(exec) = progenitor_client::ClientInfo::inner(self);
         match exec {
-            Some(exec) => exec.exec(progenitor_client::ClientInfo::client(self), request, info).await,
-            None => progenitor_client::ClientInfo::client(self).execute(request).await,
+            Some(exec) => {
+                exec.exec(progenitor_client::ClientInfo::client(self), request, info)
+                    .await
+            }
+            None => {
+                progenitor_client::ClientInfo::client(self)
+                    .execute(request)
+                    .await
+            }
         }
     }
 }

@@ -1,0 +1,120 @@
+//! Standalone fake amoCRM widgets API server.
+//!
+//! ```text
+//! amocrm-fake --port 8080 --widgets 1000 --pending salesbot:123:abc
+//! ```
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+
+use amocrm_fake::{BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, SEED_WIDGET_COUNT};
+use clap::Parser;
+
+/// A pending bot continuation given as `KIND:BOT_ID:CONTINUE_ID`.
+#[derive(Debug, Clone)]
+struct Pending {
+    bot: BotKind,
+    bot_id: i64,
+    continue_id: String,
+}
+
+fn parse_pending(s: &str) -> Result<Pending, String> {
+    let mut parts = s.splitn(3, ':');
+    let (Some(bot), Some(bot_id), Some(continue_id)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err("expected KIND:BOT_ID:CONTINUE_ID, e.g. salesbot:123:abc".into());
+    };
+    let bot = bot.parse::<BotKind>().map_err(|e| e.to_string())?;
+    let bot_id = bot_id
+        .parse::<i64>()
+        .map_err(|e| format!("invalid bot id {bot_id:?}: {e}"))?;
+    if continue_id.is_empty() {
+        return Err("the continue id must not be empty".into());
+    }
+    Ok(Pending {
+        bot,
+        bot_id,
+        continue_id: continue_id.to_owned(),
+    })
+}
+
+/// Stateful in-memory fake of the amoCRM REST API v4 widgets section.
+#[derive(Debug, Parser)]
+#[command(name = "amocrm-fake", version, about)]
+struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "AMOCRM_FAKE_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "AMOCRM_FAKE_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Number of generated widgets added after the seed's examples.
+    #[arg(long, env = "AMOCRM_FAKE_WIDGETS", default_value_t = 0)]
+    widgets: usize,
+    /// Administrator bearer token.
+    #[arg(long, env = "AMOCRM_FAKE_TOKEN", default_value = DEFAULT_TOKEN)]
+    token: String,
+    /// Read-only (non-administrator) bearer token.
+    #[arg(long, env = "AMOCRM_FAKE_USER_TOKEN", default_value = DEFAULT_USER_TOKEN)]
+    user_token: String,
+    /// Accept at most N requests per second; the rest get 429 (0 = off).
+    #[arg(long, env = "AMOCRM_FAKE_RATE_LIMIT")]
+    rate_limit: Option<u32>,
+    /// Register a pending bot continuation KIND:BOT_ID:CONTINUE_ID
+    /// (KIND is salesbot or marketingbot); repeatable.
+    #[arg(long, value_parser = parse_pending)]
+    pending: Vec<Pending>,
+    /// Do not keep a log of received requests (saves memory under load).
+    #[arg(long)]
+    no_record: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let server = match FakeServer::builder()
+        .bind(SocketAddr::new(args.host, args.port))
+        .widgets(args.widgets)
+        .token(args.token)
+        .user_token(args.user_token)
+        .rate_limit(args.rate_limit)
+        .record_requests(!args.no_record)
+        .start()
+        .await
+    {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!(
+                "amocrm-fake: cannot listen on {}: {e}",
+                SocketAddr::new(args.host, args.port)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    for p in &args.pending {
+        server.add_pending_continuation(p.bot, p.bot_id, &p.continue_id);
+    }
+    println!(
+        "amocrm-fake listening on {} (token: {})",
+        server.base_url(),
+        server.token()
+    );
+    println!(
+        "catalogue: {} widgets ({} seed + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
+        server.widget_count(),
+        SEED_WIDGET_COUNT,
+        server.widget_count() - SEED_WIDGET_COUNT,
+        server.user_token(),
+        match args.rate_limit {
+            Some(n) if n > 0 => format!("{n}/s"),
+            _ => "off".to_owned(),
+        },
+        args.pending.len(),
+    );
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("amocrm-fake: cannot wait for Ctrl-C: {e}");
+    }
+    println!("amocrm-fake: shutting down");
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,536 @@
+//! A stateful in-memory fake of the amoCRM REST API v4 **Widgets** section.
+//!
+//! [`FakeServer`] serves the documented routes on a loopback port so that
+//! clients can be tested without a real amoCRM account:
+//!
+//! | Route | Statuses |
+//! | --- | --- |
+//! | `GET /api/v4/widgets?page=&limit=` | 200, 204 (page past the end), 400, 401 |
+//! | `GET /api/v4/widgets/{code}` | 200, 401, 404 |
+//! | `POST /api/v4/widgets/{code}` (install) | 200, 400, 401, 403, 404 |
+//! | `DELETE /api/v4/widgets/{code}` (uninstall) | 204, 401, 403, 404 |
+//! | `POST /api/v4/{salesbot\|marketingbot}/{bot_id}/continue/{continue_id}` | 202, 400, 401, 403, 404 |
+//! | `POST /oauth2/access_token` | 200, 400, 401 |
+//!
+//! Every route may also answer 429 when a rate limit is configured
+//! ([`FakeBuilder::rate_limit`]); unknown routes answer 404 and a wrong method
+//! 405. Successful bodies are `application/hal+json`, errors
+//! `application/problem+json` shaped like amoCRM's.
+//!
+//! # Catalogue
+//!
+//! The catalogue always holds the three example widgets of the API
+//! description (`amo_dropbox` id 742, `amo_mailchimp` id 796 and
+//! `amo_asterisk` id 972 with its four required settings), followed by
+//! [`FakeBuilder::widgets`] deterministic generated widgets `widget_00001`,
+//! `widget_00002`, ... with ids `1001`, `1002`, ... Generated widgets are
+//! computed on demand, so even 100 000 of them cost nothing at start-up.
+//!
+//! # Rules the API description leaves open
+//!
+//! * **Settings visibility**: `GET /api/v4/widgets/{code}` includes
+//!   `settings` only when the widget is installed *and* the caller uses the
+//!   administrator token (or an OAuth access token) — the fake's stand-in for
+//!   "the key of the integration linked to the widget". The user token never
+//!   sees settings, and the list never includes them.
+//! * **Uninstalling a widget that is not installed** answers 204 as well
+//!   (the operation is idempotent); unknown codes answer 404.
+//! * **Install bodies** are validated against `settings_template`; keys not
+//!   in the template are accepted and stored as sent.
+//! * **Rate limit**: a sliding one-second window — at most N requests are
+//!   accepted in any one-second interval; the others get 429 with
+//!   `Retry-After: 1`. Every accepted request counts, whatever its route
+//!   or outcome; answers 429 do not.
+//! * **Continue**: the path's `bot_id` must be an integer and the bot kind
+//!   `salesbot` or `marketingbot`, otherwise 404. The body is validated
+//!   first (400); then the `(kind, bot_id, continue_id)` must be pending
+//!   ([`FakeServer::add_pending_continuation`]), otherwise 404. A pending
+//!   continuation is consumed by the first accepted call.
+//! * Top-level `null` values count as absent (optional install settings,
+//!   `data` and `execute_handlers`).
+//!
+//! # Example
+//!
+//! In a test, start the server in-process on an ephemeral port, point your
+//! client at [`FakeServer::base_url`] and inspect what it received:
+//!
+//! ```
+//! use amocrm_fake::{BotKind, FakeServer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // In your own crate this body would live in a `#[tokio::test] async fn`.
+//! let server = FakeServer::builder().widgets(10).start().await?;
+//! let http = reqwest::Client::new();
+//!
+//! let resp = http
+//!     .get(format!("{}/api/v4/widgets?limit=5", server.base_url()))
+//!     .bearer_auth(server.token())
+//!     .send()
+//!     .await?;
+//! assert_eq!(resp.status(), 200);
+//! let page: serde_json::Value = resp.json().await?;
+//! assert_eq!(page["_embedded"]["widgets"][0]["code"], "amo_dropbox");
+//! assert!(page["_links"]["next"]["href"].is_string());
+//!
+//! server.add_pending_continuation(BotKind::Salesbot, 123, "abc");
+//! let resp = http
+//!     .post(format!("{}/api/v4/salesbot/123/continue/abc", server.base_url()))
+//!     .bearer_auth(server.token())
+//!     .json(&serde_json::json!({"data": {"status": "success"}}))
+//!     .send()
+//!     .await?;
+//! assert_eq!(resp.status(), 202);
+//! assert_eq!(server.continuations()[0].body["data"]["status"], "success");
+//! assert_eq!(server.requests()[0].path_and_query, "/api/v4/widgets?limit=5");
+//!
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod catalogue;
+mod oauth;
+mod problem;
+mod routes;
+mod state;
+mod validate;
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, Method, Uri};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::catalogue::Catalogue;
+use crate::state::{RateLimiter, Shared, State, lock};
+
+/// Administrator token accepted by default.
+pub const DEFAULT_TOKEN: &str = "fake-token";
+/// Non-administrator token accepted by default (read-only: GET works,
+/// install/uninstall/continue answer 403).
+pub const DEFAULT_USER_TOKEN: &str = "fake-user-token";
+/// OAuth client id accepted by default by `POST /oauth2/access_token`.
+pub const DEFAULT_CLIENT_ID: &str = "fake-client-id";
+/// OAuth client secret accepted by default.
+pub const DEFAULT_CLIENT_SECRET: &str = "fake-client-secret";
+/// OAuth redirect URI accepted by default.
+pub const DEFAULT_REDIRECT_URI: &str = "https://example.com/oauth/callback";
+/// Default lifetime of OAuth access tokens (24 hours, as in amoCRM).
+pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// Number of example widgets from the API description that every catalogue holds.
+pub const SEED_WIDGET_COUNT: usize = catalogue::SEED_COUNT;
+/// Upper bound for [`FakeBuilder::widgets`]; larger values are clamped to it.
+pub const MAX_GENERATED_WIDGETS: usize = 1_000_000_000;
+
+/// The kind of bot in `POST /api/v4/{salesbot|marketingbot}/{bot_id}/continue/{continue_id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BotKind {
+    /// Path segment `salesbot`.
+    Salesbot,
+    /// Path segment `marketingbot`.
+    Marketingbot,
+}
+
+impl BotKind {
+    /// The path segment: `"salesbot"` or `"marketingbot"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BotKind::Salesbot => "salesbot",
+            BotKind::Marketingbot => "marketingbot",
+        }
+    }
+}
+
+impl fmt::Display for BotKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error parsing a [`BotKind`] from anything but `salesbot` / `marketingbot`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownBotKind(pub String);
+
+impl fmt::Display for UnknownBotKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown bot kind {:?} (expected salesbot or marketingbot)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownBotKind {}
+
+impl FromStr for BotKind {
+    type Err = UnknownBotKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "salesbot" => Ok(BotKind::Salesbot),
+            "marketingbot" => Ok(BotKind::Marketingbot),
+            other => Err(UnknownBotKind(other.to_owned())),
+        }
+    }
+}
+
+/// A continue request the fake accepted (202).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedContinuation {
+    /// Bot kind from the path.
+    pub bot: BotKind,
+    /// Bot id from the path.
+    pub bot_id: i64,
+    /// Continue id from the path (percent-decoded).
+    pub continue_id: String,
+    /// The JSON body as sent (always an object).
+    pub body: Value,
+}
+
+/// A request as the fake received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// HTTP method, e.g. `"GET"`.
+    pub method: String,
+    /// Raw path and query exactly as received on the wire (not decoded),
+    /// e.g. `/api/v4/widgets/a%2Fb` or `/api/v4/widgets?limit=250&page=2`.
+    pub path_and_query: String,
+    /// Raw path without the query, not decoded.
+    pub path: String,
+    /// Raw query string (without `?`), if any.
+    pub query: Option<String>,
+    /// Request headers in order; names are lower-case, non-UTF-8 bytes replaced.
+    pub headers: Vec<(String, String)>,
+}
+
+impl RecordedRequest {
+    pub(crate) fn from_parts(method: &Method, uri: &Uri, headers: &HeaderMap) -> Self {
+        let path_and_query = uri
+            .path_and_query()
+            .map(|pq| pq.as_str().to_owned())
+            .unwrap_or_else(|| uri.path().to_owned());
+        RecordedRequest {
+            method: method.as_str().to_owned(),
+            path: uri.path().to_owned(),
+            query: uri.query().map(str::to_owned),
+            path_and_query,
+            headers: headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The OAuth integration the fake's `POST /oauth2/access_token` accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+    /// `client_id` (the integration id).
+    pub client_id: String,
+    /// `client_secret` (the integration's secret key).
+    pub client_secret: String,
+    /// `redirect_uri` registered for the integration.
+    pub redirect_uri: String,
+}
+
+impl Default for OAuthClient {
+    fn default() -> Self {
+        OAuthClient {
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
+            redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
+        }
+    }
+}
+
+/// Configures and starts a [`FakeServer`]; see [`FakeServer::builder`].
+#[derive(Debug, Clone)]
+pub struct FakeBuilder {
+    token: String,
+    user_token: String,
+    widgets: usize,
+    rate_limit: Option<u32>,
+    bind: SocketAddr,
+    record_requests: bool,
+    oauth_client: OAuthClient,
+    access_token_ttl: Duration,
+}
+
+impl Default for FakeBuilder {
+    fn default() -> Self {
+        FakeBuilder {
+            token: DEFAULT_TOKEN.to_owned(),
+            user_token: DEFAULT_USER_TOKEN.to_owned(),
+            widgets: 0,
+            rate_limit: None,
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            record_requests: true,
+            oauth_client: OAuthClient::default(),
+            access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+        }
+    }
+}
+
+impl FakeBuilder {
+    /// Administrator token (default [`DEFAULT_TOKEN`]).
+    pub fn token(mut self, t: impl Into<String>) -> Self {
+        self.token = t.into();
+        self
+    }
+
+    /// Non-administrator token (default [`DEFAULT_USER_TOKEN`]).
+    pub fn user_token(mut self, t: impl Into<String>) -> Self {
+        self.user_token = t.into();
+        self
+    }
+
+    /// Number of generated widgets after the seed's examples (default 0, at
+    /// most [`MAX_GENERATED_WIDGETS`]). Generated widgets are computed on
+    /// demand: 100 000 of them cost nothing up front.
+    pub fn widgets(mut self, n: usize) -> Self {
+        self.widgets = n.min(MAX_GENERATED_WIDGETS);
+        self
+    }
+
+    /// `Some(n)`: accept at most `n` requests in any one-second window and
+    /// answer the rest 429 with `Retry-After: 1`. `None` (the default) or
+    /// `Some(0)` turn the limit off.
+    pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
+        self.rate_limit = per_second.filter(|&n| n > 0);
+        self
+    }
+
+    /// Address to listen on (default `127.0.0.1:0`, an ephemeral port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Whether to record every request for [`FakeServer::requests`]
+    /// (default on; turn it off for benchmarks).
+    pub fn record_requests(mut self, on: bool) -> Self {
+        self.record_requests = on;
+        self
+    }
+
+    /// The OAuth integration accepted by `POST /oauth2/access_token`
+    /// (defaults: [`DEFAULT_CLIENT_ID`], [`DEFAULT_CLIENT_SECRET`], [`DEFAULT_REDIRECT_URI`]).
+    pub fn oauth_client(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        self.oauth_client = OAuthClient {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            redirect_uri: redirect_uri.into(),
+        };
+        self
+    }
+
+    /// Lifetime of OAuth access tokens (default [`DEFAULT_ACCESS_TOKEN_TTL`]);
+    /// `expires_in` reports it in whole seconds.
+    pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
+        self.access_token_ttl = ttl;
+        self
+    }
+
+    /// Binds the listener and starts serving on a spawned tokio task.
+    pub async fn start(self) -> std::io::Result<FakeServer> {
+        let listener = tokio::net::TcpListener::bind(self.bind).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            catalogue: Catalogue::new(self.widgets),
+            token: self.token,
+            user_token: self.user_token,
+            record: self.record_requests,
+            limiter: self.rate_limit.map(|n| Mutex::new(RateLimiter::new(n))),
+            oauth_client: self.oauth_client,
+            access_token_ttl: self.access_token_ttl,
+            local_addr: addr,
+            state: Mutex::new(State::default()),
+            requests: Mutex::new(Vec::new()),
+        });
+        let app = routes::router(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.await;
+            };
+            // Errors here can only come from the listener; nothing to report to.
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        });
+        Ok(FakeServer {
+            shared,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running fake amoCRM server. Dropping it (or [`FakeServer::shutdown`])
+/// stops the server.
+pub struct FakeServer {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for FakeServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeServer")
+            .field("addr", &self.addr)
+            .field("widgets", &self.widget_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeServer {
+    /// A builder with the defaults: `127.0.0.1:0`, [`DEFAULT_TOKEN`],
+    /// [`DEFAULT_USER_TOKEN`], seed catalogue only, no rate limit, recording on.
+    pub fn builder() -> FakeBuilder {
+        FakeBuilder::default()
+    }
+
+    /// Starts a server with the defaults of [`FakeServer::builder`].
+    pub async fn start() -> std::io::Result<FakeServer> {
+        FakeBuilder::default().start().await
+    }
+
+    /// `http://host:port` without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The administrator token.
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    /// A valid non-administrator token: GET works, install, uninstall and
+    /// continue answer 403.
+    pub fn user_token(&self) -> &str {
+        &self.shared.user_token
+    }
+
+    /// The OAuth integration accepted by `POST /oauth2/access_token`.
+    pub fn oauth_client(&self) -> &OAuthClient {
+        &self.shared.oauth_client
+    }
+
+    /// Registers a bot step waiting for a widget's result, so that
+    /// `POST /api/v4/{bot}/{bot_id}/continue/{continue_id}` is accepted once.
+    /// Registering the same triple twice allows two calls.
+    pub fn add_pending_continuation(&self, bot: BotKind, bot_id: i64, continue_id: &str) {
+        let mut state = lock(&self.shared.state);
+        *state
+            .pending
+            .entry((bot, bot_id, continue_id.to_owned()))
+            .or_insert(0) += 1;
+    }
+
+    /// Accepted continue requests, in order.
+    pub fn continuations(&self) -> Vec<ReceivedContinuation> {
+        lock(&self.shared.state).continuations.clone()
+    }
+
+    /// Every request received so far (unless recording is off), in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.requests).clear();
+    }
+
+    /// The settings stored for an installed widget, `None` when it is not
+    /// installed or unknown.
+    pub fn installed_settings(&self, code: &str) -> Option<Value> {
+        let pos = self.shared.catalogue.position(code)?;
+        lock(&self.shared.state).installed.get(&pos).cloned()
+    }
+
+    /// Total number of widgets in the catalogue (seed + generated).
+    pub fn widget_count(&self) -> usize {
+        self.shared.catalogue.len()
+    }
+
+    /// Issues a single-use authorization code for the `authorization_code` grant.
+    pub fn issue_authorization_code(&self) -> String {
+        let code = oauth::new_code();
+        lock(&self.shared.state).oauth.codes.insert(code.clone());
+        code
+    }
+
+    /// Makes every OAuth-issued access token invalid (401) from now on;
+    /// refresh tokens keep working.
+    pub fn expire_access_tokens(&self) {
+        let now = Instant::now();
+        for expires in lock(&self.shared.state).oauth.access.values_mut() {
+            *expires = now;
+        }
+    }
+
+    /// Number of successful `refresh_token` grants.
+    pub fn refresh_count(&self) -> usize {
+        lock(&self.shared.state).oauth.refresh_count
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish and waits
+    /// (at most 5 seconds) for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! HTTP routes.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
+
+use crate::catalogue::{ListPage, Widget, WidgetView};
+use crate::problem::{self, ApiError, FieldError};
+use crate::state::{Role, Shared, lock};
+use crate::{BotKind, ReceivedContinuation, RecordedRequest, oauth, validate};
+
+type AppState = State<Arc<Shared>>;
+type ApiResult = Result<Response, ApiError>;
+
+/// amoCRM's default page size.
+pub(crate) const DEFAULT_LIMIT: u64 = 50;
+/// Maximum page size.
+pub(crate) const MAX_LIMIT: u64 = 250;
+
+const NO_ROUTE: &str = "The requested resource was not found";
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/v4/widgets", get(list_widgets))
+        .route(
+            "/api/v4/widgets/{code}",
+            get(get_widget)
+                .post(install_widget)
+                .delete(uninstall_widget),
+        )
+        .route(
+            "/api/v4/{bot}/{bot_id}/continue/{continue_id}",
+            post(continue_bot),
+        )
+        .route("/oauth2/access_token", post(oauth::access_token))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            record_and_limit,
+        ))
+        .with_state(shared)
+}
+
+/// Records every request (raw URI as received) and applies the rate limit.
+async fn record_and_limit(State(shared): AppState, req: Request, next: Next) -> Response {
+    if shared.record {
+        let recorded = RecordedRequest::from_parts(req.method(), req.uri(), req.headers());
+        lock(&shared.requests).push(recorded);
+    }
+    if let Some(limiter) = &shared.limiter {
+        if !lock(limiter).try_acquire(Instant::now()) {
+            let mut resp = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests: the rate limit has been exceeded",
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return resp;
+        }
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found(NO_ROUTE)
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The method is not allowed for the requested resource",
+    )
+}
+
+/// Maps a body extraction failure (e.g. 413 when too large) to a problem.
+pub(crate) fn body_rejected(rejection: BytesRejection) -> ApiError {
+    ApiError::new(rejection.status(), rejection.body_text())
+}
+
+fn no_content() -> Response {
+    (StatusCode::NO_CONTENT, Body::empty()).into_response()
+}
+
+/// Resolves the `{code}` path parameter to a catalogue entry, 404 otherwise.
+fn lookup(
+    shared: &Shared,
+    code: Result<Path<String>, PathRejection>,
+) -> Result<(usize, Widget), ApiError> {
+    code.ok()
+        .and_then(|Path(code)| shared.catalogue.position(&code))
+        .and_then(|pos| Some((pos, shared.catalogue.get(pos)?)))
+        .ok_or_else(|| ApiError::not_found("Widget not found or not available"))
+}
+
+/// Parses `page` and `limit`; the first occurrence of each wins.
+fn paging(query: Option<&str>) -> Result<(u64, u64), Vec<FieldError>> {
+    let mut page = None;
+    let mut limit = None;
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match &*k {
+            "page" if page.is_none() => page = Some(v.into_owned()),
+            "limit" if limit.is_none() => limit = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let mut errors = Vec::new();
+    let mut number = |name: &str, raw: Option<String>, default: u64, max: u64| -> u64 {
+        let Some(raw) = raw else {
+            return default;
+        };
+        match raw.parse::<u64>() {
+            Ok(n) if n >= 1 && n <= max => n,
+            Ok(_) => {
+                let detail = if max == u64::MAX {
+                    "This value should be 1 or more.".to_owned()
+                } else {
+                    format!("This value should be between 1 and {max}.")
+                };
+                errors.push(FieldError::new("OutOfRange", name, detail));
+                default
+            }
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "InvalidType",
+                    name,
+                    "This value should be a positive integer.",
+                ));
+                default
+            }
+        }
+    };
+    // `page` is an int32 in the spec (and for amoCRM): larger values are invalid.
+    let page = number("page", page, 1, i32::MAX as u64);
+    let limit = number("limit", limit, DEFAULT_LIMIT, MAX_LIMIT);
+    if errors.is_empty() {
+        Ok((page, limit))
+    } else {
+        Err(errors)
+    }
+}
+
+async fn list_widgets(
+    State(shared): AppState,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    shared.role(&headers)?;
+    let (page, limit) = paging(query.as_deref()).map_err(ApiError::validation)?;
+    let total = shared.catalogue.len();
+    let start = (page - 1)
+        .checked_mul(limit)
+        .and_then(|s| usize::try_from(s).ok())
+        .filter(|&s| s < total);
+    let Some(start) = start else {
+        return Ok(no_content());
+    };
+    let end = usize::try_from(limit)
+        .map_or(total, |limit| start.saturating_add(limit))
+        .min(total);
+    let active: Vec<bool> = {
+        let state = lock(&shared.state);
+        (start..end)
+            .map(|pos| state.installed.contains_key(&pos))
+            .collect()
+    };
+    let widgets: Vec<Widget> = (start..end)
+        .filter_map(|pos| shared.catalogue.get(pos))
+        .collect();
+    let origin = shared.origin(&headers, &uri);
+    let views = widgets
+        .iter()
+        .zip(active)
+        .map(|(w, active)| WidgetView::new(w, &origin, active, None))
+        .collect();
+    let body = ListPage::new(&origin, page, limit, end < total, views);
+    Ok(problem::hal(StatusCode::OK, &body))
+}
+
+async fn get_widget(
+    State(shared): AppState,
+    uri: Uri,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let role = shared.role(&headers)?;
+    let (pos, widget) = lookup(&shared, code)?;
+    let (active, settings) = {
+        let state = lock(&shared.state);
+        let settings = state.installed.get(&pos);
+        // Settings are only shown to the integration's own (admin) key.
+        (
+            settings.is_some(),
+            settings.filter(|_| role == Role::Admin).cloned(),
+        )
+    };
+    let origin = shared.origin(&headers, &uri);
+    let view = WidgetView::new(&widget, &origin, active, settings.as_ref());
+    Ok(problem::hal(StatusCode::OK, &view))
+}
+
+async fn install_widget(
+    State(shared): AppState,
+    uri: Uri,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    shared.admin(&headers)?;
+    let (pos, widget) = lookup(&shared, code)?;
+    let body = body.map_err(body_rejected)?;
+    let settings = validate::json_object(&headers, &body)?;
+    let errors = validate::settings(widget.settings_template, &settings);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let settings = Value::Object(settings);
+    lock(&shared.state).installed.insert(pos, settings.clone());
+    let origin = shared.origin(&headers, &uri);
+    let view = WidgetView::new(&widget, &origin, true, Some(&settings));
+    Ok(problem::hal(StatusCode::OK, &view))
+}
+
+async fn uninstall_widget(
+    State(shared): AppState,
+    headers: HeaderMap,
+    code: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    shared.admin(&headers)?;
+    let (pos, _) = lookup(&shared, code)?;
+    lock(&shared.state).installed.remove(&pos);
+    Ok(no_content())
+}
+
+async fn continue_bot(
+    State(shared): AppState,
+    headers: HeaderMap,
+    params: Result<Path<(String, String, String)>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    shared.admin(&headers)?;
+    let (bot, bot_id, continue_id) = params
+        .ok()
+        .and_then(|Path((bot, id, cid))| {
+            let bot: BotKind = bot.parse().ok()?;
+            let id: i64 = id.parse().ok()?;
+            Some((bot, id, cid))
+        })
+        .ok_or_else(|| ApiError::not_found(NO_ROUTE))?;
+    let body = body.map_err(body_rejected)?;
+    let body = validate::json_object(&headers, &body)?;
+    let errors = validate::continuation(&body);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let mut state = lock(&shared.state);
+    let key = (bot, bot_id, continue_id);
+    match state.pending.get_mut(&key) {
+        Some(left) if *left > 1 => *left -= 1,
+        Some(_) => {
+            state.pending.remove(&key);
+        }
+        None => {
+            return Err(ApiError::not_found(
+                "No widget awaiting a result was found for this continue_id",
+            ));
+        }
+    }
+    let (bot, bot_id, continue_id) = key;
+    state.continuations.push(ReceivedContinuation {
+        bot,
+        bot_id,
+        continue_id,
+        body: Value::Object(body),
+    });
+    Ok((StatusCode::ACCEPTED, Body::empty()).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_defaults_and_errors() {
+        assert_eq!(paging(None), Ok((1, 50)));
+        assert_eq!(paging(Some("limit=250&page=3")), Ok((3, 250)));
+        assert_eq!(paging(Some("page=2&page=x")), Ok((2, 50)));
+        let errs = paging(Some("limit=0&page=abc")).err().unwrap_or_default();
+        let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["page", "limit"]);
+        assert!(paging(Some("limit=251")).is_err());
+        assert!(paging(Some("limit=")).is_err());
+        assert!(paging(Some("page=0")).is_err());
+        assert!(paging(Some("page=-1")).is_err());
+        assert!(paging(Some("page=99999999999999999999999")).is_err());
+    }
+}
