@@ -1,0 +1,406 @@
+//! The command line: every flag, subcommand and environment variable, declared with clap's
+//! derive API. Values that may carry secrets (`--token`, `--set`, `--set-json`, `--data`) are
+//! taken as plain strings here and interpreted later, so that a malformed one is never
+//! echoed back in a clap error message.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+/// Exit codes and environment, shown at the end of `--help`.
+pub const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  local failure: the output could not be written (a closed pipe is not an
+     error and exits 0)
+  2  invalid input, rejected before anything was sent; command-line usage errors
+     reported by the argument parser exit 2 as well
+  3  the API answered with an error (4xx/5xx); its title, detail and validation
+     errors are printed on stderr
+  4  transport or decoding error: no connection, a timeout, or an answer that
+     could not be read
+
+Environment:
+  AMOCRM_BASE_URL, AMOCRM_SUBDOMAIN, AMOCRM_DOMAIN, AMOCRM_TOKEN stand for the
+  flags of the same name; a flag given on the command line wins over the
+  environment. The token is never printed.";
+
+/// `amocrm`: script widget installs and bot continuations across amoCRM (Kommo) accounts.
+#[derive(Debug, Parser)]
+#[command(
+    name = "amocrm",
+    version,
+    about = "Script amoCRM (Kommo) widget installs and Salesbot/Marketingbot continuations",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Which account, and the token.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// How results are printed.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Which account to talk to and how. Exactly one of `--base-url` and `--subdomain`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    /// Base URL of the account (or of a proxy or test server), e.g.
+    /// https://example.amocrm.ru; plain http only for loopback hosts
+    #[arg(
+        long,
+        env = "AMOCRM_BASE_URL",
+        value_name = "URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub base_url: Option<String>,
+
+    /// Account subdomain: example for example.amocrm.ru (a full host such as
+    /// example.kommo.com is accepted too)
+    #[arg(
+        long,
+        env = "AMOCRM_SUBDOMAIN",
+        value_name = "NAME",
+        global = true,
+        hide_env_values = true
+    )]
+    pub subdomain: Option<String>,
+
+    /// Domain of the account given with --subdomain
+    #[arg(
+        long,
+        env = "AMOCRM_DOMAIN",
+        value_enum,
+        default_value = "amocrm.ru",
+        global = true,
+        hide_env_values = true
+    )]
+    pub domain: DomainArg,
+
+    /// Long-lived token or OAuth access token; never printed
+    #[arg(
+        long,
+        env = "AMOCRM_TOKEN",
+        value_name = "TOKEN",
+        global = true,
+        hide_env_values = true,
+        value_parser = parse_token
+    )]
+    pub token: Option<SecretString>,
+
+    /// Timeout of one request, in seconds
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        global = true,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub timeout: u64,
+
+    /// Accept a plain-http base URL on a non-loopback host (the token then crosses the
+    /// network in clear text)
+    #[arg(long, global = true)]
+    pub allow_insecure_http: bool,
+}
+
+/// An amoCRM product domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DomainArg {
+    /// {subdomain}.amocrm.ru
+    #[value(name = "amocrm.ru")]
+    AmocrmRu,
+    /// {subdomain}.amocrm.com
+    #[value(name = "amocrm.com")]
+    AmocrmCom,
+    /// {subdomain}.kommo.com
+    #[value(name = "kommo.com")]
+    KommoCom,
+}
+
+impl From<DomainArg> for amocrm::Domain {
+    fn from(domain: DomainArg) -> Self {
+        match domain {
+            DomainArg::AmocrmRu => amocrm::Domain::AmocrmRu,
+            DomainArg::AmocrmCom => amocrm::Domain::AmocrmCom,
+            DomainArg::KommoCom => amocrm::Domain::KommoCom,
+        }
+    }
+}
+
+/// The token, trimmed of surrounding whitespace (a trailing newline from a file, say). The
+/// error never repeats the value.
+fn parse_token(value: &str) -> Result<SecretString, String> {
+    let token = value.trim();
+    if token.is_empty() {
+        return Err("the token is empty".to_owned());
+    }
+    Ok(SecretString::from(token.to_owned()))
+}
+
+/// How results are printed.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Print JSON instead of tables: one object per line (NDJSON) for lists; secrets are
+    /// redacted as "********"
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Progress lines on stderr while fetching pages (auto: when stderr is a terminal);
+    /// --progress alone means always
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        default_missing_value = "always",
+        num_args = 0..=1,
+        require_equals = true,
+        global = true
+    )]
+    pub progress: When,
+
+    /// Log each request of the client (operation, attempt, status, retries) on stderr;
+    /// the token is never logged
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// When to print progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum When {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, show, install and uninstall widgets
+    #[command(subcommand)]
+    Widgets(WidgetsCommand),
+    /// Salesbot and Marketingbot widget steps
+    #[command(subcommand)]
+    Bot(BotCommand),
+}
+
+/// `amocrm widgets …`
+#[derive(Debug, Subcommand)]
+pub enum WidgetsCommand {
+    /// List widgets: one page, or every page with --all (printed as they arrive)
+    List(ListArgs),
+    /// Show one widget and its settings template
+    Get(CodeArg),
+    /// Install a widget, checking the settings against its settings_template first
+    #[command(after_help = INSTALL_AFTER_HELP)]
+    Install(InstallArgs),
+    /// Uninstall a widget
+    Uninstall(CodeArg),
+}
+
+/// `amocrm widgets list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Page to fetch (with --all: the page to start at); pages start at 1
+    #[arg(long, value_name = "N")]
+    pub page: Option<u32>,
+
+    /// Widgets per page, 1..=250 (the API's default is 50; with --all, 250)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+
+    /// Every page, following the next links; each page is printed as it arrives
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// A widget code.
+#[derive(Debug, Args)]
+pub struct CodeArg {
+    /// Widget code, e.g. amo_asterisk
+    pub code: String,
+}
+
+const INSTALL_AFTER_HELP: &str = "\
+Each setting is given by the key of the widget's settings_template:
+  text, pass   --set login=example --set password=s3cret
+  users        --set-json phones='{\"504141\":\"1039\"}'
+  users_lp     --set-json sip='{\"504141\":{\"login\":\"l\",\"password\":\"p\"}}'
+  custom       --set key=text or --set-json key=JSON
+The settings are checked against the template (required keys, value shapes, unknown
+keys) before the install request is sent; on a problem nothing is installed and the
+exit code is 2. Values are never repeated in error messages.";
+
+/// `amocrm widgets install`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Widget code, e.g. amo_asterisk
+    pub code: String,
+
+    /// A text, pass or custom setting, as KEY=VALUE (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+
+    /// A setting given as JSON, as KEY=JSON: users and users_lp fields (repeatable)
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    pub set_json: Vec<String>,
+}
+
+/// `amocrm bot …`
+#[derive(Debug, Subcommand)]
+pub enum BotCommand {
+    /// Let a bot go on after a widget step (POST /api/v4/{bot}/{bot_id}/continue/{continue_id})
+    #[command(after_help = CONTINUE_AFTER_HELP)]
+    Continue(ContinueArgs),
+}
+
+const CONTINUE_AFTER_HELP: &str = "\
+Handlers run in the order they are given on the command line. Each --button belongs
+to the closest --show-buttons before it, each --button-url to the closest
+--show-buttons-url before it. The API's limits (10 handlers, 80 characters of text,
+25 buttons) are checked before sending; a request that breaks one exits 2 and is not
+sent.
+
+Example:
+  amocrm bot continue salesbot 123 a1b2c3 --data status=success \\
+    --show-text 'Done' --show-buttons 'Next?' --button Yes --button No --goto question:5";
+
+/// `amocrm bot continue`.
+#[derive(Debug, Args)]
+pub struct ContinueArgs {
+    /// Which bot runs the step
+    #[arg(value_enum)]
+    pub kind: BotKindArg,
+
+    /// The bot's ID
+    pub bot_id: u64,
+
+    /// The continue_id the widget step received
+    pub continue_id: String,
+
+    /// A data value for the bot ({{json.KEY}}), as KEY=VALUE (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub data: Vec<String>,
+
+    /// A data value given as JSON, as KEY=JSON (repeatable)
+    #[arg(long, value_name = "KEY=JSON")]
+    pub data_json: Vec<String>,
+
+    /// Handler: show a text
+    #[arg(long, value_name = "TEXT", help_heading = "Handlers")]
+    pub show_text: Vec<String>,
+
+    /// Handler: show a text with buttons (add them with --button)
+    #[arg(long, value_name = "TEXT", help_heading = "Handlers")]
+    pub show_buttons: Vec<String>,
+
+    /// A button of the preceding --show-buttons
+    #[arg(
+        long,
+        value_name = "CAPTION",
+        requires = "show_buttons",
+        help_heading = "Handlers"
+    )]
+    pub button: Vec<String>,
+
+    /// Handler: show a text with link buttons (add them with --button-url)
+    #[arg(long, value_name = "TEXT", help_heading = "Handlers")]
+    pub show_buttons_url: Vec<String>,
+
+    /// A link button (an absolute URL) of the preceding --show-buttons-url
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "show_buttons_url",
+        help_heading = "Handlers"
+    )]
+    pub button_url: Vec<String>,
+
+    /// Handler: go to a step, as question:STEP, answer:STEP or finish:STEP
+    #[arg(long, value_name = "TYPE:STEP", value_parser = parse_goto, help_heading = "Handlers")]
+    pub goto: Vec<Goto>,
+}
+
+/// Which bot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BotKindArg {
+    /// Salesbot
+    Salesbot,
+    /// Marketingbot
+    Marketingbot,
+}
+
+impl From<BotKindArg> for amocrm::BotKind {
+    fn from(kind: BotKindArg) -> Self {
+        match kind {
+            BotKindArg::Salesbot => amocrm::BotKind::Salesbot,
+            BotKindArg::Marketingbot => amocrm::BotKind::Marketingbot,
+        }
+    }
+}
+
+/// A `--goto TYPE:STEP` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Goto {
+    /// The kind of step.
+    pub target: amocrm::GotoTarget,
+    /// The step number.
+    pub step: u64,
+}
+
+fn parse_goto(value: &str) -> Result<Goto, String> {
+    let (target, step) = value
+        .split_once(':')
+        .ok_or_else(|| "expected TYPE:STEP, e.g. question:5".to_owned())?;
+    let target = target.trim().parse::<amocrm::GotoTarget>()?;
+    let step = step
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| "STEP must be a non-negative integer".to_owned())?;
+    Ok(Goto { target, step })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn goto_parses_type_and_step() {
+        assert_eq!(
+            parse_goto("finish:3"),
+            Ok(Goto {
+                target: amocrm::GotoTarget::Finish,
+                step: 3
+            })
+        );
+        assert!(parse_goto("finish").is_err());
+        assert!(parse_goto("jump:3").is_err());
+        assert!(parse_goto("answer:-1").is_err());
+    }
+
+    #[test]
+    fn the_token_is_trimmed_and_never_empty() {
+        assert!(parse_token("  \n").is_err());
+        let token =
+            parse_token(" abc\n").map(|t| secrecy::ExposeSecret::expose_secret(&t).to_owned());
+        assert_eq!(token.as_deref(), Ok("abc"));
+    }
+}

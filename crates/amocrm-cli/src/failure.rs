@@ -1,0 +1,202 @@
+//! Why a command failed, its exit code, and how it is reported on stderr.
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success (also when stdout is a closed pipe) |
+//! | 1 | local failure: the output could not be written |
+//! | 2 | invalid input, rejected before anything was sent (clap usage errors too) |
+//! | 3 | the API answered with an error status (4xx/5xx) |
+//! | 4 | transport or decoding error |
+
+use std::error::Error as _;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use amocrm::{Error, Invalid, Problem};
+
+use crate::output::clean;
+
+/// Exit code: invalid input, nothing was sent.
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code: the API answered with an error.
+pub const EXIT_API: u8 = 3;
+/// Exit code: transport or decoding error.
+pub const EXIT_TRANSPORT: u8 = 4;
+/// Exit code: the output could not be written.
+pub const EXIT_OUTPUT: u8 = 1;
+
+/// A failed command.
+#[derive(Debug)]
+pub enum Failure {
+    /// Input the CLI rejected itself, before sending; one message per problem.
+    Input(Vec<String>),
+    /// An error of the client (rejected input, API error, transport error).
+    Client(Error),
+    /// Writing to stdout failed.
+    Output(io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Client(error)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(error: io::Error) -> Self {
+        Failure::Output(error)
+    }
+}
+
+impl Failure {
+    /// One input problem.
+    pub fn input(message: impl Into<String>) -> Self {
+        Failure::Input(vec![message.into()])
+    }
+
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Output(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                ExitCode::SUCCESS
+            }
+            Failure::Output(_) => ExitCode::from(EXIT_OUTPUT),
+            Failure::Input(_) => ExitCode::from(EXIT_INPUT),
+            Failure::Client(error) => ExitCode::from(client_exit_code(error)),
+        }
+    }
+
+    /// Prints the failure on `stderr`. A closed stdout is not reported.
+    pub fn report(&self, stderr: &mut impl Write) -> io::Result<()> {
+        match self {
+            Failure::Output(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            Failure::Output(error) => writeln!(stderr, "error: writing the output failed: {error}"),
+            Failure::Input(messages) => {
+                writeln!(stderr, "error: invalid input, nothing was sent")?;
+                for message in messages {
+                    writeln!(stderr, "  - {}", clean(message))?;
+                }
+                Ok(())
+            }
+            Failure::Client(error) => report_client_error(error, stderr),
+        }
+    }
+}
+
+/// 2 for input rejected before sending, 3 for an error answer, 4 for transport or decoding.
+pub fn client_exit_code(error: &Error) -> u8 {
+    match error.root() {
+        Error::Invalid(_) | Error::Config(_) => EXIT_INPUT,
+        Error::Unauthorized(_)
+        | Error::Forbidden(_)
+        | Error::NotFound(_)
+        | Error::RateLimited { .. }
+        | Error::Api { .. } => EXIT_API,
+        Error::UnexpectedStatus { status, .. } if *status >= 400 => EXIT_API,
+        Error::UnexpectedStatus { .. }
+        | Error::Transport(_)
+        | Error::Decode { .. }
+        | Error::Protocol(_) => EXIT_TRANSPORT,
+        other => match other.status() {
+            Some(status) if status >= 400 => EXIT_API,
+            _ => EXIT_TRANSPORT,
+        },
+    }
+}
+
+fn report_client_error(error: &Error, stderr: &mut impl Write) -> io::Result<()> {
+    if let Error::Page { page, .. } = error {
+        writeln!(
+            stderr,
+            "error: fetching page {page} of the widget list failed"
+        )?;
+    }
+    let root = error.root();
+    match root {
+        Error::Invalid(Invalid::Settings(problems)) => {
+            writeln!(
+                stderr,
+                "error: invalid input, nothing was sent: the settings do not fit the widget's settings_template"
+            )?;
+            for problem in problems {
+                writeln!(stderr, "  - {}", clean(&problem.to_string()))?;
+            }
+            return Ok(());
+        }
+        Error::Invalid(invalid) => {
+            return writeln!(
+                stderr,
+                "error: invalid input, nothing was sent: {}",
+                clean(&invalid.to_string())
+            );
+        }
+        Error::Config(message) => {
+            return writeln!(
+                stderr,
+                "error: invalid connection settings, nothing was sent: {}",
+                clean(message)
+            );
+        }
+        _ => {}
+    }
+    if let Some(problem) = root.problem() {
+        writeln!(stderr, "error: {}", api_summary(root, problem))?;
+        write_problem(problem, stderr)?;
+        if let Error::RateLimited {
+            retry_after: Some(after),
+            ..
+        } = root
+        {
+            writeln!(stderr, "  retry after: {} s", after.as_secs_f64())?;
+        }
+        return Ok(());
+    }
+    writeln!(stderr, "error: {}", clean(&root.to_string()))?;
+    let mut source = root.source();
+    while let Some(cause) = source {
+        writeln!(stderr, "  caused by: {}", clean(&cause.to_string()))?;
+        source = cause.source();
+    }
+    Ok(())
+}
+
+/// `the API answered 404 (not found)`.
+fn api_summary(error: &Error, problem: &Problem) -> String {
+    let what = match error {
+        Error::Unauthorized(_) => " (unauthorized: check the token)",
+        Error::Forbidden(_) => " (forbidden: the user lacks the rights)",
+        Error::NotFound(_) => " (not found)",
+        Error::RateLimited { .. } => " (rate limited)",
+        _ => "",
+    };
+    let status = error.status().unwrap_or(problem.status);
+    format!("the API answered {status}{what}")
+}
+
+fn write_problem(problem: &Problem, stderr: &mut impl Write) -> io::Result<()> {
+    writeln!(stderr, "  title:  {}", clean(&problem.title))?;
+    if let Some(detail) = &problem.detail {
+        writeln!(stderr, "  detail: {}", clean(detail))?;
+    }
+    if let Some(kind) = &problem.kind {
+        writeln!(stderr, "  type:   {}", clean(kind))?;
+    }
+    if !problem.validation_errors.is_empty() {
+        writeln!(stderr, "  validation errors:")?;
+        for e in &problem.validation_errors {
+            let request = e
+                .request_id
+                .as_deref()
+                .map(|id| format!(" (request_id {})", clean(id)))
+                .unwrap_or_default();
+            writeln!(
+                stderr,
+                "    - path: {}, code: {}, detail: {}{request}",
+                clean(&e.path),
+                clean(&e.code),
+                clean(&e.detail)
+            )?;
+        }
+    }
+    Ok(())
+}

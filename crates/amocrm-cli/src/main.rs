@@ -1,0 +1,91 @@
+//! `amocrm`: a command-line tool over the [`amocrm`] client, for scripting widget installs
+//! and Salesbot/Marketingbot continuations across amoCRM (Kommo) accounts.
+//!
+//! ```text
+//! amocrm [--base-url URL | --subdomain NAME [--domain amocrm.ru|amocrm.com|kommo.com]]
+//!        --token TOKEN [--json] [--progress[=auto|always|never]] [--timeout SECONDS] [-v]
+//!        <command>
+//!
+//! amocrm widgets list [--page N] [--limit N] [--all]
+//! amocrm widgets get CODE
+//! amocrm widgets install CODE [--set KEY=VALUE ...] [--set-json KEY=JSON ...]
+//! amocrm widgets uninstall CODE
+//! amocrm bot continue salesbot|marketingbot BOT_ID CONTINUE_ID
+//!        [--data KEY=VALUE ...] [--data-json KEY=JSON ...]
+//!        [--show-text TEXT] [--show-buttons TEXT --button CAPTION ...]
+//!        [--show-buttons-url TEXT --button-url URL ...] [--goto question|answer|finish:STEP]
+//! ```
+//!
+//! Every connection flag has an environment variable (`AMOCRM_BASE_URL`,
+//! `AMOCRM_SUBDOMAIN`, `AMOCRM_DOMAIN`, `AMOCRM_TOKEN`). The token is never printed: not in
+//! `--help`, not in errors, not in `-v` logs.
+//!
+//! # Output
+//!
+//! Tables by default; `--json` prints one JSON object per line (NDJSON). Secrets (`pass`
+//! values, `users_lp` passwords) are printed as `********` in both. `--all` prints each
+//! page as it arrives.
+//!
+//! # Exit codes
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success (also when stdout is a pipe closed by its reader) |
+//! | 1 | local failure: the output could not be written |
+//! | 2 | invalid input, rejected before anything was sent; clap's usage errors exit 2 too |
+//! | 3 | the API answered with an error (4xx/5xx); title, detail and validation errors on stderr |
+//! | 4 | transport or decoding error |
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod args;
+mod commands;
+mod connection;
+mod failure;
+mod handlers;
+mod output;
+mod settings_input;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+fn main() -> ExitCode {
+    // Usage errors exit 2 and --help/--version exit 0, both from clap.
+    let matches = args::Cli::command().get_matches();
+    let cli = match args::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    if cli.output.verbose {
+        // Only this tool's and the client's own events: they log method, URL and status,
+        // never headers, so the token stays out.
+        tracing_subscriber::fmt()
+            .with_env_filter("amocrm=debug")
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .init();
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: could not start the async runtime: {error}"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli, &matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let _ = failure.report(&mut std::io::stderr().lock());
+            failure.exit_code()
+        }
+    }
+}

@@ -1,0 +1,476 @@
+//! Output formatting: aligned tables and key-value views for people, JSON (NDJSON for
+//! lists) for scripts.
+//!
+//! Secrets never reach the output: `pass` values and `users_lp` passwords are printed as
+//! `********` in tables and in JSON alike. Text that comes from the server is cleaned of
+//! control characters before it reaches a terminal.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use amocrm::{Rating, SettingValue, Settings, SettingsField, Widget};
+use serde::Serialize;
+use serde_json::Value;
+
+/// What secrets are printed as.
+pub const REDACTED: &str = "********";
+
+/// `text` with control characters (newlines, escape sequences) replaced by their escaped
+/// form, so a value from the server cannot break a table or drive the terminal.
+pub fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A rating for a table: the number in one notation (`2.8` whether the server sent `"2,8"`
+/// or `2.8`), or the text as sent when it is not a number.
+fn rating_text(rating: &Rating) -> String {
+    match rating.value() {
+        Some(value) => value.to_string(),
+        None => clean(rating.as_str()),
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+fn width(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Column alignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// Writes one row, padding each cell to its column's width; the last column is not padded
+/// when left-aligned.
+fn write_row(
+    out: &mut impl Write,
+    widths: &[usize],
+    aligns: &[Align],
+    cells: &[String],
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        let w = widths.get(i).copied().unwrap_or(0);
+        let pad = w.saturating_sub(width(cell));
+        let last = i + 1 == cells.len();
+        if i > 0 {
+            line.push_str("  ");
+        }
+        match aligns.get(i).copied().unwrap_or(Align::Left) {
+            Align::Right => {
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(cell);
+            }
+            Align::Left => {
+                line.push_str(cell);
+                if !last {
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+        }
+    }
+    writeln!(out, "{line}")
+}
+
+/// A whole table: widths from every row.
+fn write_table(
+    out: &mut impl Write,
+    headers: &[&str],
+    aligns: &[Align],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
+    for row in rows {
+        grow(&mut widths, row);
+    }
+    let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+    write_row(out, &widths, aligns, &header)?;
+    for row in rows {
+        write_row(out, &widths, aligns, row)?;
+    }
+    Ok(())
+}
+
+fn grow(widths: &mut [usize], row: &[String]) {
+    for (w, cell) in widths.iter_mut().zip(row) {
+        *w = (*w).max(width(cell));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The widget list.
+
+const LIST_HEADERS: [&str; 7] = [
+    "ID", "CODE", "VERSION", "RATING", "ACTIVE", "REQUIRED", "FIELDS",
+];
+const LIST_ALIGNS: [Align; 7] = [
+    Align::Right,
+    Align::Left,
+    Align::Left,
+    Align::Right,
+    Align::Left,
+    Align::Right,
+    Align::Right,
+];
+
+fn list_row(widget: &Widget) -> Vec<String> {
+    let required = widget
+        .settings_template
+        .iter()
+        .filter(|f| f.is_required)
+        .count();
+    vec![
+        widget.id.to_string(),
+        clean(&widget.code),
+        clean(&widget.version),
+        rating_text(&widget.rating),
+        yes_no(widget.is_active_in_account).to_owned(),
+        required.to_string(),
+        widget.settings_template.len().to_string(),
+    ]
+}
+
+/// Prints the widget list page by page, as the pages arrive: NDJSON, or a table whose
+/// column widths come from the header and the first page and only ever grow (a wider
+/// value on a later page widens the columns from that row on).
+#[derive(Debug)]
+pub struct ListPrinter {
+    json: bool,
+    widths: Option<Vec<usize>>,
+}
+
+impl ListPrinter {
+    /// A printer for tables, or for NDJSON when `json` is set.
+    pub fn new(json: bool) -> Self {
+        ListPrinter { json, widths: None }
+    }
+
+    /// Prints one page of widgets and flushes, so a reader sees it at once.
+    pub fn page(&mut self, out: &mut impl Write, widgets: &[Widget]) -> io::Result<()> {
+        if self.json {
+            for widget in widgets {
+                write_json_line(out, &WidgetJson::from(widget))?;
+            }
+            return out.flush();
+        }
+        let rows: Vec<Vec<String>> = widgets.iter().map(list_row).collect();
+        let widths = match &mut self.widths {
+            Some(widths) => widths,
+            None => {
+                let mut widths: Vec<usize> = LIST_HEADERS.iter().map(|h| width(h)).collect();
+                for row in &rows {
+                    grow(&mut widths, row);
+                }
+                let header: Vec<String> = LIST_HEADERS.iter().map(|h| (*h).to_owned()).collect();
+                write_row(out, &widths, &LIST_ALIGNS, &header)?;
+                self.widths.insert(widths)
+            }
+        };
+        for row in &rows {
+            grow(widths, row);
+            write_row(out, widths, &LIST_ALIGNS, row)?;
+        }
+        out.flush()
+    }
+
+    /// Ends the list: a table without any widget still gets its header.
+    pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if !self.json && self.widths.is_none() {
+            self.page(out, &[])?;
+        }
+        out.flush()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// One widget.
+
+/// Prints one widget: a key-value view, its settings template and (when the server sent
+/// them) its settings with secrets redacted; or one JSON object.
+pub fn widget(out: &mut impl Write, widget: &Widget, json: bool) -> io::Result<()> {
+    if json {
+        write_json_line(out, &WidgetJson::from(widget))?;
+        return out.flush();
+    }
+    let dash = || "-".to_owned();
+    let pairs: Vec<(&str, String)> = vec![
+        ("id", widget.id.to_string()),
+        ("code", clean(&widget.code)),
+        ("version", clean(&widget.version)),
+        ("rating", rating_text(&widget.rating)),
+        (
+            "active in account",
+            yes_no(widget.is_active_in_account).to_owned(),
+        ),
+        ("lead source", yes_no(widget.is_lead_source).to_owned()),
+        (
+            "digital pipeline",
+            yes_no(widget.is_work_with_dp).to_owned(),
+        ),
+        (
+            "industry solution",
+            yes_no(widget.is_crm_template).to_owned(),
+        ),
+        (
+            "client uuid",
+            widget
+                .client_uuid
+                .as_deref()
+                .map(clean)
+                .unwrap_or_else(dash),
+        ),
+        (
+            "pipeline id",
+            widget
+                .pipeline_id
+                .map(|id| id.to_string())
+                .unwrap_or_else(dash),
+        ),
+        (
+            "link",
+            widget.self_link.as_deref().map(clean).unwrap_or_else(dash),
+        ),
+    ];
+    let key_width = pairs.iter().map(|(k, _)| width(k) + 1).max().unwrap_or(0);
+    for (key, value) in &pairs {
+        writeln!(out, "{:<key_width$}  {value}", format!("{key}:"))?;
+    }
+
+    writeln!(out)?;
+    if widget.settings_template.is_empty() {
+        writeln!(out, "settings template: none")?;
+    } else {
+        writeln!(out, "settings template:")?;
+        let rows: Vec<Vec<String>> = widget
+            .settings_template
+            .iter()
+            .map(|f| {
+                vec![
+                    clean(&f.key),
+                    clean(&f.name),
+                    clean(f.kind.as_str()),
+                    yes_no(f.is_required).to_owned(),
+                ]
+            })
+            .collect();
+        write_table(
+            out,
+            &["KEY", "NAME", "TYPE", "REQUIRED"],
+            &[Align::Left; 4],
+            &rows,
+        )?;
+    }
+
+    if let Some(settings) = &widget.settings {
+        writeln!(out)?;
+        if settings.is_empty() {
+            writeln!(out, "settings: none")?;
+        } else {
+            writeln!(out, "settings:")?;
+            let rows: Vec<Vec<String>> = settings
+                .iter()
+                .map(|(key, value)| vec![clean(key), value.kind().to_owned(), setting_text(value)])
+                .collect();
+            write_table(out, &["KEY", "TYPE", "VALUE"], &[Align::Left; 3], &rows)?;
+        }
+    }
+    out.flush()
+}
+
+/// A setting's value for a table cell, secrets redacted.
+fn setting_text(value: &SettingValue) -> String {
+    match value {
+        SettingValue::Text(text) => clean(text),
+        SettingValue::Users(users) => users
+            .iter()
+            .map(|(id, ext)| format!("{id}={}", clean(ext)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        SettingValue::UsersLp(users) => users
+            .iter()
+            .map(|(id, c)| format!("{id}={}:{REDACTED}", clean(&c.login)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        SettingValue::Other(value) => clean(&value.to_string()),
+        // `Pass`, and any kind of value added later: secret until shown otherwise.
+        _ => REDACTED.to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON.
+
+/// Writes `value` as one line of JSON.
+pub fn write_json_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    // Serialised first, so that a write error keeps its kind (a closed pipe stays one).
+    let mut line = serde_json::to_vec(value).map_err(io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(&line)
+}
+
+/// A widget as printed by `--json`: the API's fields in the API's order, `rating` as a
+/// number when it is one, and settings with secrets redacted.
+#[derive(Debug, Serialize)]
+pub struct WidgetJson<'a> {
+    id: i64,
+    code: &'a str,
+    version: &'a str,
+    rating: RatingJson<'a>,
+    settings_template: Vec<FieldJson<'a>>,
+    is_lead_source: bool,
+    is_work_with_dp: bool,
+    is_crm_template: bool,
+    client_uuid: Option<&'a str>,
+    is_active_in_account: bool,
+    pipeline_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings: Option<BTreeMap<&'a str, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<&'a str>,
+}
+
+/// `2.8` for `"2,8"`; the text as sent when it is not a number.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum RatingJson<'a> {
+    Number(f64),
+    Text(&'a str),
+}
+
+impl<'a> From<&'a Rating> for RatingJson<'a> {
+    fn from(rating: &'a Rating) -> Self {
+        match rating.value() {
+            Some(value) => RatingJson::Number(value),
+            None => RatingJson::Text(rating.as_str()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct FieldJson<'a> {
+    key: &'a str,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    is_required: bool,
+}
+
+impl<'a> From<&'a SettingsField> for FieldJson<'a> {
+    fn from(field: &'a SettingsField) -> Self {
+        FieldJson {
+            key: &field.key,
+            name: &field.name,
+            kind: field.kind.as_str(),
+            is_required: field.is_required,
+        }
+    }
+}
+
+impl<'a> From<&'a Widget> for WidgetJson<'a> {
+    fn from(w: &'a Widget) -> Self {
+        WidgetJson {
+            id: w.id,
+            code: &w.code,
+            version: &w.version,
+            rating: RatingJson::from(&w.rating),
+            settings_template: w.settings_template.iter().map(FieldJson::from).collect(),
+            is_lead_source: w.is_lead_source,
+            is_work_with_dp: w.is_work_with_dp,
+            is_crm_template: w.is_crm_template,
+            client_uuid: w.client_uuid.as_deref(),
+            is_active_in_account: w.is_active_in_account,
+            pipeline_id: w.pipeline_id,
+            settings: w.settings.as_ref().map(settings_json),
+            link: w.self_link.as_deref(),
+        }
+    }
+}
+
+/// Settings as JSON, with `pass` values and `users_lp` passwords redacted.
+pub fn settings_json(settings: &Settings) -> BTreeMap<&str, Value> {
+    settings
+        .iter()
+        .map(|(key, value)| (key, setting_json(value)))
+        .collect()
+}
+
+fn setting_json(value: &SettingValue) -> Value {
+    match value {
+        SettingValue::Text(text) => Value::String(text.clone()),
+        SettingValue::Users(users) => Value::Object(
+            users
+                .iter()
+                .map(|(id, ext)| (id.to_string(), Value::String(ext.clone())))
+                .collect(),
+        ),
+        SettingValue::UsersLp(users) => Value::Object(
+            users
+                .iter()
+                .map(|(id, c)| {
+                    let pair = serde_json::json!({ "login": c.login, "password": REDACTED });
+                    (id.to_string(), pair)
+                })
+                .collect(),
+        ),
+        SettingValue::Other(value) => value.clone(),
+        // `Pass`, and any kind of value added later: secret until shown otherwise.
+        _ => Value::String(REDACTED.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use amocrm::Credentials;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("plain"), "plain");
+        assert_eq!(clean("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_json_and_tables() {
+        let settings = Settings::new()
+            .text("login", "example")
+            .pass("password", "eXaMp1E")
+            .users("phones", [(504141, "1039")])
+            .users_lp("sip", [(504141, Credentials::new("operator", "s3cret"))]);
+        let json = serde_json::to_string(&settings_json(&settings)).unwrap_or_default();
+        assert!(json.contains("example") && json.contains("operator") && json.contains("1039"));
+        assert!(!json.contains("eXaMp1E") && !json.contains("s3cret"));
+        for (_, value) in settings.iter() {
+            let text = setting_text(value);
+            assert!(!text.contains("eXaMp1E") && !text.contains("s3cret"));
+        }
+    }
+
+    #[test]
+    fn rows_align_on_characters_not_bytes() {
+        let mut out = Vec::new();
+        let rows = vec![
+            vec!["Логин".to_owned(), "x".to_owned()],
+            vec!["ab".to_owned(), "y".to_owned()],
+        ];
+        write_table(&mut out, &["K", "V"], &[Align::Left; 2], &rows).unwrap_or_default();
+        let text = String::from_utf8_lossy(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines, ["K      V", "Логин  x", "ab     y"]);
+    }
+}
