@@ -203,12 +203,15 @@ pub(crate) fn settings(template: &[SettingField], body: &Map<String, Value>) -> 
     errors
 }
 
-/// Whether `value` has one of the documented setting shapes.
+/// Whether `value` has one of the documented setting shapes (string, map of strings, map
+/// of login/password pairs).
 fn is_setting_value(value: &Value) -> bool {
     match value {
         Value::String(_) => true,
         Value::Object(users) if !users.is_empty() => {
-            let all_users = |ok: fn(&Value) -> bool| users.iter().all(|(id, v)| is_user_id(id) && ok(v));
+            // The spec constrains the values of a users / users_lp map, not its keys: a
+            // `custom` field may use any keys (typed users fields check the IDs).
+            let all_users = |ok: fn(&Value) -> bool| users.values().all(ok);
             all_users(Value::is_string)
                 || all_users(|v| {
                     v.as_object().is_some_and(|c| {
