@@ -177,6 +177,11 @@ async fn from_raw(error: RawError, last_status: u16) -> Error {
             problem.status = status;
             classify(status, Some(problem), &headers, bytes::Bytes::new())
         }
+        // A documented error status whose body is not a problem (an HTML page, nothing):
+        // still the error of that status, so that a 401 is `Unauthorized` (and refreshes).
+        RawError::InvalidResponsePayload(body, _) if last_status >= 400 => {
+            classify(last_status, None, &reqwest::header::HeaderMap::new(), body)
+        }
         RawError::InvalidResponsePayload(body, source) => Error::Decode {
             status: last_status,
             body,
@@ -185,19 +190,28 @@ async fn from_raw(error: RawError, last_status: u16) -> Error {
         RawError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = match response.bytes().await {
-                Ok(body) => body,
-                Err(e) => return Error::Transport(e),
-            };
-            let problem = serde_json::from_slice::<raw::Problem>(&body).ok().map(|p| {
-                let mut problem = Problem::from(p);
-                problem.status = status;
-                problem
-            });
-            classify(status, problem, &headers, body)
+            match response.bytes().await {
+                Ok(body) => error_response(status, &headers, body),
+                Err(e) => Error::Transport(e),
+            }
         }
         RawError::Custom(message) => Error::Config(message),
     }
+}
+
+/// The error of a response the operation does not expect: its status, and the problem
+/// in its body when there is one.
+pub(crate) fn error_response(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> Error {
+    let problem = serde_json::from_slice::<raw::Problem>(&body).ok().map(|p| {
+        let mut problem = Problem::from(p);
+        problem.status = status;
+        problem
+    });
+    classify(status, problem, headers, body)
 }
 
 fn classify(
@@ -215,8 +229,8 @@ fn classify(
                 .or_else(|| transport::retry_after_body(&body)),
             problem,
         },
-        (_, Some(problem)) => Error::Api { problem },
-        (status, None) => Error::UnexpectedStatus { status, body },
+        (400.., Some(problem)) => Error::Api { problem },
+        (status, _) => Error::UnexpectedStatus { status, body },
     }
 }
 

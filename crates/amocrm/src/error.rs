@@ -6,10 +6,15 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::invalid::Invalid;
+use crate::oauth::AuthError;
+use crate::widget_request::WidgetRequestError;
 
 /// Everything that can go wrong in a call. Match on the variant for the kind of failure;
 /// [`Error::status`] and [`Error::problem`] read through [`Error::Page`].
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` and `Display` never print a success body (a widget answer may echo its settings,
+/// secrets included): only its length. Error pages (3xx and up) show an excerpt.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input was rejected before any request was sent.
@@ -43,7 +48,7 @@ pub enum Error {
         problem: Problem,
     },
     /// A status the API does not document, with a body that is not a problem.
-    #[error("unexpected response: HTTP {status}{}", body_excerpt(body))]
+    #[error("unexpected response: HTTP {status}{}", body_excerpt(*status, body))]
     UnexpectedStatus {
         /// HTTP status.
         status: u16,
@@ -67,6 +72,13 @@ pub enum Error {
     /// The server's answer breaks the API's own rules (e.g. a next link that goes back).
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// OAuth: exchanging, refreshing or saving tokens failed.
+    #[error("OAuth: {0}")]
+    Auth(#[from] AuthError),
+    /// A widget_request failed verification, or its return_url is not the client's
+    /// account; nothing was sent.
+    #[error("widget_request rejected: {0}")]
+    WidgetRequest(#[from] WidgetRequestError),
     /// A page of a widget stream failed; the stream ends after this item.
     #[error("fetching page {page} of the widget list failed: {source}")]
     Page {
@@ -88,7 +100,9 @@ impl Error {
             Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             Error::Page { source, .. } => source.status(),
+            Error::Auth(e) => e.status(),
             Error::Invalid(_) | Error::Config(_) | Error::Protocol(_) => None,
+            Error::WidgetRequest(_) => None,
         }
     }
 
@@ -117,9 +131,12 @@ impl Error {
     }
 }
 
-fn body_excerpt(body: &Bytes) -> String {
+fn body_excerpt(status: u16, body: &Bytes) -> String {
     if body.is_empty() {
         return String::new();
+    }
+    if status < 300 {
+        return format!(" ({} bytes)", body.len());
     }
     let text = String::from_utf8_lossy(body);
     let excerpt: String = text.chars().take(200).collect();
@@ -129,6 +146,65 @@ fn body_excerpt(body: &Bytes) -> String {
         ""
     };
     format!(": {}{more}", excerpt.trim())
+}
+
+/// A body in `Debug`: its length, and for an error page (3xx and up) its text.
+struct BodyDebug<'a>(u16, &'a Bytes);
+
+impl fmt::Debug for BodyDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let BodyDebug(status, body) = *self;
+        if status < 300 || body.is_empty() {
+            write!(f, "<{} bytes>", body.len())
+        } else {
+            fmt::Debug::fmt(&String::from_utf8_lossy(body), f)
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid(e) => f.debug_tuple("Invalid").field(e).finish(),
+            Error::Config(e) => f.debug_tuple("Config").field(e).finish(),
+            Error::Unauthorized(p) => f.debug_tuple("Unauthorized").field(p).finish(),
+            Error::Forbidden(p) => f.debug_tuple("Forbidden").field(p).finish(),
+            Error::NotFound(p) => f.debug_tuple("NotFound").field(p).finish(),
+            Error::RateLimited {
+                retry_after,
+                problem,
+            } => f
+                .debug_struct("RateLimited")
+                .field("retry_after", retry_after)
+                .field("problem", problem)
+                .finish(),
+            Error::Api { problem } => f.debug_struct("Api").field("problem", problem).finish(),
+            Error::UnexpectedStatus { status, body } => f
+                .debug_struct("UnexpectedStatus")
+                .field("status", status)
+                .field("body", &BodyDebug(*status, body))
+                .finish(),
+            Error::Transport(e) => f.debug_tuple("Transport").field(e).finish(),
+            Error::Decode {
+                status,
+                body,
+                source,
+            } => f
+                .debug_struct("Decode")
+                .field("status", status)
+                .field("body", &BodyDebug(*status, body))
+                .field("source", source)
+                .finish(),
+            Error::Protocol(e) => f.debug_tuple("Protocol").field(e).finish(),
+            Error::Auth(e) => f.debug_tuple("Auth").field(e).finish(),
+            Error::WidgetRequest(e) => f.debug_tuple("WidgetRequest").field(e).finish(),
+            Error::Page { page, source } => f
+                .debug_struct("Page")
+                .field("page", page)
+                .field("source", source)
+                .finish(),
+        }
+    }
 }
 
 /// An RFC 7807 problem as amoCRM sends it (`application/problem+json`).

@@ -108,6 +108,21 @@ pub enum SettingsProblem {
         /// The kind of value given (`text`, `users`, …).
         given: &'static str,
     },
+    /// A `users` or `users_lp` value without users (the API takes at least one).
+    #[error("setting {key:?} has no users: give at least one or leave the setting out")]
+    NoUsers {
+        /// The key.
+        key: String,
+    },
+    /// A value read back from the server ([`crate::SettingValue::Other`]) that the install
+    /// call cannot send: it takes strings, users maps and users_lp maps only.
+    #[error(
+        "setting {key:?} holds a value the install call cannot send (it takes a string, a users map or a users_lp map)"
+    )]
+    Unsendable {
+        /// The key.
+        key: String,
+    },
     /// A key the template does not have (a typo, most likely).
     #[error("setting {key:?} is not in the widget's settings_template")]
     Unknown {

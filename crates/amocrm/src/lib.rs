@@ -40,11 +40,15 @@
 mod auth;
 mod bots;
 mod client;
+#[doc(hidden)]
+pub mod decode;
 mod error;
 mod invalid;
+mod oauth;
 mod settings;
 mod transport;
 mod widget;
+mod widget_request;
 mod widgets;
 
 pub use auth::{StaticToken, TokenProvider};
@@ -57,10 +61,18 @@ pub use client::{
 };
 pub use error::{Error, Problem, Result, ValidationError};
 pub use invalid::{Invalid, SettingsProblem};
+pub use oauth::{
+    AuthError, DEFAULT_REFRESH_SKEW, GrantType, OAuth, OAuthBuilder, StoreError, TokenPair,
+    TokenStore, TokenStoreFn,
+};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use settings::{Credentials, SettingValue, Settings};
 pub use transport::{RateLimit, RetryPolicy};
 pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
+pub use widget_request::{
+    BotType, ContinueUrl, VerifiedWidgetRequest, WidgetRequest, WidgetRequestClaims,
+    WidgetRequestError, WidgetRequestVerifier,
+};
 pub use widgets::{ListWidgets, MAX_LIMIT, PageLinks, WidgetPage, WidgetStream, Widgets};
 
 /// The README's examples, compiled as doctests.

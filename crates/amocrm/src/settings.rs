@@ -136,6 +136,14 @@ impl SettingValue {
         }
     }
 
+    fn has_no_users(&self) -> bool {
+        match self {
+            Self::Users(users) => users.is_empty(),
+            Self::UsersLp(users) => users.is_empty(),
+            _ => false,
+        }
+    }
+
     fn fits(&self, kind: &SettingsFieldType) -> bool {
         match kind {
             SettingsFieldType::Text | SettingsFieldType::Pass => {
@@ -176,6 +184,11 @@ impl SettingValue {
     }
 
     fn to_raw(&self, key: &str) -> Result<raw::SettingValue, SettingsProblem> {
+        if self.has_no_users() {
+            return Err(SettingsProblem::NoUsers {
+                key: key.to_owned(),
+            });
+        }
         Ok(match self {
             Self::Text(text) => raw::SettingValue::TextSetting(raw::TextSetting(text.clone())),
             Self::Pass(secret) => {
@@ -200,10 +213,8 @@ impl SettingValue {
                     .collect(),
             )),
             Self::Other(value) => {
-                serde_json::from_value(value.clone()).map_err(|_| SettingsProblem::WrongShape {
+                serde_json::from_value(value.clone()).map_err(|_| SettingsProblem::Unsendable {
                     key: key.to_owned(),
-                    expected: "text, pass, users or users_lp".to_owned(),
-                    given: "other",
                 })?
             }
         })

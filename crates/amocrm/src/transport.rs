@@ -2,17 +2,17 @@
 //! retries, and a fully read body (so a connection lost mid-body can be retried too).
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use amocrm_raw::{Exec, ExecFuture};
 use backon::BackoffBuilder;
 use governor::{DefaultDirectRateLimiter, Quota};
 use progenitor_client::OperationInfo;
+use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 tokio::task_local! {
@@ -37,9 +37,19 @@ impl CallContext {
     }
 }
 
+/// How much longer than one second the limiter makes its window: `n + 1` requests of a
+/// client limited to `n` per second always span more than a second even when the network
+/// delays the first of them by up to this much more than the last.
+const JITTER_MARGIN: Duration = Duration::from_millis(50);
+
 /// How many requests per second the client sends at most. amoCRM allows 7 per second per
 /// integration and blocks accounts that keep exceeding it. Clones of a client share one
 /// limiter.
+///
+/// Requests are spaced evenly, never sent in a burst: a client limited to `n` per second
+/// sends one every `(1 s + 50 ms) / n` at most (150 ms for amoCRM's 7), so that no window
+/// of one second can hold more than `n` of them at the server, even with some network
+/// jitter. Retries count like any other request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     per_second: NonZeroU32,
@@ -60,6 +70,21 @@ impl RateLimit {
     pub fn requests_per_second(&self) -> u32 {
         self.per_second.get()
     }
+
+    /// The shortest time between two requests: `(1 s + 50 ms) / n`, rounded up to the
+    /// nanosecond.
+    pub fn interval(&self) -> Duration {
+        let window = (Duration::from_secs(1) + JITTER_MARGIN).as_nanos();
+        let n = u128::from(self.per_second.get());
+        let nanos = window.div_ceil(n);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    fn quota(&self) -> Quota {
+        // A burst of one: requests are spaced evenly, never n at once.
+        Quota::with_period(self.interval())
+            .unwrap_or_else(|| Quota::per_second(self.per_second).allow_burst(NonZeroU32::MIN))
+    }
 }
 
 impl Default for RateLimit {
@@ -70,11 +95,29 @@ impl Default for RateLimit {
 
 /// When and how often a failed request is sent again.
 ///
-/// Only where it is safe: `GET` and `DELETE` on connection errors, 5xx and 429; `POST
-/// /widgets/{code}` only on 429 or a connection that failed before the request was sent;
-/// the bot continue call only when the connection failed before sending, so it is never
-/// delivered twice. Delays grow exponentially with jitter; a `Retry-After` from the server
-/// wins over the computed delay.
+/// Only where it is safe:
+///
+/// * `GET` and `DELETE` (list, get, uninstall): on connection errors and timeouts, a body
+///   cut short, 5xx and 429;
+/// * `POST /widgets/{code}` (install): only on 429 or a connection that failed before the
+///   request was sent;
+/// * the bot continue call: only when the connection failed before the request was sent,
+///   so it is never delivered twice.
+///
+/// Delays grow exponentially from the first delay to the largest, and jitter adds up to as
+/// much again to each. A `Retry-After` from the server (429 or 503) wins over the computed
+/// delay and pauses every request of the client (and its clones) until it has passed.
+///
+/// ```
+/// use std::time::Duration;
+/// use amocrm::RetryPolicy;
+///
+/// let policy = RetryPolicy::new()
+///     .max_attempts(5)
+///     .delays(Duration::from_millis(100), Duration::from_secs(2));
+/// assert_eq!(policy.attempts(), 5);
+/// assert_eq!(RetryPolicy::disabled().attempts(), 1);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -94,13 +137,17 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Longest delay between attempts a policy takes; longer ones are cut to it.
+const MAX_DELAY: Duration = Duration::from_secs(3600);
+
 impl RetryPolicy {
     /// Three attempts, 200 ms to 5 s apart, honouring a `Retry-After` of up to 30 s.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Every request is sent once.
+    /// Every request is sent once. A `Retry-After` still pauses the client's later
+    /// requests.
     pub fn disabled() -> Self {
         RetryPolicy {
             max_attempts: 1,
@@ -114,17 +161,17 @@ impl RetryPolicy {
         self
     }
 
-    /// The first delay and the largest one.
+    /// The first delay and the largest one, before jitter (at most an hour each).
     pub fn delays(mut self, min: Duration, max: Duration) -> Self {
-        self.min_delay = min;
-        self.max_delay = max.max(min);
+        self.min_delay = min.min(MAX_DELAY);
+        self.max_delay = max.min(MAX_DELAY).max(self.min_delay);
         self
     }
 
     /// The longest `Retry-After` the client waits for; a longer one ends the retries with
-    /// [`crate::Error::RateLimited`].
+    /// [`crate::Error::RateLimited`] (the client still pauses for this long).
     pub fn max_retry_after(mut self, max: Duration) -> Self {
-        self.max_retry_after = max;
+        self.max_retry_after = max.min(MAX_DELAY);
         self
     }
 
@@ -133,7 +180,7 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    fn backoff(&self) -> impl Iterator<Item = Duration> + Send {
+    fn backoff(&self) -> impl Iterator<Item = Duration> + Send + use<> {
         backon::ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
@@ -148,7 +195,7 @@ impl RetryPolicy {
 enum Safety {
     /// GET, DELETE: any transport error, 5xx, 429.
     Idempotent,
-    /// Install: 429 or a connection that never carried the request.
+    /// Install (and any other POST): 429 or a connection that never carried the request.
     Post,
     /// Bot continue: only a connection that never carried the request.
     Once,
@@ -165,17 +212,23 @@ impl Safety {
         }
     }
 
-    fn retries_status(self, status: reqwest::StatusCode) -> bool {
+    fn retries_status(self, status: StatusCode) -> bool {
         match self {
-            Safety::Idempotent => status.is_server_error() || status == 429,
-            Safety::Post => status == 429,
+            Safety::Idempotent => {
+                status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
+            }
+            Safety::Post => status == StatusCode::TOO_MANY_REQUESTS,
             Safety::Once => false,
         }
     }
 
     fn retries_error(self, error: &reqwest::Error) -> bool {
         match self {
-            Safety::Idempotent => true,
+            // A request that cannot even be built fails the same way every time.
+            Safety::Idempotent => !error.is_builder(),
+            // `is_connect`: the connection (DNS, TCP, TLS) failed, nothing was written. A
+            // pooled connection found closed before the request was written is retried by
+            // hyper itself.
             Safety::Post | Safety::Once => error.is_connect(),
         }
     }
@@ -186,17 +239,20 @@ impl Safety {
 pub(crate) struct Transport {
     limiter: Option<DefaultDirectRateLimiter>,
     retry: RetryPolicy,
-    /// Set by a 429 with `Retry-After`: no request of this client leaves before it.
+    /// Set by a `Retry-After`: no request of this client leaves before it.
     paused_until: Mutex<Option<Instant>>,
+}
+
+/// One attempt's outcome.
+struct Attempt {
+    result: reqwest::Result<reqwest::Response>,
+    /// The server's `Retry-After` (429 and 503 only).
+    retry_after: Option<Duration>,
 }
 
 impl Transport {
     pub(crate) fn new(rate_limit: Option<RateLimit>, retry: RetryPolicy) -> Arc<Self> {
-        let limiter = rate_limit.map(|limit| {
-            // A burst of one: requests are spaced evenly, never 7 at once.
-            let quota = Quota::per_second(limit.per_second).allow_burst(NonZeroU32::MIN);
-            DefaultDirectRateLimiter::direct(quota)
-        });
+        let limiter = rate_limit.map(|limit| DefaultDirectRateLimiter::direct(limit.quota()));
         Arc::new(Transport {
             limiter,
             retry,
@@ -204,28 +260,89 @@ impl Transport {
         })
     }
 
-    async fn wait_for_turn(&self) {
-        let paused = *self.paused_until.lock().await;
-        if let Some(until) = paused {
+    fn paused_until(&self) -> Option<Instant> {
+        *self
+            .paused_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps while a `Retry-After` pause lasts (it may be extended while sleeping).
+    async fn wait_while_paused(&self) {
+        while let Some(until) = self.paused_until() {
+            if until <= Instant::now() {
+                break;
+            }
             tokio::time::sleep_until(until).await;
-        }
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
         }
     }
 
-    async fn pause(&self, delay: Duration) {
-        let until = Instant::now() + delay;
-        let mut paused = self.paused_until.lock().await;
+    async fn wait_for_turn(&self) {
+        self.wait_while_paused().await;
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+            // A 429 may have paused the client while this request waited for its turn.
+            self.wait_while_paused().await;
+        }
+    }
+
+    fn pause(&self, delay: Duration) {
+        let Some(until) = Instant::now().checked_add(delay) else {
+            return;
+        };
+        let mut paused = self
+            .paused_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if paused.is_none_or(|current| current < until) {
             *paused = Some(until);
+        }
+    }
+
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        bearer: Option<&HeaderValue>,
+    ) -> Attempt {
+        if let Some(value) = bearer {
+            request.headers_mut().insert(AUTHORIZATION, value.clone());
+        }
+        self.wait_for_turn().await;
+        let response = match client.execute(request).await {
+            Ok(response) => response,
+            Err(error) => {
+                return Attempt {
+                    result: Err(error),
+                    retry_after: None,
+                };
+            }
+        };
+        match buffered(response).await {
+            Ok((response, body)) => {
+                let status = response.status();
+                let retry_after = (status == StatusCode::TOO_MANY_REQUESTS
+                    || status == StatusCode::SERVICE_UNAVAILABLE)
+                    .then(|| {
+                        retry_after_header(response.headers()).or_else(|| retry_after_body(&body))
+                    })
+                    .flatten();
+                Attempt {
+                    result: Ok(response),
+                    retry_after,
+                }
+            }
+            Err(error) => Attempt {
+                result: Err(error),
+                retry_after: None,
+            },
         }
     }
 
     async fn send(
         &self,
         client: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let safety = Safety::of(info.operation_id, request.method());
@@ -235,34 +352,44 @@ impl Transport {
         let mut backoff = self.retry.backoff();
         let mut attempt = 1u32;
         loop {
-            let mut this = match request.try_clone() {
-                Some(copy) => copy,
-                None => return client.execute(request).await,
+            // A body that cannot be copied (a stream) is sent once, never retried.
+            let (this, spare) = match request.try_clone() {
+                Some(copy) => (copy, Some(request)),
+                None => (request, None),
             };
-            if let Some(value) = &bearer {
-                this.headers_mut().insert(AUTHORIZATION, value.clone());
+            let Attempt {
+                result,
+                retry_after,
+            } = self.attempt(client, this, bearer.as_ref()).await;
+            if let Some(after) = retry_after {
+                self.pause(after.min(self.retry.max_retry_after));
             }
-            self.wait_for_turn().await;
-            let (result, retry_after) = match client.execute(this).await {
-                Ok(response) => match buffered(response).await {
-                    Ok((response, body)) => {
-                        let after = (response.status() == 429).then(|| {
-                            retry_after_header(response.headers())
-                                .or_else(|| retry_after_body(&body))
-                        });
-                        (Ok(response), after.flatten())
+            match &result {
+                Ok(response) => {
+                    if let Some(status) = &status {
+                        status.store(response.status().as_u16(), Ordering::Relaxed);
                     }
-                    Err(error) => (Err(error), None),
-                },
-                Err(error) => (Err(error), None),
-            };
-            if let Some(delay) = retry_after {
-                self.pause(delay.min(self.retry.max_retry_after)).await;
+                    tracing::debug!(
+                        operation = info.operation_id,
+                        attempt,
+                        status = response.status().as_u16(),
+                        "amoCRM response"
+                    );
+                }
+                Err(error) => tracing::debug!(
+                    operation = info.operation_id,
+                    attempt,
+                    error = %error,
+                    connect = error.is_connect(),
+                    timeout = error.is_timeout(),
+                    "amoCRM request failed"
+                ),
             }
-            let retryable = match &result {
-                Ok(response) => safety.retries_status(response.status()),
-                Err(error) => safety.retries_error(error),
-            };
+            let retryable = spare.is_some()
+                && match &result {
+                    Ok(response) => safety.retries_status(response.status()),
+                    Err(error) => safety.retries_error(error),
+                };
             let next_delay = if retryable { backoff.next() } else { None };
             let delay = match (next_delay, retry_after) {
                 (None, _) => None,
@@ -270,33 +397,17 @@ impl Transport {
                 (Some(computed), Some(after)) => Some(computed.max(after)),
                 (Some(computed), None) => Some(computed),
             };
-            match &result {
-                Ok(response) => tracing::debug!(
-                    operation = info.operation_id,
-                    attempt,
-                    status = response.status().as_u16(),
-                    "amoCRM response"
-                ),
-                Err(error) => tracing::debug!(
-                    operation = info.operation_id,
-                    attempt,
-                    error = %error,
-                    "amoCRM request failed"
-                ),
-            }
-            if let (Some(status), Ok(response)) = (&status, &result) {
-                status.store(response.status().as_u16(), Ordering::Relaxed);
-            }
-            let Some(delay) = delay else {
+            let (Some(delay), Some(spare)) = (delay, spare) else {
                 return result;
             };
             tracing::info!(
                 operation = info.operation_id,
                 attempt,
-                delay_ms = delay.as_millis() as u64,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 "retrying amoCRM request"
             );
             tokio::time::sleep(delay).await;
+            request = spare;
             attempt += 1;
         }
     }
@@ -335,19 +446,140 @@ async fn buffered(
     Ok((reqwest::Response::from(rebuilt), body))
 }
 
-/// `Retry-After` in seconds (amoCRM sends seconds), read from the header.
-
+/// `Retry-After` in seconds (amoCRM sends seconds), read from the header. An HTTP date is
+/// not understood (`None`).
 pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    value.parse::<u64>().ok().map(Duration::from_secs)
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    seconds(value)
 }
 
-/// `retry_after` from a JSON body, which amoCRM sometimes sends instead of the header.
+/// `retry_after` from a JSON body, which amoCRM sometimes sends instead of the header: a
+/// number of seconds, or a string holding one.
 pub(crate) fn retry_after_body(body: &[u8]) -> Option<Duration> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let seconds = value.get("retry_after")?;
-    seconds
-        .as_u64()
-        .or_else(|| seconds.as_str()?.trim().parse().ok())
-        .map(Duration::from_secs)
+    match value.get("retry_after")? {
+        serde_json::Value::Number(number) => match number.as_u64() {
+            Some(whole) => Some(Duration::from_secs(whole)),
+            None => Duration::try_from_secs_f64(number.as_f64()?).ok(),
+        },
+        serde_json::Value::String(text) => seconds(text),
+        _ => None,
+    }
+}
+
+/// Whole or fractional non-negative seconds.
+fn seconds(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if let Ok(whole) = text.parse::<u64>() {
+        return Some(Duration::from_secs(whole));
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    Duration::try_from_secs_f64(text.parse().ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_leaves_a_margin_and_never_rounds_down() {
+        let seven = RateLimit::AMOCRM.interval();
+        assert_eq!(seven, Duration::from_millis(150));
+        // Eight requests of a 7/s client span more than a second.
+        assert!(seven * 7 > Duration::from_secs(1));
+        for n in [1, 3, 7, 9, 10, 13, 100, 1_000, u32::MAX] {
+            let limit = RateLimit::per_second(n).unwrap();
+            assert!(u128::from(n) * limit.interval().as_nanos() >= 1_050_000_000);
+            let _ = limit.quota();
+        }
+    }
+
+    #[test]
+    fn retry_after_parsing() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(retry_after_header(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static(" 3 "));
+        assert_eq!(retry_after_header(&headers), Some(Duration::from_secs(3)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("0.5"));
+        assert_eq!(
+            retry_after_header(&headers),
+            Some(Duration::from_millis(500))
+        );
+        for bad in [
+            "-1",
+            "NaN",
+            "inf",
+            "1e400",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "",
+        ] {
+            headers.insert(RETRY_AFTER, HeaderValue::from_str(bad).unwrap());
+            assert_eq!(retry_after_header(&headers), None, "{bad}");
+        }
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        assert_eq!(
+            retry_after_header(&headers),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            retry_after_body(br#"{"retry_after": 2}"#),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            retry_after_body(br#"{"retry_after": "4"}"#),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            retry_after_body(br#"{"retry_after": 1.5}"#),
+            Some(Duration::from_millis(1500))
+        );
+        for bad in [
+            &br#"{"retry_after": -1}"#[..],
+            br#"{"retry_after": 1e308}"#,
+            br#"{"retry_after": null}"#,
+            br#"[1]"#,
+            b"<html>429</html>",
+        ] {
+            assert_eq!(retry_after_body(bad), None);
+        }
+    }
+
+    #[test]
+    fn huge_pauses_do_not_overflow() {
+        let transport = Transport::new(None, RetryPolicy::new());
+        transport.pause(Duration::MAX);
+        transport.pause(Duration::from_secs(u64::MAX / 2));
+        let policy = RetryPolicy::new()
+            .delays(Duration::MAX, Duration::MAX)
+            .max_retry_after(Duration::MAX);
+        assert!(policy.backoff().all(|d| d <= MAX_DELAY * 2));
+    }
+
+    #[test]
+    fn safety_by_operation() {
+        use reqwest::Method;
+        assert_eq!(Safety::of("list_widgets", &Method::GET), Safety::Idempotent);
+        assert_eq!(
+            Safety::of("uninstall_widget", &Method::DELETE),
+            Safety::Idempotent
+        );
+        assert_eq!(Safety::of("install_widget", &Method::POST), Safety::Post);
+        assert_eq!(Safety::of("continue_bot", &Method::POST), Safety::Once);
+        for status in [500, 502, 503, 504, 429] {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert!(Safety::Idempotent.retries_status(status));
+            assert!(!Safety::Once.retries_status(status));
+            assert_eq!(Safety::Post.retries_status(status), status == 429);
+        }
+        for status in [200, 204, 400, 401, 403, 404] {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert!(!Safety::Idempotent.retries_status(status));
+            assert!(!Safety::Post.retries_status(status));
+        }
+    }
 }

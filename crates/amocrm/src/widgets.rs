@@ -122,7 +122,9 @@ impl WidgetPage {
     /// a `page` parameter means the page after this one.
     pub fn next_page(&self) -> Option<u32> {
         let next = self.links.next.as_deref()?;
-        let url = url::Url::parse(next).ok()?;
+        // Absolute as amoCRM sends it, or relative to this page.
+        let base = url::Url::parse("https://example.invalid/api/v4/widgets").ok()?;
+        let url = base.join(next).ok()?;
         let page = url
             .query_pairs()
             .find(|(key, _)| key == "page")
@@ -226,6 +228,14 @@ impl ListWidgets {
                 return Ok(None);
             }
             let next = match fetched.next_page() {
+                // A next link that names no page would end the list early, silently.
+                None if fetched.links.next.is_some() => Some(Err(Error::Page {
+                    page: page.saturating_add(1),
+                    source: Box::new(Error::Protocol(format!(
+                        "page {page}'s next link {:?} names no page",
+                        fetched.links.next.as_deref().unwrap_or_default()
+                    ))),
+                })),
                 None => None,
                 Some(next) if next > page => Some(Ok((Some(next), limit))),
                 Some(next) => Some(Err(Error::Page {

@@ -1,0 +1,898 @@
+//! OAuth 2.0 access tokens that refresh themselves, and the store the new tokens go to.
+//!
+//! amoCRM's refresh tokens are single-use: every refresh answers a new pair and revokes
+//! the old refresh token. [`OAuth`] therefore hands every new pair to a [`TokenStore`]
+//! *before* it sends a single request with it, so a crash (or a cancelled future) never
+//! loses the only valid refresh token; when saving fails the refresh fails with
+//! [`AuthError::Store`] and the new pair is not used.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::auth::TokenProvider;
+use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+use crate::client::{DEFAULT_USER_AGENT, Domain};
+use crate::error::{Error, Result};
+use crate::widget_request::WidgetRequestVerifier;
+
+/// An access token is refreshed when it expires within this margin (60 s), so that it does
+/// not expire on the way to the server.
+pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
+
+/// An access token, the refresh token that renews it, and when the access token expires.
+/// The token values never appear in `Debug` output.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use amocrm::{ExposeSecret, TokenPair};
+///
+/// // Tokens loaded from your storage.
+/// let pair = TokenPair::new(
+///     "access-123".to_owned().into(),
+///     "refresh-456".to_owned().into(),
+///     SystemTime::now() + Duration::from_secs(3600),
+/// );
+/// assert_eq!(pair.access_token().expose_secret(), "access-123");
+/// assert!(!pair.expires_within(Duration::from_secs(60)));
+/// assert!(!format!("{pair:?}").contains("access-123"));
+/// assert!(!format!("{pair:?}").contains("refresh-456"));
+/// ```
+#[derive(Clone)]
+pub struct TokenPair {
+    access_token: SecretString,
+    refresh_token: SecretString,
+    expires_at: SystemTime,
+}
+
+impl TokenPair {
+    /// A pair as it was stored: the access token expires at `expires_at`.
+    pub fn new(
+        access_token: SecretString,
+        refresh_token: SecretString,
+        expires_at: SystemTime,
+    ) -> Self {
+        TokenPair {
+            access_token,
+            refresh_token,
+            expires_at,
+        }
+    }
+
+    /// The bearer token of API requests.
+    pub fn access_token(&self) -> &SecretString {
+        &self.access_token
+    }
+
+    /// The single-use token that gets the next pair.
+    pub fn refresh_token(&self) -> &SecretString {
+        &self.refresh_token
+    }
+
+    /// When the access token expires (computed from `expires_in` when the pair arrived).
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// [`TokenPair::expires_at`] in whole seconds since the Unix epoch (0 before it), a
+    /// convenient form to store.
+    pub fn expires_at_unix(&self) -> u64 {
+        self.expires_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+
+    /// Whether the access token has expired, or will within `margin`.
+    pub fn expires_within(&self, margin: Duration) -> bool {
+        match SystemTime::now().checked_add(margin) {
+            Some(deadline) => deadline >= self.expires_at,
+            None => true,
+        }
+    }
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &"[REDACTED]")
+            .field("refresh_token", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Why a [`TokenStore`] could not save a pair: any error of yours.
+pub type StoreError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Where new token pairs go. [`OAuth`] calls [`TokenStore::save`] with every pair it gets
+/// (authorization code exchange and each refresh) and uses the pair only after `save`
+/// returned `Ok`; persist it durably before returning. Use [`TokenStoreFn`] to write one
+/// as a closure. `save` runs while the [`OAuth`] holds its lock (on a Tokio task of its
+/// own, so it completes even when the request that caused it is dropped): it must not call
+/// back into that `OAuth`.
+///
+/// ```
+/// use amocrm::{StoreError, TokenPair, TokenStore};
+/// use futures::future::BoxFuture;
+///
+/// #[derive(Debug)]
+/// struct Database;
+///
+/// impl TokenStore for Database {
+///     fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
+///         Box::pin(async move {
+///             // UPDATE oauth SET access = ?, refresh = ?, expires_at = ? ...
+///             let _ = tokens.expires_at_unix();
+///             Ok(())
+///         })
+///     }
+/// }
+/// ```
+pub trait TokenStore: Send + Sync + 'static {
+    /// Saves `tokens` durably; an error makes the refresh fail and the pair unused.
+    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
+    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).save(tokens)
+    }
+}
+
+/// A [`TokenStore`] made of a closure that gets each new pair (a cheap clone) and returns a
+/// future.
+///
+/// ```
+/// use amocrm::{ExposeSecret, TokenPair, TokenStoreFn};
+///
+/// let store = TokenStoreFn::new(|tokens: TokenPair| async move {
+///     std::fs::write(
+///         "/tmp/amocrm-refresh-token",
+///         tokens.refresh_token().expose_secret(),
+///     )
+/// });
+/// # let _ = store;
+/// ```
+pub struct TokenStoreFn<F> {
+    save: F,
+}
+
+impl<F, Fut, E> TokenStoreFn<F>
+where
+    F: Fn(TokenPair) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = std::result::Result<(), E>> + Send + 'static,
+    E: Into<StoreError>,
+{
+    /// Wraps `save`.
+    pub fn new(save: F) -> Self {
+        TokenStoreFn { save }
+    }
+}
+
+impl<F> fmt::Debug for TokenStoreFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenStoreFn")
+    }
+}
+
+impl<F, Fut, E> TokenStore for TokenStoreFn<F>
+where
+    F: Fn(TokenPair) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = std::result::Result<(), E>> + Send + 'static,
+    E: Into<StoreError>,
+{
+    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
+        let saving = (self.save)(tokens.clone());
+        Box::pin(async move { saving.await.map_err(Into::into) })
+    }
+}
+
+/// The grant of a token request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GrantType {
+    /// `authorization_code`: the code from the redirect after the user granted access.
+    AuthorizationCode,
+    /// `refresh_token`: a new pair for the refresh token.
+    RefreshToken,
+}
+
+impl GrantType {
+    /// As the token endpoint writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+        }
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why getting, refreshing or saving OAuth tokens failed. No variant carries a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// There are no tokens yet: exchange an authorization code or give stored ones.
+    #[error(
+        "no OAuth tokens: call OAuth::exchange_code or give stored tokens to OAuthBuilder::tokens"
+    )]
+    NoTokens,
+    /// The token endpoint refused the grant (a used or revoked code or refresh token, wrong
+    /// client credentials or redirect URI). Re-authorization is usually needed.
+    #[error(
+        "the token endpoint refused the {grant} grant (HTTP {status}){}",
+        describe(title, hint, detail)
+    )]
+    Refused {
+        /// The grant that was refused.
+        grant: GrantType,
+        /// HTTP status.
+        status: u16,
+        /// The error's `title`, when given.
+        title: Option<String>,
+        /// The error's `hint`, when given.
+        hint: Option<String>,
+        /// The error's `detail`, when given.
+        detail: Option<String>,
+    },
+    /// The token endpoint could not be reached or its answer not read. The grant may have
+    /// reached the server: a refresh token may now be spent.
+    #[error("token endpoint: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The token endpoint answered 200 with something that is not a token pair.
+    #[error("the token endpoint's answer is not a token pair: {0}")]
+    Decode(String),
+    /// The [`TokenStore`] failed to save a new pair, so the pair was not used and the old
+    /// tokens stay current. The pair is kept in memory and saving it is tried again, without
+    /// a new grant, on the next refresh.
+    #[error("saving the new OAuth tokens failed, so they are not used: {0}")]
+    Store(#[source] StoreError),
+    /// Another request refreshed the same token at the same time and that refresh failed;
+    /// its caller got the reason.
+    #[error("a concurrent refresh of the same token failed")]
+    ConcurrentRefreshFailed,
+    /// The refresh task ended without finishing (the token store panicked).
+    #[error("the token refresh was interrupted")]
+    Interrupted,
+}
+
+impl AuthError {
+    /// The token endpoint's HTTP status, for [`AuthError::Refused`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AuthError::Refused { status, .. } => Some(*status),
+            AuthError::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+}
+
+fn describe(title: &Option<String>, hint: &Option<String>, detail: &Option<String>) -> String {
+    [title, hint, detail]
+        .into_iter()
+        .flatten()
+        .map(|part| format!(": {part}"))
+        .collect()
+}
+
+/// OAuth 2.0 tokens of one account and integration, as a [`TokenProvider`] for
+/// [`Client`]: the access token is refreshed when it is about to expire and once when the
+/// server answers 401, and every new pair is saved to the [`TokenStore`] before it is used.
+///
+/// Cloning is cheap and clones share the tokens. Concurrent requests that need a refresh
+/// wait for one refresh between them.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use amocrm::{OAuth, TokenPair, TokenStoreFn};
+///
+/// # async fn run(stored: Option<TokenPair>, code: Option<String>) -> Result<(), amocrm::Error> {
+/// let mut builder = OAuth::builder()
+///     .subdomain("example")
+///     .client_id("integration-id")
+///     .client_secret("integration-secret")
+///     .redirect_uri("https://example.com/oauth/callback")
+///     .store(TokenStoreFn::new(|tokens: TokenPair| async move {
+///         // Persist the pair durably here before returning.
+///         Ok::<(), std::io::Error>(())
+///     }));
+/// if let Some(stored) = stored {
+///     builder = builder.tokens(stored);
+/// }
+/// let oauth = builder.build()?;
+/// if let Some(code) = code {
+///     oauth.exchange_code(&code).await?;
+/// }
+///
+/// // A client of the same account with these tokens...
+/// let client = oauth.client_builder().build()?;
+/// // ...or any builder given the provider.
+/// let same = amocrm::Client::builder()
+///     .subdomain("example")
+///     .token_provider(Arc::new(oauth.clone()))
+///     .build()?;
+/// # let _ = (client, same);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct OAuth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base_url: String,
+    endpoint: String,
+    client_id: String,
+    client_secret: SecretString,
+    redirect_uri: String,
+    http: reqwest::Client,
+    store: Arc<dyn TokenStore>,
+    skew: Duration,
+    /// Held for the whole of a refresh (network and store), so concurrent refreshes wait.
+    state: Arc<Mutex<State>>,
+    /// Refresh attempts so far; a caller that saw it change while waiting for the lock
+    /// knows another refresh ran in the meantime.
+    attempts: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// The pair in use: saved, or given by the caller.
+    tokens: Option<TokenPair>,
+    /// A pair the token endpoint gave but the store failed to save: not used until saved.
+    unsaved: Option<TokenPair>,
+    /// Whether the last refresh attempt failed.
+    last_failed: bool,
+}
+
+impl fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth")
+            .field("endpoint", &self.inner.endpoint)
+            .field("client_id", &self.inner.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("redirect_uri", &self.inner.redirect_uri)
+            .field("refresh_skew", &self.inner.skew)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Job {
+    Refresh,
+    Exchange(String),
+}
+
+enum Grant<'a> {
+    Code(&'a str),
+    Refresh(&'a SecretString),
+}
+
+impl Grant<'_> {
+    fn kind(&self) -> GrantType {
+        match self {
+            Grant::Code(_) => GrantType::AuthorizationCode,
+            Grant::Refresh(_) => GrantType::RefreshToken,
+        }
+    }
+}
+
+impl OAuth {
+    /// A builder; an account (or base URL), the integration's id, secret and redirect URI
+    /// and a [`TokenStore`] are required.
+    pub fn builder() -> OAuthBuilder {
+        OAuthBuilder::default()
+    }
+
+    /// The account's base URL the tokens are for.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The token endpoint, `{base_url}/oauth2/access_token`.
+    pub fn token_endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    /// Exchanges an authorization code (from the redirect after the user granted access)
+    /// for a token pair, saves it to the store and then uses it. Codes are single-use and
+    /// live 20 minutes.
+    pub async fn exchange_code(&self, code: &str) -> Result<()> {
+        if code.is_empty() {
+            return Err(Error::Config("the authorization code is empty".into()));
+        }
+        let state = self.inner.state.clone().lock_owned().await;
+        self.inner
+            .run_in_task(state, Job::Exchange(code.to_owned()))
+            .await
+            .map(drop)
+    }
+
+    /// Refreshes now, whatever the access token's expiry (e.g. from a periodic job, so that
+    /// the refresh token of an idle integration does not expire).
+    pub async fn refresh_now(&self) -> Result<()> {
+        let state = self.inner.state.clone().lock_owned().await;
+        self.inner.run_in_task(state, Job::Refresh).await.map(drop)
+    }
+
+    /// The pair in use, `None` before the first exchange.
+    pub async fn tokens(&self) -> Option<TokenPair> {
+        self.inner.state.lock().await.tokens.clone()
+    }
+
+    /// A [`ClientBuilder`] for the same account, with these tokens as its token provider.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .base_url(&self.inner.base_url)
+            .token_provider(Arc::new(self.clone()))
+    }
+
+    /// A verifier of widget_request tokens, which are signed with this integration's
+    /// client secret.
+    pub fn widget_request_verifier(&self) -> WidgetRequestVerifier {
+        WidgetRequestVerifier::from_secret(self.inner.client_secret.clone())
+    }
+}
+
+impl TokenProvider for OAuth {
+    fn access_token(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
+        Box::pin(async move {
+            let seen = self.inner.attempts.load(Ordering::SeqCst);
+            let state = self.inner.state.clone().lock_owned().await;
+            match &state.tokens {
+                Some(tokens) if !tokens.expires_within(self.inner.skew) => {
+                    return Ok(tokens.access_token.clone());
+                }
+                None if state.unsaved.is_none() => return Err(AuthError::NoTokens.into()),
+                _ => {}
+            }
+            if self.inner.attempts.load(Ordering::SeqCst) != seen {
+                // Another caller refreshed while this one waited: share its outcome rather
+                // than refresh again (also when a short-lived token is due again already).
+                if state.last_failed {
+                    return Err(AuthError::ConcurrentRefreshFailed.into());
+                }
+                if let Some(tokens) = &state.tokens {
+                    return Ok(tokens.access_token.clone());
+                }
+            }
+            tracing::debug!("OAuth access token expired or about to: refreshing");
+            self.inner.run_in_task(state, Job::Refresh).await
+        })
+    }
+
+    fn refresh<'a>(&'a self, rejected: &'a SecretString) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async move {
+            let seen = self.inner.attempts.load(Ordering::SeqCst);
+            let state = self.inner.state.clone().lock_owned().await;
+            match &state.tokens {
+                Some(tokens) if tokens.access_token.expose_secret() != rejected.expose_secret() => {
+                    // Refreshed by someone else since the request was sent.
+                    return Ok(true);
+                }
+                None if state.unsaved.is_none() => return Err(AuthError::NoTokens.into()),
+                _ => {}
+            }
+            if state.last_failed && self.inner.attempts.load(Ordering::SeqCst) != seen {
+                return Err(AuthError::ConcurrentRefreshFailed.into());
+            }
+            tracing::debug!("the server rejected the OAuth access token: refreshing");
+            self.inner.run_in_task(state, Job::Refresh).await?;
+            Ok(true)
+        })
+    }
+}
+
+impl Inner {
+    /// Runs a grant on a task of its own, holding the lock, so that a caller that gives up
+    /// (a timeout, a dropped future) cannot stop it between the grant and the store: the
+    /// new pair is saved and used even then. Returns the access token to use.
+    async fn run_in_task(
+        self: &Arc<Self>,
+        mut state: OwnedMutexGuard<State>,
+        job: Job,
+    ) -> Result<SecretString> {
+        let inner = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let result = match job {
+                Job::Refresh => inner.refresh_locked(&mut state).await,
+                Job::Exchange(code) => match inner.request_tokens(Grant::Code(&code)).await {
+                    Ok(pair) => inner.save_and_use(&mut state, pair).await,
+                    Err(error) => Err(error.into()),
+                },
+            };
+            state.last_failed = result.is_err();
+            // Counted once finished, still under the lock: whoever waited for the lock
+            // meanwhile sees the change and shares this outcome.
+            inner.attempts.fetch_add(1, Ordering::SeqCst);
+            result
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(_) => Err(AuthError::Interrupted.into()),
+        }
+    }
+
+    async fn refresh_locked(&self, state: &mut State) -> Result<SecretString> {
+        if let Some(pending) = state.unsaved.take() {
+            // The endpoint already spent the old refresh token for this pair: save it
+            // instead of asking again.
+            tracing::debug!("saving the OAuth tokens a previous refresh could not save");
+            return self.save_and_use(state, pending).await;
+        }
+        let refresh = match &state.tokens {
+            Some(tokens) => tokens.refresh_token.clone(),
+            None => return Err(AuthError::NoTokens.into()),
+        };
+        let pair = self.request_tokens(Grant::Refresh(&refresh)).await?;
+        self.save_and_use(state, pair).await
+    }
+
+    /// Saves `pair`, and only then makes it the pair in use.
+    async fn save_and_use(&self, state: &mut State, pair: TokenPair) -> Result<SecretString> {
+        match self.store.save(&pair).await {
+            Ok(()) => {
+                let access = pair.access_token.clone();
+                state.tokens = Some(pair);
+                state.unsaved = None;
+                tracing::debug!("new OAuth tokens saved and in use");
+                Ok(access)
+            }
+            Err(error) => {
+                tracing::warn!("saving new OAuth tokens failed; they are not used");
+                state.unsaved = Some(pair);
+                Err(AuthError::Store(error).into())
+            }
+        }
+    }
+
+    async fn request_tokens(&self, grant: Grant<'_>) -> Result<TokenPair, AuthError> {
+        let kind = grant.kind();
+        let (field, secret) = match &grant {
+            Grant::Code(code) => ("code", *code),
+            Grant::Refresh(token) => ("refresh_token", token.expose_secret()),
+        };
+        let mut body = serde_json::Map::new();
+        body.insert("client_id".into(), self.client_id.clone().into());
+        body.insert(
+            "client_secret".into(),
+            self.client_secret.expose_secret().into(),
+        );
+        body.insert("grant_type".into(), kind.as_str().into());
+        body.insert(field.into(), secret.into());
+        body.insert("redirect_uri".into(), self.redirect_uri.clone().into());
+        tracing::debug!(grant = %kind, endpoint = %self.endpoint, "requesting OAuth tokens");
+        let response = self
+            .http
+            .post(&self.endpoint)
+            .json(&body)
+            .send()
+            .await
+            .map_err(AuthError::Transport)?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(AuthError::Transport)?;
+        let received = SystemTime::now();
+        let secrets = [secret, self.client_secret.expose_secret()];
+        if status != 200 {
+            return Err(refused(kind, status, &bytes, &secrets));
+        }
+        parse_pair(&bytes, received)
+    }
+}
+
+/// The token endpoint's error body, with anything that repeats a secret we sent removed.
+fn refused(grant: GrantType, status: u16, body: &[u8], secrets: &[&str]) -> AuthError {
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let text = |name: &str| {
+        let text = value.get(name)?.as_str()?;
+        if secrets
+            .iter()
+            .any(|secret| !secret.is_empty() && text.contains(secret))
+        {
+            return Some("[REDACTED]".to_owned());
+        }
+        Some(text.chars().take(300).collect::<String>())
+    };
+    AuthError::Refused {
+        grant,
+        status,
+        title: text("title"),
+        hint: text("hint"),
+        detail: text("detail"),
+    }
+}
+
+fn parse_pair(body: &[u8], received: SystemTime) -> Result<TokenPair, AuthError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| AuthError::Decode(format!("not JSON ({:?} error)", e.classify())))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| AuthError::Decode("not a JSON object".into()))?;
+    let token = |name: &str| -> Result<SecretString, AuthError> {
+        let text = object
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| AuthError::Decode(format!("{name} is missing or not a string")))?;
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AuthError::Decode(format!(
+                "{name} is empty or has characters that cannot be sent in a header"
+            )));
+        }
+        Ok(SecretString::from(text.to_owned()))
+    };
+    match object.get("token_type").and_then(serde_json::Value::as_str) {
+        Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
+        Some(_) => return Err(AuthError::Decode("token_type is not Bearer".into())),
+        None => return Err(AuthError::Decode("token_type is missing".into())),
+    }
+    let expires_in = object
+        .get("expires_in")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| {
+            AuthError::Decode("expires_in is missing or not a non-negative integer".into())
+        })?;
+    let expires_at = received
+        .checked_add(Duration::from_secs(expires_in))
+        .ok_or_else(|| AuthError::Decode("expires_in is out of range".into()))?;
+    Ok(TokenPair {
+        access_token: token("access_token")?,
+        refresh_token: token("refresh_token")?,
+        expires_at,
+    })
+}
+
+/// Builds an [`OAuth`]. See [`OAuth`] for an example.
+#[must_use]
+pub struct OAuthBuilder {
+    base_url: Option<std::result::Result<String, String>>,
+    allow_http: bool,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    redirect_uri: Option<String>,
+    store: Option<Arc<dyn TokenStore>>,
+    tokens: Option<TokenPair>,
+    skew: Duration,
+    http: Option<reqwest::Client>,
+    timeout: Duration,
+}
+
+impl Default for OAuthBuilder {
+    fn default() -> Self {
+        OAuthBuilder {
+            base_url: None,
+            allow_http: false,
+            client_id: None,
+            client_secret: None,
+            redirect_uri: None,
+            store: None,
+            tokens: None,
+            skew: DEFAULT_REFRESH_SKEW,
+            http: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl fmt::Debug for OAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthBuilder")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("redirect_uri", &self.redirect_uri)
+            .field("tokens", &self.tokens)
+            .field("refresh_skew", &self.skew)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuthBuilder {
+    /// An account on `amocrm.ru`: the token endpoint is
+    /// `https://{subdomain}.amocrm.ru/oauth2/access_token`.
+    pub fn subdomain(self, subdomain: &str) -> Self {
+        self.account(subdomain, Domain::AmocrmRu)
+    }
+
+    /// An account on any of amoCRM's domains.
+    pub fn account(mut self, subdomain: &str, domain: Domain) -> Self {
+        let host = format!("{subdomain}.{}", domain.as_str());
+        let valid = Domain::of_host(&host).is_some_and(|(sub, d)| sub == subdomain && d == domain);
+        self.base_url = Some(if valid {
+            Ok(format!("https://{host}"))
+        } else {
+            Err(format!(
+                "{subdomain:?} is not a subdomain: use lowercase letters, digits and '-'"
+            ))
+        });
+        self
+    }
+
+    /// Any base URL (the fake server, a proxy); the token endpoint is
+    /// `{url}/oauth2/access_token`. Plain `http` only for loopback hosts unless
+    /// [`OAuthBuilder::allow_insecure_http`] is set.
+    pub fn base_url(mut self, url: &str) -> Self {
+        self.base_url = Some(Ok(url.to_owned()));
+        self
+    }
+
+    /// Accepts `http://` base URLs on any host.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// The integration's ID (`client_id`).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The integration's secret key (`client_secret`).
+    pub fn client_secret(mut self, client_secret: impl Into<String>) -> Self {
+        self.client_secret = Some(SecretString::from(client_secret.into()));
+        self
+    }
+
+    /// The integration's secret key, kept as a secret already.
+    pub fn secret_client_secret(mut self, client_secret: SecretString) -> Self {
+        self.client_secret = Some(client_secret);
+        self
+    }
+
+    /// The integration's redirect URI, exactly as registered.
+    pub fn redirect_uri(mut self, redirect_uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(redirect_uri.into());
+        self
+    }
+
+    /// Where new pairs are saved before they are used (required).
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// A store shared with other code.
+    pub fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Tokens saved earlier, to go on with.
+    pub fn tokens(mut self, tokens: TokenPair) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Refresh when the access token expires within `skew` ([`DEFAULT_REFRESH_SKEW`] by
+    /// default).
+    pub fn refresh_skew(mut self, skew: Duration) -> Self {
+        self.skew = skew;
+        self
+    }
+
+    /// Total timeout of one token request ([`DEFAULT_TIMEOUT`] by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// A `reqwest::Client` of your own for the token endpoint (proxy, TLS roots). Configure
+    /// it not to follow redirects, so that the client secret is never sent elsewhere.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the provider; fails on a missing or invalid setting.
+    pub fn build(self) -> Result<OAuth> {
+        let base_url = match self.base_url {
+            None => {
+                return Err(Error::Config(
+                    "OAuth: no account: call subdomain, account or base_url".into(),
+                ));
+            }
+            Some(Err(message)) => return Err(Error::Config(message)),
+            Some(Ok(url)) => check_base_url(&url, self.allow_http)?,
+        };
+        let missing = |what: &str| Error::Config(format!("OAuth: no {what}"));
+        let client_id = self
+            .client_id
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| missing("client_id"))?;
+        let client_secret = self
+            .client_secret
+            .filter(|secret| !secret.expose_secret().is_empty())
+            .ok_or_else(|| missing("client_secret"))?;
+        let redirect_uri = self
+            .redirect_uri
+            .filter(|uri| !uri.is_empty())
+            .ok_or_else(|| missing("redirect_uri"))?;
+        let store = self.store.ok_or_else(|| {
+            Error::Config(
+                "OAuth: no token store: refresh tokens are single-use, so every new pair must \
+                 be saved; call store or shared_store"
+                    .into(),
+            )
+        })?;
+        let http = match self.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .user_agent(DEFAULT_USER_AGENT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::Config(format!("OAuth: building the HTTP client: {e}")))?,
+        };
+        let endpoint = format!("{base_url}/oauth2/access_token");
+        Ok(OAuth {
+            inner: Arc::new(Inner {
+                base_url,
+                endpoint,
+                client_id,
+                client_secret,
+                redirect_uri,
+                http,
+                store,
+                skew: self.skew,
+                state: Arc::new(Mutex::new(State {
+                    tokens: self.tokens,
+                    ..State::default()
+                })),
+                attempts: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+/// Whether `host` is the local machine.
+pub(crate) fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => *name == "localhost",
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+fn check_base_url(url: &str, allow_http: bool) -> Result<String> {
+    let parsed =
+        url::Url::parse(url).map_err(|e| Error::Config(format!("OAuth base URL {url:?}: {e}")))?;
+    let host = parsed
+        .host()
+        .ok_or_else(|| Error::Config(format!("OAuth base URL {url:?} has no host")))?;
+    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+        return Err(Error::Config(format!(
+            "OAuth base URL {url:?} must not have user info, a query or a fragment"
+        )));
+    }
+    match parsed.scheme() {
+        "https" => {}
+        "http" if allow_http || is_loopback(&host) => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "OAuth base URL {url:?} is plain http to a non-loopback host; use https or \
+                 allow_insecure_http"
+            )));
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "OAuth base URL scheme {other:?} is not http(s)"
+            )));
+        }
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}

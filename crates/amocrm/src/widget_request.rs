@@ -1,0 +1,816 @@
+//! The Salesbot / Marketingbot `widget_request` step: the request amoCRM sends to a widget's
+//! URL, its signed token, and continuing the bot from its `return_url`.
+//!
+//! A bot's widget step POSTs
+//! `{"token": JWT, "data": {...}, "return_url": "https://{sub}.amocrm.ru/api/v4/{salesbot|marketingbot}/{bot_id}/continue/{continue_id}"}`
+//! and waits until the widget calls the continue method. Only the token is signed (HS512
+//! with the integration's client secret, shared by every account that installed the
+//! integration); `data` and `return_url` are not. [`WidgetRequestVerifier`] therefore binds
+//! the `return_url` to the account named in the signed token, and
+//! [`VerifiedWidgetRequest::continue_bot`] to the account of the client that continues.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+
+use crate::bots::{BotKind, ContinueRequest};
+use crate::client::{Client, Domain};
+use crate::error::Result;
+use crate::oauth::is_loopback;
+
+/// Longest accepted `continue_id`.
+const MAX_CONTINUE_ID_LEN: usize = 256;
+
+/// Why a widget_request was rejected. None of the variants carries the token.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WidgetRequestError {
+    /// The body is not a widget_request (not JSON, a field missing or of the wrong type).
+    #[error("not a widget_request body: {0}")]
+    Body(String),
+    /// The verifier was given an empty client secret.
+    #[error("the widget_request verifier has an empty client secret")]
+    EmptySecret,
+    /// The token is not a well-formed JWT, or a claim has the wrong type.
+    #[error("the widget_request token is malformed: {0}")]
+    MalformedToken(String),
+    /// The token is signed with another algorithm than HS512 (`none` included).
+    #[error("the widget_request token uses algorithm {found:?}; only HS512 is accepted")]
+    WrongAlgorithm {
+        /// The header's `alg`.
+        found: String,
+    },
+    /// The signature does not match the client secret: tampered, or another integration's.
+    #[error("the widget_request token's signature is invalid")]
+    InvalidSignature,
+    /// `exp` has passed.
+    #[error("the widget_request token has expired")]
+    Expired,
+    /// `nbf` has not come yet.
+    #[error("the widget_request token is not valid yet")]
+    NotYetValid,
+    /// `aud` is none of the audiences the verifier accepts.
+    #[error("the widget_request token is for another audience")]
+    WrongAudience,
+    /// A claim the verifier needs is missing.
+    #[error("the widget_request token has no {0} claim")]
+    MissingClaim(String),
+    /// `return_url` is not `https://{host}/api/v4/{salesbot|marketingbot}/{bot_id}/continue/{continue_id}`.
+    #[error("return_url {url:?} is not a continue URL: {reason}")]
+    NotContinueUrl {
+        /// The URL as received.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// `return_url` is plain http, or its scheme differs from the client's.
+    #[error("return_url {url:?} is not https (or not the scheme of the client's base URL)")]
+    InsecureReturnUrl {
+        /// The URL as received.
+        url: String,
+    },
+    /// `return_url` is on a host that is not the account's.
+    #[error("return_url host {host:?} is not the account's: expected {expected}")]
+    ForeignHost {
+        /// The return_url's host (and port, when it has one).
+        host: String,
+        /// The host it should be.
+        expected: String,
+    },
+    /// `return_url` names a bot kind other than the token's `bot_type`.
+    #[error("return_url continues a {url} but the token is for a {token}")]
+    BotKindMismatch {
+        /// The kind in the return_url.
+        url: BotKind,
+        /// The kind in the token.
+        token: BotKind,
+    },
+}
+
+/// The kind of bot in the token's `bot_type` claim; values this crate does not know are
+/// kept in [`BotType::Unknown`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BotType {
+    /// `salesbot`.
+    Salesbot,
+    /// `marketingbot`.
+    Marketingbot,
+    /// Anything else, as sent.
+    Unknown(String),
+}
+
+impl BotType {
+    /// The bot kind, when known.
+    pub fn bot_kind(&self) -> Option<BotKind> {
+        match self {
+            BotType::Salesbot => Some(BotKind::Salesbot),
+            BotType::Marketingbot => Some(BotKind::Marketingbot),
+            BotType::Unknown(_) => None,
+        }
+    }
+
+    /// As sent (lowercase for the known kinds).
+    pub fn as_str(&self) -> &str {
+        match self {
+            BotType::Salesbot => "salesbot",
+            BotType::Marketingbot => "marketingbot",
+            BotType::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for BotType {
+    fn from(value: &str) -> Self {
+        if value.eq_ignore_ascii_case("salesbot") {
+            BotType::Salesbot
+        } else if value.eq_ignore_ascii_case("marketingbot") {
+            BotType::Marketingbot
+        } else {
+            BotType::Unknown(value.to_owned())
+        }
+    }
+}
+
+impl fmt::Display for BotType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verified claims of a widget_request token.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct WidgetRequestClaims {
+    /// The account's ID (`account_id`).
+    pub account_id: u64,
+    /// The account's subdomain (`subdomain`), e.g. `example` of `example.amocrm.ru`.
+    pub subdomain: String,
+    /// The entity the bot runs for (`entity_id`), when given.
+    pub entity_id: Option<u64>,
+    /// The kind of that entity (`entity_type`), when given.
+    pub entity_type: Option<String>,
+    /// The kind of bot (`bot_type`), when given.
+    pub bot_type: Option<BotType>,
+    /// Issuer (`iss`), when given.
+    pub issuer: Option<String>,
+    /// Audiences (`aud`), possibly none.
+    pub audience: Vec<String>,
+    /// Token ID (`jti`), when given.
+    pub token_id: Option<String>,
+    /// Issued at, Unix seconds (`iat`), when given.
+    pub issued_at: Option<u64>,
+    /// Not before, Unix seconds (`nbf`), when given.
+    pub not_before: Option<u64>,
+    /// Expiry, Unix seconds (`exp`).
+    pub expires_at: u64,
+    /// Every claim as sent, including the ones above.
+    pub all: Map<String, Value>,
+}
+
+impl WidgetRequestClaims {
+    fn from_map(all: Map<String, Value>) -> Result<Self, WidgetRequestError> {
+        let malformed = |name: &str, what: &str| {
+            WidgetRequestError::MalformedToken(format!("claim {name} is not {what}"))
+        };
+        let present = |name: &str| all.get(name).filter(|v| !v.is_null());
+        let id = |name: &str| -> Result<Option<u64>, WidgetRequestError> {
+            present(name)
+                .map(|v| as_id(v).ok_or_else(|| malformed(name, "a non-negative integer")))
+                .transpose()
+        };
+        let text = |name: &str| -> Result<Option<String>, WidgetRequestError> {
+            present(name)
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    Value::Number(n) => Ok(n.to_string()),
+                    _ => Err(malformed(name, "a string")),
+                })
+                .transpose()
+        };
+        let required = |name: &str| WidgetRequestError::MissingClaim(name.to_owned());
+        let audience = match present("aud") {
+            None => Vec::new(),
+            Some(Value::String(aud)) => vec![aud.clone()],
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| malformed("aud", "a string or an array of strings"))?,
+            Some(_) => return Err(malformed("aud", "a string or an array of strings")),
+        };
+        let subdomain = text("subdomain")?.ok_or_else(|| required("subdomain"))?;
+        if subdomain.is_empty() {
+            return Err(malformed("subdomain", "a subdomain"));
+        }
+        Ok(WidgetRequestClaims {
+            account_id: id("account_id")?.ok_or_else(|| required("account_id"))?,
+            subdomain,
+            entity_id: id("entity_id")?,
+            entity_type: text("entity_type")?,
+            bot_type: text("bot_type")?.map(|t| BotType::from(t.as_str())),
+            issuer: text("iss")?,
+            audience,
+            token_id: text("jti")?,
+            issued_at: id("iat")?,
+            not_before: id("nbf")?,
+            expires_at: id("exp")?.ok_or_else(|| required("exp"))?,
+            all,
+        })
+    }
+}
+
+/// A number, or a string of digits (amoCRM sometimes sends IDs as strings).
+fn as_id(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// The body amoCRM POSTs to a widget's URL from a bot's widget step, not verified yet.
+/// The token never appears in `Debug` output.
+///
+/// ```
+/// use amocrm::WidgetRequest;
+///
+/// let body = br#"{
+///     "token": "eyJhbGciOiJIUzUxMiJ9.e30.c2ln",
+///     "data": {"phone": "+79990000000"},
+///     "return_url": "https://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3"
+/// }"#;
+/// let request = WidgetRequest::from_slice(body)?;
+/// assert_eq!(request.data()["phone"], "+79990000000");
+/// assert!(!format!("{request:?}").contains("eyJ"));
+///
+/// // Also through serde, e.g. as a web framework's JSON extractor.
+/// let same: WidgetRequest = serde_json::from_slice(body).unwrap();
+/// assert_eq!(same.return_url(), request.return_url());
+/// # Ok::<(), amocrm::WidgetRequestError>(())
+/// ```
+#[derive(Clone)]
+pub struct WidgetRequest {
+    token: SecretString,
+    data: Map<String, Value>,
+    return_url: String,
+}
+
+impl fmt::Debug for WidgetRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WidgetRequest")
+            .field("token", &"[REDACTED]")
+            .field("data", &self.data)
+            .field("return_url", &self.return_url)
+            .finish()
+    }
+}
+
+impl WidgetRequest {
+    /// A request made of its parts.
+    pub fn new(
+        token: impl Into<String>,
+        data: Map<String, Value>,
+        return_url: impl Into<String>,
+    ) -> Self {
+        WidgetRequest {
+            token: SecretString::from(token.into()),
+            data,
+            return_url: return_url.into(),
+        }
+    }
+
+    /// Parses a request body.
+    pub fn from_slice(body: &[u8]) -> Result<Self, WidgetRequestError> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            WidgetRequestError::Body(format!(
+                "not JSON ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        Self::from_value(value)
+    }
+
+    /// Reads a request from JSON already parsed. `data` may be absent, `null` or `[]` (an
+    /// empty PHP array) for no data.
+    pub fn from_value(value: Value) -> Result<Self, WidgetRequestError> {
+        let Value::Object(mut object) = value else {
+            return Err(WidgetRequestError::Body("not a JSON object".into()));
+        };
+        let token = match object.remove("token") {
+            Some(Value::String(token)) if !token.is_empty() => token,
+            _ => {
+                return Err(WidgetRequestError::Body(
+                    "token is missing or not a string".into(),
+                ));
+            }
+        };
+        let return_url = match object.remove("return_url") {
+            Some(Value::String(url)) => url,
+            _ => {
+                return Err(WidgetRequestError::Body(
+                    "return_url is missing or not a string".into(),
+                ));
+            }
+        };
+        let data = match object.remove("data") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(data)) => data,
+            Some(Value::Array(items)) if items.is_empty() => Map::new(),
+            Some(_) => {
+                return Err(WidgetRequestError::Body("data is not an object".into()));
+            }
+        };
+        Ok(WidgetRequest {
+            token: SecretString::from(token),
+            data,
+            return_url,
+        })
+    }
+
+    /// The signed token (a JWT).
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+
+    /// The widget's data, *not* covered by the signature.
+    pub fn data(&self) -> &Map<String, Value> {
+        &self.data
+    }
+
+    /// Where the bot waits, as received (not checked yet).
+    pub fn return_url(&self) -> &str {
+        &self.return_url
+    }
+
+    /// Shorthand for [`WidgetRequestVerifier::verify`].
+    pub fn verify(
+        &self,
+        verifier: &WidgetRequestVerifier,
+    ) -> Result<VerifiedWidgetRequest, WidgetRequestError> {
+        verifier.verify(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WidgetRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        WidgetRequest::from_value(value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A parsed `return_url`: `{scheme}://{host}/api/v4/{salesbot|marketingbot}/{bot_id}/continue/{continue_id}`,
+/// nothing more (no user info, query or fragment; a positive `bot_id`; a `continue_id` of
+/// URL-safe characters).
+///
+/// ```
+/// use amocrm::{BotKind, ContinueUrl};
+///
+/// let url = ContinueUrl::parse("https://example.amocrm.ru/api/v4/marketingbot/7/continue/x-1")?;
+/// assert_eq!(url.kind(), BotKind::Marketingbot);
+/// assert_eq!(url.bot_id(), 7);
+/// assert_eq!(url.continue_id(), "x-1");
+/// assert_eq!(url.host(), "example.amocrm.ru");
+///
+/// assert!(ContinueUrl::parse("https://example.amocrm.ru/api/v4/widgets/amo_dropbox").is_err());
+/// assert!(ContinueUrl::parse("https://example.amocrm.ru/api/v4/salesbot/0/continue/x").is_err());
+/// # Ok::<(), amocrm::WidgetRequestError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContinueUrl {
+    url: url::Url,
+    kind: BotKind,
+    bot_id: u64,
+    continue_id: String,
+}
+
+impl ContinueUrl {
+    /// Parses `url` strictly; anything but a continue URL is an error.
+    pub fn parse(url: &str) -> Result<Self, WidgetRequestError> {
+        let fail = |reason: &'static str| WidgetRequestError::NotContinueUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        let parsed = url::Url::parse(url).map_err(|_| fail("not an absolute URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(fail("the scheme is not http(s)"));
+        }
+        if parsed.host().is_none() {
+            return Err(fail("it has no host"));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(fail("it has user info"));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(fail("it has a query or a fragment"));
+        }
+        // The path exactly as written: no dot segments, backslashes or encoded characters
+        // that the URL parser would quietly normalize into another path.
+        if raw_path(url) != Some(parsed.path()) {
+            return Err(fail("the path is not in normal form"));
+        }
+        let segments: Vec<&str> = parsed.path().split('/').collect();
+        let ["", "api", "v4", kind, bot_id, "continue", continue_id] = segments.as_slice() else {
+            return Err(fail(
+                "the path is not /api/v4/{salesbot|marketingbot}/{bot_id}/continue/{continue_id}",
+            ));
+        };
+        let kind = match *kind {
+            "salesbot" => BotKind::Salesbot,
+            "marketingbot" => BotKind::Marketingbot,
+            _ => return Err(fail("the bot kind is not salesbot or marketingbot")),
+        };
+        let bot_id = match bot_id.parse::<u64>() {
+            Ok(id)
+                if id > 0
+                    && !bot_id.starts_with('0')
+                    && bot_id.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                id
+            }
+            _ => return Err(fail("bot_id is not a positive integer")),
+        };
+        if continue_id.is_empty()
+            || continue_id.len() > MAX_CONTINUE_ID_LEN
+            || !continue_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+            || *continue_id == "."
+            || *continue_id == ".."
+        {
+            return Err(fail(
+                "continue_id is empty, too long or has characters other than A-Z a-z 0-9 - _ . ~",
+            ));
+        }
+        let continue_id = (*continue_id).to_owned();
+        Ok(ContinueUrl {
+            url: parsed,
+            kind,
+            bot_id,
+            continue_id,
+        })
+    }
+
+    /// Salesbot or Marketingbot.
+    pub fn kind(&self) -> BotKind {
+        self.kind
+    }
+
+    /// The bot's ID.
+    pub fn bot_id(&self) -> u64 {
+        self.bot_id
+    }
+
+    /// The step waiting for the widget.
+    pub fn continue_id(&self) -> &str {
+        &self.continue_id
+    }
+
+    /// The host, e.g. `example.amocrm.ru`.
+    pub fn host(&self) -> &str {
+        self.url.host_str().unwrap_or_default()
+    }
+
+    /// The whole URL.
+    pub fn as_str(&self) -> &str {
+        self.url.as_str()
+    }
+
+    fn host_and_port(&self) -> String {
+        match self.url.port() {
+            Some(port) => format!("{}:{port}", self.host()),
+            None => self.host().to_owned(),
+        }
+    }
+}
+
+/// The path of an absolute URL as written, before any normalization.
+fn raw_path(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let rest = &rest[rest.find(['/', '?', '#', '\\'])?..];
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+impl fmt::Display for ContinueUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Verifies widget_request tokens of one integration: HS512 signed with its client secret,
+/// not expired (60 s of clock leeway by default), optionally for an expected audience, and
+/// a `return_url` on the host of the account the token names.
+///
+/// ```
+/// use amocrm::{WidgetRequest, WidgetRequestError, WidgetRequestVerifier};
+///
+/// let verifier = WidgetRequestVerifier::new("integration-secret")
+///     .audience("https://widget.example.com");
+///
+/// let forged = WidgetRequest::from_slice(br#"{
+///     "token": "eyJhbGciOiJub25lIn0.eyJhY2NvdW50X2lkIjoxfQ.",
+///     "return_url": "https://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3"
+/// }"#)?;
+/// assert!(matches!(
+///     verifier.verify(&forged),
+///     Err(WidgetRequestError::WrongAlgorithm { .. })
+/// ));
+/// # Ok::<(), WidgetRequestError>(())
+/// ```
+#[derive(Clone)]
+pub struct WidgetRequestVerifier {
+    secret: SecretString,
+    audience: BTreeSet<String>,
+    leeway: Duration,
+    allow_loopback: bool,
+}
+
+impl fmt::Debug for WidgetRequestVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WidgetRequestVerifier")
+            .field("secret", &"[REDACTED]")
+            .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field("allow_loopback", &self.allow_loopback)
+            .finish()
+    }
+}
+
+impl WidgetRequestVerifier {
+    /// A verifier for tokens signed with the integration's secret key (its `client_secret`).
+    pub fn new(client_secret: impl Into<String>) -> Self {
+        Self::from_secret(SecretString::from(client_secret.into()))
+    }
+
+    /// The same, from a secret kept as one.
+    pub fn from_secret(client_secret: SecretString) -> Self {
+        WidgetRequestVerifier {
+            secret: client_secret,
+            audience: BTreeSet::new(),
+            leeway: Duration::from_secs(60),
+            allow_loopback: false,
+        }
+    }
+
+    /// Accepts tokens whose `aud` is `audience` (call again to accept several). Once set, a
+    /// token without `aud` is rejected. Not checked by default.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience.insert(audience.into());
+        self
+    }
+
+    /// Clock difference tolerated for `exp` and `nbf` (60 s by default).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Also accepts a `return_url` on a loopback host (`localhost`, `127.0.0.1`, `::1`), over
+    /// http too, for tests against a local fake server. Off by default: in production the
+    /// `return_url` must be `https://{subdomain}.{amocrm.ru|amocrm.com|kommo.com}` with the
+    /// token's subdomain.
+    pub fn allow_loopback_return_url(mut self, allow: bool) -> Self {
+        self.allow_loopback = allow;
+        self
+    }
+
+    /// Verifies the token and the `return_url` of `request`.
+    pub fn verify(
+        &self,
+        request: &WidgetRequest,
+    ) -> Result<VerifiedWidgetRequest, WidgetRequestError> {
+        let claims = self.verify_token(request.token.expose_secret())?;
+        let url = ContinueUrl::parse(&request.return_url)?;
+        self.check_host(&url, &claims)?;
+        if let Some(token) = claims.bot_type.as_ref().and_then(BotType::bot_kind) {
+            if token != url.kind {
+                return Err(WidgetRequestError::BotKindMismatch {
+                    url: url.kind,
+                    token,
+                });
+            }
+        }
+        Ok(VerifiedWidgetRequest {
+            claims,
+            data: request.data.clone(),
+            url,
+        })
+    }
+
+    /// Verifies a token alone: algorithm HS512, signature, `exp` (required), `nbf`, `aud`
+    /// when an audience is set, and the claims `account_id` and `subdomain`.
+    pub fn verify_token(&self, token: &str) -> Result<WidgetRequestClaims, WidgetRequestError> {
+        if self.secret.expose_secret().is_empty() {
+            return Err(WidgetRequestError::EmptySecret);
+        }
+        let algorithm = header_algorithm(token)?;
+        if algorithm != "HS512" {
+            return Err(WidgetRequestError::WrongAlgorithm { found: algorithm });
+        }
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS512);
+        validation.leeway = self.leeway.as_secs();
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        if self.audience.is_empty() {
+            validation.validate_aud = false;
+            validation.set_required_spec_claims(&["exp"]);
+        } else {
+            let audience: Vec<&str> = self.audience.iter().map(String::as_str).collect();
+            validation.set_audience(&audience);
+            validation.set_required_spec_claims(&["exp", "aud"]);
+        }
+        let key = jsonwebtoken::DecodingKey::from_secret(self.secret.expose_secret().as_bytes());
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
+            .map_err(jwt_error)?;
+        WidgetRequestClaims::from_map(data.claims)
+    }
+
+    /// The `return_url` must be on the token's account: `{subdomain}.{amoCRM domain}` over
+    /// https on the default port; or, when allowed, on a loopback host.
+    fn check_host(
+        &self,
+        url: &ContinueUrl,
+        claims: &WidgetRequestClaims,
+    ) -> Result<(), WidgetRequestError> {
+        let expected = || {
+            format!(
+                "{0}.amocrm.ru, {0}.amocrm.com or {0}.kommo.com over https",
+                claims.subdomain
+            )
+        };
+        let foreign = || WidgetRequestError::ForeignHost {
+            host: url.host_and_port(),
+            expected: expected(),
+        };
+        let Some(host) = url.url.host() else {
+            return Err(foreign());
+        };
+        if self.allow_loopback && is_loopback(&host) {
+            return Ok(());
+        }
+        let account = match host {
+            url::Host::Domain(name) => Domain::of_host(name),
+            _ => None,
+        };
+        match account {
+            Some((sub, _)) if sub.eq_ignore_ascii_case(&claims.subdomain) => {
+                if url.url.scheme() != "https" {
+                    return Err(WidgetRequestError::InsecureReturnUrl {
+                        url: url.as_str().to_owned(),
+                    });
+                }
+                if url.url.port().is_some() {
+                    return Err(foreign());
+                }
+                Ok(())
+            }
+            _ => Err(foreign()),
+        }
+    }
+}
+
+/// The `alg` of a JWT's header, read without trusting anything else.
+fn header_algorithm(token: &str) -> Result<String, WidgetRequestError> {
+    let malformed = |what: &str| WidgetRequestError::MalformedToken(what.to_owned());
+    let mut parts = token.split('.');
+    let (Some(header), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed("not three dot-separated parts"));
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .map_err(|_| malformed("the header is not base64url"))?;
+    let header: Value =
+        serde_json::from_slice(&bytes).map_err(|_| malformed("the header is not JSON"))?;
+    match header.get("alg") {
+        Some(Value::String(alg)) => Ok(alg.clone()),
+        Some(_) => Err(malformed("the header's alg is not a string")),
+        None => Err(malformed("the header has no alg")),
+    }
+}
+
+fn jwt_error(error: jsonwebtoken::errors::Error) -> WidgetRequestError {
+    use jsonwebtoken::errors::ErrorKind;
+    match error.kind() {
+        ErrorKind::InvalidSignature => WidgetRequestError::InvalidSignature,
+        ErrorKind::ExpiredSignature => WidgetRequestError::Expired,
+        ErrorKind::ImmatureSignature => WidgetRequestError::NotYetValid,
+        ErrorKind::InvalidAudience => WidgetRequestError::WrongAudience,
+        ErrorKind::MissingRequiredClaim(claim) => WidgetRequestError::MissingClaim(claim.clone()),
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            WidgetRequestError::WrongAlgorithm {
+                found: "unknown".into(),
+            }
+        }
+        ErrorKind::InvalidClaimFormat(claim) => {
+            WidgetRequestError::MalformedToken(format!("claim {claim} has the wrong type"))
+        }
+        ErrorKind::Base64(_) => WidgetRequestError::MalformedToken("not base64url".into()),
+        ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+            WidgetRequestError::MalformedToken("the claims are not a JSON object".into())
+        }
+        _ => WidgetRequestError::MalformedToken("not a valid JWT".into()),
+    }
+}
+
+/// A widget_request whose token and `return_url` were verified: the account's claims, the
+/// widget's data, and the bot step to continue.
+///
+/// ```no_run
+/// use amocrm::{Client, ContinueRequest, Handler, WidgetRequest, WidgetRequestVerifier};
+///
+/// # async fn handle(client: Client, body: &[u8]) -> Result<(), amocrm::Error> {
+/// let verifier = WidgetRequestVerifier::new("integration-secret");
+/// let verified = WidgetRequest::from_slice(body)?.verify(&verifier)?;
+/// assert_eq!(verified.claims().subdomain, "example");
+///
+/// let reply = ContinueRequest::new()
+///     .data("status", "success")
+///     .handler(Handler::show_text("Готово"));
+/// verified.continue_bot(&client, &reply).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifiedWidgetRequest {
+    claims: WidgetRequestClaims,
+    data: Map<String, Value>,
+    url: ContinueUrl,
+}
+
+impl VerifiedWidgetRequest {
+    /// The token's claims.
+    pub fn claims(&self) -> &WidgetRequestClaims {
+        &self.claims
+    }
+
+    /// The widget's data. It is *not* covered by the token's signature.
+    pub fn data(&self) -> &Map<String, Value> {
+        &self.data
+    }
+
+    /// The bot step to continue.
+    pub fn continue_url(&self) -> &ContinueUrl {
+        &self.url
+    }
+
+    /// Continues the bot with `request` through `client`, once `client` is checked to be
+    /// for the same account: the `return_url`'s scheme, host and port must be those of the
+    /// client's base URL (and, for an amoCRM host, its subdomain the token's). Otherwise
+    /// nothing is sent and the error is [`crate::Error::WidgetRequest`].
+    pub async fn continue_bot(&self, client: &Client, request: &ContinueRequest) -> Result<()> {
+        self.check_client(client)?;
+        client
+            .bots()
+            .continue_bot(
+                self.url.kind,
+                self.url.bot_id,
+                &self.url.continue_id,
+                request,
+            )
+            .await
+    }
+
+    fn check_client(&self, client: &Client) -> Result<(), WidgetRequestError> {
+        let base =
+            url::Url::parse(client.base_url()).map_err(|_| WidgetRequestError::ForeignHost {
+                host: self.url.host_and_port(),
+                expected: client.base_url().to_owned(),
+            })?;
+        let base_host = match base.port() {
+            Some(port) => format!("{}:{port}", base.host_str().unwrap_or_default()),
+            None => base.host_str().unwrap_or_default().to_owned(),
+        };
+        let foreign = || WidgetRequestError::ForeignHost {
+            host: self.url.host_and_port(),
+            expected: format!("{base_host}, the client's host"),
+        };
+        let same_account = match base.host_str().and_then(Domain::of_host) {
+            Some((sub, _)) => sub.eq_ignore_ascii_case(&self.claims.subdomain),
+            None => true,
+        };
+        if base.host_str() != self.url.url.host_str() || !same_account {
+            return Err(foreign());
+        }
+        if base.scheme() != self.url.url.scheme() {
+            return Err(WidgetRequestError::InsecureReturnUrl {
+                url: self.url.as_str().to_owned(),
+            });
+        }
+        if base.port_or_known_default() != self.url.url.port_or_known_default() {
+            return Err(foreign());
+        }
+        Ok(())
+    }
+}

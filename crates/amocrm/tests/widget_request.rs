@@ -1,0 +1,603 @@
+//! widget_request: parsing the body, verifying the HS512 token and the return_url, and
+//! continuing the bot from it — end to end against the fake amoCRM server.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use amocrm::{
+    BotKind, BotType, Client, ContinueRequest, ContinueUrl, Error, ExposeSecret, Handler,
+    RetryPolicy, WidgetRequest, WidgetRequestError, WidgetRequestVerifier,
+};
+use amocrm_fake::FakeServer;
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+const SECRET: &str = "integration-secret-key";
+const RETURN_URL: &str = "https://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn claims() -> Value {
+    let now = now();
+    json!({
+        "iss": "https://example.amocrm.ru",
+        "aud": "https://widget.example.com",
+        "jti": "1c7d9a3e-0000-4000-8000-000000000001",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "account_id": 123,
+        "subdomain": "example",
+        "entity_id": "456",
+        "entity_type": "leads",
+        "bot_type": "salesbot",
+    })
+}
+
+fn sign_with(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &Header::new(algorithm),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn sign(claims: &Value) -> String {
+    sign_with(claims, Algorithm::HS512, SECRET)
+}
+
+fn with(mut claims: Value, name: &str, value: Value) -> Value {
+    claims[name] = value;
+    claims
+}
+
+fn without(mut claims: Value, name: &str) -> Value {
+    claims.as_object_mut().unwrap().remove(name);
+    claims
+}
+
+fn request(token: &str, return_url: &str) -> WidgetRequest {
+    WidgetRequest::from_value(json!({
+        "token": token,
+        "data": {"phone": "+79990000000"},
+        "return_url": return_url,
+    }))
+    .unwrap()
+}
+
+fn verifier() -> WidgetRequestVerifier {
+    WidgetRequestVerifier::new(SECRET)
+}
+
+fn verify_token(token: &str) -> Result<amocrm::VerifiedWidgetRequest, WidgetRequestError> {
+    verifier().verify(&request(token, RETURN_URL))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[test]
+fn a_valid_request_exposes_typed_claims_data_and_the_continue_url() {
+    let verified = verifier()
+        .audience("https://widget.example.com")
+        .verify(&request(&sign(&claims()), RETURN_URL))
+        .unwrap();
+
+    let claims = verified.claims();
+    assert_eq!(claims.account_id, 123);
+    assert_eq!(claims.subdomain, "example");
+    assert_eq!(claims.entity_id, Some(456), "an ID sent as a string");
+    assert_eq!(claims.entity_type.as_deref(), Some("leads"));
+    assert_eq!(claims.bot_type, Some(BotType::Salesbot));
+    assert_eq!(claims.issuer.as_deref(), Some("https://example.amocrm.ru"));
+    assert_eq!(claims.audience, ["https://widget.example.com"]);
+    assert!(claims.expires_at > now());
+    assert_eq!(claims.all["jti"], "1c7d9a3e-0000-4000-8000-000000000001");
+    assert_eq!(verified.data()["phone"], "+79990000000");
+
+    let url = verified.continue_url();
+    assert_eq!(url.kind(), BotKind::Salesbot);
+    assert_eq!(url.bot_id(), 42);
+    assert_eq!(url.continue_id(), "a1b2c3");
+    assert_eq!(url.as_str(), RETURN_URL);
+}
+
+#[test]
+fn bot_type_is_an_open_enum() {
+    let marketing = "https://example.amocrm.ru/api/v4/marketingbot/7/continue/z";
+    let token = sign(&with(claims(), "bot_type", json!("marketingbot")));
+    let verified = verifier().verify(&request(&token, marketing)).unwrap();
+    assert_eq!(verified.claims().bot_type, Some(BotType::Marketingbot));
+
+    let token = sign(&with(claims(), "bot_type", json!("futurebot")));
+    let verified = verifier().verify(&request(&token, marketing)).unwrap();
+    let bot_type = verified.claims().bot_type.clone().unwrap();
+    assert_eq!(bot_type, BotType::Unknown("futurebot".into()));
+    assert_eq!(bot_type.bot_kind(), None);
+
+    let token = sign(&without(claims(), "bot_type"));
+    assert_eq!(verify_token(&token).unwrap().claims().bot_type, None);
+
+    // A salesbot token cannot continue a marketingbot.
+    let token = sign(&claims());
+    assert_eq!(
+        verifier().verify(&request(&token, marketing)).unwrap_err(),
+        WidgetRequestError::BotKindMismatch {
+            url: BotKind::Marketingbot,
+            token: BotKind::Salesbot
+        }
+    );
+}
+
+#[test]
+fn a_tampered_token_is_rejected() {
+    let token = sign(&claims());
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = b64(with(claims(), "account_id", json!(999))
+        .to_string()
+        .as_bytes());
+    let tampered = format!("{}.{}.{}", parts[0], forged, parts[2]);
+    assert_eq!(
+        verify_token(&tampered).unwrap_err(),
+        WidgetRequestError::InvalidSignature
+    );
+
+    let mut signature = parts[2].to_owned();
+    let flipped = if signature.as_bytes()[10] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
+    signature.replace_range(10..11, flipped);
+    let bad_signature = format!("{}.{}.{}", parts[0], parts[1], signature);
+    assert_eq!(
+        verify_token(&bad_signature).unwrap_err(),
+        WidgetRequestError::InvalidSignature
+    );
+
+    assert!(matches!(
+        verify_token("not-a-jwt").unwrap_err(),
+        WidgetRequestError::MalformedToken(_)
+    ));
+    assert!(matches!(
+        verify_token(&format!("{}.%%%.{}", parts[0], parts[2])).unwrap_err(),
+        WidgetRequestError::MalformedToken(_) | WidgetRequestError::InvalidSignature
+    ));
+}
+
+#[test]
+fn a_token_signed_with_another_secret_is_rejected() {
+    let token = sign_with(&claims(), Algorithm::HS512, "another-integration");
+    assert_eq!(
+        verify_token(&token).unwrap_err(),
+        WidgetRequestError::InvalidSignature
+    );
+    let empty = WidgetRequestVerifier::new("");
+    assert_eq!(
+        empty
+            .verify(&request(&sign(&claims()), RETURN_URL))
+            .unwrap_err(),
+        WidgetRequestError::EmptySecret
+    );
+}
+
+#[test]
+fn other_algorithms_are_rejected() {
+    let hs256 = sign_with(&claims(), Algorithm::HS256, SECRET);
+    assert_eq!(
+        verify_token(&hs256).unwrap_err(),
+        WidgetRequestError::WrongAlgorithm {
+            found: "HS256".into()
+        }
+    );
+
+    let header = b64(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = b64(claims().to_string().as_bytes());
+    for none in [
+        format!("{header}.{payload}."),
+        format!("{header}.{payload}.c2ln"),
+    ] {
+        assert_eq!(
+            verify_token(&none).unwrap_err(),
+            WidgetRequestError::WrongAlgorithm {
+                found: "none".into()
+            }
+        );
+    }
+    let no_alg = format!("{}.{payload}.c2ln", b64(br#"{"typ":"JWT"}"#));
+    assert!(matches!(
+        verify_token(&no_alg).unwrap_err(),
+        WidgetRequestError::MalformedToken(_)
+    ));
+}
+
+#[test]
+fn expiry_and_not_before_are_checked() {
+    let expired = sign(&with(claims(), "exp", json!(now() - 3600)));
+    assert_eq!(
+        verify_token(&expired).unwrap_err(),
+        WidgetRequestError::Expired
+    );
+
+    // Within the default leeway of 60 s, unless the leeway is 0.
+    let just = sign(&with(claims(), "exp", json!(now() - 10)));
+    assert!(verify_token(&just).is_ok());
+    assert_eq!(
+        verifier()
+            .leeway(std::time::Duration::ZERO)
+            .verify(&request(&just, RETURN_URL))
+            .unwrap_err(),
+        WidgetRequestError::Expired
+    );
+
+    let immature = sign(&with(claims(), "nbf", json!(now() + 3600)));
+    assert_eq!(
+        verify_token(&immature).unwrap_err(),
+        WidgetRequestError::NotYetValid
+    );
+
+    let no_exp = sign(&without(claims(), "exp"));
+    assert_eq!(
+        verify_token(&no_exp).unwrap_err(),
+        WidgetRequestError::MissingClaim("exp".into())
+    );
+}
+
+#[test]
+fn the_audience_is_checked_when_set() {
+    let token = sign(&claims());
+    assert!(verify_token(&token).is_ok(), "not checked by default");
+    let other = verifier().audience("https://other.example.com");
+    assert_eq!(
+        other.verify(&request(&token, RETURN_URL)).unwrap_err(),
+        WidgetRequestError::WrongAudience
+    );
+    let either = other.clone().audience("https://widget.example.com");
+    assert!(either.verify(&request(&token, RETURN_URL)).is_ok());
+
+    let no_aud = sign(&without(claims(), "aud"));
+    assert_eq!(
+        either.verify(&request(&no_aud, RETURN_URL)).unwrap_err(),
+        WidgetRequestError::MissingClaim("aud".into())
+    );
+}
+
+#[test]
+fn the_account_claims_are_required_and_typed() {
+    for name in ["account_id", "subdomain"] {
+        let token = sign(&without(claims(), name));
+        assert_eq!(
+            verify_token(&token).unwrap_err(),
+            WidgetRequestError::MissingClaim(name.into())
+        );
+    }
+    let token = sign(&with(claims(), "account_id", json!("12x")));
+    assert!(matches!(
+        verify_token(&token).unwrap_err(),
+        WidgetRequestError::MalformedToken(_)
+    ));
+}
+
+#[test]
+fn the_return_url_must_be_on_the_tokens_account_over_https() {
+    let token = sign(&claims());
+    let check = |url: &str| verifier().verify(&request(&token, url));
+
+    for ok in [
+        RETURN_URL,
+        "https://EXAMPLE.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://example.kommo.com/api/v4/salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.com:443/api/v4/salesbot/42/continue/a1b2c3",
+    ] {
+        assert!(check(ok).is_ok(), "{ok}: {:?}", check(ok));
+    }
+
+    for foreign in [
+        "https://evil.example.com/api/v4/salesbot/42/continue/a1b2c3",
+        "https://other.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.ru.evil.com/api/v4/salesbot/42/continue/a1b2c3",
+        "https://evil-example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.ru:8443/api/v4/salesbot/42/continue/a1b2c3",
+        "https://93.184.216.34/api/v4/salesbot/42/continue/a1b2c3",
+        "http://127.0.0.1:8080/api/v4/salesbot/42/continue/a1b2c3",
+    ] {
+        assert!(
+            matches!(check(foreign), Err(WidgetRequestError::ForeignHost { .. })),
+            "{foreign}: {:?}",
+            check(foreign)
+        );
+    }
+
+    assert_eq!(
+        check("http://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3").unwrap_err(),
+        WidgetRequestError::InsecureReturnUrl {
+            url: "http://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3".into()
+        }
+    );
+}
+
+#[test]
+fn anything_but_a_continue_url_is_rejected() {
+    let token = sign(&claims());
+    for bad in [
+        "",
+        "/api/v4/salesbot/42/continue/a1b2c3",
+        "ftp://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.ru/api/v4/widgets/amo_dropbox",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3/",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3/extra",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/a/../b",
+        "https://example.amocrm.ru/api/v4/salesbot/42/x/../continue/b",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/%2e%2e/b",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/./b",
+        "https://example.amocrm.ru\\api\\v4\\salesbot\\42\\continue\\b",
+        "https://example.amocrm.ru/api/v4/salesbot/42/con\ttinue/b",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/b ",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/a%2Fb",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/a b",
+        "https://example.amocrm.ru/api/v3/salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.ru/api/v4/chatbot/42/continue/a1b2c3",
+        "https://example.amocrm.ru/api/v4/Salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.ru/api/v4/salesbot/0/continue/a1b2c3",
+        "https://example.amocrm.ru/api/v4/salesbot/042/continue/a1b2c3",
+        "https://example.amocrm.ru/api/v4/salesbot/-1/continue/a1b2c3",
+        "https://example.amocrm.ru/api/v4/salesbot/abc/continue/a1b2c3",
+        "https://example.amocrm.ru/api/v4/salesbot/99999999999999999999/continue/a",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3?x=1",
+        "https://example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3#x",
+        "https://user:pass@example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.ru/prefix/api/v4/salesbot/42/continue/a1b2c3",
+    ] {
+        let error = verifier().verify(&request(&token, bad)).unwrap_err();
+        assert!(
+            matches!(error, WidgetRequestError::NotContinueUrl { .. }),
+            "{bad:?}: {error:?}"
+        );
+        assert!(ContinueUrl::parse(bad).is_err());
+    }
+}
+
+#[test]
+fn the_body_is_parsed_strictly() {
+    let body = json!({"token": "t.t.t", "return_url": RETURN_URL, "data": []});
+    let parsed: WidgetRequest = serde_json::from_value(body).unwrap();
+    assert!(parsed.data().is_empty(), "an empty PHP array is no data");
+    assert_eq!(parsed.token().expose_secret(), "t.t.t");
+
+    let parsed = WidgetRequest::from_slice(
+        format!(r#"{{"token":"t.t.t","return_url":"{RETURN_URL}"}}"#).as_bytes(),
+    )
+    .unwrap();
+    assert!(parsed.data().is_empty());
+
+    for bad in [
+        &b"not json"[..],
+        br#"[]"#,
+        br#"{"return_url": "https://example.amocrm.ru/"}"#,
+        br#"{"token": 5, "return_url": "https://example.amocrm.ru/"}"#,
+        br#"{"token": "", "return_url": "https://example.amocrm.ru/"}"#,
+        br#"{"token": "t.t.t"}"#,
+        br#"{"token": "t.t.t", "return_url": "x", "data": "text"}"#,
+    ] {
+        assert!(
+            matches!(
+                WidgetRequest::from_slice(bad),
+                Err(WidgetRequestError::Body(_))
+            ),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    let secret_token = "eyJsecret.eyJsecret.sig";
+    let error = WidgetRequest::from_slice(
+        format!(r#"{{"token":"{secret_token}","return_url":5}}"#).as_bytes(),
+    )
+    .unwrap_err();
+    assert!(!error.to_string().contains(secret_token));
+}
+
+#[test]
+fn the_token_and_the_secret_never_print() {
+    let token = sign(&claims());
+    let request = request(&token, RETURN_URL);
+    let verifier = verifier();
+    let expired = sign(&with(claims(), "exp", json!(now() - 3600)));
+    let errors = [
+        verify_token(&expired).unwrap_err(),
+        verify_token(&sign_with(&claims(), Algorithm::HS512, "x")).unwrap_err(),
+        verifier
+            .verify(&WidgetRequest::new(
+                &token,
+                Default::default(),
+                "https://evil.example.com/api/v4/salesbot/42/continue/a1b2c3",
+            ))
+            .unwrap_err(),
+    ];
+    let mut printed = vec![format!("{request:?}"), format!("{verifier:?}")];
+    for error in &errors {
+        printed.push(format!("{error:?}"));
+        printed.push(error.to_string());
+        printed.push(Error::from(error.clone()).to_string());
+    }
+    let signature = token.rsplit('.').next().unwrap();
+    for text in &printed {
+        assert!(!text.contains(&token), "{text}");
+        assert!(!text.contains(signature), "{text}");
+        assert!(!text.contains(SECRET), "{text}");
+    }
+}
+
+fn fake_client(fake: &FakeServer) -> Client {
+    Client::builder()
+        .base_url(&fake.base_url())
+        .token(fake.token())
+        .rate_limit(None)
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn continue_from_a_verified_request_end_to_end() {
+    let fake = FakeServer::start().await.unwrap();
+    let client = fake_client(&fake);
+    let verifier = verifier().allow_loopback_return_url(true);
+    fake.add_pending_continuation(amocrm_fake::BotKind::Salesbot, 42, "a1b2c3");
+    fake.add_pending_continuation(amocrm_fake::BotKind::Marketingbot, 7, "m-7");
+
+    // What amoCRM would POST to the widget, with the fake as the account.
+    let body = json!({
+        "token": sign(&claims()),
+        "data": {"phone": "+79990000000"},
+        "return_url": format!("{}/api/v4/salesbot/42/continue/a1b2c3", fake.base_url()),
+    });
+    let widget_request = WidgetRequest::from_slice(body.to_string().as_bytes()).unwrap();
+    let verified = widget_request.verify(&verifier).unwrap();
+    let reply = ContinueRequest::new()
+        .data("status", "success")
+        .handler(Handler::show_text("Готово"));
+    verified.continue_bot(&client, &reply).await.unwrap();
+
+    let marketing = with(claims(), "bot_type", json!("marketingbot"));
+    let verified = verifier
+        .verify(&request(
+            &sign(&marketing),
+            &format!("{}/api/v4/marketingbot/7/continue/m-7", fake.base_url()),
+        ))
+        .unwrap();
+    verified
+        .continue_bot(&client, &ContinueRequest::new())
+        .await
+        .unwrap();
+
+    let received = fake.continuations();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].bot, amocrm_fake::BotKind::Salesbot);
+    assert_eq!(received[0].bot_id, 42);
+    assert_eq!(received[0].continue_id, "a1b2c3");
+    assert_eq!(received[0].body["data"]["status"], "success");
+    assert_eq!(
+        received[0].body["execute_handlers"][0]["params"]["value"],
+        "Готово"
+    );
+    assert_eq!(received[1].bot, amocrm_fake::BotKind::Marketingbot);
+    assert_eq!(received[1].continue_id, "m-7");
+
+    // The step was consumed: a second continue is 404.
+    let again = verifier
+        .verify(&request(
+            &sign(&claims()),
+            &format!("{}/api/v4/salesbot/42/continue/a1b2c3", fake.base_url()),
+        ))
+        .unwrap()
+        .continue_bot(&client, &ContinueRequest::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(again, Error::NotFound(_)), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_loopback_return_url_needs_the_opt_in() {
+    let fake = FakeServer::start().await.unwrap();
+    let url = format!("{}/api/v4/salesbot/42/continue/a1b2c3", fake.base_url());
+    let error = verifier()
+        .verify(&request(&sign(&claims()), &url))
+        .unwrap_err();
+    assert!(
+        matches!(error, WidgetRequestError::ForeignHost { .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn continue_refuses_a_client_of_another_account_and_sends_nothing() {
+    // A request verified for example.amocrm.ru...
+    let verified = verify_token(&sign(&claims())).unwrap();
+    let reply = ContinueRequest::new().data("status", "success");
+    // ...is not continued with clients of other accounts (checked before any network).
+    for client in [
+        Client::builder().subdomain("other").token("t").build(),
+        Client::builder()
+            .account("example", amocrm::Domain::KommoCom)
+            .token("t")
+            .build(),
+        Client::builder()
+            .base_url("https://proxy.example.com")
+            .token("t")
+            .build(),
+    ] {
+        let client = client.unwrap();
+        let error = verified.continue_bot(&client, &reply).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::WidgetRequest(WidgetRequestError::ForeignHost { .. })
+            ),
+            "{}: {error:?}",
+            client.base_url()
+        );
+    }
+
+    // On loopback: the fake the return_url names, not another one on another port.
+    let named = FakeServer::start().await.unwrap();
+    let other = FakeServer::start().await.unwrap();
+    named.add_pending_continuation(amocrm_fake::BotKind::Salesbot, 42, "a1b2c3");
+    other.add_pending_continuation(amocrm_fake::BotKind::Salesbot, 42, "a1b2c3");
+    let verified = verifier()
+        .allow_loopback_return_url(true)
+        .verify(&request(
+            &sign(&claims()),
+            &format!("{}/api/v4/salesbot/42/continue/a1b2c3", named.base_url()),
+        ))
+        .unwrap();
+    let error = verified
+        .continue_bot(&fake_client(&other), &reply)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::WidgetRequest(WidgetRequestError::ForeignHost { .. })
+        ),
+        "{error:?}"
+    );
+    assert!(other.requests().is_empty());
+    assert!(named.requests().is_empty());
+
+    // Invalid handlers are refused before sending, as for continue_bot itself.
+    let too_long = ContinueRequest::new().handler(Handler::show_text("x".repeat(81)));
+    let error = verified
+        .continue_bot(&fake_client(&named), &too_long)
+        .await
+        .unwrap_err();
+    assert!(error.is_invalid_input(), "{error:?}");
+    assert!(named.requests().is_empty());
+    assert!(named.continuations().is_empty());
+}
+
+#[tokio::test]
+async fn the_oauth_secret_verifies_widget_requests() {
+    let oauth = amocrm::OAuth::builder()
+        .subdomain("example")
+        .client_id("id")
+        .client_secret(SECRET)
+        .redirect_uri("https://widget.example.com/oauth")
+        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
+            Ok::<(), std::io::Error>(())
+        }))
+        .build()
+        .unwrap();
+    let verified = oauth
+        .widget_request_verifier()
+        .verify(&request(&sign(&claims()), RETURN_URL))
+        .unwrap();
+    assert_eq!(verified.claims().account_id, 123);
+}
