@@ -277,13 +277,7 @@ impl ClientBuilder {
 
     /// An account on any of amoCRM's domains.
     pub fn account(mut self, subdomain: &str, domain: Domain) -> Self {
-        self.base_url = Some(if valid_subdomain(subdomain) {
-            Ok(format!("https://{subdomain}.{}", domain.as_str()))
-        } else {
-            Err(format!(
-                "{subdomain:?} is not a subdomain: use lowercase letters, digits and '-'"
-            ))
-        });
+        self.base_url = Some(account_url(subdomain, domain));
         self
     }
 
@@ -367,7 +361,7 @@ impl ClientBuilder {
                 ));
             }
             Some(Err(message)) => return Err(Error::Config(message)),
-            Some(Ok(url)) => check_base_url(&url, self.allow_http)?,
+            Some(Ok(url)) => check_base_url("base URL", &url, self.allow_http)?,
         };
         let auth = self
             .auth
@@ -378,6 +372,9 @@ impl ClientBuilder {
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .user_agent(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
+                // amoCRM's API does not redirect; following one would resend an install
+                // body (secrets included) to wherever it points.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?,
         };
@@ -395,33 +392,50 @@ impl ClientBuilder {
     }
 }
 
-fn check_base_url(url: &str, allow_http: bool) -> Result<String> {
-    let parsed =
-        url::Url::parse(url).map_err(|e| Error::Config(format!("base URL {url:?}: {e}")))?;
-    let host = parsed
-        .host()
-        .ok_or_else(|| Error::Config(format!("base URL {url:?} has no host")))?;
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::Config(format!(
-            "base URL {url:?} must not have a query or fragment"
-        )));
-    }
-    let loopback = match host {
-        url::Host::Domain(name) => name == "localhost",
+/// Whether `host` is the local machine.
+pub(crate) fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => *name == "localhost",
         url::Host::Ipv4(ip) => ip.is_loopback(),
         url::Host::Ipv6(ip) => ip.is_loopback(),
-    };
+    }
+}
+
+/// `https://{subdomain}.{domain}`, or why `subdomain` is not one.
+pub(crate) fn account_url(subdomain: &str, domain: Domain) -> std::result::Result<String, String> {
+    if valid_subdomain(subdomain) {
+        Ok(format!("https://{subdomain}.{}", domain.as_str()))
+    } else {
+        Err(format!(
+            "{subdomain:?} is not a subdomain: use lowercase letters, digits and '-'"
+        ))
+    }
+}
+
+/// Checks a base URL (`what` names it in errors) and returns it without a trailing slash:
+/// http(s) with a host, no user info, query or fragment, and plain http only to loopback
+/// unless `allow_http`.
+pub(crate) fn check_base_url(what: &str, url: &str, allow_http: bool) -> Result<String> {
+    let parsed = url::Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+    let host = parsed
+        .host()
+        .ok_or_else(|| Error::Config(format!("{what} {url:?} has no host")))?;
+    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+        return Err(Error::Config(format!(
+            "{what} {url:?} must not have user info, a query or a fragment"
+        )));
+    }
     match parsed.scheme() {
         "https" => {}
-        "http" if loopback || allow_http => {}
+        "http" if allow_http || is_loopback(&host) => {}
         "http" => {
             return Err(Error::Config(format!(
-                "base URL {url:?} is plain http to a non-loopback host; use https or allow_insecure_http"
+                "{what} {url:?} is plain http to a non-loopback host; use https or allow_insecure_http"
             )));
         }
         other => {
             return Err(Error::Config(format!(
-                "base URL scheme {other:?} is not http(s)"
+                "{what} scheme {other:?} is not http(s)"
             )));
         }
     }

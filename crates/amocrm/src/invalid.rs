@@ -145,8 +145,8 @@ impl fmt::Display for SettingsProblems<'_> {
     }
 }
 
-/// Checks a path identifier: non-empty, and not `.` or `..`, which URL normalisation would
-/// turn into a different route even when percent-encoded.
+/// Checks a path identifier: non-empty, not `.` or `..` and without `\\`, which URL
+/// normalisation would turn into a different route even when percent-encoded.
 pub(crate) fn identifier(what: &'static str, value: &str) -> Result<(), Invalid> {
     let reason = if value.is_empty() {
         "it is empty"
@@ -154,6 +154,10 @@ pub(crate) fn identifier(what: &'static str, value: &str) -> Result<(), Invalid>
         "`.` and `..` are path navigation"
     } else if value.chars().any(char::is_control) {
         "it contains control characters"
+    } else if value.contains('\\') {
+        // URL parsers take `\` for `/` in http(s) URLs, and the generated client's
+        // percent-encoding leaves it alone: `x\..\account` would reach `/api/v4/account`.
+        "`\\` is a path separator in http(s) URLs"
     } else {
         return Ok(());
     };

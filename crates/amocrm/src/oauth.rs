@@ -18,7 +18,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::auth::TokenProvider;
 use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-use crate::client::{DEFAULT_USER_AGENT, Domain};
+use crate::client::{DEFAULT_USER_AGENT, Domain, account_url, check_base_url};
 use crate::error::{Error, Result};
 use crate::widget_request::WidgetRequestVerifier;
 
@@ -709,15 +709,7 @@ impl OAuthBuilder {
 
     /// An account on any of amoCRM's domains.
     pub fn account(mut self, subdomain: &str, domain: Domain) -> Self {
-        let host = format!("{subdomain}.{}", domain.as_str());
-        let valid = Domain::of_host(&host).is_some_and(|(sub, d)| sub == subdomain && d == domain);
-        self.base_url = Some(if valid {
-            Ok(format!("https://{host}"))
-        } else {
-            Err(format!(
-                "{subdomain:?} is not a subdomain: use lowercase letters, digits and '-'"
-            ))
-        });
+        self.base_url = Some(account_url(subdomain, domain));
         self
     }
 
@@ -806,7 +798,7 @@ impl OAuthBuilder {
                 ));
             }
             Some(Err(message)) => return Err(Error::Config(message)),
-            Some(Ok(url)) => check_base_url(&url, self.allow_http)?,
+            Some(Ok(url)) => check_base_url("OAuth base URL", &url, self.allow_http)?,
         };
         let missing = |what: &str| Error::Config(format!("OAuth: no {what}"));
         let client_id = self
@@ -857,42 +849,4 @@ impl OAuthBuilder {
             }),
         })
     }
-}
-
-/// Whether `host` is the local machine.
-pub(crate) fn is_loopback(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(name) => *name == "localhost",
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    }
-}
-
-fn check_base_url(url: &str, allow_http: bool) -> Result<String> {
-    let parsed =
-        url::Url::parse(url).map_err(|e| Error::Config(format!("OAuth base URL {url:?}: {e}")))?;
-    let host = parsed
-        .host()
-        .ok_or_else(|| Error::Config(format!("OAuth base URL {url:?} has no host")))?;
-    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
-        return Err(Error::Config(format!(
-            "OAuth base URL {url:?} must not have user info, a query or a fragment"
-        )));
-    }
-    match parsed.scheme() {
-        "https" => {}
-        "http" if allow_http || is_loopback(&host) => {}
-        "http" => {
-            return Err(Error::Config(format!(
-                "OAuth base URL {url:?} is plain http to a non-loopback host; use https or \
-                 allow_insecure_http"
-            )));
-        }
-        other => {
-            return Err(Error::Config(format!(
-                "OAuth base URL scheme {other:?} is not http(s)"
-            )));
-        }
-    }
-    Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }

@@ -46,6 +46,7 @@ pub enum SettingValue {
     /// A `users_lp` value: amoCRM user ID to login and password.
     UsersLp(BTreeMap<u64, Credentials>),
     /// A value returned by the server that fits none of the above (e.g. a `custom` field).
+    /// Its `Debug` shows only the kind of JSON value, as it may hold a secret.
     Other(serde_json::Value),
 }
 
@@ -103,7 +104,9 @@ impl fmt::Debug for SettingValue {
             Self::Pass(_) => f.write_str("Pass([REDACTED])"),
             Self::Users(users) => f.debug_tuple("Users").field(users).finish(),
             Self::UsersLp(users) => f.debug_tuple("UsersLp").field(users).finish(),
-            Self::Other(value) => f.debug_tuple("Other").field(value).finish(),
+            // A custom field, or a key outside the template, may hold anything, secrets
+            // included: show its shape only.
+            Self::Other(value) => write!(f, "Other([REDACTED {}])", json_kind(value)),
         }
     }
 }
@@ -434,4 +437,15 @@ fn credentials(pair: &serde_json::Value) -> Option<Credentials> {
     let login = pair.get("login")?.as_str()?;
     let password = pair.get("password")?.as_str()?;
     Some(Credentials::new(login, password))
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
 }

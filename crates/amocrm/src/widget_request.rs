@@ -18,9 +18,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
 use crate::bots::{BotKind, ContinueRequest};
+use crate::client::is_loopback;
 use crate::client::{Client, Domain};
 use crate::error::Result;
-use crate::oauth::is_loopback;
 
 /// Longest accepted `continue_id`.
 const MAX_CONTINUE_ID_LEN: usize = 256;

@@ -77,8 +77,14 @@ impl<'c> Widgets<'c> {
     /// returns [`Invalid::Settings`] listing every problem, and sends no install request.
     pub async fn install_checked(&self, code: &str, settings: &Settings) -> Result<Widget> {
         let widget = self.get(code).await?;
+        self.install_for(&widget, settings).await
+    }
+
+    /// Installs `widget` (fetched before) when `settings` fit its `settings_template`;
+    /// otherwise returns [`Invalid::Settings`] and sends nothing.
+    pub async fn install_for(&self, widget: &Widget, settings: &Settings) -> Result<Widget> {
         settings.check(&widget.settings_template)?;
-        self.install(code, settings).await
+        self.install(&widget.code, settings).await
     }
 
     /// Uninstalls a widget (`204`).

@@ -547,3 +547,24 @@ async fn stream_follows_relative_next_links_and_refuses_ones_without_a_page() {
     );
     assert_eq!(server.count(), 1);
 }
+
+/// A redirect is not followed: following a 307/308 would resend an install body, secrets
+/// included, to wherever it points. It ends as `UnexpectedStatus` after one request.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = Server::always(Reply::Bytes(response(
+        307,
+        "text/plain",
+        &[("Location", "http://127.0.0.1:9/api/v4/widgets/elsewhere")],
+        b"moved",
+    )))
+    .await;
+    let client = client(server.base_url(), RetryPolicy::disabled());
+    let settings = Settings::new().pass("password", "s3cret");
+    let error = client.widgets().install("w", &settings).await.unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedStatus { status: 307, .. }),
+        "{error:?}"
+    );
+    assert_eq!(server.count(), 1);
+}

@@ -268,3 +268,26 @@ fn builder_checks_configuration() {
     assert_eq!(Domain::of_host("evil.com"), None);
     assert_eq!(Domain::of_host("x.evilamocrm.ru"), None);
 }
+
+#[test]
+fn values_outside_the_template_are_redacted_in_debug() {
+    let body = serde_json::json!({
+        "id": 1, "code": "x", "version": "1", "rating": "1,0",
+        "settings_template": [{"key": "conf", "name": "c", "type": "custom", "is_required": false}],
+        "is_lead_source": false, "is_work_with_dp": false, "is_crm_template": false,
+        "client_uuid": null, "is_active_in_account": true, "pipeline_id": null,
+        "settings": {"conf": {"api_key": "custom-secret"}, "stray": "stray-secret"}
+    });
+    let raw: amocrm_raw::types::Widget = serde_json::from_value(body).unwrap();
+    let widget = amocrm::Widget::from(raw);
+    let printed = format!("{widget:?}");
+    assert!(!printed.contains("custom-secret"), "{printed}");
+    assert!(!printed.contains("stray-secret"), "{printed}");
+    assert!(printed.contains("Other([REDACTED object])"), "{printed}");
+    // The values are still there for the caller who asks.
+    let settings = widget.settings.unwrap();
+    assert_eq!(
+        settings.expose_json()["stray"],
+        serde_json::json!("stray-secret")
+    );
+}
