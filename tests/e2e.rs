@@ -46,7 +46,14 @@ async fn list_pages_follow_next_links_and_end_with_204() {
     assert!(first.links.this.as_deref().unwrap().contains("page=1"));
 
     // The stream yields every widget once, in order, across pages.
-    let all: Vec<amocrm::Widget> = client.widgets().list().limit(250).stream().try_collect().await.unwrap();
+    let all: Vec<amocrm::Widget> = client
+        .widgets()
+        .list()
+        .limit(250)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(all.len(), total);
     let mut ids: Vec<i64> = all.iter().map(|w| w.id).collect();
     let in_order = ids.clone();
@@ -60,10 +67,21 @@ async fn list_pages_follow_next_links_and_end_with_204() {
         .iter()
         .filter(|r| r.path == "/api/v4/widgets")
         .count();
-    assert_eq!(list_requests, 1 + pages, "one request per page, none past the last");
+    assert_eq!(
+        list_requests,
+        1 + pages,
+        "one request per page, none past the last"
+    );
 
     // 204 past the end: an empty page.
-    let past = client.widgets().list().limit(250).page(99).send().await.unwrap();
+    let past = client
+        .widgets()
+        .list()
+        .limit(250)
+        .page(99)
+        .send()
+        .await
+        .unwrap();
     assert!(past.widgets.is_empty());
     assert_eq!(past.next_page(), None);
 
@@ -77,8 +95,17 @@ async fn list_rejects_out_of_range_limit_and_page_before_sending() {
     let fake = FakeServer::start().await.unwrap();
     let client = client(&fake, fake.token());
     for limit in [0, 251, 1000] {
-        let error = client.widgets().list().limit(limit).send().await.unwrap_err();
-        assert!(matches!(error, Error::Invalid(Invalid::Limit { max: 250, .. })), "{error}");
+        let error = client
+            .widgets()
+            .list()
+            .limit(limit)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Invalid(Invalid::Limit { max: 250, .. })),
+            "{error}"
+        );
     }
     let error = client.widgets().list().page(0).send().await.unwrap_err();
     assert!(matches!(error, Error::Invalid(Invalid::Page)));
@@ -96,12 +123,23 @@ async fn unauthorized_is_401_on_every_operation() {
     let fake = FakeServer::start().await.unwrap();
     let client = client(&fake, "wrong-token");
     let list = client.widgets().list().send().await.unwrap_err();
-    assert!(matches!(list, Error::Unauthorized(ref p) if p.status == 401), "{list}");
+    assert!(
+        matches!(list, Error::Unauthorized(ref p) if p.status == 401),
+        "{list}"
+    );
     let get = client.widgets().get("amo_dropbox").await.unwrap_err();
     assert!(matches!(get, Error::Unauthorized(_)));
-    let install = client.widgets().install("amo_asterisk", &asterisk_settings()).await.unwrap_err();
+    let install = client
+        .widgets()
+        .install("amo_asterisk", &asterisk_settings())
+        .await
+        .unwrap_err();
     assert!(matches!(install, Error::Unauthorized(_)));
-    let uninstall = client.widgets().uninstall("amo_asterisk").await.unwrap_err();
+    let uninstall = client
+        .widgets()
+        .uninstall("amo_asterisk")
+        .await
+        .unwrap_err();
     assert!(matches!(uninstall, Error::Unauthorized(_)));
     fake.add_pending_continuation(amocrm_fake::BotKind::Salesbot, 1, "c1");
     let cont = client
@@ -132,7 +170,12 @@ async fn get_returns_the_seed_widget_and_404_for_unknown_codes() {
     assert_eq!(widget.client_uuid, None);
     assert_eq!(widget.pipeline_id, None);
     assert!(widget.settings.is_none(), "not installed: no settings");
-    assert!(widget.self_link.unwrap().ends_with("/api/v4/widgets/amo_dropbox"));
+    assert!(
+        widget
+            .self_link
+            .unwrap()
+            .ends_with("/api/v4/widgets/amo_dropbox")
+    );
 
     let missing = client.widgets().get("no_such_widget").await.unwrap_err();
     match &missing {
@@ -171,11 +214,22 @@ async fn install_persists_and_uninstall_removes() {
 
     // 204: uninstalled.
     client.widgets().uninstall("amo_asterisk").await.unwrap();
-    assert!(!client.widgets().get("amo_asterisk").await.unwrap().is_active_in_account);
+    assert!(
+        !client
+            .widgets()
+            .get("amo_asterisk")
+            .await
+            .unwrap()
+            .is_active_in_account
+    );
     assert_eq!(fake.installed_settings("amo_asterisk"), None);
 
     // 404 on both.
-    let install = client.widgets().install("nope", &Settings::new()).await.unwrap_err();
+    let install = client
+        .widgets()
+        .install("nope", &Settings::new())
+        .await
+        .unwrap_err();
     assert!(matches!(install, Error::NotFound(_)), "{install}");
     let uninstall = client.widgets().uninstall("nope").await.unwrap_err();
     assert!(matches!(uninstall, Error::NotFound(_)), "{uninstall}");
@@ -187,16 +241,29 @@ async fn install_400_keeps_validation_errors() {
     let client = client(&fake, fake.token());
     // Sent unchecked on purpose: the server's 400 with validation-errors.
     let settings = Settings::new().text("login", "example");
-    let error = client.widgets().install("amo_asterisk", &settings).await.unwrap_err();
+    let error = client
+        .widgets()
+        .install("amo_asterisk", &settings)
+        .await
+        .unwrap_err();
     let Error::Api { problem } = &error else {
         panic!("expected Api, got {error:?}");
     };
     assert_eq!(problem.status, 400);
-    let paths: Vec<&str> = problem.validation_errors.iter().map(|e| e.path.as_str()).collect();
+    let paths: Vec<&str> = problem
+        .validation_errors
+        .iter()
+        .map(|e| e.path.as_str())
+        .collect();
     for key in ["password", "phones", "script_path"] {
         assert!(paths.iter().any(|p| p.contains(key)), "{key} in {paths:?}");
     }
-    assert!(problem.validation_errors.iter().all(|e| !e.code.is_empty() && !e.detail.is_empty()));
+    assert!(
+        problem
+            .validation_errors
+            .iter()
+            .all(|e| !e.code.is_empty() && !e.detail.is_empty())
+    );
     assert_eq!(fake.installed_settings("amo_asterisk"), None);
 }
 
@@ -208,9 +275,20 @@ async fn install_checked_sends_nothing_when_settings_do_not_fit() {
         .text("login", "example")
         .text("phones", "1039")
         .users_lp("password", [(1, Credentials::new("l", "p"))]);
-    let error = client.widgets().install_checked("amo_asterisk", &settings).await.unwrap_err();
-    assert!(matches!(error, Error::Invalid(Invalid::Settings(ref p)) if p.len() == 3), "{error}");
-    let posts = fake.requests().iter().filter(|r| r.method == "POST").count();
+    let error = client
+        .widgets()
+        .install_checked("amo_asterisk", &settings)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Invalid(Invalid::Settings(ref p)) if p.len() == 3),
+        "{error}"
+    );
+    let posts = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
     assert_eq!(posts, 0, "no install request was sent");
 }
 
@@ -218,10 +296,20 @@ async fn install_checked_sends_nothing_when_settings_do_not_fit() {
 async fn admin_only_operations_answer_403_to_a_user() {
     let fake = FakeServer::start().await.unwrap();
     let user = client(&fake, fake.user_token());
-    assert!(user.widgets().get("amo_dropbox").await.is_ok(), "reading is for everyone");
+    assert!(
+        user.widgets().get("amo_dropbox").await.is_ok(),
+        "reading is for everyone"
+    );
     let uninstall = user.widgets().uninstall("amo_dropbox").await.unwrap_err();
-    assert!(matches!(uninstall, Error::Forbidden(ref p) if p.status == 403), "{uninstall}");
-    let install = user.widgets().install("amo_asterisk", &asterisk_settings()).await.unwrap_err();
+    assert!(
+        matches!(uninstall, Error::Forbidden(ref p) if p.status == 403),
+        "{uninstall}"
+    );
+    let install = user
+        .widgets()
+        .install("amo_asterisk", &asterisk_settings())
+        .await
+        .unwrap_err();
     assert!(matches!(install, Error::Forbidden(_)), "{install}");
     fake.add_pending_continuation(amocrm_fake::BotKind::Marketingbot, 5, "x");
     let cont = user
@@ -248,7 +336,11 @@ fn seed_continue_request() -> ContinueRequest {
 }
 
 fn seed_continue_example() -> serde_json::Value {
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/widgets-v4.yaml")).unwrap();
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/widgets-v4.yaml"
+    ))
+    .unwrap();
     let spec: serde_json::Value = serde_yaml::from_str(&spec).unwrap();
     spec["components"]["examples"]["ContinueBotSeed"]["value"].clone()
 }
@@ -298,7 +390,10 @@ async fn continue_bot_invalid_handlers_send_nothing() {
             .unwrap_err();
         assert!(error.is_invalid_input(), "{error}");
     }
-    let zero = client.bots().continue_bot(BotKind::Salesbot, 0, "c", &ContinueRequest::new()).await;
+    let zero = client
+        .bots()
+        .continue_bot(BotKind::Salesbot, 0, "c", &ContinueRequest::new())
+        .await;
     assert!(matches!(zero, Err(Error::Invalid(Invalid::BotId(0)))));
     assert_eq!(api_requests(&fake), 0);
     assert!(fake.continuations().is_empty());
@@ -327,13 +422,19 @@ async fn continue_bot_400_from_the_server_for_over_limit_bodies() {
         "application/problem+json"
     );
     let problem: serde_json::Value = response.json().await.unwrap();
-    let path = problem["validation-errors"][0]["errors"][0]["path"].as_str().unwrap();
+    let path = problem["validation-errors"][0]["errors"][0]["path"]
+        .as_str()
+        .unwrap();
     assert!(path.contains("execute_handlers[0]"), "{path}");
 }
 
 #[tokio::test]
 async fn clones_share_one_rate_limiter() {
-    let fake = FakeServer::builder().rate_limit(Some(7)).start().await.unwrap();
+    let fake = FakeServer::builder()
+        .rate_limit(Some(7))
+        .start()
+        .await
+        .unwrap();
     let client = Client::builder()
         .base_url(&fake.base_url())
         .token(fake.token())
@@ -347,6 +448,8 @@ async fn clones_share_one_rate_limiter() {
         })
         .collect();
     for task in tasks {
-        task.await.unwrap().expect("no 429: the shared limiter paces all clones");
+        task.await
+            .unwrap()
+            .expect("no 429: the shared limiter paces all clones");
     }
 }

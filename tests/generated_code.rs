@@ -24,7 +24,10 @@ fn groups() -> BTreeMap<String, Vec<syn::Item>> {
                 let (_, items) = module.content.expect("inline mod types");
                 let defined: Vec<String> = items.iter().filter_map(defined_name).collect();
                 for item in items {
-                    groups.entry(type_group(&item, &defined)).or_default().push(item);
+                    groups
+                        .entry(type_group(&item, &defined))
+                        .or_default()
+                        .push(item);
                 }
             }
             syn::Item::Impl(block) if is_operations_impl(&block) => {
@@ -96,9 +99,9 @@ fn collect_path_idents(path: &syn::Path, out: &mut Vec<String>) {
 /// The inherent `impl Client` that holds the operations (its methods are `async`).
 fn is_operations_impl(block: &syn::ItemImpl) -> bool {
     block.trait_.is_none()
-        && block.items.iter().any(|member| {
-            matches!(member, syn::ImplItem::Fn(method) if method.sig.asyncness.is_some())
-        })
+        && block.items.iter().any(
+            |member| matches!(member, syn::ImplItem::Fn(method) if method.sig.asyncness.is_some()),
+        )
 }
 
 fn render(items: Vec<syn::Item>) -> String {
@@ -119,8 +122,11 @@ fn generated_code_snapshots() {
     );
     let index = groups.keys().cloned().collect::<Vec<_>>().join("\n");
     let mut failed = Vec::new();
-    let outcomes = std::iter::once(("index".to_string(), index))
-        .chain(groups.into_iter().map(|(name, items)| (name, render(items))));
+    let outcomes = std::iter::once(("index".to_string(), index)).chain(
+        groups
+            .into_iter()
+            .map(|(name, items)| (name, render(items))),
+    );
     for (name, text) in outcomes {
         // Check every snapshot before failing, so `cargo insta review` shows all diffs.
         let outcome = std::panic::catch_unwind(|| insta::assert_snapshot!(name.as_str(), text));
@@ -128,5 +134,8 @@ fn generated_code_snapshots() {
             failed.push(name);
         }
     }
-    assert!(failed.is_empty(), "snapshots changed: {failed:?} (run `cargo insta review`)");
+    assert!(
+        failed.is_empty(),
+        "snapshots changed: {failed:?} (run `cargo insta review`)"
+    );
 }

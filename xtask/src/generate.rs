@@ -93,8 +93,18 @@ pub fn generate(spec_path: &Path, verbose: bool) -> Result<String> {
     .context("progenitor rejected the spec")?;
 
     let file: syn::File = syn::parse2(tokens).context("progenitor produced invalid Rust")?;
-    let source = format!("{HEADER}\n{}", prettyplease::unparse(&file));
-    rustfmt(&source)
+    let mut source = format!("{HEADER}\n{}", prettyplease::unparse(&file));
+    // rustfmt is not idempotent on prettyplease's `/** */` doc blocks (the second pass
+    // moves the closing `*/`), and `cargo fmt --check` must accept the file: format until
+    // nothing changes.
+    for _ in 0..4 {
+        let formatted = rustfmt(&source)?;
+        if formatted == source {
+            return Ok(source);
+        }
+        source = formatted;
+    }
+    bail!("rustfmt did not settle on a formatting of the generated code")
 }
 
 /// progenitor settings. `SettingsFieldType` is replaced by the hand-written enum in the

@@ -122,7 +122,11 @@ pub(crate) fn settings(template: &[SettingField], body: &Map<String, Value>) -> 
         let key = field.key;
         let value = match body.get(key) {
             Some(Value::Null) => {
-                errors.push(invalid_type(key.to_owned(), "a setting value, not null", &Value::Null));
+                errors.push(invalid_type(
+                    key.to_owned(),
+                    "a setting value, not null",
+                    &Value::Null,
+                ));
                 continue;
             }
             None => {
@@ -141,8 +145,14 @@ pub(crate) fn settings(template: &[SettingField], body: &Map<String, Value>) -> 
                 }
             }
             SettingType::Custom => {}
-            SettingType::Users | SettingType::UsersLp if value.as_object().is_some_and(Map::is_empty) => {
-                errors.push(FieldError::new("NotBlank", key, "At least one user is required."));
+            SettingType::Users | SettingType::UsersLp
+                if value.as_object().is_some_and(Map::is_empty) =>
+            {
+                errors.push(FieldError::new(
+                    "NotBlank",
+                    key,
+                    "At least one user is required.",
+                ));
             }
             SettingType::Users => match value {
                 Value::Object(users) => {

@@ -113,7 +113,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ContinueBotRequest {
         /**Data for the bot; a key `status` is read in the bot's code as `{{json.status}}`.
-        */
+         */
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Handlers run in order before the bot goes on (show, goto).
