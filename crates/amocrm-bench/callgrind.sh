@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Load-independent figures: instruction counts (valgrind --tool=callgrind) of
+#  1. one streaming run of 100,000 widgets per implementation, the client process alone
+#     (the fake runs in an untraced child process), and
+#  2. decoding page 1 (250 widgets) per decoder: Ir(N decodes) - Ir(0 decodes), / N.
+# Usage: crates/amocrm-bench/callgrind.sh [N_WIDGETS] [N_DECODES]
+# Output files go to ${OUT:-/tmp/amocrm-callgrind}; annotate with callgrind_annotate.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+widgets=${1:-100000}
+decodes=${2:-50}
+out=${OUT:-/tmp/amocrm-callgrind}
+mkdir -p "$out"
+cargo build --release -p amocrm-bench --bin amocrm-bench >&2
+bin=target/release/amocrm-bench
+
+ir() { # ir NAME ARGS...: total instructions of one run
+  local name=$1; shift
+  valgrind --tool=callgrind --callgrind-out-file="$out/$name.out" "$bin" "$@" >/dev/null 2>"$out/$name.log"
+  grep -m1 '^summary:' "$out/$name.out" | awk '{print $2}'
+}
+
+echo "## callgrind instruction counts (Ir); $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "### Streaming $widgets widgets, client process only"
+echo
+echo "| implementation | Ir | Ir / widget | / hand-written |"
+echo "|---|---:|---:|---:|"
+declare -A stream
+for impl in hand raw ergonomic; do stream[$impl]=$(ir "stream-$impl" once "$impl" "$widgets"); done
+for impl in ergonomic hand raw; do
+  awk -v n="${stream[$impl]}" -v b="${stream[hand]}" -v w="$widgets" -v name="$impl" \
+    'BEGIN { printf "| %s | %d | %.0f | %.3fx |\n", name, n, n / w, n / b }'
+done
+echo
+echo "### Decoding page 1 (250 widgets), per decode"
+echo
+echo "| decoder | Ir / decode | / value | / ergonomic |"
+echo "|---|---:|---:|---:|"
+declare -A dec
+for d in ergonomic raw hand value hand-fast-rating; do
+  zero=$(ir "decode-$d-0" once-decode "$d" 0)
+  many=$(ir "decode-$d-$decodes" once-decode "$d" "$decodes")
+  dec[$d]=$(( (many - zero) / decodes ))
+done
+for d in ergonomic raw hand value hand-fast-rating; do
+  awk -v n="${dec[$d]}" -v v="${dec[value]}" -v e="${dec[ergonomic]}" -v name="$d" \
+    'BEGIN { printf "| %s | %d | %.3fx | %.3fx |\n", name, n, n / v, n / e }'
+done

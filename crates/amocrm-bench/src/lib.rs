@@ -1,0 +1,216 @@
+//! Benchmarks of the `amocrm` client against the in-process fake: streaming throughput
+//! against hand-written reqwest + serde_json loops, peak heap while streaming, pacing
+//! under the 7 requests/second limit, and decoding speed. See `BENCHMARKS.md` at the
+//! workspace root for the figures and how to reproduce them.
+//!
+//! Run everything with `cargo bench -p amocrm-bench` (or
+//! `cargo run --release -p amocrm-bench -- all`); one part with e.g.
+//! `cargo run --release -p amocrm-bench -- pacing --secs 10`.
+
+pub mod alloc;
+pub mod decode;
+pub mod fake;
+pub mod hand;
+pub mod memory;
+pub mod pacing;
+pub mod stats;
+pub mod throughput;
+
+use std::time::Duration;
+
+const USAGE: &str = "\
+usage: amocrm-bench [all|throughput|memory|pacing|decode|machine] [options]
+
+  all         every benchmark below (the default)
+  throughput  stream 100,000 widgets: ergonomic client vs hand-written reqwest loops
+  memory      peak heap streaming 10,000 vs 100,000 widgets (child processes)
+  pacing      default 7/s limiter against the fake's 7/s window, plus hand-paced margins
+  decode      decode one 250-widget page: ergonomic vs serde_json::Value
+  machine     print the machine description
+  once IMPL [N]          one streaming run of ergonomic|hand|raw (for callgrind.sh)
+  once-decode DEC [N]    N decodes of page 1 by ergonomic|raw|hand|value (for callgrind.sh)
+
+options (or environment variables):
+  --rounds N        throughput rounds (AMOCRM_BENCH_ROUNDS, default 11)
+  --secs S          pacing duration in seconds (AMOCRM_BENCH_PACING_SECS, default 60)
+  --margin-secs S   duration of each hand-paced margin run (AMOCRM_BENCH_MARGIN_SECS, default 20; 0 skips)
+  --concurrency N   pacing tasks sharing the client (AMOCRM_BENCH_CONCURRENCY, default 4)
+  --repeats N       memory children per size (AMOCRM_BENCH_REPEATS, default 3)
+";
+
+#[derive(Debug)]
+struct Args {
+    command: String,
+    rounds: usize,
+    secs: f64,
+    margin_secs: f64,
+    concurrency: usize,
+    repeats: usize,
+}
+
+fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args {
+        command: "all".into(),
+        rounds: env_or("AMOCRM_BENCH_ROUNDS", 11),
+        secs: env_or("AMOCRM_BENCH_PACING_SECS", 60.0),
+        margin_secs: env_or("AMOCRM_BENCH_MARGIN_SECS", 20.0),
+        concurrency: env_or("AMOCRM_BENCH_CONCURRENCY", 4),
+        repeats: env_or("AMOCRM_BENCH_REPEATS", 3),
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| -> Result<String, String> {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            // Passed by `cargo bench`.
+            "--bench" => {}
+            "--rounds" => parsed.rounds = number(&value(arg)?)?,
+            "--secs" => parsed.secs = number(&value(arg)?)?,
+            "--margin-secs" => parsed.margin_secs = number(&value(arg)?)?,
+            "--concurrency" => parsed.concurrency = number(&value(arg)?)?,
+            "--repeats" => parsed.repeats = number(&value(arg)?)?,
+            "-h" | "--help" => return Err(USAGE.into()),
+            command if !command.starts_with('-') => parsed.command = command.to_owned(),
+            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
+        }
+    }
+    if !(parsed.secs.is_finite() && parsed.secs > 0.0 && parsed.margin_secs >= 0.0) {
+        return Err("--secs must be positive and --margin-secs not negative".into());
+    }
+    Ok(parsed)
+}
+
+fn number<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| format!("{text:?} is not a number"))
+}
+
+/// The entry point of the bench binaries: `std::env::args()` minus the program name.
+/// Children (`__fake`, `__memory`) are dispatched here too.
+pub fn main_with_args(args: Vec<String>) -> std::process::ExitCode {
+    match run(&args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("__fake") => {
+            let widgets = args.get(1).map_or(Ok(0), |n| number(n))?;
+            return fake::serve(widgets).map_err(|e| e.to_string());
+        }
+        // For callgrind.sh: one streaming run (fake in a child process, not traced) ...
+        Some("once") => {
+            let which: throughput::Impl = args
+                .get(1)
+                .map_or(Ok(throughput::Impl::Ergonomic), |s| s.parse())?;
+            let n = args.get(2).map_or(Ok(throughput::WIDGETS), |n| number(n))?;
+            let tally = throughput::once(which, n)?;
+            println!("{} widgets, {} pages", tally.widgets, tally.pages);
+            return Ok(());
+        }
+        // ... and N decodes of page 1 (N = 0 measures the set-up alone).
+        Some("once-decode") => {
+            let decoder: decode::Decoder = args
+                .get(1)
+                .map_or(Ok(decode::Decoder::Ergonomic), |s| s.parse())?;
+            let n: usize = args.get(2).map_or(Ok(100), |n| number(n))?;
+            let body = decode::page_body(1)?;
+            let mut widgets = 0;
+            for _ in 0..n {
+                widgets += decoder.decode(std::hint::black_box(&body));
+            }
+            println!("{widgets} widgets decoded from {} bytes x {n}", body.len());
+            return Ok(());
+        }
+        Some("__memory") => {
+            alloc::enable();
+            return memory::child(&args[1..]);
+        }
+        _ => {}
+    }
+    let args = parse(args)?;
+    let all = args.command == "all";
+    let known = ["all", "throughput", "memory", "pacing", "decode", "machine"];
+    if !known.contains(&args.command.as_str()) {
+        return Err(format!("unknown benchmark {:?}\n\n{USAGE}", args.command));
+    }
+    let section = |name: &str| all || args.command == name;
+    print!("## amocrm-bench\n\n{}\n", stats::machine());
+    if section("decode") {
+        report(decode::run(decode::Options {
+            rounds: 31,
+            batch: Duration::from_millis(30),
+        })?);
+    }
+    if section("throughput") {
+        report(throughput::run(throughput::Options {
+            rounds: args.rounds.max(1),
+        })?);
+    }
+    if section("memory") {
+        report(memory::run(memory::Options {
+            repeats: args.repeats,
+        })?);
+    }
+    if section("pacing") {
+        let margins = if args.margin_secs > 0.0 {
+            vec![
+                Duration::ZERO,
+                Duration::from_millis(5),
+                Duration::from_millis(10),
+                Duration::from_millis(14),
+            ]
+        } else {
+            Vec::new()
+        };
+        report(pacing::run(
+            pacing::Options {
+                duration: Duration::from_secs_f64(args.secs),
+                concurrency: args.concurrency,
+            },
+            &margins,
+            Duration::from_secs_f64(args.margin_secs),
+        )?);
+    }
+    println!("load average at end: {}", stats::load_average());
+    Ok(())
+}
+
+fn report(section: String) {
+    println!("{section}");
+    println!("(load average now: {})\n", stats::load_average());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_options_and_cargo_bench_flag() {
+        let args: Vec<String> = ["pacing", "--secs", "10", "--bench"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let parsed = parse(&args).unwrap();
+        assert_eq!(parsed.command, "pacing");
+        assert_eq!(parsed.secs, 10.0);
+        assert!(parse(&["--secs".to_owned()]).is_err());
+        assert!(parse(&["--what".to_owned()]).is_err());
+        assert!(parse(&["--secs".to_owned(), "0".to_owned()]).is_err());
+    }
+}
