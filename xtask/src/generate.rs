@@ -108,7 +108,9 @@ pub fn generate(spec_path: &Path, verbose: bool) -> Result<String> {
 }
 
 /// progenitor settings. `SettingsFieldType` is replaced by the hand-written enum in the
-/// raw crate's `lib.rs`, whose `Unknown(String)` arm keeps a new server value decodable.
+/// raw crate's `lib.rs`, whose `Unknown(String)` arm keeps a new server value decodable;
+/// `Rating` by one that decodes a string or a number in one pass (the generated
+/// untagged enum fails as a string before it tries a number, for every widget).
 /// Requests go through `crate::Hooks`, so the ergonomic crate can own auth, rate limits
 /// and retries (`HooksMode::Expected` makes the missing impl a compile error).
 fn settings() -> GenerationSettings {
@@ -123,7 +125,8 @@ fn settings() -> GenerationSettings {
             "SettingsFieldType",
             "crate::SettingsFieldType",
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
-        );
+        )
+        .with_replacement("Rating", "crate::Rating", [TypeImpl::Display].into_iter());
     settings
 }
 

@@ -417,26 +417,6 @@ pub mod types {
         )]
         pub validation_errors: ::std::vec::Vec<ValidationErrorGroup>,
     }
-    ///Rating of the widget; amoCRM sends a string with a decimal comma ("2,8") or a number.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum Rating {
-        String(::std::string::String),
-        Double(f64),
-    }
-    impl ::std::fmt::Display for Rating {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::String(x) => x.fmt(f),
-                Self::Double(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<f64> for Rating {
-        fn from(value: f64) -> Self {
-            Self::Double(value)
-        }
-    }
     ///`SelfLinks`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SelfLinks {
@@ -842,7 +822,7 @@ pub mod types {
         ///ID of the pipeline in which the widget is installed as a lead source.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub pipeline_id: ::std::option::Option<i64>,
-        pub rating: Rating,
+        pub rating: crate::Rating,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub settings: ::std::option::Option<WidgetSettings>,
         ///Fields available for configuration.

@@ -10,6 +10,8 @@
 //!   puts auth, the rate limiter and retries there).
 //! * [`SettingsFieldType`]: replaces the generated enum so that a `type` the server adds
 //!   later decodes as [`SettingsFieldType::Unknown`] instead of failing.
+//! * [`Rating`]: replaces the generated `#[serde(untagged)]` enum, which decodes a number
+//!   by first failing as a string (building and dropping an error for every widget).
 
 #![forbid(unsafe_code)]
 
@@ -145,5 +147,66 @@ impl<'de> serde::Deserialize<'de> for SettingsFieldType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         Ok(Self::from(value.as_ref()))
+    }
+}
+
+/// Rating of a widget: amoCRM sends a string with a decimal comma (`"2,8"`) or a number.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rating {
+    /// The rating as text, e.g. `"2,8"`.
+    String(String),
+    /// The rating as a number.
+    Double(f64),
+}
+
+impl From<f64> for Rating {
+    fn from(value: f64) -> Self {
+        Self::Double(value)
+    }
+}
+
+impl fmt::Display for Rating {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::String(text) => f.write_str(text),
+            Self::Double(value) => value.fmt(f),
+        }
+    }
+}
+
+impl serde::Serialize for Rating {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::String(text) => serializer.serialize_str(text),
+            Self::Double(value) => serializer.serialize_f64(*value),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Rating {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Rating;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rating: a string or a number")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Rating, E> {
+                Ok(Rating::String(text.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Rating, E> {
+                Ok(Rating::String(text))
+            }
+            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Rating, E> {
+                Ok(Rating::Double(value))
+            }
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Rating, E> {
+                Ok(Rating::Double(value as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Rating, E> {
+                Ok(Rating::Double(value as f64))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
