@@ -61,7 +61,9 @@ fn valid_subdomain(sub: &str) -> bool {
 }
 
 /// A client of one amoCRM account. Cloning is cheap (one `Arc`); clones share the
-/// connection pool, the token and the rate limiter.
+/// connection pool, the token and the rate limiter. Build one per account and clone it:
+/// building loads the system's TLS roots, and separately built clients do not share a
+/// rate limiter.
 ///
 /// ```
 /// # fn main() -> Result<(), amocrm::Error> {
