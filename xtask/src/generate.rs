@@ -93,10 +93,11 @@ pub fn generate(spec_path: &Path, verbose: bool) -> Result<String> {
     .context("progenitor rejected the spec")?;
 
     let file: syn::File = syn::parse2(tokens).context("progenitor produced invalid Rust")?;
-    let mut source = format!("{HEADER}\n{}", prettyplease::unparse(&file));
-    // rustfmt is not idempotent on prettyplease's `/** */` doc blocks (the second pass
-    // moves the closing `*/`), and `cargo fmt --check` must accept the file: format until
-    // nothing changes.
+    let mut source = format!(
+        "{HEADER}\n{}",
+        line_doc_comments(&prettyplease::unparse(&file))
+    );
+    // Format until nothing changes, so that `cargo fmt --check` accepts the file.
     for _ in 0..4 {
         let formatted = rustfmt(&source)?;
         if formatted == source {
@@ -105,6 +106,59 @@ pub fn generate(spec_path: &Path, verbose: bool) -> Result<String> {
         source = formatted;
     }
     bail!("rustfmt did not settle on a formatting of the generated code")
+}
+
+/// Rewrites prettyplease's `/** … */` doc blocks (multi-line doc strings) as `///` lines.
+///
+/// Inside an `impl`, the block's lines are indented, and rustdoc keeps that indentation
+/// (the first line, right after `/**`, has none): the descriptions become indented code
+/// blocks, which rustdoc compiles as doctests. rustfmt is also not idempotent on these
+/// blocks. `///` lines have neither problem.
+fn line_doc_comments(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut block: Option<String> = None; // the indentation of the open `/**`
+    for line in source.lines() {
+        match &block {
+            None => match line.trim_start().strip_prefix("/**") {
+                Some(first) => {
+                    let indent = line[..line.len() - line.trim_start().len()].to_owned();
+                    match first.strip_suffix("*/") {
+                        Some(single) => push_doc_line(&mut out, &indent, single),
+                        None => {
+                            push_doc_line(&mut out, &indent, first);
+                            block = Some(indent);
+                        }
+                    }
+                }
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            },
+            Some(indent) => {
+                let text = line
+                    .strip_prefix(indent.as_str())
+                    .unwrap_or(line.trim_start());
+                match text.trim_end().strip_suffix("*/") {
+                    Some(last) => {
+                        if !last.trim().is_empty() {
+                            push_doc_line(&mut out, indent, last);
+                        }
+                        block = None;
+                    }
+                    None => push_doc_line(&mut out, indent, text),
+                }
+            }
+        }
+    }
+    out
+}
+
+fn push_doc_line(out: &mut String, indent: &str, text: &str) {
+    out.push_str(indent);
+    out.push_str("///");
+    out.push_str(text.trim_end());
+    out.push('\n');
 }
 
 /// progenitor settings. `SettingsFieldType` is replaced by the hand-written enum in the

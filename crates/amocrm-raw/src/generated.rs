@@ -112,8 +112,7 @@ pub mod types {
     ///Result of a widget step and handlers to run before the bot goes on.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ContinueBotRequest {
-        /**Data for the bot; a key `status` is read in the bot's code as `{{json.status}}`.
-         */
+        ///Data for the bot; a key `status` is read in the bot's code as `{{json.status}}`.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Handlers run in order before the bot goes on (show, goto).
@@ -303,9 +302,8 @@ pub mod types {
             value.parse()
         }
     }
-    /**Settings sent to install a widget, keyed by `settings_template[].key`; every required
-    key of the template must be present.
-    */
+    ///Settings sent to install a widget, keyed by `settings_template[].key`; every required
+    ///key of the template must be present.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct InstallSettings(
@@ -718,9 +716,8 @@ pub mod types {
         ///The user's password.
         pub password: ::std::string::String,
     }
-    /**A `users_lp` setting, amoCRM user ID (as the key) to that user's login and password.
-    At least one user: leave an optional setting out rather than sending `{}`.
-    */
+    ///A `users_lp` setting, amoCRM user ID (as the key) to that user's login and password.
+    ///At least one user: leave an optional setting out rather than sending `{}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct UsersLpSetting(
@@ -748,9 +745,8 @@ pub mod types {
             Self(value)
         }
     }
-    /**A `users` setting, amoCRM user ID (as the key) to that user's extension number. At
-    least one user: leave an optional setting out rather than sending `{}`.
-    */
+    ///A `users` setting, amoCRM user ID (as the key) to that user's extension number. At
+    ///least one user: leave an optional setting out rather than sending `{}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct UsersSetting(
@@ -846,10 +842,9 @@ pub mod types {
     pub struct WidgetListEmbedded {
         pub widgets: ::std::vec::Vec<Widget>,
     }
-    /**Settings of the widget, keyed by `settings_template[].key`. Returned only to a request
-    made with a key of the integration linked with the widget. Values have the shapes of
-    `SettingValue`; `custom` fields may hold any JSON value.
-    */
+    ///Settings of the widget, keyed by `settings_template[].key`. Returned only to a request
+    ///made with a key of the integration linked with the widget. Values have the shapes of
+    ///`SettingValue`; `custom` fields may hold any JSON value.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct WidgetSettings(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
@@ -901,22 +896,22 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for amoCRM (Kommo) API v4 — Widgets
-
-The Widgets section of the amoCRM / Kommo REST API v4, written by hand from
-`shared/seed/widgets-api-v4.ru.txt` (the source of truth) and reviewed.
-
-* Success bodies are `application/hal+json`, error bodies `application/problem+json`.
-* Every request is authorised with an OAuth 2.0 access token or a long-lived token
-  sent as `Authorization: Bearer <token>`.
-* Where this description goes beyond the seed it says so in the description of the
-  element (`204` on an empty list page, `400` for out-of-range `page`/`limit`, `403`
-  for the admin-only operations).
-
-`cargo xtask generate` reads this file and writes `crates/amocrm-raw/src/generated.rs`.
-
-
-Version: 4.0.0*/
+///Client for amoCRM (Kommo) API v4 — Widgets
+///
+///The Widgets section of the amoCRM / Kommo REST API v4, written by hand from
+///`shared/seed/widgets-api-v4.ru.txt` (the source of truth) and reviewed.
+///
+///* Success bodies are `application/hal+json`, error bodies `application/problem+json`.
+///* Every request is authorised with an OAuth 2.0 access token or a long-lived token
+///  sent as `Authorization: Bearer <token>`.
+///* Where this description goes beyond the seed it says so in the description of the
+///  element (`204` on an empty list page, `400` for out-of-range `page`/`limit`, `403`
+///  for the admin-only operations).
+///
+///`cargo xtask generate` reads this file and writes `crates/amocrm-raw/src/generated.rs`.
+///
+///
+///Version: 4.0.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -978,18 +973,17 @@ const _: () = {
 };
 #[allow(clippy::all)]
 impl Client {
-    /**List widgets
-
-    Returns the aggregated list of public widgets, widgets installed in the account and
-    widgets uploaded by the current user. Available to every user.
-
-
-    Sends a `GET` request to `/api/v4/widgets`
-
-    Arguments:
-    - `limit`: Number of entities returned by one request (at most 250).
-    - `page`: Page of the selection (starts at 1).
-    */
+    ///List widgets
+    ///
+    ///Returns the aggregated list of public widgets, widgets installed in the account and
+    ///widgets uploaded by the current user. Available to every user.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/widgets`
+    ///
+    ///Arguments:
+    ///- `limit`: Number of entities returned by one request (at most 250).
+    ///- `page`: Page of the selection (starts at 1).
     pub async fn list_widgets<'a>(
         &'a self,
         limit: Option<::std::num::NonZeroU32>,
@@ -1031,18 +1025,17 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Get a widget by its code
-
-    Returns a public widget or one uploaded by the current user. Available to every user.
-    `settings` is present only when the request is made with a key of the integration
-    the widget belongs to.
-
-
-    Sends a `GET` request to `/api/v4/widgets/{widget_code}`
-
-    Arguments:
-    - `widget_code`: Code of the widget, e.g. `amo_dropbox`.
-    */
+    ///Get a widget by its code
+    ///
+    ///Returns a public widget or one uploaded by the current user. Available to every user.
+    ///`settings` is present only when the request is made with a key of the integration
+    ///the widget belongs to.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/widgets/{widget_code}`
+    ///
+    ///Arguments:
+    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`.
     pub async fn get_widget<'a>(
         &'a self,
         widget_code: &'a types::GetWidgetWidgetCode,
@@ -1085,19 +1078,18 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Install a widget in the account
-
-    Installs the widget. The body carries the widget's settings, one key per entry of its
-    `settings_template`; every required setting must be present. Available to account
-    administrators only.
-
-
-    Sends a `POST` request to `/api/v4/widgets/{widget_code}`
-
-    Arguments:
-    - `widget_code`: Code of the widget, e.g. `amo_dropbox`.
-    - `body`
-    */
+    ///Install a widget in the account
+    ///
+    ///Installs the widget. The body carries the widget's settings, one key per entry of its
+    ///`settings_template`; every required setting must be present. Available to account
+    ///administrators only.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/widgets/{widget_code}`
+    ///
+    ///Arguments:
+    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`.
+    ///- `body`
     pub async fn install_widget<'a>(
         &'a self,
         widget_code: &'a types::InstallWidgetWidgetCode,
@@ -1148,15 +1140,14 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Uninstall a widget
-
-    Disables the widget in the account. Available to account administrators only.
-
-    Sends a `DELETE` request to `/api/v4/widgets/{widget_code}`
-
-    Arguments:
-    - `widget_code`: Code of the widget, e.g. `amo_dropbox`.
-    */
+    ///Uninstall a widget
+    ///
+    ///Disables the widget in the account. Available to account administrators only.
+    ///
+    ///Sends a `DELETE` request to `/api/v4/widgets/{widget_code}`
+    ///
+    ///Arguments:
+    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`.
     pub async fn uninstall_widget<'a>(
         &'a self,
         widget_code: &'a types::UninstallWidgetWidgetCode,
@@ -1202,22 +1193,21 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Confirm a widget step of a Salesbot or Marketingbot
-
-    Takes the data produced by the widget after a `widget_request` step and lets the bot
-    go on. Handlers in `execute_handlers` run in order before the bot continues.
-    Available to account administrators only. At most 10 handlers; a `show` handler's
-    `value` is at most 80 characters; at most 25 buttons in one handler.
-
-
-    Sends a `POST` request to `/api/v4/{bot_kind}/{bot_id}/continue/{continue_id}`
-
-    Arguments:
-    - `bot_kind`: Which bot runs the widget step.
-    - `bot_id`: ID of the bot.
-    - `continue_id`: ID of the pending widget step, received in the widget_request.
-    - `body`
-    */
+    ///Confirm a widget step of a Salesbot or Marketingbot
+    ///
+    ///Takes the data produced by the widget after a `widget_request` step and lets the bot
+    ///go on. Handlers in `execute_handlers` run in order before the bot continues.
+    ///Available to account administrators only. At most 10 handlers; a `show` handler's
+    ///`value` is at most 80 characters; at most 25 buttons in one handler.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{bot_kind}/{bot_id}/continue/{continue_id}`
+    ///
+    ///Arguments:
+    ///- `bot_kind`: Which bot runs the widget step.
+    ///- `bot_id`: ID of the bot.
+    ///- `continue_id`: ID of the pending widget step, received in the widget_request.
+    ///- `body`
     pub async fn continue_bot<'a>(
         &'a self,
         bot_kind: types::BotKind,
