@@ -275,6 +275,7 @@ pub struct FakeBuilder {
     rate_limit: Option<u32>,
     bind: SocketAddr,
     record_requests: bool,
+    any_continuation: bool,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
 }
@@ -288,6 +289,7 @@ impl Default for FakeBuilder {
             rate_limit: None,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             record_requests: true,
+            any_continuation: false,
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
         }
@@ -336,6 +338,14 @@ impl FakeBuilder {
         self
     }
 
+    /// Treats every `(bot, bot_id, continue_id)` as a pending widget step, so the continue
+    /// call answers 202 to any valid body (off by default). For conformance runs such as
+    /// schemathesis, which cannot know a pending step.
+    pub fn accept_any_continuation(mut self, on: bool) -> Self {
+        self.any_continuation = on;
+        self
+    }
+
     /// The OAuth integration accepted by `POST /oauth2/access_token`
     /// (defaults: [`DEFAULT_CLIENT_ID`], [`DEFAULT_CLIENT_SECRET`], [`DEFAULT_REDIRECT_URI`]).
     pub fn oauth_client(
@@ -368,6 +378,7 @@ impl FakeBuilder {
             token: self.token,
             user_token: self.user_token,
             record: self.record_requests,
+            any_continuation: self.any_continuation,
             limiter: self.rate_limit.map(|n| Mutex::new(RateLimiter::new(n))),
             oauth_client: self.oauth_client,
             access_token_ttl: self.access_token_ttl,

@@ -254,7 +254,8 @@ async fn continue_bot(
         .ok()
         .and_then(|Path((bot, id, cid))| {
             let bot: BotKind = bot.parse().ok()?;
-            let id: i64 = id.parse().ok()?;
+            // Bot IDs are positive (the spec's `minimum: 1`).
+            let id: i64 = id.parse().ok().filter(|id| *id >= 1)?;
             Some((bot, id, cid))
         })
         .ok_or_else(|| ApiError::not_found(NO_ROUTE))?;
@@ -267,6 +268,7 @@ async fn continue_bot(
     let mut state = lock(&shared.state);
     let key = (bot, bot_id, continue_id);
     match state.pending.get_mut(&key) {
+        _ if shared.any_continuation => {}
         Some(left) if *left > 1 => *left -= 1,
         Some(_) => {
             state.pending.remove(&key);

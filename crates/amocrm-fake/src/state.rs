@@ -88,6 +88,8 @@ pub(crate) struct Shared {
     pub token: String,
     pub user_token: String,
     pub record: bool,
+    /// Every (bot, bot_id, continue_id) counts as pending (conformance testing).
+    pub any_continuation: bool,
     pub limiter: Option<Mutex<RateLimiter>>,
     pub oauth_client: OAuthClient,
     pub access_token_ttl: Duration,

@@ -291,7 +291,7 @@ fn show_handler(base: &str, params: &Map<String, Value>, errors: &mut Vec<FieldE
     // The seed does not say `buttons` is required for the button kinds; a missing list is
     // taken as empty (the client refuses to send one, which is stricter).
     match params.get("buttons") {
-        None | Some(Value::Null) => {}
+        None => {}
         Some(Value::Array(buttons)) => {
             if buttons.len() > MAX_BUTTONS {
                 errors.push(FieldError::new(
@@ -323,8 +323,9 @@ fn goto_handler(base: &str, params: &Map<String, Value>, errors: &mut Vec<FieldE
     let step_path = format!("{base}.step");
     match params.get("step") {
         None | Some(Value::Null) => errors.push(FieldError::new("NotBlank", step_path, MISSING)),
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {}
-        Some(other) => errors.push(invalid_type(step_path, "int", other)),
+        // An int64 of at least 0 (the spec's `format: int64, minimum: 0`).
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|step| step >= 0) => {}
+        Some(other) => errors.push(invalid_type(step_path, "int from 0", other)),
     }
 }
 
@@ -333,11 +334,12 @@ fn goto_handler(base: &str, params: &Map<String, Value>, errors: &mut Vec<FieldE
 pub(crate) fn continuation(body: &Map<String, Value>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     match body.get("data") {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        // Absent is fine; `null` is not an object (the spec has no nullable here).
+        None | Some(Value::Object(_)) => {}
         Some(other) => errors.push(invalid_type("data".into(), "object", other)),
     }
     let handlers = match body.get("execute_handlers") {
-        None | Some(Value::Null) => return errors,
+        None => return errors,
         Some(Value::Array(handlers)) => handlers,
         Some(other) => {
             errors.push(invalid_type("execute_handlers".into(), "array", other));

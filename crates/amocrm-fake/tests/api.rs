@@ -960,6 +960,14 @@ async fn continue_validation_errors() {
             vec!["execute_handlers[0].params.step"],
         ),
         (
+            json!({"execute_handlers": [{"handler": "goto", "params": {"type": "answer", "step": 9_223_372_036_854_775_808u64}}]}),
+            vec!["execute_handlers[0].params.step"],
+        ),
+        (
+            json!({"execute_handlers": [{"handler": "goto", "params": {"type": "answer", "step": -1}}]}),
+            vec!["execute_handlers[0].params.step"],
+        ),
+        (
             json!({"execute_handlers": [{"handler": "goto", "params": {"type": "answer"}}]}),
             vec!["execute_handlers[0].params.step"],
         ),
@@ -1415,7 +1423,7 @@ async fn binary_serves_and_prints_its_address() {
                 "--pending",
                 "salesbot:123:abc",
                 "--pending",
-                "marketingbot:-4:x",
+                "marketingbot:4:x",
             ])
             .stdout(Stdio::piped())
             .spawn()
@@ -1445,7 +1453,7 @@ async fn binary_serves_and_prints_its_address() {
         .await
         .unwrap();
     assert_eq!(body["_embedded"]["widgets"].as_array().unwrap().len(), 10);
-    for path in ["salesbot/123/continue/abc", "marketingbot/-4/continue/x"] {
+    for path in ["salesbot/123/continue/abc", "marketingbot/4/continue/x"] {
         let resp = client
             .post(format!("{base}/api/v4/{path}"))
             .bearer_auth("bin-token")

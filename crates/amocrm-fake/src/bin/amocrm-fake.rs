@@ -27,7 +27,9 @@ fn parse_pending(s: &str) -> Result<Pending, String> {
     let bot = bot.parse::<BotKind>().map_err(|e| e.to_string())?;
     let bot_id = bot_id
         .parse::<i64>()
-        .map_err(|e| format!("invalid bot id {bot_id:?}: {e}"))?;
+        .ok()
+        .filter(|id| *id >= 1)
+        .ok_or_else(|| format!("invalid bot id {bot_id:?}: a positive integer"))?;
     if continue_id.is_empty() {
         return Err("the continue id must not be empty".into());
     }
@@ -67,6 +69,10 @@ struct Args {
     /// Do not keep a log of received requests (saves memory under load).
     #[arg(long)]
     no_record: bool,
+    /// Treat every bot step as pending: the continue call answers 202 to any valid body
+    /// (for conformance runs such as schemathesis).
+    #[arg(long)]
+    accept_any_continuation: bool,
 }
 
 #[tokio::main]
@@ -79,6 +85,7 @@ async fn main() -> ExitCode {
         .user_token(args.user_token)
         .rate_limit(args.rate_limit)
         .record_requests(!args.no_record)
+        .accept_any_continuation(args.accept_any_continuation)
         .start()
         .await
     {
