@@ -449,11 +449,17 @@ async fn buffered(
     Ok((reqwest::Response::from(rebuilt), body))
 }
 
-/// `Retry-After` in seconds (amoCRM sends seconds), read from the header. An HTTP date is
-/// not understood (`None`).
+/// `Retry-After` from the header: seconds (what amoCRM sends), or an HTTP date.
 pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    seconds(value)
+    seconds(value).or_else(|| {
+        // RFC 9110 also allows an HTTP date; a date in the past means "now".
+        let at = httpdate::parse_http_date(value.trim()).ok()?;
+        Some(
+            at.duration_since(std::time::SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
+    })
 }
 
 /// `retry_after` from a JSON body, which amoCRM sometimes sends instead of the header: a
@@ -502,6 +508,24 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_http_date() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        let date = httpdate::fmt_http_date(later);
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&date).unwrap());
+        let wait = retry_after_header(&headers).unwrap();
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after_header(&headers), Some(Duration::ZERO));
+    }
+
+    #[test]
     fn retry_after_parsing() {
         let mut headers = reqwest::header::HeaderMap::new();
         assert_eq!(retry_after_header(&headers), None);
@@ -512,14 +536,7 @@ mod tests {
             retry_after_header(&headers),
             Some(Duration::from_millis(500))
         );
-        for bad in [
-            "-1",
-            "NaN",
-            "inf",
-            "1e400",
-            "Wed, 21 Oct 2015 07:28:00 GMT",
-            "",
-        ] {
+        for bad in ["-1", "NaN", "inf", "1e400", "Wed, 21 Oct 2015 07:28:00", ""] {
             headers.insert(RETRY_AFTER, HeaderValue::from_str(bad).unwrap());
             assert_eq!(retry_after_header(&headers), None, "{bad}");
         }
