@@ -160,6 +160,11 @@ impl Client {
         let result = transport::CALL.scope(context, operation()).await;
         match result {
             Ok(value) => Ok(value),
+            Err(_) if status.load(Ordering::Relaxed) == transport::STATUS_TOO_LARGE => {
+                Err(Error::ResponseTooLarge {
+                    limit: transport::MAX_RESPONSE_BYTES,
+                })
+            }
             Err(error) => Err(from_raw(error, status.load(Ordering::Relaxed)).await),
         }
     }

@@ -79,6 +79,13 @@ pub enum Error {
     /// account; nothing was sent.
     #[error("widget_request rejected: {0}")]
     WidgetRequest(#[from] WidgetRequestError),
+    /// The response body was larger than the client reads (see
+    /// [`crate::MAX_RESPONSE_BYTES`]); it was not read further.
+    #[error("the response body is larger than {limit} bytes; not read")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A page of a widget stream failed; the stream ends after this item.
     #[error("fetching page {page} of the widget list failed: {source}")]
     Page {
@@ -102,6 +109,7 @@ impl Error {
             Error::Page { source, .. } => source.status(),
             Error::Auth(e) => e.status(),
             Error::Invalid(_) | Error::Config(_) | Error::Protocol(_) => None,
+            Error::ResponseTooLarge { .. } => None,
             Error::WidgetRequest(_) => None,
         }
     }
@@ -196,6 +204,10 @@ impl fmt::Debug for Error {
                 .field("source", source)
                 .finish(),
             Error::Protocol(e) => f.debug_tuple("Protocol").field(e).finish(),
+            Error::ResponseTooLarge { limit } => f
+                .debug_struct("ResponseTooLarge")
+                .field("limit", limit)
+                .finish(),
             Error::Auth(e) => f.debug_tuple("Auth").field(e).finish(),
             Error::WidgetRequest(e) => f.debug_tuple("WidgetRequest").field(e).finish(),
             Error::Page { page, source } => f

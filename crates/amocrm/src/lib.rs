@@ -67,7 +67,7 @@ pub use oauth::{
 };
 pub use secrecy::{ExposeSecret, SecretString};
 pub use settings::{Credentials, SettingValue, Settings};
-pub use transport::{RateLimit, RetryPolicy};
+pub use transport::{MAX_RESPONSE_BYTES, RateLimit, RetryPolicy};
 pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
 pub use widget_request::{
     BotType, ContinueUrl, VerifiedWidgetRequest, WidgetRequest, WidgetRequestClaims,

@@ -246,9 +246,24 @@ pub(crate) struct Transport {
     paused_until: Mutex<Option<Instant>>,
 }
 
+/// The largest response body the client reads (a page of 250 widgets is ~115 kB); a
+/// larger one ends the call with [`crate::Error::ResponseTooLarge`] instead of filling
+/// memory.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// What [`CallContext::status`] holds after a body over [`MAX_RESPONSE_BYTES`] (not an
+/// HTTP status, which has three digits).
+pub(crate) const STATUS_TOO_LARGE: u16 = 1000;
+
+/// The status of the stand-in response for a body that was too large. Never retried: the
+/// call ends with [`crate::Error::ResponseTooLarge`] (see `STATUS_TOO_LARGE`).
+const STAND_IN_STATUS: u16 = 599;
+
 /// One attempt's outcome.
 struct Attempt {
     result: reqwest::Result<reqwest::Response>,
+    /// The body was over [`MAX_RESPONSE_BYTES`]; `result` is a stand-in.
+    too_large: bool,
     /// The server's `Retry-After` (429 and 503 only).
     retry_after: Option<Duration>,
 }
@@ -317,12 +332,18 @@ impl Transport {
             Err(error) => {
                 return Attempt {
                     result: Err(error),
+                    too_large: false,
                     retry_after: None,
                 };
             }
         };
         match buffered(response).await {
-            Ok((response, body)) => {
+            Ok(None) => Attempt {
+                result: Ok(stand_in()),
+                too_large: true,
+                retry_after: None,
+            },
+            Ok(Some((response, body))) => {
                 let status = response.status();
                 let retry_after = (status == StatusCode::TOO_MANY_REQUESTS
                     || status == StatusCode::SERVICE_UNAVAILABLE)
@@ -332,11 +353,13 @@ impl Transport {
                     .flatten();
                 Attempt {
                     result: Ok(response),
+                    too_large: false,
                     retry_after,
                 }
             }
             Err(error) => Attempt {
                 result: Err(error),
+                too_large: false,
                 retry_after: None,
             },
         }
@@ -362,8 +385,20 @@ impl Transport {
             };
             let Attempt {
                 result,
+                too_large,
                 retry_after,
             } = self.attempt(client, this, bearer.as_ref()).await;
+            if too_large {
+                if let Some(status) = &status {
+                    status.store(STATUS_TOO_LARGE, Ordering::Relaxed);
+                }
+                tracing::warn!(
+                    operation = info.operation_id,
+                    limit = MAX_RESPONSE_BYTES,
+                    "amoCRM response body too large"
+                );
+                return result;
+            }
             if let Some(after) = retry_after {
                 self.pause(after.min(self.retry.max_retry_after));
             }
@@ -434,19 +469,41 @@ fn bearer_header(token: &SecretString) -> Option<HeaderValue> {
 }
 
 /// Reads the whole body, so that a connection lost mid-body is an error of this attempt
-/// (retried where safe) rather than of the decoding that follows.
+/// (retried where safe) rather than of the decoding that follows. `None` when the body is
+/// over [`MAX_RESPONSE_BYTES`] (by its `Content-Length` or as it arrives).
 async fn buffered(
-    response: reqwest::Response,
-) -> reqwest::Result<(reqwest::Response, bytes::Bytes)> {
+    mut response: reqwest::Response,
+) -> reqwest::Result<Option<(reqwest::Response, bytes::Bytes)>> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return Ok(None);
+    }
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
-    let body = response.bytes().await?;
+    let mut body = bytes::BytesMut::with_capacity(response.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
     let mut rebuilt = http::Response::new(body.clone());
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    Ok((reqwest::Response::from(rebuilt), body))
+    Ok(Some((reqwest::Response::from(rebuilt), body)))
+}
+
+/// The empty response handed to the raw client in place of one too large to read.
+fn stand_in() -> reqwest::Response {
+    let mut response = http::Response::new(bytes::Bytes::new());
+    *response.status_mut() =
+        StatusCode::from_u16(STAND_IN_STATUS).unwrap_or(StatusCode::BAD_GATEWAY);
+    reqwest::Response::from(response)
 }
 
 /// `Retry-After` from the header: seconds (what amoCRM sends), or an HTTP date.

@@ -568,3 +568,35 @@ async fn redirects_are_not_followed() {
     );
     assert_eq!(server.count(), 1);
 }
+
+/// A body over `MAX_RESPONSE_BYTES` is not read into memory: by its Content-Length, or as
+/// it arrives without one. The call ends with `ResponseTooLarge` after one request.
+#[tokio::test]
+async fn oversized_bodies_are_refused_not_buffered() {
+    let declared = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/hal+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{{",
+        amocrm::MAX_RESPONSE_BYTES + 1
+    );
+    let server = Server::always(Reply::Bytes(declared.into_bytes())).await;
+    let client = client(server.base_url(), quick_retries(3));
+    let error = client.widgets().get("w").await.unwrap_err();
+    assert!(
+        matches!(error, Error::ResponseTooLarge { limit } if limit == amocrm::MAX_RESPONSE_BYTES),
+        "{error:?}"
+    );
+    assert_eq!(server.count(), 1, "not retried");
+
+    // No Content-Length: the body is read until it passes the limit.
+    let mut streamed =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/hal+json\r\nConnection: close\r\n\r\n"
+            .to_vec();
+    streamed.extend(std::iter::repeat_n(b' ', amocrm::MAX_RESPONSE_BYTES + 1024));
+    let server = Server::always(Reply::Bytes(streamed)).await;
+    let client = client_for(&server);
+    let error = client.widgets().list().send().await.unwrap_err();
+    assert!(matches!(error, Error::ResponseTooLarge { .. }), "{error:?}");
+}
+
+fn client_for(server: &Server) -> amocrm::Client {
+    client(server.base_url(), RetryPolicy::disabled())
+}
