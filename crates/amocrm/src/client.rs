@@ -424,12 +424,16 @@ pub(crate) fn account_url(subdomain: &str, domain: Domain) -> std::result::Resul
 /// unless `allow_http`.
 pub(crate) fn check_base_url(what: &str, url: &str, allow_http: bool) -> Result<String> {
     let parsed = url::Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+    // Checked first, and reported without the URL, which would show the password.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::Config(format!("{what} must not have user info")));
+    }
     let host = parsed
         .host()
         .ok_or_else(|| Error::Config(format!("{what} {url:?} has no host")))?;
-    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+    if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::Config(format!(
-            "{what} {url:?} must not have user info, a query or a fragment"
+            "{what} {url:?} must not have a query or a fragment"
         )));
     }
     match parsed.scheme() {

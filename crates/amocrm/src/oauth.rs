@@ -541,6 +541,9 @@ impl Inner {
 
     /// Saves `pair`, and only then makes it the pair in use.
     async fn save_and_use(&self, state: &mut State, pair: TokenPair) -> Result<SecretString> {
+        // Kept as unsaved until the store says it saved it, so a store that panics (or a
+        // runtime shutting down mid-save) cannot lose a pair whose refresh token was spent.
+        state.unsaved = Some(pair.clone());
         match self.store.save(&pair).await {
             Ok(()) => {
                 let access = pair.access_token.clone();
@@ -613,6 +616,9 @@ fn refused(grant: GrantType, status: u16, body: &[u8], secrets: &[&str]) -> Auth
     }
 }
 
+/// amoCRM's access-token lifetime, assumed when the token endpoint does not say.
+const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 fn parse_pair(body: &[u8], received: SystemTime) -> Result<TokenPair, AuthError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AuthError::Decode(format!("not JSON ({:?} error)", e.classify())))?;
@@ -631,17 +637,26 @@ fn parse_pair(body: &[u8], received: SystemTime) -> Result<TokenPair, AuthError>
         }
         Ok(SecretString::from(text.to_owned()))
     };
-    match object.get("token_type").and_then(serde_json::Value::as_str) {
-        Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
-        Some(_) => return Err(AuthError::Decode("token_type is not Bearer".into())),
-        None => return Err(AuthError::Decode("token_type is missing".into())),
+    // The refresh token of this grant is spent once the endpoint answered: be lenient with
+    // the fields the pair does not need, so a pair is never thrown away over them.
+    if let Some(kind) = object.get("token_type").and_then(serde_json::Value::as_str)
+        && !kind.eq_ignore_ascii_case("bearer")
+    {
+        return Err(AuthError::Decode("token_type is not Bearer".into()));
     }
-    let expires_in = object
-        .get("expires_in")
-        .and_then(serde_json::Value::as_u64)
-        .ok_or_else(|| {
-            AuthError::Decode("expires_in is missing or not a non-negative integer".into())
-        })?;
+    let expires_in = match object.get("expires_in") {
+        Some(serde_json::Value::Number(n)) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
+        Some(serde_json::Value::String(text)) => text.trim().parse::<u64>().ok(),
+        _ => None,
+    }
+    .unwrap_or_else(|| {
+        tracing::warn!("the token endpoint sent no usable expires_in; assuming 24 hours");
+        DEFAULT_ACCESS_TOKEN_LIFETIME.as_secs()
+    });
     let expires_at = received
         .checked_add(Duration::from_secs(expires_in))
         .ok_or_else(|| AuthError::Decode("expires_in is out of range".into()))?;
@@ -848,5 +863,52 @@ impl OAuthBuilder {
                 attempts: AtomicU64::new(0),
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn a_pair_is_kept_whatever_the_optional_fields_say() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        for (body, lifetime) in [
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":86400,"token_type":"Bearer"}"#,
+                86_400,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":"600"}"#,
+                600,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":600.0,"token_type":"bearer"}"#,
+                600,
+            ),
+            (r#"{"access_token":"a","refresh_token":"r"}"#, 86_400),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":-5}"#,
+                86_400,
+            ),
+        ] {
+            let pair = parse_pair(body.as_bytes(), now).expect(body);
+            assert_eq!(pair.access_token().expose_secret(), "a");
+            assert_eq!(pair.refresh_token().expose_secret(), "r");
+            assert_eq!(
+                pair.expires_at(),
+                now + Duration::from_secs(lifetime),
+                "{body}"
+            );
+        }
+        for body in [
+            r#"{"access_token":"a","refresh_token":"r","token_type":"mac"}"#,
+            r#"{"access_token":"a"}"#,
+            r#"{"access_token":"","refresh_token":"r"}"#,
+            "[]",
+        ] {
+            assert!(parse_pair(body.as_bytes(), now).is_err(), "{body}");
+        }
     }
 }

@@ -483,7 +483,10 @@ async fn buffered(
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
-    let mut body = bytes::BytesMut::with_capacity(response.content_length().unwrap_or(0) as usize);
+    // The declared length is the server's word: reserve at most 1 MiB up front.
+    let mut body = bytes::BytesMut::with_capacity(
+        response.content_length().unwrap_or(0).min(1 << 20) as usize,
+    );
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Ok(None);

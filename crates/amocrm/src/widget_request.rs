@@ -22,6 +22,9 @@ use crate::client::is_loopback;
 use crate::client::{Client, Domain};
 use crate::error::Result;
 
+/// The largest clock leeway [`WidgetRequestVerifier::leeway`] takes.
+const MAX_LEEWAY: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Longest accepted `continue_id`.
 const MAX_CONTINUE_ID_LEN: usize = 256;
 
@@ -509,7 +512,7 @@ impl fmt::Display for ContinueUrl {
 }
 
 /// Verifies widget_request tokens of one integration: HS512 signed with its client secret,
-/// not expired (60 s of clock leeway by default), optionally for an expected audience, and
+/// not expired (60 s of clock leeway by default, at most a day), optionally for an expected audience, and
 /// a `return_url` on the host of the account the token names.
 ///
 /// ```
@@ -572,7 +575,8 @@ impl WidgetRequestVerifier {
 
     /// Clock difference tolerated for `exp` and `nbf` (60 s by default).
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        // At most a day: jsonwebtoken adds and subtracts it from the current time unchecked.
+        self.leeway = leeway.min(MAX_LEEWAY);
         self
     }
 

@@ -288,7 +288,14 @@ async fn fetch_page(client: &Client, page: u32, limit: Option<u32>) -> Result<Wi
         .call(|| client.raw().list_widgets(limit_param, Some(page_param)))
         .await;
     match result {
-        Ok(list) => Ok(list.into_inner().into()),
+        Ok(list) => {
+            let mut fetched = WidgetPage::from(list.into_inner());
+            if fetched.page == 0 {
+                // No usable `_page`: it is the page that was asked for.
+                fetched.page = page;
+            }
+            Ok(fetched)
+        }
         Err(Error::UnexpectedStatus { status: 204, .. }) => Ok(WidgetPage::empty(page)),
         Err(error) => Err(error),
     }

@@ -250,6 +250,18 @@ fn builder_checks_configuration() {
         Client::builder().token("t").build(),
         Err(Error::Config(_))
     ));
+    for with_user_info in [
+        "https://user:pw-secret@x.amocrm.ru",
+        "https://:pw-secret@x.amocrm.ru",
+    ] {
+        let error = Client::builder()
+            .base_url(with_user_info)
+            .token("t")
+            .build()
+            .unwrap_err();
+        assert!(matches!(error, Error::Config(_)), "{error:?}");
+        assert!(!error.to_string().contains("pw-secret"), "{error}");
+    }
     let insecure = Client::builder()
         .base_url("http://example.com")
         .token("t")
