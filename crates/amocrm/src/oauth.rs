@@ -49,6 +49,8 @@ pub struct TokenPair {
     access_token: SecretString,
     refresh_token: SecretString,
     expires_at: SystemTime,
+    /// The lifetime the token endpoint gave (`expires_in`), when this pair came from it.
+    lifetime: Option<Duration>,
 }
 
 impl TokenPair {
@@ -62,6 +64,16 @@ impl TokenPair {
             access_token,
             refresh_token,
             expires_at,
+            lifetime: None,
+        }
+    }
+
+    /// How long before expiry to refresh: `skew`, but at most half the token's lifetime,
+    /// so that a token living less than two skews is not refreshed on every request.
+    fn refresh_margin(&self, skew: Duration) -> Duration {
+        match self.lifetime {
+            Some(lifetime) => skew.min(lifetime / 2),
+            None => skew,
         }
     }
 
@@ -451,7 +463,7 @@ impl TokenProvider for OAuth {
             let seen = self.inner.attempts.load(Ordering::SeqCst);
             let state = self.inner.state.clone().lock_owned().await;
             match &state.tokens {
-                Some(tokens) if !tokens.expires_within(self.inner.skew) => {
+                Some(tokens) if !tokens.expires_within(tokens.refresh_margin(self.inner.skew)) => {
                     return Ok(tokens.access_token.clone());
                 }
                 None if state.unsaved.is_none() => return Err(AuthError::NoTokens.into()),
@@ -664,6 +676,7 @@ fn parse_pair(body: &[u8], received: SystemTime) -> Result<TokenPair, AuthError>
         access_token: token("access_token")?,
         refresh_token: token("refresh_token")?,
         expires_at,
+        lifetime: Some(Duration::from_secs(expires_in)),
     })
 }
 

@@ -38,8 +38,12 @@ impl Harness {
     }
 
     async fn with_delay(store_delay: Duration) -> Harness {
+        Harness::with_fake(FakeServer::start().await.expect("fake server"), store_delay)
+    }
+
+    fn with_fake(fake: FakeServer, store_delay: Duration) -> Harness {
         Harness {
-            fake: Arc::new(FakeServer::start().await.expect("fake server")),
+            fake: Arc::new(fake),
             log: Arc::default(),
             fail_store: Arc::default(),
             store_delay,
@@ -642,4 +646,27 @@ async fn token_values_never_appear_in_debug_or_errors() {
         }
     }
     assert!(printed[0].contains("REDACTED"));
+}
+
+/// A token that lives less than two refresh skews (30 s against 60 s) is refreshed when half
+/// its life is gone, not before every request.
+#[tokio::test]
+async fn a_short_lived_token_is_not_refreshed_on_every_request() {
+    let fake = FakeServer::builder()
+        .access_token_ttl(Duration::from_secs(30))
+        .start()
+        .await
+        .expect("fake server");
+    let h = Harness::with_fake(fake, Duration::ZERO);
+    let oauth = h.exchanged().await;
+    let client = h.client(&oauth);
+    for _ in 0..3 {
+        client.widgets().get("amo_dropbox").await.expect("get");
+    }
+    assert_eq!(
+        h.fake.refresh_count(),
+        0,
+        "no refresh for a 30 s token used at once"
+    );
+    assert_eq!(h.token_endpoint_hits(), 1, "only the code exchange");
 }
