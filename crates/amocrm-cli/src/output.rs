@@ -406,32 +406,8 @@ impl<'a> From<&'a Widget> for WidgetJson<'a> {
 pub fn settings_json(settings: &Settings) -> BTreeMap<&str, Value> {
     settings
         .iter()
-        .map(|(key, value)| (key, setting_json(value)))
+        .map(|(key, value)| (key, value.masked_json(REDACTED)))
         .collect()
-}
-
-fn setting_json(value: &SettingValue) -> Value {
-    match value {
-        SettingValue::Text(text) => Value::String(text.clone()),
-        SettingValue::Users(users) => Value::Object(
-            users
-                .iter()
-                .map(|(id, ext)| (id.to_string(), Value::String(ext.clone())))
-                .collect(),
-        ),
-        SettingValue::UsersLp(users) => Value::Object(
-            users
-                .iter()
-                .map(|(id, c)| {
-                    let pair = serde_json::json!({ "login": c.login, "password": REDACTED });
-                    (id.to_string(), pair)
-                })
-                .collect(),
-        ),
-        SettingValue::Other(value) => value.clone(),
-        // `Pass`, and any kind of value added later: secret until shown otherwise.
-        _ => Value::String(REDACTED.to_owned()),
-    }
 }
 
 #[cfg(test)]

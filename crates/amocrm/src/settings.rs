@@ -158,12 +158,21 @@ impl SettingValue {
         }
     }
 
-    /// The value as JSON, secrets included.
-    fn expose_json(&self) -> serde_json::Value {
+    /// The value as JSON, with `pass` values and `users_lp` passwords written as `mask`:
+    /// for output a person reads. [`SettingValue::Other`] is written as it is.
+    pub fn masked_json(&self, mask: &str) -> serde_json::Value {
+        self.json(Some(mask))
+    }
+
+    /// The value as JSON; secrets as they are, or as `mask` when one is given.
+    fn json(&self, mask: Option<&str>) -> serde_json::Value {
         use serde_json::Value;
+        let secret = |secret: &SecretString| {
+            Value::String(mask.unwrap_or(secret.expose_secret()).to_owned())
+        };
         match self {
             Self::Text(text) => Value::String(text.clone()),
-            Self::Pass(secret) => Value::String(secret.expose_secret().to_owned()),
+            Self::Pass(password) => secret(password),
             Self::Users(users) => Value::Object(
                 users
                     .iter()
@@ -176,7 +185,7 @@ impl SettingValue {
                     .map(|(id, c)| {
                         let pair = serde_json::json!({
                             "login": c.login,
-                            "password": c.password.expose_secret(),
+                            "password": secret(&c.password),
                         });
                         (id.to_string(), pair)
                     })
@@ -354,7 +363,7 @@ impl Settings {
         serde_json::Value::Object(
             self.values
                 .iter()
-                .map(|(key, value)| (key.clone(), value.expose_json()))
+                .map(|(key, value)| (key.clone(), value.json(None)))
                 .collect(),
         )
     }
