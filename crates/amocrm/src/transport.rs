@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use amocrm_raw::{Exec, ExecFuture};
 use backon::BackoffBuilder;
-use governor::{DefaultDirectRateLimiter, Quota};
 use progenitor_client::OperationInfo;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
@@ -52,7 +51,8 @@ const JITTER_MARGIN: Duration = Duration::from_millis(10);
 /// Requests are spaced evenly, never sent in a burst: a client limited to `n` per second
 /// sends one every `(1 s + 10 ms) / n` at most (144.3 ms for amoCRM's 7), so that no window
 /// of one second can hold more than `n` of them at the server, even with some network
-/// jitter. Retries count like any other request.
+/// jitter. Retries count like any other request. After a `Retry-After` pause the requests
+/// that waited leave one interval apart again, never together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     per_second: NonZeroU32,
@@ -81,12 +81,6 @@ impl RateLimit {
         let n = u128::from(self.per_second.get());
         let nanos = window.div_ceil(n);
         Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
-    }
-
-    fn quota(&self) -> Quota {
-        // A burst of one: requests are spaced evenly, never n at once.
-        Quota::with_period(self.interval())
-            .unwrap_or_else(|| Quota::per_second(self.per_second).allow_burst(NonZeroU32::MIN))
     }
 }
 
@@ -237,13 +231,99 @@ impl Safety {
     }
 }
 
+/// When each request of a client (and its clones) may leave: one slot every
+/// [`RateLimit::interval`], none during a `Retry-After` pause, and after a pause again one
+/// slot an interval, never the queue at once.
+///
+/// Two operations: [`Pacer::acquire`] waits for a slot, [`Pacer::pause`] stops every slot
+/// until an instant. A slot granted before a pause that falls inside it is given up and a
+/// new one taken after the pause, behind those already granted there.
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    /// `None`: no spacing, only pauses.
+    interval: Option<Duration>,
+    schedule: Mutex<Schedule>,
+}
+
+/// The pacer's state.
+#[derive(Debug, Default)]
+struct Schedule {
+    /// The earliest instant the next slot may have; `None` before the first.
+    next: Option<Instant>,
+    /// No slot before it (a `Retry-After`).
+    paused_until: Option<Instant>,
+}
+
+impl Schedule {
+    /// A slot no earlier than `now`, the pause's end and the next free one; books it.
+    fn grant(&mut self, now: Instant, interval: Option<Duration>) -> Instant {
+        let mut slot = now;
+        if let Some(until) = self.paused_until {
+            slot = slot.max(until);
+        }
+        if let Some(next) = self.next {
+            slot = slot.max(next);
+        }
+        if let Some(interval) = interval {
+            // An instant this far ahead does not overflow (the interval is at most 1.01 s);
+            // if it did, the slot after it would simply be unbounded: keep the last one.
+            self.next = Some(slot.checked_add(interval).unwrap_or(slot));
+        }
+        slot
+    }
+
+    /// Whether a slot granted earlier still holds: not inside a pause set since.
+    fn holds(&self, slot: Instant) -> bool {
+        self.paused_until.is_none_or(|until| slot >= until)
+    }
+
+    /// No slot before `until`; the next one is at `until` at the earliest.
+    fn pause(&mut self, until: Instant) {
+        if self.paused_until.is_none_or(|current| current < until) {
+            self.paused_until = Some(until);
+        }
+        if self.next.is_none_or(|next| next < until) {
+            self.next = Some(until);
+        }
+    }
+}
+
+impl Pacer {
+    /// Spaced by `limit`'s interval, or only paused (`None`).
+    pub(crate) fn new(limit: Option<RateLimit>) -> Self {
+        Pacer {
+            interval: limit.map(|limit| limit.interval()),
+            schedule: Mutex::new(Schedule::default()),
+        }
+    }
+
+    fn schedule(&self) -> std::sync::MutexGuard<'_, Schedule> {
+        self.schedule.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until this request may leave.
+    pub(crate) async fn acquire(&self) {
+        loop {
+            let slot = self.schedule().grant(Instant::now(), self.interval);
+            tokio::time::sleep_until(slot).await;
+            // A pause set while waiting voids a slot inside it: take a new one after it.
+            if self.schedule().holds(slot) {
+                return;
+            }
+        }
+    }
+
+    /// No request leaves before `until`; those after it are spaced again.
+    pub(crate) fn pause(&self, until: Instant) {
+        self.schedule().pause(until);
+    }
+}
+
 /// The [`Exec`] of the ergonomic client.
 #[derive(Debug)]
 pub(crate) struct Transport {
-    limiter: Option<DefaultDirectRateLimiter>,
+    pacer: Pacer,
     retry: RetryPolicy,
-    /// Set by a `Retry-After`: no request of this client leaves before it.
-    paused_until: Mutex<Option<Instant>>,
 }
 
 /// The largest response body the client reads (a page of 250 widgets is ~115 kB); a
@@ -270,51 +350,20 @@ struct Attempt {
 
 impl Transport {
     pub(crate) fn new(rate_limit: Option<RateLimit>, retry: RetryPolicy) -> Arc<Self> {
-        let limiter = rate_limit.map(|limit| DefaultDirectRateLimiter::direct(limit.quota()));
         Arc::new(Transport {
-            limiter,
+            pacer: Pacer::new(rate_limit),
             retry,
-            paused_until: Mutex::new(None),
         })
     }
 
-    fn paused_until(&self) -> Option<Instant> {
-        *self
-            .paused_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Sleeps while a `Retry-After` pause lasts (it may be extended while sleeping).
-    async fn wait_while_paused(&self) {
-        while let Some(until) = self.paused_until() {
-            if until <= Instant::now() {
-                break;
-            }
-            tokio::time::sleep_until(until).await;
-        }
-    }
-
-    async fn wait_for_turn(&self) {
-        self.wait_while_paused().await;
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
-            // A 429 may have paused the client while this request waited for its turn.
-            self.wait_while_paused().await;
-        }
-    }
-
     fn pause(&self, delay: Duration) {
-        let Some(until) = Instant::now().checked_add(delay) else {
-            return;
-        };
-        let mut paused = self
-            .paused_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if paused.is_none_or(|current| current < until) {
-            *paused = Some(until);
-        }
+        // A pause too long to represent is cut to an hour (the longest a policy waits).
+        let now = Instant::now();
+        let until = now
+            .checked_add(delay)
+            .or_else(|| now.checked_add(MAX_DELAY))
+            .unwrap_or(now);
+        self.pacer.pause(until);
     }
 
     async fn attempt(
@@ -326,7 +375,7 @@ impl Transport {
         if let Some(value) = bearer {
             request.headers_mut().insert(AUTHORIZATION, value.clone());
         }
-        self.wait_for_turn().await;
+        self.pacer.acquire().await;
         let response = match client.execute(request).await {
             Ok(response) => response,
             Err(error) => {
@@ -563,7 +612,6 @@ mod tests {
         for n in [1, 3, 7, 9, 10, 13, 100, 1_000, u32::MAX] {
             let limit = RateLimit::per_second(n).unwrap();
             assert!(u128::from(n) * limit.interval().as_nanos() >= 1_010_000_000);
-            let _ = limit.quota();
         }
     }
 
@@ -629,6 +677,107 @@ mod tests {
         ] {
             assert_eq!(retry_after_body(bad), None);
         }
+    }
+
+    /// The slots a schedule grants to `n` requests asking at `now`.
+    fn slots(schedule: &mut Schedule, now: Instant, n: usize, every: Duration) -> Vec<Instant> {
+        (0..n).map(|_| schedule.grant(now, Some(every))).collect()
+    }
+
+    #[test]
+    fn slots_are_spaced_by_the_interval_from_now() {
+        let every = Duration::from_millis(100);
+        let now = Instant::now();
+        let mut schedule = Schedule::default();
+        let granted = slots(&mut schedule, now, 4, every);
+        let expected: Vec<Instant> = (0..4).map(|i| now + every * i).collect();
+        assert_eq!(granted, expected);
+        assert!(granted.iter().all(|slot| schedule.holds(*slot)));
+        // Idle for a while: the next slot is now, not in the past.
+        let later = now + Duration::from_secs(5);
+        assert_eq!(schedule.grant(later, Some(every)), later);
+        assert_eq!(schedule.grant(later, Some(every)), later + every);
+        // Without a limit every request may leave at once.
+        let mut free = Schedule::default();
+        assert_eq!(slots(&mut free, now, 3, Duration::ZERO), vec![now; 3]);
+        assert_eq!(free.grant(now, None), now);
+        assert_eq!(free.grant(now, None), now);
+    }
+
+    #[test]
+    fn a_pause_voids_the_slots_inside_it_and_the_queue_is_spaced_after_it() {
+        let every = Duration::from_millis(100);
+        let now = Instant::now();
+        let mut schedule = Schedule::default();
+        // 16 requests queue: slots now, +100 ms, ... +1.5 s.
+        let before = slots(&mut schedule, now, 16, every);
+        // A 429 with Retry-After: 1 s arrives at once.
+        let until = now + Duration::from_secs(1);
+        schedule.pause(until);
+        let (void, kept): (Vec<Instant>, Vec<Instant>) =
+            before.iter().partition(|slot| !schedule.holds(**slot));
+        assert_eq!(void.len(), 10, "{void:?}");
+        assert!(kept.iter().all(|slot| *slot >= until));
+        // Those voided take new slots (in their order), after the ones still held.
+        let retaken = slots(&mut schedule, now + every * 3, void.len(), every);
+        let mut all: Vec<Instant> = kept.into_iter().chain(retaken).collect();
+        all.sort();
+        assert!(all[0] >= until);
+        for pair in all.windows(2) {
+            assert!(pair[1] - pair[0] >= every, "{pair:?}");
+        }
+        assert_eq!(all.len(), 16);
+    }
+
+    #[test]
+    fn a_pause_beyond_the_queue_starts_the_schedule_at_its_end() {
+        let every = Duration::from_millis(100);
+        let now = Instant::now();
+        let mut schedule = Schedule::default();
+        let before = slots(&mut schedule, now, 3, every);
+        let until = now + Duration::from_secs(3);
+        schedule.pause(until);
+        assert!(before.iter().all(|slot| !schedule.holds(*slot)));
+        // A slot is never before the pause's end, whoever asks and when.
+        assert_eq!(schedule.grant(now, Some(every)), until);
+        assert_eq!(schedule.grant(now + every, Some(every)), until + every);
+        assert_eq!(schedule.grant(now, None), until + every * 2);
+        // Without a limit, only the pause holds requests back.
+        let mut free = Schedule::default();
+        free.pause(until);
+        assert_eq!(free.grant(now, None), until);
+        assert_eq!(free.grant(now, None), until);
+        assert!(free.holds(until) && !free.holds(until - Duration::from_nanos(1)));
+        // A shorter pause after a longer one shortens nothing.
+        schedule.pause(now + Duration::from_secs(1));
+        assert!(!schedule.holds(until - Duration::from_nanos(1)));
+        assert!(schedule.grant(now, Some(every)) >= until + every * 2);
+        // An exact pause end is a valid slot.
+        let mut exact = Schedule::default();
+        exact.pause(until);
+        assert!(exact.holds(until));
+    }
+
+    #[tokio::test]
+    async fn acquire_waits_out_a_pause_set_while_it_waited() {
+        let pacer = Arc::new(Pacer::new(RateLimit::per_second(100)));
+        let started = Instant::now();
+        pacer.acquire().await;
+        let waiting = {
+            let pacer = pacer.clone();
+            tokio::spawn(async move {
+                pacer.acquire().await;
+                Instant::now()
+            })
+        };
+        // The second slot is ~10 ms away; a 300 ms pause comes first.
+        pacer.pause(started + Duration::from_millis(300));
+        let left = waiting.await.unwrap();
+        assert!(
+            left - started >= Duration::from_millis(300),
+            "{:?}",
+            left - started
+        );
     }
 
     #[test]

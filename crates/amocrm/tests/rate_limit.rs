@@ -290,3 +290,40 @@ async fn continue_is_not_retried_after_429_but_the_client_pauses() {
     assert_eq!(seen.len(), 2);
     assert!(seen[1].at - seen[0].at >= Duration::from_secs(1));
 }
+
+/// 16 tasks over three clones; the first answer is 429 with `Retry-After: 3`. The tasks
+/// that queued meanwhile must not leave together when the pause ends: arrivals stay at
+/// most 7 in any second, before, during and after the pause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_after_a_retry_after_pause_is_paced_not_a_burst() {
+    let server = Server::start(|i, _| {
+        if i == 0 {
+            Reply::Bytes(response(
+                429,
+                "application/problem+json",
+                &[("Retry-After", "3")],
+                br#"{"title":"Too Many Requests","status":429}"#,
+            ))
+        } else {
+            widget_reply()
+        }
+    })
+    .await;
+    let retry = RetryPolicy::new()
+        .max_attempts(2)
+        .delays(Duration::from_millis(10), Duration::from_millis(10));
+    let client = limited_client(server.base_url(), Some(RateLimit::AMOCRM), retry);
+    let clones = [client.clone(), client.clone(), client];
+    let calls = (0..16).map(|i| {
+        let client = clones[i % 3].clone();
+        async move { client.widgets().get("w7").await.map(|w| w.id) }
+    });
+    let results = join_all(calls).await;
+    assert!(results.iter().all(|r| matches!(r, Ok(7))), "{results:?}");
+    // 16 calls and the retry of the one that got 429.
+    assert_eq!(server.count(), 17);
+    let at = arrivals(&server);
+    // Everything after the first waited out the pause.
+    assert!(at[1..].iter().all(|t| *t - at[0] >= Duration::from_secs(3)));
+    assert_at_most_per_second(&at, 7);
+}
