@@ -259,7 +259,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &shown_base_url(&self.base_url))
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("rate_limit", &self.rate_limit)
@@ -413,27 +413,73 @@ pub(crate) fn account_url(subdomain: &str, domain: Domain) -> std::result::Resul
     if valid_subdomain(subdomain) {
         Ok(format!("https://{subdomain}.{}", domain.as_str()))
     } else {
+        // Shown only when it cannot be a URL or hold user info.
+        let shown = if subdomain.len() <= 63 && !subdomain.contains(['@', ':', '/']) {
+            format!("{subdomain:?}")
+        } else {
+            format!("the given text ({} bytes)", subdomain.len())
+        };
         Err(format!(
-            "{subdomain:?} is not a subdomain: use lowercase letters, digits and '-'"
+            "{shown} is not a subdomain: use lowercase letters, digits and '-'"
         ))
+    }
+}
+
+/// A base URL as a builder's `Debug` shows it: scheme, host, port and path, never user
+/// info, query or fragment, nor the text of a URL that does not parse.
+pub(crate) fn shown_base_url(url: &Option<std::result::Result<String, String>>) -> String {
+    let Some(url) = url else {
+        return "None".to_owned();
+    };
+    let Ok(url) = url else {
+        return "<invalid account>".to_owned();
+    };
+    match url::Url::parse(url) {
+        Ok(parsed) if !matches!(parsed.scheme(), "http" | "https") => {
+            format!("<not an http(s) URL, {} bytes>", url.len())
+        }
+        Ok(mut parsed) => {
+            let hidden = !parsed.username().is_empty()
+                || parsed.password().is_some()
+                || parsed.query().is_some()
+                || parsed.fragment().is_some();
+            // Setting these fails only for URLs that cannot have them; then they have none.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            if hidden {
+                format!("{parsed} (user info, query or fragment hidden)")
+            } else {
+                parsed.to_string()
+            }
+        }
+        Err(_) => format!("<not a URL, {} bytes>", url.len()),
     }
 }
 
 /// Checks a base URL (`what` names it in errors) and returns it without a trailing slash:
 /// http(s) with a host, no user info, query or fragment, and plain http only to loopback
-/// unless `allow_http`.
+/// unless `allow_http`. Errors never show the URL as given (it may hold a password, or a
+/// token in its query): at most its scheme, host and port.
 pub(crate) fn check_base_url(what: &str, url: &str, allow_http: bool) -> Result<String> {
-    let parsed = url::Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+    // `url`'s own error names the kind of fault, never the text.
+    let parsed = url::Url::parse(url)
+        .map_err(|e| Error::Config(format!("{what} is not a valid absolute URL ({e})")))?;
     // Checked first, and reported without the URL, which would show the password.
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(Error::Config(format!("{what} must not have user info")));
     }
-    let host = parsed
-        .host()
-        .ok_or_else(|| Error::Config(format!("{what} {url:?} has no host")))?;
+    let Some(host) = parsed.host() else {
+        return Err(Error::Config(format!("{what} has no host")));
+    };
+    let origin = match parsed.port() {
+        Some(port) => format!("{}://{host}:{port}", parsed.scheme()),
+        None => format!("{}://{host}", parsed.scheme()),
+    };
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::Config(format!(
-            "{what} {url:?} must not have a query or a fragment"
+            "{what} {origin}... must not have a query or a fragment"
         )));
     }
     match parsed.scheme() {
@@ -441,13 +487,12 @@ pub(crate) fn check_base_url(what: &str, url: &str, allow_http: bool) -> Result<
         "http" if allow_http || is_loopback(&host) => {}
         "http" => {
             return Err(Error::Config(format!(
-                "{what} {url:?} is plain http to a non-loopback host; use https or allow_insecure_http"
+                "{what} {origin} is plain http to a non-loopback host; use https or allow_insecure_http"
             )));
         }
-        other => {
-            return Err(Error::Config(format!(
-                "{what} scheme {other:?} is not http(s)"
-            )));
+        // The scheme is not shown: `secret:x@host` parses with `secret` as the scheme.
+        _ => {
+            return Err(Error::Config(format!("{what}'s scheme is not http(s)")));
         }
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
