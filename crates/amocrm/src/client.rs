@@ -252,8 +252,35 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     rate_limit: Option<Option<RateLimit>>,
     retry: Option<RetryPolicy>,
-    http: Option<reqwest::Client>,
+    http: Option<HttpConfig>,
     allow_http: bool,
+}
+
+/// A caller's adjustments to the HTTP client, applied before the crate's own settings.
+pub(crate) type HttpConfig =
+    Box<dyn FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
+/// The HTTP client of the API or the token endpoint: the caller's adjustments first, then
+/// what the crate's guarantees rest on, which no adjustment can undo: no redirects (one
+/// would resend an install body or the client secret to wherever it points), a total and
+/// a connect timeout (a silent server must not hang a call), and no logging of the bytes
+/// on the wire (they carry the token).
+pub(crate) fn http_client(
+    configure: Option<HttpConfig>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: &str,
+) -> std::result::Result<reqwest::Client, reqwest::Error> {
+    let mut builder = reqwest::Client::builder().user_agent(user_agent);
+    if let Some(configure) = configure {
+        builder = configure(builder);
+    }
+    builder
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .connection_verbose(false)
+        .build()
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -352,10 +379,31 @@ impl ClientBuilder {
         self
     }
 
-    /// A `reqwest::Client` of your own (proxy, TLS roots). Timeouts and User-Agent set on
-    /// this builder are then not applied: configure them on that client.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Adjusts the HTTP client the crate builds (a proxy, TLS roots, a DNS resolver, pool
+    /// sizes, a `User-Agent`). Whatever `configure` sets, the client then turns redirects
+    /// off, sets this builder's timeouts and turns off `connection_verbose`: those are not
+    /// yours to change, since the crate's promises (a token or an install body never sent
+    /// to another host, no call that hangs for ever, no secret in logs) rest on them.
+    /// What stays yours: a proxy sees what you send it, and turning certificate checks off
+    /// or adding default headers is on you.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use amocrm::Client;
+    ///
+    /// let client = Client::builder()
+    ///     .subdomain("example")
+    ///     .token("long-lived-token")
+    ///     .configure_http(|http| http.pool_idle_timeout(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), amocrm::Error>(())
+    /// ```
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.http = Some(Box::new(configure));
         self
     }
 
@@ -373,18 +421,15 @@ impl ClientBuilder {
         let auth = self
             .auth
             .ok_or_else(|| Error::Config("no token: call token or token_provider".into()))?;
-        let http = match self.http {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .user_agent(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
-                // amoCRM's API does not redirect; following one would resend an install
-                // body (secrets included) to wherever it points.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?,
-        };
+        // amoCRM's API does not redirect; following one would resend an install body
+        // (secrets included) to wherever it points.
+        let http = http_client(
+            self.http,
+            self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT),
+        )
+        .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?;
         let rate_limit = self.rate_limit.unwrap_or(Some(RateLimit::AMOCRM));
         let transport = Transport::new(rate_limit, self.retry.unwrap_or_default());
         let hooks = amocrm_raw::Hooks::new(transport);

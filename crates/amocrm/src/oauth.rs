@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::auth::TokenProvider;
-use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig};
 use crate::client::{DEFAULT_USER_AGENT, Domain, account_url, check_base_url, shown_base_url};
 use crate::error::{Error, Result};
 use crate::widget_request::WidgetRequestVerifier;
@@ -691,7 +691,7 @@ pub struct OAuthBuilder {
     store: Option<Arc<dyn TokenStore>>,
     tokens: Option<TokenPair>,
     skew: Duration,
-    http: Option<reqwest::Client>,
+    http: Option<HttpConfig>,
     timeout: Duration,
 }
 
@@ -810,10 +810,16 @@ impl OAuthBuilder {
         self
     }
 
-    /// A `reqwest::Client` of your own for the token endpoint (proxy, TLS roots). Configure
-    /// it not to follow redirects, so that the client secret is never sent elsewhere.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Adjusts the HTTP client of the token endpoint (a proxy, TLS roots, a DNS resolver).
+    /// Whatever `configure` sets, redirects stay off (the client secret and refresh token
+    /// are never sent to another host), this builder's timeout and the default connect
+    /// timeout apply, and `connection_verbose` is off. See
+    /// [`ClientBuilder::configure_http`] for what stays yours.
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.http = Some(Box::new(configure));
         self
     }
 
@@ -848,16 +854,13 @@ impl OAuthBuilder {
                     .into(),
             )
         })?;
-        let http = match self.http {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
-                .user_agent(DEFAULT_USER_AGENT)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::Config(format!("OAuth: building the HTTP client: {e}")))?,
-        };
+        let http = crate::client::http_client(
+            self.http,
+            self.timeout,
+            DEFAULT_CONNECT_TIMEOUT,
+            DEFAULT_USER_AGENT,
+        )
+        .map_err(|e| Error::Config(format!("OAuth: building the HTTP client: {e}")))?;
         let endpoint = format!("{base_url}/oauth2/access_token");
         Ok(OAuth {
             inner: Arc::new(Inner {

@@ -262,19 +262,15 @@ async fn client_with_flaky_dns(server: &Server, fail: usize) -> (amocrm::Client,
         fail,
         lookups: AtomicUsize::new(0),
     });
-    let http = reqwest::Client::builder()
-        .dns_resolver(dns.clone())
-        .pool_max_idle_per_host(0)
-        .timeout(Duration::from_secs(2))
-        .build()
-        .unwrap();
+    let resolver = dns.clone();
     let client = amocrm::Client::builder()
         .base_url(&format!("http://amocrm.test:{}", addr.port()))
         .allow_insecure_http(true)
         .token("test-token")
         .rate_limit(None)
         .retry(quick_retries(3))
-        .http_client(http)
+        .timeout(Duration::from_secs(2))
+        .configure_http(move |http| http.dns_resolver(resolver).pool_max_idle_per_host(0))
         .build()
         .unwrap();
     (client, dns)
