@@ -191,8 +191,8 @@ async fn from_raw(error: RawError, last_status: u16) -> Error {
         }
         RawError::InvalidResponsePayload(body, source) => Error::Decode {
             status: last_status,
-            body,
-            source,
+            source: crate::error::DecodeError::new(&body, &source),
+            body: crate::error::RawBody::new(body),
         },
         RawError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
@@ -237,7 +237,10 @@ fn classify(
             problem,
         },
         (400.., Some(problem)) => Error::Api { problem },
-        (status, _) => Error::UnexpectedStatus { status, body },
+        (status, _) => Error::UnexpectedStatus {
+            status,
+            body: crate::error::RawBody::new(body),
+        },
     }
 }
 

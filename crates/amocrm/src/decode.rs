@@ -30,7 +30,7 @@ pub fn error(status: u16, headers: &http::HeaderMap, body: &[u8]) -> Error {
 fn decode_error(body: &[u8], source: serde_json::Error) -> Error {
     Error::Decode {
         status: 200,
-        body: bytes::Bytes::copy_from_slice(body),
-        source,
+        source: crate::error::DecodeError::new(body, &source),
+        body: crate::error::RawBody::new(bytes::Bytes::copy_from_slice(body)),
     }
 }

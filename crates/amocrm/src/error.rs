@@ -12,8 +12,15 @@ use crate::widget_request::WidgetRequestError;
 /// Everything that can go wrong in a call. Match on the variant for the kind of failure;
 /// [`Error::status`] and [`Error::problem`] read through [`Error::Page`].
 ///
-/// `Debug` and `Display` never print a success body (a widget answer may echo its settings,
-/// secrets included): only its length. Error pages (3xx and up) show an excerpt.
+/// An error's `Debug`, `Display` and [`source`](std::error::Error::source) chain never
+/// repeat a value from a response body, whatever its status: a server may echo what it
+/// was sent (an install answer echoes settings, passwords included; a 4xx page may echo
+/// the request). They carry the status, a body's length, and for a body that does not
+/// decode the field path, the expected and found JSON types and the position
+/// ([`DecodeError`]). A problem+json answer shows its title, type and each validation
+/// error's path and code, not its `detail` texts, which may quote what was sent: read
+/// them from [`Problem`]'s fields. The body itself is kept, behind
+/// [`RawBody::expose_raw`], for code that knows what it is looking at.
 #[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -48,26 +55,26 @@ pub enum Error {
         problem: Problem,
     },
     /// A status the API does not document, with a body that is not a problem.
-    #[error("unexpected response: HTTP {status}{}", body_excerpt(*status, body))]
+    #[error("unexpected response: HTTP {status} ({} bytes)", body.len())]
     UnexpectedStatus {
         /// HTTP status.
         status: u16,
-        /// The whole body as received.
-        body: Bytes,
+        /// The whole body as received; never printed.
+        body: RawBody,
     },
     /// The request could not be sent or the response not read (connection, TLS, timeout).
     #[error("transport error: {0}")]
     Transport(#[source] reqwest::Error),
     /// A response body that is not what the API documents.
-    #[error("could not decode the response (HTTP {status}): {source}")]
+    #[error("could not decode the response (HTTP {status}, {} bytes): {source}", body.len())]
     Decode {
         /// HTTP status of the response.
         status: u16,
-        /// The whole body as received.
-        body: Bytes,
-        /// What serde found wrong.
+        /// The whole body as received; never printed.
+        body: RawBody,
+        /// Where and how the body differs from what was expected, without its values.
         #[source]
-        source: serde_json::Error,
+        source: DecodeError,
     },
     /// The server's answer breaks the API's own rules (e.g. a next link that goes back).
     #[error("protocol error: {0}")]
@@ -139,37 +146,6 @@ impl Error {
     }
 }
 
-fn body_excerpt(status: u16, body: &Bytes) -> String {
-    if body.is_empty() {
-        return String::new();
-    }
-    if status < 300 {
-        return format!(" ({} bytes)", body.len());
-    }
-    let text = String::from_utf8_lossy(body);
-    let excerpt: String = text.chars().take(200).collect();
-    let more = if excerpt.len() < text.len() {
-        "…"
-    } else {
-        ""
-    };
-    format!(": {}{more}", excerpt.trim())
-}
-
-/// A body in `Debug`: its length, and for an error page (3xx and up) its text.
-struct BodyDebug<'a>(u16, &'a Bytes);
-
-impl fmt::Debug for BodyDebug<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let BodyDebug(status, body) = *self;
-        if status < 300 || body.is_empty() {
-            write!(f, "<{} bytes>", body.len())
-        } else {
-            fmt::Debug::fmt(&String::from_utf8_lossy(body), f)
-        }
-    }
-}
-
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -190,7 +166,7 @@ impl fmt::Debug for Error {
             Error::UnexpectedStatus { status, body } => f
                 .debug_struct("UnexpectedStatus")
                 .field("status", status)
-                .field("body", &BodyDebug(*status, body))
+                .field("body", body)
                 .finish(),
             Error::Transport(e) => f.debug_tuple("Transport").field(e).finish(),
             Error::Decode {
@@ -200,7 +176,7 @@ impl fmt::Debug for Error {
             } => f
                 .debug_struct("Decode")
                 .field("status", status)
-                .field("body", &BodyDebug(*status, body))
+                .field("body", body)
                 .field("source", source)
                 .finish(),
             Error::Protocol(e) => f.debug_tuple("Protocol").field(e).finish(),
@@ -220,7 +196,12 @@ impl fmt::Debug for Error {
 }
 
 /// An RFC 7807 problem as amoCRM sends it (`application/problem+json`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Display` and `Debug` show the status, the title (up to 100 characters), the type and
+/// each validation error's path and code; the `detail` texts only by their length, since
+/// a server may quote in them what it was sent (a password among install settings). Read
+/// them from the fields.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Problem {
     /// HTTP status.
@@ -235,8 +216,9 @@ pub struct Problem {
     pub validation_errors: Vec<ValidationError>,
 }
 
-/// One field-level validation error of a 400 answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One field-level validation error of a 400 answer. `Debug` shows the `detail` text by
+/// its length only (see [`Problem`]).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ValidationError {
     /// The entity of the request (`request_id`), when given.
@@ -292,17 +274,427 @@ impl From<amocrm_raw::types::Problem> for Problem {
     }
 }
 
+/// The longest title `Display` and `Debug` show; a longer one is shown by its length.
+const MAX_SHOWN_TITLE: usize = 100;
+
+/// A server's text shown by its length only.
+struct Withheld(usize);
+
+impl fmt::Debug for Withheld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} chars>", self.0)
+    }
+}
+
+impl Problem {
+    fn shown_title(&self) -> std::borrow::Cow<'_, str> {
+        let chars = self.title.chars().count();
+        if chars <= MAX_SHOWN_TITLE {
+            self.title.as_str().into()
+        } else {
+            format!("<title of {chars} chars>").into()
+        }
+    }
+}
+
+impl fmt::Debug for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Problem")
+            .field("status", &self.status)
+            .field("title", &self.shown_title())
+            .field("kind", &self.kind)
+            .field(
+                "detail",
+                &self.detail.as_ref().map(|d| Withheld(d.chars().count())),
+            )
+            .field("validation_errors", &self.validation_errors)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidationError")
+            .field("request_id", &self.request_id)
+            .field("path", &self.path)
+            .field("code", &self.code)
+            .field("detail", &Withheld(self.detail.chars().count()))
+            .finish()
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.title)?;
+        f.write_str(&self.shown_title())?;
         if let Some(detail) = &self.detail {
-            write!(f, ": {detail}")?;
+            write!(f, " (detail: {} chars, not shown)", detail.chars().count())?;
         }
         for e in &self.validation_errors {
-            write!(f, "; {}: {} ({})", e.path, e.detail, e.code)?;
+            write!(f, "; {}: {}", e.path, e.code)?;
         }
         Ok(())
     }
+}
+
+/// A response body as received. It may hold anything the server chose to send back,
+/// secrets the request carried included, so it prints as its length only; read it with
+/// [`RawBody::expose_raw`].
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RawBody(Bytes);
+
+impl RawBody {
+    pub(crate) fn new(bytes: Bytes) -> Self {
+        RawBody(bytes)
+    }
+
+    /// The bytes as received. Raw and unsafe to log: they may repeat secrets the request
+    /// carried (an install answer echoes the settings, passwords included).
+    pub fn expose_raw(&self) -> &Bytes {
+        &self.0
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the body is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
+/// Why a body did not decode, without any value from it: the path of the field (e.g.
+/// `_embedded.widgets[3].settings`), what was expected and the JSON type found there, and
+/// the position. Built from serde's error, whose own message quotes the offending value
+/// and is therefore not kept.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    category: DecodeCategory,
+    path: String,
+    expected: Option<String>,
+    found: Option<Found>,
+    line: usize,
+    column: usize,
+}
+
+/// What kind of fault a [`DecodeError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DecodeCategory {
+    /// Not JSON, or JSON with something after it.
+    Syntax,
+    /// JSON that ends too early (a body cut short, an empty one).
+    Eof,
+    /// JSON of the wrong shape: a type or value the API does not document there.
+    Data,
+}
+
+/// The JSON type found where something else was expected, and its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Found {
+    kind: &'static str,
+    /// Characters of a string, items of an array, members of an object.
+    size: Option<usize>,
+}
+
+impl DecodeError {
+    /// Reads what may be told of serde's `error` on `body`.
+    pub(crate) fn new(body: &[u8], error: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let category = match error.classify() {
+            Category::Syntax => DecodeCategory::Syntax,
+            Category::Eof | Category::Io => DecodeCategory::Eof,
+            Category::Data => DecodeCategory::Data,
+        };
+        let (line, column) = (error.line(), error.column());
+        let message = error.to_string();
+        let suffix = format!(" at line {line} column {column}");
+        let message = message.strip_suffix(&suffix).unwrap_or(&message);
+        let expected = match category {
+            // serde_json's own fixed texts ("expected `,` or `}`", "EOF while parsing a
+            // string"): they name no value.
+            DecodeCategory::Syntax | DecodeCategory::Eof => Some(message.to_owned()),
+            DecodeCategory::Data => expected_of(message),
+        };
+        let (path, found) = locate(body, offset_of(body, line, column));
+        DecodeError {
+            category,
+            path,
+            expected,
+            found: (category == DecodeCategory::Data)
+                .then_some(found)
+                .flatten(),
+            line,
+            column,
+        }
+    }
+
+    /// The kind of fault.
+    pub fn category(&self) -> DecodeCategory {
+        self.category
+    }
+
+    /// The field where decoding stopped, e.g. `settings` or `_embedded.widgets[3].rating`;
+    /// empty for the body as a whole. Object keys that are not plain names are shown as
+    /// `<key>`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What the client expected there (e.g. `a map`, `a field `code``), or serde_json's
+    /// syntax fault; `None` when that would quote the body.
+    pub fn expected(&self) -> Option<&str> {
+        self.expected.as_deref()
+    }
+
+    /// The JSON type found there (`a string`, `a number`, ...), for a wrongly typed value.
+    pub fn found(&self) -> Option<&'static str> {
+        self.found.map(|found| found.kind)
+    }
+
+    /// Line of the fault, from 1.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// Column of the fault (bytes), from 1.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.category {
+            DecodeCategory::Syntax => f.write_str("not valid JSON")?,
+            DecodeCategory::Eof => f.write_str("JSON cut short")?,
+            DecodeCategory::Data => f.write_str("unexpected JSON")?,
+        }
+        if !self.path.is_empty() {
+            write!(f, " at `{}`", self.path)?;
+        }
+        match (&self.expected, self.category) {
+            (Some(expected), DecodeCategory::Data) => write!(f, ": expected {expected}")?,
+            (Some(fault), _) => write!(f, ": {fault}")?,
+            (None, _) => f.write_str(": the value is not valid there")?,
+        }
+        if let Some(Found { kind, size }) = self.found {
+            write!(f, ", found {kind}")?;
+            if let Some(size) = size {
+                let unit = if kind == "a string" { "chars" } else { "items" };
+                write!(f, " of {size} {unit}")?;
+            }
+        }
+        write!(f, " (line {}, column {})", self.line, self.column)
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("category", &self.category)
+            .field("path", &self.path)
+            .field("expected", &self.expected)
+            .field("found", &self.found.map(|found| found.kind))
+            .field("size", &self.found.and_then(|found| found.size))
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .finish()
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// The "expected" part of serde's data error message, when the message is one of serde's
+/// own forms, whose expected part comes from the type and never from the body. Anything
+/// else (a custom message) may quote the value: `None`.
+fn expected_of(message: &str) -> Option<String> {
+    const TYPED: [&str; 4] = [
+        "invalid type: ",
+        "invalid value: ",
+        "invalid length ",
+        "unknown variant `",
+    ];
+    if TYPED.iter().any(|prefix| message.starts_with(prefix)) {
+        // The value comes first and may itself hold ", expected ": the last one is serde's.
+        let (_, expected) = message.rsplit_once(", expected ")?;
+        return Some(expected.to_owned());
+    }
+    // Field names come from the type.
+    for (prefix, shown) in [
+        ("missing field `", "a field"),
+        ("duplicate field `", "no second field"),
+    ] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let name = rest.strip_suffix('`')?;
+            if is_plain_name(name) {
+                return Some(format!("{shown} `{name}`"));
+            }
+        }
+    }
+    None
+}
+
+/// A key shown in a path: letters, digits, `_`, `-` and `.`, at most 64 bytes.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// The byte offset just after serde_json's (1-based) line and column.
+fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match body[start..].iter().position(|b| *b == b'\n') {
+            Some(newline) => start += newline + 1,
+            None => return body.len(),
+        }
+    }
+    (start + column).min(body.len())
+}
+
+/// One open container while walking a body.
+struct Frame {
+    object: bool,
+    /// The current member's key (objects), shown or `<key>`.
+    key: Option<String>,
+    /// The current item's index (arrays).
+    index: usize,
+    /// Whether the next string of an object is a key.
+    wants_key: bool,
+    /// Where the current member's or item's value starts.
+    value: Option<usize>,
+}
+
+/// The path of the value being read at `offset`, and the type and size of the last value
+/// that started there. A plain walk over the JSON text (strings, brackets, separators),
+/// tolerant of anything after a fault.
+fn locate(body: &[u8], offset: usize) -> (String, Option<Found>) {
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<usize> = None;
+    let mut i = 0;
+    let start_value =
+        |stack: &mut Vec<Frame>, root: &mut Option<usize>, at: usize| match stack.last_mut() {
+            Some(frame) => frame.value = Some(at),
+            None => *root = Some(at),
+        };
+    while i < offset && i < body.len() {
+        match body[i] {
+            b'{' | b'[' => {
+                start_value(&mut stack, &mut root, i);
+                stack.push(Frame {
+                    object: body[i] == b'{',
+                    key: None,
+                    index: 0,
+                    wants_key: body[i] == b'{',
+                    value: None,
+                });
+                i += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                i += 1;
+            }
+            b',' => {
+                if let Some(frame) = stack.last_mut() {
+                    if frame.object {
+                        frame.wants_key = true;
+                    } else {
+                        frame.index += 1;
+                    }
+                    frame.value = None;
+                }
+                i += 1;
+            }
+            b'"' => {
+                let begin = i;
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    i += if body[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                match stack.last_mut() {
+                    Some(frame) if frame.object && frame.wants_key => {
+                        let raw = body.get(begin + 1..i.saturating_sub(1)).unwrap_or_default();
+                        frame.key = Some(match std::str::from_utf8(raw) {
+                            Ok(name) if is_plain_name(name) => name.to_owned(),
+                            _ => "<key>".to_owned(),
+                        });
+                        frame.wants_key = false;
+                    }
+                    _ => start_value(&mut stack, &mut root, begin),
+                }
+            }
+            b' ' | b'\t' | b'\r' | b'\n' | b':' => i += 1,
+            _ => {
+                start_value(&mut stack, &mut root, i);
+                while i < body.len() && !b" \t\r\n,:]}[{\"".contains(&body[i]) {
+                    i += 1;
+                }
+            }
+        }
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        if frame.object {
+            if let Some(key) = &frame.key {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+        } else if frame.value.is_some() || frame.index > 0 {
+            path.push_str(&format!("[{}]", frame.index));
+        }
+    }
+    let last = match stack.last() {
+        Some(frame) => frame.value,
+        None => root,
+    };
+    (path, last.and_then(|at| found_at(body, at)))
+}
+
+/// The type and size of the JSON value starting at `at`, if it is a whole one.
+fn found_at(body: &[u8], at: usize) -> Option<Found> {
+    let mut values =
+        serde_json::Deserializer::from_slice(body.get(at..)?).into_iter::<serde_json::Value>();
+    let found = match values.next()?.ok()? {
+        serde_json::Value::Null => Found {
+            kind: "null",
+            size: None,
+        },
+        serde_json::Value::Bool(_) => Found {
+            kind: "a boolean",
+            size: None,
+        },
+        serde_json::Value::Number(_) => Found {
+            kind: "a number",
+            size: None,
+        },
+        serde_json::Value::String(text) => Found {
+            kind: "a string",
+            size: Some(text.chars().count()),
+        },
+        serde_json::Value::Array(items) => Found {
+            kind: "an array",
+            size: Some(items.len()),
+        },
+        serde_json::Value::Object(members) => Found {
+            kind: "an object",
+            size: Some(members.len()),
+        },
+    };
+    Some(found)
 }
 
 /// Shorthand for results of this crate.

@@ -59,7 +59,7 @@ pub use bots::{
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Domain,
 };
-pub use error::{Error, Problem, Result, ValidationError};
+pub use error::{DecodeCategory, DecodeError, Error, Problem, RawBody, Result, ValidationError};
 pub use invalid::{Invalid, SettingsProblem};
 pub use oauth::{
     AuthError, DEFAULT_REFRESH_SKEW, GrantType, OAuth, OAuthBuilder, StoreError, TokenPair,
