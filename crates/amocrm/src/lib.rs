@@ -62,8 +62,8 @@ pub use client::{
 pub use error::{DecodeCategory, DecodeError, Error, Problem, RawBody, Result, ValidationError};
 pub use invalid::{Invalid, SettingsProblem};
 pub use oauth::{
-    AuthError, DEFAULT_REFRESH_SKEW, GrantType, OAuth, OAuthBuilder, StoreError, TokenPair,
-    TokenStore, TokenStoreFn,
+    AuthError, DEFAULT_REFRESH_SKEW, GrantType, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder,
+    StoreError, TokenPair, TokenStore, TokenStoreFn,
 };
 pub use secrecy::{ExposeSecret, SecretString};
 pub use settings::{Credentials, SettingValue, Settings};

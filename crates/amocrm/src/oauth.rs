@@ -266,6 +266,13 @@ pub enum AuthError {
     /// The token endpoint answered 200 with something that is not a token pair.
     #[error("the token endpoint's answer is not a token pair: {0}")]
     Decode(String),
+    /// The token endpoint's answer was larger than [`MAX_TOKEN_RESPONSE_BYTES`]; it was not
+    /// read further.
+    #[error("the token endpoint's answer is larger than {limit} bytes; not read")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The [`TokenStore`] failed to save a new pair, so the pair was not used and the old
     /// tokens stay current. The pair is kept in memory and saving it is tried again, without
     /// a new grant, on the next refresh.
@@ -596,7 +603,7 @@ impl Inner {
             .await
             .map_err(AuthError::Transport)?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(AuthError::Transport)?;
+        let bytes = read_capped(response).await?;
         let received = SystemTime::now();
         let secrets = [secret, self.client_secret.expose_secret()];
         if status != 200 {
@@ -606,15 +613,57 @@ impl Inner {
     }
 }
 
-/// The token endpoint's error body, with anything that repeats a secret we sent removed.
+/// The largest token endpoint answer read. A token answer is under 4 KiB (two tokens of
+/// about a kilobyte each, a type and a lifetime); 64 KiB leaves room for any extra fields
+/// a server adds while keeping a hostile or broken endpoint from filling memory.
+pub const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// The whole body, or [`AuthError::ResponseTooLarge`] past [`MAX_TOKEN_RESPONSE_BYTES`].
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, AuthError> {
+    let too_large = AuthError::ResponseTooLarge {
+        limit: MAX_TOKEN_RESPONSE_BYTES,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_TOKEN_RESPONSE_BYTES as u64)
+    {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(AuthError::Transport)? {
+        if body.len() + chunk.len() > MAX_TOKEN_RESPONSE_BYTES {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The shortest run of a secret's characters that counts as an echo of it. Shorter runs
+/// (`eyJ`, `def50200`'s prefix) are common to every token and say nothing of one.
+const MIN_ECHO: usize = 8;
+
+/// Whether `text` repeats `secret`, whole or any [`MIN_ECHO`] bytes of it in a row.
+fn echoes(text: &str, secret: &str) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    if secret.len() <= MIN_ECHO {
+        return text.contains(secret);
+    }
+    let pieces: std::collections::HashSet<&[u8]> = secret.as_bytes().windows(MIN_ECHO).collect();
+    text.as_bytes()
+        .windows(MIN_ECHO)
+        .any(|window| pieces.contains(window))
+}
+
+/// The token endpoint's error body, with anything that repeats a secret we sent, whole or
+/// in part, removed.
 fn refused(grant: GrantType, status: u16, body: &[u8], secrets: &[&str]) -> AuthError {
     let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let text = |name: &str| {
         let text = value.get(name)?.as_str()?;
-        if secrets
-            .iter()
-            .any(|secret| !secret.is_empty() && text.contains(secret))
-        {
+        if secrets.iter().any(|secret| echoes(text, secret)) {
             return Some("[REDACTED]".to_owned());
         }
         Some(text.chars().take(300).collect::<String>())
@@ -631,52 +680,80 @@ fn refused(grant: GrantType, status: u16, body: &[u8], secrets: &[&str]) -> Auth
 /// amoCRM's access-token lifetime, assumed when the token endpoint does not say.
 const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The shortest lifetime taken from the token endpoint: a shorter one (`expires_in: 0`)
+/// would have every request refresh first.
+const MIN_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+
+/// The longest lifetime taken from the token endpoint (a year); a longer one (`1e30`,
+/// `u64::MAX`) is cut to it rather than overflow the clock.
+const MAX_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
+/// A token pair from a 200 answer. The grant's refresh token is spent once the endpoint
+/// answered, so whenever the answer has an access and a refresh token the pair is kept:
+/// the other fields are only read, never a reason to drop it. An odd `expires_in` is
+/// clamped, a `token_type` other than Bearer is logged, and an access token that cannot
+/// be sent in a header is kept as expired, to be refreshed on first use.
 fn parse_pair(body: &[u8], received: SystemTime) -> Result<TokenPair, AuthError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AuthError::Decode(format!("not JSON ({:?} error)", e.classify())))?;
     let object = value
         .as_object()
         .ok_or_else(|| AuthError::Decode("not a JSON object".into()))?;
-    let token = |name: &str| -> Result<SecretString, AuthError> {
-        let text = object
+    let token = |name: &str| -> Result<&str, AuthError> {
+        object
             .get(name)
             .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| AuthError::Decode(format!("{name} is missing or not a string")))?;
-        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(AuthError::Decode(format!(
-                "{name} is empty or has characters that cannot be sent in a header"
-            )));
-        }
-        Ok(SecretString::from(text.to_owned()))
+            .filter(|text| !text.is_empty())
+            .ok_or_else(|| AuthError::Decode(format!("{name} is missing, empty or not a string")))
     };
-    // The refresh token of this grant is spent once the endpoint answered: be lenient with
-    // the fields the pair does not need, so a pair is never thrown away over them.
+    let access_token = token("access_token")?;
+    let refresh_token = token("refresh_token")?;
     if let Some(kind) = object.get("token_type").and_then(serde_json::Value::as_str)
         && !kind.eq_ignore_ascii_case("bearer")
     {
-        return Err(AuthError::Decode("token_type is not Bearer".into()));
+        tracing::warn!("the token endpoint's token_type is not Bearer; using the pair anyway");
     }
     let expires_in = match object.get("expires_in") {
         Some(serde_json::Value::Number(n)) => n.as_u64().or_else(|| {
             n.as_f64()
                 .filter(|f| f.is_finite() && *f >= 0.0)
+                // Saturates: 1e30 becomes u64::MAX, clamped below.
                 .map(|f| f as u64)
         }),
         Some(serde_json::Value::String(text)) => text.trim().parse::<u64>().ok(),
         _ => None,
+    };
+    let lifetime = match expires_in {
+        Some(seconds) => {
+            let given = Duration::from_secs(seconds);
+            let lifetime = given.clamp(MIN_ACCESS_TOKEN_LIFETIME, MAX_ACCESS_TOKEN_LIFETIME);
+            if lifetime != given {
+                tracing::warn!(
+                    expires_in = seconds,
+                    used = lifetime.as_secs(),
+                    "the token endpoint's expires_in is out of range; clamped"
+                );
+            }
+            lifetime
+        }
+        None => {
+            tracing::warn!("the token endpoint sent no usable expires_in; assuming 24 hours");
+            DEFAULT_ACCESS_TOKEN_LIFETIME
+        }
+    };
+    let mut expires_at = received.checked_add(lifetime).unwrap_or(received);
+    if !access_token.bytes().all(|b| b.is_ascii_graphic()) {
+        tracing::warn!(
+            "the new access token has characters that cannot be sent in a header; \
+             the pair is kept and refreshed on first use"
+        );
+        expires_at = received;
     }
-    .unwrap_or_else(|| {
-        tracing::warn!("the token endpoint sent no usable expires_in; assuming 24 hours");
-        DEFAULT_ACCESS_TOKEN_LIFETIME.as_secs()
-    });
-    let expires_at = received
-        .checked_add(Duration::from_secs(expires_in))
-        .ok_or_else(|| AuthError::Decode("expires_in is out of range".into()))?;
     Ok(TokenPair {
-        access_token: token("access_token")?,
-        refresh_token: token("refresh_token")?,
+        access_token: SecretString::from(access_token.to_owned()),
+        refresh_token: SecretString::from(refresh_token.to_owned()),
         expires_at,
-        lifetime: Some(Duration::from_secs(expires_in)),
+        lifetime: Some(lifetime),
     })
 }
 
@@ -908,6 +985,47 @@ mod parse_tests {
                 r#"{"access_token":"a","refresh_token":"r","expires_in":-5}"#,
                 86_400,
             ),
+            // Odd but successful: the pair is kept, the lifetime clamped.
+            (
+                r#"{"access_token":"a","refresh_token":"r","token_type":"mac"}"#,
+                86_400,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":1e30}"#,
+                366 * 86_400,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":18446744073709551615}"#,
+                366 * 86_400,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":31622400}"#,
+                366 * 86_400,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":31622401}"#,
+                366 * 86_400,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":0}"#,
+                60,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":59.9}"#,
+                60,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":61}"#,
+                61,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":60}"#,
+                60,
+            ),
+            (
+                r#"{"access_token":"a","refresh_token":"r","expires_in":"1e30"}"#,
+                86_400,
+            ),
         ] {
             let pair = parse_pair(body.as_bytes(), now).expect(body);
             assert_eq!(pair.access_token().expose_secret(), "a");
@@ -919,12 +1037,40 @@ mod parse_tests {
             );
         }
         for body in [
-            r#"{"access_token":"a","refresh_token":"r","token_type":"mac"}"#,
             r#"{"access_token":"a"}"#,
+            r#"{"refresh_token":"r"}"#,
             r#"{"access_token":"","refresh_token":"r"}"#,
+            r#"{"access_token":"a","refresh_token":""}"#,
+            r#"{"access_token":"a","refresh_token":7}"#,
             "[]",
+            "nope",
         ] {
             assert!(parse_pair(body.as_bytes(), now).is_err(), "{body}");
         }
+        // An access token that cannot go in a header: kept, and due at once.
+        let pair = parse_pair(
+            br#"{"access_token":"a b","refresh_token":"r s","expires_in":600}"#,
+            now,
+        )
+        .unwrap();
+        assert_eq!(pair.expires_at(), now);
+        assert_eq!(pair.refresh_token().expose_secret(), "r s");
+    }
+
+    #[test]
+    fn echoes_are_found_whole_and_in_part() {
+        let secret = "0123456789abcdef";
+        assert!(echoes("x 0123456789abcdef y", secret));
+        assert!(echoes("…89abcdef…", secret));
+        assert!(echoes("01234567", secret));
+        assert!(!echoes("0123456", secret));
+        assert!(!echoes("1234567 9abcdef", secret));
+        assert!(!echoes("", secret));
+        assert!(!echoes("anything", ""));
+        // Secrets up to MIN_ECHO long only whole.
+        assert!(echoes("my pw12345 here", "pw12345"));
+        assert!(!echoes("my pw1234 here", "pw12345"));
+        assert!(echoes("is 12345678!", "12345678"));
+        assert!(!echoes("is 1234567!", "12345678"));
     }
 }
