@@ -70,8 +70,8 @@ pub use settings::{Credentials, SettingValue, Settings};
 pub use transport::{MAX_RESPONSE_BYTES, RateLimit, RetryPolicy};
 pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
 pub use widget_request::{
-    BotType, ContinueUrl, VerifiedWidgetRequest, WidgetRequest, WidgetRequestClaims,
-    WidgetRequestError, WidgetRequestVerifier,
+    BotType, ContinueUrl, MemoryReplayGuard, ReplayGuard, ReplayGuardError, VerifiedWidgetRequest,
+    WidgetRequest, WidgetRequestClaims, WidgetRequestError, WidgetRequestVerifier,
 };
 pub use widgets::{ListWidgets, MAX_LIMIT, PageLinks, WidgetPage, WidgetStream, Widgets};
 

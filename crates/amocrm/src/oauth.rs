@@ -458,9 +458,18 @@ impl OAuth {
     }
 
     /// A verifier of widget_request tokens, which are signed with this integration's
-    /// client secret.
+    /// client secret, bound to this account's domain (`amocrm.ru` for a base URL that is
+    /// not an amoCRM host).
     pub fn widget_request_verifier(&self) -> WidgetRequestVerifier {
-        WidgetRequestVerifier::from_secret(self.inner.client_secret.clone())
+        let verifier = WidgetRequestVerifier::from_secret(self.inner.client_secret.clone());
+        let domain = url::Url::parse(&self.inner.base_url)
+            .ok()
+            .and_then(|url| url.host_str().and_then(Domain::of_host))
+            .map(|(_, domain)| domain);
+        match domain {
+            Some(domain) => verifier.domain(domain),
+            None => verifier,
+        }
     }
 }
 

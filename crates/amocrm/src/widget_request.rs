@@ -9,9 +9,12 @@
 //! the `return_url` to the account named in the signed token, and
 //! [`VerifiedWidgetRequest::continue_bot`] to the account of the client that continues.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
 
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -84,6 +87,16 @@ pub enum WidgetRequestError {
         /// The host it should be.
         expected: String,
     },
+    /// The token's `iss` is not `https://{subdomain}.{domain}` for its own subdomain and a
+    /// domain the verifier accepts.
+    #[error("the widget_request token's issuer is not its account on an accepted domain")]
+    WrongIssuer,
+    /// The token was verified before ([`WidgetRequestVerifier::verify_once`]): a replay.
+    #[error("the widget_request token was already used")]
+    Replayed,
+    /// The [`ReplayGuard`] could not check the token; it is not accepted.
+    #[error("the widget_request replay guard failed: {0}")]
+    ReplayGuard(String),
     /// `return_url` names a bot kind other than the token's `bot_type`.
     #[error("return_url continues a {url} but the token is for a {token}")]
     BotKindMismatch {
@@ -537,6 +550,10 @@ pub struct WidgetRequestVerifier {
     audience: BTreeSet<String>,
     leeway: Duration,
     allow_loopback: bool,
+    /// The product domains whose accounts this verifier accepts.
+    domains: Vec<Domain>,
+    /// Remembers the tokens [`WidgetRequestVerifier::verify_once`] accepted.
+    replay: Arc<dyn ReplayGuard>,
 }
 
 impl fmt::Debug for WidgetRequestVerifier {
@@ -546,7 +563,8 @@ impl fmt::Debug for WidgetRequestVerifier {
             .field("audience", &self.audience)
             .field("leeway", &self.leeway)
             .field("allow_loopback", &self.allow_loopback)
-            .finish()
+            .field("domains", &self.domains)
+            .finish_non_exhaustive()
     }
 }
 
@@ -563,7 +581,39 @@ impl WidgetRequestVerifier {
             audience: BTreeSet::new(),
             leeway: Duration::from_secs(60),
             allow_loopback: false,
+            domains: vec![Domain::AmocrmRu],
+            replay: Arc::new(MemoryReplayGuard::new()),
         }
+    }
+
+    /// Accepts accounts on `domain` only (`amocrm.ru` by default): a token for `example`
+    /// then continues only on `example.{domain}`. Call [`WidgetRequestVerifier::domains`]
+    /// for an integration published on several.
+    pub fn domain(self, domain: Domain) -> Self {
+        self.domains([domain])
+    }
+
+    /// Accepts accounts on any of `domains` (an empty list keeps the current ones). A
+    /// token's `iss`, when present, still binds it to the one domain it names.
+    pub fn domains(mut self, domains: impl IntoIterator<Item = Domain>) -> Self {
+        let mut chosen: Vec<Domain> = Vec::new();
+        for domain in domains {
+            if !chosen.contains(&domain) {
+                chosen.push(domain);
+            }
+        }
+        if !chosen.is_empty() {
+            self.domains = chosen;
+        }
+        self
+    }
+
+    /// Where [`WidgetRequestVerifier::verify_once`] remembers the tokens it accepted: a
+    /// [`MemoryReplayGuard`] of this verifier and its clones by default; a store shared
+    /// by every instance of a service (e.g. Redis `SET NX` with an expiry) otherwise.
+    pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
+        self.replay = guard;
+        self
     }
 
     /// Accepts tokens whose `aud` is `audience` (call again to accept several). Once set, a
@@ -589,14 +639,18 @@ impl WidgetRequestVerifier {
         self
     }
 
-    /// Verifies the token and the `return_url` of `request`.
+    /// Verifies the token and the `return_url` of `request`: the token is signed, current,
+    /// for an accepted audience, its `iss` (when present) is its account on an accepted
+    /// domain, and the `return_url` is on that account. A token may be verified any number
+    /// of times: see [`WidgetRequestVerifier::verify_once`] to accept each one once.
     pub fn verify(
         &self,
         request: &WidgetRequest,
     ) -> Result<VerifiedWidgetRequest, WidgetRequestError> {
         let claims = self.verify_token(request.token.expose_secret())?;
+        let account = self.check_issuer(&claims)?;
         let url = ContinueUrl::parse(&request.return_url)?;
-        self.check_host(&url, &claims)?;
+        self.check_host(&url, &claims, account)?;
         if let Some(token) = claims.bot_type.as_ref().and_then(BotType::bot_kind) {
             if token != url.kind {
                 return Err(WidgetRequestError::BotKindMismatch {
@@ -612,8 +666,59 @@ impl WidgetRequestVerifier {
         })
     }
 
+    /// [`WidgetRequestVerifier::verify`], then accepts the token only if the
+    /// [`ReplayGuard`] has not seen it yet, and remembers it until it expires: a request
+    /// captured and sent again is [`WidgetRequestError::Replayed`].
+    pub async fn verify_once(
+        &self,
+        request: &WidgetRequest,
+    ) -> Result<VerifiedWidgetRequest, WidgetRequestError> {
+        let verified = self.verify(request)?;
+        let key = replay_key(request.token.expose_secret())?;
+        // Remembered as long as the token is accepted: its expiry plus the leeway.
+        let until = SystemTime::UNIX_EPOCH
+            .checked_add(Duration::from_secs(verified.claims.expires_at))
+            .and_then(|exp| exp.checked_add(self.leeway))
+            .unwrap_or(SystemTime::UNIX_EPOCH + MAX_REMEMBERED_EXPIRY);
+        match self.replay.check_and_remember(&key, until).await {
+            Ok(true) => Ok(verified),
+            Ok(false) => Err(WidgetRequestError::Replayed),
+            Err(error) => Err(WidgetRequestError::ReplayGuard(error.to_string())),
+        }
+    }
+
+    /// The account the token's `iss` names, when it has one: its own subdomain on one of
+    /// the accepted domains, over https, nothing else in the URL.
+    fn check_issuer(
+        &self,
+        claims: &WidgetRequestClaims,
+    ) -> Result<Option<Domain>, WidgetRequestError> {
+        let Some(issuer) = &claims.issuer else {
+            return Ok(None);
+        };
+        let url = url::Url::parse(issuer).map_err(|_| WidgetRequestError::WrongIssuer)?;
+        let plain = url.scheme() == "https"
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.port().is_none()
+            && matches!(url.path(), "" | "/")
+            && url.query().is_none()
+            && url.fragment().is_none();
+        match url.host_str().and_then(Domain::of_host) {
+            Some((sub, domain))
+                if plain
+                    && sub.eq_ignore_ascii_case(&claims.subdomain)
+                    && self.domains.contains(&domain) =>
+            {
+                Ok(Some(domain))
+            }
+            _ => Err(WidgetRequestError::WrongIssuer),
+        }
+    }
+
     /// Verifies a token alone: algorithm HS512, signature, `exp` (required), `nbf`, `aud`
-    /// when an audience is set, and the claims `account_id` and `subdomain`.
+    /// when an audience is set, and the claims `account_id` and `subdomain`. Neither the
+    /// issuer's domain nor replays are checked: see [`WidgetRequestVerifier::verify`].
     pub fn verify_token(&self, token: &str) -> Result<WidgetRequestClaims, WidgetRequestError> {
         if self.secret.expose_secret().is_empty() {
             return Err(WidgetRequestError::EmptySecret);
@@ -640,18 +745,25 @@ impl WidgetRequestVerifier {
         WidgetRequestClaims::from_map(data.claims)
     }
 
-    /// The `return_url` must be on the token's account: `{subdomain}.{amoCRM domain}` over
-    /// https on the default port; or, when allowed, on a loopback host.
+    /// The `return_url` must be on the token's account: `{subdomain}.{domain}` over https
+    /// on the default port, `domain` the issuer's or else an accepted one; or, when
+    /// allowed, on a loopback host.
     fn check_host(
         &self,
         url: &ContinueUrl,
         claims: &WidgetRequestClaims,
+        issuer: Option<Domain>,
     ) -> Result<(), WidgetRequestError> {
+        let domains = match issuer {
+            Some(domain) => vec![domain],
+            None => self.domains.clone(),
+        };
         let expected = || {
-            format!(
-                "{0}.amocrm.ru, {0}.amocrm.com or {0}.kommo.com over https",
-                claims.subdomain
-            )
+            let hosts: Vec<String> = domains
+                .iter()
+                .map(|domain| format!("{}.{}", claims.subdomain, domain.as_str()))
+                .collect();
+            format!("{} over https", hosts.join(" or "))
         };
         let foreign = || WidgetRequestError::ForeignHost {
             host: url.host_and_port(),
@@ -668,7 +780,9 @@ impl WidgetRequestVerifier {
             _ => None,
         };
         match account {
-            Some((sub, _)) if sub.eq_ignore_ascii_case(&claims.subdomain) => {
+            Some((sub, domain))
+                if sub.eq_ignore_ascii_case(&claims.subdomain) && domains.contains(&domain) =>
+            {
                 if url.url.scheme() != "https" {
                     return Err(WidgetRequestError::InsecureReturnUrl {
                         url: url.as_str().to_owned(),
@@ -681,6 +795,159 @@ impl WidgetRequestVerifier {
             }
             _ => Err(foreign()),
         }
+    }
+}
+
+/// The latest expiry a replay guard is asked to remember a token until (an `exp` past it
+/// is cut to it).
+const MAX_REMEMBERED_EXPIRY: Duration = Duration::from_secs(u32::MAX as u64);
+
+/// What a token is remembered by: its signature, decoded and encoded again so that two
+/// spellings of the same bytes are one key. Unique to the token, and useless without the
+/// rest of it.
+fn replay_key(token: &str) -> Result<String, WidgetRequestError> {
+    let signature = token
+        .rsplit('.')
+        .next()
+        .ok_or_else(|| WidgetRequestError::MalformedToken("no signature".into()))?;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let bytes = engine
+        .decode(signature)
+        .map_err(|_| WidgetRequestError::MalformedToken("the signature is not base64url".into()))?;
+    Ok(engine.encode(bytes))
+}
+
+/// Why a [`ReplayGuard`] could not answer: any error of yours.
+pub type ReplayGuardError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Remembers widget_request tokens so that each is accepted once
+/// ([`WidgetRequestVerifier::verify_once`]). The default is a [`MemoryReplayGuard`];
+/// services running several instances share one (e.g. Redis `SET key 1 NX EXAT until`).
+///
+/// ```
+/// use std::time::SystemTime;
+/// use amocrm::{ReplayGuard, ReplayGuardError};
+/// use futures::future::BoxFuture;
+///
+/// #[derive(Debug)]
+/// struct Redis;
+///
+/// impl ReplayGuard for Redis {
+///     fn check_and_remember<'a>(
+///         &'a self,
+///         key: &'a str,
+///         until: SystemTime,
+///     ) -> BoxFuture<'a, Result<bool, ReplayGuardError>> {
+///         Box::pin(async move {
+///             // SET widget_request:{key} 1 NX EXAT {until}; true when it was set.
+///             let _ = (key, until);
+///             Ok(true)
+///         })
+///     }
+/// }
+/// ```
+pub trait ReplayGuard: Send + Sync + 'static {
+    /// Remembers `key` until `until` and answers `true`, or answers `false` when it is
+    /// remembered already (a replay). Atomic: of two concurrent calls with one key, one
+    /// answers `true`.
+    fn check_and_remember<'a>(
+        &'a self,
+        key: &'a str,
+        until: SystemTime,
+    ) -> BoxFuture<'a, Result<bool, ReplayGuardError>>;
+}
+
+/// The default [`ReplayGuard`]: the keys of one process, each until its token expires.
+/// Expired keys are dropped as new ones arrive, so it holds only the tokens still valid,
+/// and at most `capacity` of them (100 000 by default): past that it refuses new tokens
+/// rather than grow.
+#[derive(Debug)]
+pub struct MemoryReplayGuard {
+    state: Mutex<MemoryState>,
+    capacity: usize,
+}
+
+#[derive(Debug, Default)]
+struct MemoryState {
+    seen: HashMap<String, SystemTime>,
+    /// Size at which expired keys are dropped next; doubles with the live keys, so the
+    /// sweeps cost O(1) a call on average.
+    sweep_at: usize,
+}
+
+/// The smallest size at which [`MemoryReplayGuard`] sweeps.
+const MIN_SWEEP: usize = 1024;
+
+impl MemoryReplayGuard {
+    /// An empty guard for up to 100 000 live tokens.
+    pub fn new() -> Self {
+        Self::with_capacity(100_000)
+    }
+
+    /// An empty guard for up to `capacity` live tokens (at least one).
+    pub fn with_capacity(capacity: usize) -> Self {
+        MemoryReplayGuard {
+            state: Mutex::new(MemoryState {
+                seen: HashMap::new(),
+                sweep_at: MIN_SWEEP,
+            }),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Keys remembered now (expired ones not swept yet included).
+    pub fn len(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .seen
+            .len()
+    }
+
+    /// Whether no key is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// [`ReplayGuard::check_and_remember`] at the instant `now`.
+    fn remember(
+        &self,
+        key: &str,
+        until: SystemTime,
+        now: SystemTime,
+    ) -> Result<bool, ReplayGuardError> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(expiry) = state.seen.get(key)
+            && *expiry > now
+        {
+            return Ok(false);
+        }
+        if state.seen.len() >= state.sweep_at || state.seen.len() >= self.capacity {
+            state.seen.retain(|_, expiry| *expiry > now);
+            state.sweep_at = (state.seen.len() * 2).max(MIN_SWEEP);
+        }
+        if state.seen.len() >= self.capacity && !state.seen.contains_key(key) {
+            return Err("the in-memory replay guard is full of unexpired tokens".into());
+        }
+        state.seen.insert(key.to_owned(), until);
+        Ok(true)
+    }
+}
+
+impl Default for MemoryReplayGuard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReplayGuard for MemoryReplayGuard {
+    fn check_and_remember<'a>(
+        &'a self,
+        key: &'a str,
+        until: SystemTime,
+    ) -> BoxFuture<'a, Result<bool, ReplayGuardError>> {
+        let answer = self.remember(key, until, SystemTime::now());
+        Box::pin(std::future::ready(answer))
     }
 }
 
@@ -816,5 +1083,87 @@ impl VerifiedWidgetRequest {
             return Err(foreign());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod replay_tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_accepted_once_until_it_expires() {
+        let guard = MemoryReplayGuard::new();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let until = now + Duration::from_secs(60);
+        assert!(guard.remember("a", until, now).unwrap());
+        assert!(!guard.remember("a", until, now).unwrap());
+        assert!(
+            !guard
+                .remember("a", until, until - Duration::from_secs(1))
+                .unwrap()
+        );
+        assert!(guard.remember("b", until, now).unwrap());
+        // Once expired the key is forgotten (verification refuses the token by then).
+        assert!(
+            guard
+                .remember("a", until + Duration::from_secs(60), until)
+                .unwrap()
+        );
+        assert_eq!(guard.len(), 2);
+        assert!(!guard.is_empty());
+        assert!(MemoryReplayGuard::default().is_empty());
+    }
+
+    #[test]
+    fn expired_keys_are_swept_so_memory_stays_bounded() {
+        let guard = MemoryReplayGuard::new();
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        // 100 000 tokens of one second each, arriving over 100 000 seconds: at most a
+        // few are live at any time, and the map never holds many more.
+        let mut largest = 0;
+        for i in 0..100_000u64 {
+            let now = start + Duration::from_secs(i);
+            assert!(
+                guard
+                    .remember(&i.to_string(), now + Duration::from_secs(1), now)
+                    .unwrap()
+            );
+            largest = largest.max(guard.len());
+        }
+        assert!(largest <= MIN_SWEEP + 1, "{largest}");
+    }
+
+    #[test]
+    fn a_full_guard_refuses_rather_than_grows() {
+        let guard = MemoryReplayGuard::with_capacity(3);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let until = now + Duration::from_secs(60);
+        for key in ["a", "b", "c"] {
+            assert!(guard.remember(key, until, now).unwrap());
+        }
+        assert!(guard.remember("d", until, now).is_err());
+        // A replay is still told apart while full.
+        assert!(!guard.remember("a", until, now).unwrap());
+        assert_eq!(guard.len(), 3);
+        // Once they expire there is room again.
+        assert!(
+            guard
+                .remember("d", until + Duration::from_secs(60), until)
+                .unwrap()
+        );
+        assert_eq!(guard.len(), 1);
+        assert!(
+            MemoryReplayGuard::with_capacity(0)
+                .remember("x", until, now)
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn the_replay_key_is_the_canonical_signature() {
+        assert_eq!(replay_key("a.b.c2ln").unwrap(), "c2ln");
+        assert!(replay_key("a.b.!!").is_err());
+        // Unused trailing bits are not a second spelling of the same signature.
+        assert!(replay_key("a.b.c2lo").is_err() || replay_key("a.b.c2lo").unwrap() != "c2ln");
     }
 }

@@ -4,8 +4,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use amocrm::{
-    BotKind, BotType, Client, ContinueRequest, ContinueUrl, Error, ExposeSecret, Handler,
-    RetryPolicy, WidgetRequest, WidgetRequestError, WidgetRequestVerifier,
+    BotKind, BotType, Client, ContinueRequest, ContinueUrl, Domain, Error, ExposeSecret, Handler,
+    ReplayGuard, ReplayGuardError, RetryPolicy, WidgetRequest, WidgetRequestError,
+    WidgetRequestVerifier,
 };
 use amocrm_fake::FakeServer;
 use base64::Engine as _;
@@ -293,13 +294,15 @@ fn the_return_url_must_be_on_the_tokens_account_over_https() {
     for ok in [
         RETURN_URL,
         "https://EXAMPLE.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
-        "https://example.kommo.com/api/v4/salesbot/42/continue/a1b2c3",
-        "https://example.amocrm.com:443/api/v4/salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.ru:443/api/v4/salesbot/42/continue/a1b2c3",
     ] {
         assert!(check(ok).is_ok(), "{ok}: {:?}", check(ok));
     }
 
     for foreign in [
+        // The token's issuer is example.amocrm.ru: not the same account elsewhere.
+        "https://example.kommo.com/api/v4/salesbot/42/continue/a1b2c3",
+        "https://example.amocrm.com:443/api/v4/salesbot/42/continue/a1b2c3",
         "https://evil.example.com/api/v4/salesbot/42/continue/a1b2c3",
         "https://other.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
         "https://example.amocrm.ru.evil.com/api/v4/salesbot/42/continue/a1b2c3",
@@ -600,4 +603,223 @@ async fn the_oauth_secret_verifies_widget_requests() {
         .verify(&request(&sign(&claims()), RETURN_URL))
         .unwrap();
     assert_eq!(verified.claims().account_id, 123);
+}
+
+/// A verifier for every domain, and a token without `iss`.
+fn without_issuer() -> String {
+    sign(&without(claims(), "iss"))
+}
+
+fn on(host: &str) -> String {
+    format!("https://{host}/api/v4/salesbot/42/continue/a1b2c3")
+}
+
+#[test]
+fn a_token_is_bound_to_its_accounts_domain() {
+    let all = [Domain::AmocrmRu, Domain::AmocrmCom, Domain::KommoCom];
+    let foreign = |result: Result<amocrm::VerifiedWidgetRequest, WidgetRequestError>| {
+        matches!(result, Err(WidgetRequestError::ForeignHost { .. }))
+    };
+    // The issuer binds the token to its domain, whatever else the verifier accepts.
+    let token = sign(&claims());
+    let every = verifier().domains(all);
+    assert!(every.verify(&request(&token, RETURN_URL)).is_ok());
+    for host in ["example.kommo.com", "example.amocrm.com"] {
+        assert!(foreign(every.verify(&request(&token, &on(host)))), "{host}");
+    }
+    // Without an issuer: the verifier's domains, amocrm.ru alone by default.
+    let token = without_issuer();
+    assert!(verifier().verify(&request(&token, RETURN_URL)).is_ok());
+    assert!(foreign(
+        verifier().verify(&request(&token, &on("example.kommo.com")))
+    ));
+    let kommo = verifier().domain(Domain::KommoCom);
+    assert!(
+        kommo
+            .verify(&request(&token, &on("example.kommo.com")))
+            .is_ok()
+    );
+    assert!(foreign(kommo.verify(&request(&token, RETURN_URL))));
+    let two = verifier().domains([Domain::AmocrmRu, Domain::KommoCom, Domain::KommoCom]);
+    assert!(two.verify(&request(&token, RETURN_URL)).is_ok());
+    assert!(
+        two.verify(&request(&token, &on("example.kommo.com")))
+            .is_ok()
+    );
+    assert!(foreign(
+        two.verify(&request(&token, &on("example.amocrm.com")))
+    ));
+    // An empty list keeps what was set.
+    let kept = verifier().domain(Domain::KommoCom).domains([]);
+    assert!(
+        kept.verify(&request(&token, &on("example.kommo.com")))
+            .is_ok()
+    );
+    assert!(foreign(kept.verify(&request(&token, RETURN_URL))));
+    // A Kommo token continues on Kommo once the verifier accepts it.
+    let token = sign(&with(claims(), "iss", json!("https://example.kommo.com")));
+    assert_eq!(
+        verifier().verify(&request(&token, &on("example.kommo.com"))),
+        Err(WidgetRequestError::WrongIssuer)
+    );
+    assert!(
+        kommo
+            .verify(&request(&token, &on("example.kommo.com")))
+            .is_ok()
+    );
+    assert!(foreign(every.verify(&request(&token, RETURN_URL))));
+}
+
+#[test]
+fn the_issuer_must_be_the_tokens_account() {
+    for good in [
+        "https://example.amocrm.ru",
+        "https://example.amocrm.ru/",
+        "https://EXAMPLE.amocrm.ru",
+    ] {
+        let token = sign(&with(claims(), "iss", json!(good)));
+        assert!(verify_token(&token).is_ok(), "{good}");
+    }
+    for bad in [
+        "https://other.amocrm.ru",
+        "http://example.amocrm.ru",
+        "https://example.amocrm.ru:8443",
+        "https://example.amocrm.ru/path",
+        "https://example.amocrm.ru/?x=1",
+        "https://example.amocrm.ru/#x",
+        "https://user@example.amocrm.ru",
+        "https://user:pw@example.amocrm.ru",
+        "https://example.amocrm.ru.evil.com",
+        "https://evil.com",
+        "https://example.kommo.com",
+        "example",
+        "",
+    ] {
+        let token = sign(&with(claims(), "iss", json!(bad)));
+        assert_eq!(
+            verify_token(&token).unwrap_err(),
+            WidgetRequestError::WrongIssuer,
+            "{bad}"
+        );
+    }
+    // The OAuth verifier takes the account's domain.
+    let oauth = amocrm::OAuth::builder()
+        .account("example", Domain::KommoCom)
+        .client_id("id")
+        .client_secret(SECRET)
+        .redirect_uri("https://widget.example.com/oauth")
+        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
+            Ok::<(), std::io::Error>(())
+        }))
+        .build()
+        .unwrap();
+    let token = sign(&with(claims(), "iss", json!("https://example.kommo.com")));
+    let verifier = oauth.widget_request_verifier();
+    assert!(
+        verifier
+            .verify(&request(&token, &on("example.kommo.com")))
+            .is_ok()
+    );
+    let token = sign(&claims());
+    assert_eq!(
+        verifier.verify(&request(&token, RETURN_URL)),
+        Err(WidgetRequestError::WrongIssuer)
+    );
+}
+
+#[tokio::test]
+async fn each_token_is_accepted_once_until_it_expires() {
+    let verifier = verifier();
+    let token = sign(&claims());
+    let first = request(&token, RETURN_URL);
+    verifier.verify_once(&first).await.unwrap();
+    // The same token again, from any clone of the verifier: a replay.
+    assert_eq!(
+        verifier.verify_once(&first).await,
+        Err(WidgetRequestError::Replayed)
+    );
+    assert_eq!(
+        verifier
+            .clone()
+            .verify_once(&request(&token, RETURN_URL))
+            .await,
+        Err(WidgetRequestError::Replayed)
+    );
+    // verify alone does not count uses.
+    assert!(verifier.verify(&first).is_ok());
+    // Another token (another jti) is another use.
+    let other = sign(&with(claims(), "jti", json!("another")));
+    verifier
+        .verify_once(&request(&other, RETURN_URL))
+        .await
+        .unwrap();
+    // A token that fails verification is not remembered.
+    let expired = sign(&with(claims(), "exp", json!(now() - 3600)));
+    assert_eq!(
+        verifier.verify_once(&request(&expired, RETURN_URL)).await,
+        Err(WidgetRequestError::Expired)
+    );
+    // Another verifier has a guard of its own.
+    assert!(self::verifier().verify_once(&first).await.is_ok());
+}
+
+#[derive(Debug, Default)]
+struct Recorder {
+    calls: std::sync::Mutex<Vec<(String, SystemTime)>>,
+    fail: bool,
+}
+
+impl ReplayGuard for Recorder {
+    fn check_and_remember<'a>(
+        &'a self,
+        key: &'a str,
+        until: SystemTime,
+    ) -> futures::future::BoxFuture<'a, Result<bool, ReplayGuardError>> {
+        Box::pin(async move {
+            if self.fail {
+                return Err("redis is down".into());
+            }
+            let mut calls = self.calls.lock().unwrap();
+            let fresh = calls.iter().all(|(seen, _)| seen != key);
+            calls.push((key.to_owned(), until));
+            Ok(fresh)
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_shared_replay_guard_gets_the_signature_and_the_expiry() {
+    let guard = std::sync::Arc::new(Recorder::default());
+    let leeway = std::time::Duration::from_secs(30);
+    let verifier = verifier().leeway(leeway).replay_guard(guard.clone());
+    let claims = claims();
+    let token = sign(&claims);
+    verifier
+        .verify_once(&request(&token, RETURN_URL))
+        .await
+        .unwrap();
+    assert_eq!(
+        verifier.verify_once(&request(&token, RETURN_URL)).await,
+        Err(WidgetRequestError::Replayed)
+    );
+    let calls = guard.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 2);
+    let signature = token.rsplit('.').next().unwrap();
+    assert_eq!(calls[0].0, signature);
+    assert!(!calls[0].0.contains(token.split('.').nth(1).unwrap()));
+    let exp = UNIX_EPOCH + std::time::Duration::from_secs(claims["exp"].as_u64().unwrap());
+    assert_eq!(calls[0].1, exp + leeway);
+    // A guard that fails refuses the token.
+    let failing = self::verifier().replay_guard(std::sync::Arc::new(Recorder {
+        fail: true,
+        ..Recorder::default()
+    }));
+    let error = failing
+        .verify_once(&request(&token, RETURN_URL))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, WidgetRequestError::ReplayGuard(ref m) if m.contains("redis")),
+        "{error:?}"
+    );
 }
