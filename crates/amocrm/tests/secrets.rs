@@ -8,7 +8,9 @@ use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use amocrm::{BotKind, Client, ContinueRequest, Credentials, Error, RetryPolicy, Settings};
+use amocrm::{
+    BotKind, Client, ContinueRequest, Credentials, Error, ExposeSecret, RetryPolicy, Settings,
+};
 use futures::StreamExt;
 use loopback::{Reply, Server, response};
 
@@ -256,4 +258,98 @@ async fn logs_at_every_level_never_show_secrets() {
     if std::env::var_os("SHOW_LOG").is_some() {
         eprintln!("{log}");
     }
+}
+
+const CLIENT_SECRET: &str = "cs-SECRET-b7e2f1";
+const CODE: &str = "code-SECRET-5a1c";
+const ACCESS_1: &str = "at1-SECRET-0d9e";
+const REFRESH_1: &str = "rt1-SECRET-6c3b";
+const ACCESS_2: &str = "at2-SECRET-f48a";
+const REFRESH_2: &str = "rt2-SECRET-91d7";
+const OAUTH_SECRETS: [&str; 6] = [
+    CLIENT_SECRET,
+    CODE,
+    ACCESS_1,
+    REFRESH_1,
+    ACCESS_2,
+    REFRESH_2,
+];
+
+/// A token endpoint and an API: the code gives pair 1, a refresh of pair 1 gives pair 2,
+/// anything else is refused with a body echoing what was sent; the API refuses pair 1.
+fn oauth_script(_: usize, seen: &loopback::Seen) -> Reply {
+    let body = String::from_utf8_lossy(&seen.body).into_owned();
+    let pair = |access: &str, refresh: &str| {
+        loopback::json(&format!(
+            r#"{{"token_type":"Bearer","expires_in":86400,"access_token":"{access}","refresh_token":"{refresh}"}}"#
+        ))
+    };
+    if seen.path() == "/oauth2/access_token" {
+        if body.contains(CODE) {
+            return pair(ACCESS_1, REFRESH_1);
+        }
+        if body.contains(REFRESH_1) {
+            return pair(ACCESS_2, REFRESH_2);
+        }
+        return Reply::Bytes(response(
+            400,
+            "application/json",
+            &[],
+            format!(r#"{{"title":"Bad Request","hint":"you sent {body}","status":400}}"#)
+                .as_bytes(),
+        ));
+    }
+    if seen.header("authorization") == Some(&*format!("Bearer {ACCESS_2}")) {
+        loopback::json(&installed_json("\"2,7\""))
+    } else {
+        loopback::problem(401, "Unauthorized")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_exchange_and_refresh_logs_never_show_secrets() {
+    capture_everything();
+    let server = Server::start(oauth_script).await;
+    let oauth = amocrm::OAuth::builder()
+        .base_url(server.base_url())
+        .client_id("integration")
+        .client_secret(CLIENT_SECRET)
+        .redirect_uri("https://example.com/cb")
+        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
+            Ok::<(), std::io::Error>(())
+        }))
+        // Asking for the bytes on the wire in the log does not get them.
+        .configure_http(|http| http.connection_verbose(true))
+        .build()
+        .unwrap();
+    oauth.exchange_code(CODE).await.unwrap();
+    let client = oauth
+        .client_builder()
+        .rate_limit(None)
+        .configure_http(|http| http.connection_verbose(true))
+        .build()
+        .unwrap();
+    // 401 with pair 1: a refresh, then the call again with pair 2.
+    client.widgets().get("amo_asterisk").await.unwrap();
+    let tokens = oauth.tokens().await.unwrap();
+    assert_eq!(tokens.refresh_token().expose_secret(), REFRESH_2);
+    // A refresh the endpoint refuses, its body echoing the grant.
+    let error = oauth.refresh_now().await.unwrap_err();
+    let printed = format!("{error} {error:?}");
+    for secret in OAUTH_SECRETS {
+        assert!(!printed.contains(secret), "{secret}: {printed}");
+    }
+    let log = String::from_utf8_lossy(&LOG.lock().unwrap()).into_owned();
+    assert!(log.contains("requesting OAuth tokens"), "{log}");
+    assert!(log.contains("refreshing"), "{log}");
+    assert!(log.contains("hyper_util") && log.contains("TRACE"), "{log}");
+    for secret in OAUTH_SECRETS {
+        assert!(!log.contains(secret), "the log shows {secret}:\n{log}");
+    }
+    // The secrets did go where they belong.
+    let seen = server.seen();
+    assert!(
+        seen.iter()
+            .any(|s| String::from_utf8_lossy(&s.body).contains(CLIENT_SECRET))
+    );
 }
