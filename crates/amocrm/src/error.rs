@@ -375,7 +375,11 @@ impl fmt::Debug for RawBody {
 /// the position. Built from serde's error, whose own message quotes the offending value
 /// and is therefore not kept.
 #[derive(Clone, PartialEq, Eq)]
-pub struct DecodeError {
+pub struct DecodeError(Box<DecodeDetails>);
+
+/// What [`DecodeError`] holds, boxed to keep [`Error`] small.
+#[derive(Clone, PartialEq, Eq)]
+struct DecodeDetails {
     category: DecodeCategory,
     path: String,
     expected: Option<String>,
@@ -424,7 +428,7 @@ impl DecodeError {
             DecodeCategory::Data => expected_of(message),
         };
         let (path, found) = locate(body, offset_of(body, line, column));
-        DecodeError {
+        DecodeError(Box::new(DecodeDetails {
             category,
             path,
             expected,
@@ -433,79 +437,79 @@ impl DecodeError {
                 .flatten(),
             line,
             column,
-        }
+        }))
     }
 
     /// The kind of fault.
     pub fn category(&self) -> DecodeCategory {
-        self.category
+        self.0.category
     }
 
     /// The field where decoding stopped, e.g. `settings` or `_embedded.widgets[3].rating`;
     /// empty for the body as a whole. Object keys that are not plain names are shown as
     /// `<key>`.
     pub fn path(&self) -> &str {
-        &self.path
+        &self.0.path
     }
 
     /// What the client expected there (e.g. `a map`, `a field `code``), or serde_json's
     /// syntax fault; `None` when that would quote the body.
     pub fn expected(&self) -> Option<&str> {
-        self.expected.as_deref()
+        self.0.expected.as_deref()
     }
 
     /// The JSON type found there (`a string`, `a number`, ...), for a wrongly typed value.
     pub fn found(&self) -> Option<&'static str> {
-        self.found.map(|found| found.kind)
+        self.0.found.map(|found| found.kind)
     }
 
     /// Line of the fault, from 1.
     pub fn line(&self) -> usize {
-        self.line
+        self.0.line
     }
 
     /// Column of the fault (bytes), from 1.
     pub fn column(&self) -> usize {
-        self.column
+        self.0.column
     }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.category {
+        match self.0.category {
             DecodeCategory::Syntax => f.write_str("not valid JSON")?,
             DecodeCategory::Eof => f.write_str("JSON cut short")?,
             DecodeCategory::Data => f.write_str("unexpected JSON")?,
         }
-        if !self.path.is_empty() {
-            write!(f, " at `{}`", self.path)?;
+        if !self.0.path.is_empty() {
+            write!(f, " at `{}`", self.0.path)?;
         }
-        match (&self.expected, self.category) {
+        match (&self.0.expected, self.0.category) {
             (Some(expected), DecodeCategory::Data) => write!(f, ": expected {expected}")?,
             (Some(fault), _) => write!(f, ": {fault}")?,
             (None, _) => f.write_str(": the value is not valid there")?,
         }
-        if let Some(Found { kind, size }) = self.found {
+        if let Some(Found { kind, size }) = self.0.found {
             write!(f, ", found {kind}")?;
             if let Some(size) = size {
                 let unit = if kind == "a string" { "chars" } else { "items" };
                 write!(f, " of {size} {unit}")?;
             }
         }
-        write!(f, " (line {}, column {})", self.line, self.column)
+        write!(f, " (line {}, column {})", self.0.line, self.0.column)
     }
 }
 
 impl fmt::Debug for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DecodeError")
-            .field("category", &self.category)
-            .field("path", &self.path)
-            .field("expected", &self.expected)
-            .field("found", &self.found.map(|found| found.kind))
-            .field("size", &self.found.and_then(|found| found.size))
-            .field("line", &self.line)
-            .field("column", &self.column)
+            .field("category", &self.0.category)
+            .field("path", &self.0.path)
+            .field("expected", &self.0.expected)
+            .field("found", &self.0.found.map(|found| found.kind))
+            .field("size", &self.0.found.and_then(|found| found.size))
+            .field("line", &self.0.line)
+            .field("column", &self.0.column)
             .finish()
     }
 }
