@@ -252,6 +252,20 @@ struct Schedule {
     next: Option<Instant>,
     /// No slot before it (a `Retry-After`).
     paused_until: Option<Instant>,
+    /// When the last request actually left.
+    last: Option<Instant>,
+}
+
+/// What a request that woke up for its slot does.
+#[derive(Debug, PartialEq, Eq)]
+enum Turn {
+    /// Leave now.
+    Go,
+    /// The slot is inside a pause set since: take a new one.
+    Void,
+    /// Another request left less than an interval ago (it or this one woke up late):
+    /// wait until then, keeping the slot.
+    Wait(Instant),
 }
 
 impl Schedule {
@@ -275,6 +289,24 @@ impl Schedule {
     /// Whether a slot granted earlier still holds: not inside a pause set since.
     fn holds(&self, slot: Instant) -> bool {
         self.paused_until.is_none_or(|until| slot >= until)
+    }
+
+    /// Whether the request of `slot`, awake at `now`, leaves. Slots are booked ahead, so
+    /// a request that wakes up late could leave right before the next one: departures are
+    /// therefore also kept an interval apart as they happen, which a late wake-up cannot
+    /// undo.
+    fn depart(&mut self, slot: Instant, now: Instant, interval: Option<Duration>) -> Turn {
+        if !self.holds(slot) {
+            return Turn::Void;
+        }
+        if let (Some(last), Some(interval)) = (self.last, interval)
+            && let Some(earliest) = last.checked_add(interval)
+            && now < earliest
+        {
+            return Turn::Wait(earliest);
+        }
+        self.last = Some(now);
+        Turn::Go
     }
 
     /// No slot before `until`; the next one is at `until` at the earliest.
@@ -303,12 +335,19 @@ impl Pacer {
 
     /// Waits until this request may leave.
     pub(crate) async fn acquire(&self) {
+        let mut slot = self.schedule().grant(Instant::now(), self.interval);
+        let mut wake = slot;
         loop {
-            let slot = self.schedule().grant(Instant::now(), self.interval);
-            tokio::time::sleep_until(slot).await;
-            // A pause set while waiting voids a slot inside it: take a new one after it.
-            if self.schedule().holds(slot) {
-                return;
+            tokio::time::sleep_until(wake).await;
+            let turn = self.schedule().depart(slot, Instant::now(), self.interval);
+            match turn {
+                Turn::Go => return,
+                // A pause set while waiting voids a slot inside it: take a new one after it.
+                Turn::Void => {
+                    slot = self.schedule().grant(Instant::now(), self.interval);
+                    wake = slot;
+                }
+                Turn::Wait(until) => wake = until,
             }
         }
     }
@@ -756,6 +795,36 @@ mod tests {
         let mut exact = Schedule::default();
         exact.pause(until);
         assert!(exact.holds(until));
+    }
+
+    #[test]
+    fn departures_stay_an_interval_apart_whoever_wakes_late() {
+        let every = Duration::from_millis(100);
+        let now = Instant::now();
+        let mut schedule = Schedule::default();
+        let first = schedule.grant(now, Some(every));
+        let second = schedule.grant(now, Some(every));
+        // The first wakes 30 ms late; the second on time must wait for a full interval.
+        let late = first + Duration::from_millis(30);
+        assert_eq!(schedule.depart(first, late, Some(every)), Turn::Go);
+        assert_eq!(
+            schedule.depart(second, second, Some(every)),
+            Turn::Wait(late + every)
+        );
+        assert_eq!(schedule.depart(second, late + every, Some(every)), Turn::Go);
+        // Without a limit only pauses hold a request back.
+        let mut free = Schedule::default();
+        assert_eq!(free.depart(now, now, None), Turn::Go);
+        assert_eq!(free.depart(now, now, None), Turn::Go);
+        free.pause(now + every);
+        assert_eq!(free.depart(now, now, None), Turn::Void);
+        assert_eq!(free.depart(now + every, now + every, None), Turn::Go);
+        // A voided slot is voided even when its wait is over.
+        schedule.pause(late + every * 5);
+        let third = schedule.grant(now, Some(every));
+        assert_eq!(third, late + every * 5);
+        assert_eq!(schedule.depart(second, third, Some(every)), Turn::Void);
+        assert_eq!(schedule.depart(third, third, Some(every)), Turn::Go);
     }
 
     #[tokio::test]
