@@ -309,13 +309,11 @@ impl Schedule {
         Turn::Go
     }
 
-    /// No slot before `until`; the next one is at `until` at the earliest.
+    /// No slot before `until` (a later pause extends an earlier one, never shortens it);
+    /// [`Schedule::grant`] then starts from `until` at the earliest.
     fn pause(&mut self, until: Instant) {
         if self.paused_until.is_none_or(|current| current < until) {
             self.paused_until = Some(until);
-        }
-        if self.next.is_none_or(|next| next < until) {
-            self.next = Some(until);
         }
     }
 }
@@ -787,6 +785,12 @@ mod tests {
         assert_eq!(free.grant(now, None), until);
         assert_eq!(free.grant(now, None), until);
         assert!(free.holds(until) && !free.holds(until - Duration::from_nanos(1)));
+        // A longer pause after a shorter one extends it.
+        let mut extended = Schedule::default();
+        extended.pause(now + every);
+        extended.pause(until);
+        assert!(!extended.holds(until - Duration::from_nanos(1)));
+        assert_eq!(extended.grant(now, Some(every)), until);
         // A shorter pause after a longer one shortens nothing.
         schedule.pause(now + Duration::from_secs(1));
         assert!(!schedule.holds(until - Duration::from_nanos(1)));

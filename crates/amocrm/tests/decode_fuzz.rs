@@ -659,9 +659,37 @@ fn check_decode_error(error: &Error, body: &[u8]) -> Result<(), TestCaseError> {
     };
     prop_assert_eq!(*status, 200);
     prop_assert_eq!(kept.expose_raw().as_ref(), body);
-    let _ = (format!("{error}"), format!("{error:?}"));
-    prop_assert!(std::error::Error::source(error).is_some());
+    let printed = format!("{error} {error:?} {error:#?}");
+    let source = std::error::Error::source(error);
+    prop_assert!(source.is_some());
+    let printed = format!("{printed} {:?}", source.map(ToString::to_string));
+    // No string value of the body shows in the error (keys may: they are the path).
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        let mut values = Vec::new();
+        string_values(&value, &mut values);
+        for text in values {
+            let quotable = text.chars().count() >= 12
+                && !text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            prop_assert!(
+                !quotable || !printed.contains(text.as_str()),
+                "{:?} shows in {}",
+                text,
+                printed
+            );
+        }
+    }
     Ok(())
+}
+
+fn string_values(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::String(text) => into.push(text.clone()),
+        Value::Array(items) => items.iter().for_each(|item| string_values(item, into)),
+        Value::Object(members) => members.values().for_each(|item| string_values(item, into)),
+        _ => {}
+    }
 }
 
 fn exercise_page(page: &WidgetPage) {
