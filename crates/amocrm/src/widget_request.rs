@@ -873,6 +873,8 @@ struct MemoryState {
     /// Size at which expired keys are dropped next; doubles with the live keys, so the
     /// sweeps cost O(1) a call on average.
     sweep_at: usize,
+    /// Sweeps so far.
+    sweeps: u64,
 }
 
 /// The smallest size at which [`MemoryReplayGuard`] sweeps.
@@ -890,6 +892,7 @@ impl MemoryReplayGuard {
             state: Mutex::new(MemoryState {
                 seen: HashMap::new(),
                 sweep_at: MIN_SWEEP,
+                sweeps: 0,
             }),
             capacity: capacity.max(1),
         }
@@ -925,6 +928,7 @@ impl MemoryReplayGuard {
         if state.seen.len() >= state.sweep_at || state.seen.len() >= self.capacity {
             state.seen.retain(|_, expiry| *expiry > now);
             state.sweep_at = (state.seen.len() * 2).max(MIN_SWEEP);
+            state.sweeps += 1;
         }
         if state.seen.len() >= self.capacity && !state.seen.contains_key(key) {
             return Err("the in-memory replay guard is full of unexpired tokens".into());
@@ -1131,6 +1135,20 @@ mod replay_tests {
             largest = largest.max(guard.len());
         }
         assert!(largest <= MIN_SWEEP + 1, "{largest}");
+    }
+
+    #[test]
+    fn sweeps_are_rare_while_every_key_is_live() {
+        let guard = MemoryReplayGuard::new();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let until = now + Duration::from_secs(600);
+        for i in 0..20_000u32 {
+            assert!(guard.remember(&i.to_string(), until, now).unwrap());
+        }
+        // Thresholds 1024, 2048, ..., 16384: five sweeps for 20 000 keys, not thousands.
+        let state = guard.state.lock().unwrap();
+        assert_eq!(state.sweeps, 5);
+        assert_eq!(state.sweep_at, 32_768);
     }
 
     #[test]

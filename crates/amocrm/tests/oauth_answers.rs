@@ -139,11 +139,20 @@ async fn the_token_answer_is_read_up_to_a_cap() {
         );
         assert!(h.saved.lock().unwrap().is_empty());
     }
-    // Just under the cap is read.
-    let padding = "x".repeat(MAX_TOKEN_RESPONSE_BYTES - 100);
-    let body = format!(r#"{{"access_token":"a","refresh_token":"r","pad":"{padding}"}}"#);
-    assert!(body.len() <= MAX_TOKEN_RESPONSE_BYTES);
+    // Exactly the cap is read, with a length and without.
+    let (head, tail) = (
+        r#"{"access_token":"a","refresh_token":"r","pad":""#,
+        r#""}"#,
+    );
+    let padding = "x".repeat(MAX_TOKEN_RESPONSE_BYTES - head.len() - tail.len());
+    let body = format!("{head}{padding}{tail}");
+    assert_eq!(body.len(), MAX_TOKEN_RESPONSE_BYTES);
     let server = Server::always(answer(&body)).await;
+    harness(&server).oauth.refresh_now().await.unwrap();
+    let mut streamed =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".to_vec();
+    streamed.extend(body.into_bytes());
+    let server = Server::always(Reply::Bytes(streamed)).await;
     harness(&server).oauth.refresh_now().await.unwrap();
 }
 

@@ -761,6 +761,13 @@ async fn each_token_is_accepted_once_until_it_expires() {
     );
     // Another verifier has a guard of its own.
     assert!(self::verifier().verify_once(&first).await.is_ok());
+    // An expiry past what the clock can hold is remembered as long as it can be.
+    let forever = request(&sign(&with(claims(), "exp", json!(u64::MAX))), RETURN_URL);
+    verifier.verify_once(&forever).await.unwrap();
+    assert_eq!(
+        verifier.verify_once(&forever).await,
+        Err(WidgetRequestError::Replayed)
+    );
 }
 
 #[derive(Debug, Default)]
