@@ -90,6 +90,8 @@ pub(crate) struct Shared {
     pub record: bool,
     /// Every (bot, bot_id, continue_id) counts as pending (conformance testing).
     pub any_continuation: bool,
+    /// Answer 406 to an `/api/` request whose `Accept` does not admit amoCRM's media types.
+    pub strict_accept: bool,
     pub limiter: Option<Mutex<RateLimiter>>,
     pub oauth_client: OAuthClient,
     pub access_token_ttl: Duration,

@@ -262,11 +262,11 @@ pub mod types {
             value.parse()
         }
     }
-    #[doc = "**Addition**: `type` and `step` are required, as in the documentation's example;\n`step` has `minimum: 0`, as bot steps are numbered from 0.\n"]
+    #[doc = "**Addition**: `type` and `step` are required, as in the documentation's example;\n`step` has `minimum: 0`, as bot steps are numbered from 0, and `format: int64`, as\namoCRM's backend is PHP, whose integers are signed 64-bit.\n"]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GotoParams {
         ///Number of the step to go to.
-        pub step: u64,
+        pub step: i64,
         #[serde(rename = "type")]
         pub type_: GotoType,
     }
@@ -1031,7 +1031,8 @@ impl Client {
     ///
     ///- `page`: Page of the selection. **Addition**: `minimum: 1`; the documentation gives no
     ///bound, but its example numbers pages from 1 and a page 0 or below selects
-    ///nothing.
+    ///nothing. **Addition**: `format: int64`; amoCRM's backend is PHP, whose integers
+    ///are signed 64-bit.
     ///
     pub async fn list_widgets<'a>(
         &'a self,
@@ -1262,7 +1263,8 @@ impl Client {
     ///Arguments:
     ///- `bot_kind`: Which bot runs the widget step.
     ///- `bot_id`: ID of the bot. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
-    ///documentation gives no bound.
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
     ///
     ///- `continue_id`: ID of the pending widget step, received in the widget_request. **Addition**:
     ///`minLength: 1`; an empty path segment would address another URL.

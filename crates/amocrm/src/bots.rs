@@ -261,9 +261,7 @@ impl Handler {
                         GotoTarget::Answer => raw::GotoType::Answer,
                         GotoTarget::Finish => raw::GotoType::Finish,
                     },
-                    // amoCRM's integers are PHP's signed 64-bit ones.
                     step: i64::try_from(*step)
-                        .map(i64::unsigned_abs)
                         .map_err(|_| Invalid::Request(format!("goto step {step} is too large")))?,
                 },
             }),

@@ -73,12 +73,25 @@ struct Args {
     /// (for conformance runs such as schemathesis).
     #[arg(long)]
     accept_any_continuation: bool,
+    /// Add a widget served exactly as this JSON, after the seed's examples and before the
+    /// generated ones (e.g. an integer version, null flags, or an unreadable entry);
+    /// repeatable.
+    #[arg(long, value_name = "JSON", value_parser = parse_json)]
+    raw_widget: Vec<serde_json::Value>,
+    /// Answer 406 to an /api/ request whose Accept does not admit application/hal+json
+    /// and application/problem+json, like a strict server.
+    #[arg(long)]
+    strict_accept: bool,
+}
+
+fn parse_json(s: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let server = match FakeServer::builder()
+    let builder = FakeServer::builder()
         .bind(SocketAddr::new(args.host, args.port))
         .widgets(args.widgets)
         .token(args.token)
@@ -86,6 +99,13 @@ async fn main() -> ExitCode {
         .rate_limit(args.rate_limit)
         .record_requests(!args.no_record)
         .accept_any_continuation(args.accept_any_continuation)
+        .strict_accept(args.strict_accept);
+    let builder = args
+        .raw_widget
+        .iter()
+        .cloned()
+        .fold(builder, |builder, json| builder.raw_widget(json));
+    let server = match builder
         .start()
         .await
     {
@@ -107,10 +127,11 @@ async fn main() -> ExitCode {
         server.token()
     );
     println!(
-        "catalogue: {} widgets ({} seed + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
+        "catalogue: {} widgets ({} seed + {} raw + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
         server.widget_count(),
         SEED_WIDGET_COUNT,
-        server.widget_count() - SEED_WIDGET_COUNT,
+        args.raw_widget.len(),
+        server.widget_count() - SEED_WIDGET_COUNT - args.raw_widget.len(),
         server.user_token(),
         match args.rate_limit {
             Some(n) if n > 0 => format!("{n}/s"),
