@@ -44,6 +44,8 @@
 //! * **Raw widgets** ([`FakeBuilder::raw_widget`]) are found by their `code`
 //!   when it is a string; get and install answer them as given (install takes any
 //!   settings object).
+//! * **Past the end** a list page is `204`; with [`FakeBuilder::php_empty_page`]
+//!   it is `200` with `"_links": []` and `"_embedded": []`, PHP's empty maps.
 //! * **`Accept`**: off by default, any is served. With
 //!   [`FakeBuilder::strict_accept`], an `/api/` request whose `Accept` does not
 //!   admit both `application/hal+json` and `application/problem+json` gets 406,
@@ -288,6 +290,7 @@ pub struct FakeBuilder {
     record_requests: bool,
     any_continuation: bool,
     strict_accept: bool,
+    php_empty_page: bool,
     raw_widgets: Vec<Value>,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
@@ -304,6 +307,7 @@ impl Default for FakeBuilder {
             record_requests: true,
             any_continuation: false,
             strict_accept: false,
+            php_empty_page: false,
             raw_widgets: Vec::new(),
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
@@ -378,6 +382,14 @@ impl FakeBuilder {
         self
     }
 
+    /// Answers a list page past the end with `200` and
+    /// `{"_page": N, "_links": [], "_embedded": []}` (PHP's empty maps) instead of `204`
+    /// (off by default).
+    pub fn php_empty_page(mut self, on: bool) -> Self {
+        self.php_empty_page = on;
+        self
+    }
+
     /// The OAuth integration accepted by `POST /oauth2/access_token`
     /// (defaults: [`DEFAULT_CLIENT_ID`], [`DEFAULT_CLIENT_SECRET`], [`DEFAULT_REDIRECT_URI`]).
     pub fn oauth_client(
@@ -412,6 +424,7 @@ impl FakeBuilder {
             record: self.record_requests,
             any_continuation: self.any_continuation,
             strict_accept: self.strict_accept,
+            php_empty_page: self.php_empty_page,
             limiter: self.rate_limit.map(|n| Mutex::new(RateLimiter::new(n))),
             oauth_client: self.oauth_client,
             access_token_ttl: self.access_token_ttl,

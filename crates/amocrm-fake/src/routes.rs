@@ -207,6 +207,11 @@ async fn list_widgets(
         .and_then(|s| usize::try_from(s).ok())
         .filter(|&s| s < total);
     let Some(start) = start else {
+        if shared.php_empty_page {
+            // PHP writes the empty `_links` and `_embedded` maps as `[]`.
+            let body = serde_json::json!({"_page": page, "_links": [], "_embedded": []});
+            return Ok(problem::hal(StatusCode::OK, &body));
+        }
         return Ok(no_content());
     };
     let end = usize::try_from(limit)

@@ -1474,6 +1474,7 @@ fn binary_rejects_bad_arguments() {
         &["--pending", "salesbot:x:a"],
         &["--pending", "salesbot:1"],
         &["--port", "99999"],
+        &["--raw-widget", "{not json"],
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_amocrm-fake"))
             .args(args)
@@ -1579,4 +1580,51 @@ async fn strict_accept_answers_406_to_a_plain_json_accept() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn binary_serves_raw_widgets_strict_accept_and_php_empty_pages() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_amocrm-fake"))
+            .args([
+                "--port",
+                "0",
+                "--widgets",
+                "2",
+                "--raw-widget",
+                r#"{"code": "odd_one", "version": 3}"#,
+                "--strict-accept",
+                "--php-empty-page",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    assert!(second.contains("6 widgets (3 seed + 1 raw + 2 generated)"), "{second}");
+    let base = first
+        .strip_prefix("amocrm-fake listening on ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(base, _)| base.to_owned())
+        .unwrap();
+    let get = |path: &str, accept: &'static str| {
+        Client::new()
+            .get(format!("{base}{path}"))
+            .bearer_auth(DEFAULT_TOKEN)
+            .header("accept", accept)
+            .send()
+    };
+    let both = "application/hal+json, application/problem+json";
+    let resp = get("/api/v4/widgets/odd_one", "application/json").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
+    let body: Value = get("/api/v4/widgets/odd_one", both).await.unwrap().json().await.unwrap();
+    assert_eq!(body, json!({"code": "odd_one", "version": 3}));
+    let body: Value = get("/api/v4/widgets?page=9", both).await.unwrap().json().await.unwrap();
+    assert_eq!(body, json!({"_page": 9, "_links": [], "_embedded": []}));
 }

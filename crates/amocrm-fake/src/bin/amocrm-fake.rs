@@ -82,6 +82,10 @@ struct Args {
     /// and application/problem+json, like a strict server.
     #[arg(long)]
     strict_accept: bool,
+    /// Answer a list page past the end 200 with "_links": [] and "_embedded": [] (PHP's
+    /// empty maps) instead of 204.
+    #[arg(long)]
+    php_empty_page: bool,
 }
 
 fn parse_json(s: &str) -> Result<serde_json::Value, String> {
@@ -99,7 +103,8 @@ async fn main() -> ExitCode {
         .rate_limit(args.rate_limit)
         .record_requests(!args.no_record)
         .accept_any_continuation(args.accept_any_continuation)
-        .strict_accept(args.strict_accept);
+        .strict_accept(args.strict_accept)
+        .php_empty_page(args.php_empty_page);
     let builder = args
         .raw_widget
         .iter()
