@@ -52,8 +52,14 @@ fn shapes() -> Vec<Value> {
         ),
         widget("empty_settings", json!({"settings": []})),
         widget("encoded_settings", json!({"settings": "{\"debug\":true}"})),
-        widget("numeric_extension", json!({"settings": {"phones": {"504141": 1039}}})),
-        widget("any_custom", json!({"settings": {"conf": [1, {"a": null}]}})),
+        widget(
+            "numeric_extension",
+            json!({"settings": {"phones": {"504141": 1039}}}),
+        ),
+        widget(
+            "any_custom",
+            json!({"settings": {"conf": [1, {"a": null}]}}),
+        ),
         widget("empty_links", json!({"_links": []})),
     ]
 }
@@ -123,8 +129,14 @@ async fn every_shape_reads_through_list_stream_and_get() {
 #[tokio::test]
 async fn install_answers_in_the_new_shapes_read_too() {
     let fake = FakeServer::builder()
-        .raw_widget(widget("encoded_settings", json!({"settings": "{\"debug\":true}", "version": 2})))
-        .raw_widget(widget("empty_settings", json!({"settings": [], "is_active_in_account": null})))
+        .raw_widget(widget(
+            "encoded_settings",
+            json!({"settings": "{\"debug\":true}", "version": 2}),
+        ))
+        .raw_widget(widget(
+            "empty_settings",
+            json!({"settings": [], "is_active_in_account": null}),
+        ))
         .start()
         .await
         .unwrap();
@@ -156,8 +168,14 @@ async fn custom_settings_send_any_value_and_users_read_numbers() {
         .install_checked("amo_dropbox", &settings)
         .await
         .unwrap();
-    assert_eq!(fake.installed_settings("amo_dropbox"), Some(json!({"conf": conf})));
-    assert_eq!(installed.settings.unwrap().get("conf"), Some(&SettingValue::Other(conf)));
+    assert_eq!(
+        fake.installed_settings("amo_dropbox"),
+        Some(json!({"conf": conf}))
+    );
+    assert_eq!(
+        installed.settings.unwrap().get("conf"),
+        Some(&SettingValue::Other(conf))
+    );
 
     // The fake takes a numeric users extension, and the client reads it back as text.
     let settings = Settings::new()
@@ -165,7 +183,11 @@ async fn custom_settings_send_any_value_and_users_read_numbers() {
         .pass("password", "eXaMp1E")
         .set("phones", SettingValue::Other(json!({"504141": 1039})))
         .text("script_path", "https://example.com/");
-    let installed = client.widgets().install("amo_asterisk", &settings).await.unwrap();
+    let installed = client
+        .widgets()
+        .install("amo_asterisk", &settings)
+        .await
+        .unwrap();
     assert_eq!(
         installed.settings.unwrap().get("phones"),
         Some(&SettingValue::Users([(504141, "1039".to_owned())].into()))
@@ -199,7 +221,10 @@ async fn php_empty_page_ends_the_stream() {
 /// naming it, the stream going on through the rest of its page and the following pages.
 #[tokio::test]
 async fn one_undecodable_widget_among_1000_costs_one_err() {
-    let bad = widget("bad_widget", json!({"id": "s3cr3t-id", "is_lead_source": "yes"}));
+    let bad = widget(
+        "bad_widget",
+        json!({"id": "s3cr3t-id", "is_lead_source": "yes"}),
+    );
     let fake = FakeServer::builder()
         .raw_widget(bad)
         .widgets(996)

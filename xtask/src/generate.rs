@@ -214,7 +214,9 @@ pub fn replacements(spec: &openapiv3::OpenAPI) -> Result<Vec<Replacement>> {
                     Some("Display") => TypeImpl::Display,
                     Some("FromStr") => TypeImpl::FromStr,
                     Some("Default") => TypeImpl::Default,
-                    _ => bail!("{name}: {RUST_IMPLS} has {trait_name}, not Display, FromStr or Default"),
+                    _ => bail!(
+                        "{name}: {RUST_IMPLS} has {trait_name}, not Display, FromStr or Default"
+                    ),
                 });
             }
         }

@@ -196,8 +196,12 @@ mod tests {
             assert_eq!(Some(h.is_active_in_account), e.is_active_in_account);
             assert_eq!(h.links.as_ref().map(|l| l.this.href.clone()), e.self_link);
             match &h.rating {
-                Rating::Text(t) => assert_eq!(Some(t.as_str()), e.rating.as_ref().map(|r| r.as_str())),
-                Rating::Number(n) => assert_eq!(Some(*n), e.rating.as_ref().and_then(|r| r.value())),
+                Rating::Text(t) => {
+                    assert_eq!(Some(t.as_str()), e.rating.as_ref().map(|r| r.as_str()))
+                }
+                Rating::Number(n) => {
+                    assert_eq!(Some(*n), e.rating.as_ref().and_then(|r| r.value()))
+                }
             }
         }
     }

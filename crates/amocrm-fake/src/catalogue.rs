@@ -457,7 +457,10 @@ mod tests {
         assert_eq!(c.position("odd_one"), Some(3));
         assert!(matches!(c.entry(3), Some(Entry::Raw(_))));
         assert!(c.get(4).is_none() && c.raw(4).is_some());
-        assert_eq!(c.get(5).map(|w| w.code.into_owned()), Some(generated_code(1)));
+        assert_eq!(
+            c.get(5).map(|w| w.code.into_owned()),
+            Some(generated_code(1))
+        );
         assert_eq!(c.position(&generated_code(1)), Some(5));
         assert_eq!(c.position(&generated_code(5)), Some(9));
         assert!(c.entry(10).is_none());

@@ -378,11 +378,16 @@ mod tests {
         assert!(accept(&["*/*"]));
         assert!(accept(&["application/*"]));
         assert!(accept(&["application/hal+json, application/problem+json"]));
-        assert!(accept(&["application/hal+json", "application/problem+json;q=0.5"]));
+        assert!(accept(&[
+            "application/hal+json",
+            "application/problem+json;q=0.5"
+        ]));
         assert!(!accept(&["application/json"]));
         assert!(!accept(&["application/hal+json"]));
         assert!(!accept(&["application/problem+json"]));
-        assert!(!accept(&["application/hal+json, application/problem+json;q=0"]));
+        assert!(!accept(&[
+            "application/hal+json, application/problem+json;q=0"
+        ]));
         assert!(!accept(&["text/html, application/json;q=0.9"]));
     }
 
@@ -400,6 +405,9 @@ mod tests {
         assert!(paging(Some("page=-1")).is_err());
         assert!(paging(Some("page=99999999999999999999999")).is_err());
         assert!(paging(Some("page=9223372036854775808")).is_err());
-        assert_eq!(paging(Some("page=9223372036854775807")), Ok((i64::MAX as u64, 50)));
+        assert_eq!(
+            paging(Some("page=9223372036854775807")),
+            Ok((i64::MAX as u64, 50))
+        );
     }
 }

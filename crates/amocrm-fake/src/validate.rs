@@ -439,7 +439,12 @@ mod tests {
                 is_required: true,
             },
         ];
-        for conf in [json!(1), json!(true), json!([1, "a"]), json!({"a": {"b": null}})] {
+        for conf in [
+            json!(1),
+            json!(true),
+            json!([1, "a"]),
+            json!({"a": {"b": null}}),
+        ] {
             let body = obj(json!({"conf": conf, "phones": {"504141": 1039}, "other": [1]}));
             assert!(settings(&template, &body).is_empty(), "{body:?}");
         }

@@ -261,9 +261,17 @@ async fn paging_through_1003_widgets() {
     // `page` is an int64: the largest one is past the end, one more is invalid.
     let resp = get(&server, "/api/v4/widgets?limit=250&page=2147483648").await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    let resp = get(&server, "/api/v4/widgets?limit=250&page=9223372036854775807").await;
+    let resp = get(
+        &server,
+        "/api/v4/widgets?limit=250&page=9223372036854775807",
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    let resp = get(&server, "/api/v4/widgets?limit=250&page=9223372036854775808").await;
+    let resp = get(
+        &server,
+        "/api/v4/widgets?limit=250&page=9223372036854775808",
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 
     // Default limit is 50.
@@ -1555,7 +1563,11 @@ async fn raw_widgets_are_served_as_given() {
 
 #[tokio::test]
 async fn strict_accept_answers_406_to_a_plain_json_accept() {
-    let server = FakeServer::builder().strict_accept(true).start().await.unwrap();
+    let server = FakeServer::builder()
+        .strict_accept(true)
+        .start()
+        .await
+        .unwrap();
     let url = format!("{}/api/v4/widgets/amo_dropbox", server.base_url());
     let with = |accept: &'static str| {
         Client::new()
@@ -1568,7 +1580,9 @@ async fn strict_accept_answers_406_to_a_plain_json_accept() {
     expect_problem(resp, 406).await;
     let resp = with("application/hal+json").await.unwrap();
     expect_problem(resp, 406).await;
-    let resp = with("application/hal+json, application/problem+json").await.unwrap();
+    let resp = with("application/hal+json, application/problem+json")
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     // Off by default: any Accept is served.
     let lax = FakeServer::start().await.unwrap();
@@ -1607,7 +1621,10 @@ async fn binary_serves_raw_widgets_strict_accept_and_php_empty_pages() {
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().unwrap().unwrap();
     let second = lines.next().unwrap().unwrap();
-    assert!(second.contains("6 widgets (3 seed + 1 raw + 2 generated)"), "{second}");
+    assert!(
+        second.contains("6 widgets (3 seed + 1 raw + 2 generated)"),
+        "{second}"
+    );
     let base = first
         .strip_prefix("amocrm-fake listening on ")
         .and_then(|rest| rest.split_once(' '))
@@ -1621,10 +1638,22 @@ async fn binary_serves_raw_widgets_strict_accept_and_php_empty_pages() {
             .send()
     };
     let both = "application/hal+json, application/problem+json";
-    let resp = get("/api/v4/widgets/odd_one", "application/json").await.unwrap();
+    let resp = get("/api/v4/widgets/odd_one", "application/json")
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
-    let body: Value = get("/api/v4/widgets/odd_one", both).await.unwrap().json().await.unwrap();
+    let body: Value = get("/api/v4/widgets/odd_one", both)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body, json!({"code": "odd_one", "version": 3}));
-    let body: Value = get("/api/v4/widgets?page=9", both).await.unwrap().json().await.unwrap();
+    let body: Value = get("/api/v4/widgets?page=9", both)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body, json!({"_page": 9, "_links": [], "_embedded": []}));
 }

@@ -319,11 +319,17 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for PhpObject<T> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object, or [] for an empty one")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
                 T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(|object| PhpObject(Some(object)))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
                 empty_array(seq, &self).map(|()| PhpObject(None))
             }
         }
@@ -372,14 +378,15 @@ impl<'de> serde::de::Visitor<'de> for SettingsVisitor {
     }
     fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
         if !self.encoded {
-            return Err(E::invalid_type(serde::de::Unexpected::Other("a string"), &self));
+            return Err(E::invalid_type(
+                serde::de::Unexpected::Other("a string"),
+                &self,
+            ));
         }
         let mut inner = serde_json::Deserializer::from_str(text);
-        let parsed = serde::Deserializer::deserialize_any(
-            &mut inner,
-            SettingsVisitor { encoded: false },
-        )
-        .and_then(|settings| inner.end().map(|()| settings));
+        let parsed =
+            serde::Deserializer::deserialize_any(&mut inner, SettingsVisitor { encoded: false })
+                .and_then(|settings| inner.end().map(|()| settings));
         // The text may hold secrets: say what is wrong with it, never what it is.
         parsed.map_err(|_| {
             E::invalid_value(

@@ -139,9 +139,7 @@ enum Segment {
 
 /// The field of serde's "missing field `x`" (a name from the type, not from the body).
 fn missing_field(message: &str) -> Option<&str> {
-    message
-        .strip_prefix("missing field `")?
-        .strip_suffix('`')
+    message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
 fn value_at<'v>(value: &'v serde_json::Value, path: &[Segment]) -> Option<&'v serde_json::Value> {

@@ -672,8 +672,10 @@ fn check_per_entry(page: &WidgetPage, body: &[u8]) -> Result<(), TestCaseError> 
         prop_assert!(failed.index < entries.len());
         prop_assert_eq!(failed.page, page.page);
         prop_assert!(
-            ["null", "boolean", "number", "string", "array", "object", "nothing"]
-                .contains(&failed.found)
+            [
+                "null", "boolean", "number", "string", "array", "object", "nothing"
+            ]
+            .contains(&failed.found)
         );
         let entry = &entries[failed.index];
         prop_assert_eq!(

@@ -107,19 +107,27 @@ fn settings_as_php_empty_array_is_empty() {
 
 #[test]
 fn settings_as_json_encoded_string_are_parsed() {
-    let widget = decode_one(json!({"settings": "{\"debug\":true,\"password\":\"eXaMp1E\"}"}))
-        .unwrap();
+    let widget =
+        decode_one(json!({"settings": "{\"debug\":true,\"password\":\"eXaMp1E\"}"})).unwrap();
     let settings = widget.settings.unwrap();
     assert_eq!(
         settings.get("debug"),
         Some(&SettingValue::Other(json!(true)))
     );
     // Typed by the template like any settings: `password` is a pass field.
-    assert_eq!(settings.get("password").map(SettingValue::kind), Some("pass"));
+    assert_eq!(
+        settings.get("password").map(SettingValue::kind),
+        Some("pass")
+    );
     let widget = decode_one(json!({"settings": "[]"})).unwrap();
     assert_eq!(widget.settings.map(|s| s.len()), Some(0));
     // Not a JSON object: an error that does not print the text.
-    for text in ["not json s3cr3t-value", "\"s3cr3t-value\"", "[\"s3cr3t-value\"]", "{} {}"] {
+    for text in [
+        "not json s3cr3t-value",
+        "\"s3cr3t-value\"",
+        "[\"s3cr3t-value\"]",
+        "{} {}",
+    ] {
         let error = decode_one(json!({ "settings": text })).unwrap_err();
         assert!(matches!(error, Error::Decode { .. }), "{error:?}");
     }
@@ -188,8 +196,14 @@ fn one_bad_widget_costs_only_itself() {
     assert_eq!(failed.found, "string");
     let error = Error::UndecodableWidget(failed.clone());
     let printed = format!("{error} | {error:?}");
-    assert!(printed.contains("bad_one") && printed.contains("page 3"), "{printed}");
-    assert!(printed.contains("settings_template[0].is_required"), "{printed}");
+    assert!(
+        printed.contains("bad_one") && printed.contains("page 3"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("settings_template[0].is_required"),
+        "{printed}"
+    );
     assert!(!printed.contains("s3cr3t"), "{printed}");
     assert_eq!(error.status(), Some(200));
 
@@ -220,18 +234,27 @@ fn an_entry_without_a_readable_code_is_named_by_its_index() {
     let failed = &page.failed;
     assert_eq!(failed.len(), 4);
     assert_eq!((failed[0].index, failed[0].code.as_deref()), (0, None));
-    assert_eq!((failed[0].path.as_str(), failed[0].found), ("code", "number"));
+    assert_eq!(
+        (failed[0].path.as_str(), failed[0].found),
+        ("code", "number")
+    );
     assert_eq!((failed[1].index, failed[1].path.as_str()), (1, ""));
     assert_eq!(failed[1].found, "string");
     assert_eq!((failed[2].path.as_str(), failed[2].found), ("id", "string"));
     assert_eq!(failed[2].code.as_deref(), Some("amo_asterisk"));
     assert_eq!((failed[3].index, failed[3].path.as_str()), (4, "id"));
-    assert_eq!((failed[3].found, failed[3].expected.as_str()), ("nothing", "a value"));
+    assert_eq!(
+        (failed[3].found, failed[3].expected.as_str()),
+        ("nothing", "a value")
+    );
     for failed in failed {
         let error = Error::from(failed.clone());
         let printed = format!("{error} | {error:?}");
         assert!(!printed.contains("s3cr3t"), "{printed}");
-        assert!(printed.contains(&format!("entry {}", failed.index)), "{printed}");
+        assert!(
+            printed.contains(&format!("entry {}", failed.index)),
+            "{printed}"
+        );
     }
 }
 
@@ -245,6 +268,9 @@ fn a_page_that_is_not_a_page_is_one_decode_error() {
         b"not json",
     ] {
         let error = decode::widget_page(body).unwrap_err();
-        assert!(matches!(error, Error::Decode { status: 200, .. }), "{error:?}");
+        assert!(
+            matches!(error, Error::Decode { status: 200, .. }),
+            "{error:?}"
+        );
     }
 }

@@ -110,10 +110,7 @@ async fn main() -> ExitCode {
         .iter()
         .cloned()
         .fold(builder, |builder, json| builder.raw_widget(json));
-    let server = match builder
-        .start()
-        .await
-    {
+    let server = match builder.start().await {
         Ok(server) => server,
         Err(e) => {
             eprintln!(
