@@ -118,10 +118,11 @@ fn undecodable(
             None => "a valid value".to_owned(),
         },
     };
-    let found = entry
-        .as_ref()
-        .and_then(|entry| value_at(entry, &segments))
-        .map_or("nothing", json_type);
+    let found = match &entry {
+        Some(entry) => value_at(entry, &segments).map_or("nothing", json_type),
+        // Valid JSON (the page was), but nested deeper than serde_json reads.
+        None => "unknown",
+    };
     UndecodableWidget {
         page: 0,
         index: 0,

@@ -136,7 +136,8 @@ pub struct UndecodableWidget {
     /// What was expected there, e.g. `a boolean`.
     pub expected: String,
     /// The JSON type found there (`null`, `boolean`, `number`, `string`, `array`,
-    /// `object`), or `nothing` for a missing field.
+    /// `object`), `nothing` for a missing field, or `unknown` for an entry nested too
+    /// deeply to inspect.
     pub found: &'static str,
 }
 

@@ -25,6 +25,13 @@ const SEED_WIDGET: &str = r#"{"id":742,"code":"amo_dropbox","version":"0.0.13","
 
 const SEED_INSTALLED: &str = r#"{"id":972,"code":"amo_asterisk","version":"1.1.6","rating":"2,7","settings_template":[{"key":"login","name":"Логин","type":"text","is_required":true},{"key":"password","name":"Пароль","type":"pass","is_required":true},{"key":"phones","name":"Список телефонов","type":"users","is_required":true},{"key":"script_path","name":"Путь к скрипту","type":"text","is_required":true},{"key":"sip","name":"SIP","type":"users_lp","is_required":false}],"is_lead_source":false,"is_work_with_dp":false,"is_crm_template":false,"client_uuid":null,"is_active_in_account":true,"pipeline_id":null,"settings":{"login":"example","password":"eXaMp1E","phones":{"504141":"1039"},"script_path":"https://example.com/","sip":{"504141":{"login":"op","password":"s3cret"}}},"_links":{"self":{"href":"https://example.amocrm.ru/api/v4/widgets/amo_asterisk"}}}"#;
 
+/// What amoCRM really sends, looser than its documentation: an integer version, `null`
+/// rating and flags, `null` template, a new field type, PHP's `[]` for empty maps,
+/// JSON-encoded settings, a numeric users extension, and one entry no client can read.
+const SEED_LOOSE_LIST: &str = r#"{"_page":2,"_links":[],"_embedded":{"widgets":[{"id":1,"code":"a","version":7,"rating":null,"settings_template":null,"is_lead_source":null,"is_work_with_dp":null,"is_crm_template":null,"client_uuid":null,"is_active_in_account":null,"pipeline_id":null,"settings":[],"_links":[]},{"id":2,"code":"b","version":null,"rating":4.5,"settings_template":[{"key":"d","name":"D","type":"date_range","is_required":true},{"key":"phones","name":"P","type":"users","is_required":false}],"is_lead_source":true,"is_work_with_dp":false,"is_crm_template":false,"client_uuid":null,"is_active_in_account":true,"pipeline_id":3,"settings":"{\"debug\":true,\"phones\":{\"504141\":1039}}"},{"id":"x","code":"bad","version":"1"}]}}"#;
+
+const SEED_EMPTY_PAGE: &str = r#"{"_page":9,"_links":[],"_embedded":[]}"#;
+
 const SEED_PROBLEM_400: &str = r#"{"validation-errors":[{"request_id":"0","errors":[{"code":"NotSupportedChoice","path":"login","detail":"The value you selected is not a valid choice."}]}],"title":"Bad Request","type":"https://httpstatus.es/400","status":400,"detail":"Request validation failed"}"#;
 
 const SEED_PROBLEM_401: &str = r#"{"title":"Unauthorized","type":"https://httpstatus.es/401","status":401,"detail":"Unauthorized"}"#;
@@ -37,6 +44,8 @@ const SEED_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r
 
 const SEEDS: &[&str] = &[
     SEED_LIST,
+    SEED_LOOSE_LIST,
+    SEED_EMPTY_PAGE,
     SEED_WIDGET,
     SEED_INSTALLED,
     SEED_PROBLEM_400,
@@ -117,6 +126,13 @@ const STRINGS: &[&str] = &[
     "ѐ\u{10FFFF}",
     "\\",
     "\"",
+    "date_range",
+    "[]",
+    "{}",
+    "{\"debug\":true}",
+    "{\"phones\":{\"504141\":1039}}",
+    "{\"a\":1} x",
+    "[1]",
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -660,8 +676,12 @@ fn check_success_decoders(body: &[u8]) -> Result<(), TestCaseError> {
 /// failures are in page order, each names a JSON type found, and none prints a string
 /// value of its entry (other than its code, an identifier).
 fn check_per_entry(page: &WidgetPage, body: &[u8]) -> Result<(), TestCaseError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert!(page.failed.windows(2).all(|w| w[0].index < w[1].index));
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        // Nested deeper than `Value` reads (the entries were skipped, not read): the
+        // order above is all there is to check.
+        return Ok(());
+    };
     let entries = value["_embedded"]["widgets"]
         .as_array()
         .cloned()

@@ -274,3 +274,21 @@ fn a_page_that_is_not_a_page_is_one_decode_error() {
         );
     }
 }
+
+#[test]
+fn an_entry_too_deep_to_inspect_is_still_named() {
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let entry = format!(r#"{{"code": "deep", "id": {deep}}}"#);
+    let body = format!(
+        r#"{{"_page": 1, "_links": [], "_embedded": {{"widgets": [{entry}, {}]}}}}"#,
+        serde_json::to_string(&widget_json(json!({}))).unwrap()
+    );
+    let page = decode::widget_page(body.as_bytes()).unwrap();
+    assert_eq!(page.widgets.len(), 1);
+    let [failed] = page.failed.as_slice() else {
+        panic!("{:?}", page.failed)
+    };
+    assert_eq!((failed.index, failed.path.as_str()), (0, "id"));
+    // Too deep to read back: neither the code nor the type found is known.
+    assert_eq!((failed.code.as_deref(), failed.found), (None, "unknown"));
+}
