@@ -276,3 +276,63 @@ fn rustfmt(source: &str) -> Result<String> {
     }
     String::from_utf8(output.stdout).context("rustfmt printed invalid UTF-8")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(schemas: &str) -> openapiv3::OpenAPI {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n{schemas}"
+        );
+        serde_yaml::from_str(&text).expect("a spec")
+    }
+
+    #[test]
+    fn the_spec_names_its_hand_written_types() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = fs::read_to_string(root.join(SPEC)).unwrap();
+        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text).unwrap();
+        let found = replacements(&spec).unwrap();
+        let names: Vec<(&str, &str)> = found
+            .iter()
+            .map(|r| (r.schema.as_str(), r.rust_type.as_str()))
+            .collect();
+        for expected in [
+            ("SettingsFieldType", "crate::SettingsFieldType"),
+            ("Rating", "::std::option::Option<crate::Rating>"),
+            ("Version", "::std::option::Option<crate::Version>"),
+            ("WidgetSettings", "crate::WidgetSettings"),
+            (
+                "SelfLinksOrEmpty",
+                "crate::PhpObject<crate::types::SelfLinks>",
+            ),
+        ] {
+            assert!(names.contains(&expected), "{expected:?} not in {names:?}");
+        }
+        let field_type = found.iter().find(|r| r.schema == "SettingsFieldType");
+        assert_eq!(
+            field_type.map(|r| r.impls.len()),
+            Some(2),
+            "Display and FromStr"
+        );
+    }
+
+    #[test]
+    fn a_bad_extension_is_an_error_not_a_silent_skip() {
+        let ok = spec(
+            "    A: {type: string, x-amocrm-rust-type: crate::A, x-amocrm-rust-impls: [Display]}\n    B: {type: string}\n",
+        );
+        let found = replacements(&ok).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].schema, "A");
+        for bad in [
+            "    A: {type: string, x-amocrm-rust-type: 'not a path!'}\n",
+            "    A: {type: string, x-amocrm-rust-type: 3}\n",
+            "    A: {type: string, x-amocrm-rust-type: crate::A, x-amocrm-rust-impls: [Debug]}\n",
+            "    A: {type: string, x-amocrm-rust-type: crate::A, x-amocrm-rust-impls: Display}\n",
+        ] {
+            assert!(replacements(&spec(bad)).is_err(), "{bad}");
+        }
+    }
+}
