@@ -303,3 +303,40 @@ async fn every_call_passes_a_strict_accept_check() {
         assert!(accept.contains("application/problem+json"), "{accept}");
     }
 }
+
+/// A page of nothing but unreadable entries is not the end of the list.
+#[tokio::test]
+async fn a_page_of_only_undecodable_widgets_does_not_end_the_stream() {
+    let fake = FakeServer::builder()
+        .raw_widget(json!({"code": "bad_1", "id": []}))
+        .raw_widget(json!({"code": "bad_2"}))
+        .widgets(2)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&fake);
+    let items: Vec<Result<String, String>> = client
+        .widgets()
+        .list()
+        .limit(1)
+        .stream()
+        .map(|item| match item {
+            Ok(widget) => Ok(widget.code),
+            Err(Error::UndecodableWidget(entry)) => Err(entry.code.unwrap_or_default()),
+            Err(other) => panic!("{other:?}"),
+        })
+        .collect()
+        .await;
+    assert_eq!(
+        items,
+        [
+            Ok("amo_dropbox".to_owned()),
+            Ok("amo_mailchimp".to_owned()),
+            Ok("amo_asterisk".to_owned()),
+            Err("bad_1".to_owned()),
+            Err("bad_2".to_owned()),
+            Ok("widget_00001".to_owned()),
+            Ok("widget_00002".to_owned()),
+        ]
+    );
+}

@@ -135,12 +135,26 @@ fn settings_as_json_encoded_string_are_parsed() {
 
 #[test]
 fn users_extension_may_be_a_number() {
-    let widget = decode_one(json!({"settings": {"phones": {"504141": 1039}}})).unwrap();
+    let widget =
+        decode_one(json!({"settings": {"phones": {"504141": 1039, "504142": "1040"}}})).unwrap();
     let phones = widget.settings.unwrap().get("phones").cloned();
     assert_eq!(
         phones,
-        Some(SettingValue::Users([(504141, "1039".to_owned())].into()))
+        Some(SettingValue::Users(
+            [(504141, "1039".to_owned()), (504142, "1040".to_owned())].into()
+        ))
     );
+    // Anything else keeps the whole value as it came, not a users map missing an entry.
+    for phones in [
+        json!({"504141": 1039, "504142": true}),
+        json!({"504141": "1039", "x": "1040"}),
+    ] {
+        let widget = decode_one(json!({"settings": {"phones": phones.clone()}})).unwrap();
+        assert_eq!(
+            widget.settings.unwrap().get("phones"),
+            Some(&SettingValue::Other(phones))
+        );
+    }
 }
 
 #[test]
@@ -208,8 +222,9 @@ fn one_bad_widget_costs_only_itself() {
     assert_eq!(error.status(), Some(200));
 
     // In page order, as a stream hands them out.
-    let items: Vec<Result<String, String>> = page
-        .into_results()
+    let results = page.into_results();
+    assert_eq!((results.len(), results.size_hint()), (5, (5, Some(5))));
+    let items: Vec<Result<String, String>> = results
         .map(|r| r.map(|w| w.code).map_err(|e| e.to_string()))
         .collect();
     assert_eq!(items.len(), 5);
@@ -291,4 +306,31 @@ fn an_entry_too_deep_to_inspect_is_still_named() {
     assert_eq!((failed.index, failed.path.as_str()), (0, "id"));
     // Too deep to read back: neither the code nor the type found is known.
     assert_eq!((failed.code.as_deref(), failed.found), (None, "unknown"));
+}
+
+#[test]
+fn a_non_empty_array_for_a_map_names_what_was_expected() {
+    let widgets = vec![
+        widget_json(json!({"code": "links", "_links": [1]})),
+        widget_json(json!({"code": "settings", "settings": [{"a": 1}]})),
+        widget_json(json!({"code": "ok"})),
+    ];
+    let page = decode::widget_page(&page_of(widgets)).unwrap();
+    assert_eq!(page.widgets.len(), 1);
+    let failed: Vec<(&str, &str, &str)> = page
+        .failed
+        .iter()
+        .map(|f| (f.path.as_str(), f.expected.as_str(), f.found))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            ("_links", "an object, or [] for an empty one", "array"),
+            (
+                "settings",
+                "widget settings: an object, [] or a JSON-encoded object",
+                "array"
+            ),
+        ]
+    );
 }
