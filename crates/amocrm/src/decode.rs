@@ -114,7 +114,7 @@ fn undecodable(
             "a value".to_owned()
         }
         None => match message.rfind(", expected ") {
-            Some(at) => message[at + ", expected ".len()..].to_owned(),
+            Some(at) => plain_expected(&message[at + ", expected ".len()..]).to_owned(),
             None => "a valid value".to_owned(),
         },
     };
@@ -130,6 +130,18 @@ fn undecodable(
         path: path_text(&segments),
         expected,
         found,
+    }
+}
+
+/// serde's names of Rust types in words: `i64` is "an integer", `struct Widget` "an
+/// object"; anything else (already words, e.g. "a boolean") as it is.
+fn plain_expected(expected: &str) -> &str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" => {
+            "an integer"
+        }
+        other if other.starts_with("struct ") => "an object",
+        other => other,
     }
 }
 

@@ -256,6 +256,8 @@ fn an_entry_without_a_readable_code_is_named_by_its_index() {
     assert_eq!((failed[1].index, failed[1].path.as_str()), (1, ""));
     assert_eq!(failed[1].found, "string");
     assert_eq!((failed[2].path.as_str(), failed[2].found), ("id", "string"));
+    assert_eq!(failed[2].expected, "an integer");
+    assert_eq!(failed[1].expected, "an object");
     assert_eq!(failed[2].code.as_deref(), Some("amo_asterisk"));
     assert_eq!((failed[3].index, failed[3].path.as_str()), (4, "id"));
     assert_eq!(
