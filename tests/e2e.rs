@@ -163,9 +163,10 @@ async fn get_returns_the_seed_widget_and_404_for_unknown_codes() {
     let client = client(&fake, fake.token());
     let widget = client.widgets().get("amo_dropbox").await.unwrap();
     assert_eq!(widget.id, 742);
-    assert_eq!(widget.version, "0.0.13");
-    assert_eq!(widget.rating.as_str(), "2,8");
-    assert_eq!(widget.rating.value(), Some(2.8));
+    assert_eq!(widget.version.as_deref(), Some("0.0.13"));
+    let rating = widget.rating.as_ref().expect("a rating");
+    assert_eq!(rating.as_str(), "2,8");
+    assert_eq!(rating.value(), Some(2.8));
     assert_eq!(widget.settings_template[0].kind, SettingsFieldType::Custom);
     assert_eq!(widget.client_uuid, None);
     assert_eq!(widget.pipeline_id, None);
@@ -198,7 +199,7 @@ async fn install_persists_and_uninstall_removes() {
         .install_checked("amo_asterisk", &asterisk_settings())
         .await
         .unwrap();
-    assert!(installed.is_active_in_account);
+    assert_eq!(installed.is_active_in_account, Some(true));
     assert_eq!(installed.settings.as_ref().unwrap(), &asterisk_settings());
     assert!(!format!("{installed:?}").contains("eXaMp1E"));
     assert_eq!(
@@ -210,17 +211,18 @@ async fn install_persists_and_uninstall_removes() {
     );
     // Install state persists across calls.
     let again = client.widgets().get("amo_asterisk").await.unwrap();
-    assert!(again.is_active_in_account);
+    assert_eq!(again.is_active_in_account, Some(true));
 
     // 204: uninstalled.
     client.widgets().uninstall("amo_asterisk").await.unwrap();
-    assert!(
-        !client
+    assert_eq!(
+        client
             .widgets()
             .get("amo_asterisk")
             .await
             .unwrap()
-            .is_active_in_account
+            .is_active_in_account,
+        Some(false)
     );
     assert_eq!(fake.installed_settings("amo_asterisk"), None);
 

@@ -1,7 +1,7 @@
 //! The one step between the truthful spec and what progenitor 0.15 can take.
 //!
 //! `openapi/widgets-v4.yaml` describes the API as amoCRM serves it. progenitor 0.15 has
-//! two limits (see `shared/notes/progenitor-0.15-facts.md`), so the generator reads an
+//! two limits that matter here, so the generator reads an
 //! adapted in-memory copy; the file on disk is never changed:
 //!
 //! 1. **Media types.** progenitor types bodies only for exactly `application/json`;

@@ -77,7 +77,13 @@ pub fn generate(spec_path: &Path, verbose: bool) -> Result<String> {
         }
     }
 
-    let mut generator = Generator::new(&settings());
+    let replacements = replacements(&spec)?;
+    if verbose {
+        for r in &replacements {
+            println!("hand-written type: {} -> {}", r.schema, r.rust_type);
+        }
+    }
+    let mut generator = Generator::new(&settings(&replacements));
     // progenitor panics on inputs it cannot take; report that as an error, not a crash.
     let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         generator.generate_tokens(&spec)
@@ -161,26 +167,87 @@ fn push_doc_line(out: &mut String, indent: &str, text: &str) {
     out.push('\n');
 }
 
-/// progenitor settings. `SettingsFieldType` is replaced by the hand-written enum in the
-/// raw crate's `lib.rs`, whose `Unknown(String)` arm keeps a new server value decodable;
-/// `Rating` by one that decodes a string or a number in one pass (the generated
-/// untagged enum fails as a string before it tries a number, for every widget).
+/// The schema extension naming the hand-written Rust type that replaces a schema.
+pub const RUST_TYPE: &str = "x-amocrm-rust-type";
+/// The traits that type implements, of `Display`, `FromStr`, `Default` (optional).
+pub const RUST_IMPLS: &str = "x-amocrm-rust-impls";
+
+/// One schema replaced by a hand-written type.
+#[derive(Debug, PartialEq)]
+pub struct Replacement {
+    /// The schema's name in `components.schemas`.
+    pub schema: String,
+    /// The Rust type path, as generated code refers to it.
+    pub rust_type: String,
+    /// The traits it implements.
+    pub impls: Vec<TypeImpl>,
+}
+
+/// Every schema of `spec` carrying [`RUST_TYPE`]: the spec says which of its schemas are
+/// hand-written (the open `SettingsFieldType`, the one-pass `Rating`, PHP's `[]` for an
+/// empty map...), and the generator follows it, so a new one needs no change here.
+pub fn replacements(spec: &openapiv3::OpenAPI) -> Result<Vec<Replacement>> {
+    let mut out = Vec::new();
+    let Some(components) = &spec.components else {
+        return Ok(out);
+    };
+    for (name, schema) in &components.schemas {
+        let openapiv3::ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        let extensions = &schema.schema_data.extensions;
+        let Some(rust_type) = extensions.get(RUST_TYPE) else {
+            continue;
+        };
+        let rust_type = rust_type
+            .as_str()
+            .with_context(|| format!("{name}: {RUST_TYPE} must be a string"))?;
+        syn::parse_str::<syn::TypePath>(rust_type)
+            .with_context(|| format!("{name}: {RUST_TYPE} {rust_type:?} is not a type path"))?;
+        let mut impls = Vec::new();
+        if let Some(names) = extensions.get(RUST_IMPLS) {
+            let names = names
+                .as_array()
+                .with_context(|| format!("{name}: {RUST_IMPLS} must be a list"))?;
+            for trait_name in names {
+                impls.push(match trait_name.as_str() {
+                    Some("Display") => TypeImpl::Display,
+                    Some("FromStr") => TypeImpl::FromStr,
+                    Some("Default") => TypeImpl::Default,
+                    _ => bail!(
+                        "{name}: {RUST_IMPLS} has {trait_name}, not Display, FromStr or Default"
+                    ),
+                });
+            }
+        }
+        out.push(Replacement {
+            schema: name.clone(),
+            rust_type: rust_type.to_owned(),
+            impls,
+        });
+    }
+    Ok(out)
+}
+
+/// progenitor settings. The schemas marked with [`RUST_TYPE`] are replaced by the
+/// hand-written types of the raw crate's `lib.rs` (see there why each exists).
 /// Requests go through `crate::Hooks`, so the ergonomic crate can own auth, rate limits
 /// and retries (`HooksMode::Expected` makes the missing impl a compile error).
-fn settings() -> GenerationSettings {
+fn settings(replacements: &[Replacement]) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote::quote!(crate::Hooks))
         .with_hooks(HooksMode::Expected)
-        .with_derive("PartialEq")
-        .with_replacement(
-            "SettingsFieldType",
-            "crate::SettingsFieldType",
-            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
-        )
-        .with_replacement("Rating", "crate::Rating", [TypeImpl::Display].into_iter());
+        .with_derive("PartialEq");
+    for replacement in replacements {
+        settings.with_replacement(
+            &replacement.schema,
+            &replacement.rust_type,
+            replacement.impls.iter().cloned(),
+        );
+    }
     settings
 }
 
@@ -208,4 +275,64 @@ fn rustfmt(source: &str) -> Result<String> {
         );
     }
     String::from_utf8(output.stdout).context("rustfmt printed invalid UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(schemas: &str) -> openapiv3::OpenAPI {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n{schemas}"
+        );
+        serde_yaml::from_str(&text).expect("a spec")
+    }
+
+    #[test]
+    fn the_spec_names_its_hand_written_types() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = fs::read_to_string(root.join(SPEC)).unwrap();
+        let spec: openapiv3::OpenAPI = serde_yaml::from_str(&text).unwrap();
+        let found = replacements(&spec).unwrap();
+        let names: Vec<(&str, &str)> = found
+            .iter()
+            .map(|r| (r.schema.as_str(), r.rust_type.as_str()))
+            .collect();
+        for expected in [
+            ("SettingsFieldType", "crate::SettingsFieldType"),
+            ("Rating", "::std::option::Option<crate::Rating>"),
+            ("Version", "::std::option::Option<crate::Version>"),
+            ("WidgetSettings", "crate::WidgetSettings"),
+            (
+                "SelfLinksOrEmpty",
+                "crate::PhpObject<crate::types::SelfLinks>",
+            ),
+        ] {
+            assert!(names.contains(&expected), "{expected:?} not in {names:?}");
+        }
+        let field_type = found.iter().find(|r| r.schema == "SettingsFieldType");
+        assert_eq!(
+            field_type.map(|r| r.impls.len()),
+            Some(2),
+            "Display and FromStr"
+        );
+    }
+
+    #[test]
+    fn a_bad_extension_is_an_error_not_a_silent_skip() {
+        let ok = spec(
+            "    A: {type: string, x-amocrm-rust-type: crate::A, x-amocrm-rust-impls: [Display]}\n    B: {type: string}\n",
+        );
+        let found = replacements(&ok).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].schema, "A");
+        for bad in [
+            "    A: {type: string, x-amocrm-rust-type: 'not a path!'}\n",
+            "    A: {type: string, x-amocrm-rust-type: 3}\n",
+            "    A: {type: string, x-amocrm-rust-type: crate::A, x-amocrm-rust-impls: [Debug]}\n",
+            "    A: {type: string, x-amocrm-rust-type: crate::A, x-amocrm-rust-impls: Display}\n",
+        ] {
+            assert!(replacements(&spec(bad)).is_err(), "{bad}");
+        }
+    }
 }

@@ -65,7 +65,7 @@ impl Decoder {
                 .map(|p| p.widgets.len())
                 .unwrap_or(0),
             Decoder::RawTypes => serde_json::from_slice::<amocrm_raw::types::WidgetList>(body)
-                .map(|p| p.embedded.widgets.len())
+                .map(|p| p.embedded.0.map_or(0, |e| e.widgets.len()))
                 .unwrap_or(0),
             Decoder::HandStruct => serde_json::from_slice::<hand::Page>(body)
                 .map(|p| p.embedded.widgets.len())

@@ -189,15 +189,19 @@ mod tests {
         for (h, e) in hand.embedded.widgets.iter().zip(&ergo.widgets) {
             assert_eq!(h.id, e.id);
             assert_eq!(h.code, e.code);
-            assert_eq!(h.version, e.version);
+            assert_eq!(Some(&h.version), e.version.as_ref());
             assert_eq!(h.settings_template.len(), e.settings_template.len());
             assert_eq!(h.client_uuid, e.client_uuid);
             assert_eq!(h.pipeline_id, e.pipeline_id);
-            assert_eq!(h.is_active_in_account, e.is_active_in_account);
+            assert_eq!(Some(h.is_active_in_account), e.is_active_in_account);
             assert_eq!(h.links.as_ref().map(|l| l.this.href.clone()), e.self_link);
             match &h.rating {
-                Rating::Text(t) => assert_eq!(t, e.rating.as_str()),
-                Rating::Number(n) => assert_eq!(Some(*n), e.rating.value()),
+                Rating::Text(t) => {
+                    assert_eq!(Some(t.as_str()), e.rating.as_ref().map(|r| r.as_str()))
+                }
+                Rating::Number(n) => {
+                    assert_eq!(Some(*n), e.rating.as_ref().and_then(|r| r.value()))
+                }
             }
         }
     }

@@ -88,7 +88,7 @@ pub async fn ergonomic(base_url: &str, token: &str, max: usize) -> Result<Tally,
         tally.add(
             widget.id,
             &widget.code,
-            &widget.version,
+            widget.version.as_deref().unwrap_or_default(),
             widget.settings_template.len(),
         );
     }
@@ -121,15 +121,18 @@ impl BaselinePage for hand::Page {
 
 impl BaselinePage for amocrm_raw::types::WidgetList {
     fn has_next(&self) -> bool {
-        self.links.next.is_some()
+        self.links.0.as_ref().is_some_and(|l| l.next.is_some())
     }
 
     fn tally(self, tally: &mut Tally, max: usize) {
-        for w in self.embedded.widgets {
+        let widgets = self.embedded.0.map(|e| e.widgets).unwrap_or_default();
+        for w in widgets {
             if tally.widgets >= max {
                 break;
             }
-            tally.add(w.id, &w.code, &w.version, w.settings_template.len());
+            let version = w.version.as_ref().map_or("", |v| v.0.as_str());
+            let fields = w.settings_template.as_ref().map_or(0, Vec::len);
+            tally.add(w.id, &w.code, version, fields);
         }
     }
 }

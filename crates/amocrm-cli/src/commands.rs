@@ -83,6 +83,7 @@ async fn list(
         let page = call.send().await?;
         printer.page(out, &page.widgets)?;
         printer.finish(out)?;
+        let skipped = report_undecodable(&page);
         if progress {
             let next = page
                 .next_page()
@@ -95,10 +96,11 @@ async fn list(
                 page.widgets.len()
             );
         }
-        return Ok(());
+        return incomplete(skipped);
     }
     let mut pages = std::pin::pin!(call.limit(args.limit.unwrap_or(MAX_LIMIT)).pages());
     let mut total = 0usize;
+    let mut skipped = 0usize;
     while let Some(page) = pages.next().await {
         let page = match page {
             Ok(page) => page,
@@ -109,13 +111,35 @@ async fn list(
             }
         };
         printer.page(out, &page.widgets)?;
+        skipped += report_undecodable(&page);
         total += page.widgets.len();
         if progress {
             let _ = writeln!(io::stderr(), "page {}: {total} widgets", page.page);
         }
     }
     printer.finish(out)?;
-    Ok(())
+    incomplete(skipped)
+}
+
+/// Reports each entry of `page` that could not be decoded on stderr (by code or index and
+/// what was wrong, never a value); returns how many there were.
+fn report_undecodable(page: &amocrm::WidgetPage) -> usize {
+    for failed in &page.failed {
+        let _ = writeln!(
+            io::stderr(),
+            "warning: {}",
+            output::clean(&failed.to_string())
+        );
+    }
+    page.failed.len()
+}
+
+/// A list that skipped entries fails (exit code 4) after printing the rest.
+fn incomplete(skipped: usize) -> Result<(), Failure> {
+    match skipped {
+        0 => Ok(()),
+        n => Err(Failure::Incomplete(n)),
+    }
 }
 
 /// `widgets install`: fetch the widget, build and check the settings against its

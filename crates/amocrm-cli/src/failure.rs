@@ -34,6 +34,9 @@ pub enum Failure {
     Client(Error),
     /// Writing to stdout failed.
     Output(io::Error),
+    /// The list was printed, but this many entries could not be decoded (each was
+    /// reported on stderr as it came).
+    Incomplete(usize),
 }
 
 impl From<Error> for Failure {
@@ -63,6 +66,7 @@ impl Failure {
             Failure::Output(_) => ExitCode::from(EXIT_OUTPUT),
             Failure::Input(_) => ExitCode::from(EXIT_INPUT),
             Failure::Client(error) => ExitCode::from(client_exit_code(error)),
+            Failure::Incomplete(_) => ExitCode::from(EXIT_TRANSPORT),
         }
     }
 
@@ -79,6 +83,10 @@ impl Failure {
                 Ok(())
             }
             Failure::Client(error) => report_client_error(error, stderr),
+            Failure::Incomplete(count) => writeln!(
+                stderr,
+                "error: {count} widget entries could not be decoded (see above); the others were printed"
+            ),
         }
     }
 }

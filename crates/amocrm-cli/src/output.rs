@@ -34,15 +34,29 @@ pub fn clean(text: &str) -> String {
 
 /// A rating for a table: the number in one notation (`2.8` whether the server sent `"2,8"`
 /// or `2.8`), or the text as sent when it is not a number.
-fn rating_text(rating: &Rating) -> String {
-    match rating.value() {
-        Some(value) => value.to_string(),
-        None => clean(rating.as_str()),
+/// The rating, or `-` when amoCRM sent `null`.
+fn rating_text(rating: &Option<Rating>) -> String {
+    match rating {
+        None => "-".to_owned(),
+        Some(rating) => match rating.value() {
+            Some(value) => value.to_string(),
+            None => clean(rating.as_str()),
+        },
     }
 }
 
-fn yes_no(value: bool) -> &'static str {
-    if value { "yes" } else { "no" }
+/// `yes` / `no`, or `-` when amoCRM sent `null`.
+fn yes_no(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "-",
+    }
+}
+
+/// The version, or `-` when amoCRM sent `null`.
+fn version_text(version: &Option<String>) -> String {
+    version.as_deref().map_or_else(|| "-".to_owned(), clean)
 }
 
 fn width(text: &str) -> usize {
@@ -138,7 +152,7 @@ fn list_row(widget: &Widget) -> Vec<String> {
     vec![
         widget.id.to_string(),
         clean(&widget.code),
-        clean(&widget.version),
+        version_text(&widget.version),
         rating_text(&widget.rating),
         yes_no(widget.is_active_in_account).to_owned(),
         required.to_string(),
@@ -212,7 +226,7 @@ pub fn widget(out: &mut impl Write, widget: &Widget, json: bool) -> io::Result<(
     let pairs: Vec<(&str, String)> = vec![
         ("id", widget.id.to_string()),
         ("code", clean(&widget.code)),
-        ("version", clean(&widget.version)),
+        ("version", version_text(&widget.version)),
         ("rating", rating_text(&widget.rating)),
         (
             "active in account",
@@ -265,7 +279,7 @@ pub fn widget(out: &mut impl Write, widget: &Widget, json: bool) -> io::Result<(
                     clean(&f.key),
                     clean(&f.name),
                     clean(f.kind.as_str()),
-                    yes_no(f.is_required).to_owned(),
+                    yes_no(Some(f.is_required)).to_owned(),
                 ]
             })
             .collect();
@@ -325,19 +339,20 @@ pub fn write_json_line(out: &mut impl Write, value: &impl Serialize) -> io::Resu
 }
 
 /// A widget as printed by `--json`: the API's fields in the API's order, `rating` as a
-/// number when it is one, and settings with secrets redacted.
+/// number when it is one, and settings with secrets redacted. What amoCRM sent as `null`
+/// stays `null`.
 #[derive(Debug, Serialize)]
 pub struct WidgetJson<'a> {
     id: i64,
     code: &'a str,
-    version: &'a str,
-    rating: RatingJson<'a>,
+    version: Option<&'a str>,
+    rating: Option<RatingJson<'a>>,
     settings_template: Vec<FieldJson<'a>>,
-    is_lead_source: bool,
-    is_work_with_dp: bool,
-    is_crm_template: bool,
+    is_lead_source: Option<bool>,
+    is_work_with_dp: Option<bool>,
+    is_crm_template: Option<bool>,
     client_uuid: Option<&'a str>,
-    is_active_in_account: bool,
+    is_active_in_account: Option<bool>,
     pipeline_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     settings: Option<BTreeMap<&'a str, Value>>,
@@ -387,8 +402,8 @@ impl<'a> From<&'a Widget> for WidgetJson<'a> {
         WidgetJson {
             id: w.id,
             code: &w.code,
-            version: &w.version,
-            rating: RatingJson::from(&w.rating),
+            version: w.version.as_deref(),
+            rating: w.rating.as_ref().map(RatingJson::from),
             settings_template: w.settings_template.iter().map(FieldJson::from).collect(),
             is_lead_source: w.is_lead_source,
             is_work_with_dp: w.is_work_with_dp,

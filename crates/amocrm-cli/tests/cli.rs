@@ -945,3 +945,58 @@ async fn a_server_that_is_not_there_exits_4() {
     assert_eq!(run.code, 4, "{run:#?}");
     assert!(run.stderr.starts_with("error: transport error"), "{run:#?}");
 }
+
+#[tokio::test]
+async fn list_prints_the_readable_widgets_warns_of_the_others_and_exits_4() {
+    let fake = FakeServer::builder()
+        .raw_widget(json!({"code": "bad_widget", "id": "s3cr3t-id"}))
+        .raw_widget(
+            json!({"id": 9, "code": "loose", "version": 2, "rating": null,
+            "settings_template": null, "is_lead_source": null, "is_work_with_dp": false,
+            "is_crm_template": false, "client_uuid": null, "is_active_in_account": null,
+            "pipeline_id": null, "_links": []}),
+        )
+        .widgets(3)
+        .start()
+        .await
+        .unwrap();
+    for (args, place) in [
+        (&["widgets", "list", "--json"][..], "entry 3 of page 1"),
+        (
+            &["widgets", "list", "--all", "--limit", "2", "--json"],
+            "entry 1 of page 2",
+        ),
+    ] {
+        let run = amocrm(&fake, args).await;
+        assert_eq!(run.code, 4, "{run:#?}");
+        let codes: Vec<Value> = run.json_lines().iter().map(|w| w["code"].clone()).collect();
+        assert_eq!(
+            codes,
+            [
+                "amo_dropbox",
+                "amo_mailchimp",
+                "amo_asterisk",
+                "loose",
+                "widget_00001",
+                "widget_00002",
+                "widget_00003"
+            ]
+        );
+        let loose = &run.json_lines()[3];
+        assert_eq!(loose["version"], "2");
+        assert_eq!(loose["rating"], Value::Null);
+        assert_eq!(loose["is_active_in_account"], Value::Null);
+        assert!(
+            run.stderr
+                .contains(&format!("warning: widget \"bad_widget\" ({place})")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("1 widget entries could not be decoded"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
+    }
+}

@@ -1,10 +1,12 @@
-//! The widget catalogue: the seed's example widgets plus lazily generated ones.
+//! The widget catalogue: the seed's example widgets, raw JSON widgets given by the
+//! caller, then lazily generated ones.
 //!
 //! Generated widgets are never materialised up front: widget number `i`
 //! (1-based) is a pure function of `i`, so a catalogue of 100 000 widgets costs
 //! nothing at start-up and a list page only renders its own slice.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
@@ -186,42 +188,80 @@ fn generated_widget(i: usize) -> Widget {
     }
 }
 
-/// The immutable catalogue, ordered by id: seed widgets first, then generated.
+/// The immutable catalogue: seed widgets first, then the raw ones, then generated.
 #[derive(Debug, Clone)]
 pub(crate) struct Catalogue {
     generated: usize,
+    raw: Arc<[Value]>,
+}
+
+/// One entry of the catalogue.
+#[derive(Debug, Clone)]
+pub(crate) enum Entry {
+    /// A widget the fake renders.
+    Widget(Widget),
+    /// A widget served exactly as given.
+    Raw(Value),
 }
 
 impl Catalogue {
-    pub fn new(generated: usize) -> Self {
+    pub fn new(generated: usize, raw: Vec<Value>) -> Self {
         Self {
             generated: generated.min(crate::MAX_GENERATED_WIDGETS),
+            raw: raw.into(),
         }
     }
 
     /// Total number of widgets.
     pub fn len(&self) -> usize {
-        SEED_COUNT + self.generated
+        SEED_COUNT + self.raw.len() + self.generated
     }
 
-    /// Widget at position `pos` (0-based, ordered by id).
+    /// The rendered widget at position `pos` (0-based); `None` past the end and for a
+    /// raw widget.
+    #[cfg(test)]
     pub fn get(&self, pos: usize) -> Option<Widget> {
+        match self.entry(pos)? {
+            Entry::Widget(widget) => Some(widget),
+            Entry::Raw(_) => None,
+        }
+    }
+
+    /// The raw widget at position `pos`, if that is one.
+    pub fn raw(&self, pos: usize) -> Option<&Value> {
+        self.raw.get(pos.checked_sub(SEED_COUNT)?)
+    }
+
+    /// The entry at position `pos` (0-based).
+    pub fn entry(&self, pos: usize) -> Option<Entry> {
         if pos < SEED_COUNT {
-            seed_widget(pos)
+            seed_widget(pos).map(Entry::Widget)
+        } else if let Some(raw) = self.raw(pos) {
+            Some(Entry::Raw(raw.clone()))
         } else if pos < self.len() {
-            Some(generated_widget(pos - SEED_COUNT + 1))
+            Some(Entry::Widget(generated_widget(
+                pos - SEED_COUNT - self.raw.len() + 1,
+            )))
         } else {
             None
         }
     }
 
-    /// Position of the widget with this exact code.
+    /// Position of the widget with this exact code (a raw widget's `code`, when it is a
+    /// string).
     pub fn position(&self, code: &str) -> Option<usize> {
         match code {
             "amo_dropbox" => return Some(0),
             "amo_mailchimp" => return Some(1),
             "amo_asterisk" => return Some(2),
             _ => {}
+        }
+        if let Some(i) = self
+            .raw
+            .iter()
+            .position(|raw| raw.get("code").and_then(Value::as_str) == Some(code))
+        {
+            return Some(SEED_COUNT + i);
         }
         let digits = code.strip_prefix("widget_")?;
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -232,7 +272,7 @@ impl Catalogue {
         if i == 0 || i > self.generated || generated_code(i) != code {
             return None;
         }
-        Some(SEED_COUNT + i - 1)
+        Some(SEED_COUNT + self.raw.len() + i - 1)
     }
 }
 
@@ -326,9 +366,17 @@ struct PageLinks {
     prev: Option<Href>,
 }
 
+/// One entry of a list page: a rendered widget or a raw one, written as given.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(crate) enum ListEntry<'a> {
+    View(WidgetView<'a>),
+    Raw(&'a Value),
+}
+
 #[derive(Serialize)]
 struct Embedded<'a> {
-    widgets: Vec<WidgetView<'a>>,
+    widgets: Vec<ListEntry<'a>>,
 }
 
 /// Wire shape of a `GET /api/v4/widgets` page.
@@ -354,7 +402,7 @@ impl<'a> ListPage<'a> {
         page: u64,
         limit: u64,
         has_next: bool,
-        widgets: Vec<WidgetView<'a>>,
+        widgets: Vec<ListEntry<'a>>,
     ) -> Self {
         ListPage {
             page,
@@ -374,7 +422,7 @@ mod tests {
 
     #[test]
     fn positions_round_trip() {
-        let c = Catalogue::new(1234);
+        let c = Catalogue::new(1234, Vec::new());
         assert_eq!(c.len(), 1237);
         for pos in 0..c.len() {
             let w = c.get(pos).expect("widget");
@@ -391,11 +439,31 @@ mod tests {
 
     #[test]
     fn ids_strictly_increase() {
-        let c = Catalogue::new(50);
+        let c = Catalogue::new(50, Vec::new());
         let ids: Vec<i64> = (0..c.len())
             .map(|p| c.get(p).map(|w| w.id).unwrap_or(0))
             .collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn raw_widgets_sit_between_seed_and_generated() {
+        let raw = vec![
+            serde_json::json!({"code": "odd_one", "version": 3}),
+            serde_json::json!("not even an object"),
+        ];
+        let c = Catalogue::new(5, raw);
+        assert_eq!(c.len(), 10);
+        assert_eq!(c.position("odd_one"), Some(3));
+        assert!(matches!(c.entry(3), Some(Entry::Raw(_))));
+        assert!(c.get(4).is_none() && c.raw(4).is_some());
+        assert_eq!(
+            c.get(5).map(|w| w.code.into_owned()),
+            Some(generated_code(1))
+        );
+        assert_eq!(c.position(&generated_code(1)), Some(5));
+        assert_eq!(c.position(&generated_code(5)), Some(9));
+        assert!(c.entry(10).is_none());
     }
 
     #[test]

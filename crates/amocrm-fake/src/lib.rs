@@ -21,7 +21,10 @@
 //!
 //! The catalogue always holds the three example widgets of the API
 //! description (`amo_dropbox` id 742, `amo_mailchimp` id 796 and
-//! `amo_asterisk` id 972 with its four required settings), followed by
+//! `amo_asterisk` id 972 with its four required settings), then the raw widgets
+//! given with [`FakeBuilder::raw_widget`] (served exactly as given, for shapes
+//! the fake does not render itself: an integer `version`, `null` flags, `[]`
+//! settings, or something no client can read), followed by
 //! [`FakeBuilder::widgets`] deterministic generated widgets `widget_00001`,
 //! `widget_00002`, ... with ids `1001`, `1002`, ... Generated widgets are
 //! computed on demand, so even 100 000 of them cost nothing at start-up.
@@ -36,7 +39,17 @@
 //! * **Uninstalling a widget that is not installed** answers 204 as well
 //!   (the operation is idempotent); unknown codes answer 404.
 //! * **Install bodies** are validated against `settings_template`; keys not
-//!   in the template are accepted and stored as sent.
+//!   in the template, and `custom` fields, take any JSON value and are stored as
+//!   sent; a `users` extension is a string or a number.
+//! * **Raw widgets** ([`FakeBuilder::raw_widget`]) are found by their `code`
+//!   when it is a string; get and install answer them as given (install takes any
+//!   settings object).
+//! * **Past the end** a list page is `204`; with [`FakeBuilder::php_empty_page`]
+//!   it is `200` with `"_links": []` and `"_embedded": []`, PHP's empty maps.
+//! * **`Accept`**: off by default, any is served. With
+//!   [`FakeBuilder::strict_accept`], an `/api/` request whose `Accept` does not
+//!   admit both `application/hal+json` and `application/problem+json` gets 406,
+//!   as from a strict spec-driven server.
 //! * **Rate limit**: a sliding one-second window — at most N requests are
 //!   accepted in any one-second interval; the others get 429 with
 //!   `Retry-After: 1`. Every accepted request counts, whatever its route
@@ -47,7 +60,7 @@
 //!   ([`FakeServer::add_pending_continuation`]), otherwise 404. A pending
 //!   continuation is consumed by the first accepted call.
 //! * Top-level `null` values count as absent (optional install settings,
-//!   `data` and `execute_handlers`).
+//!   `data` and `execute_handlers`); an empty continue body is `{}`.
 //!
 //! # Example
 //!
@@ -276,6 +289,9 @@ pub struct FakeBuilder {
     bind: SocketAddr,
     record_requests: bool,
     any_continuation: bool,
+    strict_accept: bool,
+    php_empty_page: bool,
+    raw_widgets: Vec<Value>,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
 }
@@ -290,6 +306,9 @@ impl Default for FakeBuilder {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             record_requests: true,
             any_continuation: false,
+            strict_accept: false,
+            php_empty_page: false,
+            raw_widgets: Vec::new(),
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
         }
@@ -346,6 +365,31 @@ impl FakeBuilder {
         self
     }
 
+    /// Adds a widget served exactly as `json`, after the seed's examples and earlier raw
+    /// widgets, before the generated ones: for shapes amoCRM sends that the fake does not
+    /// render (an integer `version`, `null` flags, `"settings": []`), or an entry no client
+    /// can read. Found by get and install through its `code`, when that is a string.
+    pub fn raw_widget(mut self, json: Value) -> Self {
+        self.raw_widgets.push(json);
+        self
+    }
+
+    /// Answers 406 to an `/api/` request whose `Accept` does not admit both
+    /// `application/hal+json` and `application/problem+json`, as a strict server does
+    /// (off by default).
+    pub fn strict_accept(mut self, on: bool) -> Self {
+        self.strict_accept = on;
+        self
+    }
+
+    /// Answers a list page past the end with `200` and
+    /// `{"_page": N, "_links": [], "_embedded": []}` (PHP's empty maps) instead of `204`
+    /// (off by default).
+    pub fn php_empty_page(mut self, on: bool) -> Self {
+        self.php_empty_page = on;
+        self
+    }
+
     /// The OAuth integration accepted by `POST /oauth2/access_token`
     /// (defaults: [`DEFAULT_CLIENT_ID`], [`DEFAULT_CLIENT_SECRET`], [`DEFAULT_REDIRECT_URI`]).
     pub fn oauth_client(
@@ -374,11 +418,13 @@ impl FakeBuilder {
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
-            catalogue: Catalogue::new(self.widgets),
+            catalogue: Catalogue::new(self.widgets, self.raw_widgets),
             token: self.token,
             user_token: self.user_token,
             record: self.record_requests,
             any_continuation: self.any_continuation,
+            strict_accept: self.strict_accept,
+            php_empty_page: self.php_empty_page,
             limiter: self.rate_limit.map(|n| Mutex::new(RateLimiter::new(n))),
             oauth_client: self.oauth_client,
             access_token_ttl: self.access_token_ttl,
@@ -495,7 +541,7 @@ impl FakeServer {
         lock(&self.shared.state).installed.get(&pos).cloned()
     }
 
-    /// Total number of widgets in the catalogue (seed + generated).
+    /// Total number of widgets in the catalogue (seed + raw + generated).
     pub fn widget_count(&self) -> usize {
         self.shared.catalogue.len()
     }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
 
-use crate::catalogue::{ListPage, Widget, WidgetView};
+use crate::catalogue::{Entry, ListEntry, ListPage, WidgetView};
 use crate::problem::{self, ApiError, FieldError};
 use crate::state::{Role, Shared, lock};
 use crate::{BotKind, ReceivedContinuation, RecordedRequest, oauth, validate};
@@ -57,6 +57,16 @@ async fn record_and_limit(State(shared): AppState, req: Request, next: Next) -> 
         let recorded = RecordedRequest::from_parts(req.method(), req.uri(), req.headers());
         lock(&shared.requests).push(recorded);
     }
+    if shared.strict_accept
+        && req.uri().path().starts_with("/api/")
+        && !accepts_amocrm_media_types(req.headers())
+    {
+        return ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept must admit application/hal+json and application/problem+json",
+        )
+        .into_response();
+    }
     if let Some(limiter) = &shared.limiter {
         if !lock(limiter).try_acquire(Instant::now()) {
             let mut resp = ApiError::new(
@@ -70,6 +80,39 @@ async fn record_and_limit(State(shared): AppState, req: Request, next: Next) -> 
         }
     }
     next.run(req).await
+}
+
+/// Whether the request's `Accept` admits both media types amoCRM answers with
+/// (`application/hal+json` for success, `application/problem+json` for errors), as a
+/// strict server checks it. No `Accept` admits anything; `q=0` excludes a range.
+pub(crate) fn accepts_amocrm_media_types(headers: &HeaderMap) -> bool {
+    let ranges: Vec<(String, bool)> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let excluded = parts.any(|param| {
+                let param = param.trim().to_ascii_lowercase();
+                param
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (media, !excluded)
+        })
+        .collect();
+    if ranges.is_empty() {
+        return true;
+    }
+    let admits = |target: &str| {
+        ranges.iter().any(|(media, allowed)| {
+            *allowed && (media == target || media == "*/*" || media == "application/*")
+        })
+    };
+    admits("application/hal+json") && admits("application/problem+json")
 }
 
 async fn not_found() -> ApiError {
@@ -96,10 +139,10 @@ fn no_content() -> Response {
 fn lookup(
     shared: &Shared,
     code: Result<Path<String>, PathRejection>,
-) -> Result<(usize, Widget), ApiError> {
+) -> Result<(usize, Entry), ApiError> {
     code.ok()
         .and_then(|Path(code)| shared.catalogue.position(&code))
-        .and_then(|pos| Some((pos, shared.catalogue.get(pos)?)))
+        .and_then(|pos| Some((pos, shared.catalogue.entry(pos)?)))
         .ok_or_else(|| ApiError::not_found("Widget not found or not available"))
 }
 
@@ -140,8 +183,8 @@ fn paging(query: Option<&str>) -> Result<(u64, u64), Vec<FieldError>> {
             }
         }
     };
-    // `page` is an int32 in the spec (and for amoCRM): larger values are invalid.
-    let page = number("page", page, 1, i32::MAX as u64);
+    // `page` is an int64 in the spec (amoCRM's PHP integers): larger values are invalid.
+    let page = number("page", page, 1, i64::MAX as u64);
     let limit = number("limit", limit, DEFAULT_LIMIT, MAX_LIMIT);
     if errors.is_empty() {
         Ok((page, limit))
@@ -164,6 +207,11 @@ async fn list_widgets(
         .and_then(|s| usize::try_from(s).ok())
         .filter(|&s| s < total);
     let Some(start) = start else {
+        if shared.php_empty_page {
+            // PHP writes the empty `_links` and `_embedded` maps as `[]`.
+            let body = serde_json::json!({"_page": page, "_links": [], "_embedded": []});
+            return Ok(problem::hal(StatusCode::OK, &body));
+        }
         return Ok(no_content());
     };
     let end = usize::try_from(limit)
@@ -175,14 +223,17 @@ async fn list_widgets(
             .map(|pos| state.installed.contains_key(&pos))
             .collect()
     };
-    let widgets: Vec<Widget> = (start..end)
-        .filter_map(|pos| shared.catalogue.get(pos))
+    let entries: Vec<Entry> = (start..end)
+        .filter_map(|pos| shared.catalogue.entry(pos))
         .collect();
     let origin = shared.origin(&headers, &uri);
-    let views = widgets
+    let views = entries
         .iter()
         .zip(active)
-        .map(|(w, active)| WidgetView::new(w, &origin, active, None))
+        .map(|(entry, active)| match entry {
+            Entry::Widget(w) => ListEntry::View(WidgetView::new(w, &origin, active, None)),
+            Entry::Raw(raw) => ListEntry::Raw(raw),
+        })
         .collect();
     let body = ListPage::new(&origin, page, limit, end < total, views);
     Ok(problem::hal(StatusCode::OK, &body))
@@ -196,6 +247,10 @@ async fn get_widget(
 ) -> ApiResult {
     let role = shared.role(&headers)?;
     let (pos, widget) = lookup(&shared, code)?;
+    let widget = match widget {
+        Entry::Widget(widget) => widget,
+        Entry::Raw(raw) => return Ok(problem::hal(StatusCode::OK, &raw)),
+    };
     let (active, settings) = {
         let state = lock(&shared.state);
         let settings = state.installed.get(&pos);
@@ -221,6 +276,17 @@ async fn install_widget(
     let (pos, widget) = lookup(&shared, code)?;
     let body = body.map_err(body_rejected)?;
     let settings = validate::json_object(&headers, &body)?;
+    let widget = match widget {
+        Entry::Widget(widget) => widget,
+        // A raw widget has no template the fake knows: any settings object installs it,
+        // and the answer is the widget as given.
+        Entry::Raw(raw) => {
+            lock(&shared.state)
+                .installed
+                .insert(pos, Value::Object(settings));
+            return Ok(problem::hal(StatusCode::OK, &raw));
+        }
+    };
     let errors = validate::settings(widget.settings_template, &settings);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -260,7 +326,12 @@ async fn continue_bot(
         })
         .ok_or_else(|| ApiError::not_found(NO_ROUTE))?;
     let body = body.map_err(body_rejected)?;
-    let body = validate::json_object(&headers, &body)?;
+    // The body is optional, as both of its fields are: none is `{}`.
+    let body = if body.is_empty() {
+        serde_json::Map::new()
+    } else {
+        validate::json_object(&headers, &body)?
+    };
     let errors = validate::continuation(&body);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -293,6 +364,33 @@ async fn continue_bot(
 mod tests {
     use super::*;
 
+    fn accept(values: &[&str]) -> bool {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        }
+        accepts_amocrm_media_types(&headers)
+    }
+
+    #[test]
+    fn strict_accept() {
+        assert!(accept(&[]));
+        assert!(accept(&["*/*"]));
+        assert!(accept(&["application/*"]));
+        assert!(accept(&["application/hal+json, application/problem+json"]));
+        assert!(accept(&[
+            "application/hal+json",
+            "application/problem+json;q=0.5"
+        ]));
+        assert!(!accept(&["application/json"]));
+        assert!(!accept(&["application/hal+json"]));
+        assert!(!accept(&["application/problem+json"]));
+        assert!(!accept(&[
+            "application/hal+json, application/problem+json;q=0"
+        ]));
+        assert!(!accept(&["text/html, application/json;q=0.9"]));
+    }
+
     #[test]
     fn paging_defaults_and_errors() {
         assert_eq!(paging(None), Ok((1, 50)));
@@ -306,5 +404,10 @@ mod tests {
         assert!(paging(Some("page=0")).is_err());
         assert!(paging(Some("page=-1")).is_err());
         assert!(paging(Some("page=99999999999999999999999")).is_err());
+        assert!(paging(Some("page=9223372036854775808")).is_err());
+        assert_eq!(
+            paging(Some("page=9223372036854775807")),
+            Ok((i64::MAX as u64, 50))
+        );
     }
 }

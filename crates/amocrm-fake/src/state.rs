@@ -90,6 +90,10 @@ pub(crate) struct Shared {
     pub record: bool,
     /// Every (bot, bot_id, continue_id) counts as pending (conformance testing).
     pub any_continuation: bool,
+    /// Answer 406 to an `/api/` request whose `Accept` does not admit amoCRM's media types.
+    pub strict_accept: bool,
+    /// Answer a page past the end 200 with `"_links": [], "_embedded": []`, not 204.
+    pub php_empty_page: bool,
     pub limiter: Option<Mutex<RateLimiter>>,
     pub oauth_client: OAuthClient,
     pub access_token_ttl: Duration,

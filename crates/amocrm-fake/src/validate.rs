@@ -115,7 +115,8 @@ fn check_string(path: String, v: Option<&Value>, errors: &mut Vec<FieldError>) {
 
 /// Validates an install body against a widget's `settings_template`.
 ///
-/// Keys that are not in the template are accepted and stored as they are.
+/// Keys that are not in the template, and `custom` fields, take any JSON value and are
+/// stored as they are; a `users` extension is a string or a number.
 pub(crate) fn settings(template: &[SettingField], body: &Map<String, Value>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for field in template {
@@ -157,8 +158,14 @@ pub(crate) fn settings(template: &[SettingField], body: &Map<String, Value>) -> 
             SettingType::Users => match value {
                 Value::Object(users) => {
                     for (user_id, ext) in users {
-                        if check_user_id(key, user_id, &mut errors) && !ext.is_string() {
-                            errors.push(invalid_type(format!("{key}.{user_id}"), "string", ext));
+                        if check_user_id(key, user_id, &mut errors)
+                            && !(ext.is_string() || ext.is_number())
+                        {
+                            errors.push(invalid_type(
+                                format!("{key}.{user_id}"),
+                                "string or number",
+                                ext,
+                            ));
                         }
                     }
                 }
@@ -195,43 +202,7 @@ pub(crate) fn settings(template: &[SettingField], body: &Map<String, Value>) -> 
             errors.push(FieldError::new("NotBlank", key, BLANK));
         }
     }
-    // Keys outside the template (and `custom` fields) still take only the documented value
-    // shapes: a string, a users map or a users_lp map.
-    for (key, value) in body {
-        let custom = template
-            .iter()
-            .any(|f| f.key == key.as_str() && matches!(f.kind, SettingType::Custom));
-        let known = template.iter().any(|f| f.key == key.as_str());
-        if (custom || !known) && !is_setting_value(value) {
-            errors.push(invalid_type(
-                key.clone(),
-                "string, users map or users_lp map",
-                value,
-            ));
-        }
-    }
     errors
-}
-
-/// Whether `value` has one of the documented setting shapes (string, map of strings, map
-/// of login/password pairs).
-fn is_setting_value(value: &Value) -> bool {
-    match value {
-        Value::String(_) => true,
-        Value::Object(users) if !users.is_empty() => {
-            // The spec constrains the values of a users / users_lp map, not its keys: a
-            // `custom` field may use any keys (typed users fields check the IDs).
-            let all_users = |ok: fn(&Value) -> bool| users.values().all(ok);
-            all_users(Value::is_string)
-                || all_users(|v| {
-                    v.as_object().is_some_and(|c| {
-                        c.get("login").is_some_and(Value::is_string)
-                            && c.get("password").is_some_and(Value::is_string)
-                    })
-                })
-        }
-        _ => false,
-    }
 }
 
 fn choice(
@@ -450,5 +421,34 @@ mod tests {
         );
         let empty = obj(json!({"accounts": {}}));
         assert_eq!(settings(&template, &empty)[0].code, "NotBlank");
+    }
+
+    #[test]
+    fn custom_takes_any_value_and_users_a_number() {
+        let template = [
+            SettingField {
+                key: "conf",
+                name: "c",
+                kind: SettingType::Custom,
+                is_required: false,
+            },
+            SettingField {
+                key: "phones",
+                name: "p",
+                kind: SettingType::Users,
+                is_required: true,
+            },
+        ];
+        for conf in [
+            json!(1),
+            json!(true),
+            json!([1, "a"]),
+            json!({"a": {"b": null}}),
+        ] {
+            let body = obj(json!({"conf": conf, "phones": {"504141": 1039}, "other": [1]}));
+            assert!(settings(&template, &body).is_empty(), "{body:?}");
+        }
+        let bad = obj(json!({"phones": {"504141": true}}));
+        assert_eq!(settings(&template, &bad)[0].path, "phones.504141");
     }
 }

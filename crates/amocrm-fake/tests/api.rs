@@ -258,10 +258,20 @@ async fn paging_through_1003_widgets() {
     let resp = get(&server, "/api/v4/widgets?limit=250&page=6").await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     assert!(resp.bytes().await.unwrap().is_empty());
-    // `page` is an int32: the largest one is past the end, one more is invalid.
-    let resp = get(&server, "/api/v4/widgets?limit=250&page=2147483647").await;
-    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    // `page` is an int64: the largest one is past the end, one more is invalid.
     let resp = get(&server, "/api/v4/widgets?limit=250&page=2147483648").await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = get(
+        &server,
+        "/api/v4/widgets?limit=250&page=9223372036854775807",
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = get(
+        &server,
+        "/api/v4/widgets?limit=250&page=9223372036854775808",
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 
     // Default limit is 50.
@@ -640,18 +650,18 @@ async fn install_without_settings_for_optional_template() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["settings"], json!({}));
     assert_eq!(body["is_active_in_account"], true);
-    // custom and extra keys take the documented value shapes (string, users, users_lp)
-    // and are kept; anything else is a 400.
-    let bad = json!({"conf": [1, {"a": null}], "extra": true});
+    // custom and extra keys take any JSON value, and are kept as sent.
+    let any = json!({"conf": [1, {"a": null}], "extra": true});
     let resp = send(
         &server,
         Method::POST,
         "/api/v4/widgets/amo_dropbox",
         Some(server.token()),
-        Some(bad),
+        Some(any.clone()),
     )
     .await;
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(server.installed_settings("amo_dropbox"), Some(any));
     let settings = json!({"conf": "any text", "extra": {"504141": "1039"}});
     let resp = send(
         &server,
@@ -680,7 +690,7 @@ async fn install_validation_errors() {
     let paths = expect_validation(
         post(
             asterisk,
-            json!({"login": "", "password": 5, "phones": {"12a": "1", "7": 7}, "script_path": null}),
+            json!({"login": "", "password": 5, "phones": {"12a": "1", "7": true}, "script_path": null}),
         )
         .await,
     )
@@ -983,8 +993,8 @@ async fn continue_validation_errors() {
         .await;
         assert_eq!(expect_validation(resp).await, expected, "body {body}");
     }
-    // Non-JSON / non-object bodies.
-    for raw in ["", "[]", "nope"] {
+    // Non-JSON / non-object bodies (an empty body is `{}`: see continue_body_is_optional).
+    for raw in ["[]", "nope"] {
         let resp = Client::new()
             .post(format!("{}{path}", server.base_url()))
             .bearer_auth(server.token())
@@ -1472,6 +1482,7 @@ fn binary_rejects_bad_arguments() {
         &["--pending", "salesbot:x:a"],
         &["--pending", "salesbot:1"],
         &["--port", "99999"],
+        &["--raw-widget", "{not json"],
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_amocrm-fake"))
             .args(args)
@@ -1479,4 +1490,170 @@ fn binary_rejects_bad_arguments() {
             .unwrap();
         assert!(!out.status.success(), "{args:?}");
     }
+}
+
+#[tokio::test]
+async fn continue_body_is_optional() {
+    let server = FakeServer::start().await.unwrap();
+    server.add_pending_continuation(BotKind::Marketingbot, 4, "e");
+    server.add_pending_continuation(BotKind::Marketingbot, 4, "e");
+    let url = format!("{}/api/v4/marketingbot/4/continue/e", server.base_url());
+    // No body at all, with or without a JSON content type.
+    let resp = Client::new()
+        .post(&url)
+        .bearer_auth(server.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let resp = Client::new()
+        .post(&url)
+        .bearer_auth(server.token())
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let bodies: Vec<Value> = server.continuations().into_iter().map(|c| c.body).collect();
+    assert_eq!(bodies, [json!({}), json!({})]);
+}
+
+#[tokio::test]
+async fn raw_widgets_are_served_as_given() {
+    let odd = json!({"id": 5, "code": "odd_one", "version": 3, "rating": null,
+        "settings_template": null, "is_lead_source": null, "is_work_with_dp": false,
+        "is_crm_template": null, "client_uuid": null, "is_active_in_account": null,
+        "pipeline_id": null, "settings": [], "_links": []});
+    let broken = json!({"code": "broken", "id": "not a number"});
+    let server = FakeServer::builder()
+        .raw_widget(odd.clone())
+        .raw_widget(broken.clone())
+        .widgets(2)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(server.widget_count(), 7);
+    let body: Value = get(&server, "/api/v4/widgets").await.json().await.unwrap();
+    let widgets = body["_embedded"]["widgets"].as_array().unwrap();
+    assert_eq!(widgets.len(), 7);
+    assert_eq!(widgets[3], odd);
+    assert_eq!(widgets[4], broken);
+    assert_eq!(widgets[5]["code"], "widget_00001");
+    let resp = get(&server, "/api/v4/widgets/odd_one").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(content_type(&resp), HAL);
+    assert_eq!(resp.json::<Value>().await.unwrap(), odd);
+    let resp = get(&server, "/api/v4/widgets/widget_00002").await;
+    assert_eq!(resp.json::<Value>().await.unwrap()["id"], 1002);
+    let resp = send(
+        &server,
+        Method::POST,
+        "/api/v4/widgets/broken",
+        Some(server.token()),
+        Some(json!({"anything": [1]})),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.json::<Value>().await.unwrap(), broken);
+    assert_eq!(
+        server.installed_settings("broken"),
+        Some(json!({"anything": [1]}))
+    );
+}
+
+#[tokio::test]
+async fn strict_accept_answers_406_to_a_plain_json_accept() {
+    let server = FakeServer::builder()
+        .strict_accept(true)
+        .start()
+        .await
+        .unwrap();
+    let url = format!("{}/api/v4/widgets/amo_dropbox", server.base_url());
+    let with = |accept: &'static str| {
+        Client::new()
+            .get(&url)
+            .bearer_auth(server.token())
+            .header("accept", accept)
+            .send()
+    };
+    let resp = with("application/json").await.unwrap();
+    expect_problem(resp, 406).await;
+    let resp = with("application/hal+json").await.unwrap();
+    expect_problem(resp, 406).await;
+    let resp = with("application/hal+json, application/problem+json")
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Off by default: any Accept is served.
+    let lax = FakeServer::start().await.unwrap();
+    let resp = Client::new()
+        .get(format!("{}/api/v4/widgets/amo_dropbox", lax.base_url()))
+        .bearer_auth(lax.token())
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn binary_serves_raw_widgets_strict_accept_and_php_empty_pages() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_amocrm-fake"))
+            .args([
+                "--port",
+                "0",
+                "--widgets",
+                "2",
+                "--raw-widget",
+                r#"{"code": "odd_one", "version": 3}"#,
+                "--strict-accept",
+                "--php-empty-page",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    assert!(
+        second.contains("6 widgets (3 seed + 1 raw + 2 generated)"),
+        "{second}"
+    );
+    let base = first
+        .strip_prefix("amocrm-fake listening on ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(base, _)| base.to_owned())
+        .unwrap();
+    let get = |path: &str, accept: &'static str| {
+        Client::new()
+            .get(format!("{base}{path}"))
+            .bearer_auth(DEFAULT_TOKEN)
+            .header("accept", accept)
+            .send()
+    };
+    let both = "application/hal+json, application/problem+json";
+    let resp = get("/api/v4/widgets/odd_one", "application/json")
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
+    let body: Value = get("/api/v4/widgets/odd_one", both)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body, json!({"code": "odd_one", "version": 3}));
+    let body: Value = get("/api/v4/widgets?page=9", both)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body, json!({"_page": 9, "_links": [], "_embedded": []}));
 }

@@ -109,15 +109,37 @@ pub mod types {
                 })
         }
     }
-    ///Result of a widget step and handlers to run before the bot goes on.
+    ///Result of a widget step and handlers to run before the bot goes on. Both fields
+    ///are optional, as documented.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ContinueBotRequest {
         ///Data for the bot; a key `status` is read in the bot's code as `{{json.status}}`.
+        ///Optional.
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ///Handlers run in order before the bot goes on (show, goto).
+        ///Handlers run in order before the bot goes on (show, goto). Optional.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub execute_handlers: ::std::vec::Vec<ExecuteHandler>,
+    }
+    ///A `custom` setting, any JSON value, shaped by the widget itself.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct CustomSetting(pub ::serde_json::Value);
+    impl ::std::ops::Deref for CustomSetting {
+        type Target = ::serde_json::Value;
+        fn deref(&self) -> &::serde_json::Value {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CustomSetting> for ::serde_json::Value {
+        fn from(value: CustomSetting) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Value> for CustomSetting {
+        fn from(value: ::serde_json::Value) -> Self {
+            Self(value)
+        }
     }
     ///A handler run before the bot goes on.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -186,7 +208,8 @@ pub mod types {
                 })
         }
     }
-    ///Moves the bot to a step.
+    ///Moves the bot to a step. **Addition**: `handler` and `params` are required, as for
+    ///`ShowHandler`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GotoHandler {
         pub handler: GotoHandlerHandler,
@@ -239,7 +262,7 @@ pub mod types {
             value.parse()
         }
     }
-    ///`GotoParams`
+    #[doc = "**Addition**: `type` and `step` are required, as in the documentation's example;\n`step` has `minimum: 0`, as bot steps are numbered from 0, and `format: int64`, as\namoCRM's backend is PHP, whose integers are signed 64-bit.\n"]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GotoParams {
         ///Number of the step to go to.
@@ -307,25 +330,31 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct InstallSettings(
-        pub ::std::collections::HashMap<::std::string::String, SettingValue>,
+        pub ::std::collections::HashMap<::std::string::String, ::serde_json::Value>,
     );
     impl ::std::ops::Deref for InstallSettings {
-        type Target = ::std::collections::HashMap<::std::string::String, SettingValue>;
-        fn deref(&self) -> &::std::collections::HashMap<::std::string::String, SettingValue> {
+        type Target = ::std::collections::HashMap<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::std::collections::HashMap<::std::string::String, ::serde_json::Value> {
             &self.0
         }
     }
     impl ::std::convert::From<InstallSettings>
-        for ::std::collections::HashMap<::std::string::String, SettingValue>
+        for ::std::collections::HashMap<::std::string::String, ::serde_json::Value>
     {
         fn from(value: InstallSettings) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<::std::collections::HashMap<::std::string::String, SettingValue>>
-        for InstallSettings
+    impl
+        ::std::convert::From<
+            ::std::collections::HashMap<::std::string::String, ::serde_json::Value>,
+        > for InstallSettings
     {
-        fn from(value: ::std::collections::HashMap<::std::string::String, SettingValue>) -> Self {
+        fn from(
+            value: ::std::collections::HashMap<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
             Self(value)
         }
     }
@@ -396,12 +425,33 @@ pub mod types {
         #[serde(rename = "self")]
         pub self_: Link,
     }
+    ///`[]`: how amoCRM's PHP backend serialises an empty map. Admitted wherever a
+    ///response object may be empty.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct PhpEmptyArray(pub ::std::vec::Vec<::serde_json::Value>);
+    impl ::std::ops::Deref for PhpEmptyArray {
+        type Target = ::std::vec::Vec<::serde_json::Value>;
+        fn deref(&self) -> &::std::vec::Vec<::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PhpEmptyArray> for ::std::vec::Vec<::serde_json::Value> {
+        fn from(value: PhpEmptyArray) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<::serde_json::Value>> for PhpEmptyArray {
+        fn from(value: ::std::vec::Vec<::serde_json::Value>) -> Self {
+            Self(value)
+        }
+    }
     ///An RFC 7807 problem, as amoCRM sends it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Problem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub detail: ::std::option::Option<::std::string::String>,
-        pub status: i32,
+        pub status: i64,
         pub title: ::std::string::String,
         #[serde(
             rename = "type",
@@ -421,29 +471,6 @@ pub mod types {
         #[serde(rename = "self")]
         pub self_: Link,
     }
-    ///The value of one setting, shaped by the field's type.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum SettingValue {
-        TextSetting(TextSetting),
-        UsersSetting(UsersSetting),
-        UsersLpSetting(UsersLpSetting),
-    }
-    impl ::std::convert::From<TextSetting> for SettingValue {
-        fn from(value: TextSetting) -> Self {
-            Self::TextSetting(value)
-        }
-    }
-    impl ::std::convert::From<UsersSetting> for SettingValue {
-        fn from(value: UsersSetting) -> Self {
-            Self::UsersSetting(value)
-        }
-    }
-    impl ::std::convert::From<UsersLpSetting> for SettingValue {
-        fn from(value: UsersLpSetting) -> Self {
-            Self::UsersLpSetting(value)
-        }
-    }
     ///One field available for configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SettingsField {
@@ -456,7 +483,9 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: crate::SettingsFieldType,
     }
-    ///Shows a text, buttons or link buttons.
+    ///Shows a text, buttons or link buttons. **Addition**: `handler` and `params` are
+    ///required; every handler of the documentation's example has both, and a handler
+    ///without them does nothing.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ShowHandler {
         pub handler: ShowHandlerHandler,
@@ -509,7 +538,7 @@ pub mod types {
             value.parse()
         }
     }
-    ///`ShowParams`
+    #[doc = "**Addition**: `type` and `value` are required, as in every show handler of the\ndocumentation's example.\n"]
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ShowParams {
         ///Button captions (`buttons`) or URLs (`buttons_url`); at most 25.
@@ -708,7 +737,8 @@ pub mod types {
                 })
         }
     }
-    ///`UserCredentials`
+    ///A user's login and password. **Addition**: both are required; the documentation
+    ///lists both for every user and does not say either may be left out.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserCredentials {
         ///The user's login.
@@ -717,7 +747,7 @@ pub mod types {
         pub password: ::std::string::String,
     }
     ///A `users_lp` setting, amoCRM user ID (as the key) to that user's login and password.
-    ///At least one user: leave an optional setting out rather than sending `{}`.
+    ///**Addition**: `minProperties: 1`, as for `UsersSetting`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct UsersLpSetting(
@@ -745,37 +775,55 @@ pub mod types {
             Self(value)
         }
     }
-    ///A `users` setting, amoCRM user ID (as the key) to that user's extension number. At
-    ///least one user: leave an optional setting out rather than sending `{}`.
+    ///A `users` setting, amoCRM user ID (as the key) to that user's extension number,
+    ///a string (as documented) or a number. **Addition**: `minProperties: 1`; the
+    ///documentation does not say, but a users setting without users says nothing: leave
+    ///an optional setting out rather than sending `{}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct UsersSetting(
-        pub ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        pub ::std::collections::HashMap<::std::string::String, UsersSettingValue>,
     );
     impl ::std::ops::Deref for UsersSetting {
-        type Target = ::std::collections::HashMap<::std::string::String, ::std::string::String>;
-        fn deref(
-            &self,
-        ) -> &::std::collections::HashMap<::std::string::String, ::std::string::String> {
+        type Target = ::std::collections::HashMap<::std::string::String, UsersSettingValue>;
+        fn deref(&self) -> &::std::collections::HashMap<::std::string::String, UsersSettingValue> {
             &self.0
         }
     }
     impl ::std::convert::From<UsersSetting>
-        for ::std::collections::HashMap<::std::string::String, ::std::string::String>
+        for ::std::collections::HashMap<::std::string::String, UsersSettingValue>
     {
         fn from(value: UsersSetting) -> Self {
             value.0
         }
     }
-    impl
-        ::std::convert::From<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        > for UsersSetting
+    impl ::std::convert::From<::std::collections::HashMap<::std::string::String, UsersSettingValue>>
+        for UsersSetting
     {
         fn from(
-            value: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+            value: ::std::collections::HashMap<::std::string::String, UsersSettingValue>,
         ) -> Self {
             Self(value)
+        }
+    }
+    ///`UsersSettingValue`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum UsersSettingValue {
+        String(::std::string::String),
+        Number(f64),
+    }
+    impl ::std::fmt::Display for UsersSettingValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Number(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<f64> for UsersSettingValue {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
         }
     }
     ///`ValidationError`
@@ -792,7 +840,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
-    ///A widget model.
+    ///A widget model. The documentation's types are widened where amoCRM's own PHP
+    ///client expects more (see each property): those shapes occur in real answers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Widget {
         ///UUID of the OAuth integration linked with the widget.
@@ -802,71 +851,54 @@ pub mod types {
         pub code: ::std::string::String,
         ///ID of the widget.
         pub id: i64,
-        ///Whether the widget is installed in the account.
-        pub is_active_in_account: bool,
-        ///Whether the widget is an industry solution.
-        pub is_crm_template: bool,
-        ///Whether the widget is available as a lead source.
-        pub is_lead_source: bool,
-        ///Whether the widget is available in the Digital Pipeline.
-        pub is_work_with_dp: bool,
+        ///Whether the widget is installed in the account. `null` as well (as amoCRM's
+        ///PHP client).
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub is_active_in_account: ::std::option::Option<bool>,
+        ///Whether the widget is an industry solution. `null` as well (as amoCRM's PHP
+        ///client).
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub is_crm_template: ::std::option::Option<bool>,
+        ///Whether the widget is available as a lead source. `null` as well: amoCRM's PHP
+        ///client types it as a nullable boolean.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub is_lead_source: ::std::option::Option<bool>,
+        ///Whether the widget is available in the Digital Pipeline. `null` as well (as
+        ///amoCRM's PHP client).
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub is_work_with_dp: ::std::option::Option<bool>,
         #[serde(
             rename = "_links",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub links: ::std::option::Option<SelfLinks>,
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
         ///ID of the pipeline in which the widget is installed as a lead source.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub pipeline_id: ::std::option::Option<i64>,
-        pub rating: crate::Rating,
+        pub rating: ::std::option::Option<crate::Rating>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub settings: ::std::option::Option<WidgetSettings>,
-        ///Fields available for configuration.
-        pub settings_template: ::std::vec::Vec<SettingsField>,
-        ///Version of the widget.
-        pub version: ::std::string::String,
+        pub settings: ::std::option::Option<crate::WidgetSettings>,
+        ///Fields available for configuration. `null` as well as an array: amoCRM's PHP
+        ///client admits it; it means no fields.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub settings_template: ::std::option::Option<::std::vec::Vec<SettingsField>>,
+        pub version: ::std::option::Option<crate::Version>,
     }
     ///One page of the widget collection.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WidgetList {
         #[serde(rename = "_embedded")]
-        pub embedded: WidgetListEmbedded,
+        pub embedded: crate::PhpObject<crate::types::WidgetListEmbedded>,
         #[serde(rename = "_links")]
-        pub links: ListLinks,
+        pub links: crate::PhpObject<crate::types::ListLinks>,
         ///Number of this page.
         #[serde(rename = "_page")]
-        pub page: i32,
+        pub page: i64,
     }
     ///`WidgetListEmbedded`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WidgetListEmbedded {
         pub widgets: ::std::vec::Vec<Widget>,
-    }
-    ///Settings of the widget, keyed by `settings_template[].key`. Returned only to a request
-    ///made with a key of the integration linked with the widget. Values have the shapes of
-    ///`SettingValue`; `custom` fields may hold any JSON value.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct WidgetSettings(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
-    impl ::std::ops::Deref for WidgetSettings {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<WidgetSettings>
-        for ::serde_json::Map<::std::string::String, ::serde_json::Value>
-    {
-        fn from(value: WidgetSettings) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-        for WidgetSettings
-    {
-        fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
-            Self(value)
-        }
     }
     /// Error types.
     pub mod error {
@@ -898,15 +930,26 @@ pub mod types {
 #[derive(Clone, Debug)]
 ///Client for amoCRM (Kommo) API v4 — Widgets
 ///
-///The Widgets section of the amoCRM / Kommo REST API v4, written by hand from
-///`shared/seed/widgets-api-v4.ru.txt` (the source of truth) and reviewed.
+///The Widgets section of the amoCRM / Kommo REST API v4, written by hand from amoCRM's
+///Russian documentation of the section (the source of truth) and reviewed.
 ///
-///* Success bodies are `application/hal+json`, error bodies `application/problem+json`.
+///* Success bodies are `application/hal+json`, error bodies `application/problem+json`;
+///  a client should send an `Accept` that admits both.
 ///* Every request is authorised with an OAuth 2.0 access token or a long-lived token
 ///  sent as `Authorization: Bearer <token>`.
-///* Where this description goes beyond the seed it says so in the description of the
-///  element (`204` on an empty list page, `400` for out-of-range `page`/`limit`, `403`
-///  for the admin-only operations).
+///* Where this description goes beyond the documentation it says so in the description
+///  of the element, marked **Addition**, with its reason (`204` on an empty list page,
+///  `400` for out-of-range `page`/`limit`, `403` for the admin-only operations, the few
+///  lower bounds below).
+///* **What amoCRM really sends is looser than its documentation.** The backend is PHP,
+///  and amoCRM's own PHP client types several fields more loosely than the tables do;
+///  response schemas here admit those shapes, each noted where it applies:
+///  `version` a string or an integer or null, `rating` null, the `is_*` flags null,
+///  `settings_template` null, new `settings_template[].type` values (an open set), and
+///  PHP's `[]` for an empty map. A PHP array with no keys serialises as `[]`, so every
+///  response object that can be empty (`settings`, `_links`, `_embedded`) also admits an
+///  empty array; objects that cannot be empty (a widget, a settings field, a link, a
+///  problem) do not. Request schemas describe what a client should send, as documented.
 ///
 ///`cargo xtask generate` reads this file and writes `crates/amocrm-raw/src/generated.rs`.
 ///
@@ -982,12 +1025,19 @@ impl Client {
     ///Sends a `GET` request to `/api/v4/widgets`
     ///
     ///Arguments:
-    ///- `limit`: Number of entities returned by one request (at most 250).
-    ///- `page`: Page of the selection (starts at 1).
+    ///- `limit`: Number of entities returned by one request (at most 250). **Addition**:
+    ///`minimum: 1`; the documentation gives only the maximum, and a page of no
+    ///entities selects nothing.
+    ///
+    ///- `page`: Page of the selection. **Addition**: `minimum: 1`; the documentation gives no
+    ///bound, but its example numbers pages from 1 and a page 0 or below selects
+    ///nothing. **Addition**: `format: int64`; amoCRM's backend is PHP, whose integers
+    ///are signed 64-bit.
+    ///
     pub async fn list_widgets<'a>(
         &'a self,
-        limit: Option<::std::num::NonZeroU32>,
-        page: Option<::std::num::NonZeroU32>,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
     ) -> Result<ResponseValue<types::WidgetList>, Error<types::Problem>> {
         let url = format!("{}/api/v4/widgets", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -1035,7 +1085,9 @@ impl Client {
     ///Sends a `GET` request to `/api/v4/widgets/{widget_code}`
     ///
     ///Arguments:
-    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`.
+    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`. **Addition**: `minLength: 1`; an empty
+    ///path segment would address the list.
+    ///
     pub async fn get_widget<'a>(
         &'a self,
         widget_code: &'a types::GetWidgetWidgetCode,
@@ -1088,7 +1140,9 @@ impl Client {
     ///Sends a `POST` request to `/api/v4/widgets/{widget_code}`
     ///
     ///Arguments:
-    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`.
+    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`. **Addition**: `minLength: 1`; an empty
+    ///path segment would address the list.
+    ///
     ///- `body`
     pub async fn install_widget<'a>(
         &'a self,
@@ -1147,7 +1201,9 @@ impl Client {
     ///Sends a `DELETE` request to `/api/v4/widgets/{widget_code}`
     ///
     ///Arguments:
-    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`.
+    ///- `widget_code`: Code of the widget, e.g. `amo_dropbox`. **Addition**: `minLength: 1`; an empty
+    ///path segment would address the list.
+    ///
     pub async fn uninstall_widget<'a>(
         &'a self,
         widget_code: &'a types::UninstallWidgetWidgetCode,
@@ -1198,15 +1254,21 @@ impl Client {
     ///Takes the data produced by the widget after a `widget_request` step and lets the bot
     ///go on. Handlers in `execute_handlers` run in order before the bot continues.
     ///Available to account administrators only. At most 10 handlers; a `show` handler's
-    ///`value` is at most 80 characters; at most 25 buttons in one handler.
+    ///`value` is at most 80 characters; at most 25 buttons in one handler. Both body
+    ///fields are optional ("Необязательный параметр"), so the body is too.
     ///
     ///
     ///Sends a `POST` request to `/api/v4/{bot_kind}/{bot_id}/continue/{continue_id}`
     ///
     ///Arguments:
     ///- `bot_kind`: Which bot runs the widget step.
-    ///- `bot_id`: ID of the bot.
-    ///- `continue_id`: ID of the pending widget step, received in the widget_request.
+    ///- `bot_id`: ID of the bot. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `continue_id`: ID of the pending widget step, received in the widget_request. **Addition**:
+    ///`minLength: 1`; an empty path segment would address another URL.
+    ///
     ///- `body`
     pub async fn continue_bot<'a>(
         &'a self,

@@ -2,16 +2,191 @@
 //! a response has been read. Public only for fuzzing and tests; not part of the API.
 
 use amocrm_raw::types as raw;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::widget::Widget;
-use crate::widgets::WidgetPage;
+use crate::widgets::{PageLinks, UndecodableWidget, WidgetPage};
 
-/// A `200` body of the list call.
+/// A `200` body of the list call: the whole page at once (the fast path, as the generated
+/// client decodes it) and, when that fails, entry by entry
+/// ([`widget_page_per_entry`]), as the client does.
 pub fn widget_page(body: &[u8]) -> Result<WidgetPage> {
-    serde_json::from_slice::<raw::WidgetList>(body)
-        .map(WidgetPage::from)
-        .map_err(|source| decode_error(body, source))
+    match serde_json::from_slice::<raw::WidgetList>(body) {
+        Ok(list) => Ok(WidgetPage::from(list)),
+        Err(_) => widget_page_per_entry(body),
+    }
+}
+
+/// A list page read entry by entry: every widget that decodes is kept, and each one that
+/// does not becomes an [`UndecodableWidget`] in `failed`. Fails as a whole only when the
+/// page itself (`_page`, `_links`, `_embedded`, a list of entries) is not what amoCRM
+/// sends.
+pub fn widget_page_per_entry(body: &[u8]) -> Result<WidgetPage> {
+    let page = serde_json::from_slice::<EntryPage<'_>>(body)
+        .map_err(|source| decode_error(body, source))?;
+    let number = u32::try_from(page.page).unwrap_or(0);
+    let entries = page
+        .embedded
+        .into_option()
+        .map(|e| e.widgets)
+        .unwrap_or_default();
+    let mut widgets = Vec::with_capacity(entries.len());
+    let mut failed = Vec::new();
+    for (index, entry) in entries.into_iter().enumerate() {
+        match widget_entry(entry.get()) {
+            Ok(widget) => widgets.push(widget),
+            Err(mut undecodable) => {
+                undecodable.page = number;
+                undecodable.index = index;
+                failed.push(undecodable);
+            }
+        }
+    }
+    Ok(WidgetPage {
+        page: number,
+        widgets,
+        failed,
+        links: PageLinks::from(page.links),
+    })
+}
+
+/// A page with its entries kept as raw JSON text (borrowed from the body, not copied).
+#[derive(Deserialize)]
+struct EntryPage<'a> {
+    #[serde(rename = "_page")]
+    page: i64,
+    #[serde(rename = "_links")]
+    links: amocrm_raw::PhpObject<raw::ListLinks>,
+    #[serde(rename = "_embedded", borrow)]
+    embedded: amocrm_raw::PhpObject<Entries<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Entries<'a> {
+    #[serde(borrow)]
+    widgets: Vec<&'a RawValue>,
+}
+
+/// One entry of a list page: a widget, or what is wrong with it (its `page` and `index`
+/// left for the caller to fill in).
+pub fn widget_entry(json: &str) -> Result<Widget, UndecodableWidget> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    match serde_path_to_error::deserialize::<_, raw::Widget>(&mut deserializer) {
+        Ok(widget) => Ok(Widget::from(widget)),
+        Err(error) => Err(undecodable(json, &error)),
+    }
+}
+
+/// Describes a failed entry by path and types only: serde's message quotes the value it
+/// found, which may be a secret, so only its "expected" part (written by the types, not
+/// taken from the body) is kept.
+fn undecodable(
+    json: &str,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> UndecodableWidget {
+    let entry: Option<serde_json::Value> = serde_json::from_str(json).ok();
+    let code = entry
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .and_then(|c| c.as_str())
+        .map(str::to_owned);
+    let message = error.inner().to_string();
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => &message[..],
+    };
+    let mut segments: Vec<Segment> = error
+        .path()
+        .iter()
+        .filter_map(|segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => Some(Segment::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(Segment::Key(key.clone())),
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {
+                None
+            }
+        })
+        .collect();
+    let expected = match missing_field(message) {
+        Some(field) => {
+            segments.push(Segment::Key(field.to_owned()));
+            "a value".to_owned()
+        }
+        None => match message.rfind(", expected ") {
+            Some(at) => plain_expected(&message[at + ", expected ".len()..]).to_owned(),
+            None => "a valid value".to_owned(),
+        },
+    };
+    let found = match &entry {
+        Some(entry) => value_at(entry, &segments).map_or("nothing", json_type),
+        // Valid JSON (the page was), but nested deeper than serde_json reads.
+        None => "unknown",
+    };
+    UndecodableWidget {
+        page: 0,
+        index: 0,
+        code,
+        path: path_text(&segments),
+        expected,
+        found,
+    }
+}
+
+/// serde's names of Rust types in words: `i64` is "an integer", `struct Widget` "an
+/// object"; anything else (already words, e.g. "a boolean") as it is.
+fn plain_expected(expected: &str) -> &str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" => {
+            "an integer"
+        }
+        other if other.starts_with("struct ") => "an object",
+        other => other,
+    }
+}
+
+enum Segment {
+    Index(usize),
+    Key(String),
+}
+
+/// The field of serde's "missing field `x`" (a name from the type, not from the body).
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+fn value_at<'v>(value: &'v serde_json::Value, path: &[Segment]) -> Option<&'v serde_json::Value> {
+    path.iter().try_fold(value, |value, segment| match segment {
+        Segment::Index(index) => value.get(*index),
+        Segment::Key(key) => value.get(key),
+    })
+}
+
+fn path_text(path: &[Segment]) -> String {
+    let mut text = String::new();
+    for segment in path {
+        match segment {
+            Segment::Index(index) => text.push_str(&format!("[{index}]")),
+            Segment::Key(key) => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(key);
+            }
+        }
+    }
+    text
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
 }
 
 /// A `200` body of the get or install call.

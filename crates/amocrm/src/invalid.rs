@@ -114,8 +114,8 @@ pub enum SettingsProblem {
         /// The key.
         key: String,
     },
-    /// A value read back from the server ([`crate::SettingValue::Other`]) that the install
-    /// call cannot send: it takes strings, users maps and users_lp maps only.
+    /// No longer produced: the install call sends any JSON value, as a `custom` field
+    /// takes one. Kept so that code matching it still compiles.
     #[error(
         "setting {key:?} holds a value the install call cannot send (it takes a string, a users map or a users_lp map)"
     )]

@@ -24,7 +24,7 @@
 //!     .users("phones", [(504141, "1039")])
 //!     .text("script_path", "https://example.com/");
 //! let installed = client.widgets().install_checked("amo_asterisk", &settings).await?;
-//! assert!(installed.is_active_in_account);
+//! assert!(installed.is_installed());
 //!
 //! // Let a Salesbot go on after the widget's step.
 //! let request = ContinueRequest::new()
@@ -73,7 +73,9 @@ pub use widget_request::{
     BotType, ContinueUrl, MemoryReplayGuard, ReplayGuard, ReplayGuardError, VerifiedWidgetRequest,
     WidgetRequest, WidgetRequestClaims, WidgetRequestError, WidgetRequestVerifier,
 };
-pub use widgets::{ListWidgets, MAX_LIMIT, PageLinks, WidgetPage, WidgetStream, Widgets};
+pub use widgets::{
+    ListWidgets, MAX_LIMIT, PageLinks, UndecodableWidget, WidgetPage, WidgetStream, Widgets,
+};
 
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../../../README.md")]

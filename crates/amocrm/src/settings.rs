@@ -45,8 +45,9 @@ pub enum SettingValue {
     Users(BTreeMap<u64, String>),
     /// A `users_lp` value: amoCRM user ID to login and password.
     UsersLp(BTreeMap<u64, Credentials>),
-    /// A value returned by the server that fits none of the above (e.g. a `custom` field).
-    /// Its `Debug` shows only the kind of JSON value, as it may hold a secret.
+    /// Any other JSON value: a `custom` field's (which takes any value), or a value
+    /// returned by the server that fits none of the above. Sent as it is. Its `Debug`
+    /// shows only the kind of JSON value, as it may hold a secret.
     Other(serde_json::Value),
 }
 
@@ -195,41 +196,15 @@ impl SettingValue {
         }
     }
 
-    fn to_raw(&self, key: &str) -> Result<raw::SettingValue, SettingsProblem> {
+    /// The value as sent in an install body. A `custom` field takes any JSON value, so
+    /// only a users map without users is refused (it says nothing; leave the key out).
+    fn to_raw(&self, key: &str) -> Result<serde_json::Value, SettingsProblem> {
         if self.has_no_users() {
             return Err(SettingsProblem::NoUsers {
                 key: key.to_owned(),
             });
         }
-        Ok(match self {
-            Self::Text(text) => raw::SettingValue::TextSetting(raw::TextSetting(text.clone())),
-            Self::Pass(secret) => {
-                raw::SettingValue::TextSetting(raw::TextSetting(secret.expose_secret().to_owned()))
-            }
-            Self::Users(users) => raw::SettingValue::UsersSetting(raw::UsersSetting(
-                users
-                    .iter()
-                    .map(|(id, ext)| (id.to_string(), ext.clone()))
-                    .collect(),
-            )),
-            Self::UsersLp(users) => raw::SettingValue::UsersLpSetting(raw::UsersLpSetting(
-                users
-                    .iter()
-                    .map(|(id, c)| {
-                        let pair = raw::UserCredentials {
-                            login: c.login.clone(),
-                            password: c.password.expose_secret().to_owned(),
-                        };
-                        (id.to_string(), pair)
-                    })
-                    .collect(),
-            )),
-            Self::Other(value) => {
-                serde_json::from_value(value.clone()).map_err(|_| SettingsProblem::Unsendable {
-                    key: key.to_owned(),
-                })?
-            }
-        })
+        Ok(self.json(None))
     }
 }
 
@@ -416,11 +391,11 @@ fn typed_value(kind: Option<&SettingsFieldType>, value: serde_json::Value) -> Se
         (Some(SettingsFieldType::Users), Value::Object(map))
             if map
                 .iter()
-                .all(|(id, ext)| id.parse::<u64>().is_ok() && ext.is_string()) =>
+                .all(|(id, ext)| id.parse::<u64>().is_ok() && extension(ext).is_some()) =>
         {
             let users = map
-                .into_iter()
-                .filter_map(|(id, ext)| Some((id.parse().ok()?, ext.as_str()?.to_owned())))
+                .iter()
+                .filter_map(|(id, ext)| Some((id.parse().ok()?, extension(ext)?)))
                 .collect();
             SettingValue::Users(users)
         }
@@ -439,6 +414,16 @@ fn typed_value(kind: Option<&SettingsFieldType>, value: serde_json::Value) -> Se
             SettingValue::Pass(SecretString::from(other.to_string()))
         }
         (_, other) => SettingValue::Other(other),
+    }
+}
+
+/// A users extension: amoCRM documents a string and also sends a number (`1039`), read
+/// as its text.
+fn extension(ext: &serde_json::Value) -> Option<String> {
+    match ext {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        _ => None,
     }
 }
 

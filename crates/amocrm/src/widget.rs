@@ -10,6 +10,10 @@ use crate::settings::Settings;
 pub use amocrm_raw::SettingsFieldType;
 
 /// A widget: public, installed in the account, or uploaded by the current user.
+///
+/// Fields amoCRM may send as `null` (its own PHP client types them so) are `Option`s:
+/// `None` is amoCRM's `null`, kept apart from `false` / an empty value, so nothing the
+/// server said is lost or made up.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Widget {
@@ -17,35 +21,46 @@ pub struct Widget {
     pub id: i64,
     /// Code of the widget, e.g. `amo_dropbox`; the key of the get/install/uninstall calls.
     pub code: String,
-    /// Version of the widget.
-    pub version: String,
-    /// Rating, parsed from amoCRM's `"2,8"` or `2.8`.
-    pub rating: Rating,
-    /// Fields available for configuration.
+    /// Version of the widget; an integer version (`1`) reads as its text (`"1"`), and
+    /// `None` is `null` (or no version at all).
+    pub version: Option<String>,
+    /// Rating, parsed from amoCRM's `"2,8"` or `2.8`; `None` is `null`.
+    pub rating: Option<Rating>,
+    /// Fields available for configuration (`null` reads as none).
     pub settings_template: Vec<SettingsField>,
-    /// Whether the widget is available as a lead source.
-    pub is_lead_source: bool,
-    /// Whether the widget is available in the Digital Pipeline.
-    pub is_work_with_dp: bool,
-    /// Whether the widget is an industry solution.
-    pub is_crm_template: bool,
+    /// Whether the widget is available as a lead source (`None`: `null`).
+    pub is_lead_source: Option<bool>,
+    /// Whether the widget is available in the Digital Pipeline (`None`: `null`).
+    pub is_work_with_dp: Option<bool>,
+    /// Whether the widget is an industry solution (`None`: `null`).
+    pub is_crm_template: Option<bool>,
     /// UUID of the OAuth integration linked with the widget.
     pub client_uuid: Option<String>,
-    /// Whether the widget is installed in the account.
-    pub is_active_in_account: bool,
+    /// Whether the widget is installed in the account (`None`: `null`); see
+    /// [`Widget::is_installed`].
+    pub is_active_in_account: Option<bool>,
     /// ID of the pipeline in which the widget is installed as a lead source.
     pub pipeline_id: Option<i64>,
     /// The widget's settings: present only for the integration's own key and after an
-    /// install. Secret values are redacted in `Debug`.
+    /// install (amoCRM's `[]` reads as empty settings, JSON-encoded text as the settings
+    /// it encodes). Secret values are redacted in `Debug`.
     pub settings: Option<Settings>,
     /// The widget's own URL (`_links.self.href`).
     pub self_link: Option<String>,
+}
+
+impl Widget {
+    /// Whether amoCRM says the widget is installed in the account (`null` is not).
+    pub fn is_installed(&self) -> bool {
+        self.is_active_in_account == Some(true)
+    }
 }
 
 impl From<raw::Widget> for Widget {
     fn from(raw: raw::Widget) -> Self {
         let settings_template: Vec<SettingsField> = raw
             .settings_template
+            .unwrap_or_default()
             .into_iter()
             .map(SettingsField::from)
             .collect();
@@ -55,8 +70,8 @@ impl From<raw::Widget> for Widget {
         Widget {
             id: raw.id,
             code: raw.code,
-            version: raw.version,
-            rating: raw.rating.into(),
+            version: raw.version.map(|v| v.0),
+            rating: raw.rating.map(Rating::from),
             settings_template,
             is_lead_source: raw.is_lead_source,
             is_work_with_dp: raw.is_work_with_dp,
@@ -65,7 +80,7 @@ impl From<raw::Widget> for Widget {
             is_active_in_account: raw.is_active_in_account,
             pipeline_id: raw.pipeline_id,
             settings,
-            self_link: raw.links.map(|l| l.self_.href),
+            self_link: raw.links.and_then(|l| l.0).map(|l| l.self_.href),
         }
     }
 }

@@ -100,15 +100,96 @@ impl<'c> Widgets<'c> {
 }
 
 /// One page of the widget list.
+///
+/// A widget that cannot be decoded does not cost the page: the others are in `widgets`,
+/// and each one that failed is in `failed`, saying which it was and why. Check `failed`
+/// (or use [`WidgetPage::into_results`]) to see every entry of the page.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WidgetPage {
     /// Number of this page (`_page`).
     pub page: u32,
-    /// The widgets of this page.
+    /// The widgets of this page that could be decoded, in page order.
     pub widgets: Vec<Widget>,
+    /// The entries of this page that could not be decoded, in page order.
+    pub failed: Vec<UndecodableWidget>,
     /// The page's HAL links.
     pub links: PageLinks,
+}
+
+/// An entry of a list page that is not a widget this crate can read. It names the entry
+/// (its code when one can be read, and its index in the page) and what was wrong (the
+/// field's path, the type expected and the JSON type found), never a value from the body:
+/// a widget may carry secrets in its settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UndecodableWidget {
+    /// The page it was on.
+    pub page: u32,
+    /// Its index in the page's `_embedded.widgets`, from 0.
+    pub index: usize,
+    /// Its `code`, when that is a string.
+    pub code: Option<String>,
+    /// Path of the field that could not be read, e.g. `settings_template[0].is_required`
+    /// (empty for the entry itself).
+    pub path: String,
+    /// What was expected there, e.g. `a boolean`.
+    pub expected: String,
+    /// The JSON type found there (`null`, `boolean`, `number`, `string`, `array`,
+    /// `object`), `nothing` for a missing field, or `unknown` for an entry nested too
+    /// deeply to inspect.
+    pub found: &'static str,
+}
+
+impl std::fmt::Display for UndecodableWidget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "widget {code:?} (entry {}", self.index)?,
+            None => write!(f, "widget entry {}", self.index)?,
+        }
+        write!(f, " of page {}) could not be decoded: ", self.page)?;
+        if self.path.is_empty() {
+            f.write_str("the entry")?;
+        } else {
+            write!(f, "`{}`", self.path)?;
+        }
+        write!(f, " is {}, expected {}", self.found, self.expected)
+    }
+}
+
+impl From<UndecodableWidget> for Error {
+    fn from(widget: UndecodableWidget) -> Self {
+        Error::UndecodableWidget(widget)
+    }
+}
+
+/// The items of a page in page order: widgets and undecodable entries.
+struct PageItems {
+    widgets: std::vec::IntoIter<Widget>,
+    failed: std::iter::Peekable<std::vec::IntoIter<UndecodableWidget>>,
+    position: usize,
+}
+
+impl Iterator for PageItems {
+    type Item = Result<Widget>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let position = self.position;
+        self.position += 1;
+        match self.failed.next_if(|failed| failed.index == position) {
+            Some(failed) => Some(Err(Error::UndecodableWidget(failed))),
+            None => match self.widgets.next() {
+                Some(widget) => Some(Ok(widget)),
+                // Entries past the last widget (an index the page did not have).
+                None => self.failed.next().map(|f| Err(Error::UndecodableWidget(f))),
+            },
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.widgets.len() + self.failed.len();
+        (n, Some(n))
+    }
 }
 
 /// HAL links of a list page.
@@ -141,30 +222,56 @@ impl WidgetPage {
         }
     }
 
+    /// Every entry of the page in page order: `Ok` for a widget,
+    /// [`Error::UndecodableWidget`] for an entry that could not be decoded.
+    pub fn into_results(self) -> impl ExactSizeIterator<Item = Result<Widget>> {
+        PageItems {
+            widgets: self.widgets.into_iter(),
+            failed: self.failed.into_iter().peekable(),
+            position: 0,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.widgets.is_empty() && self.failed.is_empty()
+    }
+
     fn empty(page: u32) -> Self {
         WidgetPage {
             page,
             widgets: Vec::new(),
+            failed: Vec::new(),
             links: PageLinks::default(),
         }
     }
 }
 
+impl ExactSizeIterator for PageItems {}
+
 impl From<raw::WidgetList> for WidgetPage {
     fn from(list: raw::WidgetList) -> Self {
+        let widgets = match list.embedded.into_option() {
+            Some(embedded) => embedded.widgets.into_iter().map(Widget::from).collect(),
+            None => Vec::new(),
+        };
         WidgetPage {
             page: u32::try_from(list.page).unwrap_or(0),
-            widgets: list
-                .embedded
-                .widgets
-                .into_iter()
-                .map(Widget::from)
-                .collect(),
-            links: PageLinks {
-                this: Some(list.links.self_.href),
-                next: list.links.next.map(|l| l.href),
-                prev: list.links.prev.map(|l| l.href),
+            widgets,
+            failed: Vec::new(),
+            links: PageLinks::from(list.links),
+        }
+    }
+}
+
+impl From<amocrm_raw::PhpObject<raw::ListLinks>> for PageLinks {
+    fn from(links: amocrm_raw::PhpObject<raw::ListLinks>) -> Self {
+        match links.into_option() {
+            Some(links) => PageLinks {
+                this: Some(links.self_.href),
+                next: links.next.map(|l| l.href),
+                prev: links.prev.map(|l| l.href),
             },
+            None => PageLinks::default(),
         }
     }
 }
@@ -230,7 +337,7 @@ impl ListWidgets {
                     page,
                     source: Box::new(source),
                 })?;
-            if fetched.widgets.is_empty() {
+            if fetched.is_empty() {
                 return Ok(None);
             }
             let next = match fetched.next_page() {
@@ -255,7 +362,9 @@ impl ListWidgets {
         })
     }
 
-    /// Every widget across pages (see [`ListWidgets::pages`]).
+    /// Every widget across pages (see [`ListWidgets::pages`]). An entry that cannot be
+    /// decoded is one [`Error::UndecodableWidget`] item, in its place, and the stream goes
+    /// on; a page that fails as a whole is one [`Error::Page`] item and ends it.
     ///
     /// ```no_run
     /// # async fn run(client: amocrm::Client) {
@@ -264,7 +373,9 @@ impl ListWidgets {
     /// let mut widgets = client.widgets().list().limit(250).stream();
     /// while let Some(widget) = widgets.next().await {
     ///     match widget {
-    ///         Ok(widget) => println!("{} {}", widget.code, widget.rating),
+    ///         Ok(widget) => println!("{} {:?}", widget.code, widget.version),
+    ///         // One entry that could not be read; the stream goes on.
+    ///         Err(amocrm::Error::UndecodableWidget(entry)) => eprintln!("skipped: {entry}"),
     ///         Err(error) => eprintln!("stopped: {error}"),
     ///     }
     /// }
@@ -273,7 +384,7 @@ impl ListWidgets {
     pub fn stream(self) -> WidgetStream {
         let items = self
             .pages()
-            .map_ok(|page| futures::stream::iter(page.widgets.into_iter().map(Ok)))
+            .map_ok(|page| futures::stream::iter(page.into_results()))
             .try_flatten();
         WidgetStream {
             inner: items.boxed(),
@@ -283,7 +394,8 @@ impl ListWidgets {
 
 async fn fetch_page(client: &Client, page: u32, limit: Option<u32>) -> Result<WidgetPage> {
     let page_param = std::num::NonZeroU32::new(page).ok_or(Invalid::Page)?;
-    let limit_param = limit.and_then(std::num::NonZeroU32::new);
+    let page_param = std::num::NonZeroU64::from(page_param);
+    let limit_param = limit.and_then(|l| std::num::NonZeroU64::new(u64::from(l)));
     let result = client
         .call(|| client.raw().list_widgets(limit_param, Some(page_param)))
         .await;
@@ -297,12 +409,27 @@ async fn fetch_page(client: &Client, page: u32, limit: Option<u32>) -> Result<Wi
             Ok(fetched)
         }
         Err(Error::UnexpectedStatus { status: 204, .. }) => Ok(WidgetPage::empty(page)),
+        // The whole page did not decode: read it entry by entry, so one bad widget costs
+        // only itself. The fast path above is the usual one.
+        Err(Error::Decode {
+            status: 200, body, ..
+        }) => {
+            let mut fetched = crate::decode::widget_page_per_entry(&body)?;
+            if fetched.page == 0 {
+                fetched.page = page;
+            }
+            for failed in &mut fetched.failed {
+                failed.page = fetched.page;
+            }
+            Ok(fetched)
+        }
         Err(error) => Err(error),
     }
 }
 
-/// Every widget of the account, page after page. A `Stream` of `Result<Widget>`; after an
-/// `Err` it ends.
+/// Every widget of the account, page after page. A `Stream` of `Result<Widget>`: an
+/// [`Error::UndecodableWidget`] item stands for one entry and the stream goes on; after
+/// any other `Err` it ends.
 pub struct WidgetStream {
     inner: BoxStream<'static, Result<Widget>>,
 }

@@ -606,3 +606,17 @@ async fn oversized_bodies_are_refused_not_buffered() {
 fn client_for(server: &Server) -> amocrm::Client {
     client(server.base_url(), RetryPolicy::disabled())
 }
+
+#[tokio::test]
+async fn an_empty_page_ends_the_stream_even_with_a_next_link() {
+    let server = Server::start(|_, _| {
+        loopback::json(
+            r#"{"_page":1,"_links":{"self":{"href":"/api/v4/widgets?page=1"},"next":{"href":"/api/v4/widgets?page=2"}},"_embedded":{"widgets":[]}}"#,
+        )
+    })
+    .await;
+    let client = client(server.base_url(), RetryPolicy::disabled());
+    let all: Vec<_> = client.widgets().list().stream().collect().await;
+    assert!(all.is_empty(), "{all:?}");
+    assert_eq!(server.count(), 1);
+}

@@ -134,7 +134,7 @@ fn widget_decodes_unknown_type_and_extra_fields() {
         widget.settings_template[0].kind,
         SettingsFieldType::Unknown("brand_new_type".into())
     );
-    assert_eq!(widget.rating.value(), Some(4.5));
+    assert_eq!(widget.rating.and_then(|r| r.value()), Some(4.5));
 }
 
 fn asterisk_template() -> Vec<SettingsField> {

@@ -73,12 +73,29 @@ struct Args {
     /// (for conformance runs such as schemathesis).
     #[arg(long)]
     accept_any_continuation: bool,
+    /// Add a widget served exactly as this JSON, after the seed's examples and before the
+    /// generated ones (e.g. an integer version, null flags, or an unreadable entry);
+    /// repeatable.
+    #[arg(long, value_name = "JSON", value_parser = parse_json)]
+    raw_widget: Vec<serde_json::Value>,
+    /// Answer 406 to an /api/ request whose Accept does not admit application/hal+json
+    /// and application/problem+json, like a strict server.
+    #[arg(long)]
+    strict_accept: bool,
+    /// Answer a list page past the end 200 with "_links": [] and "_embedded": [] (PHP's
+    /// empty maps) instead of 204.
+    #[arg(long)]
+    php_empty_page: bool,
+}
+
+fn parse_json(s: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let server = match FakeServer::builder()
+    let builder = FakeServer::builder()
         .bind(SocketAddr::new(args.host, args.port))
         .widgets(args.widgets)
         .token(args.token)
@@ -86,9 +103,14 @@ async fn main() -> ExitCode {
         .rate_limit(args.rate_limit)
         .record_requests(!args.no_record)
         .accept_any_continuation(args.accept_any_continuation)
-        .start()
-        .await
-    {
+        .strict_accept(args.strict_accept)
+        .php_empty_page(args.php_empty_page);
+    let builder = args
+        .raw_widget
+        .iter()
+        .cloned()
+        .fold(builder, |builder, json| builder.raw_widget(json));
+    let server = match builder.start().await {
         Ok(server) => server,
         Err(e) => {
             eprintln!(
@@ -107,10 +129,11 @@ async fn main() -> ExitCode {
         server.token()
     );
     println!(
-        "catalogue: {} widgets ({} seed + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
+        "catalogue: {} widgets ({} seed + {} raw + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
         server.widget_count(),
         SEED_WIDGET_COUNT,
-        server.widget_count() - SEED_WIDGET_COUNT,
+        args.raw_widget.len(),
+        server.widget_count() - SEED_WIDGET_COUNT - args.raw_widget.len(),
         server.user_token(),
         match args.rate_limit {
             Some(n) if n > 0 => format!("{n}/s"),
