@@ -414,7 +414,7 @@ async fn fetch_page(client: &Client, page: u32, limit: Option<u32>) -> Result<Wi
         Err(Error::Decode {
             status: 200, body, ..
         }) => {
-            let mut fetched = crate::decode::widget_page_per_entry(&body)?;
+            let mut fetched = crate::decode::widget_page_per_entry(body.expose_raw())?;
             if fetched.page == 0 {
                 fetched.page = page;
             }

@@ -102,7 +102,8 @@ fn decode_errors_name_the_field_and_types_never_the_value() {
     assert_eq!(
         error.to_string(),
         "could not decode the response (HTTP 200, 383 bytes): unexpected JSON at `settings`: \
-         expected a map, found a string of 16 chars (line 1, column 275)"
+         expected widget settings: an object, [] or a JSON-encoded object, found a string of 16 \
+         chars (line 1, column 275)"
     );
     // Syntax and a body cut short: serde_json's own words, no value.
     let cut = format!(r#"{{"id":7,"code":"{SECRET}"#);
