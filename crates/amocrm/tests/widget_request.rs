@@ -830,3 +830,29 @@ async fn a_shared_replay_guard_gets_the_signature_and_the_expiry() {
         "{error:?}"
     );
 }
+
+/// A return_url refused for its user info does not print it, nor does one that does not
+/// parse and may hold some (as base URLs are never echoed with user info).
+#[test]
+fn a_return_url_is_never_shown_with_its_user_info() {
+    for url in [
+        "https://user:pa55w0rd@example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://pa55w0rd@example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://user:pa55w0rd@example.amocrm.ru/api/v4/widgets/x",
+        "https://user:pa55w0rd@exa mple.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+    ] {
+        let error = amocrm::ContinueUrl::parse(url).unwrap_err();
+        assert!(
+            matches!(error, WidgetRequestError::NotContinueUrl { .. }),
+            "{error:?}"
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("pa55w0rd"), "{shown}");
+        let verified = verifier().verify(&request(&sign(&claims()), url));
+        let shown = format!("{:?}", verified.unwrap_err());
+        assert!(!shown.contains("pa55w0rd"), "{shown}");
+    }
+    // The URL is still shown when it has none.
+    let error = amocrm::ContinueUrl::parse("https://example.amocrm.ru/api/v4/widgets/x");
+    assert!(format!("{:?}", error.unwrap_err()).contains("/api/v4/widgets/x"));
+}
