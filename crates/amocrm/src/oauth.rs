@@ -20,7 +20,7 @@ use crate::auth::TokenProvider;
 use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig};
 use crate::client::{DEFAULT_USER_AGENT, Domain, account_url, check_base_url, shown_base_url};
 use crate::error::{Error, Result};
-use crate::widget_request::WidgetRequestVerifier;
+use crate::widget_request::{MemoryReplayGuard, WidgetRequestVerifier};
 
 /// An access token is refreshed when it expires within this margin (60 s), so that it does
 /// not expire on the way to the server.
@@ -364,6 +364,8 @@ struct Inner {
     /// Refresh attempts so far; a caller that saw it change while waiting for the lock
     /// knows another refresh ran in the meantime.
     attempts: AtomicU64,
+    /// The replay guard of every widget_request verifier this `OAuth` hands out.
+    replay: Arc<MemoryReplayGuard>,
 }
 
 #[derive(Default)]
@@ -459,9 +461,12 @@ impl OAuth {
 
     /// A verifier of widget_request tokens, which are signed with this integration's
     /// client secret, bound to this account's domain (`amocrm.ru` for a base URL that is
-    /// not an amoCRM host).
+    /// not an amoCRM host). Every verifier of this `OAuth` and its clones shares one
+    /// in-memory replay guard, so [`WidgetRequestVerifier::verify_once`] refuses a replay
+    /// whichever of them sees it.
     pub fn widget_request_verifier(&self) -> WidgetRequestVerifier {
-        let verifier = WidgetRequestVerifier::from_secret(self.inner.client_secret.clone());
+        let verifier = WidgetRequestVerifier::from_secret(self.inner.client_secret.clone())
+            .replay_guard(self.inner.replay.clone());
         let domain = url::Url::parse(&self.inner.base_url)
             .ok()
             .and_then(|url| url.host_str().and_then(Domain::of_host))
@@ -980,6 +985,7 @@ impl OAuthBuilder {
                     ..State::default()
                 })),
                 attempts: AtomicU64::new(0),
+                replay: Arc::new(MemoryReplayGuard::new()),
             }),
         })
     }

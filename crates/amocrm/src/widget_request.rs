@@ -683,7 +683,10 @@ impl WidgetRequestVerifier {
 
     /// [`WidgetRequestVerifier::verify`], then accepts the token only if the
     /// [`ReplayGuard`] has not seen it yet, and remembers it until it expires: a request
-    /// captured and sent again is [`WidgetRequestError::Replayed`].
+    /// captured and sent again is [`WidgetRequestError::Replayed`]. The default guard is
+    /// this verifier's and its clones': build the verifier once and clone it (a verifier
+    /// built per request remembers nothing), or take it from
+    /// [`crate::OAuth::widget_request_verifier`], whose verifiers share one.
     pub async fn verify_once(
         &self,
         request: &WidgetRequest,

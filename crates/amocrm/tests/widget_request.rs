@@ -856,3 +856,34 @@ fn a_return_url_is_never_shown_with_its_user_info() {
     let error = amocrm::ContinueUrl::parse("https://example.amocrm.ru/api/v4/widgets/x");
     assert!(format!("{:?}", error.unwrap_err()).contains("/api/v4/widgets/x"));
 }
+
+/// Verifiers an `OAuth` hands out (one per incoming request, typically) remember tokens
+/// together: a replay is refused whichever of them sees it.
+#[tokio::test]
+async fn verifiers_of_one_oauth_share_their_replay_guard() {
+    let oauth = amocrm::OAuth::builder()
+        .subdomain("example")
+        .client_id("integration")
+        .client_secret(SECRET)
+        .redirect_uri("https://example.com/cb")
+        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
+            Ok::<(), std::io::Error>(())
+        }))
+        .build()
+        .unwrap();
+    let captured = request(&sign(&claims()), RETURN_URL);
+    oauth
+        .widget_request_verifier()
+        .verify_once(&captured)
+        .await
+        .unwrap();
+    assert_eq!(
+        oauth
+            .clone()
+            .widget_request_verifier()
+            .verify_once(&captured)
+            .await
+            .unwrap_err(),
+        WidgetRequestError::Replayed
+    );
+}
