@@ -344,9 +344,16 @@ impl ListWidgets {
                 // A next link that names no page would end the list early, silently.
                 None if fetched.links.next.is_some() => Some(Err(Error::Page {
                     page: page.saturating_add(1),
+                    // By its length only: the link is a value from the body.
                     source: Box::new(Error::Protocol(format!(
-                        "page {page}'s next link {:?} names no page",
-                        fetched.links.next.as_deref().unwrap_or_default()
+                        "page {page}'s next link ({} chars) names no page",
+                        fetched
+                            .links
+                            .next
+                            .as_deref()
+                            .unwrap_or_default()
+                            .chars()
+                            .count()
                     ))),
                 })),
                 None => None,

@@ -554,6 +554,33 @@ async fn stream_follows_relative_next_links_and_refuses_ones_without_a_page() {
     assert_eq!(server.count(), 1);
 }
 
+/// The protocol error of a bad next link does not repeat the link: it is a value from the
+/// body, and a server may put in it whatever it was sent.
+#[tokio::test]
+async fn a_bad_next_link_is_not_repeated_in_the_error() {
+    let server = Server::start(|_, seen| {
+        let page = loopback::page_of(&seen.target);
+        let body = loopback::page_json(page, 2, 10)
+            .unwrap()
+            .replace("page=2\"", "page=two&pass=echoed-s3cret-value\"");
+        loopback::json(&body)
+    })
+    .await;
+    let client = loopback::client(server.base_url(), RetryPolicy::disabled());
+    let items: Vec<amocrm::Result<Widget>> =
+        client.widgets().list().limit(2).stream().collect().await;
+    let error = items.last().unwrap().as_ref().unwrap_err();
+    assert!(matches!(error.root(), Error::Protocol(_)), "{error:?}");
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        shown.push_str(&format!(" {inner} {inner:?}"));
+        source = inner.source();
+    }
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(shown.contains("names no page"), "{shown}");
+}
+
 /// A redirect is not followed: following a 307/308 would resend an install body, secrets
 /// included, to wherever it points. It ends as `UnexpectedStatus` after one request.
 #[tokio::test]
