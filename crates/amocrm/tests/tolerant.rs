@@ -336,3 +336,19 @@ fn a_non_empty_array_for_a_map_names_what_was_expected() {
         ]
     );
 }
+
+#[test]
+fn an_entry_without_a_code_reads_as_a_sentence() {
+    let page = decode::widget_page(&page_of(vec![json!(null)])).unwrap();
+    let text = page.failed[0].to_string();
+    assert_eq!(
+        text,
+        "widget (entry 0 of page 3) could not be decoded: the entry is null, expected an object"
+    );
+    let page = decode::widget_page(&page_of(vec![widget_json(json!({"id": "1"}))])).unwrap();
+    assert_eq!(
+        page.failed[0].to_string(),
+        "widget \"amo_asterisk\" (entry 0 of page 3) could not be decoded: `id` is string, \
+         expected an integer"
+    );
+}
