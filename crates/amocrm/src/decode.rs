@@ -65,8 +65,47 @@ struct EntryPage<'a> {
 
 #[derive(Deserialize)]
 struct Entries<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "entry_list")]
     widgets: Vec<&'a RawValue>,
+}
+
+/// The entries as an array, or as PHP writes an array whose keys are not `0..n` (an entry
+/// filtered out): an object keyed by index, read in the order sent. PHP never writes an
+/// empty array as `{}`, so an empty object is not a list.
+fn entry_list<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<&'a RawValue>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Vec<&'de RawValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence, or a non-empty object keyed by index")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(entry) = seq.next_element()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some((_, entry)) = map.next_entry::<serde::de::IgnoredAny, &RawValue>()? {
+                entries.push(entry);
+            }
+            if entries.is_empty() {
+                return Err(serde::de::Error::invalid_length(0, &self));
+            }
+            Ok(entries)
+        }
+    }
+    deserializer.deserialize_any(Visitor)
 }
 
 /// One entry of a list page: a widget, or what is wrong with it (its `page` and `index`

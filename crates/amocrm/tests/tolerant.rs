@@ -352,3 +352,29 @@ fn an_entry_without_a_code_reads_as_a_sentence() {
          expected an integer"
     );
 }
+
+/// PHP writes an array whose keys are not 0..n (one entry filtered out) as an object keyed
+/// by index: its widgets are still the page's, in the order sent.
+#[test]
+fn widgets_keyed_by_index_are_the_page_entries() {
+    let body = serde_json::to_vec(&json!({
+        "_page": 3,
+        "_links": {"self": {"href": "https://example.amocrm.ru/api/v4/widgets?page=3"},
+                   "next": {"href": "https://example.amocrm.ru/api/v4/widgets?page=4"}},
+        "_embedded": {"widgets": {
+            "0": widget_json(json!({"code": "first"})),
+            "2": widget_json(json!({"code": "second", "id": "s3cr3t"})),
+            "5": widget_json(json!({"code": "third"}))
+        }}
+    }))
+    .unwrap();
+    let page = decode::widget_page(&body).unwrap();
+    let codes: Vec<&str> = page.widgets.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["first", "third"]);
+    assert_eq!(page.failed.len(), 1);
+    assert_eq!(
+        (page.failed[0].index, page.failed[0].code.as_deref()),
+        (1, Some("second"))
+    );
+    assert_eq!(page.next_page(), Some(4));
+}
