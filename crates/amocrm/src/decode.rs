@@ -55,12 +55,36 @@ pub fn widget_page_per_entry(body: &[u8]) -> Result<WidgetPage> {
 /// A page with its entries kept as raw JSON text (borrowed from the body, not copied).
 #[derive(Deserialize)]
 struct EntryPage<'a> {
-    #[serde(rename = "_page")]
+    #[serde(rename = "_page", deserialize_with = "page_number")]
     page: i64,
     #[serde(rename = "_links")]
     links: amocrm_raw::PhpObject<raw::ListLinks>,
     #[serde(rename = "_embedded", borrow)]
     embedded: amocrm_raw::PhpObject<Entries<'a>>,
+}
+
+/// `_page` as an integer, or as the decimal text PHP echoes from the query string.
+fn page_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a page number: an integer or its decimal text")
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<i64, E> {
+            Ok(value)
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<i64, E> {
+            // Out of range reads as no usable number (0), as a negative one does.
+            Ok(i64::try_from(value).unwrap_or(0))
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<i64, E> {
+            text.parse::<u64>()
+                .map(|value| i64::try_from(value).unwrap_or(0))
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Other("other text"), &self))
+        }
+    }
+    deserializer.deserialize_any(Visitor)
 }
 
 #[derive(Deserialize)]

@@ -378,3 +378,19 @@ fn widgets_keyed_by_index_are_the_page_entries() {
     );
     assert_eq!(page.next_page(), Some(4));
 }
+
+/// PHP echoes a query parameter as the string it read: `"_page": "3"` is page 3, not a
+/// page lost.
+#[test]
+fn page_number_may_be_a_numeric_string() {
+    let mut body: Value = serde_json::from_slice(&page_of(vec![widget_json(json!({}))])).unwrap();
+    body["_page"] = json!("3");
+    let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!((page.page, page.widgets.len()), (3, 1));
+    assert_eq!(page.next_page(), Some(4));
+    // Still not a page number: text, a fraction, nothing, an array.
+    for bad in [json!("x"), json!("3.5"), json!(""), json!([3])] {
+        body["_page"] = bad;
+        assert!(decode::widget_page(&serde_json::to_vec(&body).unwrap()).is_err());
+    }
+}
