@@ -58,7 +58,7 @@ struct EntryPage<'a> {
     #[serde(rename = "_page", deserialize_with = "page_number")]
     page: i64,
     #[serde(rename = "_links")]
-    links: amocrm_raw::PhpObject<raw::ListLinks>,
+    links: amocrm_raw::PhpObject<EntryLinks>,
     #[serde(rename = "_embedded", borrow)]
     embedded: amocrm_raw::PhpObject<Entries<'a>>,
 }
@@ -85,6 +85,35 @@ fn page_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64,
         }
     }
     deserializer.deserialize_any(Visitor)
+}
+
+/// A page's links, each one optional and each one `[]` (PHP's empty map) for none: only
+/// `next` matters, and a link PHP left empty must not cost the page's widgets.
+#[derive(Deserialize)]
+struct EntryLinks {
+    #[serde(rename = "self", default)]
+    this: Option<amocrm_raw::PhpObject<raw::Link>>,
+    #[serde(default)]
+    next: Option<amocrm_raw::PhpObject<raw::Link>>,
+    #[serde(default)]
+    prev: Option<amocrm_raw::PhpObject<raw::Link>>,
+}
+
+impl From<amocrm_raw::PhpObject<EntryLinks>> for PageLinks {
+    fn from(links: amocrm_raw::PhpObject<EntryLinks>) -> Self {
+        let href = |link: Option<amocrm_raw::PhpObject<raw::Link>>| {
+            link.and_then(amocrm_raw::PhpObject::into_option)
+                .map(|link| link.href)
+        };
+        match links.into_option() {
+            Some(links) => PageLinks {
+                this: href(links.this),
+                next: href(links.next),
+                prev: href(links.prev),
+            },
+            None => PageLinks::default(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

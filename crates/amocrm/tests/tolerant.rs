@@ -394,3 +394,29 @@ fn page_number_may_be_a_numeric_string() {
         assert!(decode::widget_page(&serde_json::to_vec(&body).unwrap()).is_err());
     }
 }
+
+/// PHP writes a link it has none of as `[]` (its empty map): the page's widgets are kept,
+/// and `"next": []` is no next page. A page without `self` keeps its widgets too.
+#[test]
+fn a_link_written_as_php_empty_array_is_no_link() {
+    let mut body: Value = serde_json::from_slice(&page_of(vec![widget_json(json!({}))])).unwrap();
+    body["_links"]["next"] = json!([]);
+    let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!((page.widgets.len(), page.links.next.clone()), (1, None));
+    assert_eq!(page.next_page(), None);
+    assert!(page.links.this.is_some());
+
+    body["_links"]["self"] = json!([]);
+    body["_links"]["next"] = json!({"href": "https://example.amocrm.ru/api/v4/widgets?page=4"});
+    let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!((page.widgets.len(), page.links.this.clone()), (1, None));
+    assert_eq!(page.next_page(), Some(4));
+
+    body["_links"].as_object_mut().unwrap().remove("self");
+    let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!((page.widgets.len(), page.next_page()), (1, Some(4)));
+
+    // A non-empty array is still not a link.
+    body["_links"]["next"] = json!([{"href": "x"}]);
+    assert!(decode::widget_page(&serde_json::to_vec(&body).unwrap()).is_err());
+}
