@@ -32,7 +32,9 @@ pub fn widget_page_per_entry(body: &[u8]) -> Result<WidgetPage> {
         .into_option()
         .map(|e| e.widgets)
         .unwrap_or_default();
-    let mut widgets = Vec::with_capacity(entries.len());
+    // Room for a full page at most: the entries may all be undecodable (a hostile page of
+    // `0,0,...` would otherwise reserve 232 bytes per two bytes of body).
+    let mut widgets = Vec::with_capacity(entries.len().min(crate::widgets::MAX_LIMIT as usize));
     let mut failed = Vec::new();
     for (index, entry) in entries.into_iter().enumerate() {
         match widget_entry(entry.get()) {

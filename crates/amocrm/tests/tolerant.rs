@@ -420,3 +420,20 @@ fn a_link_written_as_php_empty_array_is_no_link() {
     body["_links"]["next"] = json!([{"href": "x"}]);
     assert!(decode::widget_page(&serde_json::to_vec(&body).unwrap()).is_err());
 }
+
+/// Memory for the widgets is not reserved by the count of entries: a hostile page of
+/// undecodable two-byte entries (`0,`) must not reserve room for as many widgets (232
+/// bytes each, over 100 times the body) on top of the failures.
+#[test]
+fn undecodable_entries_reserve_no_room_for_widgets() {
+    let entries = vec!["0"; 100_000].join(",");
+    let body = format!(r#"{{"_page":1,"_links":[],"_embedded":{{"widgets":[{entries}]}}}}"#);
+    let page = decode::widget_page(body.as_bytes()).unwrap();
+    assert_eq!(page.failed.len(), 100_000);
+    assert!(page.widgets.is_empty());
+    assert!(
+        page.widgets.capacity() <= amocrm::MAX_LIMIT as usize,
+        "{} widgets reserved",
+        page.widgets.capacity()
+    );
+}
