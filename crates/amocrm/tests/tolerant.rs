@@ -437,3 +437,26 @@ fn undecodable_entries_reserve_no_room_for_widgets() {
         page.widgets.capacity()
     );
 }
+
+/// What a page that is not one says it expected, read entry by entry (no value quoted);
+/// and a negative `_page` (no usable number) is page 0 there, the caller's page later.
+#[test]
+fn page_level_faults_name_what_was_expected() {
+    let expected = |body: &[u8]| match decode::widget_page(body) {
+        Err(Error::Decode { source, .. }) => source.expected().map(str::to_owned),
+        other => panic!("{other:?}"),
+    };
+    let widgets = br#"{"_page": 1, "_links": [], "_embedded": {"widgets": 5}}"#;
+    assert_eq!(
+        expected(widgets).as_deref(),
+        Some("a sequence, or a non-empty object keyed by index")
+    );
+    let page = br#"{"_page": "x", "_links": [], "_embedded": {"widgets": [0]}}"#;
+    assert_eq!(
+        expected(page).as_deref(),
+        Some("a page number: an integer or its decimal text")
+    );
+    let negative = br#"{"_page": -5, "_links": [], "_embedded": {"widgets": [0]}}"#;
+    let page = decode::widget_page(negative).unwrap();
+    assert_eq!((page.page, page.failed[0].page), (0, 0));
+}
