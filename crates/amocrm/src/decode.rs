@@ -32,7 +32,9 @@ pub fn widget_page_per_entry(body: &[u8]) -> Result<WidgetPage> {
         .into_option()
         .map(|e| e.widgets)
         .unwrap_or_default();
-    let mut widgets = Vec::with_capacity(entries.len());
+    // Room for a full page at most: the entries may all be undecodable (a hostile page of
+    // `0,0,...` would otherwise reserve 232 bytes per two bytes of body).
+    let mut widgets = Vec::with_capacity(entries.len().min(crate::widgets::MAX_LIMIT as usize));
     let mut failed = Vec::new();
     for (index, entry) in entries.into_iter().enumerate() {
         match widget_entry(entry.get()) {
@@ -55,18 +57,110 @@ pub fn widget_page_per_entry(body: &[u8]) -> Result<WidgetPage> {
 /// A page with its entries kept as raw JSON text (borrowed from the body, not copied).
 #[derive(Deserialize)]
 struct EntryPage<'a> {
-    #[serde(rename = "_page")]
+    #[serde(rename = "_page", deserialize_with = "page_number")]
     page: i64,
     #[serde(rename = "_links")]
-    links: amocrm_raw::PhpObject<raw::ListLinks>,
+    links: amocrm_raw::PhpObject<EntryLinks>,
     #[serde(rename = "_embedded", borrow)]
     embedded: amocrm_raw::PhpObject<Entries<'a>>,
 }
 
+/// `_page` as an integer, or as the decimal text PHP echoes from the query string.
+fn page_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a page number: an integer or its decimal text")
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<i64, E> {
+            Ok(value)
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<i64, E> {
+            // Out of range reads as no usable number (0), as a negative one does.
+            Ok(i64::try_from(value).unwrap_or(0))
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<i64, E> {
+            text.parse::<u64>()
+                .map(|value| i64::try_from(value).unwrap_or(0))
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Other("other text"), &self))
+        }
+    }
+    deserializer.deserialize_any(Visitor)
+}
+
+/// A page's links, each one optional and each one `[]` (PHP's empty map) for none: only
+/// `next` matters, and a link PHP left empty must not cost the page's widgets.
+#[derive(Deserialize)]
+struct EntryLinks {
+    #[serde(rename = "self", default)]
+    this: Option<amocrm_raw::PhpObject<raw::Link>>,
+    #[serde(default)]
+    next: Option<amocrm_raw::PhpObject<raw::Link>>,
+    #[serde(default)]
+    prev: Option<amocrm_raw::PhpObject<raw::Link>>,
+}
+
+impl From<amocrm_raw::PhpObject<EntryLinks>> for PageLinks {
+    fn from(links: amocrm_raw::PhpObject<EntryLinks>) -> Self {
+        let href = |link: Option<amocrm_raw::PhpObject<raw::Link>>| {
+            link.and_then(amocrm_raw::PhpObject::into_option)
+                .map(|link| link.href)
+        };
+        match links.into_option() {
+            Some(links) => PageLinks {
+                this: href(links.this),
+                next: href(links.next),
+                prev: href(links.prev),
+            },
+            None => PageLinks::default(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Entries<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "entry_list")]
     widgets: Vec<&'a RawValue>,
+}
+
+/// The entries as an array, or as PHP writes an array whose keys are not `0..n` (an entry
+/// filtered out): an object keyed by index, read in the order sent. PHP never writes an
+/// empty array as `{}`, so an empty object is not a list.
+fn entry_list<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<&'a RawValue>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Vec<&'de RawValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence, or a non-empty object keyed by index")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(entry) = seq.next_element()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some((_, entry)) = map.next_entry::<serde::de::IgnoredAny, &RawValue>()? {
+                entries.push(entry);
+            }
+            if entries.is_empty() {
+                return Err(serde::de::Error::invalid_length(0, &self));
+            }
+            Ok(entries)
+        }
+    }
+    deserializer.deserialize_any(Visitor)
 }
 
 /// One entry of a list page: a widget, or what is wrong with it (its `page` and `index`

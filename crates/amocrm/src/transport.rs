@@ -616,7 +616,12 @@ async fn buffered(
         }
         body.extend_from_slice(&chunk);
     }
-    let body = body.freeze();
+    let mut body = body.freeze();
+    // A byte order mark before the JSON (a PHP file saved with one writes it first):
+    // RFC 8259 lets a reader ignore it, and serde_json does not.
+    if body.starts_with(b"\xEF\xBB\xBF") {
+        body = body.slice(3..);
+    }
     let mut rebuilt = http::Response::new(body.clone());
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;

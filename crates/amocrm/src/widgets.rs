@@ -145,7 +145,7 @@ impl std::fmt::Display for UndecodableWidget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.code {
             Some(code) => write!(f, "widget {code:?} (entry {}", self.index)?,
-            None => write!(f, "widget entry {}", self.index)?,
+            None => write!(f, "widget (entry {}", self.index)?,
         }
         write!(f, " of page {}) could not be decoded: ", self.page)?;
         if self.path.is_empty() {

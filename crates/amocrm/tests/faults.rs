@@ -647,3 +647,44 @@ async fn an_empty_page_ends_the_stream_even_with_a_next_link() {
     assert!(all.is_empty(), "{all:?}");
     assert_eq!(server.count(), 1);
 }
+
+/// A PHP file saved with a byte order mark writes it before the JSON; RFC 8259 lets a
+/// reader ignore it, and it must not cost the call (or, in a list, the rest of the list).
+/// The media type's charset parameter does not matter either.
+#[tokio::test]
+async fn a_byte_order_mark_before_the_json_is_ignored() {
+    let with_bom = |json: String| {
+        let mut body = b"\xEF\xBB\xBF".to_vec();
+        body.extend_from_slice(json.as_bytes());
+        Reply::Bytes(response(
+            200,
+            "application/hal+json; charset=utf-8",
+            &[],
+            &body,
+        ))
+    };
+    let server = Server::start(move |_, seen| {
+        if seen.path() == "/api/v4/widgets/w7" {
+            return with_bom(loopback::widget_json(7, "w7"));
+        }
+        match loopback::page_json(loopback::page_of(&seen.target), 2, 5) {
+            Some(page) => with_bom(page),
+            None => loopback::no_content(),
+        }
+    })
+    .await;
+    let client = client_for(&server);
+    assert_eq!(client.widgets().get("w7").await.unwrap().code, "w7");
+    let all: Vec<Widget> = client
+        .widgets()
+        .list()
+        .limit(2)
+        .stream()
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let codes: Vec<&str> = all.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["w1", "w2", "w3", "w4", "w5"]);
+}
