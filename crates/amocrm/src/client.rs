@@ -353,7 +353,9 @@ impl ClientBuilder {
     }
 
     /// A `reqwest::Client` of your own (proxy, TLS roots). Timeouts and User-Agent set on
-    /// this builder are then not applied: configure them on that client.
+    /// this builder are then not applied: configure them on that client. Start from
+    /// [`http_client_builder`] to keep this crate's TLS setup; its TLS is then yours, so an
+    /// `https://` base URL is accepted whatever this crate's features.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -370,12 +372,15 @@ impl ClientBuilder {
             Some(Err(message)) => return Err(Error::Config(message)),
             Some(Ok(url)) => check_base_url("base URL", &url, self.allow_http)?,
         };
+        if self.http.is_none() {
+            require_tls(&base_url)?;
+        }
         let auth = self
             .auth
             .ok_or_else(|| Error::Config("no token: call token or token_provider".into()))?;
         let http = match self.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => http_client_builder()?
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .user_agent(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
@@ -397,6 +402,68 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// A `reqwest::ClientBuilder` with this crate's TLS setup, to build a client of your own
+/// for [`ClientBuilder::http_client`] (a proxy, a DNS resolver…):
+///
+/// - feature `rustls` (default): rustls on the *ring* crypto provider, server certificates
+///   checked by the platform's verifier (the OS trust store). reqwest is built without a
+///   crypto provider of its own (`rustls-no-provider`), so a plain
+///   `reqwest::Client::builder().build()` panics unless reqwest's `rustls` feature is on
+///   somewhere or a process-wide provider is installed; this builder needs neither;
+/// - feature `native-tls`: the platform's TLS library (it wins when both are on);
+/// - neither: no TLS, plain HTTP only.
+///
+/// ```
+/// let http = amocrm::http_client_builder()?
+///     .pool_max_idle_per_host(0)
+///     .build()
+///     .map_err(|e| amocrm::Error::Config(e.to_string()))?;
+/// let client = amocrm::Client::builder()
+///     .subdomain("example")
+///     .token("long-lived-token")
+///     .http_client(http)
+///     .build()?;
+/// # Ok::<(), amocrm::Error>(())
+/// ```
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "native-tls")]
+    let builder = builder.tls_backend_native();
+    #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+    let builder = builder.tls_backend_preconfigured(rustls_config()?);
+    Ok(builder)
+}
+
+/// rustls with the ring provider (it builds in seconds, where aws-lc-rs compiles C for half
+/// a minute) and the platform's certificate verifier, as reqwest sets rustls up itself.
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+fn rustls_config() -> Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt as _;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|e| Error::Config(format!("setting up TLS: {e}")))?
+        .with_no_client_auth();
+    // reqwest is built without HTTP/2 here.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Whether this build can speak TLS by itself (feature `rustls` or `native-tls`).
+pub(crate) const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// Refuses an `https://` URL (checked by [`check_base_url`]) when this build has no TLS:
+/// every request would fail, so fail once, at build time, saying why.
+pub(crate) fn require_tls(url: &str) -> Result<()> {
+    if !HAS_TLS && url.starts_with("https://") {
+        return Err(Error::TlsUnavailable {
+            url: url.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Whether `host` is the local machine.

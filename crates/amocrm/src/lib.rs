@@ -58,6 +58,7 @@ pub use bots::{
 };
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Domain,
+    http_client_builder,
 };
 pub use error::{Error, Problem, Result, ValidationError};
 pub use invalid::{Invalid, SettingsProblem};

@@ -18,7 +18,9 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::auth::TokenProvider;
 use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
-use crate::client::{DEFAULT_USER_AGENT, Domain, account_url, check_base_url};
+use crate::client::{
+    DEFAULT_USER_AGENT, Domain, account_url, check_base_url, http_client_builder, require_tls,
+};
 use crate::error::{Error, Result};
 use crate::widget_request::WidgetRequestVerifier;
 
@@ -811,7 +813,8 @@ impl OAuthBuilder {
     }
 
     /// A `reqwest::Client` of your own for the token endpoint (proxy, TLS roots). Configure
-    /// it not to follow redirects, so that the client secret is never sent elsewhere.
+    /// it not to follow redirects, so that the client secret is never sent elsewhere. Start
+    /// from [`crate::http_client_builder`] to keep this crate's TLS setup.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -828,6 +831,9 @@ impl OAuthBuilder {
             Some(Err(message)) => return Err(Error::Config(message)),
             Some(Ok(url)) => check_base_url("OAuth base URL", &url, self.allow_http)?,
         };
+        if self.http.is_none() {
+            require_tls(&base_url)?;
+        }
         let missing = |what: &str| Error::Config(format!("OAuth: no {what}"));
         let client_id = self
             .client_id
@@ -850,7 +856,7 @@ impl OAuthBuilder {
         })?;
         let http = match self.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => http_client_builder()?
                 .timeout(self.timeout)
                 .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
                 .user_agent(DEFAULT_USER_AGENT)
