@@ -894,3 +894,46 @@ impl VerifiedWidgetRequest {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod verify_tests {
+    use super::*;
+
+    fn claims(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The exact edges of `exp` and `nbf`, with the clock given (the integration tests
+    /// cannot pin the second they run in): RFC 7519 accepts a token up to and including
+    /// `exp + leeway` and from `nbf - leeway` on.
+    #[test]
+    fn time_claims_at_the_edges_of_the_leeway() {
+        let verifier = WidgetRequestVerifier::new("s").leeway(Duration::from_secs(60));
+        let now = 1_000_000;
+        let check = |value: Value| verifier.check_time_and_audience(&claims(value), now);
+        assert_eq!(check(serde_json::json!({"exp": now - 60})), Ok(()));
+        assert_eq!(
+            check(serde_json::json!({"exp": now - 61})),
+            Err(WidgetRequestError::Expired)
+        );
+        assert_eq!(
+            check(serde_json::json!({"exp": now, "nbf": now + 60})),
+            Ok(())
+        );
+        assert_eq!(
+            check(serde_json::json!({"exp": now, "nbf": now + 61})),
+            Err(WidgetRequestError::NotYetValid)
+        );
+        // A clock before the epoch (unix_now gives u64::MAX): everything has expired.
+        assert_eq!(
+            verifier.check_time_and_audience(
+                &claims(serde_json::json!({"exp": u64::MAX - 61})),
+                u64::MAX
+            ),
+            Err(WidgetRequestError::Expired)
+        );
+    }
+}

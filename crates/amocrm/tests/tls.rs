@@ -46,7 +46,10 @@ fn without_a_tls_feature_https_is_refused_when_building() {
         .token("t")
         .build()
         .unwrap_err();
-    assert!(matches!(refused, Error::TlsUnavailable { .. }), "{refused:?}");
+    assert!(
+        matches!(refused, Error::TlsUnavailable { .. }),
+        "{refused:?}"
+    );
 
     // Plain http still works, and a client of the caller's own is trusted with https.
     assert!(client("http://127.0.0.1:8080").is_ok());
