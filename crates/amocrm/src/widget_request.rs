@@ -907,8 +907,9 @@ mod verify_tests {
     }
 
     /// The exact edges of `exp` and `nbf`, with the clock given (the integration tests
-    /// cannot pin the second they run in): RFC 7519 accepts a token up to and including
-    /// `exp + leeway` and from `nbf - leeway` on.
+    /// cannot pin the second they run in): a token is accepted through the second
+    /// `exp + leeway` and from the second `nbf - leeway` on, as before this crate checked
+    /// them itself.
     #[test]
     fn time_claims_at_the_edges_of_the_leeway() {
         let verifier = WidgetRequestVerifier::new("s").leeway(Duration::from_secs(60));
