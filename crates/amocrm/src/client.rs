@@ -66,6 +66,8 @@ fn valid_subdomain(sub: &str) -> bool {
 /// rate limiter.
 ///
 /// ```
+/// # #[cfg(not(any(feature = "rustls", feature = "native-tls")))] fn main() {} // no https
+/// # #[cfg(any(feature = "rustls", feature = "native-tls"))]
 /// # fn main() -> Result<(), amocrm::Error> {
 /// use std::time::Duration;
 /// use amocrm::{Client, Domain};
@@ -372,15 +374,12 @@ impl ClientBuilder {
             Some(Err(message)) => return Err(Error::Config(message)),
             Some(Ok(url)) => check_base_url("base URL", &url, self.allow_http)?,
         };
-        if self.http.is_none() {
-            require_tls(&base_url)?;
-        }
         let auth = self
             .auth
             .ok_or_else(|| Error::Config("no token: call token or token_provider".into()))?;
         let http = match self.http {
             Some(client) => client,
-            None => http_client_builder()?
+            None => http_client_builder_for(&base_url)?
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .user_agent(self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT))
@@ -452,12 +451,19 @@ fn rustls_config() -> Result<rustls::ClientConfig> {
     Ok(config)
 }
 
+/// [`http_client_builder`], once `url` is known to be reachable with it: an `https://` URL
+/// needs a TLS feature.
+pub(crate) fn http_client_builder_for(url: &str) -> Result<reqwest::ClientBuilder> {
+    require_tls(url)?;
+    http_client_builder()
+}
+
 /// Whether this build can speak TLS by itself (feature `rustls` or `native-tls`).
 pub(crate) const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
 
 /// Refuses an `https://` URL (checked by [`check_base_url`]) when this build has no TLS:
 /// every request would fail, so fail once, at build time, saying why.
-pub(crate) fn require_tls(url: &str) -> Result<()> {
+fn require_tls(url: &str) -> Result<()> {
     if !HAS_TLS && url.starts_with("https://") {
         return Err(Error::TlsUnavailable {
             url: url.to_owned(),

@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::auth::TokenProvider;
 use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::client::{
-    DEFAULT_USER_AGENT, Domain, account_url, check_base_url, http_client_builder, require_tls,
+    DEFAULT_USER_AGENT, Domain, account_url, check_base_url, http_client_builder_for,
 };
 use crate::error::{Error, Result};
 use crate::widget_request::WidgetRequestVerifier;
@@ -831,9 +831,6 @@ impl OAuthBuilder {
             Some(Err(message)) => return Err(Error::Config(message)),
             Some(Ok(url)) => check_base_url("OAuth base URL", &url, self.allow_http)?,
         };
-        if self.http.is_none() {
-            require_tls(&base_url)?;
-        }
         let missing = |what: &str| Error::Config(format!("OAuth: no {what}"));
         let client_id = self
             .client_id
@@ -856,7 +853,7 @@ impl OAuthBuilder {
         })?;
         let http = match self.http {
             Some(client) => client,
-            None => http_client_builder()?
+            None => http_client_builder_for(&base_url)?
                 .timeout(self.timeout)
                 .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
                 .user_agent(DEFAULT_USER_AGENT)

@@ -531,6 +531,10 @@ async fn a_loopback_return_url_needs_the_opt_in() {
     );
 }
 
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[tokio::test]
 async fn continue_refuses_a_client_of_another_account_and_sends_nothing() {
     // A request verified for example.amocrm.ru...
@@ -597,6 +601,10 @@ async fn continue_refuses_a_client_of_another_account_and_sends_nothing() {
     assert!(named.continuations().is_empty());
 }
 
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[tokio::test]
 async fn the_oauth_secret_verifies_widget_requests() {
     let oauth = amocrm::OAuth::builder()
