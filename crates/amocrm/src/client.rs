@@ -459,7 +459,7 @@ pub(crate) fn http_client_builder_for(url: &str) -> Result<reqwest::ClientBuilde
 }
 
 /// Whether this build can speak TLS by itself (feature `rustls` or `native-tls`).
-pub(crate) const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
 
 /// Refuses an `https://` URL (checked by [`check_base_url`]) when this build has no TLS:
 /// every request would fail, so fail once, at build time, saying why.
