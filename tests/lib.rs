@@ -1,1 +1,7 @@
 //! Workspace-level tests live in `tests/*.rs`.
+
+/// The repository README's examples, compiled as doctests (the `amocrm` crate tests its own
+/// packaged README).
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct RootReadmeDoctests;

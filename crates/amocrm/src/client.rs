@@ -66,6 +66,8 @@ fn valid_subdomain(sub: &str) -> bool {
 /// rate limiter.
 ///
 /// ```
+/// # #[cfg(not(any(feature = "rustls", feature = "native-tls")))] fn main() {} // no https
+/// # #[cfg(any(feature = "rustls", feature = "native-tls"))]
 /// # fn main() -> Result<(), amocrm::Error> {
 /// use std::time::Duration;
 /// use amocrm::{Client, Domain};
@@ -268,13 +270,15 @@ pub(crate) type HttpConfig =
 /// would resend an install body or the client secret to wherever it points), a total and
 /// a connect timeout (a silent server must not hang a call), and no logging of the bytes
 /// on the wire (they carry the token).
+/// `url` is the base URL the client will call: an `https://` one needs a TLS feature.
 pub(crate) fn http_client(
+    url: &str,
     configure: Option<HttpConfig>,
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: &str,
-) -> std::result::Result<reqwest::Client, reqwest::Error> {
-    let mut builder = reqwest::Client::builder().user_agent(user_agent);
+) -> Result<reqwest::Client> {
+    let mut builder = http_client_builder_for(url)?.user_agent(user_agent);
     if let Some(configure) = configure {
         builder = configure(builder);
     }
@@ -284,6 +288,7 @@ pub(crate) fn http_client(
         .connect_timeout(connect_timeout)
         .connection_verbose(false)
         .build()
+        .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -427,12 +432,12 @@ impl ClientBuilder {
         // amoCRM's API does not redirect; following one would resend an install body
         // (secrets included) to wherever it points.
         let http = http_client(
+            &base_url,
             self.http,
             self.timeout.unwrap_or(DEFAULT_TIMEOUT),
             self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT),
-        )
-        .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))?;
+        )?;
         let rate_limit = self.rate_limit.unwrap_or(Some(RateLimit::AMOCRM));
         let transport = Transport::new(rate_limit, self.retry.unwrap_or_default());
         let hooks = amocrm_raw::Hooks::new(transport);
@@ -445,6 +450,72 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// A `reqwest::ClientBuilder` with this crate's TLS setup, for other HTTP clients of your
+/// program (this crate's own clients are built with it already; adjust them with
+/// [`ClientBuilder::configure_http`]):
+///
+/// - feature `rustls` (default): rustls on the *ring* crypto provider, server certificates
+///   checked by the platform's verifier (the OS trust store). reqwest is built without a
+///   crypto provider of its own (`rustls-no-provider`), so a plain
+///   `reqwest::Client::builder().build()` panics unless reqwest's `rustls` feature is on
+///   somewhere or a process-wide provider is installed; this builder needs neither;
+/// - feature `native-tls`: the platform's TLS library (it wins when both are on);
+/// - neither: no TLS, plain HTTP only.
+///
+/// ```
+/// let http = amocrm::http_client_builder()?
+///     .pool_max_idle_per_host(0)
+///     .build()
+///     .map_err(|e| amocrm::Error::Config(e.to_string()))?;
+/// # let _ = http;
+/// # Ok::<(), amocrm::Error>(())
+/// ```
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "native-tls")]
+    let builder = builder.tls_backend_native();
+    #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+    let builder = builder.tls_backend_preconfigured(rustls_config()?);
+    Ok(builder)
+}
+
+/// rustls with the ring provider (it builds in seconds, where aws-lc-rs compiles C for half
+/// a minute) and the platform's certificate verifier, as reqwest sets rustls up itself.
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+fn rustls_config() -> Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt as _;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|e| Error::Config(format!("setting up TLS: {e}")))?
+        .with_no_client_auth();
+    // reqwest is built without HTTP/2 here.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// [`http_client_builder`], once `url` is known to be reachable with it: an `https://` URL
+/// needs a TLS feature.
+pub(crate) fn http_client_builder_for(url: &str) -> Result<reqwest::ClientBuilder> {
+    require_tls(url)?;
+    http_client_builder()
+}
+
+/// Whether this build can speak TLS by itself (feature `rustls` or `native-tls`).
+const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// Refuses an `https://` URL (checked by [`check_base_url`]) when this build has no TLS:
+/// every request would fail, so fail once, at build time, saying why.
+fn require_tls(url: &str) -> Result<()> {
+    if !HAS_TLS && url.starts_with("https://") {
+        return Err(Error::TlsUnavailable {
+            url: url.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Whether `host` is the local machine.

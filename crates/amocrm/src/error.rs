@@ -30,6 +30,16 @@ pub enum Error {
     /// The client could not be built from its configuration.
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// The base URL is `https://` but this build has no TLS (neither the `rustls` nor the
+    /// `native-tls` feature): every request would fail. Turn a TLS feature on, or pass a
+    /// TLS-capable `http_client`.
+    #[error(
+        "base URL {url:?} needs TLS, but amocrm was built without the rustls and native-tls features"
+    )]
+    TlsUnavailable {
+        /// The base URL, without user info (base URLs never have any).
+        url: String,
+    },
     /// 401: the token is missing, invalid or expired.
     #[error("unauthorized (401): {0}")]
     Unauthorized(Problem),
@@ -123,7 +133,7 @@ impl Error {
             Error::Auth(e) => e.status(),
             Error::Invalid(_) | Error::Config(_) | Error::Protocol(_) => None,
             Error::ResponseTooLarge { .. } => None,
-            Error::WidgetRequest(_) => None,
+            Error::WidgetRequest(_) | Error::TlsUnavailable { .. } => None,
         }
     }
 
@@ -157,6 +167,9 @@ impl fmt::Debug for Error {
         match self {
             Error::Invalid(e) => f.debug_tuple("Invalid").field(e).finish(),
             Error::Config(e) => f.debug_tuple("Config").field(e).finish(),
+            Error::TlsUnavailable { url } => {
+                f.debug_struct("TlsUnavailable").field("url", url).finish()
+            }
             Error::Unauthorized(p) => f.debug_tuple("Unauthorized").field(p).finish(),
             Error::Forbidden(p) => f.debug_tuple("Forbidden").field(p).finish(),
             Error::NotFound(p) => f.debug_tuple("NotFound").field(p).finish(),

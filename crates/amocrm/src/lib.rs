@@ -33,6 +33,23 @@
 //! client.bots().continue_bot(BotKind::Salesbot, 42, "a1b2c3", &request).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Features
+//!
+//! - `rustls` (default): TLS through rustls on the *ring* crypto provider (it compiles in
+//!   seconds, where aws-lc-rs builds C for half a minute), server certificates checked
+//!   against the platform's trust store.
+//! - `native-tls`: TLS through the platform's library (OpenSSL on Linux, which needs its
+//!   development files to build). It wins when both are on.
+//! - Neither: plain HTTP only (a loopback fake, a TLS-terminating proxy). Building a client
+//!   or an [`OAuth`] provider for an `https://` URL then fails with
+//!   [`Error::TlsUnavailable`] instead of failing every request later.
+//!
+//! [`ClientBuilder::configure_http`] adjusts the HTTP client the crate builds on top of this
+//! TLS setup. With `rustls`, reqwest is built without a crypto provider of its own
+//! (`rustls-no-provider`): a plain `reqwest::Client::builder().build()` elsewhere in the
+//! program then needs reqwest's `rustls` feature or a process-wide rustls provider, or can
+//! start from [`http_client_builder`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -58,6 +75,7 @@ pub use bots::{
 };
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Domain,
+    http_client_builder,
 };
 pub use error::{DecodeCategory, DecodeError, Error, Problem, RawBody, Result, ValidationError};
 pub use invalid::{Invalid, SettingsProblem};
@@ -77,7 +95,8 @@ pub use widgets::{
     ListWidgets, MAX_LIMIT, PageLinks, UndecodableWidget, WidgetPage, WidgetStream, Widgets,
 };
 
-/// The README's examples, compiled as doctests.
-#[doc = include_str!("../../../README.md")]
+/// The crate README's examples, compiled as doctests (the repository's README is tested by
+/// the workspace's tests crate).
+#[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

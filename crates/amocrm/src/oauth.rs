@@ -963,12 +963,12 @@ impl OAuthBuilder {
             )
         })?;
         let http = crate::client::http_client(
+            &base_url,
             self.http,
             self.timeout,
             DEFAULT_CONNECT_TIMEOUT,
             DEFAULT_USER_AGENT,
-        )
-        .map_err(|e| Error::Config(format!("OAuth: building the HTTP client: {e}")))?;
+        )?;
         let endpoint = format!("{base_url}/oauth2/access_token");
         Ok(OAuth {
             inner: Arc::new(Inner {

@@ -640,7 +640,7 @@ impl WidgetRequestVerifier {
 
     /// Clock difference tolerated for `exp` and `nbf` (60 s by default).
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        // At most a day: jsonwebtoken adds and subtracts it from the current time unchecked.
+        // At most a day: a longer leeway would accept tokens expired days ago.
         self.leeway = leeway.min(MAX_LEEWAY);
         self
     }
@@ -745,22 +745,77 @@ impl WidgetRequestVerifier {
         if algorithm != "HS512" {
             return Err(WidgetRequestError::WrongAlgorithm { found: algorithm });
         }
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS512);
-        validation.leeway = self.leeway.as_secs();
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        if self.audience.is_empty() {
-            validation.validate_aud = false;
-            validation.set_required_spec_claims(&["exp"]);
-        } else {
-            let audience: Vec<&str> = self.audience.iter().map(String::as_str).collect();
-            validation.set_audience(&audience);
-            validation.set_required_spec_claims(&["exp", "aud"]);
+        let payload = verify_signature(token, self.secret.expose_secret().as_bytes())?;
+        let claims = decode_claims(payload)?;
+        self.check_time_and_audience(&claims, unix_now())?;
+        WidgetRequestClaims::from_map(claims)
+    }
+
+    /// The registered claims, checked as RFC 7519 says: `exp` required and in the future,
+    /// `nbf` (when present) in the past, both within the leeway; `aud` (required once an
+    /// audience is set) naming one of the accepted audiences.
+    fn check_time_and_audience(
+        &self,
+        claims: &Map<String, Value>,
+        now: u64,
+    ) -> Result<(), WidgetRequestError> {
+        let present = |name: &str| claims.get(name).filter(|v| !v.is_null());
+        let time = |name: &str| -> Result<Option<u64>, WidgetRequestError> {
+            present(name)
+                .map(|v| {
+                    v.as_u64().ok_or_else(|| {
+                        WidgetRequestError::MalformedToken(format!(
+                            "claim {name} has the wrong type"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        // Missing claims first, then their types, then their values.
+        if present("exp").is_none() {
+            return Err(WidgetRequestError::MissingClaim("exp".into()));
         }
-        let key = jsonwebtoken::DecodingKey::from_secret(self.secret.expose_secret().as_bytes());
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
-            .map_err(jwt_error)?;
-        WidgetRequestClaims::from_map(data.claims)
+        if !self.audience.is_empty() && present("aud").is_none() {
+            return Err(WidgetRequestError::MissingClaim("aud".into()));
+        }
+        let expires_at = time("exp")?.unwrap_or_default();
+        let not_before = time("nbf")?;
+        let leeway = self.leeway.as_secs();
+        if expires_at < now.saturating_sub(leeway) {
+            return Err(WidgetRequestError::Expired);
+        }
+        if not_before.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+            return Err(WidgetRequestError::NotYetValid);
+        }
+        if self.audience.is_empty() {
+            return Ok(());
+        }
+        let accepted = match present("aud") {
+            None => false,
+            Some(Value::String(aud)) => self.audience.contains(aud),
+            Some(Value::Array(items)) => {
+                let mut any = false;
+                for item in items {
+                    let Value::String(aud) = item else {
+                        return Err(WidgetRequestError::MalformedToken(
+                            "claim aud has the wrong type".into(),
+                        ));
+                    };
+                    any |= self.audience.contains(aud);
+                }
+                any
+            }
+            Some(_) => {
+                return Err(WidgetRequestError::MalformedToken(
+                    "claim aud has the wrong type".into(),
+                ));
+            }
+        };
+        if accepted {
+            Ok(())
+        } else {
+            Err(WidgetRequestError::WrongAudience)
+        }
     }
 
     /// The `return_url` must be on the token's account: `{subdomain}.{domain}` over https
@@ -982,9 +1037,7 @@ fn header_algorithm(token: &str) -> Result<String, WidgetRequestError> {
     else {
         return Err(malformed("not three dot-separated parts"));
     };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .map_err(|_| malformed("the header is not base64url"))?;
+    let bytes = base64url(header).map_err(|_| malformed("the header is not base64url"))?;
     let header: Value =
         serde_json::from_slice(&bytes).map_err(|_| malformed("the header is not JSON"))?;
     match header.get("alg") {
@@ -994,28 +1047,51 @@ fn header_algorithm(token: &str) -> Result<String, WidgetRequestError> {
     }
 }
 
-fn jwt_error(error: jsonwebtoken::errors::Error) -> WidgetRequestError {
-    use jsonwebtoken::errors::ErrorKind;
-    match error.kind() {
-        ErrorKind::InvalidSignature => WidgetRequestError::InvalidSignature,
-        ErrorKind::ExpiredSignature => WidgetRequestError::Expired,
-        ErrorKind::ImmatureSignature => WidgetRequestError::NotYetValid,
-        ErrorKind::InvalidAudience => WidgetRequestError::WrongAudience,
-        ErrorKind::MissingRequiredClaim(claim) => WidgetRequestError::MissingClaim(claim.clone()),
-        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-            WidgetRequestError::WrongAlgorithm {
-                found: "unknown".into(),
-            }
-        }
-        ErrorKind::InvalidClaimFormat(claim) => {
-            WidgetRequestError::MalformedToken(format!("claim {claim} has the wrong type"))
-        }
-        ErrorKind::Base64(_) => WidgetRequestError::MalformedToken("not base64url".into()),
-        ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
-            WidgetRequestError::MalformedToken("the claims are not a JSON object".into())
-        }
-        _ => WidgetRequestError::MalformedToken("not a valid JWT".into()),
+/// Checks the HS512 signature of `token` (`header.payload.signature`, base64url without
+/// padding) in constant time, and returns the payload, still encoded. Nothing of the payload
+/// is read before the signature holds.
+fn verify_signature<'t>(token: &'t str, secret: &[u8]) -> Result<&'t str, WidgetRequestError> {
+    use hmac::Mac as _;
+    let (signed, signature) = token.rsplit_once('.').ok_or_else(|| {
+        WidgetRequestError::MalformedToken("not three dot-separated parts".into())
+    })?;
+    let (_, payload) = signed.split_once('.').ok_or_else(|| {
+        WidgetRequestError::MalformedToken("not three dot-separated parts".into())
+    })?;
+    let signature = base64url(signature)
+        .map_err(|_| WidgetRequestError::MalformedToken("the signature is not base64url".into()))?;
+    // HMAC takes a key of any length: new_from_slice does not fail.
+    let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(secret)
+        .map_err(|_| WidgetRequestError::InvalidSignature)?;
+    mac.update(signed.as_bytes());
+    mac.verify_slice(&signature)
+        .map_err(|_| WidgetRequestError::InvalidSignature)?;
+    Ok(payload)
+}
+
+/// The claims of a payload whose signature was verified: a JSON object.
+fn decode_claims(payload: &str) -> Result<Map<String, Value>, WidgetRequestError> {
+    let bytes = base64url(payload)
+        .map_err(|_| WidgetRequestError::MalformedToken("not base64url".into()))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(claims)) => Ok(claims),
+        _ => Err(WidgetRequestError::MalformedToken(
+            "the claims are not a JSON object".into(),
+        )),
     }
+}
+
+/// Decodes one part of a JWT: base64url without padding (RFC 7515).
+fn base64url(part: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part)
+}
+
+/// Seconds since the Unix epoch. A clock set before it cannot tell that a token is still
+/// valid, so every token then counts as expired.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(u64::MAX, |elapsed| elapsed.as_secs())
 }
 
 /// A widget_request whose token and `return_url` were verified: the account's claims, the
@@ -1201,5 +1277,49 @@ mod replay_tests {
         assert!(replay_key("a.b.!!").is_err());
         // Unused trailing bits are not a second spelling of the same signature.
         assert!(replay_key("a.b.c2lo").is_err() || replay_key("a.b.c2lo").unwrap() != "c2ln");
+    }
+}
+
+#[cfg(test)]
+mod verify_tests {
+    use super::*;
+
+    fn claims(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The exact edges of `exp` and `nbf`, with the clock given (the integration tests
+    /// cannot pin the second they run in): a token is accepted through the second
+    /// `exp + leeway` and from the second `nbf - leeway` on, as before this crate checked
+    /// them itself.
+    #[test]
+    fn time_claims_at_the_edges_of_the_leeway() {
+        let verifier = WidgetRequestVerifier::new("s").leeway(Duration::from_secs(60));
+        let now = 1_000_000;
+        let check = |value: Value| verifier.check_time_and_audience(&claims(value), now);
+        assert_eq!(check(serde_json::json!({"exp": now - 60})), Ok(()));
+        assert_eq!(
+            check(serde_json::json!({"exp": now - 61})),
+            Err(WidgetRequestError::Expired)
+        );
+        assert_eq!(
+            check(serde_json::json!({"exp": now, "nbf": now + 60})),
+            Ok(())
+        );
+        assert_eq!(
+            check(serde_json::json!({"exp": now, "nbf": now + 61})),
+            Err(WidgetRequestError::NotYetValid)
+        );
+        // A clock before the epoch (unix_now gives u64::MAX): everything has expired.
+        assert_eq!(
+            verifier.check_time_and_audience(
+                &claims(serde_json::json!({"exp": u64::MAX - 61})),
+                u64::MAX
+            ),
+            Err(WidgetRequestError::Expired)
+        );
     }
 }

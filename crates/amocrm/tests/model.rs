@@ -202,6 +202,10 @@ fn settings_check_against_template() {
     );
 }
 
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[test]
 fn secrets_are_redacted_in_debug() {
     let settings = Settings::new()
@@ -223,6 +227,10 @@ fn secrets_are_redacted_in_debug() {
     assert!(!format!("{builder:?}").contains("tok-very-secret"));
 }
 
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[test]
 fn builder_checks_configuration() {
     use amocrm::{Client, Domain, Error};

@@ -555,6 +555,10 @@ async fn wrong_client_credentials_are_refused_with_401() {
     assert!(!format!("{error} {error:?}").contains("not-the-secret"));
 }
 
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[test]
 fn the_builder_requires_a_store_and_an_account_and_rejects_plain_http() {
     let base = || {

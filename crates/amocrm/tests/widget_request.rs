@@ -10,7 +10,7 @@ use amocrm::{
 };
 use amocrm_fake::FakeServer;
 use base64::Engine as _;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 const SECRET: &str = "integration-secret-key";
@@ -40,17 +40,31 @@ fn claims() -> Value {
     })
 }
 
-fn sign_with(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &Header::new(algorithm),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+/// A JWT signed as amoCRM signs one (header `{"typ":"JWT","alg":...}`), with HMAC-SHA512
+/// or, to test that other algorithms are refused, HMAC-SHA256.
+fn sign_with(claims: &Value, algorithm: &str, secret: &str) -> String {
+    let header = b64(json!({"typ": "JWT", "alg": algorithm})
+        .to_string()
+        .as_bytes());
+    let signed = format!("{header}.{}", b64(claims.to_string().as_bytes()));
+    let signature = match algorithm {
+        "HS512" => {
+            let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret.as_bytes()).unwrap();
+            mac.update(signed.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        "HS256" => {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+            mac.update(signed.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        other => panic!("no signer for {other}"),
+    };
+    format!("{signed}.{}", b64(&signature))
 }
 
 fn sign(claims: &Value) -> String {
-    sign_with(claims, Algorithm::HS512, SECRET)
+    sign_with(claims, "HS512", SECRET)
 }
 
 fn with(mut claims: Value, name: &str, value: Value) -> Value {
@@ -175,7 +189,7 @@ fn a_tampered_token_is_rejected() {
 
 #[test]
 fn a_token_signed_with_another_secret_is_rejected() {
-    let token = sign_with(&claims(), Algorithm::HS512, "another-integration");
+    let token = sign_with(&claims(), "HS512", "another-integration");
     assert_eq!(
         verify_token(&token).unwrap_err(),
         WidgetRequestError::InvalidSignature
@@ -191,7 +205,7 @@ fn a_token_signed_with_another_secret_is_rejected() {
 
 #[test]
 fn other_algorithms_are_rejected() {
-    let hs256 = sign_with(&claims(), Algorithm::HS256, SECRET);
+    let hs256 = sign_with(&claims(), "HS256", SECRET);
     assert_eq!(
         verify_token(&hs256).unwrap_err(),
         WidgetRequestError::WrongAlgorithm {
@@ -415,7 +429,7 @@ fn the_token_and_the_secret_never_print() {
     let expired = sign(&with(claims(), "exp", json!(now() - 3600)));
     let errors = [
         verify_token(&expired).unwrap_err(),
-        verify_token(&sign_with(&claims(), Algorithm::HS512, "x")).unwrap_err(),
+        verify_token(&sign_with(&claims(), "HS512", "x")).unwrap_err(),
         verifier
             .verify(&WidgetRequest::new(
                 &token,
@@ -520,6 +534,10 @@ async fn a_loopback_return_url_needs_the_opt_in() {
     );
 }
 
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[tokio::test]
 async fn continue_refuses_a_client_of_another_account_and_sends_nothing() {
     // A request verified for example.amocrm.ru...
@@ -586,6 +604,10 @@ async fn continue_refuses_a_client_of_another_account_and_sends_nothing() {
     assert!(named.continuations().is_empty());
 }
 
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[tokio::test]
 async fn the_oauth_secret_verifies_widget_requests() {
     let oauth = amocrm::OAuth::builder()
@@ -892,5 +914,176 @@ async fn verifiers_of_one_oauth_share_their_replay_guard() {
             .await
             .unwrap_err(),
         WidgetRequestError::Replayed
+    );
+}
+
+/// Signed by Python's `hmac`/`hashlib` (HS512, expires in 2100), not by this crate's code:
+/// the verifier agrees with an independent implementation, not only with the signer above.
+const FOREIGN_TOKEN: &str = "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2V4YW1wbGUuYW1vY3JtLnJ1IiwiaWF0IjoxNzAwMDAwMDAwLCJuYmYiOjE3MDAwMDAwMDAsImV4cCI6NDEwMjQ0NDgwMCwiYWNjb3VudF9pZCI6MTIzLCJzdWJkb21haW4iOiJleGFtcGxlIiwiYm90X3R5cGUiOiJzYWxlc2JvdCJ9.pB1okD7wmBloBm_QKbWExRCDbCoL8I7M-HB8hgHxMYbIw6GGWzwD1kMCn1lbOQp6dTUM-kfpmHYS_N2jUMCyzg";
+
+#[test]
+fn a_token_signed_by_another_implementation_verifies() {
+    let claims = verifier().verify_token(FOREIGN_TOKEN).unwrap();
+    assert_eq!(claims.account_id, 123);
+    assert_eq!(claims.subdomain, "example");
+    assert_eq!(claims.expires_at, 4_102_444_800);
+    assert_eq!(claims.not_before, Some(1_700_000_000));
+
+    assert_eq!(
+        WidgetRequestVerifier::new("integration-secret-kez")
+            .verify_token(FOREIGN_TOKEN)
+            .unwrap_err(),
+        WidgetRequestError::InvalidSignature
+    );
+    // The signature one byte short, or one byte longer, is not the signature.
+    let (signed, signature) = FOREIGN_TOKEN.rsplit_once('.').unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(signature)
+        .unwrap();
+    assert_eq!(bytes.len(), 64);
+    let short = format!("{signed}.{}", b64(&bytes[..63]));
+    assert_eq!(
+        verifier().verify_token(&short).unwrap_err(),
+        WidgetRequestError::InvalidSignature
+    );
+    let long = format!("{signed}.{}", b64(&[&bytes[..], &[0]].concat()));
+    assert_eq!(
+        verifier().verify_token(&long).unwrap_err(),
+        WidgetRequestError::InvalidSignature
+    );
+    let empty = format!("{signed}.");
+    assert_eq!(
+        verifier().verify_token(&empty).unwrap_err(),
+        WidgetRequestError::InvalidSignature
+    );
+}
+
+/// A token whose header and payload are given as text, signed with the right secret.
+fn sign_raw(header: &str, payload: &str) -> String {
+    let signed = format!("{header}.{payload}");
+    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(signed.as_bytes());
+    format!("{signed}.{}", b64(&mac.finalize().into_bytes()))
+}
+
+#[test]
+fn a_well_signed_token_that_is_not_a_jwt_is_malformed() {
+    let header = b64(br#"{"alg":"HS512","typ":"JWT"}"#);
+    for payload in [
+        "%%%".to_owned(),                           // not base64url
+        b64(b"[1,2]"),                              // not an object
+        b64(b"not json"),                           // not JSON
+        b64(claims().to_string().as_bytes()) + "=", // padded
+    ] {
+        let token = sign_raw(&header, &payload);
+        assert!(
+            matches!(
+                verifier().verify_token(&token),
+                Err(WidgetRequestError::MalformedToken(_))
+            ),
+            "{payload}: {:?}",
+            verifier().verify_token(&token)
+        );
+    }
+    let token = sign(&claims());
+    let (signed, _) = token.rsplit_once('.').unwrap();
+    assert!(matches!(
+        verifier().verify_token(&format!("{signed}.not*base64")),
+        Err(WidgetRequestError::MalformedToken(_))
+    ));
+    assert!(matches!(
+        verifier().verify_token(signed),
+        Err(WidgetRequestError::MalformedToken(_))
+    ));
+}
+
+#[test]
+fn time_claims_must_be_integers_and_are_checked_against_the_leeway() {
+    for (name, value) in [
+        ("exp", json!("4102444800")),
+        ("exp", json!(1.5e9)),
+        ("exp", json!(-1)),
+        ("nbf", json!("1700000000")),
+        ("nbf", json!(true)),
+    ] {
+        let token = sign(&with(claims(), name, value.clone()));
+        assert!(
+            matches!(
+                verify_token(&token).unwrap_err(),
+                WidgetRequestError::MalformedToken(_)
+            ),
+            "{name}: {value}"
+        );
+    }
+    assert_eq!(
+        verify_token(&sign(&with(claims(), "exp", Value::Null))).unwrap_err(),
+        WidgetRequestError::MissingClaim("exp".into())
+    );
+    assert!(verify_token(&sign(&with(claims(), "nbf", Value::Null))).is_ok());
+    assert!(verify_token(&sign(&without(claims(), "nbf"))).is_ok());
+
+    // A leeway of 100 s: 90 s either side passes, 110 s does not (20 s of margin for a
+    // slow test machine).
+    let lenient = verifier().leeway(std::time::Duration::from_secs(100));
+    let check = |claims: Value| lenient.verify(&request(&sign(&claims), RETURN_URL));
+    assert!(check(with(claims(), "exp", json!(now() - 90))).is_ok());
+    assert_eq!(
+        check(with(claims(), "exp", json!(now() - 110))).unwrap_err(),
+        WidgetRequestError::Expired
+    );
+    assert!(check(with(claims(), "nbf", json!(now() + 90))).is_ok());
+    assert_eq!(
+        check(with(claims(), "nbf", json!(now() + 110))).unwrap_err(),
+        WidgetRequestError::NotYetValid
+    );
+    // The leeway is capped at a day: a token expired two days ago stays expired.
+    let huge = verifier().leeway(std::time::Duration::from_secs(365 * 24 * 3600));
+    let old = sign(&with(claims(), "exp", json!(now() - 2 * 24 * 3600)));
+    assert_eq!(
+        huge.verify(&request(&old, RETURN_URL)).unwrap_err(),
+        WidgetRequestError::Expired
+    );
+    let recent = sign(&with(claims(), "exp", json!(now() - 23 * 3600)));
+    assert!(huge.verify(&request(&recent, RETURN_URL)).is_ok());
+}
+
+#[test]
+fn an_audience_list_needs_one_accepted_audience() {
+    let accepting = verifier().audience("https://widget.example.com");
+    let check =
+        |aud: Value| accepting.verify(&request(&sign(&with(claims(), "aud", aud)), RETURN_URL));
+    assert!(
+        check(json!([
+            "https://other.example.com",
+            "https://widget.example.com"
+        ]))
+        .is_ok()
+    );
+    assert_eq!(
+        check(json!(["https://other.example.com"])).unwrap_err(),
+        WidgetRequestError::WrongAudience
+    );
+    assert_eq!(
+        check(json!([])).unwrap_err(),
+        WidgetRequestError::WrongAudience
+    );
+    assert_eq!(
+        check(Value::Null).unwrap_err(),
+        WidgetRequestError::MissingClaim("aud".into())
+    );
+    for wrong in [json!(7), json!(["https://widget.example.com", 7])] {
+        assert!(
+            matches!(
+                check(wrong.clone()).unwrap_err(),
+                WidgetRequestError::MalformedToken(_)
+            ),
+            "{wrong}"
+        );
+    }
+    // Missing claims are reported before a bad value: no aud and expired is MissingClaim.
+    let token = sign(&with(without(claims(), "aud"), "exp", json!(now() - 3600)));
+    assert_eq!(
+        accepting.verify(&request(&token, RETURN_URL)).unwrap_err(),
+        WidgetRequestError::MissingClaim("aud".into())
     );
 }
