@@ -282,13 +282,23 @@ pub(crate) fn http_client(
     if let Some(configure) = configure {
         builder = configure(builder);
     }
-    builder
+    let builder = builder
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(connect_timeout)
-        .connection_verbose(false)
-        .build()
-        .map_err(|e| Error::Config(format!("building the HTTP client: {e}")))
+        .connection_verbose(false);
+    // reqwest panics when `configure` chose its own rustls backend (`tls_backend_rustls`)
+    // and it has no crypto provider: with this crate's `rustls` feature it is built
+    // without one. That is a configuration fault, reported as one.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.build())) {
+        Ok(built) => built.map_err(|e| Error::Config(format!("building the HTTP client: {e}"))),
+        Err(_) => Err(Error::Config(
+            "building the HTTP client: its TLS backend has no crypto provider (configure_http \
+             replaced this crate's TLS setup, e.g. with tls_backend_rustls; install a process \
+             default with rustls::crypto::CryptoProvider::install_default or keep the crate's)"
+                .into(),
+        )),
+    }
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -387,8 +397,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Adjusts the HTTP client the crate builds (a proxy, TLS roots, a DNS resolver, pool
-    /// sizes, a `User-Agent`). Whatever `configure` sets, the client then turns redirects
+    /// Adjusts the HTTP client the crate builds (a proxy, a DNS resolver, pool sizes, a
+    /// `User-Agent`). With feature `rustls` the client's TLS is set up already, so reqwest's
+    /// TLS settings (`add_root_certificate`, `min_tls_version`, `identity`,
+    /// `danger_accept_invalid_certs`) do not apply; `tls_backend_rustls` applies them with
+    /// reqwest's own rustls, which needs a process-wide crypto provider installed first
+    /// (without one `build` fails with [`Error::Config`]). Whatever `configure` sets, the client then turns redirects
     /// off, sets this builder's timeouts and turns off `connection_verbose`: those are not
     /// yours to change, since the crate's promises (a token or an install body never sent
     /// to another host, no call that hangs for ever, no secret in logs) rest on them.
