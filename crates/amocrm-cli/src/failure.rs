@@ -94,7 +94,7 @@ impl Failure {
 /// 2 for input rejected before sending, 3 for an error answer, 4 for transport or decoding.
 pub fn client_exit_code(error: &Error) -> u8 {
     match error.root() {
-        Error::Invalid(_) | Error::Config(_) => EXIT_INPUT,
+        Error::Invalid(_) | Error::Config(_) | Error::TlsUnavailable { .. } => EXIT_INPUT,
         Error::Unauthorized(_)
         | Error::Forbidden(_)
         | Error::NotFound(_)
@@ -207,4 +207,19 @@ fn write_problem(problem: &Problem, stderr: &mut impl Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build without TLS refusing an https:// URL sent nothing and can never succeed:
+    /// input rejected (2), not a transport failure (4) that a script may retry.
+    #[test]
+    fn an_https_url_without_tls_is_input_rejected_before_sending() {
+        let error = Error::TlsUnavailable {
+            url: "https://example.amocrm.ru".into(),
+        };
+        assert_eq!(client_exit_code(&error), EXIT_INPUT);
+    }
 }

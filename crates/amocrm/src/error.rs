@@ -31,8 +31,7 @@ pub enum Error {
     #[error("invalid client configuration: {0}")]
     Config(String),
     /// The base URL is `https://` but this build has no TLS (neither the `rustls` nor the
-    /// `native-tls` feature): every request would fail. Turn a TLS feature on, or pass a
-    /// TLS-capable `http_client`.
+    /// `native-tls` feature): every request would fail. Turn a TLS feature on.
     #[error(
         "base URL {url:?} needs TLS, but amocrm was built without the rustls and native-tls features"
     )]
