@@ -24,7 +24,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, OperationInfo};
 
@@ -35,7 +35,7 @@ pub use generated::*;
 
 /// A future returned by [`Exec::exec`].
 pub type ExecFuture<'a> =
-    Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
+    Pin<Box<dyn Future<Output = Result<reqwest::Response, ExecError>> + Send + 'a>>;
 
 /// Sends one request of the generated client; implement it to add auth, rate limits or
 /// retries around every operation.
@@ -47,6 +47,88 @@ pub trait Exec: Send + Sync + fmt::Debug + 'static {
         request: reqwest::Request,
         info: &'a OperationInfo,
     ) -> ExecFuture<'a>;
+}
+
+/// Why an [`Exec`] gave no response.
+#[derive(Debug)]
+pub enum ExecError {
+    /// Sending the request or reading the response failed.
+    Http(reqwest::Error),
+    /// The hook's own typed outcome (no token, a 401 the refresh could not cure, a body
+    /// too large, an error status classified). The generated client returns it as
+    /// [`Error::CommunicationError`], inside a `reqwest::Error`; [`hook_error`] takes it
+    /// back out, as it was.
+    Hook(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<reqwest::Error> for ExecError {
+    fn from(error: reqwest::Error) -> Self {
+        ExecError::Http(error)
+    }
+}
+
+/// The outcome of an [`ExecError::Hook`], carried as the source of a `reqwest::Error`
+/// (the only error progenitor's hook can return). Taken out once by [`hook_error`].
+struct Carried {
+    shown: String,
+    error: Mutex<Option<Box<dyn std::error::Error + Send + Sync>>>,
+}
+
+impl fmt::Debug for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Carried").field(&self.shown).finish()
+    }
+}
+
+impl fmt::Display for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl std::error::Error for Carried {}
+
+/// A `reqwest::Error` whose source is `error`: the body of an in-memory response that
+/// fails with it, read. No request is sent and no status is made up.
+async fn carry(
+    error: Box<dyn std::error::Error + Send + Sync>,
+) -> reqwest::Result<reqwest::Response> {
+    let carried = Carried {
+        shown: error.to_string(),
+        error: Mutex::new(Some(error)),
+    };
+    let failing = futures::stream::iter([Err::<bytes::Bytes, Carried>(carried)]);
+    let response =
+        reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
+    match response.bytes().await {
+        Err(error) => Err(error),
+        // Not reached: the body's one chunk is the error. Should reqwest ever read it as
+        // empty, the outcome is lost but the call still fails (`error_for_status` on a
+        // 500), never succeeds empty.
+        Ok(_) => {
+            let mut failed = http::Response::new(bytes::Bytes::new());
+            *failed.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            reqwest::Response::from(failed).error_for_status()
+        }
+    }
+}
+
+/// The [`ExecError::Hook`] outcome a generated call returned inside `error` (the
+/// `reqwest::Error` of [`Error::CommunicationError`]), if there is one; `None` for a
+/// real transport failure. It can be taken once.
+pub fn hook_error(error: &reqwest::Error) -> Option<Box<dyn std::error::Error + Send + Sync>> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = current {
+        if let Some(carried) = error.downcast_ref::<Carried>() {
+            return carried
+                .error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+        }
+        current = error.source();
+    }
+    None
 }
 
 /// The generated client's inner value: the [`Exec`] requests go through, if any.
@@ -90,8 +172,14 @@ impl ClientHooks<Hooks> for Client {
         let Hooks(exec) = progenitor_client::ClientInfo::inner(self);
         match exec {
             Some(exec) => {
-                exec.exec(progenitor_client::ClientInfo::client(self), request, info)
+                match exec
+                    .exec(progenitor_client::ClientInfo::client(self), request, info)
                     .await
+                {
+                    Ok(response) => Ok(response),
+                    Err(ExecError::Http(error)) => Err(error),
+                    Err(ExecError::Hook(outcome)) => carry(outcome).await,
+                }
             }
             None => {
                 progenitor_client::ClientInfo::client(self)

@@ -448,11 +448,11 @@ impl<'c> Bots<'c> {
         let body = request.to_raw()?;
         let kind = raw::BotKind::from(kind);
         self.client
-            .call(|| {
+            .call(
                 self.client
                     .raw()
-                    .continue_bot(kind, bot_id, &continue_id, &body)
-            })
+                    .continue_bot(kind, bot_id, &continue_id, &body),
+            )
             .await?;
         Ok(())
     }

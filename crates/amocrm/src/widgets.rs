@@ -53,7 +53,7 @@ impl<'c> Widgets<'c> {
             .map_err(|e| Invalid::Request(e.to_string()))?;
         let widget = self
             .client
-            .call(|| self.client.raw().get_widget(&code))
+            .call(self.client.raw().get_widget(&code))
             .await?;
         Ok(widget.into_inner().into())
     }
@@ -67,7 +67,7 @@ impl<'c> Widgets<'c> {
         let body = settings.to_raw()?;
         let widget = self
             .client
-            .call(|| self.client.raw().install_widget(&code, &body))
+            .call(self.client.raw().install_widget(&code, &body))
             .await?;
         Ok(widget.into_inner().into())
     }
@@ -93,7 +93,7 @@ impl<'c> Widgets<'c> {
         let code = raw::UninstallWidgetWidgetCode::try_from(code)
             .map_err(|e| Invalid::Request(e.to_string()))?;
         self.client
-            .call(|| self.client.raw().uninstall_widget(&code))
+            .call(self.client.raw().uninstall_widget(&code))
             .await?;
         Ok(())
     }
@@ -397,7 +397,7 @@ async fn fetch_page(client: &Client, page: u32, limit: Option<u32>) -> Result<Wi
     let page_param = std::num::NonZeroU64::from(page_param);
     let limit_param = limit.and_then(|l| std::num::NonZeroU64::new(u64::from(l)));
     let result = client
-        .call(|| client.raw().list_widgets(limit_param, Some(page_param)))
+        .call(client.raw().list_widgets(limit_param, Some(page_param)))
         .await;
     match result {
         Ok(list) => {
