@@ -41,7 +41,7 @@ async fn list_pages_follow_next_links_and_end_with_204() {
     // 200: one page with HAL links.
     let first = client.widgets().list().limit(250).send().await.unwrap();
     assert_eq!(first.page, 1);
-    assert_eq!(first.widgets.len(), 250);
+    assert_eq!(first.items.len(), 250);
     assert_eq!(first.next_page(), Some(2));
     assert!(first.links.this.as_deref().unwrap().contains("page=1"));
 
@@ -82,7 +82,7 @@ async fn list_pages_follow_next_links_and_end_with_204() {
         .send()
         .await
         .unwrap();
-    assert!(past.widgets.is_empty());
+    assert!(past.items.is_empty());
     assert_eq!(past.next_page(), None);
 
     // Starting the stream past the end yields nothing.

@@ -81,7 +81,7 @@ async fn list(
             call = call.limit(limit);
         }
         let page = call.send().await?;
-        printer.page(out, &page.widgets)?;
+        printer.page(out, &page.items)?;
         printer.finish(out)?;
         let skipped = report_undecodable(&page);
         if progress {
@@ -93,7 +93,7 @@ async fn list(
                 io::stderr(),
                 "page {}: {} widgets{next}",
                 page.page,
-                page.widgets.len()
+                page.items.len()
             );
         }
         return incomplete(skipped);
@@ -110,9 +110,9 @@ async fn list(
                 return Err(error.into());
             }
         };
-        printer.page(out, &page.widgets)?;
+        printer.page(out, &page.items)?;
         skipped += report_undecodable(&page);
-        total += page.widgets.len();
+        total += page.items.len();
         if progress {
             let _ = writeln!(io::stderr(), "page {}: {total} widgets", page.page);
         }

@@ -6,50 +6,69 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
+use crate::page::{Listed, Page, UndecodableEntry};
 use crate::widget::Widget;
-use crate::widgets::{PageLinks, UndecodableWidget, WidgetPage};
+use crate::widgets::WidgetPage;
 
-/// A `200` body of the list call: the whole page at once (the fast path, as the generated
-/// client decodes it) and, when that fails, entry by entry
-/// ([`widget_page_per_entry`]), as the client does.
+/// A `200` body of the widget list call: the whole page at once (the fast path, as the
+/// generated client decodes it) and, when that fails, entry by entry
+/// ([`page_per_entry`]), as the client does.
 pub fn widget_page(body: &[u8]) -> Result<WidgetPage> {
     match serde_json::from_slice::<raw::WidgetList>(body) {
         Ok(list) => Ok(WidgetPage::from(list)),
-        Err(_) => widget_page_per_entry(body),
+        Err(_) => page_per_entry::<Widget>(body),
     }
 }
 
-/// A list page read entry by entry: every widget that decodes is kept, and each one that
-/// does not becomes an [`UndecodableWidget`] in `failed`. Fails as a whole only when the
-/// page itself (`_page`, `_links`, `_embedded`, a list of entries) is not what amoCRM
-/// sends.
+/// A widget list page read entry by entry (see [`page_per_entry`]).
 pub fn widget_page_per_entry(body: &[u8]) -> Result<WidgetPage> {
+    page_per_entry::<Widget>(body)
+}
+
+/// A list page read entry by entry: every entry that decodes is kept, and each one that
+/// does not becomes an [`UndecodableEntry`] in `failed`. Fails as a whole only when the
+/// page itself (`_page`, `_links`, `_embedded.<name>`, a list of entries) is not what
+/// amoCRM sends.
+pub fn page_per_entry<T: Listed>(body: &[u8]) -> Result<Page<T>> {
     let page = serde_json::from_slice::<EntryPage<'_>>(body)
         .map_err(|source| decode_error(body, source))?;
-    let number = u32::try_from(page.page).unwrap_or(0);
-    let entries = page
-        .embedded
-        .into_option()
-        .map(|e| e.widgets)
-        .unwrap_or_default();
-    let mut widgets = Vec::with_capacity(entries.len());
-    let mut failed = Vec::new();
+    let entries: Vec<&RawValue> = match page.embedded.into_option() {
+        None => Vec::new(),
+        Some(mut embedded) => match embedded.remove(T::EMBEDDED) {
+            Some(list) => serde_json::from_str(list.get())
+                .map_err(|source| decode_error(body, in_field(T::EMBEDDED, &source)))?,
+            None => {
+                return Err(decode_error(
+                    body,
+                    <serde_json::Error as serde::de::Error>::missing_field(T::EMBEDDED),
+                ));
+            }
+        },
+    };
+    let mut decoded = Page::new(page.page, page.links, Vec::with_capacity(entries.len()));
     for (index, entry) in entries.into_iter().enumerate() {
-        match widget_entry(entry.get()) {
-            Ok(widget) => widgets.push(widget),
+        match entry_of::<T>(entry.get()) {
+            Ok(item) => decoded.items.push(item),
             Err(mut undecodable) => {
-                undecodable.page = number;
+                undecodable.page = decoded.page;
                 undecodable.index = index;
-                failed.push(undecodable);
+                decoded.failed.push(undecodable);
             }
         }
     }
-    Ok(WidgetPage {
-        page: number,
-        widgets,
-        failed,
-        links: PageLinks::from(page.links),
-    })
+    Ok(decoded)
+}
+
+/// `_embedded.<name>` that is not a list of entries, said so.
+fn in_field(field: &str, source: &serde_json::Error) -> serde_json::Error {
+    <serde_json::Error as serde::de::Error>::custom(format_args!(
+        "`_embedded.{field}`: {}",
+        source
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+    ))
 }
 
 /// A page with its entries kept as raw JSON text (borrowed from the body, not copied).
@@ -60,22 +79,22 @@ struct EntryPage<'a> {
     #[serde(rename = "_links")]
     links: amocrm_raw::PhpObject<raw::ListLinks>,
     #[serde(rename = "_embedded", borrow)]
-    embedded: amocrm_raw::PhpObject<Entries<'a>>,
+    embedded: amocrm_raw::PhpObject<std::collections::HashMap<String, &'a RawValue>>,
 }
 
-#[derive(Deserialize)]
-struct Entries<'a> {
-    #[serde(borrow)]
-    widgets: Vec<&'a RawValue>,
+/// One entry of the widget list: a widget, or what is wrong with it (its `page` and
+/// `index` left for the caller to fill in).
+pub fn widget_entry(json: &str) -> Result<Widget, UndecodableEntry> {
+    entry_of::<Widget>(json)
 }
 
-/// One entry of a list page: a widget, or what is wrong with it (its `page` and `index`
-/// left for the caller to fill in).
-pub fn widget_entry(json: &str) -> Result<Widget, UndecodableWidget> {
+/// One entry of a list: the item, or what is wrong with it (its `page` and `index` left
+/// for the caller to fill in).
+pub fn entry_of<T: Listed>(json: &str) -> Result<T, UndecodableEntry> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    match serde_path_to_error::deserialize::<_, raw::Widget>(&mut deserializer) {
-        Ok(widget) => Ok(Widget::from(widget)),
-        Err(error) => Err(undecodable(json, &error)),
+    match serde_path_to_error::deserialize::<_, T::Raw>(&mut deserializer) {
+        Ok(raw) => Ok(T::from_raw(raw)),
+        Err(error) => Err(undecodable(T::NOUN, T::KEY, json, &error)),
     }
 }
 
@@ -83,13 +102,15 @@ pub fn widget_entry(json: &str) -> Result<Widget, UndecodableWidget> {
 /// found, which may be a secret, so only its "expected" part (written by the types, not
 /// taken from the body) is kept.
 fn undecodable(
+    noun: &'static str,
+    key: &str,
     json: &str,
     error: &serde_path_to_error::Error<serde_json::Error>,
-) -> UndecodableWidget {
+) -> UndecodableEntry {
     let entry: Option<serde_json::Value> = serde_json::from_str(json).ok();
     let code = entry
         .as_ref()
-        .and_then(|e| e.get("code"))
+        .and_then(|e| e.get(key))
         .and_then(|c| c.as_str())
         .map(str::to_owned);
     let message = error.inner().to_string();
@@ -123,7 +144,8 @@ fn undecodable(
         // Valid JSON (the page was), but nested deeper than serde_json reads.
         None => "unknown",
     };
-    UndecodableWidget {
+    UndecodableEntry {
+        noun,
         page: 0,
         index: 0,
         code,

@@ -93,13 +93,14 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// One widget of a list page could not be decoded; the rest of the page was, and a
-    /// stream goes on after this item. Names the widget (its code when readable, its
-    /// index in the page) and what was wrong, never a value from the body.
+    /// One entry of a list page could not be decoded; the rest of the page was, and a
+    /// stream goes on after this item. Names the entry (its key, e.g. a widget's code,
+    /// when readable, its index in the page) and what was wrong, never a value from the
+    /// body.
     #[error("{0}")]
-    UndecodableWidget(crate::widgets::UndecodableWidget),
-    /// A page of a widget stream failed; the stream ends after this item.
-    #[error("fetching page {page} of the widget list failed: {source}")]
+    UndecodableEntry(Box<crate::page::UndecodableEntry>),
+    /// A page of a list stream failed; the stream ends after this item.
+    #[error("fetching page {page} of the list failed: {source}")]
     Page {
         /// The page number that failed.
         page: u32,
@@ -117,7 +118,7 @@ impl Error {
             Error::Api { problem } => Some(problem.status),
             Error::RateLimited { .. } => Some(429),
             Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. } => Some(*status),
-            Error::UndecodableWidget(_) => Some(200),
+            Error::UndecodableEntry(_) => Some(200),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             Error::Page { source, .. } => source.status(),
             Error::Auth(e) => e.status(),
@@ -192,7 +193,7 @@ impl fmt::Debug for Error {
                 .finish(),
             Error::Auth(e) => f.debug_tuple("Auth").field(e).finish(),
             Error::WidgetRequest(e) => f.debug_tuple("WidgetRequest").field(e).finish(),
-            Error::UndecodableWidget(e) => f.debug_tuple("UndecodableWidget").field(e).finish(),
+            Error::UndecodableEntry(e) => f.debug_tuple("UndecodableEntry").field(e).finish(),
             Error::Page { page, source } => f
                 .debug_struct("Page")
                 .field("page", page)

@@ -45,6 +45,7 @@ pub mod decode;
 mod error;
 mod invalid;
 mod oauth;
+mod page;
 mod settings;
 mod transport;
 mod widget;
@@ -65,6 +66,7 @@ pub use oauth::{
     AuthError, DEFAULT_REFRESH_SKEW, GrantType, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder,
     StoreError, TokenPair, TokenStore, TokenStoreFn,
 };
+pub use page::{ListStream, Listed, Page, PageLinks, UndecodableEntry};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use settings::{Credentials, SettingValue, Settings};
 pub use transport::{MAX_RESPONSE_BYTES, RateLimit, RetryPolicy};
@@ -73,9 +75,7 @@ pub use widget_request::{
     BotType, ContinueUrl, MemoryReplayGuard, ReplayGuard, ReplayGuardError, VerifiedWidgetRequest,
     WidgetRequest, WidgetRequestClaims, WidgetRequestError, WidgetRequestVerifier,
 };
-pub use widgets::{
-    ListWidgets, MAX_LIMIT, PageLinks, UndecodableWidget, WidgetPage, WidgetStream, Widgets,
-};
+pub use widgets::{ListWidgets, MAX_LIMIT, UndecodableWidget, WidgetPage, WidgetStream, Widgets};
 
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../../../README.md")]
