@@ -9,8 +9,10 @@ use crate::invalid::Invalid;
 use crate::oauth::AuthError;
 use crate::widget_request::WidgetRequestError;
 
-/// Everything that can go wrong in a call. Match on the variant for the kind of failure;
-/// [`Error::status`] and [`Error::problem`] read through [`Error::Page`].
+/// Everything that can go wrong in a call. Match on [`Error::kind`] for the kind of
+/// failure, the same for calls and streams (a stream's failed page is [`Error::Page`],
+/// which `kind`, [`Error::status`], [`Error::problem`] and [`Error::root`] read through);
+/// match on the variant for its data.
 ///
 /// An error's `Debug`, `Display` and [`source`](std::error::Error::source) chain never
 /// repeat a value from a response body, whatever its status: a server may echo what it
@@ -110,7 +112,91 @@ pub enum Error {
     },
 }
 
+/// What went wrong, the same for an error of a call and of a stream: [`Error::kind`]
+/// reads through [`Error::Page`], so one `match` handles both.
+///
+/// ```no_run
+/// # async fn run(client: amocrm::Client) {
+/// use amocrm::ErrorKind;
+/// use futures::StreamExt;
+///
+/// let mut widgets = client.widgets().list().stream();
+/// while let Some(widget) = widgets.next().await {
+///     match widget.map_err(|e| e.kind()) {
+///         Ok(widget) => println!("{}", widget.code),
+///         Err(ErrorKind::UndecodableEntry) => continue,
+///         Err(ErrorKind::RateLimited) => eprintln!("slow down"),
+///         Err(other) => eprintln!("stopped: {other:?}"),
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::Invalid`]
+    Invalid,
+    /// [`Error::Config`]
+    Config,
+    /// [`Error::Unauthorized`]
+    Unauthorized,
+    /// [`Error::Forbidden`]
+    Forbidden,
+    /// [`Error::NotFound`]
+    NotFound,
+    /// [`Error::RateLimited`]
+    RateLimited,
+    /// [`Error::Api`]
+    Api,
+    /// [`Error::UnexpectedStatus`]
+    UnexpectedStatus,
+    /// [`Error::Transport`]
+    Transport,
+    /// [`Error::Decode`]
+    Decode,
+    /// [`Error::Protocol`]
+    Protocol,
+    /// [`Error::Auth`]
+    Auth,
+    /// [`Error::WidgetRequest`]
+    WidgetRequest,
+    /// [`Error::ResponseTooLarge`]
+    ResponseTooLarge,
+    /// [`Error::UndecodableEntry`]
+    UndecodableEntry,
+}
+
 impl Error {
+    /// What went wrong; for [`Error::Page`], what went wrong with the page.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::Config(_) => ErrorKind::Config,
+            Error::Unauthorized(_) => ErrorKind::Unauthorized,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
+            Error::Api { .. } => ErrorKind::Api,
+            Error::UnexpectedStatus { .. } => ErrorKind::UnexpectedStatus,
+            Error::Transport(_) => ErrorKind::Transport,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Protocol(_) => ErrorKind::Protocol,
+            Error::Auth(_) => ErrorKind::Auth,
+            Error::WidgetRequest(_) => ErrorKind::WidgetRequest,
+            Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Error::UndecodableEntry(_) => ErrorKind::UndecodableEntry,
+            Error::Page { source, .. } => source.kind(),
+        }
+    }
+
+    /// The page of a list stream that failed ([`Error::Page`]), if this is one.
+    pub fn page(&self) -> Option<u32> {
+        match self {
+            Error::Page { page, .. } => Some(*page),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<u16> {
         match self {

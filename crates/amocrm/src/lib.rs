@@ -60,7 +60,9 @@ pub use bots::{
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Domain,
 };
-pub use error::{DecodeCategory, DecodeError, Error, Problem, RawBody, Result, ValidationError};
+pub use error::{
+    DecodeCategory, DecodeError, Error, ErrorKind, Problem, RawBody, Result, ValidationError,
+};
 pub use invalid::{Invalid, SettingsProblem};
 pub use oauth::{
     AuthError, DEFAULT_REFRESH_SKEW, GrantType, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder,

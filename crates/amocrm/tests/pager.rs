@@ -71,3 +71,60 @@ async fn a_next_link_back_or_to_the_same_page_is_one_error_then_the_end() {
         assert_eq!(server.count(), 1);
     }
 }
+
+#[tokio::test]
+async fn errors_of_streams_and_calls_match_alike() {
+    use amocrm::ErrorKind;
+    for (reply, kind, status) in [
+        (
+            loopback::problem(429, "Too Many"),
+            ErrorKind::RateLimited,
+            429,
+        ),
+        (
+            loopback::problem(404, "Not Found"),
+            ErrorKind::NotFound,
+            404,
+        ),
+        (
+            loopback::problem(403, "Forbidden"),
+            ErrorKind::Forbidden,
+            403,
+        ),
+        (loopback::html(401), ErrorKind::Unauthorized, 401),
+    ] {
+        let server = Server::always(reply).await;
+        let client = client(server.base_url(), quick_retries(1));
+        let call = client.widgets().get("w1").await.unwrap_err();
+        let streamed = client
+            .widgets()
+            .list()
+            .page(4)
+            .stream()
+            .next()
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(call.kind(), kind, "{call:?}");
+        assert_eq!(streamed.kind(), kind, "{streamed:?}");
+        assert_eq!(call.page(), None);
+        assert_eq!(streamed.page(), Some(4));
+        assert_eq!(streamed.status(), Some(status));
+        assert_eq!(streamed.root().kind(), kind);
+    }
+    // An entry that cannot be read is its own kind; the stream goes on after it.
+    let page = format!(
+        r#"{{"_page":1,"_links":{{"self":{{"href":"/api/v4/widgets?page=1"}}}},"_embedded":{{"widgets":[{{"code":7}},{}]}}}}"#,
+        widget_json(1, "ok")
+    );
+    let server = Server::always(json(&page)).await;
+    let client = client(server.base_url(), quick_retries(1));
+    let items: Vec<_> = client.widgets().list().stream().collect().await;
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        items[0].as_ref().unwrap_err().kind(),
+        ErrorKind::UndecodableEntry
+    );
+    assert_eq!(items[0].as_ref().unwrap_err().page(), None);
+    assert!(items[1].is_ok(), "{:?}", items[1]);
+}
