@@ -364,7 +364,10 @@ fn parse_goto(value: &str) -> Result<Goto, String> {
     let (target, step) = value
         .split_once(':')
         .ok_or_else(|| "expected TYPE:STEP, e.g. question:5".to_owned())?;
-    let target = target.trim().parse::<amocrm::GotoTarget>()?;
+    let target = target
+        .trim()
+        .parse::<amocrm::GotoTarget>()
+        .map_err(|_| format!("{target:?} is not a goto type: use question, answer or finish"))?;
     let step = step
         .trim()
         .parse::<u64>()

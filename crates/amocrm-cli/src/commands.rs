@@ -174,7 +174,7 @@ async fn continue_bot(
         .continue_bot(kind, args.bot_id, &args.continue_id, request)
         .await?;
     let report = Continued {
-        bot: kind.as_str(),
+        bot: kind,
         bot_id: args.bot_id,
         continue_id: &args.continue_id,
         handlers: request.handler_list().len(),
@@ -199,7 +199,7 @@ struct Uninstalled<'a> {
 
 #[derive(Serialize)]
 struct Continued<'a> {
-    bot: &'a str,
+    bot: amocrm::BotKind,
     bot_id: u64,
     continue_id: &'a str,
     handlers: usize,

@@ -14,7 +14,11 @@
 //! * [`SettingsFieldType`]: `settings_template[].type` is an open set; a `type` the server
 //!   adds later decodes as [`SettingsFieldType::Unknown`] instead of failing.
 //! * [`Rating`]: replaces the generated `#[serde(untagged)]` enum, which decodes a number
-//!   by first failing as a string (building and dropping an error for every widget).
+//!   by first failing as a string (building and dropping an error for every widget); it
+//!   keeps the text as sent and its number (`"2,8"` is 2.8), and is the `amocrm` crate's
+//!   `Rating` too.
+//! * [`ExecError`] and [`hook_error`]: an [`Exec`]'s typed outcome, carried through the
+//!   generated client's `reqwest::Error` and taken back out by the caller.
 //! * [`Version`]: a string or an integer, as amoCRM's PHP client types it.
 //! * [`PhpObject`] and [`WidgetSettings`]: amoCRM's PHP backend writes an empty map as
 //!   `[]`; settings may also come JSON-encoded in a string.
@@ -260,35 +264,95 @@ impl<'de> serde::Deserialize<'de> for SettingsFieldType {
     }
 }
 
-/// Rating of a widget: amoCRM sends a string with a decimal comma (`"2,8"`) or a number.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Rating {
-    /// The rating as text, e.g. `"2,8"`.
-    String(String),
-    /// The rating as a number.
-    Double(f64),
+/// A widget's rating. amoCRM sends it as a string with a decimal comma (`"2,8"`) or as a
+/// number; [`Rating::value`] is the number, [`Rating::as_str`] the text as sent. It is
+/// written back as it came: text as text, a number as a number.
+#[derive(Clone, Debug)]
+pub struct Rating {
+    value: Option<f64>,
+    /// The text as sent; for a number, formatted when first asked for.
+    text: std::sync::OnceLock<String>,
+    /// Sent as a number.
+    number: bool,
+}
+
+impl Rating {
+    /// The rating as a number, or `None` when the server sent text that is not one.
+    pub fn value(&self) -> Option<f64> {
+        self.value
+    }
+
+    /// The rating as the server sent it (`"2,8"`), or the number formatted (`"2.8"`).
+    pub fn as_str(&self) -> &str {
+        self.text
+            .get_or_init(|| self.value.map(|v| v.to_string()).unwrap_or_default())
+    }
+
+    /// Parses amoCRM's rating text: `"2,8"`, `"2.8"` or `"3"`.
+    pub fn parse(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Rating {
+            value: parse_decimal(&text),
+            text: std::sync::OnceLock::from(text),
+            number: false,
+        }
+    }
+}
+
+/// A decimal with a comma or a point, without allocating for the usual short text.
+fn parse_decimal(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let value = if text.contains(',') {
+        let mut buffer = [0u8; 32];
+        let bytes = text.as_bytes();
+        if bytes.len() > buffer.len() {
+            text.replace(',', ".").parse::<f64>().ok()?
+        } else {
+            for (slot, byte) in buffer.iter_mut().zip(bytes) {
+                *slot = if *byte == b',' { b'.' } else { *byte };
+            }
+            std::str::from_utf8(&buffer[..bytes.len()])
+                .ok()?
+                .parse::<f64>()
+                .ok()?
+        }
+    } else {
+        text.parse::<f64>().ok()?
+    };
+    value.is_finite().then_some(value)
+}
+
+impl PartialEq for Rating {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.as_str() == other.as_str()
+    }
 }
 
 impl From<f64> for Rating {
     fn from(value: f64) -> Self {
-        Self::Double(value)
+        Rating {
+            value: value.is_finite().then_some(value),
+            text: if value.is_finite() {
+                std::sync::OnceLock::new()
+            } else {
+                std::sync::OnceLock::from(value.to_string())
+            },
+            number: true,
+        }
     }
 }
 
 impl fmt::Display for Rating {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::String(text) => f.write_str(text),
-            Self::Double(value) => value.fmt(f),
-        }
+        f.write_str(self.as_str())
     }
 }
 
 impl serde::Serialize for Rating {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(text) => serializer.serialize_str(text),
-            Self::Double(value) => serializer.serialize_f64(*value),
+        match (self.number, self.value) {
+            (true, Some(value)) => serializer.serialize_f64(value),
+            _ => serializer.serialize_str(self.as_str()),
         }
     }
 }
@@ -302,19 +366,19 @@ impl<'de> serde::Deserialize<'de> for Rating {
                 f.write_str("a rating: a string or a number")
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Rating, E> {
-                Ok(Rating::String(text.to_owned()))
+                Ok(Rating::parse(text))
             }
             fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Rating, E> {
-                Ok(Rating::String(text))
+                Ok(Rating::parse(text))
             }
             fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Rating, E> {
-                Ok(Rating::Double(value))
+                Ok(Rating::from(value))
             }
             fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Rating, E> {
-                Ok(Rating::Double(value as f64))
+                Ok(Rating::from(value as f64))
             }
             fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Rating, E> {
-                Ok(Rating::Double(value as f64))
+                Ok(Rating::from(value as f64))
             }
         }
         deserializer.deserialize_any(Visitor)

@@ -1,8 +1,5 @@
 //! The widget model, as the list and get calls return it.
 
-use std::fmt;
-use std::sync::OnceLock;
-
 use amocrm_raw::types as raw;
 
 use crate::settings::Settings;
@@ -71,7 +68,7 @@ impl From<raw::Widget> for Widget {
             id: raw.id,
             code: raw.code,
             version: raw.version.map(|v| v.0),
-            rating: raw.rating.map(Rating::from),
+            rating: raw.rating,
             settings_template,
             is_lead_source: raw.is_lead_source,
             is_work_with_dp: raw.is_work_with_dp,
@@ -127,90 +124,5 @@ impl From<raw::SettingsField> for SettingsField {
     }
 }
 
-/// A widget's rating. amoCRM sends it as a string with a decimal comma (`"2,8"`) or as a
-/// number; [`Rating::value`] is the number, [`Rating::as_str`] the text as sent.
-#[derive(Clone, Debug)]
-pub struct Rating {
-    value: Option<f64>,
-    /// The text as sent; for a number, formatted when first asked for.
-    text: OnceLock<String>,
-}
-
-impl Rating {
-    /// The rating as a number, or `None` when the server sent text that is not one.
-    pub fn value(&self) -> Option<f64> {
-        self.value
-    }
-
-    /// The rating as the server sent it (`"2,8"`), or the number formatted (`"2.8"`).
-    pub fn as_str(&self) -> &str {
-        self.text
-            .get_or_init(|| self.value.map(|v| v.to_string()).unwrap_or_default())
-    }
-
-    /// Parses amoCRM's rating text: `"2,8"`, `"2.8"` or `"3"`.
-    pub fn parse(text: impl Into<String>) -> Self {
-        let text = text.into();
-        Rating {
-            value: parse_decimal(&text),
-            text: OnceLock::from(text),
-        }
-    }
-}
-
-/// A decimal with a comma or a point, without allocating for the usual short text.
-fn parse_decimal(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let value = if text.contains(',') {
-        let mut buffer = [0u8; 32];
-        let bytes = text.as_bytes();
-        if bytes.len() > buffer.len() {
-            text.replace(',', ".").parse::<f64>().ok()?
-        } else {
-            for (slot, byte) in buffer.iter_mut().zip(bytes) {
-                *slot = if *byte == b',' { b'.' } else { *byte };
-            }
-            std::str::from_utf8(&buffer[..bytes.len()])
-                .ok()?
-                .parse::<f64>()
-                .ok()?
-        }
-    } else {
-        text.parse::<f64>().ok()?
-    };
-    value.is_finite().then_some(value)
-}
-
-impl PartialEq for Rating {
-    fn eq(&self, other: &Self) -> bool {
-        self.value == other.value && self.as_str() == other.as_str()
-    }
-}
-
-impl From<f64> for Rating {
-    fn from(value: f64) -> Self {
-        Rating {
-            value: value.is_finite().then_some(value),
-            text: if value.is_finite() {
-                OnceLock::new()
-            } else {
-                OnceLock::from(value.to_string())
-            },
-        }
-    }
-}
-
-impl From<amocrm_raw::Rating> for Rating {
-    fn from(raw: amocrm_raw::Rating) -> Self {
-        match raw {
-            amocrm_raw::Rating::String(text) => Rating::parse(text),
-            amocrm_raw::Rating::Double(value) => Rating::from(value),
-        }
-    }
-}
-
-impl fmt::Display for Rating {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A widget's rating: the generated client's own type (one `Rating` for both crates).
+pub use amocrm_raw::Rating;
