@@ -194,6 +194,26 @@ pub enum Command {
     /// Salesbot and Marketingbot widget steps
     #[command(subcommand)]
     Bot(BotCommand),
+    /// Show the account's parameters
+    Account(AccountArgs),
+}
+
+/// `amocrm account`.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// Optional parts to add (repeat or comma-separate): amojo_id, amojo_rights,
+    /// users_groups, task_types, version, entity_names, datetime_settings
+    #[arg(long = "with", value_name = "PART", value_delimiter = ',', value_parser = parse_account_with)]
+    pub with: Vec<amocrm::AccountWith>,
+}
+
+fn parse_account_with(value: &str) -> Result<amocrm::AccountWith, String> {
+    value.trim().parse().map_err(|_| {
+        format!(
+            "{value:?} is not an account part: use amojo_id, amojo_rights, users_groups, \
+             task_types, version, entity_names or datetime_settings"
+        )
+    })
 }
 
 /// `amocrm widgets …`

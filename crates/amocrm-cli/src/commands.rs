@@ -49,6 +49,15 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), Failure> {
                 }
             }
         }
+        Command::Account(args) => {
+            let client = connection::client(&cli.connection, matches)?;
+            let account = args
+                .with
+                .iter()
+                .fold(client.account().get(), |get, part| get.with(*part))
+                .await?;
+            Ok(output::account(&mut out, &account, json)?)
+        }
         Command::Bot(BotCommand::Continue(args)) => {
             // Check the request before building the client, so input problems come first.
             let sub = matches

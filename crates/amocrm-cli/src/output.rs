@@ -217,6 +217,58 @@ impl ListPrinter {
 
 /// Prints one widget: a key-value view, its settings template and (when the server sent
 /// them) its settings with secrets redacted; or one JSON object.
+/// `amocrm account`: the account's fields as `key: value` lines (every text cleaned of
+/// control characters), and the `_embedded` parts asked for as JSON; or the whole account
+/// as one JSON line.
+pub fn account(out: &mut impl Write, account: &amocrm::Account, json: bool) -> io::Result<()> {
+    if json {
+        write_json_line(out, account)?;
+        return out.flush();
+    }
+    let text = |value: &Option<String>| value.as_deref().map_or_else(|| "-".to_owned(), clean);
+    let number = |value: Option<i64>| value.map_or_else(|| "-".to_owned(), |n| n.to_string());
+    let pairs: Vec<(&str, String)> = vec![
+        ("id", account.id.to_string()),
+        ("name", text(&account.name)),
+        ("subdomain", text(&account.subdomain)),
+        ("current user id", number(account.current_user_id)),
+        ("country", text(&account.country)),
+        ("currency", text(&account.currency)),
+        ("currency symbol", text(&account.currency_symbol)),
+        (
+            "customers mode",
+            text(&account.customers_mode.as_ref().map(|m| m.to_string())),
+        ),
+        ("unsorted", yes_no(account.is_unsorted_on).to_owned()),
+        (
+            "loss reasons",
+            yes_no(account.is_loss_reason_enabled).to_owned(),
+        ),
+        ("helpbot", yes_no(account.is_helpbot_enabled).to_owned()),
+        (
+            "technical account",
+            yes_no(account.is_technical_account).to_owned(),
+        ),
+        ("amojo id", text(&account.amojo_id)),
+        ("version", number(account.version)),
+        ("created at", number(account.created_at)),
+        ("updated at", number(account.updated_at)),
+    ];
+    let key_width = pairs.iter().map(|(k, _)| width(k) + 1).max().unwrap_or(0);
+    for (key, value) in &pairs {
+        writeln!(out, "{:<key_width$}  {value}", format!("{key}:"))?;
+    }
+    if let Some(embedded) = account.embedded.as_ref().and_then(|e| e.0.as_ref()) {
+        let parts = serde_json::to_value(embedded).map_err(io::Error::other)?;
+        if let Value::Object(parts) = parts {
+            for (key, value) in parts {
+                writeln!(out, "{}:  {}", clean(&key), clean(&value.to_string()))?;
+            }
+        }
+    }
+    out.flush()
+}
+
 pub fn widget(out: &mut impl Write, widget: &Widget, json: bool) -> io::Result<()> {
     if json {
         write_json_line(out, &WidgetJson::from(widget))?;

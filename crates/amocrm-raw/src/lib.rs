@@ -19,6 +19,8 @@
 //!   `Rating` too.
 //! * [`ExecError`] and [`hook_error`]: an [`Exec`]'s typed outcome, carried through the
 //!   generated client's `reqwest::Error` and taken back out by the caller.
+//! * [`CustomersMode`]: an account's `customers_mode`, an open set like
+//!   [`SettingsFieldType`].
 //! * [`Version`]: a string or an integer, as amoCRM's PHP client types it.
 //! * [`PhpObject`] and [`WidgetSettings`]: amoCRM's PHP backend writes an empty map as
 //!   `[]`; settings may also come JSON-encoded in a string.
@@ -258,6 +260,71 @@ impl serde::Serialize for SettingsFieldType {
 }
 
 impl<'de> serde::Deserialize<'de> for SettingsFieldType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+
+/// The customers feature's mode of an account (`customers_mode`): an open set, so a mode
+/// amoCRM adds later reads as [`CustomersMode::Unknown`] instead of failing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CustomersMode {
+    /// `unavailable`: the feature is not available to the account.
+    Unavailable,
+    /// `disabled`: available but off.
+    Disabled,
+    /// `segments`: customers by segments.
+    Segments,
+    /// `dynamic`: dynamic segmentation.
+    Dynamic,
+    /// `periodicity`: periodic purchases.
+    Periodicity,
+    /// A mode this crate does not know yet, as the server sent it.
+    Unknown(String),
+}
+
+impl CustomersMode {
+    /// The value as amoCRM writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unavailable => "unavailable",
+            Self::Disabled => "disabled",
+            Self::Segments => "segments",
+            Self::Dynamic => "dynamic",
+            Self::Periodicity => "periodicity",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomersMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "unavailable" => Self::Unavailable,
+            "disabled" => Self::Disabled,
+            "segments" => Self::Segments,
+            "dynamic" => Self::Dynamic,
+            "periodicity" => Self::Periodicity,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for CustomersMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CustomersMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CustomersMode {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         Ok(Self::from(value.as_ref()))

@@ -114,6 +114,11 @@ impl Client {
         Widgets::new(self)
     }
 
+    /// The account's parameters.
+    pub fn account(&self) -> crate::AccountCalls<'_> {
+        crate::AccountCalls::new(self)
+    }
+
     /// Salesbot and Marketingbot widget steps.
     pub fn bots(&self) -> Bots<'_> {
         Bots::new(self)

@@ -37,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod account;
 mod auth;
 mod bots;
 mod client;
@@ -52,6 +53,10 @@ mod widget;
 mod widget_request;
 mod widgets;
 
+pub use account::{
+    Account, AccountCalls, AccountEmbedded, AccountWith, CustomersMode, GetAccount, TaskType,
+    UsersGroup,
+};
 pub use auth::{StaticToken, TokenProvider};
 pub use bots::{
     BotKind, Bots, ContinueRequest, GotoTarget, Handler, MAX_BUTTONS, MAX_HANDLERS,
