@@ -295,7 +295,11 @@ impl fmt::Debug for Error {
 /// each validation error's path and code; the `detail` texts only by their length, since
 /// a server may quote in them what it was sent (a password among install settings). Read
 /// them from the fields.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// As data (`Serialize`, `Deserialize`) it is the problem+json shape with the validation
+/// errors flattened into one list, `detail` texts included: serializing is asking for
+/// them.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Problem {
     /// HTTP status.
@@ -303,16 +307,18 @@ pub struct Problem {
     /// Short summary, e.g. `Bad Request`.
     pub title: String,
     /// Problem type URI.
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Human-readable explanation.
     pub detail: Option<String>,
     /// Field-level validation errors (400).
+    #[serde(default)]
     pub validation_errors: Vec<ValidationError>,
 }
 
 /// One field-level validation error of a 400 answer. `Debug` shows the `detail` text by
 /// its length only (see [`Problem`]).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ValidationError {
     /// The entity of the request (`request_id`), when given.

@@ -75,7 +75,7 @@ pub use oauth::{
 };
 pub use page::{ListStream, Listed, Page, PageLinks, UndecodableEntry};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use settings::{Credentials, SettingValue, Settings};
+pub use settings::{Credentials, ExposedSettings, MASK, SettingValue, Settings};
 pub use transport::{MAX_RESPONSE_BYTES, RateLimit, RetryPolicy};
 pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
 pub use widget_request::{

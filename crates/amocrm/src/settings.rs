@@ -33,6 +33,41 @@ pub struct Settings {
     values: BTreeMap<String, SettingValue>,
 }
 
+/// What a secret setting value is written as when settings are serialized or printed.
+pub const MASK: &str = "********";
+
+/// Settings as data: each key and its value as JSON, every secret (`pass` values,
+/// `users_lp` passwords) as [`MASK`]. [`Settings::exposed`] writes them as they are.
+impl serde::Serialize for Settings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.values.iter().map(|(k, v)| (k, v.masked_json(MASK))))
+    }
+}
+
+/// [`Settings`] serialized with their secrets, from [`Settings::exposed`].
+#[derive(Clone, Copy)]
+pub struct ExposedSettings<'a>(&'a Settings);
+
+impl fmt::Debug for ExposedSettings<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ExposedSettings").field(self.0).finish()
+    }
+}
+
+impl serde::Serialize for ExposedSettings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.values.iter().map(|(k, v)| (k, v.json(None))))
+    }
+}
+
+impl Settings {
+    /// The settings for serializing with their secrets as they are (passwords in clear):
+    /// the explicit way out of [`MASK`]. `Debug` still hides them.
+    pub fn exposed(&self) -> ExposedSettings<'_> {
+        ExposedSettings(self)
+    }
+}
+
 /// The value of one setting.
 #[derive(Clone)]
 #[non_exhaustive]

@@ -82,8 +82,60 @@ impl From<raw::Widget> for Widget {
     }
 }
 
+/// A widget as data: the API's fields in the API's order, `rating` as a number when it is
+/// one (the text as sent otherwise), `settings` with every secret as [`crate::MASK`]
+/// (read them with [`Settings::exposed`]), and `_links.self.href` as `link`. What amoCRM
+/// sent as `null` stays `null`.
+impl serde::Serialize for Widget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(untagged)]
+        enum RatingData<'a> {
+            Number(f64),
+            Text(&'a str),
+        }
+        #[derive(serde::Serialize)]
+        struct Data<'a> {
+            id: i64,
+            code: &'a str,
+            version: Option<&'a str>,
+            rating: Option<RatingData<'a>>,
+            settings_template: &'a [SettingsField],
+            is_lead_source: Option<bool>,
+            is_work_with_dp: Option<bool>,
+            is_crm_template: Option<bool>,
+            client_uuid: Option<&'a str>,
+            is_active_in_account: Option<bool>,
+            pipeline_id: Option<i64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            settings: Option<&'a Settings>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            link: Option<&'a str>,
+        }
+        Data {
+            id: self.id,
+            code: &self.code,
+            version: self.version.as_deref(),
+            rating: self.rating.as_ref().map(|r| match r.value() {
+                Some(value) => RatingData::Number(value),
+                None => RatingData::Text(r.as_str()),
+            }),
+            settings_template: &self.settings_template,
+            is_lead_source: self.is_lead_source,
+            is_work_with_dp: self.is_work_with_dp,
+            is_crm_template: self.is_crm_template,
+            client_uuid: self.client_uuid.as_deref(),
+            is_active_in_account: self.is_active_in_account,
+            pipeline_id: self.pipeline_id,
+            settings: self.settings.as_ref(),
+            link: self.self_link.as_deref(),
+        }
+        .serialize(serializer)
+    }
+}
+
 /// One field of a widget's settings form.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SettingsField {
     /// Key of the value in the widget's settings.
@@ -91,6 +143,7 @@ pub struct SettingsField {
     /// Name of the field shown to users.
     pub name: String,
     /// Data type of the value.
+    #[serde(rename = "type")]
     pub kind: SettingsFieldType,
     /// Whether the setting must be given to install the widget.
     pub is_required: bool,
