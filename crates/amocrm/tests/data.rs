@@ -90,7 +90,7 @@ fn a_page_and_a_problem_are_data() {
     let body = json!({
         "title": "Bad Request", "type": "https://httpstatus.es/400", "status": 400,
         "detail": "Request validation failed",
-        "validation_errors": [{"request_id": "0", "path": "login", "code": "NotBlank", "detail": "empty"}]
+        "validation-errors": [{"request_id": "0", "errors": [{"path": "login", "code": "NotBlank", "detail": "empty"}]}]
     });
     let error = amocrm::decode::error(400, &http::HeaderMap::new(), body.to_string().as_bytes());
     let problem = error.problem().unwrap().clone();
