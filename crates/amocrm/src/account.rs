@@ -9,6 +9,13 @@ use crate::error::Result;
 pub use amocrm_raw::CustomersMode;
 pub use amocrm_raw::types::{Account, AccountEmbedded, AccountWith, TaskType, UsersGroup};
 
+impl Client {
+    /// The account's parameters.
+    pub fn account(&self) -> AccountCalls<'_> {
+        AccountCalls::new(self)
+    }
+}
+
 /// The account call of a [`Client`].
 #[derive(Clone, Copy, Debug)]
 pub struct AccountCalls<'c> {

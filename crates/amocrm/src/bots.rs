@@ -272,6 +272,13 @@ impl ContinueRequest {
     }
 }
 
+impl Client {
+    /// Salesbot and Marketingbot widget steps.
+    pub fn bots(&self) -> Bots<'_> {
+        Bots::new(self)
+    }
+}
+
 /// The bot calls of a [`Client`].
 #[derive(Clone, Copy, Debug)]
 pub struct Bots<'c> {

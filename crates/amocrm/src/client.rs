@@ -11,8 +11,8 @@ use secrecy::SecretString;
 use crate::auth::{StaticToken, TokenProvider};
 use crate::error::{Error, Problem, Result};
 use crate::invalid::Invalid;
-use crate::transport::{self, RateLimit, RetryPolicy, Transport};
-use crate::{Bots, Widgets};
+use crate::response::{classify, error_response};
+use crate::transport::{RateLimit, RetryPolicy, Transport};
 
 type RawError = progenitor_client::Error<raw::Problem>;
 
@@ -109,21 +109,6 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// Widgets: list, get, install, uninstall.
-    pub fn widgets(&self) -> Widgets<'_> {
-        Widgets::new(self)
-    }
-
-    /// The account's parameters.
-    pub fn account(&self) -> crate::AccountCalls<'_> {
-        crate::AccountCalls::new(self)
-    }
-
-    /// Salesbot and Marketingbot widget steps.
-    pub fn bots(&self) -> Bots<'_> {
-        Bots::new(self)
-    }
-
     /// The generated client underneath, for calls this crate does not wrap. Its requests
     /// go through the same transport as this crate's: the token (refreshed once on a 401),
     /// the rate limiter and the retries. An error status, a body too large or a token
@@ -197,44 +182,6 @@ impl Error {
             }
             RawError::Custom(message) => Error::Config(message),
         }
-    }
-}
-
-/// The error of a response the operation does not expect: its status, and the problem
-/// in its body when there is one.
-pub(crate) fn error_response(
-    status: u16,
-    headers: &reqwest::header::HeaderMap,
-    body: bytes::Bytes,
-) -> Error {
-    let problem = serde_json::from_slice::<raw::Problem>(&body).ok().map(|p| {
-        let mut problem = Problem::from(p);
-        problem.status = status;
-        problem
-    });
-    classify(status, problem, headers, body)
-}
-
-fn classify(
-    status: u16,
-    problem: Option<Problem>,
-    headers: &reqwest::header::HeaderMap,
-    body: bytes::Bytes,
-) -> Error {
-    match (status, problem) {
-        (401, p) => Error::Unauthorized(p.unwrap_or_else(|| Problem::bare(401))),
-        (403, p) => Error::Forbidden(p.unwrap_or_else(|| Problem::bare(403))),
-        (404, p) => Error::NotFound(p.unwrap_or_else(|| Problem::bare(404))),
-        (429, problem) => Error::RateLimited {
-            retry_after: transport::retry_after_header(headers)
-                .or_else(|| transport::retry_after_body(&body)),
-            problem,
-        },
-        (400.., Some(problem)) => Error::Api { problem },
-        (status, _) => Error::UnexpectedStatus {
-            status,
-            body: crate::error::RawBody::new(body),
-        },
     }
 }
 

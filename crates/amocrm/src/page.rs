@@ -8,8 +8,11 @@ use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
+pub use crate::error::UndecodableEntry;
 use crate::error::{Error, Result};
 
 /// An entry type of a HAL list: what it is called, where its entries are, how one reads.
@@ -66,54 +69,6 @@ impl From<amocrm_raw::PhpObject<amocrm_raw::types::ListLinks>> for PageLinks {
             },
             None => PageLinks::default(),
         }
-    }
-}
-
-/// An entry of a list page that is not one this crate can read. It names the entry (its
-/// key, e.g. a widget's code, when one can be read, and its index in the page) and what
-/// was wrong (the field's path, the type expected and the JSON type found), never a value
-/// from the body: an entry may carry secrets.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[non_exhaustive]
-pub struct UndecodableEntry {
-    /// What the entry is, e.g. `widget`.
-    pub noun: &'static str,
-    /// The page it was on.
-    pub page: u32,
-    /// Its index in the page's `_embedded` list, from 0.
-    pub index: usize,
-    /// Its key (a widget's `code`), when that is a string.
-    pub code: Option<String>,
-    /// Path of the field that could not be read, e.g. `settings_template[0].is_required`
-    /// (empty for the entry itself).
-    pub path: String,
-    /// What was expected there, e.g. `a boolean`.
-    pub expected: String,
-    /// The JSON type found there (`null`, `boolean`, `number`, `string`, `array`,
-    /// `object`), `nothing` for a missing field, or `unknown` for an entry nested too
-    /// deeply to inspect.
-    pub found: &'static str,
-}
-
-impl std::fmt::Display for UndecodableEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{} {code:?} (entry {}", self.noun, self.index)?,
-            None => write!(f, "{} entry {}", self.noun, self.index)?,
-        }
-        write!(f, " of page {}) could not be decoded: ", self.page)?;
-        if self.path.is_empty() {
-            f.write_str("the entry")?;
-        } else {
-            write!(f, "`{}`", self.path)?;
-        }
-        write!(f, " is {}, expected {}", self.found, self.expected)
-    }
-}
-
-impl From<UndecodableEntry> for Error {
-    fn from(entry: UndecodableEntry) -> Self {
-        Error::UndecodableEntry(Box::new(entry))
     }
 }
 
@@ -225,7 +180,7 @@ pub(crate) async fn fetch<T: Listed>(fetch: &FetchPage<T>, page: NonZeroU32) -> 
         // The fast path above is the usual one.
         Err(Error::Decode {
             status: 200, body, ..
-        }) => crate::decode::page_per_entry::<T>(body.expose_raw())?,
+        }) => page_per_entry::<T>(body.expose_raw())?,
         Err(error) => return Err(error),
     };
     if fetched.page == 0 {
@@ -320,5 +275,193 @@ impl<T> Stream for ListStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.poll_next_unpin(cx)
+    }
+}
+
+/// A list page read entry by entry: every entry that decodes is kept, and each one that
+/// does not becomes an [`UndecodableEntry`] in `failed`. Fails as a whole only when the
+/// page itself (`_page`, `_links`, `_embedded.<name>`, a list of entries) is not what
+/// amoCRM sends.
+pub fn page_per_entry<T: Listed>(body: &[u8]) -> Result<Page<T>> {
+    let page = serde_json::from_slice::<EntryPage<'_>>(body)
+        .map_err(|source| decode_error(body, source))?;
+    let entries: Vec<&RawValue> = match page.embedded.into_option() {
+        None => Vec::new(),
+        Some(mut embedded) => match embedded.remove(T::EMBEDDED) {
+            Some(list) => serde_json::from_str(list.get())
+                .map_err(|source| decode_error(body, in_field(T::EMBEDDED, &source)))?,
+            None => {
+                return Err(decode_error(
+                    body,
+                    <serde_json::Error as serde::de::Error>::missing_field(T::EMBEDDED),
+                ));
+            }
+        },
+    };
+    let mut decoded = Page::new(page.page, page.links, Vec::with_capacity(entries.len()));
+    for (index, entry) in entries.into_iter().enumerate() {
+        match entry_of::<T>(entry.get()) {
+            Ok(item) => decoded.items.push(item),
+            Err(mut undecodable) => {
+                undecodable.page = decoded.page;
+                undecodable.index = index;
+                decoded.failed.push(undecodable);
+            }
+        }
+    }
+    Ok(decoded)
+}
+
+/// `_embedded.<name>` that is not a list of entries, said so.
+fn in_field(field: &str, source: &serde_json::Error) -> serde_json::Error {
+    <serde_json::Error as serde::de::Error>::custom(format_args!(
+        "`_embedded.{field}`: {}",
+        source
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+    ))
+}
+
+/// A page with its entries kept as raw JSON text (borrowed from the body, not copied).
+#[derive(Deserialize)]
+struct EntryPage<'a> {
+    #[serde(rename = "_page")]
+    page: i64,
+    #[serde(rename = "_links")]
+    links: amocrm_raw::PhpObject<amocrm_raw::types::ListLinks>,
+    #[serde(rename = "_embedded", borrow)]
+    embedded: amocrm_raw::PhpObject<std::collections::HashMap<String, &'a RawValue>>,
+}
+
+/// One entry of a list: the item, or what is wrong with it (its `page` and `index` left
+/// for the caller to fill in).
+pub fn entry_of<T: Listed>(json: &str) -> Result<T, UndecodableEntry> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    match serde_path_to_error::deserialize::<_, T::Raw>(&mut deserializer) {
+        Ok(raw) => Ok(T::from_raw(raw)),
+        Err(error) => Err(undecodable(T::NOUN, T::KEY, json, &error)),
+    }
+}
+
+/// Describes a failed entry by path and types only: serde's message quotes the value it
+/// found, which may be a secret, so only its "expected" part (written by the types, not
+/// taken from the body) is kept.
+fn undecodable(
+    noun: &'static str,
+    key: &str,
+    json: &str,
+    error: &serde_path_to_error::Error<serde_json::Error>,
+) -> UndecodableEntry {
+    let entry: Option<serde_json::Value> = serde_json::from_str(json).ok();
+    let code = entry
+        .as_ref()
+        .and_then(|e| e.get(key))
+        .and_then(|c| c.as_str())
+        .map(str::to_owned);
+    let message = error.inner().to_string();
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => &message[..],
+    };
+    let mut segments: Vec<Segment> = error
+        .path()
+        .iter()
+        .filter_map(|segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => Some(Segment::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(Segment::Key(key.clone())),
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {
+                None
+            }
+        })
+        .collect();
+    let expected = match missing_field(message) {
+        Some(field) => {
+            segments.push(Segment::Key(field.to_owned()));
+            "a value".to_owned()
+        }
+        None => match message.rfind(", expected ") {
+            Some(at) => plain_expected(&message[at + ", expected ".len()..]).to_owned(),
+            None => "a valid value".to_owned(),
+        },
+    };
+    let found = match &entry {
+        Some(entry) => value_at(entry, &segments).map_or("nothing", json_type),
+        // Valid JSON (the page was), but nested deeper than serde_json reads.
+        None => "unknown",
+    };
+    UndecodableEntry {
+        noun,
+        page: 0,
+        index: 0,
+        code,
+        path: path_text(&segments),
+        expected,
+        found,
+    }
+}
+
+/// serde's names of Rust types in words: `i64` is "an integer", `struct Widget` "an
+/// object"; anything else (already words, e.g. "a boolean") as it is.
+fn plain_expected(expected: &str) -> &str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" => {
+            "an integer"
+        }
+        other if other.starts_with("struct ") => "an object",
+        other => other,
+    }
+}
+
+enum Segment {
+    Index(usize),
+    Key(String),
+}
+
+/// The field of serde's "missing field `x`" (a name from the type, not from the body).
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+fn value_at<'v>(value: &'v serde_json::Value, path: &[Segment]) -> Option<&'v serde_json::Value> {
+    path.iter().try_fold(value, |value, segment| match segment {
+        Segment::Index(index) => value.get(*index),
+        Segment::Key(key) => value.get(key),
+    })
+}
+
+fn path_text(path: &[Segment]) -> String {
+    let mut text = String::new();
+    for segment in path {
+        match segment {
+            Segment::Index(index) => text.push_str(&format!("[{index}]")),
+            Segment::Key(key) => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(key);
+            }
+        }
+    }
+    text
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+pub(crate) fn decode_error(body: &[u8], source: serde_json::Error) -> Error {
+    Error::Decode {
+        status: 200,
+        source: crate::error::DecodeError::new(body, &source),
+        body: crate::error::RawBody::new(bytes::Bytes::copy_from_slice(body)),
     }
 }

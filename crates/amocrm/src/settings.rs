@@ -8,7 +8,7 @@ use amocrm_raw::types as raw;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::invalid::{Invalid, SettingsProblem};
-use crate::widget::{SettingsField, SettingsFieldType};
+pub use amocrm_raw::SettingsFieldType;
 
 /// The settings of a widget, keyed by `settings_template[].key`.
 ///
@@ -476,5 +476,48 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "string",
         serde_json::Value::Array(_) => "array",
         serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// One field of a widget's settings form.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SettingsField {
+    /// Key of the value in the widget's settings.
+    pub key: String,
+    /// Name of the field shown to users.
+    pub name: String,
+    /// Data type of the value.
+    #[serde(rename = "type")]
+    pub kind: SettingsFieldType,
+    /// Whether the setting must be given to install the widget.
+    pub is_required: bool,
+}
+
+impl SettingsField {
+    /// A field of the given key, name, type and requiredness.
+    pub fn new(
+        key: impl Into<String>,
+        name: impl Into<String>,
+        kind: SettingsFieldType,
+        is_required: bool,
+    ) -> Self {
+        SettingsField {
+            key: key.into(),
+            name: name.into(),
+            kind,
+            is_required,
+        }
+    }
+}
+
+impl From<raw::SettingsField> for SettingsField {
+    fn from(raw: raw::SettingsField) -> Self {
+        SettingsField {
+            key: raw.key,
+            name: raw.name,
+            kind: raw.type_,
+            is_required: raw.is_required,
+        }
     }
 }

@@ -11,12 +11,13 @@ use amocrm_raw::{Exec, ExecError, ExecFuture};
 use backon::BackoffBuilder;
 use progenitor_client::OperationInfo;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use crate::auth::TokenProvider;
 use crate::error::Error;
+use crate::response::{retry_after_body, retry_after_header};
 
 /// How much longer than one second the limiter makes its window: `n + 1` requests of a
 /// client limited to `n` per second always span more than a second even when the network
@@ -373,7 +374,7 @@ impl Read {
     fn outcome(self) -> Result<reqwest::Response, ExecError> {
         if self.status.as_u16() >= 400 {
             let error =
-                crate::client::error_response(self.status.as_u16(), &self.headers, self.body);
+                crate::response::error_response(self.status.as_u16(), &self.headers, self.body);
             return Err(hook(error));
         }
         let mut rebuilt = http::Response::new(self.body);
@@ -598,48 +599,10 @@ async fn buffered(mut response: reqwest::Response) -> reqwest::Result<Option<Rea
     }))
 }
 
-/// `Retry-After` from the header: seconds (what amoCRM sends), or an HTTP date.
-pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    seconds(value).or_else(|| {
-        // RFC 9110 also allows an HTTP date; a date in the past means "now".
-        let at = httpdate::parse_http_date(value.trim()).ok()?;
-        Some(
-            at.duration_since(std::time::SystemTime::now())
-                .unwrap_or(Duration::ZERO),
-        )
-    })
-}
-
-/// `retry_after` from a JSON body, which amoCRM sometimes sends instead of the header: a
-/// number of seconds, or a string holding one.
-pub(crate) fn retry_after_body(body: &[u8]) -> Option<Duration> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    match value.get("retry_after")? {
-        serde_json::Value::Number(number) => match number.as_u64() {
-            Some(whole) => Some(Duration::from_secs(whole)),
-            None => Duration::try_from_secs_f64(number.as_f64()?).ok(),
-        },
-        serde_json::Value::String(text) => seconds(text),
-        _ => None,
-    }
-}
-
-/// Whole or fractional non-negative seconds.
-fn seconds(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if let Ok(whole) = text.parse::<u64>() {
-        return Some(Duration::from_secs(whole));
-    }
-    if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return None;
-    }
-    Duration::try_from_secs_f64(text.parse().ok()?).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::RETRY_AFTER;
 
     #[test]
     fn interval_leaves_a_margin_and_never_rounds_down() {

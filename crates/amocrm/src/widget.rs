@@ -4,7 +4,7 @@ use amocrm_raw::types as raw;
 
 use crate::settings::Settings;
 
-pub use amocrm_raw::SettingsFieldType;
+pub use crate::settings::{SettingsField, SettingsFieldType};
 
 /// A widget: public, installed in the account, or uploaded by the current user.
 ///
@@ -131,49 +131,6 @@ impl serde::Serialize for Widget {
             link: self.self_link.as_deref(),
         }
         .serialize(serializer)
-    }
-}
-
-/// One field of a widget's settings form.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct SettingsField {
-    /// Key of the value in the widget's settings.
-    pub key: String,
-    /// Name of the field shown to users.
-    pub name: String,
-    /// Data type of the value.
-    #[serde(rename = "type")]
-    pub kind: SettingsFieldType,
-    /// Whether the setting must be given to install the widget.
-    pub is_required: bool,
-}
-
-impl SettingsField {
-    /// A field of the given key, name, type and requiredness.
-    pub fn new(
-        key: impl Into<String>,
-        name: impl Into<String>,
-        kind: SettingsFieldType,
-        is_required: bool,
-    ) -> Self {
-        SettingsField {
-            key: key.into(),
-            name: name.into(),
-            kind,
-            is_required,
-        }
-    }
-}
-
-impl From<raw::SettingsField> for SettingsField {
-    fn from(raw: raw::SettingsField) -> Self {
-        SettingsField {
-            key: raw.key,
-            name: raw.name,
-            kind: raw.type_,
-            is_required: raw.is_required,
-        }
     }
 }
 

@@ -16,6 +16,13 @@ use crate::widget::Widget;
 /// The largest `limit` the list call takes.
 pub const MAX_LIMIT: u32 = 250;
 
+impl Client {
+    /// Widgets: list, get, install, uninstall.
+    pub fn widgets(&self) -> Widgets<'_> {
+        Widgets::new(self)
+    }
+}
+
 /// The widget calls of a [`Client`].
 #[derive(Clone, Copy, Debug)]
 pub struct Widgets<'c> {
