@@ -49,8 +49,8 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
             } else if !word.is_empty() {
                 deps.insert(word);
             }
-            if rest.starts_with('{') {
-                let group = rest[1..].split('}').next().unwrap_or_default();
+            if let Some(group) = rest.strip_prefix('{') {
+                let group = group.split('}').next().unwrap_or_default();
                 for word in group.split(|c: char| !c.is_alphanumeric() && c != '_') {
                     match owner.get(word) {
                         Some(module) => deps.insert(module.clone()),
