@@ -1,8 +1,5 @@
 //! The account call: the parameters of the account the token is for.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
 use crate::client::Client;
 use crate::error::Result;
 
@@ -10,9 +7,9 @@ pub use amocrm_raw::CustomersMode;
 pub use amocrm_raw::types::{Account, AccountEmbedded, AccountWith, TaskType, UsersGroup};
 
 impl Client {
-    /// The account's parameters.
+    /// The account's parameters: `client.account().get().await`.
     pub fn account(&self) -> AccountCalls<'_> {
-        AccountCalls::new(self)
+        AccountCalls { client: self }
     }
 }
 
@@ -23,20 +20,14 @@ pub struct AccountCalls<'c> {
 }
 
 impl<'c> AccountCalls<'c> {
-    pub(crate) fn new(client: &'c Client) -> Self {
-        AccountCalls { client }
-    }
-
-    /// The account's parameters; await it, or ask for more parts first with `.with(...)`.
+    /// `GET /api/v4/account`; ask for optional parts with `.with(...)` before awaiting.
     pub fn get(&self) -> GetAccount<'c> {
-        GetAccount {
-            client: self.client,
-            with: Vec::new(),
-        }
+        let (client, with) = (self.client, Vec::new());
+        GetAccount { client, with }
     }
 }
 
-/// `GET /api/v4/account`, built with [`AccountCalls::get`].
+/// `GET /api/v4/account`, built with [`AccountCalls::get`]; await it.
 #[derive(Clone, Debug)]
 #[must_use = "await it"]
 pub struct GetAccount<'c> {
@@ -54,19 +45,16 @@ impl GetAccount<'_> {
     }
 }
 
-impl<'c> IntoFuture for GetAccount<'c> {
+impl<'c> std::future::IntoFuture for GetAccount<'c> {
     type Output = Result<Account>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<Account>> + Send + 'c>>;
+    type IntoFuture = futures::future::BoxFuture<'c, Result<Account>>;
 
     fn into_future(self) -> Self::IntoFuture {
         let with: Vec<String> = self.with.iter().map(ToString::to_string).collect();
         let with = (!with.is_empty()).then(|| with.join(","));
-        let client = self.client;
         Box::pin(async move {
-            let account = client
-                .call(client.raw().get_account(with.as_deref()))
-                .await?;
-            Ok(account.into_inner())
+            let call = self.client.raw().get_account(with.as_deref());
+            Ok(self.client.call(call).await?.into_inner())
         })
     }
 }
