@@ -319,7 +319,11 @@ impl Pacer {
         let mut slot = self.schedule().grant(Instant::now(), self.interval);
         let mut wake = slot;
         loop {
-            tokio::time::sleep_until(wake).await;
+            // A slot already due leaves without a trip through the timer, which would round
+            // it up to its next millisecond tick.
+            if wake > Instant::now() {
+                tokio::time::sleep_until(wake).await;
+            }
             let turn = self.schedule().depart(slot, Instant::now(), self.interval);
             match turn {
                 Turn::Go => return,
