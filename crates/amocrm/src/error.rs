@@ -290,8 +290,8 @@ impl fmt::Debug for Error {
 
 /// An RFC 7807 problem as amoCRM sends it (`application/problem+json`).
 ///
-/// `Display` and `Debug` show the status, the title (up to 100 characters), the type and
-/// each validation error's path and code; the `detail` texts only by their length, since
+/// `Display` and `Debug` show the status, the title, the type and each validation error's
+/// path and code (each up to 100 characters, a longer one by its length); the `detail` texts only by their length, since
 /// a server may quote in them what it was sent (a password among install settings). Read
 /// them from the fields.
 ///
@@ -373,8 +373,20 @@ impl From<amocrm_raw::types::Problem> for Problem {
     }
 }
 
-/// The longest title `Display` and `Debug` show; a longer one is shown by its length.
+/// The longest title (type, path, code) `Display` and `Debug` show; a longer one is shown
+/// by its length.
 const MAX_SHOWN_TITLE: usize = 100;
+
+/// A server's short text as shown: itself up to [`MAX_SHOWN_TITLE`] characters, beyond
+/// that its length (`what` names it).
+fn shown<'a>(what: &str, text: &'a str) -> std::borrow::Cow<'a, str> {
+    let chars = text.chars().count();
+    if chars <= MAX_SHOWN_TITLE {
+        text.into()
+    } else {
+        format!("<{what} of {chars} chars>").into()
+    }
+}
 
 /// A server's text shown by its length only.
 struct Withheld(usize);
@@ -387,12 +399,7 @@ impl fmt::Debug for Withheld {
 
 impl Problem {
     fn shown_title(&self) -> std::borrow::Cow<'_, str> {
-        let chars = self.title.chars().count();
-        if chars <= MAX_SHOWN_TITLE {
-            self.title.as_str().into()
-        } else {
-            format!("<title of {chars} chars>").into()
-        }
+        shown("title", &self.title)
     }
 }
 
@@ -401,7 +408,10 @@ impl fmt::Debug for Problem {
         f.debug_struct("Problem")
             .field("status", &self.status)
             .field("title", &self.shown_title())
-            .field("kind", &self.kind)
+            .field(
+                "kind",
+                &self.kind.as_deref().map(|kind| shown("type", kind)),
+            )
             .field(
                 "detail",
                 &self.detail.as_ref().map(|d| Withheld(d.chars().count())),
@@ -414,9 +424,12 @@ impl fmt::Debug for Problem {
 impl fmt::Debug for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ValidationError")
-            .field("request_id", &self.request_id)
-            .field("path", &self.path)
-            .field("code", &self.code)
+            .field(
+                "request_id",
+                &self.request_id.as_deref().map(|id| shown("request_id", id)),
+            )
+            .field("path", &shown("path", &self.path))
+            .field("code", &shown("code", &self.code))
             .field("detail", &Withheld(self.detail.chars().count()))
             .finish()
     }
@@ -429,7 +442,12 @@ impl fmt::Display for Problem {
             write!(f, " (detail: {} chars, not shown)", detail.chars().count())?;
         }
         for e in &self.validation_errors {
-            write!(f, "; {}: {}", e.path, e.code)?;
+            write!(
+                f,
+                "; {}: {}",
+                shown("path", &e.path),
+                shown("code", &e.code)
+            )?;
         }
         Ok(())
     }
@@ -916,7 +934,7 @@ pub enum WidgetRequestError {
     /// `return_url` is not `https://{host}/api/v4/{salesbot|marketingbot}/{bot_id}/continue/{continue_id}`.
     #[error("return_url {url:?} is not a continue URL: {reason}")]
     NotContinueUrl {
-        /// The URL as received.
+        /// The URL as received, without user info.
         url: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -1011,7 +1029,7 @@ impl std::fmt::Display for UndecodableEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.code {
             Some(code) => write!(f, "{} {code:?} (entry {}", self.noun, self.index)?,
-            None => write!(f, "{} entry {}", self.noun, self.index)?,
+            None => write!(f, "{} (entry {}", self.noun, self.index)?,
         }
         write!(f, " of page {}) could not be decoded: ", self.page)?;
         if self.path.is_empty() {

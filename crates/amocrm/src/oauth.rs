@@ -20,7 +20,7 @@ use crate::auth::TokenProvider;
 use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig};
 use crate::client::{DEFAULT_USER_AGENT, Domain, account_url, check_base_url, shown_base_url};
 use crate::error::{Error, Result};
-use crate::widget_request::WidgetRequestVerifier;
+use crate::widget_request::{MemoryReplayGuard, WidgetRequestVerifier};
 
 /// An access token is refreshed when it expires within this margin (60 s), so that it does
 /// not expire on the way to the server.
@@ -263,6 +263,8 @@ struct Inner {
     /// Refresh attempts so far; a caller that saw it change while waiting for the lock
     /// knows another refresh ran in the meantime.
     attempts: AtomicU64,
+    /// The replay guard of every widget_request verifier this `OAuth` hands out.
+    replay: Arc<MemoryReplayGuard>,
 }
 
 #[derive(Default)]
@@ -358,9 +360,12 @@ impl OAuth {
 
     /// A verifier of widget_request tokens, which are signed with this integration's
     /// client secret, bound to this account's domain (`amocrm.ru` for a base URL that is
-    /// not an amoCRM host).
+    /// not an amoCRM host). Every verifier of this `OAuth` and its clones shares one
+    /// in-memory replay guard, so [`WidgetRequestVerifier::verify_once`] refuses a replay
+    /// whichever of them sees it.
     pub fn widget_request_verifier(&self) -> WidgetRequestVerifier {
-        let verifier = WidgetRequestVerifier::from_secret(self.inner.client_secret.clone());
+        let verifier = WidgetRequestVerifier::from_secret(self.inner.client_secret.clone())
+            .replay_guard(self.inner.replay.clone());
         let domain = url::Url::parse(&self.inner.base_url)
             .ok()
             .and_then(|url| url.host_str().and_then(Domain::of_host))
@@ -517,7 +522,11 @@ impl Inner {
         if status != 200 {
             return Err(refused(kind, status, &bytes, &secrets));
         }
-        parse_pair(&bytes, received)
+        let granted = match &grant {
+            Grant::Refresh(token) => Some(token.expose_secret()),
+            Grant::Code(_) => None,
+        };
+        parse_pair(&bytes, received, granted)
     }
 }
 
@@ -600,8 +609,14 @@ const MAX_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 60 * 
 /// answered, so whenever the answer has an access and a refresh token the pair is kept:
 /// the other fields are only read, never a reason to drop it. An odd `expires_in` is
 /// clamped, a `token_type` other than Bearer is logged, and an access token that cannot
-/// be sent in a header is kept as expired, to be refreshed on first use.
-fn parse_pair(body: &[u8], received: SystemTime) -> Result<TokenPair, AuthError> {
+/// be sent in a header is kept as expired, to be refreshed on first use. A refresh answer
+/// without a usable refresh token keeps `granted`, the one it was asked with (RFC 6749
+/// §6: the old refresh token then stays valid).
+fn parse_pair(
+    body: &[u8],
+    received: SystemTime,
+    granted: Option<&str>,
+) -> Result<TokenPair, AuthError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AuthError::Decode(format!("not JSON ({:?} error)", e.classify())))?;
     let object = value
@@ -615,7 +630,14 @@ fn parse_pair(body: &[u8], received: SystemTime) -> Result<TokenPair, AuthError>
             .ok_or_else(|| AuthError::Decode(format!("{name} is missing, empty or not a string")))
     };
     let access_token = token("access_token")?;
-    let refresh_token = token("refresh_token")?;
+    let refresh_token = match (token("refresh_token"), granted) {
+        (Ok(token), _) => token,
+        (Err(_), Some(granted)) => {
+            tracing::warn!("the token endpoint sent no new refresh token; keeping the old one");
+            granted
+        }
+        (Err(error), None) => return Err(error),
+    };
     if let Some(kind) = object.get("token_type").and_then(serde_json::Value::as_str)
         && !kind.eq_ignore_ascii_case("bearer")
     {
@@ -862,6 +884,7 @@ impl OAuthBuilder {
                     ..State::default()
                 })),
                 attempts: AtomicU64::new(0),
+                replay: Arc::new(MemoryReplayGuard::new()),
             }),
         })
     }
@@ -935,7 +958,7 @@ mod parse_tests {
                 86_400,
             ),
         ] {
-            let pair = parse_pair(body.as_bytes(), now).expect(body);
+            let pair = parse_pair(body.as_bytes(), now, None).expect(body);
             assert_eq!(pair.access_token().expose_secret(), "a");
             assert_eq!(pair.refresh_token().expose_secret(), "r");
             assert_eq!(
@@ -953,12 +976,27 @@ mod parse_tests {
             "[]",
             "nope",
         ] {
-            assert!(parse_pair(body.as_bytes(), now).is_err(), "{body}");
+            assert!(parse_pair(body.as_bytes(), now, None).is_err(), "{body}");
         }
+        // A refresh answer keeps the granted refresh token only when it has no new one.
+        let kept = parse_pair(
+            br#"{"access_token":"a","refresh_token":7}"#,
+            now,
+            Some("old"),
+        );
+        assert_eq!(kept.unwrap().refresh_token().expose_secret(), "old");
+        let new = parse_pair(
+            br#"{"access_token":"a","refresh_token":"r"}"#,
+            now,
+            Some("old"),
+        );
+        assert_eq!(new.unwrap().refresh_token().expose_secret(), "r");
+        assert!(parse_pair(br#"{"refresh_token":"r"}"#, now, Some("old")).is_err());
         // An access token that cannot go in a header: kept, and due at once.
         let pair = parse_pair(
             br#"{"access_token":"a b","refresh_token":"r s","expires_in":600}"#,
             now,
+            None,
         )
         .unwrap();
         assert_eq!(pair.expires_at(), now);

@@ -228,6 +228,21 @@ pub(crate) struct Pacer {
     schedule: Mutex<Schedule>,
 }
 
+/// A slot granted to a request still waiting for it.
+struct Booking<'a> {
+    pacer: &'a Pacer,
+    /// `None` once the request left.
+    slot: Option<Instant>,
+}
+
+impl Drop for Booking<'_> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            self.pacer.schedule().release(slot, self.pacer.interval);
+        }
+    }
+}
+
 /// The pacer's state.
 #[derive(Debug, Default)]
 struct Schedule {
@@ -237,6 +252,9 @@ struct Schedule {
     paused_until: Option<Instant>,
     /// When the last request actually left.
     last: Option<Instant>,
+    /// Slots granted whose requests gave up waiting (a dropped future): granted again
+    /// first, so that callers who give up leave no gap in the schedule.
+    released: std::collections::BTreeSet<Instant>,
 }
 
 /// What a request that woke up for its slot does.
@@ -258,6 +276,11 @@ impl Schedule {
         if let Some(until) = self.paused_until {
             slot = slot.max(until);
         }
+        // A slot given back that is still ahead and outside any pause comes first.
+        self.released = self.released.split_off(&slot);
+        if let Some(given_back) = self.released.pop_first() {
+            return given_back;
+        }
         if let Some(next) = self.next {
             slot = slot.max(next);
         }
@@ -267,6 +290,15 @@ impl Schedule {
             self.next = Some(slot.checked_add(interval).unwrap_or(slot));
         }
         slot
+    }
+
+    /// The slot of a request that gave up before leaving, to be granted again.
+    /// Kept only while it can still be granted: a slot booked ahead (with a limit), and
+    /// those past or inside a pause are dropped by the next grant.
+    fn release(&mut self, slot: Instant, interval: Option<Duration>) {
+        if interval.is_some() {
+            self.released.insert(slot);
+        }
     }
 
     /// Whether a slot granted earlier still holds: not inside a pause set since.
@@ -316,9 +348,13 @@ impl Pacer {
 
     /// Waits until this request may leave.
     pub(crate) async fn acquire(&self) {
-        let mut slot = self.schedule().grant(Instant::now(), self.interval);
-        let mut wake = slot;
-        loop {
+        // Dropped before leaving (the caller gave up), the booking gives its slot back.
+        let mut booking = Booking {
+            pacer: self,
+            slot: Some(self.schedule().grant(Instant::now(), self.interval)),
+        };
+        let mut wake = booking.slot.unwrap_or_else(Instant::now);
+        while let Some(slot) = booking.slot {
             // A slot already due leaves without a trip through the timer, which would round
             // it up to its next millisecond tick.
             if wake > Instant::now() {
@@ -326,10 +362,11 @@ impl Pacer {
             }
             let turn = self.schedule().depart(slot, Instant::now(), self.interval);
             match turn {
-                Turn::Go => return,
+                Turn::Go => booking.slot = None,
                 // A pause set while waiting voids a slot inside it: take a new one after it.
                 Turn::Void => {
-                    slot = self.schedule().grant(Instant::now(), self.interval);
+                    let slot = self.schedule().grant(Instant::now(), self.interval);
+                    booking.slot = Some(slot);
                     wake = slot;
                 }
                 Turn::Wait(until) => wake = until,
@@ -595,11 +632,17 @@ async fn buffered(mut response: reqwest::Response) -> reqwest::Result<Option<Rea
         }
         body.extend_from_slice(&chunk);
     }
+    let mut body = body.freeze();
+    // A byte order mark before the JSON (a PHP file saved with one writes it first):
+    // RFC 8259 lets a reader ignore it, and serde_json does not.
+    if body.starts_with(b"\xEF\xBB\xBF") {
+        body = body.slice(3..);
+    }
     Ok(Some(Read {
         status,
         version,
         headers,
-        body: body.freeze(),
+        body,
     }))
 }
 
@@ -821,6 +864,61 @@ mod tests {
             "{:?}",
             left - started
         );
+    }
+
+    #[test]
+    fn a_slot_given_back_is_granted_again_and_none_outside_the_schedule() {
+        let every = Duration::from_millis(100);
+        let now = Instant::now();
+        let mut schedule = Schedule::default();
+        let booked = slots(&mut schedule, now, 5, every);
+        // The waiters of the last three give up, in any order: their slots are free again.
+        for slot in [booked[3], booked[2], booked[4]] {
+            schedule.release(slot, Some(every));
+        }
+        let again = slots(&mut schedule, now, 4, every);
+        assert_eq!(
+            again,
+            vec![booked[2], booked[3], booked[4], now + every * 5]
+        );
+        // A slot given back inside a pause, or already past, is not granted again.
+        let mut paused = Schedule::default();
+        let booked = slots(&mut paused, now, 3, every);
+        paused.release(booked[0], Some(every));
+        paused.release(booked[2], Some(every));
+        paused.pause(now + every * 2 + Duration::from_millis(1));
+        assert_eq!(paused.grant(now, Some(every)), now + every * 3);
+        // Without a limit nothing is booked, so nothing is given back.
+        let mut free = Schedule::default();
+        free.release(now, None);
+        assert_eq!(free.grant(now + every, None), now + every);
+        assert!(free.released.is_empty());
+    }
+
+    #[tokio::test]
+    async fn waiters_that_give_up_leave_no_gap_in_the_schedule() {
+        // 10/s: slots 101 ms apart. 30 requests queue, 29 of them give up after 150 ms
+        // (a caller's timeout): the next request must not wait behind their slots (~3 s).
+        let pacer = Arc::new(Pacer::new(RateLimit::per_second(10)));
+        let waiters: Vec<_> = (0..30)
+            .map(|_| {
+                let pacer = pacer.clone();
+                tokio::spawn(async move {
+                    tokio::time::timeout(Duration::from_millis(150), pacer.acquire())
+                        .await
+                        .is_ok()
+                })
+            })
+            .collect();
+        let mut left = 0;
+        for waiter in waiters {
+            left += usize::from(waiter.await.unwrap());
+        }
+        assert!(left <= 3, "{left}");
+        let asked = Instant::now();
+        pacer.acquire().await;
+        let waited = asked.elapsed();
+        assert!(waited < Duration::from_millis(600), "{waited:?}");
     }
 
     #[test]

@@ -338,7 +338,7 @@ impl ContinueUrl {
     /// Parses `url` strictly; anything but a continue URL is an error.
     pub fn parse(url: &str) -> Result<Self, WidgetRequestError> {
         let fail = |reason: &'static str| WidgetRequestError::NotContinueUrl {
-            url: url.to_owned(),
+            url: shown_return_url(url),
             reason,
         };
         let parsed = url::Url::parse(url).map_err(|_| fail("not an absolute URL"))?;
@@ -431,6 +431,21 @@ impl ContinueUrl {
             Some(port) => format!("{}:{port}", self.host()),
             None => self.host().to_owned(),
         }
+    }
+}
+
+/// A refused `return_url` as an error shows it: as received, but never with user info
+/// (which may be a password), nor the text of one that does not parse and may hold some.
+fn shown_return_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            // Setting these fails only for URLs that cannot have user info.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            format!("{parsed} (user info hidden)")
+        }
+        Err(_) if url.contains('@') => format!("<not a URL, {} bytes>", url.len()),
+        _ => url.to_owned(),
     }
 }
 
@@ -592,7 +607,10 @@ impl WidgetRequestVerifier {
 
     /// [`WidgetRequestVerifier::verify`], then accepts the token only if the
     /// [`ReplayGuard`] has not seen it yet, and remembers it until it expires: a request
-    /// captured and sent again is [`WidgetRequestError::Replayed`].
+    /// captured and sent again is [`WidgetRequestError::Replayed`]. The default guard is
+    /// this verifier's and its clones': build the verifier once and clone it (a verifier
+    /// built per request remembers nothing), or take it from
+    /// [`crate::OAuth::widget_request_verifier`], whose verifiers share one.
     pub async fn verify_once(
         &self,
         request: &WidgetRequest,

@@ -682,10 +682,13 @@ fn check_per_entry(page: &WidgetPage, body: &[u8]) -> Result<(), TestCaseError> 
         // order above is all there is to check.
         return Ok(());
     };
-    let entries = value["_embedded"]["widgets"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let entries = match &value["_embedded"]["widgets"] {
+        serde_json::Value::Array(entries) => entries.clone(),
+        // PHP's object keyed by index: its values in the order sent (`Value` sorts keys
+        // and drops duplicates, so read them from the body).
+        serde_json::Value::Object(_) => ordered_entries(body),
+        _ => Vec::new(),
+    };
     prop_assert_eq!(page.items.len() + page.failed.len(), entries.len());
     prop_assert!(page.failed.windows(2).all(|w| w[0].index < w[1].index));
     for failed in &page.failed {
@@ -724,6 +727,43 @@ fn check_per_entry(page: &WidgetPage, body: &[u8]) -> Result<(), TestCaseError> 
         prop_assert_eq!(item.is_err(), failed);
     }
     Ok(())
+}
+
+/// The values of `_embedded.widgets`, an object, in the order the body has them.
+fn ordered_entries(body: &[u8]) -> Vec<Value> {
+    struct Values(Vec<Value>);
+    impl<'de> serde::Deserialize<'de> for Values {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Values;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Values, A::Error> {
+                    let mut values = Vec::new();
+                    while let Some((_, v)) = map.next_entry::<serde::de::IgnoredAny, Value>()? {
+                        values.push(v);
+                    }
+                    Ok(Values(values))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Embedded {
+        widgets: Values,
+    }
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(rename = "_embedded")]
+        embedded: Embedded,
+    }
+    serde_json::from_slice::<Page>(body).map_or_else(|_| Vec::new(), |p| p.embedded.widgets.0)
 }
 
 fn strings(value: &serde_json::Value, out: &mut Vec<String>) {

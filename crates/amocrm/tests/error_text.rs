@@ -207,3 +207,37 @@ async fn error_pages_that_echo_the_request_never_show_it() {
     assert!(kinds.contains(&"UnexpectedStatus".to_owned()), "{kinds:?}");
     assert!(kinds.contains(&"Api".to_owned()), "{kinds:?}");
 }
+
+/// A problem's shown texts (title, type, each validation error's path and code) are the
+/// server's words: shown up to a length, beyond it by their length, so a hostile or broken
+/// server cannot write megabytes into every log line that prints the error.
+#[test]
+fn long_problem_texts_are_shown_by_their_length() {
+    let long = "x".repeat(100_000);
+    let errors: String = (0..3)
+        .map(|_| format!(r#"{{"code":"{long}","path":"{long}","detail":"d"}}"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let body = format!(
+        r#"{{"title":"{long}","type":"{long}","status":400,"detail":"{long}","validation-errors":[{{"request_id":"{long}","errors":[{errors}]}}]}}"#
+    );
+    let error = amocrm::decode::error(400, &http::HeaderMap::new(), body.as_bytes());
+    assert!(matches!(error, Error::Api { .. }), "{error:?}");
+    let text = printed(&error);
+    assert!(text.len() < 10_000, "{} bytes printed", text.len());
+    assert!(text.contains("100000 chars"), "{text}");
+    // Short ones are shown as they are.
+    let body = r#"{"title":"Bad Request","type":"https://httpstatus.es/400","status":400,"validation-errors":[{"errors":[{"code":"NotSupportedChoice","path":"settings.mode","detail":"d"}]}]}"#;
+    let text = printed(&amocrm::decode::error(
+        400,
+        &http::HeaderMap::new(),
+        body.as_bytes(),
+    ));
+    for shown in [
+        "https://httpstatus.es/400",
+        "settings.mode: NotSupportedChoice",
+        "NotSupportedChoice\"",
+    ] {
+        assert!(text.contains(shown), "{shown}: {text}");
+    }
+}

@@ -554,6 +554,33 @@ async fn stream_follows_relative_next_links_and_refuses_ones_without_a_page() {
     assert_eq!(server.count(), 1);
 }
 
+/// The protocol error of a bad next link does not repeat the link: it is a value from the
+/// body, and a server may put in it whatever it was sent.
+#[tokio::test]
+async fn a_bad_next_link_is_not_repeated_in_the_error() {
+    let server = Server::start(|_, seen| {
+        let page = loopback::page_of(&seen.target);
+        let body = loopback::page_json(page, 2, 10)
+            .unwrap()
+            .replace("page=2\"", "page=two&pass=echoed-s3cret-value\"");
+        loopback::json(&body)
+    })
+    .await;
+    let client = loopback::client(server.base_url(), RetryPolicy::disabled());
+    let items: Vec<amocrm::Result<Widget>> =
+        client.widgets().list().limit(2).stream().collect().await;
+    let error = items.last().unwrap().as_ref().unwrap_err();
+    assert!(matches!(error.root(), Error::Protocol(_)), "{error:?}");
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        shown.push_str(&format!(" {inner} {inner:?}"));
+        source = inner.source();
+    }
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(shown.contains("names no page"), "{shown}");
+}
+
 /// A redirect is not followed: following a 307/308 would resend an install body, secrets
 /// included, to wherever it points. It ends as `UnexpectedStatus` after one request.
 #[tokio::test]
@@ -619,4 +646,45 @@ async fn an_empty_page_ends_the_stream_even_with_a_next_link() {
     let all: Vec<_> = client.widgets().list().stream().collect().await;
     assert!(all.is_empty(), "{all:?}");
     assert_eq!(server.count(), 1);
+}
+
+/// A PHP file saved with a byte order mark writes it before the JSON; RFC 8259 lets a
+/// reader ignore it, and it must not cost the call (or, in a list, the rest of the list).
+/// The media type's charset parameter does not matter either.
+#[tokio::test]
+async fn a_byte_order_mark_before_the_json_is_ignored() {
+    let with_bom = |json: String| {
+        let mut body = b"\xEF\xBB\xBF".to_vec();
+        body.extend_from_slice(json.as_bytes());
+        Reply::Bytes(response(
+            200,
+            "application/hal+json; charset=utf-8",
+            &[],
+            &body,
+        ))
+    };
+    let server = Server::start(move |_, seen| {
+        if seen.path() == "/api/v4/widgets/w7" {
+            return with_bom(loopback::widget_json(7, "w7"));
+        }
+        match loopback::page_json(loopback::page_of(&seen.target), 2, 5) {
+            Some(page) => with_bom(page),
+            None => loopback::no_content(),
+        }
+    })
+    .await;
+    let client = client_for(&server);
+    assert_eq!(client.widgets().get("w7").await.unwrap().code, "w7");
+    let all: Vec<Widget> = client
+        .widgets()
+        .list()
+        .limit(2)
+        .stream()
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let codes: Vec<&str> = all.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["w1", "w2", "w3", "w4", "w5"]);
 }

@@ -94,6 +94,39 @@ async fn odd_but_successful_answers_keep_the_pair() {
     }
 }
 
+/// RFC 6749 §6: a refresh answer may leave out the refresh token, and the old one then
+/// stays valid. The new access token is kept with it, not thrown away (which would have
+/// every request refresh again and fail the same way).
+#[tokio::test]
+async fn a_refresh_answer_without_a_refresh_token_keeps_the_old_one() {
+    for missing in ["", r#","refresh_token":null"#, r#","refresh_token":"""#] {
+        let body = format!(r#"{{"access_token":"new-access","expires_in":3600{missing}}}"#);
+        let server = Server::always(answer(&body)).await;
+        let h = harness(&server);
+        let token = h
+            .oauth
+            .access_token()
+            .await
+            .unwrap_or_else(|e| panic!("{body}: {e:?}"));
+        assert_eq!(token.expose_secret(), "new-access");
+        let saved = h.saved.lock().unwrap().clone();
+        assert_eq!(saved.len(), 1, "{body}");
+        assert_eq!(saved[0].access_token().expose_secret(), "new-access");
+        assert_eq!(saved[0].refresh_token().expose_secret(), REFRESH);
+        h.oauth.access_token().await.unwrap();
+        assert_eq!(server.count(), 1, "{body}");
+    }
+    // Without an access token there is nothing to keep.
+    let server = Server::always(answer(r#"{"refresh_token":"new-refresh"}"#)).await;
+    let h = harness(&server);
+    let error = h.oauth.refresh_now().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Auth(AuthError::Decode(_))),
+        "{error:?}"
+    );
+    assert!(h.saved.lock().unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn a_zero_lifetime_does_not_refresh_on_every_request() {
     let server = Server::always(answer(

@@ -336,3 +336,127 @@ fn a_non_empty_array_for_a_map_names_what_was_expected() {
         ]
     );
 }
+
+#[test]
+fn an_entry_without_a_code_reads_as_a_sentence() {
+    let page = decode::widget_page(&page_of(vec![json!(null)])).unwrap();
+    let text = page.failed[0].to_string();
+    assert_eq!(
+        text,
+        "widget (entry 0 of page 3) could not be decoded: the entry is null, expected an object"
+    );
+    let page = decode::widget_page(&page_of(vec![widget_json(json!({"id": "1"}))])).unwrap();
+    assert_eq!(
+        page.failed[0].to_string(),
+        "widget \"amo_asterisk\" (entry 0 of page 3) could not be decoded: `id` is string, \
+         expected an integer"
+    );
+}
+
+/// PHP writes an array whose keys are not 0..n (one entry filtered out) as an object keyed
+/// by index: its widgets are still the page's, in the order sent.
+#[test]
+fn widgets_keyed_by_index_are_the_page_entries() {
+    let body = serde_json::to_vec(&json!({
+        "_page": 3,
+        "_links": {"self": {"href": "https://example.amocrm.ru/api/v4/widgets?page=3"},
+                   "next": {"href": "https://example.amocrm.ru/api/v4/widgets?page=4"}},
+        "_embedded": {"widgets": {
+            "0": widget_json(json!({"code": "first"})),
+            "2": widget_json(json!({"code": "second", "id": "s3cr3t"})),
+            "5": widget_json(json!({"code": "third"}))
+        }}
+    }))
+    .unwrap();
+    let page = decode::widget_page(&body).unwrap();
+    let codes: Vec<&str> = page.items.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["first", "third"]);
+    assert_eq!(page.failed.len(), 1);
+    assert_eq!(
+        (page.failed[0].index, page.failed[0].code.as_deref()),
+        (1, Some("second"))
+    );
+    assert_eq!(page.next_page(), Some(4));
+}
+
+/// PHP echoes a query parameter as the string it read: `"_page": "3"` is page 3, not a
+/// page lost.
+#[test]
+fn page_number_may_be_a_numeric_string() {
+    let mut body: Value = serde_json::from_slice(&page_of(vec![widget_json(json!({}))])).unwrap();
+    body["_page"] = json!("3");
+    let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!((page.page, page.items.len()), (3, 1));
+    assert_eq!(page.next_page(), Some(4));
+    // Still not a page number: text, a fraction, nothing, an array.
+    for bad in [json!("x"), json!("3.5"), json!(""), json!([3])] {
+        body["_page"] = bad;
+        assert!(decode::widget_page(&serde_json::to_vec(&body).unwrap()).is_err());
+    }
+}
+
+/// PHP writes a link it has none of as `[]` (its empty map): the page's widgets are kept,
+/// and `"next": []` is no next page. A page without `self` keeps its widgets too.
+#[test]
+fn a_link_written_as_php_empty_array_is_no_link() {
+    let mut body: Value = serde_json::from_slice(&page_of(vec![widget_json(json!({}))])).unwrap();
+    body["_links"]["next"] = json!([]);
+    let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!((page.items.len(), page.links.next.clone()), (1, None));
+    assert_eq!(page.next_page(), None);
+    assert!(page.links.this.is_some());
+
+    body["_links"]["self"] = json!([]);
+    body["_links"]["next"] = json!({"href": "https://example.amocrm.ru/api/v4/widgets?page=4"});
+    let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!((page.items.len(), page.links.this.clone()), (1, None));
+    assert_eq!(page.next_page(), Some(4));
+
+    body["_links"].as_object_mut().unwrap().remove("self");
+    let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
+    assert_eq!((page.items.len(), page.next_page()), (1, Some(4)));
+
+    // A non-empty array is still not a link.
+    body["_links"]["next"] = json!([{"href": "x"}]);
+    assert!(decode::widget_page(&serde_json::to_vec(&body).unwrap()).is_err());
+}
+
+/// Memory for the widgets is not reserved by the count of entries: a hostile page of
+/// undecodable two-byte entries (`0,`) must not reserve room for as many widgets (232
+/// bytes each, over 100 times the body) on top of the failures.
+#[test]
+fn undecodable_entries_reserve_no_room_for_widgets() {
+    let entries = vec!["0"; 100_000].join(",");
+    let body = format!(r#"{{"_page":1,"_links":[],"_embedded":{{"widgets":[{entries}]}}}}"#);
+    let page = decode::widget_page(body.as_bytes()).unwrap();
+    assert_eq!(page.failed.len(), 100_000);
+    assert!(page.items.is_empty());
+    assert!(
+        page.items.capacity() <= amocrm::MAX_LIMIT as usize,
+        "{} widgets reserved",
+        page.items.capacity()
+    );
+}
+
+/// What a page that is not one says it expected, read entry by entry (no value quoted);
+/// and a negative `_page` (no usable number) is page 0 there, the caller's page later.
+#[test]
+fn page_level_faults_name_what_was_expected() {
+    let expected = |body: &[u8]| match decode::widget_page(body) {
+        Err(Error::Decode { source, .. }) => source.expected().map(str::to_owned),
+        other => panic!("{other:?}"),
+    };
+    let widgets = br#"{"_page": 1, "_links": [], "_embedded": {"widgets": 5}}"#;
+    assert_eq!(
+        expected(widgets).as_deref(),
+        Some("a sequence, or a non-empty object keyed by index")
+    );
+    let page = br#"{"_page": "x", "_links": [], "_embedded": {"widgets": [0]}}"#;
+    assert_eq!(
+        expected(page).as_deref(),
+        Some("a page number: an integer or its decimal text")
+    );
+    let negative = br#"{"_page": -5, "_links": [], "_embedded": {"widgets": [0]}}"#;
+    let page = decode::widget_page(negative).unwrap();
+    assert_eq!((page.page, page.failed[0].page), (0, 0));
+}

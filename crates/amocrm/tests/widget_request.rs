@@ -830,3 +830,67 @@ async fn a_shared_replay_guard_gets_the_signature_and_the_expiry() {
         "{error:?}"
     );
 }
+
+/// A return_url refused for its user info does not print it, nor does one that does not
+/// parse and may hold some (as base URLs are never echoed with user info).
+#[test]
+fn a_return_url_is_never_shown_with_its_user_info() {
+    for url in [
+        "https://user:pa55w0rd@example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://pa55w0rd@example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+        "https://user:pa55w0rd@example.amocrm.ru/api/v4/widgets/x",
+        "https://user:pa55w0rd@exa mple.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+    ] {
+        let error = amocrm::ContinueUrl::parse(url).unwrap_err();
+        assert!(
+            matches!(error, WidgetRequestError::NotContinueUrl { .. }),
+            "{error:?}"
+        );
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("pa55w0rd"), "{shown}");
+        let verified = verifier().verify(&request(&sign(&claims()), url));
+        let shown = format!("{:?}", verified.unwrap_err());
+        assert!(!shown.contains("pa55w0rd"), "{shown}");
+    }
+    // The URL is still shown as received when it has none, or does not parse without any.
+    for url in [
+        "https://example.amocrm.ru/api/v4/widgets/x",
+        "example.amocrm.ru/api/v4/salesbot/42/continue/a1b2c3",
+    ] {
+        match amocrm::ContinueUrl::parse(url) {
+            Err(WidgetRequestError::NotContinueUrl { url: shown, .. }) => assert_eq!(shown, url),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// Verifiers an `OAuth` hands out (one per incoming request, typically) remember tokens
+/// together: a replay is refused whichever of them sees it.
+#[tokio::test]
+async fn verifiers_of_one_oauth_share_their_replay_guard() {
+    let oauth = amocrm::OAuth::builder()
+        .subdomain("example")
+        .client_id("integration")
+        .client_secret(SECRET)
+        .redirect_uri("https://example.com/cb")
+        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
+            Ok::<(), std::io::Error>(())
+        }))
+        .build()
+        .unwrap();
+    let captured = request(&sign(&claims()), RETURN_URL);
+    oauth
+        .widget_request_verifier()
+        .verify_once(&captured)
+        .await
+        .unwrap();
+    assert_eq!(
+        oauth
+            .clone()
+            .widget_request_verifier()
+            .verify_once(&captured)
+            .await
+            .unwrap_err(),
+        WidgetRequestError::Replayed
+    );
+}
