@@ -128,3 +128,32 @@ async fn errors_of_streams_and_calls_match_alike() {
     assert_eq!(items[0].as_ref().unwrap_err().page(), None);
     assert!(items[1].is_ok(), "{:?}", items[1]);
 }
+
+#[tokio::test]
+async fn a_next_link_that_names_no_page_is_one_error_not_a_silent_end() {
+    let server = Server::start(|_, seen| {
+        let page = page_of(&seen.target);
+        json(&page_with_next(
+            page,
+            Some("https://example.amocrm.ru/api/v4/widgets?page=two"),
+        ))
+    })
+    .await;
+    let client = client(server.base_url(), quick_retries(1));
+    let items: Vec<_> = client.widgets().list().stream().collect().await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(items[0].as_ref().unwrap().code, "w1");
+    match &items[1] {
+        Err(Error::Page { page: 2, source }) => {
+            let text = source.to_string();
+            assert!(matches!(**source, Error::Protocol(_)), "{source:?}");
+            // The link is a value from the body: named by its length only.
+            assert!(
+                text.contains("names no page") && !text.contains("two"),
+                "{text}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.count(), 1);
+}
