@@ -109,7 +109,7 @@ async fn every_shape_reads_through_list_stream_and_get() {
 
     let page = client.widgets().list().limit(250).send().await.unwrap();
     assert!(page.failed.is_empty(), "{:?}", page.failed);
-    assert_eq!(page.widgets.len(), 3 + shapes().len() + 2);
+    assert_eq!(page.items.len(), 3 + shapes().len() + 2);
     let mut streamed = 0;
     let mut stream = client.widgets().list().limit(5).stream();
     while let Some(widget) = stream.next().await {
@@ -205,7 +205,7 @@ async fn php_empty_page_ends_the_stream() {
     let client = client(&fake);
     let past = client.widgets().list().page(9).send().await.unwrap();
     assert_eq!(past.page, 9);
-    assert!(past.widgets.is_empty() && past.failed.is_empty());
+    assert!(past.items.is_empty() && past.failed.is_empty());
     assert_eq!(past.links, amocrm::PageLinks::default());
     // 10 widgets, 5 a page: the third page is PHP's empty page, which ends the stream.
     let mut stream = client.widgets().list().limit(5).stream();
@@ -250,7 +250,7 @@ async fn one_undecodable_widget_among_1000_costs_one_err() {
     };
     // In its place: the 4th entry of page 1; the widgets after it, and pages 2 to 4, follow.
     assert_eq!(*position, 3);
-    let Error::UndecodableWidget(failed) = error else {
+    let Error::UndecodableEntry(failed) = error else {
         panic!("{error:?}")
     };
     assert_eq!((failed.page, failed.index), (1, 3));
@@ -264,9 +264,9 @@ async fn one_undecodable_widget_among_1000_costs_one_err() {
 
     // One page: the good widgets, and the bad one reported.
     let page = client.widgets().list().limit(250).send().await.unwrap();
-    assert_eq!(page.widgets.len(), 249);
+    assert_eq!(page.items.len(), 249);
     assert_eq!(page.failed.len(), 1);
-    assert_eq!(page.failed[0], *failed);
+    assert_eq!(page.failed[0], **failed);
     assert_eq!(page.next_page(), Some(2));
 }
 
@@ -322,7 +322,7 @@ async fn a_page_of_only_undecodable_widgets_does_not_end_the_stream() {
         .stream()
         .map(|item| match item {
             Ok(widget) => Ok(widget.code),
-            Err(Error::UndecodableWidget(entry)) => Err(entry.code.unwrap_or_default()),
+            Err(Error::UndecodableEntry(entry)) => Err(entry.code.unwrap_or_default()),
             Err(other) => panic!("{other:?}"),
         })
         .collect()

@@ -62,7 +62,7 @@ impl Decoder {
     pub fn decode(self, body: &[u8]) -> usize {
         match self {
             Decoder::Ergonomic => amocrm::decode::widget_page(body)
-                .map(|p| p.widgets.len())
+                .map(|p| p.items.len())
                 .unwrap_or(0),
             Decoder::RawTypes => serde_json::from_slice::<amocrm_raw::types::WidgetList>(body)
                 .map(|p| p.embedded.0.map_or(0, |e| e.widgets.len()))

@@ -185,8 +185,8 @@ mod tests {
         assert_eq!(hand.page, ergo.page);
         assert_eq!(hand.links.next.map(|l| l.href), ergo.links.next);
         assert_eq!(Some(hand.links.this.href), ergo.links.this);
-        assert_eq!(hand.embedded.widgets.len(), ergo.widgets.len());
-        for (h, e) in hand.embedded.widgets.iter().zip(&ergo.widgets) {
+        assert_eq!(hand.embedded.widgets.len(), ergo.items.len());
+        for (h, e) in hand.embedded.widgets.iter().zip(&ergo.items) {
             assert_eq!(h.id, e.id);
             assert_eq!(h.code, e.code);
             assert_eq!(Some(&h.version), e.version.as_ref());

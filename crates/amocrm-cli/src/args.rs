@@ -194,6 +194,26 @@ pub enum Command {
     /// Salesbot and Marketingbot widget steps
     #[command(subcommand)]
     Bot(BotCommand),
+    /// Show the account's parameters
+    Account(AccountArgs),
+}
+
+/// `amocrm account`.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// Optional parts to add (repeat or comma-separate): amojo_id, amojo_rights,
+    /// users_groups, task_types, version, entity_names, datetime_settings
+    #[arg(long = "with", value_name = "PART", value_delimiter = ',', value_parser = parse_account_with)]
+    pub with: Vec<amocrm::AccountWith>,
+}
+
+fn parse_account_with(value: &str) -> Result<amocrm::AccountWith, String> {
+    value.trim().parse().map_err(|_| {
+        format!(
+            "{value:?} is not an account part: use amojo_id, amojo_rights, users_groups, \
+             task_types, version, entity_names or datetime_settings"
+        )
+    })
 }
 
 /// `amocrm widgets …`
@@ -364,7 +384,10 @@ fn parse_goto(value: &str) -> Result<Goto, String> {
     let (target, step) = value
         .split_once(':')
         .ok_or_else(|| "expected TYPE:STEP, e.g. question:5".to_owned())?;
-    let target = target.trim().parse::<amocrm::GotoTarget>()?;
+    let target = target
+        .trim()
+        .parse::<amocrm::GotoTarget>()
+        .map_err(|_| format!("{target:?} is not a goto type: use question, answer or finish"))?;
     let step = step
         .trim()
         .parse::<u64>()

@@ -49,6 +49,15 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), Failure> {
                 }
             }
         }
+        Command::Account(args) => {
+            let client = connection::client(&cli.connection, matches)?;
+            let account = args
+                .with
+                .iter()
+                .fold(client.account().get(), |get, part| get.with(*part))
+                .await?;
+            Ok(output::account(&mut out, &account, json)?)
+        }
         Command::Bot(BotCommand::Continue(args)) => {
             // Check the request before building the client, so input problems come first.
             let sub = matches
@@ -81,7 +90,7 @@ async fn list(
             call = call.limit(limit);
         }
         let page = call.send().await?;
-        printer.page(out, &page.widgets)?;
+        printer.page(out, &page.items)?;
         printer.finish(out)?;
         let skipped = report_undecodable(&page);
         if progress {
@@ -93,7 +102,7 @@ async fn list(
                 io::stderr(),
                 "page {}: {} widgets{next}",
                 page.page,
-                page.widgets.len()
+                page.items.len()
             );
         }
         return incomplete(skipped);
@@ -110,9 +119,9 @@ async fn list(
                 return Err(error.into());
             }
         };
-        printer.page(out, &page.widgets)?;
+        printer.page(out, &page.items)?;
         skipped += report_undecodable(&page);
-        total += page.widgets.len();
+        total += page.items.len();
         if progress {
             let _ = writeln!(io::stderr(), "page {}: {total} widgets", page.page);
         }
@@ -174,7 +183,7 @@ async fn continue_bot(
         .continue_bot(kind, args.bot_id, &args.continue_id, request)
         .await?;
     let report = Continued {
-        bot: kind.as_str(),
+        bot: kind,
         bot_id: args.bot_id,
         continue_id: &args.continue_id,
         handlers: request.handler_list().len(),
@@ -199,7 +208,7 @@ struct Uninstalled<'a> {
 
 #[derive(Serialize)]
 struct Continued<'a> {
-    bot: &'a str,
+    bot: amocrm::BotKind,
     bot_id: u64,
     continue_id: &'a str,
     handlers: usize,

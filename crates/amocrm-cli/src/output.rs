@@ -5,15 +5,14 @@
 //! `********` in tables and in JSON alike. Text that comes from the server is cleaned of
 //! control characters before it reaches a terminal.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use amocrm::{Rating, SettingValue, Settings, SettingsField, Widget};
+use amocrm::{Rating, SettingValue, Widget};
 use serde::Serialize;
 use serde_json::Value;
 
 /// What secrets are printed as.
-pub const REDACTED: &str = "********";
+pub const REDACTED: &str = amocrm::MASK;
 
 /// `text` with control characters (newlines, escape sequences) replaced by their escaped
 /// form, so a value from the server cannot break a table or drive the terminal.
@@ -179,7 +178,7 @@ impl ListPrinter {
     pub fn page(&mut self, out: &mut impl Write, widgets: &[Widget]) -> io::Result<()> {
         if self.json {
             for widget in widgets {
-                write_json_line(out, &WidgetJson::from(widget))?;
+                write_json_line(out, widget)?;
             }
             return out.flush();
         }
@@ -217,9 +216,61 @@ impl ListPrinter {
 
 /// Prints one widget: a key-value view, its settings template and (when the server sent
 /// them) its settings with secrets redacted; or one JSON object.
+/// `amocrm account`: the account's fields as `key: value` lines (every text cleaned of
+/// control characters), and the `_embedded` parts asked for as JSON; or the whole account
+/// as one JSON line.
+pub fn account(out: &mut impl Write, account: &amocrm::Account, json: bool) -> io::Result<()> {
+    if json {
+        write_json_line(out, account)?;
+        return out.flush();
+    }
+    let text = |value: &Option<String>| value.as_deref().map_or_else(|| "-".to_owned(), clean);
+    let number = |value: Option<i64>| value.map_or_else(|| "-".to_owned(), |n| n.to_string());
+    let pairs: Vec<(&str, String)> = vec![
+        ("id", account.id.to_string()),
+        ("name", text(&account.name)),
+        ("subdomain", text(&account.subdomain)),
+        ("current user id", number(account.current_user_id)),
+        ("country", text(&account.country)),
+        ("currency", text(&account.currency)),
+        ("currency symbol", text(&account.currency_symbol)),
+        (
+            "customers mode",
+            text(&account.customers_mode.as_ref().map(|m| m.to_string())),
+        ),
+        ("unsorted", yes_no(account.is_unsorted_on).to_owned()),
+        (
+            "loss reasons",
+            yes_no(account.is_loss_reason_enabled).to_owned(),
+        ),
+        ("helpbot", yes_no(account.is_helpbot_enabled).to_owned()),
+        (
+            "technical account",
+            yes_no(account.is_technical_account).to_owned(),
+        ),
+        ("amojo id", text(&account.amojo_id)),
+        ("version", number(account.version)),
+        ("created at", number(account.created_at)),
+        ("updated at", number(account.updated_at)),
+    ];
+    let key_width = pairs.iter().map(|(k, _)| width(k) + 1).max().unwrap_or(0);
+    for (key, value) in &pairs {
+        writeln!(out, "{:<key_width$}  {value}", format!("{key}:"))?;
+    }
+    if let Some(embedded) = account.embedded.as_ref().and_then(|e| e.0.as_ref()) {
+        let parts = serde_json::to_value(embedded).map_err(io::Error::other)?;
+        if let Value::Object(parts) = parts {
+            for (key, value) in parts {
+                writeln!(out, "{}:  {}", clean(&key), clean(&value.to_string()))?;
+            }
+        }
+    }
+    out.flush()
+}
+
 pub fn widget(out: &mut impl Write, widget: &Widget, json: bool) -> io::Result<()> {
     if json {
-        write_json_line(out, &WidgetJson::from(widget))?;
+        write_json_line(out, widget)?;
         return out.flush();
     }
     let dash = || "-".to_owned();
@@ -338,97 +389,10 @@ pub fn write_json_line(out: &mut impl Write, value: &impl Serialize) -> io::Resu
     out.write_all(&line)
 }
 
-/// A widget as printed by `--json`: the API's fields in the API's order, `rating` as a
-/// number when it is one, and settings with secrets redacted. What amoCRM sent as `null`
-/// stays `null`.
-#[derive(Debug, Serialize)]
-pub struct WidgetJson<'a> {
-    id: i64,
-    code: &'a str,
-    version: Option<&'a str>,
-    rating: Option<RatingJson<'a>>,
-    settings_template: Vec<FieldJson<'a>>,
-    is_lead_source: Option<bool>,
-    is_work_with_dp: Option<bool>,
-    is_crm_template: Option<bool>,
-    client_uuid: Option<&'a str>,
-    is_active_in_account: Option<bool>,
-    pipeline_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    settings: Option<BTreeMap<&'a str, Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    link: Option<&'a str>,
-}
-
-/// `2.8` for `"2,8"`; the text as sent when it is not a number.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-enum RatingJson<'a> {
-    Number(f64),
-    Text(&'a str),
-}
-
-impl<'a> From<&'a Rating> for RatingJson<'a> {
-    fn from(rating: &'a Rating) -> Self {
-        match rating.value() {
-            Some(value) => RatingJson::Number(value),
-            None => RatingJson::Text(rating.as_str()),
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-struct FieldJson<'a> {
-    key: &'a str,
-    name: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    is_required: bool,
-}
-
-impl<'a> From<&'a SettingsField> for FieldJson<'a> {
-    fn from(field: &'a SettingsField) -> Self {
-        FieldJson {
-            key: &field.key,
-            name: &field.name,
-            kind: field.kind.as_str(),
-            is_required: field.is_required,
-        }
-    }
-}
-
-impl<'a> From<&'a Widget> for WidgetJson<'a> {
-    fn from(w: &'a Widget) -> Self {
-        WidgetJson {
-            id: w.id,
-            code: &w.code,
-            version: w.version.as_deref(),
-            rating: w.rating.as_ref().map(RatingJson::from),
-            settings_template: w.settings_template.iter().map(FieldJson::from).collect(),
-            is_lead_source: w.is_lead_source,
-            is_work_with_dp: w.is_work_with_dp,
-            is_crm_template: w.is_crm_template,
-            client_uuid: w.client_uuid.as_deref(),
-            is_active_in_account: w.is_active_in_account,
-            pipeline_id: w.pipeline_id,
-            settings: w.settings.as_ref().map(settings_json),
-            link: w.self_link.as_deref(),
-        }
-    }
-}
-
-/// Settings as JSON, with `pass` values and `users_lp` passwords redacted.
-pub fn settings_json(settings: &Settings) -> BTreeMap<&str, Value> {
-    settings
-        .iter()
-        .map(|(key, value)| (key, value.masked_json(REDACTED)))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use amocrm::Credentials;
+    use amocrm::{Credentials, Settings};
 
     #[test]
     fn control_characters_are_escaped() {
@@ -443,7 +407,7 @@ mod tests {
             .pass("password", "eXaMp1E")
             .users("phones", [(504141, "1039")])
             .users_lp("sip", [(504141, Credentials::new("operator", "s3cret"))]);
-        let json = serde_json::to_string(&settings_json(&settings)).unwrap_or_default();
+        let json = serde_json::to_string(&settings).unwrap_or_default();
         assert!(json.contains("example") && json.contains("operator") && json.contains("1039"));
         assert!(!json.contains("eXaMp1E") && !json.contains("s3cret"));
         for (_, value) in settings.iter() {

@@ -8,6 +8,179 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///The account's parameters. Only `id` is required: every other field is optional and
+    ///nullable (**Addition**: the documentation lists them without saying which may be
+    ///missing or null; a PHP backend omits and nulls freely, and one absent field must
+    ///not cost the whole answer). Fields `with` did not ask for are absent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Account {
+        ///ID of the account in the chat service (`with=amojo_id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub amojo_id: ::std::option::Option<::std::string::String>,
+        ///Order of a contact's name parts in the interface (`1`: first name, last name;
+        ///`2`: last name, first name).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contact_name_display_order: ::std::option::Option<i64>,
+        ///Country of the account (a code, e.g. `RU`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        ///When the account was created (Unix time).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who created the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        ///Currency of the account (ISO 4217, e.g. `RUB`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        ///Symbol of the account's currency, e.g. `₽`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency_symbol: ::std::option::Option<::std::string::String>,
+        ///ID of the user the token belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub current_user_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customers_mode: ::std::option::Option<crate::CustomersMode>,
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::AccountEmbedded>>,
+        ///ID of the account.
+        pub id: i64,
+        ///Whether the helpbot is on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_helpbot_enabled: ::std::option::Option<bool>,
+        ///Whether loss reasons are on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_loss_reason_enabled: ::std::option::Option<bool>,
+        ///Whether this is a technical account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_technical_account: ::std::option::Option<bool>,
+        ///Whether the "Unsorted" feature is on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_unsorted_on: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Version of the mobile features available to the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mobile_feature_version: ::std::option::Option<i64>,
+        ///Name of the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Subdomain of the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub subdomain: ::std::option::Option<::std::string::String>,
+        ///When the account was last changed (Unix time).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+        ///ID of the user who last changed the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+        ///Version of the account (`with=version`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version: ::std::option::Option<i64>,
+    }
+    ///The parts `with` asked for. **Addition**: the shapes inside `amojo_rights`,
+    ///`entity_names` and `datetime_settings` are kept as JSON objects, not typed: the
+    ///documentation lists their keys only by example.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AccountEmbedded {
+        ///The chat rights of the account (`with=amojo_rights`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub amojo_rights:
+            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ///Date and time formats and the time zone (`with=datetime_settings`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub datetime_settings:
+            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ///The names of the entities in the account's language (`with=entity_names`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_names:
+            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ///The account's task types (`with=task_types`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_types: ::std::option::Option<::std::vec::Vec<TaskType>>,
+        ///The account's user groups (`with=users_groups`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub users_groups: ::std::option::Option<::std::vec::Vec<UsersGroup>>,
+    }
+    ///One part the account call's `with` may ask for (the parameter itself is these,
+    ///comma-separated). **Addition**: a named schema, so clients can type the parts; the
+    ///documentation lists them in the parameter's description.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AccountWith {
+        #[serde(rename = "amojo_id")]
+        AmojoId,
+        #[serde(rename = "amojo_rights")]
+        AmojoRights,
+        #[serde(rename = "users_groups")]
+        UsersGroups,
+        #[serde(rename = "task_types")]
+        TaskTypes,
+        #[serde(rename = "version")]
+        Version,
+        #[serde(rename = "entity_names")]
+        EntityNames,
+        #[serde(rename = "datetime_settings")]
+        DatetimeSettings,
+    }
+    impl ::std::fmt::Display for AccountWith {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AmojoId => f.write_str("amojo_id"),
+                Self::AmojoRights => f.write_str("amojo_rights"),
+                Self::UsersGroups => f.write_str("users_groups"),
+                Self::TaskTypes => f.write_str("task_types"),
+                Self::Version => f.write_str("version"),
+                Self::EntityNames => f.write_str("entity_names"),
+                Self::DatetimeSettings => f.write_str("datetime_settings"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AccountWith {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "amojo_id" => Ok(Self::AmojoId),
+                "amojo_rights" => Ok(Self::AmojoRights),
+                "users_groups" => Ok(Self::UsersGroups),
+                "task_types" => Ok(Self::TaskTypes),
+                "version" => Ok(Self::Version),
+                "entity_names" => Ok(Self::EntityNames),
+                "datetime_settings" => Ok(Self::DatetimeSettings),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AccountWith {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AccountWith {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///The kind of bot whose widget step is confirmed.
     #[derive(
         ::serde::Deserialize,
@@ -654,6 +827,24 @@ pub mod types {
             value.parse()
         }
     }
+    ///`TaskType`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaskType {
+        ///Code of a built-in task type (`FOLLOW_UP`, `MEETING`), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Colour of the task type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///ID of the task type's icon.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub icon_id: ::std::option::Option<i64>,
+        ///ID of the task type.
+        pub id: i64,
+        ///Name of the task type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
     ///A `text` or `pass` setting, a plain string.
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
@@ -745,6 +936,18 @@ pub mod types {
         pub login: ::std::string::String,
         ///The user's password.
         pub password: ::std::string::String,
+    }
+    ///`UsersGroup`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UsersGroup {
+        ///ID of the group.
+        pub id: i64,
+        ///Name of the group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///UUID of the group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uuid: ::std::option::Option<::std::string::String>,
     }
     ///A `users_lp` setting, amoCRM user ID (as the key) to that user's login and password.
     ///**Addition**: `minProperties: 1`, as for `UsersSetting`.
@@ -1016,6 +1219,55 @@ const _: () = {
 };
 #[allow(clippy::all)]
 impl Client {
+    ///Get the account's parameters
+    ///
+    ///Returns the parameters of the account the token is for. Available to every user.
+    ///Optional parts come with `with`.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/account`
+    ///
+    ///Arguments:
+    ///- `with`: Extra parts, comma-separated: `amojo_id`, `amojo_rights`, `users_groups`,
+    ///`task_types`, `version`, `entity_names`, `datetime_settings`. `amojo_id` and
+    ///`version` add top-level fields, the others parts of `_embedded`.
+    ///
+    pub async fn get_account<'a>(
+        &'a self,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::Account>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/account", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_account",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///List widgets
     ///
     ///Returns the aggregated list of public widgets, widgets installed in the account and

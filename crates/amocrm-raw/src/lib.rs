@@ -14,7 +14,13 @@
 //! * [`SettingsFieldType`]: `settings_template[].type` is an open set; a `type` the server
 //!   adds later decodes as [`SettingsFieldType::Unknown`] instead of failing.
 //! * [`Rating`]: replaces the generated `#[serde(untagged)]` enum, which decodes a number
-//!   by first failing as a string (building and dropping an error for every widget).
+//!   by first failing as a string (building and dropping an error for every widget); it
+//!   keeps the text as sent and its number (`"2,8"` is 2.8), and is the `amocrm` crate's
+//!   `Rating` too.
+//! * [`ExecError`] and [`hook_error`]: an [`Exec`]'s typed outcome, carried through the
+//!   generated client's `reqwest::Error` and taken back out by the caller.
+//! * [`CustomersMode`]: an account's `customers_mode`, an open set like
+//!   [`SettingsFieldType`].
 //! * [`Version`]: a string or an integer, as amoCRM's PHP client types it.
 //! * [`PhpObject`] and [`WidgetSettings`]: amoCRM's PHP backend writes an empty map as
 //!   `[]`; settings may also come JSON-encoded in a string.
@@ -24,7 +30,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, OperationInfo};
 
@@ -35,7 +41,7 @@ pub use generated::*;
 
 /// A future returned by [`Exec::exec`].
 pub type ExecFuture<'a> =
-    Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
+    Pin<Box<dyn Future<Output = Result<reqwest::Response, ExecError>> + Send + 'a>>;
 
 /// Sends one request of the generated client; implement it to add auth, rate limits or
 /// retries around every operation.
@@ -47,6 +53,88 @@ pub trait Exec: Send + Sync + fmt::Debug + 'static {
         request: reqwest::Request,
         info: &'a OperationInfo,
     ) -> ExecFuture<'a>;
+}
+
+/// Why an [`Exec`] gave no response.
+#[derive(Debug)]
+pub enum ExecError {
+    /// Sending the request or reading the response failed.
+    Http(reqwest::Error),
+    /// The hook's own typed outcome (no token, a 401 the refresh could not cure, a body
+    /// too large, an error status classified). The generated client returns it as
+    /// [`Error::CommunicationError`], inside a `reqwest::Error`; [`hook_error`] takes it
+    /// back out, as it was.
+    Hook(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<reqwest::Error> for ExecError {
+    fn from(error: reqwest::Error) -> Self {
+        ExecError::Http(error)
+    }
+}
+
+/// The outcome of an [`ExecError::Hook`], carried as the source of a `reqwest::Error`
+/// (the only error progenitor's hook can return). Taken out once by [`hook_error`].
+struct Carried {
+    shown: String,
+    error: Mutex<Option<Box<dyn std::error::Error + Send + Sync>>>,
+}
+
+impl fmt::Debug for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Carried").field(&self.shown).finish()
+    }
+}
+
+impl fmt::Display for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl std::error::Error for Carried {}
+
+/// A `reqwest::Error` whose source is `error`: the body of an in-memory response that
+/// fails with it, read. No request is sent and no status is made up.
+async fn carry(
+    error: Box<dyn std::error::Error + Send + Sync>,
+) -> reqwest::Result<reqwest::Response> {
+    let carried = Carried {
+        shown: error.to_string(),
+        error: Mutex::new(Some(error)),
+    };
+    let failing = futures::stream::iter([Err::<bytes::Bytes, Carried>(carried)]);
+    let response =
+        reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
+    match response.bytes().await {
+        Err(error) => Err(error),
+        // Not reached: the body's one chunk is the error. Should reqwest ever read it as
+        // empty, the outcome is lost but the call still fails (`error_for_status` on a
+        // 500), never succeeds empty.
+        Ok(_) => {
+            let mut failed = http::Response::new(bytes::Bytes::new());
+            *failed.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            reqwest::Response::from(failed).error_for_status()
+        }
+    }
+}
+
+/// The [`ExecError::Hook`] outcome a generated call returned inside `error` (the
+/// `reqwest::Error` of [`Error::CommunicationError`]), if there is one; `None` for a
+/// real transport failure. It can be taken once.
+pub fn hook_error(error: &reqwest::Error) -> Option<Box<dyn std::error::Error + Send + Sync>> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = current {
+        if let Some(carried) = error.downcast_ref::<Carried>() {
+            return carried
+                .error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+        }
+        current = error.source();
+    }
+    None
 }
 
 /// The generated client's inner value: the [`Exec`] requests go through, if any.
@@ -90,8 +178,14 @@ impl ClientHooks<Hooks> for Client {
         let Hooks(exec) = progenitor_client::ClientInfo::inner(self);
         match exec {
             Some(exec) => {
-                exec.exec(progenitor_client::ClientInfo::client(self), request, info)
+                match exec
+                    .exec(progenitor_client::ClientInfo::client(self), request, info)
                     .await
+                {
+                    Ok(response) => Ok(response),
+                    Err(ExecError::Http(error)) => Err(error),
+                    Err(ExecError::Hook(outcome)) => carry(outcome).await,
+                }
             }
             None => {
                 progenitor_client::ClientInfo::client(self)
@@ -172,35 +266,160 @@ impl<'de> serde::Deserialize<'de> for SettingsFieldType {
     }
 }
 
-/// Rating of a widget: amoCRM sends a string with a decimal comma (`"2,8"`) or a number.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Rating {
-    /// The rating as text, e.g. `"2,8"`.
-    String(String),
-    /// The rating as a number.
-    Double(f64),
+/// The customers feature's mode of an account (`customers_mode`): an open set, so a mode
+/// amoCRM adds later reads as [`CustomersMode::Unknown`] instead of failing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CustomersMode {
+    /// `unavailable`: the feature is not available to the account.
+    Unavailable,
+    /// `disabled`: available but off.
+    Disabled,
+    /// `segments`: customers by segments.
+    Segments,
+    /// `dynamic`: dynamic segmentation.
+    Dynamic,
+    /// `periodicity`: periodic purchases.
+    Periodicity,
+    /// A mode this crate does not know yet, as the server sent it.
+    Unknown(String),
+}
+
+impl CustomersMode {
+    /// The value as amoCRM writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unavailable => "unavailable",
+            Self::Disabled => "disabled",
+            Self::Segments => "segments",
+            Self::Dynamic => "dynamic",
+            Self::Periodicity => "periodicity",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl From<&str> for CustomersMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "unavailable" => Self::Unavailable,
+            "disabled" => Self::Disabled,
+            "segments" => Self::Segments,
+            "dynamic" => Self::Dynamic,
+            "periodicity" => Self::Periodicity,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for CustomersMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CustomersMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CustomersMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }
+}
+
+/// A widget's rating. amoCRM sends it as a string with a decimal comma (`"2,8"`) or as a
+/// number; [`Rating::value`] is the number, [`Rating::as_str`] the text as sent. It is
+/// written back as it came: text as text, a number as a number.
+#[derive(Clone, Debug)]
+pub struct Rating {
+    value: Option<f64>,
+    /// The text as sent; for a number, formatted when first asked for.
+    text: std::sync::OnceLock<String>,
+    /// Sent as a number.
+    number: bool,
+}
+
+impl Rating {
+    /// The rating as a number, or `None` when the server sent text that is not one.
+    pub fn value(&self) -> Option<f64> {
+        self.value
+    }
+
+    /// The rating as the server sent it (`"2,8"`), or the number formatted (`"2.8"`).
+    pub fn as_str(&self) -> &str {
+        self.text
+            .get_or_init(|| self.value.map(|v| v.to_string()).unwrap_or_default())
+    }
+
+    /// Parses amoCRM's rating text: `"2,8"`, `"2.8"` or `"3"`.
+    pub fn parse(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Rating {
+            value: parse_decimal(&text),
+            text: std::sync::OnceLock::from(text),
+            number: false,
+        }
+    }
+}
+
+/// A decimal with a comma or a point, without allocating for the usual short text.
+fn parse_decimal(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let value = if text.contains(',') {
+        let mut buffer = [0u8; 32];
+        let bytes = text.as_bytes();
+        if bytes.len() > buffer.len() {
+            text.replace(',', ".").parse::<f64>().ok()?
+        } else {
+            for (slot, byte) in buffer.iter_mut().zip(bytes) {
+                *slot = if *byte == b',' { b'.' } else { *byte };
+            }
+            std::str::from_utf8(&buffer[..bytes.len()])
+                .ok()?
+                .parse::<f64>()
+                .ok()?
+        }
+    } else {
+        text.parse::<f64>().ok()?
+    };
+    value.is_finite().then_some(value)
+}
+
+impl PartialEq for Rating {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.as_str() == other.as_str()
+    }
 }
 
 impl From<f64> for Rating {
     fn from(value: f64) -> Self {
-        Self::Double(value)
+        Rating {
+            value: value.is_finite().then_some(value),
+            text: if value.is_finite() {
+                std::sync::OnceLock::new()
+            } else {
+                std::sync::OnceLock::from(value.to_string())
+            },
+            number: true,
+        }
     }
 }
 
 impl fmt::Display for Rating {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::String(text) => f.write_str(text),
-            Self::Double(value) => value.fmt(f),
-        }
+        f.write_str(self.as_str())
     }
 }
 
 impl serde::Serialize for Rating {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(text) => serializer.serialize_str(text),
-            Self::Double(value) => serializer.serialize_f64(*value),
+        match (self.number, self.value) {
+            (true, Some(value)) => serializer.serialize_f64(value),
+            _ => serializer.serialize_str(self.as_str()),
         }
     }
 }
@@ -214,19 +433,19 @@ impl<'de> serde::Deserialize<'de> for Rating {
                 f.write_str("a rating: a string or a number")
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Rating, E> {
-                Ok(Rating::String(text.to_owned()))
+                Ok(Rating::parse(text))
             }
             fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Rating, E> {
-                Ok(Rating::String(text))
+                Ok(Rating::parse(text))
             }
             fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Rating, E> {
-                Ok(Rating::Double(value))
+                Ok(Rating::from(value))
             }
             fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Rating, E> {
-                Ok(Rating::Double(value as f64))
+                Ok(Rating::from(value as f64))
             }
             fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Rating, E> {
-                Ok(Rating::Double(value as f64))
+                Ok(Rating::from(value as f64))
             }
         }
         deserializer.deserialize_any(Visitor)

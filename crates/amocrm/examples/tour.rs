@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let widget = match widget {
             Ok(widget) => widget,
             // One entry amoCRM sent in a shape this client cannot read: reported, skipped.
-            Err(amocrm::Error::UndecodableWidget(entry)) => {
+            Err(amocrm::Error::UndecodableEntry(entry)) => {
                 println!("  skipped: {entry}");
                 continue;
             }

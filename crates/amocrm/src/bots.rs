@@ -1,10 +1,6 @@
 //! Confirming a widget step of a Salesbot or Marketingbot, with validated handlers.
 
-use std::fmt;
-
 use amocrm_raw::types as raw;
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 
 use crate::client::Client;
 use crate::error::Result;
@@ -17,108 +13,22 @@ pub const MAX_SHOW_VALUE_CHARS: usize = 80;
 /// A `show` handler has at most this many buttons.
 pub const MAX_BUTTONS: usize = 25;
 
-/// Which bot runs the widget step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BotKind {
-    /// Salesbot (`/api/v4/salesbot/...`).
-    Salesbot,
-    /// Marketingbot (`/api/v4/marketingbot/...`).
-    Marketingbot,
-}
+/// Which bot runs the widget step: `salesbot` or `marketingbot` (the path segment; its
+/// `Display` and `FromStr` use it).
+pub use amocrm_raw::types::BotKind;
 
-impl BotKind {
-    /// The path segment: `salesbot` or `marketingbot`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            BotKind::Salesbot => "salesbot",
-            BotKind::Marketingbot => "marketingbot",
-        }
-    }
-}
+/// What a `show` handler shows: `text`, `buttons` or `buttons_url`.
+pub use amocrm_raw::types::ShowType as ShowKind;
 
-impl fmt::Display for BotKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Where a `goto` handler sends the bot: `question`, `answer` or `finish`.
+pub use amocrm_raw::types::GotoType as GotoTarget;
 
-impl std::str::FromStr for BotKind {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s {
-            "salesbot" => Ok(BotKind::Salesbot),
-            "marketingbot" => Ok(BotKind::Marketingbot),
-            other => Err(format!(
-                "{other:?} is not a bot kind: use salesbot or marketingbot"
-            )),
-        }
-    }
-}
-
-impl From<BotKind> for raw::BotKind {
-    fn from(kind: BotKind) -> Self {
-        match kind {
-            BotKind::Salesbot => raw::BotKind::Salesbot,
-            BotKind::Marketingbot => raw::BotKind::Marketingbot,
-        }
-    }
-}
-
-/// What a `show` handler shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ShowKind {
-    /// A text.
-    Text,
-    /// A text with buttons.
-    Buttons,
-    /// A text with link buttons.
-    ButtonsUrl,
-}
-
-impl ShowKind {
-    /// As amoCRM writes it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ShowKind::Text => "text",
-            ShowKind::Buttons => "buttons",
-            ShowKind::ButtonsUrl => "buttons_url",
-        }
-    }
-}
-
-/// Where a `goto` handler sends the bot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GotoTarget {
-    /// A question step.
-    Question,
-    /// An answer step.
-    Answer,
-    /// The finishing step.
-    Finish,
-}
-
-impl GotoTarget {
-    /// As amoCRM writes it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            GotoTarget::Question => "question",
-            GotoTarget::Answer => "answer",
-            GotoTarget::Finish => "finish",
-        }
-    }
-}
-
-impl std::str::FromStr for GotoTarget {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s {
-            "question" => Ok(GotoTarget::Question),
-            "answer" => Ok(GotoTarget::Answer),
-            "finish" => Ok(GotoTarget::Finish),
-            other => Err(format!(
-                "{other:?} is not a goto type: use question, answer or finish"
-            )),
-        }
+/// A [`ShowKind`] as amoCRM writes it.
+fn show_kind_str(kind: ShowKind) -> &'static str {
+    match kind {
+        ShowKind::Text => "text",
+        ShowKind::Buttons => "buttons",
+        ShowKind::ButtonsUrl => "buttons_url",
     }
 }
 
@@ -212,7 +122,7 @@ impl Handler {
         if *kind != ShowKind::Text && buttons.is_empty() {
             return Err(Invalid::NoButtons {
                 handler: index,
-                kind: kind.as_str(),
+                kind: show_kind_str(*kind),
             });
         }
         if *kind == ShowKind::ButtonsUrl {
@@ -238,11 +148,7 @@ impl Handler {
             } => raw::ExecuteHandler::ShowHandler(raw::ShowHandler {
                 handler: raw::ShowHandlerHandler::Show,
                 params: raw::ShowParams {
-                    type_: match kind {
-                        ShowKind::Text => raw::ShowType::Text,
-                        ShowKind::Buttons => raw::ShowType::Buttons,
-                        ShowKind::ButtonsUrl => raw::ShowType::ButtonsUrl,
-                    },
+                    type_: *kind,
                     value: raw::ShowParamsValue::try_from(value.as_str()).map_err(|_| {
                         Invalid::ShowValueTooLong {
                             handler: index,
@@ -256,60 +162,12 @@ impl Handler {
             Handler::Goto { target, step } => raw::ExecuteHandler::GotoHandler(raw::GotoHandler {
                 handler: raw::GotoHandlerHandler::Goto,
                 params: raw::GotoParams {
-                    type_: match target {
-                        GotoTarget::Question => raw::GotoType::Question,
-                        GotoTarget::Answer => raw::GotoType::Answer,
-                        GotoTarget::Finish => raw::GotoType::Finish,
-                    },
+                    type_: *target,
                     step: i64::try_from(*step)
                         .map_err(|_| Invalid::Request(format!("goto step {step} is too large")))?,
                 },
             }),
         })
-    }
-}
-
-impl Serialize for Handler {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Show<'a> {
-            #[serde(rename = "type")]
-            kind: &'static str,
-            value: &'a str,
-            #[serde(skip_serializing_if = "<[String]>::is_empty")]
-            buttons: &'a [String],
-        }
-        #[derive(Serialize)]
-        struct Goto {
-            #[serde(rename = "type")]
-            target: &'static str,
-            step: u64,
-        }
-        let mut map = serializer.serialize_map(Some(2))?;
-        match self {
-            Handler::Show {
-                kind,
-                value,
-                buttons,
-            } => {
-                map.serialize_entry("handler", "show")?;
-                let params = Show {
-                    kind: kind.as_str(),
-                    value,
-                    buttons,
-                };
-                map.serialize_entry("params", &params)?;
-            }
-            Handler::Goto { target, step } => {
-                map.serialize_entry("handler", "goto")?;
-                let params = Goto {
-                    target: target.as_str(),
-                    step: *step,
-                };
-                map.serialize_entry("params", &params)?;
-            }
-        }
-        map.end()
     }
 }
 
@@ -330,11 +188,9 @@ impl Serialize for Handler {
 ///     Err(Invalid::ShowValueTooLong { handler: 0, chars: 81, max: 80 })
 /// ));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContinueRequest {
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     data: serde_json::Map<String, serde_json::Value>,
-    #[serde(rename = "execute_handlers", skip_serializing_if = "Vec::is_empty")]
     handlers: Vec<Handler>,
 }
 
@@ -394,6 +250,13 @@ impl ContinueRequest {
         Ok(())
     }
 
+    /// The body as the continue call sends it: checked, then written by the same
+    /// serializer (the generated request type, `serde_json`).
+    pub fn to_json(&self) -> Result<Vec<u8>, Invalid> {
+        let body = self.to_raw()?;
+        serde_json::to_vec(&body).map_err(|e| Invalid::Request(e.to_string()))
+    }
+
     fn to_raw(&self) -> Result<raw::ContinueBotRequest, Invalid> {
         self.validate()?;
         let execute_handlers = self
@@ -406,6 +269,13 @@ impl ContinueRequest {
             data: self.data.clone(),
             execute_handlers,
         })
+    }
+}
+
+impl Client {
+    /// Salesbot and Marketingbot widget steps.
+    pub fn bots(&self) -> Bots<'_> {
+        Bots::new(self)
     }
 }
 
@@ -446,13 +316,12 @@ impl<'c> Bots<'c> {
         let continue_id = raw::ContinueBotContinueId::try_from(continue_id)
             .map_err(|e| Invalid::Request(e.to_string()))?;
         let body = request.to_raw()?;
-        let kind = raw::BotKind::from(kind);
         self.client
-            .call(|| {
+            .call(
                 self.client
                     .raw()
-                    .continue_bot(kind, bot_id, &continue_id, &body)
-            })
+                    .continue_bot(kind, bot_id, &continue_id, &body),
+            )
             .await?;
         Ok(())
     }

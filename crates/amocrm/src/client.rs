@@ -3,7 +3,6 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use amocrm_raw::types as raw;
@@ -12,8 +11,8 @@ use secrecy::SecretString;
 use crate::auth::{StaticToken, TokenProvider};
 use crate::error::{Error, Problem, Result};
 use crate::invalid::Invalid;
-use crate::transport::{self, RateLimit, RetryPolicy, Transport};
-use crate::{Bots, Widgets};
+use crate::response::{classify, error_response};
+use crate::transport::{RateLimit, RetryPolicy, Transport};
 
 type RawError = progenitor_client::Error<raw::Problem>;
 
@@ -112,137 +111,79 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// Widgets: list, get, install, uninstall.
-    pub fn widgets(&self) -> Widgets<'_> {
-        Widgets::new(self)
-    }
-
-    /// Salesbot and Marketingbot widget steps.
-    pub fn bots(&self) -> Bots<'_> {
-        Bots::new(self)
-    }
-
-    /// The generated client underneath, for calls this crate does not wrap. Requests made
-    /// with it go through the rate limiter and retries but carry no token.
+    /// The generated client underneath, for calls this crate does not wrap. Its requests
+    /// go through the same transport as this crate's: the token (refreshed once on a 401),
+    /// the rate limiter and the retries. An error status, a body too large or a token
+    /// that could not be had comes back as [`amocrm_raw::Error::CommunicationError`]
+    /// holding the typed error; [`Error::from_raw`] turns any raw error into [`Error`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {
+    /// let list = client.raw().list_widgets(None, None).await;
+    /// let list = match list {
+    ///     Ok(list) => list.into_inner(),
+    ///     Err(error) => return Err(amocrm::Error::from_raw(error).await),
+    /// };
+    /// # let _ = list; Ok(()) }
+    /// ```
     pub fn raw(&self) -> &amocrm_raw::Client {
         &self.inner.raw
     }
 
-    /// Runs one raw operation (a closure over [`Client::raw`]) with the current token; on a 401 asks the token provider
-    /// to refresh and, when it did, runs the operation once more.
-    pub(crate) async fn call<T, F, Fut>(&self, operation: F) -> Result<T>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, RawError>>,
-    {
-        let token = self.inner.auth.access_token().await?;
-        let first = self.attempt(&operation, token.clone()).await;
-        match first {
-            Err(Error::Unauthorized(problem)) => {
-                if self.inner.auth.refresh(&token).await? {
-                    let token = self.inner.auth.access_token().await?;
-                    self.attempt(&operation, token).await
-                } else {
-                    Err(Error::Unauthorized(problem))
+    /// Awaits one raw operation (a call on [`Client::raw`]) and turns its error into
+    /// [`Error`].
+    pub(crate) async fn call<T>(
+        &self,
+        operation: impl Future<Output = Result<T, RawError>>,
+    ) -> Result<T> {
+        match operation.await {
+            Ok(value) => Ok(value),
+            Err(error) => Err(Error::from_raw(error).await),
+        }
+    }
+}
+
+impl Error {
+    /// The error of a call made with [`Client::raw`]: the transport's typed outcome as it
+    /// was (e.g. [`Error::NotFound`], [`Error::ResponseTooLarge`]), or the raw error
+    /// mapped.
+    pub async fn from_raw(error: amocrm_raw::Error<raw::Problem>) -> Error {
+        match error {
+            RawError::InvalidRequest(message) => Error::Invalid(Invalid::Request(message)),
+            RawError::CommunicationError(e) => match amocrm_raw::hook_error(&e) {
+                Some(outcome) => match outcome.downcast::<Error>() {
+                    Ok(error) => *error,
+                    Err(other) => Error::Config(format!("request hook: {other}")),
+                },
+                None => Error::Transport(e),
+            },
+            RawError::InvalidUpgrade(e) | RawError::ResponseBodyError(e) => Error::Transport(e),
+            // Only through a client without this crate's transport, which hands error
+            // statuses over typed.
+            RawError::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                let mut problem = Problem::from(response.into_inner());
+                problem.status = status;
+                classify(status, Some(problem), &headers, bytes::Bytes::new())
+            }
+            // The transport hands over only statuses below 400, and the API's only
+            // success with a body is 200.
+            RawError::InvalidResponsePayload(body, source) => Error::Decode {
+                status: 200,
+                source: crate::error::DecodeError::new(&body, &source),
+                body: crate::error::RawBody::new(body),
+            },
+            RawError::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(body) => error_response(status, &headers, body),
+                    Err(e) => Error::Transport(e),
                 }
             }
-            other => other,
+            RawError::Custom(message) => Error::Config(message),
         }
-    }
-
-    async fn attempt<T, F, Fut>(&self, operation: &F, token: SecretString) -> Result<T>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, RawError>>,
-    {
-        let context = transport::CallContext::new(&token).ok_or_else(|| {
-            Error::Config("the token has characters that cannot be sent in a header".into())
-        })?;
-        let status = context.status.clone();
-        let result = transport::CALL.scope(context, operation()).await;
-        match result {
-            Ok(value) => Ok(value),
-            Err(_) if status.load(Ordering::Relaxed) == transport::STATUS_TOO_LARGE => {
-                Err(Error::ResponseTooLarge {
-                    limit: transport::MAX_RESPONSE_BYTES,
-                })
-            }
-            Err(error) => Err(from_raw(error, status.load(Ordering::Relaxed)).await),
-        }
-    }
-}
-
-/// Turns the raw client's error into [`Error`]. `last_status` is the status of the last
-/// response the transport saw, for the raw errors that do not carry one.
-async fn from_raw(error: RawError, last_status: u16) -> Error {
-    match error {
-        RawError::InvalidRequest(message) => Error::Invalid(Invalid::Request(message)),
-        RawError::CommunicationError(e) | RawError::InvalidUpgrade(e) => Error::Transport(e),
-        RawError::ResponseBodyError(e) => Error::Transport(e),
-        RawError::ErrorResponse(response) => {
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let mut problem = Problem::from(response.into_inner());
-            problem.status = status;
-            classify(status, Some(problem), &headers, bytes::Bytes::new())
-        }
-        // A documented error status whose body is not a problem (an HTML page, nothing):
-        // still the error of that status, so that a 401 is `Unauthorized` (and refreshes).
-        RawError::InvalidResponsePayload(body, _) if last_status >= 400 => {
-            classify(last_status, None, &reqwest::header::HeaderMap::new(), body)
-        }
-        RawError::InvalidResponsePayload(body, source) => Error::Decode {
-            status: last_status,
-            source: crate::error::DecodeError::new(&body, &source),
-            body: crate::error::RawBody::new(body),
-        },
-        RawError::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            match response.bytes().await {
-                Ok(body) => error_response(status, &headers, body),
-                Err(e) => Error::Transport(e),
-            }
-        }
-        RawError::Custom(message) => Error::Config(message),
-    }
-}
-
-/// The error of a response the operation does not expect: its status, and the problem
-/// in its body when there is one.
-pub(crate) fn error_response(
-    status: u16,
-    headers: &reqwest::header::HeaderMap,
-    body: bytes::Bytes,
-) -> Error {
-    let problem = serde_json::from_slice::<raw::Problem>(&body).ok().map(|p| {
-        let mut problem = Problem::from(p);
-        problem.status = status;
-        problem
-    });
-    classify(status, problem, headers, body)
-}
-
-fn classify(
-    status: u16,
-    problem: Option<Problem>,
-    headers: &reqwest::header::HeaderMap,
-    body: bytes::Bytes,
-) -> Error {
-    match (status, problem) {
-        (401, p) => Error::Unauthorized(p.unwrap_or_else(|| Problem::bare(401))),
-        (403, p) => Error::Forbidden(p.unwrap_or_else(|| Problem::bare(403))),
-        (404, p) => Error::NotFound(p.unwrap_or_else(|| Problem::bare(404))),
-        (429, problem) => Error::RateLimited {
-            retry_after: transport::retry_after_header(headers)
-                .or_else(|| transport::retry_after_body(&body)),
-            problem,
-        },
-        (400.., Some(problem)) => Error::Api { problem },
-        (status, _) => Error::UnexpectedStatus {
-            status,
-            body: crate::error::RawBody::new(body),
-        },
     }
 }
 
@@ -453,7 +394,7 @@ impl ClientBuilder {
             self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT),
         )?;
         let rate_limit = self.rate_limit.unwrap_or(Some(RateLimit::AMOCRM));
-        let transport = Transport::new(rate_limit, self.retry.unwrap_or_default());
+        let transport = Transport::new(auth.clone(), rate_limit, self.retry.unwrap_or_default());
         let hooks = amocrm_raw::Hooks::new(transport);
         let raw = amocrm_raw::Client::new_with_client(&base_url, http, hooks);
         Ok(Client {

@@ -6,11 +6,12 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::invalid::Invalid;
-use crate::oauth::AuthError;
-use crate::widget_request::WidgetRequestError;
+use amocrm_raw::types::BotKind;
 
-/// Everything that can go wrong in a call. Match on the variant for the kind of failure;
-/// [`Error::status`] and [`Error::problem`] read through [`Error::Page`].
+/// Everything that can go wrong in a call. Match on [`Error::kind`] for the kind of
+/// failure, the same for calls and streams (a stream's failed page is [`Error::Page`],
+/// which `kind`, [`Error::status`], [`Error::problem`] and [`Error::root`] read through);
+/// match on the variant for its data.
 ///
 /// An error's `Debug`, `Display` and [`source`](std::error::Error::source) chain never
 /// repeat a value from a response body, whatever its status: a server may echo what it
@@ -102,13 +103,14 @@ pub enum Error {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// One widget of a list page could not be decoded; the rest of the page was, and a
-    /// stream goes on after this item. Names the widget (its code when readable, its
-    /// index in the page) and what was wrong, never a value from the body.
+    /// One entry of a list page could not be decoded; the rest of the page was, and a
+    /// stream goes on after this item. Names the entry (its key, e.g. a widget's code,
+    /// when readable, its index in the page) and what was wrong, never a value from the
+    /// body.
     #[error("{0}")]
-    UndecodableWidget(crate::widgets::UndecodableWidget),
-    /// A page of a widget stream failed; the stream ends after this item.
-    #[error("fetching page {page} of the widget list failed: {source}")]
+    UndecodableEntry(Box<UndecodableEntry>),
+    /// A page of a list stream failed; the stream ends after this item.
+    #[error("fetching page {page} of the list failed: {source}")]
     Page {
         /// The page number that failed.
         page: u32,
@@ -118,7 +120,91 @@ pub enum Error {
     },
 }
 
+/// What went wrong, the same for an error of a call and of a stream: [`Error::kind`]
+/// reads through [`Error::Page`], so one `match` handles both.
+///
+/// ```no_run
+/// # async fn run(client: amocrm::Client) {
+/// use amocrm::ErrorKind;
+/// use futures::StreamExt;
+///
+/// let mut widgets = client.widgets().list().stream();
+/// while let Some(widget) = widgets.next().await {
+///     match widget.map_err(|e| e.kind()) {
+///         Ok(widget) => println!("{}", widget.code),
+///         Err(ErrorKind::UndecodableEntry) => continue,
+///         Err(ErrorKind::RateLimited) => eprintln!("slow down"),
+///         Err(other) => eprintln!("stopped: {other:?}"),
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::Invalid`]
+    Invalid,
+    /// [`Error::Config`]
+    Config,
+    /// [`Error::Unauthorized`]
+    Unauthorized,
+    /// [`Error::Forbidden`]
+    Forbidden,
+    /// [`Error::NotFound`]
+    NotFound,
+    /// [`Error::RateLimited`]
+    RateLimited,
+    /// [`Error::Api`]
+    Api,
+    /// [`Error::UnexpectedStatus`]
+    UnexpectedStatus,
+    /// [`Error::Transport`]
+    Transport,
+    /// [`Error::Decode`]
+    Decode,
+    /// [`Error::Protocol`]
+    Protocol,
+    /// [`Error::Auth`]
+    Auth,
+    /// [`Error::WidgetRequest`]
+    WidgetRequest,
+    /// [`Error::ResponseTooLarge`]
+    ResponseTooLarge,
+    /// [`Error::UndecodableEntry`]
+    UndecodableEntry,
+}
+
 impl Error {
+    /// What went wrong; for [`Error::Page`], what went wrong with the page.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::Config(_) => ErrorKind::Config,
+            Error::Unauthorized(_) => ErrorKind::Unauthorized,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
+            Error::Api { .. } => ErrorKind::Api,
+            Error::UnexpectedStatus { .. } => ErrorKind::UnexpectedStatus,
+            Error::Transport(_) => ErrorKind::Transport,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Protocol(_) => ErrorKind::Protocol,
+            Error::Auth(_) => ErrorKind::Auth,
+            Error::WidgetRequest(_) => ErrorKind::WidgetRequest,
+            Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Error::UndecodableEntry(_) => ErrorKind::UndecodableEntry,
+            Error::Page { source, .. } => source.kind(),
+        }
+    }
+
+    /// The page of a list stream that failed ([`Error::Page`]), if this is one.
+    pub fn page(&self) -> Option<u32> {
+        match self {
+            Error::Page { page, .. } => Some(*page),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -126,7 +212,7 @@ impl Error {
             Error::Api { problem } => Some(problem.status),
             Error::RateLimited { .. } => Some(429),
             Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. } => Some(*status),
-            Error::UndecodableWidget(_) => Some(200),
+            Error::UndecodableEntry(_) => Some(200),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             Error::Page { source, .. } => source.status(),
             Error::Auth(e) => e.status(),
@@ -204,7 +290,7 @@ impl fmt::Debug for Error {
                 .finish(),
             Error::Auth(e) => f.debug_tuple("Auth").field(e).finish(),
             Error::WidgetRequest(e) => f.debug_tuple("WidgetRequest").field(e).finish(),
-            Error::UndecodableWidget(e) => f.debug_tuple("UndecodableWidget").field(e).finish(),
+            Error::UndecodableEntry(e) => f.debug_tuple("UndecodableEntry").field(e).finish(),
             Error::Page { page, source } => f
                 .debug_struct("Page")
                 .field("page", page)
@@ -220,7 +306,11 @@ impl fmt::Debug for Error {
 /// path and code (each up to 100 characters, a longer one by its length); the `detail` texts only by their length, since
 /// a server may quote in them what it was sent (a password among install settings). Read
 /// them from the fields.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// As data (`Serialize`, `Deserialize`) it is the problem+json shape with the validation
+/// errors flattened into one list, `detail` texts included: serializing is asking for
+/// them.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Problem {
     /// HTTP status.
@@ -228,16 +318,18 @@ pub struct Problem {
     /// Short summary, e.g. `Bad Request`.
     pub title: String,
     /// Problem type URI.
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Human-readable explanation.
     pub detail: Option<String>,
     /// Field-level validation errors (400).
+    #[serde(default)]
     pub validation_errors: Vec<ValidationError>,
 }
 
 /// One field-level validation error of a 400 answer. `Debug` shows the `detail` text by
 /// its length only (see [`Problem`]).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ValidationError {
     /// The entity of the request (`request_id`), when given.
@@ -740,3 +832,229 @@ fn found_at(body: &[u8], at: usize) -> Option<Found> {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a [`crate::TokenStore`] could not save a pair: any error of yours.
+pub type StoreError = Box<dyn std::error::Error + Send + Sync + 'static>;
+/// Why getting, refreshing or saving OAuth tokens failed. No variant carries a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// There are no tokens yet: exchange an authorization code or give stored ones.
+    #[error(
+        "no OAuth tokens: call OAuth::exchange_code or give stored tokens to OAuthBuilder::tokens"
+    )]
+    NoTokens,
+    /// The token endpoint refused the grant (a used or revoked code or refresh token, wrong
+    /// client credentials or redirect URI). Re-authorization is usually needed.
+    #[error(
+        "the token endpoint refused the {grant} grant (HTTP {status}){}",
+        describe(title, hint, detail)
+    )]
+    Refused {
+        /// The grant that was refused.
+        grant: GrantType,
+        /// HTTP status.
+        status: u16,
+        /// The error's `title`, when given.
+        title: Option<String>,
+        /// The error's `hint`, when given.
+        hint: Option<String>,
+        /// The error's `detail`, when given.
+        detail: Option<String>,
+    },
+    /// The token endpoint could not be reached or its answer not read. The grant may have
+    /// reached the server: a refresh token may now be spent.
+    #[error("token endpoint: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The token endpoint answered 200 with something that is not a token pair.
+    #[error("the token endpoint's answer is not a token pair: {0}")]
+    Decode(String),
+    /// The token endpoint's answer was larger than [`crate::MAX_TOKEN_RESPONSE_BYTES`]; it was not
+    /// read further.
+    #[error("the token endpoint's answer is larger than {limit} bytes; not read")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The [`crate::TokenStore`] failed to save a new pair, so the pair was not used and the old
+    /// tokens stay current. The pair is kept in memory and saving it is tried again, without
+    /// a new grant, on the next refresh.
+    #[error("saving the new OAuth tokens failed, so they are not used: {0}")]
+    Store(#[source] StoreError),
+    /// Another request refreshed the same token at the same time and that refresh failed;
+    /// its caller got the reason.
+    #[error("a concurrent refresh of the same token failed")]
+    ConcurrentRefreshFailed,
+    /// The refresh task ended without finishing (the token store panicked).
+    #[error("the token refresh was interrupted")]
+    Interrupted,
+}
+
+impl AuthError {
+    /// The token endpoint's HTTP status, for [`AuthError::Refused`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AuthError::Refused { status, .. } => Some(*status),
+            AuthError::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+}
+
+fn describe(title: &Option<String>, hint: &Option<String>, detail: &Option<String>) -> String {
+    [title, hint, detail]
+        .into_iter()
+        .flatten()
+        .map(|part| format!(": {part}"))
+        .collect()
+}
+
+/// Why a widget_request was rejected. None of the variants carries the token.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WidgetRequestError {
+    /// The body is not a widget_request (not JSON, a field missing or of the wrong type).
+    #[error("not a widget_request body: {0}")]
+    Body(String),
+    /// The verifier was given an empty client secret.
+    #[error("the widget_request verifier has an empty client secret")]
+    EmptySecret,
+    /// The token is not a well-formed JWT, or a claim has the wrong type.
+    #[error("the widget_request token is malformed: {0}")]
+    MalformedToken(String),
+    /// The token is signed with another algorithm than HS512 (`none` included).
+    #[error("the widget_request token uses algorithm {found:?}; only HS512 is accepted")]
+    WrongAlgorithm {
+        /// The header's `alg`.
+        found: String,
+    },
+    /// The signature does not match the client secret: tampered, or another integration's.
+    #[error("the widget_request token's signature is invalid")]
+    InvalidSignature,
+    /// `exp` has passed.
+    #[error("the widget_request token has expired")]
+    Expired,
+    /// `nbf` has not come yet.
+    #[error("the widget_request token is not valid yet")]
+    NotYetValid,
+    /// `aud` is none of the audiences the verifier accepts.
+    #[error("the widget_request token is for another audience")]
+    WrongAudience,
+    /// A claim the verifier needs is missing.
+    #[error("the widget_request token has no {0} claim")]
+    MissingClaim(String),
+    /// `return_url` is not `https://{host}/api/v4/{salesbot|marketingbot}/{bot_id}/continue/{continue_id}`.
+    #[error("return_url {url:?} is not a continue URL: {reason}")]
+    NotContinueUrl {
+        /// The URL as received, without user info.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// `return_url` is plain http, or its scheme differs from the client's.
+    #[error("return_url {url:?} is not https (or not the scheme of the client's base URL)")]
+    InsecureReturnUrl {
+        /// The URL as received.
+        url: String,
+    },
+    /// `return_url` is on a host that is not the account's.
+    #[error("return_url host {host:?} is not the account's: expected {expected}")]
+    ForeignHost {
+        /// The return_url's host (and port, when it has one).
+        host: String,
+        /// The host it should be.
+        expected: String,
+    },
+    /// The token's `iss` is not `https://{subdomain}.{domain}` for its own subdomain and a
+    /// domain the verifier accepts.
+    #[error("the widget_request token's issuer is not its account on an accepted domain")]
+    WrongIssuer,
+    /// The token was verified before ([`crate::WidgetRequestVerifier::verify_once`]): a replay.
+    #[error("the widget_request token was already used")]
+    Replayed,
+    /// The [`crate::ReplayGuard`] could not check the token; it is not accepted.
+    #[error("the widget_request replay guard failed: {0}")]
+    ReplayGuard(String),
+    /// `return_url` names a bot kind other than the token's `bot_type`.
+    #[error("return_url continues a {url} but the token is for a {token}")]
+    BotKindMismatch {
+        /// The kind in the return_url.
+        url: BotKind,
+        /// The kind in the token.
+        token: BotKind,
+    },
+}
+
+/// The grant of a token request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GrantType {
+    /// `authorization_code`: the code from the redirect after the user granted access.
+    AuthorizationCode,
+    /// `refresh_token`: a new pair for the refresh token.
+    RefreshToken,
+}
+
+impl GrantType {
+    /// As the token endpoint writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+        }
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An entry of a list page that is not one this crate can read. It names the entry (its
+/// key, e.g. a widget's code, when one can be read, and its index in the page) and what
+/// was wrong (the field's path, the type expected and the JSON type found), never a value
+/// from the body: an entry may carry secrets.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct UndecodableEntry {
+    /// What the entry is, e.g. `widget`.
+    pub noun: &'static str,
+    /// The page it was on.
+    pub page: u32,
+    /// Its index in the page's `_embedded` list, from 0.
+    pub index: usize,
+    /// Its key (a widget's `code`), when that is a string.
+    pub code: Option<String>,
+    /// Path of the field that could not be read, e.g. `settings_template[0].is_required`
+    /// (empty for the entry itself).
+    pub path: String,
+    /// What was expected there, e.g. `a boolean`.
+    pub expected: String,
+    /// The JSON type found there (`null`, `boolean`, `number`, `string`, `array`,
+    /// `object`), `nothing` for a missing field, or `unknown` for an entry nested too
+    /// deeply to inspect.
+    pub found: &'static str,
+}
+
+impl std::fmt::Display for UndecodableEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{} {code:?} (entry {}", self.noun, self.index)?,
+            None => write!(f, "{} (entry {}", self.noun, self.index)?,
+        }
+        write!(f, " of page {}) could not be decoded: ", self.page)?;
+        if self.path.is_empty() {
+            f.write_str("the entry")?;
+        } else {
+            write!(f, "`{}`", self.path)?;
+        }
+        write!(f, " is {}, expected {}", self.found, self.expected)
+    }
+}
+
+impl From<UndecodableEntry> for Error {
+    fn from(entry: UndecodableEntry) -> Self {
+        Error::UndecodableEntry(Box::new(entry))
+    }
+}

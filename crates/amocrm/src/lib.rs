@@ -54,20 +54,36 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod auth;
+// The crate's rooms (ARCHITECTURE.md). Imports between modules form no cycle
+// (tests/layout.rs checks it).
+//
+// API sections: each wraps generated calls, and plugs lists into the pager.
+mod account;
 mod bots;
-mod client;
-#[doc(hidden)]
-pub mod decode;
-mod error;
-mod invalid;
-mod oauth;
-mod settings;
-mod transport;
-mod widget;
 mod widget_request;
 mod widgets;
+// Auth: where tokens come from.
+mod auth;
+mod oauth;
+// The request path: client, transport (token, pacing, retries), what a response means, and
+// the pager for HAL lists.
+mod client;
+mod page;
+mod response;
+mod transport;
+// Models: data, serializable.
+#[doc(hidden)]
+pub mod decode;
+mod settings;
+mod widget;
+// The one error, and the checks made before sending.
+mod error;
+mod invalid;
 
+pub use account::{
+    Account, AccountCalls, AccountEmbedded, AccountWith, CustomersMode, GetAccount, TaskType,
+    UsersGroup,
+};
 pub use auth::{StaticToken, TokenProvider};
 pub use bots::{
     BotKind, Bots, ContinueRequest, GotoTarget, Handler, MAX_BUTTONS, MAX_HANDLERS,
@@ -77,23 +93,25 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Domain,
     http_client_builder,
 };
-pub use error::{DecodeCategory, DecodeError, Error, Problem, RawBody, Result, ValidationError};
+pub use error::{
+    AuthError, DecodeCategory, DecodeError, Error, ErrorKind, GrantType, Problem, RawBody, Result,
+    StoreError, UndecodableEntry, ValidationError, WidgetRequestError,
+};
 pub use invalid::{Invalid, SettingsProblem};
 pub use oauth::{
-    AuthError, DEFAULT_REFRESH_SKEW, GrantType, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder,
-    StoreError, TokenPair, TokenStore, TokenStoreFn,
+    DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder, TokenPair, TokenStore,
+    TokenStoreFn,
 };
+pub use page::{ListStream, Listed, Page, PageLinks};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use settings::{Credentials, SettingValue, Settings};
+pub use settings::{Credentials, ExposedSettings, MASK, SettingValue, Settings};
 pub use transport::{MAX_RESPONSE_BYTES, RateLimit, RetryPolicy};
 pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
 pub use widget_request::{
     BotType, ContinueUrl, MemoryReplayGuard, ReplayGuard, ReplayGuardError, VerifiedWidgetRequest,
-    WidgetRequest, WidgetRequestClaims, WidgetRequestError, WidgetRequestVerifier,
+    WidgetRequest, WidgetRequestClaims, WidgetRequestVerifier,
 };
-pub use widgets::{
-    ListWidgets, MAX_LIMIT, PageLinks, UndecodableWidget, WidgetPage, WidgetStream, Widgets,
-};
+pub use widgets::{ListWidgets, MAX_LIMIT, UndecodableWidget, WidgetPage, WidgetStream, Widgets};
 
 /// The crate README's examples, compiled as doctests (the repository's README is tested by
 /// the workspace's tests crate).

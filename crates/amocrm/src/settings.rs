@@ -8,7 +8,7 @@ use amocrm_raw::types as raw;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::invalid::{Invalid, SettingsProblem};
-use crate::widget::{SettingsField, SettingsFieldType};
+pub use amocrm_raw::SettingsFieldType;
 
 /// The settings of a widget, keyed by `settings_template[].key`.
 ///
@@ -31,6 +31,41 @@ use crate::widget::{SettingsField, SettingsFieldType};
 #[derive(Clone, Default, PartialEq)]
 pub struct Settings {
     values: BTreeMap<String, SettingValue>,
+}
+
+/// What a secret setting value is written as when settings are serialized or printed.
+pub const MASK: &str = "********";
+
+/// Settings as data: each key and its value as JSON, every secret (`pass` values,
+/// `users_lp` passwords) as [`MASK`]. [`Settings::exposed`] writes them as they are.
+impl serde::Serialize for Settings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.values.iter().map(|(k, v)| (k, v.masked_json(MASK))))
+    }
+}
+
+/// [`Settings`] serialized with their secrets, from [`Settings::exposed`].
+#[derive(Clone, Copy)]
+pub struct ExposedSettings<'a>(&'a Settings);
+
+impl fmt::Debug for ExposedSettings<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ExposedSettings").field(self.0).finish()
+    }
+}
+
+impl serde::Serialize for ExposedSettings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.values.iter().map(|(k, v)| (k, v.json(None))))
+    }
+}
+
+impl Settings {
+    /// The settings for serializing with their secrets as they are (passwords in clear):
+    /// the explicit way out of [`MASK`]. `Debug` still hides them.
+    pub fn exposed(&self) -> ExposedSettings<'_> {
+        ExposedSettings(self)
+    }
 }
 
 /// The value of one setting.
@@ -441,5 +476,48 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "string",
         serde_json::Value::Array(_) => "array",
         serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// One field of a widget's settings form.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SettingsField {
+    /// Key of the value in the widget's settings.
+    pub key: String,
+    /// Name of the field shown to users.
+    pub name: String,
+    /// Data type of the value.
+    #[serde(rename = "type")]
+    pub kind: SettingsFieldType,
+    /// Whether the setting must be given to install the widget.
+    pub is_required: bool,
+}
+
+impl SettingsField {
+    /// A field of the given key, name, type and requiredness.
+    pub fn new(
+        key: impl Into<String>,
+        name: impl Into<String>,
+        kind: SettingsFieldType,
+        is_required: bool,
+    ) -> Self {
+        SettingsField {
+            key: key.into(),
+            name: name.into(),
+            kind,
+            is_required,
+        }
+    }
+}
+
+impl From<raw::SettingsField> for SettingsField {
+    fn from(raw: raw::SettingsField) -> Self {
+        SettingsField {
+            key: raw.key,
+            name: raw.name,
+            kind: raw.type_,
+            is_required: raw.is_required,
+        }
     }
 }

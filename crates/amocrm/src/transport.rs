@@ -1,40 +1,23 @@
-//! Every request of the raw client goes through [`Transport`]: bearer token, rate limiter,
-//! retries, and a fully read body (so a connection lost mid-body can be retried too).
+//! Every request of the raw client goes through [`Transport`]: bearer token (refreshed
+//! once on a 401), rate limiter, retries, and a fully read body (so a connection lost
+//! mid-body can be retried too). Its outcome is a response of a non-error status, or a
+//! typed [`Error`]: an error status classified, a body too large, no token.
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use amocrm_raw::{Exec, ExecFuture};
+use amocrm_raw::{Exec, ExecError, ExecFuture};
 use backon::BackoffBuilder;
 use progenitor_client::OperationInfo;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
-tokio::task_local! {
-    /// The call in progress, set by `Client::call`.
-    pub(crate) static CALL: CallContext;
-}
-
-/// What `Client::call` hands to the transport, and what the transport hands back.
-pub(crate) struct CallContext {
-    bearer: Option<HeaderValue>,
-    /// Status of the last response, for raw errors that do not carry one.
-    pub(crate) status: Arc<AtomicU16>,
-}
-
-impl CallContext {
-    /// `None` when the token cannot be sent in a header.
-    pub(crate) fn new(token: &SecretString) -> Option<Self> {
-        Some(CallContext {
-            bearer: Some(bearer_header(token)?),
-            status: Arc::new(AtomicU16::new(0)),
-        })
-    }
-}
+use crate::auth::TokenProvider;
+use crate::error::Error;
+use crate::response::{retry_after_body, retry_after_header};
 
 /// How much longer than one second the limiter makes its window: `n + 1` requests of a
 /// client limited to `n` per second always span more than a second even when the network
@@ -372,7 +355,11 @@ impl Pacer {
         };
         let mut wake = booking.slot.unwrap_or_else(Instant::now);
         while let Some(slot) = booking.slot {
-            tokio::time::sleep_until(wake).await;
+            // A slot already due leaves without a trip through the timer, which would round
+            // it up to its next millisecond tick.
+            if wake > Instant::now() {
+                tokio::time::sleep_until(wake).await;
+            }
             let turn = self.schedule().depart(slot, Instant::now(), self.interval);
             match turn {
                 Turn::Go => booking.slot = None,
@@ -396,6 +383,7 @@ impl Pacer {
 /// The [`Exec`] of the ergonomic client.
 #[derive(Debug)]
 pub(crate) struct Transport {
+    auth: Arc<dyn TokenProvider>,
     pacer: Pacer,
     retry: RetryPolicy,
 }
@@ -405,26 +393,59 @@ pub(crate) struct Transport {
 /// memory.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
-/// What [`CallContext::status`] holds after a body over [`MAX_RESPONSE_BYTES`] (not an
-/// HTTP status, which has three digits).
-pub(crate) const STATUS_TOO_LARGE: u16 = 1000;
+/// A response read whole.
+struct Read {
+    status: StatusCode,
+    version: http::Version,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+}
 
-/// The status of the stand-in response for a body that was too large. Never retried: the
-/// call ends with [`crate::Error::ResponseTooLarge`] (see `STATUS_TOO_LARGE`).
-const STAND_IN_STATUS: u16 = 599;
-
-/// One attempt's outcome.
-struct Attempt {
-    result: reqwest::Result<reqwest::Response>,
-    /// The body was over [`MAX_RESPONSE_BYTES`]; `result` is a stand-in.
-    too_large: bool,
+impl Read {
     /// The server's `Retry-After` (429 and 503 only).
-    retry_after: Option<Duration>,
+    fn retry_after(&self) -> Option<Duration> {
+        (self.status == StatusCode::TOO_MANY_REQUESTS
+            || self.status == StatusCode::SERVICE_UNAVAILABLE)
+            .then(|| retry_after_header(&self.headers).or_else(|| retry_after_body(&self.body)))
+            .flatten()
+    }
+
+    /// What the generated client gets: the response for a status below 400, the typed
+    /// error of an error status (whatever its body: a problem, an HTML page, nothing).
+    fn outcome(self) -> Result<reqwest::Response, ExecError> {
+        if self.status.as_u16() >= 400 {
+            let error =
+                crate::response::error_response(self.status.as_u16(), &self.headers, self.body);
+            return Err(hook(error));
+        }
+        let mut rebuilt = http::Response::new(self.body);
+        *rebuilt.status_mut() = self.status;
+        *rebuilt.version_mut() = self.version;
+        *rebuilt.headers_mut() = self.headers;
+        Ok(reqwest::Response::from(rebuilt))
+    }
+}
+
+/// One attempt's outcome: a response read whole, or why there is none.
+enum Attempt {
+    Read(Read),
+    Failed(reqwest::Error),
+    TooLarge,
+}
+
+/// The typed outcome handed through the generated client.
+fn hook(error: Error) -> ExecError {
+    ExecError::Hook(Box::new(error))
 }
 
 impl Transport {
-    pub(crate) fn new(rate_limit: Option<RateLimit>, retry: RetryPolicy) -> Arc<Self> {
+    pub(crate) fn new(
+        auth: Arc<dyn TokenProvider>,
+        rate_limit: Option<RateLimit>,
+        retry: RetryPolicy,
+    ) -> Arc<Self> {
         Arc::new(Transport {
+            auth,
             pacer: Pacer::new(rate_limit),
             retry,
         })
@@ -444,60 +465,63 @@ impl Transport {
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
-        bearer: Option<&HeaderValue>,
+        bearer: &HeaderValue,
     ) -> Attempt {
-        if let Some(value) = bearer {
-            request.headers_mut().insert(AUTHORIZATION, value.clone());
-        }
+        request.headers_mut().insert(AUTHORIZATION, bearer.clone());
         self.pacer.acquire().await;
-        let response = match client.execute(request).await {
-            Ok(response) => response,
-            Err(error) => {
-                return Attempt {
-                    result: Err(error),
-                    too_large: false,
-                    retry_after: None,
-                };
-            }
-        };
-        match buffered(response).await {
-            Ok(None) => Attempt {
-                result: Ok(stand_in()),
-                too_large: true,
-                retry_after: None,
+        match client.execute(request).await {
+            Ok(response) => match buffered(response).await {
+                Ok(Some(read)) => Attempt::Read(read),
+                Ok(None) => Attempt::TooLarge,
+                Err(error) => Attempt::Failed(error),
             },
-            Ok(Some((response, body))) => {
-                let status = response.status();
-                let retry_after = (status == StatusCode::TOO_MANY_REQUESTS
-                    || status == StatusCode::SERVICE_UNAVAILABLE)
-                    .then(|| {
-                        retry_after_header(response.headers()).or_else(|| retry_after_body(&body))
-                    })
-                    .flatten();
-                Attempt {
-                    result: Ok(response),
-                    too_large: false,
-                    retry_after,
-                }
-            }
-            Err(error) => Attempt {
-                result: Err(error),
-                too_large: false,
-                retry_after: None,
-            },
+            Err(error) => Attempt::Failed(error),
         }
     }
 
+    /// Sends `request` with the current token; on a 401 asks the token provider to
+    /// refresh and, when it did, sends the request once more with the new token (the
+    /// server refused the first one, so even a continue body is not delivered twice).
     async fn send(
         &self,
         client: &reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, ExecError> {
+        let token = self.auth.access_token().await.map_err(hook)?;
+        let (first, again) = match request.try_clone() {
+            Some(copy) => (copy, Some(request)),
+            None => (request, None),
+        };
+        let read = self.send_paced(client, first, &token, info).await?;
+        if read.status == StatusCode::UNAUTHORIZED
+            && let Some(again) = again
+            && self.auth.refresh(&token).await.map_err(hook)?
+        {
+            let token = self.auth.access_token().await.map_err(hook)?;
+            tracing::info!(operation = info.operation_id, "token refreshed; resending");
+            return self
+                .send_paced(client, again, &token, info)
+                .await?
+                .outcome();
+        }
+        read.outcome()
+    }
+
+    /// Sends `request` with `token`, retrying as the policy and the operation allow.
+    async fn send_paced(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        token: &SecretString,
+        info: &OperationInfo,
+    ) -> Result<Read, ExecError> {
+        let bearer = bearer_header(token).ok_or_else(|| {
+            hook(Error::Config(
+                "the token has characters that cannot be sent in a header".into(),
+            ))
+        })?;
         let safety = Safety::of(info.operation_id, request.method());
-        let (bearer, status) = CALL
-            .try_with(|call| (call.bearer.clone(), Some(call.status.clone())))
-            .unwrap_or((None, None));
         let mut backoff = self.retry.backoff();
         let mut attempt = 1u32;
         loop {
@@ -506,37 +530,31 @@ impl Transport {
                 Some(copy) => (copy, Some(request)),
                 None => (request, None),
             };
-            let Attempt {
-                result,
-                too_large,
-                retry_after,
-            } = self.attempt(client, this, bearer.as_ref()).await;
-            if too_large {
-                if let Some(status) = &status {
-                    status.store(STATUS_TOO_LARGE, Ordering::Relaxed);
+            let result = match self.attempt(client, this, &bearer).await {
+                Attempt::TooLarge => {
+                    tracing::warn!(
+                        operation = info.operation_id,
+                        limit = MAX_RESPONSE_BYTES,
+                        "amoCRM response body too large"
+                    );
+                    return Err(hook(Error::ResponseTooLarge {
+                        limit: MAX_RESPONSE_BYTES,
+                    }));
                 }
-                tracing::warn!(
-                    operation = info.operation_id,
-                    limit = MAX_RESPONSE_BYTES,
-                    "amoCRM response body too large"
-                );
-                return result;
-            }
+                Attempt::Read(read) => Ok(read),
+                Attempt::Failed(error) => Err(error),
+            };
+            let retry_after = result.as_ref().ok().and_then(Read::retry_after);
             if let Some(after) = retry_after {
                 self.pause(after.min(self.retry.max_retry_after));
             }
             match &result {
-                Ok(response) => {
-                    if let Some(status) = &status {
-                        status.store(response.status().as_u16(), Ordering::Relaxed);
-                    }
-                    tracing::debug!(
-                        operation = info.operation_id,
-                        attempt,
-                        status = response.status().as_u16(),
-                        "amoCRM response"
-                    );
-                }
+                Ok(read) => tracing::debug!(
+                    operation = info.operation_id,
+                    attempt,
+                    status = read.status.as_u16(),
+                    "amoCRM response"
+                ),
                 Err(error) => tracing::debug!(
                     operation = info.operation_id,
                     attempt,
@@ -548,7 +566,7 @@ impl Transport {
             }
             let retryable = spare.is_some()
                 && match &result {
-                    Ok(response) => safety.retries_status(response.status()),
+                    Ok(read) => safety.retries_status(read.status),
                     Err(error) => safety.retries_error(error),
                 };
             let next_delay = if retryable { backoff.next() } else { None };
@@ -559,7 +577,7 @@ impl Transport {
                 (Some(computed), None) => Some(computed),
             };
             let (Some(delay), Some(spare)) = (delay, spare) else {
-                return result;
+                return result.map_err(ExecError::Http);
             };
             tracing::info!(
                 operation = info.operation_id,
@@ -594,22 +612,20 @@ fn bearer_header(token: &SecretString) -> Option<HeaderValue> {
 /// Reads the whole body, so that a connection lost mid-body is an error of this attempt
 /// (retried where safe) rather than of the decoding that follows. `None` when the body is
 /// over [`MAX_RESPONSE_BYTES`] (by its `Content-Length` or as it arrives).
-async fn buffered(
-    mut response: reqwest::Response,
-) -> reqwest::Result<Option<(reqwest::Response, bytes::Bytes)>> {
+async fn buffered(mut response: reqwest::Response) -> reqwest::Result<Option<Read>> {
     if response
         .content_length()
         .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
     {
         return Ok(None);
     }
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
     // The declared length is the server's word: reserve at most 1 MiB up front.
     let mut body = bytes::BytesMut::with_capacity(
         response.content_length().unwrap_or(0).min(1 << 20) as usize,
     );
+    let status = response.status();
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Ok(None);
@@ -622,63 +638,18 @@ async fn buffered(
     if body.starts_with(b"\xEF\xBB\xBF") {
         body = body.slice(3..);
     }
-    let mut rebuilt = http::Response::new(body.clone());
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(Some((reqwest::Response::from(rebuilt), body)))
-}
-
-/// The empty response handed to the raw client in place of one too large to read.
-fn stand_in() -> reqwest::Response {
-    let mut response = http::Response::new(bytes::Bytes::new());
-    *response.status_mut() =
-        StatusCode::from_u16(STAND_IN_STATUS).unwrap_or(StatusCode::BAD_GATEWAY);
-    reqwest::Response::from(response)
-}
-
-/// `Retry-After` from the header: seconds (what amoCRM sends), or an HTTP date.
-pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    seconds(value).or_else(|| {
-        // RFC 9110 also allows an HTTP date; a date in the past means "now".
-        let at = httpdate::parse_http_date(value.trim()).ok()?;
-        Some(
-            at.duration_since(std::time::SystemTime::now())
-                .unwrap_or(Duration::ZERO),
-        )
-    })
-}
-
-/// `retry_after` from a JSON body, which amoCRM sometimes sends instead of the header: a
-/// number of seconds, or a string holding one.
-pub(crate) fn retry_after_body(body: &[u8]) -> Option<Duration> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    match value.get("retry_after")? {
-        serde_json::Value::Number(number) => match number.as_u64() {
-            Some(whole) => Some(Duration::from_secs(whole)),
-            None => Duration::try_from_secs_f64(number.as_f64()?).ok(),
-        },
-        serde_json::Value::String(text) => seconds(text),
-        _ => None,
-    }
-}
-
-/// Whole or fractional non-negative seconds.
-fn seconds(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if let Ok(whole) = text.parse::<u64>() {
-        return Some(Duration::from_secs(whole));
-    }
-    if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return None;
-    }
-    Duration::try_from_secs_f64(text.parse().ok()?).ok()
+    Ok(Some(Read {
+        status,
+        version,
+        headers,
+        body,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::RETRY_AFTER;
 
     #[test]
     fn interval_leaves_a_margin_and_never_rounds_down() {
@@ -952,7 +923,11 @@ mod tests {
 
     #[test]
     fn huge_pauses_do_not_overflow() {
-        let transport = Transport::new(None, RetryPolicy::new());
+        let transport = Transport::new(
+            Arc::new(crate::auth::StaticToken::new("t")),
+            None,
+            RetryPolicy::new(),
+        );
         transport.pause(Duration::MAX);
         transport.pause(Duration::from_secs(u64::MAX / 2));
         let policy = RetryPolicy::new()

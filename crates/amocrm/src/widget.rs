@@ -1,13 +1,10 @@
 //! The widget model, as the list and get calls return it.
 
-use std::fmt;
-use std::sync::OnceLock;
-
 use amocrm_raw::types as raw;
 
 use crate::settings::Settings;
 
-pub use amocrm_raw::SettingsFieldType;
+pub use crate::settings::{SettingsField, SettingsFieldType};
 
 /// A widget: public, installed in the account, or uploaded by the current user.
 ///
@@ -71,7 +68,7 @@ impl From<raw::Widget> for Widget {
             id: raw.id,
             code: raw.code,
             version: raw.version.map(|v| v.0),
-            rating: raw.rating.map(Rating::from),
+            rating: raw.rating,
             settings_template,
             is_lead_source: raw.is_lead_source,
             is_work_with_dp: raw.is_work_with_dp,
@@ -85,132 +82,57 @@ impl From<raw::Widget> for Widget {
     }
 }
 
-/// One field of a widget's settings form.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SettingsField {
-    /// Key of the value in the widget's settings.
-    pub key: String,
-    /// Name of the field shown to users.
-    pub name: String,
-    /// Data type of the value.
-    pub kind: SettingsFieldType,
-    /// Whether the setting must be given to install the widget.
-    pub is_required: bool,
-}
-
-impl SettingsField {
-    /// A field of the given key, name, type and requiredness.
-    pub fn new(
-        key: impl Into<String>,
-        name: impl Into<String>,
-        kind: SettingsFieldType,
-        is_required: bool,
-    ) -> Self {
-        SettingsField {
-            key: key.into(),
-            name: name.into(),
-            kind,
-            is_required,
+/// A widget as data: the API's fields in the API's order, `rating` as a number when it is
+/// one (the text as sent otherwise), `settings` with every secret as [`crate::MASK`]
+/// (read them with [`Settings::exposed`]), and `_links.self.href` as `link`. What amoCRM
+/// sent as `null` stays `null`.
+impl serde::Serialize for Widget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(untagged)]
+        enum RatingData<'a> {
+            Number(f64),
+            Text(&'a str),
         }
-    }
-}
-
-impl From<raw::SettingsField> for SettingsField {
-    fn from(raw: raw::SettingsField) -> Self {
-        SettingsField {
-            key: raw.key,
-            name: raw.name,
-            kind: raw.type_,
-            is_required: raw.is_required,
+        #[derive(serde::Serialize)]
+        struct Data<'a> {
+            id: i64,
+            code: &'a str,
+            version: Option<&'a str>,
+            rating: Option<RatingData<'a>>,
+            settings_template: &'a [SettingsField],
+            is_lead_source: Option<bool>,
+            is_work_with_dp: Option<bool>,
+            is_crm_template: Option<bool>,
+            client_uuid: Option<&'a str>,
+            is_active_in_account: Option<bool>,
+            pipeline_id: Option<i64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            settings: Option<&'a Settings>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            link: Option<&'a str>,
         }
-    }
-}
-
-/// A widget's rating. amoCRM sends it as a string with a decimal comma (`"2,8"`) or as a
-/// number; [`Rating::value`] is the number, [`Rating::as_str`] the text as sent.
-#[derive(Clone, Debug)]
-pub struct Rating {
-    value: Option<f64>,
-    /// The text as sent; for a number, formatted when first asked for.
-    text: OnceLock<String>,
-}
-
-impl Rating {
-    /// The rating as a number, or `None` when the server sent text that is not one.
-    pub fn value(&self) -> Option<f64> {
-        self.value
-    }
-
-    /// The rating as the server sent it (`"2,8"`), or the number formatted (`"2.8"`).
-    pub fn as_str(&self) -> &str {
-        self.text
-            .get_or_init(|| self.value.map(|v| v.to_string()).unwrap_or_default())
-    }
-
-    /// Parses amoCRM's rating text: `"2,8"`, `"2.8"` or `"3"`.
-    pub fn parse(text: impl Into<String>) -> Self {
-        let text = text.into();
-        Rating {
-            value: parse_decimal(&text),
-            text: OnceLock::from(text),
+        Data {
+            id: self.id,
+            code: &self.code,
+            version: self.version.as_deref(),
+            rating: self.rating.as_ref().map(|r| match r.value() {
+                Some(value) => RatingData::Number(value),
+                None => RatingData::Text(r.as_str()),
+            }),
+            settings_template: &self.settings_template,
+            is_lead_source: self.is_lead_source,
+            is_work_with_dp: self.is_work_with_dp,
+            is_crm_template: self.is_crm_template,
+            client_uuid: self.client_uuid.as_deref(),
+            is_active_in_account: self.is_active_in_account,
+            pipeline_id: self.pipeline_id,
+            settings: self.settings.as_ref(),
+            link: self.self_link.as_deref(),
         }
+        .serialize(serializer)
     }
 }
 
-/// A decimal with a comma or a point, without allocating for the usual short text.
-fn parse_decimal(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let value = if text.contains(',') {
-        let mut buffer = [0u8; 32];
-        let bytes = text.as_bytes();
-        if bytes.len() > buffer.len() {
-            text.replace(',', ".").parse::<f64>().ok()?
-        } else {
-            for (slot, byte) in buffer.iter_mut().zip(bytes) {
-                *slot = if *byte == b',' { b'.' } else { *byte };
-            }
-            std::str::from_utf8(&buffer[..bytes.len()])
-                .ok()?
-                .parse::<f64>()
-                .ok()?
-        }
-    } else {
-        text.parse::<f64>().ok()?
-    };
-    value.is_finite().then_some(value)
-}
-
-impl PartialEq for Rating {
-    fn eq(&self, other: &Self) -> bool {
-        self.value == other.value && self.as_str() == other.as_str()
-    }
-}
-
-impl From<f64> for Rating {
-    fn from(value: f64) -> Self {
-        Rating {
-            value: value.is_finite().then_some(value),
-            text: if value.is_finite() {
-                OnceLock::new()
-            } else {
-                OnceLock::from(value.to_string())
-            },
-        }
-    }
-}
-
-impl From<amocrm_raw::Rating> for Rating {
-    fn from(raw: amocrm_raw::Rating) -> Self {
-        match raw {
-            amocrm_raw::Rating::String(text) => Rating::parse(text),
-            amocrm_raw::Rating::Double(value) => Rating::from(value),
-        }
-    }
-}
-
-impl fmt::Display for Rating {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A widget's rating: the generated client's own type (one `Rating` for both crates).
+pub use amocrm_raw::Rating;

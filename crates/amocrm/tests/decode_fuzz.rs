@@ -644,7 +644,7 @@ fn check_success_decoders(body: &[u8]) -> Result<(), TestCaseError> {
                 // The whole page decodes: every entry is a widget.
                 Ok(raw_page) => {
                     let entries = raw_page.embedded.0.map_or(0, |e| e.widgets.len());
-                    prop_assert_eq!(page.widgets.len(), entries);
+                    prop_assert_eq!(page.items.len(), entries);
                     prop_assert!(page.failed.is_empty());
                 }
                 // Entry by entry: every entry is a widget or one failure, in order.
@@ -689,7 +689,7 @@ fn check_per_entry(page: &WidgetPage, body: &[u8]) -> Result<(), TestCaseError> 
         serde_json::Value::Object(_) => ordered_entries(body),
         _ => Vec::new(),
     };
-    prop_assert_eq!(page.widgets.len() + page.failed.len(), entries.len());
+    prop_assert_eq!(page.items.len() + page.failed.len(), entries.len());
     prop_assert!(page.failed.windows(2).all(|w| w[0].index < w[1].index));
     for failed in &page.failed {
         prop_assert!(failed.index < entries.len());
@@ -705,7 +705,7 @@ fn check_per_entry(page: &WidgetPage, body: &[u8]) -> Result<(), TestCaseError> 
             failed.code.as_deref(),
             entry.get("code").and_then(|c| c.as_str())
         );
-        let error = Error::UndecodableWidget(failed.clone());
+        let error = Error::UndecodableEntry(Box::new(failed.clone()));
         let printed = format!("{error} {error:?}");
         let mut values = Vec::new();
         strings(entry, &mut values);
@@ -828,7 +828,7 @@ fn string_values(value: &Value, into: &mut Vec<String>) {
 fn exercise_page(page: &WidgetPage) {
     let _ = page.next_page();
     let _ = format!("{page:?}");
-    for widget in &page.widgets {
+    for widget in &page.items {
         exercise_widget(widget);
     }
 }
@@ -984,8 +984,8 @@ proptest! {
         let decoded = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
         prop_assert_eq!(decoded.page, page);
         prop_assert_eq!(decoded.next_page(), next);
-        prop_assert_eq!(decoded.widgets.len(), widgets.len());
-        for (widget, (id, code, rating)) in decoded.widgets.iter().zip(&widgets) {
+        prop_assert_eq!(decoded.items.len(), widgets.len());
+        for (widget, (id, code, rating)) in decoded.items.iter().zip(&widgets) {
             prop_assert_eq!(widget.id, *id);
             prop_assert_eq!(&widget.code, code);
             let parsed = widget.rating.as_ref().and_then(|r| r.value()).unwrap();

@@ -330,7 +330,7 @@ async fn list_page_of_204_is_an_empty_page() {
     let client = client(server.base_url(), RetryPolicy::disabled());
     let page = client.widgets().list().page(9).send().await.unwrap();
     assert_eq!(page.page, 9);
-    assert!(page.widgets.is_empty());
+    assert!(page.items.is_empty());
     assert_eq!(page.next_page(), None);
     let all: Vec<_> = client.widgets().list().stream().collect().await;
     assert!(all.is_empty());

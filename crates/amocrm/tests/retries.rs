@@ -76,7 +76,7 @@ async fn list_and_uninstall_are_retried_too() {
     .await;
     let client = client(server.base_url(), quick_retries(3));
     let page = client.widgets().list().limit(2).send().await.unwrap();
-    assert_eq!(page.widgets.len(), 2);
+    assert_eq!(page.items.len(), 2);
     assert_eq!(server.count(), 2);
 
     let server = flaky(2, Reply::Reset, loopback::no_content()).await;

@@ -178,12 +178,12 @@ fn page_links_and_embedded_may_be_php_empty_arrays() {
     let body = br#"{"_page": 2, "_links": [], "_embedded": []}"#;
     let page = decode::widget_page(body).unwrap();
     assert_eq!(page.page, 2);
-    assert!(page.widgets.is_empty() && page.failed.is_empty());
+    assert!(page.items.is_empty() && page.failed.is_empty());
     assert_eq!(page.links, amocrm::PageLinks::default());
     assert_eq!(page.next_page(), None);
     // Entry by entry too.
     let page = decode::widget_page_per_entry(body).unwrap();
-    assert!(page.widgets.is_empty() && page.links.next.is_none());
+    assert!(page.items.is_empty() && page.links.next.is_none());
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn one_bad_widget_costs_only_itself() {
         "settings_template": [{"key": "k", "name": "n", "type": "text", "is_required": "s3cr3t-value"}]
     }));
     let page = decode::widget_page(&page_of(widgets)).unwrap();
-    let codes: Vec<&str> = page.widgets.iter().map(|w| w.code.as_str()).collect();
+    let codes: Vec<&str> = page.items.iter().map(|w| w.code.as_str()).collect();
     assert_eq!(codes, ["w0", "w1", "w3", "w4"]);
     assert_eq!(page.next_page(), Some(4));
     let [failed] = page.failed.as_slice() else {
@@ -208,7 +208,7 @@ fn one_bad_widget_costs_only_itself() {
     assert_eq!(failed.path, "settings_template[0].is_required");
     assert_eq!(failed.expected, "a boolean");
     assert_eq!(failed.found, "string");
-    let error = Error::UndecodableWidget(failed.clone());
+    let error = Error::UndecodableEntry(Box::new(failed.clone()));
     let printed = format!("{error} | {error:?}");
     assert!(
         printed.contains("bad_one") && printed.contains("page 3"),
@@ -245,7 +245,7 @@ fn an_entry_without_a_readable_code_is_named_by_its_index() {
     let mut widgets = widgets;
     widgets.push(missing);
     let page = decode::widget_page(&page_of(widgets)).unwrap();
-    assert_eq!(page.widgets.len(), 1);
+    assert_eq!(page.items.len(), 1);
     let failed = &page.failed;
     assert_eq!(failed.len(), 4);
     assert_eq!((failed[0].index, failed[0].code.as_deref()), (0, None));
@@ -301,7 +301,7 @@ fn an_entry_too_deep_to_inspect_is_still_named() {
         serde_json::to_string(&widget_json(json!({}))).unwrap()
     );
     let page = decode::widget_page(body.as_bytes()).unwrap();
-    assert_eq!(page.widgets.len(), 1);
+    assert_eq!(page.items.len(), 1);
     let [failed] = page.failed.as_slice() else {
         panic!("{:?}", page.failed)
     };
@@ -318,7 +318,7 @@ fn a_non_empty_array_for_a_map_names_what_was_expected() {
         widget_json(json!({"code": "ok"})),
     ];
     let page = decode::widget_page(&page_of(widgets)).unwrap();
-    assert_eq!(page.widgets.len(), 1);
+    assert_eq!(page.items.len(), 1);
     let failed: Vec<(&str, &str, &str)> = page
         .failed
         .iter()
@@ -369,7 +369,7 @@ fn widgets_keyed_by_index_are_the_page_entries() {
     }))
     .unwrap();
     let page = decode::widget_page(&body).unwrap();
-    let codes: Vec<&str> = page.widgets.iter().map(|w| w.code.as_str()).collect();
+    let codes: Vec<&str> = page.items.iter().map(|w| w.code.as_str()).collect();
     assert_eq!(codes, ["first", "third"]);
     assert_eq!(page.failed.len(), 1);
     assert_eq!(
@@ -386,7 +386,7 @@ fn page_number_may_be_a_numeric_string() {
     let mut body: Value = serde_json::from_slice(&page_of(vec![widget_json(json!({}))])).unwrap();
     body["_page"] = json!("3");
     let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
-    assert_eq!((page.page, page.widgets.len()), (3, 1));
+    assert_eq!((page.page, page.items.len()), (3, 1));
     assert_eq!(page.next_page(), Some(4));
     // Still not a page number: text, a fraction, nothing, an array.
     for bad in [json!("x"), json!("3.5"), json!(""), json!([3])] {
@@ -402,19 +402,19 @@ fn a_link_written_as_php_empty_array_is_no_link() {
     let mut body: Value = serde_json::from_slice(&page_of(vec![widget_json(json!({}))])).unwrap();
     body["_links"]["next"] = json!([]);
     let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
-    assert_eq!((page.widgets.len(), page.links.next.clone()), (1, None));
+    assert_eq!((page.items.len(), page.links.next.clone()), (1, None));
     assert_eq!(page.next_page(), None);
     assert!(page.links.this.is_some());
 
     body["_links"]["self"] = json!([]);
     body["_links"]["next"] = json!({"href": "https://example.amocrm.ru/api/v4/widgets?page=4"});
     let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
-    assert_eq!((page.widgets.len(), page.links.this.clone()), (1, None));
+    assert_eq!((page.items.len(), page.links.this.clone()), (1, None));
     assert_eq!(page.next_page(), Some(4));
 
     body["_links"].as_object_mut().unwrap().remove("self");
     let page = decode::widget_page(&serde_json::to_vec(&body).unwrap()).unwrap();
-    assert_eq!((page.widgets.len(), page.next_page()), (1, Some(4)));
+    assert_eq!((page.items.len(), page.next_page()), (1, Some(4)));
 
     // A non-empty array is still not a link.
     body["_links"]["next"] = json!([{"href": "x"}]);
@@ -430,11 +430,11 @@ fn undecodable_entries_reserve_no_room_for_widgets() {
     let body = format!(r#"{{"_page":1,"_links":[],"_embedded":{{"widgets":[{entries}]}}}}"#);
     let page = decode::widget_page(body.as_bytes()).unwrap();
     assert_eq!(page.failed.len(), 100_000);
-    assert!(page.widgets.is_empty());
+    assert!(page.items.is_empty());
     assert!(
-        page.widgets.capacity() <= amocrm::MAX_LIMIT as usize,
+        page.items.capacity() <= amocrm::MAX_LIMIT as usize,
         "{} widgets reserved",
-        page.widgets.capacity()
+        page.items.capacity()
     );
 }
 
