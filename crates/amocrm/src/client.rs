@@ -343,14 +343,17 @@ impl ClientBuilder {
     /// TLS settings (`add_root_certificate`, `min_tls_version`, `identity`,
     /// `danger_accept_invalid_certs`) do not apply; `tls_backend_rustls` applies them with
     /// reqwest's own rustls, which needs a process-wide crypto provider installed first
-    /// (without one `build` fails with [`Error::Config`]). Whatever `configure` sets, the client then turns redirects
-    /// off, sets this builder's timeouts and turns off `connection_verbose`: those are not
-    /// yours to change, since the crate's promises (a token or an install body never sent
-    /// to another host, no call that hangs for ever, no secret in logs) rest on them.
-    /// What stays yours: a proxy sees what you send it, and turning certificate checks off
-    /// or adding default headers is on you.
+    /// (without one `build` fails with [`Error::Config`]). Whatever `configure` sets, the
+    /// client then turns redirects off, sets this builder's timeouts and turns off
+    /// `connection_verbose`: those are not yours to change, since the crate's promises (a
+    /// token or an install body never sent to another host, no call that hangs for ever, no
+    /// secret in logs) rest on them. What stays yours: a proxy sees what you send it, and
+    /// turning certificate checks off or adding default headers is on you.
     ///
     /// ```
+    /// # #[cfg(not(any(feature = "rustls", feature = "native-tls")))] fn main() {} // no https
+    /// # #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    /// # fn main() -> Result<(), amocrm::Error> {
     /// use std::time::Duration;
     /// use amocrm::Client;
     ///
@@ -360,7 +363,8 @@ impl ClientBuilder {
     ///     .configure_http(|http| http.pool_idle_timeout(Duration::from_secs(30)))
     ///     .build()?;
     /// # let _ = client;
-    /// # Ok::<(), amocrm::Error>(())
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn configure_http(
         mut self,

@@ -146,6 +146,8 @@ pub enum ErrorKind {
     Invalid,
     /// [`Error::Config`]
     Config,
+    /// [`Error::TlsUnavailable`]
+    TlsUnavailable,
     /// [`Error::Unauthorized`]
     Unauthorized,
     /// [`Error::Forbidden`]
@@ -180,6 +182,7 @@ impl Error {
         match self {
             Error::Invalid(_) => ErrorKind::Invalid,
             Error::Config(_) => ErrorKind::Config,
+            Error::TlsUnavailable { .. } => ErrorKind::TlsUnavailable,
             Error::Unauthorized(_) => ErrorKind::Unauthorized,
             Error::Forbidden(_) => ErrorKind::Forbidden,
             Error::NotFound(_) => ErrorKind::NotFound,

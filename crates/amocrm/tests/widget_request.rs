@@ -692,6 +692,10 @@ fn a_token_is_bound_to_its_accounts_domain() {
     assert!(foreign(every.verify(&request(&token, RETURN_URL))));
 }
 
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[test]
 fn the_issuer_must_be_the_tokens_account() {
     for good in [
@@ -888,6 +892,10 @@ fn a_return_url_is_never_shown_with_its_user_info() {
 
 /// Verifiers an `OAuth` hands out (one per incoming request, typically) remember tokens
 /// together: a replay is refused whichever of them sees it.
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 #[tokio::test]
 async fn verifiers_of_one_oauth_share_their_replay_guard() {
     let oauth = amocrm::OAuth::builder()
