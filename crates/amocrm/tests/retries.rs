@@ -315,3 +315,54 @@ async fn install_and_continue_are_retried_when_the_connection_failed_before_send
     assert_eq!(dns.lookups.load(Ordering::SeqCst), 3);
     assert_eq!(server.count(), 2);
 }
+
+/// A token the caller renews itself (another process rotates it): the provider always
+/// has the current one, and the old one is refused from the moment it changed.
+#[derive(Debug)]
+struct Rotating(Arc<std::sync::Mutex<String>>);
+
+impl amocrm::TokenProvider for Rotating {
+    fn access_token(
+        &self,
+    ) -> futures::future::BoxFuture<'_, Result<secrecy::SecretString, amocrm::Error>> {
+        let token = self.0.lock().unwrap().clone();
+        Box::pin(async move { Ok(secrecy::SecretString::from(token)) })
+    }
+}
+
+#[tokio::test]
+async fn a_request_waiting_for_its_slot_leaves_with_the_token_current_then() {
+    let current = Arc::new(std::sync::Mutex::new("old".to_owned()));
+    let rotated = current.clone();
+    // The first request rotates the token; from then on the old one is refused.
+    let server = Server::start(move |i, seen| {
+        if i == 0 {
+            *rotated.lock().unwrap() = "new".to_owned();
+        }
+        if i > 0 && seen.header("authorization") == Some("Bearer old") {
+            loopback::problem(401, "Unauthorized")
+        } else {
+            widget_reply()
+        }
+    })
+    .await;
+    // 4/s: the three requests below leave ~250 ms apart, asked for at once.
+    let client = amocrm::Client::builder()
+        .base_url(server.base_url())
+        .token_provider(Arc::new(Rotating(current)))
+        .rate_limit(amocrm::RateLimit::per_second(4))
+        .retry(quick_retries(1))
+        .build()
+        .unwrap();
+    let widgets = client.widgets();
+    let (a, b, c) = tokio::join!(widgets.get("w7"), widgets.get("w7"), widgets.get("w7"));
+    for result in [a, b, c] {
+        assert_eq!(result.unwrap().code, "w7");
+    }
+    let tokens: Vec<_> = server
+        .seen()
+        .iter()
+        .map(|seen| seen.header("authorization").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(tokens, ["Bearer old", "Bearer new", "Bearer new"]);
+}
