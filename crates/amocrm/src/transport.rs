@@ -469,6 +469,10 @@ impl Transport {
         client: &reqwest::Client,
         mut request: reqwest::Request,
     ) -> Result<(Attempt, SecretString), ExecError> {
+        // Asked once before the slot too: a token due for renewal is renewed (or missing
+        // tokens fail) before the wait, not in the slot, which would push the request
+        // past its place in the schedule.
+        self.auth.access_token().await.map_err(hook)?;
         self.pacer.acquire().await;
         let token = self.auth.access_token().await.map_err(hook)?;
         let bearer = bearer_header(&token).ok_or_else(|| {

@@ -366,3 +366,48 @@ async fn a_request_waiting_for_its_slot_leaves_with_the_token_current_then() {
         .collect();
     assert_eq!(tokens, ["Bearer old", "Bearer new", "Bearer new"]);
 }
+
+/// A provider that has a token until the server took one request.
+#[derive(Debug)]
+struct Revoked(Arc<std::sync::atomic::AtomicBool>);
+
+impl amocrm::TokenProvider for Revoked {
+    fn access_token(
+        &self,
+    ) -> futures::future::BoxFuture<'_, Result<secrecy::SecretString, amocrm::Error>> {
+        let gone = self.0.load(Ordering::SeqCst);
+        Box::pin(async move {
+            if gone {
+                Err(amocrm::Error::Config("no token".into()))
+            } else {
+                Ok(secrecy::SecretString::from("t".to_owned()))
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_provider_without_a_token_fails_before_the_request_waits_for_a_slot() {
+    let gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let revoke = gone.clone();
+    let server = Server::start(move |_, _| {
+        revoke.store(true, Ordering::SeqCst);
+        widget_reply()
+    })
+    .await;
+    // 1/s: a second request would wait ~1 s for its slot.
+    let client = amocrm::Client::builder()
+        .base_url(server.base_url())
+        .token_provider(Arc::new(Revoked(gone)))
+        .rate_limit(amocrm::RateLimit::per_second(1))
+        .retry(quick_retries(1))
+        .build()
+        .unwrap();
+    client.widgets().get("w7").await.unwrap();
+    let asked = tokio::time::Instant::now();
+    let error = client.widgets().get("w7").await.unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    let waited = asked.elapsed();
+    assert!(waited < Duration::from_millis(500), "{waited:?}");
+    assert_eq!(server.count(), 1);
+}
