@@ -86,21 +86,24 @@ pub mod types {
     }
     ///The parts `with` asked for. **Addition**: the shapes inside `amojo_rights`,
     ///`entity_names` and `datetime_settings` are kept as JSON objects, not typed: the
-    ///documentation lists their keys only by example.
+    ///documentation lists their keys only by example, and each may be `[]` when empty.
+    ///`amojo_rights`: the chat rights of the account; `entity_names`: the names of the
+    ///entities in the account's language; `datetime_settings`: date and time formats and
+    ///the time zone.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AccountEmbedded {
-        ///The chat rights of the account (`with=amojo_rights`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub amojo_rights:
-            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        ///Date and time formats and the time zone (`with=datetime_settings`).
+        pub amojo_rights: ::std::option::Option<
+            crate::PhpObject<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub datetime_settings:
-            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        ///The names of the entities in the account's language (`with=entity_names`).
+        pub datetime_settings: ::std::option::Option<
+            crate::PhpObject<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub entity_names:
-            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        pub entity_names: ::std::option::Option<
+            crate::PhpObject<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        >,
         ///The account's task types (`with=task_types`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub task_types: ::std::option::Option<::std::vec::Vec<TaskType>>,

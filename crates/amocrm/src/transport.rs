@@ -461,22 +461,35 @@ impl Transport {
         self.pacer.pause(until);
     }
 
+    /// Waits for a slot, then sends `request` with the token current at that moment (a
+    /// request may wait seconds for its slot, or a `Retry-After`: a token taken when it
+    /// was queued may have been renewed meanwhile). Returns the token it was sent with.
     async fn attempt(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
-        bearer: &HeaderValue,
-    ) -> Attempt {
-        request.headers_mut().insert(AUTHORIZATION, bearer.clone());
+    ) -> Result<(Attempt, SecretString), ExecError> {
+        // Asked once before the slot too: a token due for renewal is renewed (or missing
+        // tokens fail) before the wait, not in the slot, which would push the request
+        // past its place in the schedule.
+        self.auth.access_token().await.map_err(hook)?;
         self.pacer.acquire().await;
-        match client.execute(request).await {
+        let token = self.auth.access_token().await.map_err(hook)?;
+        let bearer = bearer_header(&token).ok_or_else(|| {
+            hook(Error::Config(
+                "the token has characters that cannot be sent in a header".into(),
+            ))
+        })?;
+        request.headers_mut().insert(AUTHORIZATION, bearer);
+        let attempt = match client.execute(request).await {
             Ok(response) => match buffered(response).await {
                 Ok(Some(read)) => Attempt::Read(read),
                 Ok(None) => Attempt::TooLarge,
                 Err(error) => Attempt::Failed(error),
             },
             Err(error) => Attempt::Failed(error),
-        }
+        };
+        Ok((attempt, token))
     }
 
     /// Sends `request` with the current token; on a 401 asks the token provider to
@@ -488,39 +501,29 @@ impl Transport {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> Result<reqwest::Response, ExecError> {
-        let token = self.auth.access_token().await.map_err(hook)?;
         let (first, again) = match request.try_clone() {
             Some(copy) => (copy, Some(request)),
             None => (request, None),
         };
-        let read = self.send_paced(client, first, &token, info).await?;
+        let (read, token) = self.send_paced(client, first, info).await?;
         if read.status == StatusCode::UNAUTHORIZED
             && let Some(again) = again
             && self.auth.refresh(&token).await.map_err(hook)?
         {
-            let token = self.auth.access_token().await.map_err(hook)?;
             tracing::info!(operation = info.operation_id, "token refreshed; resending");
-            return self
-                .send_paced(client, again, &token, info)
-                .await?
-                .outcome();
+            return self.send_paced(client, again, info).await?.0.outcome();
         }
         read.outcome()
     }
 
-    /// Sends `request` with `token`, retrying as the policy and the operation allow.
+    /// Sends `request`, retrying as the policy and the operation allow. Returns the last
+    /// response and the token it was sent with.
     async fn send_paced(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
-        token: &SecretString,
         info: &OperationInfo,
-    ) -> Result<Read, ExecError> {
-        let bearer = bearer_header(token).ok_or_else(|| {
-            hook(Error::Config(
-                "the token has characters that cannot be sent in a header".into(),
-            ))
-        })?;
+    ) -> Result<(Read, SecretString), ExecError> {
         let safety = Safety::of(info.operation_id, request.method());
         let mut backoff = self.retry.backoff();
         let mut attempt = 1u32;
@@ -530,7 +533,8 @@ impl Transport {
                 Some(copy) => (copy, Some(request)),
                 None => (request, None),
             };
-            let result = match self.attempt(client, this, &bearer).await {
+            let (attempt_result, token) = self.attempt(client, this).await?;
+            let result = match attempt_result {
                 Attempt::TooLarge => {
                     tracing::warn!(
                         operation = info.operation_id,
@@ -577,7 +581,7 @@ impl Transport {
                 (Some(computed), None) => Some(computed),
             };
             let (Some(delay), Some(spare)) = (delay, spare) else {
-                return result.map_err(ExecError::Http);
+                return result.map(|read| (read, token)).map_err(ExecError::Http);
             };
             tracing::info!(
                 operation = info.operation_id,

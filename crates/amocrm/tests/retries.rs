@@ -315,3 +315,99 @@ async fn install_and_continue_are_retried_when_the_connection_failed_before_send
     assert_eq!(dns.lookups.load(Ordering::SeqCst), 3);
     assert_eq!(server.count(), 2);
 }
+
+/// A token the caller renews itself (another process rotates it): the provider always
+/// has the current one, and the old one is refused from the moment it changed.
+#[derive(Debug)]
+struct Rotating(Arc<std::sync::Mutex<String>>);
+
+impl amocrm::TokenProvider for Rotating {
+    fn access_token(
+        &self,
+    ) -> futures::future::BoxFuture<'_, Result<secrecy::SecretString, amocrm::Error>> {
+        let token = self.0.lock().unwrap().clone();
+        Box::pin(async move { Ok(secrecy::SecretString::from(token)) })
+    }
+}
+
+#[tokio::test]
+async fn a_request_waiting_for_its_slot_leaves_with_the_token_current_then() {
+    let current = Arc::new(std::sync::Mutex::new("old".to_owned()));
+    let rotated = current.clone();
+    // The first request rotates the token; from then on the old one is refused.
+    let server = Server::start(move |i, seen| {
+        if i == 0 {
+            *rotated.lock().unwrap() = "new".to_owned();
+        }
+        if i > 0 && seen.header("authorization") == Some("Bearer old") {
+            loopback::problem(401, "Unauthorized")
+        } else {
+            widget_reply()
+        }
+    })
+    .await;
+    // 4/s: the three requests below leave ~250 ms apart, asked for at once.
+    let client = amocrm::Client::builder()
+        .base_url(server.base_url())
+        .token_provider(Arc::new(Rotating(current)))
+        .rate_limit(amocrm::RateLimit::per_second(4))
+        .retry(quick_retries(1))
+        .build()
+        .unwrap();
+    let widgets = client.widgets();
+    let (a, b, c) = tokio::join!(widgets.get("w7"), widgets.get("w7"), widgets.get("w7"));
+    for result in [a, b, c] {
+        assert_eq!(result.unwrap().code, "w7");
+    }
+    let tokens: Vec<_> = server
+        .seen()
+        .iter()
+        .map(|seen| seen.header("authorization").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(tokens, ["Bearer old", "Bearer new", "Bearer new"]);
+}
+
+/// A provider that has a token until the server took one request.
+#[derive(Debug)]
+struct Revoked(Arc<std::sync::atomic::AtomicBool>);
+
+impl amocrm::TokenProvider for Revoked {
+    fn access_token(
+        &self,
+    ) -> futures::future::BoxFuture<'_, Result<secrecy::SecretString, amocrm::Error>> {
+        let gone = self.0.load(Ordering::SeqCst);
+        Box::pin(async move {
+            if gone {
+                Err(amocrm::Error::Config("no token".into()))
+            } else {
+                Ok(secrecy::SecretString::from("t".to_owned()))
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_provider_without_a_token_fails_before_the_request_waits_for_a_slot() {
+    let gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let revoke = gone.clone();
+    let server = Server::start(move |_, _| {
+        revoke.store(true, Ordering::SeqCst);
+        widget_reply()
+    })
+    .await;
+    // 1/s: a second request would wait ~1 s for its slot.
+    let client = amocrm::Client::builder()
+        .base_url(server.base_url())
+        .token_provider(Arc::new(Revoked(gone)))
+        .rate_limit(amocrm::RateLimit::per_second(1))
+        .retry(quick_retries(1))
+        .build()
+        .unwrap();
+    client.widgets().get("w7").await.unwrap();
+    let asked = tokio::time::Instant::now();
+    let error = client.widgets().get("w7").await.unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    let waited = asked.elapsed();
+    assert!(waited < Duration::from_millis(500), "{waited:?}");
+    assert_eq!(server.count(), 1);
+}
