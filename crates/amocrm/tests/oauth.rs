@@ -360,7 +360,7 @@ async fn twenty_concurrent_requests_during_a_401_refresh_once() {
     assert_eq!(h.fake.requests().len(), 1 + 20 + 20);
 }
 
-/// Hands out the OAuth tokens, holding the first 20 until all 20 have one.
+/// Hands out the OAuth tokens, holding the first calls until all 20 requests have one.
 #[derive(Debug)]
 struct Gate {
     oauth: OAuth,
@@ -372,7 +372,11 @@ impl TokenProvider for Gate {
     fn access_token(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
         Box::pin(async move {
             let token = self.oauth.access_token().await?;
-            if self.calls.fetch_add(1, Ordering::SeqCst) < 20 {
+            // The transport asks twice per attempt (before its slot, and when it leaves):
+            // the barrier (reusable, 20 at a time) first gathers every task's first call,
+            // then every task's second, so all 20 leave with the token read before any of
+            // them was refused.
+            if self.calls.fetch_add(1, Ordering::SeqCst) < 40 {
                 self.barrier.wait().await;
             }
             Ok(token)
