@@ -610,16 +610,7 @@ async fn continue_refuses_a_client_of_another_account_and_sends_nothing() {
 )]
 #[tokio::test]
 async fn the_oauth_secret_verifies_widget_requests() {
-    let oauth = amocrm::OAuth::builder()
-        .subdomain("example")
-        .client_id("id")
-        .client_secret(SECRET)
-        .redirect_uri("https://widget.example.com/oauth")
-        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
-            Ok::<(), std::io::Error>(())
-        }))
-        .build()
-        .unwrap();
+    let oauth = oauth_on("example", Domain::AmocrmRu);
     let verified = oauth
         .widget_request_verifier()
         .verify(&request(&sign(&claims()), RETURN_URL))
@@ -729,16 +720,7 @@ fn the_issuer_must_be_the_tokens_account() {
         );
     }
     // The OAuth verifier takes the account's domain.
-    let oauth = amocrm::OAuth::builder()
-        .account("example", Domain::KommoCom)
-        .client_id("id")
-        .client_secret(SECRET)
-        .redirect_uri("https://widget.example.com/oauth")
-        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
-            Ok::<(), std::io::Error>(())
-        }))
-        .build()
-        .unwrap();
+    let oauth = oauth_on("example", Domain::KommoCom);
     let token = sign(&with(claims(), "iss", json!("https://example.kommo.com")));
     let verifier = oauth.widget_request_verifier();
     assert!(
@@ -898,16 +880,7 @@ fn a_return_url_is_never_shown_with_its_user_info() {
 )]
 #[tokio::test]
 async fn verifiers_of_one_oauth_share_their_replay_guard() {
-    let oauth = amocrm::OAuth::builder()
-        .subdomain("example")
-        .client_id("integration")
-        .client_secret(SECRET)
-        .redirect_uri("https://example.com/cb")
-        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
-            Ok::<(), std::io::Error>(())
-        }))
-        .build()
-        .unwrap();
+    let oauth = oauth_on("example", Domain::AmocrmRu);
     let captured = request(&sign(&claims()), RETURN_URL);
     oauth
         .widget_request_verifier()
@@ -1094,4 +1067,19 @@ fn an_audience_list_needs_one_accepted_audience() {
         accepting.verify(&request(&token, RETURN_URL)).unwrap_err(),
         WidgetRequestError::MissingClaim("aud".into())
     );
+}
+
+/// An OAuth provider of the account `subdomain` on `domain`, with this file's client
+/// secret and a store that keeps nothing (these tests exchange no code).
+fn oauth_on(subdomain: &str, domain: Domain) -> amocrm::OAuth {
+    amocrm::OAuth::builder()
+        .account(subdomain, domain)
+        .client_id("integration")
+        .client_secret(SECRET)
+        .redirect_uri("https://widget.example.com/oauth")
+        .store(amocrm::TokenStoreFn::new(|_: amocrm::TokenPair| async {
+            Ok::<(), std::io::Error>(())
+        }))
+        .build()
+        .unwrap()
 }
