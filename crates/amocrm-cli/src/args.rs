@@ -3,8 +3,14 @@
 //! taken as plain strings here and interpreted later, so that a malformed one is never
 //! echoed back in a clap error message.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 use secrecy::SecretString;
+
+use crate::duration;
 
 /// Exit codes and environment, shown at the end of `--help`.
 pub const AFTER_HELP: &str = "\
@@ -20,9 +26,30 @@ Exit codes:
      could not be read
 
 Environment:
-  AMOCRM_BASE_URL, AMOCRM_SUBDOMAIN, AMOCRM_DOMAIN, AMOCRM_TOKEN stand for the
-  flags of the same name; a flag given on the command line wins over the
-  environment. The token is never printed.";
+  AMOCRM_BASE_URL, AMOCRM_SUBDOMAIN, AMOCRM_DOMAIN, AMOCRM_TOKEN,
+  AMOCRM_TOKEN_FILE, AMOCRM_PROFILE, AMOCRM_CONFIG and AMOCRM_TIMEOUT stand for
+  the flags of the same name; a flag given on the command line wins over the
+  environment, and both win over the profile. The token is never printed.
+
+Token: exactly one of --token (or AMOCRM_TOKEN), --token-file (or
+AMOCRM_TOKEN_FILE) and --token-stdin; without any, the profile's token_file.
+  amocrm --subdomain example --token-file ~/.config/amocrm/example.token widgets list
+  pass show amocrm/example | amocrm --subdomain example --token-stdin widgets list
+
+Profiles: named accounts in the config file (TOML), chosen with --profile or
+AMOCRM_PROFILE, else default_profile:
+  default_profile = \"work\"
+  [profiles.work]
+  subdomain = \"example\"             # or base_url = \"https://example.kommo.com\"
+  domain = \"kommo.com\"              # amocrm.ru (default), amocrm.com, kommo.com
+  token_file = \"example.token\"      # relative to the config file's folder; ~/ works
+  timeout = \"45s\"
+  amocrm --profile work widgets list
+  amocrm --profile work --timeout 2m widgets list --all   # flags override the profile
+
+Timeout: amocrm --timeout 1500ms widgets get amo_asterisk (AMOCRM_TIMEOUT=2m)
+
+Completions: amocrm completions bash|zsh|fish|powershell (see amocrm completions --help)";
 
 /// `amocrm`: script widget installs and bot continuations across amoCRM (Kommo) accounts.
 #[derive(Debug, Parser)]
@@ -47,7 +74,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Which account to talk to and how. Exactly one of `--base-url` and `--subdomain`.
+/// Which account to talk to and how. Exactly one of `--base-url` and `--subdomain`, from
+/// the command line, the environment or the profile; exactly one token source.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
@@ -73,18 +101,18 @@ pub struct ConnectionArgs {
     )]
     pub subdomain: Option<String>,
 
-    /// Domain of the account given with --subdomain
+    /// Domain of the account given with --subdomain [default: amocrm.ru]
     #[arg(
         long,
         env = "AMOCRM_DOMAIN",
         value_enum,
-        default_value = "amocrm.ru",
         global = true,
         hide_env_values = true
     )]
-    pub domain: DomainArg,
+    pub domain: Option<DomainArg>,
 
-    /// Long-lived token or OAuth access token; never printed
+    /// Long-lived token or OAuth access token; never printed. Prefer --token-file or
+    /// --token-stdin: a command line is visible to other users (ps)
     #[arg(
         long,
         env = "AMOCRM_TOKEN",
@@ -95,15 +123,52 @@ pub struct ConnectionArgs {
     )]
     pub token: Option<SecretString>,
 
-    /// Timeout of one request, in seconds
+    /// Read the token from a file (surrounding whitespace and the trailing newline are
+    /// trimmed), e.g. --token-file ~/.config/amocrm/example.token
     #[arg(
         long,
-        value_name = "SECONDS",
-        default_value_t = 30,
+        env = "AMOCRM_TOKEN_FILE",
+        value_name = "PATH",
         global = true,
-        value_parser = clap::value_parser!(u64).range(1..=3600)
+        hide_env_values = true
     )]
-    pub timeout: u64,
+    pub token_file: Option<PathBuf>,
+
+    /// Read the token from standard input, e.g. pass show amocrm | amocrm --token-stdin ...
+    #[arg(long, global = true)]
+    pub token_stdin: bool,
+
+    /// Use a named profile of the config file, e.g. --profile work
+    #[arg(
+        long,
+        env = "AMOCRM_PROFILE",
+        value_name = "NAME",
+        global = true,
+        hide_env_values = true
+    )]
+    pub profile: Option<String>,
+
+    /// The config file with the profiles [default: $XDG_CONFIG_HOME/amocrm/config.toml or
+    /// ~/.config/amocrm/config.toml; %APPDATA%\amocrm\config.toml on Windows]
+    #[arg(
+        long,
+        env = "AMOCRM_CONFIG",
+        value_name = "PATH",
+        global = true,
+        hide_env_values = true
+    )]
+    pub config: Option<PathBuf>,
+
+    /// Timeout of one request: 30s, 1500ms, 2m, 1m30s or plain seconds [default: 30s]
+    #[arg(
+        long,
+        env = "AMOCRM_TIMEOUT",
+        value_name = "DURATION",
+        global = true,
+        hide_env_values = true,
+        value_parser = parse_timeout
+    )]
+    pub timeout: Option<Duration>,
 
     /// Accept a plain-http base URL on a non-loopback host (the token then crosses the
     /// network in clear text)
@@ -111,17 +176,25 @@ pub struct ConnectionArgs {
     pub allow_insecure_http: bool,
 }
 
+/// `--timeout`: a duration from 1 ms to 1 hour.
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    duration::parse_timeout(value)
+}
+
 /// An amoCRM product domain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
 pub enum DomainArg {
     /// {subdomain}.amocrm.ru
     #[value(name = "amocrm.ru")]
+    #[serde(rename = "amocrm.ru")]
     AmocrmRu,
     /// {subdomain}.amocrm.com
     #[value(name = "amocrm.com")]
+    #[serde(rename = "amocrm.com")]
     AmocrmCom,
     /// {subdomain}.kommo.com
     #[value(name = "kommo.com")]
+    #[serde(rename = "kommo.com")]
     KommoCom,
 }
 
@@ -196,6 +269,26 @@ pub enum Command {
     Bot(BotCommand),
     /// Show the account's parameters
     Account(AccountArgs),
+    /// Print a shell completion script on stdout
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+}
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Examples:
+  bash:       amocrm completions bash > ~/.local/share/bash-completion/completions/amocrm
+  zsh:        amocrm completions zsh > ~/.zfunc/_amocrm
+              (with fpath+=(~/.zfunc); autoload -Uz compinit; compinit in ~/.zshrc)
+  fish:       amocrm completions fish > ~/.config/fish/completions/amocrm.fish
+  powershell: amocrm completions powershell | Out-String | Invoke-Expression
+              (add that line to $PROFILE to keep it)";
+
+/// `amocrm completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: Shell,
 }
 
 /// `amocrm account`.

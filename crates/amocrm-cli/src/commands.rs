@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use amocrm::{Client, MAX_LIMIT};
-use clap::ArgMatches;
+use clap::{ArgMatches, CommandFactory};
 use futures::StreamExt;
 use serde::Serialize;
 
@@ -57,6 +57,15 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), Failure> {
                 .fold(client.account().get(), |get, part| get.with(*part))
                 .await?;
             Ok(output::account(&mut out, &account, json)?)
+        }
+        Command::Completions(args) => {
+            // Generated into memory first: clap_complete panics when its writer fails, and
+            // a closed pipe (`| head`) must end quietly.
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "amocrm", &mut script);
+            out.write_all(&script)?;
+            out.flush()?;
+            Ok(())
         }
         Command::Bot(BotCommand::Continue(args)) => {
             // Check the request before building the client, so input problems come first.

@@ -1,9 +1,12 @@
-//! The [`amocrm::Client`] built from the connection flags and environment variables.
+//! The [`amocrm::Client`] built from the connection flags, environment variables and the
+//! chosen profile.
 //!
 //! Exactly one of `--base-url` and `--subdomain` names the account. A flag on the
 //! command line wins over the environment variable of the other one (so
 //! `AMOCRM_SUBDOMAIN=a amocrm --base-url http://127.0.0.1:8080 …` talks to the URL);
-//! both on the command line, or both only in the environment, is an input error.
+//! both on the command line, or both only in the environment, is an input error. The
+//! profile's account is used only when neither is given; its domain and timeout give way
+//! to `--domain`/`AMOCRM_DOMAIN` and `--timeout`/`AMOCRM_TIMEOUT`.
 
 use std::time::Duration;
 
@@ -11,8 +14,15 @@ use amocrm::{Client, Domain};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 
-use crate::args::ConnectionArgs;
+use crate::args::{ConnectionArgs, DomainArg};
+use crate::config::{self, Selected};
 use crate::failure::Failure;
+use crate::token;
+
+/// Timeout of one request when neither the flags nor the profile set one.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connecting takes at most this long (or the request timeout, when shorter).
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the account is.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,13 +35,23 @@ fn from_command_line(matches: &ArgMatches, id: &str) -> bool {
     matches!(matches.value_source(id), Some(ValueSource::CommandLine))
 }
 
-fn resolve(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Account, Failure> {
-    let base_url = args.base_url.as_deref().map(str::trim);
-    let subdomain = args.subdomain.as_deref().map(str::trim);
+fn resolve(
+    args: &ConnectionArgs,
+    matches: &ArgMatches,
+    profile: Option<&Selected>,
+) -> Result<Account, Failure> {
+    let mut base_url = args.base_url.as_deref().map(str::trim);
+    let mut subdomain = args.subdomain.as_deref().map(str::trim);
+    let mut profile_domain = None;
+    if let (None, None, Some(selected)) = (base_url, subdomain, profile) {
+        base_url = selected.profile.base_url.as_deref().map(str::trim);
+        subdomain = selected.profile.subdomain.as_deref().map(str::trim);
+        profile_domain = selected.profile.domain;
+    }
     let use_base_url = match (base_url, subdomain) {
         (None, None) => {
             return Err(Failure::input(
-                "no account: give --base-url URL or --subdomain NAME (or AMOCRM_BASE_URL / AMOCRM_SUBDOMAIN)",
+                "no account: give --base-url URL or --subdomain NAME (or AMOCRM_BASE_URL / AMOCRM_SUBDOMAIN, or a --profile that names one)",
             ));
         }
         (Some(_), None) => true,
@@ -51,8 +71,7 @@ fn resolve(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Account, Failu
             }
         }
     };
-    let explicit_domain = (matches.value_source("domain") != Some(ValueSource::DefaultValue))
-        .then_some(Domain::from(args.domain));
+    let explicit_domain = args.domain.or(profile_domain).map(Domain::from);
     if use_base_url {
         let url = base_url.unwrap_or_default();
         if from_command_line(matches, "domain") {
@@ -79,27 +98,29 @@ fn resolve(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Account, Failu
     }
     Ok(Account::Subdomain(
         name.to_owned(),
-        Domain::from(args.domain),
+        explicit_domain.unwrap_or(Domain::from(DomainArg::AmocrmRu)),
     ))
 }
 
-/// The client of the flags: account, token, timeout. Input problems are [`Failure::Input`]
-/// or a [`amocrm::Error::Config`] (both exit 2); nothing is sent here.
+/// The client of the flags and the profile: account, token, timeout. Input problems are
+/// [`Failure::Input`] or a [`amocrm::Error::Config`] (both exit 2); nothing is sent here.
+/// The token is read (from a file or stdin) only once the rest is known to be right.
 pub fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Client, Failure> {
-    let account = resolve(args, matches)?;
-    let Some(token) = args.token.clone() else {
-        return Err(Failure::input(
-            "no token: give --token TOKEN or set AMOCRM_TOKEN",
-        ));
-    };
+    let profile = config::selected(args)?;
+    let account = resolve(args, matches, profile.as_ref())?;
+    let timeout = args
+        .timeout
+        .or(profile.as_ref().and_then(|p| p.profile.timeout))
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let token = token::resolve(args, matches, profile.as_ref())?;
     let builder = match &account {
         Account::BaseUrl(url) => Client::builder().base_url(url),
         Account::Subdomain(sub, domain) => Client::builder().account(sub, *domain),
     };
     let client = builder
         .secret_token(token)
-        .timeout(Duration::from_secs(args.timeout))
-        .connect_timeout(Duration::from_secs(args.timeout.min(10)))
+        .timeout(timeout)
+        .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))
         .allow_insecure_http(args.allow_insecure_http)
         .user_agent(concat!("amocrm-cli/", env!("CARGO_PKG_VERSION")))
         .build()?;
@@ -117,7 +138,7 @@ mod tests {
             .try_get_matches_from(argv)
             .map_err(|e| e.to_string())?;
         let cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
-        resolve(&cli.connection, &matches).map_err(|f| format!("{f:?}"))
+        resolve(&cli.connection, &matches, None).map_err(|f| format!("{f:?}"))
     }
 
     #[test]

@@ -2,23 +2,29 @@
 //! and Salesbot/Marketingbot continuations across amoCRM (Kommo) accounts.
 //!
 //! ```text
-//! amocrm [--base-url URL | --subdomain NAME [--domain amocrm.ru|amocrm.com|kommo.com]]
-//!        --token TOKEN [--json] [--progress[=auto|always|never]] [--timeout SECONDS] [-v]
+//! amocrm [--profile NAME] [--config PATH]
+//!        [--base-url URL | --subdomain NAME [--domain amocrm.ru|amocrm.com|kommo.com]]
+//!        [--token-file PATH | --token-stdin | --token TOKEN]
+//!        [--json] [--progress[=auto|always|never]] [--timeout DURATION] [-v]
 //!        <command>
 //!
 //! amocrm widgets list [--page N] [--limit N] [--all]
 //! amocrm widgets get CODE
 //! amocrm widgets install CODE [--set KEY=VALUE ...] [--set-json KEY=JSON ...]
 //! amocrm widgets uninstall CODE
+//! amocrm account [--with PART ...]
+//! amocrm completions bash|zsh|fish|powershell|elvish
 //! amocrm bot continue salesbot|marketingbot BOT_ID CONTINUE_ID
 //!        [--data KEY=VALUE ...] [--data-json KEY=JSON ...]
 //!        [--show-text TEXT] [--show-buttons TEXT --button CAPTION ...]
 //!        [--show-buttons-url TEXT --button-url URL ...] [--goto question|answer|finish:STEP]
 //! ```
 //!
-//! Every connection flag has an environment variable (`AMOCRM_BASE_URL`,
-//! `AMOCRM_SUBDOMAIN`, `AMOCRM_DOMAIN`, `AMOCRM_TOKEN`). The token is never printed: not in
-//! `--help`, not in errors, not in `-v` logs.
+//! Every connection flag but `--token-stdin` has an environment variable (`AMOCRM_BASE_URL`,
+//! `AMOCRM_SUBDOMAIN`, `AMOCRM_DOMAIN`, `AMOCRM_TOKEN`, `AMOCRM_TOKEN_FILE`,
+//! `AMOCRM_PROFILE`, `AMOCRM_CONFIG`, `AMOCRM_TIMEOUT`); flags win over the environment,
+//! both win over the profile (a TOML config file, see the `config` module). The token is
+//! never printed: not in `--help`, not in errors, not in `-v` logs.
 //!
 //! # Output
 //!
@@ -41,11 +47,14 @@
 
 mod args;
 mod commands;
+mod config;
 mod connection;
+mod duration;
 mod failure;
 mod handlers;
 mod output;
 mod settings_input;
+mod token;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use amocrm::{Rating, SettingValue, Widget};
 use serde::Serialize;
 use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
 
 /// What secrets are printed as.
 pub const REDACTED: &str = amocrm::MASK;
@@ -58,8 +59,45 @@ fn version_text(version: &Option<String>) -> String {
     version.as_deref().map_or_else(|| "-".to_owned(), clean)
 }
 
+/// The columns `text` takes on a terminal: 2 for CJK and most emoji, 0 for combining
+/// marks, 1 for Latin and Cyrillic letters.
 fn width(text: &str) -> usize {
-    text.chars().count()
+    UnicodeWidthStr::width(text)
+}
+
+/// The widest a table cell gets; longer ones end in [`ELLIPSIS`]. `--json` has them whole.
+pub const MAX_CELL_WIDTH: usize = 48;
+
+/// What ends a truncated cell.
+const ELLIPSIS: char = '…';
+
+/// `text` cut to at most `max` columns, ending in an ellipsis when cut. Cuts fall between
+/// characters, never inside one, and a wide character that would not fit is left out
+/// whole (the cell is then one column narrower).
+fn truncate(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_owned();
+    }
+    let room = max.saturating_sub(1);
+    let mut cut = String::new();
+    for c in text.chars() {
+        cut.push(c);
+        // The width of the whole prefix, not a sum of characters: emoji sequences with
+        // variation selectors or joiners are measured as the terminal shows them.
+        if width(&cut) > room {
+            cut.pop();
+            break;
+        }
+    }
+    cut.push(ELLIPSIS);
+    cut
+}
+
+/// Every cell of `row` cut to [`MAX_CELL_WIDTH`].
+fn truncate_row(row: Vec<String>) -> Vec<String> {
+    row.into_iter()
+        .map(|cell| truncate(&cell, MAX_CELL_WIDTH))
+        .collect()
 }
 
 /// Column alignment.
@@ -101,20 +139,21 @@ fn write_row(
     writeln!(out, "{line}")
 }
 
-/// A whole table: widths from every row.
+/// A whole table: cells cut to [`MAX_CELL_WIDTH`], widths from every row.
 fn write_table(
     out: &mut impl Write,
     headers: &[&str],
     aligns: &[Align],
-    rows: &[Vec<String>],
+    rows: Vec<Vec<String>>,
 ) -> io::Result<()> {
+    let rows: Vec<Vec<String>> = rows.into_iter().map(truncate_row).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
-    for row in rows {
+    for row in &rows {
         grow(&mut widths, row);
     }
     let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
     write_row(out, &widths, aligns, &header)?;
-    for row in rows {
+    for row in &rows {
         write_row(out, &widths, aligns, row)?;
     }
     Ok(())
@@ -182,7 +221,7 @@ impl ListPrinter {
             }
             return out.flush();
         }
-        let rows: Vec<Vec<String>> = widgets.iter().map(list_row).collect();
+        let rows: Vec<Vec<String>> = widgets.iter().map(|w| truncate_row(list_row(w))).collect();
         let widths = match &mut self.widths {
             Some(widths) => widths,
             None => {
@@ -338,7 +377,7 @@ pub fn widget(out: &mut impl Write, widget: &Widget, json: bool) -> io::Result<(
             out,
             &["KEY", "NAME", "TYPE", "REQUIRED"],
             &[Align::Left; 4],
-            &rows,
+            rows,
         )?;
     }
 
@@ -352,7 +391,7 @@ pub fn widget(out: &mut impl Write, widget: &Widget, json: bool) -> io::Result<(
                 .iter()
                 .map(|(key, value)| vec![clean(key), value.kind().to_owned(), setting_text(value)])
                 .collect();
-            write_table(out, &["KEY", "TYPE", "VALUE"], &[Align::Left; 3], &rows)?;
+            write_table(out, &["KEY", "TYPE", "VALUE"], &[Align::Left; 3], rows)?;
         }
     }
     out.flush()
@@ -423,9 +462,41 @@ mod tests {
             vec!["Логин".to_owned(), "x".to_owned()],
             vec!["ab".to_owned(), "y".to_owned()],
         ];
-        write_table(&mut out, &["K", "V"], &[Align::Left; 2], &rows).unwrap_or_default();
+        write_table(&mut out, &["K", "V"], &[Align::Left; 2], rows).unwrap_or_default();
         let text = String::from_utf8_lossy(&out);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines, ["K      V", "Логин  x", "ab     y"]);
+    }
+
+    #[test]
+    fn rows_align_on_display_width() {
+        let mut out = Vec::new();
+        let rows = vec![
+            vec!["日本語".to_owned(), "x".to_owned()],
+            vec!["🚀a".to_owned(), "y".to_owned()],
+            vec!["e\u{301}".to_owned(), "z".to_owned()],
+        ];
+        write_table(&mut out, &["K", "V"], &[Align::Left; 2], rows).unwrap_or_default();
+        let text = String::from_utf8_lossy(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            ["K       V", "日本語  x", "🚀a     y", "e\u{301}       z"]
+        );
+    }
+
+    #[test]
+    fn long_cells_are_cut_by_width_between_characters() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("abcdefghijkl", 10), "abcdefghi…");
+        // Wide characters: 4 fit in 9 columns, the fifth would straddle the edge.
+        let cut = truncate("日本語日本語日本語", 10);
+        assert_eq!(cut, "日本語日…");
+        assert_eq!(width(&cut), 9);
+        let cut = truncate(&"Виджет".repeat(20), MAX_CELL_WIDTH);
+        assert_eq!(width(&cut), MAX_CELL_WIDTH);
+        assert!(cut.ends_with('…'));
+        let cut = truncate(&"🚀".repeat(40), MAX_CELL_WIDTH);
+        assert!(width(&cut) <= MAX_CELL_WIDTH && cut.ends_with('…'), "{cut}");
     }
 }

@@ -1,0 +1,239 @@
+//! Where the token comes from: `--token`/`AMOCRM_TOKEN`, `--token-file`/`AMOCRM_TOKEN_FILE`,
+//! `--token-stdin`, else the profile's `token_file`. A command line is visible to every
+//! user of the machine (`ps`), a file or a pipe is not.
+//!
+//! Exactly one source: two on the command line, or two only in the environment, is an
+//! input error; a flag on the command line wins over the environment variable of another
+//! source (as for the account). No message ever contains the token or a line of its file.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use secrecy::SecretString;
+use secrecy::zeroize::Zeroizing;
+
+use crate::args::ConnectionArgs;
+use crate::config::Selected;
+use crate::failure::Failure;
+use crate::output::clean;
+
+/// A token file or stdin larger than this is not a token: refused without reading on.
+const MAX_TOKEN_BYTES: u64 = 64 * 1024;
+
+/// One of the token sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Token,
+    File,
+    Stdin,
+}
+
+impl Source {
+    fn flag(self) -> &'static str {
+        match self {
+            Source::Token => "--token",
+            Source::File => "--token-file",
+            Source::Stdin => "--token-stdin",
+        }
+    }
+}
+
+/// The source to read, from the arguments alone; `None` when they give none.
+fn choose(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Option<Source>, Failure> {
+    let given: Vec<(Source, bool)> = [
+        (Source::Token, args.token.is_some(), "token"),
+        (Source::File, args.token_file.is_some(), "token_file"),
+        (Source::Stdin, args.token_stdin, "token_stdin"),
+    ]
+    .into_iter()
+    .filter(|(_, present, _)| *present)
+    .map(|(source, _, id)| {
+        let on_command_line = matches!(matches.value_source(id), Some(ValueSource::CommandLine));
+        (source, on_command_line)
+    })
+    .collect();
+    let on_command_line: Vec<Source> = given
+        .iter()
+        .filter(|(_, cli)| *cli)
+        .map(|(s, _)| *s)
+        .collect();
+    match (given.as_slice(), on_command_line.as_slice()) {
+        ([], _) => Ok(None),
+        ([(only, _)], _) | (_, [only]) => Ok(Some(*only)),
+        _ => {
+            let names: Vec<&str> = given.iter().map(|(s, _)| s.flag()).collect();
+            Err(Failure::input(format!(
+                "give one token source, not {}: --token, --token-file or --token-stdin \
+                 (AMOCRM_TOKEN and AMOCRM_TOKEN_FILE count too; a flag wins over the \
+                 variable of another)",
+                names.join(" and ")
+            )))
+        }
+    }
+}
+
+/// The token of the arguments, or else of the profile. Reads stdin or a file as needed.
+pub fn resolve(
+    args: &ConnectionArgs,
+    matches: &ArgMatches,
+    profile: Option<&Selected>,
+) -> Result<SecretString, Failure> {
+    match choose(args, matches)? {
+        Some(Source::Token) => args.token.clone().ok_or_else(|| Failure::input("no token")),
+        Some(Source::File) => match &args.token_file {
+            Some(path) => from_file(path),
+            None => Err(Failure::input("no token file")),
+        },
+        Some(Source::Stdin) => from_stdin(),
+        None => match profile {
+            Some(Selected {
+                profile:
+                    crate::config::Profile {
+                        token_file: Some(path),
+                        ..
+                    },
+                ..
+            }) => from_file(path),
+            Some(Selected {
+                name,
+                profile:
+                    crate::config::Profile {
+                        token_store: Some(_),
+                        ..
+                    },
+            }) => Err(Failure::input(format!(
+                "no token: profile {name:?} names a token_store, which this version of amocrm \
+                 cannot read yet; give --token-file PATH, --token-stdin or AMOCRM_TOKEN_FILE"
+            ))),
+            _ => Err(Failure::input(
+                "no token: give --token-file PATH, --token-stdin or --token TOKEN \
+                 (or AMOCRM_TOKEN_FILE / AMOCRM_TOKEN, or a profile's token_file)",
+            )),
+        },
+    }
+}
+
+/// Reads the token file at `path`; warns on stderr when other users can read it.
+fn from_file(path: &Path) -> Result<SecretString, Failure> {
+    let shown = path.display().to_string();
+    let unreadable =
+        |error: io::Error| Failure::input(format!("cannot read the token file {shown}: {error}"));
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
+    if metadata.is_dir() {
+        return Err(Failure::input(format!(
+            "the token file {shown} is a directory"
+        )));
+    }
+    warn_if_shared(&shown, &metadata);
+    let what = format!("the token file {shown}");
+    token_of(file, &what).map_err(|message| match message {
+        Problem::Io(error) => unreadable(error),
+        Problem::Text(message) => Failure::input(message),
+    })
+}
+
+/// Reads the token from stdin, to its end.
+fn from_stdin() -> Result<SecretString, Failure> {
+    token_of(io::stdin().lock(), "standard input (--token-stdin)").map_err(
+        |problem| match problem {
+            Problem::Io(error) => {
+                Failure::input(format!("cannot read the token from stdin: {error}"))
+            }
+            Problem::Text(message) => Failure::input(message),
+        },
+    )
+}
+
+/// Why no token could be read.
+#[derive(Debug)]
+enum Problem {
+    Io(io::Error),
+    Text(String),
+}
+
+/// The token in `reader`: its whole text with surrounding whitespace (the trailing
+/// newline) trimmed. Empty, larger than [`MAX_TOKEN_BYTES`], not UTF-8, or with whitespace
+/// or control characters inside (two lines, say) is refused; `what` names the source in
+/// the message, which never holds the content. The buffer is zeroed when dropped.
+fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
+    let mut buffer = Zeroizing::new(Vec::with_capacity(MAX_TOKEN_BYTES as usize + 1));
+    reader
+        .take(MAX_TOKEN_BYTES + 1)
+        .read_to_end(&mut buffer)
+        .map_err(Problem::Io)?;
+    if buffer.len() as u64 > MAX_TOKEN_BYTES {
+        return Err(Problem::Text(format!(
+            "{what} holds more than {} KiB: that is not a token",
+            MAX_TOKEN_BYTES / 1024
+        )));
+    }
+    let Ok(text) = std::str::from_utf8(&buffer) else {
+        return Err(Problem::Text(format!("{what} is not UTF-8 text")));
+    };
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(Problem::Text(format!("{what} is empty")));
+    }
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Problem::Text(format!(
+            "{what} holds more than one token: whitespace or control characters inside it"
+        )));
+    }
+    Ok(SecretString::from(token.to_owned()))
+}
+
+/// On unix, a token file that its group or everyone may read is reported (not refused: the
+/// caller may have a reason).
+#[cfg(unix)]
+fn warn_if_shared(shown: &str, metadata: &std::fs::Metadata) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o044 != 0 {
+        let _ = writeln!(
+            io::stderr(),
+            "warning: the token file {} can be read by other users (mode {mode:o}); \
+             make it private: chmod 600 {}",
+            clean(shown),
+            clean(shown)
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_shown: &str, _metadata: &std::fs::Metadata) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn read(bytes: &[u8]) -> Result<String, String> {
+        token_of(bytes, "the input")
+            .map(|t| t.expose_secret().to_owned())
+            .map_err(|p| format!("{p:?}"))
+    }
+
+    #[test]
+    fn the_trailing_newline_is_trimmed() {
+        assert_eq!(read(b"abc.def\n"), Ok("abc.def".to_owned()));
+        assert_eq!(read(b"  abc\r\n"), Ok("abc".to_owned()));
+    }
+
+    #[test]
+    fn empty_binary_huge_or_two_line_input_is_refused_without_its_content() {
+        for bytes in [
+            &b""[..],
+            b"\n \n",
+            b"\xff\xfe s3cr3t",
+            b"s3cr3t\nsecond",
+            &[b'x'; 70_000],
+        ] {
+            let problem = read(bytes).err().unwrap_or_default();
+            assert!(problem.contains("the input"), "{problem}");
+            assert!(!problem.contains("s3cr3t"), "{problem}");
+        }
+    }
+}
