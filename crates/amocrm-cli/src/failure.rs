@@ -165,6 +165,12 @@ fn report_client_error(error: &Error, stderr: &mut impl Write) -> io::Result<()>
         writeln!(stderr, "  caused by: {}", clean(&cause.to_string()))?;
         source = cause.source();
     }
+    if matches!(root, Error::Transport(error) if error.is_timeout()) {
+        writeln!(
+            stderr,
+            "  no answer in time: a slower server needs a longer --timeout (or AMOCRM_TIMEOUT)"
+        )?;
+    }
     Ok(())
 }
 

@@ -3,99 +3,15 @@
 //!
 //! Every run is checked for the token: it must never appear on stdout or stderr.
 
+mod support;
+
 use std::process::Stdio;
 use std::time::Duration;
 
 use amocrm_fake::{BotKind, FakeServer};
 use serde_json::{Value, json};
+use support::{amocrm, canned, command, fake, posts, run_env};
 use tokio::io::AsyncBufReadExt;
-use tokio::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_amocrm");
-const ENV_VARS: [&str; 4] = [
-    "AMOCRM_BASE_URL",
-    "AMOCRM_SUBDOMAIN",
-    "AMOCRM_DOMAIN",
-    "AMOCRM_TOKEN",
-];
-
-/// What one run of the binary left.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().collect()
-    }
-
-    fn json_lines(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("every stdout line is JSON"))
-            .collect()
-    }
-}
-
-/// A command with a clean environment (no AMOCRM_* from the caller's shell).
-fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(BIN);
-    for var in ENV_VARS {
-        cmd.env_remove(var);
-    }
-    cmd.args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    cmd
-}
-
-/// Runs the binary with `env` and `args`, and checks that `secret` (the token) is
-/// nowhere in its output.
-async fn run_env(env: &[(&str, &str)], args: &[&str], secret: &str) -> Run {
-    let output = tokio::time::timeout(Duration::from_secs(60), command(args, env).output())
-        .await
-        .expect("the binary finishes within a minute")
-        .expect("the binary runs");
-    let run = Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(
-        !run.stdout.contains(secret) && !run.stderr.contains(secret),
-        "the token leaked: {run:#?}"
-    );
-    run
-}
-
-/// Runs `amocrm --base-url FAKE ARGS` with the fake's admin token in `AMOCRM_TOKEN`.
-async fn amocrm(fake: &FakeServer, args: &[&str]) -> Run {
-    let base = fake.base_url();
-    let env = [
-        ("AMOCRM_BASE_URL", base.as_str()),
-        ("AMOCRM_TOKEN", fake.token()),
-    ];
-    run_env(&env, args, fake.token()).await
-}
-
-async fn fake(widgets: usize) -> FakeServer {
-    FakeServer::builder()
-        .widgets(widgets)
-        .start()
-        .await
-        .expect("the fake server starts")
-}
-
-fn posts(fake: &FakeServer) -> usize {
-    fake.requests()
-        .iter()
-        .filter(|r| r.method == "POST")
-        .count()
-}
 
 #[tokio::test]
 async fn list_prints_an_aligned_table() {
@@ -615,38 +531,6 @@ async fn a_users_field_given_with_set_exits_2() {
         "{run:#?}"
     );
     assert_eq!(posts(&fake), 0);
-}
-
-/// A server that answers every request with `status` and `body` (content type
-/// `content_type`), for answers the fake never gives. Returns its base URL.
-async fn canned(status: &'static str, content_type: &'static str, body: &'static str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                // Read the request head (these are GETs without a body), then answer.
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let response = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    base
 }
 
 #[tokio::test]

@@ -1,0 +1,533 @@
+//! End-to-end tests of where the connection comes from: the token from a file or stdin,
+//! profiles of the config file, and `--timeout`; the real `amocrm` binary against the
+//! fake amoCRM server (or a server that never answers).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use amocrm_fake::FakeServer;
+use support::{TempDir, fake, run_env, run_stdin};
+
+/// The request line the fake recorded last, and the token it carried.
+fn last_token(fake: &FakeServer) -> Option<String> {
+    fake.requests()
+        .last()
+        .and_then(|r| r.header("authorization").map(str::to_owned))
+}
+
+fn bearer(fake: &FakeServer) -> Option<String> {
+    Some(format!("Bearer {}", fake.token()))
+}
+
+#[tokio::test]
+async fn the_token_comes_from_a_file_with_its_newline_trimmed() {
+    let fake = fake(0).await;
+    let base = fake.base_url();
+    let dir = TempDir::new();
+    let file = dir.file("a.token", &format!("{}\n", fake.token()), 0o600);
+    let args = [
+        "--base-url",
+        &base,
+        "--token-file",
+        &file,
+        "widgets",
+        "get",
+        "amo_dropbox",
+    ];
+    let run = run_env(&[], &args, fake.token()).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stderr.is_empty(),
+        "a private file warns of nothing: {run:#?}"
+    );
+    assert_eq!(last_token(&fake), bearer(&fake));
+
+    // AMOCRM_TOKEN_FILE stands for the flag.
+    let env = [
+        ("AMOCRM_BASE_URL", base.as_str()),
+        ("AMOCRM_TOKEN_FILE", file.as_str()),
+    ];
+    let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_file_others_can_read_is_used_with_a_warning() {
+    let fake = fake(0).await;
+    let base = fake.base_url();
+    let dir = TempDir::new();
+    for mode in [0o644, 0o640] {
+        let file = dir.file("shared.token", fake.token(), mode);
+        let args = [
+            "--base-url",
+            &base,
+            "--token-file",
+            &file,
+            "widgets",
+            "get",
+            "amo_dropbox",
+        ];
+        let run = run_env(&[], &args, fake.token()).await;
+        assert_eq!(run.code, 0, "{run:#?}");
+        assert!(
+            run.stderr.contains("can be read by other users")
+                && run.stderr.contains(&format!("chmod 600 {file}")),
+            "{mode:o}: {run:#?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_empty_unreadable_or_odd_token_file_exits_2_without_its_content() {
+    let fake = fake(0).await;
+    let base = fake.base_url();
+    let dir = TempDir::new();
+    let empty = dir.file("empty.token", "\n", 0o600);
+    let two_lines = dir.file("two.token", "s3cr3t-first\ns3cr3t-second\n", 0o600);
+    let missing = dir.path().join("missing.token");
+    let missing = missing.to_str().unwrap_or_default();
+    let folder = dir.path().to_str().unwrap_or_default();
+    for (file, says) in [
+        (empty.as_str(), "is empty"),
+        (two_lines.as_str(), "more than one token"),
+        (missing, "cannot read the token file"),
+        (folder, "is a directory"),
+    ] {
+        let args = [
+            "--base-url",
+            &base,
+            "--token-file",
+            file,
+            "widgets",
+            "get",
+            "amo_dropbox",
+        ];
+        let run = run_env(&[], &args, "s3cr3t").await;
+        assert_eq!(run.code, 2, "{file}: {run:#?}");
+        assert!(run.stderr.contains(says), "{file}: {run:#?}");
+        assert!(run.stderr.contains(file), "the file is named: {run:#?}");
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+#[tokio::test]
+async fn the_token_comes_from_stdin() {
+    let fake = fake(0).await;
+    let base = fake.base_url();
+    let args = [
+        "--base-url",
+        &base,
+        "--token-stdin",
+        "widgets",
+        "get",
+        "amo_dropbox",
+    ];
+    let input = format!("{}\n", fake.token());
+    let run = run_stdin(&[], &args, Some(input.as_bytes()), fake.token()).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(last_token(&fake), bearer(&fake));
+
+    // Nothing on stdin: exit 2, nothing sent.
+    let run = run_stdin(&[], &args, Some(b""), fake.token()).await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("standard input (--token-stdin) is empty"),
+        "{run:#?}"
+    );
+    let run = run_env(&[], &args, fake.token()).await; // stdin is /dev/null
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn token_sources_exclude_each_other() {
+    let fake = fake(0).await;
+    let base = fake.base_url();
+    let dir = TempDir::new();
+    let file = dir.file("a.token", fake.token(), 0o600);
+    let get = ["widgets", "get", "amo_dropbox"];
+    let with = |flags: &[&str]| -> Vec<String> {
+        ["--base-url", base.as_str()]
+            .iter()
+            .chain(flags)
+            .chain(&get)
+            .map(|s| (*s).to_owned())
+            .collect()
+    };
+    let token = fake.token();
+    for (env, flags, names) in [
+        (
+            vec![],
+            vec!["--token", token, "--token-file", &file],
+            "--token and --token-file",
+        ),
+        (
+            vec![],
+            vec!["--token-file", &file, "--token-stdin"],
+            "--token-file and --token-stdin",
+        ),
+        (
+            vec![],
+            vec!["--token", token, "--token-stdin"],
+            "--token and --token-stdin",
+        ),
+        (
+            vec![
+                ("AMOCRM_TOKEN", token),
+                ("AMOCRM_TOKEN_FILE", file.as_str()),
+            ],
+            vec![],
+            "--token and --token-file",
+        ),
+    ] {
+        let args = with(&flags);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = run_stdin(&env, &args, Some(token.as_bytes()), token).await;
+        assert_eq!(run.code, 2, "{flags:?}: {run:#?}");
+        assert!(
+            run.stderr
+                .contains(&format!("give one token source, not {names}")),
+            "{run:#?}"
+        );
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+
+    // A flag wins over the variable of another source.
+    let env = [("AMOCRM_TOKEN", "wrong-token")];
+    let run = run_env(
+        &env,
+        &with(&["--token-file", &file])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        token,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(last_token(&fake), bearer(&fake));
+}
+
+/// Two fakes with their own tokens, and a config file with a profile for each.
+struct Profiles {
+    main: FakeServer,
+    other: FakeServer,
+    dir: TempDir,
+    config: String,
+}
+
+async fn profiles() -> Profiles {
+    let main = FakeServer::builder()
+        .token("main-token-Xq1")
+        .start()
+        .await
+        .expect("the fake starts");
+    let other = FakeServer::builder()
+        .token("other-token-Zr2")
+        .start()
+        .await
+        .expect("the fake starts");
+    let dir = TempDir::new();
+    dir.file("amocrm/main.token", "main-token-Xq1\n", 0o600);
+    let other_file = dir.file("tokens/other.token", "other-token-Zr2\n", 0o600);
+    let text = format!(
+        "# profiles for the tests\n\
+         default_profile = \"main\"\n\
+         \n\
+         [profiles.main]\n\
+         base_url = \"{}\"\n\
+         token_file = \"main.token\"\n\
+         timeout = \"20s\"\n\
+         \n\
+         [profiles.other]\n\
+         base_url = \"{}\"\n\
+         token_file = \"{}\"\n\
+         \n\
+         [profiles.stored]\n\
+         subdomain = \"example\"\n\
+         domain = \"kommo.com\"\n\
+         token_store = \"postgres://127.0.0.1/amocrm\"\n",
+        main.base_url(),
+        other.base_url(),
+        other_file.replace('\\', "\\\\"),
+    );
+    let config = dir.file("amocrm/config.toml", &text, 0o600);
+    Profiles {
+        main,
+        other,
+        dir,
+        config,
+    }
+}
+
+/// Runs `widgets get amo_dropbox` with `env` and `flags`; returns the exit code and which
+/// fake got the request ("main", "other" or "none").
+async fn which(p: &Profiles, env: &[(&str, &str)], flags: &[&str]) -> (i32, &'static str, String) {
+    let (main_before, other_before) = (p.main.requests().len(), p.other.requests().len());
+    let mut args = flags.to_vec();
+    args.extend(["widgets", "get", "amo_dropbox"]);
+    let run = run_env(env, &args, "main-token-Xq1").await;
+    assert!(
+        !run.stdout.contains("other-token-Zr2") && !run.stderr.contains("other-token-Zr2"),
+        "the token leaked: {run:#?}"
+    );
+    let got = match (
+        p.main.requests().len() > main_before,
+        p.other.requests().len() > other_before,
+    ) {
+        (true, false) => "main",
+        (false, true) => "other",
+        (false, false) => "none",
+        (true, true) => "both",
+    };
+    (run.code, got, run.stderr)
+}
+
+#[tokio::test]
+async fn profiles_are_chosen_by_flag_env_or_default_and_flags_override_them() {
+    let p = profiles().await;
+    let config = p.config.as_str();
+    let with_config = [("AMOCRM_CONFIG", config)];
+    // default_profile.
+    let (code, got, stderr) = which(&p, &with_config, &[]).await;
+    assert_eq!((code, got), (0, "main"), "{stderr}");
+    // --profile, AMOCRM_PROFILE, and the flag over the variable.
+    assert_eq!(
+        which(&p, &with_config, &["--profile", "other"]).await.1,
+        "other"
+    );
+    let env = [("AMOCRM_CONFIG", config), ("AMOCRM_PROFILE", "other")];
+    assert_eq!(which(&p, &env, &[]).await.1, "other");
+    let env = [("AMOCRM_CONFIG", config), ("AMOCRM_PROFILE", "other")];
+    assert_eq!(which(&p, &env, &["--profile", "main"]).await.1, "main");
+    // --config instead of AMOCRM_CONFIG.
+    assert_eq!(
+        which(&p, &[], &["--config", config, "--profile", "other"])
+            .await
+            .1,
+        "other"
+    );
+    // The default place: $XDG_CONFIG_HOME/amocrm/config.toml.
+    let xdg = p.dir.path().to_str().unwrap_or_default();
+    let env = [("XDG_CONFIG_HOME", xdg)];
+    assert_eq!(which(&p, &env, &["--profile", "other"]).await.1, "other");
+    assert_eq!(which(&p, &env, &[]).await.1, "main");
+
+    // Flags and environment variables override the profile's values: the account by
+    // flag, the token by variable.
+    let other_base = p.other.base_url();
+    let env = [
+        ("AMOCRM_CONFIG", config),
+        ("AMOCRM_TOKEN", "other-token-Zr2"),
+    ];
+    let (code, got, stderr) =
+        which(&p, &env, &["--profile", "main", "--base-url", &other_base]).await;
+    assert_eq!((code, got), (0, "other"), "{stderr}");
+    let env = [
+        ("AMOCRM_CONFIG", config),
+        ("AMOCRM_BASE_URL", other_base.as_str()),
+        ("AMOCRM_TOKEN", "other-token-Zr2"),
+    ];
+    let (code, got, stderr) = which(&p, &env, &[]).await;
+    assert_eq!((code, got), (0, "other"), "{stderr}");
+    // The profile's token with another account: the other fake refuses it (401, exit 3).
+    let env = [
+        ("AMOCRM_CONFIG", config),
+        ("AMOCRM_BASE_URL", other_base.as_str()),
+    ];
+    let (code, got, stderr) = which(&p, &env, &["--profile", "main"]).await;
+    assert_eq!((code, got), (3, "other"), "{stderr}");
+    assert_eq!(
+        p.other
+            .requests()
+            .last()
+            .and_then(|r| r.header("authorization").map(str::to_owned)),
+        Some("Bearer main-token-Xq1".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn profile_errors_exit_2_and_say_what_is_wrong() {
+    let p = profiles().await;
+    let config = p.config.as_str();
+    let with_config = [("AMOCRM_CONFIG", config)];
+
+    let (code, _, stderr) = which(&p, &with_config, &["--profile", "nope"]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("no profile \"nope\" in")
+            && stderr.contains("its profiles: main, other, stored"),
+        "{stderr}"
+    );
+    // No config file at the default place, or none where --config points.
+    let (code, _, stderr) = which(&p, &[], &["--profile", "main"]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("there is no config file at"), "{stderr}");
+    let missing = p.dir.path().join("missing.toml");
+    let missing = missing.to_str().unwrap_or_default();
+    let (code, _, stderr) = which(&p, &[], &["--config", missing]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot read the config file"), "{stderr}");
+    // A token store is kept but cannot give a token yet.
+    let (code, _, stderr) = which(&p, &with_config, &["--profile", "stored"]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("names a token_store"), "{stderr}");
+
+    // Unknown keys name the key and the line, never the value.
+    for (text, line, key) in [
+        (
+            "[profiles.a]\nsubdomain = \"x\"\ntokn_file = \"a\"\n",
+            3,
+            "tokn_file",
+        ),
+        ("default_profile = \"a\"\nverbose = true\n", 2, "verbose"),
+        (
+            "[profiles.a]\nbase_url = \"http://127.0.0.1:1\"\n\ntoken = \"s3cr3t-in-config\"\n",
+            4,
+            "token",
+        ),
+    ] {
+        let bad = p.dir.file("bad.toml", text, 0o600);
+        let run = run_env(
+            &[("AMOCRM_CONFIG", bad.as_str())],
+            &["--profile", "a", "widgets", "list"],
+            "s3cr3t",
+        )
+        .await;
+        assert_eq!(run.code, 2, "{run:#?}");
+        assert!(
+            run.stderr
+                .contains(&format!("line {line}: unknown field `{key}`")),
+            "{run:#?}"
+        );
+    }
+    let bad = p.dir.file(
+        "bad.toml",
+        "[profiles.a]\ndomain = \"example.org\"\n",
+        0o600,
+    );
+    let run = run_env(
+        &[("AMOCRM_CONFIG", bad.as_str())],
+        &["widgets", "list"],
+        "no-secret-Qz",
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("line 2:"), "{run:#?}");
+    assert!(p.main.requests().is_empty() && p.other.requests().is_empty());
+}
+
+/// A server that accepts connections and never answers; returns its base URL. Its
+/// connections stay open until the test's runtime ends.
+async fn silent_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_with_exit_4() {
+    let base = silent_server().await;
+    let dir = TempDir::new();
+    let config = dir.file(
+        "config.toml",
+        &format!("[profiles.slow]\nbase_url = \"{base}\"\ntimeout = \"300ms\"\n"),
+        0o600,
+    );
+    let get = ["widgets", "get", "amo_dropbox"];
+    for (env, flags) in [
+        (
+            vec![],
+            vec!["--base-url", base.as_str(), "--timeout", "300ms"],
+        ),
+        (
+            vec![
+                ("AMOCRM_TIMEOUT", "300ms"),
+                ("AMOCRM_BASE_URL", base.as_str()),
+            ],
+            vec![],
+        ),
+        (
+            vec![("AMOCRM_CONFIG", config.as_str())],
+            vec!["--profile", "slow"],
+        ),
+    ] {
+        let mut env = env;
+        env.push(("AMOCRM_TOKEN", "tok-t"));
+        let mut args = flags.clone();
+        args.extend(get);
+        let started = Instant::now();
+        let run = run_env(&env, &args, "tok-t").await;
+        let took = started.elapsed();
+        assert_eq!(run.code, 4, "{flags:?}: {run:#?}");
+        assert!(run.stderr.contains("timed out"), "{run:#?}");
+        assert!(run.stderr.contains("--timeout"), "{run:#?}");
+        // A few attempts of 300 ms with the client's retry delays, far from the 30 s default.
+        assert!(took < Duration::from_secs(15), "{flags:?} took {took:?}");
+    }
+    // --timeout wins over the profile's.
+    let env = [
+        ("AMOCRM_CONFIG", config.as_str()),
+        ("AMOCRM_TOKEN", "tok-t"),
+    ];
+    let started = Instant::now();
+    let run = run_env(
+        &env,
+        &[
+            "--profile",
+            "slow",
+            "--timeout",
+            "2s",
+            "widgets",
+            "get",
+            "x",
+        ],
+        "tok-t",
+    )
+    .await;
+    assert_eq!(run.code, 4, "{run:#?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_timeout_is_a_usage_error() {
+    for value in ["0s", "soon", "10x", "2h"] {
+        let run = run_env(
+            &[("AMOCRM_TOKEN", "tok-t")],
+            &[
+                "--base-url",
+                "http://127.0.0.1:1",
+                "--timeout",
+                value,
+                "widgets",
+                "list",
+            ],
+            "tok-t",
+        )
+        .await;
+        assert_eq!(run.code, 2, "{value}: {run:#?}");
+        assert!(run.stderr.contains("--timeout <DURATION>"), "{run:#?}");
+    }
+    let run = run_env(
+        &[("AMOCRM_TOKEN", "tok-t"), ("AMOCRM_TIMEOUT", "forever")],
+        &["--base-url", "http://127.0.0.1:1", "widgets", "list"],
+        "tok-t",
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:#?}");
+}
