@@ -5,10 +5,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use amocrm::TokenPair;
+use amocrm::{StoreError, TokenLock, TokenPair, TokenStore};
 use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
+use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 use tokio_postgres::Row;
 
@@ -497,5 +498,48 @@ impl PostgresTokenLock {
         // Back to the pool, unlocked.
         drop(self.held.0.take());
         Ok(())
+    }
+}
+
+/// The crate's error as the store error `amocrm` sees: a refused save is
+/// [`StoreError::conflict`]; anything else keeps this crate's [`Error`] as its source (for
+/// `downcast_ref`).
+fn store_error(error: Error) -> StoreError {
+    match error {
+        Error::Conflict { .. } => StoreError::conflict(),
+        error => StoreError::new(error.to_string(), Some(Box::new(error))),
+    }
+}
+
+impl TokenStore for PostgresTokenStore {
+    fn load<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Option<TokenPair>, StoreError>> {
+        Box::pin(async move { self.load_pair(account).await.map_err(store_error) })
+    }
+
+    fn lock<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Box<dyn TokenLock>, StoreError>> {
+        Box::pin(async move {
+            let lock = self.lock_account(account).await.map_err(store_error)?;
+            Ok(Box::new(lock) as Box<dyn TokenLock>)
+        })
+    }
+}
+
+impl TokenLock for PostgresTokenLock {
+    fn current(&self) -> Option<&TokenPair> {
+        PostgresTokenLock::current(self)
+    }
+
+    fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move { self.save_pair(pair).await.map_err(store_error) })
+    }
+
+    fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>> {
+        Box::pin(async move { self.release_now().await.map_err(store_error) })
     }
 }
