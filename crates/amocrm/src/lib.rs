@@ -65,9 +65,11 @@ mod widgets;
 // Auth: where tokens come from.
 mod auth;
 mod oauth;
+mod token_store;
 // The request path: client, transport (token, pacing, retries), what a response means, and
 // the pager for HAL lists.
 mod client;
+mod pace;
 mod page;
 mod response;
 mod transport;
@@ -98,14 +100,13 @@ pub use error::{
     StoreError, UndecodableEntry, ValidationError, WidgetRequestError,
 };
 pub use invalid::{Invalid, SettingsProblem};
-pub use oauth::{
-    DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder, TokenPair, TokenStore,
-    TokenStoreFn,
-};
+pub use oauth::{DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder};
+pub use pace::{MemoryPacer, PaceError, Pacer, RateLimit};
 pub use page::{ListStream, Listed, Page, PageLinks};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use settings::{Credentials, ExposedSettings, MASK, SettingValue, Settings};
-pub use transport::{MAX_RESPONSE_BYTES, RateLimit, RetryPolicy};
+pub use token_store::{MemoryTokenStore, TokenLock, TokenPair, TokenStore, TokenStoreFn};
+pub use transport::{MAX_RESPONSE_BYTES, RetryPolicy};
 pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
 pub use widget_request::{
     BotType, ContinueUrl, MemoryReplayGuard, ReplayGuard, ReplayGuardError, VerifiedWidgetRequest,

@@ -7,7 +7,6 @@
 //! [`AuthError::Store`] and the new pair is not used.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -20,190 +19,14 @@ use crate::auth::TokenProvider;
 use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig};
 use crate::client::{DEFAULT_USER_AGENT, Domain, account_url, check_base_url, shown_base_url};
 use crate::error::{Error, Result};
+use crate::token_store::{TokenPair, TokenStore};
 use crate::widget_request::{MemoryReplayGuard, WidgetRequestVerifier};
 
 /// An access token is refreshed when it expires within this margin (60 s), so that it does
 /// not expire on the way to the server.
 pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
 
-/// An access token, the refresh token that renews it, and when the access token expires.
-/// The token values never appear in `Debug` output.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use amocrm::{ExposeSecret, TokenPair};
-///
-/// // Tokens loaded from your storage.
-/// let pair = TokenPair::new(
-///     "access-123".to_owned().into(),
-///     "refresh-456".to_owned().into(),
-///     SystemTime::now() + Duration::from_secs(3600),
-/// );
-/// assert_eq!(pair.access_token().expose_secret(), "access-123");
-/// assert!(!pair.expires_within(Duration::from_secs(60)));
-/// assert!(!format!("{pair:?}").contains("access-123"));
-/// assert!(!format!("{pair:?}").contains("refresh-456"));
-/// ```
-#[derive(Clone)]
-pub struct TokenPair {
-    access_token: SecretString,
-    refresh_token: SecretString,
-    expires_at: SystemTime,
-    /// The lifetime the token endpoint gave (`expires_in`), when this pair came from it.
-    lifetime: Option<Duration>,
-}
-
-impl TokenPair {
-    /// A pair as it was stored: the access token expires at `expires_at`.
-    pub fn new(
-        access_token: SecretString,
-        refresh_token: SecretString,
-        expires_at: SystemTime,
-    ) -> Self {
-        TokenPair {
-            access_token,
-            refresh_token,
-            expires_at,
-            lifetime: None,
-        }
-    }
-
-    /// How long before expiry to refresh: `skew`, but at most half the token's lifetime,
-    /// so that a token living less than two skews is not refreshed on every request.
-    fn refresh_margin(&self, skew: Duration) -> Duration {
-        match self.lifetime {
-            Some(lifetime) => skew.min(lifetime / 2),
-            None => skew,
-        }
-    }
-
-    /// The bearer token of API requests.
-    pub fn access_token(&self) -> &SecretString {
-        &self.access_token
-    }
-
-    /// The single-use token that gets the next pair.
-    pub fn refresh_token(&self) -> &SecretString {
-        &self.refresh_token
-    }
-
-    /// When the access token expires (computed from `expires_in` when the pair arrived).
-    pub fn expires_at(&self) -> SystemTime {
-        self.expires_at
-    }
-
-    /// [`TokenPair::expires_at`] in whole seconds since the Unix epoch (0 before it), a
-    /// convenient form to store.
-    pub fn expires_at_unix(&self) -> u64 {
-        self.expires_at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    }
-
-    /// Whether the access token has expired, or will within `margin`.
-    pub fn expires_within(&self, margin: Duration) -> bool {
-        match SystemTime::now().checked_add(margin) {
-            Some(deadline) => deadline >= self.expires_at,
-            None => true,
-        }
-    }
-}
-
-impl fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenPair")
-            .field("access_token", &"[REDACTED]")
-            .field("refresh_token", &"[REDACTED]")
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
-}
-
-/// Where new token pairs go. [`OAuth`] calls [`TokenStore::save`] with every pair it gets
-/// (authorization code exchange and each refresh) and uses the pair only after `save`
-/// returned `Ok`; persist it durably before returning. Use [`TokenStoreFn`] to write one
-/// as a closure. `save` runs while the [`OAuth`] holds its lock (on a Tokio task of its
-/// own, so it completes even when the request that caused it is dropped): it must not call
-/// back into that `OAuth`.
-///
-/// ```
-/// use amocrm::{StoreError, TokenPair, TokenStore};
-/// use futures::future::BoxFuture;
-///
-/// #[derive(Debug)]
-/// struct Database;
-///
-/// impl TokenStore for Database {
-///     fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
-///         Box::pin(async move {
-///             // UPDATE oauth SET access = ?, refresh = ?, expires_at = ? ...
-///             let _ = tokens.expires_at_unix();
-///             Ok(())
-///         })
-///     }
-/// }
-/// ```
-pub trait TokenStore: Send + Sync + 'static {
-    /// Saves `tokens` durably; an error makes the refresh fail and the pair unused.
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>>;
-}
-
-impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
-        (**self).save(tokens)
-    }
-}
-
-/// A [`TokenStore`] made of a closure that gets each new pair (a cheap clone) and returns a
-/// future.
-///
-/// ```
-/// use amocrm::{ExposeSecret, TokenPair, TokenStoreFn};
-///
-/// let store = TokenStoreFn::new(|tokens: TokenPair| async move {
-///     std::fs::write(
-///         "/tmp/amocrm-refresh-token",
-///         tokens.refresh_token().expose_secret(),
-///     )
-/// });
-/// # let _ = store;
-/// ```
-pub struct TokenStoreFn<F> {
-    save: F,
-}
-
-impl<F, Fut, E> TokenStoreFn<F>
-where
-    F: Fn(TokenPair) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = std::result::Result<(), E>> + Send + 'static,
-    E: Into<StoreError>,
-{
-    /// Wraps `save`.
-    pub fn new(save: F) -> Self {
-        TokenStoreFn { save }
-    }
-}
-
-impl<F> fmt::Debug for TokenStoreFn<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TokenStoreFn")
-    }
-}
-
-impl<F, Fut, E> TokenStore for TokenStoreFn<F>
-where
-    F: Fn(TokenPair) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = std::result::Result<(), E>> + Send + 'static,
-    E: Into<StoreError>,
-{
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
-        let saving = (self.save)(tokens.clone());
-        Box::pin(async move { saving.await.map_err(Into::into) })
-    }
-}
-
-use crate::error::{AuthError, GrantType, StoreError};
+use crate::error::{AuthError, GrantType};
 
 /// OAuth 2.0 tokens of one account and integration, as a [`TokenProvider`] for
 /// [`Client`]: the access token is refreshed when it is about to expire and once when the
@@ -476,7 +299,12 @@ impl Inner {
         // Kept as unsaved until the store says it saved it, so a store that panics (or a
         // runtime shutting down mid-save) cannot lose a pair whose refresh token was spent.
         state.unsaved = Some(pair.clone());
-        match self.store.save(&pair).await {
+        let saved = async {
+            let mut lock = self.store.lock(&self.base_url).await?;
+            lock.save(&pair).await?;
+            lock.release().await
+        };
+        match saved.await {
             Ok(()) => {
                 let access = pair.access_token.clone();
                 state.tokens = Some(pair);
