@@ -1,10 +1,11 @@
 //! [`RedisPacer`]: the slots of each account granted by one atomic script on the Redis
 //! server, so that every process of an integration shares one schedule per account.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use std::time::Duration;
 
-use amocrm::RateLimit;
+use amocrm::{PaceError, Pacer, RateLimit};
+use futures::future::BoxFuture;
 
 use crate::{Error, RedisConnection, account_key};
 
@@ -45,12 +46,9 @@ const KEY_MARGIN_MS: u64 = 1_000;
 /// A request that gives up waiting (its future dropped) leaves its slot unused.
 #[derive(Clone)]
 pub struct RedisPacer {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
     redis: RedisConnection,
     prefix: String,
+    limit: Option<RateLimit>,
     /// µs between two slots; 0: pauses only.
     interval_us: u64,
 }
@@ -58,9 +56,9 @@ struct Inner {
 impl std::fmt::Debug for RedisPacer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisPacer")
-            .field("redis", &self.inner.redis)
-            .field("prefix", &self.inner.prefix)
-            .field("interval_us", &self.inner.interval_us)
+            .field("redis", &self.redis)
+            .field("prefix", &self.prefix)
+            .field("limit", &self.limit)
             .finish()
     }
 }
@@ -93,30 +91,28 @@ impl RedisPacer {
             u64::try_from(limit.interval().as_nanos().div_ceil(1_000)).unwrap_or(u64::MAX)
         });
         RedisPacer {
-            inner: Arc::new(Inner {
-                redis,
-                prefix: DEFAULT_PREFIX.to_owned(),
-                interval_us,
-            }),
+            redis,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            limit,
+            interval_us,
         }
     }
 
     /// Keys start with `prefix` (`amocrm:pace:` by default): one prefix per integration,
     /// since amoCRM counts each integration's requests apart.
-    pub fn key_prefix(self, prefix: impl Into<String>) -> Self {
-        let inner = &self.inner;
-        RedisPacer {
-            inner: Arc::new(Inner {
-                redis: inner.redis.clone(),
-                prefix: prefix.into(),
-                interval_us: inner.interval_us,
-            }),
-        }
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The limit every account is paced at (`None`: pauses only).
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.limit
     }
 
     /// The Redis key holding `account`'s schedule.
     pub fn key(&self, account: &str) -> String {
-        account_key(&self.inner.prefix, account)
+        account_key(&self.prefix, account)
     }
 
     /// Waits until a request to `account` may leave. An error means it may not be sent.
@@ -149,12 +145,12 @@ impl RedisPacer {
         invocation
             .key(key)
             .arg(op)
-            .arg(self.inner.interval_us)
+            .arg(self.interval_us)
             .arg(KEY_MARGIN_MS)
             .arg(arg);
-        let answer: Vec<i64> = self.inner.redis.invoke(&invocation).await?;
+        let answer: Vec<i64> = self.redis.invoke(&invocation).await?;
         let unexpected = || Error::Unexpected {
-            address: self.inner.redis.address().to_owned(),
+            address: self.redis.address().to_owned(),
             detail: format!("the pace script answered {answer:?}"),
         };
         match answer.as_slice() {
@@ -166,5 +162,33 @@ impl RedisPacer {
             [2, _, _] => Ok(Turn::Void),
             _ => Err(unexpected()),
         }
+    }
+}
+
+impl Pacer for RedisPacer {
+    fn acquire<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        Box::pin(async move {
+            self.acquire_slot(account).await.map_err(|error| {
+                PaceError::new(
+                    format!("no slot for {account} from the Redis pacer: {error}"),
+                    Some(Box::new(error)),
+                )
+            })
+        })
+    }
+
+    fn pause<'a>(
+        &'a self,
+        account: &'a str,
+        delay: Duration,
+    ) -> BoxFuture<'a, Result<(), PaceError>> {
+        Box::pin(async move {
+            self.pause_for(account, delay).await.map_err(|error| {
+                PaceError::new(
+                    format!("the Redis pacer could not pause {account} for {delay:?}: {error}"),
+                    Some(Box::new(error)),
+                )
+            })
+        })
     }
 }
