@@ -56,8 +56,13 @@ impl RedisConnection {
             .set_number_of_retries(0)
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        let manager = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|source| Error::Redis { address: address.clone(), source })?;
+        let manager =
+            ConnectionManager::new_lazy_with_config(client, config).map_err(|source| {
+                Error::Redis {
+                    address: address.clone(),
+                    source,
+                }
+            })?;
         Ok(RedisConnection {
             manager,
             address,

@@ -35,6 +35,13 @@
 mod connection;
 mod pacer;
 mod replay;
+/// The integration tests' helpers (the test Redis, skipping), for the script's unit tests.
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod test_common;
+// So that the helpers' `amocrm_redis::` paths resolve inside the crate too.
+#[cfg(test)]
+extern crate self as amocrm_redis;
 
 use std::time::Duration;
 

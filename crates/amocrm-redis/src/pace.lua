@@ -2,14 +2,17 @@
 --   t  theoretical arrival time: the earliest instant of the next slot
 --   p  paused until (a Retry-After): no slot before it
 --   l  when the last request left (its holder woke up for its slot and left)
+--   e  the schedule's epoch: when the key was created; a slot of another epoch was granted
+--      by a schedule since lost (server restarted, key flushed or expired)
 -- All instants are microseconds of the server's clock (TIME), never a client's.
 --
 -- ARGV[1] operation: "acquire" | "depart" | "pause"
 -- ARGV[2] interval between two slots, µs (0: pauses only)
 -- ARGV[3] how long the key outlives its last instant, ms
 -- ARGV[4] depart: the slot granted; pause: the pause's length, µs
+-- ARGV[5] depart: the epoch the slot was granted in
 --
--- Answers {status, wait µs, slot µs}:
+-- Answers {status, wait µs, slot µs, epoch}:
 --   0 leave now (the departure is recorded)
 --   1 wait `wait` µs, then "depart" with `slot`
 --   2 the slot is void (a pause set since covers it, or the schedule was lost, e.g. a
@@ -26,10 +29,11 @@ local margin = tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 
-local state = redis.call('HMGET', key, 't', 'p', 'l')
+local state = redis.call('HMGET', key, 't', 'p', 'l', 'e')
 local tat = tonumber(state[1])
 local paused = tonumber(state[2]) or 0
 local last = tonumber(state[3])
+local epoch = tonumber(state[4])
 
 -- Lua's numbers are doubles: written as integers (tostring would round to 14 digits).
 local function int(x)
@@ -38,6 +42,10 @@ end
 
 -- Keeps the key as long as one of its instants is ahead: an idle account leaves nothing.
 local function save(...)
+  if epoch == nil then
+    epoch = now
+    redis.call('HSET', key, 'e', int(epoch))
+  end
   redis.call('HSET', key, ...)
   local horizon = math.max(tat or 0, paused, (last or 0) + interval)
   local ms = math.ceil((horizon - now) / 1000)
@@ -49,11 +57,11 @@ end
 -- one woke up late): then it waits for that, keeping its slot.
 local function depart(slot)
   if last and now < last + interval then
-    return {1, last + interval - now, slot}
+    return {1, last + interval - now, slot, epoch}
   end
   last = now
   save('l', int(now))
-  return {0, 0, slot}
+  return {0, 0, slot, epoch}
 end
 
 if op == 'acquire' then
@@ -61,21 +69,21 @@ if op == 'acquire' then
   tat = slot + interval
   save('t', int(tat))
   if slot > now then
-    return {1, slot - now, slot}
+    return {1, slot - now, slot, epoch}
   end
   return depart(slot)
 elseif op == 'depart' then
   local slot = tonumber(ARGV[4])
-  -- Every grant moves t past its slot and the key outlives t: a t behind this slot means
-  -- the schedule was lost (server restarted, key flushed); its slot means nothing now.
-  if tat == nil or tat < slot + interval then
-    return {2, 0, slot}
+  -- The key outlives its slots by the margin: another epoch (or none) means the schedule
+  -- that granted this slot is gone, and a new one may have granted the same instants.
+  if epoch == nil or epoch ~= tonumber(ARGV[5]) then
+    return {2, 0, slot, 0}
   end
   if paused > slot then
-    return {2, 0, slot}
+    return {2, 0, slot, epoch}
   end
   if now < slot then
-    return {1, slot - now, slot}
+    return {1, slot - now, slot, epoch}
   end
   return depart(slot)
 elseif op == 'pause' then
@@ -84,6 +92,6 @@ elseif op == 'pause' then
     paused = until_
     save('p', int(paused))
   end
-  return {0, 0, paused}
+  return {0, 0, paused, epoch or 0}
 end
 return redis.error_reply('amocrm pace script: unknown operation ' .. tostring(op))

@@ -35,9 +35,9 @@ const KEY_MARGIN_MS: u64 = 1_000;
 ///   spaced like the others.
 /// * **Late wake-ups**: a request that left less than an interval ago (one that woke up
 ///   late for its slot) holds the next one back, so departures stay an interval apart.
-/// * **Lost state** (Redis restarted or the key flushed while requests waited): a slot the
-///   schedule no longer knows is void and taken again, so the new schedule is not doubled
-///   by the old one.
+/// * **Lost state** (Redis restarted or the key flushed while requests waited): each
+///   schedule has an epoch (the instant its key was created); a slot of another epoch is
+///   void and taken again, so the new schedule is not doubled by the old one.
 /// * **Idle accounts** leave nothing: an account's key (a hash at `{prefix}{account}`,
 ///   the account being a Cluster hash tag) expires a second after its last instant.
 /// * **Redis unreachable, an error or no answer within the connection's timeout**: the
@@ -68,8 +68,12 @@ impl std::fmt::Debug for RedisPacer {
 enum Turn {
     /// The departure is recorded: send.
     Go,
-    /// Sleep this long, then depart for the slot.
-    Wait { wait_us: u64, slot_us: i64 },
+    /// Sleep this long, then depart for the slot (granted in the schedule of `epoch`).
+    Wait {
+        wait_us: u64,
+        slot_us: i64,
+        epoch: i64,
+    },
     /// The slot is void: acquire again.
     Void,
 }
@@ -118,14 +122,18 @@ impl RedisPacer {
     /// Waits until a request to `account` may leave. An error means it may not be sent.
     pub async fn acquire_slot(&self, account: &str) -> Result<(), Error> {
         let key = self.key(account);
-        let mut turn = self.call(&key, "acquire", 0).await?;
+        let mut turn = self.call(&key, "acquire", 0, 0).await?;
         loop {
             match turn {
                 Turn::Go => return Ok(()),
-                Turn::Void => turn = self.call(&key, "acquire", 0).await?,
-                Turn::Wait { wait_us, slot_us } => {
+                Turn::Void => turn = self.call(&key, "acquire", 0, 0).await?,
+                Turn::Wait {
+                    wait_us,
+                    slot_us,
+                    epoch,
+                } => {
                     tokio::time::sleep(Duration::from_micros(wait_us)).await;
-                    turn = self.call(&key, "depart", slot_us).await?;
+                    turn = self.call(&key, "depart", slot_us, epoch).await?;
                 }
             }
         }
@@ -137,29 +145,32 @@ impl RedisPacer {
         let delay_us = i64::try_from(delay.as_micros()).unwrap_or(i64::MAX);
         // A pause that long is an error upstream; an hour is what the client honours at most.
         let delay_us = delay_us.min(3_600 * 1_000_000);
-        self.call(&key, "pause", delay_us).await.map(|_| ())
+        self.call(&key, "pause", delay_us, 0).await.map(|_| ())
     }
 
-    async fn call(&self, key: &str, op: &str, arg: i64) -> Result<Turn, Error> {
+    /// One run of the script: `op` on `key` with its argument (and a slot's epoch).
+    async fn call(&self, key: &str, op: &str, arg: i64, epoch: i64) -> Result<Turn, Error> {
         let mut invocation = SCRIPT.prepare_invoke();
         invocation
             .key(key)
             .arg(op)
             .arg(self.interval_us)
             .arg(KEY_MARGIN_MS)
-            .arg(arg);
+            .arg(arg)
+            .arg(epoch);
         let answer: Vec<i64> = self.redis.invoke(&invocation).await?;
         let unexpected = || Error::Unexpected {
             address: self.redis.address().to_owned(),
             detail: format!("the pace script answered {answer:?}"),
         };
         match answer.as_slice() {
-            [0, _, _] => Ok(Turn::Go),
-            [1, wait, slot] => Ok(Turn::Wait {
+            [0, _, _, _] => Ok(Turn::Go),
+            [1, wait, slot, epoch] => Ok(Turn::Wait {
                 wait_us: u64::try_from(*wait).map_err(|_| unexpected())?,
                 slot_us: *slot,
+                epoch: *epoch,
             }),
-            [2, _, _] => Ok(Turn::Void),
+            [2, _, _, _] => Ok(Turn::Void),
             _ => Err(unexpected()),
         }
     }
@@ -190,5 +201,114 @@ impl Pacer for RedisPacer {
                 )
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The script's answers, one operation at a time, against the test Redis.
+
+    use super::*;
+    use crate::test_common as common;
+
+    async fn pacer(test: &str) -> Option<RedisPacer> {
+        let redis = common::redis_or_skip(test).await?;
+        let prefix = common::unique_prefix(test);
+        Some(RedisPacer::new(redis, RateLimit::AMOCRM).key_prefix(prefix))
+    }
+
+    async fn del(pacer: &RedisPacer, key: &str) {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(key);
+        let _: i64 = pacer.redis.run(cmd).await.unwrap();
+    }
+
+    fn wait(turn: &Turn) -> (u64, i64, i64) {
+        match *turn {
+            Turn::Wait {
+                wait_us,
+                slot_us,
+                epoch,
+            } => (wait_us, slot_us, epoch),
+            ref other => panic!("not a wait: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn slots_are_one_interval_apart_and_an_early_depart_waits() {
+        let Some(p) = pacer("script_spacing").await else {
+            return;
+        };
+        let key = p.key("a");
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        let second = p.call(&key, "acquire", 0, 0).await.unwrap();
+        let (wait_us, slot, epoch) = wait(&second);
+        let interval = i64::try_from(p.interval_us).unwrap();
+        assert!(wait_us > 0 && wait_us <= p.interval_us, "{wait_us}");
+        let (_, third, _) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        assert_eq!(third - slot, interval);
+        // Too early: wait for the rest, keeping the slot.
+        let early = p.call(&key, "depart", slot, epoch).await.unwrap();
+        assert_eq!(wait(&early).1, slot);
+    }
+
+    #[tokio::test]
+    async fn a_pause_covering_a_slot_voids_it() {
+        let Some(p) = pacer("script_pause_voids").await else {
+            return;
+        };
+        let key = p.key("a");
+        p.call(&key, "acquire", 0, 0).await.unwrap();
+        let (_, slot, epoch) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        p.pause_for("a", Duration::from_secs(2)).await.unwrap();
+        assert_eq!(
+            p.call(&key, "depart", slot, epoch).await.unwrap(),
+            Turn::Void
+        );
+        // A new slot starts at the pause's end, about 2 s from now.
+        let (wait_us, _, _) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        assert!((1_900_000..=2_000_000).contains(&wait_us), "{wait_us}");
+    }
+
+    #[tokio::test]
+    async fn a_slot_of_a_lost_schedule_is_void() {
+        let Some(p) = pacer("script_lost_schedule").await else {
+            return;
+        };
+        let key = p.key("a");
+        p.call(&key, "acquire", 0, 0).await.unwrap();
+        let (_, slot, epoch) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        // Flushed (or a restarted server), then a new schedule granted slots again.
+        del(&p, &key).await;
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        for _ in 0..3 {
+            p.call(&key, "acquire", 0, 0).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_micros(p.interval_us)).await;
+        assert_eq!(
+            p.call(&key, "depart", slot, epoch).await.unwrap(),
+            Turn::Void
+        );
+    }
+
+    #[tokio::test]
+    async fn a_late_wake_up_holds_the_next_departure_back() {
+        let Some(p) = pacer("script_late_wake_up").await else {
+            return;
+        };
+        let key = p.key("a");
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        let (_, second, epoch) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        let (_, third, _) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        tokio::time::sleep(Duration::from_micros(p.interval_us * 2 + 5_000)).await;
+        // The third one woke up on time and left; the second woke up late, after it.
+        assert_eq!(
+            p.call(&key, "depart", third, epoch).await.unwrap(),
+            Turn::Go
+        );
+        let held = p.call(&key, "depart", second, epoch).await.unwrap();
+        let (wait_us, slot, _) = wait(&held);
+        assert_eq!(slot, second);
+        assert!(wait_us > p.interval_us / 2, "{wait_us}");
     }
 }

@@ -82,8 +82,14 @@ async fn a_pause_from_one_connection_delays_the_others() {
         .unwrap();
     b.acquire_slot(ACCOUNT).await.unwrap();
     let waited = paused_at.elapsed();
-    assert!(waited >= Duration::from_millis(590), "left after {waited:?}");
-    assert!(waited < Duration::from_millis(1_500), "left after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(590),
+        "left after {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_millis(1_500),
+        "left after {waited:?}"
+    );
 
     // A shorter pause does not shorten a longer one.
     a.pause_for(ACCOUNT, Duration::from_millis(800))

@@ -30,8 +30,8 @@ async fn redis_killed_mid_run_fails_clearly_then_recovers_without_a_burst() {
     // Two "processes", three workers each, asking for slots as fast as they are granted.
     let pacers: Vec<Arc<dyn Pacer>> = (0..2)
         .map(|_| {
-            let redis = RedisConnection::open_with_timeout(&url, Duration::from_millis(500))
-                .unwrap();
+            let redis =
+                RedisConnection::open_with_timeout(&url, Duration::from_millis(500)).unwrap();
             Arc::new(RedisPacer::new(redis, RateLimit::AMOCRM)) as Arc<dyn Pacer>
         })
         .collect();

@@ -21,7 +21,11 @@ async fn a_closed_port_fails_at_once() {
 
     let started = Instant::now();
     let error = pacer.acquire_slot("acc").await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(matches!(error, Error::Redis { .. }), "{error:?}");
     assert!(error.to_string().contains(&address), "{error}");
     assert!(error.source().is_some());
