@@ -241,7 +241,10 @@ impl Catalogue {
             if SEED_CODES.contains(&w.code.as_str())
                 || codes.insert(w.code.clone(), SEED_COUNT + i).is_some()
             {
-                return Err(format!("widget code {:?} is in the catalogue twice", w.code));
+                return Err(format!(
+                    "widget code {:?} is in the catalogue twice",
+                    w.code
+                ));
             }
         }
         for (i, raw) in raw.iter().enumerate() {
@@ -292,7 +295,10 @@ impl Catalogue {
         if pos < SEED_COUNT {
             seed_widget(pos).map(Entry::Widget)
         } else if pos < custom_end {
-            self.custom.get(pos - SEED_COUNT).cloned().map(Entry::Widget)
+            self.custom
+                .get(pos - SEED_COUNT)
+                .cloned()
+                .map(Entry::Widget)
         } else if pos < raw_end {
             self.raw(pos).cloned().map(Entry::Raw)
         } else if pos < self.len() {

@@ -526,7 +526,8 @@ impl FakeBuilder {
     /// Binds the listener and starts serving on a spawned tokio task. Fails
     /// (`InvalidInput`) on a bad or repeated account name or a widget code given twice.
     pub async fn start(self) -> std::io::Result<FakeServer> {
-        let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+        let invalid =
+            |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
         let mut names = std::collections::HashSet::new();
         for spec in &self.accounts {
             if let Some(why) = spec.invalid_name() {
@@ -554,7 +555,11 @@ impl FakeBuilder {
                 catalogue,
                 token: name.map_or_else(
                     || self.token.clone(),
-                    |spec| spec.token.clone().unwrap_or_else(|| format!("{}-{}", self.token, spec.name)),
+                    |spec| {
+                        spec.token
+                            .clone()
+                            .unwrap_or_else(|| format!("{}-{}", self.token, spec.name))
+                    },
                 ),
                 user_token: name.map_or_else(
                     || self.user_token.clone(),
@@ -630,7 +635,11 @@ impl fmt::Debug for FakeServer {
             .field("widgets", &self.widget_count())
             .field(
                 "accounts",
-                &self.accounts.iter().map(FakeAccount::name).collect::<Vec<_>>(),
+                &self
+                    .accounts
+                    .iter()
+                    .map(FakeAccount::name)
+                    .collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
     }

@@ -29,7 +29,8 @@ pub(crate) fn new_code() -> String {
 }
 
 /// `type` of amoCRM's OAuth errors.
-pub(crate) const OAUTH_PROBLEM_TYPE: &str = "https://developers.amocrm.ru/v3/errors/OAuthProblemJson";
+pub(crate) const OAUTH_PROBLEM_TYPE: &str =
+    "https://developers.amocrm.ru/v3/errors/OAuthProblemJson";
 
 /// An error of the token endpoint, shaped like amoCRM's (its PHP OAuth server's `hint`
 /// says what is wrong; `title` and `detail` are the same Russian text for every case).

@@ -340,11 +340,14 @@ mod tests {
     fn errors_say_where() {
         let err = parse_catalogue("{\"widgets\": [{\"code\": 1}]}", Format::Json).unwrap_err();
         assert!(err.contains("line 1 column"), "{err}");
-        let err = parse_catalogue("widgets:\n  - code: a\n    colour: red\n", Format::Yaml)
-            .unwrap_err();
+        let err =
+            parse_catalogue("widgets:\n  - code: a\n    colour: red\n", Format::Yaml).unwrap_err();
         assert!(err.contains("colour") && err.contains("line 3"), "{err}");
-        let err = parse_catalogue("- code: a\n  settings_template: [{key: k, type: nope}]\n", Format::Yaml)
-            .unwrap_err();
+        let err = parse_catalogue(
+            "- code: a\n  settings_template: [{key: k, type: nope}]\n",
+            Format::Yaml,
+        )
+        .unwrap_err();
         assert!(err.contains("nope") && err.contains("line 2"), "{err}");
     }
 }

@@ -1309,7 +1309,11 @@ async fn oauth_code_and_refresh_flow() {
     );
     assert_eq!(server.refresh_count(), 1);
     assert_eq!(server.oauth_stats().reused_refresh_tokens, 1);
-    let resp = token_request(&server, grant("refresh_token", "refresh_token", "never-issued")).await;
+    let resp = token_request(
+        &server,
+        grant("refresh_token", "refresh_token", "never-issued"),
+    )
+    .await;
     assert_eq!(
         expect_oauth_problem(resp, 400).await,
         "Cannot decrypt the refresh token"
