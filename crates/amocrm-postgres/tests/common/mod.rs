@@ -139,14 +139,51 @@ pub struct OwnPostgres {
     pub port: u16,
 }
 
+/// A PostgreSQL server program: from `PATH`, else `pg_config --bindir`, else Debian's
+/// `/usr/lib/postgresql/<newest>/bin` (Debian keeps initdb and pg_ctl off `PATH`).
+fn pg_program(name: &str) -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    if let Some(found) = on_path.into_iter().find(|p| p.is_file()) {
+        return found;
+    }
+    let bindir = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    if let Some(found) = bindir.map(|dir| dir.join(name)).filter(|p| p.is_file()) {
+        return found;
+    }
+    let mut debian: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin").join(name))
+        .filter(|p| p.is_file())
+        .collect();
+    debian.sort_by_key(|p| {
+        p.components()
+            .nth(4)
+            .and_then(|v| v.as_os_str().to_str()?.parse::<u32>().ok())
+    });
+    debian.pop().unwrap_or_else(|| PathBuf::from(name))
+}
+
 fn as_postgres(program: &str) -> Command {
+    let program = pg_program(program);
     let root = Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if root {
         let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--", program]);
+        command.args(["-u", "postgres", "--"]).arg(program);
         command
     } else {
         Command::new(program)
