@@ -20,9 +20,11 @@
 //!   accordingly.
 //! - **Down:** an unreachable server is an error within the connect timeout (default 5 s),
 //!   never a hang and never an unlocked refresh.
-//! - **TLS:** off by default (plain TCP or a Unix socket). The `native-tls` feature uses the
-//!   platform's TLS library for `sslmode=prefer`/`require`; without it, `sslmode=require`
-//!   is refused when the store is built.
+//! - **TLS:** off by default (plain TCP or a Unix socket; `sslmode=require` is refused when
+//!   the store is built). The `native-tls` feature uses the platform's TLS library for
+//!   `sslmode=require`, verifying the server's certificate and name (give your own
+//!   connector with [`PostgresTokenStoreBuilder::tls`] for a private CA); `sslmode=prefer`,
+//!   the default, stays plain either way.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -64,3 +66,6 @@ pub use tokio_postgres;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+/// The TLS library, for [`PostgresTokenStoreBuilder::tls`].
+#[cfg(feature = "native-tls")]
+pub use native_tls;
