@@ -11,8 +11,8 @@ use secrecy::SecretString;
 use crate::auth::{StaticToken, TokenProvider};
 use crate::error::{Error, Problem, Result};
 use crate::invalid::Invalid;
-use crate::response::{classify, error_response};
 use crate::pace::{MemoryPacer, Pacer, RateLimit};
+use crate::response::{classify, error_response};
 use crate::transport::{RetryPolicy, Transport};
 
 type RawError = progenitor_client::Error<raw::Problem>;
@@ -110,6 +110,12 @@ impl Client {
     /// The account's base URL, e.g. `https://example.amocrm.ru`.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// Whether `self` and `other` are clones of one built client (sharing its connection
+    /// pool, token provider and pacer), as an [`crate::Integration`] hands out.
+    pub fn ptr_eq(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// The generated client underneath, for calls this crate does not wrap. Its requests
