@@ -51,6 +51,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     measure(&memory, &format!("{run}-warm"), 50).await;
 
     summary("RedisPacer", measure(&pacer, &run.to_string(), count).await);
-    summary("MemoryPacer", measure(&memory, &run.to_string(), count).await);
+    summary(
+        "MemoryPacer",
+        measure(&memory, &run.to_string(), count).await,
+    );
     Ok(())
 }
