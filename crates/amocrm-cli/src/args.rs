@@ -25,14 +25,19 @@ Exit codes:
   4  transport or decoding error: no connection, a timeout, or an answer that
      could not be read
 
+  5  auth status: no token pair is stored for the account
+
 Environment:
   AMOCRM_BASE_URL, AMOCRM_SUBDOMAIN, AMOCRM_DOMAIN, AMOCRM_TOKEN,
-  AMOCRM_TOKEN_FILE, AMOCRM_PROFILE, AMOCRM_CONFIG and AMOCRM_TIMEOUT stand for
-  the flags of the same name; a flag given on the command line wins over the
-  environment, and both win over the profile. The token is never printed.
+  AMOCRM_TOKEN_FILE, AMOCRM_PROFILE, AMOCRM_CONFIG, AMOCRM_TIMEOUT,
+  AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI,
+  AMOCRM_TOKEN_STORE, AMOCRM_TOKEN_TABLE and AMOCRM_REDIS_URL stand for the flags of the same name;
+  a flag given on the command line wins over the environment, and both win over
+  the profile. Tokens and the client secret are never printed.
 
 Token: exactly one of --token (or AMOCRM_TOKEN), --token-file (or
-AMOCRM_TOKEN_FILE) and --token-stdin; without any, the profile's token_file.
+AMOCRM_TOKEN_FILE) and --token-stdin; without any, the profile's token_file,
+else the stored OAuth pair (see OAuth below).
   amocrm --subdomain example --token-file ~/.config/amocrm/example.token widgets list
   pass show amocrm/example | amocrm --subdomain example --token-stdin widgets list
 
@@ -43,11 +48,26 @@ AMOCRM_PROFILE, else default_profile:
   subdomain = \"example\"             # or base_url = \"https://example.kommo.com\"
   domain = \"kommo.com\"              # amocrm.ru (default), amocrm.com, kommo.com
   token_file = \"example.token\"      # relative to the config file's folder; ~/ works
+  # or token_store = \"example-tokens.json\" (or a postgres:// URL): an OAuth pair
   timeout = \"45s\"
   amocrm --profile work widgets list
   amocrm --profile work --timeout 2m widgets list --all   # flags override the profile
 
 Timeout: amocrm --timeout 1500ms widgets get amo_asterisk (AMOCRM_TIMEOUT=2m)
+
+OAuth: without a static token, every command uses the account's stored OAuth pair
+(see amocrm auth --help) and refreshes it as needed, with the integration's
+credentials:
+  export AMOCRM_CLIENT_ID=2f8e1a4c-... AMOCRM_CLIENT_SECRET=... \\
+         AMOCRM_REDIRECT_URI=https://example.com/oauth/callback
+  amocrm --subdomain example auth login --code def50200...
+  amocrm --subdomain example widgets list
+Token store: a file (default tokens.json next to the config file; a profile's
+token_store, relative to the config file's folder) or PostgreSQL, shared by every
+machine: --token-store postgres://amocrm@db.internal/amocrm
+Shared pace: processes given the same --redis-url send at most 7 requests/s to
+each account together: --redis-url redis://127.0.0.1:6379/ (if Redis cannot be
+reached, nothing is sent)
 
 Completions: amocrm completions bash|zsh|fish|powershell (see amocrm completions --help)";
 
@@ -174,6 +194,89 @@ pub struct ConnectionArgs {
     /// network in clear text)
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
+
+    /// The integration's ID, to refresh a stored OAuth token pair, e.g.
+    /// --client-id 2f8e1a4c-1111-4c2b-9d3e-0123456789ab
+    #[arg(
+        long,
+        env = "AMOCRM_CLIENT_ID",
+        value_name = "ID",
+        global = true,
+        hide_env_values = true,
+        help_heading = "OAuth"
+    )]
+    pub client_id: Option<String>,
+
+    /// The integration's secret key; never printed. Prefer the variable: a command line is
+    /// visible to other users (ps), e.g. AMOCRM_CLIENT_SECRET=$(pass show amocrm/secret)
+    #[arg(
+        long,
+        env = "AMOCRM_CLIENT_SECRET",
+        value_name = "SECRET",
+        global = true,
+        hide_env_values = true,
+        value_parser = parse_client_secret,
+        help_heading = "OAuth"
+    )]
+    pub client_secret: Option<SecretString>,
+
+    /// The integration's redirect URI, exactly as registered, e.g.
+    /// --redirect-uri https://example.com/oauth/callback
+    #[arg(
+        long,
+        env = "AMOCRM_REDIRECT_URI",
+        value_name = "URI",
+        global = true,
+        hide_env_values = true,
+        help_heading = "OAuth"
+    )]
+    pub redirect_uri: Option<String>,
+
+    /// Where OAuth token pairs are kept: a file, e.g. --token-store ~/amocrm/tokens.json,
+    /// or PostgreSQL, e.g. --token-store postgres://amocrm@db.internal/amocrm [default:
+    /// tokens.json next to the config file]
+    #[arg(
+        long,
+        env = "AMOCRM_TOKEN_STORE",
+        value_name = "PATH|URL",
+        global = true,
+        hide_env_values = true,
+        help_heading = "OAuth"
+    )]
+    pub token_store: Option<String>,
+
+    /// The table of a PostgreSQL token store, as [SCHEMA.]TABLE, e.g. --token-table
+    /// integration_a.amocrm_tokens (one per integration) [default: public.amocrm_tokens]
+    #[arg(
+        long,
+        env = "AMOCRM_TOKEN_TABLE",
+        value_name = "[SCHEMA.]TABLE",
+        global = true,
+        hide_env_values = true,
+        help_heading = "OAuth"
+    )]
+    pub token_table: Option<String>,
+
+    /// Share the 7 requests/s of each account with every process using this Redis, e.g.
+    /// --redis-url redis://127.0.0.1:6379/ [default: paced within this process only]
+    #[arg(
+        long,
+        env = "AMOCRM_REDIS_URL",
+        value_name = "URL",
+        global = true,
+        hide_env_values = true,
+        help_heading = "OAuth"
+    )]
+    pub redis_url: Option<String>,
+}
+
+/// `--client-secret`: never empty, never echoed.
+fn parse_client_secret(value: &str) -> Result<SecretString, String> {
+    let secret = value.trim();
+    if secret.is_empty() {
+        return Err("the client secret is empty".to_owned());
+    }
+    Ok(SecretString::from(secret.to_owned()))
 }
 
 /// `--timeout`: a duration from 1 ms to 1 hour.
@@ -272,6 +375,48 @@ pub enum Command {
     /// Print a shell completion script on stdout
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions(CompletionsArgs),
+    /// OAuth token pairs in the token store: import, login, status, refresh
+    #[command(subcommand, after_help = AUTH_AFTER_HELP)]
+    Auth(AuthCommand),
+}
+
+const AUTH_AFTER_HELP: &str = "\
+The pair is kept in the token store (--token-store, default tokens.json next to the
+config file) under the account's base URL. Every other command uses it when no static
+token is given, and refreshes it when it expires: one process of all that share the
+store calls the token endpoint, the others wait and use the new pair.
+
+Examples:
+  curl -s https://example.amocrm.ru/oauth2/access_token -d @grant.json \\
+    | amocrm --subdomain example auth import
+  amocrm --subdomain example auth login --code def502003a...
+  amocrm --subdomain example auth status     # exit 5: no pair stored
+  amocrm --subdomain example auth refresh";
+
+/// `amocrm auth …`
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Save the token endpoint's JSON answer (access_token, refresh_token, expires_in,
+    /// token_type), read on stdin, as the account's pair
+    Import,
+    /// Exchange an authorization code for a pair and save it (needs --client-id,
+    /// --client-secret and --redirect-uri)
+    Login(LoginArgs),
+    /// Show whether a pair is stored and when its access token expires (never the
+    /// tokens); exits 5 when none is stored
+    Status,
+    /// Refresh the stored pair now and save the new one (needs --client-id,
+    /// --client-secret and --redirect-uri)
+    Refresh,
+}
+
+/// `amocrm auth login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The authorization code of the redirect after the user allowed access (single-use,
+    /// valid for 20 minutes), e.g. --code def50200a1b2...
+    #[arg(long, value_name = "CODE")]
+    pub code: String,
 }
 
 const COMPLETIONS_AFTER_HELP: &str = "\

@@ -12,7 +12,7 @@ use crate::args::{
     BotCommand, Cli, Command, ContinueArgs, InstallArgs, ListArgs, When, WidgetsCommand,
 };
 use crate::failure::Failure;
-use crate::{connection, handlers, output, settings_input};
+use crate::{auth, connection, handlers, output, settings_input};
 
 /// Runs the command of `cli`; `matches` are the parsed arguments it came from (for the
 /// sources of connection values and the order of handler flags).
@@ -27,7 +27,7 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(stdout.lock());
     match &cli.command {
         Command::Widgets(command) => {
-            let client = connection::client(&cli.connection, matches)?;
+            let client = connection::client(&cli.connection, matches).await?;
             match command {
                 WidgetsCommand::List(args) => list(&client, args, json, progress, &mut out).await,
                 WidgetsCommand::Get(args) => {
@@ -50,13 +50,16 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), Failure> {
             }
         }
         Command::Account(args) => {
-            let client = connection::client(&cli.connection, matches)?;
+            let client = connection::client(&cli.connection, matches).await?;
             let account = args
                 .with
                 .iter()
                 .fold(client.account().get(), |get, part| get.with(*part))
                 .await?;
             Ok(output::account(&mut out, &account, json)?)
+        }
+        Command::Auth(command) => {
+            auth::run(command, &cli.connection, matches, json, &mut out).await
         }
         Command::Completions(args) => {
             // Generated into memory first: clap_complete panics when its writer fails, and
@@ -74,7 +77,7 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), Failure> {
                 .and_then(|m| m.subcommand_matches("continue"));
             let request = handlers::request(args, sub).map_err(Failure::Input)?;
             request.validate().map_err(amocrm::Error::from)?;
-            let client = connection::client(&cli.connection, matches)?;
+            let client = connection::client(&cli.connection, matches).await?;
             continue_bot(&client, args, &request, json, &mut out).await
         }
     }

@@ -8,6 +8,7 @@
 //! subdomain = "example"          # or base_url = "https://example.kommo.com"
 //! domain = "kommo.com"           # amocrm.ru (the default), amocrm.com or kommo.com
 //! token_file = "example.token"   # relative to this file's folder; ~/ is the home folder
+//! # token_store = "tokens.json"  # instead of token_file: an OAuth pair (file or postgres:// URL)
 //! timeout = "45s"                # or a number of seconds
 //! ```
 //!
@@ -54,8 +55,8 @@ pub struct Profile {
     pub domain: Option<DomainArg>,
     /// File that holds the token; resolved against the config file's folder.
     pub token_file: Option<PathBuf>,
-    /// Where an OAuth token pair is kept. Read and kept for the token stores to come;
-    /// nothing reads a token from it yet.
+    /// Where the account's OAuth token pair is kept: a file (resolved against the config
+    /// file's folder) or a `postgres://` URL.
     pub token_store: Option<String>,
     /// Timeout of one request.
     #[serde(default, deserialize_with = "timeout")]
@@ -87,6 +88,11 @@ pub fn default_path() -> Option<PathBuf> {
         var("XDG_CONFIG_HOME").or_else(|| var("HOME").map(|home| home.join(".config")))
     };
     base.map(|dir| dir.join("amocrm").join("config.toml"))
+}
+
+/// The config file in use: `--config` / `AMOCRM_CONFIG`, else [`default_path`].
+pub fn path(args: &ConnectionArgs) -> Option<PathBuf> {
+    args.config.clone().or_else(default_path)
 }
 
 /// The profile the flags and environment choose (`--profile`, `AMOCRM_PROFILE`, else the
@@ -140,9 +146,17 @@ pub fn selected(args: &ConnectionArgs) -> Result<Option<Selected>, Failure> {
     };
     let mut profile = profile.clone();
     check(&name, &profile)?;
-    if let (Some(file), Some(config_path)) = (&profile.token_file, &path) {
+    if let Some(config_path) = &path {
         let folder = config_path.parent().unwrap_or(Path::new("."));
-        profile.token_file = Some(resolve_path(file, folder));
+        if let Some(file) = &profile.token_file {
+            profile.token_file = Some(resolve_path(file, folder));
+        }
+        if let Some(store) = &profile.token_store
+            && !crate::store::is_postgres_url(store)
+        {
+            let resolved = resolve_path(Path::new(store), folder);
+            profile.token_store = Some(resolved.to_string_lossy().into_owned());
+        }
     }
     Ok(Some(Selected { name, profile }))
 }
@@ -213,7 +227,7 @@ fn check(name: &str, profile: &Profile) -> Result<(), Failure> {
 }
 
 /// `~/x` in the home folder; a relative path in `folder`.
-fn resolve_path(path: &Path, folder: &Path) -> PathBuf {
+pub fn resolve_path(path: &Path, folder: &Path) -> PathBuf {
     if let Ok(rest) = path.strip_prefix("~") {
         let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" });
         if let Some(home) = home {

@@ -8,16 +8,17 @@
 //! profile's account is used only when neither is given; its domain and timeout give way
 //! to `--domain`/`AMOCRM_DOMAIN` and `--timeout`/`AMOCRM_TIMEOUT`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use amocrm::{Client, Domain};
+use amocrm::{AuthError, Client, ClientBuilder, Domain, Integration, Pacer, TokenStore};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 
 use crate::args::{ConnectionArgs, DomainArg};
 use crate::config::{self, Selected};
 use crate::failure::Failure;
-use crate::token;
+use crate::{store, token};
 
 /// Timeout of one request when neither the flags nor the profile set one.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -102,29 +103,143 @@ fn resolve(
     ))
 }
 
-/// The client of the flags and the profile: account, token, timeout. Input problems are
-/// [`Failure::Input`] or a [`amocrm::Error::Config`] (both exit 2); nothing is sent here.
-/// The token is read (from a file or stdin) only once the rest is known to be right.
-pub fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Client, Failure> {
+/// What the flags, the environment and the profile say about the account.
+pub struct Target {
+    /// The chosen profile.
+    pub profile: Option<Selected>,
+    /// The account's base URL as [`Client::base_url`] gives it: the key of its token pair
+    /// and its pace.
+    pub key: String,
+    /// Timeout of one request.
+    pub timeout: Duration,
+}
+
+/// The account of the flags and the profile, checked (nothing is sent).
+pub fn target(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Target, Failure> {
     let profile = config::selected(args)?;
     let account = resolve(args, matches, profile.as_ref())?;
     let timeout = args
         .timeout
         .or(profile.as_ref().and_then(|p| p.profile.timeout))
         .unwrap_or(DEFAULT_TIMEOUT);
-    let token = token::resolve(args, matches, profile.as_ref())?;
+    // A client that is never used, for the normalized base URL the library keys by.
     let builder = match &account {
         Account::BaseUrl(url) => Client::builder().base_url(url),
         Account::Subdomain(sub, domain) => Client::builder().account(sub, *domain),
     };
-    let client = builder
-        .secret_token(token)
+    let key = builder
+        .token("unused")
+        .allow_insecure_http(args.allow_insecure_http)
+        .build()?
+        .base_url()
+        .to_owned();
+    Ok(Target {
+        profile,
+        key,
+        timeout,
+    })
+}
+
+/// Applies the CLI's timeouts and user agent.
+fn configure(builder: ClientBuilder, timeout: Duration, allow_http: bool) -> ClientBuilder {
+    builder
         .timeout(timeout)
         .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))
-        .allow_insecure_http(args.allow_insecure_http)
+        .allow_insecure_http(allow_http)
         .user_agent(concat!("amocrm-cli/", env!("CARGO_PKG_VERSION")))
-        .build()?;
-    Ok(client)
+}
+
+/// The client of the flags and the profile: account, token, timeout, pacer. Input problems
+/// are [`Failure::Input`] or a [`amocrm::Error::Config`] (both exit 2); nothing is sent
+/// here but the token store's read. A static token (read from a file or stdin only once
+/// the rest is known to be right) is used as given; without one, the account's stored
+/// OAuth pair, refreshed through the store as needed.
+pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Client, Failure> {
+    let target = target(args, matches)?;
+    let pacer = store::pacer(args)?;
+    if let Some(token) = token::resolve(args, matches, target.profile.as_ref())? {
+        let mut builder = configure(
+            Client::builder().base_url(&target.key),
+            target.timeout,
+            args.allow_insecure_http,
+        )
+        .secret_token(token);
+        if let Some(pacer) = pacer {
+            builder = builder.pacer(pacer);
+        }
+        return Ok(builder.build()?);
+    }
+    let spec = store::spec(args, target.profile.as_ref())?;
+    let store = spec.open()?;
+    let stored = store.load(&target.key).await.map_err(store_failure)?;
+    if stored.is_none() {
+        return Err(Failure::input(format!(
+            "no token: give --token-file PATH, --token-stdin or --token TOKEN (or \
+             AMOCRM_TOKEN_FILE / AMOCRM_TOKEN, or a profile's token_file), or store an OAuth \
+             pair for {} in {} with amocrm auth login --code CODE or amocrm auth import",
+            target.key,
+            spec.shown()
+        )));
+    }
+    let integration = integration(args, store, pacer, target.timeout, "use the stored pair")?;
+    Ok(integration.client_for_base_url(&target.key)?)
+}
+
+/// The integration of `--client-id`, `--client-secret` and `--redirect-uri` with `store`
+/// and `pacer` (else an in-process one); `why` says what needs them, for the message.
+pub fn integration(
+    args: &ConnectionArgs,
+    store: Arc<dyn TokenStore>,
+    pacer: Option<Arc<dyn Pacer>>,
+    timeout: Duration,
+    why: &str,
+) -> Result<Integration, Failure> {
+    let id = args
+        .client_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let redirect = args
+        .redirect_uri
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let (Some(id), Some(secret), Some(redirect)) = (id, args.client_secret.clone(), redirect)
+    else {
+        let missing: Vec<&str> = [
+            (id.is_none(), "--client-id (AMOCRM_CLIENT_ID)"),
+            (
+                args.client_secret.is_none(),
+                "--client-secret (AMOCRM_CLIENT_SECRET)",
+            ),
+            (redirect.is_none(), "--redirect-uri (AMOCRM_REDIRECT_URI)"),
+        ]
+        .into_iter()
+        .filter(|(missing, _)| *missing)
+        .map(|(_, flag)| flag)
+        .collect();
+        return Err(Failure::input(format!(
+            "to {why}, give the integration's {}",
+            missing.join(", ")
+        )));
+    };
+    let allow_http = args.allow_insecure_http;
+    let mut builder = Integration::builder()
+        .client_id(id)
+        .secret_client_secret(secret)
+        .redirect_uri(redirect)
+        .token_store(store)
+        .allow_insecure_http(allow_http)
+        .configure_client(move |builder| configure(builder, timeout, allow_http));
+    if let Some(pacer) = pacer {
+        builder = builder.pacer(pacer);
+    }
+    Ok(builder.build()?)
+}
+
+/// A token store that could not be read: exit 4, like a transport error.
+pub fn store_failure(error: amocrm::StoreError) -> Failure {
+    Failure::Client(amocrm::Error::Auth(AuthError::Store(error)))
 }
 
 #[cfg(test)]

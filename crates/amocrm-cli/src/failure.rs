@@ -6,7 +6,8 @@
 //! | 1 | local failure: the output could not be written |
 //! | 2 | invalid input, rejected before anything was sent (clap usage errors too) |
 //! | 3 | the API answered with an error status (4xx/5xx) |
-//! | 4 | transport or decoding error |
+//! | 4 | transport or decoding error (the token store or the shared pacer unreachable too) |
+//! | 5 | `auth status` / `auth refresh`: no token pair is stored for the account |
 
 use std::error::Error as _;
 use std::io::{self, Write};
@@ -24,6 +25,8 @@ pub const EXIT_API: u8 = 3;
 pub const EXIT_TRANSPORT: u8 = 4;
 /// Exit code: the output could not be written.
 pub const EXIT_OUTPUT: u8 = 1;
+/// Exit code: no token pair is stored for the account (`auth status`, `auth refresh`).
+pub const EXIT_NO_TOKENS: u8 = 5;
 
 /// A failed command.
 #[derive(Debug)]
@@ -37,6 +40,8 @@ pub enum Failure {
     /// The list was printed, but this many entries could not be decoded (each was
     /// reported on stderr as it came).
     Incomplete(usize),
+    /// The token store holds no pair for the account.
+    NoTokens(String),
 }
 
 impl From<Error> for Failure {
@@ -67,6 +72,7 @@ impl Failure {
             Failure::Input(_) => ExitCode::from(EXIT_INPUT),
             Failure::Client(error) => ExitCode::from(client_exit_code(error)),
             Failure::Incomplete(_) => ExitCode::from(EXIT_TRANSPORT),
+            Failure::NoTokens(_) => ExitCode::from(EXIT_NO_TOKENS),
         }
     }
 
@@ -87,6 +93,7 @@ impl Failure {
                 stderr,
                 "error: {count} widget entries could not be decoded (see above); the others were printed"
             ),
+            Failure::NoTokens(message) => writeln!(stderr, "error: {}", clean(message)),
         }
     }
 }
@@ -104,7 +111,8 @@ pub fn client_exit_code(error: &Error) -> u8 {
         Error::UnexpectedStatus { .. }
         | Error::Transport(_)
         | Error::Decode { .. }
-        | Error::Protocol(_) => EXIT_TRANSPORT,
+        | Error::Protocol(_)
+        | Error::Pace(_) => EXIT_TRANSPORT,
         other => match other.status() {
             Some(status) if status >= 400 => EXIT_API,
             _ => EXIT_TRANSPORT,
@@ -159,11 +167,29 @@ fn report_client_error(error: &Error, stderr: &mut impl Write) -> io::Result<()>
         }
         return Ok(());
     }
-    writeln!(stderr, "error: {}", clean(&root.to_string()))?;
+    let mut shown = root.to_string();
+    writeln!(stderr, "error: {}", clean(&shown))?;
     let mut source = root.source();
     while let Some(cause) = source {
-        writeln!(stderr, "  caused by: {}", clean(&cause.to_string()))?;
+        // Layers that repeat their source's message add nothing: print each cause once.
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            writeln!(stderr, "  caused by: {}", clean(&text))?;
+            shown = text;
+        }
         source = cause.source();
+    }
+    if matches!(root, Error::Pace(_)) {
+        writeln!(
+            stderr,
+            "  nothing was sent: the shared pacer (--redis-url / AMOCRM_REDIS_URL) gave no slot"
+        )?;
+    }
+    if let Error::Auth(amocrm::AuthError::Refused { .. }) = root {
+        writeln!(
+            stderr,
+            "  the stored pair may be spent or revoked: store a new one with amocrm auth login --code CODE"
+        )?;
     }
     if matches!(root, Error::Transport(error) if error.is_timeout()) {
         writeln!(

@@ -46,6 +46,7 @@
 #![warn(missing_docs)]
 
 mod args;
+mod auth;
 mod commands;
 mod config;
 mod connection;
@@ -54,6 +55,7 @@ mod failure;
 mod handlers;
 mod output;
 mod settings_input;
+mod store;
 mod token;
 
 use std::io::{IsTerminal, Write};

@@ -74,19 +74,38 @@ fn choose(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Option<Source>,
     }
 }
 
-/// The token of the arguments, or else of the profile. Reads stdin or a file as needed.
+/// The static token of the arguments, or else of the profile's `token_file`; `None` when
+/// neither gives one (the stored OAuth pair is used then). Reads stdin or a file as needed.
+/// A token store on the command line with a token source on the command line is an input
+/// error; a token store from the flags or the environment wins over a profile's
+/// `token_file`.
 pub fn resolve(
     args: &ConnectionArgs,
     matches: &ArgMatches,
     profile: Option<&Selected>,
-) -> Result<SecretString, Failure> {
+) -> Result<Option<SecretString>, Failure> {
+    let on_command_line =
+        |id: &str| matches!(matches.value_source(id), Some(ValueSource::CommandLine));
+    if on_command_line("token_store")
+        && ["token", "token_file", "token_stdin"]
+            .into_iter()
+            .any(on_command_line)
+    {
+        return Err(Failure::input(
+            "give a token (--token, --token-file, --token-stdin) or --token-store, not both",
+        ));
+    }
     match choose(args, matches)? {
-        Some(Source::Token) => args.token.clone().ok_or_else(|| Failure::input("no token")),
+        Some(Source::Token) => args
+            .token
+            .clone()
+            .map(Some)
+            .ok_or_else(|| Failure::input("no token")),
         Some(Source::File) => match &args.token_file {
-            Some(path) => from_file(path),
+            Some(path) => from_file(path).map(Some),
             None => Err(Failure::input("no token file")),
         },
-        Some(Source::Stdin) => from_stdin(),
+        Some(Source::Stdin) => from_stdin().map(Some),
         None => match profile {
             Some(Selected {
                 profile:
@@ -95,22 +114,8 @@ pub fn resolve(
                         ..
                     },
                 ..
-            }) => from_file(path),
-            Some(Selected {
-                name,
-                profile:
-                    crate::config::Profile {
-                        token_store: Some(_),
-                        ..
-                    },
-            }) => Err(Failure::input(format!(
-                "no token: profile {name:?} names a token_store, which this version of amocrm \
-                 cannot read yet; give --token-file PATH, --token-stdin or AMOCRM_TOKEN_FILE"
-            ))),
-            _ => Err(Failure::input(
-                "no token: give --token-file PATH, --token-stdin or --token TOKEN \
-                 (or AMOCRM_TOKEN_FILE / AMOCRM_TOKEN, or a profile's token_file)",
-            )),
+            }) if args.token_store.is_none() => from_file(path).map(Some),
+            _ => Ok(None),
         },
     }
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod services;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +17,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_amocrm");
-const ENV_VARS: [&str; 8] = [
+const ENV_VARS: [&str; 14] = [
     "AMOCRM_BASE_URL",
     "AMOCRM_SUBDOMAIN",
     "AMOCRM_DOMAIN",
@@ -24,6 +26,12 @@ const ENV_VARS: [&str; 8] = [
     "AMOCRM_PROFILE",
     "AMOCRM_CONFIG",
     "AMOCRM_TIMEOUT",
+    "AMOCRM_CLIENT_ID",
+    "AMOCRM_CLIENT_SECRET",
+    "AMOCRM_REDIRECT_URI",
+    "AMOCRM_TOKEN_STORE",
+    "AMOCRM_TOKEN_TABLE",
+    "AMOCRM_REDIS_URL",
 ];
 
 /// A config folder that holds no `amocrm/config.toml`: the binary must not read the

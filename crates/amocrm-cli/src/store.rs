@@ -1,0 +1,180 @@
+//! Where OAuth token pairs live (`--token-store`: a file for one machine, PostgreSQL for a
+//! fleet) and where request slots come from (`--redis-url`: Redis shared by every process,
+//! else this process alone). Messages show a store's URL without its password.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use amocrm::{FileTokenStore, Pacer, RateLimit, TokenStore};
+use amocrm_postgres::PostgresTokenStore;
+use amocrm_redis::{RedisConnection, RedisPacer};
+
+use crate::args::ConnectionArgs;
+use crate::config::{self, Selected};
+use crate::failure::Failure;
+
+/// The file of the default store, next to the config file.
+const DEFAULT_FILE: &str = "tokens.json";
+
+/// A token store, as the flags, the environment or the profile name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreSpec {
+    /// A JSON file on this machine.
+    File(PathBuf),
+    /// A PostgreSQL server: its URL and the table (`[schema.]table`), when given.
+    Postgres {
+        /// The connection URL (may hold a password: show it with [`StoreSpec::shown`]).
+        url: String,
+        /// `--token-table`.
+        table: Option<String>,
+    },
+}
+
+/// Whether `store` names PostgreSQL rather than a file.
+pub fn is_postgres_url(store: &str) -> bool {
+    let lower = store.trim_start().to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+/// The store of `--token-store` / `AMOCRM_TOKEN_STORE`, else the profile's `token_store`,
+/// else `tokens.json` in the config file's folder.
+pub fn spec(args: &ConnectionArgs, profile: Option<&Selected>) -> Result<StoreSpec, Failure> {
+    let table = args
+        .token_table
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let named = args
+        .token_store
+        .as_deref()
+        .map(|store| (store.trim(), true))
+        .or_else(|| {
+            profile
+                .and_then(|p| p.profile.token_store.as_deref())
+                .map(|store| (store.trim(), false))
+        });
+    let spec = match named {
+        Some(("", _)) => return Err(Failure::input("--token-store is empty")),
+        Some((store, _)) if is_postgres_url(store) => StoreSpec::Postgres {
+            url: store.to_owned(),
+            table,
+        },
+        Some((store, from_flag)) => {
+            let path = if from_flag {
+                config::resolve_path(Path::new(store), Path::new(""))
+            } else {
+                PathBuf::from(store)
+            };
+            StoreSpec::File(path)
+        }
+        None => match config::path(args).as_deref().and_then(Path::parent) {
+            Some(folder) => StoreSpec::File(folder.join(DEFAULT_FILE)),
+            None => {
+                return Err(Failure::input(
+                    "no token store: give --token-store PATH|URL (or AMOCRM_TOKEN_STORE); \
+                     there is no config folder for the default one",
+                ));
+            }
+        },
+    };
+    if args.token_table.is_some() && matches!(spec, StoreSpec::File(_)) {
+        return Err(Failure::input(
+            "--token-table goes with a postgres:// token store",
+        ));
+    }
+    Ok(spec)
+}
+
+impl StoreSpec {
+    /// The store for messages: the file's path, or the URL without user info.
+    pub fn shown(&self) -> String {
+        match self {
+            StoreSpec::File(path) => path.display().to_string(),
+            StoreSpec::Postgres { url, table } => {
+                let url = without_user_info(url);
+                match table {
+                    Some(table) => format!("{url} (table {table})"),
+                    None => url,
+                }
+            }
+        }
+    }
+
+    /// Opens the store. Nothing is read or connected yet: the first call does.
+    pub fn open(&self) -> Result<Arc<dyn TokenStore>, Failure> {
+        match self {
+            StoreSpec::File(path) => Ok(Arc::new(FileTokenStore::new(path.clone()))),
+            StoreSpec::Postgres { url, table } => {
+                let mut builder = PostgresTokenStore::builder(url);
+                if let Some(table) = table {
+                    builder = match table.split_once('.') {
+                        Some((schema, table)) => builder.schema(schema).table(table),
+                        None => builder.table(table),
+                    };
+                }
+                let store = builder.build().map_err(|error| {
+                    Failure::input(format!("--token-store {}: {error}", self.shown()))
+                })?;
+                Ok(Arc::new(store))
+            }
+        }
+    }
+}
+
+/// `scheme://host/...` of a URL, without `user:password@`.
+pub fn without_user_info(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// The Redis pacer of `--redis-url` / `AMOCRM_REDIS_URL` (7 requests/s per account), or
+/// `None`: each client paces itself. Must run inside the Tokio runtime.
+pub fn pacer(args: &ConnectionArgs) -> Result<Option<Arc<dyn Pacer>>, Failure> {
+    let Some(url) = args.redis_url.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    if url.is_empty() {
+        return Err(Failure::input("--redis-url is empty"));
+    }
+    let redis = RedisConnection::open(url).map_err(|error| {
+        Failure::input(format!("--redis-url {}: {error}", without_user_info(url)))
+    })?;
+    Ok(Some(Arc::new(RedisPacer::new(redis, RateLimit::AMOCRM))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_info_is_never_shown() {
+        assert_eq!(
+            without_user_info("postgres://amocrm:s3cr3t@db:5432/x?sslmode=require"),
+            "postgres://db:5432/x?sslmode=require"
+        );
+        assert_eq!(
+            without_user_info("postgres://db/x?user=a@b"),
+            "postgres://db/x?user=a@b"
+        );
+        assert_eq!(without_user_info("/tmp/tokens.json"), "/tmp/tokens.json");
+        assert_eq!(
+            without_user_info("redis://:pw@127.0.0.1:6379/"),
+            "redis://127.0.0.1:6379/"
+        );
+    }
+
+    #[test]
+    fn postgres_urls_are_told_from_paths() {
+        assert!(is_postgres_url("postgres://h/db"));
+        assert!(is_postgres_url("PostgreSQL://h/db"));
+        assert!(!is_postgres_url("postgres.json"));
+        assert!(!is_postgres_url("./postgres://x"));
+    }
+}

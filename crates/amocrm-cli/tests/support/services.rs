@@ -1,0 +1,105 @@
+//! The real PostgreSQL and Redis of the end-to-end tests: their URLs, and the rule for a
+//! service that cannot be reached — the test prints which test did not run and how to run
+//! it, and passes, unless `AMOCRM_REQUIRE_SERVICES=1` (set by CI) makes it fail. Shared by
+//! the CLI's tests and the widget_backend example's test (one copy of the rule).
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The local PostgreSQL of the development and CI machines.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// The local Redis of the development and CI machines.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/";
+
+/// `AMOCRM_TEST_POSTGRES_URL`, else [`DEFAULT_POSTGRES_URL`].
+pub fn postgres_url() -> String {
+    std::env::var("AMOCRM_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+/// `AMOCRM_TEST_REDIS_URL`, else [`DEFAULT_REDIS_URL`].
+pub fn redis_url() -> String {
+    std::env::var("AMOCRM_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned())
+}
+
+/// Whether an unreachable service fails the test (`AMOCRM_REQUIRE_SERVICES=1`).
+pub fn services_required() -> bool {
+    std::env::var("AMOCRM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+/// Reports that `test` did not run because of `why`, and how to run it; panics instead
+/// under `AMOCRM_REQUIRE_SERVICES=1`.
+pub fn skip(test: &str, why: &str) {
+    if services_required() {
+        panic!("{test}: {why} (AMOCRM_REQUIRE_SERVICES=1 forbids skipping)");
+    }
+    // To the process's stderr: libtest captures eprintln! of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {why}. To run it, start PostgreSQL (trust auth) and Redis, or point \
+         AMOCRM_TEST_POSTGRES_URL (default {DEFAULT_POSTGRES_URL}) and AMOCRM_TEST_REDIS_URL \
+         (default {DEFAULT_REDIS_URL}) at them; AMOCRM_REQUIRE_SERVICES=1 makes this a \
+         failure instead of a skip."
+    );
+}
+
+/// `url` without `user:password@`.
+pub fn shown(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// A name no other test run uses (letters, digits and `_`: a schema or a key prefix).
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Whether a TCP connection to the `host:port` of `url` opens within 2 s; `Err` says why not.
+pub async fn reachable(url: &str) -> Result<(), String> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let default_port = if url.starts_with("redis") { 6379 } else { 5432 };
+    let address = if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:{default_port}")
+    };
+    match tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::net::TcpStream::connect(&address),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(format!("{} is unreachable ({error})", shown(url))),
+        Err(_) => Err(format!("{} did not answer within 2 s", shown(url))),
+    }
+}
+
+/// A loopback port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port")
+}
