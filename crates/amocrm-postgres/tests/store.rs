@@ -519,3 +519,48 @@ async fn tls_with_sslmode_require() {
     assert_eq!(encrypted, Some(true));
     lock.release_now().await.unwrap();
 }
+
+/// The README's deployment: a privileged role runs `migrate()`, the app's role has only
+/// USAGE on the schema and SELECT, INSERT, UPDATE on the table, and can load, lock and save.
+#[tokio::test]
+async fn an_app_role_with_dml_grants_only_can_lock_and_save() {
+    let Some(db) = TestDb::new("an_app_role_with_dml_grants_only_can_lock_and_save").await else {
+        return;
+    };
+    if !db.url.contains("postgres@") {
+        common::skip(
+            "an_app_role_with_dml_grants_only_can_lock_and_save",
+            "AMOCRM_TEST_POSTGRES_URL is not of the form postgres://postgres@...",
+        );
+        return;
+    }
+    db.store().migrate().await.unwrap();
+    let role = common::unique("amocrm_pg_app");
+    db.admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; \
+             GRANT USAGE ON SCHEMA \"{schema}\" TO {role}; \
+             GRANT SELECT, INSERT, UPDATE ON {table} TO {role};",
+            schema = db.schema,
+            table = db.table(),
+        ))
+        .await
+        .unwrap();
+    let app_url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let result = async {
+        let app = PostgresTokenStore::builder(&app_url)
+            .schema(&db.schema)
+            .build()?;
+        app.migrate().await?; // creates nothing: everything exists
+        let mut lock = app.lock_account(ACCOUNT).await?;
+        lock.save_pair(&pair(4)).await?;
+        lock.release_now().await?;
+        app.load_pair(ACCOUNT).await
+    }
+    .await;
+    db.admin
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};"))
+        .await
+        .unwrap();
+    assert!(same(result.unwrap().as_ref(), &pair(4)));
+}
