@@ -623,7 +623,9 @@ impl FakeBuilder {
                 php_empty_page: self.php_empty_page,
                 limiter: limit.map(|n| Mutex::new(RateLimiter::new(n))),
                 oauth_client: self.oauth_client.clone(),
-                access_token_ttl: self.access_token_ttl,
+                access_token_ttl: name
+                    .and_then(|spec| spec.access_token_ttl)
+                    .unwrap_or(self.access_token_ttl),
                 local_addr: addr,
                 state: Mutex::new(State::default()),
                 requests: requests.clone(),

@@ -231,7 +231,8 @@ async fn the_rate_limit_window_is_per_account() {
 #[tokio::test]
 async fn oauth_chains_are_per_account_and_refresh_tokens_single_use() {
     let server = FakeServer::builder()
-        .accounts(["acc1", "acc2"])
+        .account("acc1")
+        .account(AccountSpec::new("acc2").access_token_ttl(Duration::from_secs(5)))
         .start()
         .await
         .unwrap();
@@ -314,6 +315,7 @@ async fn oauth_chains_are_per_account_and_refresh_tokens_single_use() {
     let resp = token_grant(acc2.url(), "authorization_code", "code", &code).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let tokens: Value = resp.json().await.unwrap();
+    assert_eq!(tokens["expires_in"], 5, "acc2's own access-token lifetime");
     assert_eq!(acc2.oauth_stats().authorization_code_grants, 1);
 
     // Expiring acc2's tokens leaves acc1's valid.
