@@ -841,3 +841,17 @@ impl Drop for FakeServer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_masked_keeping_the_scheme() {
+        assert_eq!(mask_credentials("Bearer abc.def"), "Bearer ***");
+        assert_eq!(mask_credentials("  bearer  x "), "bearer ***");
+        assert_eq!(mask_credentials("Basic dXNlcjpwYXNz"), "Basic ***");
+        assert_eq!(mask_credentials("token-without-scheme"), "***");
+        assert_eq!(mask_credentials(""), "***");
+    }
+}
