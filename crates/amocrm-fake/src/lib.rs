@@ -623,7 +623,9 @@ impl FakeBuilder {
                 php_empty_page: self.php_empty_page,
                 limiter: limit.map(|n| Mutex::new(RateLimiter::new(n))),
                 oauth_client: self.oauth_client.clone(),
-                access_token_ttl: self.access_token_ttl,
+                access_token_ttl: name
+                    .and_then(|spec| spec.access_token_ttl)
+                    .unwrap_or(self.access_token_ttl),
                 local_addr: addr,
                 state: Mutex::new(State::default()),
                 requests: requests.clone(),
@@ -837,5 +839,19 @@ impl Drop for FakeServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_masked_keeping_the_scheme() {
+        assert_eq!(mask_credentials("Bearer abc.def"), "Bearer ***");
+        assert_eq!(mask_credentials("  bearer  x "), "bearer ***");
+        assert_eq!(mask_credentials("Basic dXNlcjpwYXNz"), "Basic ***");
+        assert_eq!(mask_credentials("token-without-scheme"), "***");
+        assert_eq!(mask_credentials(""), "***");
     }
 }
