@@ -112,8 +112,8 @@ async fn record_and_limit(State(shared): AppState, req: Request, next: Next) -> 
         )
         .into_response();
     }
-    if let Some(limiter) = &shared.limiter {
-        if !lock(limiter).try_acquire(Instant::now()) {
+    if let Some(limiter) = &shared.limiter
+        && !lock(limiter).try_acquire(Instant::now()) {
             let mut resp = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests: the rate limit has been exceeded",
@@ -123,7 +123,6 @@ async fn record_and_limit(State(shared): AppState, req: Request, next: Next) -> 
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return resp;
         }
-    }
     next.run(req).await
 }
 
