@@ -827,9 +827,9 @@ impl FakeServer {
             && tokio::time::timeout(Duration::from_secs(5), &mut task)
                 .await
                 .is_err()
-            {
-                task.abort();
-            }
+        {
+            task.abort();
+        }
     }
 }
 
