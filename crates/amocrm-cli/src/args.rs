@@ -148,8 +148,9 @@ pub struct ConnectionArgs {
     )]
     pub profile: Option<String>,
 
-    /// The config file with the profiles [default: $XDG_CONFIG_HOME/amocrm/config.toml or
-    /// ~/.config/amocrm/config.toml; %APPDATA%\amocrm\config.toml on Windows]
+    /// The config file with the profiles, e.g. --config ./amocrm.toml [default:
+    /// $XDG_CONFIG_HOME/amocrm/config.toml or ~/.config/amocrm/config.toml;
+    /// %APPDATA%\amocrm\config.toml on Windows]
     #[arg(
         long,
         env = "AMOCRM_CONFIG",

@@ -128,15 +128,15 @@ pub fn selected(args: &ConnectionArgs) -> Result<Option<Selected>, Failure> {
         } else {
             format!("its profiles: {}", known.join(", "))
         };
-        let which = if from_default {
-            "default_profile names"
+        let message = if from_default {
+            format!(
+                "default_profile {name:?} in {} names no profile; {known}",
+                shown(&path)
+            )
         } else {
-            "no"
+            format!("no profile {name:?} in {}; {known}", shown(&path))
         };
-        return Err(Failure::input(format!(
-            "{which} profile {name:?} in {}; {known}",
-            shown(&path)
-        )));
+        return Err(Failure::input(message));
     };
     let mut profile = profile.clone();
     check(&name, &profile)?;

@@ -371,6 +371,18 @@ async fn profile_errors_exit_2_and_say_what_is_wrong() {
     let (code, _, stderr) = which(&p, &[], &["--config", missing]).await;
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot read the config file"), "{stderr}");
+    let gone = p.dir.file(
+        "gone.toml",
+        "default_profile = \"gone\"\n[profiles.a]\n",
+        0o600,
+    );
+    let (code, _, stderr) = which(&p, &[("AMOCRM_CONFIG", gone.as_str())], &[]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("default_profile \"gone\" in")
+            && stderr.contains("names no profile; its profiles: a"),
+        "{stderr}"
+    );
     // A token store is kept but cannot give a token yet.
     let (code, _, stderr) = which(&p, &with_config, &["--profile", "stored"]).await;
     assert_eq!(code, 2, "{stderr}");
