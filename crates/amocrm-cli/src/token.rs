@@ -6,7 +6,7 @@
 //! input error; a flag on the command line wins over the environment variable of another
 //! source (as for the account). No message ever contains the token or a line of its file.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
 
 use clap::ArgMatches;
@@ -15,9 +15,8 @@ use secrecy::SecretString;
 use secrecy::zeroize::Zeroizing;
 
 use crate::args::ConnectionArgs;
-use crate::config::Selected;
+use crate::config::{Profile, Selected};
 use crate::failure::Failure;
-use crate::output::clean;
 
 /// A token file or stdin larger than this is not a token: refused without reading on.
 const MAX_TOKEN_BYTES: u64 = 64 * 1024;
@@ -90,7 +89,7 @@ pub fn resolve(
         None => match profile {
             Some(Selected {
                 profile:
-                    crate::config::Profile {
+                    Profile {
                         token_file: Some(path),
                         ..
                     },
@@ -99,7 +98,7 @@ pub fn resolve(
             Some(Selected {
                 name,
                 profile:
-                    crate::config::Profile {
+                    Profile {
                         token_store: Some(_),
                         ..
                     },
@@ -189,7 +188,10 @@ fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
 /// caller may have a reason).
 #[cfg(unix)]
 fn warn_if_shared(shown: &str, metadata: &std::fs::Metadata) {
+    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
+
+    use crate::output::clean;
     let mode = metadata.permissions().mode() & 0o777;
     if mode & 0o044 != 0 {
         let _ = writeln!(
