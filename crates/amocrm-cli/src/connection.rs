@@ -141,6 +141,61 @@ mod tests {
         resolve(&cli.connection, &matches, None).map_err(|f| format!("{f:?}"))
     }
 
+    fn with_profile(argv: &[&str], profile: config::Profile) -> Result<Account, String> {
+        let matches = Cli::command()
+            .try_get_matches_from(argv)
+            .map_err(|e| e.to_string())?;
+        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+        let selected = Selected {
+            name: "p".into(),
+            profile,
+        };
+        resolve(&cli.connection, &matches, Some(&selected)).map_err(|f| format!("{f:?}"))
+    }
+
+    #[test]
+    fn the_profile_names_the_account_unless_flags_do() {
+        let kommo = || config::Profile {
+            subdomain: Some("example".into()),
+            domain: Some(DomainArg::KommoCom),
+            ..config::Profile::default()
+        };
+        let get = ["amocrm", "widgets", "get", "x"];
+        assert_eq!(
+            with_profile(&get, kommo()),
+            Ok(Account::Subdomain("example".into(), Domain::KommoCom))
+        );
+        let mut argv = get.to_vec();
+        argv.extend(["--domain", "amocrm.com"]);
+        assert_eq!(
+            with_profile(&argv, kommo()),
+            Ok(Account::Subdomain("example".into(), Domain::AmocrmCom))
+        );
+        let mut argv = get.to_vec();
+        argv.extend(["--subdomain", "other"]);
+        assert_eq!(
+            with_profile(&argv, kommo()),
+            Ok(Account::Subdomain("other".into(), Domain::AmocrmRu))
+        );
+        let mut argv = get.to_vec();
+        argv.extend(["--base-url", "http://127.0.0.1:1"]);
+        assert_eq!(
+            with_profile(&argv, kommo()),
+            Ok(Account::BaseUrl("http://127.0.0.1:1".into()))
+        );
+        let local = config::Profile {
+            base_url: Some("http://127.0.0.1:2".into()),
+            ..config::Profile::default()
+        };
+        assert_eq!(
+            with_profile(&get, local.clone()),
+            Ok(Account::BaseUrl("http://127.0.0.1:2".into()))
+        );
+        let mut argv = get.to_vec();
+        argv.extend(["--domain", "kommo.com"]);
+        assert!(with_profile(&argv, local).is_err());
+    }
+
     #[test]
     fn exactly_one_account() {
         assert_eq!(
