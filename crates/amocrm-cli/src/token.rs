@@ -153,8 +153,8 @@ enum Problem {
     Text(String),
 }
 
-/// The token in `reader`: its whole text with surrounding whitespace (the trailing
-/// newline) trimmed. Empty, larger than [`MAX_TOKEN_BYTES`], not UTF-8, or with whitespace
+/// The token in `reader`: its whole text with a leading byte order mark and surrounding
+/// whitespace (the trailing newline) trimmed. Empty, larger than [`MAX_TOKEN_BYTES`], not UTF-8, or with whitespace
 /// or control characters inside (two lines, say) is refused; `what` names the source in
 /// the message, which never holds the content. The buffer is zeroed when dropped.
 fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
@@ -172,7 +172,8 @@ fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
     let Ok(text) = std::str::from_utf8(&buffer) else {
         return Err(Problem::Text(format!("{what} is not UTF-8 text")));
     };
-    let token = text.trim();
+    // A byte order mark (Windows Notepad saves UTF-8 with one) is not part of the token.
+    let token = text.strip_prefix('\u{feff}').unwrap_or(text).trim();
     if token.is_empty() {
         return Err(Problem::Text(format!("{what} is empty")));
     }
@@ -222,6 +223,7 @@ mod tests {
     fn the_trailing_newline_is_trimmed() {
         assert_eq!(read(b"abc.def\n"), Ok("abc.def".to_owned()));
         assert_eq!(read(b"  abc\r\n"), Ok("abc".to_owned()));
+        assert_eq!(read(b"\xef\xbb\xbfabc\r\n"), Ok("abc".to_owned()));
     }
 
     #[test]

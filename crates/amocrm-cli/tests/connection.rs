@@ -51,6 +51,20 @@ async fn the_token_comes_from_a_file_with_its_newline_trimmed() {
     let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
     assert_eq!(run.code, 0, "{run:#?}");
     assert_eq!(fake.requests().len(), 2);
+
+    // A file saved by Windows Notepad: a byte order mark and CRLF; neither is sent.
+    let notepad = dir.file(
+        "notepad.token",
+        &format!("\u{feff}{}\r\n", fake.token()),
+        0o600,
+    );
+    let env = [
+        ("AMOCRM_BASE_URL", base.as_str()),
+        ("AMOCRM_TOKEN_FILE", notepad.as_str()),
+    ];
+    let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(last_token(&fake), bearer(&fake));
 }
 
 #[cfg(unix)]
