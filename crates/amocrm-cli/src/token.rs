@@ -6,7 +6,7 @@
 //! input error; a flag on the command line wins over the environment variable of another
 //! source (as for the account). No message ever contains the token or a line of its file.
 
-use std::io::{self, Read};
+use std::io::{self, IsTerminal, Read};
 use std::path::Path;
 
 use clap::ArgMatches;
@@ -134,16 +134,20 @@ fn from_file(path: &Path) -> Result<SecretString, Failure> {
     })
 }
 
-/// Reads the token from stdin, to its end.
+/// Reads the token from stdin, to its end. A terminal is refused: the process would wait
+/// without a word, and what the user typed would be shown on the screen.
 fn from_stdin() -> Result<SecretString, Failure> {
-    token_of(io::stdin().lock(), "standard input (--token-stdin)").map_err(
-        |problem| match problem {
-            Problem::Io(error) => {
-                Failure::input(format!("cannot read the token from stdin: {error}"))
-            }
-            Problem::Text(message) => Failure::input(message),
-        },
-    )
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        return Err(Failure::input(
+            "--token-stdin reads the token from a pipe, but standard input is a terminal: \
+             pipe it in (pass show amocrm | amocrm --token-stdin ...) or give --token-file PATH",
+        ));
+    }
+    token_of(stdin.lock(), "standard input (--token-stdin)").map_err(|problem| match problem {
+        Problem::Io(error) => Failure::input(format!("cannot read the token from stdin: {error}")),
+        Problem::Text(message) => Failure::input(message),
+    })
 }
 
 /// Why no token could be read.

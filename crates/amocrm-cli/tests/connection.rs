@@ -157,6 +157,52 @@ async fn the_token_comes_from_stdin() {
     assert_eq!(fake.requests().len(), 1);
 }
 
+/// `--token-stdin` on a terminal does not wait for what the user types (and would show
+/// on screen): it exits 2 at once. The terminal is a pseudo-terminal of `script`
+/// (util-linux); where there is none, the test says so and passes.
+#[cfg(unix)]
+#[tokio::test]
+async fn token_stdin_on_a_terminal_exits_2_without_waiting() {
+    use std::process::Stdio;
+    let fake = fake(0).await;
+    let dir = TempDir::new();
+    let line = format!(
+        "'{}' --base-url {} --token-stdin widgets get amo_dropbox",
+        support::BIN,
+        fake.base_url()
+    );
+    let mut script = tokio::process::Command::new("script");
+    for var in support::ENV_VARS {
+        script.env_remove(var);
+    }
+    // stdin stays open (piped, never written): the terminal gets no end of input.
+    script
+        .args(["-qfec", &line, "/dev/null"])
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let Ok(mut child) = script.spawn() else {
+        eprintln!(
+            "token_stdin_on_a_terminal_exits_2_without_waiting did not run: no `script` \
+             (util-linux) to give the binary a terminal; install it and rerun"
+        );
+        return;
+    };
+    // Held until the end: wait_with_output would close it, and script would pass that on
+    // as an end of input.
+    let _stdin = child.stdin.take();
+    let output = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("--token-stdin on a terminal must not wait for input")
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("standard input is a terminal"), "{text}");
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
 #[tokio::test]
 async fn token_sources_exclude_each_other() {
     let fake = fake(0).await;
