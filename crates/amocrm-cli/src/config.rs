@@ -168,12 +168,27 @@ fn read(path: &Path, explicit: bool) -> Result<Option<Config>, Failure> {
 /// key by its name), never the line's content.
 fn parse(text: &str) -> Result<Config, String> {
     toml::from_str(text).map_err(|error: toml::de::Error| {
-        let message = error.message().trim().replace('\n', "; ");
+        let mut message = error.message().trim().replace('\n', "; ");
         let hint = if message.starts_with("unknown field `token`") {
             " (a profile keeps no token itself: put it in a file and give token_file)"
         } else {
             ""
         };
+        // The parser's message quotes a string value it rejects (`work = "TOKEN"` under
+        // [profiles], an unknown domain): that value may be a secret put in the wrong place.
+        let value = error.span().and_then(|span| text.get(span));
+        if let Some(value) = value.filter(|v| v.starts_with(['"', '\''])) {
+            let inner = value.trim_matches(['"', '\'']);
+            if !inner.trim().is_empty() {
+                for quoted in [
+                    format!("`{inner}`"),
+                    format!("{inner:?}"),
+                    format!("{:?}", inner.trim()),
+                ] {
+                    message = message.replace(&quoted, "(the value, not shown)");
+                }
+            }
+        }
         match error.span() {
             Some(span) => {
                 let line = text
@@ -318,6 +333,28 @@ timeout = 5
             .unwrap_or_default();
         assert!(error.starts_with("line 3:"), "{error}");
         assert!(parse("[profiles.a\n").is_err());
+    }
+
+    #[test]
+    fn a_rejected_string_value_is_never_quoted() {
+        for (text, line) in [
+            ("[profiles]\nwork = \"s3cr3t-token\"\n", "line 2: "),
+            ("[profiles.a]\ndomain = \"s3cr3t-token\"\n", "line 2: "),
+            ("[profiles.a]\n\ntimeout = ' s3cr3t-token '\n", "line 3: "),
+            (
+                "default_profile = \"\"\"\ns3cr3t-token\"\"\"\n[profiles.a]\nbase_url = 1\n",
+                "line 4: ",
+            ),
+        ] {
+            let error = parse(text).err().unwrap_or_default();
+            assert!(error.starts_with(line), "{error}");
+            assert!(!error.contains("s3cr3t"), "{error}");
+        }
+        let error = parse("[profiles.a]\ndomain = \"ru\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(error.contains("(the value, not shown)"), "{error}");
+        assert!(error.contains("`amocrm.ru`"), "the choices stay: {error}");
     }
 
     #[test]

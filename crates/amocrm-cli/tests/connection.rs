@@ -489,6 +489,18 @@ async fn profile_errors_exit_2_and_say_what_is_wrong() {
     .await;
     assert_eq!(run.code, 2, "{run:#?}");
     assert!(run.stderr.contains("line 2:"), "{run:#?}");
+    // A token put where a profile belongs is not quoted back (run_env checks it).
+    let bad = p
+        .dir
+        .file("bad.toml", "[profiles]\nwork = \"s3cr3t-token\"\n", 0o600);
+    let run = run_env(
+        &[("AMOCRM_CONFIG", bad.as_str())],
+        &["widgets", "list"],
+        "s3cr3t",
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("line 2:"), "{run:#?}");
     assert!(p.main.requests().is_empty() && p.other.requests().is_empty());
 }
 
