@@ -109,6 +109,19 @@ fn truncate(text: &str, max: usize) -> String {
             break;
         }
     }
+    // A flag is a pair of regional indicators: half of one shows as a stray letter. A
+    // trailing joiner would join the ellipsis.
+    let indicators = cut
+        .chars()
+        .rev()
+        .take_while(|c| ('\u{1f1e6}'..='\u{1f1ff}').contains(c))
+        .count();
+    if indicators % 2 == 1 {
+        cut.pop();
+    }
+    while cut.ends_with('\u{200d}') {
+        cut.pop();
+    }
     cut.push(ELLIPSIS);
     cut
 }
@@ -537,5 +550,9 @@ mod tests {
         assert!(cut.ends_with('…'));
         let cut = truncate(&"🚀".repeat(40), MAX_CELL_WIDTH);
         assert!(width(&cut) <= MAX_CELL_WIDTH && cut.ends_with('…'), "{cut}");
+        // Flags are not cut in half.
+        let cut = truncate(&"🇷🇺".repeat(40), MAX_CELL_WIDTH);
+        assert_eq!(cut, format!("{}…", "🇷🇺".repeat(23)));
+        assert_eq!(truncate("🇷🇺🇷🇺ab", 4), "🇷🇺…");
     }
 }
