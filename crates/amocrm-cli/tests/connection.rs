@@ -212,6 +212,37 @@ async fn token_stdin_on_a_terminal_exits_2_without_waiting() {
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
 
+/// A variable set to the empty string (what a CI system gives for a missing secret)
+/// counts as unset, not as an empty value or a second account.
+#[tokio::test]
+async fn empty_variables_count_as_unset() {
+    let fake = fake(0).await;
+    let base = fake.base_url();
+    let mut env = vec![
+        ("AMOCRM_BASE_URL", base.as_str()),
+        ("AMOCRM_TOKEN", fake.token()),
+    ];
+    for var in [
+        "AMOCRM_SUBDOMAIN",
+        "AMOCRM_DOMAIN",
+        "AMOCRM_TOKEN_FILE",
+        "AMOCRM_PROFILE",
+        "AMOCRM_CONFIG",
+        "AMOCRM_TIMEOUT",
+    ] {
+        env.push((var, ""));
+    }
+    let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(last_token(&fake), bearer(&fake));
+    // An empty token is no token.
+    let env = [("AMOCRM_BASE_URL", base.as_str()), ("AMOCRM_TOKEN", "")];
+    let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("no token"), "{run:#?}");
+    assert_eq!(fake.requests().len(), 1);
+}
+
 #[tokio::test]
 async fn token_sources_exclude_each_other() {
     let fake = fake(0).await;
