@@ -126,6 +126,13 @@ fn from_file(path: &Path) -> Result<SecretString, Failure> {
             "the token file {shown} is a directory"
         )));
     }
+    if file.is_terminal() {
+        // /dev/stdin or /dev/tty on a terminal: what the user typed would be shown.
+        return Err(Failure::input(format!(
+            "the token file {shown} is a terminal: give a file, or pipe the token in with \
+             --token-stdin"
+        )));
+    }
     warn_if_shared(&shown, &metadata);
     let what = format!("the token file {shown}");
     token_of(file, &what).map_err(|message| match message {

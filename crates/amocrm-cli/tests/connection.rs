@@ -157,58 +157,66 @@ async fn the_token_comes_from_stdin() {
     assert_eq!(fake.requests().len(), 1);
 }
 
-/// `--token-stdin` on a terminal does not wait for what the user types (and would show
-/// on screen): it exits 2 at once. The terminal is a pseudo-terminal of `script`
-/// (util-linux); where there is none, or it cannot make a terminal, the test says so and
-/// passes.
+/// `--token-stdin` on a terminal, or a token file that is one (`/dev/stdin`, `/dev/tty`),
+/// does not wait for what the user types (and would show on screen): it exits 2 at once.
+/// The terminal is a pseudo-terminal of `script` (util-linux); where there is none, or it
+/// cannot make a terminal, the test says so and passes.
 #[cfg(target_os = "linux")]
 #[tokio::test]
-async fn token_stdin_on_a_terminal_exits_2_without_waiting() {
+async fn a_token_from_a_terminal_exits_2_without_waiting() {
     use std::process::Stdio;
     let fake = fake(0).await;
     let dir = TempDir::new();
-    let line = format!(
-        "'{}' --base-url {} --token-stdin widgets get amo_dropbox",
-        support::BIN,
-        fake.base_url()
-    );
-    let mut script = tokio::process::Command::new("script");
-    for var in support::ENV_VARS {
-        script.env_remove(var);
-    }
-    // stdin stays open (piped, never written): the terminal gets no end of input.
-    script
-        .args(["-qfec", &line, "/dev/null"])
-        .env("XDG_CONFIG_HOME", dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let Ok(mut child) = script.spawn() else {
-        eprintln!(
-            "token_stdin_on_a_terminal_exits_2_without_waiting did not run: no `script` \
-             (util-linux) to give the binary a terminal; install it and rerun"
+    for (flags, says) in [
+        ("--token-stdin", "standard input is a terminal"),
+        (
+            "--token-file /dev/stdin",
+            "the token file /dev/stdin is a terminal",
+        ),
+    ] {
+        let line = format!(
+            "'{}' --base-url {} {flags} widgets get amo_dropbox",
+            support::BIN,
+            fake.base_url()
         );
-        return;
-    };
-    // Held until the end: wait_with_output would close it, and script would pass that on
-    // as an end of input.
-    let _stdin = child.stdin.take();
-    let output = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
-        .await
-        .expect("--token-stdin on a terminal must not wait for input")
-        .expect("script runs");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if stderr.starts_with("script:") || text.starts_with("script:") {
-        eprintln!(
-            "token_stdin_on_a_terminal_exits_2_without_waiting did not run: script could not \
-             make a terminal ({stderr}{text}); rerun where /dev/pts is available"
-        );
-        return;
+        let mut script = tokio::process::Command::new("script");
+        for var in support::ENV_VARS {
+            script.env_remove(var);
+        }
+        // stdin stays open (piped, never written): the terminal gets no end of input.
+        script
+            .args(["-qfec", &line, "/dev/null"])
+            .env("XDG_CONFIG_HOME", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let Ok(mut child) = script.spawn() else {
+            eprintln!(
+                "a_token_from_a_terminal_exits_2_without_waiting did not run: no `script` \
+                 (util-linux) to give the binary a terminal; install it and rerun"
+            );
+            return;
+        };
+        // Held until the end: wait_with_output would close it, and script would pass that
+        // on as an end of input.
+        let _stdin = child.stdin.take();
+        let output = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+            .await
+            .expect("a token from a terminal must not wait for input")
+            .expect("script runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.starts_with("script:") || text.starts_with("script:") {
+            eprintln!(
+                "a_token_from_a_terminal_exits_2_without_waiting did not run: script could \
+                 not make a terminal ({stderr}{text}); rerun where /dev/pts is available"
+            );
+            return;
+        }
+        assert_eq!(output.status.code(), Some(2), "{flags}: {text}");
+        assert!(text.contains(says), "{flags}: {text}");
     }
-    assert_eq!(output.status.code(), Some(2), "{text}");
-    assert!(text.contains("standard input is a terminal"), "{text}");
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
 
