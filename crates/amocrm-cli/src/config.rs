@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -147,9 +147,26 @@ pub fn selected(args: &ConnectionArgs) -> Result<Option<Selected>, Failure> {
     Ok(Some(Selected { name, profile }))
 }
 
+/// A config file larger than this is refused: `--config /dev/zero` must not fill the memory.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The file's text, at most [`MAX_CONFIG_BYTES`].
+fn read_text(path: &Path) -> io::Result<String> {
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(io::Error::other(
+            "it holds more than 1 MiB: that is not a config file",
+        ));
+    }
+    Ok(text)
+}
+
 /// Reads and parses the file; `None` when it does not exist and was not asked for.
 fn read(path: &Path, explicit: bool) -> Result<Option<Config>, Failure> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path) {
         Ok(text) => text,
         Err(error) if error.kind() == io::ErrorKind::NotFound && !explicit => return Ok(None),
         Err(error) => {

@@ -537,6 +537,11 @@ async fn profile_errors_exit_2_and_say_what_is_wrong() {
     .await;
     assert_eq!(run.code, 2, "{run:#?}");
     assert!(run.stderr.contains("line 2:"), "{run:#?}");
+    // A file too large to be a config file is refused before it fills the memory.
+    let huge = p.dir.file("huge.toml", &"#\n".repeat(600_000), 0o600);
+    let (code, _, stderr) = which(&p, &[], &["--config", &huge]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("more than 1 MiB"), "{stderr}");
     // A token put where a profile belongs is not quoted back (run_env checks it).
     let bad = p
         .dir
