@@ -134,7 +134,8 @@ pub struct ConnectionArgs {
     )]
     pub token_file: Option<PathBuf>,
 
-    /// Read the token from standard input, e.g. pass show amocrm | amocrm --token-stdin ...
+    /// Read the token from standard input, a pipe (a terminal is refused), e.g.
+    /// pass show amocrm | amocrm --token-stdin ...
     #[arg(long, global = true)]
     pub token_stdin: bool,
 

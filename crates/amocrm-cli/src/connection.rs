@@ -6,7 +6,8 @@
 //! `AMOCRM_SUBDOMAIN=a amocrm --base-url http://127.0.0.1:8080 …` talks to the URL);
 //! both on the command line, or both only in the environment, is an input error. The
 //! profile's account is used only when neither is given; its domain and timeout give way
-//! to `--domain`/`AMOCRM_DOMAIN` and `--timeout`/`AMOCRM_TIMEOUT`.
+//! to `--domain`/`AMOCRM_DOMAIN` and `--timeout`/`AMOCRM_TIMEOUT`. A profile with a domain
+//! but no account gives the domain of the `--subdomain` of each call.
 
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 
 use crate::args::{ConnectionArgs, DomainArg};
-use crate::config::{self, Selected};
+use crate::config::{self, Profile, Selected};
 use crate::failure::Failure;
 use crate::token;
 
@@ -47,6 +48,15 @@ fn resolve(
         base_url = selected.profile.base_url.as_deref().map(str::trim);
         subdomain = selected.profile.subdomain.as_deref().map(str::trim);
         profile_domain = selected.profile.domain;
+    } else if let Some(Profile {
+        base_url: None,
+        subdomain: None,
+        domain,
+        ..
+    }) = profile.map(|selected| &selected.profile)
+    {
+        // A profile that names a domain but no account: the subdomain comes with each call.
+        profile_domain = *domain;
     }
     let use_base_url = match (base_url, subdomain) {
         (None, None) => {
@@ -194,6 +204,22 @@ mod tests {
         let mut argv = get.to_vec();
         argv.extend(["--domain", "kommo.com"]);
         assert!(with_profile(&argv, local).is_err());
+        // A profile with a domain and no account: the subdomain of the flags is on it.
+        let domain_only = || config::Profile {
+            domain: Some(DomainArg::KommoCom),
+            ..config::Profile::default()
+        };
+        let mut argv = get.to_vec();
+        argv.extend(["--subdomain", "acme"]);
+        assert_eq!(
+            with_profile(&argv, domain_only()),
+            Ok(Account::Subdomain("acme".into(), Domain::KommoCom))
+        );
+        argv.extend(["--domain", "amocrm.com"]);
+        assert_eq!(
+            with_profile(&argv, domain_only()),
+            Ok(Account::Subdomain("acme".into(), Domain::AmocrmCom))
+        );
     }
 
     #[test]

@@ -23,7 +23,8 @@
 //! Every connection flag but `--token-stdin` has an environment variable (`AMOCRM_BASE_URL`,
 //! `AMOCRM_SUBDOMAIN`, `AMOCRM_DOMAIN`, `AMOCRM_TOKEN`, `AMOCRM_TOKEN_FILE`,
 //! `AMOCRM_PROFILE`, `AMOCRM_CONFIG`, `AMOCRM_TIMEOUT`); flags win over the environment,
-//! both win over the profile (a TOML config file, see the `config` module). The token is
+//! both win over the profile (a TOML config file, see the `config` module); a variable
+//! set to the empty string counts as unset. The token is
 //! never printed: not in `--help`, not in errors, not in `-v` logs.
 //!
 //! # Output
@@ -61,9 +62,28 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
+/// A variable set to the empty string counts as unset, as in the shell's `${VAR:-…}`: CI
+/// systems set one so for a missing secret or setting, and clap would take `""` as the
+/// value (`AMOCRM_TIMEOUT=` an invalid timeout, `AMOCRM_SUBDOMAIN=` a second account).
+fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
+    let empty: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|arg| {
+            arg.get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty())
+        })
+        .map(|arg| arg.get_id().clone())
+        .collect();
+    for id in empty {
+        command = command.mut_arg(id, |arg| arg.env(None::<&'static str>));
+    }
+    command
+}
+
 fn main() -> ExitCode {
     // Usage errors exit 2 and --help/--version exit 0, both from clap.
-    let matches = args::Cli::command().get_matches();
+    let matches = ignore_empty_env(args::Cli::command()).get_matches();
     let cli = match args::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),

@@ -14,8 +14,8 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_amocrm");
-const ENV_VARS: [&str; 8] = [
+pub const BIN: &str = env!("CARGO_BIN_EXE_amocrm");
+pub const ENV_VARS: [&str; 8] = [
     "AMOCRM_BASE_URL",
     "AMOCRM_SUBDOMAIN",
     "AMOCRM_DOMAIN",
