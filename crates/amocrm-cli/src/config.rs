@@ -195,7 +195,12 @@ fn parse(text: &str) -> Result<Config, String> {
         // [profiles], an unknown domain): that value may be a secret put in the wrong place.
         let value = error.span().and_then(|span| text.get(span));
         if let Some(value) = value.filter(|v| v.starts_with(['"', '\''])) {
-            let inner = value.trim_matches(['"', '\'']);
+            // As the parser read it (escapes resolved), the form its message quotes.
+            let decoded = toml::from_str::<toml::Table>(&format!("v = {value}"))
+                .ok()
+                .and_then(|table| table.get("v")?.as_str().map(str::to_owned));
+            let inner = decoded.unwrap_or_else(|| value.trim_matches(['"', '\'']).to_owned());
+            let inner = inner.as_str();
             if !inner.trim().is_empty() {
                 for quoted in [
                     format!("`{inner}`"),
@@ -356,6 +361,11 @@ timeout = 5
     fn a_rejected_string_value_is_never_quoted() {
         for (text, line) in [
             ("[profiles]\nwork = \"s3cr3t-token\"\n", "line 2: "),
+            ("[profiles]\nwork = \"s3cr3t\\\\N\\u0041\"\n", "line 2: "),
+            (
+                "[profiles]\nwork = \"\"\"\ns3cr3t\\\n  x\"\"\"\n",
+                "line 2: ",
+            ),
             ("[profiles.a]\ndomain = \"s3cr3t-token\"\n", "line 2: "),
             ("[profiles.a]\n\ntimeout = ' s3cr3t-token '\n", "line 3: "),
             (

@@ -48,6 +48,7 @@
 
 mod args;
 mod commands;
+mod completions;
 mod config;
 mod connection;
 mod duration;
