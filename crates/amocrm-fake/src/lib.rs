@@ -106,6 +106,7 @@
 #![forbid(unsafe_code)]
 
 mod catalogue;
+mod faults;
 mod oauth;
 mod problem;
 mod routes;
@@ -124,6 +125,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::catalogue::Catalogue;
+pub use crate::faults::{Fault, FaultId, FaultReport, Faults, Operation, ParseFaultError};
 use crate::state::{RateLimiter, Shared, State, lock};
 
 /// Administrator token accepted by default.
@@ -294,6 +296,7 @@ pub struct FakeBuilder {
     raw_widgets: Vec<Value>,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
+    faults: Vec<Fault>,
 }
 
 impl Default for FakeBuilder {
@@ -311,6 +314,7 @@ impl Default for FakeBuilder {
             raw_widgets: Vec::new(),
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+            faults: Vec::new(),
         }
     }
 }
@@ -413,9 +417,20 @@ impl FakeBuilder {
         self
     }
 
+    /// Injects `fault` from the first request on (after the faults added before); more can
+    /// be added, and all removed, while the server runs: [`FakeServer::faults`].
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
     /// Binds the listener and starts serving on a spawned tokio task.
     pub async fn start(self) -> std::io::Result<FakeServer> {
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
+        let faults = Faults::default();
+        for fault in self.faults {
+            faults.add(fault);
+        }
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             catalogue: Catalogue::new(self.widgets, self.raw_widgets),
@@ -431,6 +446,7 @@ impl FakeBuilder {
             local_addr: addr,
             state: Mutex::new(State::default()),
             requests: Mutex::new(Vec::new()),
+            faults,
         });
         let app = routes::router(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -565,6 +581,12 @@ impl FakeServer {
     /// Number of successful `refresh_token` grants.
     pub fn refresh_count(&self) -> usize {
         lock(&self.shared.state).oauth.refresh_count
+    }
+
+    /// The injected faults, to add, remove and count while the server runs (see
+    /// [`Fault`] for what a fault can do).
+    pub fn faults(&self) -> Faults {
+        self.shared.faults.clone()
     }
 
     /// Stops accepting connections, lets in-flight requests finish and waits
