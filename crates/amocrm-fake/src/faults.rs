@@ -7,48 +7,7 @@
 //! seeded probability). Faults are applied by one middleware in front of the routes, after
 //! the request was recorded and passed the rate limit.
 //!
-//! # Spec grammar
-//!
-//! The binary's `--fault SPEC` and [`Fault`]'s [`FromStr`] read this small grammar
-//! ([`Fault`]'s [`Display`](fmt::Display) writes it back):
-//!
-//! ```text
-//! SPEC    = TARGET "=" ACTION *(":" OPTION) ["@" N]
-//! TARGET  = "*"                        every route
-//!         | OPERATION                  list get install uninstall continue token account
-//!         | [METHOD " "] PATH          e.g. "GET /api/v4/widgets/*": a "*" (or "{name}")
-//!                                      segment matches any one segment; no METHOD: any
-//! ACTION  = CODE | "status:" CODE      answer CODE (100-999) with a problem+json body
-//!         | "latency:" DUR [".." DUR]  wait DUR, or a seeded random time in the range,
-//!                                      then go on (other faults still apply)
-//!         | "reset"                    close the connection without an answer
-//!         | "truncate"                 send half the body with the whole body's
-//!                                      Content-Length, then close the connection
-//! OPTION  = "html"                     an nginx-like HTML page instead of problem+json
-//!         | "retry-after=" SECS        a Retry-After header
-//!         | "retry-after-body=" SECS   "retry_after" in the problem+json body
-//!         | "once" | "times=" N        fire at most once / N times
-//!         | "nth=" N                   fire on the Nth matching request only (as "@N")
-//!         | "p=" PROB                  fire with probability PROB (0 to 1)
-//!         | "seed=" N                  seed of "p" and latency ranges (default 0)
-//! DUR     = N "ms" | N "s"
-//! ```
-//!
-//! Examples: `GET /api/v4/widgets=status:500`, `*=latency:200ms`, `*=503@3` (the 3rd
-//! request), `list=429:retry-after=2:html`, `get=reset:once`,
-//! `*=latency:10ms..200ms:seed=7`, `install=500:p=0.25:seed=42`.
-//!
-//! # Order and counting
-//!
-//! Every fault counts the requests its target matches ([`FaultReport::matched`]), whether
-//! or not it fires. On each request the faults are looked at in the order they were added:
-//! every latency that fires is waited (their sum), and the first answering fault that
-//! fires (status, reset, truncate) answers; later answering faults do not fire for that
-//! request. [`FaultReport::fired`] counts the times a fault was applied.
-//!
-//! A fault with a probability draws one number per matching request from its own seeded
-//! generator (SplitMix64, fixed here, so the same seed gives the same sequence on every
-//! platform and version), latency ranges draw from the same generator when they fire.
+//! The spec grammar and the order faults apply in are documented on [`Fault`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -191,8 +150,56 @@ enum Action {
 /// One fault to inject: build it with [`Fault::status`], [`Fault::html`],
 /// [`Fault::latency`], [`Fault::latency_between`], [`Fault::reset`] or
 /// [`Fault::truncate`], narrow it with [`Fault::operation`] or [`Fault::route`] and say
-/// when it fires; or parse it from a spec (module docs of the grammar in the crate README
-/// and `amocrm-fake --help`).
+/// when it fires ([`Fault::once`], [`Fault::times`], [`Fault::nth`],
+/// [`Fault::probability`]); or parse it from a spec. Give it to [`FakeBuilder::fault`]
+/// or, while the server runs, to [`Faults::add`].
+///
+/// [`FakeBuilder::fault`]: crate::FakeBuilder::fault
+///
+/// # Spec grammar
+///
+/// The binary's `--fault SPEC` and [`Fault`]'s [`FromStr`] read this small grammar
+/// (its [`Display`](fmt::Display) writes it back):
+///
+/// ```text
+/// SPEC    = TARGET "=" ACTION *(":" OPTION) ["@" N]
+/// TARGET  = "*"                        every route
+///         | OPERATION                  list get install uninstall continue token account
+///         | [METHOD " "] PATH          e.g. "GET /api/v4/widgets/*": a "*" (or "{name}")
+///                                      segment matches any one segment; no METHOD: any
+/// ACTION  = CODE | "status:" CODE      answer CODE (100-999) with a problem+json body
+///         | "latency:" DUR [".." DUR]  wait DUR, or a seeded random time in the range,
+///                                      then go on (other faults still apply)
+///         | "reset"                    close the connection without an answer
+///         | "truncate"                 send half the body with the whole body's
+///                                      Content-Length, then close the connection
+/// OPTION  = "html"                     an nginx-like HTML page instead of problem+json
+///         | "retry-after=" SECS        a Retry-After header
+///         | "retry-after-body=" SECS   "retry_after" in the problem+json body
+///         | "once" | "times=" N        fire at most once / N times
+///         | "nth=" N                   fire on the Nth matching request only (as "@N")
+///         | "p=" PROB                  fire with probability PROB (0 to 1)
+///         | "seed=" N                  seed of "p" and latency ranges (default 0)
+/// DUR     = N "ms" | N "s"
+/// ```
+///
+/// Examples: `GET /api/v4/widgets=status:500`, `*=latency:200ms`, `*=503@3` (the 3rd
+/// request), `list=429:retry-after=2:html`, `get=reset:once`,
+/// `*=latency:10ms..200ms:seed=7`, `install=500:p=0.25:seed=42`.
+///
+/// # Order and counting
+///
+/// Every fault counts the requests its target matches ([`FaultReport::matched`]), whether
+/// or not it fires. On each request the faults are looked at in the order they were added:
+/// every latency that fires is waited (their sum), and the first answering fault that
+/// fires (status, reset, truncate) answers; later answering faults do not fire for that
+/// request. [`FaultReport::fired`] counts the times a fault was applied.
+///
+/// A fault with a probability draws one number per matching request from its own seeded
+/// generator (SplitMix64, fixed here, so the same seed gives the same sequence on every
+/// platform and version), latency ranges draw from the same generator when they fire.
+///
+/// # Examples
 ///
 /// ```
 /// use std::time::Duration;
@@ -333,7 +340,7 @@ impl Fault {
     }
 }
 
-/// Error of a fault spec that does not follow the grammar (module docs).
+/// Error of a fault spec that does not follow the grammar of [`Fault`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseFaultError {
     spec: String,
@@ -675,7 +682,7 @@ impl Faults {
         id
     }
 
-    /// Parses a spec (module docs) and adds it.
+    /// Parses a spec (grammar: [`Fault`]) and adds it.
     pub fn add_spec(&self, spec: &str) -> Result<FaultId, ParseFaultError> {
         Ok(self.add(spec.parse()?))
     }

@@ -13,8 +13,10 @@
 //! | `POST /oauth2/access_token` | 200, 400, 401 |
 //!
 //! Every route may also answer 429 when a rate limit is configured
-//! ([`FakeBuilder::rate_limit`]); unknown routes answer 404 and a wrong method
-//! 405. Successful bodies are `application/hal+json`, errors
+//! ([`FakeBuilder::rate_limit`]), and anything a test injects ([`Fault`]: error
+//! statuses with problem+json or HTML bodies, latency, connection resets, truncated
+//! bodies; [`FakeBuilder::fault`], [`FakeServer::faults`]); unknown routes answer 404
+//! and a wrong method 405. Successful bodies are `application/hal+json`, errors
 //! `application/problem+json` shaped like amoCRM's.
 //!
 //! # Catalogue
