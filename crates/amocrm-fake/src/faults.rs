@@ -11,7 +11,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -21,7 +21,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::problem::ApiError;
-use crate::state::lock;
 
 /// Detail of the problem+json body of an injected error status.
 const DETAIL: &str = "Fault injected by amocrm-fake";
@@ -602,6 +601,11 @@ impl SplitMix64 {
     }
 }
 
+/// Locks the table, ignoring poisoning (as `state::lock`, which depends on this module).
+fn lock(table: &Mutex<Table>) -> MutexGuard<'_, Table> {
+    table.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Identifies a fault added to [`Faults`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FaultId(u64);
@@ -655,7 +659,7 @@ struct Table {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Faults {
     table: Arc<Mutex<Table>>,
 }
@@ -667,6 +671,13 @@ struct Plan {
 }
 
 impl Faults {
+    /// An empty table, for a server about to start.
+    pub(crate) fn new() -> Faults {
+        Faults {
+            table: Arc::default(),
+        }
+    }
+
     /// Adds a fault after the others; it applies from the next request on.
     pub fn add(&self, fault: Fault) -> FaultId {
         let mut table = lock(&self.table);
@@ -1035,7 +1046,7 @@ mod tests {
 
     #[test]
     fn once_times_nth_and_always() {
-        let faults = Faults::default();
+        let faults = Faults::new();
         let once = faults.add(Fault::status(500).once());
         assert_eq!(fired_sequence(&faults, 3), "x..");
         faults.clear();
@@ -1069,7 +1080,7 @@ mod tests {
 
     #[test]
     fn the_first_answer_wins_and_latencies_add_up() {
-        let faults = Faults::default();
+        let faults = Faults::new();
         faults.add(Fault::latency(Duration::from_millis(5)));
         let first = faults.add(Fault::status(500).once());
         let second = faults.add(Fault::reset().once());
@@ -1086,7 +1097,7 @@ mod tests {
     #[test]
     fn probability_is_deterministic_by_seed() {
         let run = |seed| {
-            let faults = Faults::default();
+            let faults = Faults::new();
             faults.add(Fault::status(500).probability(0.3).seed(seed));
             fired_sequence(&faults, 64)
         };
@@ -1096,10 +1107,10 @@ mod tests {
         assert!((8..=32).contains(&hits), "{hits} of 64 at p=0.3");
         // The sequence is fixed by the generator, not by the platform or a crate version.
         assert_eq!(SplitMix64(0).next_u64(), 0xE220_A839_7B1D_CDAF);
-        let never = Faults::default();
+        let never = Faults::new();
         never.add(Fault::status(500).probability(0.0));
         assert_eq!(fired_sequence(&never, 10), "..........");
-        let always = Faults::default();
+        let always = Faults::new();
         always.add(parse_ok("*=500:p=1"));
         assert_eq!(fired_sequence(&always, 10), "xxxxxxxxxx");
     }
@@ -1107,7 +1118,7 @@ mod tests {
     #[test]
     fn latency_ranges_are_deterministic_and_in_range() {
         let delays = |seed| {
-            let faults = Faults::default();
+            let faults = Faults::new();
             faults.add(
                 Fault::latency_between(Duration::from_millis(10), Duration::from_millis(50))
                     .seed(seed),

@@ -429,7 +429,7 @@ impl FakeBuilder {
     /// Binds the listener and starts serving on a spawned tokio task.
     pub async fn start(self) -> std::io::Result<FakeServer> {
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
-        let faults = Faults::default();
+        let faults = Faults::new();
         for fault in self.faults {
             faults.add(fault);
         }
