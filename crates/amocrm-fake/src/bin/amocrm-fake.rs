@@ -89,7 +89,7 @@ struct Args {
     /// empty maps) instead of 204.
     #[arg(long)]
     php_empty_page: bool,
-    /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (see below).
+    /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (grammar: --help).
     #[arg(long, value_name = "SPEC", value_parser = parse_fault, long_help = FAULT_HELP)]
     fault: Vec<Fault>,
 }
