@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -735,14 +735,17 @@ impl Faults {
     }
 
     /// Counts the request against every fault and decides what happens to it.
-    fn plan(&self, method: &Method, path: &str) -> Plan {
+    fn plan(&self, method: &Method, path: &str, original_path: Option<&str>) -> Plan {
         let mut plan = Plan {
             delay: Duration::ZERO,
             answer: None,
         };
         let mut table = lock(&self.table);
         for armed in table.armed.iter_mut() {
-            if !armed.fault.target.matches(method, path) {
+            let target = &armed.fault.target;
+            if !(target.matches(method, path)
+                || original_path.is_some_and(|original| target.matches(method, original)))
+            {
                 continue;
             }
             armed.matched += 1;
@@ -768,8 +771,14 @@ impl Faults {
 }
 
 /// The middleware: waits the latencies, then answers for a fault or lets the route answer.
-pub(crate) async fn apply(State(faults): State<Faults>, req: Request, next: Next) -> Response {
-    let plan = faults.plan(req.method(), req.uri().path());
+/// The server's [`Faults`] come with the request (an extension the server adds).
+pub(crate) async fn apply(req: Request, next: Next) -> Response {
+    let Some(faults) = req.extensions().get::<Faults>().cloned() else {
+        return next.run(req).await;
+    };
+    // Under a nested router the URI has lost its prefix: a route pattern may name either.
+    let original = req.extensions().get::<OriginalUri>().map(|uri| uri.path());
+    let plan = faults.plan(req.method(), req.uri().path(), original);
     if !plan.delay.is_zero() {
         tokio::time::sleep(plan.delay).await;
     }
@@ -1038,7 +1047,7 @@ mod tests {
     fn fired_sequence(faults: &Faults, n: usize) -> String {
         (0..n)
             .map(|_| {
-                let plan = faults.plan(&Method::GET, "/api/v4/widgets");
+                let plan = faults.plan(&Method::GET, "/api/v4/widgets", None);
                 if plan.answer.is_some() { 'x' } else { '.' }
             })
             .collect()
@@ -1066,11 +1075,11 @@ mod tests {
         // Other routes are not counted.
         faults.clear();
         let list = faults.add(Fault::status(500).operation(Operation::Get).nth(2));
-        faults.plan(&Method::GET, "/api/v4/widgets");
-        faults.plan(&Method::GET, "/api/v4/widgets/a");
+        faults.plan(&Method::GET, "/api/v4/widgets", None);
+        faults.plan(&Method::GET, "/api/v4/widgets/a", None);
         assert!(
             faults
-                .plan(&Method::GET, "/api/v4/widgets/a")
+                .plan(&Method::GET, "/api/v4/widgets/a", None)
                 .answer
                 .is_some()
         );
@@ -1085,10 +1094,10 @@ mod tests {
         let first = faults.add(Fault::status(500).once());
         let second = faults.add(Fault::reset().once());
         faults.add(Fault::latency(Duration::from_millis(7)));
-        let plan = faults.plan(&Method::GET, "/");
+        let plan = faults.plan(&Method::GET, "/", None);
         assert_eq!(plan.delay, Duration::from_millis(12));
         assert_eq!(plan.answer, Some(Fault::status(500).once()));
-        let plan = faults.plan(&Method::GET, "/");
+        let plan = faults.plan(&Method::GET, "/", None);
         assert_eq!(plan.answer, Some(Fault::reset().once()));
         assert_eq!((faults.fired(first), faults.fired(second)), (1, 1));
         assert_eq!(faults.report()[3].fired, 2);
@@ -1124,7 +1133,7 @@ mod tests {
                     .seed(seed),
             );
             (0..32)
-                .map(|_| faults.plan(&Method::GET, "/").delay)
+                .map(|_| faults.plan(&Method::GET, "/", None).delay)
                 .collect::<Vec<_>>()
         };
         let a = delays(7);

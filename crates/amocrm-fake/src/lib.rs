@@ -13,10 +13,8 @@
 //! | `POST /oauth2/access_token` | 200, 400, 401 |
 //!
 //! Every route may also answer 429 when a rate limit is configured
-//! ([`FakeBuilder::rate_limit`]), and anything a test injects ([`Fault`]: error
-//! statuses with problem+json or HTML bodies, latency, connection resets, truncated
-//! bodies; [`FakeBuilder::fault`], [`FakeServer::faults`]); unknown routes answer 404
-//! and a wrong method 405. Successful bodies are `application/hal+json`, errors
+//! ([`FakeBuilder::rate_limit`]); unknown routes answer 404 and a wrong method
+//! 405. Successful bodies are `application/hal+json`, errors
 //! `application/problem+json` shaped like amoCRM's.
 //!
 //! # Catalogue
@@ -63,6 +61,11 @@
 //!   continuation is consumed by the first accepted call.
 //! * Top-level `null` values count as absent (optional install settings,
 //!   `data` and `execute_handlers`); an empty continue body is `{}`.
+//! * **Faults** ([`Fault`]; [`FakeBuilder::fault`], [`FakeServer::faults`] at run time):
+//!   error statuses with problem+json or HTML bodies, `Retry-After`, latency, connection
+//!   resets and truncated bodies, per route or for all, once, N times, on the Nth request
+//!   or with a seeded probability. They apply after recording and the rate limit: a
+//!   faulted request is recorded and counts.
 //!
 //! # Example
 //!
@@ -290,6 +293,7 @@ pub struct FakeBuilder {
     user_token: String,
     widgets: usize,
     rate_limit: Option<u32>,
+    faults: Vec<Fault>,
     bind: SocketAddr,
     record_requests: bool,
     any_continuation: bool,
@@ -298,7 +302,6 @@ pub struct FakeBuilder {
     raw_widgets: Vec<Value>,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
-    faults: Vec<Fault>,
 }
 
 impl Default for FakeBuilder {
@@ -308,6 +311,7 @@ impl Default for FakeBuilder {
             user_token: DEFAULT_USER_TOKEN.to_owned(),
             widgets: 0,
             rate_limit: None,
+            faults: Vec::new(),
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             record_requests: true,
             any_continuation: false,
@@ -316,7 +320,6 @@ impl Default for FakeBuilder {
             raw_widgets: Vec::new(),
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
-            faults: Vec::new(),
         }
     }
 }
@@ -347,6 +350,14 @@ impl FakeBuilder {
     /// `Some(0)` turn the limit off.
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
         self.rate_limit = per_second.filter(|&n| n > 0);
+        self
+    }
+
+    /// Injects `fault` ([`Fault`]: an error status, latency, a connection reset, a
+    /// truncated body) from the first request on, after the faults given before; more can
+    /// be added, and all removed, while the server runs: [`FakeServer::faults`].
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
         self
     }
 
@@ -419,20 +430,9 @@ impl FakeBuilder {
         self
     }
 
-    /// Injects `fault` from the first request on (after the faults added before); more can
-    /// be added, and all removed, while the server runs: [`FakeServer::faults`].
-    pub fn fault(mut self, fault: Fault) -> Self {
-        self.faults.push(fault);
-        self
-    }
-
     /// Binds the listener and starts serving on a spawned tokio task.
     pub async fn start(self) -> std::io::Result<FakeServer> {
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
-        let faults = Faults::new();
-        for fault in self.faults {
-            faults.add(fault);
-        }
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             catalogue: Catalogue::new(self.widgets, self.raw_widgets),
@@ -448,10 +448,15 @@ impl FakeBuilder {
             local_addr: addr,
             state: Mutex::new(State::default()),
             requests: Mutex::new(Vec::new()),
-            faults,
         });
         let app = routes::router(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
+        // One table for the whole server, handed to the faults middleware with each request.
+        let faults = Faults::new();
+        for fault in self.faults {
+            faults.add(fault);
+        }
+        let app = app.layer(axum::Extension(faults.clone()));
         let task = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = rx.await;
@@ -466,6 +471,7 @@ impl FakeBuilder {
             addr,
             shutdown: Some(tx),
             task: Some(task),
+            faults,
         })
     }
 }
@@ -477,6 +483,7 @@ pub struct FakeServer {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    faults: Faults,
 }
 
 impl fmt::Debug for FakeServer {
@@ -585,12 +592,6 @@ impl FakeServer {
         lock(&self.shared.state).oauth.refresh_count
     }
 
-    /// The injected faults, to add, remove and count while the server runs (see
-    /// [`Fault`] for what a fault can do).
-    pub fn faults(&self) -> Faults {
-        self.shared.faults.clone()
-    }
-
     /// Stops accepting connections, lets in-flight requests finish and waits
     /// (at most 5 seconds) for the server task to end.
     pub async fn shutdown(mut self) {
@@ -613,5 +614,15 @@ impl Drop for FakeServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Fault injection.
+impl FakeServer {
+    /// The injected faults ([`Fault`]: error statuses, latency, connection resets,
+    /// truncated bodies), to add, remove and count while the server runs; the same table
+    /// for every route.
+    pub fn faults(&self) -> Faults {
+        self.faults.clone()
     }
 }

@@ -100,7 +100,6 @@ pub(crate) struct Shared {
     pub local_addr: SocketAddr,
     pub state: Mutex<State>,
     pub requests: Mutex<Vec<RecordedRequest>>,
-    pub faults: crate::faults::Faults,
 }
 
 impl Shared {
