@@ -262,25 +262,28 @@ async fn binary_injects_the_faults_of_its_flags() {
                 "GET /api/v4/widgets/*=503@2",
             ])
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     );
     let stdout = child.0.stdout.take().unwrap();
-    let lines: Vec<String> = BufReader::new(stdout)
-        .lines()
-        .take(4)
-        .map(Result::unwrap)
-        .collect();
-    let base = lines[0]
+    let first = BufReader::new(stdout).lines().next().unwrap().unwrap();
+    let base = first
         .strip_prefix("amocrm-fake listening on ")
         .and_then(|rest| rest.split_once(' '))
         .map(|(base, _)| base.to_owned())
-        .unwrap_or_else(|| panic!("unexpected banner {lines:?}"));
+        .unwrap_or_else(|| panic!("unexpected banner {first:?}"));
+    let stderr = child.0.stderr.take().unwrap();
+    let announced: Vec<String> = BufReader::new(stderr)
+        .lines()
+        .take(2)
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(
-        lines[2..],
+        announced,
         [
-            "fault: list=429:html:retry-after=2",
-            "fault: GET /api/v4/widgets/*=503@2"
+            "amocrm-fake: injecting fault list=429:html:retry-after=2",
+            "amocrm-fake: injecting fault GET /api/v4/widgets/*=503@2"
         ]
     );
 
