@@ -267,18 +267,17 @@ async fn binary_injects_the_faults_of_its_flags() {
             .unwrap(),
     );
     let stdout = child.0.stdout.take().unwrap();
-    let first = BufReader::new(stdout).lines().next().unwrap().unwrap();
+    // Kept open to the end: the server writes more lines, and a closed pipe would end it.
+    let mut stdout = BufReader::new(stdout).lines();
+    let first = stdout.next().unwrap().unwrap();
     let base = first
         .strip_prefix("amocrm-fake listening on ")
         .and_then(|rest| rest.split_once(' '))
         .map(|(base, _)| base.to_owned())
         .unwrap_or_else(|| panic!("unexpected banner {first:?}"));
     let stderr = child.0.stderr.take().unwrap();
-    let announced: Vec<String> = BufReader::new(stderr)
-        .lines()
-        .take(2)
-        .map(Result::unwrap)
-        .collect();
+    let mut stderr = BufReader::new(stderr).lines();
+    let announced: Vec<String> = stderr.by_ref().take(2).map(Result::unwrap).collect();
     assert_eq!(
         announced,
         [
