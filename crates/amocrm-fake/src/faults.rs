@@ -11,7 +11,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -21,6 +21,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::problem::ApiError;
+use crate::state::lock;
 
 /// Detail of the problem+json body of an injected error status.
 const DETAIL: &str = "Fault injected by amocrm-fake";
@@ -599,11 +600,6 @@ impl SplitMix64 {
         };
         min + Duration::from_nanos(offset)
     }
-}
-
-/// Locks the table, ignoring poisoning (as `state::lock`, which depends on this module).
-fn lock(table: &Mutex<Table>) -> MutexGuard<'_, Table> {
-    table.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Identifies a fault added to [`Faults`].
