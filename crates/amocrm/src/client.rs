@@ -11,8 +11,9 @@ use secrecy::SecretString;
 use crate::auth::{StaticToken, TokenProvider};
 use crate::error::{Error, Problem, Result};
 use crate::invalid::Invalid;
+use crate::pace::{MemoryPacer, Pacer, RateLimit};
 use crate::response::{classify, error_response};
-use crate::transport::{RateLimit, RetryPolicy, Transport};
+use crate::transport::{RetryPolicy, Transport};
 
 type RawError = progenitor_client::Error<raw::Problem>;
 
@@ -111,6 +112,12 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// Whether `self` and `other` are clones of one built client (sharing its connection
+    /// pool, token provider and pacer), as an [`crate::Integration`] hands out.
+    pub fn ptr_eq(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The generated client underneath, for calls this crate does not wrap. Its requests
     /// go through the same transport as this crate's: the token (refreshed once on a 401),
     /// the rate limiter and the retries. An error status, a body too large or a token
@@ -197,6 +204,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
     rate_limit: Option<Option<RateLimit>>,
+    pacer: Option<Arc<dyn Pacer>>,
     retry: Option<RetryPolicy>,
     http: Option<HttpConfig>,
     allow_http: bool,
@@ -249,6 +257,7 @@ impl fmt::Debug for ClientBuilder {
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("rate_limit", &self.rate_limit)
+            .field("pacer", &self.pacer)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -325,9 +334,20 @@ impl ClientBuilder {
     }
 
     /// Requests per second at most; [`RateLimit::AMOCRM`] (7/s) by default. `None`
-    /// turns the limiter off.
+    /// turns the limiter off. Configures the client's own [`MemoryPacer`]; with
+    /// [`ClientBuilder::pacer`] the pacer's engine sets the limit (setting both is a
+    /// configuration error).
     pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Where request slots come from, shared with other clients (of other accounts too:
+    /// a pacer keeps one schedule per account, keyed by [`Client::base_url`]). By default
+    /// each built client (and its clones) has a [`MemoryPacer`] of its own. A pacer
+    /// error fails the request with [`Error::Pace`]; nothing is sent unpaced.
+    pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+        self.pacer = Some(pacer);
         self
     }
 
@@ -397,8 +417,21 @@ impl ClientBuilder {
             self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT),
         )?;
-        let rate_limit = self.rate_limit.unwrap_or(Some(RateLimit::AMOCRM));
-        let transport = Transport::new(auth.clone(), rate_limit, self.retry.unwrap_or_default());
+        let pacer: Arc<dyn Pacer> = match (self.pacer, self.rate_limit) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Config(
+                    "both rate_limit and pacer: a shared pacer's engine sets the limit".into(),
+                ));
+            }
+            (Some(pacer), None) => pacer,
+            (None, limit) => Arc::new(MemoryPacer::new(limit.unwrap_or(Some(RateLimit::AMOCRM)))),
+        };
+        let transport = Transport::new(
+            auth.clone(),
+            pacer,
+            base_url.clone(),
+            self.retry.unwrap_or_default(),
+        );
         let hooks = amocrm_raw::Hooks::new(transport);
         let raw = amocrm_raw::Client::new_with_client(&base_url, http, hooks);
         Ok(Client {

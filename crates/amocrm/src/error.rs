@@ -6,6 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::invalid::Invalid;
+use crate::pace::PaceError;
 use amocrm_raw::types::BotKind;
 
 /// Everything that can go wrong in a call. Match on [`Error::kind`] for the kind of
@@ -109,6 +110,11 @@ pub enum Error {
     /// body.
     #[error("{0}")]
     UndecodableEntry(Box<UndecodableEntry>),
+    /// The [`crate::Pacer`] could not grant a slot (or record a pause): its engine is
+    /// unreachable or failed. The request was not sent (or its answer was a 429/503 whose
+    /// pause could not be shared); nothing is ever sent unpaced.
+    #[error("{0}")]
+    Pace(#[from] PaceError),
     /// A page of a list stream failed; the stream ends after this item.
     #[error("fetching page {page} of the list failed: {source}")]
     Page {
@@ -174,6 +180,8 @@ pub enum ErrorKind {
     ResponseTooLarge,
     /// [`Error::UndecodableEntry`]
     UndecodableEntry,
+    /// [`Error::Pace`]
+    Pace,
 }
 
 impl Error {
@@ -196,6 +204,7 @@ impl Error {
             Error::WidgetRequest(_) => ErrorKind::WidgetRequest,
             Error::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
             Error::UndecodableEntry(_) => ErrorKind::UndecodableEntry,
+            Error::Pace(_) => ErrorKind::Pace,
             Error::Page { source, .. } => source.kind(),
         }
     }
@@ -222,6 +231,7 @@ impl Error {
             Error::Invalid(_) | Error::Config(_) | Error::Protocol(_) => None,
             Error::ResponseTooLarge { .. } => None,
             Error::WidgetRequest(_) | Error::TlsUnavailable { .. } => None,
+            Error::Pace(_) => None,
         }
     }
 
@@ -294,6 +304,7 @@ impl fmt::Debug for Error {
             Error::Auth(e) => f.debug_tuple("Auth").field(e).finish(),
             Error::WidgetRequest(e) => f.debug_tuple("WidgetRequest").field(e).finish(),
             Error::UndecodableEntry(e) => f.debug_tuple("UndecodableEntry").field(e).finish(),
+            Error::Pace(e) => f.debug_tuple("Pace").field(e).finish(),
             Error::Page { page, source } => f
                 .debug_struct("Page")
                 .field("page", page)
@@ -836,8 +847,64 @@ fn found_at(body: &[u8], at: usize) -> Option<Found> {
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Why a [`crate::TokenStore`] could not save a pair: any error of yours.
-pub type StoreError = Box<dyn std::error::Error + Send + Sync + 'static>;
+/// Why a [`crate::TokenStore`] could not load, lock or save (its engine is unreachable, a
+/// file is corrupt, a newer pair was saved meanwhile). Keeps its source. Never holds a
+/// token: a store's message and source must not quote one.
+///
+/// ```
+/// use amocrm::StoreError;
+///
+/// let io = std::io::Error::other("disk full");
+/// let error = StoreError::new("writing tokens.json failed", Some(Box::new(io)));
+/// assert_eq!(error.message(), "writing tokens.json failed");
+/// assert_eq!(error.to_string(), "token store: writing tokens.json failed");
+/// assert!(std::error::Error::source(&error).is_some());
+/// assert!(!error.is_conflict());
+/// assert!(StoreError::conflict().is_conflict());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("token store: {message}")]
+pub struct StoreError {
+    message: String,
+    conflict: bool,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl StoreError {
+    /// An error saying `message`, caused by `source` when there is one.
+    pub fn new(
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        StoreError {
+            message: message.into(),
+            conflict: false,
+            source,
+        }
+    }
+
+    /// [`crate::TokenLock::save`] refused: a newer pair was saved meanwhile (the account's
+    /// generation changed since the lock read it), so this older one must not replace it.
+    pub fn conflict() -> Self {
+        StoreError {
+            message: "a newer pair was saved meanwhile; the older one is not saved".into(),
+            conflict: true,
+            source: None,
+        }
+    }
+
+    /// What failed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether this is [`StoreError::conflict`].
+    pub fn is_conflict(&self) -> bool {
+        self.conflict
+    }
+}
+
 /// Why getting, refreshing or saving OAuth tokens failed. No variant carries a token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -879,10 +946,10 @@ pub enum AuthError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The [`crate::TokenStore`] failed to save a new pair, so the pair was not used and the old
-    /// tokens stay current. The pair is kept in memory and saving it is tried again, without
-    /// a new grant, on the next refresh.
-    #[error("saving the new OAuth tokens failed, so they are not used: {0}")]
+    /// The [`crate::TokenStore`] failed to load, lock or save. A new pair it could not
+    /// save is not used and the old tokens stay current; the pair is kept in memory and
+    /// saving it is tried again, without a new grant, on the next refresh.
+    #[error("{0}")]
     Store(#[source] StoreError),
     /// Another request refreshed the same token at the same time and that refresh failed;
     /// its caller got the reason.

@@ -60,14 +60,18 @@
 // API sections: each wraps generated calls, and plugs lists into the pager.
 mod account;
 mod bots;
+mod integration;
 mod widget_request;
 mod widgets;
 // Auth: where tokens come from.
 mod auth;
+mod file_store;
 mod oauth;
+mod token_store;
 // The request path: client, transport (token, pacing, retries), what a response means, and
 // the pager for HAL lists.
 mod client;
+mod pace;
 mod page;
 mod response;
 mod transport;
@@ -97,15 +101,16 @@ pub use error::{
     AuthError, DecodeCategory, DecodeError, Error, ErrorKind, GrantType, Problem, RawBody, Result,
     StoreError, UndecodableEntry, ValidationError, WidgetRequestError,
 };
+pub use file_store::FileTokenStore;
+pub use integration::{Integration, IntegrationBuilder};
 pub use invalid::{Invalid, SettingsProblem};
-pub use oauth::{
-    DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder, TokenPair, TokenStore,
-    TokenStoreFn,
-};
+pub use oauth::{DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder};
+pub use pace::{MemoryPacer, PaceError, Pacer, RateLimit};
 pub use page::{ListStream, Listed, Page, PageLinks};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use settings::{Credentials, ExposedSettings, MASK, SettingValue, Settings};
-pub use transport::{MAX_RESPONSE_BYTES, RateLimit, RetryPolicy};
+pub use token_store::{MemoryTokenStore, TokenLock, TokenPair, TokenStore, TokenStoreFn};
+pub use transport::{MAX_RESPONSE_BYTES, RetryPolicy};
 pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
 pub use widget_request::{
     BotType, ContinueUrl, MemoryReplayGuard, ReplayGuard, ReplayGuardError, VerifiedWidgetRequest,

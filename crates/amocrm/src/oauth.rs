@@ -1,13 +1,15 @@
-//! OAuth 2.0 access tokens that refresh themselves, and the store the new tokens go to.
+//! OAuth 2.0 access tokens that refresh themselves, through a [`TokenStore`] shared by every
+//! holder of the account's pair.
 //!
 //! amoCRM's refresh tokens are single-use: every refresh answers a new pair and revokes
-//! the old refresh token. [`OAuth`] therefore hands every new pair to a [`TokenStore`]
-//! *before* it sends a single request with it, so a crash (or a cancelled future) never
-//! loses the only valid refresh token; when saving fails the refresh fails with
-//! [`AuthError::Store`] and the new pair is not used.
+//! the old refresh token. [`OAuth`] therefore refreshes by the store's protocol: a fresh
+//! pair another holder saved is adopted; else, under the store's exclusive lock, a pair
+//! saved while it waited is adopted, and only else it calls the token endpoint with the
+//! stored refresh token and saves the new pair *before* it sends a single request with
+//! it, so a crash (or a cancelled future) never loses the only valid refresh token; when
+//! saving fails the refresh fails with [`AuthError::Store`] and the new pair is not used.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -20,216 +22,41 @@ use crate::auth::TokenProvider;
 use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig};
 use crate::client::{DEFAULT_USER_AGENT, Domain, account_url, check_base_url, shown_base_url};
 use crate::error::{Error, Result};
+use crate::token_store::{TokenLock, TokenPair, TokenStore};
 use crate::widget_request::{MemoryReplayGuard, WidgetRequestVerifier};
 
 /// An access token is refreshed when it expires within this margin (60 s), so that it does
 /// not expire on the way to the server.
 pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
 
-/// An access token, the refresh token that renews it, and when the access token expires.
-/// The token values never appear in `Debug` output.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use amocrm::{ExposeSecret, TokenPair};
-///
-/// // Tokens loaded from your storage.
-/// let pair = TokenPair::new(
-///     "access-123".to_owned().into(),
-///     "refresh-456".to_owned().into(),
-///     SystemTime::now() + Duration::from_secs(3600),
-/// );
-/// assert_eq!(pair.access_token().expose_secret(), "access-123");
-/// assert!(!pair.expires_within(Duration::from_secs(60)));
-/// assert!(!format!("{pair:?}").contains("access-123"));
-/// assert!(!format!("{pair:?}").contains("refresh-456"));
-/// ```
-#[derive(Clone)]
-pub struct TokenPair {
-    access_token: SecretString,
-    refresh_token: SecretString,
-    expires_at: SystemTime,
-    /// The lifetime the token endpoint gave (`expires_in`), when this pair came from it.
-    lifetime: Option<Duration>,
-}
-
-impl TokenPair {
-    /// A pair as it was stored: the access token expires at `expires_at`.
-    pub fn new(
-        access_token: SecretString,
-        refresh_token: SecretString,
-        expires_at: SystemTime,
-    ) -> Self {
-        TokenPair {
-            access_token,
-            refresh_token,
-            expires_at,
-            lifetime: None,
-        }
-    }
-
-    /// How long before expiry to refresh: `skew`, but at most half the token's lifetime,
-    /// so that a token living less than two skews is not refreshed on every request.
-    fn refresh_margin(&self, skew: Duration) -> Duration {
-        match self.lifetime {
-            Some(lifetime) => skew.min(lifetime / 2),
-            None => skew,
-        }
-    }
-
-    /// The bearer token of API requests.
-    pub fn access_token(&self) -> &SecretString {
-        &self.access_token
-    }
-
-    /// The single-use token that gets the next pair.
-    pub fn refresh_token(&self) -> &SecretString {
-        &self.refresh_token
-    }
-
-    /// When the access token expires (computed from `expires_in` when the pair arrived).
-    pub fn expires_at(&self) -> SystemTime {
-        self.expires_at
-    }
-
-    /// [`TokenPair::expires_at`] in whole seconds since the Unix epoch (0 before it), a
-    /// convenient form to store.
-    pub fn expires_at_unix(&self) -> u64 {
-        self.expires_at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    }
-
-    /// Whether the access token has expired, or will within `margin`.
-    pub fn expires_within(&self, margin: Duration) -> bool {
-        match SystemTime::now().checked_add(margin) {
-            Some(deadline) => deadline >= self.expires_at,
-            None => true,
-        }
-    }
-}
-
-impl fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenPair")
-            .field("access_token", &"[REDACTED]")
-            .field("refresh_token", &"[REDACTED]")
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
-}
-
-/// Where new token pairs go. [`OAuth`] calls [`TokenStore::save`] with every pair it gets
-/// (authorization code exchange and each refresh) and uses the pair only after `save`
-/// returned `Ok`; persist it durably before returning. Use [`TokenStoreFn`] to write one
-/// as a closure. `save` runs while the [`OAuth`] holds its lock (on a Tokio task of its
-/// own, so it completes even when the request that caused it is dropped): it must not call
-/// back into that `OAuth`.
-///
-/// ```
-/// use amocrm::{StoreError, TokenPair, TokenStore};
-/// use futures::future::BoxFuture;
-///
-/// #[derive(Debug)]
-/// struct Database;
-///
-/// impl TokenStore for Database {
-///     fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
-///         Box::pin(async move {
-///             // UPDATE oauth SET access = ?, refresh = ?, expires_at = ? ...
-///             let _ = tokens.expires_at_unix();
-///             Ok(())
-///         })
-///     }
-/// }
-/// ```
-pub trait TokenStore: Send + Sync + 'static {
-    /// Saves `tokens` durably; an error makes the refresh fail and the pair unused.
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>>;
-}
-
-impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
-        (**self).save(tokens)
-    }
-}
-
-/// A [`TokenStore`] made of a closure that gets each new pair (a cheap clone) and returns a
-/// future.
-///
-/// ```
-/// use amocrm::{ExposeSecret, TokenPair, TokenStoreFn};
-///
-/// let store = TokenStoreFn::new(|tokens: TokenPair| async move {
-///     std::fs::write(
-///         "/tmp/amocrm-refresh-token",
-///         tokens.refresh_token().expose_secret(),
-///     )
-/// });
-/// # let _ = store;
-/// ```
-pub struct TokenStoreFn<F> {
-    save: F,
-}
-
-impl<F, Fut, E> TokenStoreFn<F>
-where
-    F: Fn(TokenPair) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = std::result::Result<(), E>> + Send + 'static,
-    E: Into<StoreError>,
-{
-    /// Wraps `save`.
-    pub fn new(save: F) -> Self {
-        TokenStoreFn { save }
-    }
-}
-
-impl<F> fmt::Debug for TokenStoreFn<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TokenStoreFn")
-    }
-}
-
-impl<F, Fut, E> TokenStore for TokenStoreFn<F>
-where
-    F: Fn(TokenPair) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = std::result::Result<(), E>> + Send + 'static,
-    E: Into<StoreError>,
-{
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
-        let saving = (self.save)(tokens.clone());
-        Box::pin(async move { saving.await.map_err(Into::into) })
-    }
-}
-
-use crate::error::{AuthError, GrantType, StoreError};
+use crate::error::{AuthError, GrantType};
 
 /// OAuth 2.0 tokens of one account and integration, as a [`TokenProvider`] for
-/// [`Client`]: the access token is refreshed when it is about to expire and once when the
+/// [`Client`]: the access token is renewed when it is about to expire and once when the
 /// server answers 401, and every new pair is saved to the [`TokenStore`] before it is used.
+///
+/// The pair lives in the store under the account's base URL ([`OAuth::base_url`]); every
+/// `OAuth` of that account on that store (other processes on a shared store included)
+/// renews it by the store's protocol, so one holder calls the token endpoint and the
+/// others adopt the pair it saved. Tokens given to [`OAuthBuilder::tokens`] are used until
+/// the store has a pair of its own.
 ///
 /// Cloning is cheap and clones share the tokens. Concurrent requests that need a refresh
 /// wait for one refresh between them.
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use amocrm::{OAuth, TokenPair, TokenStoreFn};
+/// use amocrm::{FileTokenStore, OAuth};
 ///
-/// # async fn run(stored: Option<TokenPair>, code: Option<String>) -> Result<(), amocrm::Error> {
-/// let mut builder = OAuth::builder()
+/// # async fn run(code: Option<String>) -> Result<(), amocrm::Error> {
+/// let oauth = OAuth::builder()
 ///     .subdomain("example")
 ///     .client_id("integration-id")
 ///     .client_secret("integration-secret")
 ///     .redirect_uri("https://example.com/oauth/callback")
-///     .store(TokenStoreFn::new(|tokens: TokenPair| async move {
-///         // Persist the pair durably here before returning.
-///         Ok::<(), std::io::Error>(())
-///     }));
-/// if let Some(stored) = stored {
-///     builder = builder.tokens(stored);
-/// }
-/// let oauth = builder.build()?;
+///     // Every process of this machine using this file shares the pair and its lock.
+///     .store(FileTokenStore::new("/var/lib/example/tokens.json"))
+///     .build()?;
 /// if let Some(code) = code {
 ///     oauth.exchange_code(&code).await?;
 /// }
@@ -290,7 +117,13 @@ impl fmt::Debug for OAuth {
 }
 
 enum Job {
-    Refresh,
+    /// Renew the pair: adopt a fresh one another holder saved, else refresh under the
+    /// store's lock. `stale` is the access token found stale or rejected (a stored pair
+    /// with it is not adopted); `force` refreshes even when the stored pair is fresh.
+    Refresh {
+        stale: Option<SecretString>,
+        force: bool,
+    },
     Exchange(String),
 }
 
@@ -343,10 +176,15 @@ impl OAuth {
     /// the refresh token of an idle integration does not expire).
     pub async fn refresh_now(&self) -> Result<()> {
         let state = self.inner.state.clone().lock_owned().await;
-        self.inner.run_in_task(state, Job::Refresh).await.map(drop)
+        let job = Job::Refresh {
+            stale: None,
+            force: true,
+        };
+        self.inner.run_in_task(state, job).await.map(drop)
     }
 
-    /// The pair in use, `None` before the first exchange.
+    /// The pair in use, `None` before one was given, exchanged or loaded from the store
+    /// (the first request loads it).
     pub async fn tokens(&self) -> Option<TokenPair> {
         self.inner.state.lock().await.tokens.clone()
     }
@@ -382,12 +220,10 @@ impl TokenProvider for OAuth {
         Box::pin(async move {
             let seen = self.inner.attempts.load(Ordering::SeqCst);
             let state = self.inner.state.clone().lock_owned().await;
-            match &state.tokens {
-                Some(tokens) if !tokens.expires_within(tokens.refresh_margin(self.inner.skew)) => {
-                    return Ok(tokens.access_token.clone());
-                }
-                None if state.unsaved.is_none() => return Err(AuthError::NoTokens.into()),
-                _ => {}
+            if let Some(tokens) = &state.tokens
+                && self.inner.fresh(tokens)
+            {
+                return Ok(tokens.access_token.clone());
             }
             if self.inner.attempts.load(Ordering::SeqCst) != seen {
                 // Another caller refreshed while this one waited: share its outcome rather
@@ -400,7 +236,15 @@ impl TokenProvider for OAuth {
                 }
             }
             tracing::debug!("OAuth access token expired or about to: refreshing");
-            self.inner.run_in_task(state, Job::Refresh).await
+            let stale = state
+                .tokens
+                .as_ref()
+                .map(|tokens| tokens.access_token.clone());
+            let job = Job::Refresh {
+                stale,
+                force: false,
+            };
+            self.inner.run_in_task(state, job).await
         })
     }
 
@@ -413,14 +257,17 @@ impl TokenProvider for OAuth {
                     // Refreshed by someone else since the request was sent.
                     return Ok(true);
                 }
-                None if state.unsaved.is_none() => return Err(AuthError::NoTokens.into()),
                 _ => {}
             }
             if state.last_failed && self.inner.attempts.load(Ordering::SeqCst) != seen {
                 return Err(AuthError::ConcurrentRefreshFailed.into());
             }
             tracing::debug!("the server rejected the OAuth access token: refreshing");
-            self.inner.run_in_task(state, Job::Refresh).await?;
+            let job = Job::Refresh {
+                stale: Some(rejected.clone()),
+                force: false,
+            };
+            self.inner.run_in_task(state, job).await?;
             Ok(true)
         })
     }
@@ -438,11 +285,10 @@ impl Inner {
         let inner = Arc::clone(self);
         let task = tokio::spawn(async move {
             let result = match job {
-                Job::Refresh => inner.refresh_locked(&mut state).await,
-                Job::Exchange(code) => match inner.request_tokens(Grant::Code(&code)).await {
-                    Ok(pair) => inner.save_and_use(&mut state, pair).await,
-                    Err(error) => Err(error.into()),
-                },
+                Job::Refresh { stale, force } => {
+                    inner.refresh_locked(&mut state, stale, force).await
+                }
+                Job::Exchange(code) => inner.exchange_locked(&mut state, &code).await,
             };
             state.last_failed = result.is_err();
             // Counted once finished, still under the lock: whoever waited for the lock
@@ -456,37 +302,125 @@ impl Inner {
         }
     }
 
-    async fn refresh_locked(&self, state: &mut State) -> Result<SecretString> {
-        if let Some(pending) = state.unsaved.take() {
+    /// Whether `pair` is used as it is: not expiring within the refresh margin.
+    fn fresh(&self, pair: &TokenPair) -> bool {
+        !pair.expires_within(pair.refresh_margin(self.skew))
+    }
+
+    /// Whether `pair` is one to adopt instead of refreshing: fresh, and not the one found
+    /// stale or rejected.
+    fn adoptable(&self, pair: &TokenPair, stale: Option<&SecretString>) -> bool {
+        self.fresh(pair)
+            && stale.is_none_or(|stale| stale.expose_secret() != pair.access_token.expose_secret())
+    }
+
+    /// Renews the pair by the store's protocol (one holder in the fleet calls the token
+    /// endpoint): a pending unsaved pair is saved first; a fresh stored pair is adopted;
+    /// else, under the store's lock, a fresh pair saved meanwhile is adopted, and only
+    /// else the stored (or, with none stored, our own) refresh token is spent and the new
+    /// pair saved before it is used.
+    async fn refresh_locked(
+        &self,
+        state: &mut State,
+        stale: Option<SecretString>,
+        force: bool,
+    ) -> Result<SecretString> {
+        if let Some(pending) = state.unsaved.clone() {
             // The endpoint already spent the old refresh token for this pair: save it
             // instead of asking again.
             tracing::debug!("saving the OAuth tokens a previous refresh could not save");
-            return self.save_and_use(state, pending).await;
+            let lock = self.lock().await?;
+            return self.save_and_use(state, lock, pending).await;
         }
-        let refresh = match &state.tokens {
+        if !force
+            && let Some(stored) = self.load().await?
+            && self.adoptable(&stored, stale.as_ref())
+        {
+            tracing::debug!("adopting the OAuth tokens another holder saved");
+            return Ok(self.adopt(state, stored));
+        }
+        let lock = self.lock().await?;
+        if !force
+            && let Some(current) = lock.current()
+            && self.adoptable(current, stale.as_ref())
+        {
+            tracing::debug!("adopting the OAuth tokens saved while waiting for the lock");
+            let current = current.clone();
+            release(lock).await;
+            return Ok(self.adopt(state, current));
+        }
+        let refresh = match lock.current().or(state.tokens.as_ref()) {
             Some(tokens) => tokens.refresh_token.clone(),
-            None => return Err(AuthError::NoTokens.into()),
+            None => {
+                release(lock).await;
+                return Err(AuthError::NoTokens.into());
+            }
         };
-        let pair = self.request_tokens(Grant::Refresh(&refresh)).await?;
-        self.save_and_use(state, pair).await
+        let pair = match self.request_tokens(Grant::Refresh(&refresh)).await {
+            Ok(pair) => pair,
+            Err(error) => {
+                release(lock).await;
+                return Err(error.into());
+            }
+        };
+        self.save_and_use(state, lock, pair).await
     }
 
-    /// Saves `pair`, and only then makes it the pair in use.
-    async fn save_and_use(&self, state: &mut State, pair: TokenPair) -> Result<SecretString> {
+    /// Exchanges `code` under the store's lock and saves the new chain (always the
+    /// newest).
+    async fn exchange_locked(&self, state: &mut State, code: &str) -> Result<SecretString> {
+        let lock = self.lock().await?;
+        match self.request_tokens(Grant::Code(code)).await {
+            Ok(pair) => self.save_and_use(state, lock, pair).await,
+            Err(error) => {
+                release(lock).await;
+                Err(error.into())
+            }
+        }
+    }
+
+    async fn load(&self) -> Result<Option<TokenPair>> {
+        self.store
+            .load(&self.base_url)
+            .await
+            .map_err(|error| AuthError::Store(error).into())
+    }
+
+    async fn lock(&self) -> Result<Box<dyn TokenLock>> {
+        self.store
+            .lock(&self.base_url)
+            .await
+            .map_err(|error| AuthError::Store(error).into())
+    }
+
+    /// Makes `pair` (saved by someone) the pair in use.
+    fn adopt(&self, state: &mut State, pair: TokenPair) -> SecretString {
+        let access = pair.access_token.clone();
+        state.tokens = Some(pair);
+        access
+    }
+
+    /// Saves `pair` under `lock`, and only then makes it the pair in use; releases the
+    /// lock.
+    async fn save_and_use(
+        &self,
+        state: &mut State,
+        mut lock: Box<dyn TokenLock>,
+        pair: TokenPair,
+    ) -> Result<SecretString> {
         // Kept as unsaved until the store says it saved it, so a store that panics (or a
         // runtime shutting down mid-save) cannot lose a pair whose refresh token was spent.
         state.unsaved = Some(pair.clone());
-        match self.store.save(&pair).await {
+        let saved = lock.save(&pair).await;
+        release(lock).await;
+        match saved {
             Ok(()) => {
-                let access = pair.access_token.clone();
-                state.tokens = Some(pair);
                 state.unsaved = None;
                 tracing::debug!("new OAuth tokens saved and in use");
-                Ok(access)
+                Ok(self.adopt(state, pair))
             }
             Err(error) => {
                 tracing::warn!("saving new OAuth tokens failed; they are not used");
-                state.unsaved = Some(pair);
                 Err(AuthError::Store(error).into())
             }
         }
@@ -527,6 +461,14 @@ impl Inner {
             Grant::Code(_) => None,
         };
         parse_pair(&bytes, received, granted)
+    }
+}
+
+/// Releases a store lock; an error is logged (the pair is saved or the refresh failed
+/// already; a lock that could not be released is released by its engine when it drops).
+async fn release(lock: Box<dyn TokenLock>) {
+    if let Err(error) = lock.release().await {
+        tracing::warn!(error = %error, "releasing the token store's lock failed");
     }
 }
 
@@ -786,7 +728,9 @@ impl OAuthBuilder {
         self
     }
 
-    /// Where new pairs are saved before they are used (required).
+    /// Where the account's pair lives, shared with every holder of it (required):
+    /// [`crate::MemoryTokenStore`] in one process, [`crate::FileTokenStore`] on one
+    /// machine, a database store for a fleet.
     pub fn store(mut self, store: impl TokenStore) -> Self {
         self.store = Some(Arc::new(store));
         self
@@ -798,7 +742,8 @@ impl OAuthBuilder {
         self
     }
 
-    /// Tokens saved earlier, to go on with.
+    /// Tokens saved earlier, to go on with while the store has none (a store's pair wins
+    /// once it has one).
     pub fn tokens(mut self, tokens: TokenPair) -> Self {
         self.tokens = Some(tokens);
         self
