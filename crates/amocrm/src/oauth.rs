@@ -307,10 +307,12 @@ impl Inner {
         !pair.expires_within(pair.refresh_margin(self.skew))
     }
 
-    /// Whether `pair` is one to adopt instead of refreshing: fresh, and not the one found
-    /// stale or rejected.
+    /// Whether `pair`, found in the store, is one to adopt instead of refreshing: not the
+    /// one found stale or rejected, and valid for [`ADOPT_MARGIN`] more. Not held to the
+    /// refresh margin: a stored pair's lifetime is unknown, so a short-lived one would
+    /// never look fresh and every holder would refresh in turn.
     fn adoptable(&self, pair: &TokenPair, stale: Option<&SecretString>) -> bool {
-        self.fresh(pair)
+        !pair.expires_within(ADOPT_MARGIN)
             && stale.is_none_or(|stale| stale.expose_secret() != pair.access_token.expose_secret())
     }
 
@@ -393,8 +395,17 @@ impl Inner {
             .map_err(|error| AuthError::Store(error).into())
     }
 
-    /// Makes `pair` (saved by someone) the pair in use.
-    fn adopt(&self, state: &mut State, pair: TokenPair) -> SecretString {
+    /// Makes `pair` (saved by someone) the pair in use. A pair from a store has no known
+    /// lifetime: what it has left counts as its lifetime, so a short-lived pair is renewed
+    /// halfway through what is left rather than at once.
+    fn adopt(&self, state: &mut State, mut pair: TokenPair) -> SecretString {
+        if pair.lifetime.is_none() {
+            let left = pair
+                .expires_at
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            pair.lifetime = Some(left);
+        }
         let access = pair.access_token.clone();
         state.tokens = Some(pair);
         access
@@ -463,6 +474,9 @@ impl Inner {
         parse_pair(&bytes, received, granted)
     }
 }
+
+/// How long a pair another holder saved must still be valid to be adopted.
+const ADOPT_MARGIN: Duration = Duration::from_secs(1);
 
 /// Releases a store lock; an error is logged (the pair is saved or the refresh failed
 /// already; a lock that could not be released is released by its engine when it drops).
