@@ -154,7 +154,8 @@ pub struct ConnectionArgs {
     )]
     pub token_file: Option<PathBuf>,
 
-    /// Read the token from standard input, e.g. pass show amocrm | amocrm --token-stdin ...
+    /// Read the token from standard input, a pipe (a terminal is refused), e.g.
+    /// pass show amocrm | amocrm --token-stdin ...
     #[arg(long, global = true)]
     pub token_stdin: bool,
 
@@ -168,8 +169,9 @@ pub struct ConnectionArgs {
     )]
     pub profile: Option<String>,
 
-    /// The config file with the profiles [default: $XDG_CONFIG_HOME/amocrm/config.toml or
-    /// ~/.config/amocrm/config.toml; %APPDATA%\amocrm\config.toml on Windows]
+    /// The config file with the profiles, e.g. --config ./amocrm.toml [default:
+    /// $XDG_CONFIG_HOME/amocrm/config.toml or ~/.config/amocrm/config.toml;
+    /// %APPDATA%\amocrm\config.toml on Windows]
     #[arg(
         long,
         env = "AMOCRM_CONFIG",

@@ -12,7 +12,7 @@ use crate::args::{
     BotCommand, Cli, Command, ContinueArgs, InstallArgs, ListArgs, When, WidgetsCommand,
 };
 use crate::failure::Failure;
-use crate::{auth, connection, handlers, output, settings_input};
+use crate::{auth, completions, connection, handlers, output, settings_input};
 
 /// Runs the command of `cli`; `matches` are the parsed arguments it came from (for the
 /// sources of connection values and the order of handler flags).
@@ -64,8 +64,7 @@ pub async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), Failure> {
         Command::Completions(args) => {
             // Generated into memory first: clap_complete panics when its writer fails, and
             // a closed pipe (`| head`) must end quietly.
-            let mut script = Vec::new();
-            clap_complete::generate(args.shell, &mut Cli::command(), "amocrm", &mut script);
+            let script = completions::script(args.shell, &mut Cli::command());
             out.write_all(&script)?;
             out.flush()?;
             Ok(())

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -134,15 +134,15 @@ pub fn selected(args: &ConnectionArgs) -> Result<Option<Selected>, Failure> {
         } else {
             format!("its profiles: {}", known.join(", "))
         };
-        let which = if from_default {
-            "default_profile names"
+        let message = if from_default {
+            format!(
+                "default_profile {name:?} in {} names no profile; {known}",
+                shown(&path)
+            )
         } else {
-            "no"
+            format!("no profile {name:?} in {}; {known}", shown(&path))
         };
-        return Err(Failure::input(format!(
-            "{which} profile {name:?} in {}; {known}",
-            shown(&path)
-        )));
+        return Err(Failure::input(message));
     };
     let mut profile = profile.clone();
     check(&name, &profile)?;
@@ -161,9 +161,26 @@ pub fn selected(args: &ConnectionArgs) -> Result<Option<Selected>, Failure> {
     Ok(Some(Selected { name, profile }))
 }
 
+/// A config file larger than this is refused: `--config /dev/zero` must not fill the memory.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The file's text, at most [`MAX_CONFIG_BYTES`].
+fn read_text(path: &Path) -> io::Result<String> {
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(io::Error::other(
+            "it holds more than 1 MiB: that is not a config file",
+        ));
+    }
+    Ok(text)
+}
+
 /// Reads and parses the file; `None` when it does not exist and was not asked for.
 fn read(path: &Path, explicit: bool) -> Result<Option<Config>, Failure> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path) {
         Ok(text) => text,
         Err(error) if error.kind() == io::ErrorKind::NotFound && !explicit => return Ok(None),
         Err(error) => {
@@ -182,12 +199,32 @@ fn read(path: &Path, explicit: bool) -> Result<Option<Config>, Failure> {
 /// key by its name), never the line's content.
 fn parse(text: &str) -> Result<Config, String> {
     toml::from_str(text).map_err(|error: toml::de::Error| {
-        let message = error.message().trim().replace('\n', "; ");
+        let mut message = error.message().trim().replace('\n', "; ");
         let hint = if message.starts_with("unknown field `token`") {
             " (a profile keeps no token itself: put it in a file and give token_file)"
         } else {
             ""
         };
+        // The parser's message quotes a string value it rejects (`work = "TOKEN"` under
+        // [profiles], an unknown domain): that value may be a secret put in the wrong place.
+        let value = error.span().and_then(|span| text.get(span));
+        if let Some(value) = value.filter(|v| v.starts_with(['"', '\''])) {
+            // As the parser read it (escapes resolved), the form its message quotes.
+            let decoded = toml::from_str::<toml::Table>(&format!("v = {value}"))
+                .ok()
+                .and_then(|table| table.get("v")?.as_str().map(str::to_owned));
+            let inner = decoded.unwrap_or_else(|| value.trim_matches(['"', '\'']).to_owned());
+            let inner = inner.as_str();
+            if !inner.trim().is_empty() {
+                for quoted in [
+                    format!("`{inner}`"),
+                    format!("{inner:?}"),
+                    format!("{:?}", inner.trim()),
+                ] {
+                    message = message.replace(&quoted, "(the value, not shown)");
+                }
+            }
+        }
         match error.span() {
             Some(span) => {
                 let line = text
@@ -332,6 +369,33 @@ timeout = 5
             .unwrap_or_default();
         assert!(error.starts_with("line 3:"), "{error}");
         assert!(parse("[profiles.a\n").is_err());
+    }
+
+    #[test]
+    fn a_rejected_string_value_is_never_quoted() {
+        for (text, line) in [
+            ("[profiles]\nwork = \"s3cr3t-token\"\n", "line 2: "),
+            ("[profiles]\nwork = \"s3cr3t\\\\N\\u0041\"\n", "line 2: "),
+            (
+                "[profiles]\nwork = \"\"\"\ns3cr3t\\\n  x\"\"\"\n",
+                "line 2: ",
+            ),
+            ("[profiles.a]\ndomain = \"s3cr3t-token\"\n", "line 2: "),
+            ("[profiles.a]\n\ntimeout = ' s3cr3t-token '\n", "line 3: "),
+            (
+                "default_profile = \"\"\"\ns3cr3t-token\"\"\"\n[profiles.a]\nbase_url = 1\n",
+                "line 4: ",
+            ),
+        ] {
+            let error = parse(text).err().unwrap_or_default();
+            assert!(error.starts_with(line), "{error}");
+            assert!(!error.contains("s3cr3t"), "{error}");
+        }
+        let error = parse("[profiles.a]\ndomain = \"ru\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(error.contains("(the value, not shown)"), "{error}");
+        assert!(error.contains("`amocrm.ru`"), "the choices stay: {error}");
     }
 
     #[test]

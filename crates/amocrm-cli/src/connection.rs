@@ -6,7 +6,8 @@
 //! `AMOCRM_SUBDOMAIN=a amocrm --base-url http://127.0.0.1:8080 …` talks to the URL);
 //! both on the command line, or both only in the environment, is an input error. The
 //! profile's account is used only when neither is given; its domain and timeout give way
-//! to `--domain`/`AMOCRM_DOMAIN` and `--timeout`/`AMOCRM_TIMEOUT`.
+//! to `--domain`/`AMOCRM_DOMAIN` and `--timeout`/`AMOCRM_TIMEOUT`. A profile with a domain
+//! but no account gives the domain of the `--subdomain` of each call.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 
 use crate::args::{ConnectionArgs, DomainArg};
-use crate::config::{self, Selected};
+use crate::config::{self, Profile, Selected};
 use crate::failure::Failure;
 use crate::{store, token};
 
@@ -48,6 +49,15 @@ fn resolve(
         base_url = selected.profile.base_url.as_deref().map(str::trim);
         subdomain = selected.profile.subdomain.as_deref().map(str::trim);
         profile_domain = selected.profile.domain;
+    } else if let Some(Profile {
+        base_url: None,
+        subdomain: None,
+        domain,
+        ..
+    }) = profile.map(|selected| &selected.profile)
+    {
+        // A profile that names a domain but no account: the subdomain comes with each call.
+        profile_domain = *domain;
     }
     let use_base_url = match (base_url, subdomain) {
         (None, None) => {
@@ -254,6 +264,77 @@ mod tests {
             .map_err(|e| e.to_string())?;
         let cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
         resolve(&cli.connection, &matches, None).map_err(|f| format!("{f:?}"))
+    }
+
+    fn with_profile(argv: &[&str], profile: config::Profile) -> Result<Account, String> {
+        let matches = Cli::command()
+            .try_get_matches_from(argv)
+            .map_err(|e| e.to_string())?;
+        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+        let selected = Selected {
+            name: "p".into(),
+            profile,
+        };
+        resolve(&cli.connection, &matches, Some(&selected)).map_err(|f| format!("{f:?}"))
+    }
+
+    #[test]
+    fn the_profile_names_the_account_unless_flags_do() {
+        let kommo = || config::Profile {
+            subdomain: Some("example".into()),
+            domain: Some(DomainArg::KommoCom),
+            ..config::Profile::default()
+        };
+        let get = ["amocrm", "widgets", "get", "x"];
+        assert_eq!(
+            with_profile(&get, kommo()),
+            Ok(Account::Subdomain("example".into(), Domain::KommoCom))
+        );
+        let mut argv = get.to_vec();
+        argv.extend(["--domain", "amocrm.com"]);
+        assert_eq!(
+            with_profile(&argv, kommo()),
+            Ok(Account::Subdomain("example".into(), Domain::AmocrmCom))
+        );
+        let mut argv = get.to_vec();
+        argv.extend(["--subdomain", "other"]);
+        assert_eq!(
+            with_profile(&argv, kommo()),
+            Ok(Account::Subdomain("other".into(), Domain::AmocrmRu))
+        );
+        let mut argv = get.to_vec();
+        argv.extend(["--base-url", "http://127.0.0.1:1"]);
+        assert_eq!(
+            with_profile(&argv, kommo()),
+            Ok(Account::BaseUrl("http://127.0.0.1:1".into()))
+        );
+        let local = config::Profile {
+            base_url: Some("http://127.0.0.1:2".into()),
+            ..config::Profile::default()
+        };
+        assert_eq!(
+            with_profile(&get, local.clone()),
+            Ok(Account::BaseUrl("http://127.0.0.1:2".into()))
+        );
+        let mut argv = get.to_vec();
+        argv.extend(["--domain", "kommo.com"]);
+        assert!(with_profile(&argv, local).is_err());
+        // A profile with a domain and no account: the subdomain of the flags is on it.
+        let domain_only = || config::Profile {
+            domain: Some(DomainArg::KommoCom),
+            ..config::Profile::default()
+        };
+        let mut argv = get.to_vec();
+        argv.extend(["--subdomain", "acme"]);
+        assert_eq!(
+            with_profile(&argv, domain_only()),
+            Ok(Account::Subdomain("acme".into(), Domain::KommoCom))
+        );
+        argv.extend(["--domain", "amocrm.com"]);
+        assert_eq!(
+            with_profile(&argv, domain_only()),
+            Ok(Account::Subdomain("acme".into(), Domain::AmocrmCom))
+        );
     }
 
     #[test]

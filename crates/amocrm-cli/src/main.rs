@@ -5,6 +5,8 @@
 //! amocrm [--profile NAME] [--config PATH]
 //!        [--base-url URL | --subdomain NAME [--domain amocrm.ru|amocrm.com|kommo.com]]
 //!        [--token-file PATH | --token-stdin | --token TOKEN]
+//!        [--client-id ID --client-secret SECRET --redirect-uri URI]
+//!        [--token-store PATH|postgres://URL [--token-table [SCHEMA.]TABLE]] [--redis-url URL]
 //!        [--json] [--progress[=auto|always|never]] [--timeout DURATION] [-v]
 //!        <command>
 //!
@@ -14,6 +16,8 @@
 //! amocrm widgets uninstall CODE
 //! amocrm account [--with PART ...]
 //! amocrm completions bash|zsh|fish|powershell|elvish
+//! amocrm auth import|status|refresh
+//! amocrm auth login --code CODE
 //! amocrm bot continue salesbot|marketingbot BOT_ID CONTINUE_ID
 //!        [--data KEY=VALUE ...] [--data-json KEY=JSON ...]
 //!        [--show-text TEXT] [--show-buttons TEXT --button CAPTION ...]
@@ -22,9 +26,19 @@
 //!
 //! Every connection flag but `--token-stdin` has an environment variable (`AMOCRM_BASE_URL`,
 //! `AMOCRM_SUBDOMAIN`, `AMOCRM_DOMAIN`, `AMOCRM_TOKEN`, `AMOCRM_TOKEN_FILE`,
-//! `AMOCRM_PROFILE`, `AMOCRM_CONFIG`, `AMOCRM_TIMEOUT`); flags win over the environment,
-//! both win over the profile (a TOML config file, see the `config` module). The token is
-//! never printed: not in `--help`, not in errors, not in `-v` logs.
+//! `AMOCRM_PROFILE`, `AMOCRM_CONFIG`, `AMOCRM_TIMEOUT`, `AMOCRM_CLIENT_ID`,
+//! `AMOCRM_CLIENT_SECRET`, `AMOCRM_REDIRECT_URI`, `AMOCRM_TOKEN_STORE`, `AMOCRM_TOKEN_TABLE`,
+//! `AMOCRM_REDIS_URL`); flags win over the environment,
+//! both win over the profile (a TOML config file, see the `config` module); a variable
+//! set to the empty string counts as unset. Tokens and the client secret are never
+//! printed: not in `--help`, not in errors, not in `-v` logs.
+//!
+//! # OAuth
+//!
+//! Without a static token, every command uses the account's OAuth pair from the token
+//! store (`auth login` / `auth import` put it there) and refreshes it as needed: one process
+//! of all that share the store calls the token endpoint (see the `auth` and `store`
+//! modules). `--redis-url` paces every process with that Redis together.
 //!
 //! # Output
 //!
@@ -40,7 +54,8 @@
 //! | 1 | local failure: the output could not be written |
 //! | 2 | invalid input, rejected before anything was sent; clap's usage errors exit 2 too |
 //! | 3 | the API answered with an error (4xx/5xx); title, detail and validation errors on stderr |
-//! | 4 | transport or decoding error |
+//! | 4 | transport or decoding error (the token store or the shared pacer unreachable too) |
+//! | 5 | `auth status` / `auth refresh`: no token pair is stored for the account |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -48,6 +63,7 @@
 mod args;
 mod auth;
 mod commands;
+mod completions;
 mod config;
 mod connection;
 mod duration;
@@ -63,9 +79,28 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
+/// A variable set to the empty string counts as unset, as in the shell's `${VAR:-…}`: CI
+/// systems set one so for a missing secret or setting, and clap would take `""` as the
+/// value (`AMOCRM_TIMEOUT=` an invalid timeout, `AMOCRM_SUBDOMAIN=` a second account).
+fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
+    let empty: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|arg| {
+            arg.get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty())
+        })
+        .map(|arg| arg.get_id().clone())
+        .collect();
+    for id in empty {
+        command = command.mut_arg(id, |arg| arg.env(None::<&'static str>));
+    }
+    command
+}
+
 fn main() -> ExitCode {
     // Usage errors exit 2 and --help/--version exit 0, both from clap.
-    let matches = args::Cli::command().get_matches();
+    let matches = ignore_empty_env(args::Cli::command()).get_matches();
     let cli = match args::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),

@@ -15,21 +15,41 @@ use unicode_width::UnicodeWidthStr;
 /// What secrets are printed as.
 pub const REDACTED: &str = amocrm::MASK;
 
-/// `text` with control characters (newlines, escape sequences) replaced by their escaped
-/// form, so a value from the server cannot break a table or drive the terminal.
+/// `text` with control characters (newlines, escape sequences), bidirectional overrides,
+/// line separators and invisible spaces replaced by their escaped form, so a value from
+/// the server cannot break a table, drive the terminal, reorder what follows it on the
+/// line (U+202E) or hide a character in a key.
 pub fn clean(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(unsafe_to_show) {
         return text.to_owned();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if unsafe_to_show(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// Control characters, the bidirectional formatting characters, U+2028/U+2029 and the
+/// zero-width space, word joiner and BOM. The zero-width (non-)joiners stay: emoji
+/// sequences and several scripts need them.
+fn unsafe_to_show(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }
 
 /// A rating for a table: the number in one notation (`2.8` whether the server sent `"2,8"`
@@ -88,6 +108,19 @@ fn truncate(text: &str, max: usize) -> String {
             cut.pop();
             break;
         }
+    }
+    // A flag is a pair of regional indicators: half of one shows as a stray letter. A
+    // trailing joiner would join the ellipsis.
+    let indicators = cut
+        .chars()
+        .rev()
+        .take_while(|c| ('\u{1f1e6}'..='\u{1f1ff}').contains(c))
+        .count();
+    if indicators % 2 == 1 {
+        cut.pop();
+    }
+    while cut.ends_with('\u{200d}') {
+        cut.pop();
     }
     cut.push(ELLIPSIS);
     cut
@@ -437,6 +470,25 @@ mod tests {
     fn control_characters_are_escaped() {
         assert_eq!(clean("plain"), "plain");
         assert_eq!(clean("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+        assert_eq!(clean("a\u{9b}2J"), "a\\u{9b}2J");
+    }
+
+    #[test]
+    fn bidi_overrides_separators_and_invisible_spaces_are_escaped() {
+        assert_eq!(clean("evil\u{202e}gnp.exe"), "evil\\u{202e}gnp.exe");
+        assert_eq!(clean("a\u{2066}b\u{2069}"), "a\\u{2066}b\\u{2069}");
+        assert_eq!(clean("1.0\u{2028}x"), "1.0\\u{2028}x");
+        assert_eq!(clean("k\u{200b}z\u{feff}"), "k\\u{200b}z\\u{feff}");
+        // What text needs stays: joiners of emoji sequences, combining marks, scripts.
+        for text in [
+            "👨\u{200d}👩\u{200d}👧",
+            "e\u{301}",
+            "Логин",
+            "密码",
+            "می\u{200c}خواهم",
+        ] {
+            assert_eq!(clean(text), text);
+        }
     }
 
     #[test]
@@ -498,5 +550,9 @@ mod tests {
         assert!(cut.ends_with('…'));
         let cut = truncate(&"🚀".repeat(40), MAX_CELL_WIDTH);
         assert!(width(&cut) <= MAX_CELL_WIDTH && cut.ends_with('…'), "{cut}");
+        // Flags are not cut in half.
+        let cut = truncate(&"🇷🇺".repeat(40), MAX_CELL_WIDTH);
+        assert_eq!(cut, format!("{}…", "🇷🇺".repeat(23)));
+        assert_eq!(truncate("🇷🇺🇷🇺ab", 4), "🇷🇺…");
     }
 }

@@ -6,7 +6,7 @@
 //! input error; a flag on the command line wins over the environment variable of another
 //! source (as for the account). No message ever contains the token or a line of its file.
 
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read};
 use std::path::Path;
 
 use clap::ArgMatches;
@@ -15,9 +15,8 @@ use secrecy::SecretString;
 use secrecy::zeroize::Zeroizing;
 
 use crate::args::ConnectionArgs;
-use crate::config::Selected;
+use crate::config::{Profile, Selected};
 use crate::failure::Failure;
-use crate::output::clean;
 
 /// A token file or stdin larger than this is not a token: refused without reading on.
 const MAX_TOKEN_BYTES: u64 = 64 * 1024;
@@ -109,7 +108,7 @@ pub fn resolve(
         None => match profile {
             Some(Selected {
                 profile:
-                    crate::config::Profile {
+                    Profile {
                         token_file: Some(path),
                         ..
                     },
@@ -132,6 +131,13 @@ fn from_file(path: &Path) -> Result<SecretString, Failure> {
             "the token file {shown} is a directory"
         )));
     }
+    if file.is_terminal() {
+        // /dev/stdin or /dev/tty on a terminal: what the user typed would be shown.
+        return Err(Failure::input(format!(
+            "the token file {shown} is a terminal: give a file, or pipe the token in with \
+             --token-stdin"
+        )));
+    }
     warn_if_shared(&shown, &metadata);
     let what = format!("the token file {shown}");
     token_of(file, &what).map_err(|message| match message {
@@ -140,16 +146,20 @@ fn from_file(path: &Path) -> Result<SecretString, Failure> {
     })
 }
 
-/// Reads the token from stdin, to its end.
+/// Reads the token from stdin, to its end. A terminal is refused: the process would wait
+/// without a word, and what the user typed would be shown on the screen.
 fn from_stdin() -> Result<SecretString, Failure> {
-    token_of(io::stdin().lock(), "standard input (--token-stdin)").map_err(
-        |problem| match problem {
-            Problem::Io(error) => {
-                Failure::input(format!("cannot read the token from stdin: {error}"))
-            }
-            Problem::Text(message) => Failure::input(message),
-        },
-    )
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        return Err(Failure::input(
+            "--token-stdin reads the token from a pipe, but standard input is a terminal: \
+             pipe it in (pass show amocrm | amocrm --token-stdin ...) or give --token-file PATH",
+        ));
+    }
+    token_of(stdin.lock(), "standard input (--token-stdin)").map_err(|problem| match problem {
+        Problem::Io(error) => Failure::input(format!("cannot read the token from stdin: {error}")),
+        Problem::Text(message) => Failure::input(message),
+    })
 }
 
 /// Why no token could be read.
@@ -159,8 +169,8 @@ enum Problem {
     Text(String),
 }
 
-/// The token in `reader`: its whole text with surrounding whitespace (the trailing
-/// newline) trimmed. Empty, larger than [`MAX_TOKEN_BYTES`], not UTF-8, or with whitespace
+/// The token in `reader`: its whole text with a leading byte order mark and surrounding
+/// whitespace (the trailing newline) trimmed. Empty, larger than [`MAX_TOKEN_BYTES`], not UTF-8, or with whitespace
 /// or control characters inside (two lines, say) is refused; `what` names the source in
 /// the message, which never holds the content. The buffer is zeroed when dropped.
 fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
@@ -178,7 +188,8 @@ fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
     let Ok(text) = std::str::from_utf8(&buffer) else {
         return Err(Problem::Text(format!("{what} is not UTF-8 text")));
     };
-    let token = text.trim();
+    // A byte order mark (Windows Notepad saves UTF-8 with one) is not part of the token.
+    let token = text.strip_prefix('\u{feff}').unwrap_or(text).trim();
     if token.is_empty() {
         return Err(Problem::Text(format!("{what} is empty")));
     }
@@ -194,7 +205,10 @@ fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
 /// caller may have a reason).
 #[cfg(unix)]
 fn warn_if_shared(shown: &str, metadata: &std::fs::Metadata) {
+    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
+
+    use crate::output::clean;
     let mode = metadata.permissions().mode() & 0o777;
     if mode & 0o044 != 0 {
         let _ = writeln!(
@@ -225,6 +239,7 @@ mod tests {
     fn the_trailing_newline_is_trimmed() {
         assert_eq!(read(b"abc.def\n"), Ok("abc.def".to_owned()));
         assert_eq!(read(b"  abc\r\n"), Ok("abc".to_owned()));
+        assert_eq!(read(b"\xef\xbb\xbfabc\r\n"), Ok("abc".to_owned()));
     }
 
     #[test]

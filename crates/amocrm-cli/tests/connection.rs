@@ -48,6 +48,20 @@ async fn the_token_comes_from_a_file_with_its_newline_trimmed() {
     let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
     assert_eq!(run.code, 0, "{run:#?}");
     assert_eq!(fake.requests().len(), 2);
+
+    // A file saved by Windows Notepad: a byte order mark and CRLF; neither is sent.
+    let notepad = dir.file(
+        "notepad.token",
+        &format!("\u{feff}{}\r\n", fake.token()),
+        0o600,
+    );
+    let env = [
+        ("AMOCRM_BASE_URL", base.as_str()),
+        ("AMOCRM_TOKEN_FILE", notepad.as_str()),
+    ];
+    let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(carried_the_token(&fake));
 }
 
 #[cfg(unix)]
@@ -137,6 +151,100 @@ async fn the_token_comes_from_stdin() {
     );
     let run = run_env(&[], &args, fake.token()).await; // stdin is /dev/null
     assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(fake.requests().len(), 1);
+}
+
+/// `--token-stdin` on a terminal, or a token file that is one (`/dev/stdin`, `/dev/tty`),
+/// does not wait for what the user types (and would show on screen): it exits 2 at once.
+/// The terminal is a pseudo-terminal of `script` (util-linux); where there is none, or it
+/// cannot make a terminal, the test says so and passes.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_token_from_a_terminal_exits_2_without_waiting() {
+    use std::process::Stdio;
+    let fake = fake(0).await;
+    let dir = TempDir::new();
+    for (flags, says) in [
+        ("--token-stdin", "standard input is a terminal"),
+        (
+            "--token-file /dev/stdin",
+            "the token file /dev/stdin is a terminal",
+        ),
+    ] {
+        let line = format!(
+            "'{}' --base-url {} {flags} widgets get amo_dropbox",
+            support::BIN,
+            fake.base_url()
+        );
+        let mut script = tokio::process::Command::new("script");
+        for var in support::ENV_VARS {
+            script.env_remove(var);
+        }
+        // stdin stays open (piped, never written): the terminal gets no end of input.
+        script
+            .args(["-qfec", &line, "/dev/null"])
+            .env("XDG_CONFIG_HOME", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let Ok(mut child) = script.spawn() else {
+            eprintln!(
+                "a_token_from_a_terminal_exits_2_without_waiting did not run: no `script` \
+                 (util-linux) to give the binary a terminal; install it and rerun"
+            );
+            return;
+        };
+        // Held until the end: wait_with_output would close it, and script would pass that
+        // on as an end of input.
+        let _stdin = child.stdin.take();
+        let output = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+            .await
+            .expect("a token from a terminal must not wait for input")
+            .expect("script runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.starts_with("script:") || text.starts_with("script:") {
+            eprintln!(
+                "a_token_from_a_terminal_exits_2_without_waiting did not run: script could \
+                 not make a terminal ({stderr}{text}); rerun where /dev/pts is available"
+            );
+            return;
+        }
+        assert_eq!(output.status.code(), Some(2), "{flags}: {text}");
+        assert!(text.contains(says), "{flags}: {text}");
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+/// A variable set to the empty string (what a CI system gives for a missing secret)
+/// counts as unset, not as an empty value or a second account.
+#[tokio::test]
+async fn empty_variables_count_as_unset() {
+    let fake = fake(0).await;
+    let base = fake.base_url();
+    let mut env = vec![
+        ("AMOCRM_BASE_URL", base.as_str()),
+        ("AMOCRM_TOKEN", fake.token()),
+    ];
+    for var in [
+        "AMOCRM_SUBDOMAIN",
+        "AMOCRM_DOMAIN",
+        "AMOCRM_TOKEN_FILE",
+        "AMOCRM_PROFILE",
+        "AMOCRM_CONFIG",
+        "AMOCRM_TIMEOUT",
+    ] {
+        env.push((var, ""));
+    }
+    let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(carried_the_token(&fake));
+    // An empty token is no token.
+    let env = [("AMOCRM_BASE_URL", base.as_str()), ("AMOCRM_TOKEN", "")];
+    let run = run_env(&env, &["widgets", "get", "amo_dropbox"], fake.token()).await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("no token"), "{run:#?}");
     assert_eq!(fake.requests().len(), 1);
 }
 
@@ -368,6 +476,18 @@ async fn profile_errors_exit_2_and_say_what_is_wrong() {
     let (code, _, stderr) = which(&p, &[], &["--config", missing]).await;
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot read the config file"), "{stderr}");
+    let gone = p.dir.file(
+        "gone.toml",
+        "default_profile = \"gone\"\n[profiles.a]\n",
+        0o600,
+    );
+    let (code, _, stderr) = which(&p, &[("AMOCRM_CONFIG", gone.as_str())], &[]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("default_profile \"gone\" in")
+            && stderr.contains("names no profile; its profiles: a"),
+        "{stderr}"
+    );
     // The profile's token store (relative to the config file's folder) holds no pair yet.
     let (code, _, stderr) = which(&p, &with_config, &["--profile", "stored"]).await;
     assert_eq!(code, 2, "{stderr}");
@@ -417,6 +537,23 @@ async fn profile_errors_exit_2_and_say_what_is_wrong() {
         &[("AMOCRM_CONFIG", bad.as_str())],
         &["widgets", "list"],
         "no-secret-Qz",
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("line 2:"), "{run:#?}");
+    // A file too large to be a config file is refused before it fills the memory.
+    let huge = p.dir.file("huge.toml", &"#\n".repeat(600_000), 0o600);
+    let (code, _, stderr) = which(&p, &[], &["--config", &huge]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("more than 1 MiB"), "{stderr}");
+    // A token put where a profile belongs is not quoted back (run_env checks it).
+    let bad = p
+        .dir
+        .file("bad.toml", "[profiles]\nwork = \"s3cr3t-token\"\n", 0o600);
+    let run = run_env(
+        &[("AMOCRM_CONFIG", bad.as_str())],
+        &["widgets", "list"],
+        "s3cr3t",
     )
     .await;
     assert_eq!(run.code, 2, "{run:#?}");

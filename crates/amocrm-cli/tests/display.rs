@@ -120,3 +120,81 @@ async fn settings_template_columns_align_with_cyrillic_cjk_and_emoji_names() {
         assert_eq!(last, required_at, "{}", run.stdout);
     }
 }
+
+/// Text from the server (a third party's widget) cannot drive the terminal: escape
+/// sequences, bidirectional overrides that reorder the rest of the line, line separators
+/// and invisible spaces are printed escaped, in the list, the widget view and errors.
+#[tokio::test]
+async fn server_text_cannot_reorder_or_drive_the_terminal() {
+    let code = "evil\u{202e}gnp.exe";
+    let mut raw = widget(701, code, &["a\u{1b}[31mred\u{9b}2J", "k\u{200b}ey"]);
+    raw["version"] = Value::String("1.0\u{2028}x\u{2066}".into());
+    let fake = FakeServer::builder()
+        .raw_widget(raw)
+        .start()
+        .await
+        .expect("the fake starts");
+    let hidden = [
+        '\u{1b}', '\u{9b}', '\u{202e}', '\u{2028}', '\u{2066}', '\u{200b}',
+    ];
+    let list = amocrm(&fake, &["widgets", "list"]).await;
+    assert_eq!(list.code, 0, "{list:#?}");
+    let get = amocrm(&fake, &["widgets", "get", code]).await;
+    assert_eq!(get.code, 0, "{get:#?}");
+    for run in [&list, &get] {
+        assert!(!run.stdout.contains(hidden), "{run:#?}");
+        assert!(run.stdout.contains("evil\\u{202e}gnp.exe"), "{run:#?}");
+        assert!(run.stdout.contains("1.0\\u{2028}x\\u{2066}"), "{run:#?}");
+    }
+    assert!(get.stdout.contains("a\\u{1b}[31mred\\u{9b}2J"), "{get:#?}");
+    assert!(get.stdout.contains("k\\u{200b}ey"), "{get:#?}");
+    // An error about the code names it escaped too.
+    let run = amocrm(&fake, &["widgets", "uninstall", code]).await;
+    assert!(
+        !run.stdout.contains(hidden) && !run.stderr.contains(hidden),
+        "{run:#?}"
+    );
+}
+
+/// The fish script offers the shells after `completions`, the bot kinds after `bot
+/// continue`, and the domains after a top-level `--domain`: clap_complete's own script
+/// offered files there. Checked in a real fish when there is one.
+#[tokio::test]
+async fn fish_completes_positional_values_and_top_level_option_values() {
+    let run = run_env(&[], &["completions", "fish"], "-no-token-").await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("-f -a \"bash elvish fish powershell zsh\""),
+        "{}",
+        run.stdout
+    );
+    let dir = support::TempDir::new();
+    let script = dir.file("amocrm.fish", &run.stdout, 0o600);
+    for (line, expected) in [
+        ("amocrm completions ", &["bash", "fish", "zsh"][..]),
+        ("amocrm bot continue ", &["salesbot", "marketingbot"]),
+        ("amocrm --domain ", &["kommo.com", "amocrm.ru"]),
+        ("amocrm --timeout 5s wid", &["widgets"]),
+    ] {
+        let output = tokio::process::Command::new("fish")
+            .args(["--no-config", "-c"])
+            .arg(format!("source '{script}'; complete -C '{line}'"))
+            .output()
+            .await;
+        let Ok(output) = output else {
+            eprintln!(
+                "fish_completes_positional_values_and_top_level_option_values did not run \
+                 fish: none installed; install fish and rerun"
+            );
+            return;
+        };
+        let offered: Vec<String> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_owned())
+            .collect();
+        for value in expected {
+            assert!(offered.iter().any(|o| o == value), "{line:?}: {offered:?}");
+        }
+    }
+}

@@ -104,6 +104,11 @@
 //!   continuation is consumed by the first accepted call.
 //! * Top-level `null` values count as absent (optional install settings,
 //!   `data` and `execute_handlers`); an empty continue body is `{}`.
+//! * **Faults** ([`Fault`]; [`FakeBuilder::fault`], [`FakeServer::faults`] at run time):
+//!   error statuses with problem+json or HTML bodies, `Retry-After`, latency, connection
+//!   resets and truncated bodies, per route or for all, once, N times, on the Nth request
+//!   or with a seeded probability. They apply after recording and the rate limit: a
+//!   faulted request is recorded and counts.
 //!
 //! # Example
 //!
@@ -156,6 +161,7 @@ struct ReadmeDoctests;
 mod account;
 mod admin;
 mod catalogue;
+mod faults;
 mod oauth;
 mod problem;
 mod routes;
@@ -178,6 +184,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::catalogue::Catalogue;
+pub use crate::faults::{Fault, FaultId, FaultReport, Faults, Operation, ParseFaultError};
 use crate::state::{RateLimiter, Shared, State, lock};
 
 /// Value recorded for a masked header: the scheme is kept, the credentials are not.
@@ -410,6 +417,7 @@ pub struct FakeBuilder {
     user_token: String,
     widgets: usize,
     rate_limit: Option<u32>,
+    faults: Vec<Fault>,
     bind: SocketAddr,
     record_requests: bool,
     any_continuation: bool,
@@ -429,6 +437,7 @@ impl Default for FakeBuilder {
             user_token: DEFAULT_USER_TOKEN.to_owned(),
             widgets: 0,
             rate_limit: None,
+            faults: Vec::new(),
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             record_requests: true,
             any_continuation: false,
@@ -469,6 +478,14 @@ impl FakeBuilder {
     /// `Some(0)` turn the limit off.
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
         self.rate_limit = per_second.filter(|&n| n > 0);
+        self
+    }
+
+    /// Injects `fault` ([`Fault`]: an error status, latency, a connection reset, a
+    /// truncated body) from the first request on, after the faults given before; more can
+    /// be added, and all removed, while the server runs: [`FakeServer::faults`].
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
         self
     }
 
@@ -642,6 +659,12 @@ impl FakeBuilder {
         }
         let app = routes::app(default.clone(), &accounts);
         let (tx, rx) = oneshot::channel::<()>();
+        // One table for the whole server, handed to the faults middleware with each request.
+        let faults = Faults::new();
+        for fault in self.faults {
+            faults.add(fault);
+        }
+        let app = app.layer(axum::Extension(faults.clone()));
         let task = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = rx.await;
@@ -663,6 +686,7 @@ impl FakeBuilder {
             addr,
             shutdown: Some(tx),
             task: Some(task),
+            faults,
         })
     }
 }
@@ -676,6 +700,7 @@ pub struct FakeServer {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    faults: Faults,
 }
 
 impl fmt::Debug for FakeServer {
@@ -838,6 +863,16 @@ impl Drop for FakeServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Fault injection.
+impl FakeServer {
+    /// The injected faults ([`Fault`]: error statuses, latency, connection resets,
+    /// truncated bodies), to add, remove and count while the server runs; the same table
+    /// for every route.
+    pub fn faults(&self) -> Faults {
+        self.faults.clone()
     }
 }
 

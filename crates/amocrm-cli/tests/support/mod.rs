@@ -16,8 +16,8 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_amocrm");
-const ENV_VARS: [&str; 14] = [
+pub const BIN: &str = env!("CARGO_BIN_EXE_amocrm");
+pub const ENV_VARS: [&str; 14] = [
     "AMOCRM_BASE_URL",
     "AMOCRM_SUBDOMAIN",
     "AMOCRM_DOMAIN",

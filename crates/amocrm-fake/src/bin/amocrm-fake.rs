@@ -119,6 +119,34 @@ struct Args {
     /// empty maps) instead of 204.
     #[arg(long)]
     php_empty_page: bool,
+    /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (grammar: --help).
+    #[arg(long, value_name = "SPEC", value_parser = parse_fault, long_help = FAULT_HELP)]
+    fault: Vec<amocrm_fake::Fault>,
+}
+
+const FAULT_HELP: &str = "\
+Inject a fault; repeatable. SPEC = TARGET=ACTION[:OPTION...][@N]
+
+TARGET: * (every route), an operation (list, get, install, uninstall, continue, token,
+account), or [METHOD ]PATH where a * or {name} segment matches any one segment.
+ACTION: CODE or status:CODE (problem+json answer), latency:DUR or latency:DUR..DUR
+(seeded random), reset (close without an answer), truncate (half the body under the
+whole Content-Length, then close). DUR is like 200ms or 2s.
+OPTION: html (HTML page instead of problem+json), retry-after=SECS (header),
+retry-after-body=SECS (JSON body), once, times=N, nth=N (same as @N: only the Nth
+matching request), p=PROB (probability), seed=N (for p and latency ranges).
+Each fault is announced on stderr at start-up.
+
+Examples:
+  --fault 'GET /api/v4/widgets=status:500'   every list answers 500
+  --fault '*=latency:200ms'                  every request waits 200 ms
+  --fault '*=503@3'                          the 3rd request answers 503
+  --fault 'list=429:retry-after=2:html'      list answers an HTML 429, Retry-After: 2
+  --fault 'get=reset:p=0.2:seed=7'           a fifth of the gets lose their connection";
+
+fn parse_fault(s: &str) -> Result<amocrm_fake::Fault, String> {
+    s.parse()
+        .map_err(|e: amocrm_fake::ParseFaultError| e.to_string())
 }
 
 fn parse_json(s: &str) -> Result<serde_json::Value, String> {
@@ -156,6 +184,11 @@ async fn main() -> ExitCode {
         .iter()
         .cloned()
         .fold(builder, |builder, json| builder.raw_widget(json));
+    // On stderr, so that stdout still starts with the address line scripts read.
+    let builder = args.fault.iter().cloned().fold(builder, |builder, fault| {
+        eprintln!("amocrm-fake: injecting fault {fault}");
+        builder.fault(fault)
+    });
     let server = match builder.start().await {
         Ok(server) => server,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
