@@ -434,3 +434,36 @@ async fn the_help_shows_every_oauth_option_with_an_example() {
         assert!(text.contains(example), "{example}: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_static_token_wins_and_both_on_the_command_line_is_an_error() {
+    let fake = fake().await;
+    let acc1 = fake.account("acc1").expect("acc1");
+    let dir = TempDir::new();
+    let store = dir.path().join("tokens.json");
+    let store = store.to_str().expect("UTF-8");
+    let both = exec(
+        &[("AMOCRM_BASE_URL".to_owned(), acc1.url().to_owned())],
+        &[
+            "--token",
+            acc1.token(),
+            "--token-store",
+            store,
+            "widgets",
+            "list",
+        ],
+        None,
+        &[acc1.token()],
+    )
+    .await;
+    assert_eq!(both.code, 2, "{both:#?}");
+    assert!(both.stderr.contains("not both"), "{both:#?}");
+    assert!(acc1.requests().is_empty());
+    // AMOCRM_TOKEN_STORE in the environment gives way to a static token: used as today.
+    let mut env = env(acc1, store, true);
+    env.push(("AMOCRM_TOKEN".to_owned(), acc1.token().to_owned()));
+    let listed = exec(&env, &["widgets", "list"], None, &[acc1.token()]).await;
+    assert_eq!(listed.code, 0, "{listed:#?}");
+    assert!(acc1.requests()[0].has_bearer(acc1.token()));
+    assert_eq!(acc1.oauth_stats().grants(), 0);
+}
