@@ -113,10 +113,44 @@ pub fn resolve(
                         ..
                     },
                 ..
-            }) if args.token_store.is_none() => from_file(path).map(Some),
+            }) if args.token_store.is_none() => {
+                if names_another_account(args, profile) {
+                    return Err(Failure::input(format!(
+                        "the token_file of profile {} is for the profile's own account, and \
+                         --base-url/--subdomain (or AMOCRM_BASE_URL/AMOCRM_SUBDOMAIN) name \
+                         another: give that account's token (--token-file, --token-stdin, \
+                         --token) or drop the account flags",
+                        profile.map(|p| p.name.as_str()).unwrap_or_default()
+                    )));
+                }
+                from_file(path).map(Some)
+            }
             _ => Ok(None),
         },
     }
+}
+
+/// Whether the flags or the environment name an account while the profile names its own:
+/// the profile's token is then not sent (it would go to a host it was not made for).
+fn names_another_account(args: &ConnectionArgs, profile: Option<&Selected>) -> bool {
+    let Some(selected) = profile else {
+        return false;
+    };
+    let same = |flag: &Option<String>, own: &Option<String>| match (flag, own) {
+        (None, _) => true,
+        (Some(flag), Some(own)) => normal(flag) == normal(own),
+        (Some(_), None) => false,
+    };
+    let profile = &selected.profile;
+    if profile.base_url.is_none() && profile.subdomain.is_none() {
+        return false;
+    }
+    !(same(&args.base_url, &profile.base_url) && same(&args.subdomain, &profile.subdomain))
+}
+
+/// An account name as written, for comparison: trimmed, no trailing `/`, lower case.
+fn normal(name: &str) -> String {
+    name.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
 /// Reads the token file at `path`; warns on stderr when other users can read it.

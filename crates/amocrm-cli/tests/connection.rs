@@ -438,20 +438,30 @@ async fn profiles_are_chosen_by_flag_env_or_default_and_flags_override_them() {
     ];
     let (code, got, stderr) = which(&p, &env, &[]).await;
     assert_eq!((code, got), (0, "other"), "{stderr}");
-    // The profile's token with another account: the other fake refuses it (401, exit 3).
+    // The profile's token is never sent to another account: an input error, nothing sent.
     let env = [
         ("AMOCRM_CONFIG", config),
         ("AMOCRM_BASE_URL", other_base.as_str()),
     ];
-    let (code, got, stderr) = which(&p, &env, &["--profile", "main"]).await;
-    assert_eq!((code, got), (3, "other"), "{stderr}");
-    assert!(
-        p.other
-            .requests()
-            .last()
-            .is_some_and(|r| r.has_bearer("main-token-Xq1")),
-        "the profile's token was sent"
+    let before = (p.main.requests().len(), p.other.requests().len());
+    let (code, _, stderr) = which(&p, &env, &["--profile", "main"]).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("another"), "{stderr}");
+    assert!(!stderr.contains("main-token-Xq1"), "{stderr}");
+    assert_eq!(
+        (p.main.requests().len(), p.other.requests().len()),
+        before,
+        "a request was sent"
     );
+    // The same account named again by flag keeps the profile's token.
+    let main_base = p.main.base_url();
+    let (code, got, stderr) = which(
+        &p,
+        &[("AMOCRM_CONFIG", config)],
+        &["--profile", "main", "--base-url", &format!("{main_base}/")],
+    )
+    .await;
+    assert_eq!((code, got), (0, "main"), "{stderr}");
 }
 
 #[tokio::test]
