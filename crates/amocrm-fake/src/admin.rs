@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | `GET /_fake/continuations` | `{"pending": [...], "received": [...]}` |
 //! | `POST /_fake/continuations` | registers `{"bot", "bot_id", "continue_id"}` as pending: 201 |
-//! | `GET /_fake/requests` | the account's recorded requests (Authorization masked) |
+//! | `GET /_fake/requests` | recorded requests (Authorization, token-request credentials masked) |
 
 use std::sync::Arc;
 
@@ -118,7 +118,7 @@ async fn requests(State(shared): State<Arc<Shared>>) -> Response {
                 "headers": r.headers,
                 "body": r.body_text().map_or_else(
                     || Value::Array(r.body.iter().map(|b| Value::from(*b)).collect()),
-                    Value::from,
+                    |_| Value::from(r.masked_body()),
                 ),
             })
         })

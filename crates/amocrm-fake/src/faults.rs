@@ -496,6 +496,12 @@ fn parse(spec: &str) -> Result<Fault, String> {
             _ => return Err(format!("unknown option {option:?}")),
         }
     }
+    if fault.nth == Some(0) {
+        return Err("nth counts from 1 (@0 would never fire)".to_owned());
+    }
+    if fault.times == Some(0) {
+        return Err("times=0 would never fire".to_owned());
+    }
     if let Action::Status { html: true, .. } = fault.action
         && fault.retry_after_body.is_some()
     {
@@ -991,6 +997,9 @@ mod tests {
             ("*=latency:1ms:retry-after=2", "status action"),
             ("*=500:bogus", "unknown option"),
             ("*=429:html:retry-after-body=2", "not html"),
+            ("*=500@0", "counts from 1"),
+            ("*=500:nth=0", "counts from 1"),
+            ("*=500:times=0", "never fire"),
         ] {
             let error = spec.parse::<Fault>().expect_err(spec).to_string();
             assert!(error.contains(needle), "{spec:?}: {error}");

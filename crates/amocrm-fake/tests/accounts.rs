@@ -750,3 +750,86 @@ async fn catalogue_files_in_json_and_yaml() {
     assert!(err.to_string().contains("missing.yaml"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Like the Authorization header, a token request's credentials are never shown in clear:
+/// not by `Debug`, not by `/_fake/requests`; the raw body keeps them for assertions.
+#[tokio::test]
+async fn token_request_credentials_are_masked_when_shown() {
+    let server = FakeServer::builder().start().await.unwrap();
+    let pair = server.issue_token_pair(Duration::from_secs(60));
+    let oc = server.oauth_client().clone();
+    let c = Client::new();
+    let form = [
+        ("client_id", oc.client_id.as_str()),
+        ("client_secret", oc.client_secret.as_str()),
+        ("grant_type", "refresh_token"),
+        ("refresh_token", pair.refresh_token.as_str()),
+        ("redirect_uri", oc.redirect_uri.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/oauth2/access_token", server.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let dbg = format!("{:?}", server.requests());
+    let admin = c
+        .get(format!("{}/_fake/requests", server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for shown in [&dbg, &admin] {
+        assert!(
+            !shown.contains(&oc.client_secret),
+            "client_secret in clear: {shown}"
+        );
+        assert!(
+            !shown.contains(&pair.refresh_token),
+            "refresh token in clear: {shown}"
+        );
+        assert!(shown.contains("client_secret=***"), "{shown}");
+    }
+    // A JSON body, as amoCRM's docs show it: the code is a credential too.
+    server.clear_requests();
+    let code = server.issue_authorization_code();
+    let json_body = json!({"client_id": oc.client_id, "client_secret": oc.client_secret,
+        "grant_type": "authorization_code", "code": code, "redirect_uri": oc.redirect_uri});
+    let r = c
+        .post(format!("{}/oauth2/access_token", server.base_url()))
+        .json(&json_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let shown = format!("{:?}", server.requests());
+    assert!(
+        !shown.contains(&code) && !shown.contains(&oc.client_secret),
+        "{shown}"
+    );
+    assert!(shown.contains(r#"\"code\":\"***\""#), "{shown}");
+    server.clear_requests();
+    c.post(format!("{}/oauth2/access_token", server.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let recorded = &server.requests()[0];
+    assert!(recorded.body_text().unwrap().contains(&pair.refresh_token));
+    assert!(recorded.masked_body().contains("grant_type=refresh_token"));
+}
