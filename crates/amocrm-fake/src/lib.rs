@@ -89,8 +89,8 @@
 //!   `Retry-After: 1`. Every accepted request counts, whatever its route
 //!   or outcome; answers 429 and the `/_fake/` routes do not.
 //! * **OAuth** (per account, `{account_url}/oauth2/access_token`): codes and refresh
-//!   tokens are single-use; a spent one answers 400 with amoCRM's body
-//!   (`"hint": "Token has been revoked"` or `"Authorization code has been revoked"`,
+//!   tokens are single-use; a spent one answers like amoCRM (a refresh token 401
+//!   `"hint": "Token has been revoked"`, a code 400 `"Authorization code has been revoked"`,
 //!   `"type": "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"`), an unknown
 //!   one `"Cannot decrypt the refresh token"`; reuses are counted
 //!   ([`FakeAccount::oauth_stats`]). An account's tokens are 401 on every other account.
