@@ -1384,7 +1384,7 @@ async fn oauth_errors_and_ttl() {
     let resp = token_request(&server, body(&server.issue_authorization_code())).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let tokens: Value = resp.json().await.unwrap();
-    assert_eq!(tokens["expires_in"], 0);
+    assert_eq!(tokens["expires_in"], 1, "whole seconds");
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let resp = send(&server, Method::GET, "/api/v4/widgets", Some(&access), None).await;
     assert_eq!(resp.status(), StatusCode::OK);
