@@ -1044,9 +1044,23 @@ mod tests {
         assert!(path_matches("/api/v4/widgets/{code}", "/api/v4/widgets/x/"));
         assert!(!path_matches("/api/v4/widgets/*", "/api/v4/widgets"));
         assert!(!path_matches("/api/v4/widgets/*", "/api/v4/widgets/x/y"));
+        // Only a whole `{name}` segment is a wildcard.
+        assert!(!path_matches("/api/v4/widgets/{code", "/api/v4/widgets/x"));
+        assert!(!path_matches("/api/v4/widgets/code}", "/api/v4/widgets/x"));
         let route = Fault::reset().route("get", "/api/v4/widgets").target;
         assert!(route.matches(&get, "/api/v4/widgets"));
         assert!(!route.matches(&post, "/api/v4/widgets"));
+        // "*", an empty method and none at all match any method.
+        for any in [
+            Fault::reset().route("*", "/x").target,
+            Fault::reset().route("", "/x").target,
+            parse_ok("/x=reset").target,
+        ] {
+            assert!(
+                any.matches(&get, "/x") && any.matches(&post, "/x"),
+                "{any:?}"
+            );
+        }
     }
 
     fn fired_sequence(faults: &Faults, n: usize) -> String {
