@@ -834,3 +834,31 @@ async fn token_request_credentials_are_masked_when_shown() {
     assert!(recorded.body_text().unwrap().contains(&pair.refresh_token));
     assert!(recorded.masked_body().contains("grant_type=refresh_token"));
 }
+
+/// Codes from the API and from the admin route are distinct, single-use, and only good at
+/// the account that issued them.
+#[tokio::test]
+async fn authorization_codes_are_distinct_single_use_and_per_account() {
+    let server = FakeServer::builder().account("acc1").start().await.unwrap();
+    let acc1 = server.account("acc1").unwrap();
+    let from_api = acc1.issue_authorization_code();
+    let resp = Client::new()
+        .post(format!("{}/_fake/authorization_code", acc1.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let from_route: Value = resp.json().await.unwrap();
+    let from_route = from_route["code"].as_str().unwrap().to_owned();
+    assert_ne!(from_api, from_route);
+    // Not acc1's code at the default account.
+    let resp = token_grant(&server.base_url(), "authorization_code", "code", &from_api).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    for code in [&from_api, &from_route] {
+        let resp = token_grant(acc1.url(), "authorization_code", "code", code).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{code}");
+        let resp = token_grant(acc1.url(), "authorization_code", "code", code).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{code} twice");
+    }
+    assert_eq!(acc1.oauth_stats().authorization_code_grants, 2);
+}
