@@ -1163,5 +1163,10 @@ mod tests {
                 .all(|d| (Duration::from_millis(10)..=Duration::from_millis(50)).contains(d))
         );
         assert!(a.iter().any(|d| *d != a[0]));
+        // Both ends are drawn: the range is inclusive, to the nanosecond.
+        let mut rng = SplitMix64(3);
+        let (min, max) = (Duration::from_nanos(5), Duration::from_nanos(6));
+        let drawn: Vec<Duration> = (0..64).map(|_| rng.between(min, max)).collect();
+        assert!(drawn.contains(&min) && drawn.contains(&max), "{drawn:?}");
     }
 }
