@@ -6,7 +6,8 @@
 //! | --- | --- |
 //! | `GET /_fake/continuations` | `{"pending": [...], "received": [...]}` |
 //! | `POST /_fake/continuations` | registers `{"bot", "bot_id", "continue_id"}` as pending: 201 |
-//! | `GET /_fake/requests` | the account's recorded requests (Authorization masked) |
+//! | `GET /_fake/requests` | recorded requests (Authorization, token-request credentials masked) |
+//! | `POST /_fake/authorization_code` | `{"code": ...}`: a single-use code for the token endpoint (201) |
 
 use std::sync::Arc;
 
@@ -29,6 +30,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(continuations).post(add_continuation),
         )
         .route("/_fake/requests", get(requests))
+        .route(
+            "/_fake/authorization_code",
+            axum::routing::post(authorization_code),
+        )
         .with_state(shared)
 }
 
@@ -118,11 +123,19 @@ async fn requests(State(shared): State<Arc<Shared>>) -> Response {
                 "headers": r.headers,
                 "body": r.body_text().map_or_else(
                     || Value::Array(r.body.iter().map(|b| Value::from(*b)).collect()),
-                    Value::from,
+                    |_| Value::from(r.masked_body()),
                 ),
             })
         })
         .collect();
     drop(all);
     problem::json(StatusCode::OK, &Value::Array(list)).into_response()
+}
+
+/// A code for the `authorization_code` grant, as the install redirect would bring it: the
+/// only way for a user of the binary to start an OAuth chain.
+async fn authorization_code(State(shared): State<Arc<Shared>>) -> Response {
+    let code = crate::oauth::new_code();
+    lock(&shared.state).oauth.codes.insert(code.clone());
+    problem::json(StatusCode::CREATED, &json!({"code": code}))
 }

@@ -238,6 +238,20 @@ impl Catalogue {
     pub fn new(generated: usize, custom: &[FakeWidget], raw: Vec<Value>) -> Result<Self, String> {
         let mut codes = HashMap::new();
         for (i, w) in custom.iter().enumerate() {
+            if w.code.is_empty() {
+                return Err("a widget has an empty code".to_owned());
+            }
+            let mut keys = std::collections::HashSet::new();
+            if let Some(key) = w
+                .settings_template
+                .iter()
+                .find(|field| !keys.insert(&field.key))
+            {
+                return Err(format!(
+                    "widget {:?}: settings_template has the key {:?} twice",
+                    w.code, key.key
+                ));
+            }
             if SEED_CODES.contains(&w.code.as_str())
                 || codes.insert(w.code.clone(), SEED_COUNT + i).is_some()
             {
@@ -545,6 +559,13 @@ mod tests {
         assert!(c.get(9).is_none());
         let twice = [FakeWidget::new("x"), FakeWidget::new("x")];
         assert!(Catalogue::new(0, &twice, Vec::new()).is_err());
+        let empty = Catalogue::new(0, &[FakeWidget::new("")], Vec::new());
+        assert!(empty.unwrap_err().contains("empty code"));
+        let keys = [FakeWidget::new("y")
+            .required_setting("k", SettingType::Text)
+            .optional_setting("k", SettingType::Pass)];
+        let keys = Catalogue::new(0, &keys, Vec::new());
+        assert!(keys.unwrap_err().contains("\"k\" twice"));
         assert!(Catalogue::new(0, &[FakeWidget::new("amo_asterisk")], Vec::new()).is_err());
     }
 

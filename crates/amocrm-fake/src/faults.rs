@@ -496,6 +496,12 @@ fn parse(spec: &str) -> Result<Fault, String> {
             _ => return Err(format!("unknown option {option:?}")),
         }
     }
+    if fault.nth == Some(0) {
+        return Err("nth counts from 1 (@0 would never fire)".to_owned());
+    }
+    if fault.times == Some(0) {
+        return Err("times=0 would never fire".to_owned());
+    }
     if let Action::Status { html: true, .. } = fault.action
         && fault.retry_after_body.is_some()
     {
@@ -991,6 +997,9 @@ mod tests {
             ("*=latency:1ms:retry-after=2", "status action"),
             ("*=500:bogus", "unknown option"),
             ("*=429:html:retry-after-body=2", "not html"),
+            ("*=500@0", "counts from 1"),
+            ("*=500:nth=0", "counts from 1"),
+            ("*=500:times=0", "never fire"),
         ] {
             let error = spec.parse::<Fault>().expect_err(spec).to_string();
             assert!(error.contains(needle), "{spec:?}: {error}");
@@ -1035,9 +1044,23 @@ mod tests {
         assert!(path_matches("/api/v4/widgets/{code}", "/api/v4/widgets/x/"));
         assert!(!path_matches("/api/v4/widgets/*", "/api/v4/widgets"));
         assert!(!path_matches("/api/v4/widgets/*", "/api/v4/widgets/x/y"));
+        // Only a whole `{name}` segment is a wildcard.
+        assert!(!path_matches("/api/v4/widgets/{code", "/api/v4/widgets/x"));
+        assert!(!path_matches("/api/v4/widgets/code}", "/api/v4/widgets/x"));
         let route = Fault::reset().route("get", "/api/v4/widgets").target;
         assert!(route.matches(&get, "/api/v4/widgets"));
         assert!(!route.matches(&post, "/api/v4/widgets"));
+        // "*", an empty method and none at all match any method.
+        for any in [
+            Fault::reset().route("*", "/x").target,
+            Fault::reset().route("", "/x").target,
+            parse_ok("/x=reset").target,
+        ] {
+            assert!(
+                any.matches(&get, "/x") && any.matches(&post, "/x"),
+                "{any:?}"
+            );
+        }
     }
 
     fn fired_sequence(faults: &Faults, n: usize) -> String {
@@ -1140,5 +1163,10 @@ mod tests {
                 .all(|d| (Duration::from_millis(10)..=Duration::from_millis(50)).contains(d))
         );
         assert!(a.iter().any(|d| *d != a[0]));
+        // Both ends are drawn: the range is inclusive, to the nanosecond.
+        let mut rng = SplitMix64(3);
+        let (min, max) = (Duration::from_nanos(5), Duration::from_nanos(6));
+        let drawn: Vec<Duration> = (0..64).map(|_| rng.between(min, max)).collect();
+        assert!(drawn.contains(&min) && drawn.contains(&max), "{drawn:?}");
     }
 }

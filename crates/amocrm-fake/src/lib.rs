@@ -89,8 +89,8 @@
 //!   `Retry-After: 1`. Every accepted request counts, whatever its route
 //!   or outcome; answers 429 and the `/_fake/` routes do not.
 //! * **OAuth** (per account, `{account_url}/oauth2/access_token`): codes and refresh
-//!   tokens are single-use; a spent one answers 400 with amoCRM's body
-//!   (`"hint": "Token has been revoked"` or `"Authorization code has been revoked"`,
+//!   tokens are single-use; a spent one answers like amoCRM (a refresh token 401
+//!   `"hint": "Token has been revoked"`, a code 400 `"Authorization code has been revoked"`,
 //!   `"type": "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"`), an unknown
 //!   one `"Cannot decrypt the refresh token"`; reuses are counted
 //!   ([`FakeAccount::oauth_stats`]). An account's tokens are 401 on every other account.
@@ -189,6 +189,8 @@ use crate::state::{RateLimiter, Shared, State, lock};
 
 /// Value recorded for a masked header: the scheme is kept, the credentials are not.
 const MASK: &str = "***";
+/// Fields of a token request that are credentials, masked like `Authorization`.
+const OAUTH_SECRET_FIELDS: &[&str] = &["client_secret", "code", "refresh_token", "access_token"];
 
 /// Administrator token accepted by default.
 pub const DEFAULT_TOKEN: &str = "fake-token";
@@ -295,7 +297,9 @@ pub struct RecordedRequest {
     /// Request headers in order; names are lower-case, non-UTF-8 bytes replaced, the
     /// `Authorization` value masked as `{scheme} ***`.
     pub headers: Vec<(String, String)>,
-    /// The body as received (empty when there was none).
+    /// The body as received (empty when there was none), unmasked: [`Debug`] and
+    /// `GET /_fake/requests` show it with the token endpoint's credentials masked
+    /// ([`RecordedRequest::masked_body`]).
     pub body: Vec<u8>,
     /// The unmasked `Authorization` value, only for [`RecordedRequest::has_bearer`].
     authorization: Option<String>,
@@ -308,7 +312,7 @@ impl fmt::Debug for RecordedRequest {
             .field("method", &self.method)
             .field("path_and_query", &self.path_and_query)
             .field("headers", &self.headers)
-            .field("body", &String::from_utf8_lossy(&self.body))
+            .field("body", &self.masked_body())
             .finish_non_exhaustive()
     }
 }
@@ -376,6 +380,33 @@ impl RecordedRequest {
             .is_some_and(|(scheme, value)| {
                 scheme.eq_ignore_ascii_case("bearer") && value.trim() == token
             })
+    }
+
+    /// The body as text for showing it: a token request's (`/oauth2/access_token`)
+    /// `client_secret`, `code`, `refresh_token` and `access_token` are masked as `***`,
+    /// like the `Authorization` header, so that printing requests never prints a
+    /// credential; non-UTF-8 bytes are replaced. [`RecordedRequest::body`] keeps the
+    /// bytes as received.
+    pub fn masked_body(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        if !self.path.ends_with("/oauth2/access_token") {
+            return text.into_owned();
+        }
+        let secret = |key: &str| OAUTH_SECRET_FIELDS.contains(&key);
+        if let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(&text) {
+            for (key, value) in object.iter_mut() {
+                if secret(key) {
+                    *value = Value::from(MASK);
+                }
+            }
+            return Value::Object(object).to_string();
+        }
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                url::form_urlencoded::parse(text.as_bytes())
+                    .map(|(k, v)| if secret(&k) { (k, MASK.into()) } else { (k, v) }),
+            )
+            .finish()
     }
 
     /// The body as UTF-8 text, `None` when it is not.

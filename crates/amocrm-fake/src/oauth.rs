@@ -34,14 +34,36 @@ pub(crate) const OAUTH_PROBLEM_TYPE: &str =
 
 /// An error of the token endpoint, shaped like amoCRM's (its PHP OAuth server's `hint`
 /// says what is wrong; `title` and `detail` are the same Russian text for every case).
+/// A spent refresh token is 401 there, as users of amoCRM's PHP library report it
+/// (amocrm/amocrm-api-php#123, #315), not 400.
 fn oauth_error(status: StatusCode, hint: &str) -> Response {
-    let body = json!({
-        "hint": hint,
-        "title": "Некорректный запрос",
-        "type": OAUTH_PROBLEM_TYPE,
-        "status": status.as_u16(),
-        "detail": "В запросе отсутствует ряд параметров или параметры невалидны",
-    });
+    problem_response(
+        status,
+        json!({
+            "hint": hint,
+            "title": "Некорректный запрос",
+            "type": OAUTH_PROBLEM_TYPE,
+            "status": status.as_u16(),
+            "detail": "В запросе отсутствует ряд параметров или параметры невалидны",
+        }),
+    )
+}
+
+/// Wrong `client_id` or `client_secret`: amoCRM answers 401 with its own title and
+/// detail and no `hint` (amocrm/amocrm-api-php#235).
+fn client_refused() -> Response {
+    problem_response(
+        StatusCode::UNAUTHORIZED,
+        json!({
+            "title": "Некорректный клиент",
+            "type": OAUTH_PROBLEM_TYPE,
+            "status": 401,
+            "detail": "Авторизация клиента не прошла",
+        }),
+    )
+}
+
+fn problem_response(status: StatusCode, body: Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))],
@@ -108,7 +130,7 @@ pub(crate) async fn access_token(
     if field("client_id") != Some(client.client_id.as_str())
         || field("client_secret") != Some(client.client_secret.as_str())
     {
-        return oauth_error(StatusCode::UNAUTHORIZED, "Client authentication failed");
+        return client_refused();
     }
     if field("redirect_uri") != Some(client.redirect_uri.as_str()) {
         return oauth_error(
@@ -135,7 +157,7 @@ pub(crate) async fn access_token(
             if !state.oauth.refresh.remove(secret) {
                 if state.oauth.spent_refresh.contains(secret) {
                     state.oauth.stats.reused_refresh_tokens += 1;
-                    return oauth_error(StatusCode::BAD_REQUEST, "Token has been revoked");
+                    return oauth_error(StatusCode::UNAUTHORIZED, "Token has been revoked");
                 }
                 return oauth_error(StatusCode::BAD_REQUEST, "Cannot decrypt the refresh token");
             }

@@ -278,7 +278,8 @@ async fn oauth_chains_are_per_account_and_refresh_tokens_single_use() {
     .await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 
-    // The spent refresh token: 400, "Token has been revoked", counted as a reuse.
+    // The spent refresh token: 401 (as amoCRM answers it), "Token has been revoked",
+    // counted as a reuse.
     let resp = token_grant(
         acc1.url(),
         "refresh_token",
@@ -286,11 +287,11 @@ async fn oauth_chains_are_per_account_and_refresh_tokens_single_use() {
         &pair.refresh_token,
     )
     .await;
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     let problem: Value = resp.json().await.unwrap();
     assert_eq!(problem["hint"], "Token has been revoked");
-    assert_eq!(problem["status"], 400);
+    assert_eq!(problem["status"], 401);
     assert_eq!(
         problem["type"],
         "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"
@@ -749,4 +750,115 @@ async fn catalogue_files_in_json_and_yaml() {
     let err = FakeWidget::load_catalogue(dir.join("missing.yaml")).unwrap_err();
     assert!(err.to_string().contains("missing.yaml"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Like the Authorization header, a token request's credentials are never shown in clear:
+/// not by `Debug`, not by `/_fake/requests`; the raw body keeps them for assertions.
+#[tokio::test]
+async fn token_request_credentials_are_masked_when_shown() {
+    let server = FakeServer::builder().start().await.unwrap();
+    let pair = server.issue_token_pair(Duration::from_secs(60));
+    let oc = server.oauth_client().clone();
+    let c = Client::new();
+    let form = [
+        ("client_id", oc.client_id.as_str()),
+        ("client_secret", oc.client_secret.as_str()),
+        ("grant_type", "refresh_token"),
+        ("refresh_token", pair.refresh_token.as_str()),
+        ("redirect_uri", oc.redirect_uri.as_str()),
+    ];
+    let r = c
+        .post(format!("{}/oauth2/access_token", server.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let dbg = format!("{:?}", server.requests());
+    let admin = c
+        .get(format!("{}/_fake/requests", server.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for shown in [&dbg, &admin] {
+        assert!(
+            !shown.contains(&oc.client_secret),
+            "client_secret in clear: {shown}"
+        );
+        assert!(
+            !shown.contains(&pair.refresh_token),
+            "refresh token in clear: {shown}"
+        );
+        assert!(shown.contains("client_secret=***"), "{shown}");
+    }
+    // A JSON body, as amoCRM's docs show it: the code is a credential too.
+    server.clear_requests();
+    let code = server.issue_authorization_code();
+    let json_body = json!({"client_id": oc.client_id, "client_secret": oc.client_secret,
+        "grant_type": "authorization_code", "code": code, "redirect_uri": oc.redirect_uri});
+    let r = c
+        .post(format!("{}/oauth2/access_token", server.base_url()))
+        .json(&json_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let shown = format!("{:?}", server.requests());
+    assert!(
+        !shown.contains(&code) && !shown.contains(&oc.client_secret),
+        "{shown}"
+    );
+    assert!(shown.contains(r#"\"code\":\"***\""#), "{shown}");
+    server.clear_requests();
+    c.post(format!("{}/oauth2/access_token", server.base_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let recorded = &server.requests()[0];
+    assert!(recorded.body_text().unwrap().contains(&pair.refresh_token));
+    assert!(recorded.masked_body().contains("grant_type=refresh_token"));
+}
+
+/// Codes from the API and from the admin route are distinct, single-use, and only good at
+/// the account that issued them.
+#[tokio::test]
+async fn authorization_codes_are_distinct_single_use_and_per_account() {
+    let server = FakeServer::builder().account("acc1").start().await.unwrap();
+    let acc1 = server.account("acc1").unwrap();
+    let from_api = acc1.issue_authorization_code();
+    let resp = Client::new()
+        .post(format!("{}/_fake/authorization_code", acc1.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let from_route: Value = resp.json().await.unwrap();
+    let from_route = from_route["code"].as_str().unwrap().to_owned();
+    assert_ne!(from_api, from_route);
+    // Not acc1's code at the default account.
+    let resp = token_grant(&server.base_url(), "authorization_code", "code", &from_api).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    for code in [&from_api, &from_route] {
+        let resp = token_grant(acc1.url(), "authorization_code", "code", code).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{code}");
+        let resp = token_grant(acc1.url(), "authorization_code", "code", code).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{code} twice");
+    }
+    assert_eq!(acc1.oauth_stats().authorization_code_grants, 2);
 }

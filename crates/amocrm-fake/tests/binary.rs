@@ -120,6 +120,45 @@ async fn accounts_catalogue_and_continuations_from_flags() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+
+    // OAuth from outside: the client printed at start-up, a code from the admin route,
+    // exchanged at the account's token endpoint for a pair that works there.
+    let oauth = printed
+        .iter()
+        .find(|l| l.starts_with("oauth: "))
+        .expect("the OAuth client is printed");
+    let word = |after: &str| {
+        let rest = oauth.split(after).nth(1).expect(after);
+        rest.split([',', ';', ' '])
+            .find(|w| !w.is_empty())
+            .unwrap()
+            .to_owned()
+    };
+    let resp = http
+        .post(format!("{acc2}/_fake/authorization_code"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let code: Value = resp.json().await.unwrap();
+    let grant = json!({"client_id": word("client_id "), "client_secret": word("client_secret "),
+        "redirect_uri": word("redirect_uri "), "grant_type": "authorization_code",
+        "code": code["code"]});
+    let resp = http
+        .post(format!("{acc2}/oauth2/access_token"))
+        .json(&grant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let pair: Value = resp.json().await.unwrap();
+    let resp = http
+        .get(format!("{acc2}/api/v4/widgets"))
+        .bearer_auth(pair["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
 }
 
 #[test]

@@ -140,13 +140,13 @@ async fn a_reused_refresh_token_is_a_typed_refusal_and_counted() {
     match &err {
         Error::Auth(AuthError::Refused {
             grant: GrantType::RefreshToken,
-            status: 400,
+            status: 401,
             hint: Some(hint),
             ..
         }) => assert_eq!(hint, "Token has been revoked"),
         other => panic!("expected a refused refresh, got {other:?}"),
     }
-    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.status(), Some(401));
     let stats = acc1.oauth_stats();
     assert_eq!(stats.refresh_token_grants, 1);
     assert_eq!(stats.reused_refresh_tokens, 1);

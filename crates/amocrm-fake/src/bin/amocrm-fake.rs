@@ -240,6 +240,11 @@ async fn main() -> ExitCode {
         },
         args.pending.len(),
     );
+    let oauth = server.oauth_client();
+    println!(
+        "oauth: client_id {}, client_secret {}, redirect_uri {}; a code: POST {{account_url}}/_fake/authorization_code",
+        oauth.client_id, oauth.client_secret, oauth.redirect_uri
+    );
     for account in server.accounts() {
         println!(
             "account {}: {} (token: {}, user token: {})",
