@@ -564,3 +564,57 @@ async fn an_app_role_with_dml_grants_only_can_lock_and_save() {
         .unwrap();
     assert!(same(result.unwrap().as_ref(), &pair(4)));
 }
+
+#[tokio::test]
+async fn a_server_that_stops_answering_fails_load_save_and_release_within_the_query_timeout() {
+    let test = "a_server_that_stops_answering_fails_load_save_and_release_within_the_query_timeout";
+    let Some(db) = TestDb::new(test).await else {
+        return;
+    };
+    db.store().migrate().await.unwrap();
+    let proxy = common::StallProxy::start(&db.url).await;
+    let store = PostgresTokenStore::builder_from_config(proxy.config(&db.url))
+        .schema(&db.schema)
+        .query_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let mut lock = store.lock_account(ACCOUNT).await.unwrap();
+    lock.save_pair(&pair(1)).await.unwrap();
+    assert!(store.load_pair(ACCOUNT).await.unwrap().is_some());
+
+    // The server accepted the connections and stops answering (nothing is refused, no
+    // connection closes): every call fails after the query timeout, none hangs.
+    proxy.stall(true);
+    let bound = Duration::from_secs(5);
+    let saved = tokio::time::timeout(bound, lock.save_pair(&pair(2)))
+        .await
+        .expect("save hung on a stalled server");
+    assert!(
+        matches!(saved, Err(Error::Timeout { what: "save", .. })),
+        "{saved:?}"
+    );
+    let loaded = tokio::time::timeout(bound, store.load_pair(ACCOUNT))
+        .await
+        .expect("load hung on a stalled server");
+    assert!(
+        matches!(loaded, Err(Error::Timeout { what: "load", .. })),
+        "{loaded:?}"
+    );
+    let released = tokio::time::timeout(bound, lock.release_now())
+        .await
+        .expect("release hung on a stalled server");
+    assert!(released.is_err());
+
+    // The stalled connections were closed, not pooled: the holder's session ended (the lock
+    // is free for another store) and this store works again on fresh connections.
+    proxy.stall(false);
+    let other = tokio::time::timeout(Duration::from_secs(5), db.store().lock_account(ACCOUNT))
+        .await
+        .expect("the timed-out holder still holds the lock")
+        .unwrap();
+    other.release_now().await.unwrap();
+    let again = tokio::time::timeout(bound, store.load_pair(ACCOUNT))
+        .await
+        .expect("load hung after the server answered again");
+    assert!(again.unwrap().is_some());
+}
