@@ -124,6 +124,33 @@ async fn migrate_is_idempotent_and_concurrent_first_uses_do_not_race() {
 }
 
 #[tokio::test]
+async fn integrations_with_tables_in_one_new_schema_migrate_at_once() {
+    let test = "integrations_with_tables_in_one_new_schema_migrate_at_once";
+    // Several rounds: the race between two CREATE SCHEMA of one new schema is narrow.
+    for round in 0..5 {
+        let Some(db) = TestDb::new(test).await else {
+            return;
+        };
+        // Eight integrations (a table each) in a schema that does not exist yet, started at
+        // once: the schema is created once, every table is created.
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let store = PostgresTokenStore::builder(&db.url)
+                    .schema(&db.schema)
+                    .table(format!("tokens_{i}"))
+                    .build()
+                    .unwrap();
+                tokio::spawn(async move { store.migrate().await })
+            })
+            .collect();
+        for task in tasks {
+            let migrated = task.await.unwrap();
+            assert!(migrated.is_ok(), "round {round}: {migrated:?}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn two_lockers_serialize_and_the_second_sees_the_first_ones_pair() {
     let Some(db) =
         TestDb::new("two_lockers_serialize_and_the_second_sees_the_first_ones_pair").await
