@@ -329,11 +329,14 @@ impl PostgresTokenStore {
     async fn try_lock(&self, account: &str) -> Result<PostgresTokenLock, Error> {
         let table = &self.inner.table;
         // From here on, the guard discards the connection unless the lock is released.
-        let mut held = Held(Some(self.connection().await?));
+        let mut held = Held(Some(self.connection().await?), None);
+        // Given up while waiting (this future dropped): the guard cancels the wait.
+        held.1 = Some(held.client().cancel_token());
         let conn = held.client();
         conn.execute("SELECT pg_advisory_lock($1)", &[&table.lock_key(account)])
             .await
             .map_err(|e| Error::query("lock (pg_advisory_lock)", e))?;
+        held.1 = None;
         let mut migrated = false;
         let row = loop {
             let conn = held.client();
@@ -448,8 +451,10 @@ fn read_row(row: &Row) -> Result<(Option<TokenPair>, i64), Error> {
 
 /// A pooled connection that holds (or is taking) an account's advisory lock. Dropped without
 /// [`Held::release`], it closes the connection instead of returning it to the pool, so the
-/// server ends the session and the lock with it.
-struct Held(Option<Object>);
+/// server ends the session and the lock with it. Dropped while waiting for the lock (its
+/// cancel token set), it also cancels the wait on the server: closing the connection alone
+/// would leave the session queued until it got the lock.
+struct Held(Option<Object>, Option<tokio_postgres::CancelToken>);
 
 impl Held {
     fn client(&self) -> &Object {
@@ -463,6 +468,16 @@ impl Drop for Held {
             // Detached from the pool and dropped: the connection task ends, the socket
             // closes, PostgreSQL releases the session's advisory locks.
             drop(Object::take(conn));
+        }
+        if let Some(token) = self.1.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            // A cancel request on a connection of its own (plain TCP: PostgreSQL does not
+            // authenticate cancel requests; a server that insists on TLS refuses it, and
+            // the session then ends once it has taken the lock, as without this).
+            runtime.spawn(async move {
+                let _ = token.cancel_query(tokio_postgres::NoTls).await;
+            });
         }
     }
 }

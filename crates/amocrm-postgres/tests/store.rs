@@ -240,6 +240,48 @@ async fn dropping_a_lock_releases_it() {
 }
 
 #[tokio::test]
+async fn a_cancelled_lock_wait_leaves_no_session_waiting_on_the_server() {
+    let test = "a_cancelled_lock_wait_leaves_no_session_waiting_on_the_server";
+    let Some(db) = TestDb::new(test).await else {
+        return;
+    };
+    let app = common::unique("waiter");
+    let holder = db.store().lock_account(ACCOUNT).await.unwrap();
+    let waiters = db.store_named(&app);
+    // Three callers give up waiting (a request deadline, say) while the lock is held.
+    for _ in 0..3 {
+        let wait = tokio::time::timeout(Duration::from_millis(200), waiters.lock_account(ACCOUNT));
+        assert!(wait.await.is_err(), "got a held lock");
+    }
+    // Their sessions do not stay queued for the lock (each would take it, briefly, once
+    // the holder lets go, and hold a server connection until then).
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let waiting = loop {
+        let row = db
+            .admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND wait_event = 'advisory'",
+                &[&app],
+            )
+            .await
+            .unwrap();
+        let waiting: i64 = row.get(0);
+        if waiting == 0 || Instant::now() > deadline {
+            break waiting;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(waiting, 0, "sessions still waiting for the lock");
+    holder.release_now().await.unwrap();
+    let lock = tokio::time::timeout(Duration::from_secs(2), waiters.lock_account(ACCOUNT))
+        .await
+        .expect("the lock is free")
+        .unwrap();
+    lock.release_now().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_terminated_holder_connection_releases_the_lock() {
     let Some(db) = TestDb::new("a_terminated_holder_connection_releases_the_lock").await else {
         return;
