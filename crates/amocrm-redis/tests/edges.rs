@@ -119,3 +119,57 @@ async fn a_flushed_script_cache_is_reloaded_and_a_read_only_server_fails_closed(
         .unwrap();
     pacer.acquire(ACCOUNT).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_connected_server_that_stops_answering_fails_both_engines_then_recovers() {
+    let test = "a_connected_server_that_stops_answering_fails_both_engines_then_recovers";
+    let Some(server) = OwnRedis::start_or_skip(test).await else {
+        return;
+    };
+    let redis =
+        RedisConnection::open_with_timeout(&server.url(), Duration::from_millis(300)).unwrap();
+    let pacer = RedisPacer::new(redis.clone(), RateLimit::AMOCRM);
+    let guard = amocrm_redis::RedisReplayGuard::new(redis.clone());
+    pacer.acquire(ACCOUNT).await.unwrap();
+    let mut manager = redis.manager().clone();
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut manager)
+        .await
+        .unwrap();
+    let pid = info
+        .lines()
+        .find_map(|line| line.strip_prefix("process_id:"))
+        .expect("process_id")
+        .trim()
+        .to_owned();
+    let signal = |sig: &str| {
+        let status = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    // Stopped (SIGSTOP): the connection stays open, nothing answers.
+    signal("-STOP");
+    let until = std::time::SystemTime::now() + Duration::from_secs(60);
+    let outcome = tokio::time::timeout(Duration::from_secs(3), async {
+        (
+            pacer.acquire(ACCOUNT).await,
+            pacer.pause(ACCOUNT, Duration::from_secs(1)).await,
+            amocrm::ReplayGuard::check_and_remember(&guard, "token", until).await,
+        )
+    })
+    .await;
+    signal("-CONT");
+    let (acquired, paused, remembered) = outcome.expect("an engine hung on a stalled Redis");
+    assert!(acquired.is_err() && paused.is_err() && remembered.is_err());
+    // Answering again: both work.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    pacer.acquire(ACCOUNT).await.unwrap();
+    assert!(
+        amocrm::ReplayGuard::check_and_remember(&guard, "token2", until)
+            .await
+            .unwrap()
+    );
+}
