@@ -687,3 +687,55 @@ async fn a_server_that_stops_answering_fails_load_save_and_release_within_the_qu
         .expect("load hung after the server answered again");
     assert!(again.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_pooled_connection_closed_under_it_is_replaced_once_and_a_bad_table_is_an_error() {
+    let test = "a_pooled_connection_closed_under_it_is_replaced_once_and_a_bad_table_is_an_error";
+    let Some(db) = TestDb::new(test).await else {
+        return;
+    };
+    db.store().migrate().await.unwrap();
+    let proxy = common::StallProxy::start(&db.url).await;
+    let store = PostgresTokenStore::builder_from_config(proxy.config(&db.url))
+        .schema(&db.schema)
+        .max_connections(1)
+        .build()
+        .unwrap();
+    assert_eq!(
+        store.table(),
+        format!("\"{}\".\"amocrm_tokens\"", db.schema)
+    );
+    let mut lock = store.lock_account(ACCOUNT).await.unwrap();
+    lock.save_pair(&pair(1)).await.unwrap();
+    lock.release_now().await.unwrap();
+    // The pooled connection is closed as the next statement goes out (a restarted server):
+    // load and lock take a fresh connection and succeed.
+    proxy.cut_next();
+    assert!(same(
+        store.load_pair(ACCOUNT).await.unwrap().as_ref(),
+        &pair(1)
+    ));
+    proxy.cut_next();
+    let lock = store.lock_account(ACCOUNT).await.unwrap();
+    assert!(same(lock.current(), &pair(1)));
+    lock.release_now().await.unwrap();
+
+    // A table without the store's columns is an error, never "no pair stored".
+    let other = common::unique("bad_table");
+    db.admin
+        .batch_execute(&format!(
+            "CREATE TABLE \"{}\".\"{other}\" (account text PRIMARY KEY)",
+            db.schema
+        ))
+        .await
+        .unwrap();
+    let bad = PostgresTokenStore::builder(&db.url)
+        .schema(&db.schema)
+        .table(&other)
+        .build()
+        .unwrap();
+    let loaded = tokio::time::timeout(Duration::from_secs(10), bad.load_pair(ACCOUNT))
+        .await
+        .expect("load of a bad table hung");
+    assert!(loaded.is_err(), "{loaded:?}");
+}

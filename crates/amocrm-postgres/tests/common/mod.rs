@@ -312,6 +312,7 @@ pub fn free_port() -> u16 {
 pub struct StallProxy {
     pub port: u16,
     stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl StallProxy {
@@ -329,9 +330,12 @@ impl StallProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let stalled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stalled.clone();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cut_flag = cut.clone();
         let proxy = StallProxy {
             port: listener.local_addr().expect("address").port(),
             stalled,
+            cut,
         };
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -340,8 +344,13 @@ impl StallProxy {
                 };
                 let (client_read, client_write) = client.into_split();
                 let (server_read, server_write) = server.into_split();
-                tokio::spawn(pipe(client_read, server_write, flag.clone()));
-                tokio::spawn(pipe(server_read, client_write, flag.clone()));
+                tokio::spawn(pipe(
+                    client_read,
+                    server_write,
+                    flag.clone(),
+                    Some(cut_flag.clone()),
+                ));
+                tokio::spawn(pipe(server_read, client_write, flag.clone(), None));
             }
         });
         proxy
@@ -365,6 +374,12 @@ impl StallProxy {
         config
     }
 
+    /// The next statement sent on an open connection closes that connection instead (a
+    /// server restarted while the connection sat in the pool): once.
+    pub fn cut_next(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Stops (true) or resumes (false) forwarding.
     pub fn stall(&self, stalled: bool) {
         self.stalled
@@ -376,6 +391,7 @@ async fn pipe(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = vec![0u8; 16 * 1024];
@@ -384,6 +400,13 @@ async fn pipe(
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
+        if cut
+            .as_ref()
+            .is_some_and(|cut| cut.swap(false, std::sync::atomic::Ordering::SeqCst))
+        {
+            // Both directions end: the server ends the session, the client sees EOF.
+            return;
+        }
         while stalled.load(std::sync::atomic::Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
