@@ -718,13 +718,15 @@ async fn a_pooled_connection_closed_under_it_is_replaced_once_and_a_bad_table_is
     proxy.cut_next();
     let lock = store.lock_account(ACCOUNT).await.unwrap();
     assert!(same(lock.current(), &pair(1)));
+    assert_eq!(lock.account(), ACCOUNT);
     lock.release_now().await.unwrap();
 
-    // A table without the store's columns is an error, never "no pair stored".
+    // A table without the store's columns (and a column of its own the row insert does not
+    // fill) is an error, never "no pair stored", and never retried for ever.
     let other = common::unique("bad_table");
     db.admin
         .batch_execute(&format!(
-            "CREATE TABLE \"{}\".\"{other}\" (account text PRIMARY KEY)",
+            "CREATE TABLE \"{}\".\"{other}\" (account text PRIMARY KEY, extra int NOT NULL)",
             db.schema
         ))
         .await
@@ -738,4 +740,8 @@ async fn a_pooled_connection_closed_under_it_is_replaced_once_and_a_bad_table_is
         .await
         .expect("load of a bad table hung");
     assert!(loaded.is_err(), "{loaded:?}");
+    let locked = tokio::time::timeout(Duration::from_secs(10), bad.lock_account(ACCOUNT))
+        .await
+        .expect("lock of a bad table hung");
+    assert!(locked.is_err());
 }
