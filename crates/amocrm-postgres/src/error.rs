@@ -40,6 +40,16 @@ pub enum Error {
         #[source]
         source: Option<tokio_postgres::Error>,
     },
+    /// The server accepted the statement but did not answer within the store's query
+    /// timeout (a stalled server or a network that drops packets); the connection is closed.
+    /// A `save` that timed out may or may not have been written.
+    #[error("PostgreSQL token store: {what} got no answer within {after:?}")]
+    Timeout {
+        /// What the store was doing.
+        what: &'static str,
+        /// The store's query timeout.
+        after: std::time::Duration,
+    },
     /// `save` found a generation other than the one read under the lock: a newer pair was
     /// saved meanwhile, and this one was not saved.
     #[error(

@@ -10,7 +10,8 @@ pub const DEFAULT_SCHEMA: &str = "public";
 pub const DEFAULT_TABLE: &str = "amocrm_tokens";
 
 /// Key of the transaction-level advisory lock that serializes `migrate()` runs (two int4
-/// keys: "amoc" and the table's hash), so concurrent first uses never race on CREATE.
+/// keys: "amoc" and the schema's hash), so concurrent first uses never race on CREATE: of
+/// the schema too, which the stores of other tables in it create as well.
 const MIGRATE_LOCK_CLASS: i32 = 0x616d_6f63;
 
 /// A checked schema + table and the statements on it, built once per store.
@@ -56,7 +57,6 @@ impl Table {
     /// `schema.table`, a NUL byte and the account, as a signed bigint. Stable across
     /// versions and languages, so other programs can take the same lock.
     pub(crate) fn lock_key(&self, account: &str) -> i64 {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let bytes = self
             .schema
             .bytes()
@@ -64,11 +64,13 @@ impl Table {
             .chain(self.name.bytes())
             .chain(std::iter::once(0))
             .chain(account.bytes());
-        for byte in bytes {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        hash as i64
+        fnv1a(bytes) as i64
+    }
+
+    /// The second key of the migration lock: one per schema, since every table's migration
+    /// may create the schema.
+    fn migrate_key(&self) -> i32 {
+        (fnv1a(self.schema.bytes()) >> 32) as i32
     }
 
     /// Creates the schema and the table unless they exist. Safe to run at the same time from
@@ -79,7 +81,7 @@ impl Table {
             .transaction()
             .await
             .map_err(|e| Error::query("migrate (BEGIN)", e))?;
-        let key = (self.lock_key("") >> 32) as i32;
+        let key = self.migrate_key();
         tx.execute(
             "SELECT pg_advisory_xact_lock($1, $2)",
             &[&MIGRATE_LOCK_CLASS, &key],
@@ -134,6 +136,16 @@ impl Table {
     }
 }
 
+/// FNV-1a, 64 bit.
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
 /// Schema and table names are spliced into SQL: only plain identifiers are accepted
 /// (ASCII letters, digits, `_`, not starting with a digit, at most 63 bytes; the table name
 /// at most 48 so its constraint name fits).
@@ -175,6 +187,10 @@ mod tests {
         assert_ne!(a.lock_key("x"), a.lock_key("y"));
         assert_ne!(a.lock_key("x"), b.lock_key("x"));
         assert_eq!(a.lock_key("x"), a.clone().lock_key("x"));
+        // Migrations of every table of a schema take one lock (each may create the schema).
+        let c = Table::new("public", "other_tokens").unwrap();
+        assert_eq!(a.migrate_key(), c.migrate_key());
+        assert_ne!(a.migrate_key(), b.migrate_key());
         // FNV-1a 64 of "public.amocrm_tokens\0https://example.amocrm.ru": fixed forever
         // (other programs may take the same lock; a change would split a fleet in two).
         assert_eq!(

@@ -18,6 +18,9 @@ use crate::schema::{DEFAULT_SCHEMA, DEFAULT_TABLE, Table};
 
 /// How long connecting may take when the connection string sets no `connect_timeout`.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a statement may go unanswered when not set (the wait for a held lock is not
+/// bounded: it lasts as long as the holder keeps the lock).
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections per store when not set: each held lock keeps one.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
 
@@ -40,6 +43,7 @@ struct Inner {
     pool: Pool,
     table: Table,
     server: String,
+    query_timeout: Duration,
 }
 
 impl fmt::Debug for PostgresTokenStore {
@@ -59,6 +63,7 @@ pub struct PostgresTokenStoreBuilder {
     table: String,
     max_connections: usize,
     connect_timeout: Option<Duration>,
+    query_timeout: Duration,
     #[cfg(feature = "native-tls")]
     tls: Option<native_tls::TlsConnector>,
 }
@@ -102,6 +107,15 @@ impl PostgresTokenStoreBuilder {
         self
     }
 
+    /// How long a statement may go unanswered before the call fails with
+    /// [`Error::Timeout`] and its connection is closed (default 10 s): a server that
+    /// accepted the connection but stalls, or a network that drops packets, does not hang
+    /// `load`, `save` or `release`. The wait for a lock another holder keeps is not bounded.
+    pub fn query_timeout(mut self, timeout: Duration) -> Self {
+        self.query_timeout = timeout;
+        self
+    }
+
     /// The TLS connector for `sslmode=require` (default: the platform's, verifying the
     /// server's certificate and name against the system's trust store).
     #[cfg(feature = "native-tls")]
@@ -141,6 +155,7 @@ impl PostgresTokenStoreBuilder {
                 pool,
                 table,
                 server,
+                query_timeout: self.query_timeout,
             }),
         })
     }
@@ -220,6 +235,7 @@ impl PostgresTokenStore {
             table: DEFAULT_TABLE.to_owned(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             connect_timeout: None,
+            query_timeout: DEFAULT_QUERY_TIMEOUT,
             #[cfg(feature = "native-tls")]
             tls: None,
         }
@@ -242,7 +258,26 @@ impl PostgresTokenStore {
     /// only.
     pub async fn migrate(&self) -> Result<(), Error> {
         let mut conn = self.connection().await?;
-        self.inner.table.migrate(&mut conn).await
+        let migrated = self
+            .bounded("migrate", self.inner.table.migrate(&mut conn))
+            .await;
+        if matches!(migrated, Err(Error::Timeout { .. })) {
+            drop(Object::take(conn));
+        }
+        migrated
+    }
+
+    /// `statement`, failing with [`Error::Timeout`] when the server does not answer within
+    /// the query timeout. The caller closes the connection on a timeout.
+    async fn bounded<T>(
+        &self,
+        what: &'static str,
+        statement: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let after = self.inner.query_timeout;
+        tokio::time::timeout(after, statement)
+            .await
+            .unwrap_or(Err(Error::Timeout { what, after }))
     }
 
     /// The SQL that [`migrate`](Self::migrate) runs to create the table.
@@ -255,11 +290,18 @@ impl PostgresTokenStore {
         let mut retried = false;
         loop {
             let conn = self.connection().await?;
-            let result = conn
-                .query_opt(&self.inner.table.select, &[&account])
-                .await
-                .map_err(|e| Error::query("load", e));
+            let query = async {
+                conn.query_opt(&self.inner.table.select, &[&account])
+                    .await
+                    .map_err(|e| Error::query("load", e))
+            };
+            let result = self.bounded("load", query).await;
             match result {
+                Err(e @ Error::Timeout { .. }) => {
+                    // Stalled: this connection is not handed out again.
+                    drop(Object::take(conn));
+                    return Err(e);
+                }
                 Ok(row) => return Ok(row.map(|row| read_row(&row)).transpose()?.and_then(|r| r.0)),
                 Err(e) if e.is_missing_table() => return Ok(None),
                 Err(e) if e.is_closed_connection() && !retried => {
@@ -287,32 +329,42 @@ impl PostgresTokenStore {
     async fn try_lock(&self, account: &str) -> Result<PostgresTokenLock, Error> {
         let table = &self.inner.table;
         // From here on, the guard discards the connection unless the lock is released.
-        let mut held = Held(Some(self.connection().await?));
+        let mut held = Held(Some(self.connection().await?), None);
+        // Given up while waiting (this future dropped): the guard cancels the wait.
+        held.1 = Some(held.client().cancel_token());
         let conn = held.client();
         conn.execute("SELECT pg_advisory_lock($1)", &[&table.lock_key(account)])
             .await
             .map_err(|e| Error::query("lock (pg_advisory_lock)", e))?;
+        held.1 = None;
         let mut migrated = false;
         let row = loop {
             let conn = held.client();
-            let ensured = conn
-                .execute(&table.insert_empty, &[&account])
-                .await
-                .map_err(|e| Error::query("lock (insert the account's row)", e));
+            let insert = async {
+                conn.execute(&table.insert_empty, &[&account])
+                    .await
+                    .map_err(|e| Error::query("lock (insert the account's row)", e))
+            };
+            let ensured = self
+                .bounded("lock (insert the account's row)", insert)
+                .await;
             match ensured {
                 Err(e) if e.is_missing_table() && !migrated => {
                     migrated = true;
                     let conn = held.0.as_mut().expect("held until released");
-                    table.migrate(conn).await?;
+                    self.bounded("lock (create the table)", table.migrate(conn))
+                        .await?;
                     continue;
                 }
                 Err(e) => return Err(e),
                 Ok(_) => {}
             }
-            break conn
-                .query_one(&table.select, &[&account])
-                .await
-                .map_err(|e| Error::query("lock (read the pair)", e))?;
+            let read = async {
+                conn.query_one(&table.select, &[&account])
+                    .await
+                    .map_err(|e| Error::query("lock (read the pair)", e))
+            };
+            break self.bounded("lock (read the pair)", read).await?;
         };
         let (current, generation) = read_row(&row)?;
         Ok(PostgresTokenLock {
@@ -399,8 +451,10 @@ fn read_row(row: &Row) -> Result<(Option<TokenPair>, i64), Error> {
 
 /// A pooled connection that holds (or is taking) an account's advisory lock. Dropped without
 /// [`Held::release`], it closes the connection instead of returning it to the pool, so the
-/// server ends the session and the lock with it.
-struct Held(Option<Object>);
+/// server ends the session and the lock with it. Dropped while waiting for the lock (its
+/// cancel token set), it also cancels the wait on the server: closing the connection alone
+/// would leave the session queued until it got the lock.
+struct Held(Option<Object>, Option<tokio_postgres::CancelToken>);
 
 impl Held {
     fn client(&self) -> &Object {
@@ -414,6 +468,16 @@ impl Drop for Held {
             // Detached from the pool and dropped: the connection task ends, the socket
             // closes, PostgreSQL releases the session's advisory locks.
             drop(Object::take(conn));
+        }
+        if let Some(token) = self.1.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            // A cancel request on a connection of its own (plain TCP: PostgreSQL does not
+            // authenticate cancel requests; a server that insists on TLS refuses it, and
+            // the session then ends once it has taken the lock, as without this).
+            runtime.spawn(async move {
+                let _ = token.cancel_query(tokio_postgres::NoTls).await;
+            });
         }
     }
 }
@@ -461,21 +525,24 @@ impl PostgresTokenLock {
     /// read it (a writer that did not take the lock saved a newer pair).
     pub async fn save_pair(&mut self, pair: &TokenPair) -> Result<(), Error> {
         let table = &self.store.inner.table;
-        let row = self
-            .held
-            .client()
-            .query_opt(
-                &table.update,
-                &[
-                    &self.account,
-                    &pair.access_token().expose_secret(),
-                    &pair.refresh_token().expose_secret(),
-                    &pair.expires_at(),
-                    &self.generation,
-                ],
-            )
-            .await
-            .map_err(|e| Error::query("save", e))?;
+        let update = async {
+            self.held
+                .client()
+                .query_opt(
+                    &table.update,
+                    &[
+                        &self.account,
+                        &pair.access_token().expose_secret(),
+                        &pair.refresh_token().expose_secret(),
+                        &pair.expires_at(),
+                        &self.generation,
+                    ],
+                )
+                .await
+                .map_err(|e| Error::query("save", e))
+        };
+        // A timeout leaves the connection here: release (or drop) closes it.
+        let row = self.store.bounded("save", update).await?;
         let Some(row) = row else {
             return Err(Error::Conflict {
                 read: self.generation,
@@ -490,12 +557,18 @@ impl PostgresTokenLock {
     /// unlock could not be confirmed; the connection is closed, which releases it anyway.
     pub async fn release_now(mut self) -> Result<(), Error> {
         let key = self.store.inner.table.lock_key(&self.account);
+        let unlock = async {
+            self.held
+                .client()
+                .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+                .await
+                .map_err(|e| Error::query("release (pg_advisory_unlock)", e))
+        };
+        // On an error `self` is dropped, which closes the connection.
         let unlocked = self
-            .held
-            .client()
-            .query_one("SELECT pg_advisory_unlock($1)", &[&key])
-            .await
-            .map_err(|e| Error::query("release (pg_advisory_unlock)", e))?
+            .store
+            .bounded("release (pg_advisory_unlock)", unlock)
+            .await?
             .get::<_, bool>(0);
         if !unlocked {
             // Not held by this session any more: keep nothing of this connection.

@@ -124,6 +124,33 @@ async fn migrate_is_idempotent_and_concurrent_first_uses_do_not_race() {
 }
 
 #[tokio::test]
+async fn integrations_with_tables_in_one_new_schema_migrate_at_once() {
+    let test = "integrations_with_tables_in_one_new_schema_migrate_at_once";
+    // Several rounds: the race between two CREATE SCHEMA of one new schema is narrow.
+    for round in 0..5 {
+        let Some(db) = TestDb::new(test).await else {
+            return;
+        };
+        // Eight integrations (a table each) in a schema that does not exist yet, started at
+        // once: the schema is created once, every table is created.
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let store = PostgresTokenStore::builder(&db.url)
+                    .schema(&db.schema)
+                    .table(format!("tokens_{i}"))
+                    .build()
+                    .unwrap();
+                tokio::spawn(async move { store.migrate().await })
+            })
+            .collect();
+        for task in tasks {
+            let migrated = task.await.unwrap();
+            assert!(migrated.is_ok(), "round {round}: {migrated:?}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn two_lockers_serialize_and_the_second_sees_the_first_ones_pair() {
     let Some(db) =
         TestDb::new("two_lockers_serialize_and_the_second_sees_the_first_ones_pair").await
@@ -210,6 +237,48 @@ async fn dropping_a_lock_releases_it() {
         .expect("a cancelled waiter kept the lock")
         .unwrap();
     after.release_now().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_cancelled_lock_wait_leaves_no_session_waiting_on_the_server() {
+    let test = "a_cancelled_lock_wait_leaves_no_session_waiting_on_the_server";
+    let Some(db) = TestDb::new(test).await else {
+        return;
+    };
+    let app = common::unique("waiter");
+    let holder = db.store().lock_account(ACCOUNT).await.unwrap();
+    let waiters = db.store_named(&app);
+    // Three callers give up waiting (a request deadline, say) while the lock is held.
+    for _ in 0..3 {
+        let wait = tokio::time::timeout(Duration::from_millis(200), waiters.lock_account(ACCOUNT));
+        assert!(wait.await.is_err(), "got a held lock");
+    }
+    // Their sessions do not stay queued for the lock (each would take it, briefly, once
+    // the holder lets go, and hold a server connection until then).
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let waiting = loop {
+        let row = db
+            .admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND wait_event = 'advisory'",
+                &[&app],
+            )
+            .await
+            .unwrap();
+        let waiting: i64 = row.get(0);
+        if waiting == 0 || Instant::now() > deadline {
+            break waiting;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(waiting, 0, "sessions still waiting for the lock");
+    holder.release_now().await.unwrap();
+    let lock = tokio::time::timeout(Duration::from_secs(2), waiters.lock_account(ACCOUNT))
+        .await
+        .expect("the lock is free")
+        .unwrap();
+    lock.release_now().await.unwrap();
 }
 
 #[tokio::test]
@@ -563,4 +632,116 @@ async fn an_app_role_with_dml_grants_only_can_lock_and_save() {
         .await
         .unwrap();
     assert!(same(result.unwrap().as_ref(), &pair(4)));
+}
+
+#[tokio::test]
+async fn a_server_that_stops_answering_fails_load_save_and_release_within_the_query_timeout() {
+    let test = "a_server_that_stops_answering_fails_load_save_and_release_within_the_query_timeout";
+    let Some(db) = TestDb::new(test).await else {
+        return;
+    };
+    db.store().migrate().await.unwrap();
+    let proxy = common::StallProxy::start(&db.url).await;
+    let store = PostgresTokenStore::builder_from_config(proxy.config(&db.url))
+        .schema(&db.schema)
+        .query_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let mut lock = store.lock_account(ACCOUNT).await.unwrap();
+    lock.save_pair(&pair(1)).await.unwrap();
+    assert!(store.load_pair(ACCOUNT).await.unwrap().is_some());
+
+    // The server accepted the connections and stops answering (nothing is refused, no
+    // connection closes): every call fails after the query timeout, none hangs.
+    proxy.stall(true);
+    let bound = Duration::from_secs(5);
+    let saved = tokio::time::timeout(bound, lock.save_pair(&pair(2)))
+        .await
+        .expect("save hung on a stalled server");
+    assert!(
+        matches!(saved, Err(Error::Timeout { what: "save", .. })),
+        "{saved:?}"
+    );
+    let loaded = tokio::time::timeout(bound, store.load_pair(ACCOUNT))
+        .await
+        .expect("load hung on a stalled server");
+    assert!(
+        matches!(loaded, Err(Error::Timeout { what: "load", .. })),
+        "{loaded:?}"
+    );
+    let released = tokio::time::timeout(bound, lock.release_now())
+        .await
+        .expect("release hung on a stalled server");
+    assert!(released.is_err());
+
+    // The stalled connections were closed, not pooled: the holder's session ended (the lock
+    // is free for another store) and this store works again on fresh connections.
+    proxy.stall(false);
+    let other = tokio::time::timeout(Duration::from_secs(5), db.store().lock_account(ACCOUNT))
+        .await
+        .expect("the timed-out holder still holds the lock")
+        .unwrap();
+    other.release_now().await.unwrap();
+    let again = tokio::time::timeout(bound, store.load_pair(ACCOUNT))
+        .await
+        .expect("load hung after the server answered again");
+    assert!(again.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_pooled_connection_closed_under_it_is_replaced_once_and_a_bad_table_is_an_error() {
+    let test = "a_pooled_connection_closed_under_it_is_replaced_once_and_a_bad_table_is_an_error";
+    let Some(db) = TestDb::new(test).await else {
+        return;
+    };
+    db.store().migrate().await.unwrap();
+    let proxy = common::StallProxy::start(&db.url).await;
+    let store = PostgresTokenStore::builder_from_config(proxy.config(&db.url))
+        .schema(&db.schema)
+        .max_connections(1)
+        .build()
+        .unwrap();
+    assert_eq!(
+        store.table(),
+        format!("\"{}\".\"amocrm_tokens\"", db.schema)
+    );
+    let mut lock = store.lock_account(ACCOUNT).await.unwrap();
+    lock.save_pair(&pair(1)).await.unwrap();
+    lock.release_now().await.unwrap();
+    // The pooled connection is closed as the next statement goes out (a restarted server):
+    // load and lock take a fresh connection and succeed.
+    proxy.cut_next();
+    assert!(same(
+        store.load_pair(ACCOUNT).await.unwrap().as_ref(),
+        &pair(1)
+    ));
+    proxy.cut_next();
+    let lock = store.lock_account(ACCOUNT).await.unwrap();
+    assert!(same(lock.current(), &pair(1)));
+    assert_eq!(lock.account(), ACCOUNT);
+    lock.release_now().await.unwrap();
+
+    // A table without the store's columns (and a column of its own the row insert does not
+    // fill) is an error, never "no pair stored", and never retried for ever.
+    let other = common::unique("bad_table");
+    db.admin
+        .batch_execute(&format!(
+            "CREATE TABLE \"{}\".\"{other}\" (account text PRIMARY KEY, extra int NOT NULL)",
+            db.schema
+        ))
+        .await
+        .unwrap();
+    let bad = PostgresTokenStore::builder(&db.url)
+        .schema(&db.schema)
+        .table(&other)
+        .build()
+        .unwrap();
+    let loaded = tokio::time::timeout(Duration::from_secs(10), bad.load_pair(ACCOUNT))
+        .await
+        .expect("load of a bad table hung");
+    assert!(loaded.is_err(), "{loaded:?}");
+    let locked = tokio::time::timeout(Duration::from_secs(10), bad.lock_account(ACCOUNT))
+        .await
+        .expect("lock of a bad table hung");
+    assert!(locked.is_err());
 }

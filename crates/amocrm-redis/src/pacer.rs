@@ -235,6 +235,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_limit_and_the_prefix_are_shown() {
+        let Some(p) = pacer("script_shown").await else {
+            return;
+        };
+        assert_eq!(p.rate_limit(), Some(RateLimit::AMOCRM));
+        let shown = format!("{p:?}");
+        assert!(
+            shown.contains(&p.prefix) && shown.contains("limit: Some"),
+            "{shown}"
+        );
+        let pauses = RedisPacer::pauses_only(p.redis.clone());
+        assert_eq!(pauses.rate_limit(), None);
+        assert_eq!(pauses.interval_us, 0);
+    }
+
+    #[tokio::test]
+    async fn pauses_only_grants_back_to_back_until_a_pause() {
+        let Some(p) = pacer("script_pauses_only").await else {
+            return;
+        };
+        let p = RedisPacer::pauses_only(p.redis.clone()).key_prefix(p.prefix.clone());
+        let key = p.key("a");
+        for _ in 0..20 {
+            assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        }
+        p.pause_for("a", Duration::from_millis(500)).await.unwrap();
+        let (wait_us, _, _) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        assert!((400_000..=500_000).contains(&wait_us), "{wait_us}");
+    }
+
+    #[tokio::test]
     async fn slots_are_one_interval_apart_and_an_early_depart_waits() {
         let Some(p) = pacer("script_spacing").await else {
             return;

@@ -303,3 +303,115 @@ pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
+
+/// A TCP proxy in front of the test server that forwards every byte until [`stall`]ed:
+/// then it holds what it reads (a server that accepted the connection and stopped
+/// answering, or a network that drops packets). A side that closes closes the other.
+///
+/// [`stall`]: StallProxy::stall
+pub struct StallProxy {
+    pub port: u16,
+    stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StallProxy {
+    /// A proxy to the server of `url`, on a free local port.
+    pub async fn start(url: &str) -> StallProxy {
+        use std::str::FromStr;
+        use tokio::net::{TcpListener, TcpStream};
+        let config = tokio_postgres::Config::from_str(url).expect("test URL");
+        let host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+            _ => "127.0.0.1".to_owned(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let upstream = format!("{host}:{port}");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let stalled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stalled.clone();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cut_flag = cut.clone();
+        let proxy = StallProxy {
+            port: listener.local_addr().expect("address").port(),
+            stalled,
+            cut,
+        };
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = TcpStream::connect(&upstream).await else {
+                    continue;
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(pipe(
+                    client_read,
+                    server_write,
+                    flag.clone(),
+                    Some(cut_flag.clone()),
+                ));
+                tokio::spawn(pipe(server_read, client_write, flag.clone(), None));
+            }
+        });
+        proxy
+    }
+
+    /// `url` (its user, password and database) through this proxy.
+    pub fn config(&self, url: &str) -> tokio_postgres::Config {
+        use std::str::FromStr;
+        let original = tokio_postgres::Config::from_str(url).expect("test URL");
+        let mut config = tokio_postgres::Config::new();
+        config.host("127.0.0.1").port(self.port);
+        if let Some(user) = original.get_user() {
+            config.user(user);
+        }
+        if let Some(password) = original.get_password() {
+            config.password(password);
+        }
+        if let Some(db) = original.get_dbname() {
+            config.dbname(db);
+        }
+        config
+    }
+
+    /// The next statement sent on an open connection closes that connection instead (a
+    /// server restarted while the connection sat in the pool): once.
+    pub fn cut_next(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Stops (true) or resumes (false) forwarding.
+    pub fn stall(&self, stalled: bool) {
+        self.stalled
+            .store(stalled, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if cut
+            .as_ref()
+            .is_some_and(|cut| cut.swap(false, std::sync::atomic::Ordering::SeqCst))
+        {
+            // Both directions end: the server ends the session, the client sees EOF.
+            return;
+        }
+        while stalled.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
