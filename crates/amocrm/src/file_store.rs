@@ -110,10 +110,31 @@ impl FileTokenStore {
         &self.path
     }
 
-    /// The lock file: the token file's name with `.lock` appended.
+    /// The lock file: the token file's name with `.lock` appended (of the file a symlink
+    /// at [`FileTokenStore::path`] points to).
     pub fn lock_path(&self) -> PathBuf {
-        lock_path(&self.path)
+        lock_path(&resolved(&self.path))
     }
+}
+
+/// The file a symlink at `path` points to (through a chain of them), else `path`: every
+/// name of one token file then locks one lock file, and a save replaces the file, not the
+/// symlink.
+fn resolved(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    // The limit of Linux's own resolution; a longer chain (or a loop) is left as it is.
+    for _ in 0..40 {
+        match std::fs::read_link(&path) {
+            Ok(target) => {
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            Err(_) => break,
+        }
+    }
+    path
 }
 
 fn lock_path(path: &Path) -> PathBuf {
@@ -227,7 +248,7 @@ impl TokenStore for FileTokenStore {
         let path = self.path.clone();
         let account = account.to_owned();
         Box::pin(blocking(move || {
-            Ok(read(&path)?.get(&account).map(Entry::pair))
+            Ok(read(&resolved(&path))?.get(&account).map(Entry::pair))
         }))
     }
 
@@ -239,15 +260,16 @@ impl TokenStore for FileTokenStore {
         let account = account.to_owned();
         Box::pin(async move {
             let local = self.local.clone().lock_owned().await;
-            let (file, current, generation) = blocking({
-                let path = path.clone();
+            let (path, file, current, generation) = blocking({
                 let account = account.clone();
                 move || {
+                    let path = Arc::new(resolved(&path));
                     let file = take_lock(&path)?;
                     // Read under the lock: what the last holder saved.
                     let entries = read(&path)?;
                     let entry = entries.get(&account);
                     Ok((
+                        path,
                         file,
                         entry.map(Entry::pair),
                         entry.map_or(0, |entry| entry.generation),
@@ -269,6 +291,7 @@ impl TokenStore for FileTokenStore {
 
 /// The held lock of a [`FileTokenStore`]; the OS lock goes with the lock file's handle.
 struct FileLock {
+    /// The token file, symlinks resolved when the lock was taken.
     path: Arc<PathBuf>,
     account: String,
     file: Option<File>,
