@@ -190,6 +190,12 @@ fn write(path: &Path, entries: &Entries) -> Result<(), StoreError> {
     let json = serde_json::to_vec_pretty(entries)
         .map_err(|error| StoreError::new("encoding the token file", Some(Box::new(error))))?;
     let written = (|| {
+        // A temporary file left by a crash (or anything planted at this guessable name,
+        // a symlink included) is removed, and the new one created only if none is there.
+        match std::fs::remove_file(&temp) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
         let mut file = create_private(&temp)?;
         file.write_all(&json)?;
         file.sync_all()?;
@@ -203,10 +209,11 @@ fn write(path: &Path, entries: &Entries) -> Result<(), StoreError> {
     })
 }
 
-/// A new file readable by its owner only (mode 0600 on Unix), truncated if it exists.
+/// A new file readable by its owner only (mode 0600 on Unix); an error if anything is at
+/// `path` already (a symlink is not followed).
 fn create_private(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)

@@ -274,3 +274,26 @@ fn one_client_per_account_whatever_the_spelling_of_its_url() {
     }
     assert_eq!(integration.accounts().len(), 1);
 }
+
+/// The temporary file of a save has a name anyone can guess (`.{name}.{pid}.tmp`): a
+/// symlink planted there (in a directory others can write to) must not make the save
+/// write the tokens through it, over the file it points to.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_save_never_writes_through_a_symlink_planted_at_its_temporary_name() {
+    let dir = fleet::TempDir::new("fleet-temp-link");
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let path = dir.join("tokens.json");
+    let temp = dir.join(&format!(".tokens.json.{}.tmp", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &temp).unwrap();
+    let store = FileTokenStore::new(&path);
+    let mut lock = store.lock("https://example.amocrm.ru").await.unwrap();
+    let pair = TokenPair::new(
+        "access".to_owned().into(),
+        "refresh".to_owned().into(),
+        std::time::SystemTime::now() + std::time::Duration::from_secs(3600),
+    );
+    let _ = lock.save(&pair).await;
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+}
