@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -125,12 +125,8 @@ fn resolved(path: &Path) -> PathBuf {
     // The limit of Linux's own resolution; a longer chain (or a loop) is left as it is.
     for _ in 0..40 {
         match std::fs::read_link(&path) {
-            Ok(target) => {
-                path = match path.parent() {
-                    Some(dir) if target.is_relative() => dir.join(target),
-                    _ => target,
-                };
-            }
+            // Relative to the link's directory (an absolute target replaces it).
+            Ok(target) => path = path.parent().unwrap_or(Path::new("")).join(target),
             Err(_) => break,
         }
     }
@@ -156,13 +152,33 @@ async fn blocking<T: Send + 'static>(
         .map_err(|error| StoreError::new("the token file task failed", Some(Box::new(error))))?
 }
 
+/// The largest token file read. An account's entry takes under 4 KiB, so this holds
+/// thousands of accounts; a larger file (or a device such as `/dev/zero` at its path) is
+/// refused rather than read until memory runs out.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The file's entries; none when there is no file.
 fn read(path: &Path) -> Result<Entries, StoreError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    let reading = |error| io_error(format!("reading {}", path.display()), error);
+    let file = match File::open(path) {
+        Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
-        Err(error) => return Err(io_error(format!("reading {}", path.display()), error)),
+        Err(error) => return Err(reading(error)),
     };
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(reading)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(StoreError::new(
+            format!(
+                "{} is larger than {} MiB, not a token file; it is left as it is",
+                path.display(),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            None,
+        ));
+    }
     // The error says where and what kind, never a value of the file (a token).
     serde_json::from_slice(&bytes).map_err(|error| {
         StoreError::new(
@@ -192,10 +208,8 @@ fn write(path: &Path, entries: &Entries) -> Result<(), StoreError> {
     let written = (|| {
         // A temporary file left by a crash (or anything planted at this guessable name,
         // a symlink included) is removed, and the new one created only if none is there.
-        match std::fs::remove_file(&temp) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
-            _ => {}
-        }
+        // (What cannot be removed makes the creation fail.)
+        let _ = std::fs::remove_file(&temp);
         let mut file = create_private(&temp)?;
         file.write_all(&json)?;
         file.sync_all()?;

@@ -19,11 +19,14 @@ use futures::future::BoxFuture;
 struct AmbiguousStore {
     inner: Arc<dyn TokenStore>,
     fail: Arc<AtomicBool>,
+    /// Whether a failing save wrote first.
+    writes: bool,
 }
 
 struct AmbiguousLock {
     inner: Box<dyn TokenLock>,
     fail: Arc<AtomicBool>,
+    writes: bool,
 }
 
 impl TokenStore for AmbiguousStore {
@@ -43,6 +46,7 @@ impl TokenStore for AmbiguousStore {
             Ok(Box::new(AmbiguousLock {
                 inner,
                 fail: self.fail.clone(),
+                writes: self.writes,
             }) as Box<dyn TokenLock>)
         })
     }
@@ -55,7 +59,9 @@ impl TokenLock for AmbiguousLock {
 
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            self.inner.save(pair).await?;
+            if self.writes || !self.fail.load(Ordering::SeqCst) {
+                self.inner.save(pair).await?;
+            }
             if self.fail.load(Ordering::SeqCst) {
                 return Err(StoreError::new("the answer to the commit was lost", None));
             }
@@ -86,6 +92,7 @@ async fn a_pending_pair_never_overwrites_a_pair_saved_since() {
     let a_store: Arc<dyn TokenStore> = Arc::new(AmbiguousStore {
         inner: shared.clone(),
         fail: fail.clone(),
+        writes: true,
     });
     let a = fleet::oauth(&fake.base_url(), a_store);
     let a_client = fleet::client(&a);
@@ -131,6 +138,7 @@ async fn a_pending_pair_the_store_has_already_is_used_without_a_grant() {
         Arc::new(AmbiguousStore {
             inner: shared.clone(),
             fail: fail.clone(),
+            writes: true,
         }),
     );
     let a_client = fleet::client(&a);
@@ -296,4 +304,113 @@ async fn a_save_never_writes_through_a_symlink_planted_at_its_temporary_name() {
     );
     let _ = lock.save(&pair).await;
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+/// A symlink with a relative target (`tokens.json -> real/tokens.json`) names the file
+/// relative to the link's directory, not to the process's working directory.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_relative_symlink_names_the_file_beside_it() {
+    let dir = fleet::TempDir::new("fleet-relative-link");
+    std::fs::create_dir_all(dir.join("real")).unwrap();
+    let link = dir.join("tokens.json");
+    std::os::unix::fs::symlink("real/tokens.json", &link).unwrap();
+    let linked = FileTokenStore::new(&link);
+    assert_eq!(
+        linked.lock_path(),
+        dir.join("real").join("tokens.json.lock")
+    );
+    let mut lock = linked.lock("https://example.amocrm.ru").await.unwrap();
+    lock.save(&TokenPair::new(
+        "access".to_owned().into(),
+        "refresh".to_owned().into(),
+        std::time::SystemTime::now() + std::time::Duration::from_secs(3600),
+    ))
+    .await
+    .unwrap();
+    lock.release().await.unwrap();
+    let direct = FileTokenStore::new(dir.join("real").join("tokens.json"));
+    let seen = direct
+        .load("https://example.amocrm.ru")
+        .await
+        .unwrap()
+        .expect("saved beside the link");
+    assert_eq!(refresh(&seen), "refresh");
+}
+
+/// A token file that is far too large (here a device with no end) is refused, not read
+/// until memory runs out.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_file_with_no_end_is_refused() {
+    let dir = fleet::TempDir::new("fleet-endless");
+    let link = dir.join("tokens.json");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let store = FileTokenStore::new(&link);
+    let error = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        store.load("https://example.amocrm.ru"),
+    )
+    .await
+    .expect("an answer, not an endless read")
+    .unwrap_err();
+    assert!(error.message().contains("larger than"), "{error}");
+}
+
+/// A token file that cannot be read (here: a directory at its path) is an error, never
+/// an empty store: a save after it would write a file without the other accounts' pairs.
+#[tokio::test]
+async fn an_unreadable_token_file_is_an_error_not_an_empty_store() {
+    let dir = fleet::TempDir::new("fleet-unreadable");
+    let path = dir.join("tokens.json");
+    std::fs::create_dir_all(&path).unwrap();
+    let store = FileTokenStore::new(&path);
+    let account = "https://example.amocrm.ru";
+    let error = store.load(account).await.unwrap_err();
+    assert!(error.message().contains("reading"), "{error}");
+    assert!(store.lock(account).await.is_err());
+    // One that cannot even be opened (its directory is a file).
+    std::fs::write(dir.join("file"), "").unwrap();
+    let store = FileTokenStore::new(dir.join("file").join("tokens.json"));
+    let error = store.load(account).await.unwrap_err();
+    assert!(error.message().contains("reading"), "{error}");
+}
+
+/// A holder with tokens of its own and an empty store: the pair of its first refresh is
+/// not saved (the store failed before writing); the next refresh saves that pair, it
+/// does not spend its own refresh token again.
+#[tokio::test]
+async fn a_pending_pair_is_saved_into_a_store_that_still_has_none() {
+    let fake = FakeServer::start().await.unwrap();
+    let elsewhere: Arc<dyn TokenStore> = Arc::new(MemoryTokenStore::new());
+    fleet::seed(&fake, elsewhere.clone()).await;
+    fleet::expire(&fake, &*elsewhere).await;
+    let own = elsewhere.load(&fake.base_url()).await.unwrap().unwrap();
+    let fail = Arc::new(AtomicBool::new(true));
+    let shared: Arc<dyn TokenStore> = Arc::new(MemoryTokenStore::new());
+    let a = amocrm::OAuth::builder()
+        .base_url(&fake.base_url())
+        .client_id(amocrm_fake::DEFAULT_CLIENT_ID)
+        .client_secret(amocrm_fake::DEFAULT_CLIENT_SECRET)
+        .redirect_uri(amocrm_fake::DEFAULT_REDIRECT_URI)
+        .tokens(own)
+        .shared_store(Arc::new(AmbiguousStore {
+            inner: shared.clone(),
+            fail: fail.clone(),
+            writes: false,
+        }))
+        .build()
+        .unwrap();
+    let a_client = fleet::client(&a);
+    a_client.widgets().get("amo_dropbox").await.unwrap_err();
+    assert!(shared.load(&fake.base_url()).await.unwrap().is_none());
+    fail.store(false, Ordering::SeqCst);
+    a_client
+        .widgets()
+        .get("amo_dropbox")
+        .await
+        .expect("recovered");
+    assert_eq!(fake.refresh_count(), 1);
+    assert_eq!(fleet::reused_refresh_tokens(&fake, 1), 0);
+    assert!(shared.load(&fake.base_url()).await.unwrap().is_some());
 }
