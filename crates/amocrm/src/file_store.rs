@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -110,10 +110,27 @@ impl FileTokenStore {
         &self.path
     }
 
-    /// The lock file: the token file's name with `.lock` appended.
+    /// The lock file: the token file's name with `.lock` appended (of the file a symlink
+    /// at [`FileTokenStore::path`] points to).
     pub fn lock_path(&self) -> PathBuf {
-        lock_path(&self.path)
+        lock_path(&resolved(&self.path))
     }
+}
+
+/// The file a symlink at `path` points to (through a chain of them), else `path`: every
+/// name of one token file then locks one lock file, and a save replaces the file, not the
+/// symlink.
+fn resolved(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    // The limit of Linux's own resolution; a longer chain (or a loop) is left as it is.
+    for _ in 0..40 {
+        match std::fs::read_link(&path) {
+            // Relative to the link's directory (an absolute target replaces it).
+            Ok(target) => path = path.parent().unwrap_or(Path::new("")).join(target),
+            Err(_) => break,
+        }
+    }
+    path
 }
 
 fn lock_path(path: &Path) -> PathBuf {
@@ -135,13 +152,33 @@ async fn blocking<T: Send + 'static>(
         .map_err(|error| StoreError::new("the token file task failed", Some(Box::new(error))))?
 }
 
+/// The largest token file read. An account's entry takes under 4 KiB, so this holds
+/// thousands of accounts; a larger file (or a device such as `/dev/zero` at its path) is
+/// refused rather than read until memory runs out.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The file's entries; none when there is no file.
 fn read(path: &Path) -> Result<Entries, StoreError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    let reading = |error| io_error(format!("reading {}", path.display()), error);
+    let file = match File::open(path) {
+        Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
-        Err(error) => return Err(io_error(format!("reading {}", path.display()), error)),
+        Err(error) => return Err(reading(error)),
     };
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(reading)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(StoreError::new(
+            format!(
+                "{} is larger than {} MiB, not a token file; it is left as it is",
+                path.display(),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            None,
+        ));
+    }
     // The error says where and what kind, never a value of the file (a token).
     serde_json::from_slice(&bytes).map_err(|error| {
         StoreError::new(
@@ -169,6 +206,10 @@ fn write(path: &Path, entries: &Entries) -> Result<(), StoreError> {
     let json = serde_json::to_vec_pretty(entries)
         .map_err(|error| StoreError::new("encoding the token file", Some(Box::new(error))))?;
     let written = (|| {
+        // A temporary file left by a crash (or anything planted at this guessable name,
+        // a symlink included) is removed, and the new one created only if none is there.
+        // (What cannot be removed makes the creation fail.)
+        let _ = std::fs::remove_file(&temp);
         let mut file = create_private(&temp)?;
         file.write_all(&json)?;
         file.sync_all()?;
@@ -182,10 +223,11 @@ fn write(path: &Path, entries: &Entries) -> Result<(), StoreError> {
     })
 }
 
-/// A new file readable by its owner only (mode 0600 on Unix), truncated if it exists.
+/// A new file readable by its owner only (mode 0600 on Unix); an error if anything is at
+/// `path` already (a symlink is not followed).
 fn create_private(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)
@@ -227,7 +269,7 @@ impl TokenStore for FileTokenStore {
         let path = self.path.clone();
         let account = account.to_owned();
         Box::pin(blocking(move || {
-            Ok(read(&path)?.get(&account).map(Entry::pair))
+            Ok(read(&resolved(&path))?.get(&account).map(Entry::pair))
         }))
     }
 
@@ -239,15 +281,16 @@ impl TokenStore for FileTokenStore {
         let account = account.to_owned();
         Box::pin(async move {
             let local = self.local.clone().lock_owned().await;
-            let (file, current, generation) = blocking({
-                let path = path.clone();
+            let (path, file, current, generation) = blocking({
                 let account = account.clone();
                 move || {
+                    let path = Arc::new(resolved(&path));
                     let file = take_lock(&path)?;
                     // Read under the lock: what the last holder saved.
                     let entries = read(&path)?;
                     let entry = entries.get(&account);
                     Ok((
+                        path,
                         file,
                         entry.map(Entry::pair),
                         entry.map_or(0, |entry| entry.generation),
@@ -269,6 +312,7 @@ impl TokenStore for FileTokenStore {
 
 /// The held lock of a [`FileTokenStore`]; the OS lock goes with the lock file's handle.
 struct FileLock {
+    /// The token file, symlinks resolved when the lock was taken.
     path: Arc<PathBuf>,
     account: String,
     file: Option<File>,

@@ -99,9 +99,18 @@ struct State {
     /// The pair in use: saved, or given by the caller.
     tokens: Option<TokenPair>,
     /// A pair the token endpoint gave but the store failed to save: not used until saved.
-    unsaved: Option<TokenPair>,
+    unsaved: Option<Unsaved>,
     /// Whether the last refresh attempt failed.
     last_failed: bool,
+}
+
+/// A pair the store failed to save, and the refresh token of the stored pair it was to
+/// replace (`None`: the store had none): it is saved later only over that same pair, so
+/// it never replaces a pair another holder saved since.
+#[derive(Clone)]
+struct Unsaved {
+    pair: TokenPair,
+    replaces: Option<SecretString>,
 }
 
 impl fmt::Debug for OAuth {
@@ -329,10 +338,28 @@ impl Inner {
     ) -> Result<SecretString> {
         if let Some(pending) = state.unsaved.clone() {
             // The endpoint already spent the old refresh token for this pair: save it
-            // instead of asking again.
-            tracing::debug!("saving the OAuth tokens a previous refresh could not save");
+            // instead of asking again, unless the store holds another pair by now.
             let lock = self.lock().await?;
-            return self.save_and_use(state, lock, pending).await;
+            let current = lock.current().map(|pair| &pair.refresh_token);
+            if same_token(current, Some(&pending.pair.refresh_token)) {
+                // The failed save had written it after all.
+                tracing::debug!("the OAuth tokens a previous save reported lost were saved");
+                state.unsaved = None;
+                release(lock).await;
+                return Ok(self.adopt(state, pending.pair));
+            }
+            if same_token(current, pending.replaces.as_ref()) {
+                tracing::debug!("saving the OAuth tokens a previous refresh could not save");
+                return self.save_and_use(state, lock, pending.pair).await;
+            }
+            // Another holder saved a pair since (maybe from this pending one, whose
+            // refresh token it then spent): the pending pair is outdated.
+            tracing::warn!(
+                "dropping OAuth tokens a previous refresh could not save: \
+                 the store holds a newer pair"
+            );
+            state.unsaved = None;
+            return self.refresh_under(state, lock, stale, force).await;
         }
         if !force
             && let Some(stored) = self.load().await?
@@ -342,6 +369,18 @@ impl Inner {
             return Ok(self.adopt(state, stored));
         }
         let lock = self.lock().await?;
+        self.refresh_under(state, lock, stale, force).await
+    }
+
+    /// The part of [`Inner::refresh_locked`] under the store's lock: a fresh pair saved
+    /// meanwhile is adopted, else the stored (or our own) refresh token is spent.
+    async fn refresh_under(
+        &self,
+        state: &mut State,
+        lock: Box<dyn TokenLock>,
+        stale: Option<SecretString>,
+        force: bool,
+    ) -> Result<SecretString> {
         if !force
             && let Some(current) = lock.current()
             && self.adoptable(current, stale.as_ref())
@@ -421,7 +460,10 @@ impl Inner {
     ) -> Result<SecretString> {
         // Kept as unsaved until the store says it saved it, so a store that panics (or a
         // runtime shutting down mid-save) cannot lose a pair whose refresh token was spent.
-        state.unsaved = Some(pair.clone());
+        state.unsaved = Some(Unsaved {
+            pair: pair.clone(),
+            replaces: lock.current().map(|pair| pair.refresh_token.clone()),
+        });
         let saved = lock.save(&pair).await;
         release(lock).await;
         match saved {
@@ -477,6 +519,15 @@ impl Inner {
 
 /// How long a pair another holder saved must still be valid to be adopted.
 const ADOPT_MARGIN: Duration = Duration::from_secs(1);
+
+/// Whether two refresh tokens (or their absence) are the same.
+fn same_token(one: Option<&SecretString>, other: Option<&SecretString>) -> bool {
+    match (one, other) {
+        (Some(one), Some(other)) => one.expose_secret() == other.expose_secret(),
+        (None, None) => true,
+        _ => false,
+    }
+}
 
 /// Releases a store lock; an error is logged (the pair is saved or the refresh failed
 /// already; a lock that could not be released is released by its engine when it drops).
