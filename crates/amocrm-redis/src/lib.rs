@@ -1,0 +1,125 @@
+//! Redis engines for [`amocrm`], shared by every process of an integration:
+//!
+//! * [`RedisPacer`]: where request slots come from, per account. amoCRM allows 7
+//!   requests per second per integration and account, counted over all of the
+//!   integration's processes; each slot is granted by one atomic script on the server's
+//!   clock, and a `Retry-After` seen by one process pauses all of them.
+//! * [`RedisReplayGuard`]: remembers the widget_request tokens accepted by any instance
+//!   (`SET key NX PX ttl`), so a captured request is refused by all of them.
+//!
+//! Both fail closed: when Redis cannot be reached (or does not answer within the
+//! connection's timeout) a request is not sent and a widget_request is not accepted,
+//! with an error that says why. Nothing falls back to pacing per process.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use amocrm::RateLimit;
+//! use amocrm_redis::{RedisConnection, RedisPacer, RedisReplayGuard};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // Lazy: connects on first use, and again after Redis went away.
+//! let redis = RedisConnection::open("redis://127.0.0.1:6379/")?;
+//! let pacer = RedisPacer::new(redis.clone(), RateLimit::AMOCRM).key_prefix("myapp:pace:");
+//! let guard = RedisReplayGuard::new(redis).key_prefix("myapp:replay:");
+//!
+//! // Waits for the account's next slot, shared by every process using this Redis.
+//! pacer.acquire_slot("https://example.amocrm.ru").await?;
+//!
+//! let verifier = amocrm::WidgetRequestVerifier::new("client secret")
+//!     .replay_guard(Arc::new(guard));
+//! # let _ = verifier;
+//! # Ok(())
+//! # }
+//! ```
+
+mod connection;
+mod pacer;
+mod replay;
+/// The integration tests' helpers (the test Redis, skipping), for the script's unit tests.
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod test_common;
+// So that the helpers' `amocrm_redis::` paths resolve inside the crate too.
+#[cfg(test)]
+extern crate self as amocrm_redis;
+
+use std::time::Duration;
+
+pub use connection::RedisConnection;
+pub use pacer::RedisPacer;
+pub use redis;
+pub use replay::RedisReplayGuard;
+
+/// Why a Redis engine could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The Redis URL could not be parsed.
+    #[error("invalid Redis URL: {source}")]
+    Url {
+        /// The parser's reason.
+        #[source]
+        source: redis::RedisError,
+    },
+    /// [`RedisConnection::open`] was called outside a Tokio runtime.
+    #[error("a Redis connection must be opened inside a Tokio runtime")]
+    NoRuntime,
+    /// Redis could not be reached, or answered an error (the script included).
+    #[error("Redis at {address}: {source}")]
+    Redis {
+        /// `host:port` of the server (never its password).
+        address: String,
+        /// The client's error.
+        #[source]
+        source: redis::RedisError,
+    },
+    /// Redis did not answer in time (connecting included).
+    #[error("Redis at {address} did not answer within {after:?}")]
+    Timeout {
+        /// `host:port` of the server.
+        address: String,
+        /// The connection's timeout.
+        after: Duration,
+    },
+    /// Redis answered something the engine does not understand.
+    #[error("Redis at {address} answered unexpectedly: {detail}")]
+    Unexpected {
+        /// `host:port` of the server.
+        address: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// The key of `account` under `prefix`: `{prefix}{{account}}`. The braces make the account
+/// a Redis Cluster hash tag (all of an account's keys on one slot); braces and `%` inside
+/// the account are percent-encoded so that the tag is always the whole account.
+fn account_key(prefix: &str, account: &str) -> String {
+    let mut key = String::with_capacity(prefix.len() + account.len() + 2);
+    key.push_str(prefix);
+    key.push('{');
+    for c in account.chars() {
+        match c {
+            '{' => key.push_str("%7B"),
+            '}' => key.push_str("%7D"),
+            '%' => key.push_str("%25"),
+            c => key.push(c),
+        }
+    }
+    key.push('}');
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_key;
+
+    #[test]
+    fn account_is_the_whole_hash_tag() {
+        assert_eq!(
+            account_key("amocrm:pace:", "https://example.amocrm.ru"),
+            "amocrm:pace:{https://example.amocrm.ru}"
+        );
+        assert_eq!(account_key("p:", "a}b{c%"), "p:{a%7Db%7Bc%25}");
+    }
+}

@@ -1,0 +1,97 @@
+-- The schedule of one account, atomically (GCRA). KEYS[1]: the account's hash, fields
+--   t  theoretical arrival time: the earliest instant of the next slot
+--   p  paused until (a Retry-After): no slot before it
+--   l  when the last request left (its holder woke up for its slot and left)
+--   e  the schedule's epoch: when the key was created; a slot of another epoch was granted
+--      by a schedule since lost (server restarted, key flushed or expired)
+-- All instants are microseconds of the server's clock (TIME), never a client's.
+--
+-- ARGV[1] operation: "acquire" | "depart" | "pause"
+-- ARGV[2] interval between two slots, µs (0: pauses only)
+-- ARGV[3] how long the key outlives its last instant, ms
+-- ARGV[4] depart: the slot granted; pause: the pause's length, µs
+-- ARGV[5] depart: the epoch the slot was granted in
+--
+-- Answers {status, wait µs, slot µs, epoch}:
+--   0 leave now (the departure is recorded)
+--   1 wait `wait` µs, then "depart" with `slot`
+--   2 the slot is void (a pause set since covers it, or the schedule was lost, e.g. a
+--     restarted server): "acquire" again
+
+-- Redis < 5 replicates scripts verbatim unless told otherwise; TIME needs effects replication.
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+
+local key = KEYS[1]
+local op = ARGV[1]
+local interval = tonumber(ARGV[2])
+local margin = tonumber(ARGV[3])
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+
+local state = redis.call('HMGET', key, 't', 'p', 'l', 'e')
+local tat = tonumber(state[1])
+local paused = tonumber(state[2]) or 0
+local last = tonumber(state[3])
+local epoch = tonumber(state[4])
+
+-- Lua's numbers are doubles: written as integers (tostring would round to 14 digits).
+local function int(x)
+  return string.format('%.0f', x)
+end
+
+-- Keeps the key as long as one of its instants is ahead: an idle account leaves nothing.
+local function save(...)
+  if epoch == nil then
+    epoch = now
+    redis.call('HSET', key, 'e', int(epoch))
+  end
+  redis.call('HSET', key, ...)
+  local horizon = math.max(tat or 0, paused, (last or 0) + interval)
+  local ms = math.ceil((horizon - now) / 1000)
+  if ms < 0 then ms = 0 end
+  redis.call('PEXPIRE', key, ms + margin)
+end
+
+-- A request due now leaves unless another one left less than an interval ago (it or this
+-- one woke up late): then it waits for that, keeping its slot.
+local function depart(slot)
+  if last and now < last + interval then
+    return {1, last + interval - now, slot, epoch}
+  end
+  last = now
+  save('l', int(now))
+  return {0, 0, slot, epoch}
+end
+
+if op == 'acquire' then
+  local slot = math.max(now, tat or 0, paused)
+  tat = slot + interval
+  save('t', int(tat))
+  if slot > now then
+    return {1, slot - now, slot, epoch}
+  end
+  return depart(slot)
+elseif op == 'depart' then
+  local slot = tonumber(ARGV[4])
+  -- The key outlives its slots by the margin: another epoch (or none) means the schedule
+  -- that granted this slot is gone, and a new one may have granted the same instants.
+  if epoch == nil or epoch ~= tonumber(ARGV[5]) then
+    return {2, 0, slot, 0}
+  end
+  if paused > slot then
+    return {2, 0, slot, epoch}
+  end
+  if now < slot then
+    return {1, slot - now, slot, epoch}
+  end
+  return depart(slot)
+elseif op == 'pause' then
+  local until_ = now + tonumber(ARGV[4])
+  if until_ > paused then
+    paused = until_
+    save('p', int(paused))
+  end
+  return {0, 0, paused, epoch or 0}
+end
+return redis.error_reply('amocrm pace script: unknown operation ' .. tostring(op))

@@ -1,0 +1,314 @@
+//! [`RedisPacer`]: the slots of each account granted by one atomic script on the Redis
+//! server, so that every process of an integration shares one schedule per account.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use amocrm::{PaceError, Pacer, RateLimit};
+use futures::future::BoxFuture;
+
+use crate::{Error, RedisConnection, account_key};
+
+/// The schedule script: acquire a slot, depart for it, pause (see the script's header).
+static SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(include_str!("pace.lua")));
+
+/// The default key prefix.
+const DEFAULT_PREFIX: &str = "amocrm:pace:";
+
+/// How long an account's key outlives the last instant it holds (ms): a request that wakes
+/// up for its slot up to this late still finds its schedule.
+const KEY_MARGIN_MS: u64 = 1_000;
+
+/// Request slots per account, shared by every process that uses the same Redis and key
+/// prefix: the fleet of one integration sends at most `n` requests per second to each
+/// account, evenly spaced (one every [`RateLimit::interval`], never a burst), like one
+/// client does in-process.
+///
+/// * **Slots** come from one atomic Lua script per request on the server's clock (`TIME`,
+///   never a client's): `slot = max(now, next, paused_until)`, `next = slot + interval`
+///   (GCRA). The request sleeps until its slot, then a second call of the script checks
+///   that the slot still holds and records the departure.
+/// * **Pauses** (`Retry-After` of a 429/503): no slot for anyone before `now + delay`
+///   (a later pause extends an earlier one, never shortens it). A slot granted earlier
+///   that falls inside a pause is void: its request takes a new one after the pause,
+///   spaced like the others.
+/// * **Late wake-ups**: a request that left less than an interval ago (one that woke up
+///   late for its slot) holds the next one back, so departures stay an interval apart.
+/// * **Lost state** (Redis restarted or the key flushed while requests waited): each
+///   schedule has an epoch (the instant its key was created); a slot of another epoch is
+///   void and taken again, so the new schedule is not doubled by the old one.
+/// * **Idle accounts** leave nothing: an account's key (a hash at `{prefix}{account}`,
+///   the account being a Cluster hash tag) expires a second after its last instant.
+/// * **Redis unreachable, an error or no answer within the connection's timeout**: the
+///   call fails and the request is not sent.
+///
+/// A request that gives up waiting (its future dropped) leaves its slot unused.
+#[derive(Clone)]
+pub struct RedisPacer {
+    redis: RedisConnection,
+    prefix: String,
+    limit: Option<RateLimit>,
+    /// µs between two slots; 0: pauses only.
+    interval_us: u64,
+}
+
+impl std::fmt::Debug for RedisPacer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisPacer")
+            .field("redis", &self.redis)
+            .field("prefix", &self.prefix)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
+
+/// What the script answered.
+#[derive(Debug, PartialEq, Eq)]
+enum Turn {
+    /// The departure is recorded: send.
+    Go,
+    /// Sleep this long, then depart for the slot (granted in the schedule of `epoch`).
+    Wait {
+        wait_us: u64,
+        slot_us: i64,
+        epoch: i64,
+    },
+    /// The slot is void: acquire again.
+    Void,
+}
+
+impl RedisPacer {
+    /// Slots `limit.interval()` apart per account, under the key prefix `amocrm:pace:`.
+    pub fn new(redis: RedisConnection, limit: RateLimit) -> Self {
+        Self::build(redis, Some(limit))
+    }
+
+    /// No spacing, only the pauses shared (a `Retry-After` still stops every process).
+    pub fn pauses_only(redis: RedisConnection) -> Self {
+        Self::build(redis, None)
+    }
+
+    fn build(redis: RedisConnection, limit: Option<RateLimit>) -> Self {
+        // Rounded up: never faster than the limit.
+        let interval_us = limit.map_or(0, |limit| {
+            u64::try_from(limit.interval().as_nanos().div_ceil(1_000)).unwrap_or(u64::MAX)
+        });
+        RedisPacer {
+            redis,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            limit,
+            interval_us,
+        }
+    }
+
+    /// Keys start with `prefix` (`amocrm:pace:` by default): one prefix per integration,
+    /// since amoCRM counts each integration's requests apart.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The limit every account is paced at (`None`: pauses only).
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.limit
+    }
+
+    /// The Redis key holding `account`'s schedule.
+    pub fn key(&self, account: &str) -> String {
+        account_key(&self.prefix, account)
+    }
+
+    /// Waits until a request to `account` may leave. An error means it may not be sent.
+    pub async fn acquire_slot(&self, account: &str) -> Result<(), Error> {
+        let key = self.key(account);
+        let mut turn = self.call(&key, "acquire", 0, 0).await?;
+        loop {
+            match turn {
+                Turn::Go => return Ok(()),
+                Turn::Void => turn = self.call(&key, "acquire", 0, 0).await?,
+                Turn::Wait {
+                    wait_us,
+                    slot_us,
+                    epoch,
+                } => {
+                    tokio::time::sleep(Duration::from_micros(wait_us)).await;
+                    turn = self.call(&key, "depart", slot_us, epoch).await?;
+                }
+            }
+        }
+    }
+
+    /// No slot of `account` for any process before now + `delay` (the server's now).
+    pub async fn pause_for(&self, account: &str, delay: Duration) -> Result<(), Error> {
+        let key = self.key(account);
+        let delay_us = i64::try_from(delay.as_micros()).unwrap_or(i64::MAX);
+        // A pause that long is an error upstream; an hour is what the client honours at most.
+        let delay_us = delay_us.min(3_600 * 1_000_000);
+        self.call(&key, "pause", delay_us, 0).await.map(|_| ())
+    }
+
+    /// One run of the script: `op` on `key` with its argument (and a slot's epoch).
+    async fn call(&self, key: &str, op: &str, arg: i64, epoch: i64) -> Result<Turn, Error> {
+        let mut invocation = SCRIPT.prepare_invoke();
+        invocation
+            .key(key)
+            .arg(op)
+            .arg(self.interval_us)
+            .arg(KEY_MARGIN_MS)
+            .arg(arg)
+            .arg(epoch);
+        let answer: Vec<i64> = self.redis.invoke(&invocation).await?;
+        let unexpected = || Error::Unexpected {
+            address: self.redis.address().to_owned(),
+            detail: format!("the pace script answered {answer:?}"),
+        };
+        match answer.as_slice() {
+            [0, _, _, _] => Ok(Turn::Go),
+            [1, wait, slot, epoch] => Ok(Turn::Wait {
+                wait_us: u64::try_from(*wait).map_err(|_| unexpected())?,
+                slot_us: *slot,
+                epoch: *epoch,
+            }),
+            [2, _, _, _] => Ok(Turn::Void),
+            _ => Err(unexpected()),
+        }
+    }
+}
+
+impl Pacer for RedisPacer {
+    fn acquire<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        Box::pin(async move {
+            self.acquire_slot(account).await.map_err(|error| {
+                PaceError::new(
+                    format!("no slot for {account} from the Redis pacer: {error}"),
+                    Some(Box::new(error)),
+                )
+            })
+        })
+    }
+
+    fn pause<'a>(
+        &'a self,
+        account: &'a str,
+        delay: Duration,
+    ) -> BoxFuture<'a, Result<(), PaceError>> {
+        Box::pin(async move {
+            self.pause_for(account, delay).await.map_err(|error| {
+                PaceError::new(
+                    format!("the Redis pacer could not pause {account} for {delay:?}: {error}"),
+                    Some(Box::new(error)),
+                )
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The script's answers, one operation at a time, against the test Redis.
+
+    use super::*;
+    use crate::test_common as common;
+
+    async fn pacer(test: &str) -> Option<RedisPacer> {
+        let redis = common::redis_or_skip(test).await?;
+        let prefix = common::unique_prefix(test);
+        Some(RedisPacer::new(redis, RateLimit::AMOCRM).key_prefix(prefix))
+    }
+
+    async fn del(pacer: &RedisPacer, key: &str) {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(key);
+        let _: i64 = pacer.redis.run(cmd).await.unwrap();
+    }
+
+    fn wait(turn: &Turn) -> (u64, i64, i64) {
+        match *turn {
+            Turn::Wait {
+                wait_us,
+                slot_us,
+                epoch,
+            } => (wait_us, slot_us, epoch),
+            ref other => panic!("not a wait: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn slots_are_one_interval_apart_and_an_early_depart_waits() {
+        let Some(p) = pacer("script_spacing").await else {
+            return;
+        };
+        let key = p.key("a");
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        let second = p.call(&key, "acquire", 0, 0).await.unwrap();
+        let (wait_us, slot, epoch) = wait(&second);
+        let interval = i64::try_from(p.interval_us).unwrap();
+        assert!(wait_us > 0 && wait_us <= p.interval_us, "{wait_us}");
+        let (_, third, _) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        assert_eq!(third - slot, interval);
+        // Too early: wait for the rest, keeping the slot.
+        let early = p.call(&key, "depart", slot, epoch).await.unwrap();
+        assert_eq!(wait(&early).1, slot);
+    }
+
+    #[tokio::test]
+    async fn a_pause_covering_a_slot_voids_it() {
+        let Some(p) = pacer("script_pause_voids").await else {
+            return;
+        };
+        let key = p.key("a");
+        p.call(&key, "acquire", 0, 0).await.unwrap();
+        let (_, slot, epoch) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        p.pause_for("a", Duration::from_secs(2)).await.unwrap();
+        assert_eq!(
+            p.call(&key, "depart", slot, epoch).await.unwrap(),
+            Turn::Void
+        );
+        // A new slot starts at the pause's end, about 2 s from now.
+        let (wait_us, _, _) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        assert!((1_900_000..=2_000_000).contains(&wait_us), "{wait_us}");
+    }
+
+    #[tokio::test]
+    async fn a_slot_of_a_lost_schedule_is_void() {
+        let Some(p) = pacer("script_lost_schedule").await else {
+            return;
+        };
+        let key = p.key("a");
+        p.call(&key, "acquire", 0, 0).await.unwrap();
+        let (_, slot, epoch) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        // Flushed (or a restarted server), then a new schedule granted slots again.
+        del(&p, &key).await;
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        for _ in 0..3 {
+            p.call(&key, "acquire", 0, 0).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_micros(p.interval_us)).await;
+        assert_eq!(
+            p.call(&key, "depart", slot, epoch).await.unwrap(),
+            Turn::Void
+        );
+    }
+
+    #[tokio::test]
+    async fn a_late_wake_up_holds_the_next_departure_back() {
+        let Some(p) = pacer("script_late_wake_up").await else {
+            return;
+        };
+        let key = p.key("a");
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        let (_, second, epoch) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        let (_, third, _) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
+        tokio::time::sleep(Duration::from_micros(p.interval_us * 2 + 5_000)).await;
+        // The third one woke up on time and left; the second woke up late, after it.
+        assert_eq!(
+            p.call(&key, "depart", third, epoch).await.unwrap(),
+            Turn::Go
+        );
+        let held = p.call(&key, "depart", second, epoch).await.unwrap();
+        let (wait_us, slot, _) = wait(&held);
+        assert_eq!(slot, second);
+        assert!(wait_us > p.interval_us / 2, "{wait_us}");
+    }
+}

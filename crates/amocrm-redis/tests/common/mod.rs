@@ -1,0 +1,162 @@
+//! What the tests of this crate share: the Redis they run against (skipped with a message
+//! when it is not there, unless `AMOCRM_REQUIRE_SERVICES=1`), unique key prefixes, a
+//! `redis-server` of their own to stop and restart, departure-time checks.
+
+#![allow(dead_code)] // each test file uses a part
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use amocrm_redis::RedisConnection;
+use tokio::time::Instant;
+
+/// The Redis the tests use: `AMOCRM_TEST_REDIS_URL`, by default the local one.
+pub fn redis_url() -> String {
+    std::env::var("AMOCRM_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+}
+
+/// Whether a missing service fails the test instead of skipping it (CI).
+pub fn services_required() -> bool {
+    std::env::var("AMOCRM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+/// `test` did not run for `why`: fails under `AMOCRM_REQUIRE_SERVICES=1`, else says so.
+pub fn skip(test: &str, why: &str) {
+    if services_required() {
+        panic!("{test}: {why} (AMOCRM_REQUIRE_SERVICES=1)");
+    }
+    eprintln!(
+        "SKIPPED {test}: {why}. Start Redis (or set AMOCRM_TEST_REDIS_URL) and run \
+         `cargo test -p amocrm-redis`; AMOCRM_REQUIRE_SERVICES=1 makes this a failure."
+    );
+}
+
+/// A connection to the test Redis, or `None` (after [`skip`]) when it does not answer.
+pub async fn redis_or_skip(test: &str) -> Option<RedisConnection> {
+    let url = redis_url();
+    let redis = match RedisConnection::open_with_timeout(&url, Duration::from_secs(2)) {
+        Ok(redis) => redis,
+        Err(error) => {
+            skip(test, &format!("no Redis at {url}: {error}"));
+            return None;
+        }
+    };
+    match redis.ping().await {
+        Ok(()) => Some(redis),
+        Err(error) => {
+            skip(test, &format!("no Redis at {url}: {error}"));
+            None
+        }
+    }
+}
+
+/// Another connection to the same Redis (another "process").
+pub fn another_connection() -> RedisConnection {
+    RedisConnection::open_with_timeout(&redis_url(), Duration::from_secs(2)).unwrap()
+}
+
+/// A key prefix no other test or run uses.
+pub fn unique_prefix(test: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    format!("amocrm-test:{test}:{}:{nanos}:", std::process::id())
+}
+
+/// A port nothing listens on (right now).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// No window of one second holds more than `n` of the (sorted) departures.
+pub fn assert_at_most_per_second(at: &[Instant], n: usize) {
+    for (i, window) in at.windows(n + 1).enumerate() {
+        let span = window[n] - window[0];
+        assert!(
+            span >= Duration::from_secs(1),
+            "departures {i}..={} within {span:?}: more than {n} in one second",
+            i + n
+        );
+    }
+}
+
+/// A `redis-server` of the test's own, without persistence, on a free port.
+pub struct OwnRedis {
+    binary: PathBuf,
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl OwnRedis {
+    /// The server binary: `AMOCRM_TEST_REDIS_SERVER`, else `redis-server` on the PATH.
+    pub fn binary() -> Option<PathBuf> {
+        if let Ok(path) = std::env::var("AMOCRM_TEST_REDIS_SERVER") {
+            return Some(PathBuf::from(path));
+        }
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("redis-server"))
+            .find(|candidate| candidate.is_file())
+    }
+
+    /// Starts one, or `None` (after [`skip`]) without a `redis-server` binary.
+    pub async fn start_or_skip(test: &str) -> Option<OwnRedis> {
+        let Some(binary) = Self::binary() else {
+            skip(test, "no redis-server binary on the PATH");
+            return None;
+        };
+        let mut server = OwnRedis {
+            binary,
+            port: free_port(),
+            child: None,
+        };
+        server.start().await;
+        Some(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Starts the server on its port and waits until it answers.
+    pub async fn start(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let child = Command::new(&self.binary)
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", self.binary.display()));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Kills the server (SIGKILL) and waits for it to exit.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
