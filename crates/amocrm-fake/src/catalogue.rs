@@ -6,32 +6,16 @@
 //! nothing at start-up and a list page only renders its own slice.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::Value;
 
-/// Type of a widget setting, as in `settings_template[].type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum SettingType {
-    Text,
-    Pass,
-    Custom,
-    Users,
-    UsersLp,
-}
+use crate::widget::FakeWidget;
 
-/// One entry of `settings_template`.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub(crate) struct SettingField {
-    pub key: &'static str,
-    pub name: &'static str,
-    #[serde(rename = "type")]
-    pub kind: SettingType,
-    pub is_required: bool,
-}
+pub(crate) use crate::widget::{SettingField, SettingType};
 
 const fn field(
     key: &'static str,
@@ -40,8 +24,8 @@ const fn field(
     is_required: bool,
 ) -> SettingField {
     SettingField {
-        key,
-        name,
+        key: Cow::Borrowed(key),
+        name: Cow::Borrowed(name),
         kind,
         is_required,
     }
@@ -53,6 +37,16 @@ const fn field(
 pub(crate) enum Rating {
     Text(Cow<'static, str>),
     Number(f64),
+    /// A widget of the caller's: as given.
+    Json(Value),
+}
+
+/// `version`: a string, or any JSON value for the caller's widgets.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Version {
+    Text(Cow<'static, str>),
+    Json(Value),
 }
 
 /// A catalogue entry (everything but the install state).
@@ -60,9 +54,9 @@ pub(crate) enum Rating {
 pub(crate) struct Widget {
     pub id: i64,
     pub code: Cow<'static, str>,
-    pub version: Cow<'static, str>,
+    pub version: Version,
     pub rating: Rating,
-    pub settings_template: &'static [SettingField],
+    pub settings_template: Cow<'static, [SettingField]>,
     pub is_lead_source: bool,
     pub is_work_with_dp: bool,
     pub is_crm_template: bool,
@@ -83,6 +77,9 @@ const ASTERISK_TEMPLATE: &[SettingField] = &[
 
 /// Number of seed example widgets (amo_dropbox, amo_mailchimp, amo_asterisk).
 pub(crate) const SEED_COUNT: usize = 3;
+
+/// Codes of the seed widgets, by position.
+const SEED_CODES: [&str; SEED_COUNT] = ["amo_dropbox", "amo_mailchimp", "amo_asterisk"];
 
 /// Generated widget `i` gets id `GENERATED_ID_BASE + i`, above every seed id.
 pub(crate) const GENERATED_ID_BASE: i64 = 1000;
@@ -127,9 +124,9 @@ fn seed_widget(pos: usize) -> Option<Widget> {
     Some(Widget {
         id,
         code: Cow::Borrowed(code),
-        version: Cow::Borrowed(version),
+        version: Version::Text(Cow::Borrowed(version)),
         rating: Rating::Text(Cow::Borrowed(rating)),
-        settings_template: template,
+        settings_template: Cow::Borrowed(template),
         is_lead_source: false,
         is_work_with_dp: false,
         is_crm_template: false,
@@ -177,9 +174,9 @@ fn generated_widget(i: usize) -> Widget {
     Widget {
         id: GENERATED_ID_BASE + i as i64,
         code: Cow::Owned(generated_code(i)),
-        version: Cow::Owned(format!("{}.{}.{}", i % 3, (i / 3) % 10, i % 25)),
+        version: Version::Text(Cow::Owned(format!("{}.{}.{}", i % 3, (i / 3) % 10, i % 25))),
         rating,
-        settings_template: GENERATED_TEMPLATES[i % GENERATED_TEMPLATES.len()],
+        settings_template: Cow::Borrowed(GENERATED_TEMPLATES[i % GENERATED_TEMPLATES.len()]),
         is_lead_source,
         is_work_with_dp: i % 3 == 0,
         is_crm_template: i % 10 == 7,
@@ -188,11 +185,18 @@ fn generated_widget(i: usize) -> Widget {
     }
 }
 
-/// The immutable catalogue: seed widgets first, then the raw ones, then generated.
+/// Ids of the caller's widgets without one: above every seed and generated id.
+pub(crate) const CUSTOM_ID_BASE: i64 = 2_000_000_000;
+
+/// The immutable catalogue: seed widgets first, then the caller's own ones, then the raw
+/// ones, then generated.
 #[derive(Debug, Clone)]
 pub(crate) struct Catalogue {
     generated: usize,
+    custom: Arc<[Widget]>,
     raw: Arc<[Value]>,
+    /// Code -> position, for the caller's and the raw widgets.
+    codes: Arc<HashMap<String, usize>>,
 }
 
 /// One entry of the catalogue.
@@ -204,17 +208,68 @@ pub(crate) enum Entry {
     Raw(Value),
 }
 
+/// The fake's own shape of a caller's widget.
+fn custom_widget(i: usize, w: &FakeWidget) -> Widget {
+    let template = w
+        .settings_template
+        .iter()
+        .map(|f| SettingField::new(f.key.clone(), f.name.clone(), f.kind, f.is_required))
+        .collect::<Vec<_>>();
+    let version = match &w.version {
+        Value::String(s) => Version::Text(Cow::Owned(s.clone())),
+        other => Version::Json(other.clone()),
+    };
+    Widget {
+        id: w.id.unwrap_or(CUSTOM_ID_BASE + i as i64 + 1),
+        code: Cow::Owned(w.code.clone()),
+        version,
+        rating: Rating::Json(w.rating.clone()),
+        settings_template: Cow::Owned(template),
+        is_lead_source: w.is_lead_source,
+        is_work_with_dp: w.is_work_with_dp,
+        is_crm_template: w.is_crm_template,
+        client_uuid: w.client_uuid.clone(),
+        pipeline_id: w.pipeline_id,
+    }
+}
+
 impl Catalogue {
-    pub fn new(generated: usize, raw: Vec<Value>) -> Self {
-        Self {
-            generated: generated.min(crate::MAX_GENERATED_WIDGETS),
-            raw: raw.into(),
+    /// A catalogue; `Err` names a widget code given twice (or one of the seed's).
+    pub fn new(generated: usize, custom: &[FakeWidget], raw: Vec<Value>) -> Result<Self, String> {
+        let mut codes = HashMap::new();
+        for (i, w) in custom.iter().enumerate() {
+            if SEED_CODES.contains(&w.code.as_str())
+                || codes.insert(w.code.clone(), SEED_COUNT + i).is_some()
+            {
+                return Err(format!(
+                    "widget code {:?} is in the catalogue twice",
+                    w.code
+                ));
+            }
         }
+        for (i, raw) in raw.iter().enumerate() {
+            // The first raw widget with a code wins, as before; a custom one wins over it.
+            if let Some(code) = raw.get("code").and_then(Value::as_str) {
+                codes
+                    .entry(code.to_owned())
+                    .or_insert(SEED_COUNT + custom.len() + i);
+            }
+        }
+        Ok(Self {
+            generated: generated.min(crate::MAX_GENERATED_WIDGETS),
+            custom: custom
+                .iter()
+                .enumerate()
+                .map(|(i, w)| custom_widget(i, w))
+                .collect(),
+            raw: raw.into(),
+            codes: Arc::new(codes),
+        })
     }
 
     /// Total number of widgets.
     pub fn len(&self) -> usize {
-        SEED_COUNT + self.raw.len() + self.generated
+        SEED_COUNT + self.custom.len() + self.raw.len() + self.generated
     }
 
     /// The rendered widget at position `pos` (0-based); `None` past the end and for a
@@ -229,19 +284,25 @@ impl Catalogue {
 
     /// The raw widget at position `pos`, if that is one.
     pub fn raw(&self, pos: usize) -> Option<&Value> {
-        self.raw.get(pos.checked_sub(SEED_COUNT)?)
+        self.raw
+            .get(pos.checked_sub(SEED_COUNT + self.custom.len())?)
     }
 
     /// The entry at position `pos` (0-based).
     pub fn entry(&self, pos: usize) -> Option<Entry> {
+        let custom_end = SEED_COUNT + self.custom.len();
+        let raw_end = custom_end + self.raw.len();
         if pos < SEED_COUNT {
             seed_widget(pos).map(Entry::Widget)
-        } else if let Some(raw) = self.raw(pos) {
-            Some(Entry::Raw(raw.clone()))
+        } else if pos < custom_end {
+            self.custom
+                .get(pos - SEED_COUNT)
+                .cloned()
+                .map(Entry::Widget)
+        } else if pos < raw_end {
+            self.raw(pos).cloned().map(Entry::Raw)
         } else if pos < self.len() {
-            Some(Entry::Widget(generated_widget(
-                pos - SEED_COUNT - self.raw.len() + 1,
-            )))
+            Some(Entry::Widget(generated_widget(pos - raw_end + 1)))
         } else {
             None
         }
@@ -250,18 +311,11 @@ impl Catalogue {
     /// Position of the widget with this exact code (a raw widget's `code`, when it is a
     /// string).
     pub fn position(&self, code: &str) -> Option<usize> {
-        match code {
-            "amo_dropbox" => return Some(0),
-            "amo_mailchimp" => return Some(1),
-            "amo_asterisk" => return Some(2),
-            _ => {}
+        if let Some(pos) = SEED_CODES.iter().position(|seed| *seed == code) {
+            return Some(pos);
         }
-        if let Some(i) = self
-            .raw
-            .iter()
-            .position(|raw| raw.get("code").and_then(Value::as_str) == Some(code))
-        {
-            return Some(SEED_COUNT + i);
+        if let Some(&pos) = self.codes.get(code) {
+            return Some(pos);
         }
         let digits = code.strip_prefix("widget_")?;
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -272,7 +326,7 @@ impl Catalogue {
         if i == 0 || i > self.generated || generated_code(i) != code {
             return None;
         }
-        Some(SEED_COUNT + self.raw.len() + i - 1)
+        Some(SEED_COUNT + self.custom.len() + self.raw.len() + i - 1)
     }
 }
 
@@ -309,7 +363,7 @@ struct SelfLinks {
 pub(crate) struct WidgetView<'a> {
     id: i64,
     code: &'a str,
-    version: &'a str,
+    version: &'a Version,
     rating: &'a Rating,
     settings_template: &'a [SettingField],
     is_lead_source: bool,
@@ -341,7 +395,7 @@ impl<'a> WidgetView<'a> {
             code: &widget.code,
             version: &widget.version,
             rating: &widget.rating,
-            settings_template: widget.settings_template,
+            settings_template: &widget.settings_template,
             is_lead_source: widget.is_lead_source,
             is_work_with_dp: widget.is_work_with_dp,
             is_crm_template: widget.is_crm_template,
@@ -422,7 +476,7 @@ mod tests {
 
     #[test]
     fn positions_round_trip() {
-        let c = Catalogue::new(1234, Vec::new());
+        let c = Catalogue::new(1234, &[], Vec::new()).unwrap();
         assert_eq!(c.len(), 1237);
         for pos in 0..c.len() {
             let w = c.get(pos).expect("widget");
@@ -439,7 +493,7 @@ mod tests {
 
     #[test]
     fn ids_strictly_increase() {
-        let c = Catalogue::new(50, Vec::new());
+        let c = Catalogue::new(50, &[], Vec::new()).unwrap();
         let ids: Vec<i64> = (0..c.len())
             .map(|p| c.get(p).map(|w| w.id).unwrap_or(0))
             .collect();
@@ -452,7 +506,7 @@ mod tests {
             serde_json::json!({"code": "odd_one", "version": 3}),
             serde_json::json!("not even an object"),
         ];
-        let c = Catalogue::new(5, raw);
+        let c = Catalogue::new(5, &[], raw).unwrap();
         assert_eq!(c.len(), 10);
         assert_eq!(c.position("odd_one"), Some(3));
         assert!(matches!(c.entry(3), Some(Entry::Raw(_))));

@@ -105,18 +105,24 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod account;
+mod admin;
 mod catalogue;
 mod oauth;
 mod problem;
 mod routes;
 mod state;
 mod validate;
+mod widget;
+
+pub use account::{AccountSpec, FakeAccount, IssuedTokens, OAuthStats};
+pub use widget::{CatalogueError, FakeWidget, SettingField, SettingType};
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
@@ -125,6 +131,9 @@ use tokio::task::JoinHandle;
 
 use crate::catalogue::Catalogue;
 use crate::state::{RateLimiter, Shared, State, lock};
+
+/// Value recorded for a masked header: the scheme is kept, the credentials are not.
+const MASK: &str = "***";
 
 /// Administrator token accepted by default.
 pub const DEFAULT_TOKEN: &str = "fake-token";
@@ -210,51 +219,118 @@ pub struct ReceivedContinuation {
     pub body: Value,
 }
 
-/// A request as the fake received it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A request as the fake received it. Its `Authorization` value is masked (`Bearer ***`)
+/// wherever it shows (fields, `Debug`); [`RecordedRequest::has_bearer`] compares it.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordedRequest {
+    /// The account it was sent to: `None` for the default account at the root, the name
+    /// for one under `/{name}`.
+    pub account: Option<String>,
     /// HTTP method, e.g. `"GET"`.
     pub method: String,
-    /// Raw path and query exactly as received on the wire (not decoded),
-    /// e.g. `/api/v4/widgets/a%2Fb` or `/api/v4/widgets?limit=250&page=2`.
+    /// Raw path and query exactly as received on the wire (not decoded, with the
+    /// account's prefix), e.g. `/api/v4/widgets/a%2Fb`,
+    /// `/api/v4/widgets?limit=250&page=2` or `/acc1/api/v4/widgets`.
     pub path_and_query: String,
     /// Raw path without the query, not decoded.
     pub path: String,
     /// Raw query string (without `?`), if any.
     pub query: Option<String>,
-    /// Request headers in order; names are lower-case, non-UTF-8 bytes replaced.
+    /// Request headers in order; names are lower-case, non-UTF-8 bytes replaced, the
+    /// `Authorization` value masked as `{scheme} ***`.
     pub headers: Vec<(String, String)>,
+    /// The body as received (empty when there was none).
+    pub body: Vec<u8>,
+    /// The unmasked `Authorization` value, only for [`RecordedRequest::has_bearer`].
+    authorization: Option<String>,
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordedRequest")
+            .field("account", &self.account)
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("headers", &self.headers)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish_non_exhaustive()
+    }
+}
+
+/// `Bearer abc` -> `Bearer ***`; a value without a scheme -> `***`.
+fn mask_credentials(value: &str) -> String {
+    match value.trim().split_once(' ') {
+        Some((scheme, _)) => format!("{scheme} {MASK}"),
+        None => MASK.to_owned(),
+    }
 }
 
 impl RecordedRequest {
-    pub(crate) fn from_parts(method: &Method, uri: &Uri, headers: &HeaderMap) -> Self {
+    pub(crate) fn from_parts(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        account: Option<&str>,
+        body: &[u8],
+    ) -> Self {
         let path_and_query = uri
             .path_and_query()
             .map(|pq| pq.as_str().to_owned())
             .unwrap_or_else(|| uri.path().to_owned());
+        let mut authorization = None;
+        let headers = headers
+            .iter()
+            .map(|(name, value)| {
+                let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                if name == axum::http::header::AUTHORIZATION {
+                    let masked = mask_credentials(&text);
+                    authorization.get_or_insert(text);
+                    (name.as_str().to_owned(), masked)
+                } else {
+                    (name.as_str().to_owned(), text)
+                }
+            })
+            .collect();
         RecordedRequest {
+            account: account.map(str::to_owned),
             method: method.as_str().to_owned(),
             path: uri.path().to_owned(),
             query: uri.query().map(str::to_owned),
             path_and_query,
-            headers: headers
-                .iter()
-                .map(|(name, value)| {
-                    (
-                        name.as_str().to_owned(),
-                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
+            headers,
+            body: body.to_vec(),
+            authorization,
         }
     }
 
-    /// The first value of a header, by case-insensitive name.
+    /// The first value of a header, by case-insensitive name (`Authorization` masked).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the request carried `Authorization: Bearer {token}` (the scheme in any
+    /// case), without the token being kept anywhere you could print it from.
+    pub fn has_bearer(&self, token: &str) -> bool {
+        self.authorization
+            .as_deref()
+            .and_then(|v| v.trim().split_once(' '))
+            .is_some_and(|(scheme, value)| {
+                scheme.eq_ignore_ascii_case("bearer") && value.trim() == token
+            })
+    }
+
+    /// The body as UTF-8 text, `None` when it is not.
+    pub fn body_text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.body).ok()
+    }
+
+    /// The body parsed as JSON, `None` when it is empty or not JSON.
+    pub fn body_json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
     }
 }
 
@@ -292,6 +368,8 @@ pub struct FakeBuilder {
     strict_accept: bool,
     php_empty_page: bool,
     raw_widgets: Vec<Value>,
+    custom_widgets: Vec<FakeWidget>,
+    accounts: Vec<AccountSpec>,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
 }
@@ -309,6 +387,8 @@ impl Default for FakeBuilder {
             strict_accept: false,
             php_empty_page: false,
             raw_widgets: Vec::new(),
+            custom_widgets: Vec::new(),
+            accounts: Vec::new(),
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
         }
@@ -374,6 +454,36 @@ impl FakeBuilder {
         self
     }
 
+    /// Adds a widget of your own (your code, version, rating, `settings_template`, flags)
+    /// to every account's catalogue, after the seed's examples and earlier widgets of
+    /// yours, before raw and generated ones. Install bodies are validated against its
+    /// template; a code given twice (or a seed's) makes [`FakeBuilder::start`] fail.
+    pub fn widget(mut self, widget: FakeWidget) -> Self {
+        self.custom_widgets.push(widget);
+        self
+    }
+
+    /// Adds several widgets of your own, e.g. from [`FakeWidget::load_catalogue`].
+    pub fn widgets_from(mut self, widgets: impl IntoIterator<Item = FakeWidget>) -> Self {
+        self.custom_widgets.extend(widgets);
+        self
+    }
+
+    /// Adds an account served under `/{name}` ([`FakeServer::account_url`]), besides the
+    /// default one at the root: its own installed widgets, tokens, OAuth chain,
+    /// rate-limit window, continuations. `"acc1"` or an [`AccountSpec`]. A bad or
+    /// repeated name makes [`FakeBuilder::start`] fail.
+    pub fn account(mut self, account: impl Into<AccountSpec>) -> Self {
+        self.accounts.push(account.into());
+        self
+    }
+
+    /// Adds several accounts, as [`FakeBuilder::account`].
+    pub fn accounts<A: Into<AccountSpec>>(mut self, accounts: impl IntoIterator<Item = A>) -> Self {
+        self.accounts.extend(accounts.into_iter().map(Into::into));
+        self
+    }
+
     /// Answers 406 to an `/api/` request whose `Accept` does not admit both
     /// `application/hal+json` and `application/problem+json`, as a strict server does
     /// (off by default).
@@ -413,26 +523,74 @@ impl FakeBuilder {
         self
     }
 
-    /// Binds the listener and starts serving on a spawned tokio task.
+    /// Binds the listener and starts serving on a spawned tokio task. Fails
+    /// (`InvalidInput`) on a bad or repeated account name or a widget code given twice.
     pub async fn start(self) -> std::io::Result<FakeServer> {
+        let invalid =
+            |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+        let mut names = std::collections::HashSet::new();
+        for spec in &self.accounts {
+            if let Some(why) = spec.invalid_name() {
+                return Err(invalid(why));
+            }
+            if !names.insert(spec.name.as_str()) {
+                return Err(invalid(format!("account {:?} is given twice", spec.name)));
+            }
+        }
+        let default_catalogue =
+            Catalogue::new(self.widgets, &self.custom_widgets, self.raw_widgets.clone())
+                .map_err(invalid)?;
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
-            catalogue: Catalogue::new(self.widgets, self.raw_widgets),
-            token: self.token,
-            user_token: self.user_token,
-            record: self.record_requests,
-            any_continuation: self.any_continuation,
-            strict_accept: self.strict_accept,
-            php_empty_page: self.php_empty_page,
-            limiter: self.rate_limit.map(|n| Mutex::new(RateLimiter::new(n))),
-            oauth_client: self.oauth_client,
-            access_token_ttl: self.access_token_ttl,
-            local_addr: addr,
-            state: Mutex::new(State::default()),
-            requests: Mutex::new(Vec::new()),
-        });
-        let app = routes::router(shared.clone());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let shared = |name: Option<&AccountSpec>, index: i64, catalogue: Catalogue| {
+            let limit = name
+                .and_then(|spec| spec.rate_limit)
+                .unwrap_or(self.rate_limit);
+            Arc::new(Shared {
+                name: name.map(|spec| spec.name.clone()),
+                prefix: name.map_or_else(String::new, |spec| format!("/{}", spec.name)),
+                account_id: routes::ACCOUNT_ID + index,
+                subdomain: name.map_or_else(|| "example".to_owned(), |spec| spec.name.clone()),
+                catalogue,
+                token: name.map_or_else(
+                    || self.token.clone(),
+                    |spec| {
+                        spec.token
+                            .clone()
+                            .unwrap_or_else(|| format!("{}-{}", self.token, spec.name))
+                    },
+                ),
+                user_token: name.map_or_else(
+                    || self.user_token.clone(),
+                    |spec| {
+                        spec.user_token
+                            .clone()
+                            .unwrap_or_else(|| format!("{}-{}", self.user_token, spec.name))
+                    },
+                ),
+                record: self.record_requests,
+                any_continuation: self.any_continuation,
+                strict_accept: self.strict_accept,
+                php_empty_page: self.php_empty_page,
+                limiter: limit.map(|n| Mutex::new(RateLimiter::new(n))),
+                oauth_client: self.oauth_client.clone(),
+                access_token_ttl: self.access_token_ttl,
+                local_addr: addr,
+                state: Mutex::new(State::default()),
+                requests: requests.clone(),
+            })
+        };
+        let default = shared(None, 0, default_catalogue);
+        let mut accounts = Vec::with_capacity(self.accounts.len());
+        for (i, spec) in self.accounts.iter().enumerate() {
+            let mut widgets = self.custom_widgets.clone();
+            widgets.extend(spec.widgets.iter().cloned());
+            let catalogue = Catalogue::new(self.widgets, &widgets, self.raw_widgets.clone())
+                .map_err(|e| invalid(format!("account {:?}: {e}", spec.name)))?;
+            accounts.push(shared(Some(spec), i as i64 + 1, catalogue));
+        }
+        let app = routes::app(default.clone(), &accounts);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async move {
@@ -443,8 +601,15 @@ impl FakeBuilder {
                 .with_graceful_shutdown(shutdown)
                 .await;
         });
-        Ok(FakeServer {
+        let base = format!("http://{addr}");
+        let account = |shared: Arc<Shared>| FakeAccount {
+            url: format!("{base}{}", shared.prefix),
             shared,
+        };
+        Ok(FakeServer {
+            default: account(default),
+            accounts: accounts.into_iter().map(account).collect(),
+            requests,
             addr,
             shutdown: Some(tx),
             task: Some(task),
@@ -455,7 +620,9 @@ impl FakeBuilder {
 /// A running fake amoCRM server. Dropping it (or [`FakeServer::shutdown`])
 /// stops the server.
 pub struct FakeServer {
-    shared: Arc<Shared>,
+    default: FakeAccount,
+    accounts: Vec<FakeAccount>,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -466,6 +633,14 @@ impl fmt::Debug for FakeServer {
         f.debug_struct("FakeServer")
             .field("addr", &self.addr)
             .field("widgets", &self.widget_count())
+            .field(
+                "accounts",
+                &self
+                    .accounts
+                    .iter()
+                    .map(FakeAccount::name)
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -492,79 +667,104 @@ impl FakeServer {
         self.addr
     }
 
-    /// The administrator token.
+    /// The default account (at the root); the methods of [`FakeServer`] without an account
+    /// name act on it.
+    pub fn default_account(&self) -> &FakeAccount {
+        &self.default
+    }
+
+    /// A named account ([`FakeBuilder::account`]), `None` when there is none by that name.
+    pub fn account(&self, name: &str) -> Option<&FakeAccount> {
+        self.accounts.iter().find(|a| a.name() == Some(name))
+    }
+
+    /// The named accounts, in the order they were added.
+    pub fn accounts(&self) -> &[FakeAccount] {
+        &self.accounts
+    }
+
+    /// A named account's base URL, `http://host:port/{name}` (give it to
+    /// `amocrm::ClientBuilder::base_url`); `None` when there is no such account.
+    pub fn account_url(&self, name: &str) -> Option<&str> {
+        self.account(name).map(FakeAccount::url)
+    }
+
+    /// The administrator token of the default account.
     pub fn token(&self) -> &str {
-        &self.shared.token
+        self.default.token()
     }
 
-    /// A valid non-administrator token: GET works, install, uninstall and
-    /// continue answer 403.
+    /// A valid non-administrator token of the default account: GET works, install,
+    /// uninstall and continue answer 403.
     pub fn user_token(&self) -> &str {
-        &self.shared.user_token
+        self.default.user_token()
     }
 
-    /// The OAuth integration accepted by `POST /oauth2/access_token`.
+    /// The OAuth integration accepted by `POST /oauth2/access_token` (of every account).
     pub fn oauth_client(&self) -> &OAuthClient {
-        &self.shared.oauth_client
+        &self.default.shared.oauth_client
     }
 
-    /// Registers a bot step waiting for a widget's result, so that
+    /// Registers a bot step of the default account waiting for a widget's result, so that
     /// `POST /api/v4/{bot}/{bot_id}/continue/{continue_id}` is accepted once.
     /// Registering the same triple twice allows two calls.
     pub fn add_pending_continuation(&self, bot: BotKind, bot_id: i64, continue_id: &str) {
-        let mut state = lock(&self.shared.state);
-        *state
-            .pending
-            .entry((bot, bot_id, continue_id.to_owned()))
-            .or_insert(0) += 1;
+        self.default
+            .add_pending_continuation(bot, bot_id, continue_id);
     }
 
-    /// Accepted continue requests, in order.
+    /// Accepted continue requests of the default account, in order.
     pub fn continuations(&self) -> Vec<ReceivedContinuation> {
-        lock(&self.shared.state).continuations.clone()
+        self.default.continuations()
     }
 
-    /// Every request received so far (unless recording is off), in order.
+    /// Every request the server received so far, to any account (unless recording is
+    /// off), in order; [`RecordedRequest::account`] says which.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).clone()
+        lock(&self.requests).clone()
     }
 
-    /// Forgets the recorded requests.
+    /// Forgets the recorded requests (of every account).
     pub fn clear_requests(&self) {
-        lock(&self.shared.requests).clear();
+        lock(&self.requests).clear();
     }
 
-    /// The settings stored for an installed widget, `None` when it is not
-    /// installed or unknown.
+    /// The settings stored for an installed widget of the default account, `None` when
+    /// it is not installed or unknown.
     pub fn installed_settings(&self, code: &str) -> Option<Value> {
-        let pos = self.shared.catalogue.position(code)?;
-        lock(&self.shared.state).installed.get(&pos).cloned()
+        self.default.installed_settings(code)
     }
 
-    /// Total number of widgets in the catalogue (seed + raw + generated).
+    /// Total number of widgets in the default account's catalogue (seed + yours + raw +
+    /// generated).
     pub fn widget_count(&self) -> usize {
-        self.shared.catalogue.len()
+        self.default.widget_count()
     }
 
-    /// Issues a single-use authorization code for the `authorization_code` grant.
+    /// Issues a single-use authorization code for the default account.
     pub fn issue_authorization_code(&self) -> String {
-        let code = oauth::new_code();
-        lock(&self.shared.state).oauth.codes.insert(code.clone());
-        code
+        self.default.issue_authorization_code()
     }
 
-    /// Makes every OAuth-issued access token invalid (401) from now on;
-    /// refresh tokens keep working.
+    /// Stores a token pair of the default account (see [`FakeAccount::issue_token_pair`]).
+    pub fn issue_token_pair(&self, ttl: Duration) -> IssuedTokens {
+        self.default.issue_token_pair(ttl)
+    }
+
+    /// Makes every OAuth-issued access token of the default account invalid (401) from
+    /// now on; refresh tokens keep working.
     pub fn expire_access_tokens(&self) {
-        let now = Instant::now();
-        for expires in lock(&self.shared.state).oauth.access.values_mut() {
-            *expires = now;
-        }
+        self.default.expire_access_tokens();
     }
 
-    /// Number of successful `refresh_token` grants.
+    /// Number of successful `refresh_token` grants of the default account.
     pub fn refresh_count(&self) -> usize {
-        lock(&self.shared.state).oauth.refresh_count
+        self.default.oauth_stats().refresh_token_grants
+    }
+
+    /// What the default account's token endpoint did so far.
+    pub fn oauth_stats(&self) -> OAuthStats {
+        self.default.oauth_stats()
     }
 
     /// Stops accepting connections, lets in-flight requests finish and waits

@@ -1,7 +1,7 @@
 //! `POST /oauth2/access_token`: authorization_code and refresh_token grants.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::problem::{ApiError, FieldError, PROBLEM_JSON};
 use crate::routes::body_rejected;
 use crate::state::{Shared, lock};
-use crate::validate;
+use crate::{IssuedTokens, validate};
 
 fn random_token(prefix: &str) -> String {
     let mut rng = rand::rng();
@@ -28,13 +28,19 @@ pub(crate) fn new_code() -> String {
     random_token("def50200")
 }
 
+/// `type` of amoCRM's OAuth errors.
+pub(crate) const OAUTH_PROBLEM_TYPE: &str =
+    "https://developers.amocrm.ru/v3/errors/OAuthProblemJson";
+
+/// An error of the token endpoint, shaped like amoCRM's (its PHP OAuth server's `hint`
+/// says what is wrong; `title` and `detail` are the same Russian text for every case).
 fn oauth_error(status: StatusCode, hint: &str) -> Response {
     let body = json!({
         "hint": hint,
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "type": format!("https://httpstatus.es/{}", status.as_u16()),
+        "title": "Некорректный запрос",
+        "type": OAUTH_PROBLEM_TYPE,
         "status": status.as_u16(),
-        "detail": "The request is missing a required parameter or a parameter is invalid",
+        "detail": "В запросе отсутствует ряд параметров или параметры невалидны",
     });
     (
         status,
@@ -115,17 +121,26 @@ pub(crate) async fn access_token(
     match grant_type {
         Some("authorization_code") => {
             if !state.oauth.codes.remove(secret) {
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "Authorization code has expired or has been revoked",
-                );
+                let hint = if state.oauth.spent_codes.contains(secret) {
+                    "Authorization code has been revoked"
+                } else {
+                    "Cannot decrypt the authorization code"
+                };
+                return oauth_error(StatusCode::BAD_REQUEST, hint);
             }
+            state.oauth.spent_codes.insert(secret.to_owned());
+            state.oauth.stats.authorization_code_grants += 1;
         }
         Some("refresh_token") => {
             if !state.oauth.refresh.remove(secret) {
-                return oauth_error(StatusCode::BAD_REQUEST, "Token has been revoked");
+                if state.oauth.spent_refresh.contains(secret) {
+                    state.oauth.stats.reused_refresh_tokens += 1;
+                    return oauth_error(StatusCode::BAD_REQUEST, "Token has been revoked");
+                }
+                return oauth_error(StatusCode::BAD_REQUEST, "Cannot decrypt the refresh token");
             }
-            state.oauth.refresh_count += 1;
+            state.oauth.spent_refresh.insert(secret.to_owned());
+            state.oauth.stats.refresh_token_grants += 1;
         }
         _ => {
             return oauth_error(
@@ -134,20 +149,13 @@ pub(crate) async fn access_token(
             );
         }
     }
-    let access_token = random_token("fake-at-");
-    let refresh_token = random_token("fake-rt-");
-    let ttl = shared.access_token_ttl;
-    let expires = Instant::now()
-        .checked_add(ttl)
-        .unwrap_or_else(|| Instant::now() + std::time::Duration::from_secs(365 * 24 * 3600));
-    state.oauth.access.insert(access_token.clone(), expires);
-    state.oauth.refresh.insert(refresh_token.clone());
+    let pair = issue(&mut state, shared.access_token_ttl);
     drop(state);
     let body = json!({
         "token_type": "Bearer",
-        "expires_in": ttl.as_secs(),
-        "access_token": access_token,
-        "refresh_token": refresh_token,
+        "expires_in": pair.expires_in,
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
     });
     (
         StatusCode::OK,
@@ -158,4 +166,21 @@ pub(crate) async fn access_token(
         body.to_string(),
     )
         .into_response()
+}
+
+/// Stores a new access token (valid for `ttl`) and a new refresh token.
+pub(crate) fn issue(state: &mut crate::state::State, ttl: Duration) -> IssuedTokens {
+    let access_token = random_token("fake-at-");
+    let refresh_token = random_token("fake-rt-");
+    let now = Instant::now();
+    let expires = now
+        .checked_add(ttl)
+        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
+    state.oauth.access.insert(access_token.clone(), expires);
+    state.oauth.refresh.insert(refresh_token.clone());
+    IssuedTokens {
+        access_token,
+        refresh_token,
+        expires_in: ttl.as_secs(),
+    }
 }

@@ -130,10 +130,19 @@ impl IntoResponse for ApiError {
 
 /// A success response with a `application/hal+json` body.
 pub(crate) fn hal<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    typed(status, HAL_JSON, body)
+}
+
+/// A response of the fake's own admin routes, `application/json`.
+pub(crate) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    typed(status, "application/json", body)
+}
+
+fn typed<T: Serialize>(status: StatusCode, content_type: &'static str, body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static(HAL_JSON))],
+            [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
             bytes,
         )
             .into_response(),

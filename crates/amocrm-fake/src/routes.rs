@@ -6,7 +6,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{OriginalUri, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -52,12 +52,56 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Records every request (raw URI as received) and applies the rate limit.
-async fn record_and_limit(State(shared): AppState, req: Request, next: Next) -> Response {
-    if shared.record {
-        let recorded = RecordedRequest::from_parts(req.method(), req.uri(), req.headers());
-        lock(&shared.requests).push(recorded);
+/// The whole server: the default account at the root, every other account nested under
+/// `/{name}`, each with its own state, tokens and rate limit.
+pub(crate) fn app(default: Arc<Shared>, accounts: &[Arc<Shared>]) -> Router {
+    let mut app = account_router(default);
+    for shared in accounts {
+        app = app.nest(&shared.prefix, account_router(shared.clone()));
     }
+    app
+}
+
+/// One account's API, and its `/_fake/` admin routes, which are neither recorded nor
+/// rate limited.
+fn account_router(shared: Arc<Shared>) -> Router {
+    router(shared.clone()).merge(crate::admin::router(shared))
+}
+
+/// Bodies up to this size are recorded (axum's default limit for a body extractor).
+const RECORDED_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Records every request (raw URI as received, body included) and applies the rate limit.
+async fn record_and_limit(State(shared): AppState, req: Request, next: Next) -> Response {
+    let req = if shared.record {
+        // Under a nested account the URI has lost its prefix; record the one on the wire.
+        let uri = req
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or_else(|| req.uri().clone(), |original| original.0.clone());
+        let (parts, body) = req.into_parts();
+        let body = match axum::body::to_bytes(body, RECORDED_BODY_LIMIT).await {
+            Ok(body) => body,
+            Err(_) => {
+                return ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Failed to buffer the request body: length limit exceeded",
+                )
+                .into_response();
+            }
+        };
+        let recorded = RecordedRequest::from_parts(
+            &parts.method,
+            &uri,
+            &parts.headers,
+            shared.name.as_deref(),
+            &body,
+        );
+        lock(&shared.requests).push(recorded);
+        Request::from_parts(parts, Body::from(body))
+    } else {
+        req
+    };
     if shared.strict_accept
         && req.uri().path().starts_with("/api/")
         && !accepts_amocrm_media_types(req.headers())
@@ -240,7 +284,7 @@ async fn list_widgets(
     Ok(problem::hal(StatusCode::OK, &body))
 }
 
-/// The fake account's ID; its subdomain is `example`.
+/// The default account's ID (its subdomain is `example`); named accounts count up from it.
 pub(crate) const ACCOUNT_ID: i64 = 1_231_414;
 
 /// `GET /api/v4/account`: the fake account, with the parts `with` asks for (unknown parts
@@ -264,9 +308,9 @@ async fn get_account(
     let wants = |part: &str| with.iter().any(|w| w == part);
     let origin = shared.origin(&headers, &uri);
     let mut account = serde_json::json!({
-        "id": ACCOUNT_ID,
-        "name": "example",
-        "subdomain": "example",
+        "id": shared.account_id,
+        "name": shared.subdomain,
+        "subdomain": shared.subdomain,
         "created_at": 1_585_840_134,
         "created_by": 321_321,
         "updated_at": 1_589_472_711,
@@ -378,7 +422,7 @@ async fn install_widget(
             return Ok(problem::hal(StatusCode::OK, &raw));
         }
     };
-    let errors = validate::settings(widget.settings_template, &settings);
+    let errors = validate::settings(&widget.settings_template, &settings);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, header};
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::catalogue::Catalogue;
 use crate::problem::ApiError;
-use crate::{BotKind, OAuthClient, ReceivedContinuation, RecordedRequest};
+use crate::{BotKind, OAuthClient, OAuthStats, ReceivedContinuation, RecordedRequest};
 
 /// Locks a mutex, ignoring poisoning (state stays usable after a panic elsewhere).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -61,16 +61,20 @@ impl RateLimiter {
     }
 }
 
-/// OAuth 2.0 bookkeeping.
+/// OAuth 2.0 bookkeeping of one account.
 #[derive(Debug, Default)]
 pub(crate) struct OAuthState {
     pub codes: HashSet<String>,
+    /// Codes already exchanged ("has been revoked" rather than "cannot decrypt").
+    pub spent_codes: HashSet<String>,
     pub access: HashMap<String, Instant>,
     pub refresh: HashSet<String>,
-    pub refresh_count: usize,
+    /// Refresh tokens already used once: a second use is a reuse.
+    pub spent_refresh: HashSet<String>,
+    pub stats: OAuthStats,
 }
 
-/// Mutable state of the fake account.
+/// Mutable state of one fake account.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// Catalogue position -> stored settings of installed widgets.
@@ -81,9 +85,16 @@ pub(crate) struct State {
     pub oauth: OAuthState,
 }
 
-/// Everything the handlers share.
+/// Everything the handlers of one account share.
 #[derive(Debug)]
 pub(crate) struct Shared {
+    /// The account's name (its path prefix without `/`); `None` for the default account.
+    pub name: Option<String>,
+    /// `""` for the default account, `/{name}` otherwise.
+    pub prefix: String,
+    /// `id` and `subdomain` of `GET /api/v4/account`.
+    pub account_id: i64,
+    pub subdomain: String,
     pub catalogue: Catalogue,
     pub token: String,
     pub user_token: String,
@@ -99,7 +110,8 @@ pub(crate) struct Shared {
     pub access_token_ttl: Duration,
     pub local_addr: SocketAddr,
     pub state: Mutex<State>,
-    pub requests: Mutex<Vec<RecordedRequest>>,
+    /// The server's log, shared by every account (each record names its account).
+    pub requests: Arc<Mutex<Vec<RecordedRequest>>>,
 }
 
 impl Shared {
@@ -147,7 +159,8 @@ impl Shared {
         }
     }
 
-    /// `http://host[:port]` for links, from the request's Host header.
+    /// `http://host[:port]` and the account's prefix, for links, from the request's Host
+    /// header.
     pub fn origin(&self, headers: &HeaderMap, uri: &axum::http::Uri) -> String {
         let host = headers
             .get(header::HOST)
@@ -156,7 +169,7 @@ impl Shared {
             .map(str::to_owned)
             .or_else(|| uri.authority().map(|a| a.as_str().to_owned()))
             .unwrap_or_else(|| self.local_addr.to_string());
-        format!("http://{host}")
+        format!("http://{host}{}", self.prefix)
     }
 }
 

@@ -120,7 +120,7 @@ fn check_string(path: String, v: Option<&Value>, errors: &mut Vec<FieldError>) {
 pub(crate) fn settings(template: &[SettingField], body: &Map<String, Value>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for field in template {
-        let key = field.key;
+        let key: &str = &field.key;
         let value = match body.get(key) {
             Some(Value::Null) => {
                 errors.push(invalid_type(
@@ -401,12 +401,12 @@ mod tests {
 
     #[test]
     fn users_lp_shapes() {
-        let template = [SettingField {
-            key: "accounts",
-            name: "a",
-            kind: SettingType::UsersLp,
-            is_required: true,
-        }];
+        let template = [SettingField::new(
+            "accounts",
+            "a",
+            SettingType::UsersLp,
+            true,
+        )];
         let good = obj(json!({"accounts": {"1": {"login": "l", "password": "p"}}}));
         assert!(settings(&template, &good).is_empty());
         let bad = obj(json!({"accounts": {"x": {}, "2": {"login": 1}}}));
@@ -426,18 +426,8 @@ mod tests {
     #[test]
     fn custom_takes_any_value_and_users_a_number() {
         let template = [
-            SettingField {
-                key: "conf",
-                name: "c",
-                kind: SettingType::Custom,
-                is_required: false,
-            },
-            SettingField {
-                key: "phones",
-                name: "p",
-                kind: SettingType::Users,
-                is_required: true,
-            },
+            SettingField::new("conf", "c", SettingType::Custom, false),
+            SettingField::new("phones", "p", SettingType::Users, true),
         ];
         for conf in [
             json!(1),

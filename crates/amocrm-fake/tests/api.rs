@@ -53,6 +53,21 @@ async fn expect_problem(resp: Response, status: u16) -> Value {
     body
 }
 
+/// Asserts an error of the token endpoint, shaped like amoCRM's, and returns its hint.
+async fn expect_oauth_problem(resp: Response, status: u16) -> String {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(content_type(&resp), PROBLEM);
+    let body: Value = resp.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert_eq!(
+        body["type"],
+        "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"
+    );
+    assert_eq!(body["title"], "Некорректный запрос");
+    assert!(body["detail"].is_string());
+    body["hint"].as_str().expect("hint").to_owned()
+}
+
 /// Paths of `validation-errors[0].errors`, asserting the amoCRM shape.
 fn error_paths(problem: &Value) -> Vec<String> {
     let groups = problem["validation-errors"]
@@ -1134,10 +1149,12 @@ async fn requests_are_recorded_with_method_raw_uri_and_headers() {
         reqs[0].query.as_deref(),
         Some("limit=250&page=2&filter%5Bx%5D=a+b")
     );
-    assert_eq!(
-        reqs[0].header("Authorization"),
-        Some(format!("Bearer {DEFAULT_TOKEN}").as_str())
-    );
+    // The token is masked, its scheme kept; has_bearer still tells which it was.
+    assert_eq!(reqs[0].header("Authorization"), Some("Bearer ***"));
+    assert!(reqs[0].has_bearer(DEFAULT_TOKEN));
+    assert!(!reqs[0].has_bearer(DEFAULT_USER_TOKEN));
+    assert!(!format!("{reqs:?}").contains(DEFAULT_TOKEN));
+    assert_eq!(reqs[0].account, None);
     assert!(reqs[0].header("host").is_some());
     assert_eq!(reqs[1].method, "DELETE");
     assert_eq!(reqs[1].path_and_query, "/api/v4/widgets/amo_dropbox");
@@ -1228,7 +1245,10 @@ async fn oauth_code_and_refresh_flow() {
 
     // The code is single-use.
     let resp = token_request(&server, grant("authorization_code", "code", &code)).await;
-    expect_problem(resp, 400).await;
+    assert_eq!(
+        expect_oauth_problem(resp, 400).await,
+        "Authorization code has been revoked"
+    );
 
     // OAuth access tokens are admin tokens.
     let resp = send(
@@ -1283,8 +1303,22 @@ async fn oauth_code_and_refresh_flow() {
 
     // Refresh tokens are single-use.
     let resp = token_request(&server, grant("refresh_token", "refresh_token", &refresh)).await;
-    expect_problem(resp, 400).await;
+    assert_eq!(
+        expect_oauth_problem(resp, 400).await,
+        "Token has been revoked"
+    );
     assert_eq!(server.refresh_count(), 1);
+    assert_eq!(server.oauth_stats().reused_refresh_tokens, 1);
+    let resp = token_request(
+        &server,
+        grant("refresh_token", "refresh_token", "never-issued"),
+    )
+    .await;
+    assert_eq!(
+        expect_oauth_problem(resp, 400).await,
+        "Cannot decrypt the refresh token"
+    );
+    assert_eq!(server.oauth_stats().reused_refresh_tokens, 1);
     // Form bodies work too.
     let resp = Client::new()
         .post(format!("{}/oauth2/access_token", server.base_url()))
@@ -1314,14 +1348,17 @@ async fn oauth_errors_and_ttl() {
 
     let mut wrong = body(&server.issue_authorization_code());
     wrong["client_secret"] = json!("nope");
-    expect_problem(token_request(&server, wrong).await, 401).await;
+    expect_oauth_problem(token_request(&server, wrong).await, 401).await;
     let mut wrong = body(&server.issue_authorization_code());
     wrong["redirect_uri"] = json!("https://evil.example/");
-    expect_problem(token_request(&server, wrong).await, 400).await;
+    expect_oauth_problem(token_request(&server, wrong).await, 400).await;
     let mut wrong = body(&server.issue_authorization_code());
     wrong["grant_type"] = json!("password");
-    expect_problem(token_request(&server, wrong).await, 400).await;
-    expect_problem(token_request(&server, body("never-issued")).await, 400).await;
+    expect_oauth_problem(token_request(&server, wrong).await, 400).await;
+    assert_eq!(
+        expect_oauth_problem(token_request(&server, body("never-issued")).await, 400).await,
+        "Cannot decrypt the authorization code"
+    );
     let paths = expect_validation(token_request(&server, json!({})).await).await;
     assert_eq!(
         paths,

@@ -120,10 +120,9 @@ impl Harness {
 }
 
 fn with_token(requests: &[amocrm_fake::RecordedRequest], token: &str) -> usize {
-    let bearer = format!("Bearer {token}");
     requests
         .iter()
-        .filter(|r| r.path.starts_with("/api/") && r.header("authorization") == Some(&bearer))
+        .filter(|r| r.path.starts_with("/api/") && r.has_bearer(token))
         .count()
 }
 
@@ -201,7 +200,7 @@ async fn the_new_pair_is_saved_before_it_is_used() {
     let requests = h.fake.requests();
     let first_use = requests
         .iter()
-        .position(|r| r.header("authorization") == Some(&format!("Bearer {}", access(refreshed))))
+        .position(|r| r.has_bearer(access(refreshed)))
         .expect("the new token was used");
     assert!(
         first_use >= log.requests_at_save[1],

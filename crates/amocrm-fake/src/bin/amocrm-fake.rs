@@ -1,28 +1,41 @@
 //! Standalone fake amoCRM widgets API server.
 //!
 //! ```text
-//! amocrm-fake --port 8080 --widgets 1000 --pending salesbot:123:abc
+//! amocrm-fake --port 8080 --widgets 1000 --continuation salesbot:123:abc
+//! amocrm-fake --account acc1 --account acc2 --catalogue my-widgets.yaml \
+//!     --continuation acc1:marketingbot:7:xyz
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
-use amocrm_fake::{BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, SEED_WIDGET_COUNT};
+use amocrm_fake::{
+    BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, FakeWidget, SEED_WIDGET_COUNT,
+};
 use clap::Parser;
 
-/// A pending bot continuation given as `KIND:BOT_ID:CONTINUE_ID`.
+/// A pending bot continuation given as `[ACCOUNT:]KIND:BOT_ID:CONTINUE_ID`.
 #[derive(Debug, Clone)]
 struct Pending {
+    account: Option<String>,
     bot: BotKind,
     bot_id: i64,
     continue_id: String,
 }
 
 fn parse_pending(s: &str) -> Result<Pending, String> {
+    // An account name is never a bot kind, so a leading segment that is not one names it.
+    let (account, s) = match s.split_once(':') {
+        Some((first, rest)) if first.parse::<BotKind>().is_err() => (Some(first.to_owned()), rest),
+        _ => (None, s),
+    };
     let mut parts = s.splitn(3, ':');
     let (Some(bot), Some(bot_id), Some(continue_id)) = (parts.next(), parts.next(), parts.next())
     else {
-        return Err("expected KIND:BOT_ID:CONTINUE_ID, e.g. salesbot:123:abc".into());
+        return Err(
+            "expected [ACCOUNT:]KIND:BOT_ID:CONTINUE_ID, e.g. salesbot:123:abc or acc1:salesbot:123:abc"
+                .into(),
+        );
     };
     let bot = bot.parse::<BotKind>().map_err(|e| e.to_string())?;
     let bot_id = bot_id
@@ -34,6 +47,7 @@ fn parse_pending(s: &str) -> Result<Pending, String> {
         return Err("the continue id must not be empty".into());
     }
     Ok(Pending {
+        account,
         bot,
         bot_id,
         continue_id: continue_id.to_owned(),
@@ -62,10 +76,29 @@ struct Args {
     /// Accept at most N requests per second; the rest get 429 (0 = off).
     #[arg(long, env = "AMOCRM_FAKE_RATE_LIMIT")]
     rate_limit: Option<u32>,
-    /// Register a pending bot continuation KIND:BOT_ID:CONTINUE_ID
-    /// (KIND is salesbot or marketingbot); repeatable.
-    #[arg(long, value_parser = parse_pending)]
+    /// Register a pending bot continuation [ACCOUNT:]KIND:BOT_ID:CONTINUE_ID (KIND is
+    /// salesbot or marketingbot; without ACCOUNT, the default account's); repeatable.
+    /// At run time: POST /_fake/continuations (or /{account}/_fake/continuations) with
+    /// {"bot": "salesbot", "bot_id": 123, "continue_id": "abc"}; GET it to see what was
+    /// pending and what was sent.
+    #[arg(
+        long = "continuation",
+        visible_alias = "pending",
+        value_name = "[ACCOUNT:]KIND:BOT_ID:CONTINUE_ID",
+        value_parser = parse_pending
+    )]
     pending: Vec<Pending>,
+    /// Serve another account under /NAME (own widgets state, tokens NAME-suffixed, OAuth
+    /// chain and rate-limit window), besides the default one at the root; repeatable.
+    /// E.g. --account acc1 serves http://HOST:PORT/acc1/api/v4/widgets.
+    #[arg(long = "account", value_name = "NAME")]
+    accounts: Vec<String>,
+    /// Add your own widgets to every account's catalogue from a JSON or YAML file
+    /// (by extension, else by content): a list of widgets or {"widgets": [...]}, each
+    /// {code, version, rating, settings_template: [{key, name, type, is_required}],
+    /// is_lead_source, ...}. E.g. --catalogue widgets.yaml
+    #[arg(long, value_name = "FILE")]
+    catalogue: Option<std::path::PathBuf>,
     /// Do not keep a log of received requests (saves memory under load).
     #[arg(long)]
     no_record: bool,
@@ -95,7 +128,20 @@ fn parse_json(s: &str) -> Result<serde_json::Value, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let custom = match &args.catalogue {
+        Some(path) => match FakeWidget::load_catalogue(path) {
+            Ok(widgets) => widgets,
+            Err(e) => {
+                eprintln!("amocrm-fake: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => Vec::new(),
+    };
+    let custom_count = custom.len();
     let builder = FakeServer::builder()
+        .widgets_from(custom)
+        .accounts(args.accounts.iter().map(String::as_str))
         .bind(SocketAddr::new(args.host, args.port))
         .widgets(args.widgets)
         .token(args.token)
@@ -112,6 +158,10 @@ async fn main() -> ExitCode {
         .fold(builder, |builder, json| builder.raw_widget(json));
     let server = match builder.start().await {
         Ok(server) => server,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("amocrm-fake: {e}");
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
             eprintln!(
                 "amocrm-fake: cannot listen on {}: {e}",
@@ -121,7 +171,19 @@ async fn main() -> ExitCode {
         }
     };
     for p in &args.pending {
-        server.add_pending_continuation(p.bot, p.bot_id, &p.continue_id);
+        let account = match &p.account {
+            None => server.default_account(),
+            Some(name) => match server.account(name) {
+                Some(account) => account,
+                None => {
+                    eprintln!(
+                        "amocrm-fake: --continuation names account {name:?}, which is not served (add --account {name})"
+                    );
+                    return ExitCode::FAILURE;
+                }
+            },
+        };
+        account.add_pending_continuation(p.bot, p.bot_id, &p.continue_id);
     }
     println!(
         "amocrm-fake listening on {} (token: {})",
@@ -129,11 +191,12 @@ async fn main() -> ExitCode {
         server.token()
     );
     println!(
-        "catalogue: {} widgets ({} seed + {} raw + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
+        "catalogue: {} widgets ({} seed + {} yours + {} raw + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
         server.widget_count(),
         SEED_WIDGET_COUNT,
+        custom_count,
         args.raw_widget.len(),
-        server.widget_count() - SEED_WIDGET_COUNT - args.raw_widget.len(),
+        server.widget_count() - SEED_WIDGET_COUNT - custom_count - args.raw_widget.len(),
         server.user_token(),
         match args.rate_limit {
             Some(n) if n > 0 => format!("{n}/s"),
@@ -141,6 +204,15 @@ async fn main() -> ExitCode {
         },
         args.pending.len(),
     );
+    for account in server.accounts() {
+        println!(
+            "account {}: {} (token: {}, user token: {})",
+            account.name().unwrap_or_default(),
+            account.url(),
+            account.token(),
+            account.user_token()
+        );
+    }
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("amocrm-fake: cannot wait for Ctrl-C: {e}");
     }
