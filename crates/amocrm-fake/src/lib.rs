@@ -108,6 +108,7 @@
 mod account;
 mod admin;
 mod catalogue;
+mod faults;
 mod oauth;
 mod problem;
 mod routes;
@@ -130,6 +131,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::catalogue::Catalogue;
+pub use crate::faults::{Fault, FaultId, FaultReport, Faults, Operation, ParseFaultError};
 use crate::state::{RateLimiter, Shared, State, lock};
 
 /// Value recorded for a masked header: the scheme is kept, the credentials are not.
@@ -372,6 +374,7 @@ pub struct FakeBuilder {
     accounts: Vec<AccountSpec>,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
+    faults: Vec<Fault>,
 }
 
 impl Default for FakeBuilder {
@@ -391,6 +394,7 @@ impl Default for FakeBuilder {
             accounts: Vec::new(),
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+            faults: Vec::new(),
         }
     }
 }
@@ -523,6 +527,14 @@ impl FakeBuilder {
         self
     }
 
+    /// Injects `fault` from the first request on (after the faults added before), to
+    /// every account; more can be added, and all removed, while the server runs:
+    /// [`FakeServer::faults`].
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
     /// Binds the listener and starts serving on a spawned tokio task. Fails
     /// (`InvalidInput`) on a bad or repeated account name or a widget code given twice.
     pub async fn start(self) -> std::io::Result<FakeServer> {
@@ -541,6 +553,10 @@ impl FakeBuilder {
             Catalogue::new(self.widgets, &self.custom_widgets, self.raw_widgets.clone())
                 .map_err(invalid)?;
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
+        let faults = Faults::default();
+        for fault in self.faults {
+            faults.add(fault);
+        }
         let addr = listener.local_addr()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
         let shared = |name: Option<&AccountSpec>, index: i64, catalogue: Catalogue| {
@@ -579,6 +595,7 @@ impl FakeBuilder {
                 local_addr: addr,
                 state: Mutex::new(State::default()),
                 requests: requests.clone(),
+                faults: faults.clone(),
             })
         };
         let default = shared(None, 0, default_catalogue);
@@ -765,6 +782,12 @@ impl FakeServer {
     /// What the default account's token endpoint did so far.
     pub fn oauth_stats(&self) -> OAuthStats {
         self.default.oauth_stats()
+    }
+
+    /// The injected faults, to add, remove and count while the server runs (see
+    /// [`Fault`] for what a fault can do).
+    pub fn faults(&self) -> Faults {
+        self.default.shared.faults.clone()
     }
 
     /// Stops accepting connections, lets in-flight requests finish and waits

@@ -4,13 +4,15 @@
 //! amocrm-fake --port 8080 --widgets 1000 --continuation salesbot:123:abc
 //! amocrm-fake --account acc1 --account acc2 --catalogue my-widgets.yaml \
 //!     --continuation acc1:marketingbot:7:xyz
+//! amocrm-fake --fault 'list=429:retry-after=2:html' --fault '*=503@3'
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use amocrm_fake::{
-    BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, FakeWidget, SEED_WIDGET_COUNT,
+    BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, FakeWidget, Fault,
+    SEED_WIDGET_COUNT,
 };
 use clap::Parser;
 
@@ -119,6 +121,33 @@ struct Args {
     /// empty maps) instead of 204.
     #[arg(long)]
     php_empty_page: bool,
+    /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (see below).
+    #[arg(long, value_name = "SPEC", value_parser = parse_fault, long_help = FAULT_HELP)]
+    fault: Vec<Fault>,
+}
+
+const FAULT_HELP: &str = "\
+Inject a fault; repeatable. SPEC = TARGET=ACTION[:OPTION...][@N]
+
+TARGET: * (every route), an operation (list, get, install, uninstall, continue, token,
+account), or [METHOD ]PATH where a * or {name} segment matches any one segment.
+ACTION: CODE or status:CODE (problem+json answer), latency:DUR or latency:DUR..DUR
+(seeded random), reset (close without an answer), truncate (half the body under the
+whole Content-Length, then close). DUR is like 200ms or 2s.
+OPTION: html (HTML page instead of problem+json), retry-after=SECS (header),
+retry-after-body=SECS (JSON body), once, times=N, nth=N (same as @N: only the Nth
+matching request), p=PROB (probability), seed=N (for p and latency ranges).
+
+Examples:
+  --fault 'GET /api/v4/widgets=status:500'   every list answers 500
+  --fault '*=latency:200ms'                  every request waits 200 ms
+  --fault '*=503@3'                          the 3rd request answers 503
+  --fault 'list=429:retry-after=2:html'      list answers an HTML 429, Retry-After: 2
+  --fault 'get=reset:p=0.2:seed=7'           a fifth of the gets lose their connection";
+
+fn parse_fault(s: &str) -> Result<Fault, String> {
+    s.parse()
+        .map_err(|e: amocrm_fake::ParseFaultError| e.to_string())
 }
 
 fn parse_json(s: &str) -> Result<serde_json::Value, String> {
@@ -156,6 +185,11 @@ async fn main() -> ExitCode {
         .iter()
         .cloned()
         .fold(builder, |builder, json| builder.raw_widget(json));
+    let builder = args
+        .fault
+        .iter()
+        .cloned()
+        .fold(builder, |builder, fault| builder.fault(fault));
     let server = match builder.start().await {
         Ok(server) => server,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
@@ -212,6 +246,9 @@ async fn main() -> ExitCode {
             account.token(),
             account.user_token()
         );
+    }
+    for fault in &args.fault {
+        println!("fault: {fault}");
     }
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("amocrm-fake: cannot wait for Ctrl-C: {e}");
