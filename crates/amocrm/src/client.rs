@@ -11,8 +11,8 @@ use secrecy::SecretString;
 use crate::auth::{StaticToken, TokenProvider};
 use crate::error::{Error, Problem, Result};
 use crate::invalid::Invalid;
-use crate::response::{classify, error_response};
 use crate::pace::{MemoryPacer, Pacer, RateLimit};
+use crate::response::{classify, error_response};
 use crate::transport::{RetryPolicy, Transport};
 
 type RawError = progenitor_client::Error<raw::Problem>;

@@ -19,7 +19,7 @@ use crate::auth::TokenProvider;
 use crate::client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpConfig};
 use crate::client::{DEFAULT_USER_AGENT, Domain, account_url, check_base_url, shown_base_url};
 use crate::error::{Error, Result};
-use crate::token_store::{TokenPair, TokenStore};
+use crate::token_store::{TokenLock, TokenPair, TokenStore};
 use crate::widget_request::{MemoryReplayGuard, WidgetRequestVerifier};
 
 /// An access token is refreshed when it expires within this margin (60 s), so that it does
@@ -113,7 +113,13 @@ impl fmt::Debug for OAuth {
 }
 
 enum Job {
-    Refresh,
+    /// Renew the pair: adopt a fresh one another holder saved, else refresh under the
+    /// store's lock. `stale` is the access token found stale or rejected (a stored pair
+    /// with it is not adopted); `force` refreshes even when the stored pair is fresh.
+    Refresh {
+        stale: Option<SecretString>,
+        force: bool,
+    },
     Exchange(String),
 }
 
@@ -166,7 +172,11 @@ impl OAuth {
     /// the refresh token of an idle integration does not expire).
     pub async fn refresh_now(&self) -> Result<()> {
         let state = self.inner.state.clone().lock_owned().await;
-        self.inner.run_in_task(state, Job::Refresh).await.map(drop)
+        let job = Job::Refresh {
+            stale: None,
+            force: true,
+        };
+        self.inner.run_in_task(state, job).await.map(drop)
     }
 
     /// The pair in use, `None` before the first exchange.
@@ -205,12 +215,10 @@ impl TokenProvider for OAuth {
         Box::pin(async move {
             let seen = self.inner.attempts.load(Ordering::SeqCst);
             let state = self.inner.state.clone().lock_owned().await;
-            match &state.tokens {
-                Some(tokens) if !tokens.expires_within(tokens.refresh_margin(self.inner.skew)) => {
-                    return Ok(tokens.access_token.clone());
-                }
-                None if state.unsaved.is_none() => return Err(AuthError::NoTokens.into()),
-                _ => {}
+            if let Some(tokens) = &state.tokens
+                && self.inner.fresh(tokens)
+            {
+                return Ok(tokens.access_token.clone());
             }
             if self.inner.attempts.load(Ordering::SeqCst) != seen {
                 // Another caller refreshed while this one waited: share its outcome rather
@@ -223,7 +231,15 @@ impl TokenProvider for OAuth {
                 }
             }
             tracing::debug!("OAuth access token expired or about to: refreshing");
-            self.inner.run_in_task(state, Job::Refresh).await
+            let stale = state
+                .tokens
+                .as_ref()
+                .map(|tokens| tokens.access_token.clone());
+            let job = Job::Refresh {
+                stale,
+                force: false,
+            };
+            self.inner.run_in_task(state, job).await
         })
     }
 
@@ -236,14 +252,17 @@ impl TokenProvider for OAuth {
                     // Refreshed by someone else since the request was sent.
                     return Ok(true);
                 }
-                None if state.unsaved.is_none() => return Err(AuthError::NoTokens.into()),
                 _ => {}
             }
             if state.last_failed && self.inner.attempts.load(Ordering::SeqCst) != seen {
                 return Err(AuthError::ConcurrentRefreshFailed.into());
             }
             tracing::debug!("the server rejected the OAuth access token: refreshing");
-            self.inner.run_in_task(state, Job::Refresh).await?;
+            let job = Job::Refresh {
+                stale: Some(rejected.clone()),
+                force: false,
+            };
+            self.inner.run_in_task(state, job).await?;
             Ok(true)
         })
     }
@@ -261,11 +280,10 @@ impl Inner {
         let inner = Arc::clone(self);
         let task = tokio::spawn(async move {
             let result = match job {
-                Job::Refresh => inner.refresh_locked(&mut state).await,
-                Job::Exchange(code) => match inner.request_tokens(Grant::Code(&code)).await {
-                    Ok(pair) => inner.save_and_use(&mut state, pair).await,
-                    Err(error) => Err(error.into()),
-                },
+                Job::Refresh { stale, force } => {
+                    inner.refresh_locked(&mut state, stale, force).await
+                }
+                Job::Exchange(code) => inner.exchange_locked(&mut state, &code).await,
             };
             state.last_failed = result.is_err();
             // Counted once finished, still under the lock: whoever waited for the lock
@@ -279,42 +297,125 @@ impl Inner {
         }
     }
 
-    async fn refresh_locked(&self, state: &mut State) -> Result<SecretString> {
-        if let Some(pending) = state.unsaved.take() {
+    /// Whether `pair` is used as it is: not expiring within the refresh margin.
+    fn fresh(&self, pair: &TokenPair) -> bool {
+        !pair.expires_within(pair.refresh_margin(self.skew))
+    }
+
+    /// Whether `pair` is one to adopt instead of refreshing: fresh, and not the one found
+    /// stale or rejected.
+    fn adoptable(&self, pair: &TokenPair, stale: Option<&SecretString>) -> bool {
+        self.fresh(pair)
+            && stale.is_none_or(|stale| stale.expose_secret() != pair.access_token.expose_secret())
+    }
+
+    /// Renews the pair by the store's protocol (one holder in the fleet calls the token
+    /// endpoint): a pending unsaved pair is saved first; a fresh stored pair is adopted;
+    /// else, under the store's lock, a fresh pair saved meanwhile is adopted, and only
+    /// else the stored (or, with none stored, our own) refresh token is spent and the new
+    /// pair saved before it is used.
+    async fn refresh_locked(
+        &self,
+        state: &mut State,
+        stale: Option<SecretString>,
+        force: bool,
+    ) -> Result<SecretString> {
+        if let Some(pending) = state.unsaved.clone() {
             // The endpoint already spent the old refresh token for this pair: save it
             // instead of asking again.
             tracing::debug!("saving the OAuth tokens a previous refresh could not save");
-            return self.save_and_use(state, pending).await;
+            let lock = self.lock().await?;
+            return self.save_and_use(state, lock, pending).await;
         }
-        let refresh = match &state.tokens {
+        if !force
+            && let Some(stored) = self.load().await?
+            && self.adoptable(&stored, stale.as_ref())
+        {
+            tracing::debug!("adopting the OAuth tokens another holder saved");
+            return Ok(self.adopt(state, stored));
+        }
+        let lock = self.lock().await?;
+        if !force
+            && let Some(current) = lock.current()
+            && self.adoptable(current, stale.as_ref())
+        {
+            tracing::debug!("adopting the OAuth tokens saved while waiting for the lock");
+            let current = current.clone();
+            release(lock).await;
+            return Ok(self.adopt(state, current));
+        }
+        let refresh = match lock.current().or(state.tokens.as_ref()) {
             Some(tokens) => tokens.refresh_token.clone(),
-            None => return Err(AuthError::NoTokens.into()),
+            None => {
+                release(lock).await;
+                return Err(AuthError::NoTokens.into());
+            }
         };
-        let pair = self.request_tokens(Grant::Refresh(&refresh)).await?;
-        self.save_and_use(state, pair).await
+        let pair = match self.request_tokens(Grant::Refresh(&refresh)).await {
+            Ok(pair) => pair,
+            Err(error) => {
+                release(lock).await;
+                return Err(error.into());
+            }
+        };
+        self.save_and_use(state, lock, pair).await
     }
 
-    /// Saves `pair`, and only then makes it the pair in use.
-    async fn save_and_use(&self, state: &mut State, pair: TokenPair) -> Result<SecretString> {
+    /// Exchanges `code` under the store's lock and saves the new chain (always the
+    /// newest).
+    async fn exchange_locked(&self, state: &mut State, code: &str) -> Result<SecretString> {
+        let lock = self.lock().await?;
+        match self.request_tokens(Grant::Code(code)).await {
+            Ok(pair) => self.save_and_use(state, lock, pair).await,
+            Err(error) => {
+                release(lock).await;
+                Err(error.into())
+            }
+        }
+    }
+
+    async fn load(&self) -> Result<Option<TokenPair>> {
+        self.store
+            .load(&self.base_url)
+            .await
+            .map_err(|error| AuthError::Store(error).into())
+    }
+
+    async fn lock(&self) -> Result<Box<dyn TokenLock>> {
+        self.store
+            .lock(&self.base_url)
+            .await
+            .map_err(|error| AuthError::Store(error).into())
+    }
+
+    /// Makes `pair` (saved by someone) the pair in use.
+    fn adopt(&self, state: &mut State, pair: TokenPair) -> SecretString {
+        let access = pair.access_token.clone();
+        state.tokens = Some(pair);
+        access
+    }
+
+    /// Saves `pair` under `lock`, and only then makes it the pair in use; releases the
+    /// lock.
+    async fn save_and_use(
+        &self,
+        state: &mut State,
+        mut lock: Box<dyn TokenLock>,
+        pair: TokenPair,
+    ) -> Result<SecretString> {
         // Kept as unsaved until the store says it saved it, so a store that panics (or a
         // runtime shutting down mid-save) cannot lose a pair whose refresh token was spent.
         state.unsaved = Some(pair.clone());
-        let saved = async {
-            let mut lock = self.store.lock(&self.base_url).await?;
-            lock.save(&pair).await?;
-            lock.release().await
-        };
-        match saved.await {
+        let saved = lock.save(&pair).await;
+        release(lock).await;
+        match saved {
             Ok(()) => {
-                let access = pair.access_token.clone();
-                state.tokens = Some(pair);
                 state.unsaved = None;
                 tracing::debug!("new OAuth tokens saved and in use");
-                Ok(access)
+                Ok(self.adopt(state, pair))
             }
             Err(error) => {
                 tracing::warn!("saving new OAuth tokens failed; they are not used");
-                state.unsaved = Some(pair);
                 Err(AuthError::Store(error).into())
             }
         }
@@ -355,6 +456,14 @@ impl Inner {
             Grant::Code(_) => None,
         };
         parse_pair(&bytes, received, granted)
+    }
+}
+
+/// Releases a store lock; an error is logged (the pair is saved or the refresh failed
+/// already; a lock that could not be released is released by its engine when it drops).
+async fn release(lock: Box<dyn TokenLock>) {
+    if let Err(error) = lock.release().await {
+        tracing::warn!(error = %error, "releasing the token store's lock failed");
     }
 }
 

@@ -410,7 +410,6 @@ impl Lane {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -618,7 +617,10 @@ mod tests {
         pacer.acquire("a").await.unwrap();
         assert!(started.elapsed() >= Duration::from_millis(500));
         pacer.pause("c", Duration::MAX).await.unwrap();
-        pacer.pause("c", Duration::from_secs(u64::MAX / 2)).await.unwrap();
+        pacer
+            .pause("c", Duration::from_secs(u64::MAX / 2))
+            .await
+            .unwrap();
         let paused = tokio::time::timeout(Duration::from_millis(50), pacer.acquire("c")).await;
         assert!(paused.is_err());
         assert!(pause_end(started, Duration::MAX) <= started + MAX_PAUSE);

@@ -153,8 +153,10 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
     /// read *under* the lock. A holder that dies (process killed, connection lost) must not
     /// leave the lock held: PostgreSQL releases a row lock with the connection, the OS a
     /// file lock with the process.
-    fn lock<'a>(&'a self, account: &'a str)
-    -> BoxFuture<'a, Result<Box<dyn TokenLock>, StoreError>>;
+    fn lock<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Box<dyn TokenLock>, StoreError>>;
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {

@@ -453,7 +453,10 @@ async fn a_failing_store_is_a_typed_error_and_the_old_tokens_stay() {
     let Error::Auth(AuthError::Store(source)) = &error else {
         panic!("expected a store error, got {error:?}");
     };
-    assert_eq!(source.to_string(), "disk full");
+    assert_eq!(
+        std::error::Error::source(source).map(ToString::to_string),
+        Some("disk full".to_owned())
+    );
     let unsaved = h.saved()[1].clone();
     assert_eq!(
         h.api_requests_with(access(&unsaved)),
