@@ -244,6 +244,9 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body as received (empty when there was none).
     pub body: Vec<u8>,
+    /// When the request arrived, before the rate limit saw it: arrival rates and gaps as
+    /// the server sees them (e.g. at most 7 in any second).
+    pub received_at: std::time::Instant,
     /// The unmasked `Authorization` value, only for [`RecordedRequest::has_bearer`].
     authorization: Option<String>,
 }
@@ -302,6 +305,7 @@ impl RecordedRequest {
             path_and_query,
             headers,
             body: body.to_vec(),
+            received_at: std::time::Instant::now(),
             authorization,
         }
     }
