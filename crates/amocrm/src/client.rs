@@ -112,6 +112,12 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// Whether `self` and `other` are clones of one built client (sharing its connection
+    /// pool, token provider and pacer), as an [`crate::Integration`] hands out.
+    pub fn ptr_eq(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The generated client underneath, for calls this crate does not wrap. Its requests
     /// go through the same transport as this crate's: the token (refreshed once on a 401),
     /// the rate limiter and the retries. An error status, a body too large or a token

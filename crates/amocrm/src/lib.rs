@@ -60,10 +60,12 @@
 // API sections: each wraps generated calls, and plugs lists into the pager.
 mod account;
 mod bots;
+mod integration;
 mod widget_request;
 mod widgets;
 // Auth: where tokens come from.
 mod auth;
+mod file_store;
 mod oauth;
 mod token_store;
 // The request path: client, transport (token, pacing, retries), what a response means, and
@@ -99,6 +101,8 @@ pub use error::{
     AuthError, DecodeCategory, DecodeError, Error, ErrorKind, GrantType, Problem, RawBody, Result,
     StoreError, UndecodableEntry, ValidationError, WidgetRequestError,
 };
+pub use file_store::FileTokenStore;
+pub use integration::{Integration, IntegrationBuilder};
 pub use invalid::{Invalid, SettingsProblem};
 pub use oauth::{DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder};
 pub use pace::{MemoryPacer, PaceError, Pacer, RateLimit};

@@ -590,13 +590,13 @@ impl WidgetRequestVerifier {
         let account = self.check_issuer(&claims)?;
         let url = ContinueUrl::parse(&request.return_url)?;
         self.check_host(&url, &claims, account)?;
-        if let Some(token) = claims.bot_type.as_ref().and_then(BotType::bot_kind) {
-            if token != url.kind {
-                return Err(WidgetRequestError::BotKindMismatch {
-                    url: url.kind,
-                    token,
-                });
-            }
+        if let Some(token) = claims.bot_type.as_ref().and_then(BotType::bot_kind)
+            && token != url.kind
+        {
+            return Err(WidgetRequestError::BotKindMismatch {
+                url: url.kind,
+                token,
+            });
         }
         Ok(VerifiedWidgetRequest {
             claims,

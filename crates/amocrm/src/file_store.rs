@@ -1,0 +1,327 @@
+//! A [`TokenStore`] in one JSON file, for the processes of one machine (the CLI's
+//! default): every save replaces the file atomically, and the refresh lock is an OS file
+//! lock, which the OS releases when its holder dies.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::error::StoreError;
+use crate::token_store::{TokenLock, TokenPair, TokenStore};
+
+/// Token pairs of every account in one JSON file, `{account: {access_token, refresh_token,
+/// expires_at, generation}}` (`expires_at` in Unix seconds), readable by its owner only
+/// (mode 0600 on Unix).
+///
+/// - A save writes a temporary file in the same directory, flushes it to disk, renames it
+///   over the file and flushes the directory: a reader sees the old file or the new one,
+///   and a crash never leaves half a file.
+/// - [`TokenStore::lock`] takes an exclusive OS lock (`flock` on Unix, `LockFileEx` on
+///   Windows) on the sibling file `{path}.lock`, so the processes of this machine that
+///   share the file refresh one at a time; the OS releases it when the holder exits or is
+///   killed. One lock covers every account of the file.
+/// - A missing file is an empty store; a file that is not a token file is an error, and is
+///   never overwritten.
+///
+/// Files on network file systems may not honour the lock: share pairs between machines
+/// through a database (the `amocrm-postgres` crate).
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use amocrm::{ExposeSecret, FileTokenStore, TokenPair, TokenStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), amocrm::StoreError> {
+/// let dir = std::env::temp_dir().join(format!("amocrm-doc-{}", std::process::id()));
+/// let store = FileTokenStore::new(dir.join("tokens.json"));
+/// let account = "https://example.amocrm.ru";
+/// assert!(store.load(account).await?.is_none()); // no file yet
+///
+/// let mut lock = store.lock(account).await?; // other processes wait here
+/// let pair = TokenPair::new(
+///     "access".to_owned().into(),
+///     "refresh".to_owned().into(),
+///     SystemTime::now() + Duration::from_secs(3600),
+/// );
+/// lock.save(&pair).await?;
+/// lock.release().await?;
+///
+/// let stored = store.load(account).await?.expect("saved");
+/// assert_eq!(stored.refresh_token().expose_secret(), "refresh");
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct FileTokenStore {
+    path: Arc<PathBuf>,
+    /// Lock waiters of this process queue here, so that one blocking thread at a time
+    /// waits for the OS lock.
+    local: Arc<Mutex<()>>,
+}
+
+impl fmt::Debug for FileTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileTokenStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// One account's entry in the file.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Entry {
+    access_token: String,
+    refresh_token: String,
+    expires_at: u64,
+    generation: u64,
+}
+
+impl Entry {
+    fn pair(&self) -> TokenPair {
+        TokenPair::new(
+            SecretString::from(self.access_token.clone()),
+            SecretString::from(self.refresh_token.clone()),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(self.expires_at),
+        )
+    }
+}
+
+type Entries = BTreeMap<String, Entry>;
+
+impl FileTokenStore {
+    /// The store in the file at `path` (created, with its directory, on the first save).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileTokenStore {
+            path: Arc::new(path.into()),
+            local: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// The token file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The lock file: the token file's name with `.lock` appended.
+    pub fn lock_path(&self) -> PathBuf {
+        lock_path(&self.path)
+    }
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+fn io_error(what: String, error: std::io::Error) -> StoreError {
+    StoreError::new(what, Some(Box::new(error)))
+}
+
+/// Runs file work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| StoreError::new("the token file task failed", Some(Box::new(error))))?
+}
+
+/// The file's entries; none when there is no file.
+fn read(path: &Path) -> Result<Entries, StoreError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
+        Err(error) => return Err(io_error(format!("reading {}", path.display()), error)),
+    };
+    // The error says where and what kind, never a value of the file (a token).
+    serde_json::from_slice(&bytes).map_err(|error| {
+        StoreError::new(
+            format!(
+                "{} is not a token file ({:?} error at line {}, column {}); it is left as it is",
+                path.display(),
+                error.classify(),
+                error.line(),
+                error.column()
+            ),
+            None,
+        )
+    })
+}
+
+/// Replaces the file with `entries`: a temporary file in the same directory, flushed,
+/// renamed over the file, and the directory flushed.
+fn write(path: &Path, entries: &Entries) -> Result<(), StoreError> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let json = serde_json::to_vec_pretty(entries)
+        .map_err(|error| StoreError::new("encoding the token file", Some(Box::new(error))))?;
+    let written = (|| {
+        let mut file = create_private(&temp)?;
+        file.write_all(&json)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)?;
+        sync_dir(&dir)
+    })();
+    written.map_err(|error| {
+        let _ = std::fs::remove_file(&temp);
+        io_error(format!("writing {}", path.display()), error)
+    })
+}
+
+/// A new file readable by its owner only (mode 0600 on Unix), truncated if it exists.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Flushes a directory's entries (the rename) to disk; Unix only.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Opens the lock file (creating it and its directory) and waits for its exclusive lock.
+fn take_lock(path: &Path) -> Result<File, StoreError> {
+    let lock = lock_path(path);
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|error| io_error(format!("creating {}", dir.display()), error))?;
+    }
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&lock)
+        .map_err(|error| io_error(format!("opening {}", lock.display()), error))?;
+    file.lock()
+        .map_err(|error| io_error(format!("locking {}", lock.display()), error))?;
+    Ok(file)
+}
+
+impl TokenStore for FileTokenStore {
+    fn load<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Option<TokenPair>, StoreError>> {
+        let path = self.path.clone();
+        let account = account.to_owned();
+        Box::pin(blocking(move || {
+            Ok(read(&path)?.get(&account).map(Entry::pair))
+        }))
+    }
+
+    fn lock<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Box<dyn TokenLock>, StoreError>> {
+        let path = self.path.clone();
+        let account = account.to_owned();
+        Box::pin(async move {
+            let local = self.local.clone().lock_owned().await;
+            let (file, current, generation) = blocking({
+                let path = path.clone();
+                let account = account.clone();
+                move || {
+                    let file = take_lock(&path)?;
+                    // Read under the lock: what the last holder saved.
+                    let entries = read(&path)?;
+                    let entry = entries.get(&account);
+                    Ok((
+                        file,
+                        entry.map(Entry::pair),
+                        entry.map_or(0, |entry| entry.generation),
+                    ))
+                }
+            })
+            .await?;
+            Ok(Box::new(FileLock {
+                path,
+                account,
+                file: Some(file),
+                _local: local,
+                current,
+                generation,
+            }) as Box<dyn TokenLock>)
+        })
+    }
+}
+
+/// The held lock of a [`FileTokenStore`]; the OS lock goes with the lock file's handle.
+struct FileLock {
+    path: Arc<PathBuf>,
+    account: String,
+    file: Option<File>,
+    _local: OwnedMutexGuard<()>,
+    current: Option<TokenPair>,
+    /// The account's generation when the lock read it (0: no entry).
+    generation: u64,
+}
+
+impl TokenLock for FileLock {
+    fn current(&self) -> Option<&TokenPair> {
+        self.current.as_ref()
+    }
+
+    fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
+        let path = self.path.clone();
+        let account = self.account.clone();
+        let read_generation = self.generation;
+        let entry = Entry {
+            access_token: pair.access_token().expose_secret().to_owned(),
+            refresh_token: pair.refresh_token().expose_secret().to_owned(),
+            expires_at: pair.expires_at_unix(),
+            generation: read_generation + 1,
+        };
+        Box::pin(async move {
+            let generation = blocking(move || {
+                let mut entries = read(&path)?;
+                let stored = entries.get(&account).map_or(0, |entry| entry.generation);
+                if stored != read_generation {
+                    return Err(StoreError::conflict());
+                }
+                let generation = entry.generation;
+                entries.insert(account, entry);
+                write(&path, &entries)?;
+                Ok(generation)
+            })
+            .await?;
+            self.generation = generation;
+            self.current = Some(pair.clone());
+            Ok(())
+        })
+    }
+
+    fn release(mut self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>> {
+        let unlocked = match self.file.take() {
+            Some(file) => file.unlock().map_err(|error| {
+                io_error(
+                    format!("unlocking {}", lock_path(&self.path).display()),
+                    error,
+                )
+            }),
+            None => Ok(()),
+        };
+        Box::pin(async move { unlocked })
+    }
+}
