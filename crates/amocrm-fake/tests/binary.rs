@@ -36,7 +36,12 @@ async fn accounts_catalogue_and_continuations_from_flags() {
         .args(["--port", "0", "--account", "acc1", "--account", "acc2"])
         .arg("--catalogue")
         .arg(&catalogue)
-        .args(["--continuation", "acc1:salesbot:5:abc", "--pending", "marketingbot:6:d"])
+        .args([
+            "--continuation",
+            "acc1:salesbot:5:abc",
+            "--pending",
+            "marketingbot:6:d",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("start amocrm-fake");
@@ -59,10 +64,16 @@ async fn accounts_catalogue_and_continuations_from_flags() {
         }
     }
     let (acc1, acc2) = (acc1.expect("acc1 URL"), acc2.expect("acc2 URL"));
-    assert!(acc1.starts_with("http://127.0.0.1:") && acc1.ends_with("/acc1"), "{printed:?}");
+    assert!(
+        acc1.starts_with("http://127.0.0.1:") && acc1.ends_with("/acc1"),
+        "{printed:?}"
+    );
     assert!(acc2.ends_with("/acc2"), "{printed:?}");
     assert!(printed.iter().any(|l| l.contains("1 yours")), "{printed:?}");
-    assert!(printed.iter().any(|l| l.contains("token: fake-token-acc1")), "{printed:?}");
+    assert!(
+        printed.iter().any(|l| l.contains("token: fake-token-acc1")),
+        "{printed:?}"
+    );
     let root = acc1.trim_end_matches("/acc1").to_owned();
 
     let http = reqwest::Client::new();
@@ -73,7 +84,10 @@ async fn accounts_catalogue_and_continuations_from_flags() {
         .json()
         .await
         .unwrap();
-    assert_eq!(seen["pending"], json!([{"bot": "salesbot", "bot_id": 5, "continue_id": "abc", "left": 1}]));
+    assert_eq!(
+        seen["pending"],
+        json!([{"bot": "salesbot", "bot_id": 5, "continue_id": "abc", "left": 1}])
+    );
     let seen: Value = get(format!("{root}/_fake/continuations"))
         .await
         .unwrap()
@@ -110,7 +124,10 @@ async fn accounts_catalogue_and_continuations_from_flags() {
 
 #[test]
 fn a_bad_catalogue_or_account_is_a_clear_error() {
-    let bad = temp_file("bad.yaml", "widgets:\n  - code: a\n    rating: 1\n    flavour: x\n");
+    let bad = temp_file(
+        "bad.yaml",
+        "widgets:\n  - code: a\n    rating: 1\n    flavour: x\n",
+    );
     let out = Command::new(BIN)
         .args(["--port", "0", "--catalogue"])
         .arg(&bad)
@@ -118,7 +135,10 @@ fn a_bad_catalogue_or_account_is_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.yaml") && err.contains("flavour") && err.contains("line 4"), "{err}");
+    assert!(
+        err.contains("bad.yaml") && err.contains("flavour") && err.contains("line 4"),
+        "{err}"
+    );
 
     let out = Command::new(BIN)
         .args(["--port", "0", "--account", "api"])

@@ -11,8 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use amocrm_fake::{
-    BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, FakeWidget, Fault,
-    SEED_WIDGET_COUNT,
+    BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, FakeWidget, Fault, SEED_WIDGET_COUNT,
 };
 use clap::Parser;
 
