@@ -14,12 +14,18 @@ use amocrm_bench::fleet::refresh::{self, Refreshed};
 use amocrm_bench::fleet::services::{self, StoreSpec};
 use amocrm_workspace_tests::services::{HOW_POSTGRES, HOW_REDIS, postgres_url, redis_url, skip};
 
+/// The scenarios run dozens of processes each: they take turns, so that one's load does
+/// not disturb another's timing.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn exe() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_amocrm-bench"))
 }
 
-/// Fails a scenario that hangs instead of letting the test run for ever.
+/// Runs a scenario in its turn; fails one that hangs instead of letting the test run for
+/// ever.
 async fn within<T>(f: impl Future<Output = Result<T, String>>) -> Result<T, String> {
+    let _turn = TURN.lock().await;
     tokio::time::timeout(Duration::from_secs(180), f)
         .await
         .unwrap_or_else(|_| Err("no result within 180 s".into()))
