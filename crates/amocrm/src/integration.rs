@@ -109,7 +109,26 @@ impl Integration {
         Ok((self.inner.base_url_for)(subdomain, domain))
     }
 
-    /// The client of the account `subdomain` on `domain`.
+    /// The client of the account `subdomain` on `domain`: built on first use, then the
+    /// same client (a cheap clone) every time.
+    ///
+    /// ```
+    /// use amocrm::{Domain, Integration};
+    ///
+    /// # fn main() -> Result<(), amocrm::Error> {
+    /// let integration = Integration::builder()
+    ///     .client_id("integration-id")
+    ///     .client_secret("integration-secret")
+    ///     .redirect_uri("https://example.com/oauth/callback")
+    ///     // Accounts of a local fake server, served under a path each.
+    ///     .base_url_for(|subdomain, _| format!("http://127.0.0.1:8080/{subdomain}"))
+    ///     .build()?;
+    /// let one = integration.client("example", Domain::AmocrmRu)?;
+    /// assert_eq!(one.base_url(), "http://127.0.0.1:8080/example");
+    /// assert!(integration.client("example", Domain::AmocrmRu)?.ptr_eq(&one));
+    /// assert!(!integration.client("other", Domain::AmocrmRu)?.ptr_eq(&one));
+    /// # Ok(()) }
+    /// ```
     pub fn client(&self, subdomain: &str, domain: Domain) -> Result<Client> {
         self.client_for_base_url(&self.base_url(subdomain, domain)?)
     }

@@ -1,10 +1,13 @@
-//! OAuth 2.0 access tokens that refresh themselves, and the store the new tokens go to.
+//! OAuth 2.0 access tokens that refresh themselves, through a [`TokenStore`] shared by every
+//! holder of the account's pair.
 //!
 //! amoCRM's refresh tokens are single-use: every refresh answers a new pair and revokes
-//! the old refresh token. [`OAuth`] therefore hands every new pair to a [`TokenStore`]
-//! *before* it sends a single request with it, so a crash (or a cancelled future) never
-//! loses the only valid refresh token; when saving fails the refresh fails with
-//! [`AuthError::Store`] and the new pair is not used.
+//! the old refresh token. [`OAuth`] therefore refreshes by the store's protocol: a fresh
+//! pair another holder saved is adopted; else, under the store's exclusive lock, a pair
+//! saved while it waited is adopted, and only else it calls the token endpoint with the
+//! stored refresh token and saves the new pair *before* it sends a single request with
+//! it, so a crash (or a cancelled future) never loses the only valid refresh token; when
+//! saving fails the refresh fails with [`AuthError::Store`] and the new pair is not used.
 
 use std::fmt;
 use std::sync::Arc;
@@ -29,30 +32,31 @@ pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
 use crate::error::{AuthError, GrantType};
 
 /// OAuth 2.0 tokens of one account and integration, as a [`TokenProvider`] for
-/// [`Client`]: the access token is refreshed when it is about to expire and once when the
+/// [`Client`]: the access token is renewed when it is about to expire and once when the
 /// server answers 401, and every new pair is saved to the [`TokenStore`] before it is used.
+///
+/// The pair lives in the store under the account's base URL ([`OAuth::base_url`]); every
+/// `OAuth` of that account on that store (other processes on a shared store included)
+/// renews it by the store's protocol, so one holder calls the token endpoint and the
+/// others adopt the pair it saved. Tokens given to [`OAuthBuilder::tokens`] are used until
+/// the store has a pair of its own.
 ///
 /// Cloning is cheap and clones share the tokens. Concurrent requests that need a refresh
 /// wait for one refresh between them.
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use amocrm::{OAuth, TokenPair, TokenStoreFn};
+/// use amocrm::{FileTokenStore, OAuth};
 ///
-/// # async fn run(stored: Option<TokenPair>, code: Option<String>) -> Result<(), amocrm::Error> {
-/// let mut builder = OAuth::builder()
+/// # async fn run(code: Option<String>) -> Result<(), amocrm::Error> {
+/// let oauth = OAuth::builder()
 ///     .subdomain("example")
 ///     .client_id("integration-id")
 ///     .client_secret("integration-secret")
 ///     .redirect_uri("https://example.com/oauth/callback")
-///     .store(TokenStoreFn::new(|tokens: TokenPair| async move {
-///         // Persist the pair durably here before returning.
-///         Ok::<(), std::io::Error>(())
-///     }));
-/// if let Some(stored) = stored {
-///     builder = builder.tokens(stored);
-/// }
-/// let oauth = builder.build()?;
+///     // Every process of this machine using this file shares the pair and its lock.
+///     .store(FileTokenStore::new("/var/lib/example/tokens.json"))
+///     .build()?;
 /// if let Some(code) = code {
 ///     oauth.exchange_code(&code).await?;
 /// }
@@ -179,7 +183,8 @@ impl OAuth {
         self.inner.run_in_task(state, job).await.map(drop)
     }
 
-    /// The pair in use, `None` before the first exchange.
+    /// The pair in use, `None` before one was given, exchanged or loaded from the store
+    /// (the first request loads it).
     pub async fn tokens(&self) -> Option<TokenPair> {
         self.inner.state.lock().await.tokens.clone()
     }
@@ -302,10 +307,12 @@ impl Inner {
         !pair.expires_within(pair.refresh_margin(self.skew))
     }
 
-    /// Whether `pair` is one to adopt instead of refreshing: fresh, and not the one found
-    /// stale or rejected.
+    /// Whether `pair`, found in the store, is one to adopt instead of refreshing: not the
+    /// one found stale or rejected, and valid for [`ADOPT_MARGIN`] more. Not held to the
+    /// refresh margin: a stored pair's lifetime is unknown, so a short-lived one would
+    /// never look fresh and every holder would refresh in turn.
     fn adoptable(&self, pair: &TokenPair, stale: Option<&SecretString>) -> bool {
-        self.fresh(pair)
+        !pair.expires_within(ADOPT_MARGIN)
             && stale.is_none_or(|stale| stale.expose_secret() != pair.access_token.expose_secret())
     }
 
@@ -388,8 +395,17 @@ impl Inner {
             .map_err(|error| AuthError::Store(error).into())
     }
 
-    /// Makes `pair` (saved by someone) the pair in use.
-    fn adopt(&self, state: &mut State, pair: TokenPair) -> SecretString {
+    /// Makes `pair` (saved by someone) the pair in use. A pair from a store has no known
+    /// lifetime: what it has left counts as its lifetime, so a short-lived pair is renewed
+    /// halfway through what is left rather than at once.
+    fn adopt(&self, state: &mut State, mut pair: TokenPair) -> SecretString {
+        if pair.lifetime.is_none() {
+            let left = pair
+                .expires_at
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            pair.lifetime = Some(left);
+        }
         let access = pair.access_token.clone();
         state.tokens = Some(pair);
         access
@@ -458,6 +474,9 @@ impl Inner {
         parse_pair(&bytes, received, granted)
     }
 }
+
+/// How long a pair another holder saved must still be valid to be adopted.
+const ADOPT_MARGIN: Duration = Duration::from_secs(1);
 
 /// Releases a store lock; an error is logged (the pair is saved or the refresh failed
 /// already; a lock that could not be released is released by its engine when it drops).
@@ -723,7 +742,9 @@ impl OAuthBuilder {
         self
     }
 
-    /// Where new pairs are saved before they are used (required).
+    /// Where the account's pair lives, shared with every holder of it (required):
+    /// [`crate::MemoryTokenStore`] in one process, [`crate::FileTokenStore`] on one
+    /// machine, a database store for a fleet.
     pub fn store(mut self, store: impl TokenStore) -> Self {
         self.store = Some(Arc::new(store));
         self
@@ -735,7 +756,8 @@ impl OAuthBuilder {
         self
     }
 
-    /// Tokens saved earlier, to go on with.
+    /// Tokens saved earlier, to go on with while the store has none (a store's pair wins
+    /// once it has one).
     pub fn tokens(mut self, tokens: TokenPair) -> Self {
         self.tokens = Some(tokens);
         self

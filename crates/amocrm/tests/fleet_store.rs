@@ -219,3 +219,27 @@ async fn memory_store_locks_per_account_and_counts_generations() {
     held.release().await.unwrap();
     assert!(store.lock(ACCOUNT).await.unwrap().current().is_some());
 }
+
+/// The fake grants 60 s access tokens, shorter than the 60 s refresh skew plus any
+/// margin: a holder that finds such a pair saved by another one adopts it rather than
+/// refresh again (a stored pair's lifetime is unknown to it).
+#[tokio::test]
+async fn holders_adopt_a_short_lived_pair_another_one_saved() {
+    let fake = FakeServer::builder()
+        .access_token_ttl(Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    // A file keeps no lifetime, only the expiry.
+    let dir = TempDir::new("fleet-short");
+    let store: Arc<dyn TokenStore> = Arc::new(FileTokenStore::new(dir.join("tokens.json")));
+    fleet::seed(&fake, store.clone()).await;
+    fleet::expire(&fake, &*store).await;
+    // One holder after another, as processes started in turn.
+    for _ in 0..8 {
+        let client = fleet::client(&fleet::oauth(&fake.base_url(), store.clone()));
+        client.widgets().get("amo_dropbox").await.unwrap();
+    }
+    assert_eq!(fake.refresh_count(), 1);
+    assert_eq!(fleet::reused_refresh_tokens(&fake, 1), 0);
+}
