@@ -5,6 +5,8 @@
 //! how to run it, and passes; with `AMOCRM_REQUIRE_SERVICES=1` (CI sets it) it fails.
 //! The URLs come from `AMOCRM_TEST_POSTGRES_URL` and `AMOCRM_TEST_REDIS_URL`.
 
+use std::io::Write as _;
+
 /// PostgreSQL of the tests unless `AMOCRM_TEST_POSTGRES_URL` says otherwise.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// Redis of the tests unless `AMOCRM_TEST_REDIS_URL` says otherwise.
@@ -32,7 +34,9 @@ pub fn skip(test: &str, why: &str, how: &str) {
     if services_required() {
         panic!("{test}: {why} (AMOCRM_REQUIRE_SERVICES=1 forbids skipping)");
     }
-    eprintln!(
+    // Straight to the process's stderr: libtest captures eprintln! of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED {test}: {why}. To run it: {how}; AMOCRM_REQUIRE_SERVICES=1 makes this a \
          failure instead of a skip."
     );

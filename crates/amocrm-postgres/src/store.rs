@@ -102,7 +102,8 @@ impl PostgresTokenStoreBuilder {
         self
     }
 
-    /// The TLS connector for `sslmode=prefer`/`require` (default: the platform's defaults).
+    /// The TLS connector for `sslmode=require` (default: the platform's, verifying the
+    /// server's certificate and name against the system's trust store).
     #[cfg(feature = "native-tls")]
     pub fn tls(mut self, connector: native_tls::TlsConnector) -> Self {
         self.tls = Some(connector);
@@ -166,12 +167,22 @@ mod tls {
         ))
     }
 
+    /// TLS only for `sslmode=require` (certificates verified: stricter than libpq's
+    /// `require`); `prefer`, the default, connects in plain, as without this feature, so
+    /// that turning the feature on changes no working connection string.
     #[cfg(feature = "native-tls")]
     pub(super) fn manager(
         config: tokio_postgres::Config,
         manager_config: ManagerConfig,
         connector: Option<native_tls::TlsConnector>,
     ) -> Result<Manager, Error> {
+        if config.get_ssl_mode() != tokio_postgres::config::SslMode::Require {
+            return Ok(Manager::from_config(
+                config,
+                tokio_postgres::NoTls,
+                manager_config,
+            ));
+        }
         let connector = match connector {
             Some(connector) => connector,
             None => native_tls::TlsConnector::new()

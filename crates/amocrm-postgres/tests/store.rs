@@ -465,3 +465,102 @@ async fn the_store_fails_clearly_while_its_server_is_down_and_works_after_a_rest
     drop(server);
     let _ = SystemTime::now();
 }
+
+/// With `native-tls`: `sslmode=require` speaks TLS and verifies the server's certificate
+/// (the test server's self-signed one is refused by default, accepted by a connector the
+/// caller configures); the default `sslmode=prefer` stays plain.
+#[cfg(feature = "native-tls")]
+#[tokio::test]
+async fn tls_with_sslmode_require() {
+    let Some(db) = TestDb::new("tls_with_sslmode_require").await else {
+        return;
+    };
+    let ssl_on = db
+        .admin
+        .query_one("SELECT current_setting('ssl') = 'on'", &[])
+        .await
+        .unwrap()
+        .get::<_, bool>(0);
+    if !ssl_on {
+        common::skip("tls_with_sslmode_require", "the test server has ssl = off");
+        return;
+    }
+    let sep = if db.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}sslmode=require", db.url);
+    let verified = PostgresTokenStore::builder(&url)
+        .schema(&db.schema)
+        .build()
+        .unwrap();
+    let refused = verified.load_pair(ACCOUNT).await.unwrap_err();
+    assert!(refused.to_string().contains("TLS"), "{refused}");
+
+    let accepting = amocrm_postgres::native_tls::TlsConnector::builder()
+        .danger_accept_invalid_certs(true)
+        .danger_accept_invalid_hostnames(true)
+        .build()
+        .unwrap();
+    let store = PostgresTokenStore::builder(&url)
+        .schema(&db.schema)
+        .tls(accepting)
+        .build()
+        .unwrap();
+    let lock = store.lock_account(ACCOUNT).await.unwrap();
+    let encrypted = db
+        .admin
+        .query_one(
+            "SELECT bool_and(ssl) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) \
+             WHERE pid <> pg_backend_pid() AND datname = current_database() \
+             AND query LIKE '%' || $1 || '%'",
+            &[&db.schema],
+        )
+        .await
+        .unwrap()
+        .get::<_, Option<bool>>(0);
+    assert_eq!(encrypted, Some(true));
+    lock.release_now().await.unwrap();
+}
+
+/// The README's deployment: a privileged role runs `migrate()`, the app's role has only
+/// USAGE on the schema and SELECT, INSERT, UPDATE on the table, and can load, lock and save.
+#[tokio::test]
+async fn an_app_role_with_dml_grants_only_can_lock_and_save() {
+    let Some(db) = TestDb::new("an_app_role_with_dml_grants_only_can_lock_and_save").await else {
+        return;
+    };
+    if !db.url.contains("postgres@") {
+        common::skip(
+            "an_app_role_with_dml_grants_only_can_lock_and_save",
+            "AMOCRM_TEST_POSTGRES_URL is not of the form postgres://postgres@...",
+        );
+        return;
+    }
+    db.store().migrate().await.unwrap();
+    let role = common::unique("amocrm_pg_app");
+    db.admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; \
+             GRANT USAGE ON SCHEMA \"{schema}\" TO {role}; \
+             GRANT SELECT, INSERT, UPDATE ON {table} TO {role};",
+            schema = db.schema,
+            table = db.table(),
+        ))
+        .await
+        .unwrap();
+    let app_url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let result = async {
+        let app = PostgresTokenStore::builder(&app_url)
+            .schema(&db.schema)
+            .build()?;
+        app.migrate().await?; // creates nothing: everything exists
+        let mut lock = app.lock_account(ACCOUNT).await?;
+        lock.save_pair(&pair(4)).await?;
+        lock.release_now().await?;
+        app.load_pair(ACCOUNT).await
+    }
+    .await;
+    db.admin
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};"))
+        .await
+        .unwrap();
+    assert!(same(result.unwrap().as_ref(), &pair(4)));
+}

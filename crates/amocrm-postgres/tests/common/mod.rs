@@ -24,6 +24,14 @@ pub fn skip(test: &str, why: &str) {
     );
 }
 
+/// `url` without its user and password.
+pub fn shown(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => format!("{scheme}://{}", &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
 /// A name no other test run uses.
 pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -38,16 +46,18 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// A direct connection (not the store's pool), with its driver task spawned.
-pub async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let (client, connection) = tokio::time::timeout(
-        Duration::from_secs(5),
-        tokio_postgres::connect(url, tokio_postgres::NoTls),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("connecting to {url} took over 5 s"))?;
-    tokio::spawn(connection);
-    Ok(client)
+/// A direct connection (not the store's pool), with its driver task spawned; `Err` says why
+/// there is none (refused, or no answer within 5 s).
+pub async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
+    let connecting = tokio_postgres::connect(url, tokio_postgres::NoTls);
+    match tokio::time::timeout(Duration::from_secs(5), connecting).await {
+        Ok(Ok((client, connection))) => {
+            tokio::spawn(connection);
+            Ok(client)
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 5 s".to_owned()),
+    }
 }
 
 /// One test's own schema on the shared server, dropped (CASCADE) when this is dropped.
@@ -68,7 +78,10 @@ impl TestDb {
                 admin,
             }),
             Err(e) => {
-                skip(test, &format!("PostgreSQL at {url} is unreachable ({e})"));
+                skip(
+                    test,
+                    &format!("PostgreSQL at {} is unreachable ({e})", shown(&url)),
+                );
                 None
             }
         }
@@ -114,6 +127,7 @@ impl Drop for TestDb {
                 client
                     .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
                     .await
+                    .map_err(|e| e.to_string())
             })
         })
         .join();
@@ -130,14 +144,51 @@ pub struct OwnPostgres {
     pub port: u16,
 }
 
+/// A PostgreSQL server program: from `PATH`, else `pg_config --bindir`, else Debian's
+/// `/usr/lib/postgresql/<newest>/bin` (Debian keeps initdb and pg_ctl off `PATH`).
+fn pg_program(name: &str) -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    if let Some(found) = on_path.into_iter().find(|p| p.is_file()) {
+        return found;
+    }
+    let bindir = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    if let Some(found) = bindir.map(|dir| dir.join(name)).filter(|p| p.is_file()) {
+        return found;
+    }
+    let mut debian: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin").join(name))
+        .filter(|p| p.is_file())
+        .collect();
+    debian.sort_by_key(|p| {
+        p.components()
+            .nth(4)
+            .and_then(|v| v.as_os_str().to_str()?.parse::<u32>().ok())
+    });
+    debian.pop().unwrap_or_else(|| PathBuf::from(name))
+}
+
 fn as_postgres(program: &str) -> Command {
+    let program = pg_program(program);
     let root = Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if root {
         let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--", program]);
+        command.args(["-u", "postgres", "--"]).arg(program);
         command
     } else {
         Command::new(program)
