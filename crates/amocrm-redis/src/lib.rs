@@ -13,24 +13,35 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use amocrm::RateLimit;
+//! use amocrm::{Client, RateLimit, WidgetRequestVerifier};
 //! use amocrm_redis::{RedisConnection, RedisPacer, RedisReplayGuard};
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! // Lazy: connects on first use, and again after Redis went away.
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Lazy: connects on first use, and again after Redis went away (inside a Tokio runtime).
 //! let redis = RedisConnection::open("redis://127.0.0.1:6379/")?;
 //! let pacer = RedisPacer::new(redis.clone(), RateLimit::AMOCRM).key_prefix("myapp:pace:");
+//!
+//! // Every request of this client waits for its account's slot, shared by every process
+//! // that uses this Redis and prefix.
+//! let client = Client::builder()
+//!     .base_url("https://example.amocrm.ru")
+//!     .token("access token")
+//!     .pacer(Arc::new(pacer))
+//!     .build()?;
+//! let widgets = client.widgets().list().send().await?;
+//!
+//! // widget_request tokens accepted once by all instances of the service.
 //! let guard = RedisReplayGuard::new(redis).key_prefix("myapp:replay:");
-//!
-//! // Waits for the account's next slot, shared by every process using this Redis.
-//! pacer.acquire_slot("https://example.amocrm.ru").await?;
-//!
-//! let verifier = amocrm::WidgetRequestVerifier::new("client secret")
-//!     .replay_guard(Arc::new(guard));
-//! # let _ = verifier;
+//! let verifier = WidgetRequestVerifier::new("client secret").replay_guard(Arc::new(guard));
+//! # let _ = (widgets, verifier);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! When Redis is down, a client call fails with [`amocrm::Error::Pace`] (its source says
+//! which server and why) and sends nothing; the replay guard's error makes the verifier
+//! refuse the request ([`amocrm::WidgetRequestError::ReplayGuard`]).
 
 mod connection;
 mod pacer;

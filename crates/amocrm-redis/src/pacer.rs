@@ -311,4 +311,29 @@ mod tests {
         assert_eq!(slot, second);
         assert!(wait_us > p.interval_us / 2, "{wait_us}");
     }
+
+    #[tokio::test]
+    async fn a_script_error_is_a_pace_error_with_its_source() {
+        let Some(p) = pacer("script_error").await else {
+            return;
+        };
+        // The account's key taken by something else: the script fails, nothing is granted.
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(p.key("taken"))
+            .arg("not a hash")
+            .arg("PX")
+            .arg(5_000);
+        let _: String = p.redis.run(cmd).await.unwrap();
+        let error = Pacer::acquire(&p, "taken").await.unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with("pacer: no slot for taken"), "{text}");
+        assert!(text.contains("WRONGTYPE"), "{text}");
+        assert!(std::error::Error::source(&error).is_some());
+
+        let error = p.call(&p.key("a"), "bogus", 0, 0).await.unwrap_err();
+        assert!(
+            error.to_string().contains("unknown operation bogus"),
+            "{error}"
+        );
+    }
 }

@@ -43,6 +43,7 @@ async fn forty_slots_over_four_connections_are_spaced_never_eight_in_a_second() 
     let Some(redis) = redis_or_skip(test).await else {
         return;
     };
+    let _timing = common::timing().await;
     let prefix = unique_prefix("spacing");
     let pacers: Vec<RedisPacer> = std::iter::once(redis)
         .chain((0..3).map(|_| another_connection()))
@@ -71,6 +72,7 @@ async fn a_pause_from_one_connection_delays_the_others() {
     let Some(redis) = redis_or_skip(test).await else {
         return;
     };
+    let _timing = common::timing().await;
     let prefix = unique_prefix("pause");
     let a = pacer(redis, &prefix);
     let b = pacer(another_connection(), &prefix);
@@ -109,6 +111,7 @@ async fn slots_inside_a_later_pause_are_voided_and_taken_again_after_it_spaced()
     let Some(redis) = redis_or_skip(test).await else {
         return;
     };
+    let _timing = common::timing().await;
     let prefix = unique_prefix("void");
     let a = pacer(redis, &prefix);
     let b = pacer(another_connection(), &prefix);
@@ -145,6 +148,7 @@ async fn accounts_are_paced_apart() {
     let Some(redis) = redis_or_skip(test).await else {
         return;
     };
+    let _timing = common::timing().await;
     let prefix = unique_prefix("accounts");
     let p = pacer(redis, &prefix);
     let busy = {
@@ -174,6 +178,7 @@ async fn keys_expire_when_the_account_is_idle() {
     let Some(redis) = redis_or_skip(test).await else {
         return;
     };
+    let _timing = common::timing().await;
     let prefix = unique_prefix("expiry");
     let p = pacer(redis.clone(), &prefix);
     let mut conn = redis.manager().clone();

@@ -26,6 +26,7 @@ async fn redis_killed_mid_run_fails_clearly_then_recovers_without_a_burst() {
     let Some(mut server) = OwnRedis::start_or_skip(test).await else {
         return;
     };
+    let _timing = common::timing().await;
     let url = server.url();
     // Two "processes", three workers each, asking for slots as fast as they are granted.
     let pacers: Vec<Arc<dyn Pacer>> = (0..2)

@@ -63,6 +63,14 @@ pub fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// Held by each test that measures departure times, so that the tests of one binary (run
+/// in parallel threads on a machine of two cores) do not delay each other's wake-ups: a
+/// departure is timed when its task runs, some time after the pacer let it go.
+pub async fn timing() -> tokio::sync::MutexGuard<'static, ()> {
+    static TIMING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TIMING.lock().await
+}
+
 /// No window of one second holds more than `n` of the (sorted) departures.
 pub fn assert_at_most_per_second(at: &[Instant], n: usize) {
     for (i, window) in at.windows(n + 1).enumerate() {
