@@ -19,14 +19,15 @@ const RESERVED: &[&str] = &["api", "oauth2", "_fake"];
 ///
 /// Its tokens default to the builder's with `-{name}` appended (`fake-token-acc1`,
 /// `fake-user-token-acc1`), so a token of one account is refused (401) by another; its
-/// catalogue is the builder's plus the widgets given here; its rate limit is the
-/// builder's, counted separately per account.
+/// catalogue is the builder's plus the widgets given here; its rate limit and access-token
+/// lifetime are the builder's unless set here, the rate limit counted per account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountSpec {
     pub(crate) name: String,
     pub(crate) token: Option<String>,
     pub(crate) user_token: Option<String>,
     pub(crate) rate_limit: Option<Option<u32>>,
+    pub(crate) access_token_ttl: Option<Duration>,
     pub(crate) widgets: Vec<FakeWidget>,
 }
 
@@ -40,6 +41,7 @@ impl AccountSpec {
             token: None,
             user_token: None,
             rate_limit: None,
+            access_token_ttl: None,
             widgets: Vec::new(),
         }
     }
@@ -59,6 +61,13 @@ impl AccountSpec {
     /// The account's own rate limit (see [`crate::FakeBuilder::rate_limit`]).
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
         self.rate_limit = Some(per_second.filter(|&n| n > 0));
+        self
+    }
+
+    /// The lifetime of the access tokens this account's token endpoint issues (see
+    /// [`crate::FakeBuilder::access_token_ttl`]).
+    pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
+        self.access_token_ttl = Some(ttl);
         self
     }
 

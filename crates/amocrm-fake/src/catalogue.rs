@@ -521,6 +521,34 @@ mod tests {
     }
 
     #[test]
+    fn your_widgets_sit_between_seed_and_raw_and_win_over_raw_codes() {
+        let custom = [
+            FakeWidget::new("mine").version(7),
+            FakeWidget::new("also_mine").id(9),
+        ];
+        let raw = vec![
+            serde_json::json!({"code": "mine"}),
+            serde_json::json!({"code": "r"}),
+        ];
+        let c = Catalogue::new(2, &custom, raw).unwrap();
+        assert_eq!(c.len(), 3 + 2 + 2 + 2);
+        assert_eq!(c.position("mine"), Some(3));
+        assert_eq!(c.position("also_mine"), Some(4));
+        assert_eq!(c.position("r"), Some(6));
+        assert_eq!(c.position(&generated_code(1)), Some(7));
+        assert_eq!(c.position(&generated_code(2)), Some(8));
+        let mine = c.get(3).unwrap();
+        assert_eq!(mine.id, CUSTOM_ID_BASE + 1);
+        assert!(matches!(mine.version, Version::Json(ref v) if *v == 7));
+        assert_eq!(c.get(4).unwrap().id, 9);
+        assert!(matches!(c.entry(5), Some(Entry::Raw(_))));
+        assert!(c.get(9).is_none());
+        let twice = [FakeWidget::new("x"), FakeWidget::new("x")];
+        assert!(Catalogue::new(0, &twice, Vec::new()).is_err());
+        assert!(Catalogue::new(0, &[FakeWidget::new("amo_asterisk")], Vec::new()).is_err());
+    }
+
+    #[test]
     fn uuid_shape() {
         let u = generated_uuid(5);
         assert_eq!(u.len(), 36);

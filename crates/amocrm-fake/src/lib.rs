@@ -12,16 +12,50 @@
 //! | `POST /api/v4/{salesbot\|marketingbot}/{bot_id}/continue/{continue_id}` | 202, 400, 401, 403, 404 |
 //! | `POST /oauth2/access_token` | 200, 400, 401 |
 //!
+//! Every account has these routes: the default one at the root, each named account
+//! ([`FakeBuilder::account`]) under its prefix `/{name}` ([`FakeServer::account_url`]), and
+//! the fake's own `/_fake/` routes (pending and received continuations, recorded requests;
+//! see the README).
+//!
 //! Every route may also answer 429 when a rate limit is configured
 //! ([`FakeBuilder::rate_limit`]); unknown routes answer 404 and a wrong method
 //! 405. Successful bodies are `application/hal+json`, errors
 //! `application/problem+json` shaped like amoCRM's.
 //!
+//! # Testing your widget with `amocrm::Client`
+//!
+//! Your widget with your `settings_template`, in a test of your own crate:
+//!
+//! ```
+//! use amocrm::{Client, Settings};
+//! use amocrm_fake::{FakeServer, FakeWidget, SettingType};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // #[tokio::test] async fn my_widget_installs() -> Result<(), Box<dyn std::error::Error>> {
+//! let fake = FakeServer::builder()
+//!     .widget(FakeWidget::new("my_widget")
+//!         .required_setting("api_key", SettingType::Text)
+//!         .optional_setting("mapping", SettingType::Custom))
+//!     .start().await?;
+//! let client = Client::builder().base_url(&fake.base_url()).token(fake.token()).build()?;
+//!
+//! let missing = client.widgets().install_checked("my_widget", &Settings::new()).await;
+//! assert!(missing.unwrap_err().is_invalid_input()); // api_key is required: nothing sent
+//! client.widgets().install_checked("my_widget", &Settings::new().text("api_key", "k-1")).await?;
+//!
+//! assert_eq!(fake.installed_settings("my_widget").unwrap()["api_key"], "k-1");
+//! assert_eq!(client.widgets().get("my_widget").await?.is_active_in_account, Some(true));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Catalogue
 //!
 //! The catalogue always holds the three example widgets of the API
 //! description (`amo_dropbox` id 742, `amo_mailchimp` id 796 and
-//! `amo_asterisk` id 972 with its four required settings), then the raw widgets
+//! `amo_asterisk` id 972 with its four required settings), then your own widgets
+//! ([`FakeBuilder::widget`], [`FakeWidget::load_catalogue`]), then the raw widgets
 //! given with [`FakeBuilder::raw_widget`] (served exactly as given, for shapes
 //! the fake does not render itself: an integer `version`, `null` flags, `[]`
 //! settings, or something no client can read), followed by
@@ -50,10 +84,19 @@
 //!   [`FakeBuilder::strict_accept`], an `/api/` request whose `Accept` does not
 //!   admit both `application/hal+json` and `application/problem+json` gets 406,
 //!   as from a strict spec-driven server.
-//! * **Rate limit**: a sliding one-second window — at most N requests are
-//!   accepted in any one-second interval; the others get 429 with
+//! * **Rate limit**: a sliding one-second window per account — at most N requests
+//!   are accepted in any one-second interval; the others get 429 with
 //!   `Retry-After: 1`. Every accepted request counts, whatever its route
-//!   or outcome; answers 429 do not.
+//!   or outcome; answers 429 and the `/_fake/` routes do not.
+//! * **OAuth** (per account, `{account_url}/oauth2/access_token`): codes and refresh
+//!   tokens are single-use; a spent one answers 400 with amoCRM's body
+//!   (`"hint": "Token has been revoked"` or `"Authorization code has been revoked"`,
+//!   `"type": "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"`), an unknown
+//!   one `"Cannot decrypt the refresh token"`; reuses are counted
+//!   ([`FakeAccount::oauth_stats`]). An account's tokens are 401 on every other account.
+//! * **Recorded requests** keep the method, the raw path and query as on the wire
+//!   (account prefix included), the headers with the `Authorization` value masked
+//!   (`Bearer ***`; [`RecordedRequest::has_bearer`] compares it) and the body.
 //! * **Continue**: the path's `bot_id` must be an integer and the bot kind
 //!   `salesbot` or `marketingbot`, otherwise 404. The body is validated
 //!   first (400); then the `(kind, bot_id, continue_id)` must be pending
@@ -104,6 +147,11 @@
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod account;
 mod admin;
@@ -595,7 +643,9 @@ impl FakeBuilder {
                 php_empty_page: self.php_empty_page,
                 limiter: limit.map(|n| Mutex::new(RateLimiter::new(n))),
                 oauth_client: self.oauth_client.clone(),
-                access_token_ttl: self.access_token_ttl,
+                access_token_ttl: name
+                    .and_then(|spec| spec.access_token_ttl)
+                    .unwrap_or(self.access_token_ttl),
                 local_addr: addr,
                 state: Mutex::new(State::default()),
                 requests: requests.clone(),
@@ -816,5 +866,19 @@ impl Drop for FakeServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_masked_keeping_the_scheme() {
+        assert_eq!(mask_credentials("Bearer abc.def"), "Bearer ***");
+        assert_eq!(mask_credentials("  bearer  x "), "bearer ***");
+        assert_eq!(mask_credentials("Basic dXNlcjpwYXNz"), "Basic ***");
+        assert_eq!(mask_credentials("token-without-scheme"), "***");
+        assert_eq!(mask_credentials(""), "***");
     }
 }

@@ -224,10 +224,13 @@ async fn main() -> ExitCode {
         server.token()
     );
     println!(
-        "catalogue: {} widgets ({} seed + {} yours + {} raw + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
+        "catalogue: {} widgets ({} seed + {}{} raw + {} generated), user token: {}, rate limit: {}, pending continuations: {}",
         server.widget_count(),
         SEED_WIDGET_COUNT,
-        custom_count,
+        match custom_count {
+            0 => String::new(),
+            n => format!("{n} yours + "),
+        },
         args.raw_widget.len(),
         server.widget_count() - SEED_WIDGET_COUNT - custom_count - args.raw_widget.len(),
         server.user_token(),
