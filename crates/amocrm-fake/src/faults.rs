@@ -7,48 +7,7 @@
 //! seeded probability). Faults are applied by one middleware in front of the routes, after
 //! the request was recorded and passed the rate limit.
 //!
-//! # Spec grammar
-//!
-//! The binary's `--fault SPEC` and [`Fault`]'s [`FromStr`] read this small grammar
-//! ([`Fault`]'s [`Display`](fmt::Display) writes it back):
-//!
-//! ```text
-//! SPEC    = TARGET "=" ACTION *(":" OPTION) ["@" N]
-//! TARGET  = "*"                        every route
-//!         | OPERATION                  list get install uninstall continue token account
-//!         | [METHOD " "] PATH          e.g. "GET /api/v4/widgets/*": a "*" (or "{name}")
-//!                                      segment matches any one segment; no METHOD: any
-//! ACTION  = CODE | "status:" CODE      answer CODE (100-999) with a problem+json body
-//!         | "latency:" DUR [".." DUR]  wait DUR, or a seeded random time in the range,
-//!                                      then go on (other faults still apply)
-//!         | "reset"                    close the connection without an answer
-//!         | "truncate"                 send half the body with the whole body's
-//!                                      Content-Length, then close the connection
-//! OPTION  = "html"                     an nginx-like HTML page instead of problem+json
-//!         | "retry-after=" SECS        a Retry-After header
-//!         | "retry-after-body=" SECS   "retry_after" in the problem+json body
-//!         | "once" | "times=" N        fire at most once / N times
-//!         | "nth=" N                   fire on the Nth matching request only (as "@N")
-//!         | "p=" PROB                  fire with probability PROB (0 to 1)
-//!         | "seed=" N                  seed of "p" and latency ranges (default 0)
-//! DUR     = N "ms" | N "s"
-//! ```
-//!
-//! Examples: `GET /api/v4/widgets=status:500`, `*=latency:200ms`, `*=503@3` (the 3rd
-//! request), `list=429:retry-after=2:html`, `get=reset:once`,
-//! `*=latency:10ms..200ms:seed=7`, `install=500:p=0.25:seed=42`.
-//!
-//! # Order and counting
-//!
-//! Every fault counts the requests its target matches ([`FaultReport::matched`]), whether
-//! or not it fires. On each request the faults are looked at in the order they were added:
-//! every latency that fires is waited (their sum), and the first answering fault that
-//! fires (status, reset, truncate) answers; later answering faults do not fire for that
-//! request. [`FaultReport::fired`] counts the times a fault was applied.
-//!
-//! A fault with a probability draws one number per matching request from its own seeded
-//! generator (SplitMix64, fixed here, so the same seed gives the same sequence on every
-//! platform and version), latency ranges draw from the same generator when they fire.
+//! The spec grammar and the order faults apply in are documented on [`Fault`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -56,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -191,8 +150,56 @@ enum Action {
 /// One fault to inject: build it with [`Fault::status`], [`Fault::html`],
 /// [`Fault::latency`], [`Fault::latency_between`], [`Fault::reset`] or
 /// [`Fault::truncate`], narrow it with [`Fault::operation`] or [`Fault::route`] and say
-/// when it fires; or parse it from a spec (module docs of the grammar in the crate README
-/// and `amocrm-fake --help`).
+/// when it fires ([`Fault::once`], [`Fault::times`], [`Fault::nth`],
+/// [`Fault::probability`]); or parse it from a spec. Give it to [`FakeBuilder::fault`]
+/// or, while the server runs, to [`Faults::add`].
+///
+/// [`FakeBuilder::fault`]: crate::FakeBuilder::fault
+///
+/// # Spec grammar
+///
+/// The binary's `--fault SPEC` and [`Fault`]'s [`FromStr`] read this small grammar
+/// (its [`Display`](fmt::Display) writes it back):
+///
+/// ```text
+/// SPEC    = TARGET "=" ACTION *(":" OPTION) ["@" N]
+/// TARGET  = "*"                        every route
+///         | OPERATION                  list get install uninstall continue token account
+///         | [METHOD " "] PATH          e.g. "GET /api/v4/widgets/*": a "*" (or "{name}")
+///                                      segment matches any one segment; no METHOD: any
+/// ACTION  = CODE | "status:" CODE      answer CODE (100-999) with a problem+json body
+///         | "latency:" DUR [".." DUR]  wait DUR, or a seeded random time in the range,
+///                                      then go on (other faults still apply)
+///         | "reset"                    close the connection without an answer
+///         | "truncate"                 send half the body with the whole body's
+///                                      Content-Length, then close the connection
+/// OPTION  = "html"                     an nginx-like HTML page instead of problem+json
+///         | "retry-after=" SECS        a Retry-After header
+///         | "retry-after-body=" SECS   "retry_after" in the problem+json body
+///         | "once" | "times=" N        fire at most once / N times
+///         | "nth=" N                   fire on the Nth matching request only (as "@N")
+///         | "p=" PROB                  fire with probability PROB (0 to 1)
+///         | "seed=" N                  seed of "p" and latency ranges (default 0)
+/// DUR     = N "ms" | N "s"
+/// ```
+///
+/// Examples: `GET /api/v4/widgets=status:500`, `*=latency:200ms`, `*=503@3` (the 3rd
+/// request), `list=429:retry-after=2:html`, `get=reset:once`,
+/// `*=latency:10ms..200ms:seed=7`, `install=500:p=0.25:seed=42`.
+///
+/// # Order and counting
+///
+/// Every fault counts the requests its target matches ([`FaultReport::matched`]), whether
+/// or not it fires. On each request the faults are looked at in the order they were added:
+/// every latency that fires is waited (their sum), and the first answering fault that
+/// fires (status, reset, truncate) answers; later answering faults do not fire for that
+/// request. [`FaultReport::fired`] counts the times a fault was applied.
+///
+/// A fault with a probability draws one number per matching request from its own seeded
+/// generator (SplitMix64, fixed here, so the same seed gives the same sequence on every
+/// platform and version), latency ranges draw from the same generator when they fire.
+///
+/// # Examples
 ///
 /// ```
 /// use std::time::Duration;
@@ -333,7 +340,7 @@ impl Fault {
     }
 }
 
-/// Error of a fault spec that does not follow the grammar (module docs).
+/// Error of a fault spec that does not follow the grammar of [`Fault`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseFaultError {
     spec: String,
@@ -648,7 +655,7 @@ struct Table {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Faults {
     table: Arc<Mutex<Table>>,
 }
@@ -660,6 +667,13 @@ struct Plan {
 }
 
 impl Faults {
+    /// An empty table, for a server about to start.
+    pub(crate) fn new() -> Faults {
+        Faults {
+            table: Arc::default(),
+        }
+    }
+
     /// Adds a fault after the others; it applies from the next request on.
     pub fn add(&self, fault: Fault) -> FaultId {
         let mut table = lock(&self.table);
@@ -675,7 +689,7 @@ impl Faults {
         id
     }
 
-    /// Parses a spec (module docs) and adds it.
+    /// Parses a spec (grammar: [`Fault`]) and adds it.
     pub fn add_spec(&self, spec: &str) -> Result<FaultId, ParseFaultError> {
         Ok(self.add(spec.parse()?))
     }
@@ -717,14 +731,17 @@ impl Faults {
     }
 
     /// Counts the request against every fault and decides what happens to it.
-    fn plan(&self, method: &Method, path: &str) -> Plan {
+    fn plan(&self, method: &Method, path: &str, original_path: Option<&str>) -> Plan {
         let mut plan = Plan {
             delay: Duration::ZERO,
             answer: None,
         };
         let mut table = lock(&self.table);
         for armed in table.armed.iter_mut() {
-            if !armed.fault.target.matches(method, path) {
+            let target = &armed.fault.target;
+            if !(target.matches(method, path)
+                || original_path.is_some_and(|original| target.matches(method, original)))
+            {
                 continue;
             }
             armed.matched += 1;
@@ -750,8 +767,14 @@ impl Faults {
 }
 
 /// The middleware: waits the latencies, then answers for a fault or lets the route answer.
-pub(crate) async fn apply(State(faults): State<Faults>, req: Request, next: Next) -> Response {
-    let plan = faults.plan(req.method(), req.uri().path());
+/// The server's [`Faults`] come with the request (an extension the server adds).
+pub(crate) async fn apply(req: Request, next: Next) -> Response {
+    let Some(faults) = req.extensions().get::<Faults>().cloned() else {
+        return next.run(req).await;
+    };
+    // Under a nested router the URI has lost its prefix: a route pattern may name either.
+    let original = req.extensions().get::<OriginalUri>().map(|uri| uri.path());
+    let plan = faults.plan(req.method(), req.uri().path(), original);
     if !plan.delay.is_zero() {
         tokio::time::sleep(plan.delay).await;
     }
@@ -1020,7 +1043,7 @@ mod tests {
     fn fired_sequence(faults: &Faults, n: usize) -> String {
         (0..n)
             .map(|_| {
-                let plan = faults.plan(&Method::GET, "/api/v4/widgets");
+                let plan = faults.plan(&Method::GET, "/api/v4/widgets", None);
                 if plan.answer.is_some() { 'x' } else { '.' }
             })
             .collect()
@@ -1028,7 +1051,7 @@ mod tests {
 
     #[test]
     fn once_times_nth_and_always() {
-        let faults = Faults::default();
+        let faults = Faults::new();
         let once = faults.add(Fault::status(500).once());
         assert_eq!(fired_sequence(&faults, 3), "x..");
         faults.clear();
@@ -1048,11 +1071,11 @@ mod tests {
         // Other routes are not counted.
         faults.clear();
         let list = faults.add(Fault::status(500).operation(Operation::Get).nth(2));
-        faults.plan(&Method::GET, "/api/v4/widgets");
-        faults.plan(&Method::GET, "/api/v4/widgets/a");
+        faults.plan(&Method::GET, "/api/v4/widgets", None);
+        faults.plan(&Method::GET, "/api/v4/widgets/a", None);
         assert!(
             faults
-                .plan(&Method::GET, "/api/v4/widgets/a")
+                .plan(&Method::GET, "/api/v4/widgets/a", None)
                 .answer
                 .is_some()
         );
@@ -1062,15 +1085,15 @@ mod tests {
 
     #[test]
     fn the_first_answer_wins_and_latencies_add_up() {
-        let faults = Faults::default();
+        let faults = Faults::new();
         faults.add(Fault::latency(Duration::from_millis(5)));
         let first = faults.add(Fault::status(500).once());
         let second = faults.add(Fault::reset().once());
         faults.add(Fault::latency(Duration::from_millis(7)));
-        let plan = faults.plan(&Method::GET, "/");
+        let plan = faults.plan(&Method::GET, "/", None);
         assert_eq!(plan.delay, Duration::from_millis(12));
         assert_eq!(plan.answer, Some(Fault::status(500).once()));
-        let plan = faults.plan(&Method::GET, "/");
+        let plan = faults.plan(&Method::GET, "/", None);
         assert_eq!(plan.answer, Some(Fault::reset().once()));
         assert_eq!((faults.fired(first), faults.fired(second)), (1, 1));
         assert_eq!(faults.report()[3].fired, 2);
@@ -1079,7 +1102,7 @@ mod tests {
     #[test]
     fn probability_is_deterministic_by_seed() {
         let run = |seed| {
-            let faults = Faults::default();
+            let faults = Faults::new();
             faults.add(Fault::status(500).probability(0.3).seed(seed));
             fired_sequence(&faults, 64)
         };
@@ -1089,10 +1112,10 @@ mod tests {
         assert!((8..=32).contains(&hits), "{hits} of 64 at p=0.3");
         // The sequence is fixed by the generator, not by the platform or a crate version.
         assert_eq!(SplitMix64(0).next_u64(), 0xE220_A839_7B1D_CDAF);
-        let never = Faults::default();
+        let never = Faults::new();
         never.add(Fault::status(500).probability(0.0));
         assert_eq!(fired_sequence(&never, 10), "..........");
-        let always = Faults::default();
+        let always = Faults::new();
         always.add(parse_ok("*=500:p=1"));
         assert_eq!(fired_sequence(&always, 10), "xxxxxxxxxx");
     }
@@ -1100,13 +1123,13 @@ mod tests {
     #[test]
     fn latency_ranges_are_deterministic_and_in_range() {
         let delays = |seed| {
-            let faults = Faults::default();
+            let faults = Faults::new();
             faults.add(
                 Fault::latency_between(Duration::from_millis(10), Duration::from_millis(50))
                     .seed(seed),
             );
             (0..32)
-                .map(|_| faults.plan(&Method::GET, "/").delay)
+                .map(|_| faults.plan(&Method::GET, "/", None).delay)
                 .collect::<Vec<_>>()
         };
         let a = delays(7);

@@ -104,6 +104,11 @@
 //!   continuation is consumed by the first accepted call.
 //! * Top-level `null` values count as absent (optional install settings,
 //!   `data` and `execute_handlers`); an empty continue body is `{}`.
+//! * **Faults** ([`Fault`]; [`FakeBuilder::fault`], [`FakeServer::faults`] at run time):
+//!   error statuses with problem+json or HTML bodies, `Retry-After`, latency, connection
+//!   resets and truncated bodies, per route or for all, once, N times, on the Nth request
+//!   or with a seeded probability. They apply after recording and the rate limit: a
+//!   faulted request is recorded and counts.
 //!
 //! # Example
 //!
@@ -416,6 +421,7 @@ pub struct FakeBuilder {
     user_token: String,
     widgets: usize,
     rate_limit: Option<u32>,
+    faults: Vec<Fault>,
     bind: SocketAddr,
     record_requests: bool,
     any_continuation: bool,
@@ -426,7 +432,6 @@ pub struct FakeBuilder {
     accounts: Vec<AccountSpec>,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
-    faults: Vec<Fault>,
 }
 
 impl Default for FakeBuilder {
@@ -436,6 +441,7 @@ impl Default for FakeBuilder {
             user_token: DEFAULT_USER_TOKEN.to_owned(),
             widgets: 0,
             rate_limit: None,
+            faults: Vec::new(),
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             record_requests: true,
             any_continuation: false,
@@ -446,7 +452,6 @@ impl Default for FakeBuilder {
             accounts: Vec::new(),
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
-            faults: Vec::new(),
         }
     }
 }
@@ -477,6 +482,14 @@ impl FakeBuilder {
     /// `Some(0)` turn the limit off.
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
         self.rate_limit = per_second.filter(|&n| n > 0);
+        self
+    }
+
+    /// Injects `fault` ([`Fault`]: an error status, latency, a connection reset, a
+    /// truncated body) from the first request on, after the faults given before; more can
+    /// be added, and all removed, while the server runs: [`FakeServer::faults`].
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
         self
     }
 
@@ -579,14 +592,6 @@ impl FakeBuilder {
         self
     }
 
-    /// Injects `fault` from the first request on (after the faults added before), to
-    /// every account; more can be added, and all removed, while the server runs:
-    /// [`FakeServer::faults`].
-    pub fn fault(mut self, fault: Fault) -> Self {
-        self.faults.push(fault);
-        self
-    }
-
     /// Binds the listener and starts serving on a spawned tokio task. Fails
     /// (`InvalidInput`) on a bad or repeated account name or a widget code given twice.
     pub async fn start(self) -> std::io::Result<FakeServer> {
@@ -605,10 +610,6 @@ impl FakeBuilder {
             Catalogue::new(self.widgets, &self.custom_widgets, self.raw_widgets.clone())
                 .map_err(invalid)?;
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
-        let faults = Faults::default();
-        for fault in self.faults {
-            faults.add(fault);
-        }
         let addr = listener.local_addr()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
         let shared = |name: Option<&AccountSpec>, index: i64, catalogue: Catalogue| {
@@ -649,7 +650,6 @@ impl FakeBuilder {
                 local_addr: addr,
                 state: Mutex::new(State::default()),
                 requests: requests.clone(),
-                faults: faults.clone(),
             })
         };
         let default = shared(None, 0, default_catalogue);
@@ -663,6 +663,12 @@ impl FakeBuilder {
         }
         let app = routes::app(default.clone(), &accounts);
         let (tx, rx) = oneshot::channel::<()>();
+        // One table for the whole server, handed to the faults middleware with each request.
+        let faults = Faults::new();
+        for fault in self.faults {
+            faults.add(fault);
+        }
+        let app = app.layer(axum::Extension(faults.clone()));
         let task = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = rx.await;
@@ -684,6 +690,7 @@ impl FakeBuilder {
             addr,
             shutdown: Some(tx),
             task: Some(task),
+            faults,
         })
     }
 }
@@ -697,6 +704,7 @@ pub struct FakeServer {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    faults: Faults,
 }
 
 impl fmt::Debug for FakeServer {
@@ -838,12 +846,6 @@ impl FakeServer {
         self.default.oauth_stats()
     }
 
-    /// The injected faults, to add, remove and count while the server runs (see
-    /// [`Fault`] for what a fault can do).
-    pub fn faults(&self) -> Faults {
-        self.default.shared.faults.clone()
-    }
-
     /// Stops accepting connections, lets in-flight requests finish and waits
     /// (at most 5 seconds) for the server task to end.
     pub async fn shutdown(mut self) {
@@ -869,16 +871,12 @@ impl Drop for FakeServer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_are_masked_keeping_the_scheme() {
-        assert_eq!(mask_credentials("Bearer abc.def"), "Bearer ***");
-        assert_eq!(mask_credentials("  bearer  x "), "bearer ***");
-        assert_eq!(mask_credentials("Basic dXNlcjpwYXNz"), "Basic ***");
-        assert_eq!(mask_credentials("token-without-scheme"), "***");
-        assert_eq!(mask_credentials(""), "***");
+/// Fault injection.
+impl FakeServer {
+    /// The injected faults ([`Fault`]: error statuses, latency, connection resets,
+    /// truncated bodies), to add, remove and count while the server runs; the same table
+    /// for every route.
+    pub fn faults(&self) -> Faults {
+        self.faults.clone()
     }
 }

@@ -112,8 +112,6 @@ pub(crate) struct Shared {
     pub state: Mutex<State>,
     /// The server's log, shared by every account (each record names its account).
     pub requests: Arc<Mutex<Vec<RecordedRequest>>>,
-    /// The server's injected faults, shared by every account.
-    pub faults: crate::faults::Faults,
 }
 
 impl Shared {

@@ -262,25 +262,27 @@ async fn binary_injects_the_faults_of_its_flags() {
                 "GET /api/v4/widgets/*=503@2",
             ])
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     );
     let stdout = child.0.stdout.take().unwrap();
-    let lines: Vec<String> = BufReader::new(stdout)
-        .lines()
-        .take(4)
-        .map(Result::unwrap)
-        .collect();
-    let base = lines[0]
+    // Kept open to the end: the server writes more lines, and a closed pipe would end it.
+    let mut stdout = BufReader::new(stdout).lines();
+    let first = stdout.next().unwrap().unwrap();
+    let base = first
         .strip_prefix("amocrm-fake listening on ")
         .and_then(|rest| rest.split_once(' '))
         .map(|(base, _)| base.to_owned())
-        .unwrap_or_else(|| panic!("unexpected banner {lines:?}"));
+        .unwrap_or_else(|| panic!("unexpected banner {first:?}"));
+    let stderr = child.0.stderr.take().unwrap();
+    let mut stderr = BufReader::new(stderr).lines();
+    let announced: Vec<String> = stderr.by_ref().take(2).map(Result::unwrap).collect();
     assert_eq!(
-        lines[2..],
+        announced,
         [
-            "fault: list=429:html:retry-after=2",
-            "fault: GET /api/v4/widgets/*=503@2"
+            "amocrm-fake: injecting fault list=429:html:retry-after=2",
+            "amocrm-fake: injecting fault GET /api/v4/widgets/*=503@2"
         ]
     );
 

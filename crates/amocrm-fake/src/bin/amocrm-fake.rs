@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use amocrm_fake::{
-    BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, FakeWidget, Fault, SEED_WIDGET_COUNT,
+    BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, FakeWidget, SEED_WIDGET_COUNT,
 };
 use clap::Parser;
 
@@ -120,9 +120,9 @@ struct Args {
     /// empty maps) instead of 204.
     #[arg(long)]
     php_empty_page: bool,
-    /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (see below).
+    /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (grammar: --help).
     #[arg(long, value_name = "SPEC", value_parser = parse_fault, long_help = FAULT_HELP)]
-    fault: Vec<Fault>,
+    fault: Vec<amocrm_fake::Fault>,
 }
 
 const FAULT_HELP: &str = "\
@@ -136,6 +136,7 @@ whole Content-Length, then close). DUR is like 200ms or 2s.
 OPTION: html (HTML page instead of problem+json), retry-after=SECS (header),
 retry-after-body=SECS (JSON body), once, times=N, nth=N (same as @N: only the Nth
 matching request), p=PROB (probability), seed=N (for p and latency ranges).
+Each fault is announced on stderr at start-up.
 
 Examples:
   --fault 'GET /api/v4/widgets=status:500'   every list answers 500
@@ -144,7 +145,7 @@ Examples:
   --fault 'list=429:retry-after=2:html'      list answers an HTML 429, Retry-After: 2
   --fault 'get=reset:p=0.2:seed=7'           a fifth of the gets lose their connection";
 
-fn parse_fault(s: &str) -> Result<Fault, String> {
+fn parse_fault(s: &str) -> Result<amocrm_fake::Fault, String> {
     s.parse()
         .map_err(|e: amocrm_fake::ParseFaultError| e.to_string())
 }
@@ -184,11 +185,11 @@ async fn main() -> ExitCode {
         .iter()
         .cloned()
         .fold(builder, |builder, json| builder.raw_widget(json));
-    let builder = args
-        .fault
-        .iter()
-        .cloned()
-        .fold(builder, |builder, fault| builder.fault(fault));
+    // On stderr, so that stdout still starts with the address line scripts read.
+    let builder = args.fault.iter().cloned().fold(builder, |builder, fault| {
+        eprintln!("amocrm-fake: injecting fault {fault}");
+        builder.fault(fault)
+    });
     let server = match builder.start().await {
         Ok(server) => server,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
@@ -248,9 +249,6 @@ async fn main() -> ExitCode {
             account.token(),
             account.user_token()
         );
-    }
-    for fault in &args.fault {
-        println!("fault: {fault}");
     }
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("amocrm-fake: cannot wait for Ctrl-C: {e}");
