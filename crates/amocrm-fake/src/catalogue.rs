@@ -170,7 +170,7 @@ fn generated_widget(i: usize) -> Widget {
     } else {
         Rating::Number(tenths as f64 / 10.0)
     };
-    let is_lead_source = i % 4 == 0;
+    let is_lead_source = i.is_multiple_of(4);
     Widget {
         id: GENERATED_ID_BASE + i as i64,
         code: Cow::Owned(generated_code(i)),
@@ -178,10 +178,10 @@ fn generated_widget(i: usize) -> Widget {
         rating,
         settings_template: Cow::Borrowed(GENERATED_TEMPLATES[i % GENERATED_TEMPLATES.len()]),
         is_lead_source,
-        is_work_with_dp: i % 3 == 0,
+        is_work_with_dp: i.is_multiple_of(3),
         is_crm_template: i % 10 == 7,
-        client_uuid: (i % 5 == 0).then(|| generated_uuid(i)),
-        pipeline_id: (is_lead_source && i % 8 == 0).then(|| 3_000_000 + (i % 13) as i64),
+        client_uuid: i.is_multiple_of(5).then(|| generated_uuid(i)),
+        pipeline_id: (is_lead_source && i.is_multiple_of(8)).then(|| 3_000_000 + (i % 13) as i64),
     }
 }
 

@@ -506,7 +506,7 @@ fn parse(spec: &str) -> Result<Fault, String> {
 
 fn write_duration(f: &mut fmt::Formatter<'_>, d: Duration) -> fmt::Result {
     let ms = d.as_millis();
-    if ms % 1000 == 0 && ms > 0 {
+    if ms.is_multiple_of(1000) && ms > 0 {
         write!(f, "{}s", ms / 1000)
     } else {
         write!(f, "{ms}ms")

@@ -114,17 +114,17 @@ async fn record_and_limit(State(shared): AppState, req: Request, next: Next) -> 
         )
         .into_response();
     }
-    if let Some(limiter) = &shared.limiter {
-        if !lock(limiter).try_acquire(Instant::now()) {
-            let mut resp = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests: the rate limit has been exceeded",
-            )
-            .into_response();
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return resp;
-        }
+    if let Some(limiter) = &shared.limiter
+        && !lock(limiter).try_acquire(Instant::now())
+    {
+        let mut resp = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests: the rate limit has been exceeded",
+        )
+        .into_response();
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return resp;
     }
     next.run(req).await
 }

@@ -53,6 +53,9 @@ pub struct Restarted {
     pub answers_429: usize,
 }
 
+/// When a call ended, and how: `Err((is Error::Pace, text))`.
+type Outcome = (Instant, Result<(), (bool, String)>);
+
 /// Runs the timeline with `tasks` tasks in this process.
 pub async fn run(tasks: usize, timeline: Timeline) -> Result<Restarted, String> {
     let mut redis_server = OwnRedis::start().await?;
@@ -74,7 +77,7 @@ pub async fn run(tasks: usize, timeline: Timeline) -> Result<Restarted, String> 
         .map_err(|e| e.to_string())?;
     let start = Instant::now();
     let end = start + timeline.up + timeline.down + timeline.after;
-    let log: Arc<Mutex<Vec<(Instant, Result<(), (bool, String)>)>>> = Arc::default();
+    let log: Arc<Mutex<Vec<Outcome>>> = Arc::default();
     let mut handles = Vec::new();
     for _ in 0..tasks {
         let client = client.clone();
