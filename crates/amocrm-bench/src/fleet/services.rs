@@ -100,7 +100,7 @@ impl StoreSpec {
             store
                 .migrate()
                 .await
-                .map_err(|e| format!("PostgreSQL at {url}: {e}"))?;
+                .map_err(|e| format!("PostgreSQL at {}: {e}", shown(url)))?;
         }
         Ok(())
     }
@@ -127,9 +127,18 @@ impl StoreSpec {
     }
 }
 
-/// Whether PostgreSQL at `url` answers (within 3 s).
+/// `url` without its user and password, to show in messages.
+pub fn shown(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => format!("{scheme}://{}", &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// Whether PostgreSQL at `url` answers (within 3 s); the error never shows credentials.
 pub async fn postgres_reachable(url: &str) -> Result<(), String> {
     let connect = tokio_postgres::connect(url, tokio_postgres::NoTls);
+    let url = shown(url);
     match tokio::time::timeout(Duration::from_secs(3), connect).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(format!("PostgreSQL at {url}: {e}")),
