@@ -10,6 +10,7 @@
 pub mod alloc;
 pub mod decode;
 pub mod fake;
+pub mod fleet;
 pub mod hand;
 pub mod memory;
 pub mod pacing;
@@ -27,6 +28,12 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|machine] [options]
   pacing      default 7/s limiter against the fake's 7/s window, plus hand-paced margins
   decode      decode one 250-widget page: ergonomic vs serde_json::Value
   machine     print the machine description
+  fleet       many processes and accounts: one refresh per fleet (PostgreSQL and file
+              stores, kill -9 of the lock holder), the Redis pacer across 4 processes,
+              200 accounts in one process, the pacer's cost, Redis restarted (needs
+              PostgreSQL and Redis: AMOCRM_TEST_POSTGRES_URL, AMOCRM_TEST_REDIS_URL);
+              not part of `all`
+  fleet-refresh|fleet-pace|fleet-accounts|fleet-cost|fleet-restart   one fleet scenario
   once IMPL [N]          one streaming run of ergonomic|hand|raw (for callgrind.sh)
   once-decode DEC [N]    N decodes of page 1 by ergonomic|raw|hand|value (for callgrind.sh)
 
@@ -36,6 +43,10 @@ options (or environment variables):
   --margin-secs S   duration of each hand-paced margin run (AMOCRM_BENCH_MARGIN_SECS, default 20; 0 skips)
   --concurrency N   pacing tasks sharing the client (AMOCRM_BENCH_CONCURRENCY, default 4)
   --repeats N       memory children per size (AMOCRM_BENCH_REPEATS, default 3)
+  --fleet-secs S    fleet pace duration, one account (AMOCRM_BENCH_FLEET_SECS, default 60)
+  --accounts N      fleet accounts in one process (AMOCRM_BENCH_ACCOUNTS, default 200)
+  --accounts-secs S fleet accounts duration (AMOCRM_BENCH_ACCOUNTS_SECS, default 30)
+  --processes N     fleet refresh processes (AMOCRM_BENCH_PROCESSES, default 16)
 ";
 
 #[derive(Debug)]
@@ -46,6 +57,10 @@ struct Args {
     margin_secs: f64,
     concurrency: usize,
     repeats: usize,
+    fleet_secs: f64,
+    accounts: usize,
+    accounts_secs: f64,
+    processes: usize,
 }
 
 fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
@@ -63,6 +78,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
         margin_secs: env_or("AMOCRM_BENCH_MARGIN_SECS", 20.0),
         concurrency: env_or("AMOCRM_BENCH_CONCURRENCY", 4),
         repeats: env_or("AMOCRM_BENCH_REPEATS", 3),
+        fleet_secs: env_or("AMOCRM_BENCH_FLEET_SECS", 60.0),
+        accounts: env_or("AMOCRM_BENCH_ACCOUNTS", 200),
+        accounts_secs: env_or("AMOCRM_BENCH_ACCOUNTS_SECS", 30.0),
+        processes: env_or("AMOCRM_BENCH_PROCESSES", 16),
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -79,6 +98,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--margin-secs" => parsed.margin_secs = number(&value(arg)?)?,
             "--concurrency" => parsed.concurrency = number(&value(arg)?)?,
             "--repeats" => parsed.repeats = number(&value(arg)?)?,
+            "--fleet-secs" => parsed.fleet_secs = number(&value(arg)?)?,
+            "--accounts" => parsed.accounts = number(&value(arg)?)?,
+            "--accounts-secs" => parsed.accounts_secs = number(&value(arg)?)?,
+            "--processes" => parsed.processes = number(&value(arg)?)?,
             "-h" | "--help" => return Err(USAGE.into()),
             command if !command.starts_with('-') => parsed.command = command.to_owned(),
             other => return Err(format!("unknown option {other}\n\n{USAGE}")),
@@ -137,6 +160,7 @@ fn run(args: &[String]) -> Result<(), String> {
             println!("{widgets} widgets decoded from {} bytes x {n}", body.len());
             return Ok(());
         }
+        Some(fleet::process::WORKER) => return fleet::worker::main(&args[1..]),
         Some("__memory") => {
             alloc::enable();
             return memory::child(&args[1..]);
@@ -145,6 +169,27 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     let args = parse(args)?;
     let all = args.command == "all";
+    if let Some(which) = args.command.strip_prefix("fleet") {
+        let scenarios: Vec<fleet::Scenario> = fleet::Scenario::ALL
+            .into_iter()
+            .filter(|s| which.is_empty() || which == format!("-{}", s.name()))
+            .collect();
+        if scenarios.is_empty() {
+            return Err(format!("unknown benchmark {:?}\n\n{USAGE}", args.command));
+        }
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let options = fleet::Options {
+            refresh_processes: args.processes.max(1),
+            pace_secs: args.fleet_secs,
+            accounts: args.accounts.max(1),
+            accounts_secs: args.accounts_secs,
+            ..fleet::Options::full(exe)
+        };
+        print!("## amocrm-bench\n\n{}\n", stats::machine());
+        report(fleet::run(&options, &scenarios)?);
+        println!("load average at end: {}", stats::load_average());
+        return Ok(());
+    }
     let known = ["all", "throughput", "memory", "pacing", "decode", "machine"];
     if !known.contains(&args.command.as_str()) {
         return Err(format!("unknown benchmark {:?}\n\n{USAGE}", args.command));

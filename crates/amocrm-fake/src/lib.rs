@@ -301,6 +301,9 @@ pub struct RecordedRequest {
     /// `GET /_fake/requests` show it with the token endpoint's credentials masked
     /// ([`RecordedRequest::masked_body`]).
     pub body: Vec<u8>,
+    /// When the request arrived, before the rate limit saw it: arrival rates and gaps as
+    /// the server sees them (e.g. at most 7 in any second).
+    pub received_at: std::time::Instant,
     /// The unmasked `Authorization` value, only for [`RecordedRequest::has_bearer`].
     authorization: Option<String>,
 }
@@ -359,6 +362,7 @@ impl RecordedRequest {
             path_and_query,
             headers,
             body: body.to_vec(),
+            received_at: std::time::Instant::now(),
             authorization,
         }
     }

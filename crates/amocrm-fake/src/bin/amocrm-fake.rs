@@ -4,6 +4,7 @@
 //! amocrm-fake --port 8080 --widgets 1000 --continuation salesbot:123:abc
 //! amocrm-fake --account acc1 --account acc2 --catalogue my-widgets.yaml \
 //!     --continuation acc1:marketingbot:7:xyz
+//! amocrm-fake --fault 'list=429:retry-after=2:html' --fault '*=503@3'
 //! ```
 
 use std::net::{IpAddr, SocketAddr};

@@ -2,7 +2,6 @@
 //! dropped at the end, the skip-or-fail rule, and a private server to stop and restart.
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,29 +9,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amocrm_postgres::PostgresTokenStore;
 
-pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
 /// The server the tests use: `AMOCRM_TEST_POSTGRES_URL`, else the local default.
 pub fn url() -> String {
-    std::env::var("AMOCRM_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned())
+    amocrm_workspace_tests::services::postgres_url()
 }
 
-/// CI sets `AMOCRM_REQUIRE_SERVICES=1`: a test that cannot reach its service fails there.
-pub fn services_required() -> bool {
-    std::env::var("AMOCRM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
-}
-
-/// Skips (prints why and how to run it) or, under `AMOCRM_REQUIRE_SERVICES=1`, fails.
+/// Skips (prints why and how to run it) or, under `AMOCRM_REQUIRE_SERVICES=1`, fails: the
+/// workspace's one rule for tests needing a service.
 pub fn skip(test: &str, why: &str) {
-    if services_required() {
-        panic!("{test}: {why} (AMOCRM_REQUIRE_SERVICES=1 forbids skipping)");
-    }
-    // Straight to the process's stderr: libtest captures eprintln! of passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: {why}. To run it, start PostgreSQL (trust auth) and set \
-         AMOCRM_TEST_POSTGRES_URL (default {DEFAULT_URL}); AMOCRM_REQUIRE_SERVICES=1 makes \
-         this a failure instead of a skip."
+    amocrm_workspace_tests::services::skip(
+        test,
+        why,
+        amocrm_workspace_tests::services::HOW_POSTGRES,
     );
 }
 

@@ -12,24 +12,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use amocrm_redis::RedisConnection;
 use tokio::time::Instant;
 
-/// The Redis the tests use: `AMOCRM_TEST_REDIS_URL`, by default the local one.
-pub fn redis_url() -> String {
-    std::env::var("AMOCRM_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
-}
+pub use amocrm_workspace_tests::services::redis_url;
 
-/// Whether a missing service fails the test instead of skipping it (CI).
-pub fn services_required() -> bool {
-    std::env::var("AMOCRM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
-}
-
-/// `test` did not run for `why`: fails under `AMOCRM_REQUIRE_SERVICES=1`, else says so.
+/// `test` did not run for `why`: fails under `AMOCRM_REQUIRE_SERVICES=1`, else says so
+/// (the workspace's one rule for tests needing a service).
 pub fn skip(test: &str, why: &str) {
-    if services_required() {
-        panic!("{test}: {why} (AMOCRM_REQUIRE_SERVICES=1)");
-    }
-    eprintln!(
-        "SKIPPED {test}: {why}. Start Redis (or set AMOCRM_TEST_REDIS_URL) and run \
-         `cargo test -p amocrm-redis`; AMOCRM_REQUIRE_SERVICES=1 makes this a failure."
+    amocrm_workspace_tests::services::skip(
+        test,
+        why,
+        "start Redis (or set AMOCRM_TEST_REDIS_URL) and run `cargo test -p amocrm-redis`",
     );
 }
 
