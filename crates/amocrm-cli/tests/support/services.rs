@@ -5,43 +5,21 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The local PostgreSQL of the development and CI machines.
-pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-/// The local Redis of the development and CI machines.
-pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/";
-
-/// `AMOCRM_TEST_POSTGRES_URL`, else [`DEFAULT_POSTGRES_URL`].
-pub fn postgres_url() -> String {
-    std::env::var("AMOCRM_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
-}
-
-/// `AMOCRM_TEST_REDIS_URL`, else [`DEFAULT_REDIS_URL`].
-pub fn redis_url() -> String {
-    std::env::var("AMOCRM_TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned())
-}
-
-/// Whether an unreachable service fails the test (`AMOCRM_REQUIRE_SERVICES=1`).
-pub fn services_required() -> bool {
-    std::env::var("AMOCRM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
-}
+// The URLs and the skip-or-fail rule are the workspace's one copy.
+#[allow(unused_imports)]
+pub use amocrm_workspace_tests::services::{postgres_url, redis_url};
 
 /// Reports that `test` did not run because of `why`, and how to run it; panics instead
 /// under `AMOCRM_REQUIRE_SERVICES=1`.
 pub fn skip(test: &str, why: &str) {
-    if services_required() {
-        panic!("{test}: {why} (AMOCRM_REQUIRE_SERVICES=1 forbids skipping)");
-    }
-    // To the process's stderr: libtest captures eprintln! of passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: {why}. To run it, start PostgreSQL (trust auth) and Redis, or point \
-         AMOCRM_TEST_POSTGRES_URL (default {DEFAULT_POSTGRES_URL}) and AMOCRM_TEST_REDIS_URL \
-         (default {DEFAULT_REDIS_URL}) at them; AMOCRM_REQUIRE_SERVICES=1 makes this a \
-         failure instead of a skip."
+    amocrm_workspace_tests::services::skip(
+        test,
+        why,
+        "start PostgreSQL (trust auth) and Redis, or point AMOCRM_TEST_POSTGRES_URL and \
+         AMOCRM_TEST_REDIS_URL at them",
     );
 }
 
