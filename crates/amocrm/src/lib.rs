@@ -105,7 +105,7 @@ pub use file_store::FileTokenStore;
 pub use integration::{Integration, IntegrationBuilder};
 pub use invalid::{Invalid, SettingsProblem};
 pub use oauth::{DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder};
-pub use pace::{MemoryPacer, PaceError, Pacer, RateLimit};
+pub use pace::{DEFAULT_JITTER_MARGIN, MemoryPacer, PaceError, Pacer, RateLimit};
 pub use page::{ListStream, Listed, Page, PageLinks};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use settings::{Credentials, ExposedSettings, MASK, SettingValue, Settings};

@@ -190,13 +190,16 @@ fn pause_end(now: Instant, delay: Duration) -> Instant {
     now.checked_add(delay).unwrap_or(now)
 }
 
-/// How much longer than one second the limiter makes its window: `n + 1` requests of a
-/// client limited to `n` per second always span more than a second even when the network
-/// delays the first of them by up to this much more than the last. 10 ms keeps amoCRM's
-/// 7/s at 6.93 requests/s achieved (BENCHMARKS.md: 0 answers 429 against a strict sliding
-/// window); a network whose delays vary more sees an occasional 429, which the client
-/// waits out (`Retry-After`) and retries where safe.
-const JITTER_MARGIN: Duration = Duration::from_millis(10);
+/// How much longer than one second the limiter makes its window by default: `n + 1`
+/// requests of a client limited to `n` per second always span more than a second even when
+/// the network delays the first of them by up to this much more than the last. 10 ms keeps
+/// amoCRM's 7/s at 6.93 requests/s achieved (BENCHMARKS.md: 0 answers 429 against a strict
+/// sliding window); where delays vary more (a busy host, many accounts from one process)
+/// [`RateLimit::jitter_margin`] widens it.
+pub const DEFAULT_JITTER_MARGIN: Duration = Duration::from_millis(10);
+
+/// The widest margin [`RateLimit::jitter_margin`] takes.
+const MAX_JITTER_MARGIN: Duration = Duration::from_secs(1);
 
 /// How many requests per second the client sends at most. amoCRM allows 7 per second per
 /// integration and blocks accounts that keep exceeding it. Clones of a client share one
@@ -207,20 +210,49 @@ const JITTER_MARGIN: Duration = Duration::from_millis(10);
 /// of one second can hold more than `n` of them at the server, even with some network
 /// jitter. Retries count like any other request. After a `Retry-After` pause the requests
 /// that waited leave one interval apart again, never together.
+///
+/// ```
+/// use std::time::Duration;
+/// use amocrm::RateLimit;
+///
+/// assert_eq!(RateLimit::AMOCRM.interval(), Duration::from_nanos(144_285_715));
+/// // Arrivals that vary by up to 40 ms: (1 s + 40 ms) / 7.
+/// let wide = RateLimit::AMOCRM.jitter_margin(Duration::from_millis(40));
+/// assert_eq!(wide.interval(), Duration::from_nanos(148_571_429));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     per_second: NonZeroU32,
+    margin: Duration,
 }
 
 impl RateLimit {
     /// amoCRM's limit: 7 requests per second.
     pub const AMOCRM: RateLimit = RateLimit {
         per_second: NonZeroU32::new(7).expect("7 is not zero"),
+        margin: DEFAULT_JITTER_MARGIN,
     };
 
     /// At most `per_second` requests per second; `None` for 0.
     pub fn per_second(per_second: u32) -> Option<RateLimit> {
-        NonZeroU32::new(per_second).map(|per_second| RateLimit { per_second })
+        NonZeroU32::new(per_second).map(|per_second| RateLimit {
+            per_second,
+            margin: DEFAULT_JITTER_MARGIN,
+        })
+    }
+
+    /// How much longer than a second `n + 1` requests always span (default 10 ms, at most
+    /// 1 s): the most by which the delay of one request to the server may exceed another's
+    /// without the server seeing `n + 1` in one second. Wider costs throughput:
+    /// `n / (1 s + margin)` requests per second at most.
+    pub fn jitter_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin.min(MAX_JITTER_MARGIN);
+        self
+    }
+
+    /// The margin of [`RateLimit::jitter_margin`].
+    pub fn margin(&self) -> Duration {
+        self.margin
     }
 
     /// Requests per second.
@@ -228,10 +260,10 @@ impl RateLimit {
         self.per_second.get()
     }
 
-    /// The shortest time between two requests: `(1 s + 10 ms) / n`, rounded up to the
+    /// The shortest time between two requests: `(1 s + margin) / n`, rounded up to the
     /// nanosecond.
     pub fn interval(&self) -> Duration {
-        let window = (Duration::from_secs(1) + JITTER_MARGIN).as_nanos();
+        let window = (Duration::from_secs(1) + self.margin).as_nanos();
         let n = u128::from(self.per_second.get());
         let nanos = window.div_ceil(n);
         Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))

@@ -44,6 +44,8 @@ pub async fn run(
     secs: f64,
     pacer: &str,
     redis_url: &str,
+    margin_ms: u64,
+    stagger: bool,
 ) -> Result<Accounts, String> {
     let names: Vec<String> = (0..accounts).map(|i| format!("a{i}")).collect();
     let fake = FakeServer::builder()
@@ -64,6 +66,8 @@ pub async fn run(
         ("secs", secs.to_string()),
         ("pacer", pacer.to_owned()),
         ("redis", redis_url.to_owned()),
+        ("margin_ms", margin_ms.to_string()),
+        ("stagger", u8::from(stagger).to_string()),
         (
             "prefix",
             format!("{}:", services::unique("amocrm-fleet-accounts")),
@@ -129,7 +133,13 @@ pub async fn report(options: &Options) -> Result<String, String> {
     if services::redis_reachable(&options.redis_url).await.is_ok() {
         pacers.push("redis");
     }
-    for pacer in pacers {
+    let runs = pacers.iter().flat_map(|pacer| {
+        options
+            .accounts_margins_ms
+            .iter()
+            .flat_map(move |margin| [(*pacer, *margin, true), (*pacer, *margin, false)])
+    });
+    for (pacer, margin, stagger) in runs {
         let f = run(
             &options.exe,
             options.accounts,
@@ -137,14 +147,21 @@ pub async fn report(options: &Options) -> Result<String, String> {
             options.accounts_secs,
             pacer,
             &options.redis_url,
+            margin,
+            stagger,
         )
         .await?;
         let target = 7.0 * options.accounts as f64;
         writeln!(
             out,
-            "- {pacer} pacer: **{:.1} req/s** aggregate = **{:.1}%** of {target:.0}; **{}** \
+            "- {pacer} pacer, jitter margin {margin} ms, accounts started {}: **{:.1} req/s** aggregate = **{:.1}%** of {target:.0}; **{}** \
              answers 429; slowest account **{:.2} req/s**; at most {} arrivals at one account \
              in any 1 s window; {} calls succeeded, {} failed",
+            if stagger {
+                "spread over one interval"
+            } else {
+                "together"
+            },
             f.rate,
             100.0 * f.rate / target,
             f.answers_429,

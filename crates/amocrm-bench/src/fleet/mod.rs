@@ -45,6 +45,9 @@ pub struct Options {
     pub accounts: usize,
     /// Duration of the many-accounts scenario.
     pub accounts_secs: f64,
+    /// The pacers' jitter margins the many-accounts scenario runs with, in ms (the default
+    /// 10 ms, and a wider one for a host this loaded).
+    pub accounts_margins_ms: Vec<u64>,
     /// Acquires per pacer in the cost scenario.
     pub cost_acquires: usize,
 }
@@ -65,6 +68,7 @@ impl Options {
             pace_tasks: 8,
             accounts: 200,
             accounts_secs: 30.0,
+            accounts_margins_ms: vec![10],
             cost_acquires: 2000,
         }
     }

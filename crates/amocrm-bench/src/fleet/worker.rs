@@ -115,7 +115,13 @@ async fn pace(args: &Args) -> Result<(), String> {
     let warmed = usize::from(client.widgets().get("amo_dropbox").await.is_ok());
     say("ready");
     read_stdin_line().await?;
-    let log = send_for(vec![client], tasks, Duration::from_secs_f64(secs)).await;
+    let log = send_for(
+        vec![client],
+        tasks,
+        Duration::from_secs_f64(secs),
+        Duration::ZERO,
+    )
+    .await;
     let log = &log[0];
     say(&format!(
         "result ok={} failed={} first_error={}",
@@ -131,11 +137,13 @@ async fn pace(args: &Args) -> Result<(), String> {
 async fn accounts(args: &Args) -> Result<(), String> {
     let tasks: usize = args.number("tasks")?;
     let secs: f64 = args.number("secs")?;
+    let margin: u64 = args.number("margin_ms")?;
+    let limit = RateLimit::AMOCRM.jitter_margin(std::time::Duration::from_millis(margin));
     let pacer: Arc<dyn Pacer> = match args.get("pacer")? {
-        "memory" => Arc::new(amocrm::MemoryPacer::default()),
+        "memory" => Arc::new(amocrm::MemoryPacer::new(Some(limit))),
         "redis" => {
             let redis = RedisConnection::open(args.get("redis")?).map_err(|e| e.to_string())?;
-            Arc::new(RedisPacer::new(redis, RateLimit::AMOCRM).key_prefix(args.get("prefix")?))
+            Arc::new(RedisPacer::new(redis, limit).key_prefix(args.get("prefix")?))
         }
         other => return Err(format!("unknown pacer {other:?}")),
     };
@@ -161,11 +169,23 @@ async fn accounts(args: &Args) -> Result<(), String> {
     )
     .await;
     let warmed = warm.iter().filter(|r| r.is_ok()).count();
+    // The warm-up requests left together and reached the fake as one wave: out of the
+    // fake's one-second window before the measured run starts.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     say("ready");
     read_stdin_line().await?;
     let start = unix_micros();
     let deadline = start + (secs * 1e6) as u64;
-    let logs = send_for(clients, tasks, Duration::from_secs_f64(secs)).await;
+    // Each account starts at its own moment within one interval, as independent accounts
+    // do: started together, every account's slots fall on the same instants, and the fake
+    // takes the whole wave of requests at once, delaying the last of each wave by more than
+    // the jitter margin (`stagger=0` shows it).
+    let spread = if args.number::<u64>("stagger")? == 1 {
+        limit.interval()
+    } else {
+        Duration::ZERO
+    };
+    let logs = send_for(clients, tasks, Duration::from_secs_f64(secs), spread).await;
     let mut failed = 0;
     let mut first_error = None;
     let mut counts = Vec::new();
@@ -192,16 +212,25 @@ async fn accounts(args: &Args) -> Result<(), String> {
 }
 
 /// `tasks` tasks per client call `widgets().get` in a loop for `duration`; one log per
-/// client.
-async fn send_for(clients: Vec<Client>, tasks: usize, duration: Duration) -> Vec<Log> {
-    let deadline = tokio::time::Instant::now() + duration;
+/// client. Client `i` of `n` starts `i / n` of `spread` late.
+async fn send_for(
+    clients: Vec<Client>,
+    tasks: usize,
+    duration: Duration,
+    spread: Duration,
+) -> Vec<Log> {
+    let started = tokio::time::Instant::now();
+    let deadline = started + duration;
     let logs: Vec<Arc<Mutex<Log>>> = clients.iter().map(|_| Arc::default()).collect();
     let mut handles = Vec::new();
-    for (client, log) in clients.iter().zip(&logs) {
+    let n = u32::try_from(clients.len().max(1)).unwrap_or(u32::MAX);
+    for (i, (client, log)) in clients.iter().zip(&logs).enumerate() {
+        let offset = spread * u32::try_from(i).unwrap_or(u32::MAX) / n;
         for _ in 0..tasks.max(1) {
             let client = client.clone();
             let log = log.clone();
             handles.push(tokio::spawn(async move {
+                tokio::time::sleep_until(started + offset).await;
                 while tokio::time::Instant::now() < deadline {
                     let result = client.widgets().get("amo_dropbox").await;
                     let failed = {
