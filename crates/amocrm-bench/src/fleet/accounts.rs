@@ -10,6 +10,16 @@ use amocrm_fake::FakeServer;
 use super::process::Worker;
 use super::{Options, max_in_one_second, services};
 
+/// How the accounts' requests are spaced: the pacers' jitter margin, and whether the
+/// accounts start spread over one interval (else together).
+#[derive(Clone, Copy, Debug)]
+pub struct Spacing {
+    /// `RateLimit::jitter_margin`, in ms.
+    pub margin_ms: u64,
+    /// Accounts start spread over one interval.
+    pub stagger: bool,
+}
+
 /// What a many-accounts run saw.
 #[derive(Clone, Debug, Default)]
 pub struct Accounts {
@@ -44,9 +54,9 @@ pub async fn run(
     secs: f64,
     pacer: &str,
     redis_url: &str,
-    margin_ms: u64,
-    stagger: bool,
+    spacing: Spacing,
 ) -> Result<Accounts, String> {
+    let Spacing { margin_ms, stagger } = spacing;
     let names: Vec<String> = (0..accounts).map(|i| format!("a{i}")).collect();
     let fake = FakeServer::builder()
         .rate_limit(Some(7))
@@ -147,8 +157,10 @@ pub async fn report(options: &Options) -> Result<String, String> {
             options.accounts_secs,
             pacer,
             &options.redis_url,
-            margin,
-            stagger,
+            Spacing {
+                margin_ms: margin,
+                stagger,
+            },
         )
         .await?;
         let target = 7.0 * options.accounts as f64;
