@@ -260,6 +260,10 @@ async fn concurrent_accounts_in_one_file_keep_each_others_pairs() {
 
 /// One account, one client (and one key in the store), however its base URL is spelled.
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 fn one_client_per_account_whatever_the_spelling_of_its_url() {
     let integration = amocrm::Integration::builder()
         .client_id("id")

@@ -104,6 +104,10 @@ async fn a_missing_file_is_an_empty_store_and_a_save_writes_a_private_file_atomi
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds https clients: needs a TLS feature"
+)]
 async fn a_corrupt_file_is_a_clear_error_and_is_never_overwritten() {
     let dir = TempDir::new("fleet-corrupt");
     let path = dir.join("tokens.json");
