@@ -207,11 +207,11 @@ const MAX_JITTER_MARGIN: Duration = Duration::from_secs(1);
 ///
 /// Requests are spaced evenly, never sent in a burst: a client limited to `n` per second
 /// grants one slot every `(1 s + 10 ms) / n` (144.3 ms for amoCRM's 7), and a request
-/// leaves only when the one `n` departures before it left at least `n` intervals ago, so that
-/// no window of one second can hold more than `n` of them at the server, even with some
-/// network jitter. A request that leaves late (its timer woke up late) therefore does not
-/// delay the next one. Retries count like any other request. After a `Retry-After` pause the requests
-/// that waited leave one interval apart again, never together.
+/// leaves only when the one `n` departures before it left at least `n` intervals ago, so
+/// that no window of one second can hold more than `n` of them at the server, even with
+/// some network jitter; a request that leaves late (its timer woke up late) does not delay
+/// the next one. Retries count like any other request. After a `Retry-After` pause the
+/// requests that waited leave one interval apart again, never together.
 ///
 /// ```
 /// use std::time::Duration;
