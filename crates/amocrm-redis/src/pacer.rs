@@ -33,13 +33,16 @@ const KEY_MARGIN_MS: u64 = 1_000;
 ///   (a later pause extends an earlier one, never shortens it). A slot granted earlier
 ///   that falls inside a pause is void: its request takes a new one after the pause,
 ///   spaced like the others.
-/// * **Late wake-ups**: a request that left less than an interval ago (one that woke up
-///   late for its slot) holds the next one back, so departures stay an interval apart.
+/// * **Late wake-ups**: departures are checked as they happen, on the server's clock: a
+///   request leaves only when the one `n` departures before it left at least `n` intervals
+///   ago (the last `n` departures are kept), so any `n + 1` departures span a second and
+///   the margin even when some woke up late, and a late one does not delay the next slot.
 /// * **Lost state** (Redis restarted or the key flushed while requests waited): each
 ///   schedule has an epoch (the instant its key was created); a slot of another epoch is
 ///   void and taken again, so the new schedule is not doubled by the old one.
 /// * **Idle accounts** leave nothing: an account's key (a hash at `{prefix}{account}`,
-///   the account being a Cluster hash tag) expires a second after its last instant.
+///   the account being a Cluster hash tag) expires a second after its last instant (a
+///   departure counting `n` intervals on).
 /// * **Redis unreachable, an error or no answer within the connection's timeout**: the
 ///   call fails and the request is not sent.
 ///
@@ -51,6 +54,9 @@ pub struct RedisPacer {
     limit: Option<RateLimit>,
     /// µs between two slots; 0: pauses only.
     interval_us: u64,
+    /// Departures per window of `n` intervals (the limit's requests per second; 1 for
+    /// pauses only, where the window is empty).
+    per_second: u32,
 }
 
 impl std::fmt::Debug for RedisPacer {
@@ -99,6 +105,7 @@ impl RedisPacer {
             prefix: DEFAULT_PREFIX.to_owned(),
             limit,
             interval_us,
+            per_second: limit.map_or(1, |limit| limit.requests_per_second()),
         }
     }
 
@@ -156,6 +163,7 @@ impl RedisPacer {
             .arg(op)
             .arg(self.interval_us)
             .arg(KEY_MARGIN_MS)
+            .arg(self.per_second)
             .arg(arg)
             .arg(epoch);
         let answer: Vec<i64> = self.redis.invoke(&invocation).await?;
@@ -322,25 +330,130 @@ mod tests {
         );
     }
 
+    /// A slot for `key`, and a local instant at or after it (the server's clock is not
+    /// ours: the wait counts from after the answer came).
+    async fn booked(p: &RedisPacer, key: &str) -> (i64, i64, tokio::time::Instant) {
+        let (wait_us, slot, epoch) = wait(&p.call(key, "acquire", 0, 0).await.unwrap());
+        let at = tokio::time::Instant::now() + Duration::from_micros(wait_us);
+        (slot, epoch, at)
+    }
+
+    /// Departs for `slot` once due, whatever the wait.
+    async fn depart(p: &RedisPacer, key: &str, slot: i64, epoch: i64) {
+        loop {
+            match p.call(key, "depart", slot, epoch).await.unwrap() {
+                Turn::Go => return,
+                Turn::Wait { wait_us, .. } => {
+                    tokio::time::sleep(Duration::from_micros(wait_us)).await;
+                }
+                Turn::Void => panic!("slot {slot} void"),
+            }
+        }
+    }
+
+    /// The departures recorded in the account's hash.
+    async fn departures(p: &RedisPacer, key: &str) -> Vec<i64> {
+        let mut cmd = redis::cmd("HGET");
+        cmd.arg(key).arg("l");
+        let list: String = p.redis.run(cmd).await.unwrap();
+        list.split(' ')
+            .map(|instant| instant.parse().unwrap())
+            .collect()
+    }
+
+    async fn server_now_us(p: &RedisPacer) -> i64 {
+        let (secs, micros): (i64, i64) = p.redis.run(redis::cmd("TIME")).await.unwrap();
+        secs * 1_000_000 + micros
+    }
+
     #[tokio::test]
-    async fn a_late_wake_up_holds_the_next_departure_back() {
-        let Some(p) = pacer("script_late_wake_up").await else {
+    async fn a_late_departure_does_not_delay_the_next_slot() {
+        let Some(p) = pacer("script_late_departure").await else {
             return;
         };
         let key = p.key("a");
         assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
-        let (_, second, epoch) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
-        let (_, third, _) = wait(&p.call(&key, "acquire", 0, 0).await.unwrap());
-        tokio::time::sleep(Duration::from_micros(p.interval_us * 2 + 5_000)).await;
-        // The third one woke up on time and left; the second woke up late, after it.
+        let (second, epoch, second_at) = booked(&p, &key).await;
+        let (third, _, third_at) = booked(&p, &key).await;
+        // The second wakes up 5 ms late and leaves; the third, on time, is not held back.
+        tokio::time::sleep_until(second_at + Duration::from_millis(5)).await;
+        assert_eq!(
+            p.call(&key, "depart", second, epoch).await.unwrap(),
+            Turn::Go
+        );
+        tokio::time::sleep_until(third_at).await;
         assert_eq!(
             p.call(&key, "depart", third, epoch).await.unwrap(),
             Turn::Go
         );
-        let held = p.call(&key, "depart", second, epoch).await.unwrap();
+        let left = departures(&p, &key).await;
+        assert_eq!(left.len(), 3, "{left:?}");
+        assert!(left.windows(2).all(|pair| pair[0] <= pair[1]), "{left:?}");
+    }
+
+    #[tokio::test]
+    async fn n_plus_one_departures_never_fall_within_the_window() {
+        let Some(p) = pacer("script_window").await else {
+            return;
+        };
+        let key = p.key("a");
+        let n = usize::try_from(p.per_second).unwrap();
+        let span = i64::try_from(p.interval_us).unwrap() * i64::from(p.per_second);
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        let mut slots = Vec::new();
+        for _ in 0..=n {
+            slots.push(booked(&p, &key).await);
+        }
+        // The first of them wakes up 40 ms late, the next n - 1 on time.
+        let (first, epoch, first_at) = slots[0];
+        tokio::time::sleep_until(first_at + Duration::from_millis(40)).await;
+        depart(&p, &key, first, epoch).await;
+        for &(slot, epoch, at) in &slots[1..n] {
+            tokio::time::sleep_until(at).await;
+            depart(&p, &key, slot, epoch).await;
+        }
+        let before = departures(&p, &key).await;
+        assert_eq!(before.len(), n, "{before:?}");
+        // The last one, on time, would make n + 1 departures within n intervals: it waits
+        // until the late one left n intervals ago, keeping its slot.
+        let (last, epoch, last_at) = slots[n];
+        tokio::time::sleep_until(last_at).await;
+        let held = p.call(&key, "depart", last, epoch).await.unwrap();
         let (wait_us, slot, _) = wait(&held);
-        assert_eq!(slot, second);
-        assert!(wait_us > p.interval_us / 2, "{wait_us}");
+        assert_eq!(slot, last);
+        assert!(wait_us > 0 && wait_us < p.interval_us, "{wait_us}");
+        depart(&p, &key, last, epoch).await;
+        let after = departures(&p, &key).await;
+        assert_eq!(after.len(), n, "{after:?}");
+        assert_eq!(after[..n - 1], before[1..]);
+        assert!(after[n - 1] - before[0] >= span, "{before:?} {after:?}");
+    }
+
+    #[tokio::test]
+    async fn an_old_single_departure_still_reads() {
+        let Some(p) = pacer("script_old_departure").await else {
+            return;
+        };
+        // Written by an earlier version: `l` holds the last departure alone.
+        let now = server_now_us(&p).await;
+        let old = |key: &str| {
+            let mut cmd = redis::cmd("HSET");
+            cmd.arg(key).arg("e").arg(now).arg("l").arg(now);
+            cmd
+        };
+        let key = p.key("a");
+        let _: i64 = p.redis.run(old(&key)).await.unwrap();
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        let left = departures(&p, &key).await;
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert_eq!(left[0], now);
+        // One per second: the departure one back is that single value.
+        let once = RedisPacer::new(p.redis.clone(), RateLimit::per_second(1).unwrap())
+            .key_prefix(p.prefix.clone());
+        let key = once.key("b");
+        let _: i64 = p.redis.run(old(&key)).await.unwrap();
+        let (wait_us, _, _) = wait(&once.call(&key, "acquire", 0, 0).await.unwrap());
+        assert!((900_000..=once.interval_us).contains(&wait_us), "{wait_us}");
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 //! holder of that pacer. [`MemoryPacer`] paces the clients of one process; an engine shared
 //! by processes (Redis: the `amocrm-redis` crate) implements [`Pacer`] for a fleet.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -206,10 +206,12 @@ const MAX_JITTER_MARGIN: Duration = Duration::from_secs(1);
 /// limiter.
 ///
 /// Requests are spaced evenly, never sent in a burst: a client limited to `n` per second
-/// sends one every `(1 s + 10 ms) / n` at most (144.3 ms for amoCRM's 7), so that no window
-/// of one second can hold more than `n` of them at the server, even with some network
-/// jitter. Retries count like any other request. After a `Retry-After` pause the requests
-/// that waited leave one interval apart again, never together.
+/// grants one slot every `(1 s + 10 ms) / n` (144.3 ms for amoCRM's 7), and a request
+/// leaves only when the one `n` departures before it left at least `n` intervals ago, so
+/// that no window of one second can hold more than `n` of them at the server, even with
+/// some network jitter; a request that leaves late (its timer woke up late) does not delay
+/// the next one. Retries count like any other request. After a `Retry-After` pause the
+/// requests that waited leave one interval apart again, never together.
 ///
 /// ```
 /// use std::time::Duration;
@@ -278,7 +280,9 @@ impl Default for RateLimit {
 
 /// When each request to one account may leave: one slot every
 /// [`RateLimit::interval`], none during a `Retry-After` pause, and after a pause again one
-/// slot an interval, never the queue at once.
+/// slot an interval, never the queue at once. As requests actually leave, any `n + 1` of
+/// them span at least `n` intervals (`n` = [`RateLimit::requests_per_second`]): the
+/// property the server enforces, which a late wake-up cannot break and does not carry over.
 ///
 /// Two operations: [`Lane::acquire`] waits for a slot, [`Lane::pause`] stops every slot
 /// until an instant. A slot granted before a pause that falls inside it is given up and a
@@ -287,7 +291,28 @@ impl Default for RateLimit {
 struct Lane {
     /// `None`: no spacing, only pauses.
     interval: Option<Duration>,
+    /// The departures checked as they happen; `None` with no limit.
+    window: Option<Window>,
     schedule: Mutex<Schedule>,
+}
+
+/// How requests leave, as they do: `n + 1` departures span at least `span`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    /// The limit's requests per second.
+    n: usize,
+    /// `n` intervals: a second and the margin.
+    span: Duration,
+}
+
+impl Window {
+    fn of(limit: RateLimit) -> Window {
+        let n = limit.requests_per_second();
+        Window {
+            n: usize::try_from(n).unwrap_or(usize::MAX),
+            span: limit.interval().saturating_mul(n),
+        }
+    }
 }
 
 /// A slot granted to a request still waiting for it.
@@ -312,8 +337,8 @@ struct Schedule {
     next: Option<Instant>,
     /// No slot before it (a `Retry-After`).
     paused_until: Option<Instant>,
-    /// When the last request actually left.
-    last: Option<Instant>,
+    /// When the last `n` requests actually left, oldest first.
+    left: VecDeque<Instant>,
     /// Slots granted whose requests gave up waiting (a dropped future): granted again
     /// first, so that callers who give up leave no gap in the schedule.
     released: std::collections::BTreeSet<Instant>,
@@ -326,8 +351,8 @@ enum Turn {
     Go,
     /// The slot is inside a pause set since: take a new one.
     Void,
-    /// Another request left less than an interval ago (it or this one woke up late):
-    /// wait until then, keeping the slot.
+    /// The departure `n` back left less than `n` intervals ago (requests woke up late and
+    /// caught up): wait until then, keeping the slot.
     Wait(Instant),
 }
 
@@ -369,20 +394,28 @@ impl Schedule {
     }
 
     /// Whether the request of `slot`, awake at `now`, leaves. Slots are booked ahead, so
-    /// a request that wakes up late could leave right before the next one: departures are
-    /// therefore also kept an interval apart as they happen, which a late wake-up cannot
-    /// undo.
-    fn depart(&mut self, slot: Instant, now: Instant, interval: Option<Duration>) -> Turn {
+    /// requests that woke up late could leave right before the next ones: departures are
+    /// therefore also checked as they happen, `n + 1` of them spanning at least `n`
+    /// intervals. Only that window is kept, not the gap to the last departure: one late
+    /// wake-up is not carried into every later slot.
+    fn depart(&mut self, slot: Instant, now: Instant, window: Option<Window>) -> Turn {
         if !self.holds(slot) {
             return Turn::Void;
         }
-        if let (Some(last), Some(interval)) = (self.last, interval)
-            && let Some(earliest) = last.checked_add(interval)
+        let Some(window) = window else {
+            return Turn::Go;
+        };
+        if let Some(back) = self.left.len().checked_sub(window.n)
+            && let Some(oldest) = self.left.get(back)
+            && let Some(earliest) = oldest.checked_add(window.span)
             && now < earliest
         {
             return Turn::Wait(earliest);
         }
-        self.last = Some(now);
+        self.left.push_back(now);
+        while self.left.len() > window.n {
+            self.left.pop_front();
+        }
         Turn::Go
     }
 
@@ -400,6 +433,7 @@ impl Lane {
     fn new(limit: Option<RateLimit>) -> Self {
         Lane {
             interval: limit.map(|limit| limit.interval()),
+            window: limit.map(Window::of),
             schedule: Mutex::new(Schedule::default()),
         }
     }
@@ -422,7 +456,7 @@ impl Lane {
             if wake > Instant::now() {
                 tokio::time::sleep_until(wake).await;
             }
-            let turn = self.schedule().depart(slot, Instant::now(), self.interval);
+            let turn = self.schedule().depart(slot, Instant::now(), self.window);
             match turn {
                 Turn::Go => booking.slot = None,
                 // A pause set while waiting voids a slot inside it: take a new one after it.
@@ -531,34 +565,99 @@ mod tests {
         assert!(exact.holds(until));
     }
 
+    /// 3 per window of 300 ms: slots 100 ms apart.
+    const EVERY: Duration = Duration::from_millis(100);
+    const WINDOW: Window = Window {
+        n: 3,
+        span: Duration::from_millis(300),
+    };
+
     #[test]
-    fn departures_stay_an_interval_apart_whoever_wakes_late() {
-        let every = Duration::from_millis(100);
+    fn the_window_is_n_intervals_of_the_limit() {
+        let window = Window::of(RateLimit::AMOCRM);
+        assert_eq!(window.n, 7);
+        assert_eq!(window.span, RateLimit::AMOCRM.interval() * 7);
+        assert!(window.span >= Duration::from_secs(1) + DEFAULT_JITTER_MARGIN);
+    }
+
+    #[test]
+    fn a_late_departure_does_not_delay_the_next_slot() {
         let now = Instant::now();
         let mut schedule = Schedule::default();
-        let first = schedule.grant(now, Some(every));
-        let second = schedule.grant(now, Some(every));
-        // The first wakes 30 ms late; the second on time must wait for a full interval.
-        let late = first + Duration::from_millis(30);
-        assert_eq!(schedule.depart(first, late, Some(every)), Turn::Go);
+        let granted = slots(&mut schedule, now, 3, EVERY);
         assert_eq!(
-            schedule.depart(second, second, Some(every)),
-            Turn::Wait(late + every)
+            schedule.depart(granted[0], granted[0], Some(WINDOW)),
+            Turn::Go
         );
-        assert_eq!(schedule.depart(second, late + every, Some(every)), Turn::Go);
-        // Without a limit only pauses hold a request back.
+        // The second wakes up 5 ms late; the third, on time, leaves 95 ms after it.
+        let late = granted[1] + Duration::from_millis(5);
+        assert_eq!(schedule.depart(granted[1], late, Some(WINDOW)), Turn::Go);
+        assert_eq!(
+            schedule.depart(granted[2], granted[2], Some(WINDOW)),
+            Turn::Go
+        );
+        assert!(granted[2] - late < EVERY);
+    }
+
+    #[test]
+    fn n_plus_one_departures_never_fall_within_the_window() {
+        let now = Instant::now();
+        let mut schedule = Schedule::default();
+        let granted = slots(&mut schedule, now, 6, EVERY);
+        // The first wakes up 30 ms late, the others on time.
+        let mut left = vec![granted[0] + Duration::from_millis(30)];
+        assert_eq!(schedule.depart(granted[0], left[0], Some(WINDOW)), Turn::Go);
+        for slot in &granted[1..3] {
+            assert_eq!(schedule.depart(*slot, *slot, Some(WINDOW)), Turn::Go);
+            left.push(*slot);
+        }
+        // The fourth would make 4 departures within 270 ms: it waits, keeping its slot.
+        let until = left[0] + WINDOW.span;
+        assert_eq!(
+            schedule.depart(granted[3], granted[3], Some(WINDOW)),
+            Turn::Wait(until)
+        );
+        let early = until - Duration::from_nanos(1);
+        assert_eq!(
+            schedule.depart(granted[3], early, Some(WINDOW)),
+            Turn::Wait(until)
+        );
+        assert_eq!(schedule.depart(granted[3], until, Some(WINDOW)), Turn::Go);
+        left.push(until);
+        // The next ones are on their slots again.
+        for slot in &granted[4..] {
+            assert_eq!(schedule.depart(*slot, *slot, Some(WINDOW)), Turn::Go);
+            left.push(*slot);
+        }
+        for four in left.windows(4) {
+            assert!(four[3] - four[0] >= WINDOW.span, "{four:?}");
+        }
+        assert_eq!(schedule.left.len(), WINDOW.n);
+    }
+
+    #[test]
+    fn without_a_limit_only_pauses_hold_departures_back() {
+        let now = Instant::now();
         let mut free = Schedule::default();
         assert_eq!(free.depart(now, now, None), Turn::Go);
         assert_eq!(free.depart(now, now, None), Turn::Go);
-        free.pause(now + every);
+        free.pause(now + EVERY);
         assert_eq!(free.depart(now, now, None), Turn::Void);
-        assert_eq!(free.depart(now + every, now + every, None), Turn::Go);
+        assert_eq!(free.depart(now + EVERY, now + EVERY, None), Turn::Go);
+        assert!(free.left.is_empty());
         // A voided slot is voided even when its wait is over.
-        schedule.pause(late + every * 5);
-        let third = schedule.grant(now, Some(every));
-        assert_eq!(third, late + every * 5);
-        assert_eq!(schedule.depart(second, third, Some(every)), Turn::Void);
-        assert_eq!(schedule.depart(third, third, Some(every)), Turn::Go);
+        let mut schedule = Schedule::default();
+        let granted = slots(&mut schedule, now, 4, EVERY);
+        for slot in &granted[..3] {
+            assert_eq!(schedule.depart(*slot, *slot, Some(WINDOW)), Turn::Go);
+        }
+        let held = schedule.depart(granted[3], granted[3], Some(WINDOW));
+        assert_eq!(held, Turn::Go);
+        schedule.pause(now + EVERY * 10);
+        let next = schedule.grant(now, Some(EVERY));
+        assert_eq!(next, now + EVERY * 10);
+        assert_eq!(schedule.depart(granted[3], next, Some(WINDOW)), Turn::Void);
+        assert_eq!(schedule.depart(next, next, Some(WINDOW)), Turn::Go);
     }
 
     #[tokio::test]
