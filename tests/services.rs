@@ -6,6 +6,8 @@
 //! The URLs come from `AMOCRM_TEST_POSTGRES_URL` and `AMOCRM_TEST_REDIS_URL`.
 
 use std::io::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// PostgreSQL of the tests unless `AMOCRM_TEST_POSTGRES_URL` says otherwise.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -48,3 +50,31 @@ pub const HOW_POSTGRES: &str = "start PostgreSQL (trust auth) or set AMOCRM_TEST
 /// How to run a test that needs Redis.
 pub const HOW_REDIS: &str =
     "start Redis or set AMOCRM_TEST_REDIS_URL (default redis://127.0.0.1:6379/)";
+
+/// `url` without `user:password@` (looked for in the authority only), for messages.
+pub fn shown(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// A name no other test run uses (letters, digits and `_`: a schema or a key prefix).
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}

@@ -5,12 +5,11 @@
 
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 // The URLs and the skip-or-fail rule are the workspace's one copy.
 #[allow(unused_imports)]
-pub use amocrm_workspace_tests::services::{postgres_url, redis_url};
+pub use amocrm_workspace_tests::services::{postgres_url, redis_url, shown, unique};
 
 /// Reports that `test` did not run because of `why`, and how to run it; panics instead
 /// under `AMOCRM_REQUIRE_SERVICES=1`.
@@ -21,34 +20,6 @@ pub fn skip(test: &str, why: &str) {
         "start PostgreSQL (trust auth) and Redis, or point AMOCRM_TEST_POSTGRES_URL and \
          AMOCRM_TEST_REDIS_URL at them",
     );
-}
-
-/// `url` without `user:password@`.
-pub fn shown(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find(['/', '?']).unwrap_or(rest.len());
-            match rest[..end].rfind('@') {
-                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-                None => url.to_owned(),
-            }
-        }
-        None => url.to_owned(),
-    }
-}
-
-/// A name no other test run uses (letters, digits and `_`: a schema or a key prefix).
-pub fn unique(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 /// Whether a TCP connection to the `host:port` of `url` opens within 2 s; `Err` says why not.

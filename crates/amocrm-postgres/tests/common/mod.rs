@@ -4,8 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use amocrm_postgres::PostgresTokenStore;
 
@@ -24,27 +23,7 @@ pub fn skip(test: &str, why: &str) {
     );
 }
 
-/// `url` without its user and password.
-pub fn shown(url: &str) -> String {
-    match (url.split_once("://"), url.rfind('@')) {
-        (Some((scheme, _)), Some(at)) => format!("{scheme}://{}", &url[at + 1..]),
-        _ => url.to_owned(),
-    }
-}
-
-/// A name no other test run uses.
-pub fn unique(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
+pub use amocrm_workspace_tests::services::{shown, unique};
 
 /// A direct connection (not the store's pool), with its driver task spawned; `Err` says why
 /// there is none (refused, or no answer within 5 s).
