@@ -4,18 +4,23 @@
 //! Built on the generated [`amocrm_raw`] client, it adds what the raw client cannot know:
 //! a token that never prints, amoCRM's 7 requests/second limit, safe retries, a
 //! [`futures::Stream`] over every page, inputs checked against the API's documented limits
-//! before anything is sent, and one [`Error`] to match on.
+//! before anything is sent, and one [`Error`] to match on. Every call is a request built
+//! with its options and sent with `.send()`; lists also have `.pages()` and `.stream()`.
 //!
 //! ```no_run
-//! use amocrm::{BotKind, Client, ContinueRequest, Handler, Settings};
+//! use amocrm::bots::{BotKind, ContinueRequest, Handler};
+//! use amocrm::widgets::{Settings, Widget};
+//! use amocrm::{AccountUrl, Client};
 //! use futures::TryStreamExt;
 //!
 //! # async fn run() -> Result<(), amocrm::Error> {
-//! let client = Client::builder().subdomain("example").token("long-lived-token").build()?;
+//! let client = Client::builder()
+//!     .account(AccountUrl::subdomain("example"))
+//!     .token("long-lived-token")
+//!     .build()?;
 //!
 //! // Every widget, 250 a page.
-//! let widgets: Vec<amocrm::Widget> =
-//!     client.widgets().list().limit(250).stream().try_collect().await?;
+//! let widgets: Vec<Widget> = client.widgets().list().limit(250).stream().try_collect().await?;
 //!
 //! // Install one, checking the settings against its template first.
 //! let settings = Settings::new()
@@ -23,16 +28,43 @@
 //!     .pass("password", "eXaMp1E")
 //!     .users("phones", [(504141, "1039")])
 //!     .text("script_path", "https://example.com/");
-//! let installed = client.widgets().install_checked("amo_asterisk", &settings).await?;
+//! let installed = client
+//!     .widgets()
+//!     .install("amo_asterisk", &settings)
+//!     .checked()
+//!     .send()
+//!     .await?;
 //! assert!(installed.is_installed());
 //!
 //! // Let a Salesbot go on after the widget's step.
 //! let request = ContinueRequest::new()
 //!     .data("status", "success")
 //!     .handler(Handler::show_text("Готово"));
-//! client.bots().continue_bot(BotKind::Salesbot, 42, "a1b2c3", &request).await?;
+//! client
+//!     .bots()
+//!     .continue_bot(BotKind::Salesbot, 42, "a1b2c3", &request)
+//!     .send()
+//!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Where to look
+//!
+//! - **A script** (one account, a long-lived token): [`Client`], [`ClientBuilder`],
+//!   [`AccountUrl`]; the sections [`widgets`], [`bots`], [`account`]; [`Error`] and
+//!   [`ErrorKind`] to match on; [`pagination`] for pages and streams.
+//! - **A backend** (OAuth, a widget's bot steps): [`auth`] ([`OAuth`], [`AppCredentials`],
+//!   [`auth::TokenAnswer`]), [`store`] (where token pairs live: [`store::FileTokenStore`],
+//!   [`store::MemoryTokenStore`]), [`widget_request`] (verifying what a bot sends, and
+//!   continuing it).
+//! - **A fleet** (many accounts, many processes): [`Integration`], [`store`] and [`pace`]
+//!   (the traits engines implement: `amocrm-postgres`, `amocrm-redis`), and
+//!   [`widget_request::ReplayGuard`]; how they work together is in [`integration`].
+//! - **The request path**: [`transport`] ([`RetryPolicy`], what is retried and when),
+//!   [`client`] (HTTP and TLS options); the raw client underneath is
+//!   [`Client::raw`].
+//! - **Tests**: the `amocrm-fake` crate serves the API (accounts, OAuth, faults) on a local
+//!   port; point a client at it with [`AccountUrl::base_url`].
 //!
 //! # Features
 //!
@@ -49,74 +81,34 @@
 //! TLS setup. With `rustls`, reqwest is built without a crypto provider of its own
 //! (`rustls-no-provider`): a plain `reqwest::Client::builder().build()` elsewhere in the
 //! program then needs reqwest's `rustls` feature or a process-wide rustls provider, or can
-//! start from [`http_client_builder`].
+//! start from [`client::http_client_builder`].
 
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
+mod api;
+pub mod auth;
+pub mod client;
+mod decode;
+pub mod error;
+pub mod integration;
+pub mod pace;
+pub mod pagination;
+pub mod store;
+pub mod transport;
+pub mod widget_request;
 
-// The crate's rooms (ARCHITECTURE.md). Imports between modules form no cycle
-// (tests/layout.rs checks it).
-//
-// API sections: each wraps generated calls, and plugs lists into the pager.
-mod account;
-mod bots;
-mod integration;
-mod widget_request;
-mod widgets;
-// Auth: where tokens come from.
-mod auth;
-mod file_store;
-mod oauth;
-mod token_store;
-// The request path: client, transport (token, pacing, retries), what a response means, and
-// the pager for HAL lists.
-mod client;
-mod pace;
-mod page;
-mod response;
-mod transport;
-// Models: data, serializable.
+#[cfg(feature = "__bench")]
 #[doc(hidden)]
-pub mod decode;
-mod settings;
-mod widget;
-// The one error, and the checks made before sending.
-mod error;
-mod invalid;
+pub mod __bench;
 
-pub use account::{
-    Account, AccountCalls, AccountEmbedded, AccountWith, CustomersMode, GetAccount, TaskType,
-    UsersGroup,
-};
-pub use auth::{StaticToken, TokenProvider};
-pub use bots::{
-    BotKind, Bots, ContinueRequest, GotoTarget, Handler, MAX_BUTTONS, MAX_HANDLERS,
-    MAX_SHOW_VALUE_CHARS, ShowKind,
-};
-pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Domain,
-    http_client_builder,
-};
-pub use error::{
-    AuthError, DecodeCategory, DecodeError, Error, ErrorKind, GrantType, Problem, RawBody, Result,
-    StoreError, UndecodableEntry, ValidationError, WidgetRequestError,
-};
-pub use file_store::FileTokenStore;
-pub use integration::{Integration, IntegrationBuilder};
-pub use invalid::{Invalid, SettingsProblem};
-pub use oauth::{DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder};
-pub use pace::{DEFAULT_JITTER_MARGIN, MemoryPacer, PaceError, Pacer, RateLimit};
-pub use page::{ListStream, Listed, Page, PageLinks};
+pub use api::{account, bots, widgets};
+
+pub use auth::{AppCredentials, OAuth};
+pub use client::{AccountUrl, Client, ClientBuilder, Domain};
+pub use error::{Error, ErrorKind, Result};
+pub use integration::Integration;
+pub use pagination::{ListStream, Page};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use settings::{Credentials, ExposedSettings, MASK, SettingValue, Settings};
-pub use token_store::{MemoryTokenStore, TokenLock, TokenPair, TokenStore, TokenStoreFn};
-pub use transport::{MAX_RESPONSE_BYTES, RetryPolicy};
-pub use widget::{Rating, SettingsField, SettingsFieldType, Widget};
-pub use widget_request::{
-    BotType, ContinueUrl, MemoryReplayGuard, ReplayGuard, ReplayGuardError, VerifiedWidgetRequest,
-    WidgetRequest, WidgetRequestClaims, WidgetRequestVerifier,
-};
-pub use widgets::{ListWidgets, MAX_LIMIT, UndecodableWidget, WidgetPage, WidgetStream, Widgets};
+pub use store::TokenPair;
+pub use transport::RetryPolicy;
 
 /// The crate README's examples, compiled as doctests (the repository's README is tested by
 /// the workspace's tests crate).

@@ -7,7 +7,7 @@ pub use amocrm_raw::CustomersMode;
 pub use amocrm_raw::types::{Account, AccountEmbedded, AccountWith, TaskType, UsersGroup};
 
 impl Client {
-    /// The account's parameters: `client.account().get().await`.
+    /// The account's parameters: `client.account().get().send().await`.
     pub fn account(&self) -> AccountCalls<'_> {
         AccountCalls { client: self }
     }
@@ -20,16 +20,16 @@ pub struct AccountCalls<'c> {
 }
 
 impl<'c> AccountCalls<'c> {
-    /// `GET /api/v4/account`; ask for optional parts with `.with(...)` before awaiting.
+    /// `GET /api/v4/account`; ask for optional parts with `.with(...)`, then `.send()`.
     pub fn get(&self) -> GetAccount<'c> {
         let (client, with) = (self.client, Vec::new());
         GetAccount { client, with }
     }
 }
 
-/// `GET /api/v4/account`, built with [`AccountCalls::get`]; await it.
+/// `GET /api/v4/account`, built with [`AccountCalls::get`]; send it with `.send()`.
 #[derive(Clone, Debug)]
-#[must_use = "await it"]
+#[must_use = "call .send()"]
 pub struct GetAccount<'c> {
     client: &'c Client,
     with: Vec<AccountWith>,
@@ -43,18 +43,12 @@ impl GetAccount<'_> {
         }
         self
     }
-}
 
-impl<'c> std::future::IntoFuture for GetAccount<'c> {
-    type Output = Result<Account>;
-    type IntoFuture = futures::future::BoxFuture<'c, Result<Account>>;
-
-    fn into_future(self) -> Self::IntoFuture {
+    /// Fetches the account.
+    pub async fn send(self) -> Result<Account> {
         let with: Vec<String> = self.with.iter().map(ToString::to_string).collect();
         let with = (!with.is_empty()).then(|| with.join(","));
-        Box::pin(async move {
-            let call = self.client.raw().get_account(with.as_deref());
-            Ok(self.client.call(call).await?.into_inner())
-        })
+        let call = self.client.raw().get_account(with.as_deref());
+        Ok(self.client.call(call).await?.into_inner())
     }
 }

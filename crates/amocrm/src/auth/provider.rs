@@ -5,7 +5,7 @@ use std::fmt;
 use futures::future::BoxFuture;
 use secrecy::SecretString;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Supplies the bearer token of every request, and a new one when the server rejects it.
 ///

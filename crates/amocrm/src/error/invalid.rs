@@ -27,6 +27,13 @@ pub enum Invalid {
         /// Why it is rejected.
         reason: &'static str,
     },
+    /// A continue call for a bot kind the API does not have (a `bot_type` claim this crate
+    /// does not know): only `salesbot` and `marketingbot` are sent.
+    #[error("bot kind {kind:?} cannot be continued: the API takes salesbot or marketingbot")]
+    UnknownBotKind {
+        /// The kind given, as sent.
+        kind: String,
+    },
     /// The bot ID must be a positive integer.
     #[error("bot_id must be positive, got {0}")]
     BotId(u64),

@@ -15,7 +15,8 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::StoreError;
-use crate::token_store::{TokenLock, TokenPair, TokenStore};
+use super::pair::TokenPair;
+use super::{TokenLock, TokenStore};
 
 /// Token pairs of every account in one JSON file, `{account: {access_token, refresh_token,
 /// expires_at, generation}}` (`expires_at` in Unix seconds), readable by its owner only

@@ -1,13 +1,16 @@
-//! What a response means: the typed error of an error status, and the `Retry-After` a
-//! server asked for. A leaf of the request path: the transport, the client and the
-//! decoding helpers all read responses through it.
+//! What a response means: the typed error of an error status, the `Retry-After` a server
+//! asked for, and [`Error::from_raw`], the typed error of any call of the generated
+//! client.
 
 use std::time::Duration;
 
 use amocrm_raw::types as raw;
 use reqwest::header::RETRY_AFTER;
 
-use crate::error::{Error, Problem};
+use crate::decode::body_error;
+use crate::error::{Error, Invalid, Problem, RawBody};
+
+type RawError = progenitor_client::Error<raw::Problem>;
 
 /// The error of a response the operation does not expect: its status, and the problem
 /// in its body when there is one.
@@ -24,7 +27,7 @@ pub(crate) fn error_response(
     classify(status, problem, headers, body)
 }
 
-pub(crate) fn classify(
+fn classify(
     status: u16,
     problem: Option<Problem>,
     headers: &reqwest::header::HeaderMap,
@@ -41,13 +44,13 @@ pub(crate) fn classify(
         (400.., Some(problem)) => Error::Api { problem },
         (status, _) => Error::UnexpectedStatus {
             status,
-            body: crate::error::RawBody::new(body),
+            body: RawBody::new(body),
         },
     }
 }
 
 /// `Retry-After` from the header: seconds (what amoCRM sends), or an HTTP date.
-pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub(super) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
     seconds(value).or_else(|| {
         // RFC 9110 also allows an HTTP date; a date in the past means "now".
@@ -61,7 +64,7 @@ pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option
 
 /// `retry_after` from a JSON body, which amoCRM sometimes sends instead of the header: a
 /// number of seconds, or a string holding one.
-pub(crate) fn retry_after_body(body: &[u8]) -> Option<Duration> {
+pub(super) fn retry_after_body(body: &[u8]) -> Option<Duration> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     match value.get("retry_after")? {
         serde_json::Value::Number(number) => match number.as_u64() {
@@ -83,4 +86,114 @@ fn seconds(text: &str) -> Option<Duration> {
         return None;
     }
     Duration::try_from_secs_f64(text.parse().ok()?).ok()
+}
+
+impl Error {
+    /// The error of a call made with [`Client::raw`]: the transport's typed outcome as it
+    /// was (e.g. [`Error::NotFound`], [`Error::ResponseTooLarge`]), or the raw error
+    /// mapped.
+    pub async fn from_raw(error: amocrm_raw::Error<raw::Problem>) -> Error {
+        match error {
+            RawError::InvalidRequest(message) => Error::Invalid(Invalid::Request(message)),
+            RawError::CommunicationError(e) => match amocrm_raw::hook_error(&e) {
+                Some(outcome) => match outcome.downcast::<Error>() {
+                    Ok(error) => *error,
+                    Err(other) => Error::Config(format!("request hook: {other}")),
+                },
+                None => Error::Transport(e),
+            },
+            RawError::InvalidUpgrade(e) | RawError::ResponseBodyError(e) => Error::Transport(e),
+            // Only through a client without this crate's transport, which hands error
+            // statuses over typed.
+            RawError::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                let mut problem = Problem::from(response.into_inner());
+                problem.status = status;
+                classify(status, Some(problem), &headers, bytes::Bytes::new())
+            }
+            // The transport hands over only statuses below 400, and the API's only
+            // success with a body is 200.
+            RawError::InvalidResponsePayload(body, source) => body_error(200, body, &source),
+            RawError::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(body) => error_response(status, &headers, body),
+                    Err(e) => Error::Transport(e),
+                }
+            }
+            RawError::Custom(message) => Error::Config(message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderValue, RETRY_AFTER};
+
+    #[test]
+    fn retry_after_http_date() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        let date = httpdate::fmt_http_date(later);
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&date).unwrap());
+        let wait = retry_after_header(&headers).unwrap();
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after_header(&headers), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn retry_after_parsing() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(retry_after_header(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static(" 3 "));
+        assert_eq!(retry_after_header(&headers), Some(Duration::from_secs(3)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("0.5"));
+        assert_eq!(
+            retry_after_header(&headers),
+            Some(Duration::from_millis(500))
+        );
+        for bad in ["-1", "NaN", "inf", "1e400", "Wed, 21 Oct 2015 07:28:00", ""] {
+            headers.insert(RETRY_AFTER, HeaderValue::from_str(bad).unwrap());
+            assert_eq!(retry_after_header(&headers), None, "{bad}");
+        }
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("18446744073709551615"),
+        );
+        assert_eq!(
+            retry_after_header(&headers),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            retry_after_body(br#"{"retry_after": 2}"#),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            retry_after_body(br#"{"retry_after": "4"}"#),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            retry_after_body(br#"{"retry_after": 1.5}"#),
+            Some(Duration::from_millis(1500))
+        );
+        for bad in [
+            &br#"{"retry_after": -1}"#[..],
+            br#"{"retry_after": 1e308}"#,
+            br#"{"retry_after": null}"#,
+            br#"[1]"#,
+            b"<html>429</html>",
+        ] {
+            assert_eq!(retry_after_body(bad), None);
+        }
+    }
 }

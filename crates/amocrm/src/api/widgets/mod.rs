@@ -1,132 +1,97 @@
-//! The widget calls: list (one page or a stream of all), get, install, uninstall.
+//! Widgets: list (one page, every page or every widget), get, install (checked against
+//! the widget's `settings_template` when asked) and uninstall; the [`Widget`] model and its
+//! [`Settings`].
 
-use std::num::NonZeroU32;
-use std::sync::Arc;
+pub(crate) mod model;
+mod settings;
+mod template;
 
 use amocrm_raw::types as raw;
-use futures::stream::Stream;
 
+use crate::api::path_segment;
 use crate::client::Client;
-use crate::error::{Error, Result};
-use crate::invalid::{self, Invalid};
-use crate::page::{self, FetchPage, ListStream, Listed, Page, UndecodableEntry};
-use crate::settings::Settings;
-use crate::widget::Widget;
+use crate::error::Result;
+use crate::pagination::{ListRequest, Listed, Page, Paged};
 
-/// The largest `limit` the list call takes.
-pub const MAX_LIMIT: u32 = 250;
+pub use amocrm_raw::Rating;
+pub use model::Widget;
+pub use settings::{Credentials, ExposedSettings, MASK, SettingValue, Settings};
+pub use template::{SettingsField, SettingsFieldType};
 
 impl Client {
     /// Widgets: list, get, install, uninstall.
-    pub fn widgets(&self) -> Widgets<'_> {
-        Widgets::new(self)
+    pub fn widgets(&self) -> WidgetCalls<'_> {
+        WidgetCalls { client: self }
     }
 }
 
-/// The widget calls of a [`Client`].
+/// The widget calls of a [`Client`]; each returns a request to send with `.send()`.
 #[derive(Clone, Copy, Debug)]
-pub struct Widgets<'c> {
+pub struct WidgetCalls<'c> {
     client: &'c Client,
 }
 
-impl<'c> Widgets<'c> {
-    pub(crate) fn new(client: &'c Client) -> Self {
-        Widgets { client }
+impl<'c> WidgetCalls<'c> {
+    /// `GET /api/v4/widgets`: `.send()` for one page, `.pages()` for every page,
+    /// `.stream()` for every widget (see [`ListRequest`]).
+    pub fn list(&self) -> ListRequest<Widget> {
+        ListRequest::new(self.client, (), |client, at, _| {
+            Box::pin(async move {
+                let list = client.call(client.raw().list_widgets(at.limit, at.page));
+                Ok(Page::from(list.await?.into_inner()))
+            })
+        })
     }
 
-    /// The list call: `.send()` for one page, `.stream()` for every widget.
-    ///
-    /// ```no_run
-    /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {
-    /// use futures::TryStreamExt;
-    ///
-    /// let first = client.widgets().list().limit(250).send().await?;
-    /// println!("page {} has {} widgets", first.page, first.items.len());
-    ///
-    /// let all: Vec<amocrm::Widget> = client.widgets().list().limit(250).stream().try_collect().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn list(&self) -> ListWidgets {
-        ListWidgets {
-            client: self.client.clone(),
-            page: None,
-            limit: None,
+    /// `GET /api/v4/widgets/{code}`: one widget (`404` is [`crate::Error::NotFound`]).
+    pub fn get<'a>(&self, code: &'a str) -> GetWidget<'a>
+    where
+        'c: 'a,
+    {
+        GetWidget {
+            client: self.client,
+            code,
         }
     }
 
-    /// One widget by its code (`404` is [`Error::NotFound`]).
-    pub async fn get(&self, code: &str) -> Result<Widget> {
-        invalid::identifier("widget code", code)?;
-        let code = raw::GetWidgetWidgetCode::try_from(code)
-            .map_err(|e| Invalid::Request(e.to_string()))?;
-        let widget = self
-            .client
-            .call(self.client.raw().get_widget(&code))
-            .await?;
-        Ok(widget.into_inner().into())
+    /// `POST /api/v4/widgets/{code}`: installs a widget with `settings`, as they are;
+    /// [`InstallWidget::checked`] checks them against the widget's template first.
+    pub fn install<'a>(&self, code: &'a str, settings: &'a Settings) -> InstallWidget<'a>
+    where
+        'c: 'a,
+    {
+        InstallWidget {
+            client: self.client,
+            code,
+            settings,
+            check: Check::None,
+        }
     }
 
-    /// Installs a widget with `settings`, as they are. See
-    /// [`Widgets::install_checked`] to check them against the widget's template first.
-    pub async fn install(&self, code: &str, settings: &Settings) -> Result<Widget> {
-        invalid::identifier("widget code", code)?;
-        let code = raw::InstallWidgetWidgetCode::try_from(code)
-            .map_err(|e| Invalid::Request(e.to_string()))?;
-        let body = settings.to_raw()?;
-        let widget = self
-            .client
-            .call(self.client.raw().install_widget(&code, &body))
-            .await?;
-        Ok(widget.into_inner().into())
-    }
-
-    /// Fetches the widget, checks `settings` against its `settings_template` (required
-    /// keys, value shapes, unknown keys) and installs it only when they fit; otherwise
-    /// returns [`Invalid::Settings`] listing every problem, and sends no install request.
-    pub async fn install_checked(&self, code: &str, settings: &Settings) -> Result<Widget> {
-        let widget = self.get(code).await?;
-        self.install_for(&widget, settings).await
-    }
-
-    /// Installs `widget` (fetched before) when `settings` fit its `settings_template`;
-    /// otherwise returns [`Invalid::Settings`] and sends nothing.
-    pub async fn install_for(&self, widget: &Widget, settings: &Settings) -> Result<Widget> {
-        settings.check(&widget.settings_template)?;
-        self.install(&widget.code, settings).await
-    }
-
-    /// Uninstalls a widget (`204`).
-    pub async fn uninstall(&self, code: &str) -> Result<()> {
-        invalid::identifier("widget code", code)?;
-        let code = raw::UninstallWidgetWidgetCode::try_from(code)
-            .map_err(|e| Invalid::Request(e.to_string()))?;
-        self.client
-            .call(self.client.raw().uninstall_widget(&code))
-            .await?;
-        Ok(())
+    /// `DELETE /api/v4/widgets/{code}`: uninstalls a widget (`204`).
+    pub fn uninstall<'a>(&self, code: &'a str) -> UninstallWidget<'a>
+    where
+        'c: 'a,
+    {
+        UninstallWidget {
+            client: self.client,
+            code,
+        }
     }
 }
-
-/// One page of the widget list.
-pub type WidgetPage = Page<Widget>;
-
-/// An entry of the widget list that could not be decoded.
-pub type UndecodableWidget = UndecodableEntry;
-
-/// Every widget of the account, page after page (see [`ListStream`]).
-pub type WidgetStream = ListStream<Widget>;
 
 impl Listed for Widget {
     const NOUN: &'static str = "widget";
     const EMBEDDED: &'static str = "widgets";
     const KEY: &'static str = "code";
+    type Paging = Paged;
     type Raw = raw::Widget;
     fn from_raw(raw: raw::Widget) -> Self {
         Widget::from(raw)
     }
 }
 
-impl From<raw::WidgetList> for WidgetPage {
+impl From<raw::WidgetList> for Page<Widget> {
     fn from(list: raw::WidgetList) -> Self {
         let widgets = match list.embedded.into_option() {
             Some(embedded) => embedded.widgets.into_iter().map(Widget::from).collect(),
@@ -136,96 +101,108 @@ impl From<raw::WidgetList> for WidgetPage {
     }
 }
 
-/// The list call, built with [`Widgets::list`].
+/// The get call, built with [`WidgetCalls::get`]; send it with `.send()`.
 #[derive(Clone, Debug)]
-#[must_use = "call .send() or .stream()"]
-pub struct ListWidgets {
-    client: Client,
-    page: Option<u32>,
-    limit: Option<u32>,
+#[must_use = "call .send()"]
+pub struct GetWidget<'a> {
+    client: &'a Client,
+    code: &'a str,
 }
 
-impl ListWidgets {
-    /// The page to fetch (or to start streaming at); pages start at 1.
-    pub fn page(mut self, page: u32) -> Self {
-        self.page = Some(page);
+impl GetWidget<'_> {
+    /// Fetches the widget.
+    pub async fn send(self) -> Result<Widget> {
+        let code: raw::GetWidgetWidgetCode = path_segment("widget code", self.code)?;
+        let widget = self.client.call(self.client.raw().get_widget(&code)).await?;
+        Ok(widget.into_inner().into())
+    }
+}
+
+/// What an install checks its settings against before it is sent.
+#[derive(Clone, Debug)]
+enum Check<'a> {
+    None,
+    /// The widget as fetched now.
+    Fetched,
+    /// The widget as the caller fetched it.
+    Against(&'a Widget),
+}
+
+/// The install call, built with [`WidgetCalls::install`]; send it with `.send()`.
+///
+/// ```no_run
+/// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {
+/// use amocrm::widgets::Settings;
+///
+/// let settings = Settings::new().text("login", "example").pass("password", "eXaMp1E");
+/// // Fetches the widget, checks the settings against its template, then installs.
+/// let installed = client.widgets().install("amo_asterisk", &settings).checked().send().await?;
+/// assert!(installed.is_installed());
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "call .send()"]
+pub struct InstallWidget<'a> {
+    client: &'a Client,
+    code: &'a str,
+    settings: &'a Settings,
+    check: Check<'a>,
+}
+
+impl<'a> InstallWidget<'a> {
+    /// Fetches the widget first and checks the settings against its
+    /// `settings_template` (required keys, value shapes, unknown keys): when they do not
+    /// fit, `.send()` returns [`crate::error::Invalid::Settings`] listing every problem and
+    /// sends no install request.
+    pub fn checked(mut self) -> Self {
+        self.check = Check::Fetched;
         self
     }
 
-    /// Widgets per page, 1..=250 ([`MAX_LIMIT`]); amoCRM's default is 50.
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
+    /// Checks the settings against the template of `widget` (fetched before) instead of
+    /// fetching it again, and installs that widget (its code) when they fit.
+    pub fn checked_against(mut self, widget: &'a Widget) -> Self {
+        self.code = &widget.code;
+        self.check = Check::Against(widget);
         self
     }
 
-    fn checked(&self) -> Result<(Option<u32>, Option<u32>), Invalid> {
-        if let Some(limit) = self.limit
-            && !(1..=MAX_LIMIT).contains(&limit)
-        {
-            return Err(Invalid::Limit {
-                limit,
-                max: MAX_LIMIT,
-            });
+    /// Checks what was asked, then installs the widget.
+    pub async fn send(self) -> Result<Widget> {
+        let fetched;
+        let widget = match self.check {
+            Check::None => None,
+            Check::Against(widget) => Some(widget),
+            Check::Fetched => {
+                fetched = self.client.widgets().get(self.code).send().await?;
+                Some(&fetched)
+            }
+        };
+        if let Some(widget) = widget {
+            self.settings.check(&widget.settings_template)?;
         }
-        if self.page == Some(0) {
-            return Err(Invalid::Page);
-        }
-        Ok((self.page, self.limit))
+        let code: raw::InstallWidgetWidgetCode = path_segment("widget code", self.code)?;
+        let body = self.settings.to_raw()?;
+        let call = self.client.raw().install_widget(&code, &body);
+        Ok(self.client.call(call).await?.into_inner().into())
     }
+}
 
-    fn fetcher(&self) -> FetchPage<Widget> {
-        let client = self.client.clone();
-        let limit = self
-            .limit
-            .and_then(|l| std::num::NonZeroU64::new(u64::from(l)));
-        Arc::new(move |page| {
-            let client = client.clone();
-            Box::pin(async move {
-                let page = Some(std::num::NonZeroU64::from(page));
-                let list = client.call(client.raw().list_widgets(limit, page)).await?;
-                Ok(WidgetPage::from(list.into_inner()))
-            })
-        })
-    }
+/// The uninstall call, built with [`WidgetCalls::uninstall`]; send it with `.send()`.
+#[derive(Clone, Debug)]
+#[must_use = "call .send()"]
+pub struct UninstallWidget<'a> {
+    client: &'a Client,
+    code: &'a str,
+}
 
-    /// Fetches one page. A page past the end (`204`) is an empty page without links.
-    pub async fn send(self) -> Result<WidgetPage> {
-        let start = self.start()?;
-        page::fetch(&self.fetcher(), start).await
-    }
-
-    fn start(&self) -> Result<NonZeroU32, Invalid> {
-        let (page, _) = self.checked()?;
-        NonZeroU32::new(page.unwrap_or(1)).ok_or(Invalid::Page)
-    }
-
-    /// Every page from the first (or the one set with [`ListWidgets::page`]) on,
-    /// following `_links.next`; ends after a page without a next link, an empty page or a
-    /// `204`. A failed page is yielded once as [`Error::Page`] and ends the stream.
-    pub fn pages(self) -> impl Stream<Item = Result<WidgetPage>> + Send + 'static {
-        page::pages(self.start().map_err(Error::from), self.fetcher())
-    }
-
-    /// Every widget across pages (see [`ListWidgets::pages`]). An entry that cannot be
-    /// decoded is one [`Error::UndecodableEntry`] item, in its place, and the stream goes
-    /// on; a page that fails as a whole is one [`Error::Page`] item and ends it.
-    ///
-    /// ```no_run
-    /// # async fn run(client: amocrm::Client) {
-    /// use futures::StreamExt;
-    ///
-    /// let mut widgets = client.widgets().list().limit(250).stream();
-    /// while let Some(widget) = widgets.next().await {
-    ///     match widget {
-    ///         Ok(widget) => println!("{} {:?}", widget.code, widget.version),
-    ///         // One entry that could not be read; the stream goes on.
-    ///         Err(amocrm::Error::UndecodableEntry(entry)) => eprintln!("skipped: {entry}"),
-    ///         Err(error) => eprintln!("stopped: {error}"),
-    ///     }
-    /// }
-    /// # }
-    /// ```
-    pub fn stream(self) -> WidgetStream {
-        page::items(self.pages())
+impl UninstallWidget<'_> {
+    /// Uninstalls the widget.
+    pub async fn send(self) -> Result<()> {
+        let code: raw::UninstallWidgetWidgetCode = path_segment("widget code", self.code)?;
+        self.client
+            .call(self.client.raw().uninstall_widget(&code))
+            .await?;
+        Ok(())
     }
 }

@@ -1,10 +1,10 @@
 //! The widget model, as the list and get calls return it.
 
+use amocrm_raw::Rating;
 use amocrm_raw::types as raw;
 
-use crate::settings::Settings;
-
-pub use crate::settings::{SettingsField, SettingsFieldType};
+use super::settings::Settings;
+use super::template::SettingsField;
 
 /// A widget: public, installed in the account, or uploaded by the current user.
 ///
@@ -83,7 +83,7 @@ impl From<raw::Widget> for Widget {
 }
 
 /// A widget as data: the API's fields in the API's order, `rating` as a number when it is
-/// one (the text as sent otherwise), `settings` with every secret as [`crate::MASK`]
+/// one (the text as sent otherwise), `settings` with every secret as [`MASK`](super::MASK)
 /// (read them with [`Settings::exposed`]), and `_links.self.href` as `link`. What amoCRM
 /// sent as `null` stays `null`.
 impl serde::Serialize for Widget {
@@ -134,5 +134,3 @@ impl serde::Serialize for Widget {
     }
 }
 
-/// A widget's rating: the generated client's own type (one `Rating` for both crates).
-pub use amocrm_raw::Rating;

@@ -1,0 +1,13 @@
+//! Where the bearer token comes from: a [`TokenProvider`] ([`StaticToken`], or [`OAuth`],
+//! which refreshes through a [`crate::store::TokenStore`]), the integration's
+//! [`AppCredentials`], and the token endpoint's answer ([`TokenAnswer`]).
+
+pub(crate) mod credentials;
+pub(crate) mod grant_type;
+mod oauth;
+pub(crate) mod provider;
+
+pub use credentials::AppCredentials;
+pub use grant_type::GrantType;
+pub use oauth::{DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder, TokenAnswer};
+pub use provider::{StaticToken, TokenProvider};

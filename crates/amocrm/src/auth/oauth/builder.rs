@@ -1,0 +1,146 @@
+//! [`OAuthBuilder`]: the account, the integration's credentials, the token store and the
+//! HTTP options of an [`OAuth`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use super::{DEFAULT_REFRESH_SKEW, Inner, OAuth, State};
+use crate::auth::credentials::AppCredentials;
+use crate::client::{AccountUrl, HttpOptions, http_setters};
+use crate::error::{Error, Result};
+use crate::store::{TokenPair, TokenStore};
+use crate::widget_request::MemoryReplayGuard;
+
+impl OAuth {
+    /// A builder; an account, the integration's credentials and a [`TokenStore`] are
+    /// required.
+    pub fn builder() -> OAuthBuilder {
+        OAuthBuilder::default()
+    }
+}
+
+/// Builds an [`OAuth`]. See [`OAuth`] for an example.
+#[must_use]
+pub struct OAuthBuilder {
+    account: Option<AccountUrl>,
+    app: Option<AppCredentials>,
+    store: Option<Arc<dyn TokenStore>>,
+    tokens: Option<TokenPair>,
+    skew: Duration,
+    http: HttpOptions,
+}
+
+impl Default for OAuthBuilder {
+    fn default() -> Self {
+        OAuthBuilder {
+            account: None,
+            app: None,
+            store: None,
+            tokens: None,
+            skew: DEFAULT_REFRESH_SKEW,
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+impl fmt::Debug for OAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthBuilder")
+            .field("account", &self.account)
+            .field("app", &self.app)
+            .field("store", &self.store)
+            .field("tokens", &self.tokens)
+            .field("refresh_skew", &self.skew)
+            .field("http", &self.http)
+            .finish()
+    }
+}
+
+impl OAuthBuilder {
+    /// The account the tokens are for: the token endpoint is
+    /// `{base URL}/oauth2/access_token`.
+    pub fn account(mut self, account: AccountUrl) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    /// The integration's id, secret and redirect URI.
+    pub fn app(mut self, app: AppCredentials) -> Self {
+        self.app = Some(app);
+        self
+    }
+
+    /// Where the account's pair lives, shared with every holder of it (required):
+    /// [`crate::store::MemoryTokenStore`] in one process, [`crate::store::FileTokenStore`]
+    /// on one machine, a database store for a fleet.
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// A store shared with other code.
+    pub fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Tokens saved earlier, to go on with while the store has none (a store's pair wins
+    /// once it has one).
+    pub fn tokens(mut self, tokens: TokenPair) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Refresh when the access token expires within `skew` ([`DEFAULT_REFRESH_SKEW`] by
+    /// default).
+    pub fn refresh_skew(mut self, skew: Duration) -> Self {
+        self.skew = skew;
+        self
+    }
+
+    http_setters!();
+
+    /// Builds the provider; fails on a missing or invalid setting.
+    pub fn build(self) -> Result<OAuth> {
+        let Some(account) = self.account else {
+            return Err(Error::Config(
+                "OAuth: no account: call account(AccountUrl::...)".into(),
+            ));
+        };
+        let base_url = account.checked("OAuth base URL")?;
+        let app = self
+            .app
+            .ok_or_else(|| Error::Config("OAuth: no app: call app(AppCredentials::new(...))".into()))?
+            .checked("OAuth")?;
+        let store = self.store.ok_or_else(|| {
+            Error::Config(
+                "OAuth: no token store: refresh tokens are single-use, so every new pair must \
+                 be saved; call store or shared_store"
+                    .into(),
+            )
+        })?;
+        let http = self.http.build(&base_url)?;
+        let endpoint = format!("{base_url}/oauth2/access_token");
+        Ok(OAuth {
+            inner: Arc::new(Inner {
+                base_url,
+                allow_http: account.allows_insecure_http(),
+                endpoint,
+                app,
+                http,
+                store,
+                skew: self.skew,
+                state: Arc::new(Mutex::new(State {
+                    tokens: self.tokens,
+                    ..State::default()
+                })),
+                attempts: AtomicU64::new(0),
+                replay: Arc::new(MemoryReplayGuard::new()),
+            }),
+        })
+    }
+}

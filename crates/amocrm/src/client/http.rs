@@ -1,0 +1,181 @@
+//! The HTTP clients the crate builds (the API's, the token endpoint's): the options a
+//! caller may set ([`HttpOptions`], one set of setters for every builder), this crate's
+//! TLS setup, and what no option can undo.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Default total timeout of one request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default timeout to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("amocrm-rs/", env!("CARGO_PKG_VERSION"));
+
+/// A caller's adjustments to the HTTP client, applied before the crate's own settings.
+pub(crate) type HttpConfig =
+    Box<dyn FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
+/// The HTTP options of a builder ([`crate::ClientBuilder`], [`crate::auth::OAuthBuilder`]),
+/// set with the setters of [`http_setters`].
+#[derive(Default)]
+pub(crate) struct HttpOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) configure: Option<HttpConfig>,
+}
+
+impl fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("configure_http", &self.configure.is_some())
+            .finish()
+    }
+}
+
+impl HttpOptions {
+    /// The HTTP client of the API or the token endpoint: the caller's adjustments first,
+    /// then what the crate's guarantees rest on, which no adjustment can undo: no redirects
+    /// (one would resend an install body or the client secret to wherever it points), a
+    /// total and a connect timeout (a silent server must not hang a call), and no logging
+    /// of the bytes on the wire (they carry the token). `url` is the base URL the client
+    /// will call: an `https://` one needs a TLS feature.
+    pub(crate) fn build(self, url: &str) -> Result<reqwest::Client> {
+        let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
+        let mut builder = http_client_builder_for(url)?.user_agent(user_agent);
+        if let Some(configure) = self.configure {
+            builder = configure(builder);
+        }
+        let builder = builder
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .connection_verbose(false);
+        // reqwest panics when `configure` chose its own rustls backend (`tls_backend_rustls`)
+        // and it has no crypto provider: with this crate's `rustls` feature it is built
+        // without one. That is a configuration fault, reported as one.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.build())) {
+            Ok(built) => {
+                built.map_err(|e| Error::Config(format!("building the HTTP client: {e}")))
+            }
+            Err(_) => Err(Error::Config(
+                "building the HTTP client: its TLS backend has no crypto provider (configure_http \
+                 replaced this crate's TLS setup, e.g. with tls_backend_rustls; install a process \
+                 default with rustls::crypto::CryptoProvider::install_default or keep the crate's)"
+                    .into(),
+            )),
+        }
+    }
+}
+
+/// The HTTP setters of a builder holding an `http: HttpOptions` field: one definition for
+/// every builder that makes an HTTP client.
+macro_rules! http_setters {
+    () => {
+        /// Total timeout of one request attempt
+        /// ([`DEFAULT_TIMEOUT`](crate::client::DEFAULT_TIMEOUT) by default).
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.http.timeout = Some(timeout);
+            self
+        }
+
+        /// Timeout to establish a connection
+        /// ([`DEFAULT_CONNECT_TIMEOUT`](crate::client::DEFAULT_CONNECT_TIMEOUT) by default).
+        pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.http.connect_timeout = Some(timeout);
+            self
+        }
+
+        /// `User-Agent` header
+        /// ([`DEFAULT_USER_AGENT`](crate::client::DEFAULT_USER_AGENT) by default).
+        pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+            self.http.user_agent = Some(user_agent.into());
+            self
+        }
+
+        #[doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/src/docs/configure_http.md"))]
+        pub fn configure_http(
+            mut self,
+            configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder
+            + Send
+            + Sync
+            + 'static,
+        ) -> Self {
+            self.http.configure = Some(Box::new(configure));
+            self
+        }
+    };
+}
+pub(crate) use http_setters;
+
+/// A `reqwest::ClientBuilder` with this crate's TLS setup, for other HTTP clients of your
+/// program (this crate's own clients are built with it already; adjust them with
+/// [`crate::ClientBuilder::configure_http`]):
+///
+/// - feature `rustls` (default): rustls on the *ring* crypto provider, server certificates
+///   checked by the platform's verifier (the OS trust store). reqwest is built without a
+///   crypto provider of its own (`rustls-no-provider`), so a plain
+///   `reqwest::Client::builder().build()` panics unless reqwest's `rustls` feature is on
+///   somewhere or a process-wide provider is installed; this builder needs neither;
+/// - feature `native-tls`: the platform's TLS library (it wins when both are on);
+/// - neither: no TLS, plain HTTP only.
+///
+/// ```
+/// let http = amocrm::client::http_client_builder()?
+///     .pool_max_idle_per_host(0)
+///     .build()
+///     .map_err(|e| amocrm::Error::Config(e.to_string()))?;
+/// # let _ = http;
+/// # Ok::<(), amocrm::Error>(())
+/// ```
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "native-tls")]
+    let builder = builder.tls_backend_native();
+    #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+    let builder = builder.tls_backend_preconfigured(rustls_config()?);
+    Ok(builder)
+}
+
+/// rustls with the ring provider (it builds in seconds, where aws-lc-rs compiles C for half
+/// a minute) and the platform's certificate verifier, as reqwest sets rustls up itself.
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+fn rustls_config() -> Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt as _;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|e| Error::Config(format!("setting up TLS: {e}")))?
+        .with_no_client_auth();
+    // reqwest is built without HTTP/2 here.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// [`http_client_builder`], once `url` is known to be reachable with it: an `https://` URL
+/// needs a TLS feature.
+fn http_client_builder_for(url: &str) -> Result<reqwest::ClientBuilder> {
+    require_tls(url)?;
+    http_client_builder()
+}
+
+/// Whether this build can speak TLS by itself (feature `rustls` or `native-tls`).
+const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// Refuses an `https://` URL (checked by `AccountUrl`) when this build has no TLS:
+/// every request would fail, so fail once, at build time, saying why.
+fn require_tls(url: &str) -> Result<()> {
+    if !HAS_TLS && url.starts_with("https://") {
+        return Err(Error::TlsUnavailable {
+            url: url.to_owned(),
+        });
+    }
+    Ok(())
+}

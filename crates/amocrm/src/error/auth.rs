@@ -1,0 +1,78 @@
+//! Why getting, refreshing or saving OAuth tokens failed.
+
+use crate::auth::grant_type::GrantType;
+use crate::error::store::StoreError;
+
+/// Why getting, refreshing or saving OAuth tokens failed. No variant carries a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// There are no tokens yet: exchange an authorization code or give stored ones.
+    #[error(
+        "no OAuth tokens: call OAuth::exchange_code or give stored tokens to OAuthBuilder::tokens"
+    )]
+    NoTokens,
+    /// The token endpoint refused the grant (a used or revoked code or refresh token, wrong
+    /// client credentials or redirect URI). Re-authorization is usually needed.
+    #[error(
+        "the token endpoint refused the {grant} grant (HTTP {status}){}",
+        describe(title, hint, detail)
+    )]
+    Refused {
+        /// The grant that was refused.
+        grant: GrantType,
+        /// HTTP status.
+        status: u16,
+        /// The error's `title`, when given.
+        title: Option<String>,
+        /// The error's `hint`, when given.
+        hint: Option<String>,
+        /// The error's `detail`, when given.
+        detail: Option<String>,
+    },
+    /// The token endpoint could not be reached or its answer not read. The grant may have
+    /// reached the server: a refresh token may now be spent.
+    #[error("token endpoint: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The token endpoint answered 200 with something that is not a token pair.
+    #[error("the token endpoint's answer is not a token pair: {0}")]
+    Decode(String),
+    /// The token endpoint's answer was larger than [`crate::MAX_TOKEN_RESPONSE_BYTES`]; it was not
+    /// read further.
+    #[error("the token endpoint's answer is larger than {limit} bytes; not read")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The [`crate::TokenStore`] failed to load, lock or save. A new pair it could not
+    /// save is not used and the old tokens stay current; the pair is kept in memory and
+    /// saving it is tried again, without a new grant, on the next refresh.
+    #[error("{0}")]
+    Store(#[source] StoreError),
+    /// Another request refreshed the same token at the same time and that refresh failed;
+    /// its caller got the reason.
+    #[error("a concurrent refresh of the same token failed")]
+    ConcurrentRefreshFailed,
+    /// The refresh task ended without finishing (the token store panicked).
+    #[error("the token refresh was interrupted")]
+    Interrupted,
+}
+
+impl AuthError {
+    /// The token endpoint's HTTP status, for [`AuthError::Refused`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AuthError::Refused { status, .. } => Some(*status),
+            AuthError::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+}
+
+fn describe(title: &Option<String>, hint: &Option<String>, detail: &Option<String>) -> String {
+    [title, hint, detail]
+        .into_iter()
+        .flatten()
+        .map(|part| format!(": {part}"))
+        .collect()
+}

@@ -1,0 +1,40 @@
+//! Why a pacer failed.
+
+/// Why a [`crate::pace::Pacer`] could not grant a slot or record a pause (its engine is unreachable, a
+/// script failed). The request is not sent. Keeps its source.
+///
+/// ```
+/// use amocrm::error::PaceError;
+///
+/// let io = std::io::Error::other("connection refused");
+/// let error = PaceError::new("redis unreachable", Some(Box::new(io)));
+/// assert_eq!(error.message(), "redis unreachable");
+/// assert_eq!(error.to_string(), "pacer: redis unreachable");
+/// assert!(std::error::Error::source(&error).is_some());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("pacer: {message}")]
+pub struct PaceError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl PaceError {
+    /// An error saying `message`, caused by `source` when there is one. Neither may hold a
+    /// secret (a URL with a password): both are printed.
+    pub fn new(
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        PaceError {
+            message: message.into(),
+            source,
+        }
+    }
+
+    /// What failed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}

@@ -1,0 +1,59 @@
+//! Why a token store failed.
+
+/// Why a [`crate::TokenStore`] could not load, lock or save (its engine is unreachable, a
+/// file is corrupt, a newer pair was saved meanwhile). Keeps its source. Never holds a
+/// token: a store's message and source must not quote one.
+///
+/// ```
+/// use amocrm::StoreError;
+///
+/// let io = std::io::Error::other("disk full");
+/// let error = StoreError::new("writing tokens.json failed", Some(Box::new(io)));
+/// assert_eq!(error.message(), "writing tokens.json failed");
+/// assert_eq!(error.to_string(), "token store: writing tokens.json failed");
+/// assert!(std::error::Error::source(&error).is_some());
+/// assert!(!error.is_conflict());
+/// assert!(StoreError::conflict().is_conflict());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("token store: {message}")]
+pub struct StoreError {
+    message: String,
+    conflict: bool,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl StoreError {
+    /// An error saying `message`, caused by `source` when there is one.
+    pub fn new(
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        StoreError {
+            message: message.into(),
+            conflict: false,
+            source,
+        }
+    }
+
+    /// [`crate::TokenLock::save`] refused: a newer pair was saved meanwhile (the account's
+    /// generation changed since the lock read it), so this older one must not replace it.
+    pub fn conflict() -> Self {
+        StoreError {
+            message: "a newer pair was saved meanwhile; the older one is not saved".into(),
+            conflict: true,
+            source: None,
+        }
+    }
+
+    /// What failed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether this is [`StoreError::conflict`].
+    pub fn is_conflict(&self) -> bool {
+        self.conflict
+    }
+}

@@ -1,0 +1,128 @@
+//! [`IntegrationBuilder`]: the integration's credentials, and the store, pacer and replay
+//! guard every account of it shares.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use super::{AccountUrlFor, Configure, Inner, Integration};
+use crate::auth::AppCredentials;
+use crate::client::{AccountUrl, ClientBuilder, Domain};
+use crate::error::{Error, Result};
+use crate::pace::{MemoryPacer, Pacer};
+use crate::store::{MemoryTokenStore, TokenStore};
+use crate::widget_request::{MemoryReplayGuard, ReplayGuard};
+
+impl Integration {
+    /// A builder; the integration's credentials are required.
+    pub fn builder() -> IntegrationBuilder {
+        IntegrationBuilder::default()
+    }
+}
+
+/// Builds an [`Integration`]. See [`Integration`] for an example.
+#[derive(Default)]
+#[must_use]
+pub struct IntegrationBuilder {
+    app: Option<AppCredentials>,
+    store: Option<Arc<dyn TokenStore>>,
+    pacer: Option<Arc<dyn Pacer>>,
+    replay: Option<Arc<dyn ReplayGuard>>,
+    account_url_for: Option<AccountUrlFor>,
+    configure: Option<Configure>,
+}
+
+impl fmt::Debug for IntegrationBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntegrationBuilder")
+            .field("app", &self.app)
+            .field("store", &self.store)
+            .field("pacer", &self.pacer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IntegrationBuilder {
+    /// The integration's id, secret and redirect URI.
+    pub fn app(mut self, app: AppCredentials) -> Self {
+        self.app = Some(app);
+        self
+    }
+
+    /// Where every account's tokens live ([`MemoryTokenStore`] by default: pairs are lost
+    /// with the process, so a service needs a durable store).
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// A store shared with other code.
+    pub fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Where every account's request slots come from ([`MemoryPacer`] at
+    /// [`crate::pace::RateLimit::AMOCRM`] by default).
+    pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    /// Where accepted widget_request tokens are remembered ([`MemoryReplayGuard`] by
+    /// default, shared by every verifier of the integration).
+    pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
+        self.replay = Some(guard);
+        self
+    }
+
+    /// Maps an account to its URL (`AccountUrl::new(subdomain, domain)`, i.e.
+    /// `https://{subdomain}.{domain}`, by default); e.g. `{fake}/{subdomain}` for tests
+    /// against a fake server serving accounts under a path.
+    pub fn account_url_for(
+        mut self,
+        map: impl Fn(&str, Domain) -> AccountUrl + Send + Sync + 'static,
+    ) -> Self {
+        self.account_url_for = Some(Arc::new(map));
+        self
+    }
+
+    /// Adjusts every client the integration builds (timeouts, retries, HTTP settings);
+    /// its account, token provider and pacer are the integration's.
+    pub fn configure_client(
+        mut self,
+        configure: impl Fn(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.configure = Some(Arc::new(configure));
+        self
+    }
+
+    /// Builds the integration; fails on missing or empty credentials.
+    pub fn build(self) -> Result<Integration> {
+        let app = self
+            .app
+            .ok_or_else(|| {
+                Error::Config("Integration: no app: call app(AppCredentials::new(...))".into())
+            })?
+            .checked("Integration")?;
+        Ok(Integration {
+            inner: Arc::new(Inner {
+                app,
+                store: self
+                    .store
+                    .unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
+                pacer: self
+                    .pacer
+                    .unwrap_or_else(|| Arc::new(MemoryPacer::default())),
+                replay: self
+                    .replay
+                    .unwrap_or_else(|| Arc::new(MemoryReplayGuard::new())),
+                account_url_for: self.account_url_for.unwrap_or_else(|| {
+                    Arc::new(|subdomain: &str, domain: Domain| AccountUrl::new(subdomain, domain))
+                }),
+                configure: self.configure,
+                clients: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+}

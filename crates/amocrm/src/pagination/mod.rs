@@ -1,0 +1,17 @@
+//! One pager for every HAL list of amoCRM (`_page`, `_links.next`, `_embedded.<name>`):
+//! [`Page`] (one page, its undecodable entries apart), [`ListStream`] (every entry, page
+//! after page) and [`ListRequest`], the list call of every section. A list plugs in with a
+//! [`Listed`] impl for its model and the generated call that fetches one page.
+
+mod entries;
+mod list;
+mod listed;
+mod page;
+mod stream;
+
+#[cfg(feature = "__bench")]
+pub(crate) use entries::{entry_of, page_per_entry};
+pub use list::ListRequest;
+pub use listed::{Listed, Paged, Paging, Unpaged};
+pub use page::{Page, PageLinks};
+pub use stream::ListStream;

@@ -1,0 +1,144 @@
+//! [`MemoryTokenStore`]: the pairs of one process, one lock per account.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures::future::BoxFuture;
+use tokio::sync::OwnedMutexGuard;
+
+use super::pair::TokenPair;
+use super::{TokenLock, TokenStore};
+use crate::error::StoreError;
+
+/// The in-process token store: pairs in memory, one lock per account (a Tokio mutex). The
+/// default of an [`crate::OAuth`] without a store; pairs are lost with the process, so
+/// anything longer-lived than a test or a script needs a durable store.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use amocrm::{MemoryTokenStore, TokenPair, TokenStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let pair = TokenPair::new(
+///     "access".to_owned().into(),
+///     "refresh".to_owned().into(),
+///     SystemTime::now() + Duration::from_secs(3600),
+/// );
+/// let store = MemoryTokenStore::new().with_pair("https://example.amocrm.ru", pair);
+/// assert!(store.load("https://example.amocrm.ru").await.unwrap().is_some());
+/// # }
+/// ```
+#[derive(Default)]
+pub struct MemoryTokenStore {
+    accounts: Mutex<HashMap<String, Arc<MemoryAccount>>>,
+}
+
+impl fmt::Debug for MemoryTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("MemoryTokenStore")
+            .field("accounts", &accounts.len())
+            .finish()
+    }
+}
+
+/// One account of a [`MemoryTokenStore`].
+#[derive(Default)]
+struct MemoryAccount {
+    /// The refresh lock.
+    lock: Arc<tokio::sync::Mutex<()>>,
+    /// The pair and its generation (bumped by every save), readable without the lock.
+    stored: Mutex<(Option<TokenPair>, u64)>,
+}
+
+impl MemoryAccount {
+    fn stored(&self) -> std::sync::MutexGuard<'_, (Option<TokenPair>, u64)> {
+        self.stored.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl MemoryTokenStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The store with `pair` stored for `account` (tokens saved elsewhere, to go on with).
+    pub fn with_pair(self, account: &str, pair: TokenPair) -> Self {
+        let stored = self.account(account);
+        let mut stored = stored.stored();
+        stored.0 = Some(pair);
+        stored.1 += 1;
+        drop(stored);
+        self
+    }
+
+    fn account(&self, account: &str) -> Arc<MemoryAccount> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        accounts.entry(account.to_owned()).or_default().clone()
+    }
+}
+
+impl TokenStore for MemoryTokenStore {
+    fn load<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Option<TokenPair>, StoreError>> {
+        let pair = self.account(account).stored().0.clone();
+        Box::pin(async move { Ok(pair) })
+    }
+
+    fn lock<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Box<dyn TokenLock>, StoreError>> {
+        let account = self.account(account);
+        Box::pin(async move {
+            let guard = account.lock.clone().lock_owned().await;
+            let (current, generation) = account.stored().clone();
+            Ok(Box::new(MemoryLock {
+                account,
+                _guard: guard,
+                current,
+                generation,
+            }) as Box<dyn TokenLock>)
+        })
+    }
+}
+
+/// The held lock of a [`MemoryTokenStore`] account.
+struct MemoryLock {
+    account: Arc<MemoryAccount>,
+    _guard: OwnedMutexGuard<()>,
+    current: Option<TokenPair>,
+    generation: u64,
+}
+
+impl TokenLock for MemoryLock {
+    fn current(&self) -> Option<&TokenPair> {
+        self.current.as_ref()
+    }
+
+    fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
+        let saved = {
+            let mut stored = self.account.stored();
+            if stored.1 == self.generation {
+                stored.0 = Some(pair.clone());
+                stored.1 += 1;
+                self.generation = stored.1;
+                self.current = Some(pair.clone());
+                Ok(())
+            } else {
+                Err(StoreError::conflict())
+            }
+        };
+        Box::pin(async move { saved })
+    }
+
+    fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>> {
+        drop(self);
+        Box::pin(async { Ok(()) })
+    }
+}
