@@ -6,9 +6,10 @@
 
 use std::time::Instant;
 
-use amocrm::{
-    BotKind, Client, ContinueRequest, Error, GotoTarget, Handler, SettingValue, Settings,
-};
+use amocrm::AccountUrl;
+use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
+use amocrm::widgets::{SettingValue, Settings};
+use amocrm::{Client, Error};
 use amocrm_fake::FakeServer;
 use futures::StreamExt;
 
@@ -23,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let client = Client::builder()
-        .base_url(&fake.base_url())
+        .account(AccountUrl::base_url(fake.base_url()))
         .token(fake.token())
         .build()?;
     println!("client: {client:?}\n");
@@ -71,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 3. Get one widget.
     step("Get amo_asterisk");
-    let asterisk = client.widgets().get("amo_asterisk").await?;
+    let asterisk = client.widgets().get("amo_asterisk").send().await?;
     println!(
         "  #{} {} v{}, active: {}",
         asterisk.id,
@@ -93,7 +94,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let incomplete = Settings::new().text("login", "example");
     match client
         .widgets()
-        .install_checked("amo_asterisk", &incomplete)
+        .install("amo_asterisk", &incomplete)
+        .checked()
+        .send()
         .await
     {
         Err(Error::Invalid(invalid)) => println!("  rejected before sending: {invalid}"),
@@ -107,13 +110,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  settings (Debug): {settings:?}");
     let installed = client
         .widgets()
-        .install_checked("amo_asterisk", &settings)
+        .install("amo_asterisk", &settings)
+        .checked()
+        .send()
         .await?;
     println!("  installed: active = {}", installed.is_installed());
 
     // 5. It shows as active, with its settings, until uninstalled.
     step("Get it again: active, with settings");
-    let again = client.widgets().get("amo_asterisk").await?;
+    let again = client.widgets().get("amo_asterisk").send().await?;
     println!("  active: {}", again.is_installed());
     if let Some(settings) = &again.settings {
         for (key, value) in settings.iter() {
@@ -126,12 +131,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     step("Uninstall it (204)");
-    client.widgets().uninstall("amo_asterisk").await?;
-    let after = client.widgets().get("amo_asterisk").await?;
+    client.widgets().uninstall("amo_asterisk").send().await?;
+    let after = client.widgets().get("amo_asterisk").send().await?;
     println!("  active: {}", after.is_installed());
 
     step("Errors you can match on");
-    match client.widgets().get("no_such_widget").await {
+    match client.widgets().get("no_such_widget").send().await {
         Err(Error::NotFound(problem)) => println!("  404 NotFound: {problem}"),
         other => println!("  unexpected: {other:?}"),
     }
@@ -158,6 +163,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client
         .bots()
         .continue_bot(BotKind::Salesbot, 42, "a1b2c3", &request)
+        .send()
         .await?;
     let received = fake.continuations();
     println!(
@@ -176,6 +182,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match client
         .bots()
         .continue_bot(BotKind::Salesbot, 42, "d4e5f6", &invalid)
+        .send()
         .await
     {
         Err(error) => println!("  rejected: {error}"),

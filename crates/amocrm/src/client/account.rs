@@ -219,4 +219,3 @@ fn check_base_url(what: &str, url: &str, allow_http: bool) -> Result<String> {
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
-

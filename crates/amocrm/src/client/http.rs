@@ -61,9 +61,7 @@ impl HttpOptions {
         // and it has no crypto provider: with this crate's `rustls` feature it is built
         // without one. That is a configuration fault, reported as one.
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.build())) {
-            Ok(built) => {
-                built.map_err(|e| Error::Config(format!("building the HTTP client: {e}")))
-            }
+            Ok(built) => built.map_err(|e| Error::Config(format!("building the HTTP client: {e}"))),
             Err(_) => Err(Error::Config(
                 "building the HTTP client: its TLS backend has no crypto provider (configure_http \
                  replaced this crate's TLS setup, e.g. with tls_backend_rustls; install a process \

@@ -15,11 +15,11 @@ use amocrm_raw::types as raw;
 use crate::auth::provider::TokenProvider;
 use crate::error::{Error, Result};
 
-pub use account::{AccountUrl, Domain};
 pub(crate) use account::is_loopback;
+pub use account::{AccountUrl, Domain};
 pub use builder::ClientBuilder;
-pub(crate) use http::{HttpOptions, http_setters};
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, http_client_builder};
+pub(crate) use http::{HttpOptions, http_setters};
 
 type RawError = progenitor_client::Error<raw::Problem>;
 

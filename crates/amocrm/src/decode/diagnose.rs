@@ -25,9 +25,11 @@ pub(crate) fn diagnose(body: &[u8], error: &serde_json::Error) -> DecodeDetails 
     let (path, expected, found) = match category {
         // serde_json's own fixed texts ("expected `,` or `}`", "EOF while parsing a
         // string"): they name no value.
-        DecodeCategory::Syntax | DecodeCategory::Eof => {
-            (walk.path(walk.stack.len(), false), Some(message.to_owned()), None)
-        }
+        DecodeCategory::Syntax | DecodeCategory::Eof => (
+            walk.path(walk.stack.len(), false),
+            Some(message.to_owned()),
+            None,
+        ),
         DecodeCategory::Data => data_fault(body, offset, &walk, message),
     };
     DecodeDetails {
@@ -132,8 +134,8 @@ fn expected_of(message: &str) -> Option<String> {
 /// `struct Widget` "an object"; anything else (already words, e.g. "a boolean") as it is.
 fn in_words(expected: &str) -> &str {
     match expected {
-        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128"
-        | "isize" | "usize" => "an integer",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" | "isize"
+        | "usize" => "an integer",
         "f32" | "f64" => "a number",
         other if other.starts_with("struct ") => "an object",
         other => other,

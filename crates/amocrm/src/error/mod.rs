@@ -261,7 +261,6 @@ impl Error {
     }
 }
 
-
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

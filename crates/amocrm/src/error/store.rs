@@ -5,7 +5,7 @@
 /// token: a store's message and source must not quote one.
 ///
 /// ```
-/// use amocrm::StoreError;
+/// use amocrm::error::StoreError;
 ///
 /// let io = std::io::Error::other("disk full");
 /// let error = StoreError::new("writing tokens.json failed", Some(Box::new(io)));

@@ -30,20 +30,23 @@ type Configure = Arc<dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync>;
 /// together.
 ///
 /// ```no_run
-/// use std::sync::Arc;
-/// use amocrm::{FileTokenStore, Integration, WidgetRequest};
+/// use amocrm::store::FileTokenStore;
+/// use amocrm::widget_request::WidgetRequest;
+/// use amocrm::{AppCredentials, Integration};
 ///
 /// # async fn run(code: &str, referer: &str, body: &[u8]) -> Result<(), amocrm::Error> {
 /// let integration = Integration::builder()
-///     .client_id("integration-id")
-///     .client_secret("integration-secret")
-///     .redirect_uri("https://example.com/oauth/callback")
-///     .token_store(Arc::new(FileTokenStore::new("/var/lib/widget/tokens.json")))
+///     .app(AppCredentials::new(
+///         "integration-id",
+///         "integration-secret",
+///         "https://example.com/oauth/callback",
+///     ))
+///     .store(FileTokenStore::new("/var/lib/widget/tokens.json"))
 ///     .build()?;
 ///
 /// // The install redirect: `?code=...&referer=example.amocrm.ru`.
 /// let client = integration.install(code, referer).await?;
-/// let _account = client.account().get().await?;
+/// let _account = client.account().get().send().await?;
 ///
 /// // A bot's widget step: verify it, then continue with that account's client.
 /// let request = WidgetRequest::from_slice(body)?;
@@ -103,15 +106,19 @@ impl Integration {
     /// same client (a cheap clone) every time.
     ///
     /// ```
-    /// use amocrm::{Domain, Integration};
+    /// use amocrm::{AccountUrl, AppCredentials, Domain, Integration};
     ///
     /// # fn main() -> Result<(), amocrm::Error> {
     /// let integration = Integration::builder()
-    ///     .client_id("integration-id")
-    ///     .client_secret("integration-secret")
-    ///     .redirect_uri("https://example.com/oauth/callback")
+    ///     .app(AppCredentials::new(
+    ///         "integration-id",
+    ///         "integration-secret",
+    ///         "https://example.com/oauth/callback",
+    ///     ))
     ///     // Accounts of a local fake server, served under a path each.
-    ///     .base_url_for(|subdomain, _| format!("http://127.0.0.1:8080/{subdomain}"))
+    ///     .account_url_for(|subdomain, _| {
+    ///         AccountUrl::base_url(format!("http://127.0.0.1:8080/{subdomain}"))
+    ///     })
     ///     .build()?;
     /// let one = integration.client("example", Domain::AmocrmRu)?;
     /// assert_eq!(one.base_url(), "http://127.0.0.1:8080/example");
@@ -183,8 +190,8 @@ impl Integration {
             return Ok(cached.clone());
         }
         let inner = &self.inner;
-        let account = AccountUrl::base_url(base_url.clone())
-            .allow_insecure_http(url.allows_insecure_http());
+        let account =
+            AccountUrl::base_url(base_url.clone()).allow_insecure_http(url.allows_insecure_http());
         let oauth = OAuth::builder()
             .account(account)
             .app(inner.app.clone())

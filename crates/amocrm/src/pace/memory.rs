@@ -295,6 +295,7 @@ impl Lane {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pace::DEFAULT_JITTER_MARGIN;
 
     /// The slots a schedule grants to `n` requests asking at `now`.
     fn slots(schedule: &mut Schedule, now: Instant, n: usize, every: Duration) -> Vec<Instant> {
@@ -573,4 +574,3 @@ mod tests {
         assert!(pause_end(started, Duration::MAX) <= started + MAX_PAUSE);
     }
 }
-

@@ -14,9 +14,9 @@ use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::error::StoreError;
 use super::pair::TokenPair;
 use super::{TokenLock, TokenStore};
+use crate::error::StoreError;
 
 /// Token pairs of every account in one JSON file, `{account: {access_token, refresh_token,
 /// expires_at, generation}}` (`expires_at` in Unix seconds), readable by its owner only
@@ -37,10 +37,11 @@ use super::{TokenLock, TokenStore};
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use amocrm::{ExposeSecret, FileTokenStore, TokenPair, TokenStore};
+/// use amocrm::{ExposeSecret, TokenPair};
+/// use amocrm::store::{FileTokenStore, TokenStore};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), amocrm::StoreError> {
+/// # async fn main() -> Result<(), amocrm::error::StoreError> {
 /// let dir = std::env::temp_dir().join(format!("amocrm-doc-{}", std::process::id()));
 /// let store = FileTokenStore::new(dir.join("tokens.json"));
 /// let account = "https://example.amocrm.ru";

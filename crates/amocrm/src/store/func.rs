@@ -18,7 +18,8 @@ use crate::error::StoreError;
 /// `amocrm-postgres` crate).
 ///
 /// ```
-/// use amocrm::{ExposeSecret, TokenPair, TokenStoreFn};
+/// use amocrm::{ExposeSecret, TokenPair};
+/// use amocrm::store::TokenStoreFn;
 ///
 /// let store = TokenStoreFn::new(|tokens: TokenPair| async move {
 ///     std::fs::write(
@@ -111,4 +112,3 @@ where
         self.inner.release()
     }
 }
-

@@ -17,7 +17,8 @@ use crate::error::StoreError;
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use amocrm::{MemoryTokenStore, TokenPair, TokenStore};
+/// use amocrm::TokenPair;
+/// use amocrm::store::{MemoryTokenStore, TokenStore};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {

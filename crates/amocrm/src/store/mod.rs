@@ -33,10 +33,11 @@ pub use pair::TokenPair;
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use amocrm::{ExposeSecret, MemoryTokenStore, TokenPair, TokenStore};
+/// use amocrm::{ExposeSecret, TokenPair};
+/// use amocrm::store::{MemoryTokenStore, TokenStore};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), amocrm::StoreError> {
+/// # async fn main() -> Result<(), amocrm::error::StoreError> {
 /// let store = MemoryTokenStore::new();
 /// let account = "https://example.amocrm.ru";
 /// assert!(store.load(account).await?.is_none());

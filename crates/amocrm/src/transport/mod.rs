@@ -60,8 +60,7 @@ impl Read {
     /// error of an error status (whatever its body: a problem, an HTML page, nothing).
     fn outcome(self) -> Result<reqwest::Response, ExecError> {
         if self.status.as_u16() >= 400 {
-            let error =
-                error_response(self.status.as_u16(), &self.headers, self.body);
+            let error = error_response(self.status.as_u16(), &self.headers, self.body);
             return Err(hook(error));
         }
         let mut rebuilt = http::Response::new(self.body);

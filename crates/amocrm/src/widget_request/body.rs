@@ -12,7 +12,7 @@ use crate::error::WidgetRequestError;
 /// The token never appears in `Debug` output.
 ///
 /// ```
-/// use amocrm::WidgetRequest;
+/// use amocrm::widget_request::WidgetRequest;
 ///
 /// let body = br#"{
 ///     "token": "eyJhbGciOiJIUzUxMiJ9.e30.c2ln",
@@ -26,7 +26,7 @@ use crate::error::WidgetRequestError;
 /// // Also through serde, e.g. as a web framework's JSON extractor.
 /// let same: WidgetRequest = serde_json::from_slice(body).unwrap();
 /// assert_eq!(same.return_url(), request.return_url());
-/// # Ok::<(), amocrm::WidgetRequestError>(())
+/// # Ok::<(), amocrm::error::WidgetRequestError>(())
 /// ```
 #[derive(Clone)]
 pub struct WidgetRequest {
@@ -133,4 +133,3 @@ impl<'de> serde::Deserialize<'de> for WidgetRequest {
         WidgetRequest::from_value(value).map_err(serde::de::Error::custom)
     }
 }
-

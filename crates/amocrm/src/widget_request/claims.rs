@@ -97,4 +97,3 @@ fn as_id(value: &Value) -> Option<u64> {
         _ => None,
     }
 }
-

@@ -13,7 +13,8 @@ const MAX_CONTINUE_ID_LEN: usize = 256;
 /// URL-safe characters).
 ///
 /// ```
-/// use amocrm::{BotKind, ContinueUrl};
+/// use amocrm::bots::BotKind;
+/// use amocrm::widget_request::ContinueUrl;
 ///
 /// let url = ContinueUrl::parse("https://example.amocrm.ru/api/v4/marketingbot/7/continue/x-1")?;
 /// assert_eq!(url.kind(), BotKind::Marketingbot);
@@ -23,7 +24,7 @@ const MAX_CONTINUE_ID_LEN: usize = 256;
 ///
 /// assert!(ContinueUrl::parse("https://example.amocrm.ru/api/v4/widgets/amo_dropbox").is_err());
 /// assert!(ContinueUrl::parse("https://example.amocrm.ru/api/v4/salesbot/0/continue/x").is_err());
-/// # Ok::<(), amocrm::WidgetRequestError>(())
+/// # Ok::<(), amocrm::error::WidgetRequestError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContinueUrl {
@@ -101,8 +102,8 @@ impl ContinueUrl {
     }
 
     /// Salesbot or Marketingbot (never [`BotKind::Unknown`]: such a URL does not parse).
-    pub fn kind(&self) -> &BotKind {
-        &self.kind
+    pub fn kind(&self) -> BotKind {
+        self.kind.clone()
     }
 
     /// The bot's ID.
@@ -161,4 +162,3 @@ impl fmt::Display for ContinueUrl {
         f.write_str(self.as_str())
     }
 }
-

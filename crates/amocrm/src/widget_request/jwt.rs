@@ -28,7 +28,10 @@ pub(super) fn header_algorithm(token: &str) -> Result<String, WidgetRequestError
 /// Checks the HS512 signature of `token` (`header.payload.signature`, base64url without
 /// padding) in constant time, and returns the payload, still encoded. Nothing of the payload
 /// is read before the signature holds.
-pub(super) fn verify_signature<'t>(token: &'t str, secret: &[u8]) -> Result<&'t str, WidgetRequestError> {
+pub(super) fn verify_signature<'t>(
+    token: &'t str,
+    secret: &[u8],
+) -> Result<&'t str, WidgetRequestError> {
     use hmac::Mac as _;
     let (signed, signature) = token.rsplit_once('.').ok_or_else(|| {
         WidgetRequestError::MalformedToken("not three dot-separated parts".into())

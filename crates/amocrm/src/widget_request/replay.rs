@@ -16,7 +16,7 @@ pub type ReplayGuardError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use amocrm::{ReplayGuard, ReplayGuardError};
+/// use amocrm::widget_request::{ReplayGuard, ReplayGuardError};
 /// use futures::future::BoxFuture;
 ///
 /// #[derive(Debug)]
@@ -145,10 +145,10 @@ impl ReplayGuard for MemoryReplayGuard {
     }
 }
 
-
 #[cfg(test)]
-mod replay_tests {
+mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn a_key_is_accepted_once_until_it_expires() {

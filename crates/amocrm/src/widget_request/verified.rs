@@ -36,7 +36,11 @@ pub struct VerifiedWidgetRequest {
 }
 
 impl VerifiedWidgetRequest {
-    pub(super) fn new(claims: WidgetRequestClaims, data: Map<String, Value>, url: ContinueUrl) -> Self {
+    pub(super) fn new(
+        claims: WidgetRequestClaims,
+        data: Map<String, Value>,
+        url: ContinueUrl,
+    ) -> Self {
         VerifiedWidgetRequest { claims, data, url }
     }
 
@@ -110,4 +114,3 @@ impl VerifiedWidgetRequest {
         Ok(())
     }
 }
-

@@ -31,7 +31,8 @@ const MAX_REMEMBERED_EXPIRY: Duration = Duration::from_secs(u32::MAX as u64);
 /// a `return_url` on the host of the account the token names.
 ///
 /// ```
-/// use amocrm::{WidgetRequest, WidgetRequestError, WidgetRequestVerifier};
+/// use amocrm::error::WidgetRequestError;
+/// use amocrm::widget_request::{WidgetRequest, WidgetRequestVerifier};
 ///
 /// let verifier = WidgetRequestVerifier::new("integration-secret")
 ///     .audience("https://widget.example.com");
@@ -162,7 +163,11 @@ impl WidgetRequestVerifier {
                 token: token.clone(),
             });
         }
-        Ok(VerifiedWidgetRequest::new(claims, request.data.clone(), url))
+        Ok(VerifiedWidgetRequest::new(
+            claims,
+            request.data.clone(),
+            url,
+        ))
     }
 
     /// [`WidgetRequestVerifier::verify`], then accepts the token only if the
@@ -408,4 +413,3 @@ mod verify_tests {
         );
     }
 }
-

@@ -12,8 +12,7 @@ use crate::client::Client;
 use crate::error::{Error, Invalid, Result};
 
 pub use handler::{
-    ContinueRequest, GotoTarget, Handler, MAX_BUTTONS, MAX_HANDLERS, MAX_SHOW_VALUE_CHARS,
-    ShowKind,
+    ContinueRequest, GotoTarget, Handler, MAX_BUTTONS, MAX_HANDLERS, MAX_SHOW_VALUE_CHARS, ShowKind,
 };
 pub use kind::BotKind;
 

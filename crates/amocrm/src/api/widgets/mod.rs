@@ -113,7 +113,10 @@ impl GetWidget<'_> {
     /// Fetches the widget.
     pub async fn send(self) -> Result<Widget> {
         let code: raw::GetWidgetWidgetCode = path_segment("widget code", self.code)?;
-        let widget = self.client.call(self.client.raw().get_widget(&code)).await?;
+        let widget = self
+            .client
+            .call(self.client.raw().get_widget(&code))
+            .await?;
         Ok(widget.into_inner().into())
     }
 }

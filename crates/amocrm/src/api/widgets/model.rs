@@ -133,4 +133,3 @@ impl serde::Serialize for Widget {
         .serialize(serializer)
     }
 }
-

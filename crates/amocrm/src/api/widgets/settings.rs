@@ -16,7 +16,7 @@ use amocrm_raw::SettingsFieldType;
 /// print as `[REDACTED]` in `Debug`.
 ///
 /// ```
-/// use amocrm::{Credentials, Settings};
+/// use amocrm::widgets::{Credentials, Settings};
 ///
 /// let settings = Settings::new()
 ///     .text("login", "example")

@@ -58,7 +58,8 @@ impl Settings {
     /// missing from the template. Returns every problem found, not just the first.
     ///
     /// ```
-    /// use amocrm::{Invalid, Settings, SettingsField, SettingsFieldType};
+    /// use amocrm::error::Invalid;
+    /// use amocrm::widgets::{Settings, SettingsField, SettingsFieldType};
     ///
     /// let template = [
     ///     SettingsField::new("login", "Login", SettingsFieldType::Text, true),

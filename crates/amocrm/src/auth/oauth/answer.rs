@@ -210,7 +210,9 @@ impl TokenAnswer {
                 used = lifetime.as_secs(),
                 "the token endpoint's expires_in is out of range; clamped"
             ),
-            None => tracing::warn!("the token endpoint sent no usable expires_in; assuming 24 hours"),
+            None => {
+                tracing::warn!("the token endpoint sent no usable expires_in; assuming 24 hours")
+            }
             Some(_) => {}
         }
         let mut expires_at = received.checked_add(lifetime).unwrap_or(received);

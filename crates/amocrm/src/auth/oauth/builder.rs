@@ -114,7 +114,9 @@ impl OAuthBuilder {
         let base_url = account.checked("OAuth base URL")?;
         let app = self
             .app
-            .ok_or_else(|| Error::Config("OAuth: no app: call app(AppCredentials::new(...))".into()))?
+            .ok_or_else(|| {
+                Error::Config("OAuth: no app: call app(AppCredentials::new(...))".into())
+            })?
             .checked("OAuth")?;
         let store = self.store.ok_or_else(|| {
             Error::Config(

@@ -65,7 +65,6 @@ impl Inner {
     }
 }
 
-
 /// about a kilobyte each, a type and a lifetime); 64 KiB leaves room for any extra fields
 /// a server adds while keeping a hostile or broken endpoint from filling memory.
 pub const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
@@ -128,7 +127,6 @@ fn refused(grant: GrantType, status: u16, body: &[u8], secrets: &[&str]) -> Auth
         detail: text("detail"),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

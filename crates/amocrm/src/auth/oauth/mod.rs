@@ -34,11 +34,9 @@ pub use answer::TokenAnswer;
 pub use builder::OAuthBuilder;
 pub use grant::MAX_TOKEN_RESPONSE_BYTES;
 
-
 /// An access token is refreshed when it expires within this margin (60 s), so that it does
 /// not expire on the way to the server.
 pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
-
 
 /// OAuth 2.0 tokens of one account and integration, as a [`TokenProvider`] for
 /// [`Client`]: the access token is renewed when it is about to expire and once when the
@@ -55,14 +53,17 @@ pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use amocrm::{FileTokenStore, OAuth};
+/// use amocrm::store::FileTokenStore;
+/// use amocrm::{AccountUrl, AppCredentials, OAuth};
 ///
 /// # async fn run(code: Option<String>) -> Result<(), amocrm::Error> {
 /// let oauth = OAuth::builder()
-///     .subdomain("example")
-///     .client_id("integration-id")
-///     .client_secret("integration-secret")
-///     .redirect_uri("https://example.com/oauth/callback")
+///     .account(AccountUrl::subdomain("example"))
+///     .app(AppCredentials::new(
+///         "integration-id",
+///         "integration-secret",
+///         "https://example.com/oauth/callback",
+///     ))
 ///     // Every process of this machine using this file shares the pair and its lock.
 ///     .store(FileTokenStore::new("/var/lib/example/tokens.json"))
 ///     .build()?;
@@ -74,7 +75,7 @@ pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
 /// let client = oauth.client_builder().build()?;
 /// // ...or any builder given the provider.
 /// let same = amocrm::Client::builder()
-///     .subdomain("example")
+///     .account(AccountUrl::subdomain("example"))
 ///     .token_provider(Arc::new(oauth.clone()))
 ///     .build()?;
 /// # let _ = (client, same);
@@ -186,8 +187,8 @@ impl OAuth {
 
     /// A [`ClientBuilder`] for the same account, with these tokens as its token provider.
     pub fn client_builder(&self) -> ClientBuilder {
-        let account =
-            AccountUrl::base_url(self.inner.base_url.clone()).allow_insecure_http(self.inner.allow_http);
+        let account = AccountUrl::base_url(self.inner.base_url.clone())
+            .allow_insecure_http(self.inner.allow_http);
         Client::builder()
             .account(account)
             .token_provider(Arc::new(self.clone()))

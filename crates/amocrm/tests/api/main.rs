@@ -1,0 +1,8 @@
+//! The API sections: the account call, inputs checked before sending, models as data,
+//! identifiers as one path segment, and the pager against hostile next links.
+
+mod account;
+mod checks_before_sending;
+mod models_as_data;
+mod next_links;
+mod path_segments;
