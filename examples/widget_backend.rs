@@ -27,10 +27,11 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use amocrm::{
-    ContinueRequest, Domain, Handler, Integration, RateLimit, SecretString, WidgetRequest,
-    WidgetRequestError, WidgetRequestVerifier,
-};
+use amocrm::bots::{ContinueRequest, Handler};
+use amocrm::error::WidgetRequestError;
+use amocrm::pace::RateLimit;
+use amocrm::widget_request::{WidgetRequest, WidgetRequestVerifier};
+use amocrm::{AccountUrl, AppCredentials, Domain, Integration, SecretString};
 use amocrm_postgres::PostgresTokenStore;
 use amocrm_redis::{RedisConnection, RedisPacer, RedisReplayGuard};
 use axum::Router;
@@ -143,10 +144,12 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
     let replay = RedisReplayGuard::new(redis).key_prefix(format!("{}replay:", args.redis_prefix));
 
     let mut builder = Integration::builder()
-        .client_id(args.client_id.clone())
-        .secret_client_secret(args.client_secret.clone())
-        .redirect_uri(args.redirect_uri.clone())
-        .token_store(Arc::new(store))
+        .app(AppCredentials::new(
+            args.client_id.clone(),
+            args.client_secret.clone(),
+            args.redirect_uri.clone(),
+        ))
+        .store(store)
         .pacer(Arc::new(pacer))
         .replay_guard(Arc::new(replay));
     let fake = args.account_url_template.is_some() || !args.account_url.is_empty();
@@ -159,11 +162,13 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
                 .ok_or_else(|| format!("--account-url {pair:?}: expected SUBDOMAIN=URL"))?;
             urls.insert(sub.trim().to_ascii_lowercase(), url.trim().to_owned());
         }
-        builder = builder.base_url_for(move |sub: &str, domain: Domain| {
+        builder = builder.account_url_for(move |sub: &str, domain: Domain| {
             match (urls.get(&sub.to_ascii_lowercase()), &template) {
-                (Some(url), _) => url.clone(),
-                (None, Some(template)) => template.replace("{subdomain}", sub),
-                (None, None) => format!("https://{sub}.{}", domain.as_str()),
+                (Some(url), _) => AccountUrl::base_url(url.clone()),
+                (None, Some(template)) => {
+                    AccountUrl::base_url(template.replace("{subdomain}", sub))
+                }
+                (None, None) => AccountUrl::new(sub, domain),
             }
         });
     }
@@ -233,7 +238,7 @@ async fn widget_request(State(app): State<Arc<App>>, body: axum::body::Bytes) ->
         .data("status", "success")
         .data("instance", app.instance.as_str())
         .handler(Handler::show_text("Done"));
-    match verified.continue_bot(&client, &reply).await {
+    match verified.continue_bot(&client, &reply).send().await {
         Ok(()) => axum::Json(json!({
             "continued": true,
             "account": client.base_url(),

@@ -1,16 +1,18 @@
 //! End to end: every operation and every documented status code, through the ergonomic
 //! crate, against the fake amoCRM server on loopback.
 
-use amocrm::{
-    BotKind, Client, ContinueRequest, Credentials, Error, GotoTarget, Handler, Invalid, RateLimit,
-    Settings, SettingsFieldType,
-};
+use amocrm::AccountUrl;
+use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
+use amocrm::error::Invalid;
+use amocrm::pace::RateLimit;
+use amocrm::widgets::{Credentials, Settings, SettingsFieldType};
+use amocrm::{Client, Error};
 use amocrm_fake::FakeServer;
 use futures::{StreamExt, TryStreamExt};
 
 fn client(fake: &FakeServer, token: &str) -> Client {
     Client::builder()
-        .base_url(&fake.base_url())
+        .account(AccountUrl::base_url(fake.base_url()))
         .token(token)
         .rate_limit(None)
         .build()
@@ -46,7 +48,7 @@ async fn list_pages_follow_next_links_and_end_with_204() {
     assert!(first.links.this.as_deref().unwrap().contains("page=1"));
 
     // The stream yields every widget once, in order, across pages.
-    let all: Vec<amocrm::Widget> = client
+    let all: Vec<amocrm::widgets::Widget> = client
         .widgets()
         .list()
         .limit(250)
@@ -127,17 +129,24 @@ async fn unauthorized_is_401_on_every_operation() {
         matches!(list, Error::Unauthorized(ref p) if p.status == 401),
         "{list}"
     );
-    let get = client.widgets().get("amo_dropbox").await.unwrap_err();
+    let get = client
+        .widgets()
+        .get("amo_dropbox")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(get, Error::Unauthorized(_)));
     let install = client
         .widgets()
         .install("amo_asterisk", &asterisk_settings())
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(install, Error::Unauthorized(_)));
     let uninstall = client
         .widgets()
         .uninstall("amo_asterisk")
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(uninstall, Error::Unauthorized(_)));
@@ -145,6 +154,7 @@ async fn unauthorized_is_401_on_every_operation() {
     let cont = client
         .bots()
         .continue_bot(BotKind::Salesbot, 1, "c1", &ContinueRequest::new())
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(cont, Error::Unauthorized(_)));
@@ -161,7 +171,7 @@ async fn unauthorized_is_401_on_every_operation() {
 async fn get_returns_the_seed_widget_and_404_for_unknown_codes() {
     let fake = FakeServer::start().await.unwrap();
     let client = client(&fake, fake.token());
-    let widget = client.widgets().get("amo_dropbox").await.unwrap();
+    let widget = client.widgets().get("amo_dropbox").send().await.unwrap();
     assert_eq!(widget.id, 742);
     assert_eq!(widget.version.as_deref(), Some("0.0.13"));
     let rating = widget.rating.as_ref().expect("a rating");
@@ -178,7 +188,12 @@ async fn get_returns_the_seed_widget_and_404_for_unknown_codes() {
             .ends_with("/api/v4/widgets/amo_dropbox")
     );
 
-    let missing = client.widgets().get("no_such_widget").await.unwrap_err();
+    let missing = client
+        .widgets()
+        .get("no_such_widget")
+        .send()
+        .await
+        .unwrap_err();
     match &missing {
         Error::NotFound(problem) => {
             assert_eq!(problem.status, 404);
@@ -196,7 +211,9 @@ async fn install_persists_and_uninstall_removes() {
     // 200: installed, settings echoed and typed; secrets redacted in Debug.
     let installed = client
         .widgets()
-        .install_checked("amo_asterisk", &asterisk_settings())
+        .install("amo_asterisk", &asterisk_settings())
+        .checked()
+        .send()
         .await
         .unwrap();
     assert_eq!(installed.is_active_in_account, Some(true));
@@ -210,15 +227,21 @@ async fn install_persists_and_uninstall_removes() {
         })
     );
     // Install state persists across calls.
-    let again = client.widgets().get("amo_asterisk").await.unwrap();
+    let again = client.widgets().get("amo_asterisk").send().await.unwrap();
     assert_eq!(again.is_active_in_account, Some(true));
 
     // 204: uninstalled.
-    client.widgets().uninstall("amo_asterisk").await.unwrap();
+    client
+        .widgets()
+        .uninstall("amo_asterisk")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         client
             .widgets()
             .get("amo_asterisk")
+            .send()
             .await
             .unwrap()
             .is_active_in_account,
@@ -230,10 +253,11 @@ async fn install_persists_and_uninstall_removes() {
     let install = client
         .widgets()
         .install("nope", &Settings::new())
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(install, Error::NotFound(_)), "{install}");
-    let uninstall = client.widgets().uninstall("nope").await.unwrap_err();
+    let uninstall = client.widgets().uninstall("nope").send().await.unwrap_err();
     assert!(matches!(uninstall, Error::NotFound(_)), "{uninstall}");
 }
 
@@ -246,6 +270,7 @@ async fn install_400_keeps_validation_errors() {
     let error = client
         .widgets()
         .install("amo_asterisk", &settings)
+        .send()
         .await
         .unwrap_err();
     let Error::Api { problem } = &error else {
@@ -279,7 +304,9 @@ async fn install_checked_sends_nothing_when_settings_do_not_fit() {
         .users_lp("password", [(1, Credentials::new("l", "p"))]);
     let error = client
         .widgets()
-        .install_checked("amo_asterisk", &settings)
+        .install("amo_asterisk", &settings)
+        .checked()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -299,10 +326,15 @@ async fn admin_only_operations_answer_403_to_a_user() {
     let fake = FakeServer::start().await.unwrap();
     let user = client(&fake, fake.user_token());
     assert!(
-        user.widgets().get("amo_dropbox").await.is_ok(),
+        user.widgets().get("amo_dropbox").send().await.is_ok(),
         "reading is for everyone"
     );
-    let uninstall = user.widgets().uninstall("amo_dropbox").await.unwrap_err();
+    let uninstall = user
+        .widgets()
+        .uninstall("amo_dropbox")
+        .send()
+        .await
+        .unwrap_err();
     assert!(
         matches!(uninstall, Error::Forbidden(ref p) if p.status == 403),
         "{uninstall}"
@@ -310,6 +342,7 @@ async fn admin_only_operations_answer_403_to_a_user() {
     let install = user
         .widgets()
         .install("amo_asterisk", &asterisk_settings())
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(install, Error::Forbidden(_)), "{install}");
@@ -317,6 +350,7 @@ async fn admin_only_operations_answer_403_to_a_user() {
     let cont = user
         .bots()
         .continue_bot(BotKind::Marketingbot, 5, "x", &ContinueRequest::new())
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(cont, Error::Forbidden(_)), "{cont}");
@@ -355,6 +389,7 @@ async fn continue_bot_202_sends_the_seed_body_once() {
     client
         .bots()
         .continue_bot(BotKind::Salesbot, 42, "a1b2c3", &seed_continue_request())
+        .send()
         .await
         .unwrap();
     let received = fake.continuations();
@@ -368,6 +403,7 @@ async fn continue_bot_202_sends_the_seed_body_once() {
     let again = client
         .bots()
         .continue_bot(BotKind::Salesbot, 42, "a1b2c3", &seed_continue_request())
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(again, Error::NotFound(_)), "{again}");
@@ -388,6 +424,7 @@ async fn continue_bot_invalid_handlers_send_nothing() {
         let error = client
             .bots()
             .continue_bot(BotKind::Salesbot, 1, "c", request)
+            .send()
             .await
             .unwrap_err();
         assert!(error.is_invalid_input(), "{error}");
@@ -395,6 +432,7 @@ async fn continue_bot_invalid_handlers_send_nothing() {
     let zero = client
         .bots()
         .continue_bot(BotKind::Salesbot, 0, "c", &ContinueRequest::new())
+        .send()
         .await;
     assert!(matches!(zero, Err(Error::Invalid(Invalid::BotId(0)))));
     assert_eq!(api_requests(&fake), 0);
@@ -438,7 +476,7 @@ async fn clones_share_one_rate_limiter() {
         .await
         .unwrap();
     let client = Client::builder()
-        .base_url(&fake.base_url())
+        .account(AccountUrl::base_url(fake.base_url()))
         .token(fake.token())
         .rate_limit(RateLimit::per_second(7))
         .build()
@@ -446,7 +484,7 @@ async fn clones_share_one_rate_limiter() {
     let tasks: Vec<_> = (0..15)
         .map(|_| {
             let client = client.clone();
-            tokio::spawn(async move { client.widgets().get("amo_dropbox").await })
+            tokio::spawn(async move { client.widgets().get("amo_dropbox").send().await })
         })
         .collect();
     for task in tasks {
@@ -458,10 +496,10 @@ async fn clones_share_one_rate_limiter() {
 
 #[tokio::test]
 async fn the_account_with_and_without_its_optional_parts() {
-    use amocrm::{AccountWith, CustomersMode};
+    use amocrm::account::{AccountWith, CustomersMode};
     let fake = FakeServer::start().await.unwrap();
     let client = client(&fake, fake.token());
-    let account = client.account().get().await.unwrap();
+    let account = client.account().get().send().await.unwrap();
     assert_eq!(account.subdomain.as_deref(), Some("example"));
     assert_eq!(account.customers_mode, Some(CustomersMode::Segments));
     assert_eq!(account.amojo_id, None);
@@ -476,6 +514,7 @@ async fn the_account_with_and_without_its_optional_parts() {
         .with(AccountWith::UsersGroups)
         .with(AccountWith::AmojoId)
         .with(AccountWith::DatetimeSettings)
+        .send()
         .await
         .unwrap();
     assert!(account.amojo_id.is_some());
@@ -494,6 +533,7 @@ async fn the_account_with_and_without_its_optional_parts() {
     let error = client_with_bad_token(&fake)
         .account()
         .get()
+        .send()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Unauthorized(_)), "{error:?}");
@@ -505,16 +545,16 @@ fn client_with_bad_token(fake: &FakeServer) -> Client {
 
 #[test]
 fn an_unknown_customers_mode_is_kept_and_a_null_one_is_none() {
-    let account: amocrm::Account = serde_json::from_str(
+    let account: amocrm::account::Account = serde_json::from_str(
         r#"{"id": 1, "customers_mode": "weekly", "name": null, "_links": [], "_embedded": []}"#,
     )
     .unwrap();
     assert_eq!(
         account.customers_mode,
-        Some(amocrm::CustomersMode::Unknown("weekly".into()))
+        Some(amocrm::account::CustomersMode::Unknown("weekly".into()))
     );
     assert_eq!(account.name, None);
-    let account: amocrm::Account =
+    let account: amocrm::account::Account =
         serde_json::from_str(r#"{"id": 1, "customers_mode": null}"#).unwrap();
     assert_eq!(account.customers_mode, None);
 }

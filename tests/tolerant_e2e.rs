@@ -2,14 +2,17 @@
 //! reaches the user, one unreadable widget costs one `Err` item, and the client's `Accept`
 //! passes a strict server. The decoding-level twins are in `crates/amocrm/tests/tolerant.rs`.
 
-use amocrm::{Client, ContinueRequest, Error, SettingValue, Settings, SettingsFieldType};
+use amocrm::AccountUrl;
+use amocrm::bots::ContinueRequest;
+use amocrm::widgets::{SettingValue, Settings, SettingsFieldType};
+use amocrm::{Client, Error};
 use amocrm_fake::FakeServer;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
 fn client(fake: &FakeServer) -> Client {
     Client::builder()
-        .base_url(&fake.base_url())
+        .account(AccountUrl::base_url(fake.base_url()))
         .token(fake.token())
         .rate_limit(None)
         .build()
@@ -64,7 +67,7 @@ fn shapes() -> Vec<Value> {
     ]
 }
 
-fn check_shape(widget: &amocrm::Widget) {
+fn check_shape(widget: &amocrm::widgets::Widget) {
     match widget.code.as_str() {
         "int_version" => assert_eq!(widget.version.as_deref(), Some("7")),
         "null_version" => assert_eq!(widget.version, None),
@@ -122,7 +125,7 @@ async fn every_shape_reads_through_list_stream_and_get() {
     assert_eq!(streamed, shapes().len());
     for shape in shapes() {
         let code = shape["code"].as_str().unwrap();
-        check_shape(&client.widgets().get(code).await.unwrap());
+        check_shape(&client.widgets().get(code).send().await.unwrap());
     }
 }
 
@@ -144,6 +147,7 @@ async fn install_answers_in_the_new_shapes_read_too() {
     let installed = client
         .widgets()
         .install("encoded_settings", &Settings::new().text("conf", "x"))
+        .send()
         .await
         .unwrap();
     check_shape(&installed);
@@ -151,6 +155,7 @@ async fn install_answers_in_the_new_shapes_read_too() {
     let installed = client
         .widgets()
         .install("empty_settings", &Settings::new())
+        .send()
         .await
         .unwrap();
     check_shape(&installed);
@@ -165,7 +170,9 @@ async fn custom_settings_send_any_value_and_users_read_numbers() {
     let settings = Settings::new().set("conf", SettingValue::Other(conf.clone()));
     let installed = client
         .widgets()
-        .install_checked("amo_dropbox", &settings)
+        .install("amo_dropbox", &settings)
+        .checked()
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -186,6 +193,7 @@ async fn custom_settings_send_any_value_and_users_read_numbers() {
     let installed = client
         .widgets()
         .install("amo_asterisk", &settings)
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -206,7 +214,7 @@ async fn php_empty_page_ends_the_stream() {
     let past = client.widgets().list().page(9).send().await.unwrap();
     assert_eq!(past.page, 9);
     assert!(past.items.is_empty() && past.failed.is_empty());
-    assert_eq!(past.links, amocrm::PageLinks::default());
+    assert_eq!(past.links, amocrm::pagination::PageLinks::default());
     // 10 widgets, 5 a page: the third page is PHP's empty page, which ends the stream.
     let mut stream = client.widgets().list().limit(5).stream();
     let mut count = 0;
@@ -280,20 +288,37 @@ async fn every_call_passes_a_strict_accept_check() {
         .unwrap();
     let client = client(&fake);
     client.widgets().list().send().await.unwrap();
-    client.widgets().get("amo_dropbox").await.unwrap();
+    client.widgets().get("amo_dropbox").send().await.unwrap();
     client
         .widgets()
         .install("amo_dropbox", &Settings::new())
+        .send()
         .await
         .unwrap();
-    client.widgets().uninstall("amo_dropbox").await.unwrap();
+    client
+        .widgets()
+        .uninstall("amo_dropbox")
+        .send()
+        .await
+        .unwrap();
     client
         .bots()
-        .continue_bot(amocrm::BotKind::Salesbot, 1, "c", &ContinueRequest::new())
+        .continue_bot(
+            amocrm::bots::BotKind::Salesbot,
+            1,
+            "c",
+            &ContinueRequest::new(),
+        )
+        .send()
         .await
         .unwrap();
     // A 404 is a problem+json answer: still admitted.
-    let missing = client.widgets().get("no_such_widget").await.unwrap_err();
+    let missing = client
+        .widgets()
+        .get("no_such_widget")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(missing, Error::NotFound(_)), "{missing:?}");
     let requests = fake.requests();
     assert_eq!(requests.len(), 6);

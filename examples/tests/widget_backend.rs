@@ -2,17 +2,15 @@
 //! PostgreSQL and Redis: the install redirect through one, the widget_request through the
 //! other, and the bot continued at the fake for the account the request came from.
 
-#[path = "../../crates/amocrm-cli/tests/support/services.rs"]
-mod services;
-
 use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amocrm_fake::{BotKind, FakeServer};
+use amocrm_test_support::loopback::free_port;
+use amocrm_test_support::services::{self, reachable, unique};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use services::{free_port, reachable, skip, unique};
 use tokio::process::{Child, Command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_widget_backend");
@@ -33,7 +31,7 @@ async fn start(name: &str, env: &[(String, String)]) -> Instance {
         .spawn()
         .expect("the example runs");
     let url = format!("http://127.0.0.1:{port}");
-    let http = amocrm::http_client_builder()
+    let http = amocrm::client::http_client_builder()
         .expect("TLS")
         .build()
         .expect("an HTTP client");
@@ -84,7 +82,7 @@ async fn install_through_one_instance_continue_through_the_other() {
     let (pg, redis) = (services::postgres_url(), services::redis_url());
     for url in [&pg, &redis] {
         if let Err(why) = reachable(url).await {
-            return skip(test, &why);
+            return services::skip(test, &why, services::HOW_BOTH);
         }
     }
     // The fake's default account (subdomain "example") at its root, and acc1 under /acc1.
@@ -125,7 +123,7 @@ async fn install_through_one_instance_continue_through_the_other() {
     .collect();
     let a = start("instance-a", &env).await;
     let b = start("instance-b", &env).await;
-    let http = amocrm::http_client_builder()
+    let http = amocrm::client::http_client_builder()
         .expect("TLS")
         .build()
         .expect("an HTTP client");

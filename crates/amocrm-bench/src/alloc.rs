@@ -4,6 +4,9 @@
 //! [`enable`] has been called (the memory children call it first thing in `main`), so the
 //! throughput and decoding benchmarks of the same binary pay one relaxed load per call.
 
+// A global allocator is `unsafe` by nature (the workspace denies `unsafe` elsewhere).
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
 

@@ -10,7 +10,7 @@ use crate::stats::{self, median};
 /// The decoders compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decoder {
-    /// `amocrm::decode::widget_page`: `serde_json::from_slice::<raw::WidgetList>` then
+    /// `amocrm::__bench::widget_page`: `serde_json::from_slice::<raw::WidgetList>` then
     /// `WidgetPage::from` — exactly what the client runs on a list body.
     Ergonomic,
     /// `serde_json::from_slice::<raw::WidgetList>` alone (no conversion).
@@ -37,7 +37,7 @@ impl Decoder {
     /// Name for the report.
     pub fn name(self) -> &'static str {
         match self {
-            Decoder::Ergonomic => "`amocrm::decode::widget_page` (raw types + `WidgetPage::from`)",
+            Decoder::Ergonomic => "`amocrm::__bench::widget_page` (raw types + `WidgetPage::from`)",
             Decoder::RawTypes => "`from_slice::<amocrm_raw::types::WidgetList>` only",
             Decoder::HandStruct => "`from_slice::<hand-written struct>`",
             Decoder::Value => "`from_slice::<serde_json::Value>`",
@@ -61,7 +61,7 @@ impl Decoder {
     /// Decodes `body` once; returns the number of widgets (so nothing is optimised away).
     pub fn decode(self, body: &[u8]) -> usize {
         match self {
-            Decoder::Ergonomic => amocrm::decode::widget_page(body)
+            Decoder::Ergonomic => amocrm::__bench::widget_page(body)
                 .map(|p| p.items.len())
                 .unwrap_or(0),
             Decoder::RawTypes => serde_json::from_slice::<amocrm_raw::types::WidgetList>(body)

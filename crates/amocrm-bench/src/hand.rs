@@ -1,5 +1,5 @@
 //! The baseline's types: what someone would write by hand for the list call with serde,
-//! holding the same fields as `amocrm::Widget` / `amocrm::WidgetPage` (every field of the
+//! holding the same fields as `amocrm::widgets::Widget` / `amocrm::Page` (every field of the
 //! response), so the baseline decodes exactly what the ergonomic client decodes.
 
 use serde::Deserialize;
@@ -181,7 +181,7 @@ mod tests {
     #[test]
     fn same_fields_as_the_ergonomic_decoder() {
         let hand: Page = serde_json::from_str(PAGE).unwrap();
-        let ergo = amocrm::decode::widget_page(PAGE.as_bytes()).unwrap();
+        let ergo = amocrm::__bench::widget_page(PAGE.as_bytes()).unwrap();
         assert_eq!(hand.page, ergo.page);
         assert_eq!(hand.links.next.map(|l| l.href), ergo.links.next);
         assert_eq!(Some(hand.links.this.href), ergo.links.this);

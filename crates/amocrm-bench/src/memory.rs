@@ -7,6 +7,7 @@
 //! were built: the runtime, the client, its connection pool, one page in flight and the
 //! caller's current widget.
 
+use amocrm::AccountUrl;
 use std::fmt::Write as _;
 use std::process::Command;
 
@@ -65,14 +66,15 @@ pub fn child(args: &[String]) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let widgets = runtime.block_on(async {
         let client = amocrm::Client::builder()
-            .base_url(base)
+            .account(AccountUrl::base_url(base))
             .token(token.as_str())
             .rate_limit(None)
             .build()
             .map_err(|e| e.to_string())?;
         let stream = client.widgets().list().limit(LIMIT).stream().take(n);
         if collect {
-            let all: Vec<amocrm::Widget> = stream.try_collect().await.map_err(|e| e.to_string())?;
+            let all: Vec<amocrm::widgets::Widget> =
+                stream.try_collect().await.map_err(|e| e.to_string())?;
             Ok::<u64, String>(all.len() as u64)
         } else {
             let mut seen = 0u64;

@@ -1,5 +1,6 @@
 //! The client's default limiter (7/s) against the fake's 7/s sliding window.
 
+use amocrm::AccountUrl;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,7 +53,7 @@ pub async fn client_default(options: Options) -> Result<Paced, String> {
         .await
         .map_err(|e| e.to_string())?;
     let client = amocrm::Client::builder()
-        .base_url(&server.base_url())
+        .account(AccountUrl::base_url(server.base_url()))
         .token(server.token())
         .build()
         .map_err(|e| e.to_string())?;
@@ -65,7 +66,7 @@ pub async fn client_default(options: Options) -> Result<Paced, String> {
         let completions = completions.clone();
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
-                let result = client.widgets().get("amo_dropbox").await;
+                let result = client.widgets().get("amo_dropbox").send().await;
                 let ok = result.is_ok();
                 completions
                     .lock()
@@ -175,7 +176,7 @@ pub fn run(
         .map_err(|e| e.to_string())?;
     let paced = runtime.block_on(client_default(options))?;
     let secs = stats::secs(options.duration);
-    let interval = amocrm::RateLimit::AMOCRM.interval();
+    let interval = amocrm::pace::RateLimit::AMOCRM.interval();
     let mut out = String::new();
     let _ = writeln!(
         out,

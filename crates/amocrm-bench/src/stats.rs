@@ -1,5 +1,8 @@
 //! Small statistics and the machine description every report starts with.
 
+// `clock_gettime` through libc is `unsafe` (the workspace denies `unsafe` elsewhere).
+#![allow(unsafe_code)]
+
 use std::time::Duration;
 
 /// The median (mean of the two middle values for an even count); `NaN` when empty.

@@ -1,6 +1,7 @@
 //! Streaming every widget: the ergonomic client against hand-written reqwest + serde_json
 //! loops over the same pages.
 
+use amocrm::AccountUrl;
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -76,7 +77,7 @@ impl Impl {
 /// The ergonomic client, as the README uses it, with the limiter off.
 pub async fn ergonomic(base_url: &str, token: &str, max: usize) -> Result<Tally, String> {
     let client = amocrm::Client::builder()
-        .base_url(base_url)
+        .account(AccountUrl::base_url(base_url))
         .token(token)
         .rate_limit(None)
         .build()

@@ -13,7 +13,7 @@ use std::time::Duration;
 use amocrm_bench::fleet::pace::{self, PaceOptions};
 use amocrm_bench::fleet::refresh::{self, Refreshed};
 use amocrm_bench::fleet::services::{self, StoreSpec};
-use amocrm_workspace_tests::services::{HOW_POSTGRES, HOW_REDIS, postgres_url, redis_url, skip};
+use amocrm_test_support::services::{HOW_POSTGRES, HOW_REDIS, postgres_url, redis_url, skip};
 
 /// The scenarios run dozens of processes each: they take turns, so that one's load does
 /// not disturb another's timing.

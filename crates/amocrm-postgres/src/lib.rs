@@ -1,4 +1,4 @@
-//! A PostgreSQL [`amocrm::TokenStore`]: one durable OAuth token pair per amoCRM account, in
+//! A PostgreSQL [`amocrm::store::TokenStore`]: one durable OAuth token pair per amoCRM account, in
 //! one table, refreshed under a lock that every process using the table shares.
 //!
 //! amoCRM's refresh tokens are single-use: two processes refreshing the same pair at once
@@ -10,7 +10,7 @@
 //!   connection. PostgreSQL releases it when that connection ends: a holder process that is
 //!   killed, or whose connection is lost or terminated, never leaves it held. Dropping a
 //!   [`PostgresTokenLock`] closes its connection (releasing the lock);
-//!   [`TokenLock::release`](amocrm::TokenLock::release) unlocks and keeps the connection.
+//!   [`TokenLock::release`](amocrm::store::TokenLock::release) unlocks and keeps the connection.
 //! - **Save:** one committed `UPDATE` before `save` returns (the new refresh token is
 //!   durable before anyone uses the pair), only if the row's `generation` is still the one
 //!   read under the lock: an older pair never overwrites a newer one.
@@ -28,7 +28,7 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use amocrm::TokenStore;
+//! use amocrm::store::TokenStore;
 //! use amocrm_postgres::PostgresTokenStore;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -47,7 +47,6 @@
 //! lock.release().await?;
 //! # Ok(()) }
 //! ```
-#![warn(missing_docs)]
 
 mod error;
 mod schema;

@@ -5,33 +5,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use amocrm::{Client, OAuth, RetryPolicy, TokenPair, TokenStore};
-use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer};
+use amocrm::store::TokenStore;
+use amocrm_fake::FakeServer;
+use amocrm_test_support::fleet::{TOKEN_PATH, client, expire, oauth, seed as seed_pair};
 use common::TestDb;
-
-const TOKEN_PATH: &str = "/oauth2/access_token";
-
-fn oauth(account: &str, store: Arc<dyn TokenStore>) -> OAuth {
-    OAuth::builder()
-        .base_url(account)
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .redirect_uri(DEFAULT_REDIRECT_URI)
-        .shared_store(store)
-        .build()
-        .expect("oauth")
-}
-
-fn client(oauth: &OAuth) -> Client {
-    oauth
-        .client_builder()
-        .rate_limit(None)
-        .retry(RetryPolicy::disabled())
-        .build()
-        .expect("client")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_refresh_for_many_holders_of_the_postgres_store() {
@@ -41,25 +20,9 @@ async fn one_refresh_for_many_holders_of_the_postgres_store() {
     let fake = FakeServer::start().await.unwrap();
     let account = fake.base_url();
     let seed: Arc<dyn TokenStore> = Arc::new(db.store());
-    oauth(&account, seed.clone())
-        .exchange_code(&fake.issue_authorization_code())
-        .await
-        .expect("code exchange");
+    seed_pair(&fake, seed.clone()).await;
     // The stored pair expires; the fake refuses its access token.
-    let mut lock = seed.lock(&account).await.unwrap();
-    let pair = lock
-        .current()
-        .expect("the exchanged pair is stored")
-        .clone();
-    lock.save(&TokenPair::new(
-        pair.access_token().clone(),
-        pair.refresh_token().clone(),
-        SystemTime::now() - Duration::from_secs(10),
-    ))
-    .await
-    .unwrap();
-    lock.release().await.unwrap();
-    fake.expire_access_tokens();
+    expire(&fake, seed.as_ref()).await;
 
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -68,7 +31,7 @@ async fn one_refresh_for_many_holders_of_the_postgres_store() {
         for _ in 0..8 {
             let client = client.clone();
             tasks.push(tokio::spawn(async move {
-                client.widgets().get("amo_dropbox").await.map(drop)
+                client.widgets().get("amo_dropbox").send().await.map(drop)
             }));
         }
     }

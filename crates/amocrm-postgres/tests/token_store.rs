@@ -6,7 +6,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use amocrm::{ExposeSecret, TokenPair, TokenStore};
+use amocrm::store::TokenStore;
+use amocrm::{ExposeSecret, TokenPair};
 use common::TestDb;
 
 const ACCOUNT: &str = "http://127.0.0.1:1/acc1";
@@ -37,7 +38,7 @@ async fn the_traits_round_trip_serialize_and_refuse_older_pairs() {
             .current()
             .map(|p| p.refresh_token().expose_secret().to_owned());
         lock.release().await?;
-        Ok::<_, amocrm::StoreError>(seen)
+        Ok::<_, amocrm::error::StoreError>(seen)
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!waiter.is_finished());

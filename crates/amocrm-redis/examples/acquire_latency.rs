@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use amocrm::{MemoryPacer, Pacer, RateLimit};
+use amocrm::pace::{MemoryPacer, Pacer, RateLimit};
 use amocrm_redis::{RedisConnection, RedisPacer};
 
 fn summary(name: &str, mut took: Vec<Duration>) {

@@ -13,7 +13,9 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use amocrm::{Client, RateLimit, WidgetRequestVerifier};
+//! use amocrm::pace::RateLimit;
+//! use amocrm::{AccountUrl, Client};
+//! use amocrm::widget_request::WidgetRequestVerifier;
 //! use amocrm_redis::{RedisConnection, RedisPacer, RedisReplayGuard};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -25,7 +27,7 @@
 //! // Every request of this client waits for its account's slot, shared by every process
 //! // that uses this Redis and prefix.
 //! let client = Client::builder()
-//!     .base_url("https://example.amocrm.ru")
+//!     .account(AccountUrl::base_url("https://example.amocrm.ru"))
 //!     .token("access token")
 //!     .pacer(Arc::new(pacer))
 //!     .build()?;
@@ -41,7 +43,7 @@
 //!
 //! When Redis is down, a client call fails with [`amocrm::Error::Pace`] (its source says
 //! which server and why) and sends nothing; the replay guard's error makes the verifier
-//! refuse the request ([`amocrm::WidgetRequestError::ReplayGuard`]).
+//! refuse the request ([`amocrm::error::WidgetRequestError::ReplayGuard`]).
 
 mod connection;
 mod pacer;

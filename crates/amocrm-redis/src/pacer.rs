@@ -4,7 +4,8 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use amocrm::{PaceError, Pacer, RateLimit};
+use amocrm::error::PaceError;
+use amocrm::pace::{Pacer, RateLimit};
 use futures::future::BoxFuture;
 
 use crate::{Error, RedisConnection, account_key};

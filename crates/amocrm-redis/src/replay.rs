@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use amocrm::{ReplayGuard, ReplayGuardError};
+use amocrm::widget_request::{ReplayGuard, ReplayGuardError};
 use futures::future::BoxFuture;
 
 use crate::{Error, RedisConnection};
@@ -18,7 +18,7 @@ const DEFAULT_PREFIX: &str = "amocrm:replay:";
 ///
 /// Fails closed: when Redis cannot be reached or does not answer in time, the guard
 /// answers an error and the verifier refuses the request
-/// ([`amocrm::WidgetRequestError::ReplayGuard`]).
+/// ([`amocrm::error::WidgetRequestError::ReplayGuard`]).
 #[derive(Clone, Debug)]
 pub struct RedisReplayGuard {
     redis: RedisConnection,

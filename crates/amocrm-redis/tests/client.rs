@@ -7,13 +7,15 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use amocrm::{Client, ErrorKind, Pacer, RateLimit, RetryPolicy};
+use amocrm::AccountUrl;
+use amocrm::pace::{Pacer, RateLimit};
+use amocrm::{Client, ErrorKind, RetryPolicy};
 use amocrm_redis::{RedisConnection, RedisPacer};
 use common::{another_connection, free_port, redis_or_skip, unique_prefix};
 
 fn client(fake: &amocrm_fake::FakeServer, pacer: Arc<dyn Pacer>) -> Client {
     Client::builder()
-        .base_url(&fake.base_url())
+        .account(AccountUrl::base_url(fake.base_url()))
         .token(fake.token())
         .retry(RetryPolicy::disabled())
         .pacer(pacer)

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use amocrm::{Pacer, RateLimit};
+use amocrm::pace::{Pacer, RateLimit};
 use amocrm_redis::{RedisConnection, RedisPacer};
 use common::OwnRedis;
 
@@ -175,7 +175,7 @@ async fn a_connected_server_that_stops_answering_fails_both_engines_then_recover
         (
             pacer.acquire(ACCOUNT).await,
             pacer.pause(ACCOUNT, Duration::from_secs(1)).await,
-            amocrm::ReplayGuard::check_and_remember(&guard, "token", until).await,
+            amocrm::widget_request::ReplayGuard::check_and_remember(&guard, "token", until).await,
         )
     })
     .await;
@@ -186,7 +186,7 @@ async fn a_connected_server_that_stops_answering_fails_both_engines_then_recover
     tokio::time::sleep(Duration::from_millis(100)).await;
     pacer.acquire(ACCOUNT).await.unwrap();
     assert!(
-        amocrm::ReplayGuard::check_and_remember(&guard, "token2", until)
+        amocrm::widget_request::ReplayGuard::check_and_remember(&guard, "token2", until)
             .await
             .unwrap()
     );

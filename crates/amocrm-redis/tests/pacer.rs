@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use amocrm::RateLimit;
+use amocrm::pace::RateLimit;
 use amocrm_redis::{RedisConnection, RedisPacer};
 use common::{another_connection, assert_at_most_per_second, redis_or_skip, unique_prefix};
 use futures::future::join_all;

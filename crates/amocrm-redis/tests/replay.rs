@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use amocrm::ReplayGuard;
+use amocrm::widget_request::ReplayGuard;
 use amocrm_redis::RedisReplayGuard;
 use common::{another_connection, redis_or_skip, unique_prefix};
 

@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amocrm::{Pacer, RateLimit};
+use amocrm::pace::{Pacer, RateLimit};
 use amocrm_redis::{RedisConnection, RedisPacer};
 use common::{OwnRedis, assert_at_most_per_second};
 use tokio::time::Instant;

@@ -6,7 +6,8 @@ mod common;
 use std::error::Error as _;
 use std::time::{Duration, SystemTime};
 
-use amocrm::{RateLimit, ReplayGuard};
+use amocrm::pace::RateLimit;
+use amocrm::widget_request::ReplayGuard;
 use amocrm_redis::{Error, RedisConnection, RedisPacer, RedisReplayGuard};
 use common::free_port;
 use tokio::time::Instant;

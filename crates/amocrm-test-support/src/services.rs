@@ -47,6 +47,9 @@ pub fn skip(test: &str, why: &str, how: &str) {
 /// How to run a test that needs PostgreSQL.
 pub const HOW_POSTGRES: &str = "start PostgreSQL (trust auth) or set AMOCRM_TEST_POSTGRES_URL \
      (default postgres://postgres@127.0.0.1:5432/test)";
+/// How to run a test that needs both.
+pub const HOW_BOTH: &str = "start PostgreSQL (trust auth) and Redis, or point \
+     AMOCRM_TEST_POSTGRES_URL and AMOCRM_TEST_REDIS_URL at them";
 /// How to run a test that needs Redis.
 pub const HOW_REDIS: &str =
     "start Redis or set AMOCRM_TEST_REDIS_URL (default redis://127.0.0.1:6379/)";
@@ -86,4 +89,29 @@ pub fn unique_prefix(test: &str) -> String {
         .unwrap_or_default()
         .as_nanos();
     format!("amocrm-test:{test}:{}:{nanos}:", std::process::id())
+}
+
+/// Whether a TCP connection to the `host:port` of `url` opens within 2 s (the default port
+/// of its scheme when it names none: 6379 for `redis`, else 5432); `Err` says why not,
+/// without the URL's user info.
+pub async fn reachable(url: &str) -> Result<(), String> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let default_port = if url.starts_with("redis") { 6379 } else { 5432 };
+    let address = if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:{default_port}")
+    };
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::net::TcpStream::connect(&address),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(format!("{} is unreachable ({error})", shown(url))),
+        Err(_) => Err(format!("{} did not answer within 2 s", shown(url))),
+    }
 }

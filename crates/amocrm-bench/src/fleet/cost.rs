@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use amocrm::{MemoryPacer, Pacer, RateLimit};
+use amocrm::pace::{MemoryPacer, Pacer, RateLimit};
 use amocrm_redis::{RedisConnection, RedisPacer};
 
 use super::{Options, quantile, services};

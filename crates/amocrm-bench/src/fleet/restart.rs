@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use amocrm::{Client, Error, RateLimit};
+use amocrm::AccountUrl;
+use amocrm::pace::RateLimit;
+use amocrm::{Client, Error};
 use amocrm_fake::FakeServer;
 use amocrm_redis::{RedisConnection, RedisPacer};
 
@@ -70,7 +72,7 @@ pub async fn run(tasks: usize, timeline: Timeline) -> Result<Restarted, String> 
     let pacer = RedisPacer::new(redis, RateLimit::AMOCRM)
         .key_prefix(format!("{}:", services::unique("amocrm-fleet-restart")));
     let client = Client::builder()
-        .base_url(&fake.base_url())
+        .account(AccountUrl::base_url(fake.base_url()))
         .token(fake.token())
         .pacer(Arc::new(pacer))
         .build()
@@ -84,7 +86,7 @@ pub async fn run(tasks: usize, timeline: Timeline) -> Result<Restarted, String> 
         let log = log.clone();
         handles.push(tokio::spawn(async move {
             while Instant::now() < end {
-                let result = client.widgets().get("amo_dropbox").await;
+                let result = client.widgets().get("amo_dropbox").send().await;
                 let failed = result.is_err();
                 let entry = result
                     .map(drop)

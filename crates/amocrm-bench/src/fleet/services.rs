@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use amocrm::{FileTokenStore, TokenStore};
+use amocrm::store::{FileTokenStore, TokenStore};
 use amocrm_postgres::PostgresTokenStore;
 use amocrm_postgres::tokio_postgres;
 

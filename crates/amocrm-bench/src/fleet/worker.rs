@@ -10,9 +10,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use amocrm::{Client, OAuth, Pacer, RateLimit, RetryPolicy};
-use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI};
+use amocrm::pace::{Pacer, RateLimit};
+use amocrm::{AccountUrl, Client};
 use amocrm_redis::{RedisConnection, RedisPacer};
+use amocrm_test_support::fleet;
 
 use super::process::{Args, read_stdin_line, say};
 use super::services::StoreSpec;
@@ -52,23 +53,11 @@ pub fn unix_micros() -> u64 {
 async fn refresh(args: &Args) -> Result<(), String> {
     let account = args.get("account")?;
     let store = StoreSpec::from_args(args)?.open()?;
-    let oauth = OAuth::builder()
-        .base_url(account)
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .redirect_uri(DEFAULT_REDIRECT_URI)
-        .shared_store(store)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let client = oauth
-        .client_builder()
-        .rate_limit(None)
-        .retry(RetryPolicy::disabled())
-        .build()
-        .map_err(|e| e.to_string())?;
+    let oauth = fleet::try_oauth(account, store).map_err(|e| e.to_string())?;
+    let client = fleet::try_client(&oauth).map_err(|e| e.to_string())?;
     say("ready");
     read_stdin_line().await?;
-    match client.widgets().get("amo_dropbox").await {
+    match client.widgets().get("amo_dropbox").send().await {
         Ok(_) => say("ok"),
         Err(e) => say(&format!("failed {e}")),
     }
@@ -102,7 +91,7 @@ async fn pace(args: &Args) -> Result<(), String> {
     let redis = RedisConnection::open(args.get("redis")?).map_err(|e| e.to_string())?;
     let pacer = RedisPacer::new(redis, RateLimit::AMOCRM).key_prefix(args.get("prefix")?);
     let client = Client::builder()
-        .base_url(&account)
+        .account(AccountUrl::base_url(&account))
         .token(token)
         .pacer(Arc::new(pacer))
         // So that the fake's records say which process sent what.
@@ -112,7 +101,7 @@ async fn pace(args: &Args) -> Result<(), String> {
     // Warm-up (paced like the rest): the connection is opened before the run, as in a
     // long-running process; a cold connect delays the first request more than the next
     // ones, which crowds their arrivals.
-    let warmed = usize::from(client.widgets().get("amo_dropbox").await.is_ok());
+    let warmed = usize::from(client.widgets().get("amo_dropbox").send().await.is_ok());
     say("ready");
     read_stdin_line().await?;
     let log = send_for(
@@ -140,7 +129,7 @@ async fn accounts(args: &Args) -> Result<(), String> {
     let margin: u64 = args.number("margin_ms")?;
     let limit = RateLimit::AMOCRM.jitter_margin(std::time::Duration::from_millis(margin));
     let pacer: Arc<dyn Pacer> = match args.get("pacer")? {
-        "memory" => Arc::new(amocrm::MemoryPacer::new(Some(limit))),
+        "memory" => Arc::new(amocrm::pace::MemoryPacer::new(Some(limit))),
         "redis" => {
             let redis = RedisConnection::open(args.get("redis")?).map_err(|e| e.to_string())?;
             Arc::new(RedisPacer::new(redis, limit).key_prefix(args.get("prefix")?))
@@ -152,7 +141,7 @@ async fn accounts(args: &Args) -> Result<(), String> {
         let (url, token) = spec.split_once('|').ok_or("accounts= is url|token,...")?;
         clients.push(
             Client::builder()
-                .base_url(url)
+                .account(AccountUrl::base_url(url))
                 .token(token)
                 .pacer(pacer.clone())
                 .build()
@@ -165,7 +154,7 @@ async fn accounts(args: &Args) -> Result<(), String> {
     let warm = futures::future::join_all(
         clients
             .iter()
-            .map(|c| async move { c.widgets().get("amo_dropbox").await.map(drop) }),
+            .map(|c| async move { c.widgets().get("amo_dropbox").send().await.map(drop) }),
     )
     .await;
     let warmed = warm.iter().filter(|r| r.is_ok()).count();
@@ -232,7 +221,7 @@ async fn send_for(
             handles.push(tokio::spawn(async move {
                 tokio::time::sleep_until(started + offset).await;
                 while tokio::time::Instant::now() < deadline {
-                    let result = client.widgets().get("amo_dropbox").await;
+                    let result = client.widgets().get("amo_dropbox").send().await;
                     let failed = {
                         let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
                         match result {

@@ -10,20 +10,17 @@ use amocrm_postgres::PostgresTokenStore;
 
 /// The server the tests use: `AMOCRM_TEST_POSTGRES_URL`, else the local default.
 pub fn url() -> String {
-    amocrm_workspace_tests::services::postgres_url()
+    amocrm_test_support::services::postgres_url()
 }
 
 /// Skips (prints why and how to run it) or, under `AMOCRM_REQUIRE_SERVICES=1`, fails: the
 /// workspace's one rule for tests needing a service.
 pub fn skip(test: &str, why: &str) {
-    amocrm_workspace_tests::services::skip(
-        test,
-        why,
-        amocrm_workspace_tests::services::HOW_POSTGRES,
-    );
+    amocrm_test_support::services::skip(test, why, amocrm_test_support::services::HOW_POSTGRES);
 }
 
-pub use amocrm_workspace_tests::services::{shown, unique};
+#[allow(unused_imports)] // each test binary uses a part
+pub use amocrm_test_support::services::{shown, unique};
 
 /// A direct connection (not the store's pool), with its driver task spawned; `Err` says why
 /// there is none (refused, or no answer within 5 s).
@@ -265,11 +262,8 @@ impl Drop for OwnPostgres {
     }
 }
 
-/// A port nothing listens on right now.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
+#[allow(unused_imports)] // each test binary uses a part
+pub use amocrm_test_support::loopback::free_port;
 
 /// A TCP proxy in front of the test server that forwards every byte until [`stall`]ed:
 /// then it holds what it reads (a server that accepted the connection and stopped

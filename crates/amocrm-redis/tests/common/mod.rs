@@ -4,20 +4,20 @@
 
 #![allow(dead_code)] // each test file uses a part
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use amocrm_redis::RedisConnection;
 use tokio::time::Instant;
 
-pub use amocrm_workspace_tests::services::redis_url;
+#[allow(unused_imports)] // each test binary uses a part
+pub use amocrm_test_support::services::redis_url;
 
 /// `test` did not run for `why`: fails under `AMOCRM_REQUIRE_SERVICES=1`, else says so
 /// (the workspace's one rule for tests needing a service).
 pub fn skip(test: &str, why: &str) {
-    amocrm_workspace_tests::services::skip(
+    amocrm_test_support::services::skip(
         test,
         why,
         "start Redis (or set AMOCRM_TEST_REDIS_URL) and run `cargo test -p amocrm-redis`",
@@ -48,20 +48,10 @@ pub fn another_connection() -> RedisConnection {
     RedisConnection::open_with_timeout(&redis_url(), Duration::from_secs(2)).unwrap()
 }
 
-/// A key prefix no other test or run uses.
-pub fn unique_prefix(test: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos();
-    format!("amocrm-test:{test}:{}:{nanos}:", std::process::id())
-}
-
-/// A port nothing listens on (right now).
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
+#[allow(unused_imports)] // each test binary uses a part
+pub use amocrm_test_support::loopback::free_port;
+#[allow(unused_imports)] // each test binary uses a part
+pub use amocrm_test_support::services::unique_prefix;
 
 /// Held by each test that measures departure times, so that the tests of one binary (run
 /// in parallel threads on a machine of two cores) do not delay each other's wake-ups: a
