@@ -263,7 +263,7 @@ async fn one_undecodable_widget_among_1000_costs_one_err() {
     };
     assert_eq!((failed.page, failed.index), (1, 3));
     assert_eq!(failed.code.as_deref(), Some("bad_widget"));
-    assert_eq!((failed.path.as_str(), failed.found), ("id", "string"));
+    assert_eq!((failed.path.as_str(), failed.found), ("id", "a string"));
     let printed = format!("{error} | {error:?}");
     assert!(printed.contains("bad_widget"), "{printed}");
     assert!(!printed.contains("s3cr3t"), "{printed}");

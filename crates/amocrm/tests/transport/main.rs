@@ -5,6 +5,5 @@
 mod fault_recovery;
 mod http_config;
 mod one_path;
-mod rate_limit;
 mod retries;
 mod wire_faults;

@@ -1,15 +1,17 @@
 //! The built-in limiter (7/s by default, shared by clones) and `Retry-After`. Only lower
 //! bounds on elapsed time are asserted: a slow machine makes everything later, never
-//! earlier.
+//! earlier. A binary of its own: its timings are measured without the other request-path
+//! tests running beside them.
 
-use amocrm_test_support::loopback;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amocrm::AccountUrl;
-use amocrm::pace::RateLimit;
-use amocrm::{Client, Error, RetryPolicy};
-use amocrm_test_support::loopback::{Reply, Server, response};
-use futures::future::join_all;
+use amocrm::error::PaceError;
+use amocrm::pace::{MemoryPacer, Pacer, RateLimit};
+use amocrm::{AccountUrl, Client, ClientBuilder, Error, RetryPolicy};
+use amocrm_test_support::loopback::{self, Reply, Server, response};
+use futures::future::{BoxFuture, join_all};
+use tokio::time::Instant;
 
 fn widget_reply() -> Reply {
     loopback::json(&loopback::widget_json(7, "w7"))
@@ -74,20 +76,107 @@ async fn default_limit_holds_seven_per_second_across_clones() {
     assert_at_most_per_second(&arrivals(&server), 7);
 }
 
-#[tokio::test]
-async fn a_configured_limit_is_held_too() {
+/// A pacer that records when each request it lets go leaves: the client's own departure
+/// schedule, which the limiter controls (arrivals at a server also carry the jitter of the
+/// way there).
+#[derive(Debug)]
+struct Departures {
+    pacer: MemoryPacer,
+    left: Mutex<Vec<Instant>>,
+}
+
+impl Departures {
+    fn new(limit: Option<RateLimit>) -> Arc<Departures> {
+        Arc::new(Departures {
+            pacer: MemoryPacer::new(limit),
+            left: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn times(&self) -> Vec<Instant> {
+        let mut left = self.left.lock().unwrap().clone();
+        left.sort();
+        left
+    }
+}
+
+impl Pacer for Departures {
+    fn acquire<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        Box::pin(async move {
+            self.pacer.acquire(account).await?;
+            self.left.lock().unwrap().push(Instant::now());
+            Ok(())
+        })
+    }
+
+    fn pause<'a>(
+        &'a self,
+        account: &'a str,
+        delay: Duration,
+    ) -> BoxFuture<'a, Result<(), PaceError>> {
+        self.pacer.pause(account, delay)
+    }
+}
+
+/// The windows of `n + 1` departures that span less than a second (amoCRM's rule).
+fn crowded_windows(left: &[Instant], n: usize) -> Vec<(usize, Duration)> {
+    left.windows(n + 1)
+        .enumerate()
+        .map(|(i, window)| (i, window[n] - window[0]))
+        .filter(|(_, span)| *span < Duration::from_secs(1))
+        .collect()
+}
+
+/// 30 requests at once through a client built by `configure` (from an account on a new
+/// server): the server, and how long they took.
+async fn thirty_at_once(
+    configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> (Server, Duration) {
     let server = Server::always(widget_reply()).await;
-    let limit = RateLimit::per_second(25).unwrap();
-    let client = limited_client(server.base_url(), Some(limit), RetryPolicy::disabled());
-    let started = tokio::time::Instant::now();
+    let builder = Client::builder()
+        .account(AccountUrl::base_url(server.base_url()))
+        .token("t")
+        .timeout(Duration::from_secs(5))
+        .retry(RetryPolicy::disabled());
+    let client = configure(builder).build().unwrap();
+    let started = Instant::now();
     let calls = (0..30).map(|_| {
         let client = client.clone();
         async move { client.widgets().get("w7").send().await }
     });
     assert!(join_all(calls).await.iter().all(Result::is_ok));
-    assert!(started.elapsed() >= limit.interval() * 29);
-    assert_at_most_per_second(&arrivals(&server), 25);
+    (server, started.elapsed())
+}
+
+/// A limit of 25/s: no 26 requests leave within a second. Judged on the departures the
+/// limiter schedules (which it controls), not on arrivals at the server, which also carry
+/// the jitter of a loaded machine's loopback.
+#[tokio::test]
+async fn a_configured_limit_is_held_too() {
+    let limit = RateLimit::per_second(25).unwrap();
+    // Set with `rate_limit`: 30 requests take 29 intervals at least.
+    let (server, elapsed) = thirty_at_once(|builder| builder.rate_limit(Some(limit))).await;
+    assert_eq!(server.count(), 30);
+    assert!(elapsed >= limit.interval() * 29, "{elapsed:?}");
     assert_eq!(RateLimit::per_second(0), None);
+
+    // The same limiter, its departures recorded.
+    let departures = Departures::new(Some(limit));
+    let (server, _) = thirty_at_once(|builder| builder.pacer(departures.clone())).await;
+    assert_eq!(server.count(), 30);
+    let left = departures.times();
+    assert_eq!(left.len(), 30);
+    assert_eq!(crowded_windows(&left, 25), vec![]);
+
+    // The judge catches a limiter that lets more go: twice the rate, or none at all.
+    for loose in [RateLimit::per_second(50), None] {
+        let departures = Departures::new(loose);
+        thirty_at_once(|builder| builder.pacer(departures.clone())).await;
+        assert!(
+            !crowded_windows(&departures.times(), 25).is_empty(),
+            "{loose:?}"
+        );
+    }
 }
 
 #[tokio::test]
