@@ -37,14 +37,14 @@ pub enum AuthError {
     /// The token endpoint answered 200 with something that is not a token pair.
     #[error("the token endpoint's answer is not a token pair: {0}")]
     Decode(String),
-    /// The token endpoint's answer was larger than [`crate::MAX_TOKEN_RESPONSE_BYTES`]; it was not
+    /// The token endpoint's answer was larger than [`crate::auth::MAX_TOKEN_RESPONSE_BYTES`]; it was not
     /// read further.
     #[error("the token endpoint's answer is larger than {limit} bytes; not read")]
     ResponseTooLarge {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The [`crate::TokenStore`] failed to load, lock or save. A new pair it could not
+    /// The [`crate::store::TokenStore`] failed to load, lock or save. A new pair it could not
     /// save is not used and the old tokens stay current; the pair is kept in memory and
     /// saving it is tried again, without a new grant, on the next refresh.
     #[error("{0}")]

@@ -30,15 +30,7 @@ pub use widget_request::WidgetRequestError;
 /// which `kind`, [`Error::status`], [`Error::problem`] and [`Error::root`] read through);
 /// match on the variant for its data.
 ///
-/// An error's `Debug`, `Display` and [`source`](std::error::Error::source) chain never
-/// repeat a value from a response body, whatever its status: a server may echo what it
-/// was sent (an install answer echoes settings, passwords included; a 4xx page may echo
-/// the request). They carry the status, a body's length, and for a body that does not
-/// decode the field path, the expected and found JSON types and the position
-/// ([`DecodeError`]). A problem+json answer shows its title, type and each validation
-/// error's path and code, not its `detail` texts, which may quote what was sent: read
-/// them from [`Problem`]'s fields. The body itself is kept, behind
-/// [`RawBody::expose_raw`], for code that knows what it is looking at.
+#[doc = include_str!("../docs/errors.md")]
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -19,23 +19,7 @@ const MAX_JITTER_MARGIN: Duration = Duration::from_secs(1);
 /// integration and blocks accounts that keep exceeding it. Clones of a client share one
 /// limiter.
 ///
-/// Requests are spaced evenly, never sent in a burst: a client limited to `n` per second
-/// grants one slot every `(1 s + 10 ms) / n` (144.3 ms for amoCRM's 7), and a request
-/// leaves only when the one `n` departures before it left at least `n` intervals ago, so
-/// that no window of one second can hold more than `n` of them at the server, even with
-/// some network jitter; a request that leaves late (its timer woke up late) does not delay
-/// the next one. Retries count like any other request. After a `Retry-After` pause the
-/// requests that waited leave one interval apart again, never together.
-///
-/// ```
-/// use std::time::Duration;
-/// use amocrm::pace::RateLimit;
-///
-/// assert_eq!(RateLimit::AMOCRM.interval(), Duration::from_nanos(144_285_715));
-/// // Arrivals that vary by up to 40 ms: (1 s + 40 ms) / 7.
-/// let wide = RateLimit::AMOCRM.jitter_margin(Duration::from_millis(40));
-/// assert_eq!(wide.interval(), Duration::from_nanos(148_571_429));
-/// ```
+#[doc = include_str!("../docs/rate_limit.md")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     per_second: NonZeroU32,

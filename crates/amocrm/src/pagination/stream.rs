@@ -22,7 +22,7 @@ pub(crate) fn items<T: Listed>(
 }
 
 /// Every entry of a list, page after page. A `Stream` of `Result<T>`: an
-/// [`Error::UndecodableEntry`] item stands for one entry and the stream goes on; after any
+/// [`Error::UndecodableEntry`](crate::Error::UndecodableEntry) item stands for one entry and the stream goes on; after any
 /// other `Err` it ends.
 pub struct ListStream<T> {
     inner: BoxStream<'static, Result<T>>,

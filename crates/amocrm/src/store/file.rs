@@ -22,45 +22,7 @@ use crate::error::StoreError;
 /// expires_at, generation}}` (`expires_at` in Unix seconds), readable by its owner only
 /// (mode 0600 on Unix).
 ///
-/// - A save writes a temporary file in the same directory, flushes it to disk, renames it
-///   over the file and flushes the directory: a reader sees the old file or the new one,
-///   and a crash never leaves half a file.
-/// - [`TokenStore::lock`] takes an exclusive OS lock (`flock` on Unix, `LockFileEx` on
-///   Windows) on the sibling file `{path}.lock`, so the processes of this machine that
-///   share the file refresh one at a time; the OS releases it when the holder exits or is
-///   killed. One lock covers every account of the file.
-/// - A missing file is an empty store; a file that is not a token file is an error, and is
-///   never overwritten.
-///
-/// Files on network file systems may not honour the lock: share pairs between machines
-/// through a database (the `amocrm-postgres` crate).
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use amocrm::{ExposeSecret, TokenPair};
-/// use amocrm::store::{FileTokenStore, TokenStore};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), amocrm::error::StoreError> {
-/// let dir = std::env::temp_dir().join(format!("amocrm-doc-{}", std::process::id()));
-/// let store = FileTokenStore::new(dir.join("tokens.json"));
-/// let account = "https://example.amocrm.ru";
-/// assert!(store.load(account).await?.is_none()); // no file yet
-///
-/// let mut lock = store.lock(account).await?; // other processes wait here
-/// let pair = TokenPair::new(
-///     "access".to_owned().into(),
-///     "refresh".to_owned().into(),
-///     SystemTime::now() + Duration::from_secs(3600),
-/// );
-/// lock.save(&pair).await?;
-/// lock.release().await?;
-///
-/// let stored = store.load(account).await?.expect("saved");
-/// assert_eq!(stored.refresh_token().expose_secret(), "refresh");
-/// # std::fs::remove_dir_all(&dir).ok();
-/// # Ok(()) }
-/// ```
+#[doc = include_str!("../docs/file_store.md")]
 #[derive(Clone)]
 pub struct FileTokenStore {
     path: Arc<PathBuf>,

@@ -24,7 +24,7 @@ pub use pair::TokenPair;
 /// Durable token pairs per account (the account's base URL, as [`crate::Client::base_url`]
 /// gives it), with an exclusive refresh lock shared by every holder (all processes using
 /// the same engine). In-process default: [`MemoryTokenStore`]; one machine:
-/// [`crate::FileTokenStore`]; a fleet: the `amocrm-postgres` crate.
+/// [`crate::store::FileTokenStore`]; a fleet: the `amocrm-postgres` crate.
 ///
 /// [`crate::OAuth`] refreshes by this protocol: a fresh stored pair that differs from its
 /// own is adopted; else it takes the lock, adopts [`TokenLock::current`] if that is fresh

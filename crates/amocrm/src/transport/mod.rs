@@ -1,7 +1,9 @@
-//! Every request of the raw client goes through [`Transport`]: bearer token (refreshed
-//! once on a 401), pacer, retries ([`retry`]), and a fully read body (so a connection lost
+//! The request path: every request of the raw client goes through this crate's
+//! transport: the bearer token (refreshed once on a 401), the pacer, retries by the
+//! [`RetryPolicy`], and a fully read body (at most [`MAX_RESPONSE_BYTES`]; a connection lost
 //! mid-body can be retried too). Its outcome is a response of a non-error status, or a
-//! typed [`Error`]: an error status classified ([`response`]), a body too large, no token.
+//! typed [`Error`]: an error status classified, a body too large, no token.
+//! [`Error::from_raw`] takes that outcome back out of a raw call.
 
 mod response;
 mod retry;

@@ -89,7 +89,7 @@ fn seconds(text: &str) -> Option<Duration> {
 }
 
 impl Error {
-    /// The error of a call made with [`Client::raw`]: the transport's typed outcome as it
+    /// The error of a call made with [`Client::raw`](crate::Client::raw): the transport's typed outcome as it
     /// was (e.g. [`Error::NotFound`], [`Error::ResponseTooLarge`]), or the raw error
     /// mapped.
     pub async fn from_raw(error: amocrm_raw::Error<raw::Problem>) -> Error {

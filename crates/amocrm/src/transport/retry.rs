@@ -7,29 +7,7 @@ use reqwest::StatusCode;
 
 /// When and how often a failed request is sent again.
 ///
-/// Only where it is safe:
-///
-/// * `GET` and `DELETE` (list, get, uninstall): on connection errors and timeouts, a body
-///   cut short, 5xx and 429;
-/// * `POST /widgets/{code}` (install): only on 429 or a connection that failed before the
-///   request was sent;
-/// * the bot continue call: only when the connection failed before the request was sent,
-///   so it is never delivered twice.
-///
-/// Delays grow exponentially from the first delay to the largest, and jitter adds up to as
-/// much again to each. A `Retry-After` from the server (429 or 503) wins over the computed
-/// delay and pauses every request of the client (and its clones) until it has passed.
-///
-/// ```
-/// use std::time::Duration;
-/// use amocrm::RetryPolicy;
-///
-/// let policy = RetryPolicy::new()
-///     .max_attempts(5)
-///     .delays(Duration::from_millis(100), Duration::from_secs(2));
-/// assert_eq!(policy.attempts(), 5);
-/// assert_eq!(RetryPolicy::disabled().attempts(), 1);
-/// ```
+#[doc = include_str!("../docs/retries.md")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,

@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 pub type ReplayGuardError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Remembers widget_request tokens so that each is accepted once
-/// ([`WidgetRequestVerifier::verify_once`]). The default is a [`MemoryReplayGuard`];
+/// ([`WidgetRequestVerifier::verify_once`](super::WidgetRequestVerifier::verify_once)). The default is a [`MemoryReplayGuard`];
 /// services running several instances share one (e.g. Redis `SET key 1 NX EXAT until`).
 ///
 /// ```

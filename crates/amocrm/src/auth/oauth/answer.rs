@@ -25,48 +25,7 @@ const MAX_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 60 * 
 /// are the ones [`crate::OAuth`] lives by, so code that reads an answer it was handed
 /// (`amocrm auth import`) keeps the pair exactly as a grant would:
 ///
-/// - `access_token` is required: a non-empty string. `refresh_token` is required to make
-///   a pair, except in the answer to a refresh, which keeps the refresh token it was asked
-///   with when it sends none (RFC 6749 §6: the old one then stays valid).
-/// - `token_type`, when given, should be `Bearer` (any case). Anything else is reported
-///   ([`TokenAnswer::is_bearer`], a warning) but never drops the pair: once the endpoint
-///   answered, the refresh token it was asked with is spent, and this answer's is the only
-///   one left. The access token is sent as a bearer token regardless.
-/// - `expires_in`: seconds, a number or its decimal text. The lifetime taken is clamped
-///   to at least 60 s (a shorter one would have every request refresh first) and at most
-///   366 days (a longer one would overflow the clock); a missing, negative or unreadable
-///   one is taken as 24 hours, amoCRM's lifetime. An answer of unknown age (one pasted
-///   from elsewhere) is best taken with [`TokenAnswer::into_expired_pair`]: its first use
-///   refreshes it.
-/// - An access token that cannot be sent in a header (spaces, control characters) is kept
-///   as expired, so the first use refreshes it.
-///
-/// Messages name the field at fault, never a value. `Debug` shows no token.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use amocrm::auth::TokenAnswer;
-/// use amocrm::ExposeSecret;
-///
-/// let now = SystemTime::now();
-/// let answer = TokenAnswer::parse(
-///     br#"{"token_type":"Bearer","expires_in":86400,"access_token":"a.b.c","refresh_token":"def502"}"#,
-/// )?;
-/// assert!(answer.is_bearer());
-/// assert_eq!(answer.expires_in(), Some(86_400));
-/// let pair = answer.into_pair(now)?;
-/// assert_eq!(pair.expires_at(), now + Duration::from_secs(86_400));
-/// assert_eq!(pair.refresh_token().expose_secret(), "def502");
-///
-/// // Too short a lifetime is clamped; an answer of unknown age can be taken as expired.
-/// let short = TokenAnswer::parse(br#"{"expires_in":0,"access_token":"a","refresh_token":"r"}"#)?;
-/// assert_eq!(short.lifetime(), Duration::from_secs(60));
-/// assert!(short.into_expired_pair(now)?.expires_within(Duration::ZERO));
-///
-/// // No refresh token: not a pair.
-/// assert!(TokenAnswer::parse(br#"{"access_token":"a"}"#)?.into_pair(now).is_err());
-/// # Ok::<(), amocrm::error::AuthError>(())
-/// ```
+#[doc = include_str!("../../docs/token_answer.md")]
 #[derive(Clone)]
 pub struct TokenAnswer {
     access_token: SecretString,
