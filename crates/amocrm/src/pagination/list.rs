@@ -274,3 +274,126 @@ fn next_of<T>(fetched: &Page<T>, page: u32) -> Option<Result<NonZeroU32>> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::AccountUrl;
+    use crate::pagination::{PageLinks, Unpaged};
+
+    /// An entry of a list the tests make up; `LIMITED` has a smaller `MAX_LIMIT`.
+    #[derive(Debug, PartialEq)]
+    struct Entry(u32);
+
+    impl Listed for Entry {
+        const NOUN: &'static str = "entry";
+        const EMBEDDED: &'static str = "entries";
+        const KEY: &'static str = "id";
+        const MAX_LIMIT: u32 = 100;
+        type Paging = Paged;
+        type Raw = u32;
+        fn from_raw(raw: u32) -> Self {
+            Entry(raw)
+        }
+    }
+
+    /// The same entries from a list amoCRM sends whole.
+    #[derive(Debug, PartialEq)]
+    struct Whole(u32);
+
+    impl Listed for Whole {
+        const NOUN: &'static str = "entry";
+        const EMBEDDED: &'static str = "entries";
+        const KEY: &'static str = "id";
+        type Paging = Unpaged;
+        type Raw = u32;
+        fn from_raw(raw: u32) -> Self {
+            Whole(raw)
+        }
+    }
+
+    /// A client nothing is sent to: the lists below fetch without it.
+    fn client() -> Client {
+        Client::builder()
+            .account(AccountUrl::base_url("http://127.0.0.1:9"))
+            .token("t")
+            .build()
+            .unwrap()
+    }
+
+    /// Page `n` (of 3) as a list answers it: its number, one entry `n * 10 + query`, a
+    /// next link while there is one. An unpaged call (no page) is page 1 without `_page`.
+    fn page<T>(at: PageQuery, query: u32, entry: fn(u32) -> T) -> Page<T> {
+        let n = at.page.map_or(1, |page| page.get() as u32);
+        let next = (n < 3).then(|| format!("https://example.amocrm.ru/api/v4/x?page={}", n + 1));
+        Page {
+            page: if at.page.is_some() { n } else { 0 },
+            items: vec![entry(n * 10 + query)],
+            failed: Vec::new(),
+            links: PageLinks {
+                this: None,
+                next,
+                prev: None,
+            },
+        }
+    }
+
+    #[tokio::test]
+    async fn a_paged_list_checks_its_own_limit_and_follows_next_links() {
+        let list = |client: &Client| {
+            ListRequest::<Entry, u32>::new(client, 1, |_, at, query| {
+                Box::pin(async move {
+                    assert_eq!(at.limit, NonZeroU64::new(100));
+                    Ok(page(at, *query, Entry))
+                })
+            })
+        };
+        let client = client();
+        let mut request = list(&client).limit(100);
+        *request.query_mut() = 2;
+        let all: Vec<Result<Entry>> = futures::StreamExt::collect(request.stream()).await;
+        let all: Vec<Entry> = all.into_iter().map(Result::unwrap).collect();
+        assert_eq!(all, [Entry(12), Entry(22), Entry(32)]);
+        let second = list(&client).limit(100).page(2).send().await.unwrap();
+        assert_eq!((second.page, second.items), (2, vec![Entry(21)]));
+        // The list's own largest limit, and page 0, are refused before anything is sent.
+        let error = list(&client).limit(101).send().await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Invalid(Invalid::Limit {
+                    limit: 101,
+                    max: 100
+                })
+            ),
+            "{error:?}"
+        );
+        let error = list(&client).page(0).send().await.unwrap_err();
+        assert!(matches!(error, Error::Invalid(Invalid::Page)), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn an_unpaged_list_is_one_call_without_page_or_limit() {
+        let client = client();
+        let list = || {
+            ListRequest::<Whole>::new(&client, (), |_, at, _| {
+                Box::pin(async move {
+                    assert_eq!(
+                        at,
+                        PageQuery {
+                            page: None,
+                            limit: None
+                        }
+                    );
+                    Ok(page(at, 0, Whole))
+                })
+            })
+        };
+        // Its next link (a server's mistake) is not followed: the list is one answer.
+        let all: Vec<Result<Whole>> = futures::StreamExt::collect(list().stream()).await;
+        let all: Vec<Whole> = all.into_iter().map(Result::unwrap).collect();
+        assert_eq!(all, [Whole(10)]);
+        let one = list().send().await.unwrap();
+        assert_eq!((one.page, one.items), (1, vec![Whole(10)]));
+    }
+}
