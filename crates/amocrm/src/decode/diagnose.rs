@@ -10,6 +10,17 @@ use crate::error::decode::{DecodeCategory, DecodeDetails, Found, NOTHING};
 /// Tells what may be told of serde_json's `error` on `body`, in the words of
 /// [`crate::error::DecodeError`].
 pub(crate) fn diagnose(body: &[u8], error: &serde_json::Error) -> DecodeDetails {
+    diagnose_as(body, error, false)
+}
+
+/// [`diagnose`] for one entry of a list, which is valid JSON (the page was): whatever
+/// serde_json calls the fault (a sequence longer than the type reads is "trailing
+/// characters"), it is about the entry's shape, so what was found is told too.
+pub(crate) fn diagnose_entry(entry: &[u8], error: &serde_json::Error) -> DecodeDetails {
+    diagnose_as(entry, error, true)
+}
+
+fn diagnose_as(body: &[u8], error: &serde_json::Error, valid_json: bool) -> DecodeDetails {
     use serde_json::error::Category;
     let category = match error.classify() {
         Category::Syntax => DecodeCategory::Syntax,
@@ -25,6 +36,11 @@ pub(crate) fn diagnose(body: &[u8], error: &serde_json::Error) -> DecodeDetails 
     let (path, expected, found) = match category {
         // serde_json's own fixed texts ("expected `,` or `}`", "EOF while parsing a
         // string"): they name no value.
+        DecodeCategory::Syntax | DecodeCategory::Eof if valid_json => {
+            let at = walk.last_value().unwrap_or(offset);
+            let found = found_at(body, at).or_else(|| found_at(body, offset));
+            (walk.path(walk.stack.len(), false), None, found)
+        }
         DecodeCategory::Syntax | DecodeCategory::Eof => (
             walk.path(walk.stack.len(), false),
             Some(message.to_owned()),
@@ -56,9 +72,20 @@ fn data_fault(
         let path = join(walk.path(depth, false), field);
         return (path, Some("a value".to_owned()), Some(NOTHING));
     }
-    if let Some(field) = field_of(message, "duplicate field `") {
-        let path = join(walk.path(depth, false), field);
-        return (path, Some("the field once".to_owned()), None);
+    // A duplicate is reported once its key is read: the path ends at it already, and its
+    // value follows the colon.
+    if field_of(message, "duplicate field `").is_some() {
+        let after_key = offset + leading_space(body, offset);
+        let value = match body.get(after_key) {
+            Some(b':') => after_key + 1 + leading_space(body, after_key + 1),
+            _ => after_key,
+        };
+        let found = found_at(body, value);
+        return (
+            walk.path(depth, false),
+            Some("the field once".to_owned()),
+            found,
+        );
     }
     let expected = expected_of(message);
     // A container the type does not take: serde reports it either before reading it (the
@@ -339,4 +366,88 @@ fn found_at(body: &[u8], at: usize) -> Option<Found> {
         },
     };
     Some(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Link {
+        href: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Entry {
+        id: i64,
+        code: String,
+        #[serde(rename = "self")]
+        link: Option<Link>,
+    }
+
+    fn entry(json: &str) -> DecodeDetails {
+        let error = serde_json::from_str::<Entry>(json).unwrap_err();
+        diagnose_entry(json.as_bytes(), &error)
+    }
+
+    fn kind(details: &DecodeDetails) -> Option<&'static str> {
+        details.found.map(|found| found.kind)
+    }
+
+    #[test]
+    fn a_wrong_type_a_missing_and_a_duplicate_field_are_named_by_path() {
+        let wrong = entry(r#"{"id": "7", "code": "c"}"#);
+        assert_eq!(wrong.path, "id");
+        assert_eq!(wrong.expected.as_deref(), Some("an integer"));
+        assert_eq!(kind(&wrong), Some("a string"));
+        let missing = entry(r#"{"id": 7}"#);
+        assert_eq!(
+            (
+                missing.path.as_str(),
+                missing.expected.as_deref(),
+                kind(&missing)
+            ),
+            ("code", Some("a value"), Some("nothing"))
+        );
+        let nested = entry(r#"{"id": 7, "code": "c", "self": {}}"#);
+        assert_eq!(nested.path, "self.href");
+        // A duplicate is reported at its key: the path names it once, and its value is
+        // what was found.
+        let twice = entry(r#"{"id": 7, "code": "c", "code": ["x"]}"#);
+        assert_eq!(
+            (twice.path.as_str(), twice.expected.as_deref(), kind(&twice)),
+            ("code", Some("the field once"), Some("an array"))
+        );
+    }
+
+    #[test]
+    fn a_sequence_longer_than_the_type_reads_tells_what_was_found() {
+        // serde_json calls it trailing characters; in an entry it is about the shape.
+        let json = r#"{"id": 7, "code": "c", "self": ["https://a", "b"]}"#;
+        let long = entry(json);
+        assert!(long.path.starts_with("self"), "{long:?}");
+        assert!(kind(&long).is_some(), "{long:?}");
+        // A whole body that is not JSON keeps serde_json's words and finds nothing.
+        let error = serde_json::from_str::<Entry>(r#"{"id": 7 x"#).unwrap_err();
+        let body = diagnose(br#"{"id": 7 x"#, &error);
+        assert_eq!(body.category, DecodeCategory::Syntax);
+        assert!(body.expected.is_some() && body.found.is_none(), "{body:?}");
+    }
+
+    #[test]
+    fn a_container_refused_whole_is_found_as_one() {
+        // Refused before it is read (the error sits at its bracket): the field's path.
+        let json = r#"{"id": [1, 2], "code": "c"}"#;
+        let early = entry(json);
+        assert_eq!(
+            (early.path.as_str(), kind(&early)),
+            ("id", Some("an array"))
+        );
+        // A struct given as a map where a string is wanted.
+        let json = r#"{"id": 7, "code": {"a": 1}}"#;
+        let map = entry(json);
+        assert_eq!((map.path.as_str(), kind(&map)), ("code", Some("an object")));
+    }
 }

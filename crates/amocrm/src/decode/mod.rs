@@ -51,7 +51,7 @@ pub(crate) fn undecodable_entry(
     json: &str,
     error: &serde_json::Error,
 ) -> UndecodableEntry {
-    let details = diagnose::diagnose(json.as_bytes(), error);
+    let details = diagnose::diagnose_entry(json.as_bytes(), error);
     // Read back only for its key (valid JSON, as the page was, unless nested deeper than
     // serde_json reads).
     let code = serde_json::from_str::<serde_json::Value>(json)

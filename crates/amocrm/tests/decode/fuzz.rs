@@ -6,7 +6,7 @@
 //! the ignored test at the end:
 //!
 //! ```text
-//! AMOCRM_FUZZ_CASES=1000000 cargo test -p amocrm --release --test decode_fuzz -- --ignored --nocapture
+//! AMOCRM_FUZZ_CASES=1000000 cargo test -p amocrm --release --test decode -- --ignored --nocapture
 //! ```
 
 use amocrm::__bench as decode;
@@ -1009,7 +1009,7 @@ proptest! {
 /// Runs every decoder on `AMOCRM_FUZZ_CASES` inputs (default one million); each input goes
 /// through the raw types, the ergonomic model and the error path with a random status.
 #[test]
-#[ignore = "long run: AMOCRM_FUZZ_CASES=1000000 cargo test -p amocrm --release --test decode_fuzz -- --ignored --nocapture"]
+#[ignore = "long run: AMOCRM_FUZZ_CASES=1000000 cargo test -p amocrm --release --test decode -- --ignored --nocapture"]
 fn fuzz_long() {
     let cases: u32 = std::env::var("AMOCRM_FUZZ_CASES")
         .ok()
