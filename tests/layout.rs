@@ -8,9 +8,10 @@
 //! defined in `b` (a path in a type, an expression, a pattern, a macro's tokens, or a
 //! private `use`), the name followed through `use` aliases and re-exports to where it is
 //! defined. A re-export (`pub use`, `pub(crate) use`) is not a dependency by itself, and a
-//! module and the modules inside it are one unit (a parent using its parts, or a part
-//! using its parent, is not a cycle); between any other two modules, a cycle is an error
-//! naming its modules and files. Items under `#[cfg(test)]` are left out.
+//! module may use what its ancestors define (a part of a module uses its whole, e.g.
+//! `super::Inner`); every other name is a dependency, a parent's on its own part included,
+//! and a cycle of them is an error naming its modules and files. Items under
+//! `#[cfg(test)]` are left out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -422,11 +423,11 @@ impl Target {
                 .filter_map(|path| self.resolve(at, path))
                 .chain(module.imports.iter().cloned());
             for path in named {
-                // A module and the modules inside it are one unit: a submodule is part of
-                // its parent's implementation, and a parent using its parts (or a part its
-                // parent) is not an import cycle.
+                // A part may use what its whole defines (`super::Inner`): a submodule is
+                // part of its parent's implementation. Every other name is a dependency,
+                // a parent's on its part included.
                 if let Some(target) = self.defining(&path, 0)
-                    && !target.starts_with(at)
+                    && &target != at
                     && !at.starts_with(&target)
                 {
                     deps.insert(target);
@@ -718,8 +719,8 @@ fn scratch_crate(name: &str, files: &[(&str, &str)]) -> PathBuf {
 #[test]
 fn a_cycle_is_found_and_named() {
     // a → b (a type path); b → c::inner (a name c re-exports, followed to where it is
-    // defined); c::inner → a (in a macro's tokens): a cycle of three. The parent c and its
-    // part c::inner naming each other, and test code, add none.
+    // defined); c::inner → a (in a macro's tokens): a cycle of three. The part c::inner
+    // using its whole c, and test code, add none.
     let files = |back: &str| {
         vec![
             ("lib.rs", "mod a;\nmod b;\nmod c;\n".to_owned()),
