@@ -68,7 +68,8 @@ pub struct Source {
 /// workspace root `root`.
 pub fn read_sources(root: &Path) -> Result<(Source, Vec<Source>)> {
     let read = |name: String| -> Result<Source> {
-        let text = fs::read_to_string(root.join(&name)).with_context(|| format!("reading {name}"))?;
+        let text =
+            fs::read_to_string(root.join(&name)).with_context(|| format!("reading {name}"))?;
         Ok(Source { name, text })
     };
     let main = read(ROOT.to_owned())?;
@@ -180,20 +181,17 @@ impl Merged {
                     .iter()
                     .find(|(t, _)| t.get("name").and_then(Value::as_str) == Some(name))
                 {
-                    bail!("tag `{name}` is defined in both {first} and {}", source.name);
+                    bail!(
+                        "tag `{name}` is defined in both {first} and {}",
+                        source.name
+                    );
                 }
                 self.tags.push((tag.clone(), source.name.clone()));
             }
         }
         if let Some(paths) = document.get("paths") {
             let paths = mapping(source, "paths", paths)?;
-            insert_all(
-                &mut self.paths,
-                &mut self.path_files,
-                paths,
-                source,
-                "path",
-            )?;
+            insert_all(&mut self.paths, &mut self.path_files, paths, source, "path")?;
         }
         if let Some(components) = document.get("components") {
             let components = mapping(source, "components", components)?;
@@ -302,7 +300,10 @@ fn insert_all(
     for (key, value) in entries {
         let name = key_str(source, key)?;
         if let Some(first) = files.get(name) {
-            bail!("{what} `{name}` is defined in both {first} and {}", source.name);
+            bail!(
+                "{what} `{name}` is defined in both {first} and {}",
+                source.name
+            );
         }
         into.insert(key.clone(), value.clone());
         files.insert(name.to_owned(), source.name.clone());
@@ -457,7 +458,11 @@ components:
             .keys()
             .filter_map(Value::as_str)
             .collect();
-        assert_eq!(schemas, ["Problem", "A", "B"], "the root's first, then by file");
+        assert_eq!(
+            schemas,
+            ["Problem", "A", "B"],
+            "the root's first, then by file"
+        );
         let kinds: Vec<&str> = bundled["components"]
             .as_mapping()
             .unwrap()
@@ -487,7 +492,10 @@ components:
             "components:\n  schemas:\n    C: {$ref: 'other.yaml#/components/schemas/C'}\n",
         );
         let error = error_of(&[outside]);
-        assert!(error.contains("c.yaml") && error.contains("outside"), "{error}");
+        assert!(
+            error.contains("c.yaml") && error.contains("outside"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -532,7 +540,10 @@ components:
         assert!(error.contains("`components.schema`"), "{error}");
         let root = source(ROOT, &format!("{ROOT_DOC}webhooks: {{}}\n"));
         let error = format!("{:#}", bundle(&root, &[]).unwrap_err());
-        assert!(error.contains("unknown top-level key `webhooks`"), "{error}");
+        assert!(
+            error.contains("unknown top-level key `webhooks`"),
+            "{error}"
+        );
         let broken = source("openapi/sections/y.yaml", "paths: [\n");
         assert!(error_of(&[broken]).contains("y.yaml: not valid YAML"));
     }

@@ -63,9 +63,10 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
                 let diff = similar::TextDiff::from_lines(&committed, text);
                 eprintln!(
                     "{}",
-                    diff.unified_diff()
-                        .context_radius(3)
-                        .header(&format!("{name} (committed)"), &format!("{name} (generated)"))
+                    diff.unified_diff().context_radius(3).header(
+                        &format!("{name} (committed)"),
+                        &format!("{name} (generated)")
+                    )
                 );
                 stale.push(*name);
             }
