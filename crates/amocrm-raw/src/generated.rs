@@ -623,6 +623,72 @@ pub mod types {
             Self(value)
         }
     }
+    ///A lead pipeline with its statuses. **Addition**: only `id` and `name` are
+    ///required, every other field is optional and nullable: amoCRM's PHP client reads
+    ///them as nullable, and one absent field must not cost the whole answer.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Pipeline {
+        ///ID of the account the pipeline belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::PipelineEmbedded>>,
+        ///ID of the pipeline.
+        pub id: i64,
+        ///Whether the pipeline is archived.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_archive: ::std::option::Option<bool>,
+        ///Whether this is the account's main pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_main: ::std::option::Option<bool>,
+        ///Whether the pipeline's "Unsorted" stage is on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_unsorted_on: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the pipeline.
+        pub name: ::std::string::String,
+        ///Position of the pipeline among the account's pipelines.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<i64>,
+    }
+    ///`PipelineEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PipelineEmbedded {
+        ///The pipeline's statuses, in the pipeline's order.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub statuses: ::std::option::Option<::std::vec::Vec<Status>>,
+    }
+    ///All the account's pipelines, in one answer (the list is not paged).
+    ///**Addition**: only `_embedded` is required; the documentation shows
+    ///`_total_items` and `_links` too, and a missing one must not cost the answer.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PipelineList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::PipelineListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of pipelines in the answer.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`PipelineListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PipelineListEmbedded {
+        pub pipelines: ::std::vec::Vec<Pipeline>,
+    }
     ///An RFC 7807 problem, as amoCRM sends it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Problem {
@@ -830,6 +896,82 @@ pub mod types {
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
+    }
+    ///A status (stage) of a pipeline. 142 (won) and 143 (lost) are the same in every
+    ///pipeline; `is_editable` is false for them. **Addition**: only `id` and `name` are
+    ///required, every other field is optional and nullable, as for `Pipeline`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Status {
+        ///ID of the account the status belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        ///Colour of the status, a hex code such as `#99ccff`. Kept as a string: the case
+        ///varies (`#CCFF66`), and system statuses use colours outside the documented
+        ///palette (`#c1c1c1`, `#D5D8DB`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///The status's descriptions for the sales staff, at most one per level (present
+        ///when asked for with `with=descriptions` on the statuses methods).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub descriptions: ::std::option::Option<::std::vec::Vec<StatusDescription>>,
+        ///ID of the status.
+        pub id: i64,
+        ///Whether the status can be changed or deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_editable: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the status.
+        pub name: ::std::string::String,
+        ///ID of the pipeline the status belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        ///Position of the status in the pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<i64>,
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<crate::StatusType>,
+    }
+    ///A description of a status for one level of sales staff. **Addition**: only `id`
+    ///is required, every other field is optional and nullable.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct StatusDescription {
+        ///ID of the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        ///When the description was created, as `YYYY-MM-DD HH:MM:SS` text (not Unix time,
+        ///unlike other timestamps of the API).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///ID of the user who created the description (`0` for the API).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        ///The text, at most 1,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///ID of the description.
+        pub id: i64,
+        ///Who the description is for: `newbie`, `candidate` or `master` (an open set).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub level: ::std::option::Option<::std::string::String>,
+        ///ID of the pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        ///ID of the status described.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_id: ::std::option::Option<i64>,
+        ///When the description was last changed, as `YYYY-MM-DD HH:MM:SS` text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<::std::string::String>,
+        ///ID of the user who last changed the description (`0` for the API).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
     }
     ///`TaskType`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1338,6 +1480,109 @@ impl Client {
             400u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the account's pipelines
+    ///
+    ///Returns every pipeline of the account, each with its statuses, in one answer:
+    ///amoCRM does not page this list (no `page` or `limit`; at most 50 pipelines).
+    ///Available to every user.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/leads/pipelines`
+    ///
+    pub async fn list_pipelines<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<types::PipelineList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/leads/pipelines", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_pipelines",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a pipeline by its ID
+    ///
+    ///Returns one pipeline with its statuses. Available to every user.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/leads/pipelines/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the pipeline. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    pub async fn get_pipeline<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<types::Pipeline>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/leads/pipelines/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_pipeline",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
             401u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),

@@ -17,8 +17,8 @@
 //!   `reqwest::Error` and taken back out with [`hook_error`] (read that module's docs
 //!   before changing anything there).
 //! * `open_enum`: enums whose set of values is open ([`SettingsFieldType`],
-//!   [`CustomersMode`]); a value the server adds later decodes as `Unknown` instead of
-//!   failing.
+//!   [`CustomersMode`], the integer-coded [`StatusType`]); a value the server adds later
+//!   decodes as `Unknown` instead of failing.
 //! * `scalars`: [`Rating`] (a string with a decimal comma or a number; replaces the
 //!   generated `#[serde(untagged)]` enum, which decodes a number by first failing as a
 //!   string) and [`Version`] (a string or an integer).
@@ -40,6 +40,6 @@ mod scalars;
 pub use carry::hook_error;
 pub use generated::*;
 pub use hooks::{ACCEPT, Exec, ExecError, ExecFuture, Hooks};
-pub use open_enum::{CustomersMode, SettingsFieldType};
+pub use open_enum::{CustomersMode, SettingsFieldType, StatusType};
 pub use php::{PhpObject, WidgetSettings};
 pub use scalars::{Rating, Version};
