@@ -358,4 +358,74 @@ mod tests {
             assert!(replacements(&spec(bad)).is_err(), "{bad}");
         }
     }
+
+    /// A spec with one list operation whose `filter` is declared `deepObject` with the
+    /// given schema.
+    fn php_query_spec(filter_schema: &str) -> String {
+        format!(
+            "\
+openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /api/v4/leads:
+    get:
+      operationId: list_leads
+      parameters:
+        - name: filter
+          in: query
+          style: deepObject
+          explode: true
+          schema: {filter_schema}
+        - {{name: with, in: query, schema: {{type: string}}}}
+      responses:
+        '204': {{description: none}}
+components:
+  schemas:
+    LeadsFilter:
+      type: object
+      properties:
+        id: {{type: array, items: {{type: integer}}}}
+      x-amocrm-rust-type: crate::PhpQuery
+"
+        )
+    }
+
+    #[test]
+    fn a_php_bracket_query_parameter_reaches_the_client_as_php_query() {
+        let spec = php_query_spec("{$ref: '#/components/schemas/LeadsFilter'}");
+        let source = generate(&spec, "test spec", false).unwrap();
+        let compact: String = source.split_whitespace().collect();
+        assert!(
+            compact.contains("filter:Option<&'acrate::PhpQuery>"),
+            "{source}"
+        );
+        assert!(
+            compact.contains(".query(&progenitor_client::QueryParam::new(\"filter\",&filter))"),
+            "{source}"
+        );
+    }
+
+    #[test]
+    fn a_deep_object_of_another_schema_is_refused() {
+        for schema in [
+            "{type: object, additionalProperties: {type: string}}",
+            "{$ref: '#/components/schemas/Other'}",
+        ] {
+            let spec = php_query_spec(schema)
+                + "    Other: {type: object, additionalProperties: {type: string}}\n";
+            let error = format!("{:#}", generate(&spec, "test spec", false).unwrap_err());
+            assert!(
+                error
+                    .contains("GET /api/v4/leads: query parameter `filter` is `style: deepObject`"),
+                "{error}"
+            );
+        }
+        let unexploded = php_query_spec("{$ref: '#/components/schemas/LeadsFilter'}")
+            .replace("explode: true", "explode: false");
+        let error = format!(
+            "{:#}",
+            generate(&unexploded, "test spec", false).unwrap_err()
+        );
+        assert!(error.contains("explode: true"), "{error}");
+    }
 }

@@ -24,6 +24,8 @@
 //!   string) and [`Version`] (a string or an integer).
 //! * `php`: [`PhpObject`] and [`WidgetSettings`]: amoCRM's PHP backend writes an empty map
 //!   as `[]`; settings may also come JSON-encoded in a string.
+//! * `query`: [`PhpQuery`], query parameters in PHP's bracket form (`filter[id][]=1`,
+//!   `order[updated_at]=desc`), sent as they are by the generated client.
 
 #![forbid(unsafe_code)]
 
@@ -35,6 +37,7 @@ mod hooks;
 #[macro_use]
 mod open_enum;
 mod php;
+mod query;
 mod scalars;
 
 pub use carry::hook_error;
@@ -42,4 +45,5 @@ pub use generated::*;
 pub use hooks::{ACCEPT, Exec, ExecError, ExecFuture, Hooks};
 pub use open_enum::{CustomersMode, SettingsFieldType, StatusType};
 pub use php::{PhpObject, WidgetSettings};
+pub use query::PhpQuery;
 pub use scalars::{Rating, Version};
