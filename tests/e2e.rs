@@ -374,7 +374,7 @@ fn seed_continue_request() -> ContinueRequest {
 fn seed_continue_example() -> serde_json::Value {
     let spec = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../openapi/widgets-v4.yaml"
+        "/../openapi/bundled/amocrm-v4.yaml"
     ))
     .unwrap();
     let spec: serde_json::Value = serde_yaml::from_str(&spec).unwrap();

@@ -1,11 +1,13 @@
 //! Project automation, in the style of rust-analyzer's xtask.
 //!
-//! * `cargo xtask generate` reads `openapi/widgets-v4.yaml`, runs progenitor on it and
-//!   writes `crates/amocrm-raw/src/generated.rs`.
-//! * `cargo xtask generate --check` regenerates in memory and fails with a diff when the
+//! * `cargo xtask generate` bundles `openapi/amocrm-v4.yaml` and `openapi/sections/*.yaml`
+//!   into `openapi/bundled/amocrm-v4.yaml`, runs progenitor on the bundle and writes
+//!   `crates/amocrm-raw/src/generated.rs`.
+//! * `cargo xtask generate --check` does both in memory and fails with a diff when either
 //!   committed file is stale (CI runs this).
 
 mod adapt;
+mod bundle;
 mod generate;
 
 use std::path::PathBuf;
@@ -15,8 +17,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  generate           regenerate crates/amocrm-raw/src/generated.rs from openapi/widgets-v4.yaml
-  generate --check   fail (exit 1, with a diff) when the committed file is stale
+  generate           bundle openapi/amocrm-v4.yaml + openapi/sections/*.yaml into
+                     openapi/bundled/amocrm-v4.yaml, and regenerate
+                     crates/amocrm-raw/src/generated.rs from the bundle
+  generate --check   fail (exit 1, with a diff) when either committed file is stale
 ";
 
 fn main() -> ExitCode {

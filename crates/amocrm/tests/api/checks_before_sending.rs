@@ -10,7 +10,7 @@ use amocrm_test_support::loopback;
 fn seed_continue_example() -> serde_json::Value {
     let spec = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../openapi/widgets-v4.yaml"
+        "/../../openapi/bundled/amocrm-v4.yaml"
     ))
     .expect("read spec");
     let spec: serde_json::Value = serde_yaml::from_str(&spec).expect("spec is YAML");
