@@ -184,7 +184,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::catalogue::Catalogue;
-pub use crate::faults::{Fault, FaultId, FaultReport, Faults, Operation, ParseFaultError};
+pub use crate::faults::fault::{Fault, Operation};
+pub use crate::faults::spec::ParseFaultError;
+pub use crate::faults::{FaultId, FaultReport, Faults};
 use crate::state::{RateLimiter, Shared, State, lock};
 
 /// Value recorded for a masked header: the scheme is kept, the credentials are not.

@@ -46,7 +46,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Inside the recording: a request answered by a fault is recorded too.
-        .layer(middleware::from_fn(crate::faults::apply))
+        .layer(middleware::from_fn(crate::faults::inject::apply))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             record_and_limit,
