@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::faults::Faults;
 use crate::faults::fault::{Action, Fault};
-use crate::problem::ApiError;
+use crate::model::problem::Problem;
 
 /// Detail of the problem+json body of an injected error status.
 const DETAIL: &str = "Fault injected by amocrm-fake";
@@ -53,7 +53,7 @@ async fn status_answer(fault: &Fault, code: u16, html: bool) -> Response {
         )
             .into_response()
     } else {
-        let resp = ApiError::new(status, DETAIL).into_response();
+        let resp = Problem::new(status.as_u16(), DETAIL).into_response();
         match fault.retry_after_body {
             Some(secs) => with_body_field(resp, "retry_after", secs.into()).await,
             None => resp,

@@ -22,7 +22,7 @@ use axum::http::Method;
 use crate::faults::fault::{Action, Fault};
 use crate::faults::rng::SplitMix64;
 use crate::faults::spec::ParseFaultError;
-use crate::state::lock;
+use crate::model::lock;
 
 /// Identifies a fault added to [`Faults`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
