@@ -13,6 +13,7 @@ use crate::faults::Faults;
 use crate::faults::fault::Fault;
 use crate::model::catalogue::widget::FakeWidget;
 use crate::model::catalogue::{Catalogue, MAX_GENERATED_WIDGETS};
+use crate::model::pipelines::{self, MAX_PIPELINES};
 use crate::model::rate_limit::RateLimiter;
 use crate::model::tenant::{DEFAULT_ACCOUNT_ID, Tenant};
 use crate::model::tokens::{DEFAULT_ACCESS_TOKEN_TTL, OAuthClient};
@@ -43,6 +44,7 @@ pub struct AccountSpec {
     pub(crate) rate_limit: Option<Option<u32>>,
     pub(crate) access_token_ttl: Option<Duration>,
     pub(crate) widgets: Vec<FakeWidget>,
+    pub(crate) pipelines: Option<usize>,
 }
 
 impl AccountSpec {
@@ -57,6 +59,7 @@ impl AccountSpec {
             rate_limit: None,
             access_token_ttl: None,
             widgets: Vec::new(),
+            pipelines: None,
         }
     }
 
@@ -88,6 +91,12 @@ impl AccountSpec {
     /// A widget only this account's catalogue has, after the builder's own widgets.
     pub fn widget(mut self, widget: FakeWidget) -> Self {
         self.widgets.push(widget);
+        self
+    }
+
+    /// The account's number of pipelines (see [`FakeBuilder::pipelines`]).
+    pub fn pipelines(mut self, n: usize) -> Self {
+        self.pipelines = Some(n);
         self
     }
 
@@ -128,6 +137,7 @@ pub struct FakeBuilder {
     token: String,
     user_token: String,
     widgets: usize,
+    pipelines: usize,
     rate_limit: Option<u32>,
     faults: Vec<Fault>,
     bind: SocketAddr,
@@ -148,6 +158,7 @@ impl Default for FakeBuilder {
             token: DEFAULT_TOKEN.to_owned(),
             user_token: DEFAULT_USER_TOKEN.to_owned(),
             widgets: 0,
+            pipelines: 1,
             rate_limit: None,
             faults: Vec::new(),
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -182,6 +193,15 @@ impl FakeBuilder {
     /// demand: 100 000 of them cost nothing up front.
     pub fn widgets(mut self, n: usize) -> Self {
         self.widgets = n.min(MAX_GENERATED_WIDGETS);
+        self
+    }
+
+    /// Number of lead pipelines of every account (default 1, at most 50 as in amoCRM):
+    /// the main one, "Воронка", then "Воронка 2", … each with amoCRM's stages of a new
+    /// pipeline — unsorted (type 1), three of work, 142 won and 143 lost. Outside 1 to 50,
+    /// [`FakeBuilder::start`] fails.
+    pub fn pipelines(mut self, n: usize) -> Self {
+        self.pipelines = n;
         self
     }
 
@@ -315,6 +335,19 @@ impl FakeBuilder {
                 return Err(invalid(format!("account {:?} is given twice", spec.name)));
             }
         }
+        let pipelines =
+            |spec: Option<&AccountSpec>| spec.and_then(|s| s.pipelines).unwrap_or(self.pipelines);
+        let specs = std::iter::once(None).chain(self.accounts.iter().map(Some));
+        if let Some(spec) = specs
+            .clone()
+            .find(|&spec| !(1..=MAX_PIPELINES).contains(&pipelines(spec)))
+        {
+            let whose = spec.map_or_else(String::new, |spec| format!("account {:?}: ", spec.name));
+            let n = pipelines(spec);
+            return Err(invalid(format!(
+                "{whose}{n} pipelines: an account has 1 to {MAX_PIPELINES}"
+            )));
+        }
         let default_catalogue =
             Catalogue::new(self.widgets, &self.custom_widgets, self.raw_widgets.clone())
                 .map_err(invalid)?;
@@ -342,6 +375,7 @@ impl FakeBuilder {
                     spec.and_then(|spec| spec.user_token.as_ref()),
                 ),
                 catalogue,
+                pipelines: pipelines::seed(index, DEFAULT_ACCOUNT_ID + index, pipelines(spec)),
                 oauth_client: self.oauth_client.clone(),
                 access_token_ttl: spec
                     .and_then(|spec| spec.access_token_ttl)

@@ -5,6 +5,7 @@
 mod account;
 mod bots;
 mod oauth;
+mod pipelines;
 mod widgets;
 
 use crate::http::router::Routes;
@@ -15,5 +16,6 @@ pub(crate) fn routes() -> Routes {
         .merge(widgets::routes())
         .merge(bots::routes())
         .merge(account::routes())
+        .merge(pipelines::routes())
         .merge(oauth::routes())
 }

@@ -1,4 +1,6 @@
-//! Success answers as amoCRM writes them, `application/hal+json`; 204 without a body.
+//! Success answers as amoCRM writes them, `application/hal+json`: an entity with its
+//! `_links.self` (and `_embedded`), a collection amoCRM does not page (`_total_items`,
+//! `_links.self`, `_embedded.{name}`); 204 without a body.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -74,4 +76,58 @@ impl<T: Serialize> Serialize for Embedded<T> {
         map.serialize_entry(self.name, &self.items)?;
         map.end()
     }
+}
+
+/// An entity as amoCRM writes it: its own fields, then `_links.self`, then `_embedded`
+/// when it has one.
+#[derive(Debug, Serialize)]
+pub(crate) struct Entity<T, E = ()> {
+    #[serde(flatten)]
+    fields: T,
+    #[serde(rename = "_links")]
+    links: SelfLink,
+    #[serde(rename = "_embedded", skip_serializing_if = "Option::is_none")]
+    embedded: Option<Embedded<E>>,
+}
+
+impl<T, E> Entity<T, E> {
+    /// `fields` (anything that serializes to an object) with `_links.self.href`.
+    pub fn new(fields: T, href: String) -> Self {
+        Entity {
+            fields,
+            links: SelfLink::new(href),
+            embedded: None,
+        }
+    }
+
+    /// Adds `_embedded.{name}`.
+    pub fn embed(mut self, name: &'static str, items: Vec<E>) -> Self {
+        self.embedded = Some(Embedded::new(name, items));
+        self
+    }
+}
+
+/// A whole list in one answer, as amoCRM sends the lists it does not page.
+#[derive(Debug, Serialize)]
+struct Collection<T> {
+    #[serde(rename = "_total_items")]
+    total_items: usize,
+    #[serde(rename = "_links")]
+    links: SelfLink,
+    #[serde(rename = "_embedded")]
+    embedded: Embedded<T>,
+}
+
+/// 200 with every item of a list amoCRM does not page: `_total_items`, `_links.self`
+/// (`href`) and `_embedded.{name}`.
+pub(crate) fn collection<T: Serialize>(
+    href: String,
+    name: &'static str,
+    items: Vec<T>,
+) -> Response {
+    ok(&Collection {
+        total_items: items.len(),
+        links: SelfLink::new(href),
+        embedded: Embedded::new(name, items),
+    })
 }

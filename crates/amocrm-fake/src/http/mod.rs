@@ -9,5 +9,6 @@ pub(crate) mod hal;
 pub(crate) mod middleware;
 pub(crate) mod negotiate;
 pub(crate) mod paging;
+pub(crate) mod path;
 pub(crate) mod problem;
 pub(crate) mod router;

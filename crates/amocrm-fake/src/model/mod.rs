@@ -7,6 +7,7 @@
 pub(crate) mod body;
 pub(crate) mod catalogue;
 pub(crate) mod continuations;
+pub(crate) mod pipelines;
 pub(crate) mod problem;
 pub(crate) mod rate_limit;
 pub(crate) mod tenant;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::model::catalogue::Catalogue;
 use crate::model::continuations::Continuations;
 use crate::model::lock;
+use crate::model::pipelines::Pipeline;
 use crate::model::problem::Problem;
 use crate::model::rate_limit::RateLimiter;
 use crate::model::tokens::{Access, OAuthClient, Tokens};
@@ -41,6 +42,8 @@ pub(crate) struct Tenant {
     pub token: String,
     pub user_token: String,
     pub catalogue: Catalogue,
+    /// The lead pipelines, each with its statuses.
+    pub pipelines: Vec<Pipeline>,
     pub oauth_client: OAuthClient,
     pub access_token_ttl: Duration,
     pub record: bool,
