@@ -11,6 +11,7 @@ mod binary;
 mod bot_continuations;
 mod faults;
 mod oauth;
+mod pipelines;
 mod rate_limit;
 mod recording;
 mod routing;
