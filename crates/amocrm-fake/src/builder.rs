@@ -335,18 +335,17 @@ impl FakeBuilder {
                 return Err(invalid(format!("account {:?} is given twice", spec.name)));
             }
         }
-        let pipelines =
-            |spec: Option<&AccountSpec>| spec.and_then(|s| s.pipelines).unwrap_or(self.pipelines);
-        let specs = std::iter::once(None).chain(self.accounts.iter().map(Some));
-        if let Some(spec) = specs
-            .clone()
-            .find(|&spec| !(1..=MAX_PIPELINES).contains(&pipelines(spec)))
-        {
-            let whose = spec.map_or_else(String::new, |spec| format!("account {:?}: ", spec.name));
+        let pipelines = |spec: Option<&AccountSpec>| {
+            spec.and_then(|spec| spec.pipelines)
+                .unwrap_or(self.pipelines)
+        };
+        for spec in std::iter::once(None).chain(self.accounts.iter().map(Some)) {
             let n = pipelines(spec);
-            return Err(invalid(format!(
-                "{whose}{n} pipelines: an account has 1 to {MAX_PIPELINES}"
-            )));
+            if !(1..=MAX_PIPELINES).contains(&n) {
+                let whose = spec.map_or_else(String::new, |s| format!("account {:?}: ", s.name));
+                let why = format!("{whose}{n} pipelines: an account has 1 to {MAX_PIPELINES}");
+                return Err(invalid(why));
+            }
         }
         let default_catalogue =
             Catalogue::new(self.widgets, &self.custom_widgets, self.raw_widgets.clone())

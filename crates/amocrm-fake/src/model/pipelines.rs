@@ -152,5 +152,7 @@ mod tests {
         assert_eq!(many[1].name, "Воронка 2");
         assert!(!many[1].is_main && many.iter().filter(|p| p.is_main).count() == 1);
         assert_eq!(many[0].id, FIRST_PIPELINE_ID + MAX_PIPELINES as i64);
+        // In the order they were made, as amoCRM numbers them.
+        assert!(many.windows(2).all(|w| w[1].id == w[0].id + 1));
     }
 }

@@ -175,3 +175,21 @@ async fn bad_accounts_and_duplicate_codes_fail_to_start() {
         .unwrap_err();
     assert!(err.to_string().contains("account \"a\""), "{err}");
 }
+
+#[tokio::test]
+async fn names_of_letters_digits_dash_and_underscore_are_served() {
+    let names = ["acc-1", "acc_2", "ACC3", &"x".repeat(63)];
+    let server = FakeServer::builder().accounts(names).start().await.unwrap();
+    for name in names {
+        let account = server.account(name).unwrap();
+        assert_eq!(account.url(), format!("{}/{name}", server.base_url()));
+        let resp = call(
+            &format!("{}/api/v4/account", account.url()),
+            Method::GET,
+            Some(account.token()),
+            None,
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::OK, "{name}");
+    }
+}

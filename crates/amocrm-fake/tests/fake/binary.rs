@@ -297,44 +297,49 @@ async fn accounts_catalogue_and_continuations_from_flags() {
     assert_eq!(resp.status(), 200);
 }
 
+/// Runs the binary with `args`, expecting it to refuse them and exit: its output. A binary
+/// still running after 20 s fails the test instead of hanging it.
+fn refused(args: &[&str]) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("amocrm-fake {args:?} is still running: it should have refused them");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "{args:?}");
+    out
+}
+
 #[test]
 fn a_bad_catalogue_or_account_is_a_clear_error() {
     let bad = temp_file(
         "bad.yaml",
         "widgets:\n  - code: a\n    rating: 1\n    flavour: x\n",
     );
-    let out = Command::new(BIN)
-        .args(["--port", "0", "--catalogue"])
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let out = refused(&["--port", "0", "--catalogue", bad.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("bad.yaml") && err.contains("flavour") && err.contains("line 4"),
         "{err}"
     );
 
-    let out = Command::new(BIN)
-        .args(["--port", "0", "--account", "api"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let out = refused(&["--port", "0", "--account", "api"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("account name \"api\""));
 
-    let out = Command::new(BIN)
-        .args(["--port", "0", "--continuation", "acc9:salesbot:1:x"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let out = refused(&["--port", "0", "--continuation", "acc9:salesbot:1:x"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--account acc9"), "{err}");
 
-    let out = Command::new(BIN)
-        .args(["--continuation", "salesbot:0:x"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let out = refused(&["--continuation", "salesbot:0:x"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid bot id"));
 }
 

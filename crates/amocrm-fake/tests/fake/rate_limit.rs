@@ -121,3 +121,22 @@ async fn the_rate_limit_window_is_per_account() {
     .await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_account_limit_of_none_or_zero_turns_the_builders_off() {
+    let server = FakeServer::builder()
+        .rate_limit(Some(1))
+        .account(AccountSpec::new("zero").rate_limit(Some(0)))
+        .account(AccountSpec::new("none").rate_limit(None))
+        .start()
+        .await
+        .unwrap();
+    for name in ["zero", "none"] {
+        let account = server.account(name).unwrap();
+        let url = format!("{}/api/v4/widgets", account.url());
+        for _ in 0..5 {
+            let resp = call(&url, Method::GET, Some(account.token()), None).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{name}");
+        }
+    }
+}
