@@ -8,64 +8,66 @@
 //! | `POST /_fake/continuations` | registers `{"bot", "bot_id", "continue_id"}` as pending: 201 |
 //! | `GET /_fake/requests` | recorded requests (Authorization, token-request credentials masked) |
 //! | `POST /_fake/authorization_code` | `{"code": ...}`: a single-use code for the token endpoint (201) |
+//!
+//! They read and change the model only, never a section of the API.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::problem::{self, ApiError, FieldError};
-use crate::state::{Shared, lock};
-use crate::{BotKind, validate};
+use crate::model::body::json_object;
+use crate::model::lock;
+use crate::model::problem::{FieldError, Problem};
+use crate::model::tenant::Tenant;
+use crate::record::BotKind;
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+type Tenancy = State<Arc<Tenant>>;
+
+/// The `/_fake/` routes of one account.
+pub(crate) fn routes() -> Router<Arc<Tenant>> {
     Router::new()
         .route(
             "/_fake/continuations",
             get(continuations).post(add_continuation),
         )
         .route("/_fake/requests", get(requests))
-        .route(
-            "/_fake/authorization_code",
-            axum::routing::post(authorization_code),
-        )
-        .with_state(shared)
+        .route("/_fake/authorization_code", post(authorization_code))
 }
 
-async fn continuations(State(shared): State<Arc<Shared>>) -> Response {
-    let state = lock(&shared.state);
-    let mut pending: Vec<Value> = state
-        .pending
-        .iter()
-        .map(|((bot, bot_id, continue_id), left)| {
+async fn continuations(State(tenant): Tenancy) -> Response {
+    let continuations = lock(&tenant.continuations);
+    let mut pending: Vec<Value> = continuations
+        .pending()
+        .map(|(bot, bot_id, continue_id, left)| {
             json!({"bot": bot.as_str(), "bot_id": bot_id, "continue_id": continue_id, "left": left})
         })
         .collect();
     pending.sort_by_key(|p| p.to_string());
-    let received: Vec<Value> = state
-        .continuations
+    let received: Vec<Value> = continuations
+        .received()
         .iter()
         .map(|c| {
             json!({"bot": c.bot.as_str(), "bot_id": c.bot_id, "continue_id": c.continue_id, "body": c.body})
         })
         .collect();
-    problem::json(
-        StatusCode::OK,
-        &json!({"pending": pending, "received": received}),
-    )
+    Json(json!({"pending": pending, "received": received})).into_response()
 }
 
 async fn add_continuation(
-    State(shared): State<Arc<Shared>>,
+    State(tenant): Tenancy,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, ApiError> {
-    let body = validate::json_object(&headers, &body)?;
+) -> Result<Response, Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = json_object(content_type, &body)?;
     let mut errors = Vec::new();
     let bot = match body.get("bot").and_then(Value::as_str) {
         Some(bot) => bot.parse::<BotKind>().ok(),
@@ -101,20 +103,17 @@ async fn add_continuation(
         ));
     }
     let (Some(bot), Some(bot_id), Some(continue_id)) = (bot, bot_id, continue_id) else {
-        return Err(ApiError::validation(errors));
+        return Err(Problem::validation(errors));
     };
-    crate::account::add_pending(&shared, bot, bot_id, continue_id);
-    Ok(problem::json(
-        StatusCode::CREATED,
-        &json!({"bot": bot.as_str(), "bot_id": bot_id, "continue_id": continue_id}),
-    ))
+    lock(&tenant.continuations).add_pending(bot, bot_id, continue_id);
+    let added = json!({"bot": bot.as_str(), "bot_id": bot_id, "continue_id": continue_id});
+    Ok((StatusCode::CREATED, Json(added)).into_response())
 }
 
-async fn requests(State(shared): State<Arc<Shared>>) -> Response {
-    let all = lock(&shared.requests);
-    let list: Vec<Value> = all
+async fn requests(State(tenant): Tenancy) -> Response {
+    let list: Vec<Value> = tenant
+        .requests()
         .iter()
-        .filter(|r| r.account == shared.name)
         .map(|r| {
             json!({
                 "account": r.account,
@@ -128,14 +127,12 @@ async fn requests(State(shared): State<Arc<Shared>>) -> Response {
             })
         })
         .collect();
-    drop(all);
-    problem::json(StatusCode::OK, &Value::Array(list)).into_response()
+    Json(Value::Array(list)).into_response()
 }
 
 /// A code for the `authorization_code` grant, as the install redirect would bring it: the
 /// only way for a user of the binary to start an OAuth chain.
-async fn authorization_code(State(shared): State<Arc<Shared>>) -> Response {
-    let code = crate::oauth::new_code();
-    lock(&shared.state).oauth.codes.insert(code.clone());
-    problem::json(StatusCode::CREATED, &json!({"code": code}))
+async fn authorization_code(State(tenant): Tenancy) -> Response {
+    let code = lock(&tenant.tokens).new_code();
+    (StatusCode::CREATED, Json(json!({"code": code}))).into_response()
 }

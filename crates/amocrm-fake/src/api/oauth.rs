@@ -1,36 +1,30 @@
-//! `POST /oauth2/access_token`: authorization_code and refresh_token grants.
+//! OAuth: `POST /oauth2/access_token`, the `authorization_code` and `refresh_token` grants,
+//! answered as amoCRM's OAuth server answers them.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rand::Rng;
+use axum::routing::post;
 use serde_json::{Map, Value, json};
 
-use crate::problem::{ApiError, FieldError, PROBLEM_JSON};
-use crate::routes::body_rejected;
-use crate::state::{Shared, lock};
-use crate::{IssuedTokens, validate};
+use crate::http::body::json_object;
+use crate::http::problem::{PROBLEM_JSON, body_rejected};
+use crate::http::router::Routes;
+use crate::model::lock;
+use crate::model::problem::{FieldError, Problem};
+use crate::model::tenant::Tenant;
+use crate::model::tokens::{Grant, Refusal};
 
-fn random_token(prefix: &str) -> String {
-    let mut rng = rand::rng();
-    let a: u128 = rng.random();
-    let b: u128 = rng.random();
-    format!("{prefix}{a:032x}{b:032x}")
-}
-
-/// A fresh single-use authorization code.
-pub(crate) fn new_code() -> String {
-    random_token("def50200")
+pub(super) fn routes() -> Routes {
+    Routes::new().route("/oauth2/access_token", post(access_token))
 }
 
 /// `type` of amoCRM's OAuth errors.
-pub(crate) const OAUTH_PROBLEM_TYPE: &str =
-    "https://developers.amocrm.ru/v3/errors/OAuthProblemJson";
+const OAUTH_PROBLEM_TYPE: &str = "https://developers.amocrm.ru/v3/errors/OAuthProblemJson";
 
 /// An error of the token endpoint, shaped like amoCRM's (its PHP OAuth server's `hint`
 /// says what is wrong; `title` and `detail` are the same Russian text for every case).
@@ -83,18 +77,20 @@ fn form_body(headers: &HeaderMap) -> bool {
         })
 }
 
-fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+/// A form (as amoCRM's own clients send it) or a JSON object.
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Problem> {
     if form_body(headers) {
         Ok(url::form_urlencoded::parse(body)
             .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
             .collect())
     } else {
-        validate::json_object(headers, body)
+        json_object(headers, body)
     }
 }
 
-pub(crate) async fn access_token(
-    State(shared): State<Arc<Shared>>,
+/// Needs no token: the client authenticates with its id and secret.
+async fn access_token(
+    State(tenant): State<Arc<Tenant>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -121,12 +117,12 @@ pub(crate) async fn access_token(
     ]
     .into_iter()
     .filter(|name| field(name).is_none_or(str::is_empty))
-    .map(|name| FieldError::new("NotBlank", name, "This field is missing."))
+    .map(FieldError::missing)
     .collect();
     if !missing.is_empty() {
-        return ApiError::validation(missing).into_response();
+        return Problem::validation(missing).into_response();
     }
-    let client = &shared.oauth_client;
+    let client = &tenant.oauth_client;
     if field("client_id") != Some(client.client_id.as_str())
         || field("client_secret") != Some(client.client_secret.as_str())
     {
@@ -139,40 +135,23 @@ pub(crate) async fn access_token(
         );
     }
     let secret = field(secret_field).unwrap_or_default();
-    let mut state = lock(&shared.state);
-    match grant_type {
-        Some("authorization_code") => {
-            if !state.oauth.codes.remove(secret) {
-                let hint = if state.oauth.spent_codes.contains(secret) {
-                    "Authorization code has been revoked"
-                } else {
-                    "Cannot decrypt the authorization code"
-                };
-                return oauth_error(StatusCode::BAD_REQUEST, hint);
-            }
-            state.oauth.spent_codes.insert(secret.to_owned());
-            state.oauth.stats.authorization_code_grants += 1;
-        }
-        Some("refresh_token") => {
-            if !state.oauth.refresh.remove(secret) {
-                if state.oauth.spent_refresh.contains(secret) {
-                    state.oauth.stats.reused_refresh_tokens += 1;
-                    return oauth_error(StatusCode::UNAUTHORIZED, "Token has been revoked");
-                }
-                return oauth_error(StatusCode::BAD_REQUEST, "Cannot decrypt the refresh token");
-            }
-            state.oauth.spent_refresh.insert(secret.to_owned());
-            state.oauth.stats.refresh_token_grants += 1;
-        }
+    let grant = match grant_type {
+        Some("authorization_code") => Grant::AuthorizationCode(secret),
+        Some("refresh_token") => Grant::RefreshToken(secret),
         _ => {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "The authorization grant type is not supported by the authorization server",
             );
         }
-    }
-    let pair = issue(&mut state, shared.access_token_ttl);
-    drop(state);
+    };
+    let pair = match lock(&tenant.tokens).grant(grant, tenant.access_token_ttl) {
+        Ok(pair) => pair,
+        Err(Refusal { status, hint }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            return oauth_error(status, hint);
+        }
+    };
     let body = json!({
         "token_type": "Bearer",
         "expires_in": pair.expires_in,
@@ -188,21 +167,4 @@ pub(crate) async fn access_token(
         body.to_string(),
     )
         .into_response()
-}
-
-/// Stores a new access token (valid for `ttl`) and a new refresh token.
-pub(crate) fn issue(state: &mut crate::state::State, ttl: Duration) -> IssuedTokens {
-    let access_token = random_token("fake-at-");
-    let refresh_token = random_token("fake-rt-");
-    let now = Instant::now();
-    let expires = now
-        .checked_add(ttl)
-        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
-    state.oauth.access.insert(access_token.clone(), expires);
-    state.oauth.refresh.insert(refresh_token.clone());
-    IssuedTokens {
-        access_token,
-        refresh_token,
-        expires_in: ttl.as_secs(),
-    }
 }

@@ -1,6 +1,6 @@
-//! Fault injection over real HTTP: what a client sees on the wire for each fault kind, the
-//! run-time switch, and the binary's `--fault` flag. (The client's own recovery from them
-//! is tested in `crates/amocrm/tests/fake_faults.rs`.)
+//! Fault injection over real HTTP: what a client sees on the wire for each fault kind, and
+//! the run-time switch. (The client's own recovery from them is tested in the `amocrm`
+//! crate.)
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -233,102 +233,6 @@ async fn seeded_probability_gives_the_same_answers_every_run() {
     assert_eq!(a, run(11).await);
     assert!(a.contains(&500) && a.contains(&200), "{a:?}");
     assert_ne!(a, run(12).await);
-}
-
-// ------------------------------------------------------------------- binary
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-#[tokio::test]
-async fn binary_injects_the_faults_of_its_flags() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let mut child = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_amocrm-fake"))
-            .args([
-                "--port",
-                "0",
-                "--fault",
-                "list=429:retry-after=2:html",
-                "--fault",
-                "GET /api/v4/widgets/*=503@2",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    // Kept open to the end: the server writes more lines, and a closed pipe would end it.
-    let mut stdout = BufReader::new(stdout).lines();
-    let first = stdout.next().unwrap().unwrap();
-    let base = first
-        .strip_prefix("amocrm-fake listening on ")
-        .and_then(|rest| rest.split_once(' '))
-        .map(|(base, _)| base.to_owned())
-        .unwrap_or_else(|| panic!("unexpected banner {first:?}"));
-    let stderr = child.0.stderr.take().unwrap();
-    let mut stderr = BufReader::new(stderr).lines();
-    let announced: Vec<String> = stderr.by_ref().take(2).map(Result::unwrap).collect();
-    assert_eq!(
-        announced,
-        [
-            "amocrm-fake: injecting fault list=429:html:retry-after=2",
-            "amocrm-fake: injecting fault GET /api/v4/widgets/*=503@2"
-        ]
-    );
-
-    let client = Client::new();
-    let get = |path: &str| {
-        client
-            .get(format!("{base}{path}"))
-            .bearer_auth(amocrm_fake::DEFAULT_TOKEN)
-            .send()
-    };
-    let resp = get("/api/v4/widgets").await.unwrap();
-    assert_eq!(resp.status(), 429);
-    assert_eq!(resp.headers()["retry-after"], "2");
-    assert!(resp.text().await.unwrap().contains("<html>"));
-    let mut statuses = Vec::new();
-    for _ in 0..3 {
-        statuses.push(get("/api/v4/widgets/amo_dropbox").await.unwrap().status());
-    }
-    assert_eq!(statuses, [200, 503, 200]);
-}
-
-#[test]
-fn binary_refuses_a_bad_fault_and_documents_the_grammar() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_amocrm-fake"))
-        .args(["--port", "0", "--fault", "list=explode"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("unknown action \"explode\""), "{stderr}");
-
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_amocrm-fake"))
-        .arg("--help")
-        .output()
-        .unwrap();
-    let help = String::from_utf8_lossy(&out.stdout);
-    for needle in [
-        "--fault <SPEC>",
-        "retry-after=",
-        "latency:",
-        "reset",
-        "truncate",
-        "*=503@3",
-    ] {
-        assert!(help.contains(needle), "{needle} in {help}");
-    }
 }
 
 /// A fault on a connection that reqwest keeps alive: an error, then the next request works.

@@ -1,0 +1,78 @@
+//! What every API request of an account goes through before its route: it is recorded (raw
+//! URI as received, body included), a strict `Accept` is checked, the rate limit applied.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::http::negotiate::accepts_amocrm_media_types;
+use crate::model::lock;
+use crate::model::problem::Problem;
+use crate::model::tenant::Tenant;
+use crate::record::RecordedRequest;
+
+/// Bodies up to this size are recorded (axum's default limit for a body extractor).
+const RECORDED_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Records the request, answers 406 to an `Accept` a strict server refuses and 429 past the
+/// rate limit, and otherwise lets the route answer.
+pub(crate) async fn record_and_limit(
+    State(tenant): State<Arc<Tenant>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let req = if tenant.record {
+        // Under a nested account the URI has lost its prefix; record the one on the wire.
+        let uri = req
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or_else(|| req.uri().clone(), |original| original.0.clone());
+        let (parts, body) = req.into_parts();
+        let body = match axum::body::to_bytes(body, RECORDED_BODY_LIMIT).await {
+            Ok(body) => body,
+            Err(_) => {
+                return Problem::new(
+                    413,
+                    "Failed to buffer the request body: length limit exceeded",
+                )
+                .into_response();
+            }
+        };
+        let recorded = RecordedRequest::from_parts(
+            &parts.method,
+            &uri,
+            &parts.headers,
+            tenant.name.as_deref(),
+            &body,
+        );
+        lock(&tenant.requests).push(recorded);
+        Request::from_parts(parts, Body::from(body))
+    } else {
+        req
+    };
+    if tenant.strict_accept
+        && req.uri().path().starts_with("/api/")
+        && !accepts_amocrm_media_types(req.headers())
+    {
+        return Problem::new(
+            406,
+            "Accept must admit application/hal+json and application/problem+json",
+        )
+        .into_response();
+    }
+    if let Some(limiter) = &tenant.limiter
+        && !lock(limiter).try_acquire(Instant::now())
+    {
+        let mut resp = Problem::new(429, "Too many requests: the rate limit has been exceeded")
+            .into_response();
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return resp;
+    }
+    next.run(req).await
+}

@@ -1,0 +1,21 @@
+//! The fake's data, without HTTP: the tenants it serves (its accounts) and what each holds —
+//! the widget catalogue and which widgets are installed, tokens and authorization codes, bot
+//! steps waiting for a widget, the rate-limit window, pipelines — and what a refusal says
+//! ([`problem::Problem`]). The HTTP side (`crate::http`, `crate::api`, `crate::admin`) reads
+//! and changes it; nothing here knows axum.
+
+pub(crate) mod body;
+pub(crate) mod catalogue;
+pub(crate) mod continuations;
+pub(crate) mod pipelines;
+pub(crate) mod problem;
+pub(crate) mod rate_limit;
+pub(crate) mod tenant;
+pub(crate) mod tokens;
+
+use std::sync::{Mutex, MutexGuard};
+
+/// Locks a mutex, ignoring poisoning (state stays usable after a panic elsewhere).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

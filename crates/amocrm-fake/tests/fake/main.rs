@@ -1,0 +1,21 @@
+//! The fake as its users drive it: over real HTTP (reqwest against a loopback port) and as
+//! a binary; one module per behaviour.
+
+mod support;
+
+mod accounts;
+mod admin_routes;
+mod bearer_tokens;
+#[cfg(feature = "cli")]
+mod binary;
+mod bot_continuations;
+mod faults;
+mod oauth;
+mod pipelines;
+mod rate_limit;
+mod recording;
+mod routing;
+mod server_lifecycle;
+mod widget_catalogue;
+mod widget_install;
+mod your_widgets;

@@ -1,0 +1,107 @@
+//! Helpers every group of tests uses: requests, and assertions on amoCRM's answers.
+
+use amocrm_fake::FakeServer;
+use reqwest::{Client, Method, Response};
+use serde_json::Value;
+
+pub const HAL: &str = "application/hal+json";
+pub const PROBLEM: &str = "application/problem+json";
+
+pub fn content_type(resp: &Response) -> String {
+    resp.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+pub async fn send(
+    server: &FakeServer,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Response {
+    let mut req = Client::new().request(method, format!("{}{}", server.base_url(), path));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    req.send().await.expect("request failed")
+}
+
+pub async fn get(server: &FakeServer, path: &str) -> Response {
+    send(server, Method::GET, path, Some(server.token()), None).await
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn expect_problem(resp: Response, status: u16) -> Value {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(content_type(&resp), PROBLEM);
+    let body: Value = resp.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["type"], format!("https://httpstatus.es/{status}"));
+    assert!(body["title"].is_string());
+    assert!(body["detail"].is_string());
+    if status != 400 {
+        assert!(body.get("validation-errors").is_none());
+    }
+    body
+}
+
+/// Asserts an error of the token endpoint, shaped like amoCRM's, and returns its hint.
+pub async fn expect_oauth_problem(resp: Response, status: u16) -> String {
+    assert_eq!(resp.status().as_u16(), status);
+    assert_eq!(content_type(&resp), PROBLEM);
+    let body: Value = resp.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert_eq!(
+        body["type"],
+        "https://developers.amocrm.ru/v3/errors/OAuthProblemJson"
+    );
+    assert_eq!(body["title"], "Некорректный запрос");
+    assert!(body["detail"].is_string());
+    body["hint"].as_str().expect("hint").to_owned()
+}
+
+/// Paths of `validation-errors[0].errors`, asserting the amoCRM shape.
+pub fn error_paths(problem: &Value) -> Vec<String> {
+    let groups = problem["validation-errors"]
+        .as_array()
+        .expect("validation-errors");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["request_id"], "0");
+    groups[0]["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            assert!(e["code"].is_string());
+            assert!(e["detail"].is_string());
+            e["path"].as_str().expect("path").to_owned()
+        })
+        .collect()
+}
+
+pub async fn expect_validation(resp: Response) -> Vec<String> {
+    let body = expect_problem(resp, 400).await;
+    assert_eq!(body["detail"], "Request validation failed");
+    error_paths(&body)
+}
+
+pub fn host(server: &FakeServer) -> String {
+    server.base_url()
+}
+
+pub async fn call(url: &str, method: Method, token: Option<&str>, body: Option<Value>) -> Response {
+    let mut req = Client::new().request(method, url);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    req.send().await.expect("request")
+}
