@@ -60,19 +60,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod args;
-mod auth;
-mod commands;
-mod completions;
-mod config;
-mod connection;
-mod duration;
+mod cli;
+mod cmd;
+mod connect;
 mod failure;
-mod handlers;
 mod output;
-mod settings_input;
-mod store;
-mod token;
+mod util;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -100,8 +93,8 @@ fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
 
 fn main() -> ExitCode {
     // Usage errors exit 2 and --help/--version exit 0, both from clap.
-    let matches = ignore_empty_env(args::Cli::command()).get_matches();
-    let cli = match args::Cli::from_arg_matches(&matches) {
+    let matches = ignore_empty_env(cli::Cli::command()).get_matches();
+    let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
@@ -127,7 +120,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli, &matches)) {
+    match runtime.block_on(cmd::run(cli, &matches)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let _ = failure.report(&mut std::io::stderr().lock());

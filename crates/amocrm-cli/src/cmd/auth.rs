@@ -13,11 +13,11 @@ use secrecy::SecretString;
 use secrecy::zeroize::Zeroizing;
 use serde::Serialize;
 
-use crate::args::{AuthCommand, ConnectionArgs};
-use crate::connection::{self, store_failure};
+use crate::cli::{AuthCommand, ConnectionArgs};
+use crate::connect::stores::{self as store, StoreSpec};
+use crate::connect::{self as connection, store_failure};
 use crate::failure::Failure;
 use crate::output;
-use crate::store::{self, StoreSpec};
 
 /// The token endpoint's answer is a few KiB; more on stdin is not one.
 const MAX_ANSWER_BYTES: u64 = 64 * 1024;

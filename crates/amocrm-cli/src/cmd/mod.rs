@@ -8,11 +8,20 @@ use clap::{ArgMatches, CommandFactory};
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::args::{
+use crate::cli::{
     BotCommand, Cli, Command, ContinueArgs, InstallArgs, ListArgs, When, WidgetsCommand,
 };
+use crate::connect as connection;
 use crate::failure::Failure;
-use crate::{auth, completions, connection, handlers, output, settings_input};
+use crate::output;
+
+pub mod auth;
+pub mod bots;
+pub mod completions;
+pub mod widgets;
+
+use bots::handlers;
+use widgets::settings_input;
 
 /// Runs the command of `cli`; `matches` are the parsed arguments it came from (for the
 /// sources of connection values and the order of handler flags).

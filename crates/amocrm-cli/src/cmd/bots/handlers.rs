@@ -6,8 +6,8 @@
 use amocrm::{ContinueRequest, Handler};
 use clap::ArgMatches;
 
-use crate::args::{ContinueArgs, Goto};
-use crate::settings_input::{parse_json, split_pair};
+use crate::cli::{ContinueArgs, Goto};
+use crate::cmd::widgets::settings_input::{parse_json, split_pair};
 
 /// One handler flag (or button) and its place on the command line.
 #[derive(Debug)]
@@ -179,7 +179,7 @@ pub fn request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::{BotCommand, Cli, Command};
+    use crate::cli::{BotCommand, Cli, Command};
     use amocrm::GotoTarget;
     use clap::{CommandFactory, FromArgMatches};
 

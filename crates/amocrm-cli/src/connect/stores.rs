@@ -9,8 +9,8 @@ use amocrm::{FileTokenStore, Pacer, RateLimit, TokenStore};
 use amocrm_postgres::PostgresTokenStore;
 use amocrm_redis::{RedisConnection, RedisPacer};
 
-use crate::args::ConnectionArgs;
-use crate::config::{self, Selected};
+use crate::cli::ConnectionArgs;
+use crate::connect::profile::{self as config, Selected};
 use crate::failure::Failure;
 
 /// The file of the default store, next to the config file.

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use secrecy::SecretString;
 
-use crate::duration;
+use crate::util::duration;
 
 /// Exit codes and environment, shown at the end of `--help`.
 pub const AFTER_HELP: &str = "\

@@ -27,9 +27,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::args::{ConnectionArgs, DomainArg};
-use crate::duration;
+use crate::cli::{ConnectionArgs, DomainArg};
 use crate::failure::Failure;
+use crate::util::duration;
 
 /// The config file.
 #[derive(Debug, Default, Deserialize)]
@@ -152,7 +152,7 @@ pub fn selected(args: &ConnectionArgs) -> Result<Option<Selected>, Failure> {
             profile.token_file = Some(resolve_path(file, folder));
         }
         if let Some(store) = &profile.token_store
-            && !crate::store::is_postgres_url(store)
+            && !crate::connect::stores::is_postgres_url(store)
         {
             let resolved = resolve_path(Path::new(store), folder);
             profile.token_store = Some(resolved.to_string_lossy().into_owned());

@@ -16,10 +16,14 @@ use amocrm::{AuthError, Client, ClientBuilder, Domain, Integration, Pacer, Token
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 
-use crate::args::{ConnectionArgs, DomainArg};
-use crate::config::{self, Profile, Selected};
+use crate::cli::{ConnectionArgs, DomainArg};
+use crate::connect::profile::{self as config, Profile, Selected};
 use crate::failure::Failure;
-use crate::{store, token};
+
+pub mod profile;
+pub mod stores;
+pub mod token;
+use stores as store;
 
 /// Timeout of one request when neither the flags nor the profile set one.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -255,7 +259,7 @@ pub fn store_failure(error: amocrm::StoreError) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::Cli;
+    use crate::cli::Cli;
     use clap::{CommandFactory, FromArgMatches};
 
     fn account(argv: &[&str]) -> Result<Account, String> {

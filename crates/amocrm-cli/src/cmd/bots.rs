@@ -1,0 +1,3 @@
+//! `amocrm bot …`.
+
+pub mod handlers;

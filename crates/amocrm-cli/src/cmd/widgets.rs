@@ -1,0 +1,3 @@
+//! `amocrm widgets …`.
+
+pub mod settings_input;

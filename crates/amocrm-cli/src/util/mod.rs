@@ -1,0 +1,3 @@
+//! Small helpers without a home of their own.
+
+pub mod duration;
