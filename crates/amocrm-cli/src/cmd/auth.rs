@@ -34,7 +34,7 @@ pub async fn run(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let target = connection::target(args, matches)?;
-    let spec = store::spec(args, target.profile.as_ref())?;
+    let spec = connection::store_spec(args, target.profile.as_ref())?;
     let key = target.key.as_str();
     match command {
         AuthCommand::Import => {

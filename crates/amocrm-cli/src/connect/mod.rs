@@ -183,7 +183,7 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
         }
         return Ok(builder.build()?);
     }
-    let spec = store::spec(args, target.profile.as_ref())?;
+    let spec = store_spec(args, target.profile.as_ref())?;
     let store = spec.open()?;
     let stored = store.load(&target.key).await.map_err(store_failure)?;
     if stored.is_none() {
@@ -197,6 +197,15 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
     }
     let integration = integration(args, store, pacer, target.timeout, "use the stored pair")?;
     Ok(integration.client_for_base_url(&target.key)?)
+}
+
+/// The token store of the flags, the environment and the profile (see [`stores::spec`]).
+pub fn store_spec(
+    args: &ConnectionArgs,
+    profile: Option<&Selected>,
+) -> Result<stores::StoreSpec, Failure> {
+    let profile_store = profile.and_then(|p| p.profile.token_store.as_deref());
+    stores::spec(args, profile_store, config::path(args).as_deref())
 }
 
 /// The integration of `--client-id`, `--client-secret` and `--redirect-uri` with `store`
