@@ -12,18 +12,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use amocrm::{AuthError, Client, ClientBuilder, Domain, Integration, Pacer, TokenStore};
+mod args;
+mod profile;
+mod stores;
+mod token;
+
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 
-use crate::cli::{ConnectionArgs, DomainArg};
-use crate::connect::profile::{self as config, Profile, Selected};
-use crate::failure::Failure;
+pub use args::{ConnectionArgs, DomainArg};
+pub use stores::{StoreSpec, pacer};
 
-pub mod profile;
-pub mod stores;
-pub mod token;
-use stores as store;
+use crate::failure::Failure;
+use crate::sdk::{
+    AuthError, Client, ClientBuilder, Domain, Error, Integration, Pacer, StoreError, TokenStore,
+};
+use profile::{Profile, Selected};
 
 /// Timeout of one request when neither the flags nor the profile set one.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -130,7 +134,7 @@ pub struct Target {
 
 /// The account of the flags and the profile, checked (nothing is sent).
 pub fn target(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Target, Failure> {
-    let profile = config::selected(args)?;
+    let profile = profile::selected(args)?;
     let account = resolve(args, matches, profile.as_ref())?;
     let timeout = args
         .timeout
@@ -170,7 +174,7 @@ fn configure(builder: ClientBuilder, timeout: Duration, allow_http: bool) -> Cli
 /// OAuth pair, refreshed through the store as needed.
 pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Client, Failure> {
     let target = target(args, matches)?;
-    let pacer = store::pacer(args)?;
+    let pacer = pacer(args)?;
     if let Some(token) = token::resolve(args, matches, target.profile.as_ref())? {
         let mut builder = configure(
             Client::builder().base_url(&target.key),
@@ -200,12 +204,9 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
 }
 
 /// The token store of the flags, the environment and the profile (see [`stores::spec`]).
-pub fn store_spec(
-    args: &ConnectionArgs,
-    profile: Option<&Selected>,
-) -> Result<stores::StoreSpec, Failure> {
+pub fn store_spec(args: &ConnectionArgs, profile: Option<&Selected>) -> Result<StoreSpec, Failure> {
     let profile_store = profile.and_then(|p| p.profile.token_store.as_deref());
-    stores::spec(args, profile_store, config::path(args).as_deref())
+    stores::spec(args, profile_store, profile::path(args).as_deref())
 }
 
 /// The integration of `--client-id`, `--client-secret` and `--redirect-uri` with `store`
@@ -261,8 +262,8 @@ pub fn integration(
 }
 
 /// A token store that could not be read: exit 4, like a transport error.
-pub fn store_failure(error: amocrm::StoreError) -> Failure {
-    Failure::Client(amocrm::Error::Auth(AuthError::Store(error)))
+pub fn store_failure(error: StoreError) -> Failure {
+    Failure::Client(Error::Auth(AuthError::Store(error)))
 }
 
 #[cfg(test)]
@@ -279,7 +280,7 @@ mod tests {
         resolve(&cli.connection, &matches, None).map_err(|f| format!("{f:?}"))
     }
 
-    fn with_profile(argv: &[&str], profile: config::Profile) -> Result<Account, String> {
+    fn with_profile(argv: &[&str], profile: profile::Profile) -> Result<Account, String> {
         let matches = Cli::command()
             .try_get_matches_from(argv)
             .map_err(|e| e.to_string())?;
@@ -293,10 +294,10 @@ mod tests {
 
     #[test]
     fn the_profile_names_the_account_unless_flags_do() {
-        let kommo = || config::Profile {
+        let kommo = || profile::Profile {
             subdomain: Some("example".into()),
             domain: Some(DomainArg::KommoCom),
-            ..config::Profile::default()
+            ..profile::Profile::default()
         };
         let get = ["amocrm", "widgets", "get", "x"];
         assert_eq!(
@@ -321,9 +322,9 @@ mod tests {
             with_profile(&argv, kommo()),
             Ok(Account::BaseUrl("http://127.0.0.1:1".into()))
         );
-        let local = config::Profile {
+        let local = profile::Profile {
             base_url: Some("http://127.0.0.1:2".into()),
-            ..config::Profile::default()
+            ..profile::Profile::default()
         };
         assert_eq!(
             with_profile(&get, local.clone()),
@@ -333,9 +334,9 @@ mod tests {
         argv.extend(["--domain", "kommo.com"]);
         assert!(with_profile(&argv, local).is_err());
         // A profile with a domain and no account: the subdomain of the flags is on it.
-        let domain_only = || config::Profile {
+        let domain_only = || profile::Profile {
             domain: Some(DomainArg::KommoCom),
-            ..config::Profile::default()
+            ..profile::Profile::default()
         };
         let mut argv = get.to_vec();
         argv.extend(["--subdomain", "acme"]);

@@ -27,8 +27,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::args::{ConnectionArgs, DomainArg};
 use super::stores;
-use crate::cli::{ConnectionArgs, DomainArg};
 use crate::failure::Failure;
 use crate::util::duration;
 use crate::util::path::resolve as resolve_path;

@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use amocrm::{FileTokenStore, Pacer, RateLimit, TokenStore};
 use amocrm_postgres::PostgresTokenStore;
 use amocrm_redis::{RedisConnection, RedisPacer};
 
-use crate::cli::ConnectionArgs;
+use super::args::ConnectionArgs;
 use crate::failure::Failure;
+use crate::sdk::{FileTokenStore, Pacer, RateLimit, TokenStore};
 use crate::util::path::resolve as resolve_path;
 
 /// The file of the default store, next to the config file.
