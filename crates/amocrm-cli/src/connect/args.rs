@@ -184,7 +184,7 @@ pub struct ConnectionArgs {
         value_name = "URL",
         global = true,
         hide_env_values = true,
-        help_heading = "OAuth"
+        help_heading = "Pacing"
     )]
     pub redis_url: Option<String>,
 }
