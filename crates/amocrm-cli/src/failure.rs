@@ -13,9 +13,8 @@ use std::error::Error as _;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use crate::sdk::{AuthError, Error, Invalid, Problem};
-
 use crate::output::clean;
+use crate::sdk::{AuthError, Error, Invalid, Problem};
 
 /// Exit code: invalid input, nothing was sent.
 pub const EXIT_INPUT: u8 = 2;

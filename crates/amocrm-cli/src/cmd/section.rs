@@ -35,9 +35,10 @@ pub struct ListArgs<T: Paged> {
 
 /// The entries of a list that pages.
 pub trait Paged {
-    /// The help of `--limit`, e.g. `Widgets per page, 1..=250 (the API's default is 50;
-    /// with --all, 250)`.
-    const LIMIT_HELP: &'static str;
+    /// The help of `--limit`; a section says its own noun (and its own maximum, where it
+    /// is not 250).
+    const LIMIT_HELP: &'static str =
+        "Entries per page, 1..=250 (the API's default is 50; with --all, 250)";
 }
 
 /// A list call of the library, as the CLI drives it: the one place that knows the shape

@@ -9,13 +9,13 @@
 //! to `--domain`/`AMOCRM_DOMAIN` and `--timeout`/`AMOCRM_TIMEOUT`. A profile with a domain
 //! but no account gives the domain of the `--subdomain` of each call.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 mod args;
 mod profile;
 mod stores;
 mod token;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::ArgMatches;
 use clap::parser::ValueSource;
