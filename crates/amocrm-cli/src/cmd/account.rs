@@ -5,11 +5,8 @@ use std::io::{self, Write};
 use clap::Args;
 use serde_json::Value;
 
-use super::context::Ctx;
-use super::section;
-use crate::failure::Failure;
-use crate::output::table::{number, text, write_pairs, yes_no};
-use crate::output::{View, clean};
+use super::prelude::*;
+use crate::output::table::write_pairs;
 use crate::sdk::{Account, AccountWith};
 
 /// `amocrm account`.

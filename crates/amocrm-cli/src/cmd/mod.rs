@@ -9,6 +9,7 @@ pub mod completions;
 pub mod widgets;
 
 mod context;
+mod prelude;
 mod section;
 
 use clap::Subcommand;

@@ -8,11 +8,9 @@ use std::io::{self, Write};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::context::Ctx;
-use super::section::{self, ListArgs, Paged};
-use crate::failure::Failure;
-use crate::output::table::{Align, Column, number, text, write_pairs, write_table, yes_no};
-use crate::output::{Output, View, clean};
+use super::prelude::*;
+use crate::output::Output;
+use crate::output::table::{Align, write_pairs, write_table};
 use crate::sdk::{self, Client, Rating, SettingValue, Widget};
 
 /// What secrets are printed as.

@@ -1,10 +1,11 @@
 //! Running a step (one run of the binary) and writing it into the transcript, with what
 //! varies from run to run masked.
 
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use amocrm_fake::FakeServer;
+use amocrm_fake::{FakeBuilder, FakeServer};
 use tokio::io::AsyncWriteExt;
 
 use crate::support;
@@ -365,4 +366,34 @@ fn words(line: &str) -> Vec<String> {
         words.push(word);
     }
     words
+}
+
+/// Starts `builder`'s fake and masks its port as `<name>` and its tokens.
+pub async fn fake(t: &mut Transcript, builder: FakeBuilder, name: &str) -> FakeServer {
+    let fake = builder.start().await.expect("the fake starts");
+    t.mask_port(&fake.base_url(), name);
+    t.mask(fake.token(), "<token>");
+    t.mask(fake.user_token(), "<user token>");
+    t.secret(fake.token());
+    t.secret(fake.user_token());
+    fake
+}
+
+/// A server that accepts connections and never answers.
+pub async fn silent_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    base
+}
+
+pub fn path(path: &Path) -> String {
+    path.to_str().expect("a UTF-8 path").to_owned()
 }

@@ -2,8 +2,7 @@
 
 use amocrm_fake::{BotKind, FakeServer};
 
-use super::fake;
-use crate::harness::{Step, Transcript};
+use crate::harness::{Step, Transcript, fake};
 
 pub async fn help(t: &mut Transcript) {
     t.section("help, version and the command line's shape");

@@ -6,8 +6,7 @@ use std::time::Duration;
 use amocrm_fake::{FakeAccount, FakeServer, IssuedTokens};
 use serde_json::json;
 
-use super::{fake, path};
-use crate::harness::{Step, Transcript};
+use crate::harness::{Step, Transcript, fake, path};
 use crate::support::TempDir;
 use crate::support::services::free_port;
 

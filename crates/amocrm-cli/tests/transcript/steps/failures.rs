@@ -4,8 +4,7 @@
 use amocrm_fake::FakeServer;
 use serde_json::{Value, json};
 
-use super::{fake, silent_server};
-use crate::harness::{Stdout, Step, Transcript};
+use crate::harness::{Stdout, Step, Transcript, fake, silent_server};
 use crate::support::canned;
 use crate::support::services::free_port;
 
