@@ -66,7 +66,8 @@
 //!   `output::OutputArgs` and `cmd::Command`.
 //! - `cmd`: one module per command group with its arguments, its run and its views
 //!   (`widgets`, `bots`, `account`, `auth`, `completions`); `cmd::section` is what list and
-//!   get share, `cmd::context` what every command runs with.
+//!   get share, `cmd::context` what every command runs with, `cmd::prelude` what a section
+//!   file imports.
 //! - `connect`: the client of the connection flags: `args` (the flags), `profile` (TOML
 //!   profiles), `token` (token sources), `stores` (token store and pacer choice).
 //! - [`failure`]: why a command failed, its exit code and its report on stderr.
