@@ -13,9 +13,8 @@ use std::error::Error as _;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use amocrm::{Error, Invalid, Problem};
-
 use crate::output::clean;
+use crate::sdk::{AuthError, Error, Invalid, Problem};
 
 /// Exit code: invalid input, nothing was sent.
 pub const EXIT_INPUT: u8 = 2;
@@ -37,9 +36,22 @@ pub enum Failure {
     Client(Error),
     /// Writing to stdout failed.
     Output(io::Error),
+    /// An error of a list call; `noun` names the list's entries (`widget`) in the message
+    /// of a page that failed.
+    List {
+        /// What one entry is called.
+        noun: &'static str,
+        /// What went wrong (boxed: the other variants are small).
+        error: Box<Error>,
+    },
     /// The list was printed, but this many entries could not be decoded (each was
     /// reported on stderr as it came).
-    Incomplete(usize),
+    Incomplete {
+        /// What one entry is called.
+        noun: &'static str,
+        /// How many were skipped.
+        count: usize,
+    },
     /// The token store holds no pair for the account.
     NoTokens(String),
 }
@@ -71,7 +83,8 @@ impl Failure {
             Failure::Output(_) => ExitCode::from(EXIT_OUTPUT),
             Failure::Input(_) => ExitCode::from(EXIT_INPUT),
             Failure::Client(error) => ExitCode::from(client_exit_code(error)),
-            Failure::Incomplete(_) => ExitCode::from(EXIT_TRANSPORT),
+            Failure::List { error, .. } => ExitCode::from(client_exit_code(error)),
+            Failure::Incomplete { .. } => ExitCode::from(EXIT_TRANSPORT),
             Failure::NoTokens(_) => ExitCode::from(EXIT_NO_TOKENS),
         }
     }
@@ -89,9 +102,18 @@ impl Failure {
                 Ok(())
             }
             Failure::Client(error) => report_client_error(error, stderr),
-            Failure::Incomplete(count) => writeln!(
+            Failure::List { noun, error } => {
+                if let Some(page) = error.page() {
+                    writeln!(
+                        stderr,
+                        "error: fetching page {page} of the {noun} list failed"
+                    )?;
+                }
+                report_client_error(error, stderr)
+            }
+            Failure::Incomplete { noun, count } => writeln!(
                 stderr,
-                "error: {count} widget entries could not be decoded (see above); the others were printed"
+                "error: {count} {noun} entries could not be decoded (see above); the others were printed"
             ),
             Failure::NoTokens(message) => writeln!(stderr, "error: {}", clean(message)),
         }
@@ -121,12 +143,6 @@ pub fn client_exit_code(error: &Error) -> u8 {
 }
 
 fn report_client_error(error: &Error, stderr: &mut impl Write) -> io::Result<()> {
-    if let Error::Page { page, .. } = error {
-        writeln!(
-            stderr,
-            "error: fetching page {page} of the widget list failed"
-        )?;
-    }
     let root = error.root();
     match root {
         Error::Invalid(Invalid::Settings(problems)) => {
@@ -185,7 +201,7 @@ fn report_client_error(error: &Error, stderr: &mut impl Write) -> io::Result<()>
             "  nothing was sent: the shared pacer (--redis-url / AMOCRM_REDIS_URL) gave no slot"
         )?;
     }
-    if let Error::Auth(amocrm::AuthError::Refused { .. }) = root {
+    if let Error::Auth(AuthError::Refused { .. }) = root {
         writeln!(
             stderr,
             "  the stored pair may be spent or revoked: store a new one with amocrm auth login --code CODE"

@@ -56,55 +56,46 @@
 //! | 3 | the API answered with an error (4xx/5xx); title, detail and validation errors on stderr |
 //! | 4 | transport or decoding error (the token store or the shared pacer unreachable too) |
 //! | 5 | `auth status` / `auth refresh`: no token pair is stored for the account |
+//!
+//! # Source layout
+//!
+//! Dependencies point down this list, never up; no module imports its parent:
+//!
+//! - `main` parses (`cli`), runs the command (`cmd`) and turns a [`failure`] into an exit code.
+//! - `cli`: the top-level command line, made of `connect::ConnectionArgs`,
+//!   `output::OutputArgs` and `cmd::Command`.
+//! - `cmd`: one module per command group with its arguments, its run and its views
+//!   (`widgets`, `bots`, `account`, `auth`, `completions`); `cmd::section` is what list and
+//!   get share, `cmd::context` what every command runs with, `cmd::prelude` what a section
+//!   file imports.
+//! - `connect`: the client of the connection flags: `args` (the flags), `profile` (TOML
+//!   profiles), `token` (token sources), `stores` (token store and pacer choice).
+//! - [`failure`]: why a command failed, its exit code and its report on stderr.
+//! - `output`: NDJSON, tables (`output::table`) and escaping of server text.
+//! - `sdk`: every `amocrm` item the CLI uses, named once. `util`: durations, times, paths,
+//!   `KEY=VALUE` flags.
+//!
+//! A read-only section of the API (list + get) is a file in `cmd/` with its subcommand
+//! enum, its [`output::View`] (the list's columns) and a run that hands the library's
+//! calls to `cmd::section::list` and `cmd::section::get`, plus its variant in
+//! `cmd::Command`; `cmd/widgets.rs` is the example.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod args;
-mod auth;
-mod commands;
-mod completions;
-mod config;
-mod connection;
-mod duration;
+mod cli;
+mod cmd;
+mod connect;
 mod failure;
-mod handlers;
 mod output;
-mod settings_input;
-mod store;
-mod token;
+mod sdk;
+mod util;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
-
-/// A variable set to the empty string counts as unset, as in the shell's `${VAR:-…}`: CI
-/// systems set one so for a missing secret or setting, and clap would take `""` as the
-/// value (`AMOCRM_TIMEOUT=` an invalid timeout, `AMOCRM_SUBDOMAIN=` a second account).
-fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
-    let empty: Vec<clap::Id> = command
-        .get_arguments()
-        .filter(|arg| {
-            arg.get_env()
-                .and_then(std::env::var_os)
-                .is_some_and(|value| value.is_empty())
-        })
-        .map(|arg| arg.get_id().clone())
-        .collect();
-    for id in empty {
-        command = command.mut_arg(id, |arg| arg.env(None::<&'static str>));
-    }
-    command
-}
-
 fn main() -> ExitCode {
-    // Usage errors exit 2 and --help/--version exit 0, both from clap.
-    let matches = ignore_empty_env(args::Cli::command()).get_matches();
-    let cli = match args::Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(error) => error.exit(),
-    };
+    let (cli, matches) = cli::parse();
     if cli.output.verbose {
         // Only this tool's and the client's own events: they log method, URL and status,
         // never headers, so the token stays out.
@@ -127,7 +118,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli, &matches)) {
+    let ctx = cmd::Ctx::new(&cli.connection, &matches, &cli.output, cli::command);
+    match runtime.block_on(cmd::run(&cli.command, ctx)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let _ = failure.report(&mut std::io::stderr().lock());

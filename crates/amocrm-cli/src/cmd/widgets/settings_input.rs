@@ -13,29 +13,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use amocrm::{Credentials, SettingValue, Settings, SettingsField, SettingsFieldType};
 use serde_json::Value;
 
-/// Splits `KEY=VALUE` at the first `=`. The message names the flag, not the value.
-pub fn split_pair<'a>(flag: &str, arg: &'a str) -> Result<(&'a str, &'a str), String> {
-    match arg.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim(), value)),
-        Some(_) => Err(format!("{flag}: the key before '=' is empty")),
-        None => Err(format!("{flag}: expected KEY=VALUE, but there is no '='")),
-    }
-}
-
-/// Parses the JSON of `--set-json`/`--data-json`; the message gives the position of the
-/// error, not the text.
-pub fn parse_json(flag: &str, key: &str, text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|e| {
-        format!(
-            "{flag} {key}: not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        )
-    })
-}
+use crate::sdk::{Credentials, SettingValue, Settings, SettingsField, SettingsFieldType};
+use crate::util::key_value::{parse_json, split_pair};
 
 /// Builds the settings of `--set` and `--set-json` for a widget whose template is
 /// `template`. Every problem is reported, not just the first.
@@ -199,7 +180,7 @@ fn users_lp(key: &str, json: Value) -> Result<BTreeMap<u64, Credentials>, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use amocrm::ExposeSecret;
+    use secrecy::ExposeSecret;
 
     fn template() -> Vec<SettingsField> {
         vec![

@@ -27,9 +27,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::args::{ConnectionArgs, DomainArg};
-use crate::duration;
+use super::args::{ConnectionArgs, DomainArg};
+use super::stores;
 use crate::failure::Failure;
+use crate::util::duration;
+use crate::util::path::resolve as resolve_path;
 
 /// The config file.
 #[derive(Debug, Default, Deserialize)]
@@ -152,7 +154,7 @@ pub fn selected(args: &ConnectionArgs) -> Result<Option<Selected>, Failure> {
             profile.token_file = Some(resolve_path(file, folder));
         }
         if let Some(store) = &profile.token_store
-            && !crate::store::is_postgres_url(store)
+            && !stores::is_postgres_url(store)
         {
             let resolved = resolve_path(Path::new(store), folder);
             profile.token_store = Some(resolved.to_string_lossy().into_owned());
@@ -260,21 +262,6 @@ fn check(name: &str, profile: &Profile) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure::Input(problems))
-    }
-}
-
-/// `~/x` in the home folder; a relative path in `folder`.
-pub fn resolve_path(path: &Path, folder: &Path) -> PathBuf {
-    if let Ok(rest) = path.strip_prefix("~") {
-        let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" });
-        if let Some(home) = home {
-            return PathBuf::from(home).join(rest);
-        }
-    }
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        folder.join(path)
     }
 }
 
@@ -396,18 +383,5 @@ timeout = 5
             .unwrap_or_default();
         assert!(error.contains("(the value, not shown)"), "{error}");
         assert!(error.contains("`amocrm.ru`"), "the choices stay: {error}");
-    }
-
-    #[test]
-    fn paths_resolve_against_the_config_folder() {
-        let folder = Path::new("/etc/amocrm");
-        assert_eq!(
-            resolve_path(Path::new("a.token"), folder),
-            Path::new("/etc/amocrm/a.token")
-        );
-        assert_eq!(
-            resolve_path(Path::new("/run/a.token"), folder),
-            Path::new("/run/a.token")
-        );
     }
 }

@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use amocrm::{FileTokenStore, Pacer, RateLimit, TokenStore};
 use amocrm_postgres::PostgresTokenStore;
 use amocrm_redis::{RedisConnection, RedisPacer};
 
-use crate::args::ConnectionArgs;
-use crate::config::{self, Selected};
+use super::args::ConnectionArgs;
 use crate::failure::Failure;
+use crate::sdk::{FileTokenStore, Pacer, RateLimit, TokenStore};
+use crate::util::path::resolve as resolve_path;
 
 /// The file of the default store, next to the config file.
 const DEFAULT_FILE: &str = "tokens.json";
@@ -36,9 +36,14 @@ pub fn is_postgres_url(store: &str) -> bool {
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
-/// The store of `--token-store` / `AMOCRM_TOKEN_STORE`, else the profile's `token_store`,
-/// else `tokens.json` in the config file's folder.
-pub fn spec(args: &ConnectionArgs, profile: Option<&Selected>) -> Result<StoreSpec, Failure> {
+/// The store of `--token-store` / `AMOCRM_TOKEN_STORE`, else the profile's `token_store`
+/// (`profile_store`, already resolved against the config file's folder), else `tokens.json`
+/// in the folder of `config_file`.
+pub fn spec(
+    args: &ConnectionArgs,
+    profile_store: Option<&str>,
+    config_file: Option<&Path>,
+) -> Result<StoreSpec, Failure> {
     let table = args
         .token_table
         .as_deref()
@@ -49,11 +54,7 @@ pub fn spec(args: &ConnectionArgs, profile: Option<&Selected>) -> Result<StoreSp
         .token_store
         .as_deref()
         .map(|store| (store.trim(), true))
-        .or_else(|| {
-            profile
-                .and_then(|p| p.profile.token_store.as_deref())
-                .map(|store| (store.trim(), false))
-        });
+        .or_else(|| profile_store.map(|store| (store.trim(), false)));
     let spec = match named {
         Some(("", _)) => return Err(Failure::input("--token-store is empty")),
         Some((store, _)) if is_postgres_url(store) => StoreSpec::Postgres {
@@ -62,13 +63,13 @@ pub fn spec(args: &ConnectionArgs, profile: Option<&Selected>) -> Result<StoreSp
         },
         Some((store, from_flag)) => {
             let path = if from_flag {
-                config::resolve_path(Path::new(store), Path::new(""))
+                resolve_path(Path::new(store), Path::new(""))
             } else {
                 PathBuf::from(store)
             };
             StoreSpec::File(path)
         }
-        None => match config::path(args).as_deref().and_then(Path::parent) {
+        None => match config_file.and_then(Path::parent) {
             Some(folder) => StoreSpec::File(folder.join(DEFAULT_FILE)),
             None => {
                 return Err(Failure::input(

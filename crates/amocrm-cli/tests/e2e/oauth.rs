@@ -1,22 +1,20 @@
 //! OAuth pairs in the token store, by running the binary against the fake's accounts and
 //! token endpoint: import, status, login, refresh, a command that refreshes an expired
-//! pair, eight processes refreshing one pair at once (file and PostgreSQL stores), and a
-//! shared pacer that cannot be reached.
-
-mod support;
+//! pair, a static token that wins over the store. The helpers are shared with
+//! `token_stores` and `pacing`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amocrm_fake::{FakeAccount, FakeServer, IssuedTokens};
 use serde_json::{Value, json};
-use support::services::{self, free_port, reachable, skip, unique};
-use support::{Run, TempDir, run_stdin};
+
+use crate::support::{self, Run, TempDir, run_stdin};
 
 const CLIENT_ID: &str = amocrm_fake::DEFAULT_CLIENT_ID;
 const CLIENT_SECRET: &str = amocrm_fake::DEFAULT_CLIENT_SECRET;
 const REDIRECT_URI: &str = amocrm_fake::DEFAULT_REDIRECT_URI;
 
-async fn fake() -> FakeServer {
+pub async fn fake() -> FakeServer {
     FakeServer::builder()
         .accounts(["acc1", "acc2"])
         .widgets(3)
@@ -27,7 +25,7 @@ async fn fake() -> FakeServer {
 
 /// The environment of a run against `account` with the store `store`; with `credentials`,
 /// the integration's id, secret and redirect URI too.
-fn env(account: &FakeAccount, store: &str, credentials: bool) -> Vec<(String, String)> {
+pub fn env(account: &FakeAccount, store: &str, credentials: bool) -> Vec<(String, String)> {
     let mut env = vec![
         ("AMOCRM_BASE_URL".to_owned(), account.url().to_owned()),
         ("AMOCRM_TOKEN_STORE".to_owned(), store.to_owned()),
@@ -44,7 +42,7 @@ fn env(account: &FakeAccount, store: &str, credentials: bool) -> Vec<(String, St
 
 /// Runs the binary and checks that no token of `secrets` nor the client secret is in its
 /// output.
-async fn exec(
+pub async fn exec(
     env: &[(String, String)],
     args: &[&str],
     stdin: Option<&[u8]>,
@@ -62,7 +60,7 @@ async fn exec(
 }
 
 /// The token endpoint's answer for `tokens`, as `amocrm auth import` reads it.
-fn answer(tokens: &IssuedTokens) -> Vec<u8> {
+pub fn answer(tokens: &IssuedTokens) -> Vec<u8> {
     json!({
         "token_type": "Bearer",
         "expires_in": tokens.expires_in,
@@ -80,7 +78,7 @@ fn now() -> u64 {
 }
 
 /// `auth status --json`: its one line.
-async fn status(env: &[(String, String)], secrets: &[&str]) -> (i32, Value) {
+pub async fn status(env: &[(String, String)], secrets: &[&str]) -> (i32, Value) {
     let run = exec(env, &["--json", "auth", "status"], None, secrets).await;
     let line = run.json_lines().pop().unwrap_or(Value::Null);
     (run.code, line)
@@ -257,149 +255,6 @@ async fn login_with_a_code_then_refresh() {
     env_empty[1].1 = empty.to_str().expect("UTF-8").to_owned();
     let none = exec(&env_empty, &["auth", "refresh"], None, &[]).await;
     assert_eq!(none.code, 5, "{none:#?}");
-}
-
-/// Eight processes find the stored access token expired at once: one refreshes, the others
-/// wait for the store's lock and use the new pair.
-async fn eight_processes_one_grant(acc: &FakeAccount, env: &[(String, String)]) {
-    let issued = acc.issue_token_pair(Duration::ZERO);
-    let secrets = [issued.access_token.as_str(), issued.refresh_token.as_str()];
-    let plain: Vec<(String, String)> = env
-        .iter()
-        .filter(|(k, _)| k == "AMOCRM_BASE_URL" || k.starts_with("AMOCRM_TOKEN_"))
-        .cloned()
-        .collect();
-    let imported = exec(
-        &plain,
-        &["auth", "import"],
-        Some(&answer(&issued)),
-        &secrets,
-    )
-    .await;
-    assert_eq!(imported.code, 0, "{imported:#?}");
-    let before = acc.oauth_stats();
-
-    let runs = futures::future::join_all(
-        (0..8).map(|_| exec(env, &["--json", "widgets", "list"], None, &secrets)),
-    )
-    .await;
-    for run in &runs {
-        assert_eq!(run.code, 0, "{run:#?}");
-        assert!(!run.json_lines().is_empty());
-    }
-    let stats = acc.oauth_stats();
-    assert_eq!(
-        stats.refresh_token_grants - before.refresh_token_grants,
-        1,
-        "{stats:?}"
-    );
-    assert_eq!(stats.reused_refresh_tokens, 0, "{stats:?}");
-    let (code, line) = status(&plain, &secrets).await;
-    assert_eq!((code, &line["expired"]), (0, &json!(false)), "{line}");
-}
-
-#[tokio::test]
-async fn eight_processes_refresh_once_through_a_file_store() {
-    let fake = fake().await;
-    let acc1 = fake.account("acc1").expect("acc1");
-    let dir = TempDir::new();
-    let store = dir.path().join("tokens.json");
-    eight_processes_one_grant(acc1, &env(acc1, store.to_str().expect("UTF-8"), true)).await;
-}
-
-#[tokio::test]
-async fn eight_processes_refresh_once_through_postgres() {
-    let test = "eight_processes_refresh_once_through_postgres";
-    let url = services::postgres_url();
-    if let Err(why) = reachable(&url).await {
-        return skip(test, &why);
-    }
-    let fake = fake().await;
-    let acc2 = fake.account("acc2").expect("acc2");
-    let schema = unique("amocrm_cli_test");
-    let mut env = env(acc2, &url, true);
-    env.push((
-        "AMOCRM_TOKEN_TABLE".to_owned(),
-        format!("{schema}.amocrm_tokens"),
-    ));
-    eight_processes_one_grant(acc2, &env).await;
-    drop_schema(&url, &schema).await;
-}
-
-async fn drop_schema(url: &str, schema: &str) {
-    use amocrm_postgres::tokio_postgres;
-    if let Ok((client, connection)) = tokio_postgres::connect(url, tokio_postgres::NoTls).await {
-        tokio::spawn(connection);
-        let _ = client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-            .await;
-    }
-}
-
-#[tokio::test]
-async fn an_unreachable_redis_fails_clearly_and_sends_nothing() {
-    let fake = fake().await;
-    let acc1 = fake.account("acc1").expect("acc1");
-    let redis = format!("redis://:hunter2@127.0.0.1:{}/", free_port());
-    let env = vec![
-        ("AMOCRM_BASE_URL".to_owned(), acc1.url().to_owned()),
-        ("AMOCRM_TOKEN".to_owned(), acc1.token().to_owned()),
-    ];
-    let failed = exec(
-        &env,
-        &["--redis-url", &redis, "widgets", "list"],
-        None,
-        &[acc1.token(), "hunter2"],
-    )
-    .await;
-    assert_eq!(failed.code, 4, "{failed:#?}");
-    assert!(failed.stderr.contains("pacer"), "{failed:#?}");
-    assert!(failed.stderr.contains("Redis at 127.0.0.1:"), "{failed:#?}");
-    assert!(failed.stderr.contains("nothing was sent"), "{failed:#?}");
-    assert!(failed.stdout.is_empty());
-    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
-
-    // The same with a stored pair: no grant, no request.
-    let dir = TempDir::new();
-    let store = dir.path().join("tokens.json");
-    let env = env_with_redis(acc1, store.to_str().expect("UTF-8"), &redis);
-    let issued = acc1.issue_token_pair(Duration::from_secs(3600));
-    let imported = exec(&env, &["auth", "import"], Some(&answer(&issued)), &[]).await;
-    assert_eq!(imported.code, 0, "{imported:#?}");
-    let failed = exec(&env, &["widgets", "get", "amo_dropbox"], None, &["hunter2"]).await;
-    assert_eq!(failed.code, 4, "{failed:#?}");
-    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
-    assert_eq!(acc1.oauth_stats().grants(), 0);
-}
-
-fn env_with_redis(acc: &FakeAccount, store: &str, redis: &str) -> Vec<(String, String)> {
-    let mut env = env(acc, store, true);
-    env.push(("AMOCRM_REDIS_URL".to_owned(), redis.to_owned()));
-    env
-}
-
-#[tokio::test]
-async fn a_reachable_redis_paces_the_command() {
-    let test = "a_reachable_redis_paces_the_command";
-    let url = services::redis_url();
-    if let Err(why) = reachable(&url).await {
-        return skip(test, &why);
-    }
-    let fake = fake().await;
-    let acc1 = fake.account("acc1").expect("acc1");
-    let env = vec![
-        ("AMOCRM_BASE_URL".to_owned(), acc1.url().to_owned()),
-        ("AMOCRM_TOKEN".to_owned(), acc1.token().to_owned()),
-        ("AMOCRM_REDIS_URL".to_owned(), url),
-    ];
-    let listed = exec(
-        &env,
-        &["widgets", "list", "--all", "--limit", "1"],
-        None,
-        &[],
-    )
-    .await;
-    assert_eq!(listed.code, 0, "{listed:#?}");
 }
 
 #[tokio::test]

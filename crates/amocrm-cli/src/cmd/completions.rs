@@ -3,8 +3,42 @@
 //! <TAB>` offered files, not shells), and its guard for the top level fails while an option
 //! there waits for its value (`amocrm --domain <TAB>` offered files, not domains).
 
-use clap::Command;
+use std::io::Write;
+
+use clap::{Args, Command};
 use clap_complete::Shell;
+
+use super::context::Ctx;
+use crate::failure::Failure;
+
+/// The end of `completions --help`.
+pub const AFTER_HELP: &str = "\
+Examples:
+  bash:       amocrm completions bash > ~/.local/share/bash-completion/completions/amocrm
+  zsh:        amocrm completions zsh > ~/.zfunc/_amocrm
+              (with fpath+=(~/.zfunc); autoload -Uz compinit; compinit in ~/.zshrc)
+  fish:       amocrm completions fish > ~/.config/fish/completions/amocrm.fish
+  powershell: amocrm completions powershell | Out-String | Invoke-Expression
+              (add that line to $PROFILE to keep it)";
+
+/// `amocrm completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Runs `amocrm completions SHELL`.
+pub fn run(args: &CompletionsArgs, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    // Generated into memory first: clap_complete panics when its writer fails, and a closed
+    // pipe (`| head`) must end quietly.
+    let script = script(args.shell, &mut (ctx.command_line)());
+    let out = ctx.out.writer();
+    out.write_all(&script)?;
+    ctx.out.flush()?;
+    Ok(())
+}
 
 /// The guard's lines in clap_complete's fish script: a command line argparse cannot read
 /// yet (an option waiting for its value) counts as one that still needs its subcommand.
@@ -13,7 +47,7 @@ const FISH_GUARD_REPAIRED: &str = "-- $cmd 2>/dev/null\n    or return 0\n";
 
 /// The completion script of `command` for `shell`, in memory (clap_complete panics when its
 /// writer fails, and a closed pipe must end quietly).
-pub fn script(shell: Shell, command: &mut Command) -> Vec<u8> {
+fn script(shell: Shell, command: &mut Command) -> Vec<u8> {
     let mut script = Vec::new();
     clap_complete::generate(shell, command, "amocrm", &mut script);
     if shell != Shell::Fish {

@@ -14,8 +14,8 @@ use clap::parser::ValueSource;
 use secrecy::SecretString;
 use secrecy::zeroize::Zeroizing;
 
-use crate::args::ConnectionArgs;
-use crate::config::{Profile, Selected};
+use super::args::ConnectionArgs;
+use super::profile::{Profile, Selected};
 use crate::failure::Failure;
 
 /// A token file or stdin larger than this is not a token: refused without reading on.

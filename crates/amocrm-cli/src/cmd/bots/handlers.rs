@@ -3,11 +3,80 @@
 //! belongs to the closest `--show-buttons` before it, each `--button-url` to the closest
 //! `--show-buttons-url` before it.
 
-use amocrm::{ContinueRequest, Handler};
-use clap::ArgMatches;
+use clap::{ArgMatches, Args};
 
-use crate::args::{ContinueArgs, Goto};
-use crate::settings_input::{parse_json, split_pair};
+use crate::sdk::{ContinueRequest, GotoTarget, Handler};
+use crate::util::key_value::{parse_json, split_pair};
+
+/// The flags of `bot continue` that make its body.
+#[derive(Debug, Args)]
+pub struct BodyArgs {
+    /// A data value for the bot ({{json.KEY}}), as KEY=VALUE (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub data: Vec<String>,
+
+    /// A data value given as JSON, as KEY=JSON (repeatable)
+    #[arg(long, value_name = "KEY=JSON")]
+    pub data_json: Vec<String>,
+
+    /// Handler: show a text
+    #[arg(long, value_name = "TEXT", help_heading = "Handlers")]
+    pub show_text: Vec<String>,
+
+    /// Handler: show a text with buttons (add them with --button)
+    #[arg(long, value_name = "TEXT", help_heading = "Handlers")]
+    pub show_buttons: Vec<String>,
+
+    /// A button of the preceding --show-buttons
+    #[arg(
+        long,
+        value_name = "CAPTION",
+        requires = "show_buttons",
+        help_heading = "Handlers"
+    )]
+    pub button: Vec<String>,
+
+    /// Handler: show a text with link buttons (add them with --button-url)
+    #[arg(long, value_name = "TEXT", help_heading = "Handlers")]
+    pub show_buttons_url: Vec<String>,
+
+    /// A link button (an absolute URL) of the preceding --show-buttons-url
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "show_buttons_url",
+        help_heading = "Handlers"
+    )]
+    pub button_url: Vec<String>,
+
+    /// Handler: go to a step, as question:STEP, answer:STEP or finish:STEP
+    #[arg(long, value_name = "TYPE:STEP", value_parser = parse_goto, help_heading = "Handlers")]
+    pub goto: Vec<Goto>,
+}
+
+/// A `--goto TYPE:STEP` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Goto {
+    /// The kind of step.
+    pub target: GotoTarget,
+    /// The step number.
+    pub step: u64,
+}
+
+fn parse_goto(value: &str) -> Result<Goto, String> {
+    let (target, step) = value
+        .split_once(':')
+        .ok_or_else(|| "expected TYPE:STEP, e.g. question:5".to_owned())?;
+    let target = target
+        .trim()
+        .parse::<GotoTarget>()
+        .map_err(|_| format!("{target:?} is not a goto type: use question, answer or finish"))?;
+    let step = step
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| "STEP must be a non-negative integer".to_owned())?;
+    Ok(Goto { target, step })
+}
 
 /// One handler flag (or button) and its place on the command line.
 #[derive(Debug)]
@@ -32,7 +101,7 @@ enum Draft<'a> {
 /// The handler flags with their command-line indices; when clap has no indices for a
 /// flag (it always has), its values come after the others in the order text, buttons,
 /// link buttons, goto.
-fn items<'a>(args: &'a ContinueArgs, matches: Option<&ArgMatches>) -> Vec<(usize, Item<'a>)> {
+fn items<'a>(args: &'a BodyArgs, matches: Option<&ArgMatches>) -> Vec<(usize, Item<'a>)> {
     let mut items = Vec::new();
     let mut fallback = usize::MAX / 2;
     let mut add = |id: &str, values: Vec<Item<'a>>| {
@@ -80,10 +149,7 @@ fn items<'a>(args: &'a ContinueArgs, matches: Option<&ArgMatches>) -> Vec<(usize
 }
 
 /// The handlers in command-line order; buttons without their `--show-…` are reported.
-fn handlers(
-    args: &ContinueArgs,
-    matches: Option<&ArgMatches>,
-) -> Result<Vec<Handler>, Vec<String>> {
+fn handlers(args: &BodyArgs, matches: Option<&ArgMatches>) -> Result<Vec<Handler>, Vec<String>> {
     let mut drafts: Vec<Draft<'_>> = Vec::new();
     let mut problems = Vec::new();
     let mut last_buttons: Option<usize> = None;
@@ -125,7 +191,7 @@ fn handlers(
 }
 
 /// The data of `--data KEY=VALUE` (strings) and `--data-json KEY=JSON`.
-fn data(args: &ContinueArgs) -> Result<serde_json::Map<String, serde_json::Value>, Vec<String>> {
+fn data(args: &BodyArgs) -> Result<serde_json::Map<String, serde_json::Value>, Vec<String>> {
     let mut data = serde_json::Map::new();
     let mut problems = Vec::new();
     let mut insert = |key: &str, value: serde_json::Value, problems: &mut Vec<String>| {
@@ -160,7 +226,7 @@ fn data(args: &ContinueArgs) -> Result<serde_json::Map<String, serde_json::Value
 
 /// The continue request of the flags, not yet validated against the API's limits.
 pub fn request(
-    args: &ContinueArgs,
+    args: &BodyArgs,
     matches: Option<&ArgMatches>,
 ) -> Result<ContinueRequest, Vec<String>> {
     let data = data(args);
@@ -179,8 +245,9 @@ pub fn request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::{BotCommand, Cli, Command};
-    use amocrm::GotoTarget;
+    use crate::cli::Cli;
+    use crate::cmd::Command;
+    use crate::cmd::bots::BotCommand;
     use clap::{CommandFactory, FromArgMatches};
 
     fn parse(extra: &[&str]) -> Result<ContinueRequest, Vec<String>> {
@@ -196,7 +263,7 @@ mod tests {
         let sub = matches
             .subcommand_matches("bot")
             .and_then(|m| m.subcommand_matches("continue"));
-        request(&args, sub)
+        request(&args.body, sub)
     }
 
     #[test]
@@ -256,5 +323,19 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    #[test]
+    fn goto_parses_type_and_step() {
+        assert_eq!(
+            parse_goto("finish:3"),
+            Ok(Goto {
+                target: GotoTarget::Finish,
+                step: 3
+            })
+        );
+        assert!(parse_goto("finish").is_err());
+        assert!(parse_goto("jump:3").is_err());
+        assert!(parse_goto("answer:-1").is_err());
     }
 }

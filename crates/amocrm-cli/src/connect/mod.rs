@@ -9,17 +9,25 @@
 //! to `--domain`/`AMOCRM_DOMAIN` and `--timeout`/`AMOCRM_TIMEOUT`. A profile with a domain
 //! but no account gives the domain of the `--subdomain` of each call.
 
+mod args;
+mod profile;
+mod stores;
+mod token;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use amocrm::{AuthError, Client, ClientBuilder, Domain, Integration, Pacer, TokenStore};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 
-use crate::args::{ConnectionArgs, DomainArg};
-use crate::config::{self, Profile, Selected};
+pub use args::{ConnectionArgs, DomainArg};
+pub use stores::{StoreSpec, pacer};
+
 use crate::failure::Failure;
-use crate::{store, token};
+use crate::sdk::{
+    AuthError, Client, ClientBuilder, Domain, Error, Integration, Pacer, StoreError, TokenStore,
+};
+use profile::{Profile, Selected};
 
 /// Timeout of one request when neither the flags nor the profile set one.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -126,7 +134,7 @@ pub struct Target {
 
 /// The account of the flags and the profile, checked (nothing is sent).
 pub fn target(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Target, Failure> {
-    let profile = config::selected(args)?;
+    let profile = profile::selected(args)?;
     let account = resolve(args, matches, profile.as_ref())?;
     let timeout = args
         .timeout
@@ -166,7 +174,7 @@ fn configure(builder: ClientBuilder, timeout: Duration, allow_http: bool) -> Cli
 /// OAuth pair, refreshed through the store as needed.
 pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Client, Failure> {
     let target = target(args, matches)?;
-    let pacer = store::pacer(args)?;
+    let pacer = pacer(args)?;
     if let Some(token) = token::resolve(args, matches, target.profile.as_ref())? {
         let mut builder = configure(
             Client::builder().base_url(&target.key),
@@ -179,7 +187,7 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
         }
         return Ok(builder.build()?);
     }
-    let spec = store::spec(args, target.profile.as_ref())?;
+    let spec = store_spec(args, target.profile.as_ref())?;
     let store = spec.open()?;
     let stored = store.load(&target.key).await.map_err(store_failure)?;
     if stored.is_none() {
@@ -193,6 +201,12 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
     }
     let integration = integration(args, store, pacer, target.timeout, "use the stored pair")?;
     Ok(integration.client_for_base_url(&target.key)?)
+}
+
+/// The token store of the flags, the environment and the profile (see [`stores::spec`]).
+pub fn store_spec(args: &ConnectionArgs, profile: Option<&Selected>) -> Result<StoreSpec, Failure> {
+    let profile_store = profile.and_then(|p| p.profile.token_store.as_deref());
+    stores::spec(args, profile_store, profile::path(args).as_deref())
 }
 
 /// The integration of `--client-id`, `--client-secret` and `--redirect-uri` with `store`
@@ -248,14 +262,14 @@ pub fn integration(
 }
 
 /// A token store that could not be read: exit 4, like a transport error.
-pub fn store_failure(error: amocrm::StoreError) -> Failure {
-    Failure::Client(amocrm::Error::Auth(AuthError::Store(error)))
+pub fn store_failure(error: StoreError) -> Failure {
+    Failure::Client(Error::Auth(AuthError::Store(error)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::Cli;
+    use crate::cli::Cli;
     use clap::{CommandFactory, FromArgMatches};
 
     fn account(argv: &[&str]) -> Result<Account, String> {
@@ -266,7 +280,7 @@ mod tests {
         resolve(&cli.connection, &matches, None).map_err(|f| format!("{f:?}"))
     }
 
-    fn with_profile(argv: &[&str], profile: config::Profile) -> Result<Account, String> {
+    fn with_profile(argv: &[&str], profile: profile::Profile) -> Result<Account, String> {
         let matches = Cli::command()
             .try_get_matches_from(argv)
             .map_err(|e| e.to_string())?;
@@ -280,10 +294,10 @@ mod tests {
 
     #[test]
     fn the_profile_names_the_account_unless_flags_do() {
-        let kommo = || config::Profile {
+        let kommo = || profile::Profile {
             subdomain: Some("example".into()),
             domain: Some(DomainArg::KommoCom),
-            ..config::Profile::default()
+            ..profile::Profile::default()
         };
         let get = ["amocrm", "widgets", "get", "x"];
         assert_eq!(
@@ -308,9 +322,9 @@ mod tests {
             with_profile(&argv, kommo()),
             Ok(Account::BaseUrl("http://127.0.0.1:1".into()))
         );
-        let local = config::Profile {
+        let local = profile::Profile {
             base_url: Some("http://127.0.0.1:2".into()),
-            ..config::Profile::default()
+            ..profile::Profile::default()
         };
         assert_eq!(
             with_profile(&get, local.clone()),
@@ -320,9 +334,9 @@ mod tests {
         argv.extend(["--domain", "kommo.com"]);
         assert!(with_profile(&argv, local).is_err());
         // A profile with a domain and no account: the subdomain of the flags is on it.
-        let domain_only = || config::Profile {
+        let domain_only = || profile::Profile {
             domain: Some(DomainArg::KommoCom),
-            ..config::Profile::default()
+            ..profile::Profile::default()
         };
         let mut argv = get.to_vec();
         argv.extend(["--subdomain", "acme"]);

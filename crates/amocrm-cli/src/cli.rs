@@ -1,0 +1,139 @@
+//! The command line as a whole: the top-level [`Cli`], made of the connection's global
+//! flags ([`ConnectionArgs`]), the output's ([`OutputArgs`]) and the subcommands
+//! ([`Command`], each group's arguments in its own module under `cmd`), and the text at
+//! the end of `--help`. Values that may carry secrets (`--token`, `--set`, `--set-json`,
+//! `--data`) are taken as plain strings and interpreted later, so that a malformed one is
+//! never echoed back in a clap error message.
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+
+use crate::cmd::Command;
+use crate::connect::ConnectionArgs;
+use crate::output::OutputArgs;
+
+/// Exit codes and environment, shown at the end of `--help`.
+pub const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  local failure: the output could not be written (a closed pipe is not an
+     error and exits 0)
+  2  invalid input, rejected before anything was sent; command-line usage errors
+     reported by the argument parser exit 2 as well
+  3  the API answered with an error (4xx/5xx); its title, detail and validation
+     errors are printed on stderr
+  4  transport or decoding error: no connection, a timeout, or an answer that
+     could not be read
+
+  5  auth status: no token pair is stored for the account
+
+Environment:
+  AMOCRM_BASE_URL, AMOCRM_SUBDOMAIN, AMOCRM_DOMAIN, AMOCRM_TOKEN,
+  AMOCRM_TOKEN_FILE, AMOCRM_PROFILE, AMOCRM_CONFIG, AMOCRM_TIMEOUT,
+  AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI,
+  AMOCRM_TOKEN_STORE, AMOCRM_TOKEN_TABLE and AMOCRM_REDIS_URL stand for the flags of the same name;
+  a flag given on the command line wins over the environment, and both win over
+  the profile. Tokens and the client secret are never printed.
+
+Token: exactly one of --token (or AMOCRM_TOKEN), --token-file (or
+AMOCRM_TOKEN_FILE) and --token-stdin; without any, the profile's token_file,
+else the stored OAuth pair (see OAuth below).
+  amocrm --subdomain example --token-file ~/.config/amocrm/example.token widgets list
+  pass show amocrm/example | amocrm --subdomain example --token-stdin widgets list
+
+Profiles: named accounts in the config file (TOML), chosen with --profile or
+AMOCRM_PROFILE, else default_profile:
+  default_profile = \"work\"
+  [profiles.work]
+  subdomain = \"example\"             # or base_url = \"https://example.kommo.com\"
+  domain = \"kommo.com\"              # amocrm.ru (default), amocrm.com, kommo.com
+  token_file = \"example.token\"      # relative to the config file's folder; ~/ works
+  # or token_store = \"example-tokens.json\" (or a postgres:// URL): an OAuth pair
+  timeout = \"45s\"
+  amocrm --profile work widgets list
+  amocrm --profile work --timeout 2m widgets list --all   # flags override the profile
+
+Timeout: amocrm --timeout 1500ms widgets get amo_asterisk (AMOCRM_TIMEOUT=2m)
+
+OAuth: without a static token, every command uses the account's stored OAuth pair
+(see amocrm auth --help) and refreshes it as needed, with the integration's
+credentials:
+  export AMOCRM_CLIENT_ID=2f8e1a4c-... AMOCRM_CLIENT_SECRET=... \\
+         AMOCRM_REDIRECT_URI=https://example.com/oauth/callback
+  amocrm --subdomain example auth login --code def50200...
+  amocrm --subdomain example widgets list
+Token store: a file (default tokens.json next to the config file; a profile's
+token_store, relative to the config file's folder) or PostgreSQL, shared by every
+machine: --token-store postgres://amocrm@db.internal/amocrm
+Shared pace: processes given the same --redis-url send at most 7 requests/s to
+each account together: --redis-url redis://127.0.0.1:6379/ (if Redis cannot be
+reached, nothing is sent)
+
+Completions: amocrm completions bash|zsh|fish|powershell (see amocrm completions --help)";
+
+/// `amocrm`: script widget installs and bot continuations across amoCRM (Kommo) accounts.
+#[derive(Debug, Parser)]
+#[command(
+    name = "amocrm",
+    version,
+    about = "Script amoCRM (Kommo) widget installs and Salesbot/Marketingbot continuations",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Which account, and the token.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// How results are printed.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The command line of this process, and the matches it came from (for the sources of
+/// connection values and the order of handler flags). Usage errors exit 2 and
+/// `--help`/`--version` exit 0, both from clap.
+pub fn parse() -> (Cli, ArgMatches) {
+    let matches = ignore_empty_env(Cli::command()).get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => (cli, matches),
+        Err(error) => error.exit(),
+    }
+}
+
+/// The whole command line as clap builds it, for completion scripts.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// A variable set to the empty string counts as unset, as in the shell's `${VAR:-…}`: CI
+/// systems set one so for a missing secret or setting, and clap would take `""` as the
+/// value (`AMOCRM_TIMEOUT=` an invalid timeout, `AMOCRM_SUBDOMAIN=` a second account).
+fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
+    let empty: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|arg| {
+            arg.get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty())
+        })
+        .map(|arg| arg.get_id().clone())
+        .collect();
+    for id in empty {
+        command = command.mut_arg(id, |arg| arg.env(None::<&'static str>));
+    }
+    command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,49 @@
+//! The subcommands, one module per group: its arguments, its run function and its views.
+//! Each builds its request from the flags, sends it with the client and prints the result
+//! on stdout (progress and errors go to stderr).
+
+pub mod account;
+pub mod auth;
+pub mod bots;
+pub mod completions;
+pub mod widgets;
+
+mod context;
+mod prelude;
+mod section;
+
+use clap::Subcommand;
+
+pub use context::Ctx;
+
+use crate::failure::Failure;
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, show, install and uninstall widgets
+    #[command(subcommand)]
+    Widgets(widgets::WidgetsCommand),
+    /// Salesbot and Marketingbot widget steps
+    #[command(subcommand)]
+    Bot(bots::BotCommand),
+    /// Show the account's parameters
+    Account(account::AccountArgs),
+    /// Print a shell completion script on stdout
+    #[command(after_help = completions::AFTER_HELP)]
+    Completions(completions::CompletionsArgs),
+    /// OAuth token pairs in the token store: import, login, status, refresh
+    #[command(subcommand, after_help = auth::AFTER_HELP)]
+    Auth(auth::AuthCommand),
+}
+
+/// Runs `command`; stdout is flushed (and unlocked) when it returns.
+pub async fn run(command: &Command, mut ctx: Ctx<'_>) -> Result<(), Failure> {
+    match command {
+        Command::Widgets(command) => widgets::run(command, &mut ctx).await,
+        Command::Bot(command) => bots::run(command, &mut ctx).await,
+        Command::Account(args) => account::run(args, &mut ctx).await,
+        Command::Auth(command) => auth::run(command, &mut ctx).await,
+        Command::Completions(args) => completions::run(args, &mut ctx),
+    }
+}

@@ -1,0 +1,185 @@
+//! Output: JSON (NDJSON for lists) for scripts, tables and `key: value` views for people
+//! ([`table`]), chosen by the global `--json` flag; progress lines on stderr.
+//!
+//! Secrets never reach the output: `pass` values and `users_lp` passwords are printed as
+//! `********` in tables and in JSON alike. Text that comes from the server is cleaned of
+//! control characters before it reaches a terminal.
+
+mod escape;
+pub mod table;
+
+use std::io::{self, IsTerminal, Write};
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+pub use escape::clean;
+use table::{Column, Table};
+
+/// How results are printed.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Print JSON instead of tables: one object per line (NDJSON) for lists; secrets are
+    /// redacted as "********"
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Progress lines on stderr while fetching pages (auto: when stderr is a terminal);
+    /// --progress alone means always
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        default_missing_value = "always",
+        num_args = 0..=1,
+        require_equals = true,
+        global = true
+    )]
+    pub progress: When,
+
+    /// Log each request of the client (operation, attempt, status, retries) on stderr;
+    /// the token is never logged
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// When to print progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum When {
+    /// When stderr is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Writes `value` as one line of JSON.
+pub fn write_json_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    // Serialised first, so that a write error keeps its kind (a closed pipe stays one).
+    let mut line = serde_json::to_vec(value).map_err(io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(&line)
+}
+
+/// How an entry of a section is printed for people; `--json` prints it as it serialises.
+pub trait View: Serialize + Sized + 'static {
+    /// The columns of the section's list table.
+    const COLUMNS: &'static [Column<Self>] = &[];
+
+    /// One entry: by default, `key: value` lines of the list's columns.
+    fn show(&self, out: &mut impl Write) -> io::Result<()> {
+        table::write_columns(out, Self::COLUMNS, self)
+    }
+}
+
+/// Standard output (locked, buffered) and how to print on it.
+pub struct Output {
+    out: io::BufWriter<io::StdoutLock<'static>>,
+    json: bool,
+    progress: bool,
+}
+
+impl Output {
+    /// Standard output, printed on as `args` say.
+    pub fn new(args: &OutputArgs) -> Self {
+        let progress = match args.progress {
+            When::Always => true,
+            When::Never => false,
+            When::Auto => io::stderr().is_terminal(),
+        };
+        Output {
+            out: io::BufWriter::new(io::stdout().lock()),
+            json: args.json,
+            progress,
+        }
+    }
+
+    /// Whether JSON is printed (`--json`).
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Whether progress lines go to stderr (`--progress`).
+    pub fn progress(&self) -> bool {
+        self.progress
+    }
+
+    /// Where text goes; flush it with [`Output::flush`].
+    pub fn writer(&mut self) -> &mut impl Write {
+        &mut self.out
+    }
+
+    /// Writes `value` as one line of JSON.
+    pub fn json_line(&mut self, value: &impl Serialize) -> io::Result<()> {
+        write_json_line(&mut self.out, value)
+    }
+
+    /// Sends what was written on.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// One entry: a JSON line, or its view.
+    pub fn show<T: View>(&mut self, item: &T) -> io::Result<()> {
+        if self.json {
+            self.json_line(item)?;
+        } else {
+            item.show(&mut self.out)?;
+        }
+        self.out.flush()
+    }
+
+    /// The outcome of a call without a body: `value` as JSON, or the line `text()`.
+    pub fn done(
+        &mut self,
+        value: &impl Serialize,
+        text: impl FnOnce() -> String,
+    ) -> io::Result<()> {
+        if self.json {
+            self.json_line(value)?;
+        } else {
+            writeln!(self.out, "{}", text())?;
+        }
+        self.out.flush()
+    }
+}
+
+/// A list printed page by page as the pages arrive: NDJSON, or a [`Table`] of the
+/// entries' [`View::COLUMNS`].
+pub struct List<T: View> {
+    /// `None` for JSON.
+    table: Option<Table<T>>,
+}
+
+impl<T: View> List<T> {
+    /// A list printed on `out` as it says.
+    pub fn new(out: &Output) -> Self {
+        List {
+            table: (!out.json).then(|| Table::new(T::COLUMNS)),
+        }
+    }
+
+    /// Prints one page of entries and flushes, so a reader sees it at once.
+    pub fn page(&mut self, out: &mut Output, items: &[T]) -> io::Result<()> {
+        match &mut self.table {
+            Some(table) => table.rows(&mut out.out, items),
+            None => {
+                for item in items {
+                    out.json_line(item)?;
+                }
+                out.flush()
+            }
+        }
+    }
+
+    /// Ends the list: a table without any entry still gets its header.
+    pub fn finish(&mut self, out: &mut Output) -> io::Result<()> {
+        match &mut self.table {
+            Some(table) => table.finish(&mut out.out),
+            None => out.flush(),
+        }
+    }
+}

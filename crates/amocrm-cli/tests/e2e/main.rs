@@ -1,0 +1,20 @@
+//! End-to-end tests: the real `amocrm` binary against the fake amoCRM server, started
+//! in-process on an ephemeral loopback port (and a few stand-ins for answers the fake never
+//! gives), one module per behaviour. Every run is checked for the token: it must never
+//! appear on stdout or stderr.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod account;
+mod bots;
+mod completions;
+mod exit_codes;
+mod oauth;
+mod pacing;
+mod profiles;
+mod tables;
+mod timeouts;
+mod token_sources;
+mod token_stores;
+mod widgets;

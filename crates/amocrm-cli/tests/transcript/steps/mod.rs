@@ -1,0 +1,10 @@
+//! The steps of the transcript, section by section: each starts the servers it needs and
+//! says which of their values vary by run.
+
+mod commands;
+mod connection;
+mod failures;
+
+pub use commands::{account, bots, completions, help, usage_errors, widgets};
+pub use connection::{auth, profiles, token_sources};
+pub use failures::{api_and_transport_errors, display, output_failures};
