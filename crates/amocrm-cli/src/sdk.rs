@@ -2,9 +2,16 @@
 //! modules import them from here, so a change of the library's paths is an edit of this
 //! file (the calls themselves are in `cmd/*` and `connect/`).
 
+pub use amocrm::account::{Account, AccountWith};
+pub use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
+pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
+pub use amocrm::pace::{Pacer, RateLimit};
+pub use amocrm::pagination::{ListRequest, Listed, Paged, Paging};
+pub use amocrm::store::{FileTokenStore, TokenStore};
+pub use amocrm::widgets::{
+    Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
+};
 pub use amocrm::{
-    Account, AccountWith, AuthError, BotKind, Client, ClientBuilder, ContinueRequest, Credentials,
-    Domain, Error, FileTokenStore, GotoTarget, Handler, Integration, Invalid, ListWidgets, Listed,
-    MASK, MAX_LIMIT, Pacer, Page, Problem, RateLimit, Rating, Result, SettingValue, Settings,
-    SettingsField, SettingsFieldType, StoreError, TokenPair, TokenStore, Widget,
+    AccountUrl, AppCredentials, Client, ClientBuilder, Domain, Error, Integration, Page, Result,
+    TokenPair,
 };

@@ -3,7 +3,8 @@
 //! Run alone (`cargo test -p amocrm-cli --test tls_config`): in a workspace-wide build
 //! other crates' dev-dependencies give reqwest a provider and the fault cannot show.
 
-use amocrm::{Client, Error, OAuth, TokenPair, TokenStoreFn};
+use amocrm::store::TokenStoreFn;
+use amocrm::{AccountUrl, AppCredentials, Client, Error, OAuth, TokenPair};
 
 /// A `configure_http` that replaces the crate's TLS setup with reqwest's own rustls backend,
 /// which has no crypto provider in this build: `build()` must not panic. Either the build
@@ -12,7 +13,7 @@ use amocrm::{Client, Error, OAuth, TokenPair, TokenStoreFn};
 fn choosing_reqwests_rustls_backend_is_an_error_not_a_panic() {
     let client = std::panic::catch_unwind(|| {
         Client::builder()
-            .subdomain("example")
+            .account(AccountUrl::subdomain("example"))
             .token("t")
             .configure_http(|http| http.tls_backend_rustls())
             .build()
@@ -20,10 +21,12 @@ fn choosing_reqwests_rustls_backend_is_an_error_not_a_panic() {
     });
     let oauth = std::panic::catch_unwind(|| {
         OAuth::builder()
-            .base_url("https://example.amocrm.ru")
-            .client_id("id")
-            .client_secret("secret")
-            .redirect_uri("https://widget.example.com/oauth")
+            .account(AccountUrl::base_url("https://example.amocrm.ru"))
+            .app(AppCredentials::new(
+                "id",
+                "secret",
+                "https://widget.example.com/oauth",
+            ))
             .store(TokenStoreFn::new(|_: TokenPair| async {
                 Ok::<(), std::io::Error>(())
             }))

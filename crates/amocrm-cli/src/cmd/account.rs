@@ -31,7 +31,7 @@ fn parse_account_with(value: &str) -> Result<AccountWith, String> {
 pub async fn run(args: &AccountArgs, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     let client = ctx.client().await?;
     let get = (args.with.iter()).fold(client.account().get(), |get, part| get.with(*part));
-    section::get(get, &mut ctx.out).await
+    section::get(get.send(), &mut ctx.out).await
 }
 
 impl View for Account {

@@ -93,7 +93,7 @@ pub async fn run(command: &AuthCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure
                 target.timeout,
                 "exchange an authorization code",
             )?;
-            let oauth = integration.oauth_for_base_url(key)?;
+            let oauth = integration.oauth_at(&target.account())?;
             oauth.exchange_code(code).await?;
             let pair = oauth.tokens().await;
             report(out, "logged in", key, &spec, pair.as_ref())
@@ -106,7 +106,7 @@ pub async fn run(command: &AuthCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure
             let pacer = connect::pacer(args)?;
             let integration =
                 connect::integration(args, store, pacer, target.timeout, "refresh the pair")?;
-            let oauth = integration.oauth_for_base_url(key)?;
+            let oauth = integration.oauth_at(&target.account())?;
             oauth.refresh_now().await?;
             let pair = oauth.tokens().await;
             report(out, "refreshed", key, &spec, pair.as_ref())

@@ -90,7 +90,8 @@ async fn continue_bot(
     let kind = BotKind::from(args.kind);
     client
         .bots()
-        .continue_bot(kind, args.bot_id, &args.continue_id, request)
+        .continue_bot(kind.clone(), args.bot_id, &args.continue_id, request)
+        .send()
         .await?;
     let report = Continued {
         bot: kind,

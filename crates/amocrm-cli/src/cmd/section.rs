@@ -4,16 +4,16 @@
 //! and the run of a get (one JSON line or the entry's view; a missing entity is the API's
 //! 404, exit 3).
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io::{self, Write};
 use std::marker::PhantomData;
 
 use clap::Args;
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 
 use crate::failure::Failure;
 use crate::output::{List, Output, View, clean};
-use crate::sdk::{self, Listed, Page};
+use crate::sdk::{self, ListRequest, Listed, Page};
 
 /// `--page`, `--limit` and `--all` of a list of `T`.
 #[derive(Debug, Args)]
@@ -41,59 +41,20 @@ pub trait Paged {
         "Entries per page, 1..=250 (the API's default is 50; with --all, 250)";
 }
 
-/// A list call of the library, as the CLI drives it: the one place that knows the shape
-/// of the library's list builders.
-pub trait ListCall: Sized {
-    /// One entry.
-    type Item: View + Listed + Paged;
-    /// The largest page the API gives (what `--all` asks for).
-    const MAX_LIMIT: u32;
-    /// Starts at this page.
-    fn page(self, page: u32) -> Self;
-    /// This many entries per page.
-    fn limit(self, limit: u32) -> Self;
-    /// The one page.
-    fn send(self) -> impl Future<Output = sdk::Result<Page<Self::Item>>>;
-    /// Every page from the first (or the one set) on.
-    fn pages(self) -> impl Stream<Item = sdk::Result<Page<Self::Item>>>;
-}
-
-impl ListCall for sdk::ListWidgets {
-    type Item = sdk::Widget;
-    const MAX_LIMIT: u32 = sdk::MAX_LIMIT;
-
-    fn page(self, page: u32) -> Self {
-        sdk::ListWidgets::page(self, page)
-    }
-
-    fn limit(self, limit: u32) -> Self {
-        sdk::ListWidgets::limit(self, limit)
-    }
-
-    fn send(self) -> impl Future<Output = sdk::Result<Page<Self::Item>>> {
-        sdk::ListWidgets::send(self)
-    }
-
-    fn pages(self) -> impl Stream<Item = sdk::Result<Page<Self::Item>>> {
-        sdk::ListWidgets::pages(self)
-    }
-}
-
 /// `… list`: one page, or with `--all` every page from `--page` on, each printed as it
 /// arrives, with `page N: TOTAL <entries>` on stderr when progress is on. Entries that
 /// could not be decoded are warned of on stderr; the others are printed, and the list
 /// then fails with exit code 4.
-pub async fn list<L: ListCall>(
-    call: L,
-    args: &ListArgs<L::Item>,
+pub async fn list<T, Q>(
+    call: ListRequest<T, Q>,
+    args: &ListArgs<T>,
     out: &mut Output,
-) -> Result<(), Failure> {
-    let noun = <L::Item as Listed>::NOUN;
-    let failed = |error| Failure::List {
-        noun,
-        error: Box::new(error),
-    };
-    let mut printer = List::<L::Item>::new(out);
+) -> Result<(), Failure>
+where
+    T: View + Paged + Listed<Paging = sdk::Paged>,
+    Q: Send + Sync + 'static,
+{
+    let noun = T::NOUN;
     let mut call = call;
     if let Some(page) = args.page {
         call = call.page(page);
@@ -102,25 +63,10 @@ pub async fn list<L: ListCall>(
         if let Some(limit) = args.limit {
             call = call.limit(limit);
         }
-        let page = call.send().await.map_err(failed)?;
-        printer.page(out, &page.items)?;
-        printer.finish(out)?;
-        let skipped = report_undecodable(&page);
-        if out.progress() {
-            let next = page
-                .next_page()
-                .map(|next| format!("; more with --page {next} or --all"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                io::stderr(),
-                "page {}: {} {noun}s{next}",
-                page.page,
-                page.items.len()
-            );
-        }
-        return incomplete(noun, skipped);
+        return one_page(call, out).await;
     }
-    let mut pages = std::pin::pin!(call.limit(args.limit.unwrap_or(L::MAX_LIMIT)).pages());
+    let mut printer = List::<T>::new(out);
+    let mut pages = std::pin::pin!(call.limit(args.limit.unwrap_or(T::MAX_LIMIT)).pages());
     let mut total = 0usize;
     let mut skipped = 0usize;
     while let Some(page) = pages.next().await {
@@ -129,7 +75,7 @@ pub async fn list<L: ListCall>(
             Err(error) => {
                 // What was printed stays printed; end the table cleanly first.
                 printer.finish(out)?;
-                return Err(failed(error));
+                return Err(failed(noun, error));
             }
         };
         printer.page(out, &page.items)?;
@@ -143,12 +89,49 @@ pub async fn list<L: ListCall>(
     incomplete(noun, skipped)
 }
 
-/// `… get`: the entry as one JSON line, or its view.
+/// One page of `call`, printed; `page N: COUNT <entries>` on stderr when progress is on,
+/// with the way to the next page of a list that pages.
+async fn one_page<T, Q>(call: ListRequest<T, Q>, out: &mut Output) -> Result<(), Failure>
+where
+    T: View + Listed,
+    Q: Send + Sync + 'static,
+{
+    let noun = T::NOUN;
+    let page = call.send().await.map_err(|error| failed(noun, error))?;
+    let mut printer = List::<T>::new(out);
+    printer.page(out, &page.items)?;
+    printer.finish(out)?;
+    let skipped = report_undecodable(&page);
+    if out.progress() {
+        let next = page
+            .next_page()
+            .filter(|_| <T::Paging as sdk::Paging>::PAGED)
+            .map(|next| format!("; more with --page {next} or --all"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            io::stderr(),
+            "page {}: {} {noun}s{next}",
+            page.page,
+            page.items.len()
+        );
+    }
+    incomplete(noun, skipped)
+}
+
+/// A list that failed as a whole.
+fn failed(noun: &'static str, error: sdk::Error) -> Failure {
+    Failure::List {
+        noun,
+        error: Box::new(error),
+    }
+}
+
+/// `… get`: the entry (a request's `.send()`) as one JSON line, or its view.
 pub async fn get<T: View>(
-    call: impl IntoFuture<Output = sdk::Result<T>>,
+    sent: impl Future<Output = sdk::Result<T>>,
     out: &mut Output,
 ) -> Result<(), Failure> {
-    let item = call.await?;
+    let item = sent.await?;
     Ok(out.show(&item)?)
 }
 

@@ -68,10 +68,12 @@ pub async fn run(command: &WidgetsCommand, ctx: &mut Ctx<'_>) -> Result<(), Fail
     let out = &mut ctx.out;
     match command {
         WidgetsCommand::List(args) => section::list(client.widgets().list(), args, out).await,
-        WidgetsCommand::Get(args) => section::get(client.widgets().get(&args.code), out).await,
+        WidgetsCommand::Get(args) => {
+            section::get(client.widgets().get(&args.code).send(), out).await
+        }
         WidgetsCommand::Install(args) => install(&client, args, out).await,
         WidgetsCommand::Uninstall(args) => {
-            client.widgets().uninstall(&args.code).await?;
+            client.widgets().uninstall(&args.code).send().await?;
             let uninstalled = Uninstalled {
                 code: &args.code,
                 uninstalled: true,
@@ -85,13 +87,17 @@ pub async fn run(command: &WidgetsCommand, ctx: &mut Ctx<'_>) -> Result<(), Fail
 /// `widgets install`: fetch the widget, build and check the settings against its
 /// template, then install; nothing is installed when a setting does not fit.
 async fn install(client: &Client, args: &InstallArgs, out: &mut Output) -> Result<(), Failure> {
-    let widget = client.widgets().get(&args.code).await?;
+    let widget = client.widgets().get(&args.code).send().await?;
     let settings = settings_input::build(&widget.settings_template, &args.set, &args.set_json)
         .map_err(Failure::Input)?;
     settings
         .check(&widget.settings_template)
         .map_err(sdk::Error::from)?;
-    let installed = client.widgets().install(&args.code, &settings).await?;
+    let installed = client
+        .widgets()
+        .install(&args.code, &settings)
+        .send()
+        .await?;
     Ok(out.show(&installed)?)
 }
 

@@ -25,7 +25,8 @@ pub use stores::{StoreSpec, pacer};
 
 use crate::failure::Failure;
 use crate::sdk::{
-    AuthError, Client, ClientBuilder, Domain, Error, Integration, Pacer, StoreError, TokenStore,
+    AccountUrl, AppCredentials, AuthError, Client, ClientBuilder, Domain, Error, Integration,
+    Pacer, StoreError, TokenStore,
 };
 use profile::{Profile, Selected};
 
@@ -130,6 +131,15 @@ pub struct Target {
     pub key: String,
     /// Timeout of one request.
     pub timeout: Duration,
+    /// Whether plain `http://` is allowed to any host (`--allow-insecure-http`).
+    allow_http: bool,
+}
+
+impl Target {
+    /// The account, at its checked base URL.
+    pub fn account(&self) -> AccountUrl {
+        AccountUrl::base_url(&self.key).allow_insecure_http(self.allow_http)
+    }
 }
 
 /// The account of the flags and the profile, checked (nothing is sent).
@@ -141,13 +151,14 @@ pub fn target(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Target, Fai
         .or(profile.as_ref().and_then(|p| p.profile.timeout))
         .unwrap_or(DEFAULT_TIMEOUT);
     // A client that is never used, for the normalized base URL the library keys by.
-    let builder = match &account {
-        Account::BaseUrl(url) => Client::builder().base_url(url),
-        Account::Subdomain(sub, domain) => Client::builder().account(sub, *domain),
+    let url = match &account {
+        Account::BaseUrl(url) => AccountUrl::base_url(url),
+        Account::Subdomain(sub, domain) => AccountUrl::new(sub, *domain),
     };
-    let key = builder
+    let allow_http = args.allow_insecure_http;
+    let key = Client::builder()
+        .account(url.allow_insecure_http(allow_http))
         .token("unused")
-        .allow_insecure_http(args.allow_insecure_http)
         .build()?
         .base_url()
         .to_owned();
@@ -155,15 +166,15 @@ pub fn target(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Target, Fai
         profile,
         key,
         timeout,
+        allow_http,
     })
 }
 
 /// Applies the CLI's timeouts and user agent.
-fn configure(builder: ClientBuilder, timeout: Duration, allow_http: bool) -> ClientBuilder {
+fn configure(builder: ClientBuilder, timeout: Duration) -> ClientBuilder {
     builder
         .timeout(timeout)
         .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))
-        .allow_insecure_http(allow_http)
         .user_agent(concat!("amocrm-cli/", env!("CARGO_PKG_VERSION")))
 }
 
@@ -176,12 +187,8 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
     let target = target(args, matches)?;
     let pacer = pacer(args)?;
     if let Some(token) = token::resolve(args, matches, target.profile.as_ref())? {
-        let mut builder = configure(
-            Client::builder().base_url(&target.key),
-            target.timeout,
-            args.allow_insecure_http,
-        )
-        .secret_token(token);
+        let mut builder = configure(Client::builder().account(target.account()), target.timeout)
+            .secret_token(token);
         if let Some(pacer) = pacer {
             builder = builder.pacer(pacer);
         }
@@ -200,7 +207,7 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
         )));
     }
     let integration = integration(args, store, pacer, target.timeout, "use the stored pair")?;
-    Ok(integration.client_for_base_url(&target.key)?)
+    Ok(integration.client_at(&target.account())?)
 }
 
 /// The token store of the flags, the environment and the profile (see [`stores::spec`]).
@@ -247,14 +254,10 @@ pub fn integration(
             missing.join(", ")
         )));
     };
-    let allow_http = args.allow_insecure_http;
     let mut builder = Integration::builder()
-        .client_id(id)
-        .secret_client_secret(secret)
-        .redirect_uri(redirect)
-        .token_store(store)
-        .allow_insecure_http(allow_http)
-        .configure_client(move |builder| configure(builder, timeout, allow_http));
+        .app(AppCredentials::new(id, secret, redirect))
+        .shared_store(store)
+        .configure_client(move |builder| configure(builder, timeout));
     if let Some(pacer) = pacer {
         builder = builder.pacer(pacer);
     }
