@@ -3,6 +3,7 @@
 //! file (the calls themselves are in `cmd/*` and `connect/`).
 
 pub use amocrm::account::{Account, AccountWith};
+pub use amocrm::auth::TokenAnswer;
 pub use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
 pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
 pub use amocrm::pace::{Pacer, RateLimit};

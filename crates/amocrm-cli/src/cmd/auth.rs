@@ -42,7 +42,7 @@ Examples:
 pub enum AuthCommand {
     /// Save the token endpoint's JSON answer (access_token, refresh_token, expires_in,
     /// token_type), read on stdin, as the account's pair
-    Import,
+    Import(ImportArgs),
     /// Exchange an authorization code for a pair and save it (needs --client-id,
     /// --client-secret and --redirect-uri)
     Login(LoginArgs),
@@ -52,6 +52,15 @@ pub enum AuthCommand {
     /// Refresh the stored pair now and save the new one (needs --client-id,
     /// --client-secret and --redirect-uri)
     Refresh,
+}
+
+/// `amocrm auth import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Take the pair as expired, whatever its expires_in says: the next command refreshes
+    /// it (for an answer of unknown age, e.g. one copied from elsewhere)
+    #[arg(long)]
+    pub expired: bool,
 }
 
 /// `amocrm auth login`.
@@ -70,9 +79,14 @@ pub async fn run(command: &AuthCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure
     let spec = connect::store_spec(args, target.profile.as_ref())?;
     let key = target.key.as_str();
     match command {
-        AuthCommand::Import => {
+        AuthCommand::Import(import) => {
             // Read and checked before the store is touched.
-            let pair = answer::parse(&read_stdin()?, SystemTime::now()).map_err(Failure::input)?;
+            let answer::Imported { pair, warnings } =
+                answer::read(&read_stdin()?, SystemTime::now(), import.expired)
+                    .map_err(Failure::input)?;
+            for warning in warnings {
+                let _ = writeln!(io::stderr(), "warning: {warning}");
+            }
             let store = spec.open()?;
             let mut lock = store.lock(key).await.map_err(store_failure)?;
             lock.save(&pair).await.map_err(store_failure)?;

@@ -109,7 +109,7 @@ async fn import_status_then_a_command_refreshes_the_expired_pair() {
     // Import an expired pair (no credentials needed).
     let imported = exec(
         &env_plain,
-        &["auth", "import"],
+        &["auth", "import", "--expired"],
         Some(&answer(&issued)),
         &secrets,
     )
@@ -183,13 +183,52 @@ async fn import_refuses_what_is_not_a_token_answer() {
     for body in [
         &b"s3cr3t-not-json"[..],
         br#"{"access_token":"s3cr3t","expires_in":3600}"#,
-        br#"{"access_token":"s3cr3t","refresh_token":"s3cr3t2","token_type":"Bearer"}"#,
+        br#"{"refresh_token":"s3cr3t","expires_in":3600}"#,
     ] {
         let run = exec(&env, &["auth", "import"], Some(body), &["s3cr3t"]).await;
         assert_eq!(run.code, 2, "{run:#?}");
         assert!(run.stderr.contains("nothing was sent"), "{run:#?}");
     }
     assert!(!store.exists(), "nothing was saved");
+}
+
+/// `auth import` keeps what a grant keeps (the library's rules): an odd token_type and a
+/// missing expires_in are reported on stderr, and the pair is saved.
+#[tokio::test]
+async fn import_keeps_what_a_grant_keeps_and_says_what_was_odd() {
+    let fake = fake().await;
+    let acc1 = fake.account("acc1").expect("acc1");
+    let dir = TempDir::new();
+    let store = dir.path().join("tokens.json");
+    let env = env(acc1, store.to_str().expect("UTF-8"), false);
+    let odd = br#"{"access_token":"s3cr3t","refresh_token":"s3cr3t2","token_type":"mac"}"#;
+    let run = exec(&env, &["auth", "import"], Some(odd), &["s3cr3t"]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.contains("token_type is not Bearer"), "{run:#?}");
+    assert!(run.stderr.contains("expires_in is missing"), "{run:#?}");
+    let (code, line) = status(&env, &["s3cr3t"]).await;
+    assert_eq!((code, &line["expired"]), (0, &Value::Bool(false)), "{line}");
+    let expires = line["expires_at_unix"].as_u64().expect("expiry");
+    assert!(
+        expires > now() + 23 * 3600,
+        "24 hours, amoCRM's lifetime: {line}"
+    );
+    // Too short a lifetime is clamped to a minute, unless --expired says it is over.
+    let short = br#"{"access_token":"a","refresh_token":"s3cr3t","expires_in":0}"#;
+    let run = exec(&env, &["auth", "import"], Some(short), &["s3cr3t"]).await;
+    assert!(run.stderr.contains("out of range"), "{run:#?}");
+    let (_, line) = status(&env, &["s3cr3t"]).await;
+    assert_eq!(line["expired"], false, "{line}");
+    let run = exec(
+        &env,
+        &["auth", "import", "--expired"],
+        Some(short),
+        &["s3cr3t"],
+    )
+    .await;
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:#?}");
+    let (_, line) = status(&env, &["s3cr3t"]).await;
+    assert_eq!(line["expired"], true, "{line}");
 }
 
 #[tokio::test]

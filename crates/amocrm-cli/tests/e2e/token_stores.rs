@@ -22,7 +22,7 @@ async fn eight_processes_one_grant(acc: &FakeAccount, env: &[(String, String)]) 
         .collect();
     let imported = exec(
         &plain,
-        &["auth", "import"],
+        &["auth", "import", "--expired"],
         Some(&answer(&issued)),
         &secrets,
     )

@@ -207,19 +207,39 @@ pub async fn auth(t: &mut Transcript) {
         .await;
     t.run("nothing stored, refresh", oauth(acc1, "auth refresh"))
         .await;
-    for body in [
-        "s3cr3t-not-json".to_owned(),
-        r#"["s3cr3t"]"#.to_owned(),
-        r#"{"access_token":"s3cr3t","expires_in":3600}"#.to_owned(),
-        r#"{"access_token":"s3cr3t","refresh_token":"s3cr3t2","token_type":"Bearer"}"#.to_owned(),
-        r#"{"access_token":"s3cr3t a","refresh_token":"r","expires_in":1}"#.to_owned(),
-        r#"{"access_token":"a","refresh_token":"s3cr3t","expires_in":5,"token_type":"mac"}"#
-            .to_owned(),
-        r#"{"access_token":"a","refresh_token":"s3cr3t","expires_in":-5}"#.to_owned(),
-        "x".repeat(70_000),
+    // What holds no pair is refused; what a grant keeps, an import keeps, with a warning.
+    let (refused, kept) = (
+        "not a token answer",
+        "kept as a grant keeps it, with a warning",
+    );
+    for (title, body) in [
+        (refused, "s3cr3t-not-json".to_owned()),
+        (refused, r#"["s3cr3t"]"#.to_owned()),
+        (
+            refused,
+            r#"{"access_token":"s3cr3t","expires_in":3600}"#.to_owned(),
+        ),
+        (
+            kept,
+            r#"{"access_token":"s3cr3t","refresh_token":"s3cr3t2","token_type":"Bearer"}"#
+                .to_owned(),
+        ),
+        (
+            kept,
+            r#"{"access_token":"s3cr3t a","refresh_token":"r","expires_in":1}"#.to_owned(),
+        ),
+        (
+            kept,
+            r#"{"access_token":"a","refresh_token":"s3cr3t","expires_in":5,"token_type":"mac"}"#
+                .to_owned(),
+        ),
+        (
+            kept,
+            r#"{"access_token":"a","refresh_token":"s3cr3t","expires_in":-5}"#.to_owned(),
+        ),
+        (refused, "x".repeat(70_000)),
     ] {
-        t.run("not a token answer", plain(acc1, "auth import").stdin(body))
-            .await;
+        t.run(title, plain(acc1, "auth import").stdin(body)).await;
     }
     let code2 = acc2.issue_authorization_code();
     t.mask(code2.clone(), "<code>");
@@ -228,7 +248,7 @@ pub async fn auth(t: &mut Transcript) {
     let steps = [
         (
             "import an expired pair",
-            plain(acc1, "auth import").stdin(answer(&expired)),
+            plain(acc1, "auth import --expired").stdin(answer(&expired)),
         ),
         ("status: expired", plain(acc1, "auth status")),
         ("status: expired, JSON", plain(acc1, "--json auth status")),
