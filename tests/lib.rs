@@ -1,8 +1,5 @@
 //! Workspace-level tests live in `tests/*.rs`. What tests of every crate share lives in
-//! `amocrm-test-support`; `services` is re-exported here for the tests that still name it
-//! through this crate (the CLI's).
-
-pub use amocrm_test_support::services;
+//! `amocrm-test-support`; this library holds only the repository README's doctests.
 
 /// The repository README's examples, compiled as doctests (the `amocrm` crate tests its own
 /// packaged README).

@@ -130,15 +130,21 @@ async fn a_bad_token_exits_3_and_is_never_printed() {
 
 #[tokio::test]
 async fn validation_errors_of_the_api_are_printed_with_exit_3() {
-    let base = canned(
-        "400 Bad Request",
+    let server = canned(
+        400,
         "application/problem+json",
         r#"{"title":"Bad Request","type":"https://httpstatus.es/400","status":400,"detail":"Request validation failed","validation-errors":[{"request_id":"0","errors":[{"code":"NotSupportedChoice","path":"login","detail":"The value you selected is not a valid choice."}]}]}"#,
     )
     .await;
     let run = run_env(
         &[("AMOCRM_TOKEN", "tok-3")],
-        &["--base-url", &base, "widgets", "get", "amo_asterisk"],
+        &[
+            "--base-url",
+            server.base_url(),
+            "widgets",
+            "get",
+            "amo_asterisk",
+        ],
         "tok-3",
     )
     .await;
@@ -160,10 +166,16 @@ async fn validation_errors_of_the_api_are_printed_with_exit_3() {
 
 #[tokio::test]
 async fn an_answer_that_cannot_be_decoded_exits_4() {
-    let base = canned("200 OK", "application/hal+json", r#"{"id":"not a widget"}"#).await;
+    let server = canned(200, "application/hal+json", r#"{"id":"not a widget"}"#).await;
     let run = run_env(
         &[("AMOCRM_TOKEN", "tok-4")],
-        &["--base-url", &base, "widgets", "get", "amo_asterisk"],
+        &[
+            "--base-url",
+            server.base_url(),
+            "widgets",
+            "get",
+            "amo_asterisk",
+        ],
         "tok-4",
     )
     .await;
@@ -173,10 +185,10 @@ async fn an_answer_that_cannot_be_decoded_exits_4() {
 
 #[tokio::test]
 async fn a_server_error_exits_3() {
-    let base = canned("503 Service Unavailable", "text/html", "<html>down</html>").await;
+    let server = canned(503, "text/html", "<html>down</html>").await;
     let run = run_env(
         &[("AMOCRM_TOKEN", "tok-5")],
-        &["--base-url", &base, "widgets", "list"],
+        &["--base-url", server.base_url(), "widgets", "list"],
         "tok-5",
     )
     .await;

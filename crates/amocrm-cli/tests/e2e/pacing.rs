@@ -6,8 +6,8 @@ use std::time::Duration;
 use amocrm_fake::FakeAccount;
 
 use super::oauth::{answer, env, exec, fake};
-use crate::support::TempDir;
-use crate::support::services::{self, free_port, reachable, skip};
+use crate::support::services::{self, reachable};
+use crate::support::{TempDir, free_port};
 
 #[tokio::test]
 async fn an_unreachable_redis_fails_clearly_and_sends_nothing() {
@@ -56,7 +56,7 @@ async fn a_reachable_redis_paces_the_command() {
     let test = "a_reachable_redis_paces_the_command";
     let url = services::redis_url();
     if let Err(why) = reachable(&url).await {
-        return skip(test, &why);
+        return services::skip(test, &why, services::HOW_REDIS);
     }
     let fake = fake().await;
     let acc1 = fake.account("acc1").expect("acc1");

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::oauth::{answer, env, exec, fake, status};
 use crate::support::TempDir;
-use crate::support::services::{self, reachable, skip, unique};
+use crate::support::services::{self, reachable, unique};
 
 /// Eight processes find the stored access token expired at once: one refreshes, the others
 /// wait for the store's lock and use the new pair.
@@ -63,7 +63,7 @@ async fn eight_processes_refresh_once_through_postgres() {
     let test = "eight_processes_refresh_once_through_postgres";
     let url = services::postgres_url();
     if let Err(why) = reachable(&url).await {
-        return skip(test, &why);
+        return services::skip(test, &why, services::HOW_POSTGRES);
     }
     let fake = fake().await;
     let acc2 = fake.account("acc2").expect("acc2");

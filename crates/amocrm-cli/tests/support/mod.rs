@@ -4,7 +4,11 @@
 
 #![allow(dead_code)]
 
-pub mod services;
+// The workspace's one copy of the services rule (skip or fail), unique names and loopback
+// ports; this file keeps only what is the CLI's own.
+pub use amocrm_test_support::loopback::free_port;
+#[allow(unused_imports)] // the transcript has no test needing a service
+pub use amocrm_test_support::services;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -12,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use amocrm_fake::FakeServer;
+use amocrm_test_support::loopback;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
@@ -144,39 +149,10 @@ pub fn posts(fake: &FakeServer) -> usize {
 }
 
 /// A server that answers every request with `status` and `body` (content type
-/// `content_type`), for answers the fake never gives. Returns its base URL.
-pub async fn canned(
-    status: &'static str,
-    content_type: &'static str,
-    body: &'static str,
-) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                // Read the request head (these are GETs without a body), then answer.
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let response = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    base
+/// `content_type`), for answers the fake never gives; it serves while it is kept.
+pub async fn canned(status: u16, content_type: &str, body: &str) -> loopback::Server {
+    let answer = loopback::response(status, content_type, &[], body.as_bytes());
+    loopback::Server::always(loopback::Reply::Bytes(answer)).await
 }
 
 /// A temporary folder, removed with what it holds when dropped.

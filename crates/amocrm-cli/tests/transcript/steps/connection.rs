@@ -7,8 +7,7 @@ use amocrm_fake::{FakeAccount, FakeServer, IssuedTokens};
 use serde_json::json;
 
 use crate::harness::{Step, Transcript, fake, path};
-use crate::support::TempDir;
-use crate::support::services::free_port;
+use crate::support::{TempDir, free_port};
 
 pub async fn token_sources(t: &mut Transcript) {
     t.section("where the token comes from");

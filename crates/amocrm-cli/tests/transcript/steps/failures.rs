@@ -5,20 +5,24 @@ use amocrm_fake::FakeServer;
 use serde_json::{Value, json};
 
 use crate::harness::{Stdout, Step, Transcript, fake, silent_server};
-use crate::support::canned;
-use crate::support::services::free_port;
+use crate::support::{canned, free_port};
 
 pub async fn api_and_transport_errors(t: &mut Transcript) {
     t.section("errors of the API (exit 3) and of the transport (exit 4)");
-    let validation = canned(
-        "400 Bad Request",
-        "application/problem+json",
-        r#"{"title":"Bad Request","type":"https://httpstatus.es/400","status":400,"detail":"Request validation failed","validation-errors":[{"request_id":"0","errors":[{"code":"NotSupportedChoice","path":"login","detail":"The value you selected is not a valid choice."}]}]}"#,
-    )
-    .await;
-    let undecodable = canned("200 OK", "application/hal+json", r#"{"id":"not a widget"}"#).await;
-    let down = canned("503 Service Unavailable", "text/html", "<html>down</html>").await;
-    let html = canned("200 OK", "text/html", "<html>hello</html>").await;
+    let servers = [
+        canned(
+            400,
+            "application/problem+json",
+            r#"{"title":"Bad Request","type":"https://httpstatus.es/400","status":400,"detail":"Request validation failed","validation-errors":[{"request_id":"0","errors":[{"code":"NotSupportedChoice","path":"login","detail":"The value you selected is not a valid choice."}]}]}"#,
+        )
+        .await,
+        canned(200, "application/hal+json", r#"{"id":"not a widget"}"#).await,
+        canned(503, "text/html", "<html>down</html>").await,
+        canned(200, "text/html", "<html>hello</html>").await,
+    ];
+    let [validation, undecodable, down, html] = servers
+        .each_ref()
+        .map(|server| server.base_url().to_owned());
     let absent = format!("http://127.0.0.1:{}", free_port());
     let silent = silent_server().await;
     for (base, name) in [
