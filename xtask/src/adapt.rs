@@ -34,7 +34,9 @@ use openapiv3::{
     OpenAPI, Operation, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, Response,
 };
 
-use crate::generate::RUST_TYPE;
+/// The schema extension naming the hand-written Rust type that replaces a schema (read
+/// here for point 3, and by the generator for every replacement).
+pub const RUST_TYPE: &str = "x-amocrm-rust-type";
 
 const JSON: &str = "application/json";
 const JSON_FLAVOURS: [&str; 2] = ["application/hal+json", "application/problem+json"];

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
-use crate::adapt;
+use crate::adapt::{self, RUST_TYPE};
 use crate::bundle::{self, BUNDLE};
 
 /// The generated file, relative to the workspace root.
@@ -190,8 +190,6 @@ fn push_doc_line(out: &mut String, indent: &str, text: &str) {
     out.push('\n');
 }
 
-/// The schema extension naming the hand-written Rust type that replaces a schema.
-pub const RUST_TYPE: &str = "x-amocrm-rust-type";
 /// The traits that type implements, of `Display`, `FromStr`, `Default` (optional).
 pub const RUST_IMPLS: &str = "x-amocrm-rust-impls";
 
