@@ -99,7 +99,7 @@ pub mod widget_request;
 #[doc(hidden)]
 pub mod __bench;
 
-pub use api::{account, bots, widgets};
+pub use api::{account, bots, pipelines, widgets};
 
 pub use auth::{AppCredentials, OAuth};
 pub use client::{AccountUrl, Client, ClientBuilder, Domain};

@@ -49,6 +49,6 @@ impl GetAccount<'_> {
         let with: Vec<String> = self.with.iter().map(ToString::to_string).collect();
         let with = (!with.is_empty()).then(|| with.join(","));
         let call = self.client.raw().get_account(with.as_deref());
-        Ok(self.client.call(call).await?.into_inner())
+        self.client.call(call).await
     }
 }

@@ -1,10 +1,11 @@
 //! The API sections, one module each, re-exported at the crate root (`amocrm::widgets`,
-//! `amocrm::bots`, `amocrm::account`). Each adds a `Client` accessor returning its calls;
+//! `amocrm::bots`, `amocrm::account`, `amocrm::pipelines`). Each adds a `Client` accessor returning its calls;
 //! every call is a request built with its options and sent with `.send()` (lists also
 //! `.pages()` and `.stream()`).
 
 pub mod account;
 pub mod bots;
+pub mod pipelines;
 pub mod widgets;
 
 use std::fmt::Display;

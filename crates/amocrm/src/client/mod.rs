@@ -95,14 +95,14 @@ impl Client {
         &self.inner.raw
     }
 
-    /// Awaits one raw operation (a call on [`Client::raw`]) and turns its error into
-    /// [`Error`].
+    /// Awaits one raw operation (a call on [`Client::raw`]): its answer's value, or its
+    /// error as [`Error`].
     pub(crate) async fn call<T>(
         &self,
-        operation: impl Future<Output = Result<T, RawError>>,
+        operation: impl Future<Output = Result<progenitor_client::ResponseValue<T>, RawError>>,
     ) -> Result<T> {
         match operation.await {
-            Ok(value) => Ok(value),
+            Ok(value) => Ok(value.into_inner()),
             Err(error) => Err(Error::from_raw(error).await),
         }
     }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::listed::Listed;
+use super::listed::{Listed, Paging};
 use super::page::{Page, PageLinks};
 use crate::decode::{body_error, missing_field, undecodable_entry};
 use crate::error::{Result, UndecodableEntry};
@@ -17,22 +17,32 @@ use crate::error::{Result, UndecodableEntry};
 pub(crate) fn page_per_entry<T: Listed>(body: &[u8]) -> Result<Page<T>> {
     let page = serde_json::from_slice::<EntryPage<'_, T>>(body)
         .map_err(|source| body_error(200, Bytes::copy_from_slice(body), &source))?;
+    // A list amoCRM pages always says which page and where the next one is.
+    let missing = |field: &str| missing_field(200, Bytes::copy_from_slice(body), field.into());
+    if T::Paging::PAGED {
+        if page.page.is_none() {
+            return Err(missing("_page"));
+        }
+        if page.links.is_none() {
+            return Err(missing("_links"));
+        }
+    }
     let entries = match page.embedded.into_option() {
         None => Vec::new(),
         Some(Embedded(Some(entries), _)) => entries,
         Some(Embedded(None, _)) => {
             let path = format!("_embedded.{}", T::EMBEDDED);
-            return Err(missing_field(200, Bytes::copy_from_slice(body), path));
+            return Err(missing(&path));
         }
     };
     // Room for a full page at most: the entries may all be undecodable (a hostile page of
     // `0,0,...` would otherwise reserve 232 bytes per two bytes of body).
     let room = entries.len().min(MAX_RESERVED);
     let mut decoded = Page {
-        page: u32::try_from(page.page).unwrap_or(0),
+        page: u32::try_from(page.page.unwrap_or(0)).unwrap_or(0),
         items: Vec::with_capacity(room),
         failed: Vec::new(),
-        links: PageLinks::from(page.links),
+        links: page.links.map(PageLinks::from).unwrap_or_default(),
     };
     for (index, entry) in entries.into_iter().enumerate() {
         match entry_of::<T>(entry.get()) {
@@ -54,10 +64,13 @@ const MAX_RESERVED: usize = 250;
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))]
 struct EntryPage<'a, T: Listed> {
-    #[serde(rename = "_page", deserialize_with = "page_number")]
-    page: i64,
-    #[serde(rename = "_links")]
-    links: amocrm_raw::PhpObject<EntryLinks>,
+    /// Not sent by a list amoCRM does not page (0 when it is not a usable number: the
+    /// page asked for).
+    #[serde(rename = "_page", default, deserialize_with = "page_number")]
+    page: Option<i64>,
+    /// Optional in a list amoCRM does not page.
+    #[serde(rename = "_links", default)]
+    links: Option<amocrm_raw::PhpObject<EntryLinks>>,
     #[serde(rename = "_embedded", borrow)]
     embedded: amocrm_raw::PhpObject<Embedded<'a, T>>,
 }
@@ -99,7 +112,7 @@ impl<'de: 'a, 'a, T: Listed> Deserialize<'de> for Embedded<'a, T> {
 struct Entries<'a>(#[serde(borrow, deserialize_with = "entry_list")] Vec<&'a RawValue>);
 
 /// `_page` as an integer, or as the decimal text PHP echoes from the query string.
-fn page_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+fn page_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     struct Visitor;
     impl serde::de::Visitor<'_> for Visitor {
         type Value = i64;
@@ -119,7 +132,7 @@ fn page_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64,
                 .map_err(|_| E::invalid_value(serde::de::Unexpected::Other("other text"), &self))
         }
     }
-    deserializer.deserialize_any(Visitor)
+    deserializer.deserialize_any(Visitor).map(Some)
 }
 
 /// A page's links, each one optional and each one `[]` (PHP's empty map) for none: only

@@ -9,8 +9,9 @@ pub trait Listed: Sized + Send + 'static {
     const NOUN: &'static str;
     /// The key of the entries under `_embedded`, e.g. `widgets`.
     const EMBEDDED: &'static str;
-    /// The field that names an entry in messages about it, e.g. `code`.
-    const KEY: &'static str;
+    /// The field that names an entry in messages about it: `id` unless the section says
+    /// otherwise (widgets: `code`).
+    const KEY: &'static str = "id";
     /// The largest `limit` the list call takes (amoCRM's usual 250 unless the section
     /// says otherwise).
     const MAX_LIMIT: u32 = 250;

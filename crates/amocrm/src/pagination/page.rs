@@ -60,6 +60,22 @@ impl<T> Page<T> {
         }
     }
 
+    /// The one page of a list amoCRM sends whole: its entries and links, numbered by
+    /// the request that fetched it.
+    pub(crate) fn whole(
+        links: Option<amocrm_raw::PhpObject<amocrm_raw::types::ListLinks>>,
+        items: Vec<T>,
+    ) -> Self {
+        let links = links.map(PageLinks::from).unwrap_or_default();
+        let (page, failed) = (0, Vec::new());
+        Page {
+            page,
+            items,
+            failed,
+            links,
+        }
+    }
+
     /// The page number `_links.next` points at, if there is a next page. Only the `page`
     /// parameter of the link is used, never its host or path: the next page is fetched
     /// from the client's own account like every request. A link without a `page`

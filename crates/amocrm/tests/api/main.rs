@@ -1,8 +1,10 @@
 //! The API sections: the account call, inputs checked before sending, models as data,
-//! identifiers as one path segment, and the pager against hostile next links.
+//! identifiers as one path segment, the pager against hostile next links, and the
+//! pipelines list as amoCRM may send it.
 
 mod account;
 mod checks_before_sending;
 mod models_as_data;
 mod next_links;
 mod path_segments;
+mod pipelines;

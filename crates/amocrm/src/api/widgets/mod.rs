@@ -38,7 +38,7 @@ impl<'c> WidgetCalls<'c> {
         ListRequest::new(self.client, (), |client, at, _| {
             Box::pin(async move {
                 let list = client.call(client.raw().list_widgets(at.limit, at.page));
-                Ok(Page::from(list.await?.into_inner()))
+                Ok(Page::from(list.await?))
             })
         })
     }
@@ -117,7 +117,7 @@ impl GetWidget<'_> {
             .client
             .call(self.client.raw().get_widget(&code))
             .await?;
-        Ok(widget.into_inner().into())
+        Ok(widget.into())
     }
 }
 
@@ -187,7 +187,7 @@ impl<'a> InstallWidget<'a> {
         let code: raw::InstallWidgetWidgetCode = path_segment("widget code", self.code)?;
         let body = self.settings.to_raw()?;
         let call = self.client.raw().install_widget(&code, &body);
-        Ok(self.client.call(call).await?.into_inner().into())
+        Ok(self.client.call(call).await?.into())
     }
 }
 
