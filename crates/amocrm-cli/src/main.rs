@@ -15,8 +15,11 @@
 //! amocrm widgets install CODE [--set KEY=VALUE ...] [--set-json KEY=JSON ...]
 //! amocrm widgets uninstall CODE
 //! amocrm account [--with PART ...]
+//! amocrm pipelines list
+//! amocrm pipelines get ID
 //! amocrm completions bash|zsh|fish|powershell|elvish
-//! amocrm auth import|status|refresh
+//! amocrm auth import [--expired]
+//! amocrm auth status|refresh
 //! amocrm auth login --code CODE
 //! amocrm bot continue salesbot|marketingbot BOT_ID CONTINUE_ID
 //!        [--data KEY=VALUE ...] [--data-json KEY=JSON ...]
@@ -65,9 +68,9 @@
 //! - `cli`: the top-level command line, made of `connect::ConnectionArgs`,
 //!   `output::OutputArgs` and `cmd::Command`.
 //! - `cmd`: one module per command group with its arguments, its run and its views
-//!   (`widgets`, `bots`, `account`, `auth`, `completions`); `cmd::section` is what list and
-//!   get share, `cmd::context` what every command runs with, `cmd::prelude` what a section
-//!   file imports.
+//!   (`widgets`, `bots`, `account`, `pipelines`, `auth`, `completions`); `cmd::section` is
+//!   what list and get share, `cmd::context` what every command runs with, `cmd::prelude`
+//!   what a section file imports.
 //! - `connect`: the client of the connection flags: `args` (the flags), `profile` (TOML
 //!   profiles), `token` (token sources), `stores` (token store and pacer choice).
 //! - [`failure`]: why a command failed, its exit code and its report on stderr.
@@ -75,10 +78,11 @@
 //! - `sdk`: every `amocrm` item the CLI uses, named once. `util`: durations, times, paths,
 //!   `KEY=VALUE` flags.
 //!
-//! A read-only section of the API (list + get) is a file in `cmd/` with its subcommand
-//! enum, its [`output::View`] (the list's columns) and a run that hands the library's
-//! calls to `cmd::section::list` and `cmd::section::get`, plus its variant in
-//! `cmd::Command`; `cmd/widgets.rs` is the example.
+//! A read-only section of the API (list + get) is a file in `cmd/` with its
+//! [`output::View`] (the list's columns) and a run that hands the library's two calls to
+//! `cmd::section` (`run_whole` for a list amoCRM sends whole, with the shared
+//! `section::WholeCommand`; `list` and `get` for a paged one, with its own subcommand enum
+//! and `ListArgs`), plus its variant in `cmd::Command`; `cmd/pipelines.rs` is the example.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -7,7 +7,8 @@ pub use amocrm::auth::TokenAnswer;
 pub use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
 pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
 pub use amocrm::pace::{Pacer, RateLimit};
-pub use amocrm::pagination::{ListRequest, Listed, Paged, Paging};
+pub use amocrm::pagination::{GetRequest, ListRequest, Listed, Paged, Paging, Unpaged};
+pub use amocrm::pipelines::{LOST_STATUS_ID, Pipeline, Status, StatusType, WON_STATUS_ID};
 pub use amocrm::store::{FileTokenStore, TokenStore};
 pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,

@@ -1,7 +1,5 @@
 //! `amocrm account`: the account's parameters, with the optional parts asked for.
 
-use std::io::{self, Write};
-
 use clap::Args;
 use serde_json::Value;
 

@@ -6,6 +6,7 @@ pub mod account;
 pub mod auth;
 pub mod bots;
 pub mod completions;
+pub mod pipelines;
 pub mod widgets;
 
 mod context;
@@ -29,6 +30,9 @@ pub enum Command {
     Bot(bots::BotCommand),
     /// Show the account's parameters
     Account(account::AccountArgs),
+    /// List and show the lead pipelines with their statuses
+    #[command(subcommand)]
+    Pipelines(section::WholeCommand),
     /// Print a shell completion script on stdout
     #[command(after_help = completions::AFTER_HELP)]
     Completions(completions::CompletionsArgs),
@@ -43,6 +47,7 @@ pub async fn run(command: &Command, mut ctx: Ctx<'_>) -> Result<(), Failure> {
         Command::Widgets(command) => widgets::run(command, &mut ctx).await,
         Command::Bot(command) => bots::run(command, &mut ctx).await,
         Command::Account(args) => account::run(args, &mut ctx).await,
+        Command::Pipelines(command) => pipelines::run(command, &mut ctx).await,
         Command::Auth(command) => auth::run(command, &mut ctx).await,
         Command::Completions(args) => completions::run(args, &mut ctx),
     }

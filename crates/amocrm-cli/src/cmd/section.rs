@@ -8,12 +8,13 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::marker::PhantomData;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use futures::StreamExt;
 
+use super::context::Ctx;
 use crate::failure::Failure;
 use crate::output::{List, Output, View, clean};
-use crate::sdk::{self, ListRequest, Listed, Page};
+use crate::sdk::{self, Client, GetRequest, ListRequest, Listed, Page};
 
 /// `--page`, `--limit` and `--all` of a list of `T`.
 #[derive(Debug, Args)]
@@ -31,6 +32,13 @@ pub struct ListArgs<T: Paged> {
 
     #[arg(skip)]
     entries: PhantomData<T>,
+}
+
+/// The ID of the entity a `… get` shows.
+#[derive(Debug, Args)]
+pub struct IdArg {
+    /// Its ID, e.g. 3177727
+    pub id: u64,
 }
 
 /// The entries of a list that pages.
@@ -87,6 +95,33 @@ where
     }
     printer.finish(out)?;
     incomplete(noun, skipped)
+}
+
+/// `… list` and `… get ID` of a section whose list amoCRM sends whole (no paging).
+#[derive(Debug, Subcommand)]
+pub enum WholeCommand {
+    /// List them all (amoCRM sends them in one answer)
+    List,
+    /// Show one by its ID
+    Get(IdArg),
+}
+
+/// Runs a [`WholeCommand`] with the section's `list` and `get` calls: the list printed as a
+/// page of [`list`] is, the entry as [`get`] prints it.
+pub async fn run_whole<T>(
+    command: &WholeCommand,
+    ctx: &mut Ctx<'_>,
+    list: fn(&Client) -> ListRequest<T>,
+    get_one: fn(&Client, u64) -> GetRequest<T>,
+) -> Result<(), Failure>
+where
+    T: View + Listed<Paging = sdk::Unpaged>,
+{
+    let client = ctx.client().await?;
+    match command {
+        WholeCommand::List => one_page(list(&client), &mut ctx.out).await,
+        WholeCommand::Get(arg) => get(get_one(&client, arg.id).send(), &mut ctx.out).await,
+    }
 }
 
 /// One page of `call`, printed; `page N: COUNT <entries>` on stderr when progress is on,

@@ -3,8 +3,6 @@
 
 pub mod settings_input;
 
-use std::io::{self, Write};
-
 use clap::{Args, Subcommand};
 use serde::Serialize;
 

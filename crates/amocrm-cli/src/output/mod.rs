@@ -75,6 +75,19 @@ pub trait View: Serialize + Sized + 'static {
     }
 }
 
+/// The part of an entry that is a list (a pipeline's statuses), after the entry's own
+/// lines: `title:` and a table of the items in their view's columns, or `title: none`.
+pub fn write_part<T: View>(out: &mut impl Write, title: &str, items: &[T]) -> io::Result<()> {
+    writeln!(out)?;
+    if items.is_empty() {
+        return writeln!(out, "{title}: none");
+    }
+    writeln!(out, "{title}:")?;
+    let mut table = Table::new(T::COLUMNS);
+    table.rows(out, items)?;
+    table.finish(out)
+}
+
 /// Standard output (locked, buffered) and how to print on it.
 pub struct Output {
     out: io::BufWriter<io::StdoutLock<'static>>,

@@ -249,6 +249,13 @@ pub fn text(value: Option<&str>) -> String {
     value.map_or_else(|| "-".to_owned(), clean)
 }
 
+/// The `text` of each item, cleaned of control characters and joined with `, ` (a cell
+/// of names).
+pub fn joined<T>(items: &[T], text: fn(&T) -> &str) -> String {
+    let texts: Vec<String> = items.iter().map(|item| clean(text(item))).collect();
+    texts.join(", ")
+}
+
 /// The number, or `-` when amoCRM sent `null`.
 pub fn number(value: Option<impl ToString>) -> String {
     value.map_or_else(|| "-".to_owned(), |n| n.to_string())

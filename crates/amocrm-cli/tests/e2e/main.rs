@@ -12,6 +12,7 @@ mod completions;
 mod exit_codes;
 mod oauth;
 mod pacing;
+mod pipelines;
 mod profiles;
 mod tables;
 mod timeouts;

@@ -73,7 +73,9 @@ impl<T: Listed> GetRequest<T> {
         match (self.fetch)(self.client, id).await {
             // amoCRM's answer to a get by ID of an entity it does not have.
             Err(Error::UnexpectedStatus { status: 204, .. }) => {
-                Err(Error::NotFound(Problem::bare(204)))
+                let mut problem = Problem::bare(204);
+                problem.detail = Some(format!("the account has no {} {id}", T::NOUN));
+                Err(Error::NotFound(problem))
             }
             fetched => fetched,
         }
@@ -132,6 +134,14 @@ mod tests {
                 other => panic!("{id}: {other:?}"),
             }
         }
+        // A 204 has no problem of its own: the one made for it says which entity.
+        let Err(Error::NotFound(problem)) = get(2).send().await else {
+            panic!("not found")
+        };
+        assert_eq!(
+            problem.detail.as_deref(),
+            Some("the account has no entity 2")
+        );
         for id in [0, 1 << 63, u64::MAX] {
             let error = get(id).send().await.unwrap_err();
             assert!(
