@@ -225,3 +225,33 @@ pub async fn account(t: &mut Transcript) {
         t.run("account", Step::sh(line).on(&fake)).await;
     }
 }
+
+/// Last, so that adding it kept the numbers of every step before it.
+pub async fn pipelines(t: &mut Transcript) {
+    t.section("pipelines");
+    let fake = fake(t, FakeServer::builder().widgets(0).pipelines(3), "fake").await;
+    for line in [
+        "pipelines --help",
+        "pipelines get --help",
+        "pipelines",
+        "pipelines list",
+        "--json pipelines list",
+        "pipelines list --page 2",
+        "pipelines get 3177729",
+        "--json pipelines get 3177729",
+        "pipelines get 42",
+        "--json pipelines get 42",
+        "pipelines get 0",
+        "pipelines get 9223372036854775808",
+        "pipelines get main",
+    ] {
+        t.run("pipelines", Step::sh(line).on(&fake)).await;
+    }
+    // Read-only: any user of the account may list them.
+    let step = Step::sh("pipelines list").env("AMOCRM_BASE_URL", fake.base_url());
+    t.run(
+        "a user's token",
+        step.env("AMOCRM_TOKEN", fake.user_token()),
+    )
+    .await;
+}

@@ -5,6 +5,6 @@ mod commands;
 mod connection;
 mod failures;
 
-pub use commands::{account, bots, completions, help, usage_errors, widgets};
+pub use commands::{account, bots, completions, help, pipelines, usage_errors, widgets};
 pub use connection::{auth, profiles, token_sources};
 pub use failures::{api_and_transport_errors, display, output_failures};
