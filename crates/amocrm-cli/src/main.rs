@@ -85,7 +85,6 @@
 //! and `ListArgs`), plus its variant in `cmd::Command`; `cmd/pipelines.rs` is the example.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 mod cli;
 mod cmd;

@@ -1,5 +1,4 @@
 #![doc = include_str!("docs/overview.md")]
-#![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 // The crate, by layer (imports point down this list, never up):

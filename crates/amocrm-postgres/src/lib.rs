@@ -48,6 +48,9 @@
 //! # Ok(()) }
 //! ```
 
+// The workspace denies `unsafe`; a published crate forbids it outright.
+#![forbid(unsafe_code)]
+
 mod error;
 mod schema;
 mod store;

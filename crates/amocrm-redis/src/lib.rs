@@ -45,10 +45,18 @@
 //! which server and why) and sends nothing; the replay guard's error makes the verifier
 //! refuse the request ([`amocrm::error::WidgetRequestError::ReplayGuard`]).
 
+// The workspace denies `unsafe`; a published crate forbids it outright.
+#![forbid(unsafe_code)]
+
 mod connection;
 mod pacer;
 mod replay;
 /// The integration tests' helpers (the test Redis, skipping), for the script's unit tests.
+/// The README's examples compile (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(test)]
 #[path = "../tests/common/mod.rs"]
 mod test_common;

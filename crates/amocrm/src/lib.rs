@@ -83,6 +83,9 @@
 //! program then needs reqwest's `rustls` feature or a process-wide rustls provider, or can
 //! start from [`client::http_client_builder`].
 
+// The workspace denies `unsafe`; a published crate forbids it outright.
+#![forbid(unsafe_code)]
+
 mod api;
 pub mod auth;
 pub mod client;
