@@ -1,5 +1,5 @@
-//! An ergonomic client for the amoCRM (Kommo) REST API v4: widgets, and the widget steps
-//! of Salesbot and Marketingbot.
+//! An ergonomic client for the amoCRM (Kommo) REST API v4: widgets, the widget steps of
+//! Salesbot and Marketingbot, the account and its lead pipelines.
 //!
 //! Built on the generated [`amocrm_raw`] client, it adds what the raw client cannot know:
 //! a token that never prints, amoCRM's 7 requests/second limit, safe retries, a
@@ -51,8 +51,9 @@
 //! # Where to look
 //!
 //! - **A script** (one account, a long-lived token): [`Client`], [`ClientBuilder`],
-//!   [`AccountUrl`]; the sections [`widgets`], [`bots`], [`account`]; [`Error`] and
-//!   [`ErrorKind`] to match on; [`pagination`] for pages and streams.
+//!   [`AccountUrl`]; the sections [`widgets`], [`bots`], [`account`], [`pipelines`];
+//!   [`Error`] and [`ErrorKind`] to match on; [`pagination`] for pages, streams and gets by
+//!   ID.
 //! - **A backend** (OAuth, a widget's bot steps): [`auth`] ([`OAuth`], [`AppCredentials`],
 //!   [`auth::TokenAnswer`]), [`store`] (where token pairs live: [`store::FileTokenStore`],
 //!   [`store::MemoryTokenStore`]), [`widget_request`] (verifying what a bot sends, and
