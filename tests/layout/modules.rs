@@ -1,26 +1,13 @@
-//! The shape of every crate of the workspace, read from its syntax tree (`syn`), not its
-//! text: modules import each other without a cycle, so each can be read (and moved) with
-//! only what it names below it; and no hand-written file is longer than 500 lines, test
-//! code aside.
-//!
-//! A module is a file (or an inline `mod { .. }`), found from each target's root as the
-//! compiler finds it. Module `a` depends on module `b` when `a`'s code names an item
-//! defined in `b` (a path in a type, an expression, a pattern, a macro's tokens, or a
-//! private `use`), the name followed through `use` aliases and re-exports to where it is
-//! defined. A re-export (`pub use`, `pub(crate) use`) is not a dependency by itself, and a
-//! module may use what its ancestors define (a part of a module uses its whole, e.g.
-//! `super::Inner`); every other name is a dependency, a parent's on its own part included,
-//! and a cycle of them is an error naming its modules and files. Items under
-//! `#[cfg(test)]` are left out.
+//! A target's modules as the compiler finds them, read with `syn`: what each defines,
+//! imports and names, and the dependency graph between them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use syn::spanned::Spanned as _;
 use syn::visit::Visit;
 
 /// The workspace's root directory.
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ is inside the workspace")
@@ -28,9 +15,9 @@ fn workspace() -> PathBuf {
 }
 
 /// A module's path from its crate root, e.g. `["error", "decode"]` (empty: the root).
-type ModPath = Vec<String>;
+pub(crate) type ModPath = Vec<String>;
 
-fn shown(path: &ModPath) -> String {
+pub(crate) fn shown(path: &ModPath) -> String {
     if path.is_empty() {
         "crate".to_owned()
     } else {
@@ -40,8 +27,8 @@ fn shown(path: &ModPath) -> String {
 
 /// One module of a target: its file, the items it defines, the names it imports.
 #[derive(Default)]
-struct Module {
-    file: PathBuf,
+pub(crate) struct Module {
+    pub(crate) file: PathBuf,
     /// Child modules by name.
     children: BTreeMap<String, ModPath>,
     /// Items defined here (types, functions, constants, traits, macros, ...).
@@ -56,12 +43,12 @@ struct Module {
 }
 
 /// Every module of one target (a library or a binary).
-struct Target {
-    modules: BTreeMap<ModPath, Module>,
+pub(crate) struct Target {
+    pub(crate) modules: BTreeMap<ModPath, Module>,
 }
 
 /// Whether a `cfg` predicate holds only under `test`.
-fn needs_test(meta: &syn::Meta) -> bool {
+pub(crate) fn needs_test(meta: &syn::Meta) -> bool {
     match meta {
         syn::Meta::Path(path) => path.is_ident("test"),
         syn::Meta::List(list) => {
@@ -82,7 +69,7 @@ fn needs_test(meta: &syn::Meta) -> bool {
 }
 
 /// Whether `attrs` put an item under `#[cfg(test)]` (or any predicate needing `test`).
-fn is_test(attrs: &[syn::Attribute]) -> bool {
+pub(crate) fn is_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
         attr.path().is_ident("cfg")
             && attr
@@ -92,7 +79,7 @@ fn is_test(attrs: &[syn::Attribute]) -> bool {
 }
 
 /// The `#[path = "..."]` of a `mod` item.
-fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+pub(crate) fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|attr| match &attr.meta {
         syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
             syn::Expr::Lit(syn::ExprLit {
@@ -105,7 +92,7 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-fn attrs_of(item: &syn::Item) -> &[syn::Attribute] {
+pub(crate) fn attrs_of(item: &syn::Item) -> &[syn::Attribute] {
     match item {
         syn::Item::Const(i) => &i.attrs,
         syn::Item::Enum(i) => &i.attrs,
@@ -128,7 +115,7 @@ fn attrs_of(item: &syn::Item) -> &[syn::Attribute] {
 
 /// The absolute path of `path` (as a `use` in module `at` writes it), or `None` when it
 /// leaves the crate. `children` are `at`'s child modules.
-fn absolute(
+pub(crate) fn absolute(
     at: &ModPath,
     children: &BTreeMap<String, ModPath>,
     path: &[String],
@@ -161,7 +148,11 @@ fn absolute(
 }
 
 /// The leaves of a `use` tree: (local name, path as written), globs left out.
-fn use_leaves(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
+pub(crate) fn use_leaves(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<(String, Vec<String>)>,
+) {
     match tree {
         syn::UseTree::Path(p) => {
             prefix.push(p.ident.to_string());
@@ -197,7 +188,7 @@ fn use_leaves(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Stri
 
 /// Collects the paths a module's code names (types, expressions, patterns, macros).
 #[derive(Default)]
-struct References(Vec<Vec<String>>);
+pub(crate) struct References(Vec<Vec<String>>);
 
 impl References {
     /// Paths in a macro's tokens: runs of identifiers joined by `::`.
@@ -271,7 +262,7 @@ impl<'ast> Visit<'ast> for References {
 
 impl Target {
     /// The modules of the target whose root file is `root`.
-    fn load(root: &Path) -> Target {
+    pub(crate) fn load(root: &Path) -> Target {
         let mut target = Target {
             modules: BTreeMap::new(),
         };
@@ -413,7 +404,7 @@ impl Target {
     }
 
     /// Module → the modules it depends on.
-    fn graph(&self) -> BTreeMap<ModPath, BTreeSet<ModPath>> {
+    pub(crate) fn graph(&self) -> BTreeMap<ModPath, BTreeSet<ModPath>> {
         let mut graph = BTreeMap::new();
         for (at, module) in &self.modules {
             let mut deps = BTreeSet::new();
@@ -437,373 +428,4 @@ impl Target {
         }
         graph
     }
-}
-
-/// A cycle of `graph`, if it has one (a depth-first search).
-fn find_cycle(graph: &BTreeMap<ModPath, BTreeSet<ModPath>>) -> Option<Vec<ModPath>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        Open,
-        Done,
-    }
-    fn visit(
-        node: &ModPath,
-        graph: &BTreeMap<ModPath, BTreeSet<ModPath>>,
-        marks: &mut BTreeMap<ModPath, Mark>,
-        stack: &mut Vec<ModPath>,
-    ) -> Option<Vec<ModPath>> {
-        match marks.get(node) {
-            Some(Mark::Done) => return None,
-            Some(Mark::Open) => {
-                let start = stack.iter().position(|n| n == node).unwrap_or(0);
-                let mut cycle = stack[start..].to_vec();
-                cycle.push(node.clone());
-                return Some(cycle);
-            }
-            None => {}
-        }
-        marks.insert(node.clone(), Mark::Open);
-        stack.push(node.clone());
-        for next in graph.get(node).into_iter().flatten() {
-            if let Some(cycle) = visit(next, graph, marks, stack) {
-                return Some(cycle);
-            }
-        }
-        stack.pop();
-        marks.insert(node.clone(), Mark::Done);
-        None
-    }
-    let mut marks = BTreeMap::new();
-    for node in graph.keys() {
-        if let Some(cycle) = visit(node, graph, &mut marks, &mut Vec::new()) {
-            return Some(cycle);
-        }
-    }
-    None
-}
-
-/// The root files of every target of the crate in `dir` (its library and binaries).
-fn targets(dir: &Path) -> Vec<PathBuf> {
-    let manifest: toml::Table = std::fs::read_to_string(dir.join("Cargo.toml"))
-        .expect("a manifest")
-        .parse()
-        .expect("a TOML manifest");
-    let mut roots = BTreeSet::new();
-    let lib = manifest
-        .get("lib")
-        .and_then(|lib| lib.get("path"))
-        .and_then(|path| path.as_str())
-        .map_or_else(|| dir.join("src/lib.rs"), |path| dir.join(path));
-    if lib.exists() {
-        roots.insert(lib);
-    }
-    for bin in manifest
-        .get("bin")
-        .and_then(|bins| bins.as_array())
-        .into_iter()
-        .flatten()
-    {
-        if let Some(path) = bin.get("path").and_then(|path| path.as_str()) {
-            roots.insert(dir.join(path));
-        }
-    }
-    let main = dir.join("src/main.rs");
-    if main.exists() {
-        roots.insert(main);
-    }
-    if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "rs") {
-                roots.insert(path);
-            } else if path.join("main.rs").exists() {
-                roots.insert(path.join("main.rs"));
-            }
-        }
-    }
-    roots.into_iter().collect()
-}
-
-/// The import cycles of the crate in `dir`, one message per target that has one.
-fn cycles(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for root in targets(dir) {
-        let target = Target::load(&root);
-        assert!(!target.modules.is_empty(), "{root:?}");
-        if let Some(cycle) = find_cycle(&target.graph()) {
-            let files: Vec<String> = cycle
-                .iter()
-                .map(|m| {
-                    let file = &target.modules[m].file;
-                    let file = file.strip_prefix(workspace()).unwrap_or(file);
-                    format!("{} ({})", shown(m), file.display())
-                })
-                .collect();
-            found.push(format!(
-                "{}: import cycle {}",
-                root.strip_prefix(workspace()).unwrap_or(&root).display(),
-                files.join(" -> ")
-            ));
-        }
-    }
-    found
-}
-
-/// The longest a hand-written file may be, test code aside.
-const MAX_LINES: usize = 500;
-
-/// Files allowed to be longer, and why.
-const LONG_FILES: &[(&str, &str)] = &[(
-    "crates/amocrm-raw/src/generated.rs",
-    "written by `cargo xtask generate`",
-)];
-
-/// The lines of `file` outside `#[cfg(test)]` items (at any depth of inline modules).
-fn lines_outside_tests(file: &Path) -> usize {
-    fn test_lines(items: &[syn::Item], total: &mut usize) {
-        for item in items {
-            if is_test(attrs_of(item)) {
-                let span = item.span();
-                *total += span.end().line + 1 - span.start().line;
-            } else if let syn::Item::Mod(syn::ItemMod {
-                content: Some((_, inner)),
-                ..
-            }) = item
-            {
-                test_lines(inner, total);
-            }
-        }
-    }
-    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
-    let parsed = syn::parse_file(&text).unwrap_or_else(|e| panic!("{file:?}: {e}"));
-    let mut tests = 0;
-    test_lines(&parsed.items, &mut tests);
-    text.lines().count() - tests
-}
-
-/// The files of the crate in `dir` (its targets' modules) longer than [`MAX_LINES`].
-fn long_files(dir: &Path) -> Vec<String> {
-    let mut files = BTreeSet::new();
-    for root in targets(dir) {
-        for module in Target::load(&root).modules.into_values() {
-            files.insert(module.file);
-        }
-    }
-    let mut long = Vec::new();
-    for file in files {
-        let relative = file.strip_prefix(workspace()).unwrap_or(&file);
-        if LONG_FILES
-            .iter()
-            .any(|(path, _)| Path::new(path) == relative)
-        {
-            continue;
-        }
-        let lines = lines_outside_tests(&file);
-        if lines > MAX_LINES {
-            long.push(format!("{}: {lines} lines", relative.display()));
-        }
-    }
-    long
-}
-
-/// The crate in `dir` has no import cycle and no file over [`MAX_LINES`].
-fn check(dir: &str) {
-    let dir = workspace().join(dir);
-    let mut faults = cycles(&dir);
-    faults.extend(long_files(&dir));
-    assert!(
-        faults.is_empty(),
-        "{}:\n{}",
-        dir.display(),
-        faults.join("\n")
-    );
-}
-
-/// Every member of the workspace, as its manifest lists them (`crates/*` expanded).
-fn members() -> BTreeSet<String> {
-    let manifest: toml::Table = std::fs::read_to_string(workspace().join("Cargo.toml"))
-        .unwrap()
-        .parse()
-        .unwrap();
-    let mut members = BTreeSet::new();
-    let listed = manifest["workspace"]["members"].as_array().unwrap();
-    for member in listed.iter().filter_map(|m| m.as_str()) {
-        match member.strip_suffix("/*") {
-            Some(parent) => {
-                for entry in std::fs::read_dir(workspace().join(parent))
-                    .unwrap()
-                    .flatten()
-                {
-                    if entry.path().join("Cargo.toml").exists() {
-                        members.insert(format!("{parent}/{}", entry.file_name().to_string_lossy()));
-                    }
-                }
-            }
-            None => {
-                members.insert(member.to_owned());
-            }
-        }
-    }
-    members
-}
-
-/// The crates checked below.
-const CHECKED: &[&str] = &[
-    "crates/amocrm",
-    "crates/amocrm-bench",
-    "crates/amocrm-cli",
-    "crates/amocrm-fake",
-    "crates/amocrm-postgres",
-    "crates/amocrm-raw",
-    "crates/amocrm-redis",
-    "crates/amocrm-test-support",
-    "examples",
-    "tests",
-    "xtask",
-];
-
-#[test]
-fn every_member_of_the_workspace_is_checked() {
-    let checked: BTreeSet<String> = CHECKED.iter().map(|c| (*c).to_owned()).collect();
-    assert_eq!(members(), checked);
-}
-
-#[test]
-fn amocrm() {
-    check("crates/amocrm");
-    // The guard sees what it must: the crate's rooms, and the edges between them.
-    let target = Target::load(&workspace().join("crates/amocrm/src/lib.rs"));
-    let graph = target.graph();
-    let module = |path: &str| -> ModPath { path.split("::").map(str::to_owned).collect() };
-    assert!(graph.len() > 40, "{}", graph.len());
-    assert!(graph[&module("client::builder")].contains(&module("transport")));
-    assert!(graph[&module("api::widgets")].contains(&module("pagination::list")));
-    assert!(graph[&module("error::widget_request")].contains(&module("api::bots::kind")));
-    // The leaves of the request path import nothing above them.
-    for leaf in ["error", "decode", "pagination::page", "transport::response"] {
-        for above in [
-            "client",
-            "api::widgets",
-            "api::bots",
-            "auth::oauth",
-            "integration",
-        ] {
-            assert!(
-                !graph[&module(leaf)].contains(&module(above)),
-                "{leaf} imports {above}"
-            );
-        }
-    }
-}
-
-/// Writes a crate of `files` (path under `src/`, text) to a fresh directory.
-fn scratch_crate(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amocrm-layout-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, text) in files {
-        let path = dir.join("src").join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
-    dir
-}
-
-#[test]
-fn a_cycle_is_found_and_named() {
-    // a → b (a type path); b → c::inner (a name c re-exports, followed to where it is
-    // defined); c::inner → a (in a macro's tokens): a cycle of three. The part c::inner
-    // using its whole c, and test code, add none.
-    let files = |back: &str| {
-        vec![
-            ("lib.rs", "mod a;\nmod b;\nmod c;\n".to_owned()),
-            ("a.rs", "pub struct A(pub crate::b::B);\n".to_owned()),
-            (
-                "b.rs",
-                "use crate::c::Inner;\npub struct B(pub Inner);\n".to_owned(),
-            ),
-            (
-                "c/mod.rs",
-                "mod inner;\npub use inner::Inner;\nfn f() -> inner::Inner { inner::Inner }\n"
-                    .to_owned(),
-            ),
-            (
-                "c/inner.rs",
-                format!(
-                    "pub struct Inner;\nfn g() {{ let _ = super::f(); {back} }}\n\
-                     #[cfg(test)]\nmod tests {{ use crate::b::B; }}\n"
-                ),
-            ),
-        ]
-    };
-    let write = |name: &str, back: &str| {
-        let owned = files(back);
-        let borrowed: Vec<(&str, &str)> = owned.iter().map(|(p, t)| (*p, t.as_str())).collect();
-        scratch_crate(name, &borrowed)
-    };
-    let with = write(
-        "cycle",
-        "println!(\"{}\", std::mem::size_of::<crate::a::A>());",
-    );
-    let found = cycles(&with);
-    let without = write("acyclic", "");
-    let none = cycles(&without);
-    let _ = std::fs::remove_dir_all(&with);
-    let _ = std::fs::remove_dir_all(&without);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("import cycle"), "{found:?}");
-    for module in ["a (", "b (", "c::inner ("] {
-        assert!(found[0].contains(module), "{found:?}");
-    }
-    assert_eq!(none, Vec::<String>::new());
-}
-
-#[test]
-fn amocrm_bench() {
-    check("crates/amocrm-bench");
-}
-
-#[test]
-fn amocrm_cli() {
-    check("crates/amocrm-cli");
-}
-
-#[test]
-fn amocrm_fake() {
-    check("crates/amocrm-fake");
-}
-
-#[test]
-fn amocrm_postgres() {
-    check("crates/amocrm-postgres");
-}
-
-#[test]
-fn amocrm_raw() {
-    check("crates/amocrm-raw");
-}
-
-#[test]
-fn amocrm_redis() {
-    check("crates/amocrm-redis");
-}
-
-#[test]
-fn amocrm_test_support() {
-    check("crates/amocrm-test-support");
-}
-
-#[test]
-fn examples() {
-    check("examples");
-}
-
-#[test]
-fn tests() {
-    check("tests");
-}
-
-#[test]
-fn xtask() {
-    check("xtask");
 }
