@@ -23,7 +23,7 @@
 //! - **TLS:** off by default (plain TCP or a Unix socket; `sslmode=require` is refused when
 //!   the store is built). The `native-tls` feature uses the platform's TLS library for
 //!   `sslmode=require`, verifying the server's certificate and name (give your own
-//!   connector with [`PostgresTokenStoreBuilder::tls`] for a private CA); `sslmode=prefer`,
+//!   connector with `PostgresTokenStoreBuilder::tls` for a private CA); `sslmode=prefer`,
 //!   the default, stays plain either way.
 //!
 //! ```no_run

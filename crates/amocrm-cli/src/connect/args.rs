@@ -13,6 +13,8 @@ use crate::util::duration;
 
 /// Which account to talk to and how. Exactly one of `--base-url` and `--subdomain`, from
 /// the command line, the environment or the profile; exactly one token source.
+// The field docs are the `--help` text: a URL there is an example to type, not a link.
+#[allow(rustdoc::bare_urls)]
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
