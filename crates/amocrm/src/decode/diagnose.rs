@@ -219,7 +219,8 @@ impl Walk {
             root: None,
         };
         let mut i = 0;
-        while i < offset && i < body.len() {
+        // `offset` is within the body (`offset_of` caps it).
+        while i < offset {
             match body[i] {
                 b'{' | b'[' => {
                     walk.start_value(i);
