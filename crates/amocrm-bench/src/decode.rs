@@ -37,7 +37,9 @@ impl Decoder {
     /// Name for the report.
     pub fn name(self) -> &'static str {
         match self {
-            Decoder::Ergonomic => "`amocrm::__bench::widget_page` (raw types + `Page::<Widget>::from`)",
+            Decoder::Ergonomic => {
+                "`amocrm::__bench::widget_page` (raw types + `Page::<Widget>::from`)"
+            }
             Decoder::RawTypes => "`from_slice::<amocrm_raw::types::WidgetList>` only",
             Decoder::HandStruct => "`from_slice::<hand-written struct>`",
             Decoder::Value => "`from_slice::<serde_json::Value>`",
