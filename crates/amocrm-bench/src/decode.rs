@@ -11,7 +11,7 @@ use crate::stats::{self, median};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decoder {
     /// `amocrm::__bench::widget_page`: `serde_json::from_slice::<raw::WidgetList>` then
-    /// `WidgetPage::from` — exactly what the client runs on a list body.
+    /// `Page::<Widget>::from` — exactly what the client runs on a list body.
     Ergonomic,
     /// `serde_json::from_slice::<raw::WidgetList>` alone (no conversion).
     RawTypes,
@@ -37,7 +37,9 @@ impl Decoder {
     /// Name for the report.
     pub fn name(self) -> &'static str {
         match self {
-            Decoder::Ergonomic => "`amocrm::__bench::widget_page` (raw types + `WidgetPage::from`)",
+            Decoder::Ergonomic => {
+                "`amocrm::__bench::widget_page` (raw types + `Page::<Widget>::from`)"
+            }
             Decoder::RawTypes => "`from_slice::<amocrm_raw::types::WidgetList>` only",
             Decoder::HandStruct => "`from_slice::<hand-written struct>`",
             Decoder::Value => "`from_slice::<serde_json::Value>`",
@@ -202,7 +204,7 @@ pub fn run(options: Options) -> Result<String, String> {
     }
     let _ = writeln!(
         out,
-        "\nergonomic decode: **{:.1} MB/s** vs `Value` **{:.1} MB/s**: the ergonomic decoder is **{:.2}x** the speed of `Value` (conversion `WidgetPage::from` is {:.1}% of its time)\n",
+        "\nergonomic decode: **{:.1} MB/s** vs `Value` **{:.1} MB/s**: the ergonomic decoder is **{:.2}x** the speed of `Value` (conversion `Page::<Widget>::from` is {:.1}% of its time)\n",
         mb / ergo,
         mb / value,
         value / ergo,

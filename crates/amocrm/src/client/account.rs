@@ -106,6 +106,26 @@ impl AccountUrl {
         self.allow_http
     }
 
+    /// The base URL a client of this account calls, checked as a builder checks it and
+    /// without a trailing slash: the key of the account's token pair in a
+    /// [`TokenStore`](crate::store::TokenStore) and of its pace in a
+    /// [`Pacer`](crate::pace::Pacer). Fails as the builder would ([`Error::Config`]).
+    ///
+    /// ```
+    /// use amocrm::{AccountUrl, Domain};
+    ///
+    /// let url = AccountUrl::new("example", Domain::KommoCom).to_base_url()?;
+    /// assert_eq!(url, "https://example.kommo.com");
+    /// let local = AccountUrl::base_url("http://127.0.0.1:8080/acc1/").to_base_url()?;
+    /// assert_eq!(local, "http://127.0.0.1:8080/acc1");
+    /// assert!(AccountUrl::base_url("http://10.0.0.5").to_base_url().is_err());
+    /// assert!(AccountUrl::subdomain("Not A Subdomain").to_base_url().is_err());
+    /// # Ok::<(), amocrm::Error>(())
+    /// ```
+    pub fn to_base_url(&self) -> Result<String> {
+        self.checked("base URL")
+    }
+
     /// The base URL checked (`what` names it in errors), without a trailing slash.
     pub(crate) fn checked(&self, what: &str) -> Result<String> {
         match &self.url {

@@ -73,14 +73,12 @@ fn data_fault(
         return (path, Some("a value".to_owned()), Some(NOTHING));
     }
     // A duplicate is reported once its key is read: the path ends at it already, and its
-    // value follows the colon.
+    // value follows the colon (found_at skips the whitespace around it).
     if field_of(message, "duplicate field `").is_some() {
-        let after_key = offset + leading_space(body, offset);
-        let value = match body.get(after_key) {
-            Some(b':') => after_key + 1 + leading_space(body, after_key + 1),
-            _ => after_key,
-        };
-        let found = found_at(body, value);
+        let colon = body
+            .get(offset..)
+            .and_then(|rest| rest.iter().position(|b| *b == b':'));
+        let found = colon.and_then(|colon| found_at(body, offset + colon + 1));
         return (
             walk.path(depth, false),
             Some("the field once".to_owned()),
@@ -92,10 +90,10 @@ fn data_fault(
     // error sits at its bracket) or after reading some of it (the error sits inside it: the
     // innermost open container of that kind is the one).
     if let Some(object) = container_of(message) {
-        let next = next_byte(body, offset).filter(|b| matches!(b, b'[' | b'{'));
-        if next.is_some_and(|b| object.is_none_or(|object| object == (b == b'{'))) {
-            let found = found_at(body, offset + leading_space(body, offset));
-            return (walk.path(depth, true), expected, found);
+        // serde_json reports a container it peeked at at its bracket (whitespace read).
+        let next = body.get(offset).filter(|b| matches!(b, b'[' | b'{'));
+        if next.is_some_and(|b| object.is_none_or(|object| object == (*b == b'{'))) {
+            return (walk.path(depth, true), expected, found_at(body, offset));
         }
         let open = walk
             .stack
@@ -191,20 +189,6 @@ fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
     (start + column).min(body.len())
 }
 
-/// JSON whitespace bytes at `at`.
-fn leading_space(body: &[u8], at: usize) -> usize {
-    body.get(at..)
-        .unwrap_or_default()
-        .iter()
-        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        .count()
-}
-
-/// The first byte at or after `at` that is not whitespace.
-fn next_byte(body: &[u8], at: usize) -> Option<u8> {
-    body.get(at + leading_space(body, at)).copied()
-}
-
 /// One open container while walking a body.
 struct Frame {
     object: bool,
@@ -235,7 +219,8 @@ impl Walk {
             root: None,
         };
         let mut i = 0;
-        while i < offset && i < body.len() {
+        // `offset` is within the body (`offset_of` caps it).
+        while i < offset {
             match body[i] {
                 b'{' | b'[' => {
                     walk.start_value(i);
@@ -311,8 +296,9 @@ impl Walk {
     }
 
     /// The path through the first `depth` open containers: each one's current key or
-    /// index. The innermost one's index counts once a value started in it, or when
-    /// `started` says the value at hand is one not read yet.
+    /// index (an outer container's value is the next one, always started). The innermost
+    /// one's index counts once a value started in it, or when `started` says the value at
+    /// hand is one not read yet.
     fn path(&self, depth: usize, started: bool) -> String {
         let mut path = String::new();
         for (at, frame) in self.stack[..depth].iter().enumerate() {
@@ -323,11 +309,7 @@ impl Walk {
                     }
                     path.push_str(key);
                 }
-            } else if frame.value.is_some()
-                || frame.index > 0
-                || at + 1 < depth
-                || (started && at + 1 == depth)
-            {
+            } else if frame.value.is_some() || frame.index > 0 || (started && at + 1 == depth) {
                 path.push_str(&format!("[{}]", frame.index));
             }
         }
@@ -385,6 +367,9 @@ mod tests {
         code: String,
         #[serde(rename = "self")]
         link: Option<Link>,
+        tags: Option<Vec<i64>>,
+        links: Option<Vec<Link>>,
+        counts: Option<std::collections::HashMap<String, i64>>,
     }
 
     fn entry(json: &str) -> DecodeDetails {
@@ -415,10 +400,89 @@ mod tests {
         assert_eq!(nested.path, "self.href");
         // A duplicate is reported at its key: the path names it once, and its value is
         // what was found.
-        let twice = entry(r#"{"id": 7, "code": "c", "code": ["x"]}"#);
+        for json in [
+            r#"{"id": 7, "code": "c", "code": ["x"]}"#,
+            r#"{"id":7,"code":"c","code":["x"]}"#,
+            r#"{"id": 7, "code": "c", "code" :	["x"]}"#,
+        ] {
+            let twice = entry(json);
+            assert_eq!(
+                (twice.path.as_str(), twice.expected.as_deref(), kind(&twice)),
+                ("code", Some("the field once"), Some("an array")),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn paths_go_through_arrays_and_keys() {
+        let at = |json: &str| {
+            let details = entry(json);
+            let found = kind(&details);
+            (details.path, found)
+        };
+        let path = |text: &str| text.to_owned();
+        // An item of an array, the first and a later one.
         assert_eq!(
-            (twice.path.as_str(), twice.expected.as_deref(), kind(&twice)),
-            ("code", Some("the field once"), Some("an array"))
+            at(r#"{"id": 7, "code": "c", "tags": ["x", 2]}"#),
+            (path("tags[0]"), Some("a string"))
+        );
+        assert_eq!(
+            at(r#"{"id": 7, "code": "c", "tags": [1, 2, true]}"#),
+            (path("tags[2]"), Some("a boolean"))
+        );
+        // An array where a number is wanted, refused at its bracket, first and later.
+        assert_eq!(
+            at(r#"{"id": 7, "code": "c", "tags": [[1], 2]}"#),
+            (path("tags[0]"), Some("an array"))
+        );
+        assert_eq!(
+            at(r#"{"id": 7, "code": "c", "tags": [1, [2]]}"#),
+            (path("tags[1]"), Some("an array"))
+        );
+        // Through an array of objects, and a missing field in one of them.
+        assert_eq!(
+            at(r#"{"id": 7, "code": "c", "links": [{"href": "a"}, {"href": 5}]}"#),
+            (path("links[1].href"), Some("a number"))
+        );
+        assert_eq!(
+            at(r#"{"id": 7, "code": "c", "links": [{}]}"#),
+            (path("links[0].href"), Some("nothing"))
+        );
+        // Keys from the body show only when plain (at most 64 bytes of letters, digits,
+        // `_`, `-`, `.`); others are `<key>`.
+        let plain = "k".repeat(64);
+        for (key, shown) in [
+            ("a-b_c.d", "a-b_c.d"),
+            (plain.as_str(), plain.as_str()),
+            (&*"k".repeat(65), "<key>"),
+            ("a b", "<key>"),
+            ("", "<key>"),
+            ("пароль", "<key>"),
+        ] {
+            let json = format!(r#"{{"id": 7, "code": "c", "counts": {{"{key}": "x"}}}}"#);
+            assert_eq!(
+                at(&json),
+                (format!("counts.{shown}"), Some("a string")),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_of_many_lines_is_read_at_the_right_line() {
+        let json = "{\n  \"id\": 7,\n  \"code\": \"c\",\n  \"tags\": [\n    1,\n    \"x\"\n  ]\n}";
+        let details = entry(json);
+        assert_eq!(
+            (details.path.as_str(), kind(&details)),
+            ("tags[1]", Some("a string"))
+        );
+        assert_eq!(details.line, 6);
+        let json = "{\n\"id\": \"7\",\n\"code\": \"c\"}";
+        let details = entry(json);
+        assert_eq!(
+            (details.path.as_str(), kind(&details)),
+            ("id", Some("a string"))
         );
     }
 
