@@ -38,7 +38,7 @@ impl Rating {
 }
 
 /// A decimal with a comma or a point, without allocating for the usual short text.
-fn parse_decimal(text: &str) -> Option<f64> {
+pub(crate) fn parse_decimal(text: &str) -> Option<f64> {
     let text = text.trim();
     let value = if text.contains(',') {
         let mut buffer = [0u8; 32];
@@ -58,6 +58,13 @@ fn parse_decimal(text: &str) -> Option<f64> {
         text.parse::<f64>().ok()?
     };
     value.is_finite().then_some(value)
+}
+
+/// `value` as an `i64` when it has no fractional part and is in range.
+pub(crate) fn whole(value: f64) -> Option<i64> {
+    // `i64::MAX as f64` rounds up to 2^63, which is out of range: compare with `<`.
+    (value.fract() == 0.0 && value >= i64::MIN as f64 && value < i64::MAX as f64)
+        .then_some(value as i64)
 }
 
 impl PartialEq for Rating {
@@ -162,5 +169,38 @@ impl<'de> serde::Deserialize<'de> for Version {
             }
         }
         deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_take_a_point_or_a_comma() {
+        assert_eq!(parse_decimal("2,8"), Some(2.8));
+        assert_eq!(parse_decimal(" 2.8 "), Some(2.8));
+        assert_eq!(parse_decimal("1500"), Some(1500.0));
+        assert_eq!(
+            parse_decimal(&format!("1,{}", "5".repeat(40))),
+            Some(1.5555555555555556)
+        );
+        assert_eq!(parse_decimal("NaN"), None);
+        assert_eq!(parse_decimal("inf"), None);
+        assert_eq!(parse_decimal("x"), None);
+    }
+
+    #[test]
+    fn whole_numbers_fit_an_i64() {
+        assert_eq!(whole(12.0), Some(12));
+        assert_eq!(whole(-12.0), Some(-12));
+        assert_eq!(whole(12.5), None);
+        assert_eq!(whole(-9.223_372_036_854_776e18), Some(i64::MIN));
+        assert_eq!(
+            whole(9.223_372_036_854_776e18),
+            None,
+            "2^63 is out of range"
+        );
+        assert_eq!(whole(-1e300), None);
     }
 }
