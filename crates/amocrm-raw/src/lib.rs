@@ -33,7 +33,9 @@
 //!   lead's [`Price`]), [`LenientString`], [`OneOrMany`], [`RoleMember`].
 //! * `custom_fields`: [`CustomFieldValue`], the values of one custom field, kept as sent
 //!   and read by type ([`CustomFieldData`]) without a `serde_json::Value` for the common
-//!   scalars; `unix_time`: the date strings a date field may hold.
+//!   scalars, and the readers of the entities that have custom fields
+//!   (`lead.custom_field(id)`, `custom_field_by_code("PHONE")`, `contact.phones()`);
+//!   `unix_time`: the date strings a date field may hold.
 
 #![forbid(unsafe_code)]
 
@@ -56,8 +58,8 @@ mod unix_time;
 pub use carry::hook_error;
 pub use crm_enums::{AccessLevel, CatalogType, CustomFieldType, NoteType, UserRank};
 pub use custom_fields::{
-    ChainedListValue, CustomFieldData, CustomFieldValue, CustomFieldValueItem, EnumValue,
-    FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, Payer, ScalarOrJson,
+    ChainedListValue, CustomFieldData, CustomFieldValue, CustomFieldValueItem, EMAIL, EnumValue,
+    FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, PHONE, Payer, ScalarOrJson,
     SmartAddress, Supplier,
 };
 pub use event_type::EventTypeCode;
