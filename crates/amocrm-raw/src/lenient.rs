@@ -555,6 +555,27 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_says_what_was_expected() {
+        let message = |error: serde_json::Error| error.to_string();
+        assert!(
+            message(serde_json::from_str::<LenientNumber>("true").unwrap_err())
+                .contains("a number, or a string holding one")
+        );
+        assert!(
+            message(serde_json::from_str::<LenientString>("[]").unwrap_err())
+                .contains("a string or a number")
+        );
+        assert!(
+            message(serde_json::from_str::<OneOrMany<i64>>(r#""x""#).unwrap_err())
+                .contains("an object, an array of them, or null")
+        );
+        assert!(
+            message(serde_json::from_str::<RoleMember>(r#""1""#).unwrap_err())
+                .contains("a user ID, or an object with an integer `id`")
+        );
+    }
+
+    #[test]
     fn a_role_member_reads_an_id_or_an_object_and_goes_back_so() {
         let sent = r#"[123123,{"id":185848},{"id":7,"_links":{"self":{"href":"u"}}}]"#;
         let users: Vec<RoleMember> = serde_json::from_str(sent).unwrap();

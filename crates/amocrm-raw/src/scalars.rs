@@ -191,6 +191,40 @@ mod tests {
     }
 
     #[test]
+    fn a_rating_keeps_its_number_and_its_text() {
+        let text = Rating::parse("2,8");
+        assert_eq!(text.value(), Some(2.8));
+        assert_eq!(text.as_str(), "2,8");
+        assert_eq!(text.to_string(), "2,8");
+        assert_eq!(serde_json::to_string(&text).unwrap(), r#""2,8""#);
+        let number = Rating::from(4.5);
+        assert_eq!(number.value(), Some(4.5));
+        assert_eq!(number.as_str(), "4.5");
+        assert_eq!(serde_json::to_string(&number).unwrap(), "4.5");
+        assert_eq!(text, Rating::parse("2,8"));
+        assert_ne!(text, Rating::parse("2.8"), "same number, other text");
+        assert_ne!(number, Rating::from(4.0));
+        assert_ne!(Rating::parse("x"), Rating::parse("y"));
+        let error = serde_json::from_str::<Rating>("true")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("a rating: a string or a number"), "{error}");
+    }
+
+    #[test]
+    fn a_version_is_its_text() {
+        let version: Version = serde_json::from_str("1").unwrap();
+        assert_eq!(version.to_string(), "1");
+        let error = serde_json::from_str::<Version>("true")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("a version: a string or an integer"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn whole_numbers_fit_an_i64() {
         assert_eq!(whole(12.0), Some(12));
         assert_eq!(whole(-12.0), Some(-12));

@@ -947,7 +947,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(message.contains("field_id"), "{message}");
-        assert!(serde_json::from_value::<CustomFieldValueItem>(json!("x")).is_err());
+        let refused = serde_json::from_value::<CustomFieldValueItem>(json!("x")).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("a custom field value (an object)"),
+            "{refused}"
+        );
+        let refused = serde_json::from_value::<CustomFieldValue>(json!([1])).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("a custom field's values (an object with `field_id`)"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_value_reads_on_its_own_too() {
+        let item: CustomFieldValueItem =
+            serde_json::from_value(json!({"value": "+7", "enum_id": 1, "enum_code": "WORK"}))
+                .unwrap();
+        assert_eq!(
+            item,
+            CustomFieldValueItem::new("+7")
+                .with_enum_id(1)
+                .with_enum_code("WORK")
+        );
+        let item: CustomFieldValueItem =
+            serde_json::from_str(r#"{"catalog_id": 1, "catalog_element_id": 2}"#).unwrap();
+        assert_eq!(item, CustomFieldValueItem::catalog_element(1, 2));
     }
 
     #[test]
@@ -982,13 +1011,25 @@ mod tests {
             serde_json::to_value(CustomFieldValue::cleared(13)).unwrap(),
             json!({"field_id": 13, "values": null})
         );
-        // Known keys set by hand in `extra` are not written twice.
+        // Known keys set by hand in `extra` are not written twice: the field wins.
         let mut item = CustomFieldValueItem::new(1);
         item.extra.insert("value".into(), json!(2));
         item.extra.insert("enum_id".into(), json!(3));
         assert_eq!(
             serde_json::to_value(&item).unwrap(),
             json!({"value": 1, "enum_id": 3})
+        );
+        let mut item = CustomFieldValueItem::catalog_element(4, 5)
+            .with_enum_id(6)
+            .with_enum_code("C");
+        for key in ["enum_id", "enum_code", "catalog_id", "catalog_element_id"] {
+            item.extra.insert(key.into(), json!("from extra"));
+        }
+        let text = serde_json::to_string(&item).unwrap();
+        assert!(!text.contains("from extra"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            json!({"enum_id": 6, "enum_code": "C", "catalog_id": 4, "catalog_element_id": 5})
         );
         let mut both = CustomFieldValue::new(14, ["x"]);
         both.extra.insert("values".into(), json!("raw"));
