@@ -17,7 +17,8 @@
 //!    `filter[updated_at][from]=…`, `filter[statuses][0][pipeline_id]=…`,
 //!    `order[updated_at]=desc`. The spec declares such a parameter as it is sent on the
 //!    wire, `style: deepObject` with `explode: true`, and its schema is a `$ref` to a
-//!    component marked `x-amocrm-rust-type: crate::PhpQuery` (the root's `PhpQuery`).
+//!    component marked `x-amocrm-rust-type: crate::PhpQuery` (the root's `PhpQuery`, which
+//!    the CRM sections' `Filter` and `Order` parameters use).
 //!    progenitor 0.15 takes only `style: form` query parameters, so the copy declares
 //!    `form`. That is exact, not an approximation: the generated call passes the value to
 //!    progenitor-client's `QueryParam`, which emits a value that serializes as a map as
@@ -146,7 +147,9 @@ fn php_query_style(
             if php_queries.contains(reference));
     if !php_query {
         bail!(
-            "{at}: query parameter `{name}` is `style: deepObject`; progenitor 0.15 cannot              send that unless its schema is a $ref to a schema marked              `{RUST_TYPE}: {PHP_QUERY}` (PHP bracket keys, see xtask/src/adapt.rs)"
+            "{at}: query parameter `{name}` is `style: deepObject`; progenitor 0.15 cannot \
+             send that unless its schema is a $ref to a schema marked \
+             `{RUST_TYPE}: {PHP_QUERY}` (PHP bracket keys, see xtask/src/adapt.rs)"
         );
     }
     if parameter_data.explode == Some(false) {

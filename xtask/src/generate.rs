@@ -328,6 +328,11 @@ mod tests {
                 "SelfLinksOrEmpty",
                 "crate::PhpObject<crate::types::SelfLinks>",
             ),
+            ("PhpQuery", "crate::PhpQuery"),
+            ("CustomFieldValue", "crate::CustomFieldValue"),
+            ("CustomFieldValueItem", "crate::CustomFieldValueItem"),
+            ("Price", "crate::Price"),
+            ("EventTypeCode", "crate::EventTypeCode"),
         ] {
             assert!(names.contains(&expected), "{expected:?} not in {names:?}");
         }
@@ -416,6 +421,10 @@ components:
                 error
                     .contains("GET /api/v4/leads: query parameter `filter` is `style: deepObject`"),
                 "{error}"
+            );
+            assert!(
+                error.contains("cannot send that unless its schema is a $ref to a schema marked"),
+                "one sentence, no run of spaces: {error}"
             );
         }
         let unexploded = php_query_spec("{$ref: '#/components/schemas/LeadsFilter'}")

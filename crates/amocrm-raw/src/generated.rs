@@ -236,6 +236,389 @@ pub mod types {
             value.parse()
         }
     }
+    ///A catalog (amoCRM's "list"). Only `id` is required. **Addition**: every other
+    ///field is optional and nullable; amoCRM's PHP client reads each of them as
+    ///possibly missing or null.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Catalog {
+        ///ID of the account the catalog belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        ///Whether elements can be added from the interface (invoices catalog).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub can_add_elements: ::std::option::Option<bool>,
+        ///Whether the catalog can be deleted from the interface.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub can_be_deleted: ::std::option::Option<bool>,
+        ///Whether one element can be linked to several leads or customers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub can_link_multiple: ::std::option::Option<bool>,
+        ///Whether a tab with the catalog is shown in lead and customer cards (invoices
+        ///catalog).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub can_show_in_cards: ::std::option::Option<bool>,
+        ///When the catalog was created (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who created the catalog.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        ///ID of the catalog.
+        pub id: i64,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the catalog.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sdk_widget_code: ::std::option::Option<crate::LenientString>,
+        ///Sort order of the catalog.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<i64>,
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<crate::CatalogType>,
+        ///When the catalog was last changed (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+        ///ID of the user who changed the catalog last.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+    }
+    ///An element of a catalog (a product, an invoice, a list entry). Only `id` is
+    ///required. **Addition**: every other field is optional and nullable; the
+    ///documentation's own examples carry `is_deleted: null`, and amoCRM's PHP client
+    ///reads every field as possibly missing or null.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CatalogElement {
+        ///ID of the account the element belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        ///ID of the catalog the element is in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<i64>,
+        ///When the element was created (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who created the element.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        ///ID of the element's currency. **Addition**: not in the documentation; amoCRM's
+        ///PHP client reads it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub custom_fields_values: ::std::option::Option<::std::vec::Vec<crate::CustomFieldValue>>,
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::CatalogElementEmbedded>>,
+        ///ID of the element.
+        pub id: i64,
+        ///Address of the invoice's printable form (`with=invoice_link`); null for an
+        ///element of a catalog that is not the invoices catalog.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub invoice_link: ::std::option::Option<::std::string::String>,
+        ///Whether the element is deleted (null in the documentation's examples).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_deleted: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the element.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///When the element was last changed (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+        ///ID of the user who changed the element last.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+    }
+    ///Data embedded in a catalog element.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CatalogElementEmbedded {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub warning: ::std::option::Option<InvoiceWarning>,
+    }
+    ///One page of a catalog's elements. Only `_embedded` is required (**Addition**:
+    ///`_page` and `_links` are optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CatalogElementList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::CatalogElementListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`CatalogElementListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CatalogElementListEmbedded {
+        pub elements: ::std::vec::Vec<CatalogElement>,
+    }
+    ///How a catalog element is linked to the entity.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CatalogElementMetadata {
+        ///ID of the catalog the element is in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<i64>,
+        ///ID of the `price` field whose value is used for the element.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price_id: ::std::option::Option<i64>,
+        ///Quantity of the element in the entity (an integer or a fraction).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<f64>,
+    }
+    ///One page of the catalog collection. Only `_embedded` is required (**Addition**:
+    ///`_page` and `_links` are optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CatalogList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::CatalogListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`CatalogListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CatalogListEmbedded {
+        pub catalogs: ::std::vec::Vec<Catalog>,
+    }
+    ///The user's rights on the elements of one catalog.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CatalogRight {
+        ///ID of the catalog.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rights: ::std::option::Option<EntityRights>,
+    }
+    ///A company. Only `id` is required. **Addition**: every other field is optional and
+    ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
+    ///returns trashed companies with most fields null, list items lack `is_deleted`,
+    ///and fields that `with` did not ask for are absent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Company {
+        ///ID of the account the company belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        ///When the company's nearest open task is due (Unix seconds), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closest_task_at: ::std::option::Option<i64>,
+        ///When the company was created (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who created the company; 0 for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub custom_fields_values: ::std::option::Option<::std::vec::Vec<crate::CustomFieldValue>>,
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::CompanyEmbedded>>,
+        ///ID of the responsible user's group; 0 when the user is in no group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<i64>,
+        ///ID of the company.
+        pub id: i64,
+        ///Whether the company is in the trash.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_deleted: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the company.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///ID of the user responsible for the company.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub responsible_user_id: ::std::option::Option<i64>,
+        ///When the company was last changed (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+        ///ID of the user who changed the company last; 0 for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+    }
+    ///Entities embedded in a company.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CompanyEmbedded {
+        ///Catalog elements linked to the company (`with=catalog_elements`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub catalog_elements: ::std::vec::Vec<EmbeddedCatalogElement>,
+        ///The company's contacts (`with=contacts`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub contacts: ::std::vec::Vec<EntityRef>,
+        ///The company's customers (`with=customers`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub customers: ::std::vec::Vec<EntityRef>,
+        ///The company's leads (`with=leads`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub leads: ::std::vec::Vec<EntityRef>,
+        ///The company's tags (always present; their `color` is always null).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tags: ::std::vec::Vec<EmbeddedTag>,
+    }
+    ///One page of the company collection. Only `_embedded` is required (**Addition**:
+    ///`_page` and `_links` are optional; they carry nothing the companies need).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CompanyList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::CompanyListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`CompanyListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CompanyListEmbedded {
+        pub companies: ::std::vec::Vec<Company>,
+    }
+    ///A contact. Only `id` is required. **Addition**: every other field is optional and
+    ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
+    ///returns trashed contacts with most fields null, list items lack `is_deleted`,
+    ///and fields that `with` did not ask for are absent. Phones and e-mails are in
+    ///`custom_fields_values` (`field_code` `PHONE` and `EMAIL`, type `multitext`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Contact {
+        ///ID of the account the contact belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        ///When the contact's nearest open task is due (Unix seconds), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closest_task_at: ::std::option::Option<i64>,
+        ///When the contact was created (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who created the contact; 0 for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub custom_fields_values: ::std::option::Option<::std::vec::Vec<crate::CustomFieldValue>>,
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::ContactEmbedded>>,
+        ///First name (often `""`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        ///ID of the responsible user's group; 0 when the user is in no group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<i64>,
+        ///ID of the contact.
+        pub id: i64,
+        ///Whether the contact is in the trash (absent from list items).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_deleted: ::std::option::Option<bool>,
+        ///Whether the contact belongs to an unsorted (incoming) lead not yet accepted.
+        ///**Addition**: not in the documentation's table; amoCRM's PHP client reads it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_unsorted: ::std::option::Option<bool>,
+        ///Last name (often `""`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Full name of the contact.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///ID of the user responsible for the contact.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub responsible_user_id: ::std::option::Option<i64>,
+        ///When the contact was last changed (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+        ///ID of the user who changed the contact last; 0 for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+    }
+    ///Entities embedded in a contact.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ContactEmbedded {
+        ///Catalog elements linked to the contact (`with=catalog_elements`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub catalog_elements: ::std::vec::Vec<EmbeddedCatalogElement>,
+        ///The contact's company, zero or one element (always present).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub companies: ::std::vec::Vec<EntityRef>,
+        ///The contact's customers (`with=customers`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub customers: ::std::vec::Vec<EntityRef>,
+        ///The contact's leads (`with=leads`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub leads: ::std::vec::Vec<EntityRef>,
+        ///The contact's profiles in messengers and social networks
+        ///(`with=social_profiles`). **Addition**: not in the documentation; amoCRM's
+        ///PHP client reads it.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub social_profiles: ::std::vec::Vec<SocialProfile>,
+        ///The contact's tags (always present; their `color` is always null).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tags: ::std::vec::Vec<EmbeddedTag>,
+    }
+    ///One page of the contact collection. Only `_embedded` is required (**Addition**:
+    ///`_page` and `_links` are optional; they carry nothing the contacts need).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::ContactListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`ContactListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactListEmbedded {
+        pub contacts: ::std::vec::Vec<Contact>,
+    }
     ///`ContinueBotContinueId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -298,6 +681,263 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub execute_handlers: ::std::vec::Vec<ExecuteHandler>,
     }
+    ///One catalog of a `chained_list` field.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CustomFieldChainedList {
+        ///ID of the catalog.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<i64>,
+        ///ID of the parent catalog, or null for the first in the chain (**Addition**:
+        ///null is admitted; amoCRM's PHP client types it as nullable).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_catalog_id: ::std::option::Option<i64>,
+        ///Title shown in the card, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    ///A custom field's definition. Which keys are present depends on the entity type
+    ///and the field's type (the documentation marks most "returned only for …"), so
+    ///only `id` is required (**Addition**: `name`, `sort`, `type` and `entity_type`
+    ///are optional too; one missing key must not cost the whole page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomFieldDefinition {
+        ///ID of the account. Not in the documentation's table but in its example; some
+        ///answers lack it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        ///ID of the catalog a catalog field belongs to. **Addition**: not in the
+        ///documentation's table; amoCRM's PHP client reads it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<i64>,
+        ///Settings of a `chained_list` field (leads' and customers' fields), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chained_lists: ::std::option::Option<::std::vec::Vec<CustomFieldChainedList>>,
+        ///Symbolic code of the field (`PHONE`, `EMAIL`, `SKU`…): values can be written by
+        ///it instead of the ID. Null for a field without one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///Currency of a `monetary` field (a 3-letter code, e.g. `RUB`); null for other
+        ///types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        ///The entity type the field belongs to: `leads`, `contacts`, `companies`,
+        ///`segments`, `customers`, `catalogs` (an open set).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_type: ::std::option::Option<::std::string::String>,
+        ///The field's options (select, multiselect, radiobutton, multitext…), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enums: ::std::option::Option<::std::vec::Vec<CustomFieldEnum>>,
+        ///ID of the field group the field is in, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<::std::string::String>,
+        ///Stages in which the interface hides the field (leads' fields).
+        ///**Addition**: null is admitted, like its siblings `required_statuses` and
+        ///`chained_lists`, which the documentation types as "array or null".
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hidden_statuses: ::std::option::Option<::std::vec::Vec<CustomFieldStatusRef>>,
+        ///ID of the field.
+        pub id: i64,
+        ///Whether the field can be edited through the API only (leads', contacts' and
+        ///companies' fields).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_api_only: ::std::option::Option<bool>,
+        ///Whether the field is computed (leads' fields only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_computed: ::std::option::Option<bool>,
+        ///Whether the field can be deleted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_deletable: ::std::option::Option<bool>,
+        ///Whether the field is predefined (contacts' and companies' fields).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_predefined: ::std::option::Option<bool>,
+        ///Whether the field must be filled when a catalog element is created (catalogs'
+        ///fields).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_required: ::std::option::Option<bool>,
+        ///Whether the field is shown in the list interface (catalogs' fields).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_visible: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Nested values of a catalog's `category` field, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nested: ::std::option::Option<::std::vec::Vec<CustomFieldNested>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remind: ::std::option::Option<crate::LenientString>,
+        ///Stages a lead can only enter with the field filled (leads', contacts' and
+        ///companies' fields), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub required_statuses: ::std::option::Option<::std::vec::Vec<CustomFieldStatusRef>>,
+        ///Where a `linked_entity` field looks for its element: a catalog's ID, or
+        ///`contacts`, `companies`, `contacts_and_companies`; null otherwise.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub search_in: ::std::option::Option<::std::string::String>,
+        ///Settings of the field (catalogs' fields): documented as "array or null";
+        ///any JSON value is admitted (**Addition**: the documentation does not give
+        ///its shape, and a PHP backend writes a map as an object or `[]`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<::serde_json::Value>,
+        ///Sort order of the field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<i64>,
+        ///JavaScript callback run on a page with the CRM plugin or an amoCRM form when
+        ///data is sent (`tracking_data` fields).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tracking_callback: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<crate::CustomFieldType>,
+    }
+    ///One option of a field. The keys are `id`, `value`, `sort` and an optional `code`
+    ///(a client that expected `enum_id`/`enum_code` here broke).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomFieldEnum {
+        ///Symbolic code of the option (the `enum_code` of values), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///ID of the option (the `enum_id` of values).
+        pub id: i64,
+        ///Sort order of the option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<i64>,
+        ///Text of the option.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    ///A group of custom fields: a tab of the entity's card. Only `id` is required
+    ///(**Addition**: the other keys are optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomFieldGroup {
+        ///The entity type of the group: `leads`, `contacts`, `companies`, `customers`,
+        ///`catalogs` (an open set).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_type: ::std::option::Option<::std::string::String>,
+        ///IDs of the group's fields. Documented by Kommo, not by amoCRM's Russian
+        ///documentation; amoCRM's PHP client reads it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fields: ::std::option::Option<::std::vec::Vec<i64>>,
+        pub id: crate::LenientString,
+        ///Whether the group is predefined (such groups cannot be deleted).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_predefined: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Sort order of the group in the entity's card.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<i64>,
+        ///Kind of group: `custom_field_group` (a group of fields) or `linked_group`
+        ///(a group of products and other linked elements); catalogs have only
+        ///`custom_field_group`. An open set.
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    ///The field groups. Only `_embedded` is required (**Addition**: the counter and
+    ///links are optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomFieldGroupList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::CustomFieldGroupListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+        ///Number of groups.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`CustomFieldGroupListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomFieldGroupListEmbedded {
+        pub custom_field_groups: ::std::vec::Vec<CustomFieldGroup>,
+    }
+    ///One page of custom field definitions. Only `_embedded` is required
+    ///(**Addition**: the counters and links are optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomFieldList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::CustomFieldListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+        ///Number of pages.
+        #[serde(
+            rename = "_page_count",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_count: ::std::option::Option<i64>,
+        ///Number of fields on this page.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`CustomFieldListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomFieldListEmbedded {
+        pub custom_fields: ::std::vec::Vec<CustomFieldDefinition>,
+    }
+    ///One nested value of a catalog's `category` field.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CustomFieldNested {
+        ///ID of the nested value.
+        pub id: i64,
+        ///ID of the parent value, or null at the top level (**Addition**: null is
+        ///admitted; a top-level value has no parent).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<i64>,
+        ///Sort order of the nested value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<i64>,
+        ///Text of the nested value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    ///A lead stage, as the pair (pipeline, status).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CustomFieldStatusRef {
+        ///ID of the pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        ///ID of the stage.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_id: ::std::option::Option<i64>,
+    }
     ///A `custom` setting, any JSON value, shaped by the widget itself.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -318,6 +958,452 @@ pub mod types {
             Self(value)
         }
     }
+    ///A catalog element linked to the entity (`with=catalog_elements`). The
+    ///documentation's table puts `quantity`, `catalog_id` and `price_id` beside `id`,
+    ///its example nests them in `metadata`: both placements are admitted
+    ///(**Addition**: the reader takes whichever is present).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EmbeddedCatalogElement {
+        ///ID of the catalog the element is in, flat placement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<i64>,
+        ///ID of the catalog element.
+        pub id: i64,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<crate::PhpObject<crate::types::CatalogElementMetadata>>,
+        ///ID of the `price` field whose value is used for the element in this entity,
+        ///flat placement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price_id: ::std::option::Option<i64>,
+        ///Quantity of the element in the entity (int or float), flat placement.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<f64>,
+    }
+    ///A tag attached to the entity.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EmbeddedTag {
+        ///Colour of the tag (a hex code without `#`, e.g. `DDEBB5`), or null. Only leads'
+        ///tags have colours; contacts' and companies' tags always carry null. An open
+        ///set: amoCRM adds colours.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///ID of the tag.
+        pub id: i64,
+        ///Name of the tag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///One link from a main entity to a linked one. Only `to_entity_id` is required
+    ///(**Addition**: the other fields are optional and nullable; amoCRM's PHP client
+    ///reads every one of them as possibly missing).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EntityLink {
+        ///ID of the main entity. Present in the listing of several entities (and in the
+        ///answer to linking); absent from the links of one entity, whose ID is in the
+        ///path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_id: ::std::option::Option<i64>,
+        ///Type of the main entity: `leads`, `contacts`, `companies`, `customers`. An open
+        ///set (`x-extensible-enum`). Present where `entity_id` is.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_type: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<crate::PhpObject<crate::types::EntityLinkMetadata>>,
+        ///ID of the linked entity.
+        pub to_entity_id: i64,
+        ///Type of the linked entity: `leads`, `contacts`, `companies`, `customers`,
+        ///`catalog_elements`. An open set (`x-extensible-enum`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub to_entity_type: ::std::option::Option<::std::string::String>,
+    }
+    ///Links of one entity or of several. Only `_embedded` is required (**Addition**: one
+    ///absent key must not cost the answer).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EntityLinkList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::EntityLinkListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page. **Addition**: not in the documentation's example; admitted
+        ///as on every other list.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+        ///Number of links in the answer.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`EntityLinkListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EntityLinkListEmbedded {
+        pub links: ::std::vec::Vec<EntityLink>,
+    }
+    ///How the entity is linked. A contact's link carries `main_contact`; a catalog
+    ///element's carries `quantity`, `catalog_id` and maybe `price_id`. (Requests that
+    ///link say `is_main`; answers say `main_contact`.)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct EntityLinkMetadata {
+        ///ID of the catalog of the linked element.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<i64>,
+        ///Whether the linked contact is the main contact of the entity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub main_contact: ::std::option::Option<bool>,
+        ///ID of the `price` custom field whose value applies to the linked element in
+        ///this entity, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price_id: ::std::option::Option<i64>,
+        ///Quantity of the linked catalog element (an integer or a fraction).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<f64>,
+    }
+    ///Another entity linked to this one, by its ID (with its own `_links`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EntityRef {
+        ///ID of the linked entity.
+        pub id: i64,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+    }
+    ///Rights on one kind of entity, one key per action. Leads, contacts and companies
+    ///have `view`, `edit`, `add`, `delete`, `export`; tasks `edit` and `delete`; status
+    ///rights `view`, `edit`, `delete` and sometimes `export`; catalog rights all five.
+    ///`add` and status rights only take `A` or `D`. Viewing is a condition of editing,
+    ///deleting and exporting (denying `view` denies the others).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct EntityRights {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub add: ::std::option::Option<crate::AccessLevel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub delete: ::std::option::Option<crate::AccessLevel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub edit: ::std::option::Option<crate::AccessLevel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub export: ::std::option::Option<crate::AccessLevel>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub view: ::std::option::Option<crate::AccessLevel>,
+    }
+    ///An entity kind in the plural form of amoCRM's paths.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum EntityTypePlural {
+        #[serde(rename = "leads")]
+        Leads,
+        #[serde(rename = "contacts")]
+        Contacts,
+        #[serde(rename = "companies")]
+        Companies,
+        #[serde(rename = "customers")]
+        Customers,
+    }
+    impl ::std::fmt::Display for EntityTypePlural {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Leads => f.write_str("leads"),
+                Self::Contacts => f.write_str("contacts"),
+                Self::Companies => f.write_str("companies"),
+                Self::Customers => f.write_str("customers"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for EntityTypePlural {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "leads" => Ok(Self::Leads),
+                "contacts" => Ok(Self::Contacts),
+                "companies" => Ok(Self::Companies),
+                "customers" => Ok(Self::Customers),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for EntityTypePlural {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for EntityTypePlural {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One event of the activity feed. Only `id` is required: every other field is
+    ///optional and nullable (**Addition**: the documentation lists the fields without
+    ///saying which may be missing or null; one absent field must not cost the page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Event {
+        ///ID of the account.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who caused the event; `0` for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::EventEmbedded>>,
+        ///ID of the entity the event happened to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_id: ::std::option::Option<i64>,
+        ///Kind of the entity, **singular**: `lead`, `contact`, `company`, `customer`,
+        ///`task`, `catalog_element`. An open set (`x-extensible-enum`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_type: ::std::option::Option<::std::string::String>,
+        ///ID of the event: an opaque string (e.g. `01pz58t6p04ymgsgfbmfyfy1mf`), not a
+        ///number, and not ordered in time.
+        pub id: ::std::string::String,
+        ///For a chat-message event whose conversation is linked to a lead or customer:
+        ///the ID of the contact of the conversation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub linked_talk_contact_id: ::std::option::Option<i64>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<crate::EventTypeCode>,
+        ///What the entity is after the change: usually one element (several for tags and
+        ///for multi-value custom fields), `[]` where the event has no such value. Each
+        ///element is an object whose shape depends on `type` (see `EventValue`).
+        ///**Addition**: null is admitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value_after: ::std::option::Option<::std::vec::Vec<EventValue>>,
+        ///What the entity was before the change; the same shapes as `value_after`, `[]`
+        ///for most events that add something. **Addition**: null is admitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value_before: ::std::option::Option<::std::vec::Vec<EventValue>>,
+    }
+    ///The event's embedded parts.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct EventEmbedded {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity: ::std::option::Option<EventEntity>,
+    }
+    ///The entity the event happened to, by its ID with its own `_links`; with a
+    ///`…_name` value of `with`, also its `name`. (The documentation does not show where
+    ///the names go; amoCRM's PHP client reads the embedded entity as an entity model,
+    ///`name` included.)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EventEntity {
+        ///ID of the entity.
+        pub id: i64,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the entity (`with=lead_name`, `contact_name`…).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///One page of events (at most 100). Only `_embedded` is required (**Addition**: one
+    ///absent key must not cost the page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EventList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::EventListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`EventListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EventListEmbedded {
+        pub events: ::std::vec::Vec<Event>,
+    }
+    ///One event type of the account. Only `key` is required (**Addition**: the other
+    ///fields are optional and nullable).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EventType {
+        pub key: crate::EventTypeCode,
+        ///Name of the event type in the asked (or the user's) language.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub lang: ::std::option::Option<::std::string::String>,
+        ///Numeric ID of the event type.
+        #[serde(
+            rename = "type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<i64>,
+    }
+    ///The account's event types. Only `_embedded` is required (**Addition**: one absent
+    ///key must not cost the answer).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EventTypeList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::EventTypeListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of event types.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`EventTypeListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EventTypeListEmbedded {
+        pub events_types: ::std::vec::Vec<EventType>,
+    }
+    ///A language the event types' names can be asked in.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum EventTypesLanguage {
+        #[serde(rename = "en")]
+        En,
+        #[serde(rename = "es")]
+        Es,
+        #[serde(rename = "ru")]
+        Ru,
+        #[serde(rename = "pt")]
+        Pt,
+    }
+    impl ::std::fmt::Display for EventTypesLanguage {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::En => f.write_str("en"),
+                Self::Es => f.write_str("es"),
+                Self::Ru => f.write_str("ru"),
+                Self::Pt => f.write_str("pt"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for EventTypesLanguage {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "en" => Ok(Self::En),
+                "es" => Ok(Self::Es),
+                "ru" => Ok(Self::Ru),
+                "pt" => Ok(Self::Pt),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for EventTypesLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for EventTypesLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One element of `value_after` or `value_before`, kept as a JSON object of any keys:
+    ///its shape depends on the event's type, and amoCRM adds types. Known shapes:
+    ///* `{"note": {"id": N}}` — the note the event made: `lead_added`,
+    ///`contact_added`, `company_added`, `customer_added`, the `…_note_added` and
+    ///`common_note_deleted` types, `incoming_call`, `outgoing_call`, `incoming_sms`,
+    ///`outgoing_sms`, `link_followed`, `task_result_added`;
+    ///* `{"lead_status": {"id": N, "pipeline_id": N}}` — `lead_status_changed`;
+    ///* `{"customer_status": {"id": N}}` — `customer_status_changed`;
+    ///* `{"responsible_user": {"id": N}}` — `entity_responsible_changed`;
+    ///* `{"task_deadline": {"timestamp": N}}` — `task_deadline_changed`;
+    ///* `{"task_type": {"id": N}}` — `task_type_changed`;
+    ///* `{"task": {"text": "…"}}` — `task_text_changed`;
+    ///* `{"tag": {"name": "…"}}` — `entity_tag_added`, `entity_tag_deleted` (one
+    ///element per tag);
+    ///* `{"link": {"entity": {"type": "lead", "id": N}}}` (or `"unlink"`) — the
+    ///`…_linked`, `…_unlinked`, `entity_linked`, `entity_unlinked` types;
+    ///* `{"custom_field_value": {"field_id": N, "field_type": N, "enum_id": N or null,
+    ///"text": "…"}}` — `custom_field_value_changed` (one element per value;
+    ///`field_type` is a number here);
+    ///* `{"message": {"id": "…"}}` (a string ID) — `incoming_chat_message`,
+    ///`outgoing_chat_message`, `entity_direct_message`;
+    ///* `{"helpbot": {"id": N}}` — `robot_replied`, `intent_identified`;
+    ///* `{"nps": {"rate": 0..10}}` — `nps_rate_added`;
+    ///* `{"transaction": {"id": N}}` — `transaction_added`.
+    ///Deletions, restorations, merges and `task_added`, `task_deleted`,
+    ///`task_completed` carry `[]`. The shapes of `sale_field_changed`,
+    ///`name_field_changed` and `ltv_field_changed` are not documented.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct EventValue(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+    impl ::std::ops::Deref for EventValue {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<EventValue>
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+    {
+        fn from(value: EventValue) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+        for EventValue
+    {
+        fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+            Self(value)
+        }
+    }
     ///A handler run before the bot goes on.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -333,6 +1419,106 @@ pub mod types {
     impl ::std::convert::From<GotoHandler> for ExecuteHandler {
         fn from(value: GotoHandler) -> Self {
             Self::GotoHandler(value)
+        }
+    }
+    ///`GetCustomFieldGroupId`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GetCustomFieldGroupId(::std::string::String);
+    impl ::std::ops::Deref for GetCustomFieldGroupId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetCustomFieldGroupId> for ::std::string::String {
+        fn from(value: GetCustomFieldGroupId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetCustomFieldGroupId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetCustomFieldGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetCustomFieldGroupId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetCustomFieldGroupId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`GetEventId`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GetEventId(::std::string::String);
+    impl ::std::ops::Deref for GetEventId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetEventId> for ::std::string::String {
+        fn from(value: GetEventId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetEventId {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetEventId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`GetWidgetWidgetCode`
@@ -585,22 +1771,313 @@ pub mod types {
                 })
         }
     }
+    ///A warning that the invoice was recalculated (elements of the invoices catalog
+    ///only).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct InvoiceWarning {
+        ///The warning's text, or null when nothing was recalculated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+    }
+    ///A lead. Only `id` is required. **Addition**: every other field is optional and
+    ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
+    ///returns trashed leads whose fields (name, price, status_id, pipeline_id,
+    ///created_by, created_at …) are mostly null, and fields that `with` did not ask
+    ///for are absent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Lead {
+        ///ID of the account the lead belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        ///When the lead was closed (Unix seconds), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closed_at: ::std::option::Option<i64>,
+        ///When the lead's nearest open task is due (Unix seconds), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closest_task_at: ::std::option::Option<i64>,
+        ///When the lead was created (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who created the lead; 0 for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub custom_fields_values: ::std::option::Option<::std::vec::Vec<crate::CustomFieldValue>>,
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::LeadEmbedded>>,
+        ///ID of the responsible user's group; 0 when the user is in no group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<i64>,
+        ///ID of the lead.
+        pub id: i64,
+        ///Whether the lead is in the trash.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_deleted: ::std::option::Option<bool>,
+        ///Whether a robot changed the budget last (`with=is_price_modified_by_robot`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_price_modified_by_robot: ::std::option::Option<bool>,
+        ///Whether the lead is in "Unsorted" (incoming leads). **Addition**: not in the
+        ///documentation's table; amoCRM's and another client's models carry it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_unsorted: ::std::option::Option<bool>,
+        ///Time spent on the lead, in seconds. Listed in the documentation's table but
+        ///absent from its examples; optional.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub labor_cost: ::std::option::Option<i64>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///ID of the loss reason, or null (usual).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub loss_reason_id: ::std::option::Option<i64>,
+        ///Name of the lead.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///ID of the lead's pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<crate::Price>,
+        ///The budget with its fractional part (e.g. `655.5`). Newer Kommo answers carry
+        ///it beside `price`; amoCRM's PHP client prefers it when present. Not in the
+        ///documentation's table (**Addition**, after amoCRM's PHP client).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price_with_minor_units: ::std::option::Option<f64>,
+        ///ID of the user responsible for the lead.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub responsible_user_id: ::std::option::Option<i64>,
+        ///The lead's score, or null (usual).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub score: ::std::option::Option<i64>,
+        ///ID of the lead's source (`with=source_id`), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_id: ::std::option::Option<i64>,
+        ///ID of the lead's stage. 142 is "won" and 143 "lost" in every pipeline, so the
+        ///lead's position is the pair (`pipeline_id`, `status_id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_id: ::std::option::Option<i64>,
+        ///When the lead was last changed (Unix seconds).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+        ///ID of the user who changed the lead last; 0 for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+        ///The site visitor's UID the lead came from, or null. **Addition**: not in the
+        ///documentation's table; amoCRM's PHP client sends it on create and a TypeScript
+        ///client reads it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub visitor_uid: ::std::option::Option<::std::string::String>,
+    }
+    ///A contact linked to the lead.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LeadContactRef {
+        ///ID of the contact.
+        pub id: i64,
+        ///Whether this is the lead's main contact.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_main: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+    }
+    ///Entities embedded in a lead.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct LeadEmbedded {
+        ///Catalog elements linked to the lead (`with=catalog_elements`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub catalog_elements: ::std::vec::Vec<EmbeddedCatalogElement>,
+        ///The lead's company, zero or one element (always present).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub companies: ::std::vec::Vec<EntityRef>,
+        ///The lead's contacts (`with=contacts`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub contacts: ::std::vec::Vec<LeadContactRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub loss_reason: ::std::option::Option<crate::OneOrMany<crate::types::LossReason>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<LeadSource>,
+        ///The lead's tags (always present; `[]` for none).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tags: ::std::vec::Vec<EmbeddedTag>,
+    }
+    ///One page of the lead collection. Only `_embedded` is required (**Addition**:
+    ///`_page` and `_links` are optional; they carry nothing the leads need).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LeadList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::LeadListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`LeadListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LeadListEmbedded {
+        pub leads: ::std::vec::Vec<Lead>,
+    }
+    ///The lead's source (`with=source`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LeadSource {
+        ///ID of the source.
+        pub id: i64,
+        ///Name of the source.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
     ///`Link`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Link {
         pub href: ::std::string::String,
     }
-    ///HAL links of a list page; `next` is present while there are more pages.
+    ///HAL links of a list page; `next` is present while there are more pages, `prev`
+    ///and `first` where they apply, and `last` (the last page) only on some lists
+    ///(custom fields send it).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListLinks {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first: ::std::option::Option<Link>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last: ::std::option::Option<Link>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<Link>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prev: ::std::option::Option<Link>,
         #[serde(rename = "self")]
         pub self_: Link,
+    }
+    ///A reason a lead was lost. Only `id` is required (**Addition**: the others are
+    ///optional; the embedded form in a lead is documented with `id` and `name` only).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LossReason {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the loss reason.
+        pub id: i64,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the loss reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Sort order of the loss reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+    }
+    ///The loss reasons.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LossReasonList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::LossReasonListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+        ///Number of loss reasons.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`LossReasonListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LossReasonListEmbedded {
+        pub loss_reasons: ::std::vec::Vec<LossReason>,
+    }
+    ///A note in an entity's feed. Only `id` is required: every other field is optional
+    ///and nullable (**Addition**: the documentation lists the fields without saying
+    ///which may be missing or null; amoCRM's PHP client skips each one that is absent or
+    ///null).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Note {
+        ///ID of the account the note belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who created the note; `0` for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        ///ID of the entity (lead, contact, company, customer) the note belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_id: ::std::option::Option<i64>,
+        ///ID of the responsible user's group; `0` when the user is in no group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<i64>,
+        ///ID of the note.
+        pub id: i64,
+        ///Whether the note is pinned in the feed (`with=is_pinned`). **Addition**: not in
+        ///the notes section; amoCRM's PHP client reads it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_pinned: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub note_type: ::std::option::Option<crate::NoteType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub params: ::std::option::Option<
+            crate::PhpObject<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        >,
+        ///ID of the user responsible for the note.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub responsible_user_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+        ///ID of the user who last changed the note; `0` for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+    }
+    ///One page of notes. Only `_embedded` is required (**Addition**: one absent key must
+    ///not cost the page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct NoteList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::NoteListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`NoteListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct NoteListEmbedded {
+        pub notes: ::std::vec::Vec<Note>,
     }
     ///`[]`: how amoCRM's PHP backend serialises an empty map. Admitted wherever a
     ///response object may be empty.
@@ -707,6 +2184,70 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub validation_errors: ::std::vec::Vec<ValidationErrorGroup>,
+    }
+    ///A user role. Only `id` is required (**Addition**: a role embedded in a user carries
+    ///only `id`, `name` and `_links`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Role {
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::RoleEmbedded>>,
+        ///ID of the role.
+        pub id: i64,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Name of the role.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rights: ::std::option::Option<UserRights>,
+    }
+    ///The role's parts asked for with `with`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct RoleEmbedded {
+        ///The users who have the role (`with=users`); `[]` for none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub users: ::std::option::Option<::std::vec::Vec<crate::RoleMember>>,
+    }
+    ///One page of the account's user roles. Only `_embedded` is required (**Addition**:
+    ///one absent key must not cost the page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct RoleList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::RoleListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+        ///Number of pages.
+        #[serde(
+            rename = "_page_count",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_count: ::std::option::Option<i64>,
+        ///Number of roles in the account.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`RoleListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct RoleListEmbedded {
+        pub roles: ::std::vec::Vec<Role>,
     }
     ///`SelfLinks`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -897,6 +2438,26 @@ pub mod types {
             value.parse()
         }
     }
+    ///A contact's profile in a messenger or social network (**Addition**, after
+    ///amoCRM's PHP client; every field optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SocialProfile {
+        ///Address of the profile's picture.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        ///Source-specific data, any JSON value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<::serde_json::Value>,
+        ///ID of the profile in its source.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///Name shown in the profile.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Name of the source (the messenger or network).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_name: ::std::option::Option<::std::string::String>,
+    }
     ///A status (stage) of a pipeline. 142 (won) and 143 (lost) are the same in every
     ///pipeline; `is_editable` is false for them. **Addition**: only `id` and `name` are
     ///required, every other field is optional and nullable, as for `Pipeline`.
@@ -972,6 +2533,152 @@ pub mod types {
         ///ID of the user who last changed the description (`0` for the API).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_by: ::std::option::Option<i64>,
+    }
+    ///The user's rights on the leads in one status of one pipeline.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct StatusRight {
+        ///Kind of entity; only `leads` today.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_type: ::std::option::Option<::std::string::String>,
+        ///ID of the pipeline the status is in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rights: ::std::option::Option<EntityRights>,
+        ///ID of the status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_id: ::std::option::Option<i64>,
+    }
+    ///A tag of the dictionary. Only `id` is required (**Addition**: the other fields
+    ///are optional and nullable; one absent field must not cost the page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Tag {
+        ///Colour of the tag, six hex digits without `#` (e.g. `DDEBB5`), or null. Only
+        ///leads' tags have colours. The documented palette: `EBEBEB`, `D0D0D0`,
+        ///`F2DDF7`, `D1A4DC`, `FF8F92`, `FFC8C8`, `C7DB8C`, `DDEBB5`, `8699DA`,
+        ///`AABDFF`, `FFCE5A`, `FFE193`, `90CDB0`, `C6F4DE`, `A9A5D7`, `D8D5FF`,
+        ///`86C0FC`, `832161`, `6A0F49`, `0C7C59`, `10599D`, `9D2B32`, `247BA0`. An open
+        ///set: any string is admitted (a client that rejected unknown colours broke).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///ID of the tag.
+        pub id: i64,
+        ///Name of the tag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    ///One page of a tag dictionary. Only `_embedded` is required (**Addition**: one
+    ///absent key must not cost the page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TagList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::TagListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`TagListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TagListEmbedded {
+        pub tags: ::std::vec::Vec<Tag>,
+    }
+    ///A task. Only `id` is required: every other field is optional and nullable
+    ///(**Addition**: the documentation lists the fields without saying which may be
+    ///missing or null; amoCRM's PHP client skips each one that is absent or null).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Task {
+        ///ID of the account the task belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub account_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub complete_till: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<i64>,
+        ///ID of the user who created the task; `0` for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<i64>,
+        ///Duration of the task in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<i64>,
+        ///ID of the entity the task is attached to. **Addition**: null (or absent) for a
+        ///task attached to nothing; the documentation types it int only, but a task may
+        ///stand alone.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_id: ::std::option::Option<i64>,
+        ///Type of the entity the task is attached to: `leads`, `contacts`, `companies`,
+        ///`customers` (plural). An open set (`x-extensible-enum`); null for a standalone
+        ///task (**Addition**, as for `entity_id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_type: ::std::option::Option<::std::string::String>,
+        ///ID of the responsible user's group; `0` when the user is in no group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<i64>,
+        ///ID of the task.
+        pub id: i64,
+        ///Whether the task is completed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_completed: ::std::option::Option<bool>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///ID of the user responsible for the task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub responsible_user_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<crate::PhpObject<crate::types::TaskResult>>,
+        ///Type of the task: `1` call, `2` meeting, or an ID of one of the account's own
+        ///task types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub task_type_id: ::std::option::Option<i64>,
+        ///Text of the task.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+        ///ID of the user who last changed the task; `0` for a robot or an integration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+    }
+    ///One page of the task collection. Only `_embedded` is required (**Addition**: the
+    ///documentation does not say which keys may be missing; one absent key must not
+    ///cost the page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaskList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::TaskListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+    }
+    ///`TaskListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaskListEmbedded {
+        pub tasks: ::std::vec::Vec<Task>,
+    }
+    ///Result of a completed task.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaskResult {
+        ///Text of the result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
     }
     ///`TaskType`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1074,6 +2781,50 @@ pub mod types {
                 })
         }
     }
+    ///A user of the account. Only `id` is required: every other field is optional and
+    ///nullable (**Addition**: the documentation lists the fields without saying which
+    ///may be missing or null; amoCRM's PHP client reads `name`, `lang`, `uuid`,
+    ///`amojo_id`, `user_rank` and `phone_number` as nullable). Fields that `with` did
+    ///not ask for are absent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct User {
+        ///ID of the user in the chat service (`with=amojo_id`); may be null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub amojo_id: ::std::option::Option<::std::string::String>,
+        ///E-mail of the user (the login).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "_embedded",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub embedded: ::std::option::Option<crate::PhpObject<crate::types::UserEmbedded>>,
+        ///ID of the user.
+        pub id: i64,
+        ///Language of the user's interface: `ru`, `en` or `es` as documented. An open set
+        ///(`x-extensible-enum`; **Addition**: Kommo accounts also use other languages,
+        ///e.g. `pt`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub lang: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Full name of the user.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Phone number of the user (`with=phone_number`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone_number: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rights: ::std::option::Option<UserRights>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_rank: ::std::option::Option<crate::UserRank>,
+        ///UUID of the user (`with=uuid`); null when it has none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uuid: ::std::option::Option<::std::string::String>,
+    }
     ///A user's login and password. **Addition**: both are required; the documentation
     ///lists both for every user and does not say either may be left out.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1082,6 +2833,101 @@ pub mod types {
         pub login: ::std::string::String,
         ///The user's password.
         pub password: ::std::string::String,
+    }
+    ///The user's parts asked for with `with`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UserEmbedded {
+        ///The user's group (`with=group`): at most one, `[]` for none. Each element has
+        ///`id` and `name`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub groups: ::std::option::Option<::std::vec::Vec<UsersGroup>>,
+        ///The user's role (`with=role`): at most one, `[]` for a user without a role. Each
+        ///element has `id`, `name` and `_links`, no rights.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub roles: ::std::option::Option<::std::vec::Vec<Role>>,
+    }
+    ///One page of the account's users. Only `_embedded` is required (**Addition**: one
+    ///absent key must not cost the page).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UserList {
+        #[serde(rename = "_embedded")]
+        pub embedded: crate::PhpObject<crate::types::UserListEmbedded>,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of this page.
+        #[serde(
+            rename = "_page",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page: ::std::option::Option<i64>,
+        ///Number of pages.
+        #[serde(
+            rename = "_page_count",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_count: ::std::option::Option<i64>,
+        ///Number of users in the account.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`UserListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UserListEmbedded {
+        pub users: ::std::vec::Vec<User>,
+    }
+    ///Rights of a user (or of a role). Per-entity rights are objects with one key per
+    ///action and an `AccessLevel` as the value (`rights.leads.view = "A"`). Computed in
+    ///this order: the entity rights, then the status rights (which narrow or widen them
+    ///per lead status), then a lead's chat subscribers may view it. Customers inherit
+    ///the rights on leads. In the documentation's examples a role's rights carry only the
+    ///entity rights, `mail_access`, `catalog_access` and `status_rights`. Every field is
+    ///optional (**Addition**: a role's rights lack the user flags, and a PHP backend
+    ///omits freely).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UserRights {
+        ///Whether the user may use the catalogs ("lists").
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_access: ::std::option::Option<bool>,
+        #[doc = "**Addition**: rights per catalog. Not in the documentation; amoCRM's PHP client\nreads it (`catalog_id` and `rights`, whose values are `A`, `L` or `D`).\n"]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_rights: ::std::option::Option<::std::vec::Vec<CatalogRight>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub companies: ::std::option::Option<EntityRights>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contacts: ::std::option::Option<EntityRights>,
+        ///ID of the user's group, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<i64>,
+        ///Whether the user is active.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_active: ::std::option::Option<bool>,
+        ///Whether the user is an account administrator.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_admin: ::std::option::Option<bool>,
+        ///Whether the user is a free user (most rights do not apply then).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_free: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub leads: ::std::option::Option<EntityRights>,
+        ///Whether the user may use the mail features.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mail_access: ::std::option::Option<bool>,
+        ///ID of the user's role, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role_id: ::std::option::Option<i64>,
+        ///Rights per lead status, overriding the rights on leads. **Addition**: null is
+        ///admitted: the documentation types it as an array, but its own example (and real
+        ///answers) carry `"status_rights": null` for a user without status rights.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_rights: ::std::option::Option<::std::vec::Vec<StatusRight>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tasks: ::std::option::Option<EntityRights>,
     }
     ///`UsersGroup`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1492,6 +3338,2203 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///List catalogs
+    ///
+    ///Returns one page of the account's catalogs (amoCRM's "lists"; at most 10 in an
+    ///account, at most one of kind `invoices` and one of kind `products`). Available to
+    ///users with access to lists.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/catalogs`
+    ///
+    ///Arguments:
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    pub async fn list_catalogs<'a>(
+        &'a self,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::CatalogList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/catalogs", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_catalogs",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a catalog by its ID
+    ///
+    ///Returns one catalog. Available to users with access to lists.
+    ///
+    ///Sends a `GET` request to `/api/v4/catalogs/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    pub async fn get_catalog<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<types::Catalog>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/catalogs/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_catalog",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the elements of a catalog
+    ///
+    ///Returns one page of a catalog's elements. Available to users with access to
+    ///lists. An empty selection, a search without hits and a page past the end are
+    ///answered with 204 and no body.
+    ///
+    ///**Filters** (`filter`): `filter[id]` — element IDs, one or several
+    ///(`filter[id]=525439` or `filter[id][]=525439&filter[id][]=525441`).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/catalogs/{catalog_id}/elements`
+    ///
+    ///Arguments:
+    ///- `catalog_id`: ID of the catalog (amoCRM's "list"). **Addition**: `minimum: 1` and
+    ///`format: int64`, as for `Id`.
+    ///
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `query`: Free-text search over the entity's filled fields, phones and e-mails included.
+    ///The documentation types it "string or int"; a number is sent as its decimal
+    ///text, so the schema is a string. A search that finds nothing is answered with
+    ///204 and no body. amoCRM's filtering page says the parameter will be deprecated,
+    ///but it is still the usual way to look an entity up by phone or e-mail.
+    ///
+    ///- `with`: Extra parts, comma-separated: `invoice_link` (the `invoice_link` property, the
+    ///address of the invoice's printable form; null for elements of a catalog that is
+    ///not the invoices catalog). Unknown values are ignored by amoCRM.
+    ///
+    pub async fn list_catalog_elements<'a>(
+        &'a self,
+        catalog_id: ::std::num::NonZeroU64,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+        query: Option<&'a str>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::CatalogElementList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/catalogs/{}/elements",
+            self.baseurl,
+            encode_path(&catalog_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("query", &query))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_catalog_elements",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a catalog element by its ID
+    ///
+    ///Returns one element of a catalog. Available to users with access to lists.
+    ///
+    ///Sends a `GET` request to `/api/v4/catalogs/{catalog_id}/elements/{id}`
+    ///
+    ///Arguments:
+    ///- `catalog_id`: ID of the catalog (amoCRM's "list"). **Addition**: `minimum: 1` and
+    ///`format: int64`, as for `Id`.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `with`: Extra parts, comma-separated: `invoice_link` (the `invoice_link` property, the
+    ///address of the invoice's printable form; null for elements of a catalog that is
+    ///not the invoices catalog). Unknown values are ignored by amoCRM.
+    ///
+    pub async fn get_catalog_element<'a>(
+        &'a self,
+        catalog_id: ::std::num::NonZeroU64,
+        id: ::std::num::NonZeroU64,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::CatalogElement>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/catalogs/{}/elements/{}",
+            self.baseurl,
+            encode_path(&catalog_id.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_catalog_element",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List companies
+    ///
+    ///Returns one page of the account's companies, as the user's rights allow. The
+    ///list gives no total count. An empty selection, a search without hits and a page
+    ///past the end are answered with 204 and no body. A company's phones and e-mails
+    ///are custom fields of type `multitext` (`PHONE`, `EMAIL`).
+    ///
+    ///**Filters** (`filter`, PHP bracket form; API filtering is a paid option):
+    ///* `filter[id]` — company IDs, one or several (`filter[id][]=1&filter[id][]=2`).
+    ///* `filter[name]` — company names, one or several.
+    ///* `filter[created_by]`, `filter[updated_by]`, `filter[responsible_user_id]` — user
+    ///IDs, one or several each.
+    ///* `filter[created_at]`, `filter[updated_at]`, `filter[closest_task_at]` — ranges
+    ///of Unix seconds, `[from]` and/or `[to]`.
+    ///* `filter[custom_fields_values][FIELD_ID]` — by a custom field: several values
+    ///(`[]`) of a numeric, text, url, textarea or streetaddress field; several enum IDs
+    ///of a select, multiselect or radiobutton field; `1` or `0` for a checkbox; a
+    ///`[from]`/`[to]` range for a date, date_time or numeric field.
+    ///
+    ///**Order** (`order`): `order[updated_at]` or `order[id]`, `asc` or `desc`.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/companies`
+    ///
+    ///Arguments:
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `order`: Sort order, one field: `order[FIELD]=asc` or `order[FIELD]=desc`. The fields an
+    ///operation sorts by are in the operation's description.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `query`: Free-text search over the entity's filled fields, phones and e-mails included.
+    ///The documentation types it "string or int"; a number is sent as its decimal
+    ///text, so the schema is a string. A search that finds nothing is answered with
+    ///204 and no body. amoCRM's filtering page says the parameter will be deprecated,
+    ///but it is still the usual way to look an entity up by phone or e-mail.
+    ///
+    ///- `with`: Extra parts, comma-separated: `contacts` (the company's contacts in
+    ///`_embedded`), `leads`, `customers`, `catalog_elements` (linked catalog elements),
+    ///`only_deleted`. The company's tags are always embedded. `only_deleted` is a mode,
+    ///not an extra part: the answer then holds only companies in the trash, with most
+    ///fields null. Unknown values are ignored by amoCRM.
+    ///
+    pub async fn list_companies<'a>(
+        &'a self,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        order: Option<&'a crate::PhpQuery>,
+        page: Option<::std::num::NonZeroU64>,
+        query: Option<&'a str>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::CompanyList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/companies", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("order", &order))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("query", &query))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_companies",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a company by its ID
+    ///
+    ///Returns one company, as the user's rights allow. A company that does not exist
+    ///is answered with 204 and no body (some accounts answer 404).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/companies/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `with`: Extra parts, comma-separated: `contacts`, `leads`, `customers`,
+    ///`catalog_elements`. Unknown values are ignored by amoCRM.
+    ///
+    pub async fn get_company<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::Company>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/companies/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_company",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List contacts
+    ///
+    ///Returns one page of the account's contacts, as the user's rights allow. The list
+    ///gives no total count. An empty selection, a search without hits and a page past
+    ///the end are answered with 204 and no body. Phones and e-mails are custom fields
+    ///of type `multitext` with the codes `PHONE` and `EMAIL`; `query` searches them
+    ///too, which is the usual way to find a contact by phone or e-mail.
+    ///
+    ///**Filters** (`filter`, PHP bracket form; API filtering is a paid option):
+    ///* `filter[id]` — contact IDs, one or several (`filter[id][]=1&filter[id][]=2`).
+    ///* `filter[name]` — contact names, one or several.
+    ///* `filter[created_by]`, `filter[updated_by]`, `filter[responsible_user_id]` — user
+    ///IDs, one or several each.
+    ///* `filter[created_at]`, `filter[updated_at]`, `filter[closest_task_at]` — ranges
+    ///of Unix seconds, `[from]` and/or `[to]`.
+    ///* `filter[custom_fields_values][FIELD_ID]` — by a custom field: several values
+    ///(`[]`) of a numeric, text, url, textarea or streetaddress field; several enum IDs
+    ///of a select, multiselect or radiobutton field; `1` or `0` for a checkbox; a
+    ///`[from]`/`[to]` range for a date, date_time or numeric field.
+    ///
+    ///**Order** (`order`): `order[updated_at]` or `order[id]`, `asc` or `desc`
+    ///(contacts cannot be sorted by `created_at`).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/contacts`
+    ///
+    ///Arguments:
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `order`: Sort order, one field: `order[FIELD]=asc` or `order[FIELD]=desc`. The fields an
+    ///operation sorts by are in the operation's description.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `query`: Free-text search over the entity's filled fields, phones and e-mails included.
+    ///The documentation types it "string or int"; a number is sent as its decimal
+    ///text, so the schema is a string. A search that finds nothing is answered with
+    ///204 and no body. amoCRM's filtering page says the parameter will be deprecated,
+    ///but it is still the usual way to look an entity up by phone or e-mail.
+    ///
+    ///- `with`: Extra parts, comma-separated: `leads` (the contact's leads in `_embedded`),
+    ///`customers` (its customers), `catalog_elements` (linked catalog elements),
+    ///`only_deleted`, and `social_profiles` (**Addition**: not in the documentation;
+    ///amoCRM's PHP client asks for it and reads `_embedded.social_profiles`). The
+    ///contact's company and tags are always embedded. `only_deleted` is a mode, not an
+    ///extra part: the answer then holds only contacts in the trash, with most fields
+    ///null. Unknown values are ignored by amoCRM.
+    ///
+    pub async fn list_contacts<'a>(
+        &'a self,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        order: Option<&'a crate::PhpQuery>,
+        page: Option<::std::num::NonZeroU64>,
+        query: Option<&'a str>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::ContactList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/contacts", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("order", &order))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("query", &query))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_contacts",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a contact by its ID
+    ///
+    ///Returns one contact, as the user's rights allow. A contact that does not exist
+    ///is answered with 204 and no body (some accounts answer 404).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/contacts/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `with`: Extra parts, comma-separated: `leads`, `customers`, `catalog_elements`, and
+    ///`social_profiles` (**Addition**, as for the list). Unknown values are ignored by
+    ///amoCRM.
+    ///
+    pub async fn get_contact<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::Contact>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/contacts/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_contact",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the custom fields of an entity type
+    ///
+    ///Returns one page of the custom field definitions of leads, contacts, companies or
+    ///customers, with their options (`enums`). Available to every user of the account.
+    ///amoCRM's documentation says the method returns up to 50 fields a request while
+    ///`limit` goes to 250: a page may hold fewer fields than `limit` although more
+    ///follow, so a reader follows `_links.next` (or `_page_count`) rather than stopping
+    ///at a short page.
+    ///
+    ///**Filters** (`filter`): `filter[type][]` — field types, one or several
+    ///(`filter[type][0]=text&filter[type][1]=select` in the documentation's indexed
+    ///form).
+    ///
+    ///**Order** (`order`): `order[sort]` or `order[id]`, `asc` or `desc`.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/custom_fields`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `order`: Sort order, one field: `order[FIELD]=asc` or `order[FIELD]=desc`. The fields an
+    ///operation sorts by are in the operation's description.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    pub async fn list_custom_fields<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        order: Option<&'a crate::PhpQuery>,
+        page: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::CustomFieldList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("order", &order))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_custom_fields",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a custom field definition by its ID
+    ///
+    ///Returns one custom field definition of leads, contacts, companies or customers.
+    ///Available to every user of the account.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/custom_fields/{id}`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    pub async fn get_custom_field<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<types::CustomFieldDefinition>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields/{}",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_custom_field",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the custom field groups of an entity type
+    ///
+    ///Returns the field groups (tabs of the entity's card) of leads, contacts,
+    ///companies or customers. Available to every user of the account.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/custom_fields/groups`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `limit`: **Addition**: number of groups returned by one request, at most 250. Not
+    ///documented for this list; sent by amoCRM's PHP client like `page`.
+    ///
+    ///- `page`: **Addition**: page of the selection, from 1. Not documented for this list;
+    ///amoCRM's PHP client pages it with `page` and `limit` like every other list.
+    ///
+    pub async fn list_custom_field_groups<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::CustomFieldGroupList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields/groups",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_custom_field_groups",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a custom field group by its ID
+    ///
+    ///Returns one field group of leads, contacts, companies or customers. Available to
+    ///every user of the account.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/custom_fields/groups/{id}`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `id`: ID of the field group: a string such as `default`, `statistic`, `4521` or
+    ///`leads_29741591099841`. **Addition**: `minLength: 1`; an empty path segment would
+    ///address the list.
+    ///
+    pub async fn get_custom_field_group<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        id: &'a types::GetCustomFieldGroupId,
+    ) -> Result<ResponseValue<types::CustomFieldGroup>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields/groups/{}",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_custom_field_group",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the custom fields of a catalog
+    ///
+    ///Returns one page of the custom field definitions of a catalog (amoCRM's "list"):
+    ///besides the common types, catalogs have `price`, `category` (with `nested`
+    ///values), `items`, `linked_entity`, `payer`, `supplier` and `file`, and carry
+    ///`is_visible`, `is_required` and `settings`. Available to every user of the
+    ///account. As for `list_custom_fields`, a page may hold fewer fields than `limit`
+    ///although more follow.
+    ///
+    ///**Filters** (`filter`): `filter[type][]` — field types, one or several.
+    ///
+    ///**Order** (`order`): `order[sort]` or `order[id]`, `asc` or `desc`.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/catalogs/{catalog_id}/custom_fields`
+    ///
+    ///Arguments:
+    ///- `catalog_id`: ID of the catalog (amoCRM's "list"). **Addition**: `minimum: 1` and
+    ///`format: int64`, as for `Id`.
+    ///
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `order`: Sort order, one field: `order[FIELD]=asc` or `order[FIELD]=desc`. The fields an
+    ///operation sorts by are in the operation's description.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    pub async fn list_catalog_custom_fields<'a>(
+        &'a self,
+        catalog_id: ::std::num::NonZeroU64,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        order: Option<&'a crate::PhpQuery>,
+        page: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::CustomFieldList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/catalogs/{}/custom_fields",
+            self.baseurl,
+            encode_path(&catalog_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("order", &order))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_catalog_custom_fields",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List events (the activity feed)
+    ///
+    ///Returns one page of the account's events: what happened to leads, contacts,
+    ///companies, customers, tasks and catalog elements, and when. Available to every
+    ///user; the answer depends on the user's rights on the entities. At most 100 events
+    ///a page. No order is documented: the client sorts by `created_at` itself, and
+    ///de-duplicates by `id` (a string, not monotonic) when it polls.
+    ///
+    ///**`with`** (comma-separated): `contact_name`, `lead_name`, `company_name`,
+    ///`customer_name`, `catalog_element_name` (the name of the event's entity, in
+    ///`_embedded.entity`, when the entity is of that kind), `catalog_name` (the name of
+    ///the catalog of a catalog element). amoCRM's PHP client also allows `note`; its
+    ///effect is not documented.
+    ///
+    ///**Filters** (`filter`, PHP bracket form; amoCRM also takes comma-joined lists,
+    ///`filter[type]=a,b`, which its PHP client sends):
+    ///* `filter[id]` — event ID (a string), one or several (`[]`; an earlier revision of
+    ///the page allowed at most 100);
+    ///* `filter[created_at]` — a Unix time (events after it), or a range
+    ///`filter[created_at][from]=…&filter[created_at][to]=…`;
+    ///* `filter[created_by][]` — IDs of the users who caused the events, at most 10;
+    ///* `filter[entity][]` — kinds of entity, **singular**: `lead`, `contact`,
+    ///`company`, `customer`, `task`, `catalog_{CATALOG_ID}` (`catalog_1075`);
+    ///* `filter[entity_id][]` — IDs of the entities, at most 10; only with exactly one
+    ///`filter[entity]`;
+    ///* `filter[type][]` — event type codes (see `EventTypeCode`); a
+    ///`custom_field_{FIELD_ID}_value_changed` type must be the only type of the
+    ///request;
+    ///* `filter[value_after]` and `filter[value_before]` — the value after or before
+    ///the change, one of:
+    ///`[leads_statuses][i][pipeline_id]` with `[leads_statuses][i][status_id]` (for
+    ///`lead_status_changed`), `[customers_statuses][i][status_id]` (for
+    ///`customer_status_changed`), `[responsible_user_id]=ID,ID` (comma-separated, for
+    ///`entity_responsible_changed`), `[custom_field_values]=ENUM_ID,ENUM_ID` (enum
+    ///values, with exactly one `custom_field_{FIELD_ID}_value_changed` type),
+    ///`[value]=…` (the exact value, for `nps_rate_added`, `sale_field_changed`,
+    ///`name_field_changed`, `ltv_field_changed`, `custom_field_value_changed`).
+    ///
+    ///Chat-message events (`incoming_chat_message`, `outgoing_chat_message`) are found
+    ///with `filter[entity][]=contact`, yet come back with `entity_type` `lead` or
+    ///`customer` and a `linked_talk_contact_id` when a conversation is linked (a
+    ///documented quirk).
+    ///
+    ///**Status codes**: `200`, `401` and `402` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/events`
+    ///
+    ///Arguments:
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of events returned by one request: at most 100 (the events list's own
+    ///maximum; 50 when left out). **Addition**: `minimum: 1`, as for `Limit`.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `with`: Extra parts of each event, comma-separated: `contact_name`, `lead_name`,
+    ///`company_name`, `customer_name`, `catalog_element_name`, `catalog_name`.
+    ///
+    pub async fn list_events<'a>(
+        &'a self,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::EventList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/events", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_events",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the event types
+    ///
+    ///Returns every event type available to the account, with its name in the chosen
+    ///language. Available to every user.
+    ///
+    ///**Status codes**: `200`, `401` and `402` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/events/types`
+    ///
+    ///Arguments:
+    ///- `language_code`: Language of the names (`lang`): `en`, `es`, `ru` or `pt`; the user's language
+    ///when left out.
+    ///
+    pub async fn list_event_types<'a>(
+        &'a self,
+        language_code: Option<types::EventTypesLanguage>,
+    ) -> Result<ResponseValue<types::EventTypeList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/events/types", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new(
+                "language_code",
+                &language_code,
+            ))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_event_types",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get an event by its ID
+    ///
+    ///Returns one event. Available to every user; the answer depends on the user's
+    ///rights on the entity. Takes the list's `with` values. (The documentation's `with`
+    ///table for this method repeats the leads list's values, `catalog_elements`,
+    ///`loss_reason`…, which do not apply to an event; the list's values are used.)
+    ///
+    ///**Status codes**: `200`, `401` and `402` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/events/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the event: an opaque string (e.g. `01pz58t6p04ymgsgfbmfyfy1mf`), not a
+    ///number. **Addition**: `minLength: 1`; an empty path segment would address the
+    ///list.
+    ///
+    ///- `with`: Extra parts of each event, comma-separated: `contact_name`, `lead_name`,
+    ///`company_name`, `customer_name`, `catalog_element_name`, `catalog_name`.
+    ///
+    pub async fn get_event<'a>(
+        &'a self,
+        id: &'a types::GetEventId,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::Event>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/events/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_event",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List leads
+    ///
+    ///Returns one page of the account's leads, as the user's rights allow. The list
+    ///gives no total count. An empty selection, a search without hits and a page past
+    ///the end are answered with 204 and no body.
+    ///
+    ///**Filters** (`filter`, PHP bracket form; API filtering is a paid option):
+    ///* `filter[id]` — lead IDs, one or several (`filter[id]=1`, `filter[id][]=1&filter[id][]=2`).
+    ///* `filter[name]` — lead names, one or several.
+    ///* `filter[price]` — budget range, `filter[price][from]=…&filter[price][to]=…`.
+    ///* `filter[statuses]` — stages as (pipeline, status) pairs, both keys required in
+    ///each pair: `filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`,
+    ///then `[1]`, … for more pairs (several stages in several pipelines).
+    ///* `filter[pipeline_id]` — pipeline IDs, one or several.
+    ///* `filter[created_by]`, `filter[updated_by]`, `filter[responsible_user_id]` — user
+    ///IDs, one or several each.
+    ///* `filter[created_at]`, `filter[updated_at]`, `filter[closed_at]`,
+    ///`filter[closest_task_at]` — ranges of Unix seconds, `[from]` and/or `[to]`.
+    ///* `filter[custom_fields_values][FIELD_ID]` — by a custom field: several values
+    ///(`[]`) of a numeric, text, url, textarea or streetaddress field; several enum IDs
+    ///of a select, multiselect or radiobutton field; `1` or `0` for a checkbox; a
+    ///`[from]`/`[to]` range for a date, date_time or numeric field. Filtering for an
+    ///empty value does not work.
+    ///
+    ///**Order** (`order`): one of `order[created_at]`, `order[updated_at]`, `order[id]`,
+    ///each `asc` or `desc`.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/leads`
+    ///
+    ///Arguments:
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `order`: Sort order, one field: `order[FIELD]=asc` or `order[FIELD]=desc`. The fields an
+    ///operation sorts by are in the operation's description.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `query`: Free-text search over the entity's filled fields, phones and e-mails included.
+    ///The documentation types it "string or int"; a number is sent as its decimal
+    ///text, so the schema is a string. A search that finds nothing is answered with
+    ///204 and no body. amoCRM's filtering page says the parameter will be deprecated,
+    ///but it is still the usual way to look an entity up by phone or e-mail.
+    ///
+    ///- `with`: Extra parts, comma-separated: `contacts` (the lead's contacts in `_embedded`,
+    ///with `is_main`), `catalog_elements` (linked catalog elements),
+    ///`loss_reason` (the loss reason in `_embedded`), `is_price_modified_by_robot`
+    ///(whether a robot changed the budget last), `source_id` (the source's ID),
+    ///`source` (the source's ID and name in `_embedded`), `only_deleted`. The lead's
+    ///company and tags are always embedded. `only_deleted` is a mode, not an extra
+    ///part: the answer then holds only leads in the trash, with little more than `id`,
+    ///`updated_at`, `updated_by` and `is_deleted` — most fields come back null. Unknown
+    ///values are ignored by amoCRM.
+    ///
+    pub async fn list_leads<'a>(
+        &'a self,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        order: Option<&'a crate::PhpQuery>,
+        page: Option<::std::num::NonZeroU64>,
+        query: Option<&'a str>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::LeadList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/leads", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("order", &order))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("query", &query))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_leads",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a lead by its ID
+    ///
+    ///Returns one lead, as the user's rights allow. A lead that does not exist is
+    ///answered with 204 and no body (some accounts answer 404).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/leads/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `with`: Extra parts, comma-separated: `contacts` (the lead's contacts in `_embedded`,
+    ///with `is_main`), `catalog_elements` (linked catalog elements),
+    ///`loss_reason` (the loss reason in `_embedded`), `is_price_modified_by_robot`
+    ///(whether a robot changed the budget last), `source_id` (the source's ID),
+    ///`source` (the source's ID and name in `_embedded`), `only_deleted`. The lead's
+    ///company and tags are always embedded. `only_deleted` is a mode, not an extra
+    ///part: the answer then holds only leads in the trash, with little more than `id`,
+    ///`updated_at`, `updated_by` and `is_deleted` — most fields come back null. Unknown
+    ///values are ignored by amoCRM.
+    ///
+    pub async fn get_lead<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::Lead>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/leads/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_lead",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the loss reasons
+    ///
+    ///Returns the account's loss reasons: the dictionary a lead closed as lost
+    ///(status 143) takes its `loss_reason_id` from. Not described in amoCRM's Russian
+    ///documentation; Kommo's pages and amoCRM's PHP client describe it.
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/leads/loss_reasons`
+    ///
+    ///Arguments:
+    ///- `limit`: **Addition**: number of loss reasons returned by one request, at most 250.
+    ///Not documented for this list; sent by amoCRM's PHP client like `page`.
+    ///
+    ///- `page`: **Addition**: page of the selection, from 1. Not documented for this list;
+    ///amoCRM's PHP client pages it with `page` and `limit` like every other list.
+    ///`minimum: 1` and `format: int64` as for the other lists.
+    ///
+    pub async fn list_loss_reasons<'a>(
+        &'a self,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::LossReasonList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/leads/loss_reasons", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_loss_reasons",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the links of one entity
+    ///
+    ///Returns the entities linked to one lead, contact, company or customer. What can be
+    ///linked: to a lead, contacts, companies and catalog elements; to a contact,
+    ///companies, customers and catalog elements; to a company, contacts, leads,
+    ///customers and catalog elements; to a customer, contacts, companies and catalog
+    ///elements. Available as the user's rights allow.
+    ///
+    ///**Filters** (`filter`, PHP bracket form):
+    ///* `filter[to_entity_id]` and `filter[to_entity_type]` — one linked entity, by its
+    ///ID and type (`leads`, `contacts`, `companies`, `customers`,
+    ///`catalog_elements`); only together;
+    ///* `filter[to_catalog_id]` — the catalog of the linked catalog elements.
+    ///
+    ///No order is documented. **Addition**: `page` and `limit` (at most 250); not in the
+    ///section's parameter table, but amoCRM's own `self` link of this answer carries
+    ///`page=1&limit=50`, so the links are paged like every other list.
+    ///
+    ///**Status codes**: `200`, `400` and `401` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/{entity_id}/links`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `entity_id`: ID of the entity (a lead, contact, company or customer) the request is about.
+    ///**Addition**: `minimum: 1` and `format: int64`, as for `Id`.
+    ///
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    pub async fn list_entity_links<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        entity_id: ::std::num::NonZeroU64,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::EntityLinkList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/{}/links",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&entity_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_entity_links",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the links of several entities of one type
+    ///
+    ///Returns the entities linked to several leads, contacts, companies or customers at
+    ///once; each link names its main entity (`entity_id`, `entity_type`). Available as
+    ///the user's rights allow.
+    ///
+    ///**Filters** (`filter`, PHP bracket form):
+    ///* `filter[entity_id]` — **required**: the IDs of the main entities, an array
+    ///(`filter[entity_id][]=7593303&filter[entity_id][]=7593305`); a request without
+    ///it is invalid, and this client does not send one;
+    ///* `filter[to_entity_id]` and `filter[to_entity_type]` — one linked entity, by its
+    ///ID and type (`leads`, `contacts`, `companies`, `customers`,
+    ///`catalog_elements`); only together;
+    ///* `filter[to_catalog_id]` — the catalog of the linked catalog elements.
+    ///
+    ///No order is documented. **Addition**: `page` and `limit` (at most 250), as for the
+    ///links of one entity.
+    ///
+    ///**Status codes**: `200`, `400` and `401` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/links`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    pub async fn list_links<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::EntityLinkList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/links",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_links",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the notes of an entity type
+    ///
+    ///Returns one page of the notes of every `leads`, `contacts`, `companies` or
+    ///`customers` entity the user may see. Available to every user; the answer depends
+    ///on the user's rights on the entities.
+    ///
+    ///**Filters** (`filter`, PHP bracket form):
+    ///* `filter[id]` — note ID, one (`filter[id]=42709325`) or several (`[]`);
+    ///* `filter[entity_id]` — IDs of the entities the notes belong to, an array
+    ///(`filter[entity_id][]=26050861&filter[entity_id][]=26053794`);
+    ///* `filter[note_type]` — note type, one (`filter[note_type]=common`) or several
+    ///(`filter[note_type][]=call_in&filter[note_type][]=call_out`);
+    ///* `filter[updated_at]` — a Unix time (notes changed after it), or a range
+    ///`filter[updated_at][from]=…&filter[updated_at][to]=…`.
+    ///
+    ///**Order** (`order`): `updated_at` or `id`, each `asc` or `desc`
+    ///(`order[updated_at]=asc`).
+    ///
+    ///**Status codes**: `200`, `401` and `402` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/notes`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `order`: Sort order, one field: `order[FIELD]=asc` or `order[FIELD]=desc`. The fields an
+    ///operation sorts by are in the operation's description.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `with`: Extra parts of each note, comma-separated: `is_pinned` (whether the note is pinned
+    ///in the entity's feed). **Addition**: the notes section documents no `with`;
+    ///amoCRM's own PHP client sends `with=is_pinned` and reads `is_pinned`.
+    ///
+    pub async fn list_notes<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        order: Option<&'a crate::PhpQuery>,
+        page: Option<::std::num::NonZeroU64>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::NoteList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/notes",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("order", &order))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_notes",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the notes of one entity
+    ///
+    ///Returns one page of the notes of one lead, contact, company or customer.
+    ///Available to every user; the answer depends on the user's rights on the entity.
+    ///
+    ///**Filters** (`filter`, PHP bracket form): `filter[id]` (one or several),
+    ///`filter[note_type]` (one or several), `filter[updated_at]` (a Unix time or a
+    ///`[from]`/`[to]` range), as for the notes of an entity type; no
+    ///`filter[entity_id]` (the entity is in the path).
+    ///
+    ///**Order** (`order`): `updated_at` or `id`, each `asc` or `desc`.
+    ///
+    ///**Status codes**: `200`, `401` and `402` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/{entity_id}/notes`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `entity_id`: ID of the entity (a lead, contact, company or customer) the request is about.
+    ///**Addition**: `minimum: 1` and `format: int64`, as for `Id`.
+    ///
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `order`: Sort order, one field: `order[FIELD]=asc` or `order[FIELD]=desc`. The fields an
+    ///operation sorts by are in the operation's description.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `with`: Extra parts of each note, comma-separated: `is_pinned` (whether the note is pinned
+    ///in the entity's feed). **Addition**: the notes section documents no `with`;
+    ///amoCRM's own PHP client sends `with=is_pinned` and reads `is_pinned`.
+    ///
+    pub async fn list_entity_notes<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        entity_id: ::std::num::NonZeroU64,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        order: Option<&'a crate::PhpQuery>,
+        page: Option<::std::num::NonZeroU64>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::NoteList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/{}/notes",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&entity_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("order", &order))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_entity_notes",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a note by its ID
+    ///
+    ///Returns one note of an entity of the given type. Available to every user; the
+    ///answer depends on the user's rights on the entity. (amoCRM also serves the same
+    ///note at `/api/v4/{entity_type}/{entity_id}/notes/{id}`.)
+    ///
+    ///**Status codes**: `200`, `401` and `402` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/notes/{id}`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `with`: Extra parts of each note, comma-separated: `is_pinned` (whether the note is pinned
+    ///in the entity's feed). **Addition**: the notes section documents no `with`;
+    ///amoCRM's own PHP client sends `with=is_pinned` and reads `is_pinned`.
+    ///
+    pub async fn get_note<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        id: ::std::num::NonZeroU64,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::Note>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/notes/{}",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_note",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///List the account's pipelines
     ///
     ///Returns every pipeline of the account, each with its statuses, in one answer:
@@ -1590,6 +5633,606 @@ impl Client {
                 ResponseValue::from_response(response).await?,
             )),
             404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the tags of an entity type
+    ///
+    ///Returns one page of the tag dictionary of `leads`, `contacts`, `companies` or
+    ///`customers`. Each entity type has its own dictionary: the same name has different
+    ///IDs for leads and for contacts. Only leads' tags have colours (since spring 2022).
+    ///Available as the user's rights allow.
+    ///
+    ///**Filters** (`filter`, PHP bracket form):
+    ///* `filter[name]` — the exact name of one tag (a single value only);
+    ///* `filter[id]` — tag ID, one (`filter[id]=2707`) or several
+    ///(`filter[id][]=2707&filter[id][]=2709`).
+    ///
+    ///**`query`**: full-text search over the tags' names. No order is documented.
+    ///
+    ///**Status codes**: `200`, `204` and `401` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/{entity_type}/tags`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `query`: Free-text search over the entity's filled fields, phones and e-mails included.
+    ///The documentation types it "string or int"; a number is sent as its decimal
+    ///text, so the schema is a string. A search that finds nothing is answered with
+    ///204 and no body. amoCRM's filtering page says the parameter will be deprecated,
+    ///but it is still the usual way to look an entity up by phone or e-mail.
+    ///
+    pub async fn list_tags<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+        query: Option<&'a str>,
+    ) -> Result<ResponseValue<types::TagList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/tags",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("query", &query))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_tags",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List tasks
+    ///
+    ///Returns one page of the account's tasks, as far as the user's rights allow. A task
+    ///stands alone or is attached to a lead, contact, company or customer; it always has a
+    ///responsible user and a deadline. Task types `1` (call) and `2` (meeting) are built
+    ///in; the account's other types come from `GET /api/v4/account?with=task_types`.
+    ///
+    ///**Filters** (`filter`, PHP bracket form):
+    ///* `filter[id]` — task ID, one (`filter[id]=5`) or several (`filter[id][]=5&filter[id][]=6`);
+    ///* `filter[responsible_user_id]` — responsible user ID, one or several (`[]`);
+    ///* `filter[is_completed]` — `1` completed, `0` still to do;
+    ///* `filter[task_type]` — task type ID, one or several (`[]`);
+    ///* `filter[entity_type]` — type of the attached entity: `leads`, `contacts`,
+    ///`companies` or `customers`;
+    ///* `filter[entity_id]` — ID of the attached entity, one or several (`[]`); only
+    ///together with `filter[entity_type]`;
+    ///* `filter[updated_at]` — a Unix time (tasks changed after it), or a range
+    ///`filter[updated_at][from]=…&filter[updated_at][to]=…` (either bound may be left out).
+    ///
+    ///amoCRM's own PHP client also sends `filter[created_by]` (user IDs),
+    ///`filter[task_type_id]` (next to `filter[task_type]`) and
+    ///`filter[lead_statuses][i][pipeline_id]` / `[status_id]`; these are not in the
+    ///documentation, so this client's typed filters do not offer them (the raw
+    ///`filter(key, value)` can).
+    ///
+    ///**Order** (`order`): one of `created_at`, `complete_till`, `id`, each `asc` or `desc`
+    ///(`order[complete_till]=asc`).
+    ///
+    ///**Status codes**: `200` and `401` are documented; the others are **Additions**
+    ///(see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/tasks`
+    ///
+    ///Arguments:
+    ///- `filter`: Filter, encoded the PHP way as bracket keys under `filter`:
+    ///one value `filter[name]=News`; several values (OR) `filter[id][]=1&filter[id][]=2`
+    ///(or indexed, `filter[id][0]=1&filter[id][1]=2`); a range
+    ///`filter[updated_at][from]=1575296400&filter[updated_at][to]=1589540009` (either
+    ///bound may be left out); a list of objects
+    ///`filter[statuses][0][pipeline_id]=P&filter[statuses][0][status_id]=S`; custom
+    ///field values `filter[custom_fields_values][FIELD_ID][]=V` or `…[from]`/`…[to]`.
+    ///Which filters an operation takes is in the operation's description. API
+    ///filtering of leads, contacts and companies is a paid amoCRM option ("Alpha" in
+    ///the documentation, reported by the account's `is_api_filter_enabled`); without
+    ///it amoCRM may ignore the filter and return the unfiltered list.
+    ///
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `order`: Sort order, one field: `order[FIELD]=asc` or `order[FIELD]=desc`. The fields an
+    ///operation sorts by are in the operation's description.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    pub async fn list_tasks<'a>(
+        &'a self,
+        filter: Option<&'a crate::PhpQuery>,
+        limit: Option<::std::num::NonZeroU64>,
+        order: Option<&'a crate::PhpQuery>,
+        page: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::TaskList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/tasks", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("filter", &filter))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("order", &order))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_tasks",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a task by its ID
+    ///
+    ///Returns one task, as far as the user's rights allow. **Status codes**: `200` and
+    ///`401` are documented; the others are **Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/tasks/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    pub async fn get_task<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<types::Task>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/tasks/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_task",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the account's users
+    ///
+    ///Returns one page of the account's users with their rights. Available to account
+    ///administrators only (others get `403`).
+    ///
+    ///**`with`** (comma-separated; amoCRM ignores values it does not know):
+    ///* `role` — the user's role in `_embedded.roles`;
+    ///* `group` — the user's group in `_embedded.groups`;
+    ///* `uuid` — the user's UUID (`uuid`, may be null; not used by integrations today);
+    ///* `amojo_id` — the user's ID in the chat service (`amojo_id`, may be null);
+    ///* `user_rank` — the user's rank (`user_rank`: `newbie`, `candidate`, `master`);
+    ///* `phone_number` — the user's phone number (`phone_number`).
+    ///
+    ///No filters and no order are documented.
+    ///
+    ///**Status codes**: `200`, `401` and `403` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/users`
+    ///
+    ///Arguments:
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `with`: Extra parts of each user, comma-separated: `role`, `group`, `uuid`, `amojo_id`,
+    ///`user_rank`, `phone_number`.
+    ///
+    pub async fn list_users<'a>(
+        &'a self,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::UserList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/users", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_users",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a user by its ID
+    ///
+    ///Returns one user of the account with their rights. Available to account
+    ///administrators only. Takes the same `with` values as the list (`role`, `group`,
+    ///`uuid`, `amojo_id`, `user_rank`, `phone_number`).
+    ///
+    ///**Status codes**: `200`, `401` and `403` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/users/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `with`: Extra parts of each user, comma-separated: `role`, `group`, `uuid`, `amojo_id`,
+    ///`user_rank`, `phone_number`.
+    ///
+    pub async fn get_user<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::User>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/users/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_user",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///List the account's user roles
+    ///
+    ///Returns one page of the account's user roles with their rights. Available to
+    ///account administrators only. "Administrator" and "free user" are not roles but
+    ///flags of a user's rights (`is_admin`, `is_free`).
+    ///
+    ///**`with`**: `users` — the IDs of the users who have the role, in
+    ///`_embedded.users`.
+    ///
+    ///No filters and no order are documented.
+    ///
+    ///**Status codes**: `200`, `401` and `403` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/roles`
+    ///
+    ///Arguments:
+    ///- `limit`: Number of entities returned by one request: at most 250 (50 when left out).
+    ///amoCRM does not reject a larger value, it silently returns a capped page, so the
+    ///client checks the bound before sending. **Addition**: `minimum: 1`; the
+    ///documentation gives only the maximum, and a page of no entities selects nothing.
+    ///
+    ///- `page`: Page of the selection, from 1. **Addition**: `minimum: 1`; the documentation gives
+    ///no bound, but pages are numbered from 1 and a page 0 or below selects nothing.
+    ///**Addition**: `format: int64`; amoCRM's backend is PHP, whose integers are signed
+    ///64-bit. A page past the end is answered with 204 and no body.
+    ///
+    ///- `with`: Extra parts of each role, comma-separated: `users` (IDs of the users with the role).
+    pub async fn list_roles<'a>(
+        &'a self,
+        limit: Option<::std::num::NonZeroU64>,
+        page: Option<::std::num::NonZeroU64>,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::RoleList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/roles", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new("page", &page))
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_roles",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Get a user role by its ID
+    ///
+    ///Returns one user role with its rights. Available to account administrators only.
+    ///**`with`**: `users` (as for the list).
+    ///
+    ///**Status codes**: `200`, `401` and `403` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `GET` request to `/api/v4/roles/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `with`: Extra parts of each role, comma-separated: `users` (IDs of the users with the role).
+    pub async fn get_role<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        with: Option<&'a str>,
+    ) -> Result<ResponseValue<types::Role>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/roles/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("with", &with))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_role",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             _ => Err(Error::UnexpectedResponse(response)),

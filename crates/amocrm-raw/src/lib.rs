@@ -26,6 +26,16 @@
 //!   as `[]`; settings may also come JSON-encoded in a string.
 //! * `query`: [`PhpQuery`], query parameters in PHP's bracket form (`filter[id][]=1`,
 //!   `order[updated_at]=desc`), sent as they are by the generated client.
+//! * `crm_enums`: the open sets of the CRM sections ([`CustomFieldType`], [`CatalogType`],
+//!   [`NoteType`], [`AccessLevel`], [`UserRank`]); `event_type`: [`EventTypeCode`], an
+//!   open set with the parameterised `custom_field_{ID}_value_changed`.
+//! * `lenient`: values amoCRM sends in more than one JSON shape: [`LenientNumber`] (the
+//!   lead's [`Price`]), [`LenientString`], [`OneOrMany`], [`RoleMember`].
+//! * `custom_fields`: [`CustomFieldValue`], the values of one custom field, kept as sent
+//!   and read by type ([`CustomFieldData`]) without a `serde_json::Value` for the common
+//!   scalars, and the readers of the entities that have custom fields
+//!   (`lead.custom_field(id)`, `custom_field_by_code("PHONE")`, `contact.phones()`);
+//!   `unix_time`: the date strings a date field may hold.
 
 #![forbid(unsafe_code)]
 
@@ -36,13 +46,26 @@ mod carry;
 mod hooks;
 #[macro_use]
 mod open_enum;
+mod crm_enums;
+mod custom_fields;
+mod event_type;
+mod lenient;
 mod php;
 mod query;
 mod scalars;
+mod unix_time;
 
 pub use carry::hook_error;
+pub use crm_enums::{AccessLevel, CatalogType, CustomFieldType, NoteType, UserRank};
+pub use custom_fields::{
+    ChainedListValue, CustomFieldData, CustomFieldValue, CustomFieldValueItem, EMAIL, EnumValue,
+    FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, PHONE, Payer, ScalarOrJson,
+    SmartAddress, Supplier,
+};
+pub use event_type::EventTypeCode;
 pub use generated::*;
 pub use hooks::{ACCEPT, Exec, ExecError, ExecFuture, Hooks};
+pub use lenient::{LenientNumber, LenientString, OneOrMany, Price, RoleMember};
 pub use open_enum::{CustomersMode, SettingsFieldType, StatusType};
 pub use php::{PhpObject, WidgetSettings};
 pub use query::PhpQuery;

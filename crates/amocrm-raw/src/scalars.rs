@@ -38,7 +38,7 @@ impl Rating {
 }
 
 /// A decimal with a comma or a point, without allocating for the usual short text.
-fn parse_decimal(text: &str) -> Option<f64> {
+pub(crate) fn parse_decimal(text: &str) -> Option<f64> {
     let text = text.trim();
     let value = if text.contains(',') {
         let mut buffer = [0u8; 32];
@@ -58,6 +58,13 @@ fn parse_decimal(text: &str) -> Option<f64> {
         text.parse::<f64>().ok()?
     };
     value.is_finite().then_some(value)
+}
+
+/// `value` as an `i64` when it has no fractional part and is in range.
+pub(crate) fn whole(value: f64) -> Option<i64> {
+    // `i64::MAX as f64` rounds up to 2^63, which is out of range: compare with `<`.
+    (value.fract() == 0.0 && value >= i64::MIN as f64 && value < i64::MAX as f64)
+        .then_some(value as i64)
 }
 
 impl PartialEq for Rating {
@@ -162,5 +169,72 @@ impl<'de> serde::Deserialize<'de> for Version {
             }
         }
         deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_take_a_point_or_a_comma() {
+        assert_eq!(parse_decimal("2,8"), Some(2.8));
+        assert_eq!(parse_decimal(" 2.8 "), Some(2.8));
+        assert_eq!(parse_decimal("1500"), Some(1500.0));
+        assert_eq!(
+            parse_decimal(&format!("1,{}", "5".repeat(40))),
+            Some(1.5555555555555556)
+        );
+        assert_eq!(parse_decimal("NaN"), None);
+        assert_eq!(parse_decimal("inf"), None);
+        assert_eq!(parse_decimal("x"), None);
+    }
+
+    #[test]
+    fn a_rating_keeps_its_number_and_its_text() {
+        let text = Rating::parse("2,8");
+        assert_eq!(text.value(), Some(2.8));
+        assert_eq!(text.as_str(), "2,8");
+        assert_eq!(text.to_string(), "2,8");
+        assert_eq!(serde_json::to_string(&text).unwrap(), r#""2,8""#);
+        let number = Rating::from(4.5);
+        assert_eq!(number.value(), Some(4.5));
+        assert_eq!(number.as_str(), "4.5");
+        assert_eq!(serde_json::to_string(&number).unwrap(), "4.5");
+        assert_eq!(text, Rating::parse("2,8"));
+        assert_ne!(text, Rating::parse("2.8"), "same number, other text");
+        assert_ne!(number, Rating::from(4.0));
+        assert_ne!(Rating::parse("x"), Rating::parse("y"));
+        let error = serde_json::from_str::<Rating>("true")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("a rating: a string or a number"), "{error}");
+    }
+
+    #[test]
+    fn a_version_is_its_text() {
+        let version: Version = serde_json::from_str("1").unwrap();
+        assert_eq!(version.to_string(), "1");
+        let error = serde_json::from_str::<Version>("true")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("a version: a string or an integer"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn whole_numbers_fit_an_i64() {
+        assert_eq!(whole(12.0), Some(12));
+        assert_eq!(whole(-12.0), Some(-12));
+        assert_eq!(whole(12.5), None);
+        assert_eq!(whole(-9.223_372_036_854_776e18), Some(i64::MIN));
+        assert_eq!(
+            whole(9.223_372_036_854_776e18),
+            None,
+            "2^63 is out of range"
+        );
+        assert_eq!(whole(-1e300), None);
     }
 }
