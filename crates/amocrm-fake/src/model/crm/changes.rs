@@ -12,8 +12,11 @@ use crate::model::crm::values::{FieldValues, Val};
 /// Which entities a change is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CrmEntity {
+    /// Leads (`/api/v4/leads`).
     Leads,
+    /// Contacts (`/api/v4/contacts`).
     Contacts,
+    /// Companies (`/api/v4/companies`).
     Companies,
 }
 
@@ -48,7 +51,9 @@ impl std::str::FromStr for CrmEntity {
 /// An entity's id and latest `updated_at` ([`FakeCrm::snapshot`](crate::FakeCrm::snapshot)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Stamp {
+    /// The entity's id.
     pub id: i64,
+    /// Its latest `updated_at` (Unix seconds).
     pub updated_at: i64,
 }
 
@@ -69,6 +74,7 @@ pub struct LeadChange {
 }
 
 impl LeadChange {
+    /// A change of nothing yet.
     pub fn new() -> Self {
         LeadChange::default()
     }

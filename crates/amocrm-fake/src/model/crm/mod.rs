@@ -84,16 +84,6 @@ impl Crm {
         self.users.iter().find(|u| u.id == id)
     }
 
-    /// Whether a live entity of `kind` has this id.
-    pub fn exists(&self, kind: Kind, id: i64) -> bool {
-        match kind {
-            Kind::Leads => self.leads.get(id).is_some(),
-            Kind::Contacts => self.contacts.get(id).is_some(),
-            Kind::Companies => self.companies.get(id).is_some(),
-            Kind::Customers => false,
-        }
-    }
-
     /// The name of an event's entity (`lead`, `contact`, `company`, `catalog_element`).
     pub fn entity_name(&self, entity_type: &str, id: i64, catalog: Option<i64>) -> Option<&str> {
         match entity_type {
