@@ -79,7 +79,7 @@ async fn elements(
     id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
-    let id = path::id(id)?;
+    let id = path::list_id(id, "catalog_id")?;
     let mut request = ListRequest::new(query.as_deref(), MAX_LIMIT);
     let filter = terms::filter(&request.query, &mut request.errors);
     let ids = terms::ints(

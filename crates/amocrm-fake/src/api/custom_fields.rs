@@ -67,7 +67,7 @@ async fn catalog_list(
     id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
-    let id = path::id(id)?;
+    let id = path::list_id(id, "catalog_id")?;
     let crm = read(&caller.tenant.crm);
     let empty = Fields::default();
     let fields = crm.catalog_fields(id).unwrap_or(&empty);

@@ -130,25 +130,35 @@ fn view(ctx: &Ctx<'_>, seq: usize, e: &Event, with: &[String]) -> Value {
     v
 }
 
-async fn types(caller: Caller, RawQuery(query): RawQuery) -> Response {
+/// The names in the language asked for (`en`, `es`, `ru`, `pt`; Spanish and Portuguese
+/// names are the English ones), the account's (Russian) by default; another language is a
+/// 400.
+async fn types(caller: Caller, RawQuery(query): RawQuery) -> ApiResult {
     let query = query::parse(query.as_deref().unwrap_or(""));
-    // An unknown language is answered in the account's (Russian), as amoCRM ignores it.
-    let russian = !matches!(
-        query.get("language_code").and_then(|l| l.as_str()),
-        Some("en" | "es" | "pt")
-    );
+    let language = match query.get("language_code").map(|l| l.as_str()) {
+        None => "ru",
+        Some(Some(language @ ("en" | "es" | "ru" | "pt"))) => language,
+        Some(_) => {
+            return Err(Problem::bad_request(
+                "NotSupportedChoice",
+                "language_code",
+                "This value should be en, es, ru or pt.",
+            ));
+        }
+    };
     let items: Vec<Value> = EVENT_TYPES
         .iter()
-        .map(|(key, code, ru, en)| json!({"key": key, "type": code, "lang": if russian { ru } else { en }}))
+        .map(|(key, code, ru, en)| {
+            let name = if language == "ru" { ru } else { en };
+            json!({"key": key, "type": code, "lang": name})
+        })
         .collect();
-    let language = query
-        .get("language_code")
-        .and_then(|l| l.as_str())
-        .unwrap_or("ru");
     let href = caller.link(format_args!(
         "/api/v4/events/types?language_code={language}"
     ));
-    hal::ok(
-        &json!({"_total_items": items.len(), "_links": {"self": {"href": href}}, "_embedded": {"events_types": items}}),
-    )
+    Ok(hal::ok(&json!({
+        "_total_items": items.len(),
+        "_links": {"self": {"href": href}},
+        "_embedded": {"events_types": items},
+    })))
 }

@@ -44,7 +44,7 @@ async fn of_one(
     id: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
-    let id = path::id(id)?;
+    let id = path::list_id(id, "entity_id")?;
     answer(
         &caller,
         kind,

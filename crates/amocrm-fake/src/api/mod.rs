@@ -9,6 +9,7 @@ mod companies;
 mod contacts;
 mod crm_view;
 mod custom_fields;
+mod entity_types;
 mod events;
 mod leads;
 mod links;
@@ -41,5 +42,6 @@ pub(crate) fn routes() -> Routes {
         .merge(links::routes())
         .merge(events::routes())
         .merge(catalogs::routes())
+        .merge(entity_types::routes())
         .merge(oauth::routes())
 }

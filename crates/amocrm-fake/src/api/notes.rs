@@ -37,7 +37,7 @@ pub(super) fn routes() -> Routes {
                 &format!("{base}/{{id}}/notes"),
                 get(
                     move |caller, id: Result<Path<String>, PathRejection>, query| async move {
-                        let id = path::id(id)?;
+                        let id = path::list_id(id, "entity_id")?;
                         list(caller, kind, Some(id), query).await
                     },
                 ),
