@@ -26,7 +26,8 @@ impl Ctx<'_> {
     /// Whether the entity `id` carries the real-world surprise `salt`: about one in
     /// `one_in`, always the same entities, only with the real-world shapes on.
     pub fn quirk(&self, id: i64, salt: u64, one_in: u64) -> bool {
-        self.crm.real_world && mix(id as u64 ^ salt.wrapping_mul(0x9E37_79B9)) % one_in == 0
+        self.crm.real_world
+            && mix(id as u64 ^ salt.wrapping_mul(0x9E37_79B9)).is_multiple_of(one_in)
     }
 
     /// How the entity `id`'s custom field values are written.

@@ -330,7 +330,8 @@ fn value_holds(values: &serde_json::Value, condition: &ValueCondition) -> bool {
                 .any(|inner| {
                     inner["text"].as_str() == Some(v)
                         || inner["value"].as_str() == Some(v)
-                        || inner["rate"].to_string() == *v
+                        || (inner["rate"].is_i64()
+                            && v.parse::<i64>().ok() == inner["rate"].as_i64())
                 })
         }
     })

@@ -110,8 +110,7 @@ impl Crm {
     fn record(
         &mut self,
         kind: &str,
-        entity: Kind,
-        id: i64,
+        (entity, id): (Kind, i64),
         by: i64,
         at: i64,
         after: Value,
@@ -190,8 +189,7 @@ impl Crm {
         if before.name != after.name {
             self.record(
                 "name_field_changed",
-                Kind::Leads,
-                id,
+                (Kind::Leads, id),
                 by,
                 now,
                 json!([{"name_field_value": {"name": after.name}}]),
@@ -201,8 +199,7 @@ impl Crm {
         if before.price != after.price {
             self.record(
                 "sale_field_changed",
-                Kind::Leads,
-                id,
+                (Kind::Leads, id),
                 by,
                 now,
                 json!([{"sale_field_value": {"sale": after.price}}]),
@@ -213,8 +210,7 @@ impl Crm {
             let status = |l: &Lead| json!([{"lead_status": {"id": l.status_id, "pipeline_id": l.pipeline_id}}]);
             self.record(
                 "lead_status_changed",
-                Kind::Leads,
-                id,
+                (Kind::Leads, id),
                 by,
                 now,
                 status(after),
@@ -233,7 +229,7 @@ impl Crm {
         }
         if let Some((field, code, value)) = numeric {
             let text = super::values::number_text(value);
-            self.record("custom_field_value_changed", Kind::Leads, id, by, now, json!([{"custom_field_value": {"field_id": field, "field_type": code, "enum_id": null, "text": text}}]), json!([]));
+            self.record("custom_field_value_changed", (Kind::Leads, id), by, now, json!([{"custom_field_value": {"field_id": field, "field_type": code, "enum_id": null, "text": text}}]), json!([]));
         }
     }
 
@@ -248,8 +244,7 @@ impl Crm {
     ) {
         self.record(
             "entity_responsible_changed",
-            kind,
-            id,
+            (kind, id),
             by,
             now,
             json!([{"responsible_user": {"id": after}}]),
@@ -381,8 +376,7 @@ impl Crm {
         if before.name != after.name {
             self.record(
                 "name_field_changed",
-                kind,
-                id,
+                (kind, id),
                 by,
                 now,
                 json!([{"name_field_value": {"name": after.name}}]),
@@ -398,7 +392,7 @@ impl Crm {
                 before.responsible_user_id,
             );
         } else if let Some((_, field_id)) = field_meta {
-            self.record("custom_field_value_changed", kind, id, by, now, json!([{"custom_field_value": {"field_id": field_id, "field_type": 8, "enum_id": option, "text": phone}}]), json!([]));
+            self.record("custom_field_value_changed", (kind, id), by, now, json!([{"custom_field_value": {"field_id": field_id, "field_type": 8, "enum_id": option, "text": phone}}]), json!([]));
         }
         true
     }
@@ -443,8 +437,7 @@ impl Crm {
             let kind = entity.kind();
             self.record(
                 &format!("{}_deleted", kind.singular()),
-                kind,
-                id,
+                (kind, id),
                 by,
                 now,
                 json!([]),

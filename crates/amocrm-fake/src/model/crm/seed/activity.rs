@@ -95,7 +95,7 @@ fn params(crm: &mut Crm, note_type: &str, n: usize) -> Value {
                 "uniq": if real_world && n % 4 == 1 { json!([uniq]) } else { json!(uniq) },
                 "duration": rng.range(5, 900), "source": "onlinePBX",
                 "link": format!("https://example.com/records/{n}.mp3"), "phone": format!("+7999{:07}", n),
-                "call_responsible": if n % 2 == 0 { json!(crm.users[0].id) } else { json!(crm.users[0].name) },
+                "call_responsible": if n.is_multiple_of(2) { json!(crm.users[0].id) } else { json!(crm.users[0].name) },
                 "call_status": 1 + rng.below(8), "call_result": "Поговорили",
             })
         }
@@ -115,7 +115,7 @@ fn params(crm: &mut Crm, note_type: &str, n: usize) -> Value {
             json!({"status": status, "text": text})
         }
         "amomail_message" => json!({
-            "thread_id": 1_000 + n, "message_id": format!("{}", 5_000 + n), "private": false, "income": n % 2 == 0,
+            "thread_id": 1_000 + n, "message_id": format!("{}", 5_000 + n), "private": false, "income": n.is_multiple_of(2),
             "from": {"email": "client@example.com", "name": "Клиент"}, "to": {"email": "sales@example.com", "name": "Отдел продаж"},
             "subject": "Re: предложение", "content_summary": text, "attach_cnt": 0, "delivery": null,
         }),

@@ -377,7 +377,7 @@ pub(super) fn values_for(
                 format!("+7916{:07}", (n * 7_919 + 1_234_567) % 10_000_000).into(),
                 def.enums[2].id,
             )];
-            if n % 3 == 0 {
+            if n.is_multiple_of(3) {
                 phones.push(Val::Coded(
                     format!("+7495{:07}", (n * 104_729) % 10_000_000).into(),
                     def.enums[0].id,

@@ -468,7 +468,7 @@ fn party(
         updated_by: user.id,
         created_at,
         updated_at,
-        closest_task_at: (n % 5 == 0).then(|| updated_at + 3 * DAY),
+        closest_task_at: n.is_multiple_of(5).then(|| updated_at + 3 * DAY),
         fields: values,
         tags: pick_tags(rng, if fields.defs.len() > 8 { 10 } else { 6 }, 2),
         links: Vec::new(),
