@@ -48,7 +48,7 @@ async fn list(caller: Caller, RawQuery(query): RawQuery) -> ApiResult {
         .iter()
         .enumerate()
         .rev()
-        .filter(|(seq, e)| filter.event(e, &event_id(account, *seq)));
+        .filter(|(seq, e)| filter.event(e, || event_id(account, *seq)));
     for (seq, event) in matching.skip(skip) {
         if page.len() == take {
             more = true;

@@ -228,23 +228,23 @@ impl EventFilter {
         }
     }
 
-    /// Whether `event` (with its `id`) passes. Chat messages found through `contact` come
-    /// back on their lead, as amoCRM documents.
-    pub fn event(&self, event: &Event, id: &str) -> bool {
-        let entity_name = match event.catalog_id {
-            Some(catalog) => format!("catalog_{catalog}"),
-            None => event.entity_type.to_owned(),
+    /// Whether `event` (whose id `id` makes, only when the filter names ids) passes. Chat
+    /// messages found through `contact` come back on their lead, as amoCRM documents.
+    pub fn event(&self, event: &Event, id: impl FnOnce() -> String) -> bool {
+        let entity_name = |e: &str| match event.catalog_id {
+            Some(catalog) => e.strip_prefix("catalog_").and_then(terms::int) == Some(catalog),
+            None => e == event.entity_type,
         };
         let chat = event.kind.ends_with("_chat_message");
-        self.ids
-            .as_ref()
-            .is_none_or(|ids| ids.iter().any(|i| i == id))
-            && self
-                .created_at
-                .is_none_or(|r| r.contains(Some(event.created_at)))
+        self.ids.as_ref().is_none_or(|ids| {
+            let id = id();
+            ids.iter().any(|i| *i == id)
+        }) && self
+            .created_at
+            .is_none_or(|r| r.contains(Some(event.created_at)))
             && any(&self.created_by, &event.created_by)
             && self.entities.as_ref().is_none_or(|e| {
-                e.contains(&entity_name) || chat && e.iter().any(|e| e == "contact")
+                e.iter().any(|e| entity_name(e)) || chat && e.iter().any(|e| e == "contact")
             })
             && any(&self.entity_ids, &event.entity_id)
             && self.types.as_ref().is_none_or(|t| t.contains(&event.kind))

@@ -115,16 +115,24 @@ impl<T: Row> Table<T> {
         skip: usize,
         take: usize,
     ) -> Selection<'a, T> {
+        // Without a predicate the rows to skip are skipped in the index itself (a slice),
+        // not looked up one by one.
+        let direct = if keep.is_none() {
+            skip.min(self.rows.len())
+        } else {
+            0
+        };
+        let skip = skip - direct;
         let ids: Box<dyn Iterator<Item = &'a T> + 'a> = match (order.key, order.desc) {
-            (SortKey::Id, false) => Box::new(self.rows.iter()),
-            (SortKey::Id, true) => Box::new(self.rows.iter().rev()),
+            (SortKey::Id, false) => Box::new(self.rows[direct..].iter()),
+            (SortKey::Id, true) => Box::new(self.rows[..self.rows.len() - direct].iter().rev()),
             (SortKey::UpdatedAt, desc) => {
-                let keys = self.by_updated.iter();
                 let by_id = move |&(_, id): &(i64, i64)| self.get(id);
+                let keys = &self.by_updated;
                 if desc {
-                    Box::new(keys.rev().filter_map(by_id))
+                    Box::new(keys[..keys.len() - direct].iter().rev().filter_map(by_id))
                 } else {
-                    Box::new(keys.filter_map(by_id))
+                    Box::new(keys[direct..].iter().filter_map(by_id))
                 }
             }
         };
@@ -140,7 +148,6 @@ impl<T: Row> Table<T> {
             }
         };
         match keep {
-            // The index has one entry per row: skipping it costs nothing.
             None => window(&mut ids.skip(skip)),
             Some(keep) => window(&mut ids.filter(|row| keep(row)).skip(skip)),
         }
