@@ -238,7 +238,7 @@ impl EventFilter {
         let chat = event.kind.ends_with("_chat_message");
         self.ids.as_ref().is_none_or(|ids| {
             let id = id();
-            ids.iter().any(|i| *i == id)
+            ids.contains(&id)
         }) && self
             .created_at
             .is_none_or(|r| r.contains(Some(event.created_at)))
