@@ -195,6 +195,8 @@ mod tests {
         assert_eq!(ids(&table.select(desc, None, 1, 2)), [3, 2]);
         assert_eq!(ids(&table.select(UPDATED, None, 0, 10)), [4, 2, 3, 1]);
         assert_eq!(ids(&table.select(UPDATED_DESC, None, 0, 10)), [1, 3, 2, 4]);
+        assert_eq!(ids(&table.select(UPDATED_DESC, None, 1, 2)), [3, 2]);
+        assert!(table.select(UPDATED_DESC, None, 9, 2).items.is_empty());
         let page = table.select(UPDATED, None, 1, 2);
         assert_eq!((ids(&page), page.more), (vec![2, 3], true));
         let last = table.select(UPDATED, None, 2, 2);
@@ -224,5 +226,10 @@ mod tests {
         assert_eq!(ids(&table.select(UPDATED, None, 0, 10)), [0, 3, 1]);
         assert_eq!(ids(&table.select(Order::ID_ASC, None, 0, 10)), [0, 1, 3]);
         assert_eq!(table.len(), 3);
+        // In the middle of both orders.
+        table.insert(R(2, 25));
+        assert_eq!(ids(&table.select(Order::ID_ASC, None, 0, 10)), [0, 1, 2, 3]);
+        assert_eq!(ids(&table.select(UPDATED, None, 0, 10)), [0, 3, 2, 1]);
+        assert_eq!(table.get(2), Some(&R(2, 25)));
     }
 }
