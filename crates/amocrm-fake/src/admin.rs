@@ -8,6 +8,10 @@
 //! | `POST /_fake/continuations` | registers `{"bot", "bot_id", "continue_id"}` as pending: 201 |
 //! | `GET /_fake/requests` | recorded requests (Authorization, token-request credentials masked) |
 //! | `POST /_fake/authorization_code` | `{"code": ...}`: a single-use code for the token endpoint (201) |
+//! | `POST /_fake/crm/touch` | `{"entity": "leads", "ids": [...]}` or `{"entity": "leads", "count": N}`: changes them now |
+//! | `POST /_fake/crm/delete` | `{"entity": "leads", "id": N}`: moves it to the trash |
+//! | `GET /_fake/crm/snapshot?entity=leads` | `[{"id", "updated_at"}]` of every live entity |
+//! | `GET`/`POST /_fake/crm/clock` | `{"now", "system"}`; `{"set": T}` or `{"advance": N}` moves it |
 //!
 //! They read and change the model only, never a section of the API.
 
@@ -15,16 +19,17 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::model::body::json_object;
-use crate::model::lock;
+use crate::model::crm::changes::CrmEntity;
 use crate::model::problem::{FieldError, Problem};
 use crate::model::tenant::Tenant;
+use crate::model::{lock, read, write};
 use crate::record::BotKind;
 
 type Tenancy = State<Arc<Tenant>>;
@@ -38,6 +43,10 @@ pub(crate) fn routes() -> Router<Arc<Tenant>> {
         )
         .route("/_fake/requests", get(requests))
         .route("/_fake/authorization_code", post(authorization_code))
+        .route("/_fake/crm/touch", post(crm_touch))
+        .route("/_fake/crm/delete", post(crm_delete))
+        .route("/_fake/crm/snapshot", get(crm_snapshot))
+        .route("/_fake/crm/clock", get(clock).post(set_clock))
 }
 
 async fn continuations(State(tenant): Tenancy) -> Response {
@@ -135,4 +144,128 @@ async fn requests(State(tenant): Tenancy) -> Response {
 async fn authorization_code(State(tenant): Tenancy) -> Response {
     let code = lock(&tenant.tokens).new_code();
     (StatusCode::CREATED, Json(json!({"code": code}))).into_response()
+}
+
+/// The `entity` of a CRM request body: `leads`, `contacts` or `companies`.
+fn entity(body: &serde_json::Map<String, Value>) -> Result<CrmEntity, Problem> {
+    body.get("entity")
+        .and_then(Value::as_str)
+        .and_then(|e| e.parse().ok())
+        .ok_or_else(|| {
+            Problem::bad_request(
+                "NotSupportedChoice",
+                "entity",
+                "leads, contacts or companies",
+            )
+        })
+}
+
+/// Changes the entities `ids` names (or `count` random ones) now, as
+/// [`FakeCrm::touch`](crate::FakeCrm::touch) does.
+async fn crm_touch(
+    State(tenant): Tenancy,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = json_object(content_type, &body)?;
+    let entity = entity(&body)?;
+    let now = tenant.clock.now();
+    let changed = match (body.get("ids"), body.get("count")) {
+        (Some(Value::Array(ids)), None) => {
+            let ids: Option<Vec<i64>> = ids.iter().map(Value::as_i64).collect();
+            let ids =
+                ids.ok_or_else(|| Problem::bad_request("InvalidType", "ids", "a list of ids"))?;
+            write(&tenant.crm).touch(entity, &ids, now)
+        }
+        (None, Some(count)) => {
+            let count = count
+                .as_u64()
+                .ok_or_else(|| Problem::bad_request("InvalidType", "count", "a number"))?;
+            write(&tenant.crm).touch_random(
+                entity,
+                usize::try_from(count).unwrap_or(usize::MAX),
+                now,
+            )
+        }
+        _ => {
+            return Err(Problem::bad_request(
+                "NotBlank",
+                "ids",
+                "ids (a list) or count (a number), not both",
+            ));
+        }
+    };
+    Ok(Json(json!({"changed": changed, "updated_at": now})).into_response())
+}
+
+async fn crm_delete(
+    State(tenant): Tenancy,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = json_object(content_type, &body)?;
+    let entity = entity(&body)?;
+    let id = body
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| Problem::bad_request("InvalidType", "id", "an id"))?;
+    let now = tenant.clock.now();
+    if write(&tenant.crm).delete(entity, id, now) {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(Problem::not_found("No such entity"))
+    }
+}
+
+async fn crm_snapshot(
+    State(tenant): Tenancy,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let entity = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "entity")
+        .map_or(Ok(CrmEntity::Leads), |(_, v)| v.parse::<CrmEntity>())
+        .map_err(|why| Problem::bad_request("NotSupportedChoice", "entity", why))?;
+    let stamps: Vec<Value> = read(&tenant.crm)
+        .snapshot(entity)
+        .iter()
+        .map(|s| json!({"id": s.id, "updated_at": s.updated_at}))
+        .collect();
+    Ok(Json(Value::Array(stamps)).into_response())
+}
+
+async fn clock(State(tenant): Tenancy) -> Response {
+    Json(json!({"now": tenant.clock.now(), "system": tenant.clock.is_system()})).into_response()
+}
+
+/// `{"set": T}` stops the clock at T; `{"advance": N}` moves it N seconds on.
+async fn set_clock(
+    State(tenant): Tenancy,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = json_object(content_type, &body)?;
+    match (
+        body.get("set").and_then(Value::as_i64),
+        body.get("advance").and_then(Value::as_i64),
+    ) {
+        (Some(at), None) => tenant.clock.set(at),
+        (None, Some(by)) => tenant.clock.advance(by),
+        _ => {
+            return Err(Problem::bad_request(
+                "NotBlank",
+                "set",
+                "set (Unix seconds) or advance (seconds)",
+            ));
+        }
+    }
+    Ok(clock(State(tenant)).await)
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -13,6 +13,8 @@ use crate::faults::Faults;
 use crate::faults::fault::Fault;
 use crate::model::catalogue::widget::FakeWidget;
 use crate::model::catalogue::{Catalogue, MAX_GENERATED_WIDGETS};
+use crate::model::clock::FakeClock;
+use crate::model::crm::seed::{self, CrmSize};
 use crate::model::pipelines::{self, MAX_PIPELINES};
 use crate::model::rate_limit::RateLimiter;
 use crate::model::tenant::{DEFAULT_ACCOUNT_ID, Tenant};
@@ -45,6 +47,7 @@ pub struct AccountSpec {
     pub(crate) access_token_ttl: Option<Duration>,
     pub(crate) widgets: Vec<FakeWidget>,
     pub(crate) pipelines: Option<usize>,
+    pub(crate) crm: Option<CrmSize>,
 }
 
 impl AccountSpec {
@@ -60,6 +63,7 @@ impl AccountSpec {
             access_token_ttl: None,
             widgets: Vec::new(),
             pipelines: None,
+            crm: None,
         }
     }
 
@@ -97,6 +101,12 @@ impl AccountSpec {
     /// The account's number of pipelines (see [`FakeBuilder::pipelines`]).
     pub fn pipelines(mut self, n: usize) -> Self {
         self.pipelines = Some(n);
+        self
+    }
+
+    /// The size of the account's generated CRM (see [`FakeBuilder::crm`]).
+    pub fn crm(mut self, size: CrmSize) -> Self {
+        self.crm = Some(size);
         self
     }
 
@@ -150,6 +160,9 @@ pub struct FakeBuilder {
     accounts: Vec<AccountSpec>,
     oauth_client: OAuthClient,
     access_token_ttl: Duration,
+    crm: CrmSize,
+    real_world_shapes: bool,
+    clock: FakeClock,
 }
 
 impl Default for FakeBuilder {
@@ -171,6 +184,9 @@ impl Default for FakeBuilder {
             accounts: Vec::new(),
             oauth_client: OAuthClient::default(),
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+            crm: CrmSize::default(),
+            real_world_shapes: false,
+            clock: FakeClock::system(),
         }
     }
 }
@@ -321,6 +337,33 @@ impl FakeBuilder {
         self.access_token_ttl = ttl;
         self
     }
+    /// The size of every account's generated CRM (default [`CrmSize::default`]: 50 leads,
+    /// 60 contacts, 20 companies, 5 users, 40 tasks, 60 notes, 100 events, 12 elements per
+    /// catalog, 10 custom field values per lead; seed 1). An account generated with the
+    /// same size and seed is the same; accounts differ from each other.
+    pub fn crm(mut self, size: CrmSize) -> Self {
+        self.crm = size;
+        self
+    }
+
+    /// Serves amoCRM's real-world shapes besides the documented ones (off by default):
+    /// numbers as strings, `price` as a string or a float on some leads,
+    /// `custom_fields_values: null`, `_embedded.loss_reason` as an array on some leads and
+    /// an object on others, `status_rights: null`, unknown custom field, note and event
+    /// types, `[]` for an empty `_embedded`… spread over the data by id, the same on every
+    /// run (the README lists them all).
+    pub fn real_world_shapes(mut self, on: bool) -> Self {
+        self.real_world_shapes = on;
+        self
+    }
+
+    /// The clock changes are stamped with (default [`FakeClock::system`]); keep a clone to
+    /// set or advance it, or use [`FakeServer::clock`].
+    pub fn clock(mut self, clock: FakeClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Binds the listener and starts serving on a spawned tokio task. Fails
     /// (`InvalidInput`) on a bad or repeated account name or a widget code given twice.
     pub async fn start(self) -> std::io::Result<FakeServer> {
@@ -354,6 +397,8 @@ impl FakeBuilder {
         let local_addr = listener.local_addr()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
         let tenant = |spec: Option<&AccountSpec>, index: i64, catalogue: Catalogue| {
+            let account_pipelines =
+                pipelines::seed(index, DEFAULT_ACCOUNT_ID + index, pipelines(spec));
             let limit = spec
                 .and_then(|spec| spec.rate_limit)
                 .unwrap_or(self.rate_limit);
@@ -374,7 +419,15 @@ impl FakeBuilder {
                     spec.and_then(|spec| spec.user_token.as_ref()),
                 ),
                 catalogue,
-                pipelines: pipelines::seed(index, DEFAULT_ACCOUNT_ID + index, pipelines(spec)),
+                crm: RwLock::new(seed::generate(
+                    spec.and_then(|spec| spec.crm.as_ref()).unwrap_or(&self.crm),
+                    index,
+                    DEFAULT_ACCOUNT_ID + index,
+                    &account_pipelines,
+                    self.real_world_shapes,
+                )),
+                clock: self.clock.clone(),
+                pipelines: account_pipelines,
                 oauth_client: self.oauth_client.clone(),
                 access_token_ttl: spec
                     .and_then(|spec| spec.access_token_ttl)

@@ -18,6 +18,7 @@ struct ReadmeDoctests;
 mod admin;
 mod api;
 mod builder;
+mod crm;
 mod faults;
 mod http;
 mod model;
@@ -25,12 +26,16 @@ mod record;
 mod server;
 
 pub use builder::{AccountSpec, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeBuilder};
+pub use crm::FakeCrm;
 pub use faults::fault::{Fault, Operation};
 pub use faults::spec::ParseFaultError;
 pub use faults::{FaultId, FaultReport, Faults};
 pub use model::catalogue::MAX_GENERATED_WIDGETS;
 pub use model::catalogue::seed::SEED_WIDGET_COUNT;
 pub use model::catalogue::widget::{CatalogueError, FakeWidget, SettingField, SettingType};
+pub use model::clock::FakeClock;
+pub use model::crm::changes::{CrmEntity, LeadChange, Stamp};
+pub use model::crm::seed::{CrmSize, MAX_CRM_ENTITIES};
 pub use model::tokens::{
     DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
     IssuedTokens, OAuthClient, OAuthStats,

@@ -12,7 +12,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::crm::FakeCrm;
 use crate::faults::Faults;
+use crate::model::clock::FakeClock;
 use crate::model::lock;
 use crate::model::tenant::Tenant;
 use crate::model::tokens::{IssuedTokens, OAuthClient, OAuthStats};
@@ -221,6 +223,20 @@ impl Drop for FakeServer {
     }
 }
 
+/// The CRM.
+impl FakeServer {
+    /// The default account's CRM: change its entities, read their stamps.
+    pub fn crm(&self) -> FakeCrm {
+        self.default.crm()
+    }
+
+    /// The clock every account stamps its changes with (the builder's
+    /// [`clock`](crate::FakeBuilder::clock)): set or advance it to put changes in one second.
+    pub fn clock(&self) -> &FakeClock {
+        &self.default.tenant.clock
+    }
+}
+
 /// Fault injection.
 impl FakeServer {
     /// The injected faults ([`Fault`](crate::Fault): error statuses, latency, connection resets,
@@ -328,5 +344,10 @@ impl FakeAccount {
     /// What this account's token endpoint did so far.
     pub fn oauth_stats(&self) -> OAuthStats {
         lock(&self.tenant.tokens).stats()
+    }
+
+    /// The account's CRM: change its entities while a client pages, read their stamps.
+    pub fn crm(&self) -> FakeCrm {
+        FakeCrm::new(self.tenant.clone())
     }
 }

@@ -19,7 +19,7 @@ use crate::record::BotKind;
 
 pub(super) fn routes() -> Routes {
     Routes::new().route(
-        "/api/v4/{bot}/{bot_id}/continue/{continue_id}",
+        "/api/v4/{kind}/{id}/continue/{continue_id}",
         post(continue_bot),
     )
 }

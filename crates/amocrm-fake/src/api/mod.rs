@@ -4,8 +4,22 @@
 
 mod account;
 mod bots;
+mod catalogs;
+mod companies;
+mod contacts;
+mod crm_view;
+mod custom_fields;
+mod entity_types;
+mod events;
+mod leads;
+mod links;
+mod notes;
 mod oauth;
+mod parties;
 mod pipelines;
+mod tags;
+mod tasks;
+mod users;
 mod widgets;
 
 use crate::http::router::Routes;
@@ -17,5 +31,17 @@ pub(crate) fn routes() -> Routes {
         .merge(bots::routes())
         .merge(account::routes())
         .merge(pipelines::routes())
+        .merge(leads::routes())
+        .merge(contacts::routes())
+        .merge(companies::routes())
+        .merge(custom_fields::routes())
+        .merge(users::routes())
+        .merge(tags::routes())
+        .merge(tasks::routes())
+        .merge(notes::routes())
+        .merge(links::routes())
+        .merge(events::routes())
+        .merge(catalogs::routes())
+        .merge(entity_types::routes())
         .merge(oauth::routes())
 }

@@ -11,7 +11,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use amocrm_fake::{
-    BotKind, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeServer, FakeWidget, SEED_WIDGET_COUNT,
+    BotKind, CrmSize, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeClock, FakeServer, FakeWidget,
+    SEED_WIDGET_COUNT,
 };
 use clap::Parser;
 
@@ -55,7 +56,9 @@ fn parse_pending(s: &str) -> Result<Pending, String> {
     })
 }
 
-/// Stateful in-memory fake of the amoCRM REST API v4 widgets section.
+/// Stateful in-memory fake of the amoCRM REST API v4: widgets, bots, the account, and the
+/// CRM (leads, contacts, companies, custom fields, users, tags, tasks, notes, links, events,
+/// catalogs), per account, from a seeded generated account.
 #[derive(Debug, Parser)]
 #[command(name = "amocrm-fake", version, about)]
 struct Args {
@@ -120,6 +123,48 @@ struct Args {
     /// empty maps) instead of 204.
     #[arg(long)]
     php_empty_page: bool,
+    /// Leads of every account's generated CRM (one in fifty in the trash).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    crm_leads: usize,
+    /// Contacts of every account's generated CRM.
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    crm_contacts: usize,
+    /// Companies of every account's generated CRM.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    crm_companies: usize,
+    /// Users (the first is the administrator; at most 500).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    crm_users: usize,
+    /// Tasks.
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    crm_tasks: usize,
+    /// Notes of leads, contacts and companies.
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    crm_notes: usize,
+    /// Events of the generated history (changes add more).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    crm_events: usize,
+    /// Elements of each of the three catalogs (products, invoices, a plain list).
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    crm_catalog_elements: usize,
+    /// Custom field values of each lead (of the 20 lead fields, every documented type).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    crm_fields_per_lead: usize,
+    /// Number of lead pipelines of every account (1 to 50).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    crm_pipelines: usize,
+    /// Seed of the generated CRM: the same seed, the same data.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    crm_seed: u64,
+    /// Serve amoCRM's real-world shapes too: numbers as strings, price as a string or a
+    /// float, custom_fields_values null, loss_reason as an array or an object,
+    /// status_rights null, unknown field/note/event types, [] for empty maps...
+    #[arg(long)]
+    real_world_shapes: bool,
+    /// Stop the clock changes are stamped with at this Unix time (default: the system's);
+    /// POST /_fake/crm/clock sets or advances it.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    clock: Option<i64>,
     /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (grammar: --help).
     #[arg(long, value_name = "SPEC", value_parser = parse_fault, long_help = FAULT_HELP)]
     fault: Vec<amocrm_fake::Fault>,
@@ -179,7 +224,26 @@ async fn main() -> ExitCode {
         .record_requests(!args.no_record)
         .accept_any_continuation(args.accept_any_continuation)
         .strict_accept(args.strict_accept)
-        .php_empty_page(args.php_empty_page);
+        .php_empty_page(args.php_empty_page)
+        .pipelines(args.crm_pipelines)
+        .real_world_shapes(args.real_world_shapes)
+        .crm(
+            CrmSize::default()
+                .leads(args.crm_leads)
+                .contacts(args.crm_contacts)
+                .companies(args.crm_companies)
+                .users(args.crm_users)
+                .tasks(args.crm_tasks)
+                .notes(args.crm_notes)
+                .events(args.crm_events)
+                .catalog_elements(args.crm_catalog_elements)
+                .fields_per_lead(args.crm_fields_per_lead)
+                .seed(args.crm_seed),
+        );
+    let builder = match args.clock {
+        Some(at) => builder.clock(FakeClock::manual(at)),
+        None => builder,
+    };
     let builder = args
         .raw_widget
         .iter()
@@ -240,6 +304,24 @@ async fn main() -> ExitCode {
             _ => "off".to_owned(),
         },
         args.pending.len(),
+    );
+    let crm = server.crm();
+    println!(
+        "crm: {} leads, {} contacts, {} companies per account (seed {}), shapes: {}, clock: {}",
+        crm.ids(amocrm_fake::CrmEntity::Leads).len(),
+        crm.ids(amocrm_fake::CrmEntity::Contacts).len(),
+        crm.ids(amocrm_fake::CrmEntity::Companies).len(),
+        args.crm_seed,
+        if args.real_world_shapes {
+            "real-world"
+        } else {
+            "documented"
+        },
+        if server.clock().is_system() {
+            "system".to_owned()
+        } else {
+            server.clock().now().to_string()
+        },
     );
     let oauth = server.oauth_client();
     println!(

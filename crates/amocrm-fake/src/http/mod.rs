@@ -6,6 +6,7 @@
 pub(crate) mod body;
 pub(crate) mod caller;
 pub(crate) mod hal;
+pub(crate) mod listing;
 pub(crate) mod middleware;
 pub(crate) mod negotiate;
 pub(crate) mod paging;

@@ -27,8 +27,18 @@ pub(crate) struct Paging {
 impl Paging {
     /// `page` and `limit` of a list request's query; a 400 problem naming each bad one.
     pub fn parse(query: Option<&str>) -> Result<Paging, Problem> {
-        let (page, limit) = paging(query).map_err(Problem::validation)?;
+        Paging::parse_max(query, MAX_LIMIT).map_err(Problem::validation)
+    }
+
+    /// `page` and `limit` (at most `max`), or the validation errors of each bad one.
+    pub fn parse_max(query: Option<&str>, max: u64) -> Result<Paging, Vec<FieldError>> {
+        let (page, limit) = paging(query, max)?;
         Ok(Paging { page, limit })
+    }
+
+    /// How many entries the pages before this one hold.
+    pub fn skip(self) -> usize {
+        usize::try_from((self.page - 1).saturating_mul(self.limit)).unwrap_or(usize::MAX)
     }
 
     /// The positions this page holds of a list of `total` entries; `None` past the end.
@@ -45,7 +55,7 @@ impl Paging {
 }
 
 /// Parses `page` and `limit`; the first occurrence of each wins.
-fn paging(query: Option<&str>) -> Result<(u64, u64), Vec<FieldError>> {
+fn paging(query: Option<&str>, max_limit: u64) -> Result<(u64, u64), Vec<FieldError>> {
     let mut page = None;
     let mut limit = None;
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
@@ -83,7 +93,7 @@ fn paging(query: Option<&str>) -> Result<(u64, u64), Vec<FieldError>> {
     };
     // `page` is an int64 in the spec (amoCRM's PHP integers): larger values are invalid.
     let page = number("page", page, 1, i64::MAX as u64);
-    let limit = number("limit", limit, DEFAULT_LIMIT, MAX_LIMIT);
+    let limit = number("limit", limit, DEFAULT_LIMIT, max_limit);
     if errors.is_empty() {
         Ok((page, limit))
     } else {
@@ -153,20 +163,24 @@ mod tests {
 
     #[test]
     fn paging_defaults_and_errors() {
-        assert_eq!(paging(None), Ok((1, 50)));
-        assert_eq!(paging(Some("limit=250&page=3")), Ok((3, 250)));
-        assert_eq!(paging(Some("page=2&page=x")), Ok((2, 50)));
-        let errs = paging(Some("limit=0&page=abc")).err().unwrap_or_default();
+        assert_eq!(paging(None, MAX_LIMIT), Ok((1, 50)));
+        assert!(paging(Some("limit=101"), 100).is_err());
+        assert_eq!(paging(Some("limit=100"), 100), Ok((1, 100)));
+        assert_eq!(paging(Some("limit=250&page=3"), MAX_LIMIT), Ok((3, 250)));
+        assert_eq!(paging(Some("page=2&page=x"), MAX_LIMIT), Ok((2, 50)));
+        let errs = paging(Some("limit=0&page=abc"), MAX_LIMIT)
+            .err()
+            .unwrap_or_default();
         let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["page", "limit"]);
-        assert!(paging(Some("limit=251")).is_err());
-        assert!(paging(Some("limit=")).is_err());
-        assert!(paging(Some("page=0")).is_err());
-        assert!(paging(Some("page=-1")).is_err());
-        assert!(paging(Some("page=99999999999999999999999")).is_err());
-        assert!(paging(Some("page=9223372036854775808")).is_err());
+        assert!(paging(Some("limit=251"), MAX_LIMIT).is_err());
+        assert!(paging(Some("limit="), MAX_LIMIT).is_err());
+        assert!(paging(Some("page=0"), MAX_LIMIT).is_err());
+        assert!(paging(Some("page=-1"), MAX_LIMIT).is_err());
+        assert!(paging(Some("page=99999999999999999999999"), MAX_LIMIT).is_err());
+        assert!(paging(Some("page=9223372036854775808"), MAX_LIMIT).is_err());
         assert_eq!(
-            paging(Some("page=9223372036854775807")),
+            paging(Some("page=9223372036854775807"), MAX_LIMIT),
             Ok((i64::MAX as u64, 50))
         );
     }

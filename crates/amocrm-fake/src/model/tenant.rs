@@ -3,13 +3,15 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::model::catalogue::Catalogue;
+use crate::model::clock::FakeClock;
 use crate::model::continuations::Continuations;
+use crate::model::crm::Crm;
 use crate::model::lock;
 use crate::model::pipelines::Pipeline;
 use crate::model::problem::Problem;
@@ -44,6 +46,10 @@ pub(crate) struct Tenant {
     pub catalogue: Catalogue,
     /// The lead pipelines, each with its statuses.
     pub pipelines: Vec<Pipeline>,
+    /// The CRM: leads, contacts, companies and everything around them.
+    pub crm: RwLock<Crm>,
+    /// The time changes are stamped with (shared by every account).
+    pub clock: FakeClock,
     pub oauth_client: OAuthClient,
     pub access_token_ttl: Duration,
     pub record: bool,

@@ -9,6 +9,11 @@ mod bearer_tokens;
 #[cfg(feature = "cli")]
 mod binary;
 mod bot_continuations;
+mod crm_filters;
+mod crm_leads;
+mod crm_mutation;
+mod crm_sections;
+mod crm_shapes;
 mod faults;
 mod oauth;
 mod pipelines;

@@ -150,12 +150,13 @@ async fn a_missing_pipeline_is_204_and_an_id_that_is_no_number_404() {
     let theirs = pipelines(&theirs)[0]["id"].as_i64().unwrap();
     // Another account's pipeline, and ids no account has: amoCRM's "not found" on a get
     // by id is 204 without a body.
-    for id in [theirs, 1, 0, i64::MAX] {
+    for id in [theirs, 1, i64::MAX] {
         let resp = get(&server, &format!("{PIPELINES}/{id}")).await;
         assert_eq!(resp.status(), StatusCode::NO_CONTENT, "{id}");
         assert!(resp.bytes().await.unwrap().is_empty());
     }
-    for id in ["abc", "-1", "+5", "1.5", "99999999999999999999"] {
+    // Not an id at all: amoCRM's ids are positive 64-bit integers.
+    for id in ["abc", "0", "-1", "+5", "1.5", "99999999999999999999"] {
         let resp = get(&server, &format!("{PIPELINES}/{id}")).await;
         let problem = expect_problem(resp, 404).await;
         assert_eq!(

@@ -11,7 +11,7 @@ async fn unknown_routes_and_wrong_methods() {
     for path in [
         "/",
         "/api/v4",
-        "/api/v4/leads",
+        "/api/v4/deals",
         "/api/v3/widgets",
         "/api/v4/widgets/a/b",
     ] {

@@ -105,3 +105,54 @@ pub async fn call(url: &str, method: Method, token: Option<&str>, body: Option<V
     }
     req.send().await.expect("request")
 }
+
+/// `GET {base}{path}` with `token`: the status and the JSON body (`Null` for none).
+pub async fn fetch(base: &str, path: &str, token: &str) -> (u16, Value) {
+    let resp = Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    let kind = content_type(&resp);
+    let bytes = resp.bytes().await.expect("body");
+    if status == 204 {
+        assert!(bytes.is_empty(), "204 with a body");
+        return (status, Value::Null);
+    }
+    if status == 200 {
+        assert_eq!(kind, HAL, "{path}");
+    }
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// A 200 answer's body of the default account.
+pub async fn ok_json(server: &FakeServer, path: &str) -> Value {
+    let (status, body) = fetch(&server.base_url(), path, server.token()).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+/// The status of a GET of the default account (with the administrator token).
+pub async fn status_of(server: &FakeServer, path: &str) -> u16 {
+    fetch(&server.base_url(), path, server.token()).await.0
+}
+
+/// `_embedded.{name}` of a list answer.
+pub fn items<'a>(page: &'a Value, name: &str) -> &'a Vec<Value> {
+    page["_embedded"][name]
+        .as_array()
+        .unwrap_or_else(|| panic!("_embedded.{name} in {page}"))
+}
+
+/// The ids of `_embedded.{name}`.
+pub fn ids(page: &Value, name: &str) -> Vec<i64> {
+    items(page, name)
+        .iter()
+        .map(|e| e["id"].as_i64().expect("id"))
+        .collect()
+}

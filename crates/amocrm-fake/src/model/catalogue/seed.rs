@@ -91,13 +91,7 @@ pub(crate) fn seed_widget(pos: usize) -> Option<Widget> {
     })
 }
 
-/// SplitMix64: a tiny deterministic mixer for generated UUIDs.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use crate::model::rng::mix;
 
 pub(crate) fn generated_uuid(i: usize) -> String {
     let a = mix(i as u64);

@@ -1,0 +1,35 @@
+//! The CRM lists under an entity type the API does not have (`/api/v4/{kind}/tags`,
+//! `/notes`, `/links`, `/custom_fields`, `/custom_fields/groups`, `/{id}/notes`,
+//! `/{id}/links`): 400 naming `entity_type`, as a list's other bad terms are. The known
+//! types (`leads`, `contacts`, `companies`, `customers`) have their own routes, which
+//! take precedence.
+
+use axum::response::Response;
+use axum::routing::get;
+
+use crate::http::router::Routes;
+use crate::model::problem::Problem;
+
+pub(super) fn routes() -> Routes {
+    [
+        "tags",
+        "notes",
+        "links",
+        "custom_fields",
+        "custom_fields/groups",
+        "{id}/notes",
+        "{id}/links",
+    ]
+    .into_iter()
+    .fold(Routes::new(), |routes, tail| {
+        routes.route(&format!("/api/v4/{{kind}}/{tail}"), get(unknown))
+    })
+}
+
+async fn unknown() -> Result<Response, Problem> {
+    Err(Problem::bad_request(
+        "NotSupportedChoice",
+        "entity_type",
+        "The value you selected is not a valid choice: leads, contacts, companies or customers.",
+    ))
+}
