@@ -3,8 +3,9 @@
 use std::borrow::Cow;
 use std::time::SystemTime;
 
+use super::item::CustomFieldValueItem;
 use super::structured::{FileValue, InvoiceItem, LegalEntity, LinkedEntity, Payer, Supplier};
-use super::value::{CustomFieldValue, CustomFieldValueItem};
+use super::value::CustomFieldValue;
 use crate::{CustomFieldType, unix_time};
 
 /// A custom field's values read by the field's type ([`CustomFieldValue::data`]): one arm

@@ -1,7 +1,7 @@
 //! Custom field values (`custom_fields_values` of leads, contacts, companies, catalog
 //! elements), typed.
 //!
-//! * `value`: [`CustomFieldValue`] (one field's values) and [`CustomFieldValueItem`] (one
+//! * `value`: [`CustomFieldValue`] (one field's values); `item`: [`CustomFieldValueItem`] (one
 //!   value), read so that no value's shape can fail the entity, kept as sent, written back
 //!   in amoCRM's shape;
 //! * `scalar`: [`ScalarOrJson`], a value's `value`, cheap for the scalars most fields carry;
@@ -12,14 +12,16 @@
 
 mod data;
 mod entities;
+mod item;
 mod scalar;
 mod structured;
 mod value;
 
 pub use data::{ChainedListValue, CustomFieldData, EnumValue, SmartAddress};
 pub use entities::{EMAIL, PHONE};
+pub use item::CustomFieldValueItem;
 pub use scalar::ScalarOrJson;
 pub use structured::{
     FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, Payer, Supplier,
 };
-pub use value::{CustomFieldValue, CustomFieldValueItem};
+pub use value::CustomFieldValue;
