@@ -42,8 +42,9 @@ impl fmt::Debug for HttpOptions {
 impl HttpOptions {
     /// The HTTP client of the API or the token endpoint: the caller's adjustments first,
     /// then what the crate's guarantees rest on, which no adjustment can undo: no redirects
-    /// (one would resend an install body or the client secret to wherever it points), a
-    /// total and a connect timeout (a silent server must not hang a call), and no logging
+    /// (one would resend an install body or the client secret to wherever it points), no
+    /// retries of reqwest's own (the crate retries only what is safe to send twice: a bot
+    /// continued twice, a code spent twice, cannot be undone), a total and a connect timeout (a silent server must not hang a call), and no logging
     /// of the bytes on the wire (they carry the token). `url` is the base URL the client
     /// will call: an `https://` one needs a TLS feature.
     pub(crate) fn build(self, url: &str) -> Result<reqwest::Client> {
@@ -54,6 +55,7 @@ impl HttpOptions {
         }
         let builder = builder
             .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
             .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             .connection_verbose(false);

@@ -151,3 +151,65 @@ async fn what_the_caller_configures_does_apply() {
     client.widgets().get("w7").send().await.unwrap();
     assert_eq!(server.seen()[0].header("x-configured"), Some("yes"));
 }
+
+/// reqwest's own retry layer, set up to resend anything a server answers 5xx to.
+fn resending(http: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    http.retry(
+        reqwest::retry::for_host("127.0.0.1")
+            .no_budget()
+            .max_retries_per_request(3)
+            .classify_fn(|attempt| {
+                if attempt.status().is_none_or(|s| s.is_server_error()) {
+                    attempt.retryable()
+                } else {
+                    attempt.success()
+                }
+            }),
+    )
+}
+
+#[tokio::test]
+async fn a_post_is_not_resent_whatever_the_configuration() {
+    let server = Server::always(loopback::problem(503, "Service Unavailable")).await;
+    let client = Client::builder()
+        .account(AccountUrl::base_url(server.base_url()))
+        .token("t")
+        .rate_limit(None)
+        .retry(RetryPolicy::disabled())
+        .configure_http(resending)
+        .build()
+        .unwrap();
+    let error = client
+        .bots()
+        .continue_bot(
+            amocrm::bots::BotKind::Salesbot,
+            1,
+            "c1",
+            &amocrm::bots::ContinueRequest::new(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(!matches!(error, Error::Transport(_)), "{error:?}");
+    assert_eq!(server.count(), 1, "the bot would continue more than once");
+
+    // The token endpoint's client neither: a code is single-use.
+    let error = OAuth::builder()
+        .account(AccountUrl::base_url(server.base_url()))
+        .app(AppCredentials::new(
+            "id",
+            CLIENT_SECRET,
+            "https://example.com/cb",
+        ))
+        .store(TokenStoreFn::new(|_: TokenPair| async {
+            Ok::<(), std::io::Error>(())
+        }))
+        .configure_http(resending)
+        .build()
+        .unwrap()
+        .exchange_code("code")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Auth(_)), "{error:?}");
+    assert_eq!(server.count(), 2, "the code was sent more than once");
+}
