@@ -14,14 +14,23 @@
 /// assert!(std::error::Error::source(&error).is_some());
 /// assert!(!error.is_conflict());
 /// assert!(StoreError::conflict().is_conflict());
+/// assert!(StoreError::untrusted("tokens.json is writable by other users").is_untrusted());
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[error("token store: {message}")]
 pub struct StoreError {
     message: String,
-    conflict: bool,
+    kind: Kind,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// What kind of failure a [`StoreError`] is, for its predicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Other,
+    Conflict,
+    Untrusted,
 }
 
 impl StoreError {
@@ -32,7 +41,7 @@ impl StoreError {
     ) -> Self {
         StoreError {
             message: message.into(),
-            conflict: false,
+            kind: Kind::Other,
             source,
         }
     }
@@ -42,7 +51,19 @@ impl StoreError {
     pub fn conflict() -> Self {
         StoreError {
             message: "a newer pair was saved meanwhile; the older one is not saved".into(),
-            conflict: true,
+            kind: Kind::Conflict,
+            source: None,
+        }
+    }
+
+    /// The store refused what it found because another user could have put it there (a
+    /// token file others can write, or one of another user, or a symlink of another user
+    /// to it): a pair planted there would send the integration's work to the planter's
+    /// account. Nothing was read or written; `message` says what to fix.
+    pub fn untrusted(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            kind: Kind::Untrusted,
             source: None,
         }
     }
@@ -54,6 +75,11 @@ impl StoreError {
 
     /// Whether this is [`StoreError::conflict`].
     pub fn is_conflict(&self) -> bool {
-        self.conflict
+        self.kind == Kind::Conflict
+    }
+
+    /// Whether this is [`StoreError::untrusted`].
+    pub fn is_untrusted(&self) -> bool {
+        self.kind == Kind::Untrusted
     }
 }

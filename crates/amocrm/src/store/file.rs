@@ -15,6 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::pair::TokenPair;
+use super::trust;
 use super::{TokenLock, TokenStore};
 use crate::error::StoreError;
 
@@ -129,6 +130,8 @@ fn read(path: &Path) -> Result<Entries, StoreError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
         Err(error) => return Err(reading(error)),
     };
+    trust::check_file(path, &file.metadata().map_err(reading)?)?;
+    trust::check_dir(trust::dir_of(path))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -161,10 +164,7 @@ fn read(path: &Path) -> Result<Entries, StoreError> {
 /// Replaces the file with `entries`: a temporary file in the same directory, flushed,
 /// renamed over the file, and the directory flushed.
 fn write(path: &Path, entries: &Entries) -> Result<(), StoreError> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = trust::dir_of(path).to_path_buf();
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let json = serde_json::to_vec_pretty(entries)
@@ -209,10 +209,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 /// Opens the lock file (creating it and its directory) and waits for its exclusive lock.
 fn take_lock(path: &Path) -> Result<File, StoreError> {
     let lock = lock_path(path);
-    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| io_error(format!("creating {}", dir.display()), error))?;
-    }
+    trust::create_dirs(trust::dir_of(path))?;
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]

@@ -8,6 +8,7 @@ mod file;
 mod func;
 mod memory;
 mod pair;
+mod trust;
 
 use std::fmt;
 use std::sync::Arc;

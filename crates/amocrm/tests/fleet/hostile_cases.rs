@@ -353,7 +353,7 @@ async fn a_relative_symlink_names_the_file_beside_it() {
     assert_eq!(refresh(&seen), "refresh");
 }
 
-/// A token file that is far too large (here a device with no end) is refused, not read
+/// A token file that is far too large, or a device with no end, is refused, not read
 /// until memory runs out.
 #[cfg(unix)]
 #[tokio::test]
@@ -369,6 +369,17 @@ async fn a_token_file_with_no_end_is_refused() {
     .await
     .expect("an answer, not an endless read")
     .unwrap_err();
+    assert!(error.message().contains("not a regular file"), "{error}");
+    // A regular file over the limit (sparse: no disk used).
+    let big = dir.join("big.json");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(65 * 1024 * 1024)
+        .unwrap();
+    let error = FileTokenStore::new(&big)
+        .load("https://example.amocrm.ru")
+        .await
+        .unwrap_err();
     assert!(error.message().contains("larger than"), "{error}");
 }
 

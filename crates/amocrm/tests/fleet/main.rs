@@ -1,6 +1,7 @@
 //! The fleet: one integration for many accounts, token stores shared by holders and
 //! processes, and hostile cases of the token chain.
 
+mod file_trust;
 mod hostile_cases;
 mod integration;
 mod processes;

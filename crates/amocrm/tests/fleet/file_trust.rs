@@ -1,0 +1,148 @@
+//! What a token file must be before the store trusts it: a pair that another user can
+//! plant (a file or directory others can write, a file or a symlink of another user) is
+//! refused, never used; numbers no store wrote are an error, never a panic.
+
+#![cfg(unix)]
+
+use amocrm_test_support::fleet::TempDir;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use amocrm::TokenPair;
+use amocrm::error::StoreError;
+use amocrm::store::{FileTokenStore, TokenStore};
+
+const ACCOUNT: &str = "https://example.amocrm.ru";
+/// The user `nobody` of most Unix systems: another user than the test's.
+const OTHER_UID: u32 = 65534;
+
+fn attacker_file(path: &Path) {
+    std::fs::write(
+        path,
+        format!(
+            r#"{{"{ACCOUNT}":{{"access_token":"ATTACKER-access","refresh_token":"ATTACKER-refresh","expires_at":4102444800,"generation":7}}}}"#
+        ),
+    )
+    .unwrap();
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Gives `path` (not following a symlink) to another user; false (after saying so) when
+/// this process may not (it is not root).
+fn give_away(path: &Path) -> bool {
+    match std::os::unix::fs::lchown(path, Some(OTHER_UID), None) {
+        Ok(()) => true,
+        Err(error) => {
+            eprintln!("skipped the other user's case: chown needs root ({error})");
+            false
+        }
+    }
+}
+
+fn pair() -> TokenPair {
+    TokenPair::new(
+        "access".to_owned().into(),
+        "refresh".to_owned().into(),
+        SystemTime::now() + Duration::from_secs(3600),
+    )
+}
+
+async fn refused(store: &FileTokenStore) -> StoreError {
+    let error = store.load(ACCOUNT).await.unwrap_err();
+    assert!(error.is_untrusted(), "{error}");
+    let locked = store.lock(ACCOUNT).await;
+    assert!(
+        locked.as_ref().is_err_and(StoreError::is_untrusted),
+        "{:?}",
+        locked.err()
+    );
+    error
+}
+
+#[tokio::test]
+async fn a_token_file_others_can_write_is_refused() {
+    let dir = TempDir::new("trust-mode");
+    let path = dir.join("tokens.json");
+    attacker_file(&path);
+    let store = FileTokenStore::new(&path);
+    for mode in [0o666, 0o620, 0o602] {
+        chmod(&path, mode);
+        let error = refused(&store).await;
+        assert!(error.message().contains("writable"), "{error}");
+        assert!(!error.to_string().contains("ATTACKER"), "{error}");
+    }
+    // Readable by others is not a way in (a save makes it 0600 again).
+    chmod(&path, 0o644);
+    assert!(store.load(ACCOUNT).await.unwrap().is_some());
+
+    // Nor a directory others can write without the sticky bit: they could rename a file
+    // of theirs over it.
+    chmod(&path, 0o600);
+    chmod(&dir.0, 0o777);
+    let error = refused(&store).await;
+    assert!(
+        error.message().contains(&dir.0.display().to_string()),
+        "{error}"
+    );
+    chmod(&dir.0, 0o1777);
+    assert!(store.load(ACCOUNT).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_token_file_of_another_user_is_refused() {
+    let dir = TempDir::new("trust-owner");
+    let path = dir.join("tokens.json");
+    attacker_file(&path);
+    chmod(&path, 0o600);
+    if !give_away(&path) {
+        return;
+    }
+    let store = FileTokenStore::new(&path);
+    let error = refused(&store).await;
+    assert!(error.message().contains("owned by"), "{error}");
+    // Nor a directory of another user (it can replace the file).
+    let own = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&dir.0).unwrap());
+    std::os::unix::fs::lchown(&path, Some(own), None).unwrap();
+    assert!(store.load(ACCOUNT).await.unwrap().is_some());
+    give_away(&dir.0);
+    refused(&store).await;
+}
+
+/// Under umask 000 the store still creates its directories for its owner only: the
+/// child process of [`directories_are_created_private_whatever_the_umask`].
+#[test]
+fn umask_child() {
+    let Ok(dir) = std::env::var("AMOCRM_UMASK_CHILD") else {
+        return;
+    };
+    let store = FileTokenStore::new(Path::new(&dir).join("a/b/tokens.json"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut lock = store.lock(ACCOUNT).await.unwrap();
+        lock.save(&pair()).await.unwrap();
+    });
+}
+
+#[tokio::test]
+async fn directories_are_created_private_whatever_the_umask() {
+    let dir = TempDir::new("trust-umask");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"umask 000 && exec "$0" file_trust::umask_child --exact --test-threads 1"#)
+        .arg(std::env::current_exe().unwrap())
+        .env("AMOCRM_UMASK_CHILD", &dir.0)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode(&dir.join("a")), 0o700);
+    assert_eq!(mode(&dir.join("a/b")), 0o700);
+    assert_eq!(mode(&dir.join("a/b/tokens.json")), 0o600);
+    assert_eq!(mode(&dir.join("a/b/tokens.json.lock")), 0o600);
+}
