@@ -76,26 +76,10 @@ impl FileTokenStore {
     }
 
     /// The lock file: the token file's name with `.lock` appended (of the file a symlink
-    /// at [`FileTokenStore::path`] points to).
+    /// at [`FileTokenStore::path`] points to, when the store follows it).
     pub fn lock_path(&self) -> PathBuf {
-        lock_path(&resolved(&self.path))
+        lock_path(&trust::resolved(&self.path).unwrap_or_else(|_| self.path.to_path_buf()))
     }
-}
-
-/// The file a symlink at `path` points to (through a chain of them), else `path`: every
-/// name of one token file then locks one lock file, and a save replaces the file, not the
-/// symlink.
-fn resolved(path: &Path) -> PathBuf {
-    let mut path = path.to_path_buf();
-    // The limit of Linux's own resolution; a longer chain (or a loop) is left as it is.
-    for _ in 0..40 {
-        match std::fs::read_link(&path) {
-            // Relative to the link's directory (an absolute target replaces it).
-            Ok(target) => path = path.parent().unwrap_or(Path::new("")).join(target),
-            Err(_) => break,
-        }
-    }
-    path
 }
 
 fn lock_path(path: &Path) -> PathBuf {
@@ -125,7 +109,7 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// The file's entries; none when there is no file.
 fn read(path: &Path) -> Result<Entries, StoreError> {
     let reading = |error| io_error(format!("reading {}", path.display()), error);
-    let file = match File::open(path) {
+    let file = match trust::open_options().read(true).open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
         Err(error) => return Err(reading(error)),
@@ -210,7 +194,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 fn take_lock(path: &Path) -> Result<File, StoreError> {
     let lock = lock_path(path);
     trust::create_dirs(trust::dir_of(path))?;
-    let mut options = OpenOptions::new();
+    let mut options = trust::open_options();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
@@ -230,7 +214,9 @@ impl TokenStore for FileTokenStore {
         let path = self.path.clone();
         let account = account.to_owned();
         Box::pin(blocking(move || {
-            Ok(read(&resolved(&path))?.get(&account).map(Entry::pair))
+            Ok(read(&trust::resolved(&path)?)?
+                .get(&account)
+                .map(Entry::pair))
         }))
     }
 
@@ -245,7 +231,7 @@ impl TokenStore for FileTokenStore {
             let (path, file, current, generation) = blocking({
                 let account = account.clone();
                 move || {
-                    let path = Arc::new(resolved(&path));
+                    let path = Arc::new(trust::resolved(&path)?);
                     let file = take_lock(&path)?;
                     // Read under the lock: what the last holder saved.
                     let entries = read(&path)?;

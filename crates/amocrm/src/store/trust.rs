@@ -4,8 +4,8 @@
 //! (or root's) and writable by no one else, and its directory must not let others replace
 //! it. The directories the store creates are its owner's only, whatever the umask.
 
-use std::fs::Metadata;
-use std::path::Path;
+use std::fs::{Metadata, OpenOptions};
+use std::path::{Path, PathBuf};
 
 use crate::error::StoreError;
 
@@ -105,4 +105,54 @@ pub(super) fn dir_of(path: &Path) -> &Path {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     }
+}
+
+/// The file a symlink at `path` points to (through a chain of them), else `path`: every
+/// name of one token file then locks one lock file, and a save replaces the file, not the
+/// symlink. A link of another user (root aside) is refused, not followed: in a directory
+/// others can write, it would choose where this user's pairs are written. (The store
+/// resolves links itself, so the kernel's `fs.protected_symlinks` never gets a say.)
+pub(super) fn resolved(path: &Path) -> Result<PathBuf, StoreError> {
+    let mut path = path.to_path_buf();
+    // The limit of Linux's own resolution; a longer chain (or a loop) is left as it is.
+    for _ in 0..40 {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            break;
+        };
+        if !meta.file_type().is_symlink() {
+            break;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let (uid, us) = (meta.uid(), this_user());
+            if uid != us && uid != 0 {
+                return Err(StoreError::untrusted(format!(
+                    "the token file {} is a symlink of another user (uid {uid}; this process \
+                     runs as uid {us}), who chose where it points; it is not followed",
+                    path.display()
+                )));
+            }
+        }
+        match std::fs::read_link(&path) {
+            // Relative to the link's directory (an absolute target replaces it).
+            Ok(target) => path = path.parent().unwrap_or(Path::new("")).join(target),
+            Err(_) => break,
+        }
+    }
+    Ok(path)
+}
+
+/// Options that open the last component of a path only if it is not a symlink
+/// (`O_NOFOLLOW` on Unix): the token file once resolved, and the lock file, are opened as
+/// they are, never through a link planted meanwhile.
+pub(super) fn open_options() -> OpenOptions {
+    #[allow(unused_mut)]
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NOFOLLOW.bits() as i32,
+    );
+    options
 }

@@ -146,3 +146,43 @@ async fn directories_are_created_private_whatever_the_umask() {
     assert_eq!(mode(&dir.join("a/b/tokens.json")), 0o600);
     assert_eq!(mode(&dir.join("a/b/tokens.json.lock")), 0o600);
 }
+
+/// In a directory every user can write (sticky, as `/tmp`), another user plants a
+/// symlink at the token file's name pointing to a file of ours: the store must not write
+/// our pairs through it (the kernel would not follow such a link for us either, under
+/// `fs.protected_symlinks`), nor create a lock file where it points.
+#[tokio::test]
+async fn a_symlink_of_another_user_is_not_followed() {
+    let dir = TempDir::new("trust-link");
+    let shared = dir.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    chmod(&shared, 0o1777);
+    let victim = dir.join("victim.json");
+    std::fs::write(&victim, "{}").unwrap();
+    chmod(&victim, 0o600);
+    let link = shared.join("tokens.json");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    if !give_away(&link) {
+        return;
+    }
+    let store = FileTokenStore::new(&link);
+    let error = refused(&store).await;
+    assert!(error.message().contains("symlink"), "{error}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "{}");
+    assert!(!dir.join("victim.json.lock").exists());
+}
+
+/// A link planted at the lock file's name is not followed either: the store would create
+/// (as this user) a file wherever it points.
+#[tokio::test]
+async fn a_symlink_at_the_lock_files_name_is_not_followed() {
+    let dir = TempDir::new("trust-lock-link");
+    let target = dir.join("created-elsewhere");
+    std::os::unix::fs::symlink(&target, dir.join("tokens.json.lock")).unwrap();
+    let store = FileTokenStore::new(dir.join("tokens.json"));
+    assert!(store.lock(ACCOUNT).await.is_err());
+    assert!(
+        !target.exists(),
+        "the lock file was created through the link"
+    );
+}
