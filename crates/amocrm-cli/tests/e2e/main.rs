@@ -10,6 +10,7 @@ mod account;
 mod bots;
 mod completions;
 mod exit_codes;
+mod hostile_inputs;
 mod oauth;
 mod pacing;
 mod pipelines;

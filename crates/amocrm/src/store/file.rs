@@ -50,12 +50,26 @@ struct Entry {
 }
 
 impl Entry {
-    fn pair(&self) -> TokenPair {
-        TokenPair::new(
+    /// The pair of `account`'s entry in the file at `path`: an `expires_at` no clock can
+    /// hold is no store's writing, so the file is not a token file.
+    fn pair(&self, path: &Path, account: &str) -> Result<TokenPair, StoreError> {
+        let expires_at = SystemTime::UNIX_EPOCH
+            .checked_add(Duration::from_secs(self.expires_at))
+            .ok_or_else(|| {
+                StoreError::new(
+                    format!(
+                        "{} is not a token file (the expires_at of {account} is out of range); \
+                         it is left as it is",
+                        path.display()
+                    ),
+                    None,
+                )
+            })?;
+        Ok(TokenPair::new(
             SecretString::from(self.access_token.clone()),
             SecretString::from(self.refresh_token.clone()),
-            SystemTime::UNIX_EPOCH + Duration::from_secs(self.expires_at),
-        )
+            expires_at,
+        ))
     }
 }
 
@@ -214,9 +228,11 @@ impl TokenStore for FileTokenStore {
         let path = self.path.clone();
         let account = account.to_owned();
         Box::pin(blocking(move || {
-            Ok(read(&trust::resolved(&path)?)?
+            let path = trust::resolved(&path)?;
+            read(&path)?
                 .get(&account)
-                .map(Entry::pair))
+                .map(|entry| entry.pair(&path, &account))
+                .transpose()
         }))
     }
 
@@ -236,10 +252,11 @@ impl TokenStore for FileTokenStore {
                     // Read under the lock: what the last holder saved.
                     let entries = read(&path)?;
                     let entry = entries.get(&account);
+                    let current = entry.map(|entry| entry.pair(&path, &account)).transpose()?;
                     Ok((
                         path,
                         file,
-                        entry.map(Entry::pair),
+                        current,
                         entry.map_or(0, |entry| entry.generation),
                     ))
                 }
@@ -278,11 +295,22 @@ impl TokenLock for FileLock {
         let path = self.path.clone();
         let account = self.account.clone();
         let read_generation = self.generation;
+        let Some(next_generation) = read_generation.checked_add(1) else {
+            let error = StoreError::new(
+                format!(
+                    "the generation of {account} in {} is at its maximum, which no store \
+                     counts to: the pair is not saved and the file is left as it is",
+                    path.display()
+                ),
+                None,
+            );
+            return Box::pin(async move { Err(error) });
+        };
         let entry = Entry {
             access_token: pair.access_token().expose_secret().to_owned(),
             refresh_token: pair.refresh_token().expose_secret().to_owned(),
             expires_at: pair.expires_at_unix(),
-            generation: read_generation + 1,
+            generation: next_generation,
         };
         Box::pin(async move {
             let generation = blocking(move || {

@@ -186,3 +186,50 @@ async fn a_symlink_at_the_lock_files_name_is_not_followed() {
         "the lock file was created through the link"
     );
 }
+
+fn entry_file(path: &Path, expires_at: u64, generation: u64) {
+    std::fs::write(
+        path,
+        format!(
+            r#"{{"{ACCOUNT}":{{"access_token":"a","refresh_token":"r","expires_at":{expires_at},"generation":{generation}}}}}"#
+        ),
+    )
+    .unwrap();
+    chmod(path, 0o600);
+}
+
+/// An `expires_at` no clock can hold is not a pair this store wrote: an error naming the
+/// file, never a panic (inside a blocking task it was "the token file task failed").
+#[tokio::test]
+async fn an_expiry_no_clock_can_hold_is_an_error_not_a_panic() {
+    let dir = TempDir::new("trust-expiry");
+    let path = dir.join("tokens.json");
+    entry_file(&path, u64::MAX, 1);
+    let store = FileTokenStore::new(&path);
+    let error = store.load(ACCOUNT).await.unwrap_err();
+    assert!(error.message().contains("not a token file"), "{error}");
+    assert!(error.message().contains("expires_at"), "{error}");
+    let error = store.lock(ACCOUNT).await.err().expect("refused");
+    assert!(error.message().contains("not a token file"), "{error}");
+    // A far expiry a clock can hold is the file's word.
+    entry_file(&path, 1 << 40, 1);
+    let pair = store.load(ACCOUNT).await.unwrap().unwrap();
+    assert!(!pair.expires_within(Duration::from_secs(3600)));
+}
+
+/// A generation at its maximum cannot count one more save: the save is an error, never
+/// an overflow (a panic in a debug build, a wrap to 0 in a release one).
+#[tokio::test]
+async fn a_generation_at_its_maximum_is_an_error_not_an_overflow() {
+    let dir = TempDir::new("trust-generation");
+    let path = dir.join("tokens.json");
+    entry_file(&path, 1, u64::MAX);
+    let store = FileTokenStore::new(&path);
+    let mut lock = store.lock(ACCOUNT).await.unwrap();
+    let error = lock.save(&pair()).await.unwrap_err();
+    assert!(error.message().contains("generation"), "{error}");
+    assert!(!error.is_conflict());
+    // The file is left as it is.
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(json[ACCOUNT]["generation"], u64::MAX);
+}

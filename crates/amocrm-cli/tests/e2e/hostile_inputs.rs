@@ -1,0 +1,50 @@
+//! Hostile inputs from outside the CLI (issue 24): numbers in a token file no store wrote,
+//! passwords in store and Redis URLs, an identifier too long to send. Each is a typed
+//! failure with its documented exit code; none panics, none prints a secret.
+
+use crate::support::{Run, TempDir, run_stdin};
+
+/// Nothing listens there: a run that sent something would fail with a transport error.
+const NOWHERE: &str = "http://127.0.0.1:9";
+
+async fn run(args: &[&str], stdin: Option<&[u8]>, secret: &str) -> Run {
+    let env = [("AMOCRM_BASE_URL", NOWHERE)];
+    let run = run_stdin(&env, args, stdin, secret).await;
+    assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    run
+}
+
+fn token_file(dir: &TempDir, expires_at: u64, generation: u64) -> String {
+    dir.file(
+        "tokens.json",
+        &format!(
+            r#"{{"{NOWHERE}":{{"access_token":"a-SECRET","refresh_token":"r-SECRET","expires_at":{expires_at},"generation":{generation}}}}}"#
+        ),
+        0o600,
+    )
+}
+
+#[tokio::test]
+async fn hostile_numbers_in_a_token_file_are_errors_not_panics() {
+    let dir = TempDir::new();
+    let store = token_file(&dir, u64::MAX, 1);
+    let status = run(
+        &["--token-store", &store, "auth", "status"],
+        None,
+        "a-SECRET",
+    )
+    .await;
+    assert_eq!(status.code, 4, "{status:#?}");
+    assert!(status.stderr.contains("not a token file"), "{status:#?}");
+
+    let store = token_file(&dir, 1, u64::MAX);
+    let answer = br#"{"token_type":"Bearer","expires_in":3600,"access_token":"a2-SECRET","refresh_token":"r2-SECRET"}"#;
+    let import = run(
+        &["--token-store", &store, "auth", "import"],
+        Some(answer),
+        "a2-SECRET",
+    )
+    .await;
+    assert_eq!(import.code, 4, "{import:#?}");
+    assert!(import.stderr.contains("generation"), "{import:#?}");
+}
