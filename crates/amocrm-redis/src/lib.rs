@@ -5,7 +5,7 @@
 //!   integration's processes; each slot is granted by one atomic script on the server's
 //!   clock, and a `Retry-After` seen by one process pauses all of them.
 //! * [`RedisReplayGuard`]: remembers the widget_request tokens accepted by any instance
-//!   (`SET key NX PX ttl`), so a captured request is refused by all of them.
+//!   (`SET key NX PXAT until`: the expiry on Redis's clock), so a captured request is refused by all of them.
 //!
 //! Both fail closed: when Redis cannot be reached (or does not answer within the
 //! connection's timeout) a request is not sent and a widget_request is not accepted,

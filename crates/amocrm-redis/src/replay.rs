@@ -1,7 +1,7 @@
 //! [`RedisReplayGuard`]: the widget_request tokens accepted by any instance of a service,
 //! remembered in Redis until they expire.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use amocrm::widget_request::{ReplayGuard, ReplayGuardError};
 use futures::future::BoxFuture;
@@ -13,8 +13,10 @@ const DEFAULT_PREFIX: &str = "amocrm:replay:";
 
 /// A [`ReplayGuard`] shared by every instance using the same Redis and key prefix: a token
 /// is accepted once by all of them. Each accepted token is one key, `SET {prefix}{key} 1 NX
-/// PX ttl` (atomic: of two instances that see one token at once, one wins), kept until the
-/// token expires.
+/// PXAT until` (atomic: of two instances that see one token at once, one wins), kept until
+/// the token expires: an absolute time, kept by Redis's clock, so an instance whose clock
+/// runs fast does not shorten the fleet's memory of a token (a TTL computed on its clock
+/// would). Needs Redis 6.2 or later.
 ///
 /// Fails closed: when Redis cannot be reached or does not answer in time, the guard
 /// answers an error and the verifier refuses the request
@@ -40,22 +42,22 @@ impl RedisReplayGuard {
         self
     }
 
-    /// Remembers `key` until `until` and answers `true`, or `false` when it is remembered
-    /// already. `until` is read on this machine's clock.
+    /// Remembers `key` until `until` (an absolute time, Unix milliseconds on Redis's
+    /// clock) and answers `true`, or `false` when it is remembered already.
     pub async fn remember(&self, key: &str, until: SystemTime) -> Result<bool, Error> {
-        // At least a millisecond: a key already expired is still set (and gone at once),
-        // so the answer stays "first use" only for the first caller.
-        let ttl = until
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO)
-            .max(Duration::from_millis(1));
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+        // Redis takes a positive time; one already past is set and gone at once.
+        let until_ms = until
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            })
+            .clamp(1, i64::MAX as u64);
         let mut cmd = redis::cmd("SET");
         cmd.arg(format!("{}{key}", self.prefix))
             .arg(1)
             .arg("NX")
-            .arg("PX")
-            .arg(ttl_ms);
+            .arg("PXAT")
+            .arg(until_ms);
         // "OK" when set, nil when the key exists.
         let set: Option<String> = self.redis.run(cmd).await?;
         Ok(set.is_some())

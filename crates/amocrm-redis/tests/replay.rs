@@ -66,3 +66,78 @@ async fn concurrent_checks_of_one_token_accept_it_once() {
     let accepted = answers.into_iter().filter(|a| *a.as_ref().unwrap()).count();
     assert_eq!(accepted, 1);
 }
+
+/// A TCP proxy to `upstream` (`host:port`) that holds every chunk a client sends for
+/// `delay` before passing it on: the server acts `delay` later than the client read its
+/// clock, as when the client's clock runs behind the server's.
+async fn delaying_proxy(upstream: String, delay: Duration) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                });
+                let mut buffer = vec![0; 64 * 1024];
+                while let Ok(n @ 1..) = client_read.read(&mut buffer).await {
+                    tokio::time::sleep(delay).await;
+                    if server_write.write_all(&buffer[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_token_is_remembered_until_its_absolute_expiry_on_the_servers_clock() {
+    let test = "a_token_is_remembered_until_its_absolute_expiry_on_the_servers_clock";
+    let Some(redis) = redis_or_skip(test).await else {
+        return;
+    };
+    let url = common::redis_url();
+    let parsed = redis::Client::open(url.as_str()).unwrap();
+    let upstream = parsed.get_connection_info().addr().to_string();
+    let delay = Duration::from_millis(700);
+    let port = delaying_proxy(upstream, delay).await;
+    let through_proxy = amocrm_redis::RedisConnection::open_with_timeout(
+        &format!("redis://127.0.0.1:{port}/"),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let prefix = unique_prefix("replay-clock");
+    let guard = RedisReplayGuard::new(through_proxy).key_prefix(&prefix);
+    let until = SystemTime::now() + Duration::from_secs(60);
+    assert!(guard.check_and_remember("sig", until).await.unwrap());
+
+    let mut conn = redis.manager().clone();
+    let expires_ms: i64 = redis::cmd("PEXPIRETIME")
+        .arg(format!("{prefix}sig"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let until_ms = i64::try_from(
+        until
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    // A TTL computed on the client's clock would end `delay` late (or, with a clock
+    // running ahead, early: a replay accepted before the token expired).
+    assert!(
+        (expires_ms - until_ms).abs() <= 1,
+        "the key expires at {expires_ms}, {} ms from the token's {until_ms}",
+        expires_ms - until_ms
+    );
+}
