@@ -30,10 +30,38 @@ pub enum StoreSpec {
     },
 }
 
-/// Whether `store` names PostgreSQL rather than a file.
+/// Whether `store` names PostgreSQL rather than a file: a `postgres://` URL, or a libpq
+/// `key=value` connection string (`host=db user=amocrm password=…`), which the PostgreSQL
+/// store takes too (taken for a file path, it was printed whole, password and all).
 pub fn is_postgres_url(store: &str) -> bool {
     let lower = store.trim_start().to_ascii_lowercase();
-    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+    lower.starts_with("postgres://")
+        || lower.starts_with("postgresql://")
+        || is_connection_string(&lower)
+}
+
+/// The keywords of a libpq connection string this CLI recognises one by.
+const LIBPQ_KEYS: [&str; 12] = [
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "sslmode",
+    "connect_timeout",
+    "application_name",
+    "options",
+    "target_session_attrs",
+];
+
+/// Whether `store` starts like a libpq `key=value` connection string: its first word is
+/// one of [`LIBPQ_KEYS`] followed by `=`.
+fn is_connection_string(store: &str) -> bool {
+    store
+        .split_once('=')
+        .is_some_and(|(key, _)| LIBPQ_KEYS.contains(&key.trim()))
 }
 
 /// The store of `--token-store` / `AMOCRM_TOKEN_STORE`, else the profile's `token_store`
@@ -88,10 +116,11 @@ pub fn spec(
 }
 
 impl StoreSpec {
-    /// The store for messages: the file's path, or the URL without user info.
+    /// The store for messages: the file's path, or the URL without user info; never a
+    /// `password=` value.
     pub fn shown(&self) -> String {
         match self {
-            StoreSpec::File(path) => path.display().to_string(),
+            StoreSpec::File(path) => without_passwords(&path.display().to_string()),
             StoreSpec::Postgres { url, table } => {
                 let url = without_user_info(url);
                 match table {
@@ -123,16 +152,50 @@ impl StoreSpec {
     }
 }
 
-/// `scheme://host/...` of a URL, without `user:password@`.
+/// `scheme://host/...` of a URL, without `user:password@` and without `password=` values.
+/// A password may hold any character (`/`, `?`, `#` too, in a URL that then fails to
+/// parse), so everything up to the last `@` goes.
 pub fn without_user_info(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+    let shown = match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rfind('@') {
+            Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
+    };
+    without_passwords(&shown)
+}
+
+/// `text` with the value of every `password=` (a URL's query, a libpq string; quoted or
+/// not) replaced by `[REDACTED]`.
+fn without_passwords(text: &str) -> String {
+    const KEY: &str = "password=";
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.to_ascii_lowercase().find(KEY) {
+        shown.push_str(&rest[..at + KEY.len()]);
+        shown.push_str("[REDACTED]");
+        let value = &rest[at + KEY.len()..];
+        let end = if let Some(quoted) = value.strip_prefix('\'') {
+            // libpq: up to the closing quote; `\'` and `\\` are escapes.
+            let mut escaped = false;
+            quoted
+                .char_indices()
+                .find(|&(_, c)| {
+                    let closes = c == '\'' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    closes
+                })
+                .map_or(value.len(), |(i, _)| i + 2)
+        } else {
+            value
+                .find(['&', ' ', '\t', '\n', '#'])
+                .unwrap_or(value.len())
+        };
+        rest = &value[end..];
     }
+    shown.push_str(rest);
+    shown
 }
 
 /// The Redis pacer of `--redis-url` / `AMOCRM_REDIS_URL` (7 requests/s per account), or
@@ -160,14 +223,44 @@ mod tests {
             without_user_info("postgres://amocrm:s3cr3t@db:5432/x?sslmode=require"),
             "postgres://db:5432/x?sslmode=require"
         );
+        // Everything up to the last `@`: a password may hold `/`, `?` or `#`.
         assert_eq!(
             without_user_info("postgres://db/x?user=a@b"),
-            "postgres://db/x?user=a@b"
+            "postgres://b"
+        );
+        assert_eq!(
+            without_user_info("redis://:pw/SECRET@127.0.0.1:6379/"),
+            "redis://127.0.0.1:6379/"
+        );
+        assert_eq!(
+            without_user_info("redis://:p@w?SECRET#x@127.0.0.1:6379/0"),
+            "redis://127.0.0.1:6379/0"
+        );
+        assert_eq!(
+            without_user_info("postgres://db/x?sslmode=require&password=SECRET&user=u"),
+            "postgres://db/x?sslmode=require&password=[REDACTED]&user=u"
         );
         assert_eq!(without_user_info("/tmp/tokens.json"), "/tmp/tokens.json");
         assert_eq!(
             without_user_info("redis://:pw@127.0.0.1:6379/"),
             "redis://127.0.0.1:6379/"
+        );
+    }
+
+    #[test]
+    fn connection_strings_are_postgres_and_shown_without_passwords() {
+        let conninfo = "host=db user=u password='a b\\' c' dbname=x";
+        assert!(is_postgres_url(conninfo));
+        assert!(is_postgres_url("  HOST=db"));
+        assert!(!is_postgres_url("tokens=1.json"));
+        assert_eq!(
+            without_user_info(conninfo),
+            "host=db user=u password=[REDACTED] dbname=x"
+        );
+        assert_eq!(without_user_info("password=SECRET"), "password=[REDACTED]");
+        assert_eq!(
+            without_user_info("PASSWORD=SECRET host=db"),
+            "PASSWORD=[REDACTED] host=db"
         );
     }
 

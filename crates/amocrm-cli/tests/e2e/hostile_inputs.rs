@@ -48,3 +48,47 @@ async fn hostile_numbers_in_a_token_file_are_errors_not_panics() {
     assert_eq!(import.code, 4, "{import:#?}");
     assert!(import.stderr.contains("generation"), "{import:#?}");
 }
+
+/// A password in a store or Redis URL is never shown, whatever its characters or the
+/// URL's form: a libpq `key=value` string (a PostgreSQL store, not a file path), `/`, `?`
+/// or `@` in a Redis password, `password=` in a query.
+#[tokio::test]
+async fn passwords_in_store_and_redis_urls_are_never_shown() {
+    for (flag, value) in [
+        (
+            "--token-store",
+            "host=127.0.0.1 port=9 user=u password=pw-SECRET-1 dbname=db",
+        ),
+        (
+            "--token-store",
+            "host=127.0.0.1 port=9 password='pw-SECRET-1 x' dbname=db",
+        ),
+        (
+            "--token-store",
+            "postgres://u@127.0.0.1:9/db?password=pw-SECRET-1",
+        ),
+        ("--token-store", "postgres://u:pw-SECRET-1/x@127.0.0.1:9/db"),
+        ("--redis-url", "redis://:pw/SECRET-1@127.0.0.1:9/"),
+        ("--redis-url", "redis://:pw?SECRET-1@127.0.0.1:9/"),
+        ("--redis-url", "redis://:pw#SECRET-1@127.0.0.1:9/"),
+        ("--redis-url", "redis://u:12/345-SECRET-1@127.0.0.1:9/"),
+    ] {
+        let args = [flag, value, "--token", "t-SECRET", "widgets", "get", "w"];
+        let args = if flag == "--token-store" {
+            vec![flag, value, "auth", "status"]
+        } else {
+            args.to_vec()
+        };
+        let run = run(&args, None, "SECRET-1").await;
+        assert_ne!(run.code, 0, "{run:#?}");
+        assert!(
+            !run.stderr.contains("pw-") && !run.stderr.contains("345"),
+            "{run:#?}"
+        );
+        if value.starts_with("host=") {
+            // A connection string, not a file: the store is PostgreSQL, which is not there.
+            assert_eq!(run.code, 4, "{run:#?}");
+            assert!(run.stderr.contains("PostgreSQL"), "{run:#?}");
+        }
+    }
+}
