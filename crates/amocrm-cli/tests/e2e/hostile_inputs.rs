@@ -92,3 +92,32 @@ async fn passwords_in_store_and_redis_urls_are_never_shown() {
         }
     }
 }
+
+/// A widget code or continue_id too long for any request is the caller's input (exit 2,
+/// "nothing was sent"), not a transport error (4, which a script would retry for ever);
+/// the message names its size and does not repeat it.
+#[tokio::test]
+async fn an_identifier_too_long_to_send_exits_2() {
+    let long = "w".repeat(100_000);
+    for args in [
+        vec!["--token", "t-SECRET", "widgets", "get", long.as_str()],
+        vec![
+            "--token",
+            "t-SECRET",
+            "bot",
+            "continue",
+            "salesbot",
+            "1",
+            long.as_str(),
+        ],
+    ] {
+        let run = run(&args, None, "t-SECRET").await;
+        assert_eq!(run.code, 2, "{}", &run.stderr[..run.stderr.len().min(300)]);
+        assert!(
+            run.stderr.contains("100000 bytes"),
+            "{}",
+            &run.stderr[..run.stderr.len().min(300)]
+        );
+        assert!(run.stderr.len() < 1000, "the code is repeated");
+    }
+}

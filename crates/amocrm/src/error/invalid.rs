@@ -27,6 +27,17 @@ pub enum Invalid {
         /// Why it is rejected.
         reason: &'static str,
     },
+    /// A path identifier longer than [`MAX_IDENTIFIER_BYTES`]: no request line carries it
+    /// (the value itself is not repeated here).
+    #[error("{what} is {bytes} bytes long: at most {max} are sent in a request's path")]
+    IdentifierTooLong {
+        /// Which identifier (`widget code`, `continue_id`).
+        what: &'static str,
+        /// Its length in bytes (UTF-8).
+        bytes: usize,
+        /// [`MAX_IDENTIFIER_BYTES`].
+        max: usize,
+    },
     /// A continue call for a bot kind the API does not have (a `bot_type` claim this crate
     /// does not know): only `salesbot` and `marketingbot` are sent.
     #[error("bot kind {kind:?} cannot be continued: the API takes salesbot or marketingbot")]
@@ -152,9 +163,22 @@ impl fmt::Display for SettingsProblems<'_> {
     }
 }
 
-/// Checks a path identifier: non-empty, not `.` or `..` and without `\\`, which URL
-/// normalisation would turn into a different route even when percent-encoded.
+/// The longest path identifier (a widget code, a continue_id) sent, in bytes: amoCRM's are
+/// short, and percent-encoded (up to 3 bytes a byte) this keeps a request line within the
+/// 8 KiB servers take; a much longer one could not even be made a request.
+pub const MAX_IDENTIFIER_BYTES: usize = 1024;
+
+/// Checks a path identifier: non-empty, at most [`MAX_IDENTIFIER_BYTES`], not `.` or `..`
+/// and without `\\`, which URL normalisation would turn into a different route even when
+/// percent-encoded.
 pub(crate) fn identifier(what: &'static str, value: &str) -> Result<(), Invalid> {
+    if value.len() > MAX_IDENTIFIER_BYTES {
+        return Err(Invalid::IdentifierTooLong {
+            what,
+            bytes: value.len(),
+            max: MAX_IDENTIFIER_BYTES,
+        });
+    }
     let reason = if value.is_empty() {
         "it is empty"
     } else if value == "." || value == ".." {

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 pub use auth::AuthError;
 pub use decode::{DecodeCategory, DecodeError};
-pub use invalid::{Invalid, SettingsProblem};
+pub use invalid::{Invalid, MAX_IDENTIFIER_BYTES, SettingsProblem};
 pub use pace::PaceError;
 pub use problem::{Problem, ValidationError};
 pub use raw_body::RawBody;

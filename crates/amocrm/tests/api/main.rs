@@ -4,6 +4,7 @@
 
 mod account;
 mod checks_before_sending;
+mod long_identifiers;
 mod models_as_data;
 mod next_links;
 mod path_segments;
