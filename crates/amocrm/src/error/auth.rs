@@ -56,6 +56,19 @@ pub enum AuthError {
     /// The refresh task ended without finishing (the token store panicked).
     #[error("the token refresh was interrupted")]
     Interrupted,
+    /// An install's new token is not for the account its redirect named (`referer`, which
+    /// anyone can forge): `GET /api/v4/account` with it answered another subdomain (or
+    /// none). Nothing was stored, so no account's tokens land under another's key.
+    #[error(
+        "install: the new token is for account {}, not {expected} (the referer's); nothing was stored",
+        found.as_deref().unwrap_or("(no subdomain given)")
+    )]
+    WrongAccount {
+        /// The referer's subdomain.
+        expected: String,
+        /// The subdomain `GET /api/v4/account` answered with the new token.
+        found: Option<String>,
+    },
 }
 
 impl AuthError {

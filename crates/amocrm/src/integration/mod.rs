@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::auth::{AppCredentials, OAuth};
 use crate::client::{AccountUrl, Client, ClientBuilder, Domain};
-use crate::error::{Error, Result};
+use crate::error::{AuthError, Error, Result};
 use crate::pace::Pacer;
-use crate::store::TokenStore;
+use crate::store::{MemoryTokenStore, TokenPair, TokenStore};
 use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVerifier};
 
 pub use builder::IntegrationBuilder;
@@ -152,12 +152,42 @@ impl Integration {
 
     /// The install redirect (`?code=...&referer=example.amocrm.ru`): exchanges `code` for
     /// the account named by `referer` (a host such as `example.amocrm.ru`, or a URL of
-    /// it), saves the new pair in the store under that account and returns its client.
+    /// it), checks with `GET /api/v4/account` that the new token is that account's (a
+    /// forged referer must not put one account's tokens under another's key:
+    /// [`AuthError::WrongAccount`], and nothing is stored), then saves the pair in the
+    /// store under that account and returns its client.
     pub async fn install(&self, code: &str, referer: &str) -> Result<Client> {
         let (subdomain, domain) = referer_account(referer)?;
-        let (client, oauth) = self.account(&self.account_url(&subdomain, domain)?)?;
-        oauth.exchange_code(code).await?;
-        Ok(client)
+        let url = self.account_url(&subdomain, domain)?;
+        let base_url = url.checked("account base URL")?;
+        // The code is exchanged apart from the store, whose pair changes only once the
+        // token is known to be this account's.
+        let trial = OAuth::builder()
+            .account(
+                AccountUrl::base_url(base_url.clone())
+                    .allow_insecure_http(url.allows_insecure_http()),
+            )
+            .app(self.inner.app.clone())
+            .store(MemoryTokenStore::new())
+            .build()?;
+        trial.exchange_code(code).await?;
+        let account = self.client_of(&trial)?.account().get().send().await?;
+        if !account
+            .subdomain
+            .as_deref()
+            .is_some_and(|found| found.eq_ignore_ascii_case(&subdomain))
+        {
+            return Err(AuthError::WrongAccount {
+                expected: subdomain,
+                found: account.subdomain,
+            }
+            .into());
+        }
+        let pair = trial.tokens().await.ok_or(AuthError::NoTokens)?;
+        save(&*self.inner.store, &base_url, &pair).await?;
+        // A client cached before (a reinstall) would keep the old pair in memory.
+        self.clients().remove(&base_url);
+        self.client_at(&url)
     }
 
     /// A verifier of widget_request tokens signed with the integration's secret, for
@@ -183,6 +213,15 @@ impl Integration {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A client of `oauth`'s account on the integration's pacer, as configured.
+    fn client_of(&self, oauth: &OAuth) -> Result<Client> {
+        let mut builder = oauth.client_builder().pacer(self.inner.pacer.clone());
+        if let Some(configure) = &self.inner.configure {
+            builder = configure(builder);
+        }
+        builder.build()
+    }
+
     fn account(&self, url: &AccountUrl) -> Result<(Client, OAuth)> {
         let base_url = url.checked("account base URL")?;
         let mut clients = self.clients();
@@ -197,14 +236,20 @@ impl Integration {
             .app(inner.app.clone())
             .shared_store(inner.store.clone())
             .build()?;
-        let mut builder = oauth.client_builder().pacer(inner.pacer.clone());
-        if let Some(configure) = &inner.configure {
-            builder = configure(builder);
-        }
-        let client = builder.build()?;
+        let client = self.client_of(&oauth)?;
         clients.insert(base_url, (client.clone(), oauth.clone()));
         Ok((client, oauth))
     }
+}
+
+/// Saves `pair` as `account`'s under the store's lock (the newest pair: a new chain).
+async fn save(store: &dyn TokenStore, account: &str, pair: &TokenPair) -> Result<()> {
+    let mut lock = store.lock(account).await.map_err(AuthError::Store)?;
+    let saved = lock.save(pair).await;
+    if let Err(error) = lock.release().await {
+        tracing::warn!(error = %error, "releasing the token store's lock failed");
+    }
+    saved.map_err(|error| AuthError::Store(error).into())
 }
 
 /// The account of an install redirect's `referer`: `example.amocrm.ru`, or a URL of it.

@@ -45,17 +45,17 @@ async fn install_stores_the_pair_under_the_referers_account_and_caches_its_clien
     let store = Arc::new(MemoryTokenStore::new());
     let integration = new_integration(&fake, store.clone());
     let port = fake.addr().port();
-    let beta = format!("http://localhost:{port}");
+    let example = format!("http://localhost:{port}");
     let alpha = format!("http://127.0.0.1:{port}");
 
     let client = integration
-        .install(&fake.issue_authorization_code(), "beta.amocrm.ru")
+        .install(&fake.issue_authorization_code(), "example.amocrm.ru")
         .await
         .unwrap();
-    assert_eq!(client.base_url(), beta);
+    assert_eq!(client.base_url(), example);
     assert!(
-        store.load(&beta).await.unwrap().is_some(),
-        "stored under beta"
+        store.load(&example).await.unwrap().is_some(),
+        "stored under example"
     );
     assert!(
         store.load(&alpha).await.unwrap().is_none(),
@@ -64,25 +64,25 @@ async fn install_stores_the_pair_under_the_referers_account_and_caches_its_clien
     client.widgets().get("amo_dropbox").send().await.unwrap();
 
     // The same client whichever way it is asked for.
-    let again = integration.client("beta", Domain::AmocrmRu).unwrap();
+    let again = integration.client("example", Domain::AmocrmRu).unwrap();
     assert!(again.ptr_eq(&client));
     assert!(
         integration
-            .client_at(&AccountUrl::base_url(&beta))
+            .client_at(&AccountUrl::base_url(&example))
             .unwrap()
             .ptr_eq(&client)
     );
     assert!(
         integration
-            .client_at(&AccountUrl::base_url(format!("{beta}/")))
+            .client_at(&AccountUrl::base_url(format!("{example}/")))
             .unwrap()
             .ptr_eq(&client),
         "the base URL is normalized"
     );
     let alpha_client = integration.client("alpha", Domain::AmocrmRu).unwrap();
     assert!(!alpha_client.ptr_eq(&client));
-    assert_eq!(integration.accounts(), vec![alpha.clone(), beta.clone()]);
-    // Alpha has no pair: its calls fail without tokens, beta's go on.
+    assert_eq!(integration.accounts(), vec![alpha.clone(), example.clone()]);
+    // Alpha has no pair: its calls fail without tokens, example's go on.
     let error = alpha_client
         .widgets()
         .get("amo_dropbox")
@@ -95,7 +95,7 @@ async fn install_stores_the_pair_under_the_referers_account_and_caches_its_clien
     // uses the stored pair: no new grant.
     let other = new_integration(&fake, store.clone());
     other
-        .client("beta", Domain::AmocrmRu)
+        .client("example", Domain::AmocrmRu)
         .unwrap()
         .widgets()
         .get("amo_dropbox")
@@ -128,7 +128,7 @@ async fn a_verified_widget_request_gets_its_accounts_client_and_is_accepted_once
     let store = Arc::new(MemoryTokenStore::new());
     let integration = new_integration(&fake, store.clone());
     let client = integration
-        .install(&fake.issue_authorization_code(), "beta.amocrm.ru")
+        .install(&fake.issue_authorization_code(), "example.amocrm.ru")
         .await
         .unwrap();
     let now = SystemTime::now()
@@ -136,7 +136,7 @@ async fn a_verified_widget_request_gets_its_accounts_client_and_is_accepted_once
         .unwrap()
         .as_secs();
     let token = sign(
-        &json!({"account_id": 7, "subdomain": "beta", "exp": now + 600, "iat": now}),
+        &json!({"account_id": 7, "subdomain": "example", "exp": now + 600, "iat": now}),
         DEFAULT_CLIENT_SECRET,
     );
     let port = fake.addr().port();

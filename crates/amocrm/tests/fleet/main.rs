@@ -3,6 +3,7 @@
 
 mod file_trust;
 mod hostile_cases;
+mod install_binding;
 mod integration;
 mod processes;
 mod stores;

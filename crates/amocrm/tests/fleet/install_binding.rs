@@ -1,0 +1,70 @@
+//! The install redirect names its account only by its `referer`, which anyone can forge:
+//! the new token is stored under that account only once `GET /api/v4/account` with it
+//! shows it is that account's.
+
+use std::sync::Arc;
+
+use amocrm::error::AuthError;
+use amocrm::store::{MemoryTokenStore, TokenStore};
+use amocrm::{AccountUrl, AppCredentials, Error, Integration, RetryPolicy};
+use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer};
+
+#[tokio::test]
+async fn an_install_whose_token_is_of_another_account_stores_nothing() {
+    let fake = FakeServer::builder()
+        .accounts(["alpha"])
+        .start()
+        .await
+        .unwrap();
+    let alpha = fake.account("alpha").unwrap();
+    let port = fake.addr().port();
+    let alpha_url = format!("http://127.0.0.1:{port}/alpha");
+    // Beta's URL reaches alpha's server: a token endpoint that took alpha's code for beta,
+    // as one could for a forged referer.
+    let beta_url = format!("http://localhost:{port}/alpha");
+    let store = Arc::new(MemoryTokenStore::new());
+    let integration = Integration::builder()
+        .app(AppCredentials::new(
+            DEFAULT_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+            DEFAULT_REDIRECT_URI,
+        ))
+        .shared_store(store.clone())
+        .account_url_for({
+            let (alpha_url, beta_url) = (alpha_url.clone(), beta_url.clone());
+            move |subdomain, _| match subdomain {
+                "alpha" => AccountUrl::base_url(alpha_url.clone()),
+                _ => AccountUrl::base_url(beta_url.clone()),
+            }
+        })
+        .configure_client(|client| client.retry(RetryPolicy::disabled()))
+        .build()
+        .unwrap();
+
+    let error = integration
+        .install(&alpha.issue_authorization_code(), "beta.amocrm.ru")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Auth(AuthError::WrongAccount { expected, found })
+                if expected == "beta" && found.as_deref() == Some("alpha")
+        ),
+        "{error:?}"
+    );
+    assert!(
+        store.load(&beta_url).await.unwrap().is_none(),
+        "stored under beta"
+    );
+    assert!(store.load(&alpha_url).await.unwrap().is_none());
+
+    // The account's own referer installs.
+    let client = integration
+        .install(&alpha.issue_authorization_code(), "alpha.amocrm.ru")
+        .await
+        .unwrap();
+    assert_eq!(client.base_url(), alpha_url);
+    assert!(store.load(&alpha_url).await.unwrap().is_some());
+    client.widgets().get("amo_dropbox").send().await.unwrap();
+}
