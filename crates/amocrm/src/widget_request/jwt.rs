@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 
 use crate::error::WidgetRequestError;
 
-/// The `alg` of a JWT's header, read without trusting anything else.
+/// The `alg` of a JWT's header, read without trusting anything else. A header naming
+/// critical extensions (`crit`) is refused: RFC 7515 requires a verifier to refuse those it
+/// does not understand, and this one understands none (amoCRM sends none).
 pub(super) fn header_algorithm(token: &str) -> Result<String, WidgetRequestError> {
     let malformed = |what: &str| WidgetRequestError::MalformedToken(what.to_owned());
     let mut parts = token.split('.');
@@ -18,6 +20,11 @@ pub(super) fn header_algorithm(token: &str) -> Result<String, WidgetRequestError
     let bytes = base64url(header).map_err(|_| malformed("the header is not base64url"))?;
     let header: Value =
         serde_json::from_slice(&bytes).map_err(|_| malformed("the header is not JSON"))?;
+    if header.get("crit").is_some() {
+        return Err(malformed(
+            "the header names critical extensions (crit), which this verifier does not understand",
+        ));
+    }
     match header.get("alg") {
         Some(Value::String(alg)) => Ok(alg.clone()),
         Some(_) => Err(malformed("the header's alg is not a string")),

@@ -433,3 +433,24 @@ fn an_audience_list_needs_one_accepted_audience() {
         WidgetRequestError::MissingClaim("aud".into())
     );
 }
+
+/// A header naming critical extensions (`crit`, RFC 7515 §4.1.11) must be refused by a
+/// verifier that understands none of them, however well the token is signed.
+#[test]
+fn a_token_with_critical_extensions_is_refused() {
+    let payload = b64(claims().to_string().as_bytes());
+    for header in [
+        br#"{"alg":"HS512","typ":"JWT","crit":["exp"]}"#.as_slice(),
+        br#"{"alg":"HS512","crit":["b64"],"b64":false}"#,
+        br#"{"alg":"HS512","crit":[]}"#,
+        br#"{"alg":"HS512","crit":"x"}"#,
+    ] {
+        let token = sign_raw(&b64(header), &payload);
+        let error = verifier().verify_token(&token).unwrap_err();
+        assert!(
+            matches!(&error, WidgetRequestError::MalformedToken(why) if why.contains("crit")),
+            "{}: {error:?}",
+            String::from_utf8_lossy(header)
+        );
+    }
+}
