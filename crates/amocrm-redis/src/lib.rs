@@ -102,6 +102,20 @@ pub enum Error {
         /// The connection's timeout.
         after: Duration,
     },
+    /// The schedule holds a slot further away than [`RedisPacer::max_wait`]: longer than
+    /// any pause a client writes, so planted or corrupted by another writer of the prefix.
+    /// The request is not sent.
+    #[error(
+        "Redis at {address}: the next slot is {wait:?} away, longer than the {max:?} a request waits"
+    )]
+    WaitTooLong {
+        /// `host:port` of the server.
+        address: String,
+        /// How far away the slot is.
+        wait: Duration,
+        /// [`RedisPacer::max_wait`].
+        max: Duration,
+    },
     /// Redis answered something the engine does not understand.
     #[error("Redis at {address} answered unexpectedly: {detail}")]
     Unexpected {

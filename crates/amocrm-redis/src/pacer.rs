@@ -17,6 +17,12 @@ static SCRIPT: LazyLock<redis::Script> =
 /// The default key prefix.
 const DEFAULT_PREFIX: &str = "amocrm:pace:";
 
+/// The longest pause written ([`RedisPacer::pause_for`] cuts a longer one to it).
+const MAX_PAUSE: Duration = Duration::from_secs(3_600);
+
+/// The longest wait for a slot by default: the longest pause and five minutes of queue.
+const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(3_600 + 300);
+
 /// How long an account's key outlives the last instant it holds (ms): a request that wakes
 /// up for its slot up to this late still finds its schedule.
 const KEY_MARGIN_MS: u64 = 1_000;
@@ -47,11 +53,18 @@ const KEY_MARGIN_MS: u64 = 1_000;
 /// * **Redis unreachable, an error or no answer within the connection's timeout**: the
 ///   call fails and the request is not sent.
 ///
+/// * **A slot too far away** (more than [`RedisPacer::max_wait`], an hour and five
+///   minutes by default: no client pauses longer than an hour) fails the call at once
+///   rather than waiting: only a schedule planted or corrupted by another writer of the
+///   prefix holds such a wait.
+///
 /// A request that gives up waiting (its future dropped) leaves its slot unused.
 #[derive(Clone)]
 pub struct RedisPacer {
     redis: RedisConnection,
     prefix: String,
+    /// The longest wait for a slot; a longer one fails the call.
+    max_wait: Duration,
     limit: Option<RateLimit>,
     /// µs between two slots; 0: pauses only.
     interval_us: u64,
@@ -66,6 +79,7 @@ impl std::fmt::Debug for RedisPacer {
             .field("redis", &self.redis)
             .field("prefix", &self.prefix)
             .field("limit", &self.limit)
+            .field("max_wait", &self.max_wait)
             .finish()
     }
 }
@@ -104,6 +118,7 @@ impl RedisPacer {
         RedisPacer {
             redis,
             prefix: DEFAULT_PREFIX.to_owned(),
+            max_wait: DEFAULT_MAX_WAIT,
             limit,
             interval_us,
             per_second: limit.map_or(1, |limit| limit.requests_per_second()),
@@ -114,6 +129,14 @@ impl RedisPacer {
     /// since amoCRM counts each integration's requests apart.
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// A slot further away than `max` fails the call at once
+    /// ([`Error::WaitTooLong`]) instead of being waited for (an hour and five minutes by
+    /// default: the longest pause a client writes, an hour, and a queue behind it).
+    pub fn max_wait(mut self, max: Duration) -> Self {
+        self.max_wait = max;
         self
     }
 
@@ -140,7 +163,15 @@ impl RedisPacer {
                     slot_us,
                     epoch,
                 } => {
-                    tokio::time::sleep(Duration::from_micros(wait_us)).await;
+                    let wait = Duration::from_micros(wait_us);
+                    if wait > self.max_wait {
+                        return Err(Error::WaitTooLong {
+                            address: self.redis.address().to_owned(),
+                            wait,
+                            max: self.max_wait,
+                        });
+                    }
+                    tokio::time::sleep(wait).await;
                     turn = self.call(&key, "depart", slot_us, epoch).await?;
                 }
             }
@@ -152,7 +183,7 @@ impl RedisPacer {
         let key = self.key(account);
         let delay_us = i64::try_from(delay.as_micros()).unwrap_or(i64::MAX);
         // A pause that long is an error upstream; an hour is what the client honours at most.
-        let delay_us = delay_us.min(3_600 * 1_000_000);
+        let delay_us = delay_us.min(i64::try_from(MAX_PAUSE.as_micros()).unwrap_or(i64::MAX));
         self.call(&key, "pause", delay_us, 0).await.map(|_| ())
     }
 

@@ -191,3 +191,61 @@ async fn a_connected_server_that_stops_answering_fails_both_engines_then_recover
             .unwrap()
     );
 }
+
+/// Anyone who can write the prefix can plant a pause no client of this crate writes (a
+/// day, where `pause` caps at an hour): a request then fails at once with an error saying
+/// so, rather than waiting past every timeout its caller set.
+#[tokio::test]
+async fn a_planted_day_long_pause_fails_the_call_instead_of_hanging_it() {
+    let test = "a_planted_day_long_pause_fails_the_call_instead_of_hanging_it";
+    let Some(redis) = common::redis_or_skip(test).await else {
+        return;
+    };
+    let pacer =
+        RedisPacer::new(redis.clone(), RateLimit::AMOCRM).key_prefix(common::unique_prefix(test));
+    let key = pacer.key(ACCOUNT);
+    let mut manager = redis.manager().clone();
+    let (secs, micros): (i64, i64) = redis::cmd("TIME")
+        .query_async::<(String, String)>(&mut manager)
+        .await
+        .map(|(s, us)| (s.parse().unwrap(), us.parse().unwrap()))
+        .unwrap();
+    let day_on = (secs + 86_400) * 1_000_000 + micros;
+    let _: i64 = redis::cmd("HSET")
+        .arg(&key)
+        .arg("p")
+        .arg(day_on)
+        .query_async(&mut manager)
+        .await
+        .unwrap();
+    let _: i64 = redis::cmd("PEXPIRE")
+        .arg(&key)
+        .arg(60_000)
+        .query_async(&mut manager)
+        .await
+        .unwrap();
+
+    let answer = tokio::time::timeout(Duration::from_secs(5), pacer.acquire(ACCOUNT))
+        .await
+        .expect("an answer, not a day's wait");
+    let error = answer.unwrap_err();
+    assert!(error.to_string().contains("longer than"), "{error}");
+
+    // A pause a client writes (at most an hour) is waited for as before.
+    let _: i64 = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut manager)
+        .await
+        .unwrap();
+    pacer
+        .pause(ACCOUNT, Duration::from_secs(7200))
+        .await
+        .unwrap();
+    let waited = tokio::time::timeout(Duration::from_secs(1), pacer.acquire(ACCOUNT)).await;
+    assert!(waited.is_err(), "waits for an hour's pause");
+    let _: i64 = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut manager)
+        .await
+        .unwrap();
+}
