@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use super::listed::{Listed, Paging};
 use super::page::{Page, PageLinks};
 use crate::decode::{body_error, missing_field, undecodable_entry};
-use crate::error::{Result, UndecodableEntry};
+use crate::error::{Error, Result, UndecodableEntry};
 
 /// A list page read entry by entry: every entry that decodes is kept, and each one that
 /// does not becomes an [`UndecodableEntry`] in `failed`. Fails as a whole only when the
@@ -47,6 +47,16 @@ pub(crate) fn page_per_entry<T: Listed>(body: &[u8]) -> Result<Page<T>> {
     for (index, entry) in entries.into_iter().enumerate() {
         match entry_of::<T>(entry.get()) {
             Ok(item) => decoded.items.push(item),
+            // Each kept error costs a few hundred bytes: a hostile page of `0,0,...` must not
+            // turn 2 bytes of body into that many.
+            Err(_) if decoded.failed.len() == MAX_FAILED => {
+                return Err(Error::Protocol(format!(
+                    "page {}: more than {MAX_FAILED} {} entries do not decode (more than a page \
+                     of amoCRM holds); the page is not read further",
+                    decoded.page,
+                    T::NOUN
+                )));
+            }
             Err(mut undecodable) => {
                 undecodable.page = decoded.page;
                 undecodable.index = index;
@@ -59,6 +69,18 @@ pub(crate) fn page_per_entry<T: Listed>(body: &[u8]) -> Result<Page<T>> {
 
 /// The most entries a page is given room for up front: amoCRM's largest page.
 const MAX_RESERVED: usize = 250;
+
+/// The most undecodable entries a page may have (amoCRM's largest page); one more fails
+/// the page as a whole.
+const MAX_FAILED: usize = 250;
+
+/// The most entries a page may hold at all (forty of amoCRM's largest pages, room for a
+/// list it does not page): each is kept as a reference into the body until decoded, so a
+/// body of a million tiny entries is refused rather than indexed.
+const MAX_ENTRIES: usize = 10_000;
+
+/// What a list of too many entries was expected to be.
+const TOO_MANY: &str = "at most 10000 entries";
 
 /// A page with its entries kept as raw JSON text (borrowed from the body, not copied).
 #[derive(Deserialize)]
@@ -182,6 +204,9 @@ fn entry_list<'de: 'a, 'a, D: serde::Deserializer<'de>>(
         ) -> Result<Self::Value, A::Error> {
             let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
             while let Some(entry) = seq.next_element()? {
+                if entries.len() == MAX_ENTRIES {
+                    return Err(serde::de::Error::invalid_length(MAX_ENTRIES + 1, &TOO_MANY));
+                }
                 entries.push(entry);
             }
             Ok(entries)
@@ -192,6 +217,9 @@ fn entry_list<'de: 'a, 'a, D: serde::Deserializer<'de>>(
         ) -> Result<Self::Value, A::Error> {
             let mut entries = Vec::new();
             while let Some((_, entry)) = map.next_entry::<serde::de::IgnoredAny, &RawValue>()? {
+                if entries.len() == MAX_ENTRIES {
+                    return Err(serde::de::Error::invalid_length(MAX_ENTRIES + 1, &TOO_MANY));
+                }
                 entries.push(entry);
             }
             if entries.is_empty() {
