@@ -19,7 +19,7 @@ mod modules;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use checks::{cycles, long_files};
+use checks::{MAX_LINES, cycles, long_files};
 use modules::{ModPath, Target, workspace};
 
 /// The crate in `dir` has no import cycle and no file over [`checks::MAX_LINES`].
@@ -222,4 +222,48 @@ fn tests() {
 #[test]
 fn xtask() {
     check("xtask");
+}
+
+#[test]
+fn test_bench_and_example_targets_are_checked_too() {
+    // Conventional targets (tests/x.rs, tests/y/main.rs, benches/, examples/), a declared
+    // one, and one of a folder whose discovery the manifest turns off.
+    let dir = scratch_crate("targets", &[("lib.rs", "")]);
+    let long = "// a line\n".repeat(MAX_LINES + 1);
+    for (path, text) in [
+        ("tests/flat.rs", long.as_str()),
+        ("tests/folder/main.rs", ""),
+        ("benches/speed.rs", ""),
+        ("examples/tour/main.rs", ""),
+        ("declared/check.rs", ""),
+        ("examples/off.rs", ""),
+    ] {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nautoexamples = false\n\n\
+         [[test]]\nname = \"check\"\npath = \"declared/check.rs\"\n",
+    )
+    .unwrap();
+    let found: Vec<String> = checks::targets(&dir)
+        .iter()
+        .map(|root| root.strip_prefix(&dir).unwrap().display().to_string())
+        .collect();
+    let long_ones = long_files(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        found,
+        [
+            "benches/speed.rs",
+            "declared/check.rs",
+            "src/lib.rs",
+            "tests/flat.rs",
+            "tests/folder/main.rs",
+        ]
+    );
+    assert_eq!(long_ones.len(), 1, "{long_ones:?}");
+    assert!(long_ones[0].contains("tests/flat.rs"), "{long_ones:?}");
 }
