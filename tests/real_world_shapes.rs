@@ -1,6 +1,6 @@
 //! End to end, through the fake: what amoCRM really sends (looser than its documentation)
 //! reaches the user, one unreadable widget costs one `Err` item, and the client's `Accept`
-//! passes a strict server. The decoding-level twins are in `crates/amocrm/tests/tolerant.rs`.
+//! passes a strict server. The decoding-level twins are in `crates/amocrm/tests/decode/`.
 
 use amocrm::AccountUrl;
 use amocrm::bots::ContinueRequest;
