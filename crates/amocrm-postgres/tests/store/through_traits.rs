@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::common::TestDb;
 use amocrm::store::TokenStore;
 use amocrm::{ExposeSecret, TokenPair};
-use crate::common::TestDb;
 
 const ACCOUNT: &str = "http://127.0.0.1:1/acc1";
 
