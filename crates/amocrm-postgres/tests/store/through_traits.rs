@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::common::TestDb;
+use crate::common::{self, TestDb};
 use amocrm::store::TokenStore;
 use amocrm::{ExposeSecret, TokenPair};
 
