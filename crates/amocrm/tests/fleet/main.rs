@@ -2,8 +2,8 @@
 //! processes, and hostile cases of the token chain.
 
 mod file_trust;
-mod hostile_cases;
 mod install_binding;
 mod integration;
 mod processes;
 mod stores;
+mod token_files;
