@@ -215,6 +215,18 @@ fn take_lock(path: &Path) -> Result<File, StoreError> {
     let file = options
         .open(&lock)
         .map_err(|error| io_error(format!("opening {}", lock.display()), error))?;
+    let meta = file
+        .metadata()
+        .map_err(|error| io_error(format!("opening {}", lock.display()), error))?;
+    if !meta.is_file() {
+        return Err(StoreError::new(
+            format!(
+                "{} is not a regular file, so not a lock file",
+                lock.display()
+            ),
+            None,
+        ));
+    }
     file.lock()
         .map_err(|error| io_error(format!("locking {}", lock.display()), error))?;
     Ok(file)

@@ -145,14 +145,16 @@ pub(super) fn resolved(path: &Path) -> Result<PathBuf, StoreError> {
 
 /// Options that open the last component of a path only if it is not a symlink
 /// (`O_NOFOLLOW` on Unix): the token file once resolved, and the lock file, are opened as
-/// they are, never through a link planted meanwhile.
+/// they are, never through a link planted meanwhile. And without waiting (`O_NONBLOCK`,
+/// which regular files ignore): a FIFO at the path would block the open until a writer
+/// came, for ever; opened at once, it is found not to be a regular file.
 pub(super) fn open_options() -> OpenOptions {
     #[allow(unused_mut)]
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(
         &mut options,
-        rustix::fs::OFlags::NOFOLLOW.bits() as i32,
+        (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
     );
     options
 }

@@ -233,3 +233,32 @@ async fn a_generation_at_its_maximum_is_an_error_not_an_overflow() {
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(json[ACCOUNT]["generation"], u64::MAX);
 }
+
+/// A FIFO at the token file's path (or the lock file's) is not a token file: refused at
+/// once, where opening it waited for a writer for ever (and `lock` held the OS lock
+/// meanwhile).
+#[tokio::test]
+async fn a_fifo_is_refused_not_waited_on() {
+    let dir = TempDir::new("trust-fifo");
+    let path = dir.join("tokens.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let store = FileTokenStore::new(&path);
+    let answer = tokio::time::timeout(Duration::from_secs(5), store.load(ACCOUNT)).await;
+    let error = answer.expect("an answer, not a wait").unwrap_err();
+    assert!(error.message().contains("not a regular file"), "{error}");
+    let answer = tokio::time::timeout(Duration::from_secs(5), store.lock(ACCOUNT)).await;
+    assert!(answer.expect("an answer, not a wait").is_err());
+
+    let other = dir.join("other.json");
+    std::process::Command::new("mkfifo")
+        .arg(dir.join("other.json.lock"))
+        .status()
+        .unwrap();
+    let store = FileTokenStore::new(&other);
+    let answer = tokio::time::timeout(Duration::from_secs(5), store.lock(ACCOUNT)).await;
+    assert!(answer.expect("an answer, not a wait").is_err());
+}
