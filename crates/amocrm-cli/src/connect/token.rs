@@ -235,8 +235,8 @@ fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
     Ok(SecretString::from(token.to_owned()))
 }
 
-/// On unix, a token file that its group or everyone may read is reported (not refused: the
-/// caller may have a reason).
+/// On unix, a token file that its group or everyone may read, or change (the token in it
+/// could then be anyone's), is reported (not refused: the caller may have a reason).
 #[cfg(unix)]
 fn warn_if_shared(shown: &str, metadata: &std::fs::Metadata) {
     use std::io::Write;
@@ -249,6 +249,15 @@ fn warn_if_shared(shown: &str, metadata: &std::fs::Metadata) {
             io::stderr(),
             "warning: the token file {} can be read by other users (mode {mode:o}); \
              make it private: chmod 600 {}",
+            clean(shown),
+            clean(shown)
+        );
+    }
+    if mode & 0o022 != 0 {
+        let _ = writeln!(
+            io::stderr(),
+            "warning: the token file {} can be changed by other users (mode {mode:o}), so \
+             its token could be anyone's; make it private: chmod 600 {}",
             clean(shown),
             clean(shown)
         );

@@ -121,3 +121,32 @@ async fn an_identifier_too_long_to_send_exits_2() {
         assert!(run.stderr.len() < 1000, "the code is repeated");
     }
 }
+
+/// A static token file other users can write is reported, as one they can read is: the
+/// token in it could be anyone's (the commands would then work in their account).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_file_others_can_write_is_used_with_a_warning() {
+    let fake = crate::support::fake(0).await;
+    let base = fake.base_url();
+    let dir = TempDir::new();
+    for mode in [0o622, 0o602, 0o620] {
+        let file = dir.file("writable.token", fake.token(), mode);
+        let args = [
+            "--base-url",
+            base.as_str(),
+            "--token-file",
+            file.as_str(),
+            "widgets",
+            "get",
+            "amo_dropbox",
+        ];
+        let run = crate::support::run_env(&[], &args, fake.token()).await;
+        assert_eq!(run.code, 0, "{run:#?}");
+        assert!(
+            run.stderr.contains("can be changed by other users")
+                && run.stderr.contains(&format!("chmod 600 {file}")),
+            "{mode:o}: {run:#?}"
+        );
+    }
+}
