@@ -258,8 +258,15 @@ impl Exec for Transport {
     }
 }
 
+/// `Bearer {token}`, for a token of visible ASCII only (what RFC 6750's `b64token` is
+/// made of): the `http` crate takes bytes ≥ 0x80 in a header as they are, so a token
+/// holding any would be sent as raw bytes rather than refused.
 fn bearer_header(token: &SecretString) -> Option<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).ok()?;
+    let token = token.expose_secret();
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
     value.set_sensitive(true);
     Some(value)
 }

@@ -3,4 +3,5 @@
 
 mod base_urls;
 mod error_text;
+mod token_bytes;
 mod tokens_and_passwords;
