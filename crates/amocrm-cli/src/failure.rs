@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | 0 | success (also when stdout is a closed pipe) |
 //! | 1 | local failure: the output could not be written |
-//! | 2 | invalid input, rejected before anything was sent (clap usage errors too) |
+//! | 2 | invalid input, rejected before anything was sent (clap usage errors too; a token file other users could have written) |
 //! | 3 | the API answered with an error status (4xx/5xx) |
 //! | 4 | transport or decoding error (the token store or the shared pacer unreachable too) |
 //! | 5 | `auth status` / `auth refresh`: no token pair is stored for the account |
@@ -124,6 +124,8 @@ impl Failure {
 pub fn client_exit_code(error: &Error) -> u8 {
     match error.root() {
         Error::Invalid(_) | Error::Config(_) | Error::TlsUnavailable { .. } => EXIT_INPUT,
+        // A token file another user could have written: the user's configuration to fix.
+        Error::Auth(AuthError::Store(store)) if store.is_untrusted() => EXIT_INPUT,
         Error::Unauthorized(_)
         | Error::Forbidden(_)
         | Error::NotFound(_)

@@ -150,3 +150,27 @@ async fn a_token_file_others_can_write_is_used_with_a_warning() {
         );
     }
 }
+
+/// A token store file other users can write is refused (its pair could be anyone's) as
+/// the user's configuration to fix: exit 2, nothing sent, not 4 ("unreachable").
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_store_file_others_can_write_exits_2() {
+    let dir = TempDir::new();
+    let store = token_file(&dir, 4_102_444_800, 1);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o666)).unwrap();
+    }
+    let status = run(
+        &["--token-store", &store, "auth", "status"],
+        None,
+        "a-SECRET",
+    )
+    .await;
+    assert_eq!(status.code, 2, "{status:#?}");
+    assert!(
+        status.stderr.contains("writable by other users"),
+        "{status:#?}"
+    );
+}
