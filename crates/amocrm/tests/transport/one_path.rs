@@ -4,7 +4,7 @@
 use amocrm_test_support::loopback;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::Instant;
 
 use amocrm::AccountUrl;
 use amocrm::auth::TokenProvider;
@@ -82,7 +82,7 @@ async fn a_raw_call_carries_the_token_and_is_paced() {
         .build()
         .unwrap();
     let code = amocrm_raw::types::GetWidgetWidgetCode::try_from("w1").unwrap();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     for _ in 0..3 {
         let widget = client.raw().get_widget(&code).await.expect("raw call");
         assert_eq!(widget.into_inner().code, "w1");
