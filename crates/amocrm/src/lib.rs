@@ -95,6 +95,7 @@ pub mod error;
 pub mod integration;
 pub mod pace;
 pub mod pagination;
+pub mod query;
 pub mod store;
 pub mod transport;
 pub mod widget_request;
@@ -103,7 +104,7 @@ pub mod widget_request;
 #[doc(hidden)]
 pub mod __bench;
 
-pub use api::{account, bots, pipelines, widgets};
+pub use api::{account, bots, leads, pipelines, widgets};
 
 pub use auth::{AppCredentials, OAuth};
 pub use client::{AccountUrl, Client, ClientBuilder, Domain};

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod bots;
+pub mod leads;
 pub mod pipelines;
 pub mod widgets;
 
