@@ -104,7 +104,7 @@ pub mod widget_request;
 #[doc(hidden)]
 pub mod __bench;
 
-pub use api::{account, bots, leads, pipelines, widgets};
+pub use api::{account, bots, companies, contacts, leads, pipelines, tasks, widgets};
 
 pub use auth::{AppCredentials, OAuth};
 pub use client::{AccountUrl, Client, ClientBuilder, Domain};

@@ -3,7 +3,7 @@
 
 use crate::client::Client;
 use crate::pagination::{GetRequest, ListRequest, Listed, Page, Paged};
-use crate::query::{CrmGet, CrmList, CrmQuery, Range, crm_get, crm_list, open_param};
+use crate::query::{CrmGet, CrmList, CrmQuery, Range, crm_get, crm_list, filters, open_param};
 
 pub use amocrm_raw::types::{Lead, LeadContactRef, LeadEmbedded, LeadSource, LossReason};
 
@@ -111,20 +111,20 @@ impl LeadCalls<'_> {
     }
 }
 
-/// The lead filters (`filter[…]`, PHP's bracket form); each may be combined with the
-/// others and with raw ones (`.filter(key, value)`).
+filters!(Lead {
+    ids,
+    names,
+    created_at,
+    updated_at,
+    closest_task_at,
+    responsible,
+    created_by,
+    updated_by,
+    custom_fields,
+});
+
+/// The filters of leads alone (`filter[…]`, PHP's bracket form).
 impl ListRequest<Lead, CrmQuery<Lead>> {
-    /// Only these leads (`filter[id][]`).
-    pub fn ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("id", ids)
-    }
-
-    /// Only leads named exactly one of `names` (`filter[name][]`).
-    pub fn names<S: AsRef<str>>(self, names: impl IntoIterator<Item = S>) -> Self {
-        let names: Vec<S> = names.into_iter().collect();
-        self.filter_values("name", names.iter().map(AsRef::as_ref))
-    }
-
     /// Budget within `range` (`filter[price][from]`, `[to]`).
     pub fn price(self, range: Range) -> Self {
         self.filter_range(&["price"], range)
@@ -155,56 +155,9 @@ impl ListRequest<Lead, CrmQuery<Lead>> {
         self.filter_values("pipeline_id", ids)
     }
 
-    /// Created within `range`, Unix seconds (`filter[created_at]`).
-    pub fn created_at(self, range: Range) -> Self {
-        self.filter_range(&["created_at"], range)
-    }
-
-    /// Changed within `range`, Unix seconds (`filter[updated_at]`).
-    pub fn updated_at(self, range: Range) -> Self {
-        self.filter_range(&["updated_at"], range)
-    }
-
     /// Closed within `range`, Unix seconds (`filter[closed_at]`).
     pub fn closed_at(self, range: Range) -> Self {
         self.filter_range(&["closed_at"], range)
-    }
-
-    /// Nearest task due within `range`, Unix seconds (`filter[closest_task_at]`).
-    pub fn closest_task_at(self, range: Range) -> Self {
-        self.filter_range(&["closest_task_at"], range)
-    }
-
-    /// Whose responsible user is one of `users` (`filter[responsible_user_id][]`).
-    pub fn responsible(self, users: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("responsible_user_id", users)
-    }
-
-    /// Created by one of `users` (`filter[created_by][]`).
-    pub fn created_by(self, users: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("created_by", users)
-    }
-
-    /// Last changed by one of `users` (`filter[updated_by][]`).
-    pub fn updated_by(self, users: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("updated_by", users)
-    }
-
-    /// Whose custom field `field_id` holds `value` (a text, a number, an enum ID, `1`/`0`
-    /// for a checkbox) (`filter[custom_fields_values][field_id][]`).
-    pub fn custom_field(self, field_id: u64, value: impl std::fmt::Display) -> Self {
-        let field = field_id.to_string();
-        self.filter_at(&["custom_fields_values", &field, ""], value)
-    }
-
-    /// Whose custom field `field_id` (a number or a date) is within `range`
-    /// (`filter[custom_fields_values][field_id][from]`, `[to]`).
-    pub fn custom_field_range<N>(self, field_id: u64, range: Range<N>) -> Self
-    where
-        N: std::fmt::Display + PartialOrd,
-    {
-        let field = field_id.to_string();
-        self.filter_range(&["custom_fields_values", &field], range)
     }
 }
 

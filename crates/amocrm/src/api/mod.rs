@@ -5,8 +5,11 @@
 
 pub mod account;
 pub mod bots;
+pub mod companies;
+pub mod contacts;
 pub mod leads;
 pub mod pipelines;
+pub mod tasks;
 pub mod widgets;
 
 use std::fmt::Display;

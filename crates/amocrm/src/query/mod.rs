@@ -36,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+mod filters;
 mod get;
 mod key;
 mod list;
@@ -50,6 +51,7 @@ use crate::error::Invalid;
 use crate::pagination::Listed;
 
 pub use amocrm_raw::types::EntityTypePlural as EntityKind;
+pub(crate) use filters::filters;
 pub use get::CrmGet;
 pub(crate) use get::crm_get;
 pub(crate) use list::crm_list;
@@ -234,6 +236,20 @@ impl<T: CrmList> CrmQuery<T> {
     /// Appends `filter[path…]=value`.
     pub(crate) fn push_filter(&mut self, path: &[&str], value: impl fmt::Display) {
         self.filter.push_path("filter", path, value);
+    }
+
+    /// The values of `filter[name]` (and of `filter[name][…]`), each comma-joined list
+    /// split: what a section's own check counts.
+    pub(crate) fn filter_values(&self, name: &str) -> Vec<&str> {
+        let key = format!("filter[{name}]");
+        self.filter
+            .pairs()
+            .filter(|(k, _)| {
+                k.strip_prefix(key.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
+            })
+            .flat_map(|(_, value)| value.split(','))
+            .collect()
     }
 
     /// Whether anything refused the query, or it holds a parameter the list does not

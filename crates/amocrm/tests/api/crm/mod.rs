@@ -3,6 +3,8 @@
 //! sending, the 204s, streaming, and the shapes amoCRM may send.
 
 mod leads;
+mod parties;
+mod tasks;
 
 use amocrm::{AccountUrl, Client};
 use amocrm_fake::{CrmSize, FakeServer};
