@@ -104,7 +104,10 @@ pub mod widget_request;
 #[doc(hidden)]
 pub mod __bench;
 
-pub use api::{account, bots, companies, contacts, leads, pipelines, tasks, widgets};
+pub use api::{
+    account, bots, catalogs, companies, contacts, custom_fields, events, leads, links,
+    loss_reasons, notes, pipelines, tags, tasks, users, widgets,
+};
 
 pub use auth::{AppCredentials, OAuth};
 pub use client::{AccountUrl, Client, ClientBuilder, Domain};

@@ -5,11 +5,19 @@
 
 pub mod account;
 pub mod bots;
+pub mod catalogs;
 pub mod companies;
 pub mod contacts;
+pub mod custom_fields;
+pub mod events;
 pub mod leads;
+pub mod links;
+pub mod loss_reasons;
+pub mod notes;
 pub mod pipelines;
+pub mod tags;
 pub mod tasks;
+pub mod users;
 pub mod widgets;
 
 use std::fmt::Display;

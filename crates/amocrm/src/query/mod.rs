@@ -41,6 +41,7 @@ mod get;
 mod key;
 mod list;
 mod param;
+mod scope;
 
 use std::fmt;
 use std::str::FromStr;
@@ -53,10 +54,11 @@ use crate::pagination::Listed;
 pub use amocrm_raw::types::EntityTypePlural as EntityKind;
 pub(crate) use filters::filters;
 pub use get::CrmGet;
-pub(crate) use get::crm_get;
-pub(crate) use list::crm_list;
+pub(crate) use get::{crm_get, crm_get_in};
+pub(crate) use list::{crm_list, crm_list_in};
 pub(crate) use param::open_param;
 pub use param::{NotTaken, Param};
+pub(crate) use scope::Scope;
 
 /// A model listed by a CRM list: what its `with` and `order` take, and whether the list
 /// takes `filter` and `query` (a list that does not refuses them before sending).
@@ -155,6 +157,8 @@ pub struct CrmQuery<T: CrmList> {
     search: Option<String>,
     /// The first input refused while building, returned when the request is sent.
     refused: Option<Invalid>,
+    /// The list's path parts.
+    pub(crate) scope: Scope,
 }
 
 impl<T: CrmList> Default for CrmQuery<T> {
@@ -165,6 +169,7 @@ impl<T: CrmList> Default for CrmQuery<T> {
             with: Vec::new(),
             search: None,
             refused: None,
+            scope: Scope::default(),
         }
     }
 }
@@ -177,6 +182,7 @@ impl<T: CrmList> Clone for CrmQuery<T> {
             with: self.with.clone(),
             search: self.search.clone(),
             refused: self.refused.clone(),
+            scope: self.scope,
         }
     }
 }
