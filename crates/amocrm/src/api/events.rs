@@ -88,6 +88,17 @@ impl Client {
     }
 
     /// Event types, with their names in a language: `client.event_types().list()`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {
+    /// use amocrm::events::EventTypesLanguage;
+    ///
+    /// let types = client.event_types().list().language(EventTypesLanguage::En).send().await?;
+    /// for kind in &types.items {
+    ///     println!("{} {:?}", kind.key, kind.lang);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn event_types(&self) -> EventTypeCalls<'_> {
         EventTypeCalls { client: self }
     }
