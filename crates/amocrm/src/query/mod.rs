@@ -322,7 +322,7 @@ mod tests {
         );
         assert_eq!(OrderBy::UpdatedAt.as_ref(), "updated_at");
         assert!(With::OnlyDeleted.list_only() && !With::Contacts.list_only());
-        assert!(!<NotTaken as Param>::TAKEN && <With as Param>::TAKEN);
+        const { assert!(!<NotTaken as Param>::TAKEN && <With as Param>::TAKEN) };
     }
 
     #[test]
