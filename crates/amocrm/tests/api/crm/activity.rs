@@ -65,7 +65,7 @@ async fn notes_of_a_type_of_an_entity_and_one() {
 
 #[tokio::test]
 async fn links_of_one_entity_and_of_several() {
-    let (fake, client) = fake(CrmSize::default(), false).await;
+    let (fake, client) = fake(CrmSize::default(), true).await;
     let leads = fake.crm().ids(CrmEntity::Leads);
     let links = client.links(EntityKind::Leads);
     let mut some = None;
