@@ -5,11 +5,16 @@
 pub use amocrm::account::{Account, AccountWith};
 pub use amocrm::auth::TokenAnswer;
 pub use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
+pub use amocrm::companies::Company;
+pub use amocrm::contacts::Contact;
 pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
+pub use amocrm::leads::Lead;
 pub use amocrm::pace::{Pacer, RateLimit};
 pub use amocrm::pagination::{GetRequest, ListRequest, Listed, Paged, Paging, Unpaged};
 pub use amocrm::pipelines::{LOST_STATUS_ID, Pipeline, Status, StatusType, WON_STATUS_ID};
+pub use amocrm::query::{CrmGet, CrmList, CrmQuery, Direction, EntityKind};
 pub use amocrm::store::{FileTokenStore, TokenStore};
+pub use amocrm::tasks::Task;
 pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };

@@ -5,12 +5,18 @@
 pub mod account;
 pub mod auth;
 pub mod bots;
+pub mod companies;
 pub mod completions;
+pub mod contacts;
+pub mod leads;
 pub mod pipelines;
+pub mod tasks;
 pub mod widgets;
 
 mod context;
+mod entity;
 mod prelude;
+mod query;
 mod section;
 
 use clap::Subcommand;
@@ -18,6 +24,7 @@ use clap::Subcommand;
 pub use context::Ctx;
 
 use crate::failure::Failure;
+use crate::sdk;
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -33,6 +40,18 @@ pub enum Command {
     /// List and show the lead pipelines with their statuses
     #[command(subcommand)]
     Pipelines(section::WholeCommand),
+    /// List and show leads (filters, order, search, with)
+    #[command(subcommand)]
+    Leads(entity::EntityCommand<sdk::Lead>),
+    /// List and show contacts (filters, order, search, with)
+    #[command(subcommand)]
+    Contacts(entity::EntityCommand<sdk::Contact>),
+    /// List and show companies (filters, order, search, with)
+    #[command(subcommand)]
+    Companies(entity::EntityCommand<sdk::Company>),
+    /// List and show tasks
+    #[command(subcommand)]
+    Tasks(tasks::TasksCommand),
     /// Print a shell completion script on stdout
     #[command(after_help = completions::AFTER_HELP)]
     Completions(completions::CompletionsArgs),
@@ -48,6 +67,10 @@ pub async fn run(command: &Command, mut ctx: Ctx<'_>) -> Result<(), Failure> {
         Command::Bot(command) => bots::run(command, &mut ctx).await,
         Command::Account(args) => account::run(args, &mut ctx).await,
         Command::Pipelines(command) => pipelines::run(command, &mut ctx).await,
+        Command::Leads(command) => leads::run(command, &mut ctx).await,
+        Command::Contacts(command) => contacts::run(command, &mut ctx).await,
+        Command::Companies(command) => companies::run(command, &mut ctx).await,
+        Command::Tasks(command) => tasks::run(command, &mut ctx).await,
         Command::Auth(command) => auth::run(command, &mut ctx).await,
         Command::Completions(args) => completions::run(args, &mut ctx),
     }

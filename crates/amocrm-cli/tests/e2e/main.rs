@@ -9,6 +9,7 @@ mod support;
 mod account;
 mod bots;
 mod completions;
+mod crm;
 mod exit_codes;
 mod oauth;
 mod pacing;
