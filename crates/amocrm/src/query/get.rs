@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{CrmList, Param, param, with_text};
+use super::{CrmList, Param, Scope, param, with_text};
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::GetRequest;
@@ -10,12 +10,15 @@ use crate::pagination::GetRequest;
 /// The query of a CRM get by ID: its `with` values.
 pub struct CrmGet<T: CrmList> {
     with: Vec<T::With>,
+    /// The get's path parts, or why they cannot be sent.
+    scope: Result<Scope, Invalid>,
 }
 
 impl<T: CrmList> Clone for CrmGet<T> {
     fn clone(&self) -> Self {
         CrmGet {
             with: self.with.clone(),
+            scope: self.scope.clone(),
         }
     }
 }
@@ -32,12 +35,18 @@ impl<T: CrmList> CrmGet<T> {
         &self.with
     }
 
+    /// The get's path parts.
+    pub(crate) fn scope(&self) -> Scope {
+        self.scope.clone().unwrap_or_default()
+    }
+
     /// The generated call's `with`.
     pub(crate) fn with_arg(&self) -> Option<String> {
         with_text(&self.with)
     }
 
     fn check(&self) -> Result<(), Invalid> {
+        self.scope.clone()?;
         let refuse = |reason: String| Invalid::Param {
             param: "with",
             reason,
@@ -63,7 +72,21 @@ pub(crate) fn crm_get<T: CrmList>(
     id: u64,
     fetch: crate::pagination::FetchOneWith<T, CrmGet<T>>,
 ) -> GetRequest<T, CrmGet<T>> {
-    let query = CrmGet { with: Vec::new() };
+    crm_get_in(client, id, Ok(Scope::default()), fetch)
+}
+
+/// The get by ID `id` in `scope` (its path's entity type and parent); a parent ID amoCRM
+/// cannot have is refused when the request is sent.
+pub(crate) fn crm_get_in<T: CrmList>(
+    client: &Client,
+    id: u64,
+    scope: Result<Scope, Invalid>,
+    fetch: crate::pagination::FetchOneWith<T, CrmGet<T>>,
+) -> GetRequest<T, CrmGet<T>> {
+    let query = CrmGet {
+        with: Vec::new(),
+        scope,
+    };
     GetRequest::with_query(client, id, query, fetch, CrmGet::check)
 }
 

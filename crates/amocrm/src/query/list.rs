@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use super::{CrmList, CrmQuery, Direction, Range, key, param};
+use super::{CrmList, CrmQuery, Direction, Range, Scope, key, param};
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::{FetchPage, ListRequest};
@@ -14,6 +14,21 @@ pub(crate) fn crm_list<T: CrmList>(
     fetch: FetchPage<T, CrmQuery<T>>,
 ) -> ListRequest<T, CrmQuery<T>> {
     ListRequest::new(client, CrmQuery::default(), fetch).checked_by(CrmQuery::check)
+}
+
+/// A CRM list of `client` in `scope` (its path's entity type and parent), fetched by
+/// `fetch`; a parent ID amoCRM cannot have is refused when the request is sent.
+pub(crate) fn crm_list_in<T: CrmList>(
+    client: &Client,
+    scope: Result<Scope, Invalid>,
+    fetch: FetchPage<T, CrmQuery<T>>,
+) -> ListRequest<T, CrmQuery<T>> {
+    let mut list = crm_list(client, fetch);
+    match scope {
+        Ok(scope) => list.query_mut().scope = scope,
+        Err(invalid) => list.query_mut().refuse(invalid),
+    }
+    list
 }
 
 impl<T: CrmList> ListRequest<T, CrmQuery<T>> {

@@ -14,7 +14,7 @@
 //! and each section adds its typed filters (`.ids(…)`, `.updated_at(Range::since(t))`).
 //! Nothing is sent with a parameter the list does not take, a malformed filter key, an
 //! empty list of values or a range without ends: `.send()`, `.pages()` and `.stream()`
-//! fail first with [`Invalid`](crate::error::Invalid). `with` and `order` values are
+//! fail first with [`crate::error::Invalid`]. `with` and `order` values are
 //! open sets: a value this crate does not know reads as the type's `Unknown` arm and is
 //! sent as it is; a list without `with` or `order` has [`NotTaken`] there.
 //!
@@ -41,6 +41,7 @@ mod get;
 mod key;
 mod list;
 mod param;
+mod scope;
 
 use std::fmt;
 use std::str::FromStr;
@@ -53,10 +54,11 @@ use crate::pagination::Listed;
 pub use amocrm_raw::types::EntityTypePlural as EntityKind;
 pub(crate) use filters::filters;
 pub use get::CrmGet;
-pub(crate) use get::crm_get;
-pub(crate) use list::crm_list;
+pub(crate) use get::{crm_get, crm_get_in};
+pub(crate) use list::{crm_list, crm_list_in};
 pub(crate) use param::open_param;
 pub use param::{NotTaken, Param};
+pub(crate) use scope::Scope;
 
 /// A model listed by a CRM list: what its `with` and `order` take, and whether the list
 /// takes `filter` and `query` (a list that does not refuses them before sending).
@@ -155,6 +157,8 @@ pub struct CrmQuery<T: CrmList> {
     search: Option<String>,
     /// The first input refused while building, returned when the request is sent.
     refused: Option<Invalid>,
+    /// The list's path parts.
+    pub(crate) scope: Scope,
 }
 
 impl<T: CrmList> Default for CrmQuery<T> {
@@ -165,6 +169,7 @@ impl<T: CrmList> Default for CrmQuery<T> {
             with: Vec::new(),
             search: None,
             refused: None,
+            scope: Scope::default(),
         }
     }
 }
@@ -177,6 +182,7 @@ impl<T: CrmList> Clone for CrmQuery<T> {
             with: self.with.clone(),
             search: self.search.clone(),
             refused: self.refused.clone(),
+            scope: self.scope,
         }
     }
 }
@@ -290,4 +296,50 @@ fn with_text<W: AsRef<str>>(with: &[W]) -> Option<String> {
         text.push_str(value);
         text
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::leads::{Lead, OrderBy, With};
+
+    #[test]
+    fn directions_read_as_amocrm_writes_them() {
+        assert_eq!("asc".parse::<Direction>().unwrap(), Direction::Asc);
+        assert_eq!("desc".parse::<Direction>().unwrap().to_string(), "desc");
+        for bad in ["ASC", "", "up"] {
+            let error = bad.parse::<Direction>().unwrap_err();
+            assert_eq!(error, Invalid::Direction { value: bad.into() });
+        }
+    }
+
+    #[test]
+    fn open_sets_keep_what_they_do_not_know() {
+        assert_eq!("contacts".parse::<With>().unwrap(), With::Contacts);
+        assert_eq!(
+            "new_part".parse::<With>().unwrap(),
+            With::Unknown("new_part".into())
+        );
+        assert_eq!(OrderBy::UpdatedAt.as_ref(), "updated_at");
+        assert!(With::OnlyDeleted.list_only() && !With::Contacts.list_only());
+        const { assert!(!<NotTaken as Param>::TAKEN && <With as Param>::TAKEN) };
+    }
+
+    #[test]
+    fn a_filter_is_counted_in_every_form_php_reads() {
+        let mut query = CrmQuery::<Lead>::default();
+        query.push_filter(&["entity_id", ""], 1);
+        query.push_filter(&["entity_id", "3"], 2);
+        query.push_filter(&["entity_id"], "3,4");
+        query.push_filter(&["entity_idx"], 5);
+        query.push_filter(&["entity"], "lead");
+        assert_eq!(query.filter_values("entity_id"), ["1", "2", "3", "4"]);
+        assert_eq!(query.filter_values("entity"), ["lead"]);
+        assert!(query.check().is_ok());
+        assert_eq!(
+            with_text(&[With::Contacts, With::Source]).unwrap(),
+            "contacts,source"
+        );
+        assert_eq!(with_text::<With>(&[]), None);
+    }
 }

@@ -2,6 +2,8 @@
 //! never writes is needed, the loopback server): the query sent, the checks before
 //! sending, the 204s, streaming, and the shapes amoCRM may send.
 
+mod activity;
+mod dictionaries;
 mod leads;
 mod parties;
 mod tasks;
