@@ -32,7 +32,6 @@ pub enum EntityArg {
 
 impl EntityArg {
     /// The library's entity type.
-    #[allow(dead_code)] // TEMP: until the tags, notes and links sections land
     pub fn kind(self) -> EntityKind {
         match self {
             EntityArg::Leads => EntityKind::Leads,

@@ -5,12 +5,19 @@
 pub mod account;
 pub mod auth;
 pub mod bots;
+pub mod catalogs;
 pub mod companies;
 pub mod completions;
 pub mod contacts;
+pub mod custom_fields;
+pub mod events;
 pub mod leads;
+pub mod links;
+pub mod notes;
 pub mod pipelines;
+pub mod tags;
 pub mod tasks;
+pub mod users;
 pub mod widgets;
 
 mod context;
@@ -52,6 +59,27 @@ pub enum Command {
     /// List and show tasks
     #[command(subcommand)]
     Tasks(tasks::TasksCommand),
+    /// List and show catalogs and their elements
+    #[command(subcommand)]
+    Catalogs(catalogs::CatalogsCommand),
+    /// List and show the custom fields of leads, contacts, companies or customers
+    #[command(subcommand)]
+    CustomFields(custom_fields::CustomFieldsCommand),
+    /// List and show the account's users
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// List the tags of an entity type
+    #[command(subcommand)]
+    Tags(tags::TagsCommand),
+    /// List and show notes of an entity type or of one entity
+    #[command(subcommand)]
+    Notes(notes::NotesCommand),
+    /// List the links of one entity
+    #[command(subcommand)]
+    Links(links::LinksCommand),
+    /// List the account's events
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// Print a shell completion script on stdout
     #[command(after_help = completions::AFTER_HELP)]
     Completions(completions::CompletionsArgs),
@@ -71,6 +99,13 @@ pub async fn run(command: &Command, mut ctx: Ctx<'_>) -> Result<(), Failure> {
         Command::Contacts(command) => contacts::run(command, &mut ctx).await,
         Command::Companies(command) => companies::run(command, &mut ctx).await,
         Command::Tasks(command) => tasks::run(command, &mut ctx).await,
+        Command::Catalogs(command) => catalogs::run(command, &mut ctx).await,
+        Command::CustomFields(command) => custom_fields::run(command, &mut ctx).await,
+        Command::Users(command) => users::run(command, &mut ctx).await,
+        Command::Tags(command) => tags::run(command, &mut ctx).await,
+        Command::Notes(command) => notes::run(command, &mut ctx).await,
+        Command::Links(command) => links::run(command, &mut ctx).await,
+        Command::Events(command) => events::run(command, &mut ctx).await,
         Command::Auth(command) => auth::run(command, &mut ctx).await,
         Command::Completions(args) => completions::run(args, &mut ctx),
     }

@@ -16,7 +16,7 @@ async fn fake() -> FakeServer {
 }
 
 /// `%XX` and `+` of a query string decoded (UTF-8).
-fn decode(text: &str) -> String {
+pub fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
@@ -236,7 +236,14 @@ async fn all_streams_every_page_in_order() {
 #[tokio::test]
 async fn a_missing_entity_exits_3_and_malformed_flags_exit_2_before_sending() {
     let fake = fake().await;
-    for section in ["leads", "contacts", "companies", "tasks"] {
+    for section in [
+        "leads",
+        "contacts",
+        "companies",
+        "tasks",
+        "users",
+        "catalogs",
+    ] {
         let run = amocrm(&fake, &[section, "get", "7"]).await;
         assert_eq!(run.code, 3, "{run:#?}");
         assert!(run.stdout.is_empty(), "{run:#?}");
@@ -263,6 +270,7 @@ async fn a_missing_entity_exits_3_and_malformed_flags_exit_2_before_sending() {
             "--with: an empty name",
         ),
         (&["leads", "list", "--limit", "251"][..], "limit"),
+        (&["events", "list", "--limit", "101"][..], "limit"),
     ] {
         let run = amocrm(&fake, args).await;
         assert_eq!(run.code, 2, "{args:?}: {run:#?}");

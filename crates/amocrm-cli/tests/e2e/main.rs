@@ -10,6 +10,7 @@ mod account;
 mod bots;
 mod completions;
 mod crm;
+mod crm_sections;
 mod exit_codes;
 mod oauth;
 mod pacing;

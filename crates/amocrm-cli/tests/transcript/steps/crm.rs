@@ -7,7 +7,12 @@ use crate::harness::{Step, Transcript, fake};
 
 pub async fn crm(t: &mut Transcript) {
     t.section("the CRM sections");
-    for line in ["leads list -h", "leads get -h"] {
+    for line in [
+        "leads list -h",
+        "leads get -h",
+        "events list -h",
+        "notes list -h",
+    ] {
         t.run("help", Step::sh(line)).await;
     }
     let size = CrmSize::default()
@@ -40,6 +45,15 @@ pub async fn crm(t: &mut Transcript) {
         format!("contacts get {contact}"),
         "companies list".to_owned(),
         "tasks list".to_owned(),
+        "users list".to_owned(),
+        "custom-fields list leads".to_owned(),
+        "tags list contacts".to_owned(),
+        "notes list leads --limit 3 --order id=desc".to_owned(),
+        format!("links list leads {lead}"),
+        "events list --filter 'entity[]=lead' --with lead_name --limit 5".to_owned(),
+        "catalogs list".to_owned(),
+        "catalogs elements list 4500 --limit 2".to_owned(),
+        "catalogs elements get 4500 1".to_owned(),
     ] {
         t.run("crm", Step::sh(&line).on(&fake)).await;
     }
