@@ -10,7 +10,7 @@ pub use amocrm::companies::Company;
 pub use amocrm::contacts::Contact;
 pub use amocrm::custom_fields::CustomFieldDefinition;
 pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
-pub use amocrm::events::Event;
+pub use amocrm::events::{Event, GetEvent};
 pub use amocrm::leads::Lead;
 pub use amocrm::links::{EntityLink, EntityLinkMetadata};
 pub use amocrm::notes::Note;

@@ -14,6 +14,8 @@ pub enum EventsCommand {
     /// List events: one page, or every page with --all
     #[command(after_help = LIST_AFTER_HELP)]
     List(EventsList),
+    /// Show one event by its ID (a string, e.g. 01pz58t6p04ymgsgfbmfyfy1mf)
+    Get(EventGet),
 }
 
 const LIST_AFTER_HELP: &str = "\
@@ -35,15 +37,34 @@ pub struct EventsList {
     pub filter: FilterArg,
 }
 
+/// The arguments of `events get`.
+#[derive(Debug, Args)]
+pub struct EventGet {
+    /// The event's ID
+    pub id: String,
+    #[command(flatten)]
+    pub with: WithArg<Event>,
+}
+
 /// Runs `amocrm events …`.
 pub async fn run(command: &EventsCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let EventsCommand::List(args) = command;
-    query::check([args.with.problems(), args.filter.problems()])?;
-    let client = ctx.client().await?;
-    let call = args
-        .filter
-        .apply(args.with.apply(client.events().list())?)?;
-    section::list(call, &args.pages, &mut ctx.out).await
+    match command {
+        EventsCommand::List(args) => {
+            query::check([args.with.problems(), args.filter.problems()])?;
+            let client = ctx.client().await?;
+            let call = args
+                .filter
+                .apply(args.with.apply(client.events().list())?)?;
+            section::list(call, &args.pages, &mut ctx.out).await
+        }
+        EventsCommand::Get(args) => {
+            query::check([args.with.problems()])?;
+            let client = ctx.client().await?;
+            let events = client.events();
+            let call = args.with.apply(events.get(&args.id))?;
+            section::get(call.send(), &mut ctx.out).await
+        }
+    }
 }
 
 impl Paged for Event {

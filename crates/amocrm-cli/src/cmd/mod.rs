@@ -77,7 +77,7 @@ pub enum Command {
     /// List the links of one entity
     #[command(subcommand)]
     Links(links::LinksCommand),
-    /// List the account's events
+    /// List and show the account's events
     #[command(subcommand)]
     Events(events::EventsCommand),
     /// Print a shell completion script on stdout

@@ -175,6 +175,14 @@ async fn tags_notes_links_and_events() {
         "{events:?}"
     );
     assert!(last_path_and_query(&fake).contains("filter[entity][]=lead"));
+    let id = events[0]["id"].as_str().expect("a string ID").to_owned();
+    let one = json(&fake, &["events", "get", &id, "--with", "lead_name"]).await;
+    assert_eq!(one[0]["id"], events[0]["id"]);
+    assert!(one[0]["_embedded"]["entity"]["name"].is_string(), "{one:?}");
+    assert_eq!(
+        last_path_and_query(&fake),
+        format!("/api/v4/events/{id}?with=lead_name")
+    );
     // Events come 100 a page at most: --all pages through them at that size.
     let every = json(&fake, &["events", "list", "--all"]).await;
     assert!(every.len() >= 100, "{}", every.len());

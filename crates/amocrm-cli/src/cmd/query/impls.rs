@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::{TakesFilter, TakesOrder, TakesQuery, TakesWith};
 use crate::failure::Failure;
-use crate::sdk::{self, CrmGet, CrmList, CrmQuery, Direction, GetRequest, ListRequest};
+use crate::sdk::{self, CrmGet, CrmList, CrmQuery, Direction, GetEvent, GetRequest, ListRequest};
 
 /// `text` as an open set's value: reading one never fails.
 fn open<P: FromStr<Err = std::convert::Infallible>>(text: &str) -> P {
@@ -23,6 +23,12 @@ impl<T: CrmList> TakesWith for ListRequest<T, CrmQuery<T>> {
 }
 
 impl<T: CrmList> TakesWith for GetRequest<T, CrmGet<T>> {
+    fn with_name(self, name: &str) -> Self {
+        self.with(open(name))
+    }
+}
+
+impl TakesWith for GetEvent<'_> {
     fn with_name(self, name: &str) -> Self {
         self.with(open(name))
     }

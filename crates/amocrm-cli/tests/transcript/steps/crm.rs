@@ -51,6 +51,8 @@ pub async fn crm(t: &mut Transcript) {
         "notes list leads --limit 3 --order id=desc".to_owned(),
         format!("links list leads {lead}"),
         "events list --filter 'entity[]=lead' --with lead_name --limit 5".to_owned(),
+        "events get 016821b5086gjj000000000003 --with lead_name".to_owned(),
+        "events get nosuch".to_owned(),
         "catalogs list".to_owned(),
         "catalogs elements list 4500 --limit 2".to_owned(),
         "catalogs elements get 4500 1".to_owned(),
