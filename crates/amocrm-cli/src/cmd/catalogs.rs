@@ -3,9 +3,10 @@
 
 use clap::{Args, Subcommand};
 
+use super::custom_fields::{self, FieldsFlags};
 use super::entity;
 use super::prelude::*;
-use super::query::{self, FilterArg, QueryArg};
+use super::query::{self, FilterArg, QueryArg, QueryHelp, WithArg};
 use super::section::IdArg;
 use crate::output::table::{date, write_pairs};
 use crate::sdk::{Catalog, CatalogElement};
@@ -20,6 +21,17 @@ pub enum CatalogsCommand {
     /// The elements of one catalog
     #[command(subcommand)]
     Elements(ElementsCommand),
+    /// List the custom fields of one catalog (price, category, items, …)
+    Fields(CatalogFields),
+}
+
+/// The flags of `catalogs fields`.
+#[derive(Debug, Args)]
+pub struct CatalogFields {
+    #[command(flatten)]
+    pub catalog: CatalogArg,
+    #[command(flatten)]
+    pub flags: FieldsFlags,
 }
 
 /// `amocrm catalogs elements …`
@@ -47,6 +59,8 @@ pub struct ElementsList {
     #[command(flatten)]
     pub pages: ListArgs<CatalogElement>,
     #[command(flatten)]
+    pub with: WithArg<CatalogElement>,
+    #[command(flatten)]
     pub filter: FilterArg,
     #[command(flatten)]
     pub query: QueryArg,
@@ -59,12 +73,22 @@ pub struct ElementGet {
     pub catalog: CatalogArg,
     #[command(flatten)]
     pub id: IdArg,
+    #[command(flatten)]
+    pub with: WithArg<CatalogElement>,
 }
 
 /// Runs `amocrm catalogs …`.
 pub async fn run(command: &CatalogsCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    if let CatalogsCommand::Elements(ElementsCommand::List(args)) = command {
-        query::check([args.filter.problems(), args.query.problems()])?;
+    match command {
+        CatalogsCommand::Elements(ElementsCommand::List(args)) => {
+            let (with, filter) = (args.with.problems(), args.filter.problems());
+            query::check([with, filter, args.query.problems()])?;
+        }
+        CatalogsCommand::Elements(ElementsCommand::Get(args)) => {
+            query::check([args.with.problems()])?;
+        }
+        CatalogsCommand::Fields(args) => query::check(args.flags.problems())?,
+        CatalogsCommand::List(_) | CatalogsCommand::Get(_) => {}
     }
     let client = ctx.client().await?;
     let out = &mut ctx.out;
@@ -73,12 +97,18 @@ pub async fn run(command: &CatalogsCommand, ctx: &mut Ctx<'_>) -> Result<(), Fai
         CatalogsCommand::Get(arg) => section::get(client.catalogs().get(arg.id).send(), out).await,
         CatalogsCommand::Elements(ElementsCommand::List(args)) => {
             let call = client.catalogs().elements(args.catalog.catalog_id).list();
-            let call = args.query.apply(args.filter.apply(call)?)?;
+            let call = args.filter.apply(args.with.apply(call)?)?;
+            let call = args.query.apply(call)?;
             section::list(call, &args.pages, out).await
         }
         CatalogsCommand::Elements(ElementsCommand::Get(args)) => {
             let elements = client.catalogs().elements(args.catalog.catalog_id);
-            section::get(elements.get(args.id.id).send(), out).await
+            let call = args.with.apply(elements.get(args.id.id))?;
+            section::get(call.send(), out).await
+        }
+        CatalogsCommand::Fields(args) => {
+            let call = client.catalogs().custom_fields(args.catalog.catalog_id);
+            custom_fields::list(call, &args.flags, out).await
         }
     }
 }
@@ -105,6 +135,11 @@ impl View for Catalog {
 impl Paged for CatalogElement {
     const LIMIT_HELP: &'static str =
         "Elements per page, 1..=250 (the API's default is 50; with --all, 250)";
+}
+
+impl QueryHelp for CatalogElement {
+    const WITH_HELP: &'static str =
+        "Optional parts: 'invoice_link' sends with=invoice_link (elements of invoices)";
 }
 
 impl View for CatalogElement {

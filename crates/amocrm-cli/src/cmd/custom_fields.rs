@@ -5,9 +5,11 @@ use clap::{Args, Subcommand};
 
 use super::entity::EntityArg;
 use super::prelude::*;
+use super::query::{self, FilterArg, OrderArg, QueryHelp};
 use super::section::IdArg;
+use crate::output::Output;
 use crate::output::table::{Align, write_table};
-use crate::sdk::CustomFieldDefinition;
+use crate::sdk::{CrmQuery, CustomFieldDefinition, ListRequest};
 
 /// `amocrm custom-fields …`
 #[derive(Debug, Subcommand)]
@@ -25,7 +27,25 @@ pub struct FieldsList {
     #[arg(value_enum, value_name = "ENTITY")]
     pub entity: EntityArg,
     #[command(flatten)]
+    pub flags: FieldsFlags,
+}
+
+/// The flags of a list of custom fields (`custom-fields list`, `catalogs fields`).
+#[derive(Debug, Args)]
+pub struct FieldsFlags {
+    #[command(flatten)]
     pub pages: ListArgs<CustomFieldDefinition>,
+    #[command(flatten)]
+    pub filter: FilterArg,
+    #[command(flatten)]
+    pub order: OrderArg<CustomFieldDefinition>,
+}
+
+impl FieldsFlags {
+    /// What is wrong with the flags, if anything.
+    pub fn problems(&self) -> [Vec<String>; 2] {
+        [self.filter.problems(), self.order.problems()]
+    }
 }
 
 /// The arguments of `custom-fields get`.
@@ -40,18 +60,35 @@ pub struct FieldGet {
 
 /// Runs `amocrm custom-fields …`.
 pub async fn run(command: &CustomFieldsCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    if let CustomFieldsCommand::List(args) = command {
+        query::check(args.flags.problems())?;
+    }
     let client = ctx.client().await?;
     let out = &mut ctx.out;
     match command {
         CustomFieldsCommand::List(args) => {
             let call = client.custom_fields(args.entity.kind()).list();
-            section::list(call, &args.pages, out).await
+            list(call, &args.flags, out).await
         }
         CustomFieldsCommand::Get(args) => {
             let fields = client.custom_fields(args.entity.kind());
             section::get(fields.get(args.id.id).send(), out).await
         }
     }
+}
+
+/// Lists `call` with the flags of `custom-fields list` (also `catalogs fields`).
+pub async fn list(call: FieldsCall, args: &FieldsFlags, out: &mut Output) -> Result<(), Failure> {
+    let call = args.order.apply(args.filter.apply(call)?)?;
+    section::list(call, &args.pages, out).await
+}
+
+/// A list of custom field definitions.
+type FieldsCall = ListRequest<CustomFieldDefinition, CrmQuery<CustomFieldDefinition>>;
+
+impl QueryHelp for CustomFieldDefinition {
+    const ORDER_HELP: &'static str =
+        "Sort order, FIELD=asc|desc (sort, id): 'sort=asc' sends order[sort]=asc";
 }
 
 impl Paged for CustomFieldDefinition {

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 
 use super::entity::EntityArg;
 use super::prelude::*;
-use super::query::{self, FilterArg, OrderArg, QueryHelp};
+use super::query::{self, FilterArg, OrderArg, QueryHelp, WithArg};
 use crate::output::table::date;
 use crate::sdk::Note;
 
@@ -30,6 +30,8 @@ pub struct NotesList {
     #[command(flatten)]
     pub pages: ListArgs<Note>,
     #[command(flatten)]
+    pub with: WithArg<Note>,
+    #[command(flatten)]
     pub filter: FilterArg,
     #[command(flatten)]
     pub order: OrderArg<Note>,
@@ -44,12 +46,18 @@ pub struct NoteGet {
     /// The note's ID
     #[arg(value_name = "NOTE_ID")]
     pub id: u64,
+    #[command(flatten)]
+    pub with: WithArg<Note>,
 }
 
 /// Runs `amocrm notes …`.
 pub async fn run(command: &NotesCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    if let NotesCommand::List(args) = command {
-        query::check([args.filter.problems(), args.order.problems()])?;
+    match command {
+        NotesCommand::List(args) => {
+            let (with, filter) = (args.with.problems(), args.filter.problems());
+            query::check([with, filter, args.order.problems()])?;
+        }
+        NotesCommand::Get(args) => query::check([args.with.problems()])?,
     }
     let client = ctx.client().await?;
     let out = &mut ctx.out;
@@ -60,12 +68,14 @@ pub async fn run(command: &NotesCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
                 Some(id) => notes.of(id).list(),
                 None => notes.list(),
             };
-            let call = args.order.apply(args.filter.apply(call)?)?;
+            let call = args.filter.apply(args.with.apply(call)?)?;
+            let call = args.order.apply(call)?;
             section::list(call, &args.pages, out).await
         }
         NotesCommand::Get(args) => {
             let notes = client.notes(args.entity.kind());
-            section::get(notes.get(args.id).send(), out).await
+            let call = args.with.apply(notes.get(args.id))?;
+            section::get(call.send(), out).await
         }
     }
 }
@@ -76,6 +86,8 @@ impl Paged for Note {
 }
 
 impl QueryHelp for Note {
+    const WITH_HELP: &'static str =
+        "Optional parts: 'is_pinned' sends with=is_pinned (whether each note is pinned)";
     const ORDER_HELP: &'static str = "Sort order, FIELD=asc|desc (updated_at, id): \
         'updated_at=desc' sends order[updated_at]=desc";
 }

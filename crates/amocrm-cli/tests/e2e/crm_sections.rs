@@ -101,6 +101,47 @@ async fn catalogs_and_their_elements() {
     .await;
     assert_eq!(found, [elements[3].clone()]);
     assert!(last_path_and_query(&fake).contains(&format!("filter[id][]={element}")));
+    let with = json(
+        &fake,
+        &[
+            "catalogs",
+            "elements",
+            "get",
+            &catalog,
+            &element,
+            "--with",
+            "invoice_link",
+        ],
+    )
+    .await;
+    assert_eq!(with[0]["id"], elements[3]["id"]);
+    assert!(last_path_and_query(&fake).ends_with("?with=invoice_link"));
+
+    // A catalog's custom fields, with the definitions' filter and order.
+    let fields = json(
+        &fake,
+        &["catalogs", "fields", &catalog, "--order", "id=desc"],
+    )
+    .await;
+    assert!(!fields.is_empty());
+    let ids: Vec<i64> = fields
+        .iter()
+        .map(|f| f["id"].as_i64().unwrap_or(0))
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+    let kind = fields[0]["type"].as_str().expect("a type").to_owned();
+    let filter = format!("type[]={kind}");
+    let typed = json(
+        &fake,
+        &["catalogs", "fields", &catalog, "--filter", &filter],
+    )
+    .await;
+    assert!(
+        !typed.is_empty() && typed.iter().all(|f| f["type"] == kind.as_str()),
+        "{typed:?}"
+    );
+    assert!(last_path_and_query(&fake).contains(&format!("filter[type][]={kind}")));
+
     let run = amocrm(&fake, &["catalogs", "elements", "get", &catalog, &element]).await;
     assert_eq!(run.code, 0, "{run:#?}");
     assert!(run.stdout.contains("\ncustom fields:"), "{run:#?}");
@@ -128,6 +169,24 @@ async fn tags_notes_links_and_events() {
     );
     assert!(last_path_and_query(&fake).starts_with(&format!("/api/v4/leads/{entity}/notes")));
     let note = notes[0]["id"].as_i64().unwrap_or_default().to_string();
+    let pinned = json(
+        &fake,
+        &[
+            "notes",
+            "list",
+            "leads",
+            "--with",
+            "is_pinned",
+            "--limit",
+            "5",
+        ],
+    )
+    .await;
+    assert!(
+        pinned.iter().all(|n| n["is_pinned"].is_boolean()),
+        "{pinned:?}"
+    );
+    assert!(last_path_and_query(&fake).contains("with=is_pinned"));
     assert_eq!(
         json(&fake, &["notes", "get", "leads", &note]).await,
         [notes[0].clone()]
@@ -190,4 +249,56 @@ async fn tags_notes_links_and_events() {
     let run = amocrm(&fake, &["events", "list", "--all"]).await;
     assert_eq!(run.code, 0, "{run:#?}");
     assert_eq!(run.lines().len(), 1 + every.len(), "{run:#?}");
+}
+
+/// amoCRM's real-world shapes (numbers as strings, `null` custom fields, `[]` for an
+/// empty `_embedded`, unknown field, note and event types, …) are read and printed, as
+/// tables and as NDJSON, without a warning.
+#[tokio::test]
+async fn the_real_world_shapes_are_read_and_printed() {
+    let builder = FakeServer::builder()
+        .crm(CrmSize::default())
+        .real_world_shapes(true);
+    let fake = builder.start().await.expect("the fake server starts");
+    let lists: [&[&str]; 10] = [
+        &[
+            "leads",
+            "list",
+            "--all",
+            "--with",
+            "contacts,loss_reason,source",
+        ],
+        &["contacts", "list", "--all", "--with", "leads"],
+        &["companies", "list", "--all"],
+        &["tasks", "list", "--all"],
+        &[
+            "users",
+            "list",
+            "--all",
+            "--with",
+            "role,group,uuid,amojo_id,user_rank",
+        ],
+        &["custom-fields", "list", "leads", "--all"],
+        &["tags", "list", "leads", "--all"],
+        &["notes", "list", "leads", "--all"],
+        &["events", "list", "--all"],
+        &["catalogs", "list", "--all"],
+    ];
+    for args in lists {
+        let run = amocrm(&fake, args).await;
+        assert_eq!(run.code, 0, "{args:?}: {run:#?}");
+        assert!(run.stderr.is_empty(), "{args:?}: {run:#?}");
+        let lines = json(&fake, args).await;
+        assert_eq!(run.lines().len(), 1 + lines.len(), "{args:?}: {run:#?}");
+    }
+    for lead in json(&fake, &["leads", "list", "--all"])
+        .await
+        .iter()
+        .take(30)
+    {
+        let id = lead["id"].as_i64().unwrap_or_default().to_string();
+        let run = amocrm(&fake, &["leads", "get", &id]).await;
+        assert_eq!(run.code, 0, "{run:#?}");
+        assert!(run.stdout.contains("\ncustom fields"), "{run:#?}");
+    }
 }

@@ -55,6 +55,7 @@ pub async fn crm(t: &mut Transcript) {
         "events get nosuch".to_owned(),
         "catalogs list".to_owned(),
         "catalogs elements list 4500 --limit 2".to_owned(),
+        "catalogs fields 4500 --order sort=asc".to_owned(),
         "catalogs elements get 4500 1".to_owned(),
     ] {
         t.run("crm", Step::sh(&line).on(&fake)).await;
