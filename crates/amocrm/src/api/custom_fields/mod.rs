@@ -1,6 +1,7 @@
 //! Custom field definitions of leads, contacts, companies, customers and catalogs (with
 //! their enums, nested values and chained lists), and their groups. The values an
-//! entity holds are read on the entity (`lead.custom_field(id)`).
+//! entity holds are read on the entity (`lead.custom_field(id)`), as the value types
+//! below ([`CustomFieldValue`], its [`CustomFieldData`] by field type, …).
 
 mod groups;
 
@@ -13,6 +14,11 @@ use crate::query::{
 pub use amocrm_raw::CustomFieldType;
 pub use amocrm_raw::types::{
     CustomFieldChainedList, CustomFieldDefinition, CustomFieldEnum, CustomFieldGroup,
+};
+pub use amocrm_raw::{
+    ChainedListValue, CustomFieldData, CustomFieldValue, CustomFieldValueItem, EMAIL, EnumValue,
+    FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, PHONE, Payer, ScalarOrJson,
+    SmartAddress, Supplier,
 };
 pub use groups::{GetGroup, GroupCalls};
 
