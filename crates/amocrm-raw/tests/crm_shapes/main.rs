@@ -125,9 +125,11 @@ fn decoder(operation: &str) -> Option<fn(&Value)> {
         "list_companies" => companies,
         "get_company" => company,
         "list_custom_fields" | "list_catalog_custom_fields" => list::<CustomFieldList>,
-        "get_custom_field" => list::<CustomFieldDefinition>,
-        "list_custom_field_groups" => list::<CustomFieldGroupList>,
-        "get_custom_field_group" => list::<CustomFieldGroup>,
+        "get_custom_field" | "get_catalog_custom_field" => list::<CustomFieldDefinition>,
+        "list_custom_field_groups" | "list_catalog_custom_field_groups" => {
+            list::<CustomFieldGroupList>
+        }
+        "get_custom_field_group" | "get_catalog_custom_field_group" => list::<CustomFieldGroup>,
         "list_catalogs" => list::<CatalogList>,
         "get_catalog" => list::<Catalog>,
         "list_catalog_elements" => elements,
@@ -199,6 +201,8 @@ fn every_seed_example_of_the_crm_sections_decodes() {
         decoded,
         [
             "get_catalog",
+            "get_catalog_custom_field",
+            "get_catalog_custom_field_group",
             "get_catalog_element",
             "get_company",
             "get_contact",
@@ -210,6 +214,7 @@ fn every_seed_example_of_the_crm_sections_decodes() {
             "get_role",
             "get_task",
             "get_user",
+            "list_catalog_custom_field_groups",
             "list_catalog_custom_fields",
             "list_catalog_elements",
             "list_catalogs",
