@@ -136,15 +136,20 @@ impl<T: Listed, Q> GetRequest<T, Q> {
                 fetch(self.client, id, self.query).await
             }
         };
-        match fetched {
-            // amoCRM's answer to a get by ID of an entity it does not have.
-            Err(Error::UnexpectedStatus { status: 204, .. }) => {
-                let mut problem = Problem::bare(204);
-                problem.detail = Some(format!("the account has no {} {id}", T::NOUN));
-                Err(Error::NotFound(problem))
-            }
-            fetched => fetched,
+        not_found(fetched, || format!("the account has no {} {id}", T::NOUN))
+    }
+}
+
+/// amoCRM's answer to a get by ID of an entity it does not have, `204` without a body,
+/// made [`Error::NotFound`] saying which (`detail`); any other outcome as it is.
+pub(crate) fn not_found<T>(fetched: Result<T>, detail: impl FnOnce() -> String) -> Result<T> {
+    match fetched {
+        Err(Error::UnexpectedStatus { status: 204, .. }) => {
+            let mut problem = Problem::bare(204);
+            problem.detail = Some(detail());
+            Err(Error::NotFound(problem))
         }
+        fetched => fetched,
     }
 }
 

@@ -128,8 +128,13 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
                 reason: reason.into(),
             });
         };
+        // A value not equal to itself (a float's NaN) is no bound at all.
+        let unordered = |end: &Option<N>| end.as_ref().is_some_and(|v| v.partial_cmp(v).is_none());
         match (&range.from, &range.to) {
             (None, None) => refuse(query, "a range needs a from or a to"),
+            _ if unordered(&range.from) || unordered(&range.to) => {
+                refuse(query, "an end is not a number")
+            }
             (Some(from), Some(to)) if from > to => refuse(query, "from is above to"),
             _ => {}
         }

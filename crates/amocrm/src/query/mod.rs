@@ -57,6 +57,7 @@ pub use get::CrmGet;
 pub(crate) use get::{crm_get, crm_get_in};
 pub(crate) use list::{crm_list, crm_list_in};
 pub(crate) use param::open_param;
+pub(crate) use param::word;
 pub use param::{NotTaken, Param};
 pub(crate) use scope::Scope;
 

@@ -2,8 +2,8 @@
 //! group's ID, which is a string (`leads_16731683094840`), not a number.
 
 use crate::client::Client;
-use crate::error::{Error, Problem, Result};
-use crate::pagination::{ListRequest, Listed, Page, Paged};
+use crate::error::Result;
+use crate::pagination::{ListRequest, Listed, Page, Paged, not_found};
 use crate::query::{CrmList, CrmQuery, EntityKind, NotTaken, Scope, crm_list_in};
 
 use super::CustomFieldGroup;
@@ -58,14 +58,10 @@ impl GetGroup<'_> {
     pub async fn send(self) -> Result<CustomFieldGroup> {
         let id = crate::api::path_segment("custom field group", &self.id)?;
         let call = self.client.raw().get_custom_field_group(self.kind, &id);
-        match self.client.call(call).await {
-            Err(Error::UnexpectedStatus { status: 204, .. }) => {
-                let mut problem = Problem::bare(204);
-                problem.detail = Some("the account has no such custom field group".into());
-                Err(Error::NotFound(problem))
-            }
-            fetched => fetched,
-        }
+        let fetched = self.client.call(call).await;
+        not_found(fetched, || {
+            "the account has no such custom field group".into()
+        })
     }
 }
 

@@ -65,7 +65,7 @@ async fn notes_of_a_type_of_an_entity_and_one() {
 
 #[tokio::test]
 async fn links_of_one_entity_and_of_several() {
-    let (fake, client) = fake(CrmSize::default(), false).await;
+    let (fake, client) = fake(CrmSize::default(), true).await;
     let leads = fake.crm().ids(CrmEntity::Leads);
     let links = client.links(EntityKind::Leads);
     let mut some = None;
@@ -156,7 +156,22 @@ async fn events_filter_and_their_rules_hold_before_sending() {
             "filter[entity][]=lead&filter[entity_id][]={lead}&filter[created_at][from]=0&page=1"
         )
     );
+    // One event by its string ID, with the name of its lead.
+    let one = events
+        .get(&of_lead.id)
+        .with(amocrm::events::With::LeadName)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.id, of_lead.id);
+    assert!(last_query(&fake).ends_with("with=lead_name"));
+    let missing = events.get("01nosuchevent").send().await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound, "{missing:?}");
     let before = fake.requests().len();
+    for bad in ["", "..", "a\\b"] {
+        let refused = events.get(bad).send().await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Invalid, "{bad:?}");
+    }
     let eleven: Vec<u64> = (1..=MAX_EVENT_IDS as u64 + 1).collect();
     let errors = [
         events.list().limit(101).send().await.unwrap_err(),

@@ -112,6 +112,12 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
             .await
             .unwrap_err(),
         leads.list().statuses([]).send().await.unwrap_err(),
+        leads
+            .list()
+            .custom_field_range(5, Range::since(f64::NAN))
+            .send()
+            .await
+            .unwrap_err(),
         leads.list().query(" ").send().await.unwrap_err(),
         leads
             .list()

@@ -10,7 +10,7 @@ use super::{fake, last_query};
 
 #[tokio::test]
 async fn contacts_are_found_by_phone_and_their_phones_read() {
-    let (fake, client) = fake(CrmSize::default(), false).await;
+    let (fake, client) = fake(CrmSize::default(), true).await;
     let all: Vec<Contact> = client
         .contacts()
         .list()

@@ -1,15 +1,20 @@
 //! Events (the account's activity feed, at most 100 a page) and the event types. Event
 //! type codes are an open set ([`EventTypeCode`], with `custom_field_{ID}_value_changed`).
 
+mod get;
+mod types;
+
 use std::fmt;
 
 use crate::client::Client;
 use crate::error::Invalid;
-use crate::pagination::{ListRequest, Listed, Page, Paged, Unpaged};
+use crate::pagination::{ListRequest, Listed, Page, Paged};
 use crate::query::{CrmList, CrmQuery, NotTaken, crm_list, filters, open_param};
 
 pub use amocrm_raw::EventTypeCode;
 pub use amocrm_raw::types::{Event, EventType, EventTypesLanguage};
+pub use get::GetEvent;
+pub use types::EventTypeCalls;
 
 /// The most entity IDs or users one events request may name.
 pub const MAX_EVENT_IDS: usize = 10;
@@ -128,6 +133,13 @@ impl EventCalls<'_> {
         });
         list.checked_by(check)
     }
+
+    /// `GET /api/v4/events/{id}`: one event (event IDs are strings; a missing event is
+    /// [`crate::Error::NotFound`], an ID that is not one path segment is refused before
+    /// sending).
+    pub fn get(&self, id: impl Into<String>) -> GetEvent<'_> {
+        GetEvent::new(self.client, id.into())
+    }
 }
 
 /// The common checks, and amoCRM's rules on the events' filters.
@@ -192,36 +204,6 @@ impl ListRequest<Event, CrmQuery<Event>> {
     }
 }
 
-/// The event type calls of a [`Client`].
-#[derive(Clone, Copy, Debug)]
-pub struct EventTypeCalls<'c> {
-    client: &'c Client,
-}
-
-impl EventTypeCalls<'_> {
-    /// `GET /api/v4/events/types`: every event type, in one answer.
-    pub fn list(&self) -> ListRequest<EventType, CrmQuery<EventType>> {
-        crm_list(self.client, |client, _, q| {
-            Box::pin(async move {
-                let call = client.raw().list_event_types(q.scope.language);
-                let list = client.call(call).await?;
-                let types = list.embedded.into_option().map(|e| e.events_types);
-                Ok(Page::listed(None, list.links, types))
-            })
-        })
-    }
-}
-
-/// The parameter of the event types.
-impl ListRequest<EventType, CrmQuery<EventType>> {
-    /// The language of the types' names (`language_code`; amoCRM's default is the
-    /// account's).
-    pub fn language(mut self, language: EventTypesLanguage) -> Self {
-        self.query_mut().scope.language = Some(language);
-        self
-    }
-}
-
 impl Listed for Event {
     const NOUN: &'static str = "event";
     const EMBEDDED: &'static str = "events";
@@ -237,23 +219,5 @@ impl CrmList for Event {
     type With = With;
     type OrderBy = NotTaken;
     const FILTER: bool = true;
-    const QUERY: bool = false;
-}
-
-impl Listed for EventType {
-    const NOUN: &'static str = "event type";
-    const EMBEDDED: &'static str = "events_types";
-    const KEY: &'static str = "key";
-    type Paging = Unpaged;
-    type Raw = EventType;
-    fn from_raw(raw: EventType) -> Self {
-        raw
-    }
-}
-
-impl CrmList for EventType {
-    type With = NotTaken;
-    type OrderBy = NotTaken;
-    const FILTER: bool = false;
     const QUERY: bool = false;
 }
