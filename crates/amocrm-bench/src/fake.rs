@@ -17,10 +17,23 @@ impl FakeProcess {
     /// Starts `widgets` generated widgets (after the 3 seed widgets), rate limit off,
     /// recording off.
     pub fn start(widgets: usize) -> std::io::Result<FakeProcess> {
+        Self::spawn(widgets, None)
+    }
+
+    /// Starts an account of exactly `leads` live leads, each with
+    /// [`FIELDS_PER_LEAD`] custom field values (the fake's default account otherwise; a
+    /// fiftieth more leads are generated, since one in fifty goes to the trash), rate limit
+    /// off, recording off.
+    pub fn start_leads(leads: usize) -> std::io::Result<FakeProcess> {
+        Self::spawn(0, Some(leads))
+    }
+
+    fn spawn(widgets: usize, leads: Option<usize>) -> std::io::Result<FakeProcess> {
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
             .arg("__fake")
             .arg(widgets.to_string())
+            .args(leads.map(|n| n.to_string()))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -33,6 +46,8 @@ impl FakeProcess {
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
         let mut parts = line.split_whitespace();
+        let served = parts.nth(2).and_then(|n| n.parse::<usize>().ok());
+        let mut parts = line.split_whitespace();
         let (Some(base_url), Some(token)) = (parts.next(), parts.next()) else {
             let _ = child.kill();
             let _ = child.wait();
@@ -40,6 +55,13 @@ impl FakeProcess {
                 "the fake child printed {line:?}"
             )));
         };
+        if let Some(leads) = leads.filter(|n| served != Some(*n)) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::other(format!(
+                "asked the fake for {leads} live leads, it serves {served:?}"
+            )));
+        }
         Ok(FakeProcess {
             base_url: base_url.to_owned(),
             token: token.to_owned(),
@@ -74,20 +96,37 @@ impl Drop for FakeProcess {
     }
 }
 
-/// The child's side: serve until stdin closes.
-pub fn serve(widgets: usize) -> std::io::Result<()> {
+/// Custom field values of each generated lead (of the fake's 20 lead fields, of every
+/// type).
+pub const FIELDS_PER_LEAD: usize = 10;
+
+/// Leads to generate for `live` leads out of the trash: the fake puts one lead in fifty
+/// (the 50th, 100th, …) there.
+pub fn generated_leads(live: usize) -> usize {
+    live + live / 49
+}
+
+/// The child's side: serve until stdin closes. With `leads`, the account has that many
+/// live leads; the first line on stdout is `BASE_URL TOKEN LIVE_LEADS`.
+pub fn serve(widgets: usize, leads: Option<usize>) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let server = amocrm_fake::FakeServer::builder()
+        let mut builder = amocrm_fake::FakeServer::builder()
             .widgets(widgets)
             .rate_limit(None)
-            .record_requests(false)
-            .start()
-            .await?;
+            .record_requests(false);
+        if let Some(leads) = leads {
+            let size = amocrm_fake::CrmSize::default()
+                .leads(generated_leads(leads))
+                .fields_per_lead(FIELDS_PER_LEAD);
+            builder = builder.crm(size);
+        }
+        let server = builder.start().await?;
+        let live = server.crm().ids(amocrm_fake::CrmEntity::Leads).len();
         let mut out = std::io::stdout();
-        writeln!(out, "{} {}", server.base_url(), server.token())?;
+        writeln!(out, "{} {} {live}", server.base_url(), server.token())?;
         out.flush()?;
         tokio::task::spawn_blocking(|| {
             let mut sink = Vec::new();
@@ -98,4 +137,19 @@ pub fn serve(widgets: usize) -> std::io::Result<()> {
         server.shutdown().await;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generated_leads;
+
+    /// The fake trashes lead `n` (0-based) when `n % 50 == 49`.
+    #[test]
+    fn generated_leads_leave_exactly_the_live_count() {
+        for live in [0, 1, 48, 49, 50, 10_000, 100_000, 123_457] {
+            let generated = generated_leads(live);
+            let trashed = (0..generated).filter(|n| n % 50 == 49).count();
+            assert_eq!(generated - trashed, live, "{live}");
+        }
+    }
 }

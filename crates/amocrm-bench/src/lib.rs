@@ -1,6 +1,6 @@
-//! Benchmarks of the `amocrm` client against the in-process fake: streaming throughput
-//! against hand-written reqwest + serde_json loops, peak heap while streaming, pacing
-//! under the 7 requests/second limit, and decoding speed. See `BENCHMARKS.md` at the
+//! Benchmarks of the `amocrm` client against the fake: streaming throughput (widgets, and
+//! the CRM's leads) against hand-written reqwest + serde_json loops, peak heap while
+//! streaming, pacing under the 7 requests/second limit, and decoding speed. See `BENCHMARKS.md` at the
 //! workspace root for the figures and how to reproduce them.
 //!
 //! Run everything with `cargo bench -p amocrm-bench` (or
@@ -12,6 +12,7 @@ pub mod decode;
 pub mod fake;
 pub mod fleet;
 pub mod hand;
+pub mod leads;
 pub mod memory;
 pub mod pacing;
 pub mod stats;
@@ -20,13 +21,17 @@ pub mod throughput;
 use std::time::Duration;
 
 const USAGE: &str = "\
-usage: amocrm-bench [all|throughput|memory|pacing|decode|machine] [options]
+usage: amocrm-bench [all|throughput|memory|pacing|decode|leads|machine] [options]
 
   all         every benchmark below (the default)
   throughput  stream 100,000 widgets: ergonomic client vs hand-written reqwest loops
   memory      peak heap streaming 10,000 vs 100,000 widgets (child processes)
   pacing      default 7/s limiter against the fake's 7/s window, plus hand-paced margins
   decode      decode one 250-widget page: ergonomic vs serde_json::Value
+  leads       the three lead benchmarks below (100,000 leads, 10 custom field values each)
+  leads-throughput  stream 100,000 leads: ergonomic client vs hand-written reqwest loops
+  leads-memory      peak heap streaming 10,000 vs 100,000 leads (child processes)
+  leads-decode      decode one 250-lead page: ergonomic vs hand-written vs serde_json::Value
   machine     print the machine description
   fleet       many processes and accounts: one refresh per fleet (PostgreSQL and file
               stores, kill -9 of the lock holder), the Redis pacer across 4 processes,
@@ -36,13 +41,15 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|machine] [options]
   fleet-refresh|fleet-pace|fleet-accounts|fleet-cost|fleet-restart   one fleet scenario
   once IMPL [N]          one streaming run of ergonomic|hand|raw (for callgrind.sh)
   once-decode DEC [N]    N decodes of page 1 by ergonomic|raw|hand|value (for callgrind.sh)
+  once-leads IMPL [N]          one run over N leads of ergonomic|hand|raw (callgrind.sh leads)
+  once-decode-leads DEC [N]    N decodes of a 250-lead page by ergonomic|hand|value
 
 options (or environment variables):
-  --rounds N        throughput rounds (AMOCRM_BENCH_ROUNDS, default 11)
+  --rounds N        throughput rounds, widgets and leads (AMOCRM_BENCH_ROUNDS, default 11)
   --secs S          pacing duration in seconds (AMOCRM_BENCH_PACING_SECS, default 60)
   --margin-secs S   duration of each hand-paced margin run (AMOCRM_BENCH_MARGIN_SECS, default 20; 0 skips)
   --concurrency N   pacing tasks sharing the client (AMOCRM_BENCH_CONCURRENCY, default 4)
-  --repeats N       memory children per size (AMOCRM_BENCH_REPEATS, default 3)
+  --repeats N       memory children per size, widgets and leads (AMOCRM_BENCH_REPEATS, default 3)
   --fleet-secs S    fleet pace duration, one account (AMOCRM_BENCH_FLEET_SECS, default 60)
   --accounts N      fleet accounts in one process (AMOCRM_BENCH_ACCOUNTS, default 200)
   --accounts-secs S fleet accounts duration (AMOCRM_BENCH_ACCOUNTS_SECS, default 30)
@@ -134,7 +141,8 @@ fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("__fake") => {
             let widgets = args.get(1).map_or(Ok(0), |n| number(n))?;
-            return fake::serve(widgets).map_err(|e| e.to_string());
+            let leads = args.get(2).map(|n| number(n)).transpose()?;
+            return fake::serve(widgets, leads).map_err(|e| e.to_string());
         }
         // For callgrind.sh: one streaming run (fake in a child process, not traced) ...
         Some("once") => {
@@ -159,6 +167,35 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             println!("{widgets} widgets decoded from {} bytes x {n}", body.len());
             return Ok(());
+        }
+        Some("once-leads") => {
+            let which: leads::Impl = args
+                .get(1)
+                .map_or(Ok(leads::Impl::Ergonomic), |s| s.parse())?;
+            let n = args.get(2).map_or(Ok(leads::LEADS), |n| number(n))?;
+            let tally = leads::throughput::once(which, n)?;
+            println!(
+                "{} leads, {} custom field values",
+                tally.leads, tally.values
+            );
+            return Ok(());
+        }
+        Some("once-decode-leads") => {
+            let decoder: leads::decode::Decoder = args
+                .get(1)
+                .map_or(Ok(leads::decode::Decoder::Ergonomic), |s| s.parse())?;
+            let n: usize = args.get(2).map_or(Ok(100), |n| number(n))?;
+            let body = leads::decode::page_body()?;
+            let mut decoded = 0;
+            for _ in 0..n {
+                decoded += decoder.decode(std::hint::black_box(&body));
+            }
+            println!("{decoded} leads decoded from {} bytes x {n}", body.len());
+            return Ok(());
+        }
+        Some(leads::memory::CHILD) => {
+            alloc::enable();
+            return leads::memory::child(&args[1..]);
         }
         Some(fleet::process::WORKER) => return fleet::worker::main(&args[1..]),
         Some("__memory") => {
@@ -190,11 +227,24 @@ fn run(args: &[String]) -> Result<(), String> {
         println!("load average at end: {}", stats::load_average());
         return Ok(());
     }
-    let known = ["all", "throughput", "memory", "pacing", "decode", "machine"];
+    let known = [
+        "all",
+        "throughput",
+        "memory",
+        "pacing",
+        "decode",
+        "machine",
+        "leads",
+        "leads-throughput",
+        "leads-memory",
+        "leads-decode",
+    ];
     if !known.contains(&args.command.as_str()) {
         return Err(format!("unknown benchmark {:?}\n\n{USAGE}", args.command));
     }
-    let section = |name: &str| all || args.command == name;
+    let section = |name: &str| {
+        all || args.command == name || (args.command == "leads" && name.starts_with("leads-"))
+    };
     print!("## amocrm-bench\n\n{}\n", stats::machine());
     if section("decode") {
         report(decode::run(decode::Options {
@@ -209,6 +259,22 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     if section("memory") {
         report(memory::run(memory::Options {
+            repeats: args.repeats,
+        })?);
+    }
+    if section("leads-decode") {
+        report(leads::decode::run(leads::decode::Options {
+            rounds: 31,
+            batch: Duration::from_millis(30),
+        })?);
+    }
+    if section("leads-throughput") {
+        report(leads::throughput::run(leads::throughput::Options {
+            rounds: args.rounds.max(1),
+        })?);
+    }
+    if section("leads-memory") {
+        report(leads::memory::run(leads::memory::Options {
             repeats: args.repeats,
         })?);
     }
