@@ -96,6 +96,7 @@ pub mod integration;
 pub mod pace;
 pub mod pagination;
 pub mod store;
+pub mod sync;
 pub mod transport;
 pub mod widget_request;
 
