@@ -51,10 +51,13 @@ mod answer;
 mod changes;
 mod cursor;
 mod entity;
+mod events;
+mod feed;
 mod plan;
 mod stream;
 
-pub use amocrm_raw::types::{Company, Contact, Lead};
+pub use amocrm_raw::types::{Company, Contact, Event, Lead};
 pub use changes::{Changes, ChangesRequest};
 pub use cursor::{Cursor, EventCursor};
 pub use entity::Changing;
+pub use feed::{EventFeed, EventsRequest};

@@ -3,3 +3,4 @@
 //! scan of the same churn; and the events feed.
 
 mod changes;
+mod events;
