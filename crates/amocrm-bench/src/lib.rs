@@ -1,6 +1,7 @@
 //! Benchmarks of the `amocrm` client against the in-process fake: streaming throughput
 //! against hand-written reqwest + serde_json loops, peak heap while streaming, pacing
-//! under the 7 requests/second limit, and decoding speed. See `BENCHMARKS.md` at the
+//! under the 7 requests/second limit, decoding speed, and the changes stream against a
+//! page-number scan while leads change. See `BENCHMARKS.md` at the
 //! workspace root for the figures and how to reproduce them.
 //!
 //! Run everything with `cargo bench -p amocrm-bench` (or
@@ -15,6 +16,7 @@ pub mod hand;
 pub mod memory;
 pub mod pacing;
 pub mod stats;
+pub mod sync;
 pub mod throughput;
 
 use std::time::Duration;
@@ -27,6 +29,7 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|machine] [options]
   memory      peak heap streaming 10,000 vs 100,000 widgets (child processes)
   pacing      default 7/s limiter against the fake's 7/s window, plus hand-paced margins
   decode      decode one 250-widget page: ergonomic vs serde_json::Value
+  sync        the changes stream vs a page-number scan while 5% of 10,000 leads change
   machine     print the machine description
   fleet       many processes and accounts: one refresh per fleet (PostgreSQL and file
               stores, kill -9 of the lock holder), the Redis pacer across 4 processes,
@@ -190,7 +193,15 @@ fn run(args: &[String]) -> Result<(), String> {
         println!("load average at end: {}", stats::load_average());
         return Ok(());
     }
-    let known = ["all", "throughput", "memory", "pacing", "decode", "machine"];
+    let known = [
+        "all",
+        "throughput",
+        "memory",
+        "pacing",
+        "decode",
+        "sync",
+        "machine",
+    ];
     if !known.contains(&args.command.as_str()) {
         return Err(format!("unknown benchmark {:?}\n\n{USAGE}", args.command));
     }
@@ -201,6 +212,9 @@ fn run(args: &[String]) -> Result<(), String> {
             rounds: 31,
             batch: Duration::from_millis(30),
         })?);
+    }
+    if section("sync") {
+        report(sync::run(sync::Options::default())?);
     }
     if section("throughput") {
         report(throughput::run(throughput::Options {
