@@ -72,7 +72,8 @@ impl<T: Changing> ChangesRequest<T> {
         self
     }
 
-    /// Entities per page, 1 to 250 (the default: fewest requests).
+    /// Entities per page, 1 to 250 (the default: fewest requests). A second holding
+    /// more changes than a page is swept in windows of up to this many, or 50 when less.
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = limit;
         self

@@ -4,3 +4,4 @@
 
 mod changes;
 mod events;
+mod shapes;
