@@ -21,10 +21,11 @@ pub(crate) enum Ask {
     /// Only the server's clock: a list filtered to an id nothing has (`filter[id][]=0`),
     /// answered `204` (or an empty page), dated like every answer.
     Clock,
-    /// `filter[<stamp>][from]=from` (`[to]=to`), one page; ordered by the stamp, or by id.
+    /// `filter[<stamp>][from]=from` (and `[to]=to`, both inclusive), one page; ordered
+    /// by the stamp, or by id.
     Page {
         from: i64,
-        to: i64,
+        to: Option<i64>,
         page: u32,
         limit: u32,
         by_id: bool,

@@ -56,9 +56,10 @@ pub(crate) fn query(
             limit,
             by_id,
         } => {
-            filter
-                .push_path("filter", &[stamp, "from"], from)
-                .push_path("filter", &[stamp, "to"], to);
+            filter.push_path("filter", &[stamp, "from"], from);
+            if let Some(to) = to {
+                filter.push_path("filter", &[stamp, "to"], to);
+            }
             let mut order = PhpQuery::new();
             order.push_path("order", &[if by_id { "id" } else { stamp }], "asc");
             let page = NonZeroU64::new(u64::from(page)).unwrap_or(NonZeroU64::MIN);
@@ -149,7 +150,7 @@ mod tests {
         assert_eq!((order, page, limit.get()), (None, None, 1));
         let ask = Ask::Page {
             from: 10,
-            to: 19,
+            to: Some(19),
             page: 3,
             limit: 249,
             by_id: true,

@@ -120,7 +120,7 @@ impl<T: Send + 'static> Planner for EventsPlan<T> {
         };
         Some(Ask::Page {
             from,
-            to,
+            to: Some(to),
             page,
             limit: self.limit,
             by_id: false,
@@ -145,6 +145,7 @@ impl<T: Send + 'static> Planner for EventsPlan<T> {
             };
             return Ok(());
         };
+        let to = to.unwrap_or(from);
         Self::check(&answer.entries, from, to)?;
         let full = answer.entries.len() >= self.limit as usize;
         if !full {

@@ -37,7 +37,7 @@ impl Feed {
             .events
             .iter()
             .rev()
-            .filter(|(_, at)| (from..=to).contains(at))
+            .filter(|(_, at)| (from..=to.unwrap_or(i64::MAX)).contains(at))
             .skip((page as usize - 1) * limit as usize)
             .take(limit as usize)
             .map(|(id, at)| Stamped {

@@ -23,6 +23,17 @@
 //! (in this run or the next), never skipped as a duplicate. Entities deleted since are
 //! not in the lists: follow `lead_deleted` and the like in the events feed.
 //!
+//! Why it holds. *Nothing is skipped:* the cursor passes a second only after an answer
+//! showed every entity then stamped in it (a page that was not full or reached the
+//! present, the part of a full page before its last second, or sweep windows that
+//! overlapped); the second was already closed, so an entity missing from that answer had
+//! left it for a newer state, which is still ahead of the cursor. *Nothing repeats:* a
+//! state handed out is covered by the cursor from then on, and a closed second never
+//! receives a second state of one entity, so an id at a second names one state. What
+//! this relies on, and checks where it can (a breach is [`crate::Error::Protocol`]):
+//! amoCRM's filter (`from` and `to` inclusive) and `order` are applied, and it stamps a
+//! change with its own present.
+//!
 //! A job stores the cursor after handling each entity and starts the next run from it:
 //!
 //! ```no_run

@@ -5,14 +5,14 @@
 //!    are closed: amoCRM stamps a change with its own present, so no new state lands
 //!    there, and an entity changed again leaves them (its `updated_at` moves to `H` or
 //!    later, for the next run).
-//! 2. Scan: page 1, always, of `filter[updated_at][from]=cursor&[to]=H-1`,
-//!    `order[updated_at]=asc`. A page that is not full holds every remaining entity:
-//!    yield those the cursor does not cover, then the cursor is `H`. A full page whose
+//! 2. Scan: page 1, always, of `filter[updated_at][from]=cursor`, `order[updated_at]=asc`.
+//!    A page that is not full, or that reaches `H`, holds every remaining entity stamped
+//!    before `H`: yield those the cursor does not cover, then the cursor is `H`. A full page whose
 //!    last second `m` is past the cursor holds every entity stamped before `m`: yield
 //!    those, move the cursor to `m` and scan again. Page numbers are never used here:
 //!    pages shift while the CRM changes.
 //! 3. A full page all of one second `s` (more entities share it than a page holds):
-//!    sweep `s` by id (`[from]=[to]=s`, `order[id]=asc`) in windows (`page`, `limit`)
+//!    sweep `s` by id (`[from]=[to]=s`, both inclusive, `order[id]=asc`) in windows (`page`, `limit`)
 //!    chosen to overlap the last id taken. The entities of a closed second can only
 //!    leave it, so positions only move down; a window whose first id is not past the
 //!    last id taken is contiguous with what was taken, and one that starts past it
@@ -252,7 +252,9 @@ impl<T: Send + 'static, K: Key> Planner for ChangesPlan<T, K> {
             Step::Clock => Some(Ask::Clock),
             Step::Scan => Some(Ask::Page {
                 from: self.mark.second,
-                to: self.horizon - 1,
+                // Not bounded by the present: what is newer is dropped here, so the
+                // scan does not depend on how amoCRM reads `[to]`.
+                to: None,
                 page: 1,
                 limit: self.limit,
                 by_id: false,
@@ -261,7 +263,7 @@ impl<T: Send + 'static, K: Key> Planner for ChangesPlan<T, K> {
                 let (page, limit) = window(sweep.at, self.limit);
                 Some(Ask::Page {
                     from: sweep.second,
-                    to: sweep.second,
+                    to: Some(sweep.second),
                     page,
                     limit,
                     by_id: true,
