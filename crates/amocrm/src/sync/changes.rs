@@ -183,6 +183,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn streams_can_move_to_a_task() {
+        fn send<T: Send + 'static>() {}
+        send::<Changes<amocrm_raw::types::Lead>>();
+        send::<ChangesRequest<amocrm_raw::types::Company>>();
+        send::<super::super::EventFeed>();
+    }
+
+    #[test]
     fn with_parts_are_words() {
         let parts = |p: &[&str]| with_parts(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert_eq!(parts(&[]).unwrap(), None);
