@@ -41,7 +41,7 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|machine] [options]
   once-decode DEC [N]    N decodes of page 1 by ergonomic|raw|hand|value (for callgrind.sh)
 
 options (or environment variables):
-  --rounds N        throughput rounds (AMOCRM_BENCH_ROUNDS, default 11)
+  --rounds N        throughput and sync rounds (AMOCRM_BENCH_ROUNDS, default 11)
   --secs S          pacing duration in seconds (AMOCRM_BENCH_PACING_SECS, default 60)
   --margin-secs S   duration of each hand-paced margin run (AMOCRM_BENCH_MARGIN_SECS, default 20; 0 skips)
   --concurrency N   pacing tasks sharing the client (AMOCRM_BENCH_CONCURRENCY, default 4)
@@ -214,7 +214,10 @@ fn run(args: &[String]) -> Result<(), String> {
         })?);
     }
     if section("sync") {
-        report(sync::run(sync::Options::default())?);
+        report(sync::run(sync::Options {
+            rounds: args.rounds.max(1),
+            ..sync::Options::default()
+        })?);
     }
     if section("throughput") {
         report(throughput::run(throughput::Options {

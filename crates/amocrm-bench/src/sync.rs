@@ -1,7 +1,9 @@
 //! Sync under churn: the changes stream (`amocrm::sync`) against a page-number scan by
 //! `order[updated_at]=asc`, each reading the same seeded account while the same share of
-//! its leads changes (the scenario of `amocrm_test_support::churn`), one run each, in
-//! one process with the fake in it (the churn needs the fake's own handle).
+//! its leads changes (the scenario of `amocrm_test_support::churn`), in one process with
+//! the fake in it (the churn needs the fake's own handle). The rounds alternate the two
+//! ways, each on a fresh account; the counts are the same every round (the churn is
+//! seeded), the wall time is reported as medians.
 
 use std::fmt::Write as _;
 
@@ -17,6 +19,8 @@ pub struct Options {
     pub leads: usize,
     /// The share of them changed while they are read.
     pub share: f64,
+    /// Rounds of both ways, alternating.
+    pub rounds: usize,
 }
 
 impl Default for Options {
@@ -24,6 +28,7 @@ impl Default for Options {
         Options {
             leads: 10_000,
             share: 0.05,
+            rounds: 5,
         }
     }
 }
@@ -47,17 +52,45 @@ pub fn run(options: Options) -> Result<String, String> {
         .map_err(|e| e.to_string())?;
     let churn = Churn::share(options.leads, options.share);
     let (changes, scan) = runtime.block_on(async {
-        let server = account(options.leads).await?;
-        let changes = churn::changes(&server, churn)
-            .await
-            .map_err(|e| e.to_string())?;
-        let server = account(options.leads).await?;
-        let scan = churn::page_scan(&server, churn)
-            .await
-            .map_err(|e| e.to_string())?;
+        let (mut changes, mut scan) = (Vec::new(), Vec::new());
+        for _ in 0..options.rounds.max(1) {
+            let server = account(options.leads).await?;
+            changes.push(
+                churn::changes(&server, churn)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+            let server = account(options.leads).await?;
+            scan.push(
+                churn::page_scan(&server, churn)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+        }
         Ok::<_, String>((changes, scan))
     })?;
-    Ok(report(options, churn, &changes, &scan))
+    let same = |tallies: &[Tally]| {
+        tallies.iter().all(|t| {
+            let first = Tally {
+                wall: t.wall,
+                ..tallies[0].clone()
+            };
+            first == *t
+        })
+    };
+    if !same(&changes) || !same(&scan) {
+        return Err(format!("the rounds disagree: {changes:?} {scan:?}"));
+    }
+    let median = |tallies: &[Tally]| Tally {
+        wall: std::time::Duration::from_secs_f64(stats::median(
+            &tallies
+                .iter()
+                .map(|t| stats::secs(t.wall))
+                .collect::<Vec<_>>(),
+        )),
+        ..tallies[0].clone()
+    };
+    Ok(report(options, churn, &median(&changes), &median(&scan)))
 }
 
 fn report(options: Options, churn: Churn, changes: &Tally, scan: &Tally) -> String {
@@ -65,12 +98,14 @@ fn report(options: Options, churn: Churn, changes: &Tally, scan: &Tally) -> Stri
     let _ = writeln!(
         out,
         "### sync under churn: {} leads, {:.0}% changed while read ({} every {} read, a \
-         second passing every {} bursts), then a second run from where the first stopped\n",
+         second passing every {} bursts), then a second run from where the first stopped; \
+         wall: median of {} rounds, alternating\n",
         options.leads,
         options.share * 100.0,
         churn.burst,
         churn.every,
-        churn.tick
+        churn.tick,
+        options.rounds.max(1)
     );
     let _ = writeln!(
         out,
