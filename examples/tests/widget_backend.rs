@@ -6,10 +6,9 @@ use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amocrm_fake::{BotKind, FakeServer};
+use amocrm_test_support::jwt::sign;
 use amocrm_test_support::loopback::free_port;
 use amocrm_test_support::services::{self, reachable, unique};
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
@@ -44,19 +43,6 @@ async fn start(name: &str, env: &[(String, String)]) -> Instance {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{name} did not start listening on {url} within 10 s");
-}
-
-/// A widget_request token as amoCRM signs it: HS512 with the integration's secret.
-fn sign(claims: &Value, secret: &str) -> String {
-    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let signed = format!(
-        "{}.{}",
-        b64(json!({"typ": "JWT", "alg": "HS512"}).to_string().as_bytes()),
-        b64(claims.to_string().as_bytes())
-    );
-    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret.as_bytes()).expect("any key");
-    mac.update(signed.as_bytes());
-    format!("{signed}.{}", b64(&mac.finalize().into_bytes()))
 }
 
 fn claims(subdomain: &str) -> Value {

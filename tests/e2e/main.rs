@@ -8,15 +8,14 @@ mod bots;
 mod pipelines;
 mod widgets;
 
+use amocrm::Client;
 use amocrm::widgets::Settings;
-use amocrm::{AccountUrl, Client};
 use amocrm_fake::FakeServer;
+use amocrm_test_support::fake;
 
 fn client(fake: &FakeServer, token: &str) -> Client {
-    Client::builder()
-        .account(AccountUrl::base_url(fake.base_url()))
+    fake::client_builder(fake)
         .token(token)
-        .rate_limit(None)
         .build()
         .expect("client")
 }

@@ -51,7 +51,9 @@ pub(crate) fn find_cycle(graph: &BTreeMap<ModPath, BTreeSet<ModPath>>) -> Option
     None
 }
 
-/// The root files of every target of the crate in `dir` (its library and binaries).
+/// The root files of every target of the crate in `dir`: its library, binaries, tests,
+/// benches and examples, as cargo finds them (declared in the manifest, or by its
+/// conventions: `tests/x.rs`, `tests/x/main.rs`, …).
 pub(crate) fn targets(dir: &Path) -> Vec<PathBuf> {
     let manifest: toml::Table = std::fs::read_to_string(dir.join("Cargo.toml"))
         .expect("a manifest")
@@ -76,21 +78,57 @@ pub(crate) fn targets(dir: &Path) -> Vec<PathBuf> {
             roots.insert(dir.join(path));
         }
     }
+    for kind in ["test", "bench", "example"] {
+        for target in manifest
+            .get(kind)
+            .and_then(|targets| targets.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(path) = target.get("path").and_then(|path| path.as_str()) {
+                roots.insert(dir.join(path));
+            }
+        }
+    }
+    let auto_discovered = |key: &str| {
+        manifest
+            .get("package")
+            .and_then(|package| package.get(key))
+            .and_then(|auto| auto.as_bool())
+            != Some(false)
+    };
+    for (folder, key) in [
+        ("tests", "autotests"),
+        ("benches", "autobenches"),
+        ("examples", "autoexamples"),
+    ] {
+        if auto_discovered(key) {
+            roots.extend(conventional_roots(&dir.join(folder)));
+        }
+    }
     let main = dir.join("src/main.rs");
     if main.exists() {
         roots.insert(main);
     }
-    if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "rs") {
-                roots.insert(path);
-            } else if path.join("main.rs").exists() {
-                roots.insert(path.join("main.rs"));
-            }
+    roots.extend(conventional_roots(&dir.join("src/bin")));
+    roots.into_iter().collect()
+}
+
+/// The targets cargo finds in `folder` by convention: each `x.rs`, and each `x/main.rs`.
+fn conventional_roots(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut roots = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            roots.push(path);
+        } else if path.join("main.rs").exists() {
+            roots.push(path.join("main.rs"));
         }
     }
-    roots.into_iter().collect()
+    roots
 }
 
 /// The import cycles of the crate in `dir`, one message per target that has one.

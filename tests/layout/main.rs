@@ -19,8 +19,8 @@ mod modules;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use checks::{cycles, long_files};
-use modules::{ModPath, Target, workspace};
+use checks::{MAX_LINES, cycles, long_files};
+use modules::{ModPath, Target, shown, workspace};
 
 /// The crate in `dir` has no import cycle and no file over [`checks::MAX_LINES`].
 fn check(dir: &str) {
@@ -187,6 +187,57 @@ fn amocrm_cli() {
 #[test]
 fn amocrm_fake() {
     check("crates/amocrm-fake");
+    // The model is the bottom layer: it names only itself (and the crate root's
+    // re-exports), and no file of it names axum.
+    let target = Target::load(&workspace().join("crates/amocrm-fake/src/lib.rs"));
+    let graph = target.graph();
+    let model = |path: &ModPath| path.first().is_some_and(|first| first == "model");
+    let mut seen = 0;
+    for (at, deps) in graph.iter().filter(|(at, _)| model(at)) {
+        seen += 1;
+        let above: Vec<String> = deps.iter().filter(|d| !model(d)).map(shown).collect();
+        assert!(above.is_empty(), "{} imports {above:?}", shown(at));
+        let file = &target.modules[at].file;
+        assert!(!names_crate(file, "axum"), "{} names axum", file.display());
+    }
+    assert!(seen > 20, "{seen} model modules");
+    // The admin routes read the model, not the handlers of amoCRM's sections.
+    for (at, deps) in graph
+        .iter()
+        .filter(|(at, _)| at.first().is_some_and(|f| f == "admin"))
+    {
+        assert!(
+            !deps.iter().any(|d| d.first().is_some_and(|f| f == "api")),
+            "{} imports a section's handlers",
+            shown(at)
+        );
+    }
+}
+
+/// Whether the code of `file` (a path or a `use`) names the crate `name`.
+fn names_crate(file: &std::path::Path, name: &str) -> bool {
+    use syn::visit::Visit;
+    struct Finder<'a> {
+        name: &'a str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            self.found |= path.segments.first().is_some_and(|s| s.ident == self.name);
+            syn::visit::visit_path(self, path);
+        }
+        fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
+            if let syn::UseTree::Path(path) = tree {
+                self.found |= path.ident == self.name;
+            }
+            syn::visit::visit_use_tree(self, tree);
+        }
+    }
+    let text = std::fs::read_to_string(file).unwrap();
+    let parsed = syn::parse_file(&text).unwrap();
+    let mut finder = Finder { name, found: false };
+    finder.visit_file(&parsed);
+    finder.found
 }
 
 #[test]
@@ -222,4 +273,48 @@ fn tests() {
 #[test]
 fn xtask() {
     check("xtask");
+}
+
+#[test]
+fn test_bench_and_example_targets_are_checked_too() {
+    // Conventional targets (tests/x.rs, tests/y/main.rs, benches/, examples/), a declared
+    // one, and one of a folder whose discovery the manifest turns off.
+    let dir = scratch_crate("targets", &[("lib.rs", "")]);
+    let long = "// a line\n".repeat(MAX_LINES + 1);
+    for (path, text) in [
+        ("tests/flat.rs", long.as_str()),
+        ("tests/folder/main.rs", ""),
+        ("benches/speed.rs", ""),
+        ("examples/tour/main.rs", ""),
+        ("declared/check.rs", ""),
+        ("examples/off.rs", ""),
+    ] {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nautoexamples = false\n\n\
+         [[test]]\nname = \"check\"\npath = \"declared/check.rs\"\n",
+    )
+    .unwrap();
+    let found: Vec<String> = checks::targets(&dir)
+        .iter()
+        .map(|root| root.strip_prefix(&dir).unwrap().display().to_string())
+        .collect();
+    let long_ones = long_files(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        found,
+        [
+            "benches/speed.rs",
+            "declared/check.rs",
+            "src/lib.rs",
+            "tests/flat.rs",
+            "tests/folder/main.rs",
+        ]
+    );
+    assert_eq!(long_ones.len(), 1, "{long_ones:?}");
+    assert!(long_ones[0].contains("tests/flat.rs"), "{long_ones:?}");
 }

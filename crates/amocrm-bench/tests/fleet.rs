@@ -2,7 +2,7 @@
 //! than `amocrm-bench fleet` but with the same assertions: one refresh for 16 processes on
 //! the PostgreSQL store, its lock holder killed with SIGKILL, and 4 processes × 8 tasks
 //! paced by Redis against the fake's 7/s window. (The file store across processes is
-//! tested by `amocrm`'s own `tests/fleet_process.rs`.)
+//! tested by `amocrm`'s own `tests/fleet/processes.rs`.)
 //!
 //! Tests needing PostgreSQL or Redis skip with a message when it is not there, unless
 //! `AMOCRM_REQUIRE_SERVICES=1` (CI).

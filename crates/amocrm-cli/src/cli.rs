@@ -70,12 +70,13 @@ reached, nothing is sent)
 
 Completions: amocrm completions bash|zsh|fish|powershell (see amocrm completions --help)";
 
-/// `amocrm`: script widget installs and bot continuations across amoCRM (Kommo) accounts.
+/// `amocrm`: read the CRM, script widget installs and bot continuations across amoCRM (Kommo)
+/// accounts.
 #[derive(Debug, Parser)]
 #[command(
     name = "amocrm",
     version,
-    about = "Script amoCRM (Kommo) widget installs and Salesbot/Marketingbot continuations",
+    about = "Read the amoCRM (Kommo) CRM, script widget installs and Salesbot/Marketingbot continuations",
     after_help = AFTER_HELP,
     propagate_version = true
 )]

@@ -5,11 +5,23 @@
 pub use amocrm::account::{Account, AccountWith};
 pub use amocrm::auth::TokenAnswer;
 pub use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
+pub use amocrm::catalogs::{Catalog, CatalogElement};
+pub use amocrm::companies::Company;
+pub use amocrm::contacts::Contact;
+pub use amocrm::custom_fields::CustomFieldDefinition;
 pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
+pub use amocrm::events::{Event, GetEvent};
+pub use amocrm::leads::Lead;
+pub use amocrm::links::{EntityLink, EntityLinkMetadata};
+pub use amocrm::notes::Note;
 pub use amocrm::pace::{Pacer, RateLimit};
 pub use amocrm::pagination::{GetRequest, ListRequest, Listed, Paged, Paging, Unpaged};
 pub use amocrm::pipelines::{LOST_STATUS_ID, Pipeline, Status, StatusType, WON_STATUS_ID};
+pub use amocrm::query::{CrmGet, CrmList, CrmQuery, Direction, EntityKind};
 pub use amocrm::store::{FileTokenStore, TokenStore};
+pub use amocrm::tags::Tag;
+pub use amocrm::tasks::Task;
+pub use amocrm::users::User;
 pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };

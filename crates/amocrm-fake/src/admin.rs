@@ -28,9 +28,9 @@ use serde_json::{Value, json};
 use crate::model::body::json_object;
 use crate::model::crm::changes::CrmEntity;
 use crate::model::problem::{FieldError, Problem};
+use crate::model::record::BotKind;
 use crate::model::tenant::Tenant;
 use crate::model::{lock, read, write};
-use crate::record::BotKind;
 
 type Tenancy = State<Arc<Tenant>>;
 

@@ -8,7 +8,7 @@
 // - `http`: each account's router and middleware, the caller's token, HAL and problem
 //   answers, paging. `faults`: injected errors, applied by one middleware.
 // - `model`: the accounts' data (catalogue, tokens, continuations, limits), no axum;
-//   `record`: what the fake received.
+//   `model::record`: what the fake received.
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]
@@ -22,7 +22,7 @@ mod crm;
 mod faults;
 mod http;
 mod model;
-mod record;
+
 mod server;
 
 pub use builder::{AccountSpec, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeBuilder};
@@ -36,9 +36,9 @@ pub use model::catalogue::widget::{CatalogueError, FakeWidget, SettingField, Set
 pub use model::clock::FakeClock;
 pub use model::crm::changes::{CrmEntity, LeadChange, Stamp};
 pub use model::crm::seed::{CrmSize, MAX_CRM_ENTITIES};
+pub use model::record::{BotKind, ReceivedContinuation, RecordedRequest, UnknownBotKind};
 pub use model::tokens::{
     DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
     IssuedTokens, OAuthClient, OAuthStats,
 };
-pub use record::{BotKind, ReceivedContinuation, RecordedRequest, UnknownBotKind};
 pub use server::{FakeAccount, FakeServer};

@@ -16,9 +16,9 @@ use crate::crm::FakeCrm;
 use crate::faults::Faults;
 use crate::model::clock::FakeClock;
 use crate::model::lock;
+use crate::model::record::{BotKind, ReceivedContinuation, RecordedRequest};
 use crate::model::tenant::Tenant;
 use crate::model::tokens::{IssuedTokens, OAuthClient, OAuthStats};
-use crate::record::{BotKind, ReceivedContinuation, RecordedRequest};
 
 /// A running fake amoCRM server. Dropping it (or [`FakeServer::shutdown`])
 /// stops the server.

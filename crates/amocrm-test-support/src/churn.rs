@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use amocrm::Client;
 use amocrm::sync::{Cursor, Lead};
-use amocrm::{AccountUrl, Client};
 use amocrm_fake::{CrmEntity, FakeCrm, FakeServer};
 use futures::StreamExt;
 
@@ -77,14 +77,9 @@ impl Churning<'_> {
     }
 }
 
-/// An unpaced client of the fake's account.
+/// An unpaced client of the fake's account ([`crate::fake::client`]).
 pub fn client_of(server: &FakeServer) -> Client {
-    Client::builder()
-        .account(AccountUrl::base_url(server.base_url()))
-        .token(server.token())
-        .rate_limit(None)
-        .build()
-        .expect("a client of the fake")
+    crate::fake::client(server)
 }
 
 /// Final states handed out, counted.

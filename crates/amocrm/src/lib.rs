@@ -1,5 +1,6 @@
 //! An ergonomic client for the amoCRM (Kommo) REST API v4: widgets, the widget steps of
-//! Salesbot and Marketingbot, the account and its lead pipelines.
+//! Salesbot and Marketingbot, the account, and the CRM read side (leads, contacts,
+//! companies, pipelines, tasks, notes, events, …).
 //!
 //! Built on the generated [`amocrm_raw`] client, it adds what the raw client cannot know:
 //! a token that never prints, amoCRM's 7 requests/second limit, safe retries, a
@@ -52,6 +53,9 @@
 //!
 //! - **A script** (one account, a long-lived token): [`Client`], [`ClientBuilder`],
 //!   [`AccountUrl`]; the sections [`widgets`], [`bots`], [`account`], [`pipelines`];
+//!   the CRM read side [`leads`], [`contacts`], [`companies`], [`tasks`], [`catalogs`],
+//!   [`custom_fields`], [`users`], [`tags`], [`notes`], [`links`], [`events`],
+//!   [`loss_reasons`], their filters, orders and `with` in [`query`];
 //!   [`Error`] and [`ErrorKind`] to match on; [`pagination`] for pages, streams and gets by
 //!   ID.
 //! - **A backend** (OAuth, a widget's bot steps): [`auth`] ([`OAuth`], [`AppCredentials`],
@@ -95,6 +99,7 @@ pub mod error;
 pub mod integration;
 pub mod pace;
 pub mod pagination;
+pub mod query;
 pub mod store;
 pub mod sync;
 pub mod transport;
@@ -104,7 +109,10 @@ pub mod widget_request;
 #[doc(hidden)]
 pub mod __bench;
 
-pub use api::{account, bots, pipelines, widgets};
+pub use api::{
+    account, bots, catalogs, companies, contacts, custom_fields, events, leads, links,
+    loss_reasons, notes, pipelines, tags, tasks, users, widgets,
+};
 
 pub use auth::{AppCredentials, OAuth};
 pub use client::{AccountUrl, Client, ClientBuilder, Domain};

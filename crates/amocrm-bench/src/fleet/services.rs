@@ -153,12 +153,6 @@ pub async fn redis_reachable(url: &str) -> Result<(), String> {
     redis.ping().await.map_err(|e| e.to_string())
 }
 
-/// A port nothing listens on (right now).
-pub fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
-}
-
 /// A `redis-server` of the run's own (no persistence) on a free port; killed on drop.
 #[derive(Debug)]
 pub struct OwnRedis {
@@ -171,7 +165,7 @@ impl OwnRedis {
     /// Starts `redis-server` from the PATH (or `AMOCRM_TEST_REDIS_SERVER`).
     pub async fn start() -> Result<OwnRedis, String> {
         let mut server = OwnRedis {
-            port: free_port()?,
+            port: amocrm_test_support::loopback::free_port(),
             child: None,
         };
         server.up().await?;

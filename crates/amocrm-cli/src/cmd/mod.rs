@@ -5,12 +5,25 @@
 pub mod account;
 pub mod auth;
 pub mod bots;
+pub mod catalogs;
+pub mod companies;
 pub mod completions;
+pub mod contacts;
+pub mod custom_fields;
+pub mod events;
+pub mod leads;
+pub mod links;
+pub mod notes;
 pub mod pipelines;
+pub mod tags;
+pub mod tasks;
+pub mod users;
 pub mod widgets;
 
 mod context;
+mod entity;
 mod prelude;
+mod query;
 mod section;
 
 use clap::Subcommand;
@@ -18,6 +31,7 @@ use clap::Subcommand;
 pub use context::Ctx;
 
 use crate::failure::Failure;
+use crate::sdk;
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -33,6 +47,39 @@ pub enum Command {
     /// List and show the lead pipelines with their statuses
     #[command(subcommand)]
     Pipelines(section::WholeCommand),
+    /// List and show leads (filters, order, search, with)
+    #[command(subcommand)]
+    Leads(entity::EntityCommand<sdk::Lead>),
+    /// List and show contacts (filters, order, search, with)
+    #[command(subcommand)]
+    Contacts(entity::EntityCommand<sdk::Contact>),
+    /// List and show companies (filters, order, search, with)
+    #[command(subcommand)]
+    Companies(entity::EntityCommand<sdk::Company>),
+    /// List and show tasks
+    #[command(subcommand)]
+    Tasks(tasks::TasksCommand),
+    /// List and show catalogs and their elements
+    #[command(subcommand)]
+    Catalogs(catalogs::CatalogsCommand),
+    /// List and show the custom fields of leads, contacts, companies or customers
+    #[command(subcommand)]
+    CustomFields(custom_fields::CustomFieldsCommand),
+    /// List and show the account's users
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// List the tags of an entity type
+    #[command(subcommand)]
+    Tags(tags::TagsCommand),
+    /// List and show notes of an entity type or of one entity
+    #[command(subcommand)]
+    Notes(notes::NotesCommand),
+    /// List the links of one entity
+    #[command(subcommand)]
+    Links(links::LinksCommand),
+    /// List and show the account's events
+    #[command(subcommand)]
+    Events(events::EventsCommand),
     /// Print a shell completion script on stdout
     #[command(after_help = completions::AFTER_HELP)]
     Completions(completions::CompletionsArgs),
@@ -48,6 +95,17 @@ pub async fn run(command: &Command, mut ctx: Ctx<'_>) -> Result<(), Failure> {
         Command::Bot(command) => bots::run(command, &mut ctx).await,
         Command::Account(args) => account::run(args, &mut ctx).await,
         Command::Pipelines(command) => pipelines::run(command, &mut ctx).await,
+        Command::Leads(command) => leads::run(command, &mut ctx).await,
+        Command::Contacts(command) => contacts::run(command, &mut ctx).await,
+        Command::Companies(command) => companies::run(command, &mut ctx).await,
+        Command::Tasks(command) => tasks::run(command, &mut ctx).await,
+        Command::Catalogs(command) => catalogs::run(command, &mut ctx).await,
+        Command::CustomFields(command) => custom_fields::run(command, &mut ctx).await,
+        Command::Users(command) => users::run(command, &mut ctx).await,
+        Command::Tags(command) => tags::run(command, &mut ctx).await,
+        Command::Notes(command) => notes::run(command, &mut ctx).await,
+        Command::Links(command) => links::run(command, &mut ctx).await,
+        Command::Events(command) => events::run(command, &mut ctx).await,
         Command::Auth(command) => auth::run(command, &mut ctx).await,
         Command::Completions(args) => completions::run(args, &mut ctx),
     }

@@ -261,9 +261,28 @@ pub fn number(value: Option<impl ToString>) -> String {
     value.map_or_else(|| "-".to_owned(), |n| n.to_string())
 }
 
+/// Unix seconds as a UTC time to the minute (`2024-03-01 14:05`), or `-` when amoCRM sent
+/// `null` or a time before 1970.
+pub fn date(unix: Option<i64>) -> String {
+    match unix.and_then(|t| u64::try_from(t).ok()) {
+        Some(t) => {
+            let full = crate::util::time::utc(t);
+            full.get(..16).unwrap_or(&full).to_owned()
+        }
+        None => "-".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_utc_to_the_minute() {
+        assert_eq!(date(Some(1_700_000_000)), "2023-11-14 22:13");
+        assert_eq!(date(None), "-");
+        assert_eq!(date(Some(-1)), "-");
+    }
 
     #[test]
     fn rows_align_on_characters_not_bytes() {

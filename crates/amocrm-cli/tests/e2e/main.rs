@@ -9,6 +9,8 @@ mod support;
 mod account;
 mod bots;
 mod completions;
+mod crm;
+mod crm_sections;
 mod exit_codes;
 mod oauth;
 mod pacing;

@@ -4,22 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::{TempDir, run_env};
-
-/// A server that accepts connections and never answers; returns its base URL. Its
-/// connections stay open until the test's runtime ends.
-async fn silent_server() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            open.push(socket);
-        }
-    });
-    base
-}
+use amocrm_test_support::loopback::silent_server;
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out_with_exit_4() {

@@ -379,21 +379,6 @@ pub async fn fake(t: &mut Transcript, builder: FakeBuilder, name: &str) -> FakeS
     fake
 }
 
-/// A server that accepts connections and never answers.
-pub async fn silent_server() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            open.push(socket);
-        }
-    });
-    base
-}
-
 pub fn path(path: &Path) -> String {
     path.to_str().expect("a UTF-8 path").to_owned()
 }

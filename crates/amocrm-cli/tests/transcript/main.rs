@@ -48,6 +48,7 @@ async fn the_output_and_exit_codes_match_the_golden_transcript() {
     steps::profiles(&mut t).await;
     steps::auth(&mut t).await;
     steps::pipelines(&mut t).await;
+    steps::crm(&mut t).await;
 
     let actual = t.text;
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN);

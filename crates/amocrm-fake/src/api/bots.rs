@@ -15,7 +15,7 @@ use crate::http::router::Routes;
 use crate::model::continuations;
 use crate::model::lock;
 use crate::model::problem::Problem;
-use crate::record::BotKind;
+use crate::model::record::BotKind;
 
 pub(super) fn routes() -> Routes {
     Routes::new().route(

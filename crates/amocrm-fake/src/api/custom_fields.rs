@@ -1,8 +1,8 @@
 //! Custom fields: the definitions (with their options) of leads, contacts, companies and
 //! customers — `GET /api/v4/{entity_type}/custom_fields` (`filter[type][]`,
 //! `order[sort|id]`, paged with `_total_items`, `_page_count` and `_links.last`) and
-//! `/{id}` — their groups (`/custom_fields/groups`, `/groups/{id}`), and a catalog's
-//! fields, `GET /api/v4/catalogs/{catalog_id}/custom_fields`.
+//! `/{id}` — their groups (`/custom_fields/groups`, `/groups/{id}`), and the same four of a
+//! catalog's fields under `/api/v4/catalogs/{catalog_id}/custom_fields`.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery};
@@ -26,7 +26,15 @@ use crate::model::read;
 type ApiResult = Result<Response, Problem>;
 
 pub(super) fn routes() -> Routes {
-    let mut routes = Routes::new().route("/api/v4/catalogs/{id}/custom_fields", get(catalog_list));
+    let catalog = "/api/v4/catalogs/{id}/custom_fields";
+    let mut routes = Routes::new()
+        .route(catalog, get(catalog_list))
+        .route(&format!("{catalog}/{{field_id}}"), get(catalog_one))
+        .route(&format!("{catalog}/groups"), get(catalog_groups))
+        .route(
+            &format!("{catalog}/groups/{{group_id}}"),
+            get(catalog_group),
+        );
     for kind in Kind::ALL {
         let base = format!("/api/v4/{}/custom_fields", kind.plural());
         routes = routes
@@ -156,6 +164,30 @@ async fn one(caller: Caller, kind: Kind, id: Result<Path<String>, PathRejection>
     })
 }
 
+async fn catalog_one(
+    caller: Caller,
+    ids: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult {
+    let (catalog, id) = two(ids)?;
+    let (catalog, id) = (path::id(Ok(Path(catalog)))?, path::id(Ok(Path(id)))?);
+    let crm = read(&caller.tenant.crm);
+    let ctx = Ctx {
+        origin: caller.origin(),
+        crm: &crm,
+    };
+    Ok(
+        match crm.catalog_fields(catalog).and_then(|f| f.by_id(id)) {
+            Some(def) => hal::ok(&definition(&ctx, def)),
+            None => hal::no_content(),
+        },
+    )
+}
+
+/// Both segments of a two-parameter path, or no route.
+fn two(ids: Result<Path<(String, String)>, PathRejection>) -> Result<(String, String), Problem> {
+    ids.map(|Path(ids)| ids).map_err(|_| Problem::no_route())
+}
+
 /// A definition with the keys amoCRM gives its owner and type.
 fn definition(ctx: &Ctx<'_>, d: &FieldDef) -> Value {
     let stages = |list: &[(i64, i64)]| -> Value {
@@ -226,14 +258,53 @@ async fn groups(caller: Caller, kind: Kind, RawQuery(query): RawQuery) -> ApiRes
         origin: caller.origin(),
         crm: &crm,
     };
+    let base = format!("/api/v4/{}/custom_fields/groups", kind.plural());
+    let owner = (kind.plural(), base.as_str());
     let all = &crm.fields[kind.index()].groups;
-    let (page, more) = listing::window(all, request.paging);
-    let views: Vec<Value> = page.iter().map(|g| group_view(&ctx, kind, g)).collect();
-    let path = format!("/api/v4/{}/custom_fields/groups", kind.plural());
-    Ok(listing::page(
+    Ok(group_page(&caller, &ctx, owner, all, &request))
+}
+
+async fn catalog_groups(
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let id = path::list_id(id, "catalog_id")?;
+    let mut request = ListRequest::new(query.as_deref(), MAX_LIMIT);
+    request.check()?;
+    let crm = read(&caller.tenant.crm);
+    let ctx = Ctx {
+        origin: caller.origin(),
+        crm: &crm,
+    };
+    let base = format!("/api/v4/catalogs/{id}/custom_fields/groups");
+    let all = crm.catalog_fields(id).map_or(&[][..], |f| &f.groups);
+    Ok(group_page(
         &caller,
+        &ctx,
+        ("catalogs", &base),
+        all,
         &request,
-        &path,
+    ))
+}
+
+/// The groups' owner: its `entity_type` and the groups' base path.
+type Owner<'a> = (&'a str, &'a str);
+
+/// One page of `all`, the groups of `owner`.
+fn group_page(
+    caller: &Caller,
+    ctx: &Ctx<'_>,
+    owner: Owner<'_>,
+    all: &[FieldGroup],
+    request: &ListRequest,
+) -> Response {
+    let (page, more) = listing::window(all, request.paging);
+    let views: Vec<Value> = page.iter().map(|g| group_view(ctx, owner, g)).collect();
+    listing::page(
+        caller,
+        request,
+        owner.1,
         "custom_field_groups",
         &views,
         more,
@@ -241,7 +312,7 @@ async fn groups(caller: Caller, kind: Kind, RawQuery(query): RawQuery) -> ApiRes
             total: Some(all.len()),
             pages: None,
         },
-    ))
+    )
 }
 
 async fn group(caller: Caller, kind: Kind, id: Result<Path<String>, PathRejection>) -> ApiResult {
@@ -251,13 +322,36 @@ async fn group(caller: Caller, kind: Kind, id: Result<Path<String>, PathRejectio
         crm: &crm,
     };
     let id = id.map(|Path(id)| id).unwrap_or_default();
-    match crm.fields[kind.index()].groups.iter().find(|g| g.id == id) {
-        Some(g) => Ok(hal::ok(&group_view(&ctx, kind, g))),
+    let base = format!("/api/v4/{}/custom_fields/groups", kind.plural());
+    let all = &crm.fields[kind.index()].groups;
+    one_group(&ctx, (kind.plural(), &base), all, &id)
+}
+
+async fn catalog_group(
+    caller: Caller,
+    ids: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult {
+    let (catalog, id) = two(ids)?;
+    let catalog = path::id(Ok(Path(catalog)))?;
+    let crm = read(&caller.tenant.crm);
+    let ctx = Ctx {
+        origin: caller.origin(),
+        crm: &crm,
+    };
+    let base = format!("/api/v4/catalogs/{catalog}/custom_fields/groups");
+    let all = crm.catalog_fields(catalog).map_or(&[][..], |f| &f.groups);
+    one_group(&ctx, ("catalogs", &base), all, &id)
+}
+
+/// The group `id` of `owner`, or a 404 as amoCRM answers one.
+fn one_group(ctx: &Ctx<'_>, owner: Owner<'_>, all: &[FieldGroup], id: &str) -> ApiResult {
+    match all.iter().find(|g| g.id == id) {
+        Some(g) => Ok(hal::ok(&group_view(ctx, owner, g))),
         None => Err(Problem::not_found("Custom field group not found")),
     }
 }
 
-fn group_view(ctx: &Ctx<'_>, kind: Kind, g: &FieldGroup) -> Value {
+fn group_view(ctx: &Ctx<'_>, (entity_type, base): Owner<'_>, g: &FieldGroup) -> Value {
     // A group id is documented as a string; Kommo's reference has a number.
     let id = match g.id.parse::<i64>() {
         Ok(n) if ctx.crm.real_world => json!(n),
@@ -265,8 +359,8 @@ fn group_view(ctx: &Ctx<'_>, kind: Kind, g: &FieldGroup) -> Value {
     };
     let mut v = json!({
         "id": id, "name": g.name, "is_predefined": g.is_predefined, "type": g.kind,
-        "entity_type": kind.plural(), "sort": g.sort,
-        "_links": {"self": {"href": format!("{}/api/v4/{}/custom_fields/groups/{}", ctx.origin, kind.plural(), g.id)}},
+        "entity_type": entity_type, "sort": g.sort,
+        "_links": {"self": {"href": format!("{}{base}/{}", ctx.origin, g.id)}},
     });
     if !g.fields.is_empty() {
         v["fields"] = json!(g.fields);

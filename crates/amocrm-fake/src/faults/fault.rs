@@ -140,48 +140,7 @@ pub(super) enum Action {
 /// [`FaultReport::matched`]: crate::FaultReport::matched
 /// [`FaultReport::fired`]: crate::FaultReport::fired
 ///
-/// # Spec grammar
-///
-/// The binary's `--fault SPEC` and [`Fault`]'s [`FromStr`] read this small grammar
-/// (its [`Display`](fmt::Display) writes it back):
-///
-/// ```text
-/// SPEC    = TARGET "=" ACTION *(":" OPTION) ["@" N]
-/// TARGET  = "*"                        every route
-///         | OPERATION                  list get install uninstall continue token account
-///         | [METHOD " "] PATH          e.g. "GET /api/v4/widgets/*": a "*" (or "{name}")
-///                                      segment matches any one segment; no METHOD: any
-/// ACTION  = CODE | "status:" CODE      answer CODE (100-999) with a problem+json body
-///         | "latency:" DUR [".." DUR]  wait DUR, or a seeded random time in the range,
-///                                      then go on (other faults still apply)
-///         | "reset"                    close the connection without an answer
-///         | "truncate"                 send half the body with the whole body's
-///                                      Content-Length, then close the connection
-/// OPTION  = "html"                     an nginx-like HTML page instead of problem+json
-///         | "retry-after=" SECS        a Retry-After header
-///         | "retry-after-body=" SECS   "retry_after" in the problem+json body
-///         | "once" | "times=" N        fire at most once / N times
-///         | "nth=" N                   fire on the Nth matching request only (as "@N")
-///         | "p=" PROB                  fire with probability PROB (0 to 1)
-///         | "seed=" N                  seed of "p" and latency ranges (default 0)
-/// DUR     = N "ms" | N "s"
-/// ```
-///
-/// Examples: `GET /api/v4/widgets=status:500`, `*=latency:200ms`, `*=503@3` (the 3rd
-/// request), `list=429:retry-after=2:html`, `get=reset:once`,
-/// `*=latency:10ms..200ms:seed=7`, `install=500:p=0.25:seed=42`.
-///
-/// # Order and counting
-///
-/// Every fault counts the requests its target matches ([`FaultReport::matched`]), whether
-/// or not it fires. On each request the faults are looked at in the order they were added:
-/// every latency that fires is waited (their sum), and the first answering fault that
-/// fires (status, reset, truncate) answers; later answering faults do not fire for that
-/// request. [`FaultReport::fired`] counts the times a fault was applied.
-///
-/// A fault with a probability draws one number per matching request from its own seeded
-/// generator (SplitMix64, fixed here, so the same seed gives the same sequence on every
-/// platform and version), latency ranges draw from the same generator when they fire.
+#[doc = include_str!("../docs/fault_spec.md")]
 ///
 /// # Examples
 ///

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use crate::http::negotiate::accepts_amocrm_media_types;
 use crate::model::lock;
 use crate::model::problem::Problem;
+use crate::model::record::RecordedRequest;
 use crate::model::tenant::Tenant;
-use crate::record::RecordedRequest;
 
 /// Bodies up to this size are recorded (axum's default limit for a body extractor).
 const RECORDED_BODY_LIMIT: usize = 2 * 1024 * 1024;

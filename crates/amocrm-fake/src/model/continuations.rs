@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use crate::model::problem::{FieldError, Problem};
-use crate::record::{BotKind, ReceivedContinuation};
+use crate::model::record::{BotKind, ReceivedContinuation};
 
 /// Maximum number of `execute_handlers` in a continue request.
 pub(crate) const MAX_HANDLERS: usize = 10;

@@ -13,6 +13,7 @@ pub(crate) mod crm;
 pub(crate) mod pipelines;
 pub(crate) mod problem;
 pub(crate) mod rate_limit;
+pub(crate) mod record;
 pub(crate) mod rng;
 pub(crate) mod tenant;
 pub(crate) mod tokens;

@@ -16,8 +16,8 @@ use crate::model::lock;
 use crate::model::pipelines::Pipeline;
 use crate::model::problem::Problem;
 use crate::model::rate_limit::RateLimiter;
+use crate::model::record::RecordedRequest;
 use crate::model::tokens::{Access, OAuthClient, Tokens};
-use crate::record::RecordedRequest;
 
 /// The default account's ID (its subdomain is `example`); named accounts count up from it.
 pub(crate) const DEFAULT_ACCOUNT_ID: i64 = 1_231_414;

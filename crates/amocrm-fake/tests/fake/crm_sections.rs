@@ -379,3 +379,53 @@ async fn events_types_catalogs_and_loss_reasons() {
     let reasons = ok_json(&server, "/api/v4/leads/loss_reasons").await;
     assert_eq!(reasons["_total_items"], 5);
 }
+
+#[tokio::test]
+async fn a_catalogs_fields_and_groups_one_by_one() {
+    let server = FakeServer::start().await.unwrap();
+    let catalogs = ok_json(&server, "/api/v4/catalogs").await;
+    let catalog = items(&catalogs, "catalogs")[0]["id"].as_i64().unwrap();
+    let base = format!("/api/v4/catalogs/{catalog}/custom_fields");
+    let fields = ok_json(&server, &base).await;
+    let first = items(&fields, "custom_fields")[0].clone();
+    let one = ok_json(&server, &format!("{base}/{}", first["id"])).await;
+    assert_eq!(one, first);
+    assert_eq!(one["entity_type"], "catalogs");
+    assert_eq!(status_of(&server, &format!("{base}/1")).await, 204);
+    assert_eq!(
+        status_of(
+            &server,
+            &format!("/api/v4/catalogs/1/custom_fields/{}", first["id"])
+        )
+        .await,
+        204,
+        "a field of another catalog"
+    );
+
+    let groups = ok_json(&server, &format!("{base}/groups")).await;
+    let group = items(&groups, "custom_field_groups")[0].clone();
+    assert_eq!(group["entity_type"], "catalogs");
+    assert_eq!(group["fields"][0], first["id"]);
+    let id = group["id"].as_str().unwrap();
+    assert_eq!(
+        group["_links"]["self"]["href"],
+        format!("{}{base}/groups/{id}", server.base_url())
+    );
+    assert_eq!(
+        ok_json(&server, &format!("{base}/groups/{id}")).await,
+        group
+    );
+    assert_eq!(
+        status_of(&server, &format!("{base}/groups/nothing")).await,
+        404
+    );
+    assert_eq!(
+        status_of(&server, "/api/v4/catalogs/1/custom_fields/groups").await,
+        204,
+        "no such catalog: no groups"
+    );
+    assert_eq!(
+        status_of(&server, "/api/v4/catalogs/x/custom_fields/groups").await,
+        400
+    );
+}

@@ -1,10 +1,11 @@
 //! The PostgreSQL token store against a real server: round trip, serialization of lockers,
 //! generation refusal, lock release on connection and process death, unreachable and
-//! restarted servers.
+//! restarted servers; and the store through `amocrm`'s `TokenStore`/`TokenLock` traits.
 
 mod failures;
 mod locks;
 mod round_trip;
+mod through_traits;
 
 #[path = "../common/mod.rs"]
 mod common;

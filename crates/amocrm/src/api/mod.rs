@@ -1,11 +1,25 @@
 //! The API sections, one module each, re-exported at the crate root (`amocrm::widgets`,
-//! `amocrm::bots`, `amocrm::account`, `amocrm::pipelines`). Each adds a `Client` accessor returning its calls;
-//! every call is a request built with its options and sent with `.send()` (lists also
-//! `.pages()` and `.stream()`).
+//! `amocrm::bots`, `amocrm::account`, `amocrm::pipelines`, and the CRM read side:
+//! `amocrm::leads`, `contacts`, `companies`, `tasks`, `catalogs`, `custom_fields`,
+//! `users`, `tags`, `notes`, `links`, `events`, `loss_reasons`). Each adds a `Client`
+//! accessor returning its calls; every call is a request built with its options and sent
+//! with `.send()` (lists also `.pages()` and `.stream()`).
 
 pub mod account;
 pub mod bots;
+pub mod catalogs;
+pub mod companies;
+pub mod contacts;
+pub mod custom_fields;
+pub mod events;
+pub mod leads;
+pub mod links;
+pub mod loss_reasons;
+pub mod notes;
 pub mod pipelines;
+pub mod tags;
+pub mod tasks;
+pub mod users;
 pub mod widgets;
 
 use std::fmt::Display;

@@ -90,6 +90,39 @@ pub enum Invalid {
     /// The generated client refused to build the request.
     #[error("the request could not be built: {0}")]
     Request(String),
+    /// A raw filter key (what follows `filter`, e.g. `id[]` or `updated_at[from]`) that
+    /// is not PHP's bracket form.
+    #[error("filter key {key:?} is malformed: {reason}")]
+    FilterKey {
+        /// The key given.
+        key: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A filter the list takes, given a value or a combination the API refuses or would
+    /// read as no filter at all (an empty list of IDs, a range without ends).
+    #[error("filter[{filter}]: {reason}")]
+    Filter {
+        /// The filter (`id`, `entity_id`, `custom_fields_values][12`).
+        filter: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A list parameter (`with`, `order`, `query`, `filter`) this list does not take, or
+    /// a value it cannot carry.
+    #[error("{param}: {reason}")]
+    Param {
+        /// The parameter.
+        param: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// An order direction other than `asc` or `desc`.
+    #[error("order direction {value:?}: amoCRM takes asc or desc")]
+    Direction {
+        /// The value given.
+        value: String,
+    },
     /// Widget settings that do not fit the widget's `settings_template`.
     #[error("settings do not fit the widget's settings_template: {}", SettingsProblems(.0))]
     Settings(Vec<SettingsProblem>),

@@ -11,14 +11,33 @@ use super::listed::Listed;
 use crate::client::Client;
 use crate::error::{Error, Invalid, Problem, Result};
 
-/// A section's get call: the generated call made with a checked ID. A function, not a
-/// closure: it captures nothing.
+/// A section's get call: the generated call made with a checked ID (and the section's
+/// query `Q`, when it has one). A function, not a closure: it captures nothing.
 pub(crate) type FetchOne<T> = fn(Client, NonZeroU64) -> BoxFuture<'static, Result<T>>;
+
+/// A get call that takes a query of its own (`with`).
+pub(crate) type FetchOneWith<T, Q> = fn(Client, NonZeroU64, Q) -> BoxFuture<'static, Result<T>>;
+
+/// How a get fetches: plainly, or with its query.
+enum Fetch<T, Q> {
+    Plain(FetchOne<T>),
+    With(FetchOneWith<T, Q>, fn(&Q) -> Result<(), Invalid>),
+}
+
+impl<T, Q> Clone for Fetch<T, Q> {
+    fn clone(&self) -> Self {
+        match self {
+            Fetch::Plain(fetch) => Fetch::Plain(*fetch),
+            Fetch::With(fetch, check) => Fetch::With(*fetch, *check),
+        }
+    }
+}
 
 /// A get by ID: `.send()` fetches the entity. An ID amoCRM cannot have (`0`, or more
 /// than `i64::MAX`: its IDs are positive signed 64-bit integers) is
 /// [`Invalid::Identifier`] and nothing is sent; an entity the account does not have is
-/// [`Error::NotFound`], whether amoCRM answers `204` or `404`.
+/// [`Error::NotFound`], whether amoCRM answers `204` or `404`. `Q` is the section's own
+/// query (`with`), checked before anything is sent too.
 ///
 /// ```no_run
 /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {
@@ -32,24 +51,32 @@ pub(crate) type FetchOne<T> = fn(Client, NonZeroU64) -> BoxFuture<'static, Resul
 /// # Ok(()) }
 /// ```
 #[must_use = "call .send()"]
-pub struct GetRequest<T> {
+pub struct GetRequest<T, Q = ()> {
     client: Client,
     id: u64,
-    fetch: FetchOne<T>,
+    query: Q,
+    fetch: Fetch<T, Q>,
 }
 
-impl<T> Clone for GetRequest<T> {
+impl<T, Q: Clone> Clone for GetRequest<T, Q> {
     fn clone(&self) -> Self {
-        let (client, id, fetch) = (self.client.clone(), self.id, self.fetch);
-        GetRequest { client, id, fetch }
+        let (client, id, query) = (self.client.clone(), self.id, self.query.clone());
+        let fetch = self.fetch.clone();
+        GetRequest {
+            client,
+            id,
+            query,
+            fetch,
+        }
     }
 }
 
-impl<T: Listed> fmt::Debug for GetRequest<T> {
+impl<T: Listed, Q: fmt::Debug> fmt::Debug for GetRequest<T, Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetRequest")
             .field("entity", &T::NOUN)
             .field("id", &self.id)
+            .field("query", &self.query)
             .finish_non_exhaustive()
     }
 }
@@ -58,7 +85,39 @@ impl<T: Listed> GetRequest<T> {
     /// The entity `id` of `client`, fetched by `fetch`.
     pub(crate) fn new(client: &Client, id: u64, fetch: FetchOne<T>) -> Self {
         let client = client.clone();
-        GetRequest { client, id, fetch }
+        let fetch = Fetch::Plain(fetch);
+        GetRequest {
+            client,
+            id,
+            query: (),
+            fetch,
+        }
+    }
+}
+
+impl<T: Listed, Q> GetRequest<T, Q> {
+    /// The entity `id` of `client`, fetched by `fetch` with `query`, which `check`
+    /// checks before anything is sent.
+    pub(crate) fn with_query(
+        client: &Client,
+        id: u64,
+        query: Q,
+        fetch: FetchOneWith<T, Q>,
+        check: fn(&Q) -> Result<(), Invalid>,
+    ) -> Self {
+        let client = client.clone();
+        let fetch = Fetch::With(fetch, check);
+        GetRequest {
+            client,
+            id,
+            query,
+            fetch,
+        }
+    }
+
+    /// The section's own query, for its setters.
+    pub(crate) fn query_mut(&mut self) -> &mut Q {
+        &mut self.query
     }
 
     /// Fetches the entity.
@@ -70,15 +129,27 @@ impl<T: Listed> GetRequest<T> {
                 value: self.id.to_string(),
                 reason: "amoCRM's IDs are 1 to 9223372036854775807",
             })?;
-        match (self.fetch)(self.client, id).await {
-            // amoCRM's answer to a get by ID of an entity it does not have.
-            Err(Error::UnexpectedStatus { status: 204, .. }) => {
-                let mut problem = Problem::bare(204);
-                problem.detail = Some(format!("the account has no {} {id}", T::NOUN));
-                Err(Error::NotFound(problem))
+        let fetched = match self.fetch {
+            Fetch::Plain(fetch) => fetch(self.client, id).await,
+            Fetch::With(fetch, check) => {
+                check(&self.query)?;
+                fetch(self.client, id, self.query).await
             }
-            fetched => fetched,
+        };
+        not_found(fetched, || format!("the account has no {} {id}", T::NOUN))
+    }
+}
+
+/// amoCRM's answer to a get by ID of an entity it does not have, `204` without a body,
+/// made [`Error::NotFound`] saying which (`detail`); any other outcome as it is.
+pub(crate) fn not_found<T>(fetched: Result<T>, detail: impl FnOnce() -> String) -> Result<T> {
+    match fetched {
+        Err(Error::UnexpectedStatus { status: 204, .. }) => {
+            let mut problem = Problem::bare(204);
+            problem.detail = Some(detail());
+            Err(Error::NotFound(problem))
         }
+        fetched => fetched,
     }
 }
 

@@ -50,6 +50,7 @@ pub struct ListRequest<T: Listed, Q = ()> {
     page: Option<u32>,
     limit: Option<u32>,
     fetch: FetchPage<T, Q>,
+    check: fn(&Q) -> Result<(), Invalid>,
 }
 
 impl<T: Listed, Q: Clone> Clone for ListRequest<T, Q> {
@@ -60,6 +61,7 @@ impl<T: Listed, Q: Clone> Clone for ListRequest<T, Q> {
             page: self.page,
             limit: self.limit,
             fetch: self.fetch,
+            check: self.check,
         }
     }
 }
@@ -84,11 +86,17 @@ impl<T: Listed, Q> ListRequest<T, Q> {
             page: None,
             limit: None,
             fetch,
+            check: |_| Ok(()),
         }
     }
 
+    /// The same list, its query checked by `check` before anything is sent.
+    pub(crate) fn checked_by(mut self, check: fn(&Q) -> Result<(), Invalid>) -> Self {
+        self.check = check;
+        self
+    }
+
     /// The section's own query, for its filter setters.
-    #[allow(dead_code)] // the first list with filters of its own uses it
     pub(crate) fn query_mut(&mut self) -> &mut Q {
         &mut self.query
     }
@@ -174,6 +182,7 @@ impl<T: Listed, Q: Send + Sync + 'static> ListRequest<T, Q> {
 
     /// The first page, once `page` and `limit` are checked.
     fn start(&self) -> Result<NonZeroU32, Invalid> {
+        (self.check)(&self.query)?;
         if let Some(limit) = self.limit
             && !(1..=T::MAX_LIMIT).contains(&limit)
         {

@@ -15,6 +15,8 @@ mod stream;
 #[cfg(feature = "__bench")]
 pub(crate) use entries::{entry_of, page_per_entry};
 pub use get::GetRequest;
+pub(crate) use get::{FetchOneWith, not_found};
+pub(crate) use list::FetchPage;
 pub use list::ListRequest;
 pub use listed::{Listed, Paged, Paging, Unpaged};
 pub use page::{Page, PageLinks};

@@ -60,6 +60,19 @@ impl<T> Page<T> {
         }
     }
 
+    /// A page of a CRM list as the generated client decoded it: `_page` and `_links` are
+    /// optional there (a missing or unusable `_page` is numbered by the request that
+    /// fetched it), and PHP's `[]` for `_embedded` is no entries.
+    pub(crate) fn listed(
+        page: Option<i64>,
+        links: Option<amocrm_raw::PhpObject<amocrm_raw::types::ListLinks>>,
+        items: Option<Vec<T>>,
+    ) -> Self {
+        let mut listed = Page::whole(links, items.unwrap_or_default());
+        listed.page = page.and_then(|page| u32::try_from(page).ok()).unwrap_or(0);
+        listed
+    }
+
     /// The one page of a list amoCRM sends whole: its entries and links, numbered by
     /// the request that fetched it.
     pub(crate) fn whole(

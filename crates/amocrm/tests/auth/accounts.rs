@@ -12,6 +12,7 @@ use amocrm::{Client, Error, ExposeSecret, OAuth, RetryPolicy, SecretString, Toke
 use amocrm_fake::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeAccount, FakeServer,
 };
+use amocrm_test_support::fleet::client;
 
 /// A stored pair as the fake issued it: access token valid for `ttl`.
 fn seeded(account: &FakeAccount, ttl: Duration) -> TokenPair {
@@ -38,15 +39,6 @@ fn oauth(account: &FakeAccount, pair: TokenPair) -> OAuth {
         }))
         .build()
         .expect("oauth")
-}
-
-fn client(oauth: &OAuth) -> Client {
-    oauth
-        .client_builder()
-        .rate_limit(None)
-        .retry(RetryPolicy::disabled())
-        .build()
-        .expect("client")
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Decoding what amoCRM really sends, which is looser than its documentation: each shape
 //! of issue 12 at the decoding level (the end-to-end twins are in the workspace's
-//! `tests/tolerant_e2e.rs`).
+//! `tests/real_world_shapes.rs`).
 
 use amocrm::__bench as decode;
 use amocrm::Error;

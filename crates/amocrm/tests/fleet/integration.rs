@@ -14,9 +14,8 @@ use amocrm::widget_request::WidgetRequest;
 use amocrm::{AccountUrl, AppCredentials};
 use amocrm::{Client, Domain, Error, ErrorKind, Integration, RetryPolicy};
 use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer};
-use base64::Engine as _;
+use amocrm_test_support::jwt::sign;
 use futures::future::BoxFuture;
-use hmac::{Hmac, Mac};
 use serde_json::json;
 
 /// The fake under two account URLs: `alpha` at `127.0.0.1:port`, any other subdomain at
@@ -111,15 +110,6 @@ async fn install_stores_the_pair_under_the_referers_account_and_caches_its_clien
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config, "{error}");
     assert_eq!(fleet::token_requests(&fake), 1);
-}
-
-fn sign(claims: &serde_json::Value, secret: &str) -> String {
-    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let header = b64(json!({"typ": "JWT", "alg": "HS512"}).to_string().as_bytes());
-    let signed = format!("{header}.{}", b64(claims.to_string().as_bytes()));
-    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(signed.as_bytes());
-    format!("{signed}.{}", b64(&mac.finalize().into_bytes()))
 }
 
 #[tokio::test]

@@ -17,6 +17,8 @@ use amocrm::widget_request::{
 use amocrm::{AccountUrl, AppCredentials};
 use amocrm::{Client, Domain, Error, ExposeSecret, RetryPolicy};
 use amocrm_fake::FakeServer;
+use amocrm_test_support::fake;
+use amocrm_test_support::jwt::{b64, sign_with};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -46,29 +48,6 @@ fn claims() -> Value {
         "entity_type": "leads",
         "bot_type": "salesbot",
     })
-}
-
-/// A JWT signed as amoCRM signs one (header `{"typ":"JWT","alg":...}`), with HMAC-SHA512
-/// or, to test that other algorithms are refused, HMAC-SHA256.
-fn sign_with(claims: &Value, algorithm: &str, secret: &str) -> String {
-    let header = b64(json!({"typ": "JWT", "alg": algorithm})
-        .to_string()
-        .as_bytes());
-    let signed = format!("{header}.{}", b64(claims.to_string().as_bytes()));
-    let signature = match algorithm {
-        "HS512" => {
-            let mut mac = Hmac::<sha2::Sha512>::new_from_slice(secret.as_bytes()).unwrap();
-            mac.update(signed.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        }
-        "HS256" => {
-            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-            mac.update(signed.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        }
-        other => panic!("no signer for {other}"),
-    };
-    format!("{signed}.{}", b64(&signature))
 }
 
 fn sign(claims: &Value) -> String {
@@ -104,15 +83,8 @@ fn verify_token(
     verifier().verify(&request(token, RETURN_URL))
 }
 
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 fn fake_client(fake: &FakeServer) -> Client {
-    Client::builder()
-        .account(AccountUrl::base_url(fake.base_url()))
-        .token(fake.token())
-        .rate_limit(None)
+    fake::client_builder(fake)
         .retry(RetryPolicy::disabled())
         .build()
         .unwrap()

@@ -38,8 +38,9 @@ pub fn read(bytes: &[u8], now: SystemTime, expired: bool) -> Result<Imported, St
             span(lifetime)
         )),
         Some(seconds) if Duration::from_secs(seconds) != lifetime => warnings.push(format!(
-            "expires_in is out of range (1m 0s to 366d 0h); the access token is taken to \
-             expire in {}",
+            "expires_in is out of range ({} to {}); the access token is taken to expire in {}",
+            span(TokenAnswer::MIN_LIFETIME),
+            span(TokenAnswer::MAX_LIFETIME),
             span(lifetime)
         )),
         Some(_) => {}

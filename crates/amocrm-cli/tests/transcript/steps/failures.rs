@@ -4,8 +4,9 @@
 use amocrm_fake::FakeServer;
 use serde_json::{Value, json};
 
-use crate::harness::{Stdout, Step, Transcript, fake, silent_server};
+use crate::harness::{Stdout, Step, Transcript, fake};
 use crate::support::{canned, free_port};
+use amocrm_test_support::loopback::silent_server;
 
 pub async fn api_and_transport_errors(t: &mut Transcript) {
     t.section("errors of the API (exit 3) and of the transport (exit 4)");

@@ -13,14 +13,6 @@ use crate::store::TokenPair;
 /// amoCRM's access-token lifetime, assumed when the token endpoint does not say.
 const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// The shortest lifetime taken from the token endpoint: a shorter one (`expires_in: 0`)
-/// would have every request refresh first.
-const MIN_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
-
-/// The longest lifetime taken from the token endpoint (a year); a longer one (`1e30`,
-/// `u64::MAX`) is cut to it rather than overflow the clock.
-const MAX_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 60 * 60);
-
 /// A `200` answer of the token endpoint (`POST /oauth2/access_token`), read. The rules
 /// are the ones [`crate::OAuth`] lives by, so code that reads an answer it was handed
 /// (`amocrm auth import`) keeps the pair exactly as a grant would:
@@ -49,6 +41,14 @@ impl fmt::Debug for TokenAnswer {
 }
 
 impl TokenAnswer {
+    /// The shortest lifetime taken from the token endpoint: a shorter one (`expires_in: 0`)
+    /// would have every request refresh first.
+    pub const MIN_LIFETIME: Duration = Duration::from_secs(60);
+
+    /// The longest lifetime taken from the token endpoint (a year); a longer one (`1e30`,
+    /// `u64::MAX`) is cut to it rather than overflow the clock.
+    pub const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
     /// Reads a `200` body of the token endpoint. Fails ([`AuthError::Decode`]) when it is
     /// not a JSON object or has no usable `access_token`; every other field is read as the
     /// rules above say.
@@ -119,8 +119,9 @@ impl TokenAnswer {
     /// 366 days, or 24 hours when there is no usable `expires_in`.
     pub fn lifetime(&self) -> Duration {
         match self.expires_in {
-            Some(seconds) => Duration::from_secs(seconds)
-                .clamp(MIN_ACCESS_TOKEN_LIFETIME, MAX_ACCESS_TOKEN_LIFETIME),
+            Some(seconds) => {
+                Duration::from_secs(seconds).clamp(Self::MIN_LIFETIME, Self::MAX_LIFETIME)
+            }
             None => DEFAULT_ACCESS_TOKEN_LIFETIME,
         }
     }

@@ -16,13 +16,11 @@ use amocrm::widgets::{Settings, Widget};
 use amocrm::{AccountUrl, AppCredentials};
 use amocrm::{Client, Error, ErrorKind, OAuth, RetryPolicy, TokenPair};
 use amocrm_fake::{FakeServer, Fault, Operation};
+use amocrm_test_support::fake;
 use futures::StreamExt;
 
 fn client(fake: &FakeServer, retry: RetryPolicy) -> Client {
-    Client::builder()
-        .account(AccountUrl::base_url(fake.base_url()))
-        .token(fake.token())
-        .rate_limit(None)
+    fake::client_builder(fake)
         .timeout(Duration::from_secs(2))
         .retry(retry)
         .build()

@@ -271,8 +271,17 @@ fn catalog_fields(d: &mut Defs<'_>, products: i64, real_world: bool) {
 }
 
 fn groups(ids: &Ids, owner: FieldOwner, defs: &[FieldDef]) -> Vec<FieldGroup> {
-    if let FieldOwner::Catalog(_) = owner {
-        return Vec::new();
+    if let FieldOwner::Catalog(catalog) = owner {
+        // One group of the catalog's own, holding its first field (a catalog has no
+        // predefined tabs).
+        return vec![FieldGroup {
+            id: format!("catalogs_{catalog}_{}", 1_700_000_000 + ids.account),
+            name: "Характеристики",
+            sort: 0,
+            is_predefined: false,
+            kind: "custom_field_group",
+            fields: defs.iter().take(1).map(|d| d.id).collect(),
+        }];
     };
     let entity = owner.entity_type();
     let mut groups = vec![FieldGroup {

@@ -1,5 +1,5 @@
-//! Hostile cases of the fleet's token chain: a save that failed after it wrote, a token
-//! file reached through a symlink, and the cache key of an account's client.
+//! The token chain at its edges: a save that failed after it wrote, token files reached
+//! through symlinks or shared by stores, and the cache key of an account's client.
 
 use amocrm_test_support::fleet;
 use std::sync::Arc;

@@ -1,14 +1,12 @@
 //! `PostgresTokenStore` through `amocrm`'s `TokenStore`/`TokenLock` traits, as `OAuth` and
 //! `Integration` use it.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::common::{self, TestDb};
 use amocrm::store::TokenStore;
 use amocrm::{ExposeSecret, TokenPair};
-use common::TestDb;
 
 const ACCOUNT: &str = "http://127.0.0.1:1/acc1";
 

@@ -1,23 +1,14 @@
 //! End to end, through the fake: what amoCRM really sends (looser than its documentation)
 //! reaches the user, one unreadable widget costs one `Err` item, and the client's `Accept`
-//! passes a strict server. The decoding-level twins are in `crates/amocrm/tests/tolerant.rs`.
+//! passes a strict server. The decoding-level twins are in `crates/amocrm/tests/decode/`.
 
-use amocrm::AccountUrl;
+use amocrm::Error;
 use amocrm::bots::ContinueRequest;
 use amocrm::widgets::{SettingValue, Settings, SettingsFieldType};
-use amocrm::{Client, Error};
 use amocrm_fake::FakeServer;
+use amocrm_test_support::fake::client;
 use futures::StreamExt;
 use serde_json::{Value, json};
-
-fn client(fake: &FakeServer) -> Client {
-    Client::builder()
-        .account(AccountUrl::base_url(fake.base_url()))
-        .token(fake.token())
-        .rate_limit(None)
-        .build()
-        .expect("client")
-}
 
 /// A widget as the documentation shows it, with `changes` merged in.
 fn widget(code: &str, changes: Value) -> Value {

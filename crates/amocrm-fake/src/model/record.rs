@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use axum::http::{HeaderMap, Method, Uri};
+use ::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 
 /// Value recorded for a masked header: the scheme is kept, the credentials are not.
@@ -150,7 +150,7 @@ impl RecordedRequest {
             .iter()
             .map(|(name, value)| {
                 let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                if name == axum::http::header::AUTHORIZATION {
+                if name == ::http::header::AUTHORIZATION {
                     let masked = mask_credentials(&text);
                     authorization.get_or_insert(text);
                     (name.as_str().to_owned(), masked)

@@ -1,0 +1,158 @@
+//! The methods every CRM list has ([`ListRequest<T, CrmQuery<T>>`]), and the typed filter
+//! helpers its section's own filters are made of.
+
+use std::fmt::Display;
+
+use super::{CrmList, CrmQuery, Direction, Range, Scope, key, param};
+use crate::client::Client;
+use crate::error::Invalid;
+use crate::pagination::{FetchPage, ListRequest};
+
+/// A CRM list of `client`, fetched by `fetch`, its query checked before anything is sent.
+pub(crate) fn crm_list<T: CrmList>(
+    client: &Client,
+    fetch: FetchPage<T, CrmQuery<T>>,
+) -> ListRequest<T, CrmQuery<T>> {
+    ListRequest::new(client, CrmQuery::default(), fetch).checked_by(CrmQuery::check)
+}
+
+/// A CRM list of `client` in `scope` (its path's entity type and parent), fetched by
+/// `fetch`; a parent ID amoCRM cannot have is refused when the request is sent.
+pub(crate) fn crm_list_in<T: CrmList>(
+    client: &Client,
+    scope: Result<Scope, Invalid>,
+    fetch: FetchPage<T, CrmQuery<T>>,
+) -> ListRequest<T, CrmQuery<T>> {
+    let mut list = crm_list(client, fetch);
+    match scope {
+        Ok(scope) => list.query_mut().scope = scope,
+        Err(invalid) => list.query_mut().refuse(invalid),
+    }
+    list
+}
+
+impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
+    /// Asks for an optional part of each entity (`with`); each value is sent once.
+    pub fn with(mut self, with: T::With) -> Self {
+        let query = self.query_mut();
+        if !query.with.contains(&with) {
+            query.with.push(with);
+        }
+        self
+    }
+
+    /// Orders the list by `by` (`order[by]=direction`); a second order replaces the
+    /// first: amoCRM takes one.
+    pub fn order(mut self, by: T::OrderBy, direction: Direction) -> Self {
+        let query = self.query_mut();
+        if let Err(invalid) = param::word("order", by.as_ref()) {
+            query.refuse(invalid);
+        }
+        query.order = amocrm_raw::PhpQuery::new();
+        query
+            .order
+            .push_path("order", &[by.as_ref()], direction.as_str());
+        self
+    }
+
+    /// amoCRM's search (`query`): a name, a phone, an e-mail, a field's text. An empty
+    /// text is refused (it would search nothing).
+    pub fn query(mut self, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let query = self.query_mut();
+        if text.trim().is_empty() {
+            query.refuse(Invalid::Param {
+                param: "query",
+                reason: "the search text is empty".into(),
+            });
+        }
+        query.search = Some(text);
+        self
+    }
+
+    /// A raw filter: `key` is what follows `filter` in PHP's bracket form, so
+    /// `.filter("id[]", 5)` sends `filter[id][]=5` and `.filter("updated_at[from]", t)`
+    /// sends `filter[updated_at][from]=t`. Pairs are sent in the order given, after or
+    /// among the typed filters. A malformed key (unbalanced brackets, no name) is
+    /// [`Invalid::FilterKey`] when the request is sent.
+    pub fn filter(mut self, key: &str, value: impl Display) -> Self {
+        let query = self.query_mut();
+        match key::filter_key(key) {
+            Ok(full) => {
+                query.filter.push(full, value);
+            }
+            Err(invalid) => query.refuse(invalid),
+        }
+        self
+    }
+
+    /// `filter[name][]=v` for each of `values`; none at all is refused (it would filter
+    /// nothing out).
+    pub(crate) fn filter_values<V: Display>(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let query = self.query_mut();
+        let before = query.filter.len();
+        for value in values {
+            query.push_filter(&[name, ""], value);
+        }
+        if query.filter.len() == before {
+            query.refuse(Invalid::Filter {
+                filter: name.to_owned(),
+                reason: "no values given: an empty list would filter nothing out".into(),
+            });
+        }
+        self
+    }
+
+    /// Refuses the filter `name` for `reason`, when the request is sent.
+    pub(crate) fn refuse_filter(mut self, name: &str, reason: String) -> Self {
+        let filter = name.to_owned();
+        self.query_mut().refuse(Invalid::Filter { filter, reason });
+        self
+    }
+
+    /// `filter[path…][from]` and `[to]`; a range without ends, or with `from` above
+    /// `to`, is refused.
+    pub(crate) fn filter_range<N: Display + PartialOrd>(
+        mut self,
+        path: &[&str],
+        range: Range<N>,
+    ) -> Self {
+        let query = self.query_mut();
+        let refuse = |query: &mut CrmQuery<T>, reason: &str| {
+            query.refuse(Invalid::Filter {
+                filter: path.join("]["),
+                reason: reason.into(),
+            });
+        };
+        // A value not equal to itself (a float's NaN) is no bound at all.
+        let unordered = |end: &Option<N>| end.as_ref().is_some_and(|v| v.partial_cmp(v).is_none());
+        match (&range.from, &range.to) {
+            (None, None) => refuse(query, "a range needs a from or a to"),
+            _ if unordered(&range.from) || unordered(&range.to) => {
+                refuse(query, "an end is not a number")
+            }
+            (Some(from), Some(to)) if from > to => refuse(query, "from is above to"),
+            _ => {}
+        }
+        let mut at = path.to_vec();
+        at.push("from");
+        if let Some(from) = range.from {
+            query.push_filter(&at, from);
+        }
+        *at.last_mut().expect("just pushed") = "to";
+        if let Some(to) = range.to {
+            query.push_filter(&at, to);
+        }
+        self
+    }
+
+    /// `filter[path…]=value` for a nested path.
+    pub(crate) fn filter_at(mut self, path: &[&str], value: impl Display) -> Self {
+        self.query_mut().push_filter(path, value);
+        self
+    }
+}
