@@ -1,6 +1,7 @@
 //! Benchmarks of the `amocrm` client against the fake: streaming throughput (widgets, and
 //! the CRM's leads) against hand-written reqwest + serde_json loops, peak heap while
-//! streaming, pacing under the 7 requests/second limit, and decoding speed. See `BENCHMARKS.md` at the
+//! streaming, pacing under the 7 requests/second limit, decoding speed, and the changes
+//! stream against a page-number scan while leads change. See `BENCHMARKS.md` at the
 //! workspace root for the figures and how to reproduce them.
 //!
 //! Run everything with `cargo bench -p amocrm-bench` (or
@@ -16,6 +17,7 @@ pub mod leads;
 pub mod memory;
 pub mod pacing;
 pub mod stats;
+pub mod sync;
 pub mod throughput;
 
 use std::time::Duration;
@@ -32,6 +34,7 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|leads|machine] [options
   leads-throughput  stream 100,000 leads: ergonomic client vs hand-written reqwest loops
   leads-memory      peak heap streaming 10,000 vs 100,000 leads (child processes)
   leads-decode      decode one 250-lead page: ergonomic vs hand-written vs serde_json::Value
+  sync        the changes stream vs a page-number scan while 5% of 10,000 leads change
   machine     print the machine description
   fleet       many processes and accounts: one refresh per fleet (PostgreSQL and file
               stores, kill -9 of the lock holder), the Redis pacer across 4 processes,
@@ -45,7 +48,7 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|leads|machine] [options
   once-decode-leads DEC [N]    N decodes of a 250-lead page by ergonomic|hand|value
 
 options (or environment variables):
-  --rounds N        throughput rounds, widgets and leads (AMOCRM_BENCH_ROUNDS, default 11)
+  --rounds N        throughput and sync rounds, widgets and leads (AMOCRM_BENCH_ROUNDS, default 11)
   --secs S          pacing duration in seconds (AMOCRM_BENCH_PACING_SECS, default 60)
   --margin-secs S   duration of each hand-paced margin run (AMOCRM_BENCH_MARGIN_SECS, default 20; 0 skips)
   --concurrency N   pacing tasks sharing the client (AMOCRM_BENCH_CONCURRENCY, default 4)
@@ -238,6 +241,7 @@ fn run(args: &[String]) -> Result<(), String> {
         "leads-throughput",
         "leads-memory",
         "leads-decode",
+        "sync",
     ];
     if !known.contains(&args.command.as_str()) {
         return Err(format!("unknown benchmark {:?}\n\n{USAGE}", args.command));
@@ -250,6 +254,12 @@ fn run(args: &[String]) -> Result<(), String> {
         report(decode::run(decode::Options {
             rounds: 31,
             batch: Duration::from_millis(30),
+        })?);
+    }
+    if section("sync") {
+        report(sync::run(sync::Options {
+            rounds: args.rounds.max(1),
+            ..sync::Options::default()
         })?);
     }
     if section("throughput") {

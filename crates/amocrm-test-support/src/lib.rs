@@ -4,6 +4,8 @@
 //!   message, or fail under `AMOCRM_REQUIRE_SERVICES=1`), their URLs, unique names;
 //! - [`loopback`]: a scripted HTTP/1.1 server writing exact bytes (every fault a server or
 //!   a proxy can produce) and a client of it;
+//! - [`churn`]: a CRM whose leads change while the changes stream, or a page-number
+//!   scan, reads them, tallied (missed, repeated, requests);
 //! - [`fake`]: a client of the fake amoCRM's default account;
 //! - [`jwt`]: widget_request tokens signed as amoCRM signs them;
 //! - [`fleet`]: OAuth holders of a token store against the fake amoCRM, a stored pair made
@@ -12,6 +14,7 @@
 //! Not published: a dev-dependency of the workspace's crates (and a dependency of the
 //! unpublished bench).
 
+pub mod churn;
 pub mod fake;
 pub mod fleet;
 pub mod jwt;

@@ -101,6 +101,7 @@ pub mod pace;
 pub mod pagination;
 pub mod query;
 pub mod store;
+pub mod sync;
 pub mod transport;
 pub mod widget_request;
 

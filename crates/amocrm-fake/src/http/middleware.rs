@@ -1,5 +1,6 @@
 //! What every API request of an account goes through before its route: it is recorded (raw
-//! URI as received, body included), a strict `Accept` is checked, the rate limit applied.
+//! URI as received, body included), a strict `Accept` is checked, the rate limit applied;
+//! every answer is dated by the account's clock.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,12 +21,24 @@ use crate::model::tenant::Tenant;
 const RECORDED_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Records the request, answers 406 to an `Accept` a strict server refuses and 429 past the
-/// rate limit, and otherwise lets the route answer.
+/// rate limit, and otherwise lets the route answer. Every answer carries `Date` from the
+/// account's [`FakeClock`](crate::FakeClock), as amoCRM's carries its own clock (a client
+/// syncing by `updated_at` reads "now" there), not the system's.
 pub(crate) async fn record_and_limit(
     State(tenant): State<Arc<Tenant>>,
     req: Request,
     next: Next,
 ) -> Response {
+    let now = tenant.clock.now();
+    let mut resp = admit(tenant, req, next).await;
+    let date = std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.unsigned_abs());
+    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(date)) {
+        resp.headers_mut().insert(header::DATE, value);
+    }
+    resp
+}
+
+async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
     let req = if tenant.record {
         // Under a nested account the URI has lost its prefix; record the one on the wire.
         let uri = req

@@ -189,3 +189,21 @@ async fn the_binary_s_admin_routes_change_and_read() {
         .unwrap();
     assert_eq!(set["now"], 5);
 }
+
+#[tokio::test]
+async fn every_answer_is_dated_by_the_account_clock() {
+    let server = start(10).await;
+    let date = |resp: &reqwest::Response| {
+        let value = resp.headers()["date"].to_str().unwrap().to_owned();
+        let at = httpdate::parse_http_date(&value).unwrap();
+        at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    };
+    let listed = get(&server, "/api/v4/leads?limit=1").await;
+    assert_eq!(listed.status(), 200);
+    assert_eq!(date(&listed), NOW);
+    server.clock().advance(61);
+    // An error answer is dated too.
+    let refused = get(&server, "/api/v4/leads?limit=251").await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(date(&refused), NOW + 61);
+}
