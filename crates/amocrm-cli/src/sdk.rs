@@ -19,6 +19,7 @@ pub use amocrm::pagination::{GetRequest, ListRequest, Listed, Paged, Paging, Unp
 pub use amocrm::pipelines::{LOST_STATUS_ID, Pipeline, Status, StatusType, WON_STATUS_ID};
 pub use amocrm::query::{CrmGet, CrmList, CrmQuery, Direction, EntityKind};
 pub use amocrm::store::{FileTokenStore, TokenStore};
+pub use amocrm::sync::{Changes, ChangesRequest, Changing, Cursor};
 pub use amocrm::tags::Tag;
 pub use amocrm::tasks::Task;
 pub use amocrm::users::User;

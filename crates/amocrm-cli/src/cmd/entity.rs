@@ -1,5 +1,6 @@
 //! What the groups of amoCRM's main entities share (leads, contacts, companies): `list`
-//! with the paging flags and every query flag, `get ID` with `--with`, the entity types of
+//! with the paging flags and every query flag, `get ID` with `--with`, `changes` (see
+//! `changes`), the entity types of
 //! tags, notes, links and custom fields, and the custom fields part of a view.
 
 use std::borrow::Cow;
@@ -9,6 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::changes::{self, ChangesArgs};
 use super::context::Ctx;
 use super::query::{self, FilterArg, OrderArg, QueryArg, QueryHelp, WithArg};
 use super::section::{self, IdArg, ListArgs, Paged};
@@ -49,6 +51,9 @@ pub enum EntityCommand<T: Paged + QueryHelp + Send + Sync + 'static> {
     List(EntityList<T>),
     /// Show one by its ID, with its custom fields
     Get(EntityGet<T>),
+    /// Every one changed since a time (or a saved cursor), once each in its latest state,
+    /// oldest change first; the cursor to resume from is printed on stderr
+    Changes(ChangesArgs<T>),
 }
 
 /// The flags of `… list`.
@@ -88,7 +93,7 @@ pub async fn run<T>(
     get: GetCall<T>,
 ) -> Result<(), Failure>
 where
-    T: View + Paged + QueryHelp + CrmList<Paging = sdk::Paged> + Sync,
+    T: View + Paged + QueryHelp + CrmList<Paging = sdk::Paged> + sdk::Changing + Sync,
 {
     match command {
         EntityCommand::List(args) => {
@@ -106,6 +111,7 @@ where
             let call = args.with.apply(get(&client, args.id.id))?;
             section::get(call.send(), &mut ctx.out).await
         }
+        EntityCommand::Changes(args) => changes::run(args, ctx).await,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod tasks;
 pub mod users;
 pub mod widgets;
 
+mod changes;
 mod context;
 mod entity;
 mod prelude;

@@ -8,6 +8,7 @@ mod support;
 
 mod account;
 mod bots;
+mod changes;
 mod completions;
 mod crm;
 mod crm_sections;
