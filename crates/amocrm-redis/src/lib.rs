@@ -116,6 +116,16 @@ pub enum Error {
         /// [`RedisPacer::max_wait`].
         max: Duration,
     },
+    /// A widget_request token's end is not ahead on Redis's clock, so it cannot be
+    /// remembered until then (the key would be gone at once, and a replay accepted): the
+    /// token is refused. The verifier's clock runs behind Redis's by at least `by`.
+    #[error("Redis at {address}: the token ended {by:?} ago on Redis's clock; it is refused")]
+    Expired {
+        /// `host:port` of the server.
+        address: String,
+        /// How long ago the token ended, on Redis's clock.
+        by: Duration,
+    },
     /// Redis answered something the engine does not understand.
     #[error("Redis at {address} answered unexpectedly: {detail}")]
     Unexpected {

@@ -1,12 +1,18 @@
 //! [`RedisReplayGuard`]: the widget_request tokens accepted by any instance of a service,
 //! remembered in Redis until they expire.
 
-use std::time::SystemTime;
+use std::sync::LazyLock;
+use std::time::{Duration, SystemTime};
 
 use amocrm::widget_request::{ReplayGuard, ReplayGuardError};
 use futures::future::BoxFuture;
 
 use crate::{Error, RedisConnection};
+
+/// The remember script: `SET NX PXAT` after checking, on Redis's clock, that the end is
+/// still ahead (see the script's header).
+static SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(include_str!("replay.lua")));
 
 /// The default key prefix.
 const DEFAULT_PREFIX: &str = "amocrm:replay:";
@@ -16,7 +22,9 @@ const DEFAULT_PREFIX: &str = "amocrm:replay:";
 /// PXAT until` (atomic: of two instances that see one token at once, one wins), kept until
 /// the token expires: an absolute time, kept by Redis's clock, so an instance whose clock
 /// runs fast does not shorten the fleet's memory of a token (a TTL computed on its clock
-/// would). Needs Redis 6.2 or later.
+/// would). A token whose end is not ahead on Redis's clock is refused
+/// ([`Error::Expired`]): a key set to expire in the past is dropped at once, and every
+/// replay of the token would then be accepted. Needs Redis 6.2 or later.
 ///
 /// Fails closed: when Redis cannot be reached or does not answer in time, the guard
 /// answers an error and the verifier refuses the request
@@ -43,24 +51,31 @@ impl RedisReplayGuard {
     }
 
     /// Remembers `key` until `until` (an absolute time, Unix milliseconds on Redis's
-    /// clock) and answers `true`, or `false` when it is remembered already.
+    /// clock) and answers `true`, or `false` when it is remembered already; a `until` not
+    /// ahead on Redis's clock is [`Error::Expired`].
     pub async fn remember(&self, key: &str, until: SystemTime) -> Result<bool, Error> {
-        // Redis takes a positive time; one already past is set and gone at once.
         let until_ms = until
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| {
                 u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
             })
-            .clamp(1, i64::MAX as u64);
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(format!("{}{key}", self.prefix))
-            .arg(1)
-            .arg("NX")
-            .arg("PXAT")
+            .min(i64::MAX as u64);
+        let mut invocation = SCRIPT.prepare_invoke();
+        invocation
+            .key(format!("{}{key}", self.prefix))
             .arg(until_ms);
-        // "OK" when set, nil when the key exists.
-        let set: Option<String> = self.redis.run(cmd).await?;
-        Ok(set.is_some())
+        match self.redis.invoke::<i64>(&invocation).await? {
+            1 => Ok(true),
+            0 => Ok(false),
+            past if past < 0 => Err(Error::Expired {
+                address: self.redis.address().to_owned(),
+                by: Duration::from_millis((-(past + 1)).unsigned_abs()),
+            }),
+            other => Err(Error::Unexpected {
+                address: self.redis.address().to_owned(),
+                detail: format!("the replay script answered {other}"),
+            }),
+        }
     }
 }
 

@@ -141,3 +141,40 @@ async fn a_token_is_remembered_until_its_absolute_expiry_on_the_servers_clock() 
         expires_ms - until_ms
     );
 }
+
+#[tokio::test]
+async fn a_token_already_ended_on_redis_clock_is_refused_every_time() {
+    // An instance whose clock runs behind Redis's accepts a token Redis has seen end: a
+    // key set to expire in the past would be gone at once and every replay accepted.
+    let test = "a_token_already_ended_on_redis_clock_is_refused_every_time";
+    let Some(redis) = redis_or_skip(test).await else {
+        return;
+    };
+    let prefix = unique_prefix("replay-ended");
+    let guard = RedisReplayGuard::new(redis.clone()).key_prefix(&prefix);
+    let ended = SystemTime::now() - Duration::from_secs(30);
+    for attempt in 0..4 {
+        let error = guard.remember("sig-late", ended).await.unwrap_err();
+        match &error {
+            amocrm_redis::Error::Expired { by, .. } => {
+                assert!(*by >= Duration::from_secs(29), "{attempt}: {error}");
+            }
+            other => panic!("{attempt}: {other:?}"),
+        }
+        assert!(guard.check_and_remember("sig-late", ended).await.is_err());
+    }
+    // The Unix epoch itself (a token with no end to speak of) is refused too.
+    assert!(
+        guard
+            .remember("sig-epoch", SystemTime::UNIX_EPOCH)
+            .await
+            .is_err()
+    );
+    let mut conn = redis.manager().clone();
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg(format!("{prefix}sig-late"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(exists, 0);
+}
