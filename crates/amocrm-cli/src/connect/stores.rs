@@ -152,22 +152,31 @@ impl StoreSpec {
     }
 }
 
-/// `scheme://host/...` of a URL, without `user:password@` and without `password=` values.
-/// A password may hold any character (`/`, `?`, `#` too, in a URL that then fails to
-/// parse), so everything up to the last `@` goes.
+/// What may be shown of a store or Redis location: built from the parts read, never
+/// echoed. A URL is `scheme://host:port/path` (everything up to the last `@` dropped: a
+/// password may hold any character; the query and fragment dropped whole, shown as `?…`:
+/// a password may sit there under any key, percent-encoded too); a libpq `key=value`
+/// string keeps the values of a few harmless keys only (`host`, `port`, `dbname`, …) and
+/// shows every other one as `[REDACTED]` (spaces around `=` and quoted values read as libpq
+/// reads them); anything else (a file path) as it is.
 pub fn without_user_info(url: &str) -> String {
-    let shown = match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rfind('@') {
-            Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-            None => url.to_owned(),
-        },
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let rest = rest.rfind('@').map_or(rest, |at| &rest[at + 1..]);
+            match rest.find(['?', '#']) {
+                Some(cut) => format!("{scheme}://{}?…", &rest[..cut]),
+                None => format!("{scheme}://{rest}"),
+            }
+        }
+        None if is_connection_string(&url.trim_start().to_ascii_lowercase()) => {
+            connection_string_shown(url)
+        }
         None => url.to_owned(),
-    };
-    without_passwords(&shown)
+    }
 }
 
-/// `text` with the value of every `password=` (a URL's query, a libpq string; quoted or
-/// not) replaced by `[REDACTED]`.
+/// `text` with the value of every `password=` (a file path someone pasted a connection
+/// string's part into) replaced by `[REDACTED]`, up to the next separator.
 fn without_passwords(text: &str) -> String {
     const KEY: &str = "password=";
     let mut shown = String::with_capacity(text.len());
@@ -176,26 +185,72 @@ fn without_passwords(text: &str) -> String {
         shown.push_str(&rest[..at + KEY.len()]);
         shown.push_str("[REDACTED]");
         let value = &rest[at + KEY.len()..];
-        let end = if let Some(quoted) = value.strip_prefix('\'') {
-            // libpq: up to the closing quote; `\'` and `\\` are escapes.
-            let mut escaped = false;
-            quoted
-                .char_indices()
-                .find(|&(_, c)| {
-                    let closes = c == '\'' && !escaped;
-                    escaped = c == '\\' && !escaped;
-                    closes
-                })
-                .map_or(value.len(), |(i, _)| i + 2)
-        } else {
-            value
-                .find(['&', ' ', '\t', '\n', '#'])
-                .unwrap_or(value.len())
-        };
+        let end = value
+            .find(['&', ' ', '\t', '\n', '#'])
+            .unwrap_or(value.len());
         rest = &value[end..];
     }
     shown.push_str(rest);
     shown
+}
+
+/// The libpq keys whose values are shown; every other value is `[REDACTED]`.
+const SHOWN_KEYS: [&str; 7] = [
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "sslmode",
+    "connect_timeout",
+];
+
+/// A libpq connection string shown key by key (see [`without_user_info`]).
+fn connection_string_shown(text: &str) -> String {
+    let mut shown = Vec::new();
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        let key_end = rest
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let key = &rest[..key_end];
+        let after = rest[key_end..].trim_start();
+        let Some(value) = after.strip_prefix('=') else {
+            // Not `key = value`: nothing more is read, nor shown.
+            shown.push("…".to_owned());
+            break;
+        };
+        let value = value.trim_start();
+        let (value, next) = match value.strip_prefix('\'') {
+            Some(quoted) => {
+                // Up to the closing quote; `\'` and `\\` are escapes.
+                let mut escaped = false;
+                let end = quoted
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        let closes = c == '\'' && !escaped;
+                        escaped = c == '\\' && !escaped;
+                        closes
+                    })
+                    .map_or(quoted.len(), |(i, _)| i);
+                (
+                    &value[..(end + 2).min(value.len())],
+                    &quoted[(end + 1).min(quoted.len())..],
+                )
+            }
+            None => {
+                let end = value.find(char::is_whitespace).unwrap_or(value.len());
+                (&value[..end], &value[end..])
+            }
+        };
+        if SHOWN_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+            shown.push(format!("{key}={value}"));
+        } else {
+            shown.push(format!("{key}=[REDACTED]"));
+        }
+        rest = next.trim_start();
+    }
+    shown.join(" ")
 }
 
 /// The Redis pacer of `--redis-url` / `AMOCRM_REDIS_URL` (7 requests/s per account), or
@@ -250,7 +305,7 @@ mod tests {
     fn user_info_is_never_shown() {
         assert_eq!(
             without_user_info("postgres://amocrm:s3cr3t@db:5432/x?sslmode=require"),
-            "postgres://db:5432/x?sslmode=require"
+            "postgres://db:5432/x?…"
         );
         // Everything up to the last `@`: a password may hold `/`, `?` or `#`.
         assert_eq!(
@@ -267,9 +322,22 @@ mod tests {
         );
         assert_eq!(
             without_user_info("postgres://db/x?sslmode=require&password=SECRET&user=u"),
-            "postgres://db/x?sslmode=require&password=[REDACTED]&user=u"
+            "postgres://db/x?…"
         );
         assert_eq!(without_user_info("/tmp/tokens.json"), "/tmp/tokens.json");
+        // A password under any key, percent-encoded or not, goes with the query.
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/test?pass%77ord=SECRET",
+            "postgres://127.0.0.1/test?user=postgres&%70assword=SECRET",
+            "redis+unix:///tmp/x.sock?db=zz&pass=SECRET",
+            "unix:///tmp/x.sock#SECRET",
+        ] {
+            let shown = without_user_info(url);
+            assert!(
+                !shown.contains("SECRET") && shown.ends_with("?…"),
+                "{shown}"
+            );
+        }
         assert_eq!(
             without_user_info("redis://:pw@127.0.0.1:6379/"),
             "redis://127.0.0.1:6379/"
@@ -286,6 +354,16 @@ mod tests {
             without_user_info(conninfo),
             "host=db user=u password=[REDACTED] dbname=x"
         );
+        // Spaces around `=` (libpq takes them), a key it does not show, a quoted value.
+        assert_eq!(
+            without_user_info("host=127.0.0.1 user=postgres password = pw-SECRET dbname=test"),
+            "host=127.0.0.1 user=postgres password=[REDACTED] dbname=test"
+        );
+        assert_eq!(
+            without_user_info("host='a b' sslpassword=SECRET options='-c x=1'"),
+            "host='a b' sslpassword=[REDACTED] options=[REDACTED]"
+        );
+        assert_eq!(without_user_info("host=db junk SECRET"), "host=db …");
         assert_eq!(without_user_info("password=SECRET"), "password=[REDACTED]");
         assert_eq!(
             without_user_info("PASSWORD=SECRET host=db"),
