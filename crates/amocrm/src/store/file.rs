@@ -227,6 +227,13 @@ fn take_lock(path: &Path) -> Result<File, StoreError> {
             None,
         ));
     }
+    // Another user's lock file could be held by them for ever: waiting on it would hang.
+    #[cfg(unix)]
+    trust::owned_by_us(
+        &lock,
+        std::os::unix::fs::MetadataExt::uid(&meta),
+        "lock file",
+    )?;
     file.lock()
         .map_err(|error| io_error(format!("locking {}", lock.display()), error))?;
     Ok(file)

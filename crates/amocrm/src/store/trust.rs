@@ -74,14 +74,15 @@ pub(super) fn this_user() -> u32 {
 }
 
 #[cfg(unix)]
-fn owned_by_us(path: &Path, uid: u32, what: &str) -> Result<(), StoreError> {
+pub(super) fn owned_by_us(path: &Path, uid: u32, what: &str) -> Result<(), StoreError> {
     let us = this_user();
     if uid == us || uid == 0 {
         return Ok(());
     }
     Err(StoreError::untrusted(format!(
         "the {what} {} is owned by another user (uid {uid}; this process runs as uid {us}), \
-         who could have put any pair there; it is not used",
+         who could have put any pair there or hold its lock for ever; it is not used: \
+         `chown` it to uid {us}, or keep the token file in a directory of your own",
         path.display()
     )))
 }

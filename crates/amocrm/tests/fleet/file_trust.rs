@@ -262,3 +262,28 @@ async fn a_fifo_is_refused_not_waited_on() {
     let answer = tokio::time::timeout(Duration::from_secs(5), store.lock(ACCOUNT)).await;
     assert!(answer.expect("an answer, not a wait").is_err());
 }
+
+#[tokio::test]
+async fn a_lock_file_of_another_user_is_refused_not_waited_on() {
+    // Another user who owns the lock file can hold its lock for ever: lock() would hang.
+    let dir = TempDir::new("trust-lock-owner");
+    let lock = dir.join("tokens.json.lock");
+    std::fs::write(&lock, "").unwrap();
+    chmod(&lock, 0o600);
+    if !give_away(&lock) {
+        return;
+    }
+    let held = std::fs::File::open(&lock).unwrap();
+    held.lock().unwrap();
+    let store = FileTokenStore::new(dir.join("tokens.json"));
+    let locked = tokio::time::timeout(Duration::from_secs(3), store.lock(ACCOUNT))
+        .await
+        .expect("refused at once, not waited on");
+    let error = locked.err().expect("refused");
+    assert!(error.is_untrusted(), "{error}");
+    assert!(error.message().contains("lock file"), "{error}");
+    assert!(
+        error.message().contains("chown"),
+        "the remedy is said: {error}"
+    );
+}
