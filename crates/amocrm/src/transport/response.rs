@@ -100,6 +100,17 @@ impl Error {
                     Ok(error) => *error,
                     Err(other) => Error::Config(format!("request hook: {other}")),
                 },
+                // The request could not even be built (a URL `http` cannot hold, e.g. a
+                // query of 70,000 characters): an input error, nothing was sent. Said
+                // without the URL, which may be that long.
+                None if e.is_builder() => {
+                    let e = e.without_url();
+                    let why = std::error::Error::source(&e)
+                        .map_or_else(|| e.to_string(), |source| format!("{e}: {source}"));
+                    Error::Invalid(Invalid::Request(format!(
+                        "the request could not be built, nothing was sent ({why})"
+                    )))
+                }
                 None => Error::Transport(e),
             },
             RawError::InvalidUpgrade(e) | RawError::ResponseBodyError(e) => Error::Transport(e),

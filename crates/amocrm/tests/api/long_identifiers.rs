@@ -58,3 +58,26 @@ async fn an_identifier_too_long_to_send_is_an_input_error_and_nothing_is_sent() 
     client.widgets().get(&longest).send().await.unwrap();
     assert_eq!(server.count(), 1);
 }
+
+#[tokio::test]
+async fn a_query_too_long_for_any_url_is_an_input_error_without_the_url() {
+    // 70,000 characters of search: more than a URI can hold, so the request cannot be
+    // built. Nothing is sent, and the error does not repeat the URL.
+    let server = Server::start(|_, _| loopback::json(r#"{"_embedded":{"leads":[]}}"#)).await;
+    let client = client(server.base_url(), RetryPolicy::disabled());
+    let long = "q".repeat(70_000);
+    let error = client.leads().list().query(&long).send().await.unwrap_err();
+    match &error {
+        Error::Invalid(Invalid::Request(message)) => {
+            assert!(message.contains("nothing was sent"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = format!("{error} {error:?}");
+    assert!(
+        !shown.contains("qqqq"),
+        "the URL is not repeated: {} bytes",
+        shown.len()
+    );
+    assert_eq!(server.count(), 0);
+}
