@@ -131,8 +131,10 @@ impl ListRequest<Lead, CrmQuery<Lead>> {
     }
 
     /// Only leads at one of these stages, as (pipeline ID, status ID) pairs, the IDs of
-    /// the models (`filter[statuses][i][pipeline_id]`, `[status_id]`).
+    /// the models (`filter[statuses][i][pipeline_id]`, `[status_id]`); a second call
+    /// replaces the first's pairs.
     pub fn statuses(mut self, pairs: impl IntoIterator<Item = (i64, i64)>) -> Self {
+        self = self.clear_filter("statuses");
         let mut count = 0_usize;
         for (pipeline, status) in pairs {
             if pipeline <= 0 || status <= 0 {

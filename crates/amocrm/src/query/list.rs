@@ -114,8 +114,8 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         self
     }
 
-    /// `filter[path…][from]` and `[to]`; a range without ends, or with `from` above
-    /// `to`, is refused.
+    /// `filter[path…][from]` and `[to]`, replacing a range set before (the last call
+    /// wins); a range without ends, or with `from` above `to`, is refused.
     pub(crate) fn filter_range<N: Display + PartialOrd>(
         mut self,
         path: &[&str],
@@ -140,6 +140,10 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         }
         let mut at = path.to_vec();
         at.push("from");
+        query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", &at));
+        *at.last_mut().expect("just pushed") = "to";
+        query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", &at));
+        *at.last_mut().expect("just pushed") = "from";
         if let Some(from) = range.from {
             query.push_filter(&at, from);
         }
@@ -150,9 +154,21 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         self
     }
 
-    /// `filter[path…]=value` for a nested path.
+    /// `filter[path…]=value` for a nested path. A key of one value (its last segment
+    /// not `[]`) set again replaces the value: the last call wins, as with `.order()`
+    /// (PHP would keep only the last of a repeated key anyway, silently).
     pub(crate) fn filter_at(mut self, path: &[&str], value: impl Display) -> Self {
-        self.query_mut().push_filter(path, value);
+        let query = self.query_mut();
+        if path.last().is_some_and(|last| !last.is_empty()) {
+            query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", path));
+        }
+        query.push_filter(path, value);
+        self
+    }
+
+    /// Forgets every `filter[name…]` set before: a filter of several keys set again.
+    pub(crate) fn clear_filter(mut self, name: &str) -> Self {
+        self.query_mut().remove_filter(name);
         self
     }
 }

@@ -1,0 +1,85 @@
+//! What the typed filters send, and what they refuse before sending: a filter set twice,
+//! values amoCRM cannot read, IDs it cannot have, too many values.
+
+use amocrm::query::{EntityKind, Range};
+use amocrm_test_support::loopback::{Server, client, json, quick_retries};
+
+const EMPTY: &str = r#"{"_page":1,"_links":{"self":{"href":"x"}},"_embedded":{}}"#;
+
+/// A server that answers every request with an empty page, and a client on it.
+async fn always() -> (Server, amocrm::Client) {
+    let server = Server::start(move |_, _| json(EMPTY)).await;
+    let client = client(server.base_url(), quick_retries(1));
+    (server, client)
+}
+
+/// The query of each request the server saw, percent-decoded, `key=value&…`.
+fn queries(server: &Server) -> Vec<String> {
+    let seen = server.seen();
+    let decode = |target: &str| {
+        let query = target.split_once('?').map_or("", |(_, q)| q);
+        url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    seen.iter().map(|s| decode(&s.target)).collect()
+}
+
+// The server's empty `_embedded` may not decode: only what was sent matters here.
+#[tokio::test]
+async fn a_filter_of_one_value_set_twice_keeps_the_last() {
+    let (server, client) = always().await;
+    let _ = client
+        .leads()
+        .list()
+        .updated_at(Range::between(1, 5))
+        .updated_at(Range::since(20))
+        .statuses([(3, 4), (3, 5)])
+        .statuses([(6, 7)])
+        .custom_field_range(9, Range::since(1.5))
+        .custom_field_range(9, Range::until(2.5))
+        .send()
+        .await
+        .map(drop);
+    let _ = client
+        .tasks()
+        .list()
+        .completed(true)
+        .completed(false)
+        .entity_type(EntityKind::Leads)
+        .entity_type(EntityKind::Contacts)
+        .send()
+        .await
+        .map(drop);
+    let _ = client
+        .links(EntityKind::Leads)
+        .list()
+        .entity_ids([1])
+        .to(amocrm::links::Target::Contacts, 1)
+        .to(amocrm::links::Target::Companies, 2)
+        .to_catalog(3)
+        .to_catalog(4)
+        .send()
+        .await
+        .map(drop);
+    let _ = client
+        .tags(EntityKind::Leads)
+        .list()
+        .name("a")
+        .name("b")
+        .send()
+        .await
+        .map(drop);
+    assert_eq!(
+        queries(&server),
+        [
+            "filter[updated_at][from]=20&filter[statuses][0][pipeline_id]=6\
+             &filter[statuses][0][status_id]=7&filter[custom_fields_values][9][to]=2.5&page=1",
+            "filter[is_completed]=0&filter[entity_type]=contacts&page=1",
+            "filter[entity_id][]=1&filter[to_entity_id]=2&filter[to_entity_type]=companies\
+             &filter[to_catalog_id]=4&page=1",
+            "filter[name]=b&page=1",
+        ]
+    );
+}
