@@ -62,18 +62,19 @@ macro_rules! filters {
     };
     (@ custom_fields) => {
         /// Whose custom field `field_id` holds `value`: a text, a number, an enum ID, `1`
-        /// or `0` for a checkbox (`filter[custom_fields_values][field_id][]`). amoCRM
+        /// or `0` (`true`, `false`) for a checkbox (`filter[custom_fields_values][field_id][]`;
+        /// a float must be finite, [`FilterValue`]($crate::query::FilterValue)). amoCRM
         /// filters by custom fields only on accounts with its API filter option on.
-        pub fn custom_field(self, field_id: u64, value: impl ::std::fmt::Display) -> Self {
+        pub fn custom_field(self, field_id: u64, value: impl $crate::query::FilterValue) -> Self {
             let field = field_id.to_string();
-            self.filter_at(&["custom_fields_values", &field, ""], value)
+            self.filter_value_at(&["custom_fields_values", &field, ""], value)
         }
 
         /// Whose custom field `field_id` (a number or a date) is within `range`
         /// (`filter[custom_fields_values][field_id][from]`, `[to]`).
         pub fn custom_field_range<N>(self, field_id: u64, range: $crate::query::Range<N>) -> Self
         where
-            N: ::std::fmt::Display + PartialOrd,
+            N: $crate::query::FilterValue + PartialOrd,
         {
             let field = field_id.to_string();
             self.filter_range(&["custom_fields_values", &field], range)

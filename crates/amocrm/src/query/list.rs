@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use super::{CrmList, CrmQuery, Direction, Range, Scope, key, param};
+use super::{CrmList, CrmQuery, Direction, FilterValue, Range, Scope, key, param};
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::{FetchPage, ListRequest};
@@ -115,8 +115,9 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
     }
 
     /// `filter[path…][from]` and `[to]`, replacing a range set before (the last call
-    /// wins); a range without ends, or with `from` above `to`, is refused.
-    pub(crate) fn filter_range<N: Display + PartialOrd>(
+    /// wins); a range without ends, with an end amoCRM cannot read (`inf`, `NaN`) or
+    /// with `from` above `to`, is refused.
+    pub(crate) fn filter_range<N: FilterValue + PartialOrd>(
         mut self,
         path: &[&str],
         range: Range<N>,
@@ -128,30 +129,42 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
                 reason: reason.into(),
             });
         };
-        // A value not equal to itself (a float's NaN) is no bound at all.
-        let unordered = |end: &Option<N>| end.as_ref().is_some_and(|v| v.partial_cmp(v).is_none());
+        let text = |end: &Option<N>| end.as_ref().map(FilterValue::filter_text).transpose();
+        let (from, to) = match (text(&range.from), text(&range.to)) {
+            (Ok(from), Ok(to)) => (from, to),
+            (Err(reason), _) | (_, Err(reason)) => {
+                refuse(query, &format!("an end is {reason}"));
+                (None, None)
+            }
+        };
         match (&range.from, &range.to) {
             (None, None) => refuse(query, "a range needs a from or a to"),
-            _ if unordered(&range.from) || unordered(&range.to) => {
-                refuse(query, "an end is not a number")
-            }
             (Some(from), Some(to)) if from > to => refuse(query, "from is above to"),
             _ => {}
         }
         let mut at = path.to_vec();
         at.push("from");
         query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", &at));
-        *at.last_mut().expect("just pushed") = "to";
-        query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", &at));
-        *at.last_mut().expect("just pushed") = "from";
-        if let Some(from) = range.from {
+        if let Some(from) = from {
             query.push_filter(&at, from);
         }
         *at.last_mut().expect("just pushed") = "to";
-        if let Some(to) = range.to {
+        query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", &at));
+        if let Some(to) = to {
             query.push_filter(&at, to);
         }
         self
+    }
+
+    /// `filter[path…]=value`, the value checked ([`FilterValue`]).
+    pub(crate) fn filter_value_at(self, path: &[&str], value: impl FilterValue) -> Self {
+        match value.filter_text() {
+            Ok(text) => self.filter_at(path, text),
+            Err(reason) => {
+                let named: Vec<&str> = path.iter().copied().filter(|s| !s.is_empty()).collect();
+                self.refuse_filter(&named.join("]["), format!("the value is {reason}"))
+            }
+        }
     }
 
     /// `filter[path…]=value` for a nested path. A key of one value (its last segment

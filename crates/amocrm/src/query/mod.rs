@@ -45,6 +45,7 @@ mod key;
 mod list;
 mod param;
 mod scope;
+mod value;
 
 use std::fmt;
 use std::str::FromStr;
@@ -63,6 +64,7 @@ pub(crate) use param::open_param;
 pub(crate) use param::word;
 pub use param::{NotTaken, Param};
 pub(crate) use scope::Scope;
+pub use value::FilterValue;
 
 /// A model listed by a CRM list: what its `with` and `order` take, and whether the list
 /// takes `filter` and `query` (a list that does not refuses them before sending).

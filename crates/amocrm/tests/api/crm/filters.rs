@@ -1,6 +1,7 @@
 //! What the typed filters send, and what they refuse before sending: a filter set twice,
 //! values amoCRM cannot read, IDs it cannot have, too many values.
 
+use amocrm::error::Invalid;
 use amocrm::query::{EntityKind, Range};
 use amocrm_test_support::loopback::{Server, client, json, quick_retries};
 
@@ -81,5 +82,57 @@ async fn a_filter_of_one_value_set_twice_keeps_the_last() {
              &filter[to_catalog_id]=4&page=1",
             "filter[name]=b&page=1",
         ]
+    );
+}
+
+/// Whether `result` is `Invalid::Filter` on `filter`.
+fn refused_filter<T: std::fmt::Debug>(result: Result<T, amocrm::Error>, filter: &str) -> bool {
+    match result {
+        Err(amocrm::Error::Invalid(Invalid::Filter { filter: f, .. })) => f == filter,
+        other => panic!("{filter}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn non_finite_numbers_are_refused_before_sending() {
+    let (server, client) = always().await;
+    let leads = || client.leads().list();
+    let field = "custom_fields_values][5";
+    for (result, filter) in [
+        (
+            leads()
+                .custom_field_range(5, Range::since(f64::INFINITY))
+                .send()
+                .await,
+            field,
+        ),
+        (
+            leads()
+                .custom_field_range(5, Range::between(f64::NEG_INFINITY, f64::INFINITY))
+                .send()
+                .await,
+            field,
+        ),
+        (
+            leads()
+                .custom_field_range(5, Range::until(f32::NAN))
+                .send()
+                .await,
+            field,
+        ),
+        (leads().custom_field(5, f64::NAN).send().await, field),
+        (leads().custom_field(5, f32::INFINITY).send().await, field),
+    ] {
+        assert!(refused_filter(result, filter));
+    }
+    assert_eq!(server.count(), 0, "sent: {:?}", queries(&server));
+    let _ = leads()
+        .custom_field(5, 2.5)
+        .custom_field(6, true)
+        .send()
+        .await;
+    assert_eq!(
+        queries(&server),
+        ["filter[custom_fields_values][5][]=2.5&filter[custom_fields_values][6][]=1&page=1"]
     );
 }
