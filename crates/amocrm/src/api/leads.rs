@@ -154,7 +154,7 @@ impl ListRequest<Lead, CrmQuery<Lead>> {
 
     /// Only leads in one of these pipelines (`filter[pipeline_id][]`).
     pub fn pipeline_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("pipeline_id", ids)
+        self.filter_ids("pipeline_id", ids)
     }
 
     /// Closed within `range`, Unix seconds (`filter[closed_at]`).

@@ -148,19 +148,19 @@ fn check(query: &CrmQuery<EntityLink>) -> Result<(), Invalid> {
 impl ListRequest<EntityLink, CrmQuery<EntityLink>> {
     /// Only the links of these entities (`filter[entity_id][]`; the mass listing).
     pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("entity_id", ids)
+        self.filter_ids("entity_id", ids)
     }
 
     /// Only the links to entity `id` of type `target` (`filter[to_entity_id]` and
     /// `filter[to_entity_type]`).
     pub fn to(self, target: Target, id: u64) -> Self {
-        let this = self.filter_at(&["to_entity_id"], id);
+        let this = self.filter_id_at(&["to_entity_id"], id);
         this.filter_at(&["to_entity_type"], target.as_str())
     }
 
     /// Only the links to elements of catalog `catalog_id` (`filter[to_catalog_id]`).
     pub fn to_catalog(self, catalog_id: u64) -> Self {
-        self.filter_at(&["to_catalog_id"], catalog_id)
+        self.filter_id_at(&["to_catalog_id"], catalog_id)
     }
 }
 

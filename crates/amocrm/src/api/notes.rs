@@ -153,7 +153,7 @@ impl ListRequest<Note, CrmQuery<Note>> {
     /// Only the notes of these entities (`filter[entity_id][]`; the list of an entity
     /// type only).
     pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("entity_id", ids)
+        self.filter_ids("entity_id", ids)
     }
 }
 

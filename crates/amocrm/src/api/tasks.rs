@@ -105,7 +105,7 @@ impl ListRequest<Task, CrmQuery<Task>> {
     /// Only tasks of these types (`filter[task_type][]`: 1 a call, 2 a meeting, others
     /// from the account's task types).
     pub fn task_types(self, types: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("task_type", types)
+        self.filter_ids("task_type", types)
     }
 
     /// Only tasks of entities of `kind` (`filter[entity_type]`).
@@ -116,7 +116,7 @@ impl ListRequest<Task, CrmQuery<Task>> {
     /// Only tasks of these entities of `kind` (`filter[entity_type]` and
     /// `filter[entity_id][]`).
     pub fn entity(self, kind: EntityKind, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.entity_type(kind).filter_values("entity_id", ids)
+        self.entity_type(kind).filter_ids("entity_id", ids)
     }
 }
 

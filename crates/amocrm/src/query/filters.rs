@@ -12,9 +12,9 @@ macro_rules! filters {
         }
     };
     (@ ids) => {
-        /// Only these IDs (`filter[id][]`).
+        /// Only these IDs (`filter[id][]`; each one amoCRM can have, `1..=i64::MAX`).
         pub fn ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-            self.filter_values("id", ids)
+            self.filter_ids("id", ids)
         }
     };
     (@ names) => {
@@ -45,19 +45,19 @@ macro_rules! filters {
     (@ responsible) => {
         /// Whose responsible user is one of `users` (`filter[responsible_user_id][]`).
         pub fn responsible(self, users: impl IntoIterator<Item = u64>) -> Self {
-            self.filter_values("responsible_user_id", users)
+            self.filter_ids("responsible_user_id", users)
         }
     };
     (@ created_by) => {
         /// Created by one of `users` (`filter[created_by][]`).
         pub fn created_by(self, users: impl IntoIterator<Item = u64>) -> Self {
-            self.filter_values("created_by", users)
+            self.filter_ids("created_by", users)
         }
     };
     (@ updated_by) => {
         /// Last changed by one of `users` (`filter[updated_by][]`).
         pub fn updated_by(self, users: impl IntoIterator<Item = u64>) -> Self {
-            self.filter_values("updated_by", users)
+            self.filter_ids("updated_by", users)
         }
     };
     (@ custom_fields) => {
@@ -66,6 +66,9 @@ macro_rules! filters {
         /// a float must be finite, [`FilterValue`]($crate::query::FilterValue)). amoCRM
         /// filters by custom fields only on accounts with its API filter option on.
         pub fn custom_field(self, field_id: u64, value: impl $crate::query::FilterValue) -> Self {
+            if let Some(reason) = Self::field_id_refusal(field_id) {
+                return self.refuse_filter("custom_fields_values", reason);
+            }
             let field = field_id.to_string();
             self.filter_value_at(&["custom_fields_values", &field, ""], value)
         }
@@ -76,6 +79,9 @@ macro_rules! filters {
         where
             N: $crate::query::FilterValue + PartialOrd,
         {
+            if let Some(reason) = Self::field_id_refusal(field_id) {
+                return self.refuse_filter("custom_fields_values", reason);
+            }
             let field = field_id.to_string();
             self.filter_range(&["custom_fields_values", &field], range)
         }

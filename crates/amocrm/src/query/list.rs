@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use super::{CrmList, CrmQuery, Direction, FilterValue, Range, Scope, key, param};
+use super::{CrmList, CrmQuery, Direction, FilterValue, Range, Scope, key, param, scope};
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::{FetchPage, ListRequest};
@@ -105,6 +105,29 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
             });
         }
         self
+    }
+
+    /// `filter[name][]=id` for each of `ids`, each an ID amoCRM can have (as a get's
+    /// is): another is refused.
+    pub(crate) fn filter_ids(self, name: &str, ids: impl IntoIterator<Item = u64>) -> Self {
+        let ids: Vec<u64> = ids.into_iter().collect();
+        match ids.iter().find(|id| !scope::is_id(**id)) {
+            Some(bad) => self.refuse_filter(name, format!("{bad}: {}", scope::BAD_ID)),
+            None => self.filter_values(name, ids),
+        }
+    }
+
+    /// `filter[path…]=id` for one ID amoCRM can have; another is refused.
+    pub(crate) fn filter_id_at(self, path: &[&str], id: u64) -> Self {
+        match scope::is_id(id) {
+            true => self.filter_at(path, id),
+            false => self.refuse_filter(&path.join("]["), format!("{id}: {}", scope::BAD_ID)),
+        }
+    }
+
+    /// Why a custom field filter on `field_id` is refused: an ID amoCRM cannot have.
+    pub(crate) fn field_id_refusal(field_id: u64) -> Option<String> {
+        (!scope::is_id(field_id)).then(|| format!("field {field_id}: {}", scope::BAD_ID))
     }
 
     /// Refuses the filter `name` for `reason`, when the request is sent.

@@ -63,7 +63,7 @@ pub(crate) use list::{crm_list, crm_list_in};
 pub(crate) use param::open_param;
 pub(crate) use param::word;
 pub use param::{NotTaken, Param};
-pub(crate) use scope::Scope;
+pub(crate) use scope::{BAD_ID, Scope, is_id};
 pub use value::FilterValue;
 
 /// A model listed by a CRM list: what its `with` and `order` take, and whether the list

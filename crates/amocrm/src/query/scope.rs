@@ -54,6 +54,9 @@ impl Scope {
     }
 }
 
+/// Why amoCRM cannot have the ID `id`.
+pub(crate) const BAD_ID: &str = "amoCRM's IDs are 1 to 9223372036854775807";
+
 /// A parent ID checked as a get's ID is: `1..=i64::MAX`.
 pub(crate) fn parent_id(what: &'static str, id: u64) -> Result<NonZeroU64, Invalid> {
     NonZeroU64::new(id)
@@ -61,6 +64,11 @@ pub(crate) fn parent_id(what: &'static str, id: u64) -> Result<NonZeroU64, Inval
         .ok_or_else(|| Invalid::Identifier {
             what,
             value: id.to_string(),
-            reason: "amoCRM's IDs are 1 to 9223372036854775807",
+            reason: BAD_ID,
         })
+}
+
+/// Whether amoCRM can have the ID `id` (the rule of [`parent_id`]).
+pub(crate) fn is_id(id: u64) -> bool {
+    parent_id("", id).is_ok()
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::{ListRequest, Listed, Page, Paged};
-use crate::query::{CrmList, CrmQuery, NotTaken, crm_list, filters, open_param};
+use crate::query::{BAD_ID, CrmList, CrmQuery, NotTaken, crm_list, filters, is_id, open_param};
 
 pub use amocrm_raw::EventTypeCode;
 pub use amocrm_raw::types::{Event, EventType, EventTypesLanguage};
@@ -194,13 +194,21 @@ impl ListRequest<Event, CrmQuery<Event>> {
 
     /// Only events about these kinds of entity (`filter[entity][]`).
     pub fn entities(self, entities: impl IntoIterator<Item = EventEntity>) -> Self {
-        self.filter_values("entity", entities)
+        let entities: Vec<EventEntity> = entities.into_iter().collect();
+        let catalog = |e: &EventEntity| match e {
+            EventEntity::Catalog(id) => Some(*id),
+            _ => None,
+        };
+        match entities.iter().filter_map(catalog).find(|id| !is_id(*id)) {
+            Some(bad) => self.refuse_filter("entity", format!("catalog_{bad}: {BAD_ID}")),
+            None => self.filter_values("entity", entities),
+        }
     }
 
     /// Only events about these entities (`filter[entity_id][]`, at most
     /// [`MAX_EVENT_IDS`], with exactly one entity kind).
     pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("entity_id", ids)
+        self.filter_ids("entity_id", ids)
     }
 }
 

@@ -136,3 +136,108 @@ async fn non_finite_numbers_are_refused_before_sending() {
         ["filter[custom_fields_values][5][]=2.5&filter[custom_fields_values][6][]=1&page=1"]
     );
 }
+
+#[tokio::test]
+async fn ids_amocrm_cannot_have_are_refused_in_filters_as_in_gets() {
+    use amocrm::events::EventEntity;
+    use amocrm::links::Target;
+    let (server, client) = always().await;
+    let get = client.leads().get(u64::MAX).send().await.unwrap_err();
+    assert_eq!(get.kind(), amocrm::ErrorKind::Invalid);
+    let leads = || client.leads().list();
+    let links = || client.links(EntityKind::Leads).list().entity_ids([1]);
+    let field = "custom_fields_values";
+    let big = i64::MAX as u64 + 1;
+    for (result, filter) in [
+        (leads().ids([1, u64::MAX]).send().await.map(drop), "id"),
+        (leads().ids([0]).send().await.map(drop), "id"),
+        (
+            leads().pipeline_ids([big]).send().await.map(drop),
+            "pipeline_id",
+        ),
+        (
+            leads().responsible([0]).send().await.map(drop),
+            "responsible_user_id",
+        ),
+        (leads().created_by([0]).send().await.map(drop), "created_by"),
+        (
+            leads().updated_by([big]).send().await.map(drop),
+            "updated_by",
+        ),
+        (leads().custom_field(0, "x").send().await.map(drop), field),
+        (
+            leads()
+                .custom_field_range(big, Range::since(1))
+                .send()
+                .await
+                .map(drop),
+            field,
+        ),
+        (
+            links().to(Target::Contacts, 0).send().await.map(drop),
+            "to_entity_id",
+        ),
+        (
+            links().to_catalog(big).send().await.map(drop),
+            "to_catalog_id",
+        ),
+        (
+            client
+                .links(EntityKind::Leads)
+                .list()
+                .entity_ids([0])
+                .send()
+                .await
+                .map(drop),
+            "entity_id",
+        ),
+        (
+            client
+                .notes(EntityKind::Leads)
+                .list()
+                .entity_ids([0])
+                .send()
+                .await
+                .map(drop),
+            "entity_id",
+        ),
+        (
+            client
+                .tasks()
+                .list()
+                .entity(EntityKind::Leads, [0])
+                .send()
+                .await
+                .map(drop),
+            "entity_id",
+        ),
+        (
+            client.tasks().list().task_types([0]).send().await.map(drop),
+            "task_type",
+        ),
+        (
+            client
+                .events()
+                .list()
+                .entities([EventEntity::Catalog(0)])
+                .send()
+                .await
+                .map(drop),
+            "entity",
+        ),
+        (
+            client
+                .events()
+                .list()
+                .entities([EventEntity::Lead])
+                .entity_ids([big])
+                .send()
+                .await
+                .map(drop),
+            "entity_id",
+        ),
+    ] {
+        assert!(refused_filter(result, filter));
+    }
+    assert_eq!(server.count(), 0, "sent: {:?}", queries(&server));
+}
