@@ -86,8 +86,8 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         self
     }
 
-    /// `filter[name][]=v` for each of `values`; none at all is refused (it would filter
-    /// nothing out).
+    /// `filter[name][]=v` for each of `values`; none at all, or an empty value, is
+    /// refused (it would filter nothing out, or match what amoCRM makes of nothing).
     pub(crate) fn filter_values<V: Display>(
         mut self,
         name: &str,
@@ -96,6 +96,13 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         let query = self.query_mut();
         let before = query.filter.len();
         for value in values {
+            let value = value.to_string();
+            if value.trim().is_empty() {
+                query.refuse(Invalid::Filter {
+                    filter: name.to_owned(),
+                    reason: "a value is empty".into(),
+                });
+            }
             query.push_filter(&[name, ""], value);
         }
         if query.filter.len() == before {

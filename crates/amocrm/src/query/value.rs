@@ -1,7 +1,7 @@
 //! [`FilterValue`]: a value a typed filter sends (a custom field's value, a range's end),
 //! checked before sending, so nothing amoCRM cannot read (`inf`, `NaN`) leaves.
 
-/// A value of a typed filter: a text, a whole number, a finite float, or a flag (`1` or
+/// A value of a typed filter: a text (not blank), a whole number, a finite float, or a flag (`1` or
 /// `0`, as amoCRM writes a checkbox). Checked when the filter is set; a refused one is
 /// [`crate::error::Invalid::Filter`] when the request is sent.
 pub trait FilterValue {
@@ -15,9 +15,13 @@ impl<T: FilterValue + ?Sized> FilterValue for &T {
     }
 }
 
+/// A text that is not blank: an empty one would match what amoCRM makes of nothing.
 impl FilterValue for str {
     fn filter_text(&self) -> Result<String, &'static str> {
-        Ok(self.to_owned())
+        match self.trim().is_empty() {
+            false => Ok(self.to_owned()),
+            true => Err("empty"),
+        }
     }
 }
 
@@ -73,6 +77,7 @@ mod tests {
         assert_eq!(true.filter_text().unwrap(), "1");
         assert_eq!((&"VIP").filter_text().unwrap(), "VIP");
         assert_eq!(u64::MAX.filter_text().unwrap(), "18446744073709551615");
+        assert!("".filter_text().is_err() && String::from(" ").filter_text().is_err());
         for bad in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
             assert!(bad.filter_text().is_err());
             assert!((bad as f32).filter_text().is_err());

@@ -241,3 +241,52 @@ async fn ids_amocrm_cannot_have_are_refused_in_filters_as_in_gets() {
     }
     assert_eq!(server.count(), 0, "sent: {:?}", queries(&server));
 }
+
+#[tokio::test]
+async fn empty_filter_values_are_refused_before_sending() {
+    use amocrm::events::EventTypeCode;
+    use amocrm::notes::NoteType;
+    let (server, client) = always().await;
+    let leads = || client.leads().list();
+    let events = || client.events().list();
+    for (result, filter) in [
+        (leads().names([""]).send().await.map(drop), "name"),
+        (leads().names(["a", " "]).send().await.map(drop), "name"),
+        (
+            leads().custom_field(5, "").send().await.map(drop),
+            "custom_fields_values][5",
+        ),
+        (events().ids([""]).send().await.map(drop), "id"),
+        (
+            events()
+                .types([EventTypeCode::from("")])
+                .send()
+                .await
+                .map(drop),
+            "type",
+        ),
+        (
+            client
+                .notes(EntityKind::Leads)
+                .list()
+                .types([NoteType::from("")])
+                .send()
+                .await
+                .map(drop),
+            "note_type",
+        ),
+        (
+            client
+                .tags(EntityKind::Leads)
+                .list()
+                .name("")
+                .send()
+                .await
+                .map(drop),
+            "name",
+        ),
+    ] {
+        assert!(refused_filter(result, filter));
+    }
+    assert_eq!(server.count(), 0, "sent: {:?}", queries(&server));
+}
