@@ -91,8 +91,11 @@ pub(crate) fn crm_get_in<T: CrmList>(
 }
 
 impl<T: CrmList> GetRequest<T, CrmGet<T>> {
-    /// Asks for an optional part of the entity (`with`); each value is sent once.
+    /// Asks for an optional part of the entity (`with`); each value is sent once (an
+    /// `Unknown` arm spelling a known value counts as that value: a list-only one is
+    /// refused).
     pub fn with(mut self, with: T::With) -> Self {
+        let with = param::normal(with);
         let query = self.query_mut();
         if !query.with.contains(&with) {
             query.with.push(with);

@@ -32,8 +32,10 @@ pub(crate) fn crm_list_in<T: CrmList>(
 }
 
 impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
-    /// Asks for an optional part of each entity (`with`); each value is sent once.
+    /// Asks for an optional part of each entity (`with`); each value is sent once (an
+    /// `Unknown` arm spelling a known value counts as that value).
     pub fn with(mut self, with: T::With) -> Self {
+        let with = param::normal(with);
         let query = self.query_mut();
         if !query.with.contains(&with) {
             query.with.push(with);
@@ -44,6 +46,7 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
     /// Orders the list by `by` (`order[by]=direction`); a second order replaces the
     /// first: amoCRM takes one.
     pub fn order(mut self, by: T::OrderBy, direction: Direction) -> Self {
+        let by = param::normal(by);
         let query = self.query_mut();
         if let Err(invalid) = param::word("order", by.as_ref()) {
             query.refuse(invalid);

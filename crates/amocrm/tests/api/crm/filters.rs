@@ -290,3 +290,28 @@ async fn empty_filter_values_are_refused_before_sending() {
     }
     assert_eq!(server.count(), 0, "sent: {:?}", queries(&server));
 }
+
+#[tokio::test]
+async fn an_unknown_arm_spelling_a_known_value_counts_as_that_value() {
+    use amocrm::leads::{OrderBy, With};
+    use amocrm::query::Direction;
+    let (server, client) = always().await;
+    let only_deleted = With::Unknown("only_deleted".into());
+    let get = client.leads().get(1).with(only_deleted).send().await;
+    assert!(
+        matches!(
+            &get,
+            Err(amocrm::Error::Invalid(Invalid::Param { param: "with", .. }))
+        ),
+        "{get:?}"
+    );
+    assert_eq!(server.count(), 0);
+    let list = client
+        .leads()
+        .list()
+        .with(With::Contacts)
+        .with(With::Unknown("contacts".into()))
+        .order(OrderBy::Unknown("id".into()), Direction::Desc);
+    let _ = list.send().await;
+    assert_eq!(queries(&server), ["order[id]=desc&page=1&with=contacts"]);
+}
