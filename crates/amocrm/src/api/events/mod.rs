@@ -149,10 +149,13 @@ fn check(query: &CrmQuery<Event>) -> Result<(), Invalid> {
         let filter = filter.to_owned();
         Err(Invalid::Filter { filter, reason })
     };
-    let (ids, entities) = (
+    let (ids, mut entities) = (
         query.filter_values("entity_id"),
         query.filter_values("entity"),
     );
+    // One entity named twice is one entity.
+    entities.sort_unstable();
+    entities.dedup();
     if !ids.is_empty() && entities.len() != 1 {
         let reason = format!("needs exactly one filter[entity], {} given", entities.len());
         return refuse("entity_id", reason);

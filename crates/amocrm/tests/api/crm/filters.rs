@@ -315,3 +315,30 @@ async fn an_unknown_arm_spelling_a_known_value_counts_as_that_value() {
     let _ = list.send().await;
     assert_eq!(queries(&server), ["order[id]=desc&page=1&with=contacts"]);
 }
+
+#[tokio::test]
+async fn one_event_entity_named_twice_is_one_entity() {
+    use amocrm::events::EventEntity;
+    let (server, client) = always().await;
+    let lead_twice = [EventEntity::Lead, EventEntity::Lead];
+    let _ = client
+        .events()
+        .list()
+        .entities(lead_twice)
+        .entity_ids([1])
+        .send()
+        .await;
+    assert_eq!(
+        queries(&server),
+        ["filter[entity][]=lead&filter[entity][]=lead&filter[entity_id][]=1&page=1"]
+    );
+    let two = [EventEntity::Lead, EventEntity::Contact];
+    let refused = client
+        .events()
+        .list()
+        .entities(two)
+        .entity_ids([1])
+        .send()
+        .await;
+    assert!(refused_filter(refused, "entity_id"));
+}
