@@ -112,7 +112,8 @@ pub struct EntityLinkCalls<'c> {
 }
 
 impl EntityLinkCalls<'_> {
-    /// `GET /api/v4/{entity_type}/{entity_id}/links`: a page, every page or every link.
+    /// `GET /api/v4/{entity_type}/{entity_id}/links`: a page, every page or every link
+    /// (`filter[entity_id]` is refused here: the path names the entity).
     pub fn list(&self) -> ListRequest<EntityLink, CrmQuery<EntityLink>> {
         let scope = Scope::within(Some(self.kind), "entity", self.entity_id);
         let list = crm_list_in(self.client, scope, |client, at, q| {
@@ -125,7 +126,16 @@ impl EntityLinkCalls<'_> {
                 Ok(Page::listed(list.page, list.links, links))
             })
         });
-        list.checked_by(check)
+        list.checked_by(|query| {
+            check(query)?;
+            match query.filter_values("entity_id").is_empty() {
+                true => Ok(()),
+                false => Err(Invalid::Filter {
+                    filter: "entity_id".into(),
+                    reason: "the links of one entity take no entity_id filter".into(),
+                }),
+            }
+        })
     }
 }
 
@@ -146,7 +156,7 @@ fn check(query: &CrmQuery<EntityLink>) -> Result<(), Invalid> {
 
 /// The filters of links.
 impl ListRequest<EntityLink, CrmQuery<EntityLink>> {
-    /// Only the links of these entities (`filter[entity_id][]`; the mass listing).
+    /// Only the links of these entities (`filter[entity_id][]`; the mass listing only).
     pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
         self.filter_ids("entity_id", ids)
     }

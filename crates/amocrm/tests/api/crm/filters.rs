@@ -342,3 +342,13 @@ async fn one_event_entity_named_twice_is_one_entity() {
         .await;
     assert!(refused_filter(refused, "entity_id"));
 }
+
+#[tokio::test]
+async fn the_links_of_one_entity_refuse_entity_ids_as_its_notes_do() {
+    let (server, client) = always().await;
+    let notes = client.notes(EntityKind::Leads).of(1).list().entity_ids([2]);
+    assert!(refused_filter(notes.send().await, "entity_id"));
+    let links = client.links(EntityKind::Leads).of(1).list().entity_ids([2]);
+    assert!(refused_filter(links.send().await, "entity_id"));
+    assert_eq!(server.count(), 0, "sent: {:?}", queries(&server));
+}
