@@ -224,7 +224,7 @@ fn lead_page(page: u32, leads: &[&str], next: bool) -> String {
 }
 
 #[tokio::test]
-async fn an_undecodable_lead_is_one_error_naming_section_page_and_index() {
+async fn an_undecodable_lead_is_one_error_naming_section_id_page_and_index() {
     let server = Server::start(|_, seen| match page_of(&seen.target) {
         1 => json(&lead_page(1, &[r#"{"id":1}"#, r#"{"id":1}"#], true)),
         2 => json(&lead_page(
@@ -246,7 +246,7 @@ async fn an_undecodable_lead_is_one_error_naming_section_page_and_index() {
         panic!("{:?}", items[3])
     };
     let text = entry.to_string();
-    assert!(text.starts_with("lead (entry 1 of page 2)"), "{text}");
+    assert!(text.starts_with("lead 4 (entry 1 of page 2)"), "{text}");
     assert!(!text.contains("s3cr3t"), "{text}");
     let ids: Vec<i64> = items
         .iter()
