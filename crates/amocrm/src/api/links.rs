@@ -9,8 +9,9 @@ use crate::query::{CrmList, CrmQuery, EntityKind, NotTaken, Scope, crm_list_in};
 
 pub use amocrm_raw::types::{EntityLink, EntityLinkMetadata};
 
-/// What a link leads to (`to_entity_type`).
+/// What a link leads to (`to_entity_type`; amoCRM may add kinds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Target {
     /// `leads`
     Leads,

@@ -9,7 +9,9 @@ use std::fmt;
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::{ListRequest, Listed, Page, Paged};
-use crate::query::{BAD_ID, CrmList, CrmQuery, NotTaken, crm_list, filters, is_id, open_param};
+use crate::query::{
+    BAD_ID, CrmList, CrmQuery, NotTaken, crm_list, filters, is_id, open_param, word,
+};
 
 pub use amocrm_raw::EventTypeCode;
 pub use amocrm_raw::types::{Event, EventType, EventTypesLanguage};
@@ -37,8 +39,9 @@ open_param! {
     }
 }
 
-/// What an event is about (`filter[entity]`: amoCRM's singular names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What an event is about (`filter[entity]`: amoCRM's singular names; an open set).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventEntity {
     /// `lead`
     Lead,
@@ -52,6 +55,8 @@ pub enum EventEntity {
     Task,
     /// `catalog_{ID}`: the elements of one catalog.
     Catalog(u64),
+    /// A kind this crate does not know, sent as it is (letters, digits and `_`).
+    Unknown(String),
 }
 
 impl fmt::Display for EventEntity {
@@ -63,6 +68,7 @@ impl fmt::Display for EventEntity {
             EventEntity::Customer => f.write_str("customer"),
             EventEntity::Task => f.write_str("task"),
             EventEntity::Catalog(id) => write!(f, "catalog_{id}"),
+            EventEntity::Unknown(text) => f.write_str(text),
         }
     }
 }
@@ -202,8 +208,15 @@ impl ListRequest<Event, CrmQuery<Event>> {
             EventEntity::Catalog(id) => Some(*id),
             _ => None,
         };
-        match entities.iter().filter_map(catalog).find(|id| !is_id(*id)) {
-            Some(bad) => self.refuse_filter("entity", format!("catalog_{bad}: {BAD_ID}")),
+        if let Some(bad) = entities.iter().filter_map(catalog).find(|id| !is_id(*id)) {
+            return self.refuse_filter("entity", format!("catalog_{bad}: {BAD_ID}"));
+        }
+        let odd = |e: &&EventEntity| matches!(e, EventEntity::Unknown(text) if word("entity", text).is_err());
+        match entities.iter().find(odd) {
+            Some(bad) => {
+                let reason = format!("{:?}: letters, digits and _ only", bad.to_string());
+                self.refuse_filter("entity", reason)
+            }
             None => self.filter_values("entity", entities),
         }
     }

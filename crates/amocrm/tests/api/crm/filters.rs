@@ -352,3 +352,18 @@ async fn the_links_of_one_entity_refuse_entity_ids_as_its_notes_do() {
     assert!(refused_filter(links.send().await, "entity_id"));
     assert_eq!(server.count(), 0, "sent: {:?}", queries(&server));
 }
+
+#[tokio::test]
+async fn an_event_entity_this_crate_does_not_know_is_sent_as_it_is_when_it_is_a_word() {
+    use amocrm::events::EventEntity;
+    let (server, client) = always().await;
+    let talk = EventEntity::Unknown("talk".into());
+    let _ = client.events().list().entities([talk]).send().await;
+    assert_eq!(queries(&server), ["filter[entity][]=talk&page=1"]);
+    for bad in ["", "lead,contact", "a&b"] {
+        let odd = EventEntity::Unknown(bad.into());
+        let refused = client.events().list().entities([odd]).send().await;
+        assert!(refused_filter(refused, "entity"), "{bad:?}");
+    }
+    assert_eq!(server.count(), 1);
+}
