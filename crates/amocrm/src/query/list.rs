@@ -3,7 +3,9 @@
 
 use std::fmt::Display;
 
-use super::{CrmList, CrmQuery, Direction, FilterValue, Range, Scope, key, param, scope};
+use super::{
+    CrmList, CrmQuery, Direction, FilterValue, MAX_FILTER_VALUES, Range, Scope, key, param, scope,
+};
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::{FetchPage, ListRequest};
@@ -89,8 +91,9 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         self
     }
 
-    /// `filter[name][]=v` for each of `values`; none at all, or an empty value, is
-    /// refused (it would filter nothing out, or match what amoCRM makes of nothing).
+    /// `filter[name][]=v` for each of `values`; none at all, an empty value, or more than
+    /// [`MAX_FILTER_VALUES`] in all, is refused (it would filter nothing out, match what
+    /// amoCRM makes of nothing, or make too long a URL).
     pub(crate) fn filter_values<V: Display>(
         mut self,
         name: &str,
@@ -112,6 +115,14 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
             query.refuse(Invalid::Filter {
                 filter: name.to_owned(),
                 reason: "no values given: an empty list would filter nothing out".into(),
+            });
+        }
+        let key = amocrm_raw::PhpQuery::key("filter", &[name, ""]);
+        let count = query.filter.pairs().filter(|(k, _)| *k == key).count();
+        if count > MAX_FILTER_VALUES {
+            query.refuse(Invalid::Filter {
+                filter: name.to_owned(),
+                reason: format!("{count} values, at most {MAX_FILTER_VALUES} fit in a request"),
             });
         }
         self

@@ -66,6 +66,13 @@ pub use param::{NotTaken, Param};
 pub(crate) use scope::{BAD_ID, Scope, is_id};
 pub use value::FilterValue;
 
+/// The most values one typed filter may carry (`ids`, `names`, `entity_ids`, …): more is
+/// [`Invalid::Filter`] before sending. Every value is a pair of the URL
+/// (`filter%5Bid%5D%5B%5D=12345678&`, about 30 bytes), and 250 of them make a request line
+/// of about 8 KB, what common web servers take by default (nginx's is 8 KiB) before they
+/// answer 414 or cut it; it is also a page's most entries. Send more in several requests.
+pub const MAX_FILTER_VALUES: usize = 250;
+
 /// A model listed by a CRM list: what its `with` and `order` take, and whether the list
 /// takes `filter` and `query` (a list that does not refuses them before sending).
 pub trait CrmList: Listed {

@@ -367,3 +367,18 @@ async fn an_event_entity_this_crate_does_not_know_is_sent_as_it_is_when_it_is_a_
     }
     assert_eq!(server.count(), 1);
 }
+
+#[tokio::test]
+async fn a_filter_of_more_values_than_a_url_takes_is_refused() {
+    use amocrm::query::MAX_FILTER_VALUES;
+    let (server, client) = always().await;
+    let most: Vec<u64> = (1..=MAX_FILTER_VALUES as u64).collect();
+    let _ = client.leads().list().ids(most.clone()).send().await;
+    assert_eq!(server.count(), 1);
+    let one_more = client.leads().list().ids(most.clone()).ids([999_999]);
+    assert!(refused_filter(one_more.send().await, "id"));
+    let names: Vec<String> = (0..=MAX_FILTER_VALUES).map(|i| format!("n{i}")).collect();
+    let too_many = client.leads().list().names(&names);
+    assert!(refused_filter(too_many.send().await, "name"));
+    assert_eq!(server.count(), 1);
+}
