@@ -99,7 +99,7 @@ impl LeadCalls<'_> {
     }
 
     /// `GET /api/v4/leads/{id}`: one lead (a missing one is [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<Lead, CrmGet<Lead>> {
+    pub fn get(&self, id: i64) -> GetRequest<Lead, CrmGet<Lead>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {
                 let with = q.with_arg();
@@ -153,7 +153,7 @@ impl ListRequest<Lead, CrmQuery<Lead>> {
     }
 
     /// Only leads in one of these pipelines (`filter[pipeline_id][]`).
-    pub fn pipeline_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+    pub fn pipeline_ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
         self.filter_ids("pipeline_id", ids)
     }
 

@@ -94,7 +94,7 @@ impl<'c> LinkCalls<'c> {
 
     /// The links of one entity (an ID amoCRM cannot have is refused when the request is
     /// sent).
-    pub fn of(&self, entity_id: u64) -> EntityLinkCalls<'c> {
+    pub fn of(&self, entity_id: i64) -> EntityLinkCalls<'c> {
         let (client, kind) = (self.client, self.kind);
         EntityLinkCalls {
             client,
@@ -109,7 +109,7 @@ impl<'c> LinkCalls<'c> {
 pub struct EntityLinkCalls<'c> {
     client: &'c Client,
     kind: EntityKind,
-    entity_id: u64,
+    entity_id: i64,
 }
 
 impl EntityLinkCalls<'_> {
@@ -158,19 +158,19 @@ fn check(query: &CrmQuery<EntityLink>) -> Result<(), Invalid> {
 /// The filters of links.
 impl ListRequest<EntityLink, CrmQuery<EntityLink>> {
     /// Only the links of these entities (`filter[entity_id][]`; the mass listing only).
-    pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+    pub fn entity_ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
         self.filter_ids("entity_id", ids)
     }
 
     /// Only the links to entity `id` of type `target` (`filter[to_entity_id]` and
     /// `filter[to_entity_type]`).
-    pub fn to(self, target: Target, id: u64) -> Self {
+    pub fn to(self, target: Target, id: i64) -> Self {
         let this = self.filter_id_at(&["to_entity_id"], id);
         this.filter_at(&["to_entity_type"], target.as_str())
     }
 
     /// Only the links to elements of catalog `catalog_id` (`filter[to_catalog_id]`).
-    pub fn to_catalog(self, catalog_id: u64) -> Self {
+    pub fn to_catalog(self, catalog_id: i64) -> Self {
         self.filter_id_at(&["to_catalog_id"], catalog_id)
     }
 }

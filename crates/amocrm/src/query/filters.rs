@@ -13,7 +13,7 @@ macro_rules! filters {
     };
     (@ ids) => {
         /// Only these IDs (`filter[id][]`; each one amoCRM can have, `1..=i64::MAX`).
-        pub fn ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+        pub fn ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
             self.filter_ids("id", ids)
         }
     };
@@ -44,19 +44,19 @@ macro_rules! filters {
     };
     (@ responsible) => {
         /// Whose responsible user is one of `users` (`filter[responsible_user_id][]`).
-        pub fn responsible(self, users: impl IntoIterator<Item = u64>) -> Self {
+        pub fn responsible(self, users: impl IntoIterator<Item = i64>) -> Self {
             self.filter_ids("responsible_user_id", users)
         }
     };
     (@ created_by) => {
         /// Created by one of `users` (`filter[created_by][]`).
-        pub fn created_by(self, users: impl IntoIterator<Item = u64>) -> Self {
+        pub fn created_by(self, users: impl IntoIterator<Item = i64>) -> Self {
             self.filter_ids("created_by", users)
         }
     };
     (@ updated_by) => {
         /// Last changed by one of `users` (`filter[updated_by][]`).
-        pub fn updated_by(self, users: impl IntoIterator<Item = u64>) -> Self {
+        pub fn updated_by(self, users: impl IntoIterator<Item = i64>) -> Self {
             self.filter_ids("updated_by", users)
         }
     };
@@ -65,7 +65,7 @@ macro_rules! filters {
         /// or `0` (`true`, `false`) for a checkbox (`filter[custom_fields_values][field_id][]`;
         /// a float must be finite, [`FilterValue`]($crate::query::FilterValue)). amoCRM
         /// filters by custom fields only on accounts with its API filter option on.
-        pub fn custom_field(self, field_id: u64, value: impl $crate::query::FilterValue) -> Self {
+        pub fn custom_field(self, field_id: i64, value: impl $crate::query::FilterValue) -> Self {
             if let Some(reason) = Self::field_id_refusal(field_id) {
                 return self.refuse_filter("custom_fields_values", reason);
             }
@@ -75,7 +75,7 @@ macro_rules! filters {
 
         /// Whose custom field `field_id` (a number or a date) is within `range`
         /// (`filter[custom_fields_values][field_id][from]`, `[to]`).
-        pub fn custom_field_range<N>(self, field_id: u64, range: $crate::query::Range<N>) -> Self
+        pub fn custom_field_range<N>(self, field_id: i64, range: $crate::query::Range<N>) -> Self
         where
             N: $crate::query::FilterValue + PartialOrd,
         {

@@ -130,8 +130,8 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
 
     /// `filter[name][]=id` for each of `ids`, each an ID amoCRM can have (as a get's
     /// is): another is refused.
-    pub(crate) fn filter_ids(self, name: &str, ids: impl IntoIterator<Item = u64>) -> Self {
-        let ids: Vec<u64> = ids.into_iter().collect();
+    pub(crate) fn filter_ids(self, name: &str, ids: impl IntoIterator<Item = i64>) -> Self {
+        let ids: Vec<i64> = ids.into_iter().collect();
         match ids.iter().find(|id| !scope::is_id(**id)) {
             Some(bad) => self.refuse_filter(name, format!("{bad}: {}", scope::BAD_ID)),
             None => self.filter_values(name, ids),
@@ -139,7 +139,7 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
     }
 
     /// `filter[path…]=id` for one ID amoCRM can have; another is refused.
-    pub(crate) fn filter_id_at(self, path: &[&str], id: u64) -> Self {
+    pub(crate) fn filter_id_at(self, path: &[&str], id: i64) -> Self {
         match scope::is_id(id) {
             true => self.filter_at(path, id),
             false => self.refuse_filter(&path.join("]["), format!("{id}: {}", scope::BAD_ID)),
@@ -147,7 +147,7 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
     }
 
     /// Why a custom field filter on `field_id` is refused: an ID amoCRM cannot have.
-    pub(crate) fn field_id_refusal(field_id: u64) -> Option<String> {
+    pub(crate) fn field_id_refusal(field_id: i64) -> Option<String> {
         (!scope::is_id(field_id)).then(|| format!("field {field_id}: {}", scope::BAD_ID))
     }
 

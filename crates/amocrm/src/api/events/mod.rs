@@ -54,7 +54,7 @@ pub enum EventEntity {
     /// `task`
     Task,
     /// `catalog_{ID}`: the elements of one catalog.
-    Catalog(u64),
+    Catalog(i64),
     /// A kind this crate does not know, sent as it is (letters, digits and `_`).
     Unknown(String),
 }
@@ -223,7 +223,7 @@ impl ListRequest<Event, CrmQuery<Event>> {
 
     /// Only events about these entities (`filter[entity_id][]`, at most
     /// [`MAX_EVENT_IDS`], with exactly one entity kind).
-    pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
+    pub fn entity_ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
         self.filter_ids("entity_id", ids)
     }
 }

@@ -24,7 +24,7 @@ async fn catalogs_and_their_elements() {
         .await
         .unwrap();
     assert!(!catalogs.is_empty());
-    let catalog = catalogs[0].id as u64;
+    let catalog = catalogs[0].id;
     assert_eq!(
         client.catalogs().get(catalog).send().await.unwrap().id,
         catalogs[0].id
@@ -40,14 +40,9 @@ async fn catalogs_and_their_elements() {
         .unwrap();
     assert!(!all.is_empty());
     assert!(all.iter().all(|e| e.catalog_id == Some(catalogs[0].id)));
-    let one = elements.get(all[0].id as u64).send().await.unwrap();
+    let one = elements.get(all[0].id).send().await.unwrap();
     assert_eq!(one.id, all[0].id);
-    let by_id = elements
-        .list()
-        .ids([all[0].id as u64])
-        .send()
-        .await
-        .unwrap();
+    let by_id = elements.list().ids([all[0].id]).send().await.unwrap();
     assert_eq!(
         by_id.items.iter().map(|e| e.id).collect::<Vec<_>>(),
         [all[0].id]
@@ -125,7 +120,7 @@ async fn custom_fields_and_groups_of_each_entity_type() {
             .await
             .unwrap();
         assert!(!fields.is_empty(), "{kind}");
-        let one = calls.get(fields[0].id as u64).send().await.unwrap();
+        let one = calls.get(fields[0].id).send().await.unwrap();
         assert_eq!(one.id, fields[0].id);
         let groups: Vec<_> = calls.groups().list().stream().try_collect().await.unwrap();
         let group = groups.first().expect("a group");
@@ -181,7 +176,7 @@ async fn users_roles_tags_loss_reasons_and_event_types() {
     assert!(last_query(&fake).contains("with=role,group,uuid,amojo_id,user_rank,phone_number"));
     let one = client
         .users()
-        .get(users[0].id as u64)
+        .get(users[0].id)
         .with(With::Role)
         .send()
         .await
@@ -197,7 +192,7 @@ async fn users_roles_tags_loss_reasons_and_event_types() {
         .unwrap();
     let role = roles.first().expect("a role");
     assert_eq!(
-        client.roles().get(role.id as u64).send().await.unwrap().id,
+        client.roles().get(role.id).send().await.unwrap().id,
         role.id
     );
     assert!(matches!(
