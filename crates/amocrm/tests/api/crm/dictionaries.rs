@@ -248,3 +248,22 @@ async fn users_roles_tags_loss_reasons_and_event_types() {
     assert!(!types.is_empty());
     assert_eq!(last_query(&fake), "language_code=en");
 }
+
+#[tokio::test]
+async fn php_s_empty_array_for_an_object_is_named_by_its_path() {
+    use amocrm_test_support::loopback::{Server, client, json, quick_retries};
+    use futures::StreamExt;
+    // PHP writes an empty map as `[]`: a lead's `_embedded.source` is an object.
+    let body = r#"{"_page":1,"_links":{"self":{"href":"x"}},"_embedded":{"leads":[{"id":7,"_embedded":{"source":[]}}]}}"#;
+    let server = Server::start(move |_, _| json(body)).await;
+    let client = client(server.base_url(), quick_retries(1));
+    let got: Vec<_> = client.leads().list().stream().collect().await;
+    let Err(Error::UndecodableEntry(entry)) = &got[0] else {
+        panic!("{got:?}")
+    };
+    assert_eq!(
+        (entry.path.as_str(), entry.found, entry.expected.as_str()),
+        ("_embedded.source", "an array", "an object"),
+        "{entry}"
+    );
+}
