@@ -21,7 +21,7 @@ pub use amocrm::query::{CrmGet, CrmList, CrmQuery, Direction, EntityKind};
 pub use amocrm::store::{FileTokenStore, TokenStore};
 pub use amocrm::tags::Tag;
 pub use amocrm::tasks::Task;
-pub use amocrm::users::User;
+pub use amocrm::users::{User, UserRights};
 pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };

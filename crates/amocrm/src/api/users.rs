@@ -6,7 +6,7 @@ use crate::pagination::{GetRequest, ListRequest, Listed, Page, Paged};
 use crate::query::{CrmGet, CrmList, CrmQuery, NotTaken, crm_get, crm_list, open_param};
 
 pub use amocrm_raw::UserRank;
-pub use amocrm_raw::types::{Role, User};
+pub use amocrm_raw::types::{CatalogRight, EntityRights, Role, StatusRight, User, UserRights};
 
 open_param! {
     /// A user's optional parts (`with`).

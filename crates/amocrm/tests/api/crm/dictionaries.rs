@@ -253,8 +253,8 @@ async fn users_roles_tags_loss_reasons_and_event_types() {
 async fn php_s_empty_array_for_an_object_is_named_by_its_path() {
     use amocrm_test_support::loopback::{Server, client, json, quick_retries};
     use futures::StreamExt;
-    // PHP writes an empty map as `[]`: a lead's `_embedded.source` is an object.
-    let body = r#"{"_page":1,"_links":{"self":{"href":"x"}},"_embedded":{"leads":[{"id":7,"_embedded":{"source":[]}}]}}"#;
+    // PHP writes an empty map as `[]`: a lead's contact is an object, never empty.
+    let body = r#"{"_page":1,"_links":{"self":{"href":"x"}},"_embedded":{"leads":[{"id":7,"_embedded":{"contacts":[[]]}}]}}"#;
     let server = Server::start(move |_, _| json(body)).await;
     let client = client(server.base_url(), quick_retries(1));
     let got: Vec<_> = client.leads().list().stream().collect().await;
@@ -263,7 +263,51 @@ async fn php_s_empty_array_for_an_object_is_named_by_its_path() {
     };
     assert_eq!(
         (entry.path.as_str(), entry.found, entry.expected.as_str()),
-        ("_embedded.source", "an array", "an object"),
+        ("_embedded.contacts[0]", "an array", "an object"),
         "{entry}"
     );
+}
+
+#[tokio::test]
+async fn php_s_empty_array_reads_as_no_object_where_amocrm_writes_one() {
+    use amocrm_test_support::loopback::{Server, client, json, quick_retries};
+    use futures::StreamExt;
+    let page = |key: &str, entry: &str| {
+        format!(
+            r#"{{"_page":1,"_links":{{"self":{{"href":"x"}}}},"_embedded":{{"{key}":[{entry}]}}}}"#
+        )
+    };
+    let bodies = [
+        page("users", r#"{"id":1,"rights":[]}"#),
+        page(
+            "users",
+            r#"{"id":1,"rights":{"leads":[],"status_rights":[{"status_id":2,"rights":[]}]}}"#,
+        ),
+        page("leads", r#"{"id":1,"_embedded":{"source":[]}}"#),
+        page("events", r#"{"id":"x","_embedded":{"entity":[]}}"#),
+    ];
+    for body in bodies {
+        let body: &'static str = Box::leak(body.into_boxed_str());
+        let server = Server::start(move |_, _| json(body)).await;
+        let client = client(server.base_url(), quick_retries(1));
+        let failed = if body.contains("users") {
+            let got: Vec<_> = client.users().list().stream().collect().await;
+            let user = got[0].as_ref().map_err(ToString::to_string);
+            let rights = user.as_ref().map(|u| u.rights.clone().and_then(|r| r.0));
+            if let Ok(Some(rights)) = &rights {
+                assert!(
+                    rights.leads.as_ref().is_some_and(|l| l.0.is_none()),
+                    "{rights:?}"
+                );
+            }
+            rights.err().cloned()
+        } else if body.contains("leads") {
+            let got: Vec<_> = client.leads().list().stream().collect().await;
+            got[0].as_ref().err().map(ToString::to_string)
+        } else {
+            let got: Vec<_> = client.events().list().stream().collect().await;
+            got[0].as_ref().err().map(ToString::to_string)
+        };
+        assert_eq!(failed, None, "{body}");
+    }
 }
