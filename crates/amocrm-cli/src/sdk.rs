@@ -22,7 +22,7 @@ pub use amocrm::store::{FileTokenStore, TokenStore};
 pub use amocrm::sync::{Changes, ChangesRequest, Changing, Cursor};
 pub use amocrm::tags::Tag;
 pub use amocrm::tasks::Task;
-pub use amocrm::users::User;
+pub use amocrm::users::{User, UserRights};
 pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };

@@ -415,7 +415,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub catalog_id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub rights: ::std::option::Option<EntityRights>,
+        pub rights: ::std::option::Option<crate::PhpObject<crate::types::EntityRights>>,
     }
     ///A company. Only `id` is required. **Addition**: every other field is optional and
     ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
@@ -1215,7 +1215,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EventEmbedded {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub entity: ::std::option::Option<EventEntity>,
+        pub entity: ::std::option::Option<crate::PhpObject<crate::types::EventEntity>>,
     }
     ///The entity the event happened to, by its ID with its own `_links`; with a
     ///`…_name` value of `with`, also its `name`. (The documentation does not show where
@@ -1952,7 +1952,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub loss_reason: ::std::option::Option<crate::OneOrMany<crate::types::LossReason>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub source: ::std::option::Option<LeadSource>,
+        pub source: ::std::option::Option<crate::PhpObject<crate::types::LeadSource>>,
         ///The lead's tags (always present; `[]` for none).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tags: ::std::vec::Vec<EmbeddedTag>,
@@ -2255,7 +2255,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub rights: ::std::option::Option<UserRights>,
+        pub rights: ::std::option::Option<crate::PhpObject<crate::types::UserRights>>,
     }
     ///The role's parts asked for with `with`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2594,7 +2594,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pipeline_id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub rights: ::std::option::Option<EntityRights>,
+        pub rights: ::std::option::Option<crate::PhpObject<crate::types::EntityRights>>,
         ///ID of the status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_id: ::std::option::Option<i64>,
@@ -2868,7 +2868,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub rights: ::std::option::Option<UserRights>,
+        pub rights: ::std::option::Option<crate::PhpObject<crate::types::UserRights>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_rank: ::std::option::Option<crate::UserRank>,
         ///UUID of the user (`with=uuid`); null when it has none.
@@ -2948,9 +2948,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub catalog_rights: ::std::option::Option<::std::vec::Vec<CatalogRight>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub companies: ::std::option::Option<EntityRights>,
+        pub companies: ::std::option::Option<crate::PhpObject<crate::types::EntityRights>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub contacts: ::std::option::Option<EntityRights>,
+        pub contacts: ::std::option::Option<crate::PhpObject<crate::types::EntityRights>>,
         ///ID of the user's group, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group_id: ::std::option::Option<i64>,
@@ -2964,7 +2964,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_free: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub leads: ::std::option::Option<EntityRights>,
+        pub leads: ::std::option::Option<crate::PhpObject<crate::types::EntityRights>>,
         ///Whether the user may use the mail features.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mail_access: ::std::option::Option<bool>,
@@ -2977,7 +2977,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_rights: ::std::option::Option<::std::vec::Vec<StatusRight>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tasks: ::std::option::Option<EntityRights>,
+        pub tasks: ::std::option::Option<crate::PhpObject<crate::types::EntityRights>>,
     }
     ///`UsersGroup`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]

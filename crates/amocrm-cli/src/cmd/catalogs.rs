@@ -48,7 +48,7 @@ pub enum ElementsCommand {
 pub struct CatalogArg {
     /// The catalog's ID, e.g. 7421 (see amocrm catalogs list)
     #[arg(value_name = "CATALOG_ID")]
-    pub catalog_id: u64,
+    pub catalog_id: i64,
 }
 
 /// The flags of `catalogs elements list`.

@@ -83,7 +83,7 @@ pub struct EntityGet<T: QueryHelp + Send + Sync + 'static> {
 /// A section's list call.
 pub type ListCall<T> = fn(&Client) -> ListRequest<T, CrmQuery<T>>;
 /// A section's get call.
-pub type GetCall<T> = fn(&Client, u64) -> GetRequest<T, CrmGet<T>>;
+pub type GetCall<T> = fn(&Client, i64) -> GetRequest<T, CrmGet<T>>;
 
 /// Runs an [`EntityCommand`] with the section's `list` and `get` calls.
 pub async fn run<T>(

@@ -92,7 +92,9 @@ impl View for Event {
         }),
         Column::left("NAME", |e| {
             let embedded = e.embedded.as_ref().and_then(|x| x.0.as_ref());
-            let entity = embedded.and_then(|x| x.entity.as_ref());
+            let entity = embedded
+                .and_then(|x| x.entity.as_ref())
+                .and_then(|x| x.0.as_ref());
             text(entity.and_then(|x| x.name.as_deref()))
         }),
         Column::right("BY", |e| number(e.created_by)),

@@ -23,7 +23,7 @@ pub struct LinksList {
     pub entity: EntityArg,
     /// The entity's ID, e.g. 3177727
     #[arg(value_name = "ID")]
-    pub id: u64,
+    pub id: i64,
     #[command(flatten)]
     pub pages: ListArgs<EntityLink>,
     #[command(flatten)]

@@ -26,7 +26,7 @@ pub struct NotesList {
     pub entity: EntityArg,
     /// Only the notes of this entity, e.g. 3177727
     #[arg(value_name = "ID")]
-    pub id: Option<u64>,
+    pub id: Option<i64>,
     #[command(flatten)]
     pub pages: ListArgs<Note>,
     #[command(flatten)]
@@ -45,7 +45,7 @@ pub struct NoteGet {
     pub entity: EntityArg,
     /// The note's ID
     #[arg(value_name = "NOTE_ID")]
-    pub id: u64,
+    pub id: i64,
     #[command(flatten)]
     pub with: WithArg<Note>,
 }

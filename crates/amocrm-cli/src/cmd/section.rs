@@ -34,9 +34,16 @@ pub struct ListArgs<T: Paged> {
     entries: PhantomData<T>,
 }
 
-/// The ID of the entity a `… get` shows.
+/// The ID of the CRM entity a `… get` shows (the models' `i64`).
 #[derive(Debug, Args)]
 pub struct IdArg {
+    /// Its ID, e.g. 3177727
+    pub id: i64,
+}
+
+/// The ID of the pipeline a `pipelines get` shows.
+#[derive(Debug, Args)]
+pub struct WholeIdArg {
     /// Its ID, e.g. 3177727
     pub id: u64,
 }
@@ -103,7 +110,7 @@ pub enum WholeCommand {
     /// List them all (amoCRM sends them in one answer)
     List,
     /// Show one by its ID
-    Get(IdArg),
+    Get(WholeIdArg),
 }
 
 /// Runs a [`WholeCommand`] with the section's `list` and `get` calls: the list printed as a

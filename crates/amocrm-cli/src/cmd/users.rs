@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use super::prelude::*;
 use super::query::{self, QueryHelp, WithArg};
 use super::section::IdArg;
-use crate::sdk::User;
+use crate::sdk::{User, UserRights};
 
 /// `amocrm users …`
 #[derive(Debug, Subcommand)]
@@ -71,21 +71,22 @@ impl View for User {
         Column::left("NAME", |u| text(u.name.as_deref())),
         Column::left("E-MAIL", |u| text(u.email.as_deref())),
         Column::left("ADMIN", |u| {
-            yes_no(u.rights.as_ref().and_then(|r| r.is_admin)).to_owned()
+            yes_no(rights(u).and_then(|r| r.is_admin)).to_owned()
         }),
         Column::left("ACTIVE", |u| {
-            yes_no(u.rights.as_ref().and_then(|r| r.is_active)).to_owned()
+            yes_no(rights(u).and_then(|r| r.is_active)).to_owned()
         }),
-        Column::right("ROLE", |u| {
-            number(u.rights.as_ref().and_then(|r| r.role_id))
-        }),
-        Column::right("GROUP", |u| {
-            number(u.rights.as_ref().and_then(|r| r.group_id))
-        }),
+        Column::right("ROLE", |u| number(rights(u).and_then(|r| r.role_id))),
+        Column::right("GROUP", |u| number(rights(u).and_then(|r| r.group_id))),
         Column::left("RANK", |u| {
             u.user_rank
                 .as_ref()
                 .map_or_else(|| "-".to_owned(), |r| clean(r.as_str()))
         }),
     ];
+}
+
+/// A user's rights (PHP's `[]` for none).
+fn rights(user: &User) -> Option<&UserRights> {
+    user.rights.as_ref().and_then(|r| r.0.as_ref())
 }

@@ -91,11 +91,12 @@ fn status_rights_null_decodes() {
         "tasks": {"edit": "A", "delete": "A"}, "mail_access": true, "status_rights": null,
         "catalog_rights": [{"catalog_id": 4521, "rights": {"view": "L", "edit": "X"}}],
         "is_admin": true, "group_id": null, "role_id": null}, "user_rank": "guru", "uuid": null}));
-    let rights = user.rights.unwrap();
+    let rights = user.rights.unwrap().into_option().unwrap();
     assert_eq!(rights.status_rights, None);
-    assert_eq!(rights.leads.unwrap().export, Some(AccessLevel::Own));
+    let leads = rights.leads.unwrap().into_option().unwrap();
+    assert_eq!(leads.export, Some(AccessLevel::Own));
     let catalog = &rights.catalog_rights.unwrap()[0];
-    let catalog_rights = catalog.rights.clone().unwrap();
+    let catalog_rights = catalog.rights.clone().unwrap().into_option().unwrap();
     assert_eq!(catalog_rights.view, Some(AccessLevel::Linked));
     assert_eq!(catalog_rights.edit, Some(AccessLevel::Unknown("X".into())));
     assert_eq!(user.user_rank, Some(UserRank::Unknown("guru".into())));

@@ -32,7 +32,7 @@ impl Client {
     /// for catalog in &catalogs.items {
     ///     let elements: Vec<_> = client
     ///         .catalogs()
-    ///         .elements(catalog.id as u64)
+    ///         .elements(catalog.id)
     ///         .list()
     ///         .limit(250)
     ///         .stream()
@@ -73,7 +73,7 @@ impl<'c> CatalogCalls<'c> {
 
     /// `GET /api/v4/catalogs/{id}`: one catalog (a missing one is
     /// [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<Catalog, CrmGet<Catalog>> {
+    pub fn get(&self, id: i64) -> GetRequest<Catalog, CrmGet<Catalog>> {
         crm_get(self.client, id, |client, id, _| {
             Box::pin(async move { client.call(client.raw().get_catalog(id)).await })
         })
@@ -81,7 +81,7 @@ impl<'c> CatalogCalls<'c> {
 
     /// The elements of catalog `catalog_id` (an ID amoCRM cannot have is refused when
     /// the request is sent).
-    pub fn elements(&self, catalog_id: u64) -> ElementCalls<'c> {
+    pub fn elements(&self, catalog_id: i64) -> ElementCalls<'c> {
         ElementCalls {
             client: self.client,
             catalog_id,
@@ -93,7 +93,7 @@ impl<'c> CatalogCalls<'c> {
 #[derive(Clone, Copy, Debug)]
 pub struct ElementCalls<'c> {
     client: &'c Client,
-    catalog_id: u64,
+    catalog_id: i64,
 }
 
 impl ElementCalls<'_> {
@@ -126,7 +126,7 @@ impl ElementCalls<'_> {
 
     /// `GET /api/v4/catalogs/{catalog_id}/elements/{id}`: one element (a missing one is
     /// [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<CatalogElement, CrmGet<CatalogElement>> {
+    pub fn get(&self, id: i64) -> GetRequest<CatalogElement, CrmGet<CatalogElement>> {
         crm_get_in(self.client, id, self.scope(), |client, id, q| {
             Box::pin(async move {
                 let (catalog, with) = (q.scope().parent()?, q.with_arg());

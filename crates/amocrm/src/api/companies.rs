@@ -86,7 +86,7 @@ impl CompanyCalls<'_> {
 
     /// `GET /api/v4/companies/{id}`: one company (a missing one is
     /// [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<Company, CrmGet<Company>> {
+    pub fn get(&self, id: i64) -> GetRequest<Company, CrmGet<Company>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {
                 let with = q.with_arg();

@@ -86,7 +86,7 @@ impl ContactCalls<'_> {
 
     /// `GET /api/v4/contacts/{id}`: one contact (a missing one is
     /// [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<Contact, CrmGet<Contact>> {
+    pub fn get(&self, id: i64) -> GetRequest<Contact, CrmGet<Contact>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {
                 let with = q.with_arg();

@@ -99,7 +99,7 @@ impl LeadCalls<'_> {
     }
 
     /// `GET /api/v4/leads/{id}`: one lead (a missing one is [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<Lead, CrmGet<Lead>> {
+    pub fn get(&self, id: i64) -> GetRequest<Lead, CrmGet<Lead>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {
                 let with = q.with_arg();
@@ -131,8 +131,10 @@ impl ListRequest<Lead, CrmQuery<Lead>> {
     }
 
     /// Only leads at one of these stages, as (pipeline ID, status ID) pairs, the IDs of
-    /// the models (`filter[statuses][i][pipeline_id]`, `[status_id]`).
+    /// the models (`filter[statuses][i][pipeline_id]`, `[status_id]`); a second call
+    /// replaces the first's pairs.
     pub fn statuses(mut self, pairs: impl IntoIterator<Item = (i64, i64)>) -> Self {
+        self = self.clear_filter("statuses");
         let mut count = 0_usize;
         for (pipeline, status) in pairs {
             if pipeline <= 0 || status <= 0 {
@@ -151,8 +153,8 @@ impl ListRequest<Lead, CrmQuery<Lead>> {
     }
 
     /// Only leads in one of these pipelines (`filter[pipeline_id][]`).
-    pub fn pipeline_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("pipeline_id", ids)
+    pub fn pipeline_ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.filter_ids("pipeline_id", ids)
     }
 
     /// Closed within `range`, Unix seconds (`filter[closed_at]`).

@@ -9,8 +9,9 @@ use crate::query::{CrmList, CrmQuery, EntityKind, NotTaken, Scope, crm_list_in};
 
 pub use amocrm_raw::types::{EntityLink, EntityLinkMetadata};
 
-/// What a link leads to (`to_entity_type`).
+/// What a link leads to (`to_entity_type`; amoCRM may add kinds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Target {
     /// `leads`
     Leads,
@@ -93,7 +94,7 @@ impl<'c> LinkCalls<'c> {
 
     /// The links of one entity (an ID amoCRM cannot have is refused when the request is
     /// sent).
-    pub fn of(&self, entity_id: u64) -> EntityLinkCalls<'c> {
+    pub fn of(&self, entity_id: i64) -> EntityLinkCalls<'c> {
         let (client, kind) = (self.client, self.kind);
         EntityLinkCalls {
             client,
@@ -108,11 +109,12 @@ impl<'c> LinkCalls<'c> {
 pub struct EntityLinkCalls<'c> {
     client: &'c Client,
     kind: EntityKind,
-    entity_id: u64,
+    entity_id: i64,
 }
 
 impl EntityLinkCalls<'_> {
-    /// `GET /api/v4/{entity_type}/{entity_id}/links`: a page, every page or every link.
+    /// `GET /api/v4/{entity_type}/{entity_id}/links`: a page, every page or every link
+    /// (`filter[entity_id]` is refused here: the path names the entity).
     pub fn list(&self) -> ListRequest<EntityLink, CrmQuery<EntityLink>> {
         let scope = Scope::within(Some(self.kind), "entity", self.entity_id);
         let list = crm_list_in(self.client, scope, |client, at, q| {
@@ -125,7 +127,16 @@ impl EntityLinkCalls<'_> {
                 Ok(Page::listed(list.page, list.links, links))
             })
         });
-        list.checked_by(check)
+        list.checked_by(|query| {
+            check(query)?;
+            match query.filter_values("entity_id").is_empty() {
+                true => Ok(()),
+                false => Err(Invalid::Filter {
+                    filter: "entity_id".into(),
+                    reason: "the links of one entity take no entity_id filter".into(),
+                }),
+            }
+        })
     }
 }
 
@@ -146,21 +157,21 @@ fn check(query: &CrmQuery<EntityLink>) -> Result<(), Invalid> {
 
 /// The filters of links.
 impl ListRequest<EntityLink, CrmQuery<EntityLink>> {
-    /// Only the links of these entities (`filter[entity_id][]`; the mass listing).
-    pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("entity_id", ids)
+    /// Only the links of these entities (`filter[entity_id][]`; the mass listing only).
+    pub fn entity_ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.filter_ids("entity_id", ids)
     }
 
     /// Only the links to entity `id` of type `target` (`filter[to_entity_id]` and
     /// `filter[to_entity_type]`).
-    pub fn to(self, target: Target, id: u64) -> Self {
-        let this = self.filter_at(&["to_entity_id"], id);
+    pub fn to(self, target: Target, id: i64) -> Self {
+        let this = self.filter_id_at(&["to_entity_id"], id);
         this.filter_at(&["to_entity_type"], target.as_str())
     }
 
     /// Only the links to elements of catalog `catalog_id` (`filter[to_catalog_id]`).
-    pub fn to_catalog(self, catalog_id: u64) -> Self {
-        self.filter_at(&["to_catalog_id"], catalog_id)
+    pub fn to_catalog(self, catalog_id: i64) -> Self {
+        self.filter_id_at(&["to_catalog_id"], catalog_id)
     }
 }
 

@@ -75,7 +75,7 @@ impl<'c> NoteCalls<'c> {
 
     /// The notes of one entity (an ID amoCRM cannot have is refused when the request is
     /// sent).
-    pub fn of(&self, entity_id: u64) -> EntityNoteCalls<'c> {
+    pub fn of(&self, entity_id: i64) -> EntityNoteCalls<'c> {
         let (client, kind) = (self.client, self.kind);
         EntityNoteCalls {
             client,
@@ -86,7 +86,7 @@ impl<'c> NoteCalls<'c> {
 
     /// `GET /api/v4/{entity_type}/notes/{id}`: one note (a missing one is
     /// [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<Note, CrmGet<Note>> {
+    pub fn get(&self, id: i64) -> GetRequest<Note, CrmGet<Note>> {
         crm_get_in(
             self.client,
             id,
@@ -108,7 +108,7 @@ impl<'c> NoteCalls<'c> {
 pub struct EntityNoteCalls<'c> {
     client: &'c Client,
     kind: EntityKind,
-    entity_id: u64,
+    entity_id: i64,
 }
 
 impl EntityNoteCalls<'_> {
@@ -152,8 +152,8 @@ impl ListRequest<Note, CrmQuery<Note>> {
 
     /// Only the notes of these entities (`filter[entity_id][]`; the list of an entity
     /// type only).
-    pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("entity_id", ids)
+    pub fn entity_ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.filter_ids("entity_id", ids)
     }
 }
 

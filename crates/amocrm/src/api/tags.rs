@@ -49,9 +49,10 @@ filters!(Tag { ids });
 
 /// The filter of tags alone.
 impl ListRequest<Tag, CrmQuery<Tag>> {
-    /// The tag named exactly `name` (`filter[name]`: one name, as amoCRM takes it).
+    /// The tag named exactly `name` (`filter[name]`: one name, as amoCRM takes it; an
+    /// empty one is refused).
     pub fn name(self, name: impl AsRef<str>) -> Self {
-        self.filter_at(&["name"], name.as_ref())
+        self.filter_value_at(&["name"], name.as_ref())
     }
 }
 

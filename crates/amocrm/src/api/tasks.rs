@@ -69,7 +69,7 @@ impl TaskCalls<'_> {
     }
 
     /// `GET /api/v4/tasks/{id}`: one task (a missing one is [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<Task, CrmGet<Task>> {
+    pub fn get(&self, id: i64) -> GetRequest<Task, CrmGet<Task>> {
         crm_get(self.client, id, |client, id, _| {
             Box::pin(async move { client.call(client.raw().get_task(id)).await })
         })
@@ -104,8 +104,8 @@ impl ListRequest<Task, CrmQuery<Task>> {
 
     /// Only tasks of these types (`filter[task_type][]`: 1 a call, 2 a meeting, others
     /// from the account's task types).
-    pub fn task_types(self, types: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("task_type", types)
+    pub fn task_types(self, types: impl IntoIterator<Item = i64>) -> Self {
+        self.filter_ids("task_type", types)
     }
 
     /// Only tasks of entities of `kind` (`filter[entity_type]`).
@@ -115,8 +115,8 @@ impl ListRequest<Task, CrmQuery<Task>> {
 
     /// Only tasks of these entities of `kind` (`filter[entity_type]` and
     /// `filter[entity_id][]`).
-    pub fn entity(self, kind: EntityKind, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.entity_type(kind).filter_values("entity_id", ids)
+    pub fn entity(self, kind: EntityKind, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.entity_type(kind).filter_ids("entity_id", ids)
     }
 }
 

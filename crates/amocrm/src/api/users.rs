@@ -6,7 +6,7 @@ use crate::pagination::{GetRequest, ListRequest, Listed, Page, Paged};
 use crate::query::{CrmGet, CrmList, CrmQuery, NotTaken, crm_get, crm_list, open_param};
 
 pub use amocrm_raw::UserRank;
-pub use amocrm_raw::types::{Role, User};
+pub use amocrm_raw::types::{CatalogRight, EntityRights, Role, StatusRight, User, UserRights};
 
 open_param! {
     /// A user's optional parts (`with`).
@@ -86,7 +86,7 @@ impl UserCalls<'_> {
     }
 
     /// `GET /api/v4/users/{id}`: one user (a missing one is [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<User, CrmGet<User>> {
+    pub fn get(&self, id: i64) -> GetRequest<User, CrmGet<User>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {
                 let with = q.with_arg();
@@ -119,7 +119,7 @@ impl RoleCalls<'_> {
     }
 
     /// `GET /api/v4/roles/{id}`: one role (a missing one is [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<Role, CrmGet<Role>> {
+    pub fn get(&self, id: i64) -> GetRequest<Role, CrmGet<Role>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {
                 let with = q.with_arg();

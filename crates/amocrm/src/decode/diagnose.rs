@@ -90,6 +90,15 @@ fn data_fault(
     // error sits at its bracket) or after reading some of it (the error sits inside it: the
     // innermost open container of that kind is the one).
     if let Some(object) = container_of(message) {
+        // A wrong length (PHP's `[]` for an object) is reported once the container is
+        // read, its closing bracket included: it is the value just closed.
+        let closed = body[..offset]
+            .iter()
+            .rposition(|b| !b" \t\r\n".contains(b))
+            .is_some_and(|at| matches!(body[at], b']' | b'}'));
+        if let (None, true, Some(at)) = (object, closed, walk.last_value()) {
+            return (walk.path(depth, false), expected, found_at(body, at));
+        }
         // serde_json reports a container it peeked at at its bracket (whitespace read).
         let next = body.get(offset).filter(|b| matches!(b, b'[' | b'{'));
         if next.is_some_and(|b| object.is_none_or(|object| object == (*b == b'{'))) {
@@ -410,6 +419,23 @@ mod tests {
                 (twice.path.as_str(), twice.expected.as_deref(), kind(&twice)),
                 ("code", Some("the field once"), Some("an array")),
                 "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn php_s_empty_array_for_an_object_is_named_by_path_and_found_an_array() {
+        for json in [
+            r#"{"id": 7, "code": "c", "self": []}"#,
+            r#"{"id":7,"code":"c","self":[],"tags":null}"#,
+            r#"{"id":7,"code":"c","self":[ ] }"#,
+        ] {
+            let php = entry(json);
+            assert_eq!(
+                (php.path.as_str(), php.expected.as_deref(), kind(&php)),
+                ("self", Some("an object"), Some("an array")),
+                "{json}: {:?}",
+                serde_json::from_str::<Entry>(json).unwrap_err().to_string()
             );
         }
     }

@@ -52,11 +52,15 @@ pub(crate) fn undecodable_entry(
     error: &serde_json::Error,
 ) -> UndecodableEntry {
     let details = diagnose::diagnose_entry(json.as_bytes(), error);
-    // Read back only for its key (valid JSON, as the page was, unless nested deeper than
-    // serde_json reads).
+    // Read back only for its key, a string or an integer (valid JSON, as the page was,
+    // unless nested deeper than serde_json reads).
     let code = serde_json::from_str::<serde_json::Value>(json)
         .ok()
-        .and_then(|entry| entry.get(key)?.as_str().map(str::to_owned));
+        .and_then(|entry| match entry.get(key)? {
+            serde_json::Value::String(code) => Some(code.clone()),
+            serde_json::Value::Number(id) if id.is_i64() || id.is_u64() => Some(id.to_string()),
+            _ => None,
+        });
     UndecodableEntry {
         noun,
         page: 0,

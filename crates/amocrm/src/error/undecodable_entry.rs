@@ -13,7 +13,8 @@ pub struct UndecodableEntry {
     pub page: u32,
     /// Its index in the page's `_embedded` list, from 0.
     pub index: usize,
-    /// Its key (a widget's `code`), when that is a string.
+    /// Its key (a widget's `code`, a lead's `id` written in decimal), when it is a string
+    /// or an integer.
     pub code: Option<String>,
     /// Path of the field that could not be read, e.g. `settings_template[0].is_required`
     /// (empty for the entry itself; a missing field is named itself).
@@ -30,6 +31,10 @@ pub struct UndecodableEntry {
 impl std::fmt::Display for UndecodableEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.code {
+            // A numeric ID as amoCRM writes it; any other key quoted.
+            Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+                write!(f, "{} {id} (entry {}", self.noun, self.index)?
+            }
             Some(code) => write!(f, "{} {code:?} (entry {}", self.noun, self.index)?,
             None => write!(f, "{} (entry {}", self.noun, self.index)?,
         }

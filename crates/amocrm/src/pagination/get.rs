@@ -53,7 +53,8 @@ impl<T, Q> Clone for Fetch<T, Q> {
 #[must_use = "call .send()"]
 pub struct GetRequest<T, Q = ()> {
     client: Client,
-    id: u64,
+    /// The ID as given: a CRM section's `i64` (the models' type) or a pipeline's `u64`.
+    id: i128,
     query: Q,
     fetch: Fetch<T, Q>,
 }
@@ -84,7 +85,7 @@ impl<T: Listed, Q: fmt::Debug> fmt::Debug for GetRequest<T, Q> {
 impl<T: Listed> GetRequest<T> {
     /// The entity `id` of `client`, fetched by `fetch`.
     pub(crate) fn new(client: &Client, id: u64, fetch: FetchOne<T>) -> Self {
-        let client = client.clone();
+        let (client, id) = (client.clone(), i128::from(id));
         let fetch = Fetch::Plain(fetch);
         GetRequest {
             client,
@@ -100,12 +101,12 @@ impl<T: Listed, Q> GetRequest<T, Q> {
     /// checks before anything is sent.
     pub(crate) fn with_query(
         client: &Client,
-        id: u64,
+        id: i64,
         query: Q,
         fetch: FetchOneWith<T, Q>,
         check: fn(&Q) -> Result<(), Invalid>,
     ) -> Self {
-        let client = client.clone();
+        let (client, id) = (client.clone(), i128::from(id));
         let fetch = Fetch::With(fetch, check);
         GetRequest {
             client,
@@ -122,8 +123,9 @@ impl<T: Listed, Q> GetRequest<T, Q> {
 
     /// Fetches the entity.
     pub async fn send(self) -> Result<T> {
-        let id = NonZeroU64::new(self.id)
-            .filter(|id| i64::try_from(id.get()).is_ok())
+        let id = (i64::try_from(self.id).ok())
+            .and_then(|id| u64::try_from(id).ok())
+            .and_then(NonZeroU64::new)
             .ok_or_else(|| Invalid::Identifier {
                 what: T::NOUN,
                 value: self.id.to_string(),

@@ -12,9 +12,9 @@ macro_rules! filters {
         }
     };
     (@ ids) => {
-        /// Only these IDs (`filter[id][]`).
-        pub fn ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-            self.filter_values("id", ids)
+        /// Only these IDs (`filter[id][]`; each one amoCRM can have, `1..=i64::MAX`).
+        pub fn ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
+            self.filter_ids("id", ids)
         }
     };
     (@ names) => {
@@ -44,37 +44,44 @@ macro_rules! filters {
     };
     (@ responsible) => {
         /// Whose responsible user is one of `users` (`filter[responsible_user_id][]`).
-        pub fn responsible(self, users: impl IntoIterator<Item = u64>) -> Self {
-            self.filter_values("responsible_user_id", users)
+        pub fn responsible(self, users: impl IntoIterator<Item = i64>) -> Self {
+            self.filter_ids("responsible_user_id", users)
         }
     };
     (@ created_by) => {
         /// Created by one of `users` (`filter[created_by][]`).
-        pub fn created_by(self, users: impl IntoIterator<Item = u64>) -> Self {
-            self.filter_values("created_by", users)
+        pub fn created_by(self, users: impl IntoIterator<Item = i64>) -> Self {
+            self.filter_ids("created_by", users)
         }
     };
     (@ updated_by) => {
         /// Last changed by one of `users` (`filter[updated_by][]`).
-        pub fn updated_by(self, users: impl IntoIterator<Item = u64>) -> Self {
-            self.filter_values("updated_by", users)
+        pub fn updated_by(self, users: impl IntoIterator<Item = i64>) -> Self {
+            self.filter_ids("updated_by", users)
         }
     };
     (@ custom_fields) => {
         /// Whose custom field `field_id` holds `value`: a text, a number, an enum ID, `1`
-        /// or `0` for a checkbox (`filter[custom_fields_values][field_id][]`). amoCRM
+        /// or `0` (`true`, `false`) for a checkbox (`filter[custom_fields_values][field_id][]`;
+        /// a float must be finite, [`FilterValue`]($crate::query::FilterValue)). amoCRM
         /// filters by custom fields only on accounts with its API filter option on.
-        pub fn custom_field(self, field_id: u64, value: impl ::std::fmt::Display) -> Self {
+        pub fn custom_field(self, field_id: i64, value: impl $crate::query::FilterValue) -> Self {
+            if let Some(reason) = Self::field_id_refusal(field_id) {
+                return self.refuse_filter("custom_fields_values", reason);
+            }
             let field = field_id.to_string();
-            self.filter_at(&["custom_fields_values", &field, ""], value)
+            self.filter_value_at(&["custom_fields_values", &field, ""], value)
         }
 
         /// Whose custom field `field_id` (a number or a date) is within `range`
         /// (`filter[custom_fields_values][field_id][from]`, `[to]`).
-        pub fn custom_field_range<N>(self, field_id: u64, range: $crate::query::Range<N>) -> Self
+        pub fn custom_field_range<N>(self, field_id: i64, range: $crate::query::Range<N>) -> Self
         where
-            N: ::std::fmt::Display + PartialOrd,
+            N: $crate::query::FilterValue + PartialOrd,
         {
+            if let Some(reason) = Self::field_id_refusal(field_id) {
+                return self.refuse_filter("custom_fields_values", reason);
+            }
             let field = field_id.to_string();
             self.filter_range(&["custom_fields_values", &field], range)
         }

@@ -69,7 +69,7 @@ impl<T: CrmList> CrmGet<T> {
 /// before anything is sent.
 pub(crate) fn crm_get<T: CrmList>(
     client: &Client,
-    id: u64,
+    id: i64,
     fetch: crate::pagination::FetchOneWith<T, CrmGet<T>>,
 ) -> GetRequest<T, CrmGet<T>> {
     crm_get_in(client, id, Ok(Scope::default()), fetch)
@@ -79,7 +79,7 @@ pub(crate) fn crm_get<T: CrmList>(
 /// cannot have is refused when the request is sent.
 pub(crate) fn crm_get_in<T: CrmList>(
     client: &Client,
-    id: u64,
+    id: i64,
     scope: Result<Scope, Invalid>,
     fetch: crate::pagination::FetchOneWith<T, CrmGet<T>>,
 ) -> GetRequest<T, CrmGet<T>> {
@@ -91,8 +91,11 @@ pub(crate) fn crm_get_in<T: CrmList>(
 }
 
 impl<T: CrmList> GetRequest<T, CrmGet<T>> {
-    /// Asks for an optional part of the entity (`with`); each value is sent once.
+    /// Asks for an optional part of the entity (`with`); each value is sent once (an
+    /// `Unknown` arm spelling a known value counts as that value: a list-only one is
+    /// refused).
     pub fn with(mut self, with: T::With) -> Self {
+        let with = param::normal(with);
         let query = self.query_mut();
         if !query.with.contains(&with) {
             query.with.push(with);

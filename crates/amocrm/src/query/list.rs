@@ -3,7 +3,9 @@
 
 use std::fmt::Display;
 
-use super::{CrmList, CrmQuery, Direction, Range, Scope, key, param};
+use super::{
+    CrmList, CrmQuery, Direction, FilterValue, MAX_FILTER_VALUES, Range, Scope, key, param, scope,
+};
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::{FetchPage, ListRequest};
@@ -32,8 +34,10 @@ pub(crate) fn crm_list_in<T: CrmList>(
 }
 
 impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
-    /// Asks for an optional part of each entity (`with`); each value is sent once.
+    /// Asks for an optional part of each entity (`with`); each value is sent once (an
+    /// `Unknown` arm spelling a known value counts as that value).
     pub fn with(mut self, with: T::With) -> Self {
+        let with = param::normal(with);
         let query = self.query_mut();
         if !query.with.contains(&with) {
             query.with.push(with);
@@ -44,6 +48,7 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
     /// Orders the list by `by` (`order[by]=direction`); a second order replaces the
     /// first: amoCRM takes one.
     pub fn order(mut self, by: T::OrderBy, direction: Direction) -> Self {
+        let by = param::normal(by);
         let query = self.query_mut();
         if let Err(invalid) = param::word("order", by.as_ref()) {
             query.refuse(invalid);
@@ -86,8 +91,9 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         self
     }
 
-    /// `filter[name][]=v` for each of `values`; none at all is refused (it would filter
-    /// nothing out).
+    /// `filter[name][]=v` for each of `values`; none at all, an empty value, or more than
+    /// [`MAX_FILTER_VALUES`] in all, is refused (it would filter nothing out, match what
+    /// amoCRM makes of nothing, or make too long a URL).
     pub(crate) fn filter_values<V: Display>(
         mut self,
         name: &str,
@@ -96,6 +102,13 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         let query = self.query_mut();
         let before = query.filter.len();
         for value in values {
+            let value = value.to_string();
+            if value.trim().is_empty() {
+                query.refuse(Invalid::Filter {
+                    filter: name.to_owned(),
+                    reason: "a value is empty".into(),
+                });
+            }
             query.push_filter(&[name, ""], value);
         }
         if query.filter.len() == before {
@@ -104,7 +117,38 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
                 reason: "no values given: an empty list would filter nothing out".into(),
             });
         }
+        let key = amocrm_raw::PhpQuery::key("filter", &[name, ""]);
+        let count = query.filter.pairs().filter(|(k, _)| *k == key).count();
+        if count > MAX_FILTER_VALUES {
+            query.refuse(Invalid::Filter {
+                filter: name.to_owned(),
+                reason: format!("{count} values, at most {MAX_FILTER_VALUES} fit in a request"),
+            });
+        }
         self
+    }
+
+    /// `filter[name][]=id` for each of `ids`, each an ID amoCRM can have (as a get's
+    /// is): another is refused.
+    pub(crate) fn filter_ids(self, name: &str, ids: impl IntoIterator<Item = i64>) -> Self {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        match ids.iter().find(|id| !scope::is_id(**id)) {
+            Some(bad) => self.refuse_filter(name, format!("{bad}: {}", scope::BAD_ID)),
+            None => self.filter_values(name, ids),
+        }
+    }
+
+    /// `filter[path…]=id` for one ID amoCRM can have; another is refused.
+    pub(crate) fn filter_id_at(self, path: &[&str], id: i64) -> Self {
+        match scope::is_id(id) {
+            true => self.filter_at(path, id),
+            false => self.refuse_filter(&path.join("]["), format!("{id}: {}", scope::BAD_ID)),
+        }
+    }
+
+    /// Why a custom field filter on `field_id` is refused: an ID amoCRM cannot have.
+    pub(crate) fn field_id_refusal(field_id: i64) -> Option<String> {
+        (!scope::is_id(field_id)).then(|| format!("field {field_id}: {}", scope::BAD_ID))
     }
 
     /// Refuses the filter `name` for `reason`, when the request is sent.
@@ -114,9 +158,10 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
         self
     }
 
-    /// `filter[path…][from]` and `[to]`; a range without ends, or with `from` above
-    /// `to`, is refused.
-    pub(crate) fn filter_range<N: Display + PartialOrd>(
+    /// `filter[path…][from]` and `[to]`, replacing a range set before (the last call
+    /// wins); a range without ends, with an end amoCRM cannot read (`inf`, `NaN`) or
+    /// with `from` above `to`, is refused.
+    pub(crate) fn filter_range<N: FilterValue + PartialOrd>(
         mut self,
         path: &[&str],
         range: Range<N>,
@@ -128,31 +173,59 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
                 reason: reason.into(),
             });
         };
-        // A value not equal to itself (a float's NaN) is no bound at all.
-        let unordered = |end: &Option<N>| end.as_ref().is_some_and(|v| v.partial_cmp(v).is_none());
+        let text = |end: &Option<N>| end.as_ref().map(FilterValue::filter_text).transpose();
+        let (from, to) = match (text(&range.from), text(&range.to)) {
+            (Ok(from), Ok(to)) => (from, to),
+            (Err(reason), _) | (_, Err(reason)) => {
+                refuse(query, &format!("an end is {reason}"));
+                (None, None)
+            }
+        };
         match (&range.from, &range.to) {
             (None, None) => refuse(query, "a range needs a from or a to"),
-            _ if unordered(&range.from) || unordered(&range.to) => {
-                refuse(query, "an end is not a number")
-            }
             (Some(from), Some(to)) if from > to => refuse(query, "from is above to"),
             _ => {}
         }
         let mut at = path.to_vec();
         at.push("from");
-        if let Some(from) = range.from {
+        query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", &at));
+        if let Some(from) = from {
             query.push_filter(&at, from);
         }
         *at.last_mut().expect("just pushed") = "to";
-        if let Some(to) = range.to {
+        query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", &at));
+        if let Some(to) = to {
             query.push_filter(&at, to);
         }
         self
     }
 
-    /// `filter[path…]=value` for a nested path.
+    /// `filter[path…]=value`, the value checked ([`FilterValue`]).
+    pub(crate) fn filter_value_at(self, path: &[&str], value: impl FilterValue) -> Self {
+        match value.filter_text() {
+            Ok(text) => self.filter_at(path, text),
+            Err(reason) => {
+                let named: Vec<&str> = path.iter().copied().filter(|s| !s.is_empty()).collect();
+                self.refuse_filter(&named.join("]["), format!("the value is {reason}"))
+            }
+        }
+    }
+
+    /// `filter[path…]=value` for a nested path. A key of one value (its last segment
+    /// not `[]`) set again replaces the value: the last call wins, as with `.order()`
+    /// (PHP would keep only the last of a repeated key anyway, silently).
     pub(crate) fn filter_at(mut self, path: &[&str], value: impl Display) -> Self {
-        self.query_mut().push_filter(path, value);
+        let query = self.query_mut();
+        if path.last().is_some_and(|last| !last.is_empty()) {
+            query.remove_filter_key(&amocrm_raw::PhpQuery::key("filter", path));
+        }
+        query.push_filter(path, value);
+        self
+    }
+
+    /// Forgets every `filter[name…]` set before: a filter of several keys set again.
+    pub(crate) fn clear_filter(mut self, name: &str) -> Self {
+        self.query_mut().remove_filter(name);
         self
     }
 }

@@ -12,6 +12,9 @@
 //!   bracket form (`.filter("id[]", 5)` sends `filter[id][]=5`);
 //!
 //! and each section adds its typed filters (`.ids(…)`, `.updated_at(Range::since(t))`).
+//! A typed filter of one value or a range set twice keeps the last: the last call wins,
+//! as with `.order()` (PHP reads a repeated key as its last value, so sending both would
+//! lose the first silently); a filter of a list of values (`.ids(…)`) adds to it.
 //! Nothing is sent with a parameter the list does not take, a malformed filter key, an
 //! empty list of values or a range without ends: `.send()`, `.pages()` and `.stream()`
 //! fail first with [`crate::error::Invalid`]. `with` and `order` values are
@@ -42,6 +45,7 @@ mod key;
 mod list;
 mod param;
 mod scope;
+mod value;
 
 use std::fmt;
 use std::str::FromStr;
@@ -59,7 +63,15 @@ pub(crate) use list::{crm_list, crm_list_in};
 pub(crate) use param::open_param;
 pub(crate) use param::word;
 pub use param::{NotTaken, Param};
-pub(crate) use scope::Scope;
+pub(crate) use scope::{BAD_ID, Scope, is_id};
+pub use value::FilterValue;
+
+/// The most values one typed filter may carry (`ids`, `names`, `entity_ids`, …): more is
+/// [`Invalid::Filter`] before sending. Every value is a pair of the URL
+/// (`filter%5Bid%5D%5B%5D=12345678&`, about 30 bytes), and 250 of them make a request line
+/// of about 8 KB, what common web servers take by default (nginx's is 8 KiB) before they
+/// answer 414 or cut it; it is also a page's most entries. Send more in several requests.
+pub const MAX_FILTER_VALUES: usize = 250;
 
 /// A model listed by a CRM list: what its `with` and `order` take, and whether the list
 /// takes `filter` and `query` (a list that does not refuses them before sending).
@@ -245,16 +257,31 @@ impl<T: CrmList> CrmQuery<T> {
         self.filter.push_path("filter", path, value);
     }
 
+    /// Removes every pair whose key is exactly `key`: a single-value filter set again
+    /// replaces its value (PHP keeps the last of a repeated key, so the first would be
+    /// lost silently otherwise).
+    pub(crate) fn remove_filter_key(&mut self, key: &str) {
+        if self.filter.pairs().any(|(k, _)| k == key) {
+            let kept = self.filter.pairs().filter(|(k, _)| *k != key);
+            self.filter = kept.collect();
+        }
+    }
+
+    /// Removes `filter[name]` and every `filter[name][…]`: a filter of several keys
+    /// (`statuses`) set again replaces the whole of it.
+    pub(crate) fn remove_filter(&mut self, name: &str) {
+        let key = format!("filter[{name}]");
+        let kept = self.filter.pairs().filter(|(k, _)| !under(k, &key));
+        self.filter = kept.collect();
+    }
+
     /// The values of `filter[name]` (and of `filter[name][…]`), each comma-joined list
     /// split: what a section's own check counts.
     pub(crate) fn filter_values(&self, name: &str) -> Vec<&str> {
         let key = format!("filter[{name}]");
         self.filter
             .pairs()
-            .filter(|(k, _)| {
-                k.strip_prefix(key.as_str())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
-            })
+            .filter(|(k, _)| under(k, &key))
             .flat_map(|(_, value)| value.split(','))
             .collect()
     }
@@ -286,6 +313,12 @@ impl<T: CrmList> CrmQuery<T> {
         }
         Ok(())
     }
+}
+
+/// Whether the bracket key `key` is `root` or one of its `root[…]`.
+fn under(key: &str, root: &str) -> bool {
+    key.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
 }
 
 /// `with` values joined by commas, or `None` for none.

@@ -100,6 +100,16 @@ macro_rules! open_param {
 
 pub(crate) use open_param;
 
+/// `value` read again from its text: an `Unknown` arm that spells a known value
+/// (`Unknown("only_deleted")`) becomes that value, so it is deduplicated and checked as
+/// the value is.
+pub(crate) fn normal<P: Param>(value: P) -> P {
+    match value.as_ref().parse::<P>() {
+        Ok(value) => value,
+        Err(never) => match never {},
+    }
+}
+
 /// Checks a `with` or `order` value before it is sent: a word of letters, digits and
 /// `_` (amoCRM's are), so an `Unknown` one cannot smuggle in a `,` or another parameter.
 pub(crate) fn word(param: &'static str, value: &str) -> Result<(), crate::error::Invalid> {

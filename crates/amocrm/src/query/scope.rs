@@ -23,7 +23,7 @@ impl Scope {
     pub(crate) fn within(
         kind: Option<EntityKind>,
         what: &'static str,
-        parent: u64,
+        parent: i64,
     ) -> Result<Self, Invalid> {
         let parent = Some(parent_id(what, parent)?);
         Ok(Scope {
@@ -54,13 +54,21 @@ impl Scope {
     }
 }
 
-/// A parent ID checked as a get's ID is: `1..=i64::MAX`.
-pub(crate) fn parent_id(what: &'static str, id: u64) -> Result<NonZeroU64, Invalid> {
-    NonZeroU64::new(id)
-        .filter(|id| i64::try_from(id.get()).is_ok())
+/// Why amoCRM cannot have the ID `id`.
+pub(crate) const BAD_ID: &str = "amoCRM's IDs are 1 to 9223372036854775807";
+
+/// A parent ID checked as a get's ID is: positive.
+pub(crate) fn parent_id(what: &'static str, id: i64) -> Result<NonZeroU64, Invalid> {
+    (u64::try_from(id).ok())
+        .and_then(NonZeroU64::new)
         .ok_or_else(|| Invalid::Identifier {
             what,
             value: id.to_string(),
-            reason: "amoCRM's IDs are 1 to 9223372036854775807",
+            reason: BAD_ID,
         })
+}
+
+/// Whether amoCRM can have the ID `id` (the rule of [`parent_id`]).
+pub(crate) fn is_id(id: i64) -> bool {
+    parent_id("", id).is_ok()
 }

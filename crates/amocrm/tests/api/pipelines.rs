@@ -27,7 +27,7 @@ async fn an_undecodable_pipeline_costs_only_itself() {
     assert_eq!(page.failed.len(), 1);
     let failed = page.failed[0].to_string();
     assert!(
-        failed.starts_with("pipeline (entry 1 of page 1)"),
+        failed.starts_with("pipeline 9 (entry 1 of page 1)"),
         "{failed}"
     );
     assert!(failed.contains("`sort` is a string"), "{failed}");

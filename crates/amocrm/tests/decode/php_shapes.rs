@@ -236,7 +236,8 @@ fn one_bad_widget_costs_only_itself() {
 #[test]
 fn an_entry_without_a_readable_code_is_named_by_its_index() {
     let widgets = vec![
-        widget_json(json!({"code": 42})),
+        // A key is read as a string or an integer; a flag names nothing.
+        widget_json(json!({"code": true})),
         json!("s3cr3t-value, not a widget"),
         widget_json(json!({"id": "s3cr3t-value"})),
         widget_json(json!({})),
@@ -252,7 +253,7 @@ fn an_entry_without_a_readable_code_is_named_by_its_index() {
     assert_eq!((failed[0].index, failed[0].code.as_deref()), (0, None));
     assert_eq!(
         (failed[0].path.as_str(), failed[0].found),
-        ("code", "a number")
+        ("code", "a boolean")
     );
     assert_eq!((failed[1].index, failed[1].path.as_str()), (1, ""));
     assert_eq!(failed[1].found, "a string");

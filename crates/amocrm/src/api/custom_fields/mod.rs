@@ -83,7 +83,7 @@ impl<'c> CustomFieldCalls<'c> {
 
     /// `GET /api/v4/{entity_type}/custom_fields/{id}`: one definition (a missing one is
     /// [`crate::Error::NotFound`]).
-    pub fn get(&self, id: u64) -> GetRequest<CustomFieldDefinition, CrmGet<CustomFieldDefinition>> {
+    pub fn get(&self, id: i64) -> GetRequest<CustomFieldDefinition, CrmGet<CustomFieldDefinition>> {
         crm_get_in(
             self.client,
             id,
@@ -109,7 +109,7 @@ impl crate::catalogs::CatalogCalls<'_> {
     /// `filter[type][]` and `order[sort|id]`.
     pub fn custom_fields(
         &self,
-        catalog_id: u64,
+        catalog_id: i64,
     ) -> ListRequest<CustomFieldDefinition, CrmQuery<CustomFieldDefinition>> {
         let scope = Scope::within(None, "catalog", catalog_id);
         crm_list_in(self.client(), scope, |client, at, q| {

@@ -9,7 +9,9 @@ use std::fmt;
 use crate::client::Client;
 use crate::error::Invalid;
 use crate::pagination::{ListRequest, Listed, Page, Paged};
-use crate::query::{CrmList, CrmQuery, NotTaken, crm_list, filters, open_param};
+use crate::query::{
+    BAD_ID, CrmList, CrmQuery, NotTaken, crm_list, filters, is_id, open_param, word,
+};
 
 pub use amocrm_raw::EventTypeCode;
 pub use amocrm_raw::types::{Event, EventType, EventTypesLanguage};
@@ -37,8 +39,9 @@ open_param! {
     }
 }
 
-/// What an event is about (`filter[entity]`: amoCRM's singular names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What an event is about (`filter[entity]`: amoCRM's singular names; an open set).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventEntity {
     /// `lead`
     Lead,
@@ -51,7 +54,9 @@ pub enum EventEntity {
     /// `task`
     Task,
     /// `catalog_{ID}`: the elements of one catalog.
-    Catalog(u64),
+    Catalog(i64),
+    /// A kind this crate does not know, sent as it is (letters, digits and `_`).
+    Unknown(String),
 }
 
 impl fmt::Display for EventEntity {
@@ -63,6 +68,7 @@ impl fmt::Display for EventEntity {
             EventEntity::Customer => f.write_str("customer"),
             EventEntity::Task => f.write_str("task"),
             EventEntity::Catalog(id) => write!(f, "catalog_{id}"),
+            EventEntity::Unknown(text) => f.write_str(text),
         }
     }
 }
@@ -149,10 +155,13 @@ fn check(query: &CrmQuery<Event>) -> Result<(), Invalid> {
         let filter = filter.to_owned();
         Err(Invalid::Filter { filter, reason })
     };
-    let (ids, entities) = (
+    let (ids, mut entities) = (
         query.filter_values("entity_id"),
         query.filter_values("entity"),
     );
+    // One entity named twice is one entity.
+    entities.sort_unstable();
+    entities.dedup();
     if !ids.is_empty() && entities.len() != 1 {
         let reason = format!("needs exactly one filter[entity], {} given", entities.len());
         return refuse("entity_id", reason);
@@ -194,13 +203,28 @@ impl ListRequest<Event, CrmQuery<Event>> {
 
     /// Only events about these kinds of entity (`filter[entity][]`).
     pub fn entities(self, entities: impl IntoIterator<Item = EventEntity>) -> Self {
-        self.filter_values("entity", entities)
+        let entities: Vec<EventEntity> = entities.into_iter().collect();
+        let catalog = |e: &EventEntity| match e {
+            EventEntity::Catalog(id) => Some(*id),
+            _ => None,
+        };
+        if let Some(bad) = entities.iter().filter_map(catalog).find(|id| !is_id(*id)) {
+            return self.refuse_filter("entity", format!("catalog_{bad}: {BAD_ID}"));
+        }
+        let odd = |e: &&EventEntity| matches!(e, EventEntity::Unknown(text) if word("entity", text).is_err());
+        match entities.iter().find(odd) {
+            Some(bad) => {
+                let reason = format!("{:?}: letters, digits and _ only", bad.to_string());
+                self.refuse_filter("entity", reason)
+            }
+            None => self.filter_values("entity", entities),
+        }
     }
 
     /// Only events about these entities (`filter[entity_id][]`, at most
     /// [`MAX_EVENT_IDS`], with exactly one entity kind).
-    pub fn entity_ids(self, ids: impl IntoIterator<Item = u64>) -> Self {
-        self.filter_values("entity_id", ids)
+    pub fn entity_ids(self, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.filter_ids("entity_id", ids)
     }
 }
 

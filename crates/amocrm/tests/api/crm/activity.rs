@@ -27,7 +27,7 @@ async fn notes_of_a_type_of_an_entity_and_one() {
         .unwrap();
     assert!(!all.is_empty());
     let first = &all[0];
-    let entity = first.entity_id.unwrap() as u64;
+    let entity = first.entity_id.unwrap();
     let of: Vec<Note> = notes
         .of(entity)
         .list()
@@ -36,7 +36,7 @@ async fn notes_of_a_type_of_an_entity_and_one() {
         .await
         .unwrap();
     assert!(of.iter().any(|n| n.id == first.id));
-    assert!(of.iter().all(|n| n.entity_id == Some(entity as i64)));
+    assert!(of.iter().all(|n| n.entity_id == Some(entity)));
     let by_type = notes
         .list()
         .types([first.note_type.clone().unwrap()])
@@ -45,10 +45,7 @@ async fn notes_of_a_type_of_an_entity_and_one() {
         .await
         .unwrap();
     assert!(by_type.items.iter().any(|n| n.id == first.id));
-    assert_eq!(
-        notes.get(first.id as u64).send().await.unwrap().id,
-        first.id
-    );
+    assert_eq!(notes.get(first.id).send().await.unwrap().id, first.id);
     assert!(matches!(notes.get(1).send().await, Err(Error::NotFound(_))));
     let refused = notes
         .of(entity)
@@ -70,7 +67,7 @@ async fn links_of_one_entity_and_of_several() {
     let links = client.links(EntityKind::Leads);
     let mut some = None;
     for id in &leads[..10] {
-        let page = links.of(*id as u64).list().send().await.unwrap();
+        let page = links.of(*id).list().send().await.unwrap();
         if let Some(link) = page.items.first() {
             some = Some((*id, link.clone()));
             break;
@@ -79,7 +76,7 @@ async fn links_of_one_entity_and_of_several() {
     let (lead, link) = some.expect("a lead with links");
     let mass = links
         .list()
-        .entity_ids([lead as u64, leads[11] as u64])
+        .entity_ids([lead, leads[11]])
         .send()
         .await
         .unwrap();
@@ -95,9 +92,9 @@ async fn links_of_one_entity_and_of_several() {
         _ => Target::CatalogElements,
     };
     let to = links
-        .of(lead as u64)
+        .of(lead)
         .list()
-        .to(target, link.to_entity_id as u64)
+        .to(target, link.to_entity_id)
         .send()
         .await
         .unwrap();
@@ -107,7 +104,7 @@ async fn links_of_one_entity_and_of_several() {
     let errors = [
         links.list().send().await.unwrap_err(),
         links
-            .of(lead as u64)
+            .of(lead)
             .list()
             .filter("to_entity_id", 5)
             .send()
@@ -139,7 +136,7 @@ async fn events_filter_and_their_rules_hold_before_sending() {
         .iter()
         .find(|e| e.entity_type.as_deref() == Some("lead"))
         .unwrap();
-    let lead = of_lead.entity_id.unwrap() as u64;
+    let lead = of_lead.entity_id.unwrap();
     let page = events
         .list()
         .entities([EventEntity::Lead])
@@ -149,7 +146,7 @@ async fn events_filter_and_their_rules_hold_before_sending() {
         .await
         .unwrap();
     assert!(page.items.iter().any(|e| e.id == of_lead.id));
-    assert!(page.items.iter().all(|e| e.entity_id == Some(lead as i64)));
+    assert!(page.items.iter().all(|e| e.entity_id == Some(lead)));
     assert_eq!(
         last_query(&fake),
         format!(
@@ -172,7 +169,7 @@ async fn events_filter_and_their_rules_hold_before_sending() {
         let refused = events.get(bad).send().await.unwrap_err();
         assert_eq!(refused.kind(), ErrorKind::Invalid, "{bad:?}");
     }
-    let eleven: Vec<u64> = (1..=MAX_EVENT_IDS as u64 + 1).collect();
+    let eleven: Vec<i64> = (1..=MAX_EVENT_IDS as i64 + 1).collect();
     let errors = [
         events.list().limit(101).send().await.unwrap_err(),
         events.list().entity_ids([lead]).send().await.unwrap_err(),

@@ -24,7 +24,7 @@ async fn catalogs_and_their_elements() {
         .await
         .unwrap();
     assert!(!catalogs.is_empty());
-    let catalog = catalogs[0].id as u64;
+    let catalog = catalogs[0].id;
     assert_eq!(
         client.catalogs().get(catalog).send().await.unwrap().id,
         catalogs[0].id
@@ -40,14 +40,9 @@ async fn catalogs_and_their_elements() {
         .unwrap();
     assert!(!all.is_empty());
     assert!(all.iter().all(|e| e.catalog_id == Some(catalogs[0].id)));
-    let one = elements.get(all[0].id as u64).send().await.unwrap();
+    let one = elements.get(all[0].id).send().await.unwrap();
     assert_eq!(one.id, all[0].id);
-    let by_id = elements
-        .list()
-        .ids([all[0].id as u64])
-        .send()
-        .await
-        .unwrap();
+    let by_id = elements.list().ids([all[0].id]).send().await.unwrap();
     assert_eq!(
         by_id.items.iter().map(|e| e.id).collect::<Vec<_>>(),
         [all[0].id]
@@ -125,7 +120,7 @@ async fn custom_fields_and_groups_of_each_entity_type() {
             .await
             .unwrap();
         assert!(!fields.is_empty(), "{kind}");
-        let one = calls.get(fields[0].id as u64).send().await.unwrap();
+        let one = calls.get(fields[0].id).send().await.unwrap();
         assert_eq!(one.id, fields[0].id);
         let groups: Vec<_> = calls.groups().list().stream().try_collect().await.unwrap();
         let group = groups.first().expect("a group");
@@ -181,7 +176,7 @@ async fn users_roles_tags_loss_reasons_and_event_types() {
     assert!(last_query(&fake).contains("with=role,group,uuid,amojo_id,user_rank,phone_number"));
     let one = client
         .users()
-        .get(users[0].id as u64)
+        .get(users[0].id)
         .with(With::Role)
         .send()
         .await
@@ -197,7 +192,7 @@ async fn users_roles_tags_loss_reasons_and_event_types() {
         .unwrap();
     let role = roles.first().expect("a role");
     assert_eq!(
-        client.roles().get(role.id as u64).send().await.unwrap().id,
+        client.roles().get(role.id).send().await.unwrap().id,
         role.id
     );
     assert!(matches!(
@@ -252,4 +247,67 @@ async fn users_roles_tags_loss_reasons_and_event_types() {
         .unwrap();
     assert!(!types.is_empty());
     assert_eq!(last_query(&fake), "language_code=en");
+}
+
+#[tokio::test]
+async fn php_s_empty_array_for_an_object_is_named_by_its_path() {
+    use amocrm_test_support::loopback::{Server, client, json, quick_retries};
+    use futures::StreamExt;
+    // PHP writes an empty map as `[]`: a lead's contact is an object, never empty.
+    let body = r#"{"_page":1,"_links":{"self":{"href":"x"}},"_embedded":{"leads":[{"id":7,"_embedded":{"contacts":[[]]}}]}}"#;
+    let server = Server::start(move |_, _| json(body)).await;
+    let client = client(server.base_url(), quick_retries(1));
+    let got: Vec<_> = client.leads().list().stream().collect().await;
+    let Err(Error::UndecodableEntry(entry)) = &got[0] else {
+        panic!("{got:?}")
+    };
+    assert_eq!(
+        (entry.path.as_str(), entry.found, entry.expected.as_str()),
+        ("_embedded.contacts[0]", "an array", "an object"),
+        "{entry}"
+    );
+}
+
+#[tokio::test]
+async fn php_s_empty_array_reads_as_no_object_where_amocrm_writes_one() {
+    use amocrm_test_support::loopback::{Server, client, json, quick_retries};
+    use futures::StreamExt;
+    let page = |key: &str, entry: &str| {
+        format!(
+            r#"{{"_page":1,"_links":{{"self":{{"href":"x"}}}},"_embedded":{{"{key}":[{entry}]}}}}"#
+        )
+    };
+    let bodies = [
+        page("users", r#"{"id":1,"rights":[]}"#),
+        page(
+            "users",
+            r#"{"id":1,"rights":{"leads":[],"status_rights":[{"status_id":2,"rights":[]}]}}"#,
+        ),
+        page("leads", r#"{"id":1,"_embedded":{"source":[]}}"#),
+        page("events", r#"{"id":"x","_embedded":{"entity":[]}}"#),
+    ];
+    for body in bodies {
+        let body: &'static str = Box::leak(body.into_boxed_str());
+        let server = Server::start(move |_, _| json(body)).await;
+        let client = client(server.base_url(), quick_retries(1));
+        let failed = if body.contains("users") {
+            let got: Vec<_> = client.users().list().stream().collect().await;
+            let user = got[0].as_ref().map_err(ToString::to_string);
+            let rights = user.as_ref().map(|u| u.rights.clone().and_then(|r| r.0));
+            if let Ok(Some(rights)) = &rights {
+                assert!(
+                    rights.leads.as_ref().is_some_and(|l| l.0.is_none()),
+                    "{rights:?}"
+                );
+            }
+            rights.err().cloned()
+        } else if body.contains("leads") {
+            let got: Vec<_> = client.leads().list().stream().collect().await;
+            got[0].as_ref().err().map(ToString::to_string)
+        } else {
+            let got: Vec<_> = client.events().list().stream().collect().await;
+            got[0].as_ref().err().map(ToString::to_string)
+        };
+        assert_eq!(failed, None, "{body}");
+    }
 }

@@ -4,6 +4,7 @@
 
 mod activity;
 mod dictionaries;
+mod filters;
 mod leads;
 mod parties;
 mod tasks;

@@ -58,7 +58,7 @@ async fn contacts_are_found_by_phone_and_their_phones_read() {
     assert_eq!(ids.len(), all.len());
     let one = client
         .contacts()
-        .get(with_phone.id as u64)
+        .get(with_phone.id)
         .with(With::Leads)
         .send()
         .await
@@ -83,7 +83,7 @@ async fn companies_list_get_and_refuse_a_list_mode_on_a_get() {
         .await
         .unwrap();
     assert_eq!(all.len(), fake.crm().ids(CrmEntity::Companies).len());
-    let id = all[0].id as u64;
+    let id = all[0].id;
     let one = client.companies().get(id).send().await.unwrap();
     assert_eq!(one.id, all[0].id);
     let refused = client

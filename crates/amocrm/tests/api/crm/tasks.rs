@@ -25,7 +25,7 @@ async fn tasks_filter_by_state_and_entity() {
         .iter()
         .find(|t| t.entity_type.as_deref() == Some("leads"))
         .expect("a lead's task");
-    let lead = of_lead.entity_id.unwrap() as u64;
+    let lead = of_lead.entity_id.unwrap();
     let open: Vec<Task> = client
         .tasks()
         .list()
@@ -37,7 +37,7 @@ async fn tasks_filter_by_state_and_entity() {
         .await
         .unwrap();
     assert!(open.iter().any(|t| t.id == of_lead.id));
-    assert!(open.iter().all(|t| t.entity_id == Some(lead as i64)));
+    assert!(open.iter().all(|t| t.entity_id == Some(lead)));
     assert_eq!(
         last_query(&fake),
         format!(
@@ -46,7 +46,7 @@ async fn tasks_filter_by_state_and_entity() {
             u8::from(of_lead.is_completed.unwrap())
         )
     );
-    let one = client.tasks().get(of_lead.id as u64).send().await.unwrap();
+    let one = client.tasks().get(of_lead.id).send().await.unwrap();
     assert_eq!(one.id, of_lead.id);
     assert!(matches!(
         client.tasks().get(1).send().await,
