@@ -63,7 +63,7 @@ pub(crate) use list::{crm_list, crm_list_in};
 pub(crate) use param::open_param;
 pub(crate) use param::word;
 pub use param::{NotTaken, Param};
-pub(crate) use scope::{BAD_ID, Scope, is_id};
+pub(crate) use scope::{BAD_ID, Scope, is_id, parent_id};
 pub use value::FilterValue;
 
 /// The most values one typed filter may carry (`ids`, `names`, `entity_ids`, …): more is

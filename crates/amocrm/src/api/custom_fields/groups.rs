@@ -1,5 +1,6 @@
-//! The groups of custom fields (the tabs of a card): a paged list, and a get by the
-//! group's ID, which is a string (`leads_16731683094840`), not a number.
+//! The groups of custom fields (the tabs of a card) of an entity type or of one catalog:
+//! a paged list, and a get by the group's ID, which is a string
+//! (`leads_16731683094840`), not a number.
 
 use crate::client::Client;
 use crate::error::Result;
@@ -8,39 +9,64 @@ use crate::query::{CrmList, CrmQuery, EntityKind, NotTaken, Scope, crm_list_in};
 
 use super::CustomFieldGroup;
 
-/// The custom field group calls of one entity type.
+/// Whose groups: an entity type's, or one catalog's.
+#[derive(Clone, Copy, Debug)]
+enum Owner {
+    Kind(EntityKind),
+    Catalog(i64),
+}
+
+/// The custom field group calls of one entity type or one catalog.
 #[derive(Clone, Copy, Debug)]
 pub struct GroupCalls<'c> {
     client: &'c Client,
-    kind: EntityKind,
+    owner: Owner,
 }
 
 impl<'c> GroupCalls<'c> {
     pub(super) fn new(client: &'c Client, kind: EntityKind) -> Self {
-        GroupCalls { client, kind }
+        let owner = Owner::Kind(kind);
+        GroupCalls { client, owner }
     }
 
-    /// `GET /api/v4/{entity_type}/custom_fields/groups`: the groups, paged.
+    pub(super) fn of_catalog(client: &'c Client, catalog_id: i64) -> Self {
+        let owner = Owner::Catalog(catalog_id);
+        GroupCalls { client, owner }
+    }
+
+    /// `GET /api/v4/{entity_type}/custom_fields/groups` (or
+    /// `/api/v4/catalogs/{catalog_id}/custom_fields/groups`): the groups, paged.
     pub fn list(&self) -> ListRequest<CustomFieldGroup, CrmQuery<CustomFieldGroup>> {
-        crm_list_in(self.client, Ok(Scope::of(self.kind)), |client, at, q| {
+        let scope = match self.owner {
+            Owner::Kind(kind) => Ok(Scope::of(kind)),
+            Owner::Catalog(id) => Scope::within(None, "catalog", id),
+        };
+        crm_list_in(self.client, scope, |client, at, q| {
             Box::pin(async move {
-                let kind = q.scope.kind()?;
-                let call = client
-                    .raw()
-                    .list_custom_field_groups(kind, at.limit, at.page);
-                let list = client.call(call).await?;
+                let raw = client.raw();
+                let list = match q.scope.kind {
+                    Some(kind) => {
+                        let call = raw.list_custom_field_groups(kind, at.limit, at.page);
+                        client.call(call).await?
+                    }
+                    None => {
+                        let catalog = q.scope.parent()?;
+                        let call = raw.list_catalog_custom_field_groups(catalog, at.limit, at.page);
+                        client.call(call).await?
+                    }
+                };
                 let groups = list.embedded.into_option().map(|e| e.custom_field_groups);
                 Ok(Page::listed(list.page, list.links, groups))
             })
         })
     }
 
-    /// `GET /api/v4/{entity_type}/custom_fields/groups/{id}`: one group (a missing one
-    /// is [`crate::Error::NotFound`]; an ID that is not one path segment is refused
-    /// before sending).
+    /// `GET …/custom_fields/groups/{id}`: one group (a missing one is
+    /// [`crate::Error::NotFound`]; an ID that is not one path segment is refused before
+    /// sending).
     pub fn get(&self, id: impl Into<String>) -> GetGroup<'c> {
-        let (client, kind, id) = (self.client, self.kind, id.into());
-        GetGroup { client, kind, id }
+        let (client, owner, id) = (self.client, self.owner, id.into());
+        GetGroup { client, owner, id }
     }
 }
 
@@ -49,16 +75,28 @@ impl<'c> GroupCalls<'c> {
 #[must_use = "call .send()"]
 pub struct GetGroup<'c> {
     client: &'c Client,
-    kind: EntityKind,
+    owner: Owner,
     id: String,
 }
 
 impl GetGroup<'_> {
     /// Fetches the group.
     pub async fn send(self) -> Result<CustomFieldGroup> {
-        let id = crate::api::path_segment("custom field group", &self.id)?;
-        let call = self.client.raw().get_custom_field_group(self.kind, &id);
-        let fetched = self.client.call(call).await;
+        let (raw, what) = (self.client.raw(), "custom field group");
+        let fetched = match self.owner {
+            Owner::Kind(kind) => {
+                let id = crate::api::path_segment(what, &self.id)?;
+                self.client
+                    .call(raw.get_custom_field_group(kind, &id))
+                    .await
+            }
+            Owner::Catalog(catalog) => {
+                let catalog = crate::query::parent_id("catalog", catalog)?;
+                let id = crate::api::path_segment(what, &self.id)?;
+                let call = raw.get_catalog_custom_field_group(catalog, &id);
+                self.client.call(call).await
+            }
+        };
         not_found(fetched, || {
             "the account has no such custom field group".into()
         })

@@ -126,6 +126,32 @@ impl crate::catalogs::CatalogCalls<'_> {
     }
 }
 
+impl<'c> crate::catalogs::CatalogCalls<'c> {
+    /// `GET /api/v4/catalogs/{catalog_id}/custom_fields/{id}`: one definition of a
+    /// catalog's fields (a missing one, or one of another catalog, is
+    /// [`crate::Error::NotFound`]).
+    pub fn custom_field(
+        &self,
+        catalog_id: i64,
+        id: i64,
+    ) -> GetRequest<CustomFieldDefinition, CrmGet<CustomFieldDefinition>> {
+        let scope = Scope::within(None, "catalog", catalog_id);
+        crm_get_in(self.client(), id, scope, |client, id, q| {
+            Box::pin(async move {
+                let catalog = q.scope().parent()?;
+                let call = client.raw().get_catalog_custom_field(catalog, id);
+                client.call(call).await
+            })
+        })
+    }
+
+    /// The groups of a catalog's fields:
+    /// `client.catalogs().custom_field_groups(id).list()`, `.get(group_id)`.
+    pub fn custom_field_groups(&self, catalog_id: i64) -> GroupCalls<'c> {
+        GroupCalls::of_catalog(self.client(), catalog_id)
+    }
+}
+
 /// The filter of custom field lists.
 impl ListRequest<CustomFieldDefinition, CrmQuery<CustomFieldDefinition>> {
     /// Only fields of these types (`filter[type][]`).

@@ -311,3 +311,57 @@ async fn php_s_empty_array_reads_as_no_object_where_amocrm_writes_one() {
         assert_eq!(failed, None, "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_catalogs_custom_field_and_its_groups_one_by_one() {
+    let (fake, client) = fake(CrmSize::default(), false).await;
+    let catalogs = client.catalogs();
+    let catalog = catalogs.list().send().await.unwrap().items[0].id;
+    let fields = catalogs.custom_fields(catalog).send().await.unwrap();
+    let first = &fields.items[0];
+    let one = catalogs
+        .custom_field(catalog, first.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(&one, first);
+    let path = fake.requests().last().expect("a request").path.clone();
+    assert_eq!(
+        path,
+        format!("/api/v4/catalogs/{catalog}/custom_fields/{}", first.id)
+    );
+    let missing = catalogs.custom_field(catalog, 1).send().await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound, "{missing:?}");
+
+    let groups = catalogs.custom_field_groups(catalog);
+    let listed = groups.list().send().await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    let group = &listed.items[0];
+    let fields_of_group: Vec<i64> = group.fields.iter().flatten().copied().collect();
+    assert_eq!(fields_of_group, [first.id]);
+    let got = groups.get(group.id.as_str()).send().await.unwrap();
+    assert_eq!(&got, group);
+    let gone = groups.get("nothing").send().await.unwrap_err();
+    assert_eq!(gone.kind(), ErrorKind::NotFound, "{gone:?}");
+
+    // Impossible catalog IDs are refused before anything is sent.
+    let sent = fake.requests().len();
+    for error in [
+        catalogs.custom_field(0, first.id).send().await.unwrap_err(),
+        catalogs
+            .custom_field_groups(-1)
+            .list()
+            .send()
+            .await
+            .unwrap_err(),
+        catalogs
+            .custom_field_groups(0)
+            .get("x")
+            .send()
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(matches!(error, Error::Invalid(_)), "{error:?}");
+    }
+    assert_eq!(fake.requests().len(), sent);
+}
