@@ -67,6 +67,8 @@ mod feed;
 mod plan;
 mod stream;
 
+/// The models a sync yields: the generated ones, the same types as `amocrm::leads::Lead`,
+/// `amocrm::contacts::Contact`, `amocrm::companies::Company`, `amocrm::events::Event`.
 pub use amocrm_raw::types::{Company, Contact, Event, Lead};
 pub use changes::{Changes, ChangesRequest};
 pub use cursor::{Cursor, EventCursor};
