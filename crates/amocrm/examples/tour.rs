@@ -1,4 +1,6 @@
-//! A tour of the whole widgets API against the built-in fake amoCRM, no network needed:
+//! A tour of the API against the built-in fake amoCRM, no network needed: widgets, bot
+//! steps, then the CRM (pipelines, leads, contacts, the changes stream, events, tags,
+//! users, custom fields):
 //!
 //! ```sh
 //! cargo run --example tour
@@ -10,13 +12,18 @@ use amocrm::AccountUrl;
 use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
 use amocrm::widgets::{SettingValue, Settings};
 use amocrm::{Client, Error};
-use amocrm_fake::FakeServer;
+use amocrm_fake::{CrmSize, FakeServer};
 use futures::StreamExt;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // 1. A fake amoCRM on an ephemeral loopback port, with a catalogue to page through.
-    let fake = FakeServer::builder().widgets(1_200).start().await?;
+    // 1. A fake amoCRM on an ephemeral loopback port, with a catalogue to page through
+    //    and a seeded CRM (leads with custom fields, contacts, pipelines, events...).
+    let fake = FakeServer::builder()
+        .widgets(1_200)
+        .crm(CrmSize::default())
+        .start()
+        .await?;
     println!(
         "fake amoCRM listening on {} ({} widgets)",
         fake.base_url(),
@@ -193,11 +200,94 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         fake.requests().len() - sent_before
     );
 
+    crm(&client).await?;
+
     println!(
         "\ntour complete: {} requests served by the fake",
         fake.requests().len()
     );
     fake.shutdown().await;
+    Ok(())
+}
+
+/// 8–13. The CRM: what a widget backend or a sync job reads.
+async fn crm(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
+    use amocrm::leads::{OrderBy, With};
+    use amocrm::query::{Direction, EntityKind, Range};
+    use amocrm::sync::{Cursor, Lead};
+
+    step("Pipelines (won is 142, lost 143 in every pipeline)");
+    for pipeline in client.pipelines().list().send().await?.items {
+        println!("  pipeline {} {:?}", pipeline.id, pipeline.name);
+    }
+
+    step("Leads: budget from 1,000, newest change first, with their contacts");
+    let leads = client
+        .leads()
+        .list()
+        .price(Range::since(1_000))
+        .order(OrderBy::UpdatedAt, Direction::Desc)
+        .with(With::Contacts)
+        .limit(5)
+        .send()
+        .await?;
+    for lead in &leads.items {
+        // A price comes as a number or a string: read as a number either way.
+        let price = lead.price.as_ref().and_then(|p| p.as_f64());
+        println!(
+            "  lead {} {:?}: price {price:?}, status {:?}",
+            lead.id, lead.name, lead.status_id
+        );
+    }
+
+    step("One lead by ID, its custom fields read as amoCRM sent them");
+    if let Some(first) = leads.items.first() {
+        let lead = client.leads().get(first.id).send().await?;
+        for field in lead.custom_fields().iter().take(6) {
+            let name = field.field_name.as_deref().unwrap_or("-");
+            println!("  {name} ({:?}): {:?}", field.field_type, field.text());
+        }
+    }
+
+    step("Contacts with their phones (a multitext field)");
+    for contact in client.contacts().list().limit(3).send().await?.items {
+        let phones: Vec<String> = contact
+            .phones()
+            .filter_map(|phone| phone.value.map(|v| v.into_owned()))
+            .collect();
+        println!("  contact {} {:?}: {phones:?}", contact.id, contact.name);
+    }
+
+    step("Every lead changed since a point in time: the changes stream");
+    let mut changes = std::pin::pin!(client.changes::<Lead>(Cursor::since(0)).stream());
+    let mut read = 0;
+    while let Some(lead) = changes.next().await {
+        lead?;
+        read += 1;
+    }
+    let cursor = serde_json::to_string(&changes.cursor())?;
+    println!("  {read} leads, each once in its latest state; resume from {cursor}");
+
+    step("Events, tags, users, custom field definitions");
+    let events = client.events().list().limit(100).send().await?;
+    let tags = client.tags(EntityKind::Leads).list().send().await?;
+    let users = client.users().list().send().await?;
+    let fields = client
+        .custom_fields(EntityKind::Leads)
+        .list()
+        .send()
+        .await?;
+    println!(
+        "  first pages: {} events, {} lead tags, {} users, {} lead custom fields",
+        events.items.len(),
+        tags.items.len(),
+        users.items.len(),
+        fields.items.len()
+    );
+    match client.events().list().limit(101).send().await {
+        Err(error) => println!("  101 events a page is refused before sending: {error}"),
+        Ok(_) => println!("  unexpected: 101 events a page was sent"),
+    }
     Ok(())
 }
 
