@@ -1,10 +1,12 @@
 //! Every error type of the crate, one file each: [`Error`] (the one error of a call),
 //! and the errors it carries ([`Problem`], [`Invalid`], [`DecodeError`],
 //! [`UndecodableEntry`], [`AuthError`], [`StoreError`], [`WidgetRequestError`],
-//! [`PaceError`]). Each file is a leaf: only this one knows [`Error`].
+//! [`PaceError`], [`UnverifiedInstall`]). Each file is a leaf: only this one knows
+//! [`Error`] (and `install`, which carries one).
 
 pub(crate) mod auth;
 pub(crate) mod decode;
+pub(crate) mod install;
 pub(crate) mod invalid;
 pub(crate) mod pace;
 pub(crate) mod problem;
@@ -17,6 +19,7 @@ use std::time::Duration;
 
 pub use auth::AuthError;
 pub use decode::{DecodeCategory, DecodeError};
+pub use install::UnverifiedInstall;
 pub use invalid::{Invalid, MAX_IDENTIFIER_BYTES, SettingsProblem};
 pub use pace::PaceError;
 pub use problem::{Problem, ValidationError};
@@ -123,6 +126,11 @@ pub enum Error {
     /// pause could not be shared); nothing is ever sent unpaced.
     #[error("{0}")]
     Pace(#[from] PaceError),
+    /// An install's new token could not be checked against the referer's account for a
+    /// passing reason; nothing was stored, and the pair is kept in the error to finish the
+    /// install later ([`crate::Integration::complete_install`]).
+    #[error("{0}")]
+    InstallUnverified(Box<UnverifiedInstall>),
     /// A page of a list stream failed; the stream ends after this item.
     #[error("fetching page {page} of the list failed: {source}")]
     Page {
@@ -198,6 +206,7 @@ error_kinds! {
         ResponseTooLarge,
         UndecodableEntry,
         Pace,
+        InstallUnverified,
     }
 }
 
@@ -225,6 +234,7 @@ impl Error {
             Error::ResponseTooLarge { .. } => None,
             Error::WidgetRequest(_) | Error::TlsUnavailable { .. } => None,
             Error::Pace(_) => None,
+            Error::InstallUnverified(unverified) => unverified.source.status(),
         }
     }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::auth::{AppCredentials, OAuth};
 use crate::client::{AccountUrl, Client, ClientBuilder, Domain};
-use crate::error::{AuthError, Error, Result};
+use crate::error::{AuthError, Error, ErrorKind, Result, UnverifiedInstall};
 use crate::pace::Pacer;
 use crate::store::{MemoryTokenStore, TokenPair, TokenStore};
 use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVerifier};
@@ -155,30 +155,98 @@ impl Integration {
     /// it), checks with `GET /api/v4/account` that the new token is that account's (a
     /// forged referer must not put one account's tokens under another's key:
     /// [`AuthError::WrongAccount`], and nothing is stored), then saves the pair in the
-    /// store under that account and returns its client.
+    /// store under that account and returns its client. When the check itself fails for a
+    /// passing reason (a 5xx, a 429, the network), nothing is stored either, and the
+    /// error is [`Error::InstallUnverified`], which keeps the new pair (the code is spent):
+    /// finish with [`Integration::complete_install`].
     pub async fn install(&self, code: &str, referer: &str) -> Result<Client> {
+        let (subdomain, url, base_url) = self.install_target(referer)?;
+        // The code is exchanged apart from the store, whose pair changes only once the
+        // token is known to be this account's.
+        let trial = self.trial(&url, &base_url, None)?;
+        trial.exchange_code(code).await?;
+        self.bind(&trial, referer, &subdomain, &url).await
+    }
+
+    /// Finishes an install whose check failed for a passing reason
+    /// ([`Error::InstallUnverified`]): checks its pair against the referer's account and,
+    /// when it is that account's, stores it and returns the account's client; a failed
+    /// check again is [`Error::InstallUnverified`] again.
+    ///
+    /// ```no_run
+    /// # async fn run(integration: amocrm::Integration, code: &str) -> amocrm::Result<()> {
+    /// let client = match integration.install(code, "example.amocrm.ru").await {
+    ///     Err(amocrm::Error::InstallUnverified(unverified)) => {
+    ///         // amoCRM did not answer the check; try again a little later.
+    ///         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    ///         integration.complete_install(*unverified).await?
+    ///     }
+    ///     other => other?,
+    /// };
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub async fn complete_install(&self, unverified: UnverifiedInstall) -> Result<Client> {
+        let referer = unverified.referer;
+        let (subdomain, url, base_url) = self.install_target(&referer)?;
+        let trial = self.trial(&url, &base_url, Some(unverified.pair))?;
+        self.bind(&trial, &referer, &subdomain, &url).await
+    }
+
+    /// The account an install is for: the referer's subdomain, URL and base URL.
+    fn install_target(&self, referer: &str) -> Result<(String, AccountUrl, String)> {
         let (subdomain, domain) = referer_account(referer)?;
         let url = self.account_url(&subdomain, domain)?;
         let base_url = url.checked("account base URL")?;
-        // The code is exchanged apart from the store, whose pair changes only once the
-        // token is known to be this account's.
-        let trial = OAuth::builder()
-            .account(
-                AccountUrl::base_url(base_url.clone())
-                    .allow_insecure_http(url.allows_insecure_http()),
-            )
+        Ok((subdomain, url, base_url))
+    }
+
+    /// OAuth of the account at `url` on a store of its own (nothing reaches the shared
+    /// store before the check), holding `pair` when given.
+    fn trial(&self, url: &AccountUrl, base_url: &str, pair: Option<TokenPair>) -> Result<OAuth> {
+        let account = AccountUrl::base_url(base_url.to_owned())
+            .allow_insecure_http(url.allows_insecure_http());
+        let mut builder = OAuth::builder()
+            .account(account)
             .app(self.inner.app.clone())
-            .store(MemoryTokenStore::new())
-            .build()?;
-        trial.exchange_code(code).await?;
-        let account = self.client_of(&trial)?.account().get().send().await?;
+            .store(MemoryTokenStore::new());
+        if let Some(pair) = pair {
+            builder = builder.tokens(pair);
+        }
+        builder.build()
+    }
+
+    /// Checks `trial`'s token against the account `subdomain`, then stores its pair and
+    /// returns the account's client.
+    async fn bind(
+        &self,
+        trial: &OAuth,
+        referer: &str,
+        subdomain: &str,
+        url: &AccountUrl,
+    ) -> Result<Client> {
+        let base_url = url.checked("account base URL")?;
+        let checked = self.client_of(trial)?.account().get().send().await;
+        let account = match checked {
+            Ok(account) => account,
+            Err(source) if passing(&source) => {
+                let pair = trial.tokens().await.ok_or(AuthError::NoTokens)?;
+                let referer = referer.to_owned();
+                let unverified = UnverifiedInstall {
+                    pair,
+                    referer,
+                    source,
+                };
+                return Err(Error::InstallUnverified(Box::new(unverified)));
+            }
+            Err(error) => return Err(error),
+        };
         if !account
             .subdomain
             .as_deref()
-            .is_some_and(|found| found.eq_ignore_ascii_case(&subdomain))
+            .is_some_and(|found| found.eq_ignore_ascii_case(subdomain))
         {
             return Err(AuthError::WrongAccount {
-                expected: subdomain,
+                expected: subdomain.to_owned(),
                 found: account.subdomain,
             }
             .into());
@@ -187,7 +255,7 @@ impl Integration {
         save(&*self.inner.store, &base_url, &pair).await?;
         // A client cached before (a reinstall) would keep the old pair in memory.
         self.clients().remove(&base_url);
-        self.client_at(&url)
+        self.client_at(url)
     }
 
     /// A verifier of widget_request tokens signed with the integration's secret, for
@@ -250,6 +318,21 @@ async fn save(store: &dyn TokenStore, account: &str, pair: &TokenPair) -> Result
         tracing::warn!(error = %error, "releasing the token store's lock failed");
     }
     saved.map_err(|error| AuthError::Store(error).into())
+}
+
+/// Whether an error of the account check may pass: amoCRM's side (5xx, 429, an answer
+/// that is not amoCRM's) or the way there, not the token or the request.
+fn passing(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::RateLimited
+        | ErrorKind::Transport
+        | ErrorKind::Pace
+        | ErrorKind::ResponseTooLarge => true,
+        ErrorKind::Api | ErrorKind::UnexpectedStatus | ErrorKind::Decode => {
+            error.status().is_some_and(|status| status >= 500)
+        }
+        _ => false,
+    }
 }
 
 /// The account of an install redirect's `referer`: `example.amocrm.ru`, or a URL of it.

@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use amocrm::error::AuthError;
 use amocrm::store::{MemoryTokenStore, TokenStore};
-use amocrm::{AccountUrl, AppCredentials, Error, Integration, RetryPolicy};
-use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer};
+use amocrm::{AccountUrl, AppCredentials, Error, ExposeSecret, Integration, RetryPolicy};
+use amocrm_fake::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer, Fault, Operation,
+};
 
 #[tokio::test]
 async fn an_install_whose_token_is_of_another_account_stores_nothing() {
@@ -67,4 +69,67 @@ async fn an_install_whose_token_is_of_another_account_stores_nothing() {
     assert_eq!(client.base_url(), alpha_url);
     assert!(store.load(&alpha_url).await.unwrap().is_some());
     client.widgets().get("amo_dropbox").send().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_install_whose_check_fails_for_a_while_keeps_its_pair_to_finish_later() {
+    // The code is spent once exchanged: when the account check then fails for a passing
+    // reason (here a 503 on every try), nothing is stored, and the error keeps the pair.
+    let fake = FakeServer::builder()
+        .accounts(["alpha"])
+        .start()
+        .await
+        .unwrap();
+    let alpha = fake.account("alpha").unwrap();
+    let alpha_url = format!("http://127.0.0.1:{}/alpha", fake.addr().port());
+    let store = Arc::new(MemoryTokenStore::new());
+    let integration = Integration::builder()
+        .app(AppCredentials::new(
+            DEFAULT_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+            DEFAULT_REDIRECT_URI,
+        ))
+        .shared_store(store.clone())
+        .account_url_for({
+            let alpha_url = alpha_url.clone();
+            move |_, _| AccountUrl::base_url(alpha_url.clone())
+        })
+        .configure_client(|client| client.retry(RetryPolicy::disabled()))
+        .build()
+        .unwrap();
+    let fault = fake
+        .faults()
+        .add(Fault::status(503).operation(Operation::Account).times(20));
+    let code = alpha.issue_authorization_code();
+    let error = integration
+        .install(&code, "alpha.amocrm.ru")
+        .await
+        .unwrap_err();
+    let Error::InstallUnverified(unverified) = error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(unverified.referer(), "alpha.amocrm.ru");
+    assert_eq!(unverified.reason().status(), Some(503));
+    let shown = format!("{unverified} {unverified:?}");
+    assert!(
+        !shown.contains(unverified.pair().access_token().expose_secret()),
+        "the pair never prints"
+    );
+    assert!(
+        store.load(&alpha_url).await.unwrap().is_none(),
+        "nothing stored"
+    );
+    assert!(fake.faults().fired(fault) >= 1);
+
+    // Still failing: the same error again, the pair kept.
+    let again = integration.complete_install(*unverified).await.unwrap_err();
+    let Error::InstallUnverified(unverified) = again else {
+        panic!("{again:?}");
+    };
+    // amoCRM answers again: the install finishes with the pair of the spent code.
+    fake.faults().clear();
+    let client = integration.complete_install(*unverified).await.unwrap();
+    assert_eq!(client.base_url(), alpha_url);
+    assert!(store.load(&alpha_url).await.unwrap().is_some());
+    client.account().get().send().await.unwrap();
 }
