@@ -133,3 +133,49 @@ async fn an_install_whose_check_fails_for_a_while_keeps_its_pair_to_finish_later
     assert!(store.load(&alpha_url).await.unwrap().is_some());
     client.account().get().send().await.unwrap();
 }
+
+#[tokio::test]
+async fn only_a_passing_failure_of_the_check_keeps_the_pair() {
+    // 429 and 5xx may pass: the pair is kept. 401/403 say the token itself is refused:
+    // the error as it is, nothing kept, nothing stored.
+    for (status, kept) in [(429, true), (500, true), (401, false), (403, false)] {
+        let fake = FakeServer::builder()
+            .accounts(["alpha"])
+            .start()
+            .await
+            .unwrap();
+        let alpha = fake.account("alpha").unwrap();
+        let alpha_url = format!("http://127.0.0.1:{}/alpha", fake.addr().port());
+        let store = Arc::new(MemoryTokenStore::new());
+        let integration = Integration::builder()
+            .app(AppCredentials::new(
+                DEFAULT_CLIENT_ID,
+                DEFAULT_CLIENT_SECRET,
+                DEFAULT_REDIRECT_URI,
+            ))
+            .shared_store(store.clone())
+            .account_url_for({
+                let alpha_url = alpha_url.clone();
+                move |_, _| AccountUrl::base_url(alpha_url.clone())
+            })
+            .configure_client(|client| client.retry(RetryPolicy::disabled()))
+            .build()
+            .unwrap();
+        fake.faults().add(
+            Fault::status(status)
+                .operation(Operation::Account)
+                .times(20),
+        );
+        let code = alpha.issue_authorization_code();
+        let error = integration
+            .install(&code, "alpha.amocrm.ru")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            matches!(error, Error::InstallUnverified(_)),
+            kept,
+            "{status}: {error:?}"
+        );
+        assert!(store.load(&alpha_url).await.unwrap().is_none(), "{status}");
+    }
+}
