@@ -78,12 +78,17 @@ impl<T: CrmList> ListRequest<T, CrmQuery<T>> {
     /// A raw filter: `key` is what follows `filter` in PHP's bracket form, so
     /// `.filter("id[]", 5)` sends `filter[id][]=5` and `.filter("updated_at[from]", t)`
     /// sends `filter[updated_at][from]=t`. Pairs are sent in the order given, after or
-    /// among the typed filters. A malformed key (unbalanced brackets, no name) is
-    /// [`Invalid::FilterKey`] when the request is sent.
+    /// among the typed filters. A key of one value (not ending in `[]`) set again, by this
+    /// call or a typed filter, replaces the value: the last call wins, as PHP would keep
+    /// only the last of a repeated key anyway. A malformed key (unbalanced brackets, no
+    /// name) is [`Invalid::FilterKey`] when the request is sent.
     pub fn filter(mut self, key: &str, value: impl Display) -> Self {
         let query = self.query_mut();
         match key::filter_key(key) {
             Ok(full) => {
+                if !full.ends_with("[]") {
+                    query.remove_filter_key(&full);
+                }
                 query.filter.push(full, value);
             }
             Err(invalid) => query.refuse(invalid),

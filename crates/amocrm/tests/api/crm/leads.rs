@@ -87,6 +87,48 @@ async fn the_typed_filters_are_sent_in_php_bracket_form_and_the_fake_applies_the
 }
 
 #[tokio::test]
+async fn a_key_of_one_value_set_raw_and_typed_is_sent_once_the_last_call_winning() {
+    let (fake, client) = fake(CrmSize::default(), false).await;
+    let leads = client.leads();
+    let _ = leads
+        .list()
+        .updated_at(Range::since(5))
+        .filter("updated_at[from]", 7)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last_query(&fake), "filter[updated_at][from]=7&page=1");
+    let _ = leads
+        .list()
+        .filter("updated_at[from]", 7)
+        .filter("updated_at[to]", 9)
+        .updated_at(Range::since(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last_query(&fake), "filter[updated_at][from]=5&page=1");
+    let _ = leads
+        .list()
+        .filter("name", "a")
+        .filter("name", "b")
+        .send()
+        .await;
+    assert_eq!(last_query(&fake), "filter[name]=b&page=1");
+    // A key of a list of values (`[]`) adds to it, raw or typed.
+    let _ = leads
+        .list()
+        .ids([1])
+        .filter("id[]", 2)
+        .filter("id[]", 3)
+        .send()
+        .await;
+    assert_eq!(
+        last_query(&fake),
+        "filter[id][]=1&filter[id][]=2&filter[id][]=3&page=1"
+    );
+}
+
+#[tokio::test]
 async fn bad_inputs_are_refused_before_anything_is_sent() {
     let (fake, client) = fake(CrmSize::default(), false).await;
     let leads = client.leads();
