@@ -59,8 +59,8 @@ pub use carry::hook_error;
 pub use crm_enums::{AccessLevel, CatalogType, CustomFieldType, NoteType, UserRank};
 pub use custom_fields::{
     ChainedListValue, CustomFieldData, CustomFieldValue, CustomFieldValueItem, EMAIL, EnumValue,
-    FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, PHONE, Payer, ScalarOrJson,
-    SmartAddress, Supplier,
+    ExtraKeys, FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, PHONE, Payer,
+    ScalarOrJson, SmartAddress, Supplier,
 };
 pub use event_type::EventTypeCode;
 pub use generated::*;

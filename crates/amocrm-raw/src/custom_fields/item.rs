@@ -10,7 +10,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use super::scalar::ScalarOrJson;
 
-type JsonMap = serde_json::Map<String, serde_json::Value>;
+type JsonMap = super::extra::ExtraKeys;
 
 /// One value of a custom field (an element of `values`). Which keys it carries depends on
 /// the field's type:

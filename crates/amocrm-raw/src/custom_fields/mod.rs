@@ -4,6 +4,7 @@
 //! * `value`: [`CustomFieldValue`] (one field's values); `item`: [`CustomFieldValueItem`] (one
 //!   value), read so that no value's shape can fail the entity, kept as sent, written back
 //!   in amoCRM's shape;
+//! * `extra`: [`ExtraKeys`], the keys a value's type does not read, kept as sent;
 //! * `scalar`: [`ScalarOrJson`], a value's `value`, cheap for the scalars most fields carry;
 //! * `data`: [`CustomFieldData`], the values read by the field's type;
 //! * `structured`: the structs of the object-valued types (legal entity, invoice item…);
@@ -12,6 +13,7 @@
 
 mod data;
 mod entities;
+mod extra;
 mod item;
 mod scalar;
 mod structured;
@@ -19,6 +21,7 @@ mod value;
 
 pub use data::{ChainedListValue, CustomFieldData, EnumValue, SmartAddress};
 pub use entities::{EMAIL, PHONE};
+pub use extra::ExtraKeys;
 pub use item::CustomFieldValueItem;
 pub use scalar::ScalarOrJson;
 pub use structured::{

@@ -12,7 +12,7 @@ use super::item::{CustomFieldValueItem, read_item, read_text};
 use super::scalar::{ScalarOrJson, ScalarVisitor};
 use crate::CustomFieldType;
 
-type JsonMap = serde_json::Map<String, serde_json::Value>;
+type JsonMap = super::extra::ExtraKeys;
 
 /// The values of one custom field of an entity: an element of `custom_fields_values`.
 ///
@@ -580,7 +580,7 @@ mod tests {
         assert_eq!(odd.field_name, None);
         assert_eq!(odd.field_code, None);
         assert_eq!(odd.field_type, None);
-        assert_eq!(odd.extra["is_computed"], json!(false));
+        assert_eq!(odd.extra.get("is_computed"), Some(&json!(false)));
         let item = &odd.items()[0];
         assert_eq!(item.enum_id, None);
         assert_eq!(item.enum_code, None);

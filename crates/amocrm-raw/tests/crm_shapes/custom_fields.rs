@@ -196,8 +196,14 @@ fn an_odd_custom_field_value_costs_nothing_but_itself() {
     );
     assert_eq!(lead.custom_field(2).unwrap().enum_id(), Some(432101));
     assert_eq!(
-        lead.custom_field(2).unwrap().first().unwrap().extra["enum"],
-        json!("X")
+        lead.custom_field(2)
+            .unwrap()
+            .first()
+            .unwrap()
+            .extra
+            .get("enum")
+            .unwrap(),
+        &json!("X")
     );
     assert!(matches!(
         lead.custom_field(3).unwrap().data(),

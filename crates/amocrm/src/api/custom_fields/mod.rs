@@ -17,8 +17,8 @@ pub use amocrm_raw::types::{
 };
 pub use amocrm_raw::{
     ChainedListValue, CustomFieldData, CustomFieldValue, CustomFieldValueItem, EMAIL, EnumValue,
-    FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, PHONE, Payer, ScalarOrJson,
-    SmartAddress, Supplier,
+    ExtraKeys, FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, PHONE, Payer,
+    ScalarOrJson, SmartAddress, Supplier,
 };
 pub use groups::{GetGroup, GroupCalls};
 
