@@ -3,12 +3,16 @@
 //! a write endpoint), turns the new events into entries
 //! ([`payload`](crate::model::webhooks::payload)) and posts each destination the entries it
 //! subscribed to, in one form body, retrying on the account's [`WebhookSchedule`] and
-//! switching a destination off after repeated failures. Plain HTTP only (no TLS client).
+//! switching a destination off after repeated failures. Plain HTTP/1.1 only, written here
+//! (no HTTP client dependency, no TLS): an `https://` destination's attempts fail.
 //!
 //! [`WebhookSchedule`]: crate::WebhookSchedule
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::model::tenant::Tenant;
 use crate::model::webhooks::WebhookAttempt;
@@ -28,22 +32,18 @@ pub(crate) fn start(tenant: &Arc<Tenant>) {
         hooks.dispatching = true;
     }
     let weak = Arc::downgrade(tenant);
-    let timeout = tenant.webhook_schedule.timeout;
     tokio::spawn(async move {
-        let Ok(client) = reqwest::Client::builder().timeout(timeout).build() else {
-            return;
-        };
         loop {
             // Held at most one tick: a server dropped ends its dispatcher.
             let Some(tenant) = weak.upgrade() else { return };
             let _ = tokio::time::timeout(TICK, tenant.changed.notified()).await;
-            dispatch(&tenant, &client);
+            dispatch(&tenant);
         }
     });
 }
 
 /// Posts what changed since the cursor.
-fn dispatch(tenant: &Arc<Tenant>, client: &reqwest::Client) {
+fn dispatch(tenant: &Arc<Tenant>) {
     let entries = {
         let crm = read(&tenant.crm);
         let mut hooks = lock(&tenant.webhooks);
@@ -72,30 +72,25 @@ fn dispatch(tenant: &Arc<Tenant>, client: &reqwest::Client) {
     let self_link = format!("http://{}{}", tenant.local_addr, tenant.prefix);
     for (destination, list) in deliveries {
         let body = payload::form(&list, (tenant.account_id, &tenant.subdomain), &self_link);
-        let (weak, client) = (Arc::downgrade(tenant), client.clone());
-        tokio::spawn(deliver(weak, client, destination, body));
+        tokio::spawn(deliver(Arc::downgrade(tenant), destination, body));
     }
 }
 
 /// Posts `body` to `destination` until it answers 2xx, the schedule gives up, or the
 /// destination is switched off or unsubscribed.
-async fn deliver(tenant: Weak<Tenant>, client: reqwest::Client, destination: String, body: String) {
+async fn deliver(tenant: Weak<Tenant>, destination: String, body: String) {
     for attempt in 1.. {
-        {
+        let timeout = {
             let Some(tenant) = tenant.upgrade() else {
                 return;
             };
             if !lock(&tenant.webhooks).is_live(&destination) {
                 return;
             }
-        }
-        let answer = client
-            .post(&destination)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.clone())
-            .send()
-            .await;
-        let status = answer.ok().map(|r| r.status().as_u16());
+            tenant.webhook_schedule.timeout
+        };
+        let answer = tokio::time::timeout(timeout, post(&destination, &body)).await;
+        let status = answer.ok().flatten();
         let Some(tenant) = tenant.upgrade() else {
             return;
         };
@@ -116,4 +111,37 @@ async fn deliver(tenant: Weak<Tenant>, client: reqwest::Client, destination: Str
         drop(tenant);
         tokio::time::sleep(wait).await;
     }
+}
+
+/// POSTs `body` as amoCRM does (form-encoded, `Connection: close`) and reads the answer's
+/// status line; `None` when there is no answer (no connection, not HTTP, not `http://`).
+async fn post(destination: &str, body: &str) -> Option<u16> {
+    let url = url::Url::parse(destination).ok()?;
+    if url.scheme() != "http" {
+        return None;
+    }
+    let authority = format!("{}:{}", url.host_str()?, url.port_or_known_default()?);
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let mut stream = TcpStream::connect(&authority).await.ok()?;
+    let head = format!(
+        "POST {target} HTTP/1.1\r\nHost: {authority}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         User-Agent: amoCRM-Webhooks (amocrm-fake)\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.ok()?;
+    stream.write_all(body.as_bytes()).await.ok()?;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 512];
+    while !answer.windows(2).any(|w| w == b"\r\n") && answer.len() < 4096 {
+        let n = stream.read(&mut buf).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let line = std::str::from_utf8(&answer).ok()?.lines().next()?;
+    let mut parts = line.split(' ');
+    parts.next().filter(|v| v.starts_with("HTTP/1."))?;
+    parts.next()?.parse().ok()
 }
