@@ -171,7 +171,10 @@ async fn a_wrong_secret_is_refused_and_the_fake_retries_then_gives_up() {
 
 #[tokio::test]
 async fn a_destination_that_keeps_failing_is_switched_off() {
-    let schedule = WebhookSchedule::compressed(30_000).disable_after(3);
+    // Waits of 10 to 120 ms; the failures counted over a minute, however slow the machine.
+    let schedule = WebhookSchedule::compressed(30_000)
+        .disable_after(3)
+        .window(Duration::from_secs(60));
     let fake = FakeServer::builder()
         .webhook_schedule(schedule)
         .start()

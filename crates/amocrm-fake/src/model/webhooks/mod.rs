@@ -72,6 +72,12 @@ impl WebhookSchedule {
         self
     }
 
+    /// The window failures are counted in (amoCRM: 2 hours).
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
     /// How long a destination has to answer (amoCRM: 2 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
