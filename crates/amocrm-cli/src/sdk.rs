@@ -23,6 +23,7 @@ pub use amocrm::sync::{Changes, ChangesRequest, Changing, Cursor};
 pub use amocrm::tags::Tag;
 pub use amocrm::tasks::Task;
 pub use amocrm::users::{User, UserRights};
+pub use amocrm::webhooks::{Webhook, WebhookEvent};
 pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };

@@ -198,6 +198,7 @@ async fn crm_touch(
             ));
         }
     };
+    tenant.changed.notify_one();
     Ok(Json(json!({"changed": changed, "updated_at": now})).into_response())
 }
 
@@ -217,6 +218,7 @@ async fn crm_delete(
         .ok_or_else(|| Problem::bad_request("InvalidType", "id", "an id"))?;
     let now = tenant.clock.now();
     if write(&tenant.crm).delete(entity, id, now) {
+        tenant.changed.notify_one();
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(Problem::not_found("No such entity"))

@@ -19,6 +19,7 @@ use crate::model::pipelines::{self, MAX_PIPELINES};
 use crate::model::rate_limit::RateLimiter;
 use crate::model::tenant::{DEFAULT_ACCOUNT_ID, Tenant};
 use crate::model::tokens::{DEFAULT_ACCESS_TOKEN_TTL, OAuthClient};
+use crate::model::webhooks::WebhookSchedule;
 use crate::server::FakeServer;
 use crate::{admin, api, http};
 
@@ -163,6 +164,7 @@ pub struct FakeBuilder {
     crm: CrmSize,
     real_world_shapes: bool,
     clock: FakeClock,
+    webhook_schedule: WebhookSchedule,
 }
 
 impl Default for FakeBuilder {
@@ -187,6 +189,7 @@ impl Default for FakeBuilder {
             crm: CrmSize::default(),
             real_world_shapes: false,
             clock: FakeClock::system(),
+            webhook_schedule: WebhookSchedule::amocrm(),
         }
     }
 }
@@ -364,6 +367,13 @@ impl FakeBuilder {
         self
     }
 
+    /// When webhook deliveries are retried and destinations switched off (default
+    /// [`WebhookSchedule::amocrm`]; tests use [`WebhookSchedule::compressed`]).
+    pub fn webhook_schedule(mut self, schedule: WebhookSchedule) -> Self {
+        self.webhook_schedule = schedule;
+        self
+    }
+
     /// Binds the listener and starts serving on a spawned tokio task. Fails
     /// (`InvalidInput`) on a bad or repeated account name or a widget code given twice.
     pub async fn start(self) -> std::io::Result<FakeServer> {
@@ -441,6 +451,9 @@ impl FakeBuilder {
                 installed: Mutex::default(),
                 continuations: Mutex::default(),
                 tokens: Mutex::default(),
+                webhooks: Mutex::default(),
+                webhook_schedule: self.webhook_schedule.clone(),
+                changed: tokio::sync::Notify::new(),
                 requests: requests.clone(),
             })
         };

@@ -46,7 +46,9 @@ impl FakeCrm {
     /// (those of live entities).
     pub fn touch(&self, entity: CrmEntity, ids: &[i64]) -> Vec<i64> {
         let now = self.tenant.clock.now();
-        write(&self.tenant.crm).touch(entity, ids, now)
+        let changed = write(&self.tenant.crm).touch(entity, ids, now);
+        self.tenant.changed.notify_one();
+        changed
     }
 
     /// [`FakeCrm::touch`] of leads.
@@ -58,7 +60,9 @@ impl FakeCrm {
     /// choice), as [`FakeCrm::touch`]; returns their ids.
     pub fn touch_random(&self, entity: CrmEntity, count: usize) -> Vec<i64> {
         let now = self.tenant.clock.now();
-        write(&self.tenant.crm).touch_random(entity, count, now)
+        let changed = write(&self.tenant.crm).touch_random(entity, count, now);
+        self.tenant.changed.notify_one();
+        changed
     }
 
     /// Applies `change` to lead `id`, stamped now; false when there is no such lead.
@@ -66,14 +70,19 @@ impl FakeCrm {
         let now = self.tenant.clock.now();
         let mut crm = write(&self.tenant.crm);
         let by = crm.users[0].id;
-        crm.update_lead(id, change, now, by)
+        let changed = crm.update_lead(id, change, now, by);
+        drop(crm);
+        self.tenant.changed.notify_one();
+        changed
     }
 
     /// Moves an entity to the trash (`with=only_deleted` lists it); false when there is
     /// no such live entity.
     pub fn delete(&self, entity: CrmEntity, id: i64) -> bool {
         let now = self.tenant.clock.now();
-        write(&self.tenant.crm).delete(entity, id, now)
+        let deleted = write(&self.tenant.crm).delete(entity, id, now);
+        self.tenant.changed.notify_one();
+        deleted
     }
 
     /// Every live entity's id and latest `updated_at`, by id.

@@ -20,6 +20,7 @@ mod api;
 mod builder;
 mod crm;
 mod faults;
+mod hooks;
 mod http;
 mod model;
 
@@ -41,4 +42,5 @@ pub use model::tokens::{
     DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
     IssuedTokens, OAuthClient, OAuthStats,
 };
+pub use model::webhooks::{WebhookAttempt, WebhookSchedule};
 pub use server::{FakeAccount, FakeServer};

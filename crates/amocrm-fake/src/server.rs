@@ -19,6 +19,7 @@ use crate::model::lock;
 use crate::model::record::{BotKind, ReceivedContinuation, RecordedRequest};
 use crate::model::tenant::Tenant;
 use crate::model::tokens::{IssuedTokens, OAuthClient, OAuthStats};
+use crate::model::webhooks::WebhookAttempt;
 
 /// A running fake amoCRM server. Dropping it (or [`FakeServer::shutdown`])
 /// stops the server.
@@ -235,6 +236,11 @@ impl FakeServer {
     pub fn clock(&self) -> &FakeClock {
         &self.default.tenant.clock
     }
+
+    /// Every webhook delivery attempt of the default account so far, in order.
+    pub fn webhook_attempts(&self) -> Vec<WebhookAttempt> {
+        self.default.webhook_attempts()
+    }
 }
 
 /// Fault injection.
@@ -349,5 +355,11 @@ impl FakeAccount {
     /// The account's CRM: change its entities while a client pages, read their stamps.
     pub fn crm(&self) -> FakeCrm {
         FakeCrm::new(self.tenant.clone())
+    }
+
+    /// Every webhook delivery attempt of this account so far, in order (destination,
+    /// attempt number, answer, body).
+    pub fn webhook_attempts(&self) -> Vec<WebhookAttempt> {
+        lock(&self.tenant.webhooks).attempts.clone()
     }
 }

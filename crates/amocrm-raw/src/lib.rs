@@ -54,6 +54,7 @@ mod php;
 mod query;
 mod scalars;
 mod unix_time;
+mod webhook_event;
 
 pub use carry::hook_error;
 pub use crm_enums::{AccessLevel, CatalogType, CustomFieldType, NoteType, UserRank};
@@ -70,3 +71,4 @@ pub use open_enum::{CustomersMode, SettingsFieldType, StatusType};
 pub use php::{PhpObject, WidgetSettings};
 pub use query::PhpQuery;
 pub use scalars::{Rating, Version};
+pub use webhook_event::WebhookEvent;

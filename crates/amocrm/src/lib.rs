@@ -103,6 +103,7 @@ pub mod query;
 pub mod store;
 pub mod sync;
 pub mod transport;
+pub mod webhook;
 pub mod widget_request;
 
 #[cfg(feature = "__bench")]
@@ -111,7 +112,7 @@ pub mod __bench;
 
 pub use api::{
     account, bots, catalogs, companies, contacts, custom_fields, events, leads, links,
-    loss_reasons, notes, pipelines, tags, tasks, users, widgets,
+    loss_reasons, notes, pipelines, tags, tasks, users, webhooks, widgets,
 };
 
 pub use auth::{AppCredentials, OAuth};

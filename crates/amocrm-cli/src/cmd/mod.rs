@@ -18,6 +18,7 @@ pub mod pipelines;
 pub mod tags;
 pub mod tasks;
 pub mod users;
+pub mod webhooks;
 pub mod widgets;
 
 mod changes;
@@ -81,6 +82,9 @@ pub enum Command {
     /// List and show the account's events
     #[command(subcommand)]
     Events(events::EventsCommand),
+    /// The account's webhooks: list, subscribe a URL to events, unsubscribe it
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
     /// Print a shell completion script on stdout
     #[command(after_help = completions::AFTER_HELP)]
     Completions(completions::CompletionsArgs),
@@ -107,6 +111,7 @@ pub async fn run(command: &Command, mut ctx: Ctx<'_>) -> Result<(), Failure> {
         Command::Notes(command) => notes::run(command, &mut ctx).await,
         Command::Links(command) => links::run(command, &mut ctx).await,
         Command::Events(command) => events::run(command, &mut ctx).await,
+        Command::Webhooks(command) => webhooks::run(command, &mut ctx).await,
         Command::Auth(command) => auth::run(command, &mut ctx).await,
         Command::Completions(args) => completions::run(args, &mut ctx),
     }

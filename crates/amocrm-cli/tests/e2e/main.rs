@@ -22,4 +22,5 @@ mod tables;
 mod timeouts;
 mod token_sources;
 mod token_stores;
+mod webhooks;
 mod widgets;

@@ -20,6 +20,7 @@ mod pipelines;
 mod tags;
 mod tasks;
 mod users;
+mod webhooks;
 mod widgets;
 
 use crate::http::router::Routes;
@@ -44,4 +45,5 @@ pub(crate) fn routes() -> Routes {
         .merge(catalogs::routes())
         .merge(entity_types::routes())
         .merge(oauth::routes())
+        .merge(webhooks::routes())
 }

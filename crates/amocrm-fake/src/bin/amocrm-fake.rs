@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use amocrm_fake::{
     BotKind, CrmSize, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeClock, FakeServer, FakeWidget,
-    SEED_WIDGET_COUNT,
+    SEED_WIDGET_COUNT, WebhookSchedule,
 };
 use clap::Parser;
 
@@ -165,6 +165,10 @@ struct Args {
     /// POST /_fake/crm/clock sets or advances it.
     #[arg(long, value_name = "UNIX_SECONDS")]
     clock: Option<i64>,
+    /// Compress the webhook retry schedule N times (amoCRM's waits of 5 min, 15 min, …
+    /// and its 2-hour failure window divided by N; 1 is amoCRM's own)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    webhook_compress: u32,
     /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (grammar: --help).
     #[arg(long, value_name = "SPEC", value_parser = parse_fault, long_help = FAULT_HELP)]
     fault: Vec<amocrm_fake::Fault>,
@@ -244,6 +248,7 @@ async fn main() -> ExitCode {
         Some(at) => builder.clock(FakeClock::manual(at)),
         None => builder,
     };
+    let builder = builder.webhook_schedule(WebhookSchedule::compressed(args.webhook_compress));
     let builder = args
         .raw_widget
         .iter()

@@ -17,6 +17,7 @@ pub(crate) mod record;
 pub(crate) mod rng;
 pub(crate) mod tenant;
 pub(crate) mod tokens;
+pub(crate) mod webhooks;
 
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 

@@ -18,6 +18,7 @@ use crate::model::problem::Problem;
 use crate::model::rate_limit::RateLimiter;
 use crate::model::record::RecordedRequest;
 use crate::model::tokens::{Access, OAuthClient, Tokens};
+use crate::model::webhooks::{WebhookSchedule, Webhooks};
 
 /// The default account's ID (its subdomain is `example`); named accounts count up from it.
 pub(crate) const DEFAULT_ACCOUNT_ID: i64 = 1_231_414;
@@ -66,6 +67,11 @@ pub(crate) struct Tenant {
     pub installed: Mutex<HashMap<usize, Value>>,
     pub continuations: Mutex<Continuations>,
     pub tokens: Mutex<Tokens>,
+    /// The webhooks of `/api/v4/webhooks` and their deliveries.
+    pub webhooks: Mutex<Webhooks>,
+    pub webhook_schedule: WebhookSchedule,
+    /// Wakes the account's webhook dispatcher after a change.
+    pub changed: tokio::sync::Notify,
     /// The server's log, shared by every account (each record names its account).
     pub requests: Arc<Mutex<Vec<RecordedRequest>>>,
 }

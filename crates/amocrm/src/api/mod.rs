@@ -1,7 +1,7 @@
 //! The API sections, one module each, re-exported at the crate root (`amocrm::widgets`,
 //! `amocrm::bots`, `amocrm::account`, `amocrm::pipelines`, and the CRM read side:
 //! `amocrm::leads`, `contacts`, `companies`, `tasks`, `catalogs`, `custom_fields`,
-//! `users`, `tags`, `notes`, `links`, `events`, `loss_reasons`). Each adds a `Client`
+//! `users`, `tags`, `notes`, `links`, `events`, `loss_reasons`; `amocrm::webhooks`). Each adds a `Client`
 //! accessor returning its calls; every call is a request built with its options and sent
 //! with `.send()` (lists also `.pages()` and `.stream()`).
 
@@ -20,6 +20,7 @@ pub mod pipelines;
 pub mod tags;
 pub mod tasks;
 pub mod users;
+pub mod webhooks;
 pub mod widgets;
 
 use std::fmt::Display;

@@ -1,6 +1,6 @@
 //! Every error type of the crate, one file each: [`Error`] (the one error of a call),
 //! and the errors it carries ([`Problem`], [`Invalid`], [`DecodeError`],
-//! [`UndecodableEntry`], [`AuthError`], [`StoreError`], [`WidgetRequestError`],
+//! [`UndecodableEntry`], [`AuthError`], [`StoreError`], [`WidgetRequestError`], [`WebhookError`],
 //! [`PaceError`], [`UnverifiedInstall`]). Each file is a leaf: only this one knows
 //! [`Error`] (and `install`, which carries one).
 
@@ -13,6 +13,7 @@ pub(crate) mod problem;
 pub(crate) mod raw_body;
 pub(crate) mod store;
 pub(crate) mod undecodable_entry;
+pub(crate) mod webhook;
 pub(crate) mod widget_request;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub use problem::{Problem, ValidationError};
 pub use raw_body::RawBody;
 pub use store::StoreError;
 pub use undecodable_entry::UndecodableEntry;
+pub use webhook::WebhookError;
 pub use widget_request::WidgetRequestError;
 
 /// Everything that can go wrong in a call. Match on [`Error::kind`] for the kind of
@@ -108,6 +110,9 @@ pub enum Error {
     /// account; nothing was sent.
     #[error("widget_request rejected: {0}")]
     WidgetRequest(#[from] WidgetRequestError),
+    /// A webhook delivery was not accepted ([`crate::webhook`]).
+    #[error("webhook rejected: {0}")]
+    Webhook(#[from] WebhookError),
     /// The response body was larger than the client reads (see
     /// [`crate::transport::MAX_RESPONSE_BYTES`]); it was not read further.
     #[error("the response body is larger than {limit} bytes; not read")]
@@ -203,6 +208,7 @@ error_kinds! {
         Protocol,
         Auth,
         WidgetRequest,
+        Webhook,
         ResponseTooLarge,
         UndecodableEntry,
         Pace,
@@ -232,7 +238,7 @@ impl Error {
             Error::Auth(e) => e.status(),
             Error::Invalid(_) | Error::Config(_) | Error::Protocol(_) => None,
             Error::ResponseTooLarge { .. } => None,
-            Error::WidgetRequest(_) | Error::TlsUnavailable { .. } => None,
+            Error::WidgetRequest(_) | Error::Webhook(_) | Error::TlsUnavailable { .. } => None,
             Error::Pace(_) => None,
             Error::InstallUnverified(unverified) => unverified.source.status(),
         }

@@ -1,6 +1,6 @@
 //! The commands and their help: widgets, bot continue, account, completions, usage errors.
 
-use amocrm_fake::{BotKind, FakeServer};
+use amocrm_fake::{BotKind, FakeClock, FakeServer};
 
 use crate::harness::{Step, Transcript, fake};
 
@@ -254,4 +254,30 @@ pub async fn pipelines(t: &mut Transcript) {
         step.env("AMOCRM_TOKEN", fake.user_token()),
     )
     .await;
+}
+
+/// `webhooks`: subscribe, list, resubscribe, unsubscribe, and what is refused.
+pub async fn webhooks(t: &mut Transcript) {
+    t.section("webhooks");
+    // A clock that stands still: the webhooks' created_at and updated_at are the same each run.
+    let clock = FakeClock::manual(1_575_296_400);
+    let fake = fake(t, FakeServer::builder().widgets(0).clock(clock), "fake").await;
+    for line in [
+        "webhooks --help",
+        "webhooks subscribe --help",
+        "webhooks list",
+        "webhooks subscribe https://example.com/hooks/a1 --events add_lead,status_lead --sort 3",
+        "webhooks subscribe https://example.com/other --events update_contact,add_unsorted",
+        "webhooks list",
+        "--json webhooks list --destination https://example.com/other",
+        "webhooks subscribe https://example.com/hooks/a1 --events delete_lead",
+        "webhooks unsubscribe https://example.com/other",
+        "webhooks list",
+        "webhooks unsubscribe https://example.com/other",
+        "webhooks subscribe /relative --events add_lead",
+        "webhooks subscribe https://example.com/h --events ''",
+        "webhooks subscribe https://example.com/h",
+    ] {
+        t.run("webhooks", Step::sh(line).on(&fake)).await;
+    }
 }

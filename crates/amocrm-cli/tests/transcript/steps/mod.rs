@@ -6,7 +6,7 @@ mod connection;
 mod crm;
 mod failures;
 
-pub use commands::{account, bots, completions, help, pipelines, usage_errors, widgets};
+pub use commands::{account, bots, completions, help, pipelines, usage_errors, webhooks, widgets};
 pub use connection::{auth, profiles, token_sources};
 pub use crm::crm;
 pub use failures::{api_and_transport_errors, display, output_failures};

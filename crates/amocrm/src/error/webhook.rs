@@ -1,0 +1,31 @@
+//! [`WebhookError`]: why a webhook delivery was not accepted ([`crate::webhook`]).
+
+/// Why [`crate::webhook::WebhookReceiver`] did not accept a delivery. A delivery it accepts
+/// is never refused as a whole for its content: an event it cannot read is one `Err`
+/// among its events ([`crate::webhook::MalformedEvent`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// The secret in the path (or token) is not the receiver's: answer 404, do no work.
+    #[error("the webhook secret does not match")]
+    WrongSecret,
+    /// The body is larger than the receiver reads.
+    #[error("the webhook body is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The body has more form fields than the receiver reads.
+    #[error("the webhook body has more than {limit} fields")]
+    TooManyFields {
+        /// The limit.
+        limit: usize,
+    },
+    /// The delivery names another account than the receiver's.
+    #[error("the webhook delivery is for another account")]
+    OtherAccount,
+    /// The [`crate::widget_request::ReplayGuard`] could not say whether the delivery is
+    /// new; it is not accepted (answer 5xx: amoCRM delivers it again).
+    #[error("the replay guard could not check the delivery: {0}")]
+    ReplayGuard(String),
+}
