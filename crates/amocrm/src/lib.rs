@@ -104,6 +104,7 @@ pub mod store;
 pub mod sync;
 pub mod transport;
 pub mod widget_request;
+pub mod write;
 
 #[cfg(feature = "__bench")]
 #[doc(hidden)]
