@@ -21,6 +21,7 @@ mod tags;
 mod tasks;
 mod users;
 mod widgets;
+mod writes;
 
 use crate::http::router::Routes;
 
@@ -44,4 +45,5 @@ pub(crate) fn routes() -> Routes {
         .merge(catalogs::routes())
         .merge(entity_types::routes())
         .merge(oauth::routes())
+        .merge(writes::routes())
 }
