@@ -232,3 +232,33 @@ async fn ten_thousand_leads_in_the_seven_a_second_window_without_a_429() {
         10_000.0 / took.as_secs_f64()
     );
 }
+
+#[tokio::test]
+async fn the_input_is_read_one_batch_at_a_time() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures::StreamExt;
+
+    let (fake, client) = fake_with(|b| b).await;
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = pulled.clone();
+    // A million leads, made as they are read: only what the writer pulls exists.
+    let input = futures::stream::iter(0..1_000_000).map(move |i| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        lead(i)
+    });
+    let mut results = client
+        .leads()
+        .add_stream(input)
+        .batch(100)
+        .unwrap()
+        .stream();
+    for i in 0..250 {
+        assert_eq!(results.next().await.unwrap().unwrap().index, i);
+    }
+    // Three batches written and handed out in part: nothing beyond them was read.
+    assert_eq!(pulled.load(Ordering::SeqCst), 300);
+    drop(results);
+    assert_eq!(sent(&fake, "POST", "/api/v4/leads").len(), 3);
+}
