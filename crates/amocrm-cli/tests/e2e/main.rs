@@ -23,3 +23,4 @@ mod timeouts;
 mod token_sources;
 mod token_stores;
 mod widgets;
+mod writes;

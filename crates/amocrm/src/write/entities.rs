@@ -274,6 +274,12 @@ impl ComplexLead {
         }
     }
 
+    /// A lead of a complex add as a JSON object in amoCRM's field names, its contact and
+    /// company (new or existing) in its own `_embedded`, sent as it is (the CLI's input).
+    pub fn from_json(body: Map<String, Value>) -> Self {
+        ComplexLead::new(NewLead::from_json(body))
+    }
+
     /// A new contact of the lead.
     pub fn contact(mut self, contact: NewContact) -> Self {
         self.contact = Some(Part::New(contact.parts));
