@@ -314,7 +314,7 @@ impl Part {
             }),
             Part::Existing(id) => Ok(json!({ "id": id })),
             Part::New(parts) => {
-                too_many_fields(&parts, &format!("_embedded.{what}.0"))?;
+                too_many_fields(&parts, &format!("_embedded.{what}.0."))?;
                 Ok(Value::Object(parts.into_body()?))
             }
         }
@@ -344,5 +344,79 @@ impl Item for ComplexLead {
             parts.embed_one("companies", company.into_json("companies")?);
         }
         parts.into_body()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::write::parts::MAX_PRICE;
+
+    fn body(item: impl Item) -> Value {
+        Value::Object(item.into_body().expect("valid"))
+    }
+
+    #[test]
+    fn only_the_fields_set_are_sent() {
+        assert_eq!(body(NewLead::default()), json!({}));
+        let lead = NewLead::default()
+            .name("N")
+            .price(0)
+            .created_by(0)
+            .custom_field(FieldValue::id(5).enum_id(7))
+            .custom_field(FieldValue::code("X").clear())
+            .tags_to_add([TagRef::Id(3), "t".into()])
+            .contact(9, true)
+            .company(8);
+        assert_eq!(
+            body(lead),
+            json!({
+                "name": "N", "price": 0, "created_by": 0,
+                "custom_fields_values": [
+                    {"field_id": 5, "values": [{"enum_id": 7}]},
+                    {"field_code": "X", "values": null},
+                ],
+                "tags_to_add": [{"id": 3}, {"name": "t"}],
+                "_embedded": {"contacts": [{"id": 9, "is_main": true}], "companies": [{"id": 8}]},
+            })
+        );
+        let patch = ContactPatch::new(4).last_name("L").tags_to_delete(["old"]);
+        assert_eq!(
+            body(patch),
+            json!({"id": 4, "last_name": "L", "tags_to_delete": [{"name": "old"}]})
+        );
+    }
+
+    #[test]
+    fn values_amocrm_documents_as_invalid_refuse_the_item() {
+        let field = |item: Result<Map<String, Value>, Invalid>| match item {
+            Err(Invalid::Field { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(LeadPatch::new(0).into_body()), "id");
+        assert_eq!(
+            field(NewLead::default().price(MAX_PRICE + 1).into_body()),
+            "price"
+        );
+        assert_eq!(
+            field(NewLead::default().created_by(-1).into_body()),
+            "created_by"
+        );
+        let no_value = NewLead::default().custom_field(FieldValue::id(1));
+        assert_eq!(field(no_value.into_body()), "custom_fields_values.0.values");
+        let zero = NewCompany::default().custom_field(FieldValue::id(0).value(1));
+        assert_eq!(field(zero.into_body()), "custom_fields_values.0.field_id");
+        let many = (0..41).fold(NewContact::default(), |c, i| {
+            c.custom_field(FieldValue::id(i + 1).value("v"))
+        });
+        let complex = ComplexLead::new(NewLead::default()).contact(many);
+        assert_eq!(
+            field(complex.into_body()),
+            "_embedded.contacts.0.custom_fields_values"
+        );
+        let existing = ComplexLead::new(NewLead::default()).existing_company(-3);
+        assert_eq!(field(existing.into_body()), "_embedded.companies.0.id");
     }
 }
