@@ -44,11 +44,22 @@ pub use entities::{
 };
 pub use field::{FieldValue, TagRef};
 pub use op::{DEFAULT_BATCH, MAX_BATCH, MAX_COMPLEX_BATCH};
-pub use outcome::{FieldError, OnUnknown, WriteError, WriteErrorKind, Written};
+pub use outcome::{FieldError, OnUnknown, Updated, WriteError, WriteErrorKind, Written};
 pub use parts::{MAX_COMPLEX_FIELDS, MAX_PRICE};
 pub use writer::{WriteStream, Writer};
 
 use op::Op;
+
+/// `update_one`: one patch sent at once through `PATCH /api/v4/{…}/{id}`.
+macro_rules! update_one {
+    ($(#[$m:meta])* $item:ty, $op:expr) => {
+        $(#[$m])*
+        pub async fn update_one(&self, patch: $item) -> crate::Result<Updated> {
+            let body = patch.into_body()?;
+            op::update_one(self.client(), $op, body).await
+        }
+    };
+}
 
 /// A write call taking an iterator and its `_stream` twin taking a stream.
 macro_rules! write_call {
@@ -78,6 +89,10 @@ impl LeadCalls<'_> {
         /// `PATCH /api/v4/leads`, in batches: changes to leads.
         update, update_stream, LeadPatch, Op::UpdateLeads
     );
+    update_one!(
+        /// `PATCH /api/v4/leads/{id}`: one lead's changes, at once (retried like a `GET`).
+        LeadPatch, Op::UpdateLeads
+    );
     write_call!(
         /// `POST /api/v4/leads/complex`, in batches of at most 50: new leads, each with
         /// a contact and a company.
@@ -94,6 +109,10 @@ impl ContactCalls<'_> {
         /// `PATCH /api/v4/contacts`, in batches: changes to contacts.
         update, update_stream, ContactPatch, Op::UpdateContacts
     );
+    update_one!(
+        /// `PATCH /api/v4/contacts/{id}`: one contact's changes, at once.
+        ContactPatch, Op::UpdateContacts
+    );
 }
 
 impl CompanyCalls<'_> {
@@ -104,5 +123,9 @@ impl CompanyCalls<'_> {
     write_call!(
         /// `PATCH /api/v4/companies`, in batches: changes to companies.
         update, update_stream, CompanyPatch, Op::UpdateCompanies
+    );
+    update_one!(
+        /// `PATCH /api/v4/companies/{id}`: one company's changes, at once.
+        CompanyPatch, Op::UpdateCompanies
     );
 }

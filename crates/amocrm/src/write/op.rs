@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use amocrm_raw::types::{WriteItems, WrittenEntity};
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Invalid, Result};
+use crate::write::outcome::Updated;
 
 /// The most entities a request of an add or a batch update carries (amoCRM's page
 /// size; it advises 50).
@@ -52,6 +53,34 @@ impl Answered {
             merged: false,
         }
     }
+}
+
+/// `PATCH /api/v4/{leads|contacts|companies}/{id}` of one patch's body: its `id` goes to
+/// the path (an update is retried like a `GET`, see the transport).
+pub(super) async fn update_one(
+    client: &Client,
+    op: Op,
+    mut body: Map<String, Value>,
+) -> Result<Updated> {
+    let id = body
+        .remove("id")
+        .and_then(|id| id.as_u64())
+        .and_then(std::num::NonZeroU64::new)
+        .filter(|id| i64::try_from(id.get()).is_ok())
+        .ok_or(Invalid::Field {
+            field: "id".into(),
+            reason: "an update names its entity by an ID above 0",
+        })?;
+    let raw = client.raw();
+    let written = match op {
+        Op::UpdateContacts => client.call(raw.update_contact(id, &body)).await?,
+        Op::UpdateCompanies => client.call(raw.update_company(id, &body)).await?,
+        _ => client.call(raw.update_lead(id, &body)).await?,
+    };
+    Ok(Updated {
+        id: written.id,
+        updated_at: written.updated_at,
+    })
 }
 
 impl Op {

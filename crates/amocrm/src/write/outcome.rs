@@ -27,6 +27,16 @@ pub struct Written {
     pub merged: bool,
 }
 
+/// One entity updated by itself (`update_one`): its ID and when amoCRM wrote it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Updated {
+    /// The entity's ID.
+    pub id: i64,
+    /// Unix seconds of the write, when amoCRM said.
+    pub updated_at: Option<i64>,
+}
+
 /// One field amoCRM refused in an item: its code and the path into the item. The
 /// `detail` text of amoCRM's answer is left out, since it may quote the value.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

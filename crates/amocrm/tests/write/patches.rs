@@ -105,3 +105,32 @@ async fn a_complex_add_links_the_contact_and_the_company() {
         json!({"contacts": [{"id": existing}]})
     );
 }
+
+#[tokio::test]
+async fn one_patch_goes_to_the_entity_path_with_only_its_fields() {
+    let (fake, client) = fake_with(|b| b).await;
+    let id = fake.crm().ids(CrmEntity::Leads)[2];
+    let updated = client
+        .leads()
+        .update_one(LeadPatch::new(id).price(7))
+        .await
+        .unwrap();
+    assert_eq!(updated.id, id);
+    let sent_one = sent(&fake, "PATCH", &format!("/api/v4/leads/{id}"));
+    assert_eq!(body(&sent_one[0]), json!({"price": 7}));
+    let lead = client.leads().get(id).send().await.unwrap();
+    assert_eq!(lead.updated_at, updated.updated_at);
+    let company = fake.crm().ids(CrmEntity::Companies)[0];
+    let renamed = client
+        .companies()
+        .update_one(CompanyPatch::new(company).name("Z"))
+        .await;
+    assert_eq!(renamed.unwrap().id, company);
+    let before = fake.requests().len();
+    let refused = client
+        .contacts()
+        .update_one(ContactPatch::new(0).name("x"))
+        .await;
+    assert!(matches!(refused, Err(amocrm::Error::Invalid(_))));
+    assert_eq!(fake.requests().len(), before, "nothing sent");
+}
