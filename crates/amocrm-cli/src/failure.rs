@@ -5,8 +5,8 @@
 //! | 0 | success (also when stdout is a closed pipe) |
 //! | 1 | local failure: the output could not be written |
 //! | 2 | invalid input, rejected before anything was sent (clap usage errors too; a token file other users could have written) |
-//! | 3 | the API answered with an error status (4xx/5xx) |
-//! | 4 | transport or decoding error (the token store or the shared pacer unreachable too) |
+//! | 3 | the API answered with an error status (4xx/5xx); a bulk write: amoCRM refused some items, the others were written |
+//! | 4 | transport or decoding error (the token store or the shared pacer unreachable too); a bulk write: an item's outcome is unknown or its request failed on the way |
 //! | 5 | `auth status` / `auth refresh`: no token pair is stored for the account |
 
 use std::error::Error as _;
@@ -54,6 +54,17 @@ pub enum Failure {
     },
     /// The token store holds no pair for the account.
     NoTokens(String),
+    /// A bulk write printed a line per item, and some were not written: `refused` by
+    /// amoCRM (or before sending), `unknown` whose add may have reached amoCRM, `failed`
+    /// whose request failed on the way (transport).
+    Unwritten {
+        /// Items refused.
+        refused: usize,
+        /// Items whose outcome is unknown.
+        unknown: usize,
+        /// Items whose request failed on the way.
+        failed: usize,
+    },
 }
 
 impl From<Error> for Failure {
@@ -86,6 +97,10 @@ impl Failure {
             Failure::List { error, .. } => ExitCode::from(client_exit_code(error)),
             Failure::Incomplete { .. } => ExitCode::from(EXIT_TRANSPORT),
             Failure::NoTokens(_) => ExitCode::from(EXIT_NO_TOKENS),
+            Failure::Unwritten {
+                unknown, failed, ..
+            } if unknown + failed > 0 => ExitCode::from(EXIT_TRANSPORT),
+            Failure::Unwritten { .. } => ExitCode::from(EXIT_API),
         }
     }
 
@@ -116,6 +131,24 @@ impl Failure {
                 "error: {count} {noun} entries could not be decoded (see above); the others were printed"
             ),
             Failure::NoTokens(message) => writeln!(stderr, "error: {}", clean(message)),
+            Failure::Unwritten {
+                refused,
+                unknown,
+                failed,
+            } => {
+                writeln!(
+                    stderr,
+                    "error: {} items were not written (see their lines on stdout): {refused} refused, {failed} failed on the way, {unknown} of unknown outcome",
+                    refused + unknown + failed
+                )?;
+                if *unknown > 0 {
+                    writeln!(
+                        stderr,
+                        "  an add of unknown outcome may have reached amoCRM and was not sent again: look its items up before adding them again"
+                    )?;
+                }
+                Ok(())
+            }
         }
     }
 }

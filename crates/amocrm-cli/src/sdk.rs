@@ -27,6 +27,10 @@ pub use amocrm::webhooks::{Webhook, WebhookEvent};
 pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };
+pub use amocrm::write::{
+    CompanyPatch, ComplexLead, ContactPatch, LeadPatch, NewCompany, NewContact, NewLead,
+    WriteError, WriteErrorKind, WriteStream, Written,
+};
 pub use amocrm::{
     AccountUrl, AppCredentials, Client, ClientBuilder, Domain, Error, Integration, Page, Result,
     TokenPair,

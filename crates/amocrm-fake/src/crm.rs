@@ -100,6 +100,31 @@ impl FakeCrm {
         self.snapshot(entity).into_iter().map(|s| s.id).collect()
     }
 
+    /// The live entities' ids and names, ascending by id (what a test wrote).
+    pub fn names(&self, entity: CrmEntity) -> Vec<(i64, String)> {
+        let crm = read(&self.tenant.crm);
+        match entity {
+            CrmEntity::Leads => crm
+                .leads
+                .rows()
+                .iter()
+                .map(|l| (l.id, l.name.clone()))
+                .collect(),
+            CrmEntity::Contacts => crm
+                .contacts
+                .rows()
+                .iter()
+                .map(|c| (c.id, c.name.clone()))
+                .collect(),
+            CrmEntity::Companies => crm
+                .companies
+                .rows()
+                .iter()
+                .map(|c| (c.id, c.name.clone()))
+                .collect(),
+        }
+    }
+
     /// The number of events in the account's feed.
     pub fn event_count(&self) -> usize {
         read(&self.tenant.crm).events.len()

@@ -417,6 +417,23 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rights: ::std::option::Option<crate::PhpObject<crate::types::EntityRights>>,
     }
+    ///The answer of an add or a batch update: one entry per company written, with its ID
+    ///and `request_id`. **Addition**: `_links` optional.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CompaniesWritten {
+        #[serde(rename = "_embedded")]
+        pub embedded: CompaniesWrittenEmbedded,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+    }
+    ///`CompaniesWrittenEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CompaniesWrittenEmbedded {
+        pub companies: ::std::vec::Vec<WrittenEntity>,
+    }
     ///A company. Only `id` is required. **Addition**: every other field is optional and
     ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
     ///returns trashed companies with most fields null, list items lack `is_deleted`,
@@ -509,6 +526,24 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CompanyListEmbedded {
         pub companies: ::std::vec::Vec<Company>,
+    }
+    ///One lead of a complex add, with the contact and company it was added with.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ComplexAdded {
+        ///ID of its company, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company_id: ::std::option::Option<i64>,
+        ///ID of its contact, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contact_id: ::std::option::Option<i64>,
+        ///ID of the lead.
+        pub id: i64,
+        ///Whether a duplicate was found and the lead merged into it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merged: ::std::option::Option<bool>,
+        ///The `request_id`s of the leads sent that became this lead.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub request_id: ::std::vec::Vec<::std::string::String>,
     }
     ///A contact. Only `id` is required. **Addition**: every other field is optional and
     ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
@@ -618,6 +653,23 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ContactListEmbedded {
         pub contacts: ::std::vec::Vec<Contact>,
+    }
+    ///The answer of an add or a batch update: one entry per contact written, with its ID
+    ///and `request_id`. **Addition**: `_links` optional.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactsWritten {
+        #[serde(rename = "_embedded")]
+        pub embedded: ContactsWrittenEmbedded,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+    }
+    ///`ContactsWrittenEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ContactsWrittenEmbedded {
+        pub contacts: ::std::vec::Vec<WrittenEntity>,
     }
     ///`ContinueBotContinueId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -1989,6 +2041,23 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    ///The answer of an add or a batch update: one entry per lead written, with its ID
+    ///and `request_id`. **Addition**: `_links` optional.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LeadsWritten {
+        #[serde(rename = "_embedded")]
+        pub embedded: LeadsWrittenEmbedded,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+    }
+    ///`LeadsWrittenEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LeadsWrittenEmbedded {
+        pub leads: ::std::vec::Vec<WrittenEntity>,
+    }
     ///`Link`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Link {
@@ -3310,6 +3379,64 @@ pub mod types {
     pub struct WidgetListEmbedded {
         pub widgets: ::std::vec::Vec<Widget>,
     }
+    ///An add or a batch update body: a JSON array of entities.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct WriteItems(
+        pub ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    );
+    impl ::std::ops::Deref for WriteItems {
+        type Target =
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>;
+        fn deref(
+            &self,
+        ) -> &::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+        {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WriteItems>
+        for ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+    {
+        fn from(value: WriteItems) -> Self {
+            value.0
+        }
+    }
+    impl
+        ::std::convert::From<
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        > for WriteItems
+    {
+        fn from(
+            value: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///One written entity of an add or an update answer: its ID and the `request_id`
+    ///it was sent with (an update answer also carries `updated_at`, a contact's or a
+    ///company's update its `name`). Nothing more: read the entity for the rest.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WrittenEntity {
+        ///ID of the entity.
+        pub id: i64,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///The entity's name (contacts' and companies' updates).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The `request_id` the entity was sent with (its index in the body, as a
+        ///string, when it was sent without one). **Addition**: optional, an update
+        ///answer may leave it out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+        ///Unix seconds of the write (updates).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -3987,6 +4114,130 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add companies
+    ///
+    ///Adds companies. A JSON array of companies; each element may carry `request_id`, which the
+    ///answer echoes. amoCRM advises at most 50 companies a request; 250 is the most any
+    ///client sends. Only the fields sent are written. Keys: `name`, `responsible_user_id`, `created_by`,
+    ///`updated_by`, `created_at`, `updated_at`, `custom_fields_values`, `tags_to_add`
+    ///(`tags_to_delete` on update), `_embedded.tags`, `request_id`; an update's `id`.
+    ///A body with an invalid element is refused whole: 400 with `validation-errors`,
+    ///one group per `request_id` at fault, each error a `code` and a `path` into that
+    ///element (`custom_fields_values.0.field_id`); nothing of the request is written.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/companies`
+    ///
+    pub async fn add_companies<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::CompaniesWritten>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/companies", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_companies",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update companies
+    ///
+    ///Updates companies, each named by its `id` (required here). A JSON array of companies; each element may carry `request_id`, which the
+    ///answer echoes. amoCRM advises at most 50 companies a request; 250 is the most any
+    ///client sends. Only the fields sent are written. Keys: `name`, `responsible_user_id`, `created_by`,
+    ///`updated_by`, `created_at`, `updated_at`, `custom_fields_values`, `tags_to_add`
+    ///(`tags_to_delete` on update), `_embedded.tags`, `request_id`; an update's `id`.
+    ///A body with an invalid element is refused whole: 400 with `validation-errors`,
+    ///one group per `request_id` at fault, each error a `code` and a `path` into that
+    ///element (`custom_fields_values.0.field_id`); nothing of the request is written.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/companies`
+    ///
+    pub async fn update_companies<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::CompaniesWritten>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/companies", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_companies",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///Get a company by its ID
     ///
     ///Returns one company, as the user's rights allow. A company that does not exist
@@ -4048,6 +4299,74 @@ impl Client {
                 ResponseValue::from_response(response).await?,
             )),
             404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update one company
+    ///
+    ///Updates the company of the path with the fields of one object (no `id` needed). Only
+    ///the fields sent are written. The answer is the small written entity (`id`,
+    ///`updated_at`), not the whole company.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/companies/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_company<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::WrittenEntity>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/companies/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_company",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             429u16 => Err(Error::ErrorResponse(
@@ -4180,6 +4499,132 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add contacts
+    ///
+    ///Adds contacts. A JSON array of contacts; each element may carry `request_id`, which the
+    ///answer echoes. amoCRM advises at most 50 contacts a request; 250 is the most any
+    ///client sends. Only the fields sent are written. Keys: `name`, `first_name`, `last_name`,
+    ///`responsible_user_id`, `created_by`, `updated_by`, `created_at`, `updated_at`,
+    ///`custom_fields_values`, `tags_to_add` (`tags_to_delete` on update), `_embedded.tags`,
+    ///`request_id`; an update's `id`.
+    ///A body with an invalid element is refused whole: 400 with `validation-errors`,
+    ///one group per `request_id` at fault, each error a `code` and a `path` into that
+    ///element (`custom_fields_values.0.field_id`); nothing of the request is written.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/contacts`
+    ///
+    pub async fn add_contacts<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::ContactsWritten>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/contacts", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_contacts",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update contacts
+    ///
+    ///Updates contacts, each named by its `id` (required here). A JSON array of contacts; each element may carry `request_id`, which the
+    ///answer echoes. amoCRM advises at most 50 contacts a request; 250 is the most any
+    ///client sends. Only the fields sent are written. Keys: `name`, `first_name`, `last_name`,
+    ///`responsible_user_id`, `created_by`, `updated_by`, `created_at`, `updated_at`,
+    ///`custom_fields_values`, `tags_to_add` (`tags_to_delete` on update), `_embedded.tags`,
+    ///`request_id`; an update's `id`.
+    ///A body with an invalid element is refused whole: 400 with `validation-errors`,
+    ///one group per `request_id` at fault, each error a `code` and a `path` into that
+    ///element (`custom_fields_values.0.field_id`); nothing of the request is written.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/contacts`
+    ///
+    pub async fn update_contacts<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::ContactsWritten>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/contacts", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_contacts",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///Get a contact by its ID
     ///
     ///Returns one contact, as the user's rights allow. A contact that does not exist
@@ -4242,6 +4687,74 @@ impl Client {
                 ResponseValue::from_response(response).await?,
             )),
             404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update one contact
+    ///
+    ///Updates the contact of the path with the fields of one object (no `id` needed). Only
+    ///the fields sent are written. The answer is the small written entity (`id`,
+    ///`updated_at`), not the whole contact.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/contacts/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_contact<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::WrittenEntity>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/contacts/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_contact",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             429u16 => Err(Error::ErrorResponse(
@@ -5288,6 +5801,132 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add leads
+    ///
+    ///Adds leads. A JSON array of leads; each element may carry `request_id`, which the
+    ///answer echoes. amoCRM advises at most 50 leads a request; 250 is the most any
+    ///client sends. Only the fields sent are written. Keys: `name`, `price`, `status_id`, `pipeline_id`,
+    ///`responsible_user_id`, `created_by`, `updated_by`, `created_at`, `updated_at`, `closed_at`,
+    ///`loss_reason_id`, `custom_fields_values`, `tags_to_add` (`tags_to_delete` on update),
+    ///`_embedded` (`tags`, `contacts`, `companies`, `source`), `request_id`; an update's `id`.
+    ///A body with an invalid element is refused whole: 400 with `validation-errors`,
+    ///one group per `request_id` at fault, each error a `code` and a `path` into that
+    ///element (`custom_fields_values.0.field_id`); nothing of the request is written.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/leads`
+    ///
+    pub async fn add_leads<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::LeadsWritten>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/leads", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_leads",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update leads
+    ///
+    ///Updates leads, each named by its `id` (required here). A JSON array of leads; each element may carry `request_id`, which the
+    ///answer echoes. amoCRM advises at most 50 leads a request; 250 is the most any
+    ///client sends. Only the fields sent are written. Keys: `name`, `price`, `status_id`, `pipeline_id`,
+    ///`responsible_user_id`, `created_by`, `updated_by`, `created_at`, `updated_at`, `closed_at`,
+    ///`loss_reason_id`, `custom_fields_values`, `tags_to_add` (`tags_to_delete` on update),
+    ///`_embedded` (`tags`, `contacts`, `companies`, `source`), `request_id`; an update's `id`.
+    ///A body with an invalid element is refused whole: 400 with `validation-errors`,
+    ///one group per `request_id` at fault, each error a `code` and a `path` into that
+    ///element (`custom_fields_values.0.field_id`); nothing of the request is written.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/leads`
+    ///
+    pub async fn update_leads<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::LeadsWritten>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/leads", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_leads",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///Get a lead by its ID
     ///
     ///Returns one lead, as the user's rights allow. A lead that does not exist is
@@ -5364,6 +6003,74 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Update one lead
+    ///
+    ///Updates the lead of the path with the fields of one object (no `id` needed). Only
+    ///the fields sent are written. The answer is the small written entity (`id`,
+    ///`updated_at`), not the whole lead.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/leads/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_lead<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::WrittenEntity>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/leads/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_lead",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///List the loss reasons
     ///
     ///Returns the account's loss reasons: the dictionary a lead closed as lost
@@ -5406,6 +6113,69 @@ impl Client {
             .build()?;
         let info = OperationInfo {
             operation_id: "list_loss_reasons",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Add leads with a contact and a company each
+    ///
+    ///Adds at most 50 leads in one request, each with at most one contact
+    ///(`_embedded.contacts[0]`) and one company (`_embedded.companies[0]`): an existing
+    ///one by `{id}`, or a new one with the keys of a contact's or a company's add. A new
+    ///contact and a new company of one lead are linked to each other too. Each of the
+    ///lead, contact and company takes at most 40 custom field values.
+    ///`_embedded.metadata` (with `category` `sip` or `forms`) makes the lead an
+    ///incoming (unsorted) one. Duplicate control, when the account has it on, looks at
+    ///existing entities only, never within the request. Refused whole like an add
+    ///(400, `validation-errors` by `request_id`).
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/leads/complex`
+    ///
+    pub async fn add_leads_complex<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<::std::vec::Vec<types::ComplexAdded>>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/leads/complex", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_leads_complex",
         };
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;

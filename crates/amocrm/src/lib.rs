@@ -105,6 +105,7 @@ pub mod sync;
 pub mod transport;
 pub mod webhook;
 pub mod widget_request;
+pub mod write;
 
 #[cfg(feature = "__bench")]
 #[doc(hidden)]

@@ -1,15 +1,26 @@
-//! `amocrm companies list|get ID`: organisations, with their phones and e-mails.
+//! `amocrm companies list|get ID|changes|add|update`: organisations, with their phones and e-mails.
 
 use super::entity::{self, EntityCommand, channels};
 use super::prelude::*;
 use super::query::QueryHelp;
 use crate::output::table::{date, write_pairs};
-use crate::sdk::Company;
+use crate::sdk::{Company, CompanyPatch, NewCompany};
 
 /// Runs `amocrm companies …`.
 pub async fn run(command: &EntityCommand<Company>, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let list = |c: &Client| c.companies().list();
-    entity::run(command, ctx, list, |c, id| c.companies().get(id)).await
+    let calls = entity::Calls {
+        list: |c| c.companies().list(),
+        get: |c, id| c.companies().get(id),
+        add: |c, items, batch| {
+            let items = items.into_iter().map(NewCompany::from_json);
+            Ok(c.companies().add(items).batch(batch)?.stream())
+        },
+        update: |c, items, batch| {
+            let items = items.into_iter().map(CompanyPatch::from_json);
+            Ok(c.companies().update(items).batch(batch)?.stream())
+        },
+    };
+    entity::run(command, ctx, calls).await
 }
 
 impl Paged for Company {

@@ -1,15 +1,26 @@
-//! `amocrm contacts list|get ID`: people, with their phones and e-mails.
+//! `amocrm contacts list|get ID|changes|add|update`: people, with their phones and e-mails.
 
 use super::entity::{self, EntityCommand, channels};
 use super::prelude::*;
 use super::query::QueryHelp;
 use crate::output::table::{date, write_pairs};
-use crate::sdk::Contact;
+use crate::sdk::{Contact, ContactPatch, NewContact};
 
 /// Runs `amocrm contacts …`.
 pub async fn run(command: &EntityCommand<Contact>, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let list = |c: &Client| c.contacts().list();
-    entity::run(command, ctx, list, |c, id| c.contacts().get(id)).await
+    let calls = entity::Calls {
+        list: |c| c.contacts().list(),
+        get: |c, id| c.contacts().get(id),
+        add: |c, items, batch| {
+            let items = items.into_iter().map(NewContact::from_json);
+            Ok(c.contacts().add(items).batch(batch)?.stream())
+        },
+        update: |c, items, batch| {
+            let items = items.into_iter().map(ContactPatch::from_json);
+            Ok(c.contacts().update(items).batch(batch)?.stream())
+        },
+    };
+    entity::run(command, ctx, calls).await
 }
 
 impl Paged for Contact {

@@ -10,6 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::bulk::{self, WriteArgs, WriteCall};
 use super::changes::{self, ChangesArgs};
 use super::context::Ctx;
 use super::query::{self, FilterArg, OrderArg, QueryArg, QueryHelp, WithArg};
@@ -54,6 +55,12 @@ pub enum EntityCommand<T: Paged + QueryHelp + Send + Sync + 'static> {
     /// Every one changed since a time (or a saved cursor), once each in its latest state,
     /// oldest change first; the cursor to resume from is printed on stderr
     Changes(ChangesArgs<T>),
+    /// Add them from NDJSON or a JSON array in amoCRM's field names, in batches; one line
+    /// per item on stdout: {"index":i,"id":N} or {"index":i,"error":{"code":…,"path":…}}
+    Add(WriteArgs),
+    /// Update them (each object with its "id") from NDJSON or a JSON array, in batches;
+    /// only the fields given are sent; one line per item as for add
+    Update(WriteArgs),
 }
 
 /// The flags of `… list`.
@@ -85,12 +92,23 @@ pub type ListCall<T> = fn(&Client) -> ListRequest<T, CrmQuery<T>>;
 /// A section's get call.
 pub type GetCall<T> = fn(&Client, i64) -> GetRequest<T, CrmGet<T>>;
 
-/// Runs an [`EntityCommand`] with the section's `list` and `get` calls.
+/// A section's calls: `list`, `get`, and the bulk `add` and `update`.
+pub struct Calls<T: CrmList> {
+    /// `list`.
+    pub list: ListCall<T>,
+    /// `get ID`.
+    pub get: GetCall<T>,
+    /// `add`.
+    pub add: WriteCall,
+    /// `update`.
+    pub update: WriteCall,
+}
+
+/// Runs an [`EntityCommand`] with the section's calls.
 pub async fn run<T>(
     command: &EntityCommand<T>,
     ctx: &mut Ctx<'_>,
-    list: ListCall<T>,
-    get: GetCall<T>,
+    calls: Calls<T>,
 ) -> Result<(), Failure>
 where
     T: View + Paged + QueryHelp + CrmList<Paging = sdk::Paged> + sdk::Changing + Sync,
@@ -100,7 +118,7 @@ where
             let (with, filter) = (args.with.problems(), args.filter.problems());
             query::check([with, filter, args.order.problems(), args.query.problems()])?;
             let client = ctx.client().await?;
-            let call = args.with.apply(list(&client))?;
+            let call = args.with.apply((calls.list)(&client))?;
             let call = args.filter.apply(call)?;
             let call = args.query.apply(args.order.apply(call)?)?;
             section::list(call, &args.pages, &mut ctx.out).await
@@ -108,10 +126,12 @@ where
         EntityCommand::Get(args) => {
             query::check([args.with.problems()])?;
             let client = ctx.client().await?;
-            let call = args.with.apply(get(&client, args.id.id))?;
+            let call = args.with.apply((calls.get)(&client, args.id.id))?;
             section::get(call.send(), &mut ctx.out).await
         }
         EntityCommand::Changes(args) => changes::run(args, ctx).await,
+        EntityCommand::Add(args) => bulk::run(args, ctx, calls.add).await,
+        EntityCommand::Update(args) => bulk::run(args, ctx, calls.update).await,
     }
 }
 

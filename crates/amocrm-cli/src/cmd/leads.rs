@@ -1,20 +1,48 @@
-//! `amocrm leads list|get ID`: the deals, with amoCRM's query flags.
+//! `amocrm leads list|get ID|changes|add|update|complex-add`: the deals, with amoCRM's query flags.
 
+use super::bulk::{self, WriteArgs};
 use super::entity::{self, EntityCommand};
 use super::prelude::*;
 use super::query::QueryHelp;
 use crate::output::table::{date, write_pairs};
-use crate::sdk::{LOST_STATUS_ID, Lead, WON_STATUS_ID};
+use crate::sdk::{ComplexLead, LOST_STATUS_ID, Lead, LeadPatch, NewLead, WON_STATUS_ID};
+
+/// `amocrm leads …`: the commands of every main entity, and the complex add.
+#[derive(Debug, clap::Subcommand)]
+pub enum LeadsCommand {
+    #[command(flatten)]
+    Entity(EntityCommand<Lead>),
+    /// Add leads, each with at most one contact and one company (new or by "id") in its
+    /// "_embedded", from NDJSON or a JSON array, at most 50 a request; one line per item
+    /// as for add, with "contact_id" and "company_id"
+    ComplexAdd(WriteArgs),
+}
 
 /// Runs `amocrm leads …`.
-pub async fn run(command: &EntityCommand<Lead>, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    entity::run(
-        command,
-        ctx,
-        |c| c.leads().list(),
-        |c, id| c.leads().get(id),
-    )
-    .await
+pub async fn run(command: &LeadsCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    let command = match command {
+        LeadsCommand::Entity(command) => command,
+        LeadsCommand::ComplexAdd(args) => {
+            let complex: bulk::WriteCall = |c, items, batch| {
+                let items = items.into_iter().map(ComplexLead::from_json);
+                Ok(c.leads().complex_add(items).batch(batch)?.stream())
+            };
+            return bulk::run(args, ctx, complex).await;
+        }
+    };
+    let calls = entity::Calls {
+        list: |c| c.leads().list(),
+        get: |c, id| c.leads().get(id),
+        add: |c, items, batch| {
+            let items = items.into_iter().map(NewLead::from_json);
+            Ok(c.leads().add(items).batch(batch)?.stream())
+        },
+        update: |c, items, batch| {
+            let items = items.into_iter().map(LeadPatch::from_json);
+            Ok(c.leads().update(items).batch(batch)?.stream())
+        },
+    };
+    entity::run(command, ctx, calls).await
 }
 
 impl Paged for Lead {

@@ -21,6 +21,7 @@ pub mod users;
 pub mod webhooks;
 pub mod widgets;
 
+mod bulk;
 mod changes;
 mod context;
 mod entity;
@@ -49,13 +50,13 @@ pub enum Command {
     /// List and show the lead pipelines with their statuses
     #[command(subcommand)]
     Pipelines(section::WholeCommand),
-    /// List and show leads (filters, order, search, with)
+    /// List, show, add and update leads (filters, order, search, with; bulk writes)
     #[command(subcommand)]
-    Leads(entity::EntityCommand<sdk::Lead>),
-    /// List and show contacts (filters, order, search, with)
+    Leads(leads::LeadsCommand),
+    /// List, show, add and update contacts (filters, order, search, with; bulk writes)
     #[command(subcommand)]
     Contacts(entity::EntityCommand<sdk::Contact>),
-    /// List and show companies (filters, order, search, with)
+    /// List, show, add and update companies (filters, order, search, with; bulk writes)
     #[command(subcommand)]
     Companies(entity::EntityCommand<sdk::Company>),
     /// List and show tasks

@@ -24,3 +24,4 @@ mod token_sources;
 mod token_stores;
 mod webhooks;
 mod widgets;
+mod writes;

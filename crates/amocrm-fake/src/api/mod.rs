@@ -22,6 +22,7 @@ mod tasks;
 mod users;
 mod webhooks;
 mod widgets;
+mod writes;
 
 use crate::http::router::Routes;
 
@@ -46,4 +47,5 @@ pub(crate) fn routes() -> Routes {
         .merge(entity_types::routes())
         .merge(oauth::routes())
         .merge(webhooks::routes())
+        .merge(writes::routes())
 }

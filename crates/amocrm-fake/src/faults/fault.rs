@@ -125,11 +125,12 @@ pub(super) enum Action {
     Latency { min: Duration, max: Duration },
     Reset,
     Truncate,
+    Cut,
 }
 
 /// One fault to inject: build it with [`Fault::status`], [`Fault::html`],
-/// [`Fault::latency`], [`Fault::latency_between`], [`Fault::reset`] or
-/// [`Fault::truncate`], narrow it with [`Fault::operation`] or [`Fault::route`] and say
+/// [`Fault::latency`], [`Fault::latency_between`], [`Fault::reset`],
+/// [`Fault::truncate`] or [`Fault::cut`], narrow it with [`Fault::operation`] or [`Fault::route`] and say
 /// when it fires ([`Fault::once`], [`Fault::times`], [`Fault::nth`],
 /// [`Fault::probability`]); or parse it from a spec. Give it to [`FakeBuilder::fault`]
 /// or, while the server runs, to [`Faults::add`].
@@ -222,6 +223,13 @@ impl Fault {
     /// A response without a body (204) becomes a 200 promising 2 bytes that never come.
     pub fn truncate() -> Fault {
         Fault::new(Action::Truncate)
+    }
+
+    /// Lets the route handle the request (a write is applied), then closes the
+    /// connection without its answer: the client has sent the whole body and cannot
+    /// know what happened to it (what a connection lost after the request leaves).
+    pub fn cut() -> Fault {
+        Fault::new(Action::Cut)
     }
 
     /// Applies only to `operation` (default: every route).

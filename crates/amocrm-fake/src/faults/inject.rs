@@ -35,6 +35,11 @@ pub(crate) async fn apply(req: Request, next: Next) -> Response {
         Action::Status { code, html } => status_answer(&fault, code, html).await,
         Action::Reset => broken(Bytes::new(), None),
         Action::Truncate => truncated(next.run(req).await).await,
+        Action::Cut => {
+            // The route runs to the end (its write applied); its answer is dropped.
+            drop(next.run(req).await);
+            broken(Bytes::new(), None)
+        }
         // Latencies never answer.
         Action::Latency { .. } => next.run(req).await,
     }

@@ -121,10 +121,11 @@ fn parse(spec: &str) -> Result<Fault, String> {
         }
         "reset" => Action::Reset,
         "truncate" => Action::Truncate,
+        "cut" => Action::Cut,
         code if code.bytes().all(|b| b.is_ascii_digit()) && !code.is_empty() => status(code)?,
         other => {
             return Err(format!(
-                "unknown action {other:?} (CODE, status:CODE, latency:DUR, reset, truncate)"
+                "unknown action {other:?} (CODE, status:CODE, latency:DUR, reset, truncate, cut)"
             ));
         }
     };
@@ -216,6 +217,7 @@ impl fmt::Display for Fault {
             }
             Action::Reset => f.write_str("reset")?,
             Action::Truncate => f.write_str("truncate")?,
+            Action::Cut => f.write_str("cut")?,
         }
         if let Some(secs) = self.retry_after {
             write!(f, ":retry-after={secs}")?;

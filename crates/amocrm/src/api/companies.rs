@@ -61,6 +61,13 @@ pub struct CompanyCalls<'c> {
     client: &'c Client,
 }
 
+impl<'c> CompanyCalls<'c> {
+    /// The client, for the write calls (`crate::write`).
+    pub(crate) fn client(&self) -> &'c Client {
+        self.client
+    }
+}
+
 impl CompanyCalls<'_> {
     /// `GET /api/v4/companies`: a page, every page or every company; the common
     /// parameters are in [`crate::query`].

@@ -61,6 +61,13 @@ pub struct ContactCalls<'c> {
     client: &'c Client,
 }
 
+impl<'c> ContactCalls<'c> {
+    /// The client, for the write calls (`crate::write`).
+    pub(crate) fn client(&self) -> &'c Client {
+        self.client
+    }
+}
+
 impl ContactCalls<'_> {
     /// `GET /api/v4/contacts`: a page, every page or every contact; the common
     /// parameters are in [`crate::query`].

@@ -74,6 +74,13 @@ pub struct LeadCalls<'c> {
     client: &'c Client,
 }
 
+impl<'c> LeadCalls<'c> {
+    /// The client, for the write calls (`crate::write`).
+    pub(crate) fn client(&self) -> &'c Client {
+        self.client
+    }
+}
+
 impl LeadCalls<'_> {
     /// `GET /api/v4/leads`: a page (`.send()`), every page (`.pages()`) or every lead
     /// (`.stream()`); the common parameters are in [`crate::query`], the lead filters

@@ -134,6 +134,24 @@ pub enum Invalid {
         /// The value given.
         value: String,
     },
+    /// A write batch size out of the range a write takes (1..=250; 1..=50 for a
+    /// complex add).
+    #[error("batch size {size} is out of range: this write takes 1..={max} entities a request")]
+    BatchSize {
+        /// The size given.
+        size: usize,
+        /// The largest batch the write takes.
+        max: usize,
+    },
+    /// An entity to write with a field amoCRM documents as invalid (an ID of 0 or below,
+    /// a lead's price above 2^31−1); the value itself is not repeated.
+    #[error("{field}: {reason}")]
+    Field {
+        /// The field, as amoCRM names it (`price`, `custom_fields_values.0.field_id`).
+        field: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
     /// Widget settings that do not fit the widget's `settings_template`.
     #[error("settings do not fit the widget's settings_template: {}", SettingsProblems(.0))]
     Settings(Vec<SettingsProblem>),

@@ -83,9 +83,12 @@ impl RetryPolicy {
 /// What a failure allows, by operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Safety {
-    /// GET, DELETE: any transport error, 5xx, 429.
+    /// GET, DELETE, and the CRM's updates (a PATCH writes the same values again): any
+    /// transport error, 5xx, 429.
     Idempotent,
-    /// Install (and any other POST): 429 or a connection that never carried the request.
+    /// Install, the CRM's adds (and any other POST): 429 or a connection that never
+    /// carried the request. Never after the body may have been sent (a reset, a
+    /// timeout, a 5xx): amoCRM has no idempotency key, an add sent twice is two entities.
     Post,
     /// Bot continue: only a connection that never carried the request.
     Once,
@@ -95,6 +98,8 @@ impl Safety {
     pub(super) fn of(operation_id: &str, method: &reqwest::Method) -> Safety {
         match operation_id {
             "continue_bot" => Safety::Once,
+            "update_leads" | "update_lead" | "update_contacts" | "update_contact"
+            | "update_companies" | "update_company" => Safety::Idempotent,
             _ if method == reqwest::Method::GET || method == reqwest::Method::DELETE => {
                 Safety::Idempotent
             }
@@ -146,6 +151,23 @@ mod tests {
         );
         assert_eq!(Safety::of("install_widget", &Method::POST), Safety::Post);
         assert_eq!(Safety::of("continue_bot", &Method::POST), Safety::Once);
+        for add in [
+            "add_leads",
+            "add_leads_complex",
+            "add_contacts",
+            "add_companies",
+        ] {
+            assert_eq!(Safety::of(add, &Method::POST), Safety::Post);
+        }
+        for update in [
+            "update_leads",
+            "update_lead",
+            "update_contacts",
+            "update_company",
+        ] {
+            assert_eq!(Safety::of(update, &Method::PATCH), Safety::Idempotent);
+        }
+        assert_eq!(Safety::of("update_tasks", &Method::PATCH), Safety::Post);
         for status in [500, 502, 503, 504, 429] {
             let status = StatusCode::from_u16(status).unwrap();
             assert!(Safety::Idempotent.retries_status(status));

@@ -14,6 +14,7 @@ pub(crate) mod seed;
 pub(crate) mod table;
 pub(crate) mod terms;
 pub(crate) mod values;
+pub(crate) mod write;
 
 use fields::Fields;
 use records::{

@@ -1,0 +1,181 @@
+//! The bulk writes of leads, contacts and companies (`add`, `update`, leads'
+//! `complex-add`): entities in amoCRM's own field names, NDJSON or one JSON array, from
+//! `--file PATH` or stdin (`-`), read whole and checked before anything is sent; written
+//! by the library's batch writer; one NDJSON line per input item, in input order:
+//! `{"index":i,"id":N}` or `{"index":i,"error":{"code":…,"path":…}}`.
+
+use std::io::Read;
+
+use clap::Args;
+use futures::StreamExt;
+use serde_json::{Map, Value, json};
+
+use super::context::Ctx;
+use crate::failure::{EXIT_TRANSPORT, Failure, client_exit_code};
+use crate::sdk::{Client, Error, WriteError, WriteErrorKind, WriteStream, Written};
+
+/// The flags of a bulk write.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// The entities: NDJSON (one object a line) or a JSON array of objects, in amoCRM's
+    /// own field names; `-` reads stdin
+    #[arg(long, value_name = "PATH")]
+    pub file: String,
+    /// Entities a request, 1..=250 (a complex add: 1..=50)
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub batch: usize,
+}
+
+/// The entities to write, as the library's writer of one section takes them.
+pub type Entities = Vec<Map<String, Value>>;
+
+/// A section's bulk write: the entities and the batch size in, the writer's stream out
+/// (or the batch size refused).
+pub type WriteCall = fn(&Client, Entities, usize) -> Result<WriteStream, Error>;
+
+/// Reads the entities, writes them with `call`, prints a line per item.
+pub async fn run(args: &WriteArgs, ctx: &mut Ctx<'_>, call: WriteCall) -> Result<(), Failure> {
+    let entities = read(&args.file)?;
+    let client = ctx.client().await?;
+    let mut results = call(&client, entities, args.batch)?;
+    let (mut refused, mut unknown, mut failed) = (0, 0, 0);
+    while let Some(result) = results.next().await {
+        let line = match result {
+            Ok(written) => written_line(&written),
+            Err(error) => {
+                match &error.kind {
+                    WriteErrorKind::OutcomeUnknown { .. } => unknown += 1,
+                    WriteErrorKind::Failed(e) if client_exit_code(e) == EXIT_TRANSPORT => {
+                        failed += 1
+                    }
+                    _ => refused += 1,
+                }
+                error_line(&error)
+            }
+        };
+        ctx.out.json_line(&line)?;
+    }
+    ctx.out.flush()?;
+    if refused + unknown + failed > 0 {
+        return Err(Failure::Unwritten {
+            refused,
+            unknown,
+            failed,
+        });
+    }
+    Ok(())
+}
+
+fn written_line(written: &Written) -> Value {
+    let mut line = json!({"index": written.index, "id": written.id});
+    if let Some(contact) = written.contact_id {
+        line["contact_id"] = contact.into();
+    }
+    if let Some(company) = written.company_id {
+        line["company_id"] = company.into();
+    }
+    line
+}
+
+fn error_line(error: &WriteError) -> Value {
+    let (code, path): (&str, Option<&str>) = match &error.kind {
+        WriteErrorKind::Refused(fields) => match fields.first() {
+            Some(first) => (&first.code, Some(&first.path)),
+            None => ("Refused", None),
+        },
+        WriteErrorKind::Invalid(_) => ("Invalid", None),
+        WriteErrorKind::OutcomeUnknown { .. } => ("OutcomeUnknown", None),
+        WriteErrorKind::NotAnswered => ("NotAnswered", None),
+        _ => ("Failed", None),
+    };
+    let mut detail = json!({"code": code, "path": path, "request_id": error.request_id});
+    if let WriteErrorKind::Refused(fields) = &error.kind
+        && fields.len() > 1
+    {
+        detail["errors"] = json!(fields);
+    }
+    if !matches!(error.kind, WriteErrorKind::Refused(_)) {
+        detail["message"] = error.to_string().into();
+    }
+    json!({"index": error.index, "error": detail})
+}
+
+/// The entities of `path` (`-`: stdin): a JSON array of objects, or one object a line.
+fn read(path: &str) -> Result<Entities, Failure> {
+    let mut text = String::new();
+    let read = if path == "-" {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    read.map_err(|e| Failure::input(format!("--file {path}: {e}")))?;
+    parse(&text).map_err(|problems| {
+        Failure::Input(
+            problems
+                .into_iter()
+                .map(|p| format!("--file {path}: {p}"))
+                .collect(),
+        )
+    })
+}
+
+fn parse(text: &str) -> Result<Entities, Vec<String>> {
+    let object = |value: Value, at: String| match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(format!("{at} is not a JSON object")),
+    };
+    let mut problems = Vec::new();
+    let mut entities = Vec::new();
+    if text.trim_start().starts_with('[') {
+        let values: Vec<Value> =
+            serde_json::from_str(text).map_err(|e| vec![format!("not a JSON array: {e}")])?;
+        for (i, value) in values.into_iter().enumerate() {
+            match object(value, format!("element {i}")) {
+                Ok(map) => entities.push(map),
+                Err(problem) => problems.push(problem),
+            }
+        }
+    } else {
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let at = format!("line {}", n + 1);
+            match serde_json::from_str(line) {
+                Ok(value) => match object(value, at) {
+                    Ok(map) => entities.push(map),
+                    Err(problem) => problems.push(problem),
+                },
+                Err(e) => problems.push(format!("{at} is not JSON: {e}")),
+            }
+        }
+    }
+    if entities.is_empty() && problems.is_empty() {
+        problems.push("no entity to write".into());
+    }
+    if problems.is_empty() {
+        Ok(entities)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn ndjson_and_arrays_of_objects_are_read_and_anything_else_refused() {
+        assert_eq!(
+            parse("{\"name\":\"a\"}\n\n{\"name\":\"b\"}\n")
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(parse(" [{\"name\":\"a\"},{}]").unwrap().len(), 2);
+        assert_eq!(parse("{}\n[1]\nnope").unwrap_err().len(), 2);
+        assert!(parse("[1]").is_err());
+        assert!(parse("\n").is_err());
+    }
+}

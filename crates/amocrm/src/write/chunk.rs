@@ -1,0 +1,168 @@
+//! One batch of a writer: its items' bodies with their `request_id`s, sent, and on a 400
+//! that names some of them, sent again without those; an add that may have reached
+//! amoCRM is never sent again.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::client::Client;
+use crate::error::{Error, Problem};
+use crate::write::entities::Item;
+use crate::write::op::{Answered, Op};
+use crate::write::outcome::{FieldError, WriteError, WriteErrorKind, Written};
+
+/// The results of one batch, in input order, and whether an add's outcome is unknown.
+pub(super) struct Done {
+    pub results: Vec<Result<Written, WriteError>>,
+    pub unknown: bool,
+}
+
+/// Writes `items`, the input's items from index `first` on.
+pub(super) async fn write<T: Item>(client: &Client, op: Op, first: u64, items: Vec<T>) -> Done {
+    let mut results: Vec<Option<Result<Written, WriteError>>> = Vec::with_capacity(items.len());
+    let mut live: Vec<(usize, String)> = Vec::with_capacity(items.len());
+    let mut body: Vec<Map<String, Value>> = Vec::with_capacity(items.len());
+    for (at, item) in items.into_iter().enumerate() {
+        let index = first + at as u64;
+        let request_id = index.to_string();
+        match item.into_body() {
+            Ok(mut map) => {
+                map.insert("request_id".into(), request_id.clone().into());
+                body.push(map);
+                live.push((at, request_id));
+                results.push(None);
+            }
+            Err(invalid) => results.push(Some(Err(WriteError {
+                index,
+                request_id,
+                kind: WriteErrorKind::Invalid(invalid),
+            }))),
+        }
+    }
+    let mut unknown = false;
+    let fail = |live: &[(usize, String)], results: &mut Vec<_>, kind: &WriteErrorKind| {
+        for (at, request_id) in live {
+            results[*at] = Some(Err(WriteError {
+                index: first + *at as u64,
+                request_id: request_id.clone(),
+                kind: kind.clone(),
+            }));
+        }
+    };
+    while !live.is_empty() {
+        match op.send(client, body.clone()).await {
+            Ok(answers) => {
+                let mut by_id: HashMap<&str, &Answered> = HashMap::new();
+                for answer in &answers {
+                    for request_id in &answer.request_ids {
+                        by_id.insert(request_id, answer);
+                    }
+                }
+                for (at, request_id) in &live {
+                    let index = first + *at as u64;
+                    results[*at] = Some(match by_id.get(request_id.as_str()) {
+                        Some(a) => Ok(Written {
+                            index,
+                            request_id: request_id.clone(),
+                            id: a.id,
+                            updated_at: a.updated_at,
+                            contact_id: a.contact_id,
+                            company_id: a.company_id,
+                            merged: a.merged,
+                        }),
+                        None => Err(WriteError {
+                            index,
+                            request_id: request_id.clone(),
+                            kind: WriteErrorKind::NotAnswered,
+                        }),
+                    });
+                }
+                break;
+            }
+            Err(Error::Api { problem }) if problem.status == 400 => {
+                let named = named(&problem, &live);
+                if named.is_empty() {
+                    let error = Arc::new(Error::Api { problem });
+                    fail(&live, &mut results, &WriteErrorKind::Failed(error));
+                    break;
+                }
+                let mut keep = vec![true; live.len()];
+                for (i, (at, request_id)) in live.iter().enumerate() {
+                    if let Some(errors) = named.get(request_id.as_str()) {
+                        keep[i] = false;
+                        results[*at] = Some(Err(WriteError {
+                            index: first + *at as u64,
+                            request_id: request_id.clone(),
+                            kind: WriteErrorKind::Refused(errors.clone()),
+                        }));
+                    }
+                }
+                let mut flags = keep.iter();
+                live.retain(|_| *flags.next().unwrap_or(&false));
+                let mut flags = keep.iter();
+                body.retain(|_| *flags.next().unwrap_or(&false));
+                tracing::info!(
+                    operation = ?op,
+                    refused = keep.iter().filter(|k| !**k).count(),
+                    left = live.len(),
+                    "amoCRM refused some items of a batch; sending the rest again"
+                );
+            }
+            Err(error) if op.adds() && may_have_arrived(&error) => {
+                let request_ids: Arc<[String]> = live.iter().map(|(_, r)| r.clone()).collect();
+                tracing::warn!(operation = ?op, items = live.len(), error = %error,
+                    "an add may have reached amoCRM; its items are reported as outcome unknown");
+                let kind = WriteErrorKind::OutcomeUnknown {
+                    request_ids,
+                    cause: Arc::new(error),
+                };
+                fail(&live, &mut results, &kind);
+                unknown = true;
+                break;
+            }
+            Err(error) => {
+                fail(
+                    &live,
+                    &mut results,
+                    &WriteErrorKind::Failed(Arc::new(error)),
+                );
+                break;
+            }
+        }
+    }
+    Done {
+        results: results.into_iter().flatten().collect(),
+        unknown,
+    }
+}
+
+/// The field errors of `problem` by the `request_id`s of `live` they name.
+fn named<'a>(problem: &Problem, live: &'a [(usize, String)]) -> HashMap<&'a str, Vec<FieldError>> {
+    let mut named: HashMap<&str, Vec<FieldError>> = HashMap::new();
+    for e in &problem.validation_errors {
+        let Some(request_id) = e.request_id.as_deref() else {
+            continue;
+        };
+        if let Some((_, ours)) = live.iter().find(|(_, r)| r == request_id) {
+            named.entry(ours.as_str()).or_default().push(FieldError {
+                code: e.code.clone(),
+                path: e.path.clone(),
+            });
+        }
+    }
+    named
+}
+
+/// Whether a failed request may have been applied: its body may have been sent and
+/// amoCRM's answer is missing, unread or a server error.
+fn may_have_arrived(error: &Error) -> bool {
+    match error {
+        Error::Transport(e) => !e.is_connect() && !e.is_builder(),
+        Error::UnexpectedStatus { status, .. } => *status >= 500,
+        Error::Api { problem } => problem.status >= 500,
+        Error::Decode { .. } | Error::ResponseTooLarge { .. } | Error::Protocol(_) => true,
+        _ => false,
+    }
+}

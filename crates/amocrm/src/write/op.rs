@@ -1,0 +1,159 @@
+//! The write operations and their answers: one body sent through the generated call (so
+//! through the one request path: token, pacing, retries by operation), its answer read
+//! into one [`Answered`] per written entity.
+
+use serde_json::{Map, Value};
+
+use amocrm_raw::types::{WriteItems, WrittenEntity};
+
+use crate::client::Client;
+use crate::error::{Invalid, Result};
+use crate::write::outcome::Updated;
+
+/// The most entities a request of an add or a batch update carries (amoCRM's page
+/// size; it advises 50).
+pub const MAX_BATCH: usize = 250;
+/// The most leads a complex add carries (amoCRM's documented limit).
+pub const MAX_COMPLEX_BATCH: usize = 50;
+/// The batch size of a writer unless told otherwise (amoCRM's advice).
+pub const DEFAULT_BATCH: usize = 50;
+
+/// One write operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Op {
+    AddLeads,
+    UpdateLeads,
+    ComplexLeads,
+    AddContacts,
+    UpdateContacts,
+    AddCompanies,
+    UpdateCompanies,
+}
+
+/// What amoCRM answered for one written entity.
+#[derive(Debug)]
+pub(super) struct Answered {
+    pub id: i64,
+    /// Its `request_id`s (several when a complex add merged leads of the request).
+    pub request_ids: Vec<String>,
+    pub updated_at: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub company_id: Option<i64>,
+    pub merged: bool,
+}
+
+impl Answered {
+    fn of(entity: WrittenEntity) -> Self {
+        Answered {
+            id: entity.id,
+            request_ids: entity.request_id.into_iter().collect(),
+            updated_at: entity.updated_at,
+            contact_id: None,
+            company_id: None,
+            merged: false,
+        }
+    }
+}
+
+/// `PATCH /api/v4/{leads|contacts|companies}/{id}` of one patch's body: its `id` goes to
+/// the path (an update is retried like a `GET`, see the transport).
+pub(super) async fn update_one(
+    client: &Client,
+    op: Op,
+    mut body: Map<String, Value>,
+) -> Result<Updated> {
+    let id = body
+        .remove("id")
+        .and_then(|id| id.as_u64())
+        .and_then(std::num::NonZeroU64::new)
+        .filter(|id| i64::try_from(id.get()).is_ok())
+        .ok_or(Invalid::Field {
+            field: "id".into(),
+            reason: "an update names its entity by an ID above 0",
+        })?;
+    let raw = client.raw();
+    let written = match op {
+        Op::UpdateContacts => client.call(raw.update_contact(id, &body)).await?,
+        Op::UpdateCompanies => client.call(raw.update_company(id, &body)).await?,
+        _ => client.call(raw.update_lead(id, &body)).await?,
+    };
+    Ok(Updated {
+        id: written.id,
+        updated_at: written.updated_at,
+    })
+}
+
+impl Op {
+    /// Whether the operation creates entities: one sent twice creates them twice.
+    pub(super) fn adds(self) -> bool {
+        matches!(
+            self,
+            Op::AddLeads | Op::ComplexLeads | Op::AddContacts | Op::AddCompanies
+        )
+    }
+
+    /// The largest batch the operation takes.
+    pub(super) fn max_batch(self) -> usize {
+        match self {
+            Op::ComplexLeads => MAX_COMPLEX_BATCH,
+            _ => MAX_BATCH,
+        }
+    }
+
+    /// Sends `body` and reads the answer.
+    pub(super) async fn send(
+        self,
+        client: &Client,
+        body: Vec<Map<String, Value>>,
+    ) -> Result<Vec<Answered>> {
+        let body = WriteItems(body);
+        let raw = client.raw();
+        let written = match self {
+            Op::AddLeads => client.call(raw.add_leads(&body)).await?.embedded.leads,
+            Op::UpdateLeads => client.call(raw.update_leads(&body)).await?.embedded.leads,
+            Op::AddContacts => {
+                client
+                    .call(raw.add_contacts(&body))
+                    .await?
+                    .embedded
+                    .contacts
+            }
+            Op::UpdateContacts => {
+                client
+                    .call(raw.update_contacts(&body))
+                    .await?
+                    .embedded
+                    .contacts
+            }
+            Op::AddCompanies => {
+                client
+                    .call(raw.add_companies(&body))
+                    .await?
+                    .embedded
+                    .companies
+            }
+            Op::UpdateCompanies => {
+                client
+                    .call(raw.update_companies(&body))
+                    .await?
+                    .embedded
+                    .companies
+            }
+            Op::ComplexLeads => {
+                let added = client.call(raw.add_leads_complex(&body)).await?;
+                return Ok(added
+                    .into_iter()
+                    .map(|a| Answered {
+                        id: a.id,
+                        request_ids: a.request_id,
+                        updated_at: None,
+                        contact_id: a.contact_id,
+                        company_id: a.company_id,
+                        merged: a.merged.unwrap_or(false),
+                    })
+                    .collect());
+            }
+        };
+        Ok(written.into_iter().map(Answered::of).collect())
+    }
+}

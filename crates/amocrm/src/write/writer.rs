@@ -1,0 +1,110 @@
+//! The batch writer: any iterator or stream of items in, chunked, each chunk written
+//! through [`chunk::write`], one result per item out in input order. Only one chunk is
+//! held at a time, so memory stays flat however long the input.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+
+use futures::stream::{BoxStream, Stream, StreamExt};
+
+use crate::client::Client;
+use crate::error::{Error, Invalid};
+use crate::write::chunk;
+use crate::write::entities::Item;
+use crate::write::op::{DEFAULT_BATCH, Op};
+use crate::write::outcome::{OnUnknown, WriteError, Written};
+
+/// What a writer yields: one result per input item, in input order.
+pub type WriteStream = Pin<Box<dyn Stream<Item = Result<Written, WriteError>> + Send>>;
+
+/// A batch write not started yet: set the batch size and what to do after an add whose
+/// outcome is unknown, then [`Writer::stream`].
+///
+#[doc = include_str!("../docs/writes.md")]
+pub struct Writer<T> {
+    client: Client,
+    op: Op,
+    input: BoxStream<'static, T>,
+    batch: usize,
+    on_unknown: OnUnknown,
+}
+
+impl<T> std::fmt::Debug for Writer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("op", &self.op)
+            .field("batch", &self.batch)
+            .field("on_unknown", &self.on_unknown)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Item> Writer<T> {
+    pub(super) fn new(client: &Client, op: Op, input: BoxStream<'static, T>) -> Self {
+        Writer {
+            client: client.clone(),
+            op,
+            input,
+            batch: DEFAULT_BATCH.min(op.max_batch()),
+            on_unknown: OnUnknown::default(),
+        }
+    }
+
+    /// Entities a request (default 50): 1 to 250, 1 to 50 for a complex add; any other
+    /// size is [`Invalid::BatchSize`].
+    pub fn batch(mut self, size: usize) -> Result<Self, Error> {
+        let max = self.op.max_batch();
+        if !(1..=max).contains(&size) {
+            return Err(Error::Invalid(Invalid::BatchSize { size, max }));
+        }
+        self.batch = size;
+        Ok(self)
+    }
+
+    /// After an add whose outcome is unknown: go on with the next batch (the default)
+    /// or stop.
+    pub fn on_unknown(mut self, then: OnUnknown) -> Self {
+        self.on_unknown = then;
+        self
+    }
+
+    /// Starts writing: one result per input item, in input order. Each batch is read
+    /// from the input when the previous one is done.
+    pub fn stream(self) -> WriteStream {
+        let state = State {
+            client: self.client,
+            op: self.op,
+            input: self.input.chunks(self.batch),
+            on_unknown: self.on_unknown,
+            next_index: 0,
+            ready: VecDeque::new(),
+            stopped: false,
+        };
+        Box::pin(futures::stream::unfold(state, |mut state| async move {
+            loop {
+                if let Some(result) = state.ready.pop_front() {
+                    return Some((result, state));
+                }
+                if state.stopped {
+                    return None;
+                }
+                let items = state.input.next().await?;
+                let first = state.next_index;
+                state.next_index += items.len() as u64;
+                let done = chunk::write(&state.client, state.op, first, items).await;
+                state.stopped = done.unknown && state.on_unknown == OnUnknown::Stop;
+                state.ready.extend(done.results);
+            }
+        }))
+    }
+}
+
+struct State<T> {
+    client: Client,
+    op: Op,
+    input: futures::stream::Chunks<BoxStream<'static, T>>,
+    on_unknown: OnUnknown,
+    next_index: u64,
+    ready: VecDeque<Result<Written, WriteError>>,
+    stopped: bool,
+}
