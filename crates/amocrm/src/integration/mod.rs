@@ -1,6 +1,8 @@
 #![doc = include_str!("../docs/fleet.md")]
 
 mod builder;
+mod redirect;
+mod state;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,6 +16,8 @@ use crate::store::{MemoryTokenStore, TokenPair, TokenStore};
 use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVerifier};
 
 pub use builder::IntegrationBuilder;
+pub use redirect::InstallRedirect;
+pub use state::{AuthMode, AuthorizationUrl, DEFAULT_STATE_LIFETIME, VerifiedState};
 
 /// Maps an account (subdomain, domain) to its URL.
 type AccountUrlFor = Arc<dyn Fn(&str, Domain) -> AccountUrl + Send + Sync>;
@@ -67,6 +71,8 @@ struct Inner {
     replay: Arc<dyn ReplayGuard>,
     account_url_for: AccountUrlFor,
     configure: Option<Configure>,
+    /// How long an issued install state is accepted.
+    state_lifetime: std::time::Duration,
     /// The client of each account, by base URL.
     clients: Mutex<HashMap<String, (Client, OAuth)>>,
 }

@@ -3,6 +3,7 @@
 
 mod file_trust;
 mod install_binding;
+mod install_state;
 mod integration;
 mod processes;
 mod stores;
