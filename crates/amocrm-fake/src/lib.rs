@@ -21,6 +21,7 @@ mod builder;
 mod crm;
 mod faults;
 mod http;
+mod lifecycle;
 mod model;
 
 mod server;

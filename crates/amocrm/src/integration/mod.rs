@@ -3,6 +3,7 @@
 mod builder;
 mod redirect;
 mod state;
+mod uninstall;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -18,6 +19,7 @@ use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVer
 pub use builder::IntegrationBuilder;
 pub use redirect::InstallRedirect;
 pub use state::{AuthMode, AuthorizationUrl, DEFAULT_STATE_LIFETIME, VerifiedState};
+pub use uninstall::{UninstallHook, Uninstalled};
 
 /// Maps an account (subdomain, domain) to its URL.
 type AccountUrlFor = Arc<dyn Fn(&str, Domain) -> AccountUrl + Send + Sync>;
@@ -259,6 +261,12 @@ impl Integration {
         }
         let pair = trial.tokens().await.ok_or(AuthError::NoTokens)?;
         save(&*self.inner.store, &base_url, &pair).await?;
+        // The uninstall hook names the account by its id only.
+        self.inner
+            .store
+            .set_account_id(&base_url, account.id)
+            .await
+            .map_err(AuthError::Store)?;
         // A client cached before (a reinstall) would keep the old pair in memory.
         self.clients().remove(&base_url);
         self.client_at(url)

@@ -8,3 +8,4 @@ mod integration;
 mod processes;
 mod stores;
 mod token_files;
+mod uninstall;
