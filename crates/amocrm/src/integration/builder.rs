@@ -32,6 +32,7 @@ pub struct IntegrationBuilder {
     account_url_for: Option<AccountUrlFor>,
     configure: Option<Configure>,
     state_lifetime: Option<Duration>,
+    block_pause: Option<Duration>,
 }
 
 impl fmt::Debug for IntegrationBuilder {
@@ -106,6 +107,13 @@ impl IntegrationBuilder {
         self
     }
 
+    /// How long every account's client leaves a blocked account alone
+    /// ([`ClientBuilder::block_pause`]; 10 minutes by default).
+    pub fn block_pause(mut self, pause: Duration) -> Self {
+        self.block_pause = Some(pause);
+        self
+    }
+
     /// Builds the integration; fails on missing or empty credentials.
     pub fn build(self) -> Result<Integration> {
         let app = self
@@ -129,7 +137,16 @@ impl IntegrationBuilder {
                 account_url_for: self.account_url_for.unwrap_or_else(|| {
                     Arc::new(|subdomain: &str, domain: Domain| AccountUrl::new(subdomain, domain))
                 }),
-                configure: self.configure,
+                configure: match (self.configure, self.block_pause) {
+                    (configure, None) => configure,
+                    (configure, Some(pause)) => Some(Arc::new(move |builder: ClientBuilder| {
+                        let builder = builder.block_pause(pause);
+                        match &configure {
+                            Some(configure) => configure(builder),
+                            None => builder,
+                        }
+                    })),
+                },
                 state_lifetime: self.state_lifetime.unwrap_or(DEFAULT_STATE_LIFETIME),
                 clients: Mutex::new(HashMap::new()),
             }),

@@ -3,6 +3,8 @@
 //! earlier. A binary of its own: its timings are measured without the other request-path
 //! tests running beside them.
 
+mod blocked;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
