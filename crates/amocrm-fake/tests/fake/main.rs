@@ -21,6 +21,7 @@ mod rate_limit;
 mod recording;
 mod routing;
 mod server_lifecycle;
+mod standing;
 mod widget_catalogue;
 mod widget_install;
 mod your_widgets;
