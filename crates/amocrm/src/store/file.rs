@@ -20,7 +20,8 @@ use super::{TokenLock, TokenStore};
 use crate::error::StoreError;
 
 /// Token pairs of every account in one JSON file, `{account: {access_token, refresh_token,
-/// expires_at, generation}}` (`expires_at` in Unix seconds), readable by its owner only
+/// expires_at, generation, account_id}}` (`expires_at` in Unix seconds; `account_id` once an
+/// install recorded it; a deleted pair stays as an emptied entry), readable by its owner only
 /// (mode 0600 on Unix).
 ///
 #[doc = include_str!("../docs/file_store.md")]
