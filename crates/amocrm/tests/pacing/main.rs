@@ -3,8 +3,6 @@
 //! earlier. A binary of its own: its timings are measured without the other request-path
 //! tests running beside them.
 
-mod blocked;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
