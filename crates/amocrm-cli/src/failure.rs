@@ -258,6 +258,7 @@ fn api_summary(error: &Error, problem: &Problem) -> String {
         Error::Forbidden(_) => " (forbidden: the user lacks the rights)",
         Error::NotFound(_) => " (not found)",
         Error::RateLimited { .. } => " (rate limited)",
+        Error::PaymentRequired(_) => " (payment required: the account's subscription is unpaid)",
         _ => "",
     };
     let status = error.status().unwrap_or(problem.status);

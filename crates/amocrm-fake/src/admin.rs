@@ -12,6 +12,7 @@
 //! | `POST /_fake/crm/delete` | `{"entity": "leads", "id": N}`: moves it to the trash |
 //! | `GET /_fake/crm/snapshot?entity=leads` | `[{"id", "updated_at"}]` of every live entity |
 //! | `GET`/`POST /_fake/crm/clock` | `{"now", "system"}`; `{"set": T}` or `{"advance": N}` moves it |
+//! | `POST /_fake/standing` | `{"standing": "blocked", "rate_limited": N}` (N 429s, then 403 with an HTML page), `{"standing": "unpaid"}` (402) or `{"standing": "good"}`: 204 |
 //!
 //! They read and change the model only, never a section of the API.
 
@@ -29,6 +30,7 @@ use crate::model::body::json_object;
 use crate::model::crm::changes::CrmEntity;
 use crate::model::problem::{FieldError, Problem};
 use crate::model::record::BotKind;
+use crate::model::standing::Standing;
 use crate::model::tenant::Tenant;
 use crate::model::{lock, read, write};
 
@@ -47,6 +49,37 @@ pub(crate) fn routes() -> Router<Arc<Tenant>> {
         .route("/_fake/crm/delete", post(crm_delete))
         .route("/_fake/crm/snapshot", get(crm_snapshot))
         .route("/_fake/crm/clock", get(clock).post(set_clock))
+        .route("/_fake/standing", post(set_standing))
+}
+
+/// Blocks the account, marks it unpaid, or reinstates it.
+async fn set_standing(
+    State(tenant): Tenancy,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = json_object(content_type, &body)?;
+    let rate_limited = body
+        .get("rate_limited")
+        .and_then(Value::as_u64)
+        .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let standing = match body.get("standing").and_then(Value::as_str) {
+        Some("blocked") => Standing::Blocked { rate_limited },
+        Some("unpaid") => Standing::Unpaid,
+        Some("good") => Standing::Good,
+        _ => {
+            return Err(Problem::validation(vec![FieldError::new(
+                "NotSupportedChoice",
+                "standing",
+                "blocked, unpaid or good",
+            )]));
+        }
+    };
+    *lock(&tenant.standing) = standing;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn continuations(State(tenant): Tenancy) -> Response {

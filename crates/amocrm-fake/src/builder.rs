@@ -447,6 +447,7 @@ impl FakeBuilder {
                 strict_accept: self.strict_accept,
                 php_empty_page: self.php_empty_page,
                 limiter: limit.map(|n| Mutex::new(RateLimiter::new(n))),
+                standing: Mutex::default(),
                 local_addr,
                 installed: Mutex::default(),
                 continuations: Mutex::default(),

@@ -22,6 +22,7 @@ mod crm;
 mod faults;
 mod hooks;
 mod http;
+mod lifecycle;
 mod model;
 
 mod server;

@@ -257,7 +257,7 @@ impl FakeServer {
 /// named one, [`FakeServer::default_account`] for the one at the root.
 #[derive(Clone)]
 pub struct FakeAccount {
-    tenant: Arc<Tenant>,
+    pub(crate) tenant: Arc<Tenant>,
     url: String,
 }
 

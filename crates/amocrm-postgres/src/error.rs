@@ -94,6 +94,11 @@ impl Error {
             if *code == SqlState::UNDEFINED_TABLE || *code == SqlState::INVALID_SCHEMA_NAME)
     }
 
+    /// Whether a column is missing (a table of an earlier version, not migrated yet).
+    pub(crate) fn is_undefined_column(&self) -> bool {
+        matches!(self, Error::Query { code: Some(code), .. } if *code == SqlState::UNDEFINED_COLUMN)
+    }
+
     /// Whether the connection was found closed (a pooled connection the server dropped).
     pub(crate) fn is_closed_connection(&self) -> bool {
         matches!(self, Error::Query { source: Some(e), .. } if e.is_closed())

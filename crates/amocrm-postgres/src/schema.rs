@@ -14,6 +14,10 @@ pub const DEFAULT_TABLE: &str = "amocrm_tokens";
 /// the schema too, which the stores of other tables in it create as well.
 const MIGRATE_LOCK_CLASS: i32 = 0x616d_6f63;
 
+/// What deleting a pair writes.
+const EMPTIED: &str = "access_token = NULL, refresh_token = NULL, expires_at = NULL, \
+    account_id = NULL, generation = generation + 1, updated_at = now()";
+
 /// A checked schema + table and the statements on it, built once per store.
 #[derive(Clone, Debug)]
 pub(crate) struct Table {
@@ -23,6 +27,9 @@ pub(crate) struct Table {
     pub(crate) select: String,
     pub(crate) insert_empty: String,
     pub(crate) update: String,
+    pub(crate) set_account_id: String,
+    pub(crate) delete: String,
+    pub(crate) delete_account_id: String,
 }
 
 impl Table {
@@ -41,6 +48,19 @@ impl Table {
                 "UPDATE {qualified} SET access_token = $2, refresh_token = $3, expires_at = $4, \
                  generation = generation + 1, updated_at = now() \
                  WHERE account = $1 AND generation = $5 RETURNING generation"
+            ),
+            set_account_id: format!(
+                "UPDATE {qualified} SET account_id = $2 WHERE account = $1 AND access_token IS NOT NULL"
+            ),
+            // A deleted pair leaves its row, emptied, with its generation moved on: a holder
+            // that read the pair before cannot save over the deletion.
+            delete: format!(
+                "UPDATE {qualified} SET {EMPTIED} WHERE account = $1 AND access_token IS NOT NULL \
+                 RETURNING account"
+            ),
+            delete_account_id: format!(
+                "UPDATE {qualified} SET {EMPTIED} WHERE account_id = $1 AND access_token IS NOT NULL \
+                 RETURNING account"
             ),
             schema: schema.to_owned(),
             name: name.to_owned(),
@@ -111,6 +131,25 @@ impl Table {
                 .await
                 .map_err(|e| Error::query("migrate (CREATE TABLE)", e))?;
         }
+        // Tables created before the account id was recorded gain its column.
+        let has_account_id = tx
+            .query_opt(
+                "SELECT 1 FROM information_schema.columns \
+                 WHERE table_schema = $1 AND table_name = $2 AND column_name = 'account_id'",
+                &[&self.schema, &self.name],
+            )
+            .await
+            .map_err(|e| Error::query("migrate (look up account_id)", e))?
+            .is_some();
+        if !has_account_id {
+            tx.batch_execute(&format!(
+                "ALTER TABLE {q} ADD COLUMN IF NOT EXISTS account_id bigint;\n{index}",
+                q = self.qualified,
+                index = self.account_id_index(),
+            ))
+            .await
+            .map_err(|e| Error::query("migrate (ADD COLUMN account_id)", e))?;
+        }
         tx.commit()
             .await
             .map_err(|e| Error::query("migrate (COMMIT)", e))
@@ -126,12 +165,24 @@ impl Table {
     expires_at    timestamptz,
     generation    bigint NOT NULL DEFAULT 0,
     updated_at    timestamptz NOT NULL DEFAULT now(),
+    account_id    bigint,
     CONSTRAINT {name}_pair_complete CHECK (
         (access_token IS NULL) = (refresh_token IS NULL)
         AND (access_token IS NULL) = (expires_at IS NULL))
-)",
+);
+{index}",
             q = self.qualified,
             name = self.name,
+            index = self.account_id_index(),
+        )
+    }
+
+    /// The index the uninstall hook's look-up by account id uses.
+    fn account_id_index(&self) -> String {
+        format!(
+            "CREATE INDEX IF NOT EXISTS \"{name}_account_id\" ON {q} (account_id)",
+            name = self.name,
+            q = self.qualified,
         )
     }
 }

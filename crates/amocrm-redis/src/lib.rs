@@ -116,6 +116,15 @@ pub enum Error {
         /// [`RedisPacer::max_wait`].
         max: Duration,
     },
+    /// amoCRM blocked the account ([`RedisPacer::block_for`]): no slot for `left` more. The
+    /// request is not sent.
+    #[error("Redis at {address}: the account is blocked for {left:?} more")]
+    Blocked {
+        /// `host:port` of the server.
+        address: String,
+        /// How long the block lasts still.
+        left: Duration,
+    },
     /// A widget_request token's end is not ahead on Redis's clock, so it cannot be
     /// remembered until then (the key would be gone at once, and a replay accepted): the
     /// token is refused. The verifier's clock runs behind Redis's by at least `by`.

@@ -4,15 +4,16 @@
 --   l  when the last n requests left (their holders woke up for their slots and left):
 --      up to n integers, oldest first, space-separated (a single one, as written by
 --      earlier versions, still reads)
+--   b  blocked until (amoCRM blocked the account): every acquire answers 3 until then
 --   e  the schedule's epoch: when the key was created; a slot of another epoch was granted
 --      by a schedule since lost (server restarted, key flushed or expired)
 -- All instants are microseconds of the server's clock (TIME), never a client's.
 --
--- ARGV[1] operation: "acquire" | "depart" | "pause"
+-- ARGV[1] operation: "acquire" | "depart" | "pause" | "block"
 -- ARGV[2] interval between two slots, µs (0: pauses only)
 -- ARGV[3] how long the key outlives its last instant, ms
 -- ARGV[4] n, the limit's requests per second: any n + 1 departures span n intervals
--- ARGV[5] depart: the slot granted; pause: the pause's length, µs
+-- ARGV[5] depart: the slot granted; pause, block: its length, µs
 -- ARGV[6] depart: the epoch the slot was granted in
 --
 -- Answers {status, wait µs, slot µs, epoch}:
@@ -20,6 +21,7 @@
 --   1 wait `wait` µs, then "depart" with `slot`
 --   2 the slot is void (a pause set since covers it, or the schedule was lost, e.g. a
 --     restarted server): "acquire" again
+--   3 the account is blocked for `wait` µs more: fail at once
 
 -- Redis < 5 replicates scripts verbatim unless told otherwise; TIME needs effects replication.
 if redis.replicate_commands then pcall(redis.replicate_commands) end
@@ -34,7 +36,7 @@ local span = n * interval
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 
-local state = redis.call('HMGET', key, 't', 'p', 'l', 'e')
+local state = redis.call('HMGET', key, 't', 'p', 'l', 'e', 'b')
 local tat = tonumber(state[1])
 local paused = tonumber(state[2]) or 0
 local left = {}
@@ -42,6 +44,7 @@ for instant in string.gmatch(state[3] or '', '%d+') do
   left[#left + 1] = tonumber(instant)
 end
 local epoch = tonumber(state[4])
+local blocked = tonumber(state[5]) or 0
 
 -- Lua's numbers are doubles: written as integers (tostring would round to 14 digits).
 local function int(x)
@@ -81,6 +84,10 @@ local function depart(slot)
   return {0, 0, slot, epoch}
 end
 
+if (op == 'acquire' or op == 'depart') and blocked > now then
+  return {3, blocked - now, 0, epoch or 0}
+end
+
 if op == 'acquire' then
   local slot = math.max(now, tat or 0, paused)
   tat = slot + interval
@@ -110,5 +117,12 @@ elseif op == 'pause' then
     save('p', int(paused))
   end
   return {0, 0, paused, epoch or 0}
+elseif op == 'block' then
+  -- A block pauses too: slots granted before it are void.
+  local until_ = now + tonumber(ARGV[5])
+  if until_ > blocked then blocked = until_ end
+  if blocked > paused then paused = blocked end
+  save('b', int(blocked), 'p', int(paused))
+  return {0, 0, blocked, epoch or 0}
 end
 return redis.error_reply('amocrm pace script: unknown operation ' .. tostring(op))

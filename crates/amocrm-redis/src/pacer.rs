@@ -97,6 +97,8 @@ enum Turn {
     },
     /// The slot is void: acquire again.
     Void,
+    /// The account is blocked this long more: fail at once.
+    Blocked { left_us: u64 },
 }
 
 impl RedisPacer {
@@ -158,6 +160,12 @@ impl RedisPacer {
             match turn {
                 Turn::Go => return Ok(()),
                 Turn::Void => turn = self.call(&key, "acquire", 0, 0).await?,
+                Turn::Blocked { left_us } => {
+                    return Err(Error::Blocked {
+                        address: self.redis.address().to_owned(),
+                        left: Duration::from_micros(left_us),
+                    });
+                }
                 Turn::Wait {
                     wait_us,
                     slot_us,
@@ -187,6 +195,22 @@ impl RedisPacer {
         self.call(&key, "pause", delay_us, 0).await.map(|_| ())
     }
 
+    /// amoCRM blocked `account`: no slot for any process for `delay` (cut to an hour), and
+    /// every acquire fails at once with [`Error::Blocked`] meanwhile.
+    pub async fn block_for(&self, account: &str, delay: Duration) -> Result<(), Error> {
+        let key = self.key(account);
+        let delay_us = i64::try_from(delay.min(MAX_PAUSE).as_micros()).unwrap_or(i64::MAX);
+        self.call(&key, "block", delay_us, 0).await.map(|_| ())
+    }
+
+    /// Forgets `account`'s schedule, pauses and block (its key deleted).
+    pub async fn forget_account(&self, account: &str) -> Result<(), Error> {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.key(account));
+        let _: i64 = self.redis.run(cmd).await?;
+        Ok(())
+    }
+
     /// One run of the script: `op` on `key` with its argument (and a slot's epoch).
     async fn call(&self, key: &str, op: &str, arg: i64, epoch: i64) -> Result<Turn, Error> {
         let mut invocation = SCRIPT.prepare_invoke();
@@ -211,6 +235,9 @@ impl RedisPacer {
                 epoch: *epoch,
             }),
             [2, _, _, _] => Ok(Turn::Void),
+            [3, left, _, _] => Ok(Turn::Blocked {
+                left_us: u64::try_from(*left).map_err(|_| unexpected())?,
+            }),
             _ => Err(unexpected()),
         }
     }
@@ -219,9 +246,38 @@ impl RedisPacer {
 impl Pacer for RedisPacer {
     fn acquire<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
         Box::pin(async move {
-            self.acquire_slot(account).await.map_err(|error| {
+            self.acquire_slot(account)
+                .await
+                .map_err(|error| match error {
+                    Error::Blocked { left, .. } => PaceError::blocked(left),
+                    error => PaceError::new(
+                        format!("no slot for {account} from the Redis pacer: {error}"),
+                        Some(Box::new(error)),
+                    ),
+                })
+        })
+    }
+
+    fn block<'a>(
+        &'a self,
+        account: &'a str,
+        delay: Duration,
+    ) -> BoxFuture<'a, Result<(), PaceError>> {
+        Box::pin(async move {
+            self.block_for(account, delay).await.map_err(|error| {
                 PaceError::new(
-                    format!("no slot for {account} from the Redis pacer: {error}"),
+                    format!("the Redis pacer could not block {account}: {error}"),
+                    Some(Box::new(error)),
+                )
+            })
+        })
+    }
+
+    fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        Box::pin(async move {
+            self.forget_account(account).await.map_err(|error| {
+                PaceError::new(
+                    format!("the Redis pacer could not forget {account}: {error}"),
                     Some(Box::new(error)),
                 )
             })
@@ -379,8 +435,33 @@ mod tests {
                     tokio::time::sleep(Duration::from_micros(wait_us)).await;
                 }
                 Turn::Void => panic!("slot {slot} void"),
+                Turn::Blocked { .. } => panic!("blocked"),
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_block_fails_acquires_at_once_until_forgotten() {
+        let Some(p) = pacer("script_block").await else {
+            return;
+        };
+        let key = p.key("a");
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
+        p.block_for("a", Duration::from_secs(60)).await.unwrap();
+        match p.call(&key, "acquire", 0, 0).await.unwrap() {
+            Turn::Blocked { left_us } => assert!(left_us > 59_000_000, "{left_us}"),
+            other => panic!("{other:?}"),
+        }
+        let error = Pacer::acquire(&p, "a").await.unwrap_err();
+        assert!(
+            error
+                .blocked_for()
+                .is_some_and(|left| left > Duration::from_secs(59))
+        );
+        // Other accounts are not blocked.
+        assert!(Pacer::acquire(&p, "b").await.is_ok());
+        Pacer::forget(&p, "a").await.unwrap();
+        assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
     }
 
     /// The departures recorded in the account's hash.

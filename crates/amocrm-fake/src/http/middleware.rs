@@ -15,6 +15,7 @@ use crate::http::negotiate::accepts_amocrm_media_types;
 use crate::model::lock;
 use crate::model::problem::Problem;
 use crate::model::record::RecordedRequest;
+use crate::model::standing::{BLOCK_PAGE, Refusal};
 use crate::model::tenant::Tenant;
 
 /// Bodies up to this size are recorded (axum's default limit for a body extractor).
@@ -78,6 +79,10 @@ async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
         )
         .into_response();
     }
+    let refusal = lock(&tenant.standing).next();
+    if let Some(refusal) = refusal {
+        return refused(refusal);
+    }
     if let Some(limiter) = &tenant.limiter
         && !lock(limiter).try_acquire(Instant::now())
     {
@@ -88,4 +93,20 @@ async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
         return resp;
     }
     next.run(req).await
+}
+
+/// What a blocked or unpaid account answers instead of the route.
+fn refused(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::TooManyRequests => {
+            Problem::new(429, "Too many requests: the rate limit has been exceeded").into_response()
+        }
+        Refusal::BlockPage => (
+            axum::http::StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/html")],
+            BLOCK_PAGE,
+        )
+            .into_response(),
+        Refusal::PaymentRequired => Problem::new(402, "Payment Required").into_response(),
+    }
 }

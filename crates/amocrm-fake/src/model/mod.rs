@@ -15,6 +15,7 @@ pub(crate) mod problem;
 pub(crate) mod rate_limit;
 pub(crate) mod record;
 pub(crate) mod rng;
+pub(crate) mod standing;
 pub(crate) mod tenant;
 pub(crate) mod tokens;
 pub(crate) mod webhooks;

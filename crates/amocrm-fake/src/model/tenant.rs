@@ -17,6 +17,7 @@ use crate::model::pipelines::Pipeline;
 use crate::model::problem::Problem;
 use crate::model::rate_limit::RateLimiter;
 use crate::model::record::RecordedRequest;
+use crate::model::standing::Standing;
 use crate::model::tokens::{Access, OAuthClient, Tokens};
 use crate::model::webhooks::{WebhookSchedule, Webhooks};
 
@@ -74,6 +75,8 @@ pub(crate) struct Tenant {
     pub changed: tokio::sync::Notify,
     /// The server's log, shared by every account (each record names its account).
     pub requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    /// Blocked or unpaid: what every request is answered with instead.
+    pub standing: Mutex<Standing>,
 }
 
 impl Tenant {

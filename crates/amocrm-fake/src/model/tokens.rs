@@ -193,6 +193,12 @@ impl Tokens {
         }
     }
 
+    /// Revokes every access and refresh token (the integration was disabled).
+    pub fn revoke_all(&mut self) {
+        self.access.clear();
+        self.refresh.clear();
+    }
+
     pub fn stats(&self) -> OAuthStats {
         self.stats
     }

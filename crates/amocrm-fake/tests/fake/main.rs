@@ -22,6 +22,7 @@ mod rate_limit;
 mod recording;
 mod routing;
 mod server_lifecycle;
+mod standing;
 mod webhooks;
 mod widget_catalogue;
 mod widget_install;

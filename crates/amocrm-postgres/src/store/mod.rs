@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::schema::Table;
 
 mod builder;
+mod delete;
 mod lock;
 
 pub use builder::{
@@ -285,5 +286,28 @@ impl TokenStore for PostgresTokenStore {
             let lock = self.lock_account(account).await.map_err(store_error)?;
             Ok(Box::new(lock) as Box<dyn TokenLock>)
         })
+    }
+
+    fn set_account_id<'a>(
+        &'a self,
+        account: &'a str,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.record_account_id(account, account_id)
+                .await
+                .map_err(store_error)
+        })
+    }
+
+    fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move { self.delete_pair(account).await.map_err(store_error) })
+    }
+
+    fn delete_account_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        Box::pin(async move { self.delete_pairs_of(account_id).await.map_err(store_error) })
     }
 }

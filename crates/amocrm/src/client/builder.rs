@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::SecretString;
 
@@ -12,7 +13,7 @@ use super::{Client, Inner};
 use crate::auth::provider::{StaticToken, TokenProvider};
 use crate::error::{Error, Result};
 use crate::pace::{MemoryPacer, Pacer, RateLimit};
-use crate::transport::{RetryPolicy, Transport};
+use crate::transport::{DEFAULT_BLOCK_PAUSE, RetryPolicy, Transport};
 
 impl Client {
     /// A builder; give it an account and a token.
@@ -30,6 +31,7 @@ pub struct ClientBuilder {
     rate_limit: Option<Option<RateLimit>>,
     pacer: Option<Arc<dyn Pacer>>,
     retry: Option<RetryPolicy>,
+    block_pause: Option<Duration>,
     http: HttpOptions,
 }
 
@@ -42,6 +44,7 @@ impl fmt::Debug for ClientBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("pacer", &self.pacer)
             .field("retry", &self.retry)
+            .field("block_pause", &self.block_pause)
             .finish()
     }
 }
@@ -97,6 +100,16 @@ impl ClientBuilder {
         self
     }
 
+    /// How long a blocked account is left alone ([`DEFAULT_BLOCK_PAUSE`], 10 minutes, by
+    /// default): amoCRM blocks an account whose integrations keep exceeding the rate limit
+    /// (a 403 after 429s, or a 403 with its HTML page); the client then pauses it through
+    /// its pacer (fleet-wide with a shared engine) and fails its calls with
+    /// [`Error::AccountBlocked`] without sending until the pause ends.
+    pub fn block_pause(mut self, pause: Duration) -> Self {
+        self.block_pause = Some(pause);
+        self
+    }
+
     http_setters!();
 
     /// Builds the client; fails on a missing or invalid base URL or token.
@@ -129,6 +142,7 @@ impl ClientBuilder {
             pacer,
             base_url.clone(),
             self.retry.unwrap_or_default(),
+            self.block_pause.unwrap_or(DEFAULT_BLOCK_PAUSE),
         );
         let hooks = amocrm_raw::Hooks::new(transport);
         let raw = amocrm_raw::Client::new_with_client(&base_url, http, hooks);

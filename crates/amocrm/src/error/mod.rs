@@ -1,18 +1,20 @@
 //! Every error type of the crate, one file each: [`Error`] (the one error of a call),
 //! and the errors it carries ([`Problem`], [`Invalid`], [`DecodeError`],
 //! [`UndecodableEntry`], [`AuthError`], [`StoreError`], [`WidgetRequestError`], [`WebhookError`],
-//! [`PaceError`], [`UnverifiedInstall`]). Each file is a leaf: only this one knows
+//! [`PaceError`], [`UnverifiedInstall`], [`InstallError`], [`UninstallHookError`]). Each file is a leaf: only this one knows
 //! [`Error`] (and `install`, which carries one).
 
 pub(crate) mod auth;
 pub(crate) mod decode;
 pub(crate) mod install;
+pub(crate) mod install_redirect;
 pub(crate) mod invalid;
 pub(crate) mod pace;
 pub(crate) mod problem;
 pub(crate) mod raw_body;
 pub(crate) mod store;
 pub(crate) mod undecodable_entry;
+pub(crate) mod uninstall;
 pub(crate) mod webhook;
 pub(crate) mod widget_request;
 
@@ -21,12 +23,14 @@ use std::time::Duration;
 pub use auth::AuthError;
 pub use decode::{DecodeCategory, DecodeError};
 pub use install::UnverifiedInstall;
+pub use install_redirect::InstallError;
 pub use invalid::{Invalid, MAX_IDENTIFIER_BYTES, SettingsProblem};
 pub use pace::PaceError;
 pub use problem::{Problem, ValidationError};
 pub use raw_body::RawBody;
 pub use store::StoreError;
 pub use undecodable_entry::UndecodableEntry;
+pub use uninstall::UninstallHookError;
 pub use webhook::WebhookError;
 pub use widget_request::WidgetRequestError;
 
@@ -136,6 +140,26 @@ pub enum Error {
     /// install later ([`crate::Integration::complete_install`]).
     #[error("{0}")]
     InstallUnverified(Box<UnverifiedInstall>),
+    /// An install redirect was refused before anything was sent: access denied, or its
+    /// `state` missing, tampered with, expired or another integration's.
+    #[error("install refused, nothing was sent: {0}")]
+    Install(#[from] InstallError),
+    /// An uninstall hook failed verification; nothing was changed.
+    #[error("uninstall hook rejected: {0}")]
+    UninstallHook(#[from] UninstallHookError),
+    /// The account is blocked: amoCRM answered 403 after 429s, or with its HTML block
+    /// page (it blocks an account whose integrations keep exceeding the rate limit, until
+    /// its support lifts the block). The client pauses the account for the block pause
+    /// ([`crate::ClientBuilder::block_pause`]) through its pacer, and every call for it
+    /// fails with this error without sending until then (`left`: how long).
+    #[error("the account is blocked by amoCRM (403); no request is sent for {} s", left.as_secs())]
+    AccountBlocked {
+        /// How long no request is sent for the account.
+        left: Duration,
+    },
+    /// 402: the account's subscription is not paid.
+    #[error("payment required (402): {0}")]
+    PaymentRequired(Problem),
     /// A page of a list stream failed; the stream ends after this item.
     #[error("fetching page {page} of the list failed: {source}")]
     Page {
@@ -213,6 +237,10 @@ error_kinds! {
         UndecodableEntry,
         Pace,
         InstallUnverified,
+        Install,
+        UninstallHook,
+        AccountBlocked,
+        PaymentRequired,
     }
 }
 
@@ -228,7 +256,12 @@ impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Unauthorized(p) | Error::Forbidden(p) | Error::NotFound(p) => Some(p.status),
+            Error::Unauthorized(p)
+            | Error::Forbidden(p)
+            | Error::NotFound(p)
+            | Error::PaymentRequired(p) => Some(p.status),
+            Error::AccountBlocked { .. } => Some(403),
+            Error::Install(_) | Error::UninstallHook(_) => None,
             Error::Api { problem } => Some(problem.status),
             Error::RateLimited { .. } => Some(429),
             Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. } => Some(*status),
@@ -247,7 +280,10 @@ impl Error {
     /// The API's problem description, when the server sent one.
     pub fn problem(&self) -> Option<&Problem> {
         match self {
-            Error::Unauthorized(p) | Error::Forbidden(p) | Error::NotFound(p) => Some(p),
+            Error::Unauthorized(p)
+            | Error::Forbidden(p)
+            | Error::NotFound(p)
+            | Error::PaymentRequired(p) => Some(p),
             Error::Api { problem } => Some(problem),
             Error::RateLimited { problem, .. } => problem.as_ref(),
             Error::Page { source, .. } => source.problem(),

@@ -16,6 +16,8 @@
 #[error("pacer: {message}")]
 pub struct PaceError {
     message: String,
+    /// Set when the account is blocked: how long no slot is granted.
+    blocked_for: Option<std::time::Duration>,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -29,8 +31,24 @@ impl PaceError {
     ) -> Self {
         PaceError {
             message: message.into(),
+            blocked_for: None,
             source,
         }
+    }
+
+    /// The account is blocked ([`crate::pace::Pacer::block`]) for `left` more: no slot, at
+    /// once (the client turns it into [`crate::Error::AccountBlocked`]).
+    pub fn blocked(left: std::time::Duration) -> Self {
+        PaceError {
+            message: format!("the account is blocked for {} s more", left.as_secs()),
+            blocked_for: Some(left),
+            source: None,
+        }
+    }
+
+    /// How long the account is still blocked, when this is [`PaceError::blocked`].
+    pub fn blocked_for(&self) -> Option<std::time::Duration> {
+        self.blocked_for
     }
 
     /// What failed.

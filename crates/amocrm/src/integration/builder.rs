@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use super::{AccountUrlFor, Configure, Inner, Integration};
+use super::{AccountUrlFor, Configure, DEFAULT_STATE_LIFETIME, Inner, Integration};
 use crate::auth::AppCredentials;
 use crate::client::{AccountUrl, ClientBuilder, Domain};
 use crate::error::{Error, Result};
@@ -30,6 +31,8 @@ pub struct IntegrationBuilder {
     replay: Option<Arc<dyn ReplayGuard>>,
     account_url_for: Option<AccountUrlFor>,
     configure: Option<Configure>,
+    state_lifetime: Option<Duration>,
+    block_pause: Option<Duration>,
 }
 
 impl fmt::Debug for IntegrationBuilder {
@@ -97,6 +100,20 @@ impl IntegrationBuilder {
         self
     }
 
+    /// How long an install state from [`Integration::authorization_url`] is accepted
+    /// ([`DEFAULT_STATE_LIFETIME`], 30 minutes, by default).
+    pub fn state_lifetime(mut self, lifetime: Duration) -> Self {
+        self.state_lifetime = Some(lifetime);
+        self
+    }
+
+    /// How long every account's client leaves a blocked account alone
+    /// ([`ClientBuilder::block_pause`]; 10 minutes by default).
+    pub fn block_pause(mut self, pause: Duration) -> Self {
+        self.block_pause = Some(pause);
+        self
+    }
+
     /// Builds the integration; fails on missing or empty credentials.
     pub fn build(self) -> Result<Integration> {
         let app = self
@@ -120,7 +137,17 @@ impl IntegrationBuilder {
                 account_url_for: self.account_url_for.unwrap_or_else(|| {
                     Arc::new(|subdomain: &str, domain: Domain| AccountUrl::new(subdomain, domain))
                 }),
-                configure: self.configure,
+                configure: match (self.configure, self.block_pause) {
+                    (configure, None) => configure,
+                    (configure, Some(pause)) => Some(Arc::new(move |builder: ClientBuilder| {
+                        let builder = builder.block_pause(pause);
+                        match &configure {
+                            Some(configure) => configure(builder),
+                            None => builder,
+                        }
+                    })),
+                },
+                state_lifetime: self.state_lifetime.unwrap_or(DEFAULT_STATE_LIFETIME),
                 clients: Mutex::new(HashMap::new()),
             }),
         })

@@ -1,6 +1,9 @@
 #![doc = include_str!("../docs/fleet.md")]
 
 mod builder;
+mod redirect;
+mod state;
+mod uninstall;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,6 +17,9 @@ use crate::store::{MemoryTokenStore, TokenPair, TokenStore};
 use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVerifier};
 
 pub use builder::IntegrationBuilder;
+pub use redirect::InstallRedirect;
+pub use state::{AuthMode, AuthorizationUrl, DEFAULT_STATE_LIFETIME, VerifiedState};
+pub use uninstall::{UninstallHook, Uninstalled};
 
 /// Maps an account (subdomain, domain) to its URL.
 type AccountUrlFor = Arc<dyn Fn(&str, Domain) -> AccountUrl + Send + Sync>;
@@ -67,6 +73,8 @@ struct Inner {
     replay: Arc<dyn ReplayGuard>,
     account_url_for: AccountUrlFor,
     configure: Option<Configure>,
+    /// How long an issued install state is accepted.
+    state_lifetime: std::time::Duration,
     /// The client of each account, by base URL.
     clients: Mutex<HashMap<String, (Client, OAuth)>>,
 }
@@ -253,6 +261,12 @@ impl Integration {
         }
         let pair = trial.tokens().await.ok_or(AuthError::NoTokens)?;
         save(&*self.inner.store, &base_url, &pair).await?;
+        // The uninstall hook names the account by its id only.
+        self.inner
+            .store
+            .set_account_id(&base_url, account.id)
+            .await
+            .map_err(AuthError::Store)?;
         // A client cached before (a reinstall) would keep the old pair in memory.
         self.clients().remove(&base_url);
         self.client_at(url)

@@ -31,6 +31,8 @@ use crate::error::PaceError;
 pub struct MemoryPacer {
     limit: Option<RateLimit>,
     lanes: Mutex<HashMap<String, Arc<Lane>>>,
+    /// Blocked accounts, and until when.
+    blocked: Mutex<HashMap<String, Instant>>,
 }
 
 impl MemoryPacer {
@@ -39,12 +41,29 @@ impl MemoryPacer {
         MemoryPacer {
             limit,
             lanes: Mutex::new(HashMap::new()),
+            blocked: Mutex::new(HashMap::new()),
         }
     }
 
     /// The limit every account is paced at.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.limit
+    }
+
+    fn blocked(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.blocked.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How long `account` is still blocked, if it is.
+    fn block_left(&self, account: &str) -> Option<Duration> {
+        let mut blocked = self.blocked();
+        let until = *blocked.get(account)?;
+        let now = Instant::now();
+        if until <= now {
+            blocked.remove(account);
+            return None;
+        }
+        Some(until - now)
     }
 
     fn lane(&self, account: &str) -> Arc<Lane> {
@@ -67,6 +86,9 @@ impl Default for MemoryPacer {
 
 impl Pacer for MemoryPacer {
     fn acquire<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        if let Some(left) = self.block_left(account) {
+            return Box::pin(async move { Err(PaceError::blocked(left)) });
+        }
         let lane = self.lane(account);
         Box::pin(async move {
             lane.acquire().await;
@@ -80,6 +102,28 @@ impl Pacer for MemoryPacer {
         delay: Duration,
     ) -> BoxFuture<'a, Result<(), PaceError>> {
         self.lane(account).pause(pause_end(Instant::now(), delay));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn block<'a>(
+        &'a self,
+        account: &'a str,
+        delay: Duration,
+    ) -> BoxFuture<'a, Result<(), PaceError>> {
+        let until = pause_end(Instant::now(), delay);
+        self.lane(account).pause(until);
+        let mut blocked = self.blocked();
+        let entry = blocked.entry(account.to_owned()).or_insert(until);
+        *entry = (*entry).max(until);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        self.lanes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(account);
+        self.blocked().remove(account);
         Box::pin(async { Ok(()) })
     }
 }

@@ -60,6 +60,26 @@ pub trait Pacer: Send + Sync + std::fmt::Debug + 'static {
         account: &'a str,
         delay: Duration,
     ) -> BoxFuture<'a, Result<(), PaceError>>;
+
+    /// amoCRM blocked `account` (a 403 after 429s, or its block page): no request for it
+    /// from any holder for `delay`, and [`Pacer::acquire`] fails at once with
+    /// [`PaceError::blocked`] (the time left) rather than waiting, so that nothing digs the
+    /// hole deeper. The default pauses the account for `delay` (an engine that knows no
+    /// block still sends nothing meanwhile, but makes callers wait).
+    fn block<'a>(
+        &'a self,
+        account: &'a str,
+        delay: Duration,
+    ) -> BoxFuture<'a, Result<(), PaceError>> {
+        self.pause(account, delay)
+    }
+
+    /// Forgets `account`'s schedule, pauses and block (the integration was uninstalled
+    /// from it). The default does nothing.
+    fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        let _ = account;
+        Box::pin(async { Ok(()) })
+    }
 }
 
 impl<T: Pacer + ?Sized> Pacer for Arc<T> {
@@ -73,5 +93,17 @@ impl<T: Pacer + ?Sized> Pacer for Arc<T> {
         delay: Duration,
     ) -> BoxFuture<'a, Result<(), PaceError>> {
         (**self).pause(account, delay)
+    }
+
+    fn block<'a>(
+        &'a self,
+        account: &'a str,
+        delay: Duration,
+    ) -> BoxFuture<'a, Result<(), PaceError>> {
+        (**self).block(account, delay)
+    }
+
+    fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        (**self).forget(account)
     }
 }

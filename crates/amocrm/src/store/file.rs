@@ -20,7 +20,8 @@ use super::{TokenLock, TokenStore};
 use crate::error::StoreError;
 
 /// Token pairs of every account in one JSON file, `{account: {access_token, refresh_token,
-/// expires_at, generation}}` (`expires_at` in Unix seconds), readable by its owner only
+/// expires_at, generation, account_id}}` (`expires_at` in Unix seconds; `account_id` once an
+/// install recorded it; a deleted pair stays as an emptied entry), readable by its owner only
 /// (mode 0600 on Unix).
 ///
 #[doc = include_str!("../docs/file_store.md")]
@@ -47,9 +48,29 @@ struct Entry {
     refresh_token: String,
     expires_at: u64,
     generation: u64,
+    /// The amoCRM account id, once an install recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<i64>,
 }
 
 impl Entry {
+    /// Whether the entry holds a pair: a deleted one stays, emptied, so that its
+    /// generation goes on (a holder that read the pair before cannot save over it).
+    fn live(&self) -> bool {
+        !self.refresh_token.is_empty()
+    }
+
+    /// Empties the entry; whether it held a pair.
+    fn delete(&mut self) -> bool {
+        let live = self.live();
+        self.access_token.clear();
+        self.refresh_token.clear();
+        self.expires_at = 0;
+        self.account_id = None;
+        self.generation = self.generation.saturating_add(1);
+        live
+    }
+
     /// The pair of `account`'s entry in the file at `path`: an `expires_at` no clock can
     /// hold is no store's writing, so the file is not a token file.
     fn pair(&self, path: &Path, account: &str) -> Result<TokenPair, StoreError> {
@@ -250,6 +271,7 @@ impl TokenStore for FileTokenStore {
             let path = trust::resolved(&path)?;
             read(&path)?
                 .get(&account)
+                .filter(|entry| entry.live())
                 .map(|entry| entry.pair(&path, &account))
                 .transpose()
         }))
@@ -271,7 +293,10 @@ impl TokenStore for FileTokenStore {
                     // Read under the lock: what the last holder saved.
                     let entries = read(&path)?;
                     let entry = entries.get(&account);
-                    let current = entry.map(|entry| entry.pair(&path, &account)).transpose()?;
+                    let current = entry
+                        .filter(|entry| entry.live())
+                        .map(|entry| entry.pair(&path, &account))
+                        .transpose()?;
                     Ok((
                         path,
                         file,
@@ -290,6 +315,80 @@ impl TokenStore for FileTokenStore {
                 generation,
             }) as Box<dyn TokenLock>)
         })
+    }
+
+    fn set_account_id<'a>(
+        &'a self,
+        account: &'a str,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let account = account.to_owned();
+        let edit = self.edit(move |entries| {
+            let entry = entries.get_mut(&account).filter(|entry| entry.live());
+            let entry = entry
+                .ok_or_else(|| StoreError::new("set_account_id: the account has no pair", None))?;
+            entry.account_id = Some(account_id);
+            Ok(true)
+        });
+        Box::pin(async move { edit.await.map(|_| ()) })
+    }
+
+    fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let account = account.to_owned();
+        let edit =
+            self.edit(move |entries| Ok(entries.get_mut(&account).is_some_and(Entry::delete)));
+        Box::pin(async move { edit.await.map(|(deleted, _)| deleted) })
+    }
+
+    fn delete_account_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let edit = self.edit(move |entries| {
+            let mut deleted = false;
+            for entry in entries.values_mut() {
+                if entry.live() && entry.account_id == Some(account_id) {
+                    deleted |= entry.delete();
+                }
+            }
+            Ok(deleted)
+        });
+        Box::pin(async move { edit.await.map(|(_, accounts)| accounts) })
+    }
+}
+
+impl FileTokenStore {
+    /// Runs `change` on the file's entries under the file's lock and writes them back when
+    /// it returns `true`; also returns the accounts whose pairs it deleted.
+    async fn edit(
+        &self,
+        change: impl FnOnce(&mut Entries) -> Result<bool, StoreError> + Send + 'static,
+    ) -> Result<(bool, Vec<String>), StoreError> {
+        let path = self.path.clone();
+        let _local = self.local.clone().lock_owned().await;
+        blocking(move || {
+            let path = trust::resolved(&path)?;
+            let file = take_lock(&path)?;
+            let mut entries = read(&path)?;
+            let live: Vec<String> = entries
+                .iter()
+                .filter(|(_, entry)| entry.live())
+                .map(|(account, _)| account.clone())
+                .collect();
+            let changed = change(&mut entries)?;
+            if changed {
+                write(&path, &entries)?;
+            }
+            let gone = live
+                .into_iter()
+                .filter(|account| entries.get(account).is_some_and(|entry| !entry.live()))
+                .collect();
+            file.unlock().map_err(|error| {
+                io_error(format!("unlocking {}", lock_path(&path).display()), error)
+            })?;
+            Ok((changed, gone))
+        })
+        .await
     }
 }
 
@@ -325,11 +424,12 @@ impl TokenLock for FileLock {
             );
             return Box::pin(async move { Err(error) });
         };
-        let entry = Entry {
+        let mut entry = Entry {
             access_token: pair.access_token().expose_secret().to_owned(),
             refresh_token: pair.refresh_token().expose_secret().to_owned(),
             expires_at: pair.expires_at_unix(),
             generation: next_generation,
+            account_id: None,
         };
         Box::pin(async move {
             let generation = blocking(move || {
@@ -338,6 +438,8 @@ impl TokenLock for FileLock {
                 if stored != read_generation {
                     return Err(StoreError::conflict());
                 }
+                // A refreshed pair is the same account's: its id stays.
+                entry.account_id = entries.get(&account).and_then(|entry| entry.account_id);
                 let generation = entry.generation;
                 entries.insert(account, entry);
                 write(&path, &entries)?;

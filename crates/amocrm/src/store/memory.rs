@@ -34,6 +34,8 @@ use crate::error::StoreError;
 #[derive(Default)]
 pub struct MemoryTokenStore {
     accounts: Mutex<HashMap<String, Arc<MemoryAccount>>>,
+    /// The account (base URL) of each amoCRM account id recorded.
+    ids: Mutex<HashMap<i64, String>>,
 }
 
 impl fmt::Debug for MemoryTokenStore {
@@ -76,6 +78,19 @@ impl MemoryTokenStore {
         self
     }
 
+    fn ids(&self) -> std::sync::MutexGuard<'_, HashMap<i64, String>> {
+        self.ids.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Deletes `account`'s pair, moving its generation on; whether there was one.
+    fn delete_now(&self, account: &str) -> bool {
+        self.ids().retain(|_, url| url != account);
+        let stored = self.account(account);
+        let mut stored = stored.stored();
+        stored.1 += 1;
+        stored.0.take().is_some()
+    }
+
     fn account(&self, account: &str) -> Arc<MemoryAccount> {
         let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
         accounts.entry(account.to_owned()).or_default().clone()
@@ -106,6 +121,32 @@ impl TokenStore for MemoryTokenStore {
                 generation,
             }) as Box<dyn TokenLock>)
         })
+    }
+
+    fn set_account_id<'a>(
+        &'a self,
+        account: &'a str,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.ids().insert(account_id, account.to_owned());
+        Box::pin(async { Ok(()) })
+    }
+
+    fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let deleted = self.delete_now(account);
+        Box::pin(async move { Ok(deleted) })
+    }
+
+    fn delete_account_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let account = self.ids().remove(&account_id);
+        let deleted: Vec<String> = account
+            .into_iter()
+            .filter(|account| self.delete_now(account))
+            .collect();
+        Box::pin(async move { Ok(deleted) })
     }
 }
 

@@ -70,6 +70,43 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
         &'a self,
         account: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn TokenLock>, StoreError>>;
+
+    /// Records that `account`'s pair is amoCRM account `account_id`'s (an install does,
+    /// from `GET /api/v4/account`), so that [`TokenStore::delete_account_id`] finds it: the
+    /// uninstall hook names an account only by its id. The default records nothing (such a
+    /// store cannot delete by account id).
+    fn set_account_id<'a>(
+        &'a self,
+        account: &'a str,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = (account, account_id);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Deletes `account`'s pair (and its account id); `true` when there was one. A holder
+    /// of the account's lock that read the pair before cannot save over the deletion (the
+    /// generation moves on). The default fails: the store cannot delete.
+    fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let _ = account;
+        Box::pin(async { Err(unsupported("delete")) })
+    }
+
+    /// Deletes the pairs recorded for amoCRM account `account_id`
+    /// ([`TokenStore::set_account_id`]) and returns their accounts (base URLs). The
+    /// default fails: the store cannot delete.
+    fn delete_account_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let _ = account_id;
+        Box::pin(async { Err(unsupported("delete_account_id")) })
+    }
+}
+
+/// The error of a method a store does not implement.
+fn unsupported(what: &str) -> StoreError {
+    StoreError::new(format!("this token store does not implement {what}"), None)
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
@@ -85,6 +122,25 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         account: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn TokenLock>, StoreError>> {
         (**self).lock(account)
+    }
+
+    fn set_account_id<'a>(
+        &'a self,
+        account: &'a str,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).set_account_id(account, account_id)
+    }
+
+    fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        (**self).delete(account)
+    }
+
+    fn delete_account_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        (**self).delete_account_id(account_id)
     }
 }
 

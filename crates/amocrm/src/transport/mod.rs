@@ -5,6 +5,7 @@
 //! typed [`Error`]: an error status classified, a body too large, no token.
 //! [`Error::from_raw`] takes that outcome back out of a raw call.
 
+mod block;
 mod response;
 mod retry;
 
@@ -23,6 +24,7 @@ use crate::pace::Pacer;
 use response::{retry_after_body, retry_after_header};
 use retry::Safety;
 
+pub use block::DEFAULT_BLOCK_PAUSE;
 pub(crate) use response::error_response;
 pub use retry::RetryPolicy;
 
@@ -34,6 +36,8 @@ pub(crate) struct Transport {
     /// The account key of the pacer: the client's base URL.
     account: String,
     retry: RetryPolicy,
+    /// The account's block, as this client saw it.
+    block: block::BlockWatch,
 }
 
 /// The largest response body the client reads (a page of 250 widgets is ~115 kB); a
@@ -91,13 +95,40 @@ impl Transport {
         pacer: Arc<dyn Pacer>,
         account: String,
         retry: RetryPolicy,
+        block_pause: Duration,
     ) -> Arc<Self> {
         Arc::new(Transport {
             auth,
             pacer,
             account,
             retry,
+            block: block::BlockWatch::new(block_pause),
         })
+    }
+
+    /// A slot from the pacer; a blocked account (seen by this client, or by any holder of
+    /// the pacer) fails at once, nothing sent.
+    async fn slot(&self) -> Result<(), ExecError> {
+        self.block.check().map_err(hook)?;
+        self.pacer.acquire(&self.account).await.map_err(|error| {
+            hook(match error.blocked_for() {
+                Some(left) => Error::AccountBlocked { left },
+                None => Error::Pace(error),
+            })
+        })
+    }
+
+    /// The account is blocked: paused through the pacer for every holder, and this call
+    /// fails with the time left.
+    async fn blocked(&self, pause: Duration) -> ExecError {
+        tracing::warn!(
+            pause_s = pause.as_secs(),
+            "amoCRM blocked the account (403); no request is sent for it during the pause"
+        );
+        if let Err(error) = self.pacer.block(&self.account, pause).await {
+            return hook(Error::Pace(error));
+        }
+        hook(Error::AccountBlocked { left: pause })
     }
 
     /// Tells the pacer the server asked for a pause; a pacer that cannot record it fails
@@ -120,11 +151,9 @@ impl Transport {
         // Asked once before the slot too: a token due for renewal is renewed (or missing
         // tokens fail) before the wait, not in the slot, which would push the request
         // past its place in the schedule.
+        self.block.check().map_err(hook)?;
         self.auth.access_token().await.map_err(hook)?;
-        self.pacer
-            .acquire(&self.account)
-            .await
-            .map_err(|error| hook(Error::Pace(error)))?;
+        self.slot().await?;
         let token = self.auth.access_token().await.map_err(hook)?;
         let bearer = bearer_header(&token).ok_or_else(|| {
             hook(Error::Config(
@@ -199,6 +228,11 @@ impl Transport {
                 Attempt::Read(read) => Ok(read),
                 Attempt::Failed(error) => Err(error),
             };
+            if let Ok(read) = &result
+                && let Some(pause) = self.block.saw(read.status, &read.headers, &read.body)
+            {
+                return Err(self.blocked(pause).await);
+            }
             let retry_after = result.as_ref().ok().and_then(Read::retry_after);
             if let Some(after) = retry_after {
                 self.pause(after.min(self.retry.max_retry_after)).await?;

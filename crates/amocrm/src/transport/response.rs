@@ -37,6 +37,7 @@ fn classify(
         (401, p) => Error::Unauthorized(p.unwrap_or_else(|| Problem::bare(401))),
         (403, p) => Error::Forbidden(p.unwrap_or_else(|| Problem::bare(403))),
         (404, p) => Error::NotFound(p.unwrap_or_else(|| Problem::bare(404))),
+        (402, p) => Error::PaymentRequired(p.unwrap_or_else(|| Problem::bare(402))),
         (429, problem) => Error::RateLimited {
             retry_after: retry_after_header(headers).or_else(|| retry_after_body(&body)),
             problem,

@@ -1,9 +1,13 @@
 //! The fleet: one integration for many accounts, token stores shared by holders and
-//! processes, and hostile cases of the token chain.
+//! processes, hostile cases of the token chain, and an account's life (signed install
+//! state, uninstall hook, blocked and unpaid accounts).
 
+mod blocked;
 mod file_trust;
 mod install_binding;
+mod install_state;
 mod integration;
 mod processes;
 mod stores;
 mod token_files;
+mod uninstall;

@@ -112,8 +112,10 @@ async fn html_pages_with_documented_error_statuses_keep_their_meaning() {
     );
     let (error, _) = get_error(Reply::Bytes(response(404, "", &[], b""))).await;
     assert!(matches!(&error, Error::NotFound(_)), "{error:?}");
+    // A 403 with a page rather than a problem is amoCRM's block page (issue 23): the
+    // account is blocked, not a right missing.
     let (error, _) = get_error(loopback::html(403)).await;
-    assert!(matches!(&error, Error::Forbidden(_)), "{error:?}");
+    assert!(matches!(&error, Error::AccountBlocked { .. }), "{error:?}");
 
     // install documents 400 with a problem body; an HTML 400 keeps its body.
     let server = Server::always(loopback::html(400)).await;
