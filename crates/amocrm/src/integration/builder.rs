@@ -87,13 +87,18 @@ impl IntegrationBuilder {
         self
     }
 
-    /// Adjusts every client the integration builds (timeouts, retries, HTTP settings);
-    /// its account, token provider and pacer are the integration's.
+    /// Adjusts the clients the integration builds: timeouts, `User-Agent`,
+    /// [`ClientBuilder::configure_http`] and the [`crate::RetryPolicy`]. It runs once, in
+    /// [`IntegrationBuilder::build`], on a builder of no account: its HTTP settings make
+    /// the one HTTP client (connection pool, TLS setup) that every account's API calls
+    /// and token requests share, and its retry policy is every account's. The account,
+    /// token provider and pacer are the integration's (setting them, or a rate limit,
+    /// here fails the build with [`Error::Config`]).
     pub fn configure_client(
         mut self,
-        configure: impl Fn(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
+        configure: impl FnOnce(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
     ) -> Self {
-        self.configure = Some(Arc::new(configure));
+        self.configure = Some(Box::new(configure));
         self
     }
 
@@ -105,6 +110,14 @@ impl IntegrationBuilder {
                 Error::Config("Integration: no app: call app(AppCredentials::new(...))".into())
             })?
             .checked("Integration")?;
+        let mut template = ClientBuilder::default();
+        if let Some(configure) = self.configure {
+            template = configure(template);
+        }
+        let (http, retry) = template.into_template()?;
+        // One client for every account: a `reqwest::Client` is an `Arc` around its pool
+        // and TLS setup, which is what takes a build its milliseconds.
+        let http = http.build_shared()?;
         Ok(Integration {
             inner: Arc::new(Inner {
                 app,
@@ -120,7 +133,8 @@ impl IntegrationBuilder {
                 account_url_for: self.account_url_for.unwrap_or_else(|| {
                     Arc::new(|subdomain: &str, domain: Domain| AccountUrl::new(subdomain, domain))
                 }),
-                configure: self.configure,
+                http,
+                retry,
                 clients: Mutex::new(HashMap::new()),
             }),
         })

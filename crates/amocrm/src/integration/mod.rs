@@ -11,6 +11,7 @@ use crate::client::{AccountUrl, Client, ClientBuilder, Domain};
 use crate::error::{AuthError, Error, ErrorKind, Result, UnverifiedInstall};
 use crate::pace::Pacer;
 use crate::store::{MemoryTokenStore, TokenPair, TokenStore};
+use crate::transport::RetryPolicy;
 use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVerifier};
 
 pub use builder::IntegrationBuilder;
@@ -18,8 +19,8 @@ pub use builder::IntegrationBuilder;
 /// Maps an account (subdomain, domain) to its URL.
 type AccountUrlFor = Arc<dyn Fn(&str, Domain) -> AccountUrl + Send + Sync>;
 
-/// Adjusts every client an [`Integration`] builds.
-type Configure = Arc<dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync>;
+/// Adjusts the clients an [`Integration`] builds (run once, on a template).
+type Configure = Box<dyn FnOnce(ClientBuilder) -> ClientBuilder + Send + Sync>;
 
 /// An amoCRM integration (client id, secret, redirect URI) and every account that
 /// installed it. It hands out one cached [`Client`] per account (clones of it are cheap),
@@ -66,7 +67,11 @@ struct Inner {
     pacer: Arc<dyn Pacer>,
     replay: Arc<dyn ReplayGuard>,
     account_url_for: AccountUrlFor,
-    configure: Option<Configure>,
+    /// The one HTTP client (connection pool, TLS setup) of every account's API calls and
+    /// token requests.
+    http: reqwest::Client,
+    /// The retry policy of every account's client (`configure_client`'s).
+    retry: Option<RetryPolicy>,
     /// The client of each account, by base URL.
     clients: Mutex<HashMap<String, (Client, OAuth)>>,
 }
@@ -208,7 +213,8 @@ impl Integration {
         let mut builder = OAuth::builder()
             .account(account)
             .app(self.inner.app.clone())
-            .store(MemoryTokenStore::new());
+            .store(MemoryTokenStore::new())
+            .shared_http(self.inner.http.clone());
         if let Some(pair) = pair {
             builder = builder.tokens(pair);
         }
@@ -281,11 +287,15 @@ impl Integration {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A client of `oauth`'s account on the integration's pacer, as configured.
+    /// A client of `oauth`'s account on the integration's pacer and HTTP client, as
+    /// configured.
     fn client_of(&self, oauth: &OAuth) -> Result<Client> {
-        let mut builder = oauth.client_builder().pacer(self.inner.pacer.clone());
-        if let Some(configure) = &self.inner.configure {
-            builder = configure(builder);
+        let mut builder = oauth
+            .client_builder()
+            .pacer(self.inner.pacer.clone())
+            .shared_http(self.inner.http.clone());
+        if let Some(retry) = &self.inner.retry {
+            builder = builder.retry(retry.clone());
         }
         builder.build()
     }
@@ -303,6 +313,7 @@ impl Integration {
             .account(account)
             .app(inner.app.clone())
             .shared_store(inner.store.clone())
+            .shared_http(inner.http.clone())
             .build()?;
         let client = self.client_of(&oauth)?;
         clients.insert(base_url, (client.clone(), oauth.clone()));

@@ -5,5 +5,6 @@ mod file_trust;
 mod install_binding;
 mod integration;
 mod processes;
+mod scale;
 mod stores;
 mod token_files;
