@@ -1,10 +1,11 @@
 //! [`IntegrationBuilder`]: the integration's credentials, and the store, pacer and replay
 //! guard every account of it shares.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
+use super::cache::{Cache, Limits};
 use super::{AccountUrlFor, Configure, Inner, Integration};
 use crate::auth::AppCredentials;
 use crate::client::{AccountUrl, ClientBuilder, Domain};
@@ -30,6 +31,7 @@ pub struct IntegrationBuilder {
     replay: Option<Arc<dyn ReplayGuard>>,
     account_url_for: Option<AccountUrlFor>,
     configure: Option<Configure>,
+    limits: Limits,
 }
 
 impl fmt::Debug for IntegrationBuilder {
@@ -102,6 +104,27 @@ impl IntegrationBuilder {
         self
     }
 
+    /// The accounts whose clients stay cached at most
+    /// ([`super::DEFAULT_MAX_CACHED_ACCOUNTS`] by default; at least 1). Past it, the
+    /// clients used least recently are evicted, a sixteenth of the maximum at once. An
+    /// evicted account loses nothing: its tokens are in the store, and the next call for it
+    /// builds its client again (microseconds) and loads its pair from there. Only a client
+    /// nobody holds a clone of, with no refresh under way and no pair waiting to be saved,
+    /// is evicted, so the cache may exceed the maximum while callers hold more clients.
+    pub fn max_cached_accounts(mut self, max: usize) -> Self {
+        self.limits.max_entries = max;
+        self
+    }
+
+    /// Evicts an account's cached client once unused this long, checked when another
+    /// account's client is built ([`super::DEFAULT_IDLE_EVICTION`] by default; `None`: only
+    /// [`IntegrationBuilder::max_cached_accounts`] evicts). What eviction keeps and loses:
+    /// see there.
+    pub fn evict_idle_after(mut self, idle: Option<Duration>) -> Self {
+        self.limits.idle = idle;
+        self
+    }
+
     /// Builds the integration; fails on missing or empty credentials.
     pub fn build(self) -> Result<Integration> {
         let app = self
@@ -135,7 +158,7 @@ impl IntegrationBuilder {
                 }),
                 http,
                 retry,
-                clients: Mutex::new(HashMap::new()),
+                clients: Cache::new(self.limits),
             }),
         })
     }

@@ -1,10 +1,10 @@
 #![doc = include_str!("../docs/fleet.md")]
 
 mod builder;
+mod cache;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use crate::auth::{AppCredentials, OAuth};
 use crate::client::{AccountUrl, Client, ClientBuilder, Domain};
@@ -15,6 +15,8 @@ use crate::transport::RetryPolicy;
 use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVerifier};
 
 pub use builder::IntegrationBuilder;
+use cache::{Cache, Evict};
+pub use cache::{DEFAULT_IDLE_EVICTION, DEFAULT_MAX_CACHED_ACCOUNTS};
 
 /// Maps an account (subdomain, domain) to its URL.
 type AccountUrlFor = Arc<dyn Fn(&str, Domain) -> AccountUrl + Send + Sync>;
@@ -73,7 +75,20 @@ struct Inner {
     /// The retry policy of every account's client (`configure_client`'s).
     retry: Option<RetryPolicy>,
     /// The client of each account, by base URL.
-    clients: Mutex<HashMap<String, (Client, OAuth)>>,
+    clients: Cache<Account>,
+}
+
+/// A cached account: its client and the OAuth under it.
+#[derive(Clone)]
+struct Account {
+    client: Client,
+    oauth: OAuth,
+}
+
+impl Evict for Account {
+    fn evictable(&self) -> bool {
+        !self.client.is_held_elsewhere() && self.oauth.is_at_rest()
+    }
 }
 
 impl fmt::Debug for Integration {
@@ -138,12 +153,12 @@ impl Integration {
     /// The client of the account at `url` (built on first use, then cached by its base
     /// URL).
     pub fn client_at(&self, url: &AccountUrl) -> Result<Client> {
-        self.account(url).map(|(client, _)| client)
+        self.account(url).map(|account| account.client)
     }
 
     /// The OAuth tokens of the account at `url` (those of its cached client).
     pub fn oauth_at(&self, url: &AccountUrl) -> Result<OAuth> {
-        self.account(url).map(|(_, oauth)| oauth)
+        self.account(url).map(|account| account.oauth)
     }
 
     /// The client of the account a verified widget_request came from (the subdomain in its
@@ -260,7 +275,7 @@ impl Integration {
         let pair = trial.tokens().await.ok_or(AuthError::NoTokens)?;
         save(&*self.inner.store, &base_url, &pair).await?;
         // A client cached before (a reinstall) would keep the old pair in memory.
-        self.clients().remove(&base_url);
+        self.inner.clients.remove(&base_url);
         self.client_at(url)
     }
 
@@ -275,16 +290,7 @@ impl Integration {
 
     /// The base URLs of the accounts whose clients are cached.
     pub fn accounts(&self) -> Vec<String> {
-        let mut accounts: Vec<String> = self.clients().keys().cloned().collect();
-        accounts.sort();
-        accounts
-    }
-
-    fn clients(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Client, OAuth)>> {
-        self.inner
-            .clients
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.inner.clients.keys()
     }
 
     /// A client of `oauth`'s account on the integration's pacer and HTTP client, as
@@ -300,24 +306,23 @@ impl Integration {
         builder.build()
     }
 
-    fn account(&self, url: &AccountUrl) -> Result<(Client, OAuth)> {
+    /// The cached account at `url`, or one built (with no lock held: lookups of other
+    /// accounts never wait for it) and cached.
+    fn account(&self, url: &AccountUrl) -> Result<Account> {
         let base_url = url.checked("account base URL")?;
-        let mut clients = self.clients();
-        if let Some(cached) = clients.get(&base_url) {
-            return Ok(cached.clone());
-        }
-        let inner = &self.inner;
-        let account =
-            AccountUrl::base_url(base_url.clone()).allow_insecure_http(url.allows_insecure_http());
-        let oauth = OAuth::builder()
-            .account(account)
-            .app(inner.app.clone())
-            .shared_store(inner.store.clone())
-            .shared_http(inner.http.clone())
-            .build()?;
-        let client = self.client_of(&oauth)?;
-        clients.insert(base_url, (client.clone(), oauth.clone()));
-        Ok((client, oauth))
+        self.inner.clients.get_or_build(&base_url, || {
+            let inner = &self.inner;
+            let account = AccountUrl::base_url(base_url.clone())
+                .allow_insecure_http(url.allows_insecure_http());
+            let oauth = OAuth::builder()
+                .account(account)
+                .app(inner.app.clone())
+                .shared_store(inner.store.clone())
+                .shared_http(inner.http.clone())
+                .build()?;
+            let client = self.client_of(&oauth)?;
+            Ok(Account { client, oauth })
+        })
     }
 }
 

@@ -5,9 +5,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::time::Duration;
+
 use amocrm::pace::MemoryPacer;
+use amocrm::store::{FileTokenStore, TokenStore};
 use amocrm::{AccountUrl, AppCredentials, ClientBuilder, Error, Integration, RetryPolicy};
 use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer};
+use amocrm_test_support::fleet::TempDir;
 
 fn app() -> AppCredentials {
     AppCredentials::new(
@@ -15,6 +19,15 @@ fn app() -> AppCredentials {
         DEFAULT_CLIENT_SECRET,
         DEFAULT_REDIRECT_URI,
     )
+}
+
+/// Requests to the token endpoint of any account.
+fn token_requests(fake: &FakeServer) -> usize {
+    let requests = fake.requests();
+    let token = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/oauth2/access_token"));
+    token.count()
 }
 
 /// Accounts of the fake served under `/{subdomain}`.
@@ -95,4 +108,85 @@ async fn configure_client_cannot_take_what_is_the_integrations() {
     for built in builds {
         assert!(matches!(built, Err(Error::Config(_))), "{built:?}");
     }
+}
+
+#[tokio::test]
+async fn an_evicted_account_is_built_again_and_its_pair_loaded_from_the_store() {
+    let fake = FakeServer::builder()
+        .accounts(["alpha", "beta"])
+        .start()
+        .await
+        .unwrap();
+    let dir = TempDir::new("scale-evict");
+    let store: Arc<dyn TokenStore> = Arc::new(FileTokenStore::new(dir.join("tokens.json")));
+    let integration = Integration::builder()
+        .app(app())
+        .shared_store(store.clone())
+        .account_url_for(under_path(&fake))
+        .configure_client(|client| client.retry(RetryPolicy::disabled()))
+        .max_cached_accounts(1)
+        .build()
+        .unwrap();
+    let alpha_url = format!("{}/alpha", fake.base_url());
+    let code = fake.account("alpha").unwrap().issue_authorization_code();
+    let alpha = integration.install(&code, "alpha.amocrm.ru").await.unwrap();
+    alpha.account().get().send().await.unwrap();
+    // Held by the caller: never evicted, however many accounts come.
+    let beta = integration
+        .client("beta", amocrm::Domain::AmocrmRu)
+        .unwrap();
+    assert_eq!(integration.accounts().len(), 2);
+    drop((alpha, beta));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    integration
+        .client("beta", amocrm::Domain::AmocrmRu)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    // A third build past the maximum of one evicts the least recently used ones.
+    let gamma = integration
+        .client("gamma", amocrm::Domain::AmocrmRu)
+        .unwrap();
+    assert!(
+        !integration.accounts().contains(&alpha_url),
+        "alpha evicted"
+    );
+    drop(gamma);
+
+    // Built again on the next call, with the pair from the store: no new grant.
+    let grants = token_requests(&fake);
+    assert_eq!(grants, 1, "the install's");
+    let alpha = integration
+        .client("alpha", amocrm::Domain::AmocrmRu)
+        .unwrap();
+    alpha.account().get().send().await.unwrap();
+    assert!(integration.accounts().contains(&alpha_url));
+    assert_eq!(token_requests(&fake), grants, "loaded, not granted again");
+    assert!(store.load(&alpha_url).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_failed_install_caches_nothing() {
+    let fake = FakeServer::builder()
+        .accounts(["alpha"])
+        .start()
+        .await
+        .unwrap();
+    let integration = Integration::builder()
+        .app(app())
+        .account_url_for(under_path(&fake))
+        .configure_client(|client| client.retry(RetryPolicy::disabled()))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let junk = integration.install("junk-code", "alpha.amocrm.ru").await;
+        assert!(junk.is_err(), "{junk:?}");
+        assert_eq!(integration.accounts(), Vec::<String>::new());
+    }
+    let code = fake.account("alpha").unwrap().issue_authorization_code();
+    integration.install(&code, "alpha.amocrm.ru").await.unwrap();
+    let cached = integration.accounts();
+    assert_eq!(cached.len(), 1);
+    let junk = integration.install("junk-code", "beta.amocrm.ru").await;
+    assert!(junk.is_err(), "{junk:?}");
+    assert_eq!(integration.accounts(), cached, "unchanged");
 }
