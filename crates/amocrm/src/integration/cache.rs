@@ -1,8 +1,9 @@
 //! The cache of an [`super::Integration`]'s accounts: one entry (client and OAuth) per base
 //! URL, built outside its lock and bounded.
 //!
-//! - A lookup takes a read lock for a hash lookup and a clone: it never waits behind a
-//!   build, which runs with no lock held. Two builds of one account racing keep the first
+//! - A lookup takes a read lock (of one of 16 shards, by the key's hash) for a hash lookup
+//!   and a clone: it never waits behind a build, which runs with no lock held, and an
+//!   insert blocks only the lookups of its shard. Two builds of one account racing keep the first
 //!   one inserted; the other is dropped and the winner returned to both.
 //! - Bounded by a number of entries and an idle time. Past the number, the entries used
 //!   least recently are evicted (a sixteenth of it at once, so that a sweep over every
@@ -16,7 +17,8 @@
 //!   the account again and its first request loads the pair from there.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
@@ -53,9 +55,18 @@ impl Default for Limits {
     }
 }
 
+/// Shards of a [`Cache`]: lookups wait only for an insert into their own.
+const SHARDS: usize = 16;
+
+type Shard<V> = RwLock<HashMap<String, Entry<V>>>;
+
 /// Values by key, built outside the lock, bounded by [`Limits`].
 pub(crate) struct Cache<V> {
-    entries: RwLock<HashMap<String, Entry<V>>>,
+    shards: Vec<Shard<V>>,
+    /// Which shard a key is in.
+    hasher: RandomState,
+    /// Entries in every shard.
+    len: AtomicUsize,
     limits: Limits,
     /// The origin of [`Entry::used`].
     epoch: Instant,
@@ -83,7 +94,9 @@ impl<V: Clone + Evict> Cache<V> {
             ..limits
         };
         Cache {
-            entries: RwLock::new(HashMap::new()),
+            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            hasher: RandomState::new(),
+            len: AtomicUsize::new(0),
             limits,
             epoch: Instant::now(),
             idle_sweep_at: AtomicU64::new(limits.idle.map_or(u64::MAX, millis)),
@@ -96,7 +109,7 @@ impl<V: Clone + Evict> Cache<V> {
 
     /// The value of `key`, marked used.
     pub(crate) fn get(&self, key: &str) -> Option<V> {
-        let entries = self.read();
+        let entries = self.read(key);
         let entry = entries.get(key)?;
         entry.used.store(self.now(), Relaxed);
         Some(entry.value.clone())
@@ -120,7 +133,7 @@ impl<V: Clone + Evict> Cache<V> {
     fn insert(&self, key: &str, value: V) -> V {
         let now = self.now();
         let (kept, len) = {
-            let mut entries = self.write();
+            let mut entries = self.write(key);
             let kept = match entries.get(key) {
                 Some(entry) => {
                     entry.used.store(now, Relaxed);
@@ -133,10 +146,11 @@ impl<V: Clone + Evict> Cache<V> {
                         used,
                     };
                     entries.insert(key.to_owned(), entry);
+                    self.len.fetch_add(1, Relaxed);
                     value
                 }
             };
-            (kept, entries.len())
+            (kept, self.len.load(Relaxed))
         };
         self.maybe_sweep(now, count(len));
         kept
@@ -144,12 +158,19 @@ impl<V: Clone + Evict> Cache<V> {
 
     /// Drops the entry of `key`, whoever holds it; whether there was one.
     pub(crate) fn remove(&self, key: &str) -> bool {
-        self.write().remove(key).is_some()
+        let removed = self.write(key).remove(key).is_some();
+        if removed {
+            self.len.fetch_sub(1, Relaxed);
+        }
+        removed
     }
 
     /// The keys cached, sorted.
     pub(crate) fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.read().keys().cloned().collect();
+        let mut keys: Vec<String> = Vec::new();
+        for shard in &self.shards {
+            keys.extend(read(shard).keys().cloned());
+        }
         keys.sort();
         keys
     }
@@ -157,7 +178,7 @@ impl<V: Clone + Evict> Cache<V> {
     /// Entries cached.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.read().len()
+        self.len.load(Relaxed)
     }
 
     /// Sweeps when one is due: past the size that starts one, or past the idle sweep's time.
@@ -181,39 +202,38 @@ impl<V: Clone + Evict> Cache<V> {
         let max = self.limits.max_entries;
         let target = max - max / 16;
         let mut victims: Vec<(u64, String)> = Vec::new();
-        let len = {
-            let entries = self.read();
-            // Only what may go (held or busy entries stay whatever their age).
-            let mut candidates: Vec<(u64, &String)> = entries
-                .iter()
-                .filter(|(_, entry)| entry.value.evictable())
-                .map(|(key, entry)| (entry.used.load(Relaxed), key))
-                .collect();
-            // The `excess` least recently used first, then the rest.
-            let excess = entries.len().saturating_sub(target).min(candidates.len());
-            if excess > 0 && excess < candidates.len() {
-                candidates.select_nth_unstable_by_key(excess, |(used, _)| *used);
+        let guards: Vec<_> = self.shards.iter().map(read).collect();
+        let len: usize = guards.iter().map(|entries| entries.len()).sum();
+        // Only what may go (held or busy entries stay whatever their age).
+        let mut candidates: Vec<(u64, &String)> = guards
+            .iter()
+            .flat_map(|entries| entries.iter())
+            .filter(|(_, entry)| entry.value.evictable())
+            .map(|(key, entry)| (entry.used.load(Relaxed), key))
+            .collect();
+        // The `excess` least recently used first, then the rest.
+        let excess = len.saturating_sub(target).min(candidates.len());
+        if excess > 0 && excess < candidates.len() {
+            candidates.select_nth_unstable_by_key(excess, |(used, _)| *used);
+        }
+        for (index, (used, key)) in candidates.into_iter().enumerate() {
+            let too_idle = idle_before.is_some_and(|before| used < before);
+            if index < excess || too_idle {
+                victims.push((used, key.clone()));
             }
-            for (index, (used, key)) in candidates.into_iter().enumerate() {
-                let too_idle = idle_before.is_some_and(|before| used < before);
-                if index < excess || too_idle {
-                    victims.push((used, key.clone()));
-                }
-            }
-            entries.len()
-        };
+        }
+        drop(guards);
         let mut evicted = 0;
-        if !victims.is_empty() {
-            let mut entries = self.write();
-            for (seen, key) in victims {
-                // Used since the scan, or held or busy now: kept.
-                let keep = entries.get(&key).is_none_or(|entry| {
-                    entry.used.load(Relaxed) != seen || !entry.value.evictable()
-                });
-                if !keep {
-                    entries.remove(&key);
-                    evicted += 1;
-                }
+        for (seen, key) in victims {
+            let mut entries = self.write(&key);
+            // Used since the scan, or held or busy now: kept.
+            let keep = entries
+                .get(&key)
+                .is_none_or(|entry| entry.used.load(Relaxed) != seen || !entry.value.evictable());
+            if !keep {
+                entries.remove(&key);
+                self.len.fetch_sub(1, Relaxed);
+                evicted += 1;
             }
         }
         let left = len.saturating_sub(evicted);
@@ -239,13 +259,26 @@ impl<V: Clone + Evict> Cache<V> {
         self.skew.fetch_add(millis(by), Relaxed);
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<String, Entry<V>>> {
-        self.entries.read().unwrap_or_else(PoisonError::into_inner)
+    fn shard(&self, key: &str) -> &Shard<V> {
+        let hash = self.hasher.hash_one(key);
+        // The remainder is below SHARDS: it fits any usize.
+        let index = usize::try_from(hash % SHARDS as u64).unwrap_or_default();
+        &self.shards[index]
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<String, Entry<V>>> {
-        self.entries.write().unwrap_or_else(PoisonError::into_inner)
+    fn read(&self, key: &str) -> RwLockReadGuard<'_, HashMap<String, Entry<V>>> {
+        read(self.shard(key))
     }
+
+    fn write(&self, key: &str) -> RwLockWriteGuard<'_, HashMap<String, Entry<V>>> {
+        self.shard(key)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn read<V>(shard: &Shard<V>) -> RwLockReadGuard<'_, HashMap<String, Entry<V>>> {
+    shard.read().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn millis(duration: Duration) -> u64 {
