@@ -16,6 +16,7 @@ pub mod hand;
 pub mod leads;
 pub mod memory;
 pub mod pacing;
+pub mod scale;
 pub mod stats;
 pub mod sync;
 pub mod throughput;
@@ -42,6 +43,10 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|leads|machine] [options
               PostgreSQL and Redis: AMOCRM_TEST_POSTGRES_URL, AMOCRM_TEST_REDIS_URL);
               not part of `all`
   fleet-refresh|fleet-pace|fleet-accounts|fleet-cost|fleet-restart   one fleet scenario
+  fleet-scale 100,000 accounts in one Integration: heap per cached account, create time,
+              lookup p99 while 1,000 accounts are created, before (the pre-issue-24 path)
+              and after; needs no services; not part of `fleet` or `all`
+              (AMOCRM_BENCH_SCALE_ACCOUNTS, default 100000; AMOCRM_BENCH_SCALE_BEFORE, 1000)
   once IMPL [N]          one streaming run of ergonomic|hand|raw (for callgrind.sh)
   once-decode DEC [N]    N decodes of page 1 by ergonomic|raw|hand|value (for callgrind.sh)
   once-leads IMPL [N]          one run over N leads of ergonomic|hand|raw (callgrind.sh leads)
@@ -209,6 +214,18 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     let args = parse(args)?;
     let all = args.command == "all";
+    if args.command == "fleet-scale" {
+        let defaults = scale::Options::default();
+        let options = scale::Options {
+            accounts: env_or("AMOCRM_BENCH_SCALE_ACCOUNTS", defaults.accounts).max(1),
+            before_accounts: env_or("AMOCRM_BENCH_SCALE_BEFORE", defaults.before_accounts).max(1),
+            ..defaults
+        };
+        print!("## amocrm-bench\n\n{}\n", stats::machine());
+        report(scale::run(&options)?);
+        println!("load average at end: {}", stats::load_average());
+        return Ok(());
+    }
     if let Some(which) = args.command.strip_prefix("fleet") {
         let scenarios: Vec<fleet::Scenario> = fleet::Scenario::ALL
             .into_iter()

@@ -112,6 +112,26 @@ impl ClientBuilder {
 
     http_setters!();
 
+    /// What a template builder (an [`crate::Integration`]'s `configure_client` run once)
+    /// gives every client built from it: its HTTP options and its retry policy. The
+    /// account, token and pacer are each account's; setting them here is an error.
+    pub(crate) fn into_template(
+        self,
+    ) -> Result<(HttpOptions, Option<RetryPolicy>, Option<Duration>)> {
+        if self.account.is_some()
+            || self.auth.is_some()
+            || self.pacer.is_some()
+            || self.rate_limit.is_some()
+        {
+            return Err(Error::Config(
+                "configure_client: the account, token, pacer and rate limit are the \
+                 integration's; set HTTP and retry options there"
+                    .into(),
+            ));
+        }
+        Ok((self.http, self.retry, self.block_pause))
+    }
+
     /// Builds the client; fails on a missing or invalid base URL or token.
     pub fn build(self) -> Result<Client> {
         let base_url = match &self.account {

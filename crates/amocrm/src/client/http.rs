@@ -26,6 +26,9 @@ pub(crate) struct HttpOptions {
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) user_agent: Option<String>,
     pub(crate) configure: Option<HttpConfig>,
+    /// A client built already (by [`HttpOptions::build_shared`]), used as it is: the
+    /// connection pool and TLS setup an [`crate::Integration`] shares among its accounts.
+    pub(crate) shared: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for HttpOptions {
@@ -35,6 +38,7 @@ impl fmt::Debug for HttpOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("configure_http", &self.configure.is_some())
+            .field("shared", &self.shared.is_some())
             .finish()
     }
 }
@@ -48,8 +52,18 @@ impl HttpOptions {
     /// of the bytes on the wire (they carry the token). `url` is the base URL the client
     /// will call: an `https://` one needs a TLS feature.
     pub(crate) fn build(self, url: &str) -> Result<reqwest::Client> {
+        require_tls(url)?;
+        match self.shared {
+            Some(shared) => Ok(shared),
+            None => self.build_shared(),
+        }
+    }
+
+    /// The client [`HttpOptions::build`] makes, for any URL: built once, it can be handed
+    /// to many builders (a `reqwest::Client` is one `Arc` around its pool and TLS setup).
+    pub(crate) fn build_shared(self) -> Result<reqwest::Client> {
         let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
-        let mut builder = http_client_builder_for(url)?.user_agent(user_agent);
+        let mut builder = http_client_builder()?.user_agent(user_agent);
         if let Some(configure) = self.configure {
             builder = configure(builder);
         }
@@ -110,6 +124,13 @@ macro_rules! http_setters {
             self.http.configure = Some(Box::new(configure));
             self
         }
+
+        /// The HTTP client built already (by `HttpOptions::build_shared`), shared with
+        /// other builders; the other HTTP settings of this builder are then unused.
+        pub(crate) fn shared_http(mut self, http: reqwest::Client) -> Self {
+            self.http.shared = Some(http);
+            self
+        }
     };
 }
 pub(crate) use http_setters;
@@ -157,13 +178,6 @@ fn rustls_config() -> Result<rustls::ClientConfig> {
     // reqwest is built without HTTP/2 here.
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
-}
-
-/// [`http_client_builder`], once `url` is known to be reachable with it: an `https://` URL
-/// needs a TLS feature.
-fn http_client_builder_for(url: &str) -> Result<reqwest::ClientBuilder> {
-    require_tls(url)?;
-    http_client_builder()
 }
 
 /// Whether this build can speak TLS by itself (feature `rustls` or `native-tls`).

@@ -76,6 +76,12 @@ impl Client {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// Whether a clone of this client lives besides `self` (a cache evicts only a client
+    /// nobody else holds: evicting a held one frees nothing).
+    pub(crate) fn is_held_elsewhere(&self) -> bool {
+        Arc::strong_count(&self.inner) > 1
+    }
+
     /// The generated client underneath, for calls this crate does not wrap. Its requests
     /// go through the same transport as this crate's: the token (refreshed once on a 401),
     /// the rate limiter and the retries. An error status, a body too large or a token

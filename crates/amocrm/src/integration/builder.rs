@@ -1,11 +1,11 @@
 //! [`IntegrationBuilder`]: the integration's credentials, and the store, pacer and replay
 //! guard every account of it shares.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::cache::{Cache, Limits};
 use super::{AccountUrlFor, Configure, DEFAULT_STATE_LIFETIME, Inner, Integration};
 use crate::auth::AppCredentials;
 use crate::client::{AccountUrl, ClientBuilder, Domain};
@@ -33,6 +33,7 @@ pub struct IntegrationBuilder {
     configure: Option<Configure>,
     state_lifetime: Option<Duration>,
     block_pause: Option<Duration>,
+    limits: Limits,
 }
 
 impl fmt::Debug for IntegrationBuilder {
@@ -90,13 +91,39 @@ impl IntegrationBuilder {
         self
     }
 
-    /// Adjusts every client the integration builds (timeouts, retries, HTTP settings);
-    /// its account, token provider and pacer are the integration's.
+    /// Adjusts the clients the integration builds: timeouts, `User-Agent`,
+    /// [`ClientBuilder::configure_http`] and the [`crate::RetryPolicy`]. It runs once, in
+    /// [`IntegrationBuilder::build`], on a builder of no account: its HTTP settings make
+    /// the one HTTP client (connection pool, TLS setup) that every account's API calls
+    /// and token requests share, and its retry policy is every account's. The account,
+    /// token provider and pacer are the integration's (setting them, or a rate limit,
+    /// here fails the build with [`Error::Config`]).
     pub fn configure_client(
         mut self,
-        configure: impl Fn(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
+        configure: impl FnOnce(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
     ) -> Self {
-        self.configure = Some(Arc::new(configure));
+        self.configure = Some(Box::new(configure));
+        self
+    }
+
+    /// The accounts whose clients stay cached at most
+    /// ([`super::DEFAULT_MAX_CACHED_ACCOUNTS`] by default; at least 1). Past it, the
+    /// clients used least recently are evicted, a sixteenth of the maximum at once. An
+    /// evicted account loses nothing: its tokens are in the store, and the next call for it
+    /// builds its client again (microseconds) and loads its pair from there. Only a client
+    /// nobody holds a clone of, with no refresh under way and no pair waiting to be saved,
+    /// is evicted, so the cache may exceed the maximum while callers hold more clients.
+    pub fn max_cached_accounts(mut self, max: usize) -> Self {
+        self.limits.max_entries = max;
+        self
+    }
+
+    /// Evicts an account's cached client once unused this long, checked when another
+    /// account's client is built ([`super::DEFAULT_IDLE_EVICTION`] by default; `None`: only
+    /// [`IntegrationBuilder::max_cached_accounts`] evicts). What eviction keeps and loses:
+    /// see there.
+    pub fn evict_idle_after(mut self, idle: Option<Duration>) -> Self {
+        self.limits.idle = idle;
         self
     }
 
@@ -122,6 +149,14 @@ impl IntegrationBuilder {
                 Error::Config("Integration: no app: call app(AppCredentials::new(...))".into())
             })?
             .checked("Integration")?;
+        let mut template = ClientBuilder::default();
+        if let Some(configure) = self.configure {
+            template = configure(template);
+        }
+        let (http, retry, template_block_pause) = template.into_template()?;
+        // One client for every account: a `reqwest::Client` is an `Arc` around its pool
+        // and TLS setup, which is what takes a build its milliseconds.
+        let http = http.build_shared()?;
         Ok(Integration {
             inner: Arc::new(Inner {
                 app,
@@ -137,18 +172,11 @@ impl IntegrationBuilder {
                 account_url_for: self.account_url_for.unwrap_or_else(|| {
                     Arc::new(|subdomain: &str, domain: Domain| AccountUrl::new(subdomain, domain))
                 }),
-                configure: match (self.configure, self.block_pause) {
-                    (configure, None) => configure,
-                    (configure, Some(pause)) => Some(Arc::new(move |builder: ClientBuilder| {
-                        let builder = builder.block_pause(pause);
-                        match &configure {
-                            Some(configure) => configure(builder),
-                            None => builder,
-                        }
-                    })),
-                },
+                http,
+                retry,
+                block_pause: self.block_pause.or(template_block_pause),
                 state_lifetime: self.state_lifetime.unwrap_or(DEFAULT_STATE_LIFETIME),
-                clients: Mutex::new(HashMap::new()),
+                clients: Cache::new(self.limits),
             }),
         })
     }

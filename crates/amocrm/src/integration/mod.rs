@@ -1,22 +1,25 @@
 #![doc = include_str!("../docs/fleet.md")]
 
 mod builder;
+mod cache;
 mod redirect;
 mod state;
 mod uninstall;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use crate::auth::{AppCredentials, OAuth};
 use crate::client::{AccountUrl, Client, ClientBuilder, Domain};
 use crate::error::{AuthError, Error, ErrorKind, Result, UnverifiedInstall};
 use crate::pace::Pacer;
 use crate::store::{MemoryTokenStore, TokenPair, TokenStore};
+use crate::transport::RetryPolicy;
 use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVerifier};
 
 pub use builder::IntegrationBuilder;
+use cache::{Cache, Evict};
+pub use cache::{DEFAULT_IDLE_EVICTION, DEFAULT_MAX_CACHED_ACCOUNTS};
 pub use redirect::InstallRedirect;
 pub use state::{AuthMode, AuthorizationUrl, DEFAULT_STATE_LIFETIME, VerifiedState};
 pub use uninstall::{UninstallHook, Uninstalled};
@@ -24,8 +27,8 @@ pub use uninstall::{UninstallHook, Uninstalled};
 /// Maps an account (subdomain, domain) to its URL.
 type AccountUrlFor = Arc<dyn Fn(&str, Domain) -> AccountUrl + Send + Sync>;
 
-/// Adjusts every client an [`Integration`] builds.
-type Configure = Arc<dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync>;
+/// Adjusts the clients an [`Integration`] builds (run once, on a template).
+type Configure = Box<dyn FnOnce(ClientBuilder) -> ClientBuilder + Send + Sync>;
 
 /// An amoCRM integration (client id, secret, redirect URI) and every account that
 /// installed it. It hands out one cached [`Client`] per account (clones of it are cheap),
@@ -72,11 +75,30 @@ struct Inner {
     pacer: Arc<dyn Pacer>,
     replay: Arc<dyn ReplayGuard>,
     account_url_for: AccountUrlFor,
-    configure: Option<Configure>,
+    /// The one HTTP client (connection pool, TLS setup) of every account's API calls and
+    /// token requests.
+    http: reqwest::Client,
+    /// The retry policy of every account's client (`configure_client`'s).
+    retry: Option<RetryPolicy>,
+    /// How long a blocked account is paused (`block_pause`), when set.
+    block_pause: Option<std::time::Duration>,
     /// How long an issued install state is accepted.
     state_lifetime: std::time::Duration,
     /// The client of each account, by base URL.
-    clients: Mutex<HashMap<String, (Client, OAuth)>>,
+    clients: Cache<Account>,
+}
+
+/// A cached account: its client and the OAuth under it.
+#[derive(Clone)]
+struct Account {
+    client: Client,
+    oauth: OAuth,
+}
+
+impl Evict for Account {
+    fn evictable(&self) -> bool {
+        !self.client.is_held_elsewhere() && self.oauth.is_at_rest()
+    }
 }
 
 impl fmt::Debug for Integration {
@@ -141,12 +163,12 @@ impl Integration {
     /// The client of the account at `url` (built on first use, then cached by its base
     /// URL).
     pub fn client_at(&self, url: &AccountUrl) -> Result<Client> {
-        self.account(url).map(|(client, _)| client)
+        self.account(url).map(|account| account.client)
     }
 
     /// The OAuth tokens of the account at `url` (those of its cached client).
     pub fn oauth_at(&self, url: &AccountUrl) -> Result<OAuth> {
-        self.account(url).map(|(_, oauth)| oauth)
+        self.account(url).map(|account| account.oauth)
     }
 
     /// The client of the account a verified widget_request came from (the subdomain in its
@@ -216,7 +238,8 @@ impl Integration {
         let mut builder = OAuth::builder()
             .account(account)
             .app(self.inner.app.clone())
-            .store(MemoryTokenStore::new());
+            .store(MemoryTokenStore::new())
+            .shared_http(self.inner.http.clone());
         if let Some(pair) = pair {
             builder = builder.tokens(pair);
         }
@@ -268,7 +291,7 @@ impl Integration {
             .await
             .map_err(AuthError::Store)?;
         // A client cached before (a reinstall) would keep the old pair in memory.
-        self.clients().remove(&base_url);
+        self.inner.clients.remove(&base_url);
         self.client_at(url)
     }
 
@@ -283,44 +306,42 @@ impl Integration {
 
     /// The base URLs of the accounts whose clients are cached.
     pub fn accounts(&self) -> Vec<String> {
-        let mut accounts: Vec<String> = self.clients().keys().cloned().collect();
-        accounts.sort();
-        accounts
+        self.inner.clients.keys()
     }
 
-    fn clients(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Client, OAuth)>> {
-        self.inner
-            .clients
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// A client of `oauth`'s account on the integration's pacer, as configured.
+    /// A client of `oauth`'s account on the integration's pacer and HTTP client, as
+    /// configured.
     fn client_of(&self, oauth: &OAuth) -> Result<Client> {
-        let mut builder = oauth.client_builder().pacer(self.inner.pacer.clone());
-        if let Some(configure) = &self.inner.configure {
-            builder = configure(builder);
+        let mut builder = oauth
+            .client_builder()
+            .pacer(self.inner.pacer.clone())
+            .shared_http(self.inner.http.clone());
+        if let Some(retry) = &self.inner.retry {
+            builder = builder.retry(retry.clone());
+        }
+        if let Some(pause) = self.inner.block_pause {
+            builder = builder.block_pause(pause);
         }
         builder.build()
     }
 
-    fn account(&self, url: &AccountUrl) -> Result<(Client, OAuth)> {
+    /// The cached account at `url`, or one built (with no lock held: lookups of other
+    /// accounts never wait for it) and cached.
+    fn account(&self, url: &AccountUrl) -> Result<Account> {
         let base_url = url.checked("account base URL")?;
-        let mut clients = self.clients();
-        if let Some(cached) = clients.get(&base_url) {
-            return Ok(cached.clone());
-        }
-        let inner = &self.inner;
-        let account =
-            AccountUrl::base_url(base_url.clone()).allow_insecure_http(url.allows_insecure_http());
-        let oauth = OAuth::builder()
-            .account(account)
-            .app(inner.app.clone())
-            .shared_store(inner.store.clone())
-            .build()?;
-        let client = self.client_of(&oauth)?;
-        clients.insert(base_url, (client.clone(), oauth.clone()));
-        Ok((client, oauth))
+        self.inner.clients.get_or_build(&base_url, || {
+            let inner = &self.inner;
+            let account = AccountUrl::base_url(base_url.clone())
+                .allow_insecure_http(url.allows_insecure_http());
+            let oauth = OAuth::builder()
+                .account(account)
+                .app(inner.app.clone())
+                .shared_store(inner.store.clone())
+                .shared_http(inner.http.clone())
+                .build()?;
+            let client = self.client_of(&oauth)?;
+            Ok(Account { client, oauth })
+        })
     }
 }
 

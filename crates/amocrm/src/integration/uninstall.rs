@@ -167,7 +167,7 @@ impl Integration {
     /// builds a new one from the store); its pair in the store is left as it is.
     pub fn forget(&self, url: &AccountUrl) {
         if let Ok(base_url) = url.checked("account base URL") {
-            self.clients().remove(&base_url);
+            self.inner.clients.remove(&base_url);
         }
     }
 }

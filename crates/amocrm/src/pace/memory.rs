@@ -30,17 +30,28 @@ use crate::error::PaceError;
 #[derive(Debug)]
 pub struct MemoryPacer {
     limit: Option<RateLimit>,
-    lanes: Mutex<HashMap<String, Arc<Lane>>>,
+    lanes: Mutex<Lanes>,
     /// Blocked accounts, and until when.
     blocked: Mutex<HashMap<String, Instant>>,
 }
+
+/// The schedules by account, pruned of those that hold nothing.
+#[derive(Debug, Default)]
+struct Lanes {
+    by_account: HashMap<String, Arc<Lane>>,
+    /// The number of lanes that starts the next pruning.
+    prune_at: usize,
+}
+
+/// Lanes kept before the first pruning: below it, pruning is not worth a scan.
+const PRUNE_FROM: usize = 1024;
 
 impl MemoryPacer {
     /// Spaced by `limit` per account, or only paused (`None`).
     pub fn new(limit: Option<RateLimit>) -> Self {
         MemoryPacer {
             limit,
-            lanes: Mutex::new(HashMap::new()),
+            lanes: Mutex::new(Lanes::default()),
             blocked: Mutex::new(HashMap::new()),
         }
     }
@@ -66,14 +77,35 @@ impl MemoryPacer {
         Some(until - now)
     }
 
+    /// The lane of `account`, made on first use. Making one past the pruning size first
+    /// drops the lanes that hold nothing ([`Lane::holds_nothing`]: no request waiting, no
+    /// pause ahead, their last window passed): a new lane in their place schedules
+    /// exactly as they would, so memory follows the accounts active in the last second or
+    /// so, not every account ever paced. The size doubles what is left, so the scans cost
+    /// a constant per lane made.
     fn lane(&self, account: &str) -> Arc<Lane> {
         let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(lane) = lanes.get(account) {
+        if let Some(lane) = lanes.by_account.get(account) {
             return lane.clone();
         }
+        if lanes.by_account.len() >= lanes.prune_at.max(PRUNE_FROM) {
+            let now = Instant::now();
+            // A lane a caller holds (a request waiting for its slot) stays.
+            lanes
+                .by_account
+                .retain(|_, lane| Arc::strong_count(lane) > 1 || !lane.holds_nothing(now));
+            lanes.prune_at = lanes.by_account.len().saturating_mul(2);
+        }
         let lane = Arc::new(Lane::new(self.limit));
-        lanes.insert(account.to_owned(), lane.clone());
+        lanes.by_account.insert(account.to_owned(), lane.clone());
         lane
+    }
+
+    /// Lanes kept now.
+    #[cfg(test)]
+    fn lanes(&self) -> usize {
+        let lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
+        lanes.by_account.len()
     }
 }
 
@@ -122,6 +154,7 @@ impl Pacer for MemoryPacer {
         self.lanes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .by_account
             .remove(account);
         self.blocked().remove(account);
         Box::pin(async { Ok(()) })
@@ -279,6 +312,24 @@ impl Schedule {
         Turn::Go
     }
 
+    /// Whether a schedule made anew at `now` would grant and let go exactly as this one:
+    /// no slot booked ahead, no pause ahead, no slot given back ahead, and the window of
+    /// the last departure passed.
+    fn holds_nothing(&self, now: Instant, window: Option<Window>) -> bool {
+        let ahead = |instant: &Instant| *instant > now;
+        let window_passed = match (self.left.back(), window) {
+            (None, _) => true,
+            (Some(last), Some(window)) => {
+                last.checked_add(window.span).is_some_and(|end| end <= now)
+            }
+            (Some(_), None) => true,
+        };
+        !self.next.as_ref().is_some_and(ahead)
+            && !self.paused_until.as_ref().is_some_and(ahead)
+            && !self.released.iter().any(ahead)
+            && window_passed
+    }
+
     /// No slot before `until` (a later pause extends an earlier one, never shortens it);
     /// [`Schedule::grant`] then starts from `until` at the earliest.
     fn pause(&mut self, until: Instant) {
@@ -300,6 +351,11 @@ impl Lane {
 
     fn schedule(&self) -> std::sync::MutexGuard<'_, Schedule> {
         self.schedule.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// See [`Schedule::holds_nothing`].
+    fn holds_nothing(&self, now: Instant) -> bool {
+        self.schedule().holds_nothing(now, self.window)
     }
 
     /// Waits until this request may leave.
@@ -616,5 +672,51 @@ mod tests {
         let paused = tokio::time::timeout(Duration::from_millis(50), pacer.acquire("c")).await;
         assert!(paused.is_err());
         assert!(pause_end(started, Duration::MAX) <= started + MAX_PAUSE);
+    }
+
+    #[test]
+    fn a_schedule_holds_nothing_once_its_last_window_passed() {
+        let limit = RateLimit::AMOCRM;
+        let (every, window) = (limit.interval(), Some(Window::of(limit)));
+        let now = Instant::now();
+        let mut schedule = Schedule::default();
+        assert!(schedule.holds_nothing(now, window));
+        let slot = schedule.grant(now, Some(every));
+        assert_eq!(schedule.depart(slot, now, window), Turn::Go);
+        // The next slot is booked ahead, then the departure's window runs.
+        assert!(!schedule.holds_nothing(now, window));
+        assert!(!schedule.holds_nothing(now + every, window));
+        let span = window.map(|w| w.span).unwrap_or_default();
+        assert!(schedule.holds_nothing(now + span, window));
+        // A pause ahead holds.
+        schedule.pause(now + span * 3);
+        assert!(!schedule.holds_nothing(now + span * 2, window));
+        assert!(schedule.holds_nothing(now + span * 3, window));
+    }
+
+    #[tokio::test]
+    async fn lanes_that_hold_nothing_are_pruned_and_memory_follows_the_active_accounts() {
+        let pacer = MemoryPacer::new(Some(RateLimit::AMOCRM));
+        for n in 0..PRUNE_FROM {
+            pacer.acquire(&format!("a{n}")).await.unwrap();
+        }
+        // The pruning size reached: inside their window every lane holds its departure,
+        // none goes.
+        pacer.pause("paused", MAX_PAUSE).await.unwrap();
+        assert_eq!(pacer.lanes(), PRUNE_FROM + 1);
+        tokio::time::sleep(Window::of(RateLimit::AMOCRM).span + Duration::from_millis(50)).await;
+        // New accounts until the next pruning: then only they and the paused lane stay.
+        let mut made = 0;
+        loop {
+            pacer.acquire(&format!("b{made}")).await.unwrap();
+            made += 1;
+            if pacer.lanes() <= made + 1 {
+                break;
+            }
+            assert!(made < 4 * PRUNE_FROM, "never pruned");
+        }
+        assert_eq!(pacer.lanes(), made + 1);
+        let paused = tokio::time::timeout(Duration::from_millis(50), pacer.acquire("paused")).await;
+        assert!(paused.is_err(), "the pause survived pruning");
     }
 }

@@ -8,6 +8,7 @@ mod install_binding;
 mod install_state;
 mod integration;
 mod processes;
+mod scale;
 mod stores;
 mod token_files;
 mod uninstall;

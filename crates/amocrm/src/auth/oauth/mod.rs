@@ -185,6 +185,16 @@ impl OAuth {
         self.inner.state.lock().await.tokens.clone()
     }
 
+    /// Whether nothing of this `OAuth` lives only in memory: no refresh or exchange under
+    /// way and no pair its store failed to take. Dropping it then loses nothing; the
+    /// next holder loads the pair from the store.
+    pub(crate) fn is_at_rest(&self) -> bool {
+        self.inner
+            .state
+            .try_lock()
+            .is_ok_and(|state| state.unsaved.is_none())
+    }
+
     /// A [`ClientBuilder`] for the same account, with these tokens as its token provider.
     pub fn client_builder(&self) -> ClientBuilder {
         let account = AccountUrl::base_url(self.inner.base_url.clone())
