@@ -44,7 +44,11 @@ pub async fn run(args: &WriteArgs, ctx: &mut Ctx<'_>, call: WriteCall) -> Result
             Ok(written) => written_line(&written),
             Err(error) => {
                 match &error.kind {
-                    WriteErrorKind::OutcomeUnknown { .. } => unknown += 1,
+                    // An item missing from a 200 answer was most likely written: as an
+                    // unknown outcome, never as refused (a re-run would add it twice).
+                    WriteErrorKind::OutcomeUnknown { .. } | WriteErrorKind::NotAnswered => {
+                        unknown += 1
+                    }
                     WriteErrorKind::Failed(e) if client_exit_code(e) == EXIT_TRANSPORT => {
                         failed += 1
                     }

@@ -118,7 +118,11 @@ fn insert(map: &mut FormMap, name: &str, path: &[&str], value: String) {
             .keys()
             .filter_map(|k| k.parse::<u64>().ok())
             .max()
-            .map_or(0, |n| n + 1);
+            .map_or(Some(0), |n| n.checked_add(1));
+        // Past the largest index there is no next one: PHP drops the element too.
+        let Some(next) = next else {
+            return;
+        };
         next.to_string()
     } else {
         (*segment).to_owned()
@@ -157,6 +161,22 @@ mod tests {
         assert_eq!(text(&form, &["plain"]), Some("1"));
         assert_eq!(text(&form, &["tags", "0"]), Some("x"));
         assert_eq!(text(&form, &["tags", "1"]), Some("y"));
+    }
+
+    #[test]
+    fn an_append_after_the_largest_index_is_dropped_not_wrapped() {
+        let form = decode(
+            b"leads[add][18446744073709551615][id]=1&leads[add][][id]=2&t[]=a&t[]=b",
+            100,
+        )
+        .unwrap();
+        let add = form["leads"].as_map().unwrap()["add"].as_map().unwrap();
+        assert_eq!(add.len(), 1);
+        assert_eq!(
+            text(&form, &["leads", "add", "18446744073709551615", "id"]),
+            Some("1")
+        );
+        assert_eq!(text(&form, &["t", "1"]), Some("b"));
     }
 
     #[test]

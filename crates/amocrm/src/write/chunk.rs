@@ -160,7 +160,8 @@ fn named<'a>(problem: &Problem, live: &'a [(usize, String)]) -> HashMap<&'a str,
 fn may_have_arrived(error: &Error) -> bool {
     match error {
         Error::Transport(e) => !e.is_connect() && !e.is_builder(),
-        Error::UnexpectedStatus { status, .. } => *status >= 500,
+        // A success amoCRM documents otherwise (202, 204) may well have written the batch.
+        Error::UnexpectedStatus { status, .. } => *status >= 500 || (200..300).contains(status),
         Error::Api { problem } => problem.status >= 500,
         Error::Decode { .. } | Error::ResponseTooLarge { .. } | Error::Protocol(_) => true,
         _ => false,

@@ -182,6 +182,28 @@ async fn a_refusal_naming_no_item_fails_its_batch_and_invalid_items_are_not_sent
 }
 
 #[tokio::test]
+async fn an_add_answered_with_a_success_other_than_200_is_an_unknown_outcome_never_a_failure() {
+    // amoCRM documents 200 for an add; a 202 or 204 may well have written the batch, so
+    // its items must not read as "nothing written" (a caller would add them again).
+    for status in [202, 204] {
+        let (fake, client) =
+            fake_with(|b| b.fault(Fault::status(status).route("POST", "/api/v4/leads").nth(1)))
+                .await;
+        let results = all(client.leads().add((0..60).map(lead)).stream()).await;
+        assert_eq!(results.len(), 60);
+        assert!(
+            results[..50]
+                .iter()
+                .all(|r| r.as_ref().is_err_and(|e| e.is_outcome_unknown())),
+            "{status}: {:?}",
+            results[0]
+        );
+        assert!(results[50..].iter().all(Result::is_ok), "{status}");
+        assert_eq!(sent(&fake, "POST", "/api/v4/leads").len(), 2, "{status}");
+    }
+}
+
+#[tokio::test]
 async fn batch_sizes_are_checked() {
     let (_fake, client) = fake_with(|b| b).await;
     let too_big = client.leads().add(Vec::<NewLead>::new()).batch(251);

@@ -126,6 +126,17 @@ async fn a_key_of_one_value_set_raw_and_typed_is_sent_once_the_last_call_winning
         last_query(&fake),
         "filter[id][]=1&filter[id][]=2&filter[id][]=3&page=1"
     );
+    // A range of one point (from = to) is a range: both ends included, as amoCRM reads them.
+    let _ = leads
+        .list()
+        .updated_at(Range::between(5, 5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        last_query(&fake),
+        "filter[updated_at][from]=5&filter[updated_at][to]=5&page=1"
+    );
 }
 
 #[tokio::test]
