@@ -55,14 +55,25 @@ pub(super) async fn write<T: Item>(client: &Client, op: Op, first: u64, items: V
         match op.send(client, body.clone()).await {
             Ok(answers) => {
                 let mut by_id: HashMap<&str, &Answered> = HashMap::new();
+                // An update's answer may leave `request_id` out (amoCRM's own examples
+                // of contact edits do): such an entry is matched by the entity's ID,
+                // which every update carries.
+                let mut by_entity: HashMap<i64, &Answered> = HashMap::new();
                 for answer in &answers {
                     for request_id in &answer.request_ids {
                         by_id.insert(request_id, answer);
                     }
+                    if answer.request_ids.is_empty() {
+                        by_entity.insert(answer.id, answer);
+                    }
                 }
-                for (at, request_id) in &live {
+                for (i, (at, request_id)) in live.iter().enumerate() {
                     let index = first + *at as u64;
-                    results[*at] = Some(match by_id.get(request_id.as_str()) {
+                    let sent_id = body[i].get("id").and_then(Value::as_i64);
+                    let answer = by_id
+                        .get(request_id.as_str())
+                        .or_else(|| sent_id.and_then(|id| by_entity.get(&id)));
+                    results[*at] = Some(match answer {
                         Some(a) => Ok(Written {
                             index,
                             request_id: request_id.clone(),

@@ -134,3 +134,39 @@ async fn one_patch_goes_to_the_entity_path_with_only_its_fields() {
     assert!(matches!(refused, Err(amocrm::Error::Invalid(_))));
     assert_eq!(fake.requests().len(), before, "nothing sent");
 }
+
+#[tokio::test]
+async fn an_update_answer_without_request_ids_is_matched_by_the_entities_ids() {
+    use amocrm_test_support::loopback::{Server, client, json, quick_retries};
+    // amoCRM's own examples of edits answer `{id, updated_at, _links}` per entity, no
+    // `request_id`: each patch is then matched by the ID it carries.
+    let server = Server::start(|_, _| {
+        json(
+            r#"{"_links":{"self":{"href":"x"}},"_embedded":{"leads":[
+                {"id":12,"updated_at":1700000012,"_links":{"self":{"href":"x"}}},
+                {"id":11,"updated_at":1700000011,"_links":{"self":{"href":"x"}}}]}}"#,
+        )
+    })
+    .await;
+    let client = client(server.base_url(), quick_retries(1));
+    let patches = [
+        LeadPatch::new(11).price(1),
+        LeadPatch::new(12).price(2),
+        LeadPatch::new(13).price(3),
+    ];
+    let results = all(client.leads().update(patches).stream()).await;
+    let written: Vec<_> = results[..2]
+        .iter()
+        .map(|r| r.as_ref().map(|w| (w.id, w.updated_at)).unwrap())
+        .collect();
+    assert_eq!(
+        written,
+        [(11, Some(1_700_000_011)), (12, Some(1_700_000_012))]
+    );
+    let missing = results[2].as_ref().unwrap_err();
+    assert!(
+        matches!(missing.kind, amocrm::write::WriteErrorKind::NotAnswered),
+        "{missing:?}"
+    );
+    assert_eq!(server.count(), 1);
+}
