@@ -3140,19 +3140,23 @@ pub mod types {
             Self::Number(value)
         }
     }
-    ///`ValidationError`
+    ///One field's error. **Addition**: only `code` is required; `path` and `detail` are
+    ///read when present (documented as always there, but one entry without them must
+    ///not make the whole 400 unreadable).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ValidationError {
         pub code: ::std::string::String,
-        pub detail: ::std::string::String,
-        pub path: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detail: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
     }
     ///Validation errors of one entity of the request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ValidationErrorGroup {
         pub errors: ::std::vec::Vec<ValidationError>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub request_id: ::std::option::Option<::std::string::String>,
+        pub request_id: ::std::option::Option<crate::LenientString>,
     }
     ///A webhook. `destination` and `settings` are required; the other fields are
     ///optional and nullable (**Addition**).

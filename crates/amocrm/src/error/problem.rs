@@ -37,11 +37,12 @@ pub struct Problem {
 pub struct ValidationError {
     /// The entity of the request (`request_id`), when given.
     pub request_id: Option<String>,
-    /// The field, e.g. `login` or `execute_handlers[0].params.value`.
+    /// The field, e.g. `login` or `execute_handlers[0].params.value` (empty when amoCRM
+    /// named none).
     pub path: String,
     /// Machine-readable code, e.g. `NotSupportedChoice`.
     pub code: String,
-    /// Human-readable explanation.
+    /// Human-readable explanation (empty when amoCRM gave none).
     pub detail: String,
 }
 
@@ -69,12 +70,12 @@ impl From<amocrm_raw::types::Problem> for Problem {
             .validation_errors
             .into_iter()
             .flat_map(|group| {
-                let request_id = group.request_id;
+                let request_id = group.request_id.map(|id| id.0);
                 group.errors.into_iter().map(move |e| ValidationError {
                     request_id: request_id.clone(),
-                    path: e.path,
+                    path: e.path.unwrap_or_default(),
                     code: e.code,
-                    detail: e.detail,
+                    detail: e.detail.unwrap_or_default(),
                 })
             })
             .collect();

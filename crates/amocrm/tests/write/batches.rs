@@ -290,3 +290,41 @@ async fn the_input_is_read_one_batch_at_a_time() {
     drop(results);
     assert_eq!(sent(&fake, "POST", "/api/v4/leads").len(), 3);
 }
+
+#[tokio::test]
+async fn a_refusal_with_a_numeric_request_id_and_no_detail_still_costs_only_its_item() {
+    use amocrm_test_support::loopback::{Reply, Server, client, json, quick_retries, response};
+    // Documented: `request_id` a string, `path` and `detail` always there. One entry
+    // without them must not make the 400 unreadable (then every item would fail).
+    let server = Server::start(|n, _| match n {
+        0 => Reply::Bytes(response(
+            400,
+            "application/problem+json",
+            &[],
+            br#"{"title":"Bad Request","status":400,"validation-errors":[
+                {"request_id":1,"errors":[{"code":"NotSupportedChoice","path":"price"}]}]}"#,
+        )),
+        _ => json(
+            r#"{"_links":{"self":{"href":"x"}},"_embedded":{"leads":[
+                {"id":100,"request_id":"0","_links":{"self":{"href":"x"}}},
+                {"id":102,"request_id":"2","_links":{"self":{"href":"x"}}}]}}"#,
+        ),
+    })
+    .await;
+    let client = client(server.base_url(), quick_retries(1));
+    let results = all(client.leads().add((0..3).map(lead)).stream()).await;
+    assert_eq!(results[0].as_ref().map(|w| w.id).ok(), Some(100));
+    assert_eq!(results[2].as_ref().map(|w| w.id).ok(), Some(102));
+    let refused = results[1].as_ref().unwrap_err();
+    match &refused.kind {
+        WriteErrorKind::Refused(errors) => {
+            assert_eq!(errors.len(), 1);
+            assert_eq!(
+                (errors[0].code.as_str(), errors[0].path.as_str()),
+                ("NotSupportedChoice", "price")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.count(), 2);
+}
