@@ -93,7 +93,17 @@ async fn subscribe(
             "A list of event codes.",
         )])
     })?;
-    let sort = body.get("sort").and_then(Value::as_i64);
+    // A sort that is not a 64-bit integer (`null` too) is refused, not taken as none.
+    let sort = match body.get("sort") {
+        None => None,
+        Some(sort) => Some(sort.as_i64().ok_or_else(|| {
+            Problem::validation(vec![FieldError::new(
+                "InvalidType",
+                "sort",
+                "A 64-bit integer.",
+            )])
+        })?),
+    };
     let tenant = &caller.tenant;
     let (now, by, feed) = {
         let crm = read(&tenant.crm);
