@@ -20,6 +20,7 @@ pub mod scale;
 pub mod stats;
 pub mod sync;
 pub mod throughput;
+pub mod write_memory;
 
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|leads|machine] [options
   leads-throughput  stream 100,000 leads: ergonomic client vs hand-written reqwest loops
   leads-memory      peak heap streaming 10,000 vs 100,000 leads (child processes)
   leads-decode      decode one 250-lead page: ergonomic vs hand-written vs serde_json::Value
+  write-memory      peak heap of the batch writer: 10,000 vs 1,000,000 new leads (child
+                    processes); not part of `all`
   sync        the changes stream vs a page-number scan while 5% of 10,000 leads change
   machine     print the machine description
   fleet       many processes and accounts: one refresh per fleet (PostgreSQL and file
@@ -201,6 +204,10 @@ fn run(args: &[String]) -> Result<(), String> {
             println!("{decoded} leads decoded from {} bytes x {n}", body.len());
             return Ok(());
         }
+        Some(write_memory::CHILD) => {
+            alloc::enable();
+            return write_memory::child(&args[1..]);
+        }
         Some(leads::memory::CHILD) => {
             alloc::enable();
             return leads::memory::child(&args[1..]);
@@ -214,6 +221,11 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     let args = parse(args)?;
     let all = args.command == "all";
+    if args.command == "write-memory" {
+        print!("## amocrm-bench\n\n{}\n", stats::machine());
+        report(write_memory::run(args.repeats)?);
+        return Ok(());
+    }
     if args.command == "fleet-scale" {
         let defaults = scale::Options::default();
         let options = scale::Options {

@@ -174,6 +174,7 @@ fn detail(code: &str) -> &'static str {
         "FieldMissing" => "This field is missing.",
         "InvalidType" => "This value has a wrong type.",
         "NotSupportedChoice" => "The value you selected is not a valid choice.",
+        "TooManyEntities" => "This request holds more entities than one request takes.",
         _ => "This value is not valid.",
     }
 }

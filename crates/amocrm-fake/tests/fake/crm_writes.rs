@@ -141,9 +141,13 @@ async fn an_update_needs_an_id_and_more_than_250_entities_are_refused() {
         400,
     )
     .await;
-    assert!(problem.get("validation-errors").is_none());
+    // Each entity past the 250th is named by its request_id; nothing is written.
+    let groups = problem["validation-errors"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{problem}");
+    assert_eq!(groups[0]["request_id"], "250");
+    assert_eq!(groups[0]["errors"][0]["code"], "TooManyEntities");
     let complex: Vec<Value> = (0..51).map(|i| json!({"name": format!("n{i}")})).collect();
-    expect_problem(
+    let problem = expect_problem(
         write(
             &server,
             Method::POST,
@@ -154,6 +158,64 @@ async fn an_update_needs_an_id_and_more_than_250_entities_are_refused() {
         400,
     )
     .await;
+    assert_eq!(problem["validation-errors"][0]["request_id"], "50");
+    let token = Some(server.token());
+    let found = send(
+        &server,
+        Method::GET,
+        "/api/v4/leads?filter[name]=n0",
+        token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        found.status(),
+        204,
+        "nothing of a refused request is written"
+    );
+}
+
+#[tokio::test]
+async fn writes_are_recorded_in_the_events_feed() {
+    let server = server().await;
+    let added = write(
+        &server,
+        Method::POST,
+        "/api/v4/leads",
+        json!([{"name": "feed", "price": 10, "tags_to_add": [{"name": "fresh"}]}]),
+    )
+    .await;
+    assert_eq!(added.status(), 200);
+    let added: Value = added.json().await.unwrap();
+    let id = added["_embedded"]["leads"][0]["id"].as_i64().unwrap();
+    let patch =
+        json!([{"id": id, "name": "renamed", "price": 20, "tags_to_delete": [{"name": "fresh"}]}]);
+    assert_eq!(
+        write(&server, Method::PATCH, "/api/v4/leads", patch)
+            .await
+            .status(),
+        200
+    );
+    let page = ok_json(
+        &server,
+        &format!("/api/v4/events?filter[entity]=lead&filter[entity_id]={id}&limit=100"),
+    )
+    .await;
+    let mut codes: Vec<String> = items(&page, "events")
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "entity_tag_added",
+            "entity_tag_deleted",
+            "lead_added",
+            "name_field_changed",
+            "sale_field_changed"
+        ]
+    );
 }
 
 #[tokio::test]

@@ -83,11 +83,16 @@ pub(super) async fn write<T: Item>(client: &Client, op: Op, first: u64, items: V
                             company_id: a.company_id,
                             merged: a.merged,
                         }),
-                        None => Err(WriteError {
-                            index,
-                            request_id: request_id.clone(),
-                            kind: WriteErrorKind::NotAnswered,
-                        }),
+                        None => {
+                            // An add missing from a 200 answer was most likely written:
+                            // its outcome is unknown (OnUnknown::Stop stops after it).
+                            unknown |= op.adds();
+                            Err(WriteError {
+                                index,
+                                request_id: request_id.clone(),
+                                kind: WriteErrorKind::NotAnswered,
+                            })
+                        }
                     });
                 }
                 break;

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::Invalid;
 use crate::write::field::{FieldValue, TagRef};
+use crate::write::json_input::Keys;
 use crate::write::parts::{MAX_COMPLEX_FIELDS, Parts};
 
 /// An entity a writer sends: its body in amoCRM's field names, or why it is not sent.
@@ -34,7 +35,7 @@ macro_rules! setter {
     ($(#[$m:meta])* $kind:ident $name:ident = $key:literal) => {
         $(#[$m])*
         pub fn $name(mut self, value: i64) -> Self {
-            self.parts.$kind($key, value);
+            self.parts.number(stringify!($kind), $key, value);
             self
         }
     };
@@ -54,6 +55,11 @@ macro_rules! entity {
         }
 
         impl $name {
+            /// The keys of the setters, with their kinds: what `from_json` checks.
+            const KEYS: Keys = &[ $( ($key, stringify!($kind)), )* $( ("id", { stringify!($id); "id" }), )? ];
+            /// Whether the entity is named by its ID (a patch).
+            const NEEDS_ID: bool = false $( || { stringify!($id); true } )?;
+
             $( setter!($(#[$fm])* $kind $setter = $key); )*
 
             /// Writes a custom field's values (see [`FieldValue`]).
@@ -69,10 +75,12 @@ macro_rules! entity {
             }
 
             /// The entity as a JSON object in amoCRM's field names, sent as it is (keys
-            /// the type has no setter for; the CLI's input). Setters called after it
-            /// add to it.
+            /// the type has no setter for too; the CLI's input). The keys the setters
+            /// take, `custom_fields_values`, the tags and `_embedded` are checked as the
+            /// setters check them (a patch needs its `id`); the first problem refuses
+            /// the item when it is sent. Setters called after it add to it.
             pub fn from_json(body: Map<String, Value>) -> Self {
-                $name { parts: Parts::from_json(body) }
+                $name { parts: Parts::from_json(body, Self::KEYS, Self::NEEDS_ID) }
             }
 
             $(
@@ -276,8 +284,19 @@ impl ComplexLead {
 
     /// A lead of a complex add as a JSON object in amoCRM's field names, its contact and
     /// company (new or existing) in its own `_embedded`, sent as it is (the CLI's input).
+    ///
+    /// Each of `_embedded.contacts` and `_embedded.companies` holds at most one object,
+    /// checked as [`NewContact::from_json`] and [`NewCompany::from_json`] check theirs
+    /// (an `id` above 0 names an existing one).
     pub fn from_json(body: Map<String, Value>) -> Self {
-        ComplexLead::new(NewLead::from_json(body))
+        let mut lead = NewLead::from_json(body);
+        let contact = embedded_part(&mut lead.parts, "contacts", NewContact::KEYS);
+        let company = embedded_part(&mut lead.parts, "companies", NewCompany::KEYS);
+        ComplexLead {
+            lead,
+            contact,
+            company,
+        }
     }
 
     /// A new contact of the lead.
@@ -305,6 +324,36 @@ impl ComplexLead {
     }
 }
 
+/// The one contact or company of a complex lead given as JSON, taken out of the lead's
+/// `_embedded` and checked; a list of more than one refuses the lead.
+fn embedded_part(lead: &mut Parts, key: &str, keys: Keys) -> Option<Part> {
+    let Value::Array(list) = lead.take_embedded(key)? else {
+        return None; // not a list: already refused by the lead's own check
+    };
+    if list.len() > 1 {
+        lead.refuse(
+            &format!("_embedded.{key}"),
+            "a complex add takes one contact and one company a lead",
+        );
+    }
+    let parts = match list.into_iter().next()? {
+        Value::Object(part) => {
+            let id = part.get("id").map(|id| id.as_i64().unwrap_or(0));
+            let mut parts = Parts::from_json(part, keys, false);
+            if id.is_some_and(|id| id <= 0) {
+                parts.refuse("id", "an ID is above 0");
+            }
+            parts
+        }
+        _ => {
+            let mut parts = Parts::default();
+            parts.refuse("", "an object");
+            parts
+        }
+    };
+    Some(Part::New(parts))
+}
+
 impl Part {
     fn into_json(self, what: &str) -> Result<Value, Invalid> {
         match self {
@@ -314,8 +363,16 @@ impl Part {
             }),
             Part::Existing(id) => Ok(json!({ "id": id })),
             Part::New(parts) => {
-                too_many_fields(&parts, &format!("_embedded.{what}.0."))?;
-                Ok(Value::Object(parts.into_body()?))
+                let at = format!("_embedded.{what}.0.");
+                too_many_fields(&parts, &at)?;
+                let body = parts.into_body().map_err(|invalid| match invalid {
+                    Invalid::Field { field, reason } => Invalid::Field {
+                        field: format!("{at}{field}").trim_end_matches('.').to_owned(),
+                        reason,
+                    },
+                    other => other,
+                })?;
+                Ok(Value::Object(body))
             }
         }
     }
@@ -418,5 +475,129 @@ mod tests {
         );
         let existing = ComplexLead::new(NewLead::default()).existing_company(-3);
         assert_eq!(field(existing.into_body()), "_embedded.companies.0.id");
+    }
+
+    fn map(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("{other}"),
+        }
+    }
+
+    fn refused(item: impl Item) -> String {
+        match item.into_body() {
+            Err(Invalid::Field { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_input_is_refused_where_a_setter_would_refuse_it() {
+        let lead = NewLead::from_json(map(json!({"name": "n", "price": 2_147_483_648_i64})));
+        assert_eq!(refused(lead), "price");
+        assert_eq!(
+            refused(LeadPatch::from_json(map(json!({"name": "n"})))),
+            "id"
+        );
+        assert_eq!(
+            refused(ContactPatch::from_json(map(json!({"id": 0})))),
+            "id"
+        );
+        assert_eq!(
+            refused(CompanyPatch::from_json(map(
+                json!({"id": 5, "created_by": -1})
+            ))),
+            "created_by"
+        );
+        let patch = CompanyPatch::from_json(map(json!({"id": 5, "x": 1})));
+        assert_eq!(body(patch), json!({"id": 5, "x": 1}));
+        let fields: Vec<Value> = (0..41)
+            .map(|i| json!({"field_id": i + 1, "values": [{"value": "v"}]}))
+            .collect();
+        let complex = ComplexLead::from_json(map(json!({
+            "_embedded": {"contacts": [{"first_name": "a", "custom_fields_values": fields}]}
+        })));
+        assert_eq!(
+            refused(complex),
+            "_embedded.contacts.0.custom_fields_values"
+        );
+        let lead_fields = ComplexLead::from_json(map(json!({ "custom_fields_values": fields })));
+        assert_eq!(refused(lead_fields), "custom_fields_values");
+        let two = json!({"_embedded": {"companies": [{"id": 1}, {"id": 2}]}});
+        assert_eq!(
+            refused(ComplexLead::from_json(map(two))),
+            "_embedded.companies"
+        );
+        let zero = json!({"_embedded": {"contacts": [{"id": 0}]}});
+        assert_eq!(
+            refused(ComplexLead::from_json(map(zero))),
+            "_embedded.contacts.0.id"
+        );
+        let price = json!({"_embedded": {"contacts": [{"first_name": 3}]}});
+        assert_eq!(
+            refused(ComplexLead::from_json(map(price))),
+            "_embedded.contacts.0.first_name"
+        );
+    }
+
+    #[test]
+    fn setters_after_json_add_to_its_fields_and_embedded() {
+        let lead = NewLead::from_json(map(json!({
+            "name": "n",
+            "custom_fields_values": [{"field_id": 1, "values": [{"value": "a"}]}],
+            "tags_to_add": [{"name": "x"}],
+            "_embedded": {"contacts": [{"id": 7}], "source": [{"external_id": "s"}]},
+        })))
+        .custom_field(FieldValue::id(2).value("b"))
+        .tags_to_add(["y"])
+        .contact(8, false)
+        .company(9);
+        assert_eq!(
+            body(lead),
+            json!({
+                "name": "n",
+                "custom_fields_values": [
+                    {"field_id": 1, "values": [{"value": "a"}]},
+                    {"field_id": 2, "values": [{"value": "b"}]},
+                ],
+                "tags_to_add": [{"name": "x"}, {"name": "y"}],
+                "_embedded": {
+                    "contacts": [{"id": 7}, {"id": 8, "is_main": false}],
+                    "source": [{"external_id": "s"}],
+                    "companies": [{"id": 9}],
+                },
+            })
+        );
+        let bad_second = NewLead::from_json(map(json!({
+            "custom_fields_values": [{"field_id": 1, "values": [{"value": "a"}]}],
+        })))
+        .custom_field(FieldValue::id(0).value("b"));
+        assert_eq!(refused(bad_second), "custom_fields_values.1.field_id");
+        let complex = ComplexLead::from_json(map(json!({
+            "name": "n",
+            "_embedded": {"contacts": [{"first_name": "a"}], "companies": [{"id": 4}]},
+        })));
+        assert_eq!(
+            body(complex),
+            json!({"name": "n", "_embedded": {"contacts": [{"first_name": "a"}], "companies": [{"id": 4}]}})
+        );
+    }
+
+    #[test]
+    fn values_and_tags_amocrm_cannot_take_are_refused() {
+        let zero = NewLead::default().custom_field(FieldValue::id(1).enum_id(0));
+        assert_eq!(refused(zero), "custom_fields_values.0.values.0.enum_id");
+        let nan = NewLead::default().custom_field(FieldValue::id(1).value(1).value(f64::NAN));
+        assert_eq!(refused(nan), "custom_fields_values.0.values.1.value");
+        assert_eq!(
+            refused(LeadPatch::new(1).tags_to_delete([0])),
+            "tags_to_delete"
+        );
+        assert_eq!(
+            refused(NewLead::default().tags_to_add([" "])),
+            "tags_to_add"
+        );
+        let ok = NewLead::default().custom_field(FieldValue::id(1).enum_id(1).value(0.5));
+        assert!(ok.into_body().is_ok());
     }
 }

@@ -104,11 +104,38 @@ impl FieldValue {
                     reason: "no value given (clear() empties a field)",
                 });
             }
-            Some(values) => m.insert("values".into(), Value::Array(values.clone())),
+            Some(values) => {
+                if let Some((i, what, reason)) = values.iter().enumerate().find_map(value_problem) {
+                    return Err(Invalid::Field {
+                        field: path(&format!("values.{i}.{what}")),
+                        reason,
+                    });
+                }
+                m.insert("values".into(), Value::Array(values.clone()))
+            }
             None => m.insert("values".into(), Value::Null),
         };
         Ok(Value::Object(m))
     }
+}
+
+/// What amoCRM cannot take in one value: an option ID of 0 or below, a `null` value
+/// (what a NaN or an infinite number becomes in JSON).
+fn value_problem((at, value): (usize, &Value)) -> Option<(usize, &'static str, &'static str)> {
+    if value
+        .get("enum_id")
+        .is_some_and(|id| id.as_i64().is_none_or(|id| id <= 0))
+    {
+        return Some((at, "enum_id", "an option ID is above 0"));
+    }
+    if value.get("value").is_some_and(Value::is_null) {
+        return Some((
+            at,
+            "value",
+            "a value is not null (nor a NaN or infinite number)",
+        ));
+    }
+    None
 }
 
 /// A tag by its ID or its name (a new name creates the tag).

@@ -28,6 +28,7 @@
 mod chunk;
 mod entities;
 mod field;
+mod json_input;
 mod op;
 mod outcome;
 mod parts;

@@ -102,8 +102,13 @@ pub enum OnUnknown {
 
 impl WriteError {
     /// Whether the item may have been written (see [`WriteErrorKind::OutcomeUnknown`]).
+    /// An item missing from a 200 answer ([`WriteErrorKind::NotAnswered`]) counts: amoCRM
+    /// answered the request, so the item most likely was.
     pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self.kind, WriteErrorKind::OutcomeUnknown { .. })
+        matches!(
+            self.kind,
+            WriteErrorKind::OutcomeUnknown { .. } | WriteErrorKind::NotAnswered
+        )
     }
 
     /// amoCRM's refusal of the item, when it refused it.

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Invalid;
 use crate::write::field::{FieldValue, TagRef};
+use crate::write::json_input::{self, Keys, range_problem};
 
 /// The largest lead budget amoCRM takes (a signed 32-bit integer).
 pub const MAX_PRICE: i64 = i32::MAX as i64;
@@ -17,17 +18,44 @@ pub const MAX_COMPLEX_FIELDS: usize = 40;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Parts {
     body: Map<String, Value>,
+    /// `custom_fields_values` given as JSON (checked), sent before `fields`.
+    raw_fields: Vec<Value>,
     fields: Vec<FieldValue>,
     embedded: Map<String, Value>,
     problem: Option<Invalid>,
 }
 
 impl Parts {
-    pub(super) fn from_json(body: Map<String, Value>) -> Self {
-        Parts {
-            body,
+    /// An entity given as JSON: its known `keys` checked as their setters check them,
+    /// its custom field values and `_embedded` kept apart so that setters called after
+    /// add to them; a patch (`needs_id`) without an `id` is refused.
+    pub(super) fn from_json(mut body: Map<String, Value>, keys: Keys, needs_id: bool) -> Self {
+        let mut parts = Parts {
+            problem: json_input::problem(&body, keys),
             ..Parts::default()
+        };
+        if needs_id && !body.contains_key("id") {
+            parts.refuse("id", "a patch names the entity's ID");
         }
+        if parts.problem.is_none() {
+            if let Some(Value::Array(values)) = body.remove("custom_fields_values") {
+                parts.raw_fields = values;
+            }
+            if let Some(Value::Object(embedded)) = body.remove("_embedded") {
+                parts.embedded = embedded;
+            }
+        }
+        parts.body = body;
+        parts
+    }
+
+    /// Refuses `number` for a setter of `kind` (`id`, `user`, `time`, `price`) when
+    /// amoCRM documents it as invalid, and sets it.
+    pub(super) fn number(&mut self, kind: &str, key: &str, number: i64) {
+        if let Some(reason) = range_problem(kind, number) {
+            self.refuse(key, reason);
+        }
+        self.body.insert(key.to_owned(), number.into());
     }
 
     pub(super) fn refuse(&mut self, field: &str, reason: &'static str) {
@@ -43,33 +71,7 @@ impl Parts {
 
     /// An entity's ID: above 0.
     pub(super) fn id(&mut self, key: &str, id: i64) {
-        if id <= 0 {
-            self.refuse(key, "an ID is above 0");
-        }
-        self.body.insert(key.to_owned(), id.into());
-    }
-
-    /// A user's ID: 0 is the integration itself (`created_by`, `updated_by`).
-    pub(super) fn user(&mut self, key: &str, id: i64) {
-        if id < 0 {
-            self.refuse(key, "a user ID is 0 (the integration) or above");
-        }
-        self.body.insert(key.to_owned(), id.into());
-    }
-
-    /// Unix seconds.
-    pub(super) fn time(&mut self, key: &str, at: i64) {
-        if at < 0 {
-            self.refuse(key, "a time is Unix seconds, 0 or above");
-        }
-        self.body.insert(key.to_owned(), at.into());
-    }
-
-    pub(super) fn price(&mut self, key: &str, price: i64) {
-        if !(0..=MAX_PRICE).contains(&price) {
-            self.refuse(key, "a budget is 0 to 2147483647");
-        }
-        self.body.insert(key.to_owned(), price.into());
+        self.number("id", key, id);
     }
 
     pub(super) fn field(&mut self, value: FieldValue) {
@@ -77,12 +79,16 @@ impl Parts {
     }
 
     pub(super) fn tags(&mut self, key: &str, tags: impl IntoIterator<Item = TagRef>) {
+        let tags: Vec<Value> = tags.into_iter().map(|t| t.to_json()).collect();
+        if let Some(reason) = tags.iter().find_map(json_input::tag_problem) {
+            self.refuse(key, reason);
+        }
         let list = self
             .body
             .entry(key.to_owned())
             .or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(list) = list {
-            list.extend(tags.into_iter().map(|t| t.to_json()));
+            list.extend(tags);
         }
     }
 
@@ -103,8 +109,13 @@ impl Parts {
             .insert(key.to_owned(), Value::Array(vec![value]));
     }
 
+    /// Takes `_embedded.<key>` out (to be sent otherwise).
+    pub(super) fn take_embedded(&mut self, key: &str) -> Option<Value> {
+        self.embedded.remove(key)
+    }
+
     pub(super) fn field_count(&self) -> usize {
-        self.fields.len()
+        self.raw_fields.len() + self.fields.len()
     }
 
     /// The body to send, or the first invalid value set.
@@ -112,14 +123,14 @@ impl Parts {
         if let Some(problem) = self.problem {
             return Err(problem);
         }
+        let any_fields = self.field_count() > 0;
         let mut body = self.body;
-        if !self.fields.is_empty() {
-            let values = self
-                .fields
-                .iter()
-                .enumerate()
-                .map(|(at, f)| f.to_json(at))
-                .collect::<Result<Vec<_>, _>>()?;
+        if any_fields {
+            let given = self.raw_fields.len();
+            let mut values = self.raw_fields;
+            for (at, field) in self.fields.iter().enumerate() {
+                values.push(field.to_json(given + at)?);
+            }
             body.insert("custom_fields_values".into(), Value::Array(values));
         }
         if !self.embedded.is_empty() {

@@ -170,3 +170,27 @@ async fn an_update_answer_without_request_ids_is_matched_by_the_entities_ids() {
     );
     assert_eq!(server.count(), 1);
 }
+
+#[tokio::test]
+async fn an_add_missing_from_its_answer_is_an_unknown_outcome_that_stop_stops_at() {
+    use amocrm::write::{NewLead, OnUnknown};
+    use amocrm_test_support::loopback::{Server, client, json, quick_retries};
+    // A 200 answer naming the first item of two: the second was most likely written, so
+    // it is an unknown outcome, and a writer told to stop there reads nothing more.
+    let server = Server::start(|_, _| {
+        json(
+            r#"{"_links":{"self":{"href":"x"}},"_embedded":{"leads":[
+                {"id":21,"request_id":"0","_links":{"self":{"href":"x"}}}]}}"#,
+        )
+    })
+    .await;
+    let client = client(server.base_url(), quick_retries(1));
+    let leads = (0..4).map(|i| NewLead::default().name(format!("l{i}")));
+    let stream = client.leads().add(leads).batch(2).unwrap();
+    let results = all(stream.on_unknown(OnUnknown::Stop).stream()).await;
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert_eq!(results[0].as_ref().map(|w| w.id).ok(), Some(21));
+    let missing = results[1].as_ref().unwrap_err();
+    assert!(missing.is_outcome_unknown(), "{missing:?}");
+    assert_eq!(server.count(), 1);
+}

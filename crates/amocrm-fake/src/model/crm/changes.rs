@@ -107,7 +107,7 @@ impl LeadChange {
 }
 
 impl Crm {
-    fn record(
+    pub(super) fn record(
         &mut self,
         kind: &str,
         (entity, id): (Kind, i64),
@@ -177,7 +177,7 @@ impl Crm {
         true
     }
 
-    fn lead_events(
+    pub(super) fn lead_events(
         &mut self,
         before: &Lead,
         after: &Lead,
@@ -233,7 +233,7 @@ impl Crm {
         }
     }
 
-    fn responsible_event(
+    pub(super) fn responsible_event(
         &mut self,
         kind: Kind,
         id: i64,

@@ -3,6 +3,7 @@
 //! so that a request is written entirely or not at all, as amoCRM does.
 
 pub(crate) mod check;
+mod events;
 
 use serde_json::Value;
 
@@ -48,6 +49,18 @@ pub(crate) fn write(
     } else {
         MAX_ITEMS
     };
+    if let Some(list) = body.as_array().filter(|list| list.len() > max) {
+        // Too many entities: each one past the limit is named, so a client that sent
+        // them learns which were not written (none of the request is).
+        let past = list.iter().enumerate().skip(max);
+        let wrong = |(index, item)| {
+            (
+                request_id(item, index),
+                vec![("TooManyEntities", String::new())],
+            )
+        };
+        return Err(Refused::Entities(past.map(wrong).collect()));
+    }
     let list = items(body, max).map_err(Refused::Body)?;
     let mut plans = Vec::with_capacity(list.len());
     let mut refused = Vec::new();
@@ -88,6 +101,17 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
     let tags_add = tag_positions(crm, kind, &plan.tags_add);
     let tags_delete = tag_positions(crm, kind, &plan.tags_delete);
     let by = plan.updated_by.unwrap_or(0);
+    let before = match (kind, plan.id) {
+        (_, None) => events::Before::Added,
+        (Kind::Leads, Some(id)) => crm.leads.get(id).map_or(events::Before::Added, |l| {
+            events::Before::Lead(Box::new(l.clone()))
+        }),
+        (_, Some(id)) => parties_mut(crm, kind)
+            .and_then(|table| table.get(id).cloned())
+            .map_or(events::Before::Added, |p| {
+                events::Before::Party(Box::new(p))
+            }),
+    };
     let default_user = crm.users.first().map_or(0, |u| u.id);
     let group_of = |crm: &Crm, user: i64| crm.user(user).and_then(|u| u.group_id).unwrap_or(0);
     let (id, name) = match (kind, plan.id) {
@@ -179,6 +203,14 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
     if kind == Kind::Leads {
         link_lead(crm, id, &plan);
     }
+    let fields: Vec<u16> = plan.fields.iter().map(|(at, _)| *at).collect();
+    let written = events::Written {
+        kind,
+        id,
+        tags: (&tags_add, &tags_delete),
+        fields: &fields,
+    };
+    events::record(crm, before, written, by, now);
     Done {
         id,
         request_id,

@@ -1,0 +1,108 @@
+//! The feed entries of a write, as amoCRM records them: `…_added` for a new entity; for
+//! a changed one, its name, budget, stage, responsible user, each custom field written
+//! and each tag attached or detached.
+
+use serde_json::json;
+
+use crate::model::crm::Crm;
+use crate::model::crm::records::{Kind, Lead, Party};
+
+/// An entity as it was before a write, to tell what the write changed.
+pub(super) enum Before {
+    /// A new entity.
+    Added,
+    Lead(Box<Lead>),
+    Party(Box<Party>),
+}
+
+/// What a write of entity `id` of `kind` changed: its tags (dictionary positions) and
+/// its custom fields (positions among the owner's fields).
+pub(super) struct Written<'a> {
+    pub kind: Kind,
+    pub id: i64,
+    pub tags: (&'a [u32], &'a [u32]),
+    pub fields: &'a [u16],
+}
+
+/// Records the events of `written`, done by user `by` at `now`.
+pub(super) fn record(crm: &mut Crm, before: Before, written: Written<'_>, by: i64, now: i64) {
+    let Written { kind, id, .. } = written;
+    let old_tags = match &before {
+        Before::Added => {
+            let code = format!("{}_added", kind.singular());
+            crm.record(&code, (kind, id), by, now, json!([]), json!([]));
+            Vec::new()
+        }
+        Before::Lead(old) => {
+            if let Some(new) = crm.leads.get(id).cloned() {
+                crm.lead_events(old, &new, None, now, by);
+            }
+            old.tags.clone()
+        }
+        Before::Party(old) => {
+            let table = match kind {
+                Kind::Contacts => &crm.contacts,
+                _ => &crm.companies,
+            };
+            if let Some(new) = table.get(id).cloned() {
+                if old.name != new.name {
+                    crm.record(
+                        "name_field_changed",
+                        (kind, id),
+                        by,
+                        now,
+                        json!([{"name_field_value": {"name": new.name}}]),
+                        json!([{"name_field_value": {"name": old.name}}]),
+                    );
+                }
+                if old.responsible_user_id != new.responsible_user_id {
+                    let (after, was) = (new.responsible_user_id, old.responsible_user_id);
+                    crm.responsible_event(kind, id, by, now, after, was);
+                }
+            }
+            old.tags.clone()
+        }
+    };
+    for &at in written.fields {
+        let Some(def) = crm.fields[kind.index()].defs.get(usize::from(at)) else {
+            continue;
+        };
+        let value = json!([{"custom_field_value": {"field_id": def.id, "field_type": def.kind.code(), "enum_id": null, "text": null}}]);
+        crm.record(
+            "custom_field_value_changed",
+            (kind, id),
+            by,
+            now,
+            value,
+            json!([]),
+        );
+    }
+    let (added, deleted) = written.tags;
+    let names = |crm: &Crm, tags: &mut dyn Iterator<Item = &u32>| -> Vec<serde_json::Value> {
+        tags.filter_map(|t| crm.tags[kind.index()].get(*t as usize))
+            .map(|t| json!({"tag": {"name": t.name}}))
+            .collect()
+    };
+    let new_tags = names(crm, &mut added.iter().filter(|t| !old_tags.contains(t)));
+    if !new_tags.is_empty() {
+        crm.record(
+            "entity_tag_added",
+            (kind, id),
+            by,
+            now,
+            json!(new_tags),
+            json!([]),
+        );
+    }
+    let gone = names(crm, &mut deleted.iter().filter(|t| old_tags.contains(t)));
+    if !gone.is_empty() {
+        crm.record(
+            "entity_tag_deleted",
+            (kind, id),
+            by,
+            now,
+            json!([]),
+            json!(gone),
+        );
+    }
+}
