@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::context::Ctx;
 use crate::failure::{EXIT_TRANSPORT, Failure, client_exit_code};
-use crate::sdk::{Client, Error, WriteError, WriteErrorKind, WriteStream, Written};
+use crate::sdk::{Client, Error, Invalid, WriteError, WriteErrorKind, WriteStream, Written};
 
 /// The flags of a bulk write.
 #[derive(Debug, Args)]
@@ -87,6 +87,7 @@ fn error_line(error: &WriteError) -> Value {
             Some(first) => (&first.code, Some(&first.path)),
             None => ("Refused", None),
         },
+        WriteErrorKind::Invalid(Invalid::Field { field, .. }) => ("Invalid", Some(field.as_str())),
         WriteErrorKind::Invalid(_) => ("Invalid", None),
         WriteErrorKind::OutcomeUnknown { .. } => ("OutcomeUnknown", None),
         WriteErrorKind::NotAnswered => ("NotAnswered", None),

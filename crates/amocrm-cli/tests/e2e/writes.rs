@@ -139,3 +139,31 @@ async fn an_add_of_unknown_outcome_exits_4_and_bad_input_sends_nothing() {
     assert_eq!(big.code, 2, "{big:#?}");
     assert_eq!(fake.requests().len(), sent, "nothing sent");
 }
+
+#[tokio::test]
+async fn json_a_setter_would_refuse_is_an_item_error_and_never_sent() {
+    let fake = fake(None).await;
+    let input = "{\"name\":\"ok\"}\n{\"name\":\"big\",\"price\":2147483648}\n";
+    let run = with_stdin(&fake, &["leads", "add", "--file", "-"], input).await;
+    assert_eq!(run.code, 3, "{run:#?}");
+    let lines = run.json_lines();
+    assert!(lines[0]["id"].is_i64(), "{lines:?}");
+    assert_eq!(lines[1]["error"]["code"], "Invalid");
+    assert_eq!(lines[1]["error"]["path"], "price");
+    let update = with_stdin(
+        &fake,
+        &["leads", "update", "--file", "-"],
+        "{\"name\":\"x\"}\n",
+    )
+    .await;
+    assert_eq!(update.json_lines()[0]["error"]["path"], "id", "{update:#?}");
+    let names = fake.crm().names(CrmEntity::Leads);
+    assert!(names.iter().any(|(_, n)| n == "ok"));
+    assert!(!names.iter().any(|(_, n)| n == "big" || n == "x"));
+    let writes = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .count();
+    assert_eq!(writes, 0, "an update without an id is not sent");
+}
