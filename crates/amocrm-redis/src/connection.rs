@@ -24,6 +24,7 @@ pub struct RedisConnection {
     /// `host:port` (or the socket path) for messages; never the password.
     address: String,
     timeout: Duration,
+    tls: bool,
 }
 
 impl fmt::Debug for RedisConnection {
@@ -31,6 +32,7 @@ impl fmt::Debug for RedisConnection {
         f.debug_struct("RedisConnection")
             .field("address", &self.address)
             .field("timeout", &self.timeout)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -43,11 +45,48 @@ impl RedisConnection {
     }
 
     /// The same, each command (connecting included) bounded by `timeout`.
+    ///
+    /// A `rediss://` URL (TLS) needs the crate's `rustls` feature and then verifies the
+    /// server against the system's trust store; without the feature it is refused with
+    /// [`Error::TlsUnavailable`] rather than connecting in the clear.
     pub fn open_with_timeout(url: &str, timeout: Duration) -> Result<Self, Error> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
+        if is_tls(url) && cfg!(not(feature = "rustls")) {
+            return Err(Error::TlsUnavailable);
+        }
         let client = redis::Client::open(url).map_err(|source| Error::Url { source })?;
+        Self::from_client(client, timeout)
+    }
+
+    /// A `rediss://` connection that trusts the root certificates of `root_pem` (PEM, one
+    /// or more) instead of the system's trust store: a Redis with a private CA. Each
+    /// command is bounded by `timeout`. A `redis://` URL is refused
+    /// ([`Error::Url`]): certificates are for TLS.
+    #[cfg(feature = "rustls")]
+    pub fn open_tls(url: &str, root_pem: &[u8], timeout: Duration) -> Result<Self, Error> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::NoRuntime);
+        }
+        let certificates = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(root_pem.to_vec()),
+        };
+        let client = redis::Client::build_with_tls(url, certificates)
+            .map_err(|source| Error::Url { source })?;
+        Self::from_client(client, timeout)
+    }
+
+    fn from_client(client: redis::Client, timeout: Duration) -> Result<Self, Error> {
+        // redis-rs builds its TLS configuration on the process's default provider; where
+        // the program installed none, ring is (an installed one is kept).
+        #[cfg(feature = "rustls")]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = matches!(
+            client.get_connection_info().addr(),
+            redis::ConnectionAddr::TcpTls { .. }
+        );
         let address = client.get_connection_info().addr().to_string();
         // One attempt per command: while the server is down each command fails at once
         // (or after `timeout`) and the next one tries again, so a restarted server is used
@@ -67,7 +106,13 @@ impl RedisConnection {
             manager,
             address,
             timeout,
+            tls,
         })
+    }
+
+    /// Whether commands go over TLS (a `rediss://` URL).
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     /// Each command fails after `timeout` without an answer (connecting included).
@@ -122,5 +167,44 @@ impl RedisConnection {
                 after: self.timeout,
             }),
         }
+    }
+}
+
+/// Whether `url` asks for TLS (`rediss://`, any case).
+fn is_tls(url: &str) -> bool {
+    url.get(..9)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("rediss://"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_rediss_url_asks_for_tls() {
+        assert!(is_tls("rediss://h:1/"));
+        assert!(is_tls("REDISS://h"));
+        assert!(!is_tls("redis://h:1/"));
+        assert!(!is_tls("rediss:/"));
+        assert!(!is_tls("redis+unix:///tmp/s"));
+    }
+
+    #[cfg(not(feature = "rustls"))]
+    #[tokio::test]
+    async fn a_rediss_url_without_tls_compiled_in_is_refused_never_sent_in_the_clear() {
+        let refused = RedisConnection::open("rediss://127.0.0.1:6380/");
+        assert!(matches!(refused, Err(Error::TlsUnavailable)), "{refused:?}");
+    }
+
+    #[cfg(feature = "rustls")]
+    #[tokio::test]
+    async fn a_rediss_url_with_tls_compiled_in_is_a_tls_connection() {
+        let tls = RedisConnection::open("rediss://127.0.0.1:6380/").unwrap();
+        assert!(tls.is_tls());
+        assert!(
+            !RedisConnection::open("redis://127.0.0.1:6380/")
+                .unwrap()
+                .is_tls()
+        );
     }
 }

@@ -82,6 +82,10 @@ pub enum Error {
         #[source]
         source: redis::RedisError,
     },
+    /// A `rediss://` URL without the crate's `rustls` feature: TLS is not compiled in, and
+    /// the connection is refused rather than made in the clear.
+    #[error("a rediss:// (TLS) URL needs amocrm-redis's `rustls` feature")]
+    TlsUnavailable,
     /// [`RedisConnection::open`] was called outside a Tokio runtime.
     #[error("a Redis connection must be opened inside a Tokio runtime")]
     NoRuntime,
