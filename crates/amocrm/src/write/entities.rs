@@ -337,14 +337,8 @@ fn embedded_part(lead: &mut Parts, key: &str, keys: Keys) -> Option<Part> {
         );
     }
     let parts = match list.into_iter().next()? {
-        Value::Object(part) => {
-            let id = part.get("id").map(|id| id.as_i64().unwrap_or(0));
-            let mut parts = Parts::from_json(part, keys, false);
-            if id.is_some_and(|id| id <= 0) {
-                parts.refuse("id", "an ID is above 0");
-            }
-            parts
-        }
+        // Its `id`, when it names an existing one, was checked with the lead's `_embedded`.
+        Value::Object(part) => Parts::from_json(part, keys, false),
         _ => {
             let mut parts = Parts::default();
             parts.refuse("", "an object");
@@ -546,7 +540,7 @@ mod tests {
             "name": "n",
             "custom_fields_values": [{"field_id": 1, "values": [{"value": "a"}]}],
             "tags_to_add": [{"name": "x"}],
-            "_embedded": {"contacts": [{"id": 7}], "source": [{"external_id": "s"}]},
+            "_embedded": {"contacts": [{"id": 7}], "source": {"external_id": "s", "type": "widget"}},
         })))
         .custom_field(FieldValue::id(2).value("b"))
         .tags_to_add(["y"])
@@ -563,7 +557,7 @@ mod tests {
                 "tags_to_add": [{"name": "x"}, {"name": "y"}],
                 "_embedded": {
                     "contacts": [{"id": 7}, {"id": 8, "is_main": false}],
-                    "source": [{"external_id": "s"}],
+                    "source": {"external_id": "s", "type": "widget"},
                     "companies": [{"id": 9}],
                 },
             })
@@ -599,5 +593,73 @@ mod tests {
         );
         let ok = NewLead::default().custom_field(FieldValue::id(1).enum_id(1).value(0.5));
         assert!(ok.into_body().is_ok());
+    }
+
+    #[test]
+    fn json_amocrm_documents_is_taken_as_it_is() {
+        // Review probes: each of these is a body amoCRM documents or takes.
+        let unsorted = ComplexLead::from_json(map(json!({
+            "name": "call",
+            "_embedded": {"metadata": {"category": "sip", "from": "+7999"}},
+        })));
+        assert!(unsorted.into_body().is_ok());
+        let reopened = LeadPatch::from_json(map(json!({
+            "id": 5, "status_id": 7, "closed_at": null, "loss_reason_id": null,
+            "_embedded": {"tags": null}, "custom_fields_values": null,
+        })));
+        assert!(reopened.into_body().is_ok());
+        let floats = NewLead::from_json(map(json!({"price": 1500.0, "created_at": 1.7e9})));
+        assert!(floats.into_body().is_ok());
+        let coded = NewContact::from_json(map(json!({"custom_fields_values": [
+            {"field_id": null, "field_code": "PHONE", "values": [{"value": "+7", "enum_code": "WORK"}]},
+        ]})));
+        assert!(coded.into_body().is_ok());
+        let empty = NewLead::from_json(map(json!({"custom_fields_values": []})));
+        assert_eq!(body(empty), json!({"custom_fields_values": []}));
+    }
+
+    #[test]
+    fn json_the_setters_would_refuse_in_embedded_and_values_is_refused() {
+        let at = |value: Value| refused(NewLead::from_json(map(value)));
+        assert_eq!(
+            at(json!({"_embedded": {"contacts": [{"id": 0}]}})),
+            "_embedded.contacts.0.id"
+        );
+        assert_eq!(
+            at(json!({"_embedded": {"contacts": [{"id": "5"}]}})),
+            "_embedded.contacts.0.id"
+        );
+        assert_eq!(
+            at(json!({"_embedded": {"companies": [{"id": 1}, {"id": 2}]}})),
+            "_embedded.companies"
+        );
+        assert_eq!(
+            at(json!({"_embedded": {"tags": [{"name": ""}]}})),
+            "_embedded.tags.0"
+        );
+        assert_eq!(at(json!({"_embedded": {"tags": null}})), "_embedded.tags");
+        assert_eq!(at(json!({"_embedded": {"source": []}})), "_embedded.source");
+        assert_eq!(at(json!({"tags_to_delete": [{"id": 1}]})), "tags_to_delete");
+        assert_eq!(
+            at(json!({"tags_to_add": [{"id": 1}, {"id": -1}]})),
+            "tags_to_add.1"
+        );
+        assert_eq!(at(json!({"price": 1.5})), "price");
+        assert_eq!(at(json!({"status_id": null})), "status_id");
+        let values = |v: Value| at(json!({"custom_fields_values": [{"field_id": 3, "values": v}]}));
+        assert_eq!(
+            values(json!([{"enum_id": 0}])),
+            "custom_fields_values.0.values.0.enum_id"
+        );
+        assert_eq!(
+            values(json!([{"value": 1}, {"value": null}])),
+            "custom_fields_values.0.values.1.value"
+        );
+        assert_eq!(
+            values(json!([{"value": "a", "enum_code": null}])),
+            "custom_fields_values.0.values.0.enum_code"
+        );
+        let blank = NewContact::default().custom_field(FieldValue::code("PHONE").coded("+7", " "));
+        assert_eq!(refused(blank), "custom_fields_values.0.values.0.enum_code");
     }
 }

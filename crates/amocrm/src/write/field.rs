@@ -119,14 +119,27 @@ impl FieldValue {
     }
 }
 
-/// What amoCRM cannot take in one value: an option ID of 0 or below, a `null` value
-/// (what a NaN or an infinite number becomes in JSON).
-fn value_problem((at, value): (usize, &Value)) -> Option<(usize, &'static str, &'static str)> {
+/// What amoCRM cannot take in one value: an option ID of 0 or below, a null or blank
+/// `enum_code`, a `null` value (what a NaN or an infinite number becomes in JSON).
+pub(super) fn value_problem(
+    (at, value): (usize, &Value),
+) -> Option<(usize, &'static str, &'static str)> {
     if value
         .get("enum_id")
         .is_some_and(|id| id.as_i64().is_none_or(|id| id <= 0))
     {
         return Some((at, "enum_id", "an option ID is above 0"));
+    }
+    // amoCRM refuses a null enum_code (FieldNotExpected); a blank one names no code.
+    if value
+        .get("enum_code")
+        .is_some_and(|code| code.as_str().is_none_or(|c| c.trim().is_empty()))
+    {
+        return Some((
+            at,
+            "enum_code",
+            "a value's code is a code (WORK, MOB, …), not blank",
+        ));
     }
     if value.get("value").is_some_and(Value::is_null) {
         return Some((

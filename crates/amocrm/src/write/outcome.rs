@@ -88,7 +88,8 @@ pub enum WriteErrorKind {
     NotAnswered,
 }
 
-/// What a writer does after an add whose outcome is unknown.
+/// What a writer does after an add whose outcome is unknown (sent and unanswered, or
+/// missing from its answer). Updates are not concerned: sending a patch again is safe.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OnUnknown {
     /// Report the batch's items as outcome unknown and go on with the next batch (the

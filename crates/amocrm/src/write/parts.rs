@@ -31,15 +31,19 @@ impl Parts {
     /// add to them; a patch (`needs_id`) without an `id` is refused.
     pub(super) fn from_json(mut body: Map<String, Value>, keys: Keys, needs_id: bool) -> Self {
         let mut parts = Parts {
-            problem: json_input::problem(&body, keys),
+            problem: json_input::problem(&body, keys, needs_id),
             ..Parts::default()
         };
         if needs_id && !body.contains_key("id") {
             parts.refuse("id", "a patch names the entity's ID");
         }
         if parts.problem.is_none() {
-            if let Some(Value::Array(values)) = body.remove("custom_fields_values") {
-                parts.raw_fields = values;
+            // An empty list or `null` stays as given (sent so), until a setter adds values.
+            if let Some(Value::Array(values)) = body.get_mut("custom_fields_values")
+                && !values.is_empty()
+            {
+                parts.raw_fields = std::mem::take(values);
+                body.remove("custom_fields_values");
             }
             if let Some(Value::Object(embedded)) = body.remove("_embedded") {
                 parts.embedded = embedded;

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::model::crm::Crm;
 use crate::model::crm::records::{Kind, Lead, Party};
+use crate::model::crm::values::FieldValues;
 
 /// An entity as it was before a write, to tell what the write changed.
 pub(super) enum Before {
@@ -27,6 +28,17 @@ pub(super) struct Written<'a> {
 /// Records the events of `written`, done by user `by` at `now`.
 pub(super) fn record(crm: &mut Crm, before: Before, written: Written<'_>, by: i64, now: i64) {
     let Written { kind, id, .. } = written;
+    let old_fields = match &before {
+        Before::Added => Vec::new(),
+        Before::Lead(old) => old.fields.clone(),
+        Before::Party(old) => old.fields.clone(),
+    };
+    let new_fields = match kind {
+        Kind::Leads => crm.leads.get(id).map(|l| l.fields.clone()),
+        Kind::Contacts => crm.contacts.get(id).map(|p| p.fields.clone()),
+        _ => crm.companies.get(id).map(|p| p.fields.clone()),
+    }
+    .unwrap_or_default();
     let old_tags = match &before {
         Before::Added => {
             let code = format!("{}_added", kind.singular());
@@ -64,18 +76,17 @@ pub(super) fn record(crm: &mut Crm, before: Before, written: Written<'_>, by: i6
         }
     };
     for &at in written.fields {
+        let of = |fields: &[FieldValues]| fields.iter().find(|f| f.field == at).cloned();
+        if of(&old_fields) == of(&new_fields) {
+            continue; // written as it was: amoCRM records no change
+        }
         let Some(def) = crm.fields[kind.index()].defs.get(usize::from(at)) else {
             continue;
         };
+        // amoCRM names the type after the field; `custom_field_value_changed` filters them.
+        let code = format!("custom_field_{}_value_changed", def.id);
         let value = json!([{"custom_field_value": {"field_id": def.id, "field_type": def.kind.code(), "enum_id": null, "text": null}}]);
-        crm.record(
-            "custom_field_value_changed",
-            (kind, id),
-            by,
-            now,
-            value,
-            json!([]),
-        );
+        crm.record(&code, (kind, id), by, now, value, json!([]));
     }
     let (added, deleted) = written.tags;
     let names = |crm: &Crm, tags: &mut dyn Iterator<Item = &u32>| -> Vec<serde_json::Value> {

@@ -210,6 +210,11 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
         tags: (&tags_add, &tags_delete),
         fields: &fields,
     };
+    // An add is its creator's doing (0: the integration), a change its updater's.
+    let by = match plan.id {
+        None => plan.created_by.unwrap_or(by),
+        Some(_) => by,
+    };
     events::record(crm, before, written, by, now);
     Done {
         id,
