@@ -99,7 +99,8 @@ impl Target {
     }
 
     /// One written entity of an answer: an add's `id` and `request_id` (and a note's
-    /// `entity_id`), an update's also `updated_at`.
+    /// `entity_id`), an update's also `updated_at`. A note update's leaves `request_id`
+    /// out, as amoCRM's documentation shows it.
     fn entry(self, caller: &Caller, how: How, w: &Wrote) -> Value {
         let (href, mut entry) = match self {
             Target::Tasks => (
@@ -113,6 +114,9 @@ impl Target {
         };
         if how == How::Update {
             entry["updated_at"] = w.updated_at.into();
+            if let (Target::Notes(..), Some(entry)) = (self, entry.as_object_mut()) {
+                entry.remove("request_id");
+            }
         }
         entry["_links"] = json!({"self": {"href": caller.link(href)}});
         entry

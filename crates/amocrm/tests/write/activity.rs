@@ -274,11 +274,22 @@ async fn notes_of_an_entity_type_name_their_entity_and_a_refusal_costs_one_note(
         body(&sent(&fake, "PATCH", &path)[0]),
         json!({"note_type": "common", "params": {"text": "Last, corrected"}})
     );
-    let batch = [NotePatch::new(
-        results[0].as_ref().unwrap().id,
-        NoteParams::common("First!"),
-    )];
-    assert!(all(client.notes(EntityKind::Leads).update(batch).stream()).await[0].is_ok());
+    // amoCRM answers a note update without `request_id`s: matched by the notes' IDs.
+    let first = results[0].as_ref().unwrap().id;
+    let batch = [NotePatch::new(first, NoteParams::common("First!"))];
+    let updated = all(client.notes(EntityKind::Leads).update(batch).stream()).await;
+    assert_eq!(updated[0].as_ref().expect("matched by its ID").id, first);
+    let read = client
+        .notes(EntityKind::Leads)
+        .get(first)
+        .send()
+        .await
+        .unwrap();
+    let text = read
+        .params
+        .and_then(|p| p.into_option())
+        .and_then(|p| p.get("text").cloned());
+    assert_eq!(text, Some(json!("First!")));
     let read = client
         .notes(EntityKind::Leads)
         .get(id)
