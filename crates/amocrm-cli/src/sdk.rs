@@ -31,6 +31,7 @@ pub use amocrm::write::{
     CompanyPatch, ComplexLead, ContactPatch, LeadPatch, NewCompany, NewContact, NewLead,
     WriteError, WriteErrorKind, WriteStream, Written,
 };
+pub use amocrm::write::{NewNote, NewTask, NotePatch, TaskPatch};
 pub use amocrm::{
     AccountUrl, AppCredentials, Client, ClientBuilder, Domain, Error, Integration, Page, Result,
     TokenPair,

@@ -2198,6 +2198,23 @@ pub mod types {
     pub struct NoteListEmbedded {
         pub notes: ::std::vec::Vec<Note>,
     }
+    ///The answer of an add or a batch update of notes: one entry per note written.
+    ///**Addition**: `_links` optional.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct NotesWritten {
+        #[serde(rename = "_embedded")]
+        pub embedded: NotesWrittenEmbedded,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+    }
+    ///`NotesWrittenEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct NotesWrittenEmbedded {
+        pub notes: ::std::vec::Vec<WrittenNote>,
+    }
     ///`[]`: how amoCRM's PHP backend serialises an empty map. Admitted wherever a
     ///response object may be empty.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2817,6 +2834,24 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    ///The answer of an add or a batch update of tasks: one entry per task written, with
+    ///its ID and `request_id` (an update's also `updated_at`). **Addition**: `_links`
+    ///optional.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TasksWritten {
+        #[serde(rename = "_embedded")]
+        pub embedded: TasksWrittenEmbedded,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+    }
+    ///`TasksWrittenEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TasksWrittenEmbedded {
+        pub tasks: ::std::vec::Vec<WrittenEntity>,
+    }
     ///A `text` or `pass` setting, a plain string.
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
@@ -3435,6 +3470,28 @@ pub mod types {
         ///The `request_id` the entity was sent with (its index in the body, as a
         ///string, when it was sent without one). **Addition**: optional, an update
         ///answer may leave it out.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
+        ///Unix seconds of the write (updates).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<i64>,
+    }
+    ///One written note: its ID, its entity's ID, the `request_id` it was sent with (an
+    ///add's; **Addition**: optional, an update answer may leave it out) and, for an
+    ///update, `updated_at`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WrittenNote {
+        ///ID of the entity the note belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub entity_id: ::std::option::Option<i64>,
+        ///ID of the note.
+        pub id: i64,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///The `request_id` the note was sent with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub request_id: ::std::option::Option<::std::string::String>,
         ///Unix seconds of the write (updates).
@@ -6551,6 +6608,165 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add notes to entities of a type
+    ///
+    ///Adds notes to entities of the path's type, each naming its entity by `entity_id`
+    ///(required here). A JSON array of notes; each element may carry `request_id`,
+    ///which the answer echoes.
+    ///Keys: `note_type` and `params` (the writable types and their params:
+    ///`common` `{text}`; `call_in`, `call_out` `{uniq, duration, source, link, phone,
+    ///call_responsible, call_status, call_result}`; `service_message`,
+    ///`extended_service_message` `{service, text}`; `message_cashier` `{status, text}`;
+    ///`geolocation` `{text, address, longitude, latitude}`; `sms_in`, `sms_out` `{text,
+    ///phone}`; `attachment` `{file_uuid, version_uuid, file_name}`), `entity_id`,
+    ///`created_by`, `responsible_user_id`, `is_need_to_trigger_digital_pipeline`
+    ///(default true: false keeps the note from firing the digital pipeline's triggers),
+    ///`request_id`; an update's `id`. A call note shows in the analytics only when its
+    ///`created_by` and `responsible_user_id` are equal. A body with an invalid element is
+    ///refused whole: 400 with `validation-errors`, one group per `request_id` at fault;
+    ///nothing of the request is written. Status codes `200`, `400`, `401`, `403` are
+    ///documented; `402` is an **Addition** (an unpaid account).
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/notes`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn add_notes<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::NotesWritten>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/notes",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_notes",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update notes of entities of a type
+    ///
+    ///Updates notes of entities of the path's type, each named by its `id` (required
+    ///here). A JSON array of notes; each element may carry `request_id`.
+    ///Keys: `note_type` and `params` (the writable types and their params:
+    ///`common` `{text}`; `call_in`, `call_out` `{uniq, duration, source, link, phone,
+    ///call_responsible, call_status, call_result}`; `service_message`,
+    ///`extended_service_message` `{service, text}`; `message_cashier` `{status, text}`;
+    ///`geolocation` `{text, address, longitude, latitude}`; `sms_in`, `sms_out` `{text,
+    ///phone}`; `attachment` `{file_uuid, version_uuid, file_name}`), `entity_id`,
+    ///`created_by`, `responsible_user_id`, `is_need_to_trigger_digital_pipeline`
+    ///(default true: false keeps the note from firing the digital pipeline's triggers),
+    ///`request_id`; an update's `id`. A call note shows in the analytics only when its
+    ///`created_by` and `responsible_user_id` are equal. A body with an invalid element is
+    ///refused whole: 400 with `validation-errors`, one group per `request_id` at fault;
+    ///nothing of the request is written. Status codes `200`, `400`, `401`, `403` are
+    ///documented; `402` is an **Addition** (an unpaid account).
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/{entity_type}/notes`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn update_notes<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::NotesWritten>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/notes",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_notes",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///List the notes of one entity
     ///
     ///Returns one page of the notes of one lead, contact, company or customer.
@@ -6660,6 +6876,255 @@ impl Client {
                 ResponseValue::from_response(response).await?,
             )),
             403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Add notes to one entity
+    ///
+    ///Adds notes to the entity of the path (no `entity_id` needed). A JSON array of
+    ///notes; each element may carry `request_id`, which the answer echoes.
+    ///Keys: `note_type` and `params` (the writable types and their params:
+    ///`common` `{text}`; `call_in`, `call_out` `{uniq, duration, source, link, phone,
+    ///call_responsible, call_status, call_result}`; `service_message`,
+    ///`extended_service_message` `{service, text}`; `message_cashier` `{status, text}`;
+    ///`geolocation` `{text, address, longitude, latitude}`; `sms_in`, `sms_out` `{text,
+    ///phone}`; `attachment` `{file_uuid, version_uuid, file_name}`), `entity_id`,
+    ///`created_by`, `responsible_user_id`, `is_need_to_trigger_digital_pipeline`
+    ///(default true: false keeps the note from firing the digital pipeline's triggers),
+    ///`request_id`; an update's `id`. A call note shows in the analytics only when its
+    ///`created_by` and `responsible_user_id` are equal. A body with an invalid element is
+    ///refused whole: 400 with `validation-errors`, one group per `request_id` at fault;
+    ///nothing of the request is written. Status codes `200`, `400`, `401`, `403` are
+    ///documented; `402` is an **Addition** (an unpaid account).
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/{entity_id}/notes`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `entity_id`: ID of the entity (a lead, contact, company or customer) the request is about.
+    ///**Addition**: `minimum: 1` and `format: int64`, as for `Id`.
+    ///
+    ///- `body`
+    pub async fn add_entity_notes<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        entity_id: ::std::num::NonZeroU64,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::NotesWritten>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/{}/notes",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&entity_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_entity_notes",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update notes of one entity
+    ///
+    ///Updates notes of the entity of the path, each named by its `id` (required here).
+    ///A JSON array of notes; each element may carry `request_id`.
+    ///Keys: `note_type` and `params` (the writable types and their params:
+    ///`common` `{text}`; `call_in`, `call_out` `{uniq, duration, source, link, phone,
+    ///call_responsible, call_status, call_result}`; `service_message`,
+    ///`extended_service_message` `{service, text}`; `message_cashier` `{status, text}`;
+    ///`geolocation` `{text, address, longitude, latitude}`; `sms_in`, `sms_out` `{text,
+    ///phone}`; `attachment` `{file_uuid, version_uuid, file_name}`), `entity_id`,
+    ///`created_by`, `responsible_user_id`, `is_need_to_trigger_digital_pipeline`
+    ///(default true: false keeps the note from firing the digital pipeline's triggers),
+    ///`request_id`; an update's `id`. A call note shows in the analytics only when its
+    ///`created_by` and `responsible_user_id` are equal. A body with an invalid element is
+    ///refused whole: 400 with `validation-errors`, one group per `request_id` at fault;
+    ///nothing of the request is written. Status codes `200`, `400`, `401`, `403` are
+    ///documented; `402` is an **Addition** (an unpaid account).
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/{entity_type}/{entity_id}/notes`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `entity_id`: ID of the entity (a lead, contact, company or customer) the request is about.
+    ///**Addition**: `minimum: 1` and `format: int64`, as for `Id`.
+    ///
+    ///- `body`
+    pub async fn update_entity_notes<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        entity_id: ::std::num::NonZeroU64,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::NotesWritten>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/{}/notes",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&entity_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_entity_notes",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update one note of an entity
+    ///
+    ///Updates the note of the path with the fields of one object (no `id` needed):
+    ///its `note_type` and `params`. Only the fields sent are written. The answer is the
+    ///small written note (`id`, `entity_id`, `updated_at`), not the whole note.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/{entity_type}/{entity_id}/notes/{id}`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `entity_id`: ID of the entity (a lead, contact, company or customer) the request is about.
+    ///**Addition**: `minimum: 1` and `format: int64`, as for `Id`.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_entity_note<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        entity_id: ::std::num::NonZeroU64,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::WrittenNote>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/{}/notes/{}",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&entity_id.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_entity_note",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             429u16 => Err(Error::ErrorResponse(
@@ -7075,6 +7540,141 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add tasks
+    ///
+    ///Adds tasks. A JSON array of tasks; each element may carry `request_id`, which the
+    ///answer echoes.
+    ///Keys: `text` and `complete_till` (Unix seconds; required on an add),
+    ///`responsible_user_id` (the user of the token by default), `entity_id` with
+    ///`entity_type` (`leads`, `contacts`, `companies` or `customers`; a task may stand
+    ///alone), `task_type_id` (1 a call, 2 a meeting, or one of the account's types),
+    ///`duration` (seconds), `is_completed`, `result` (`{"text": …}`), `created_by`,
+    ///`updated_by` (0: the integration), `created_at`, `updated_at`, `request_id`; an
+    ///update's `id`. Only the fields sent are written. A body with an invalid element is
+    ///refused whole: 400 with `validation-errors`, one group per `request_id` at fault,
+    ///each error a `code` and a `path` into that element; nothing of the request is
+    ///written. amoCRM advises at most 50 tasks a request; 250 is the most any client
+    ///sends.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/tasks`
+    ///
+    pub async fn add_tasks<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::TasksWritten>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/tasks", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_tasks",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update tasks
+    ///
+    ///Updates tasks, each named by its `id` (required here). A JSON array of tasks; each
+    ///element may carry `request_id`, which the answer echoes. Completing a task is an
+    ///update with `is_completed: true` and its `result` (`{"text": …}`).
+    ///Keys: `text` and `complete_till` (Unix seconds; required on an add),
+    ///`responsible_user_id` (the user of the token by default), `entity_id` with
+    ///`entity_type` (`leads`, `contacts`, `companies` or `customers`; a task may stand
+    ///alone), `task_type_id` (1 a call, 2 a meeting, or one of the account's types),
+    ///`duration` (seconds), `is_completed`, `result` (`{"text": …}`), `created_by`,
+    ///`updated_by` (0: the integration), `created_at`, `updated_at`, `request_id`; an
+    ///update's `id`. Only the fields sent are written. A body with an invalid element is
+    ///refused whole: 400 with `validation-errors`, one group per `request_id` at fault,
+    ///each error a `code` and a `path` into that element; nothing of the request is
+    ///written. amoCRM advises at most 50 tasks a request; 250 is the most any client
+    ///sends.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/tasks`
+    ///
+    pub async fn update_tasks<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::TasksWritten>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/tasks", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_tasks",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///Get a task by its ID
     ///
     ///Returns one task, as far as the user's rights allow. **Status codes**: `200` and
@@ -7121,6 +7721,78 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update one task
+    ///
+    ///Updates the task of the path with the fields of one object (no `id` needed); with
+    ///`is_completed: true` and `result` (`{"text": …}`) it completes the task. Only the
+    ///fields sent are written. The answer is the small written entity (`id`,
+    ///`updated_at`), not the whole task.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/tasks/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_task<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::WrittenEntity>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/tasks/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_task",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
             401u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),

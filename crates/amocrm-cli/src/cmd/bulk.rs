@@ -36,8 +36,19 @@ pub type WriteCall = fn(&Client, Entities, usize) -> Result<WriteStream, Error>;
 /// Reads the entities, writes them with `call`, prints a line per item.
 pub async fn run(args: &WriteArgs, ctx: &mut Ctx<'_>, call: WriteCall) -> Result<(), Failure> {
     let entities = read(&args.file)?;
+    write(entities, args.batch, ctx, call).await
+}
+
+/// Writes entities already read (the file of `--file`, or one entity of a command's
+/// flags) with `call`, in batches of `batch`, and prints a line per item.
+pub async fn write(
+    entities: Entities,
+    batch: usize,
+    ctx: &mut Ctx<'_>,
+    call: impl FnOnce(&Client, Entities, usize) -> Result<WriteStream, Error>,
+) -> Result<(), Failure> {
     let client = ctx.client().await?;
-    let mut results = call(&client, entities, args.batch)?;
+    let mut results = call(&client, entities, batch)?;
     let (mut refused, mut unknown, mut failed) = (0, 0, 0);
     while let Some(result) = results.next().await {
         let line = match result {
@@ -106,7 +117,7 @@ fn error_line(error: &WriteError) -> Value {
 }
 
 /// The entities of `path` (`-`: stdin): a JSON array of objects, or one object a line.
-fn read(path: &str) -> Result<Entities, Failure> {
+pub fn read(path: &str) -> Result<Entities, Failure> {
     let mut text = String::new();
     let read = if path == "-" {
         std::io::stdin().read_to_string(&mut text)

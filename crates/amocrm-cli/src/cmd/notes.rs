@@ -1,13 +1,16 @@
 //! `amocrm notes list ENTITY [ID]` and `amocrm notes get ENTITY ID`: the notes of an
-//! entity type, or of one entity.
+//! entity type, or of one entity; `notes add ENTITY [ID]` (`--text`, `--json` or a bulk
+//! `--file`) and `notes update ENTITY [ID] --file`, written by the library's batch writer.
 
-use clap::{Args, Subcommand};
+use clap::{ArgGroup, Args, Subcommand};
+use serde_json::{Map, Value};
 
+use super::bulk::{self, Entities};
 use super::entity::EntityArg;
 use super::prelude::*;
 use super::query::{self, FilterArg, OrderArg, QueryHelp, WithArg};
 use crate::output::table::date;
-use crate::sdk::Note;
+use crate::sdk::{Client, Error, NewNote, Note, NotePatch, WriteStream};
 
 /// `amocrm notes …`
 #[derive(Debug, Subcommand)]
@@ -16,6 +19,52 @@ pub enum NotesCommand {
     List(NotesList),
     /// Show one note by its ID
     Get(NoteGet),
+    /// Add a text note to an entity (--text), a note of any type as a JSON object
+    /// (--json '{"note_type":"call_in","params":{…}}'), or notes from NDJSON or a JSON
+    /// array (--file; without ID each names its "entity_id"); one line per note on stdout:
+    /// {"index":i,"id":N} or {"index":i,"error":{"code":…,"path":…}}
+    Add(NotesAdd),
+    /// Update notes (each object with its "id", "note_type" and "params") from NDJSON or a
+    /// JSON array; one line per note as for add
+    Update(NotesUpdate),
+}
+
+/// The arguments of `notes add`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["text", "note", "file"])))]
+pub struct NotesAdd {
+    /// Whose notes
+    #[arg(value_enum, value_name = "ENTITY")]
+    pub entity: EntityArg,
+    /// The entity the notes belong to, e.g. 3177727 (needed by --text and a NOTE)
+    #[arg(value_name = "ID")]
+    pub id: Option<i64>,
+    /// The text of a common note
+    #[arg(long, value_name = "TEXT")]
+    pub text: Option<String>,
+    /// One note as a JSON object in amoCRM's field names ("note_type", "params", …),
+    /// written as `--json '{…}'` (the output is NDJSON either way)
+    #[arg(value_name = "NOTE")]
+    pub note: Option<String>,
+    /// Notes: NDJSON or a JSON array of objects; `-` reads stdin
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<String>,
+    /// Notes a request, 1..=250
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub batch: usize,
+}
+
+/// The arguments of `notes update`.
+#[derive(Debug, Args)]
+pub struct NotesUpdate {
+    /// Whose notes
+    #[arg(value_enum, value_name = "ENTITY")]
+    pub entity: EntityArg,
+    /// The entity the notes belong to (optional: the notes of the entity type otherwise)
+    #[arg(value_name = "ID")]
+    pub id: Option<i64>,
+    #[command(flatten)]
+    pub write: bulk::WriteArgs,
 }
 
 /// The flags of `notes list`.
@@ -58,6 +107,36 @@ pub async fn run(command: &NotesCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
             query::check([with, filter, args.order.problems()])?;
         }
         NotesCommand::Get(args) => query::check([args.with.problems()])?,
+        NotesCommand::Add(args) => {
+            let (kind, id) = (args.entity.kind(), args.id);
+            let notes = notes_of(args)?;
+            let add =
+                move |c: &Client, items: Entities, batch: usize| -> Result<WriteStream, Error> {
+                    let items = items.into_iter().map(NewNote::from_json);
+                    let calls = c.notes(kind);
+                    let writer = match id {
+                        Some(id) => calls.of(id).add(items),
+                        None => calls.add(items),
+                    };
+                    Ok(writer.batch(batch)?.stream())
+                };
+            return bulk::write(notes, args.batch, ctx, add).await;
+        }
+        NotesCommand::Update(args) => {
+            let (kind, id) = (args.entity.kind(), args.id);
+            let patches = bulk::read(&args.write.file)?;
+            let update =
+                move |c: &Client, items: Entities, batch: usize| -> Result<WriteStream, Error> {
+                    let items = items.into_iter().map(NotePatch::from_json);
+                    let calls = c.notes(kind);
+                    let writer = match id {
+                        Some(id) => calls.of(id).update(items),
+                        None => calls.update(items),
+                    };
+                    Ok(writer.batch(batch)?.stream())
+                };
+            return bulk::write(patches, args.write.batch, ctx, update).await;
+        }
     }
     let client = ctx.client().await?;
     let out = &mut ctx.out;
@@ -77,7 +156,44 @@ pub async fn run(command: &NotesCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
             let call = args.with.apply(notes.get(args.id))?;
             section::get(call.send(), out).await
         }
+        NotesCommand::Add(_) | NotesCommand::Update(_) => Ok(()),
     }
+}
+
+/// The notes `notes add` writes: its `--text` as a common note, its `--json` object, or
+/// the file's; the first two need the entity's ID.
+fn notes_of(args: &NotesAdd) -> Result<Entities, Failure> {
+    if let Some(file) = &args.file {
+        return bulk::read(file);
+    }
+    if args.id.is_none() {
+        return Err(Failure::input(
+            "--text and --json add a note to one entity: give its ID",
+        ));
+    }
+    let note = match (&args.text, &args.note) {
+        (Some(text), _) if text.trim().is_empty() => {
+            return Err(Failure::input("--text: a note's text is not blank"));
+        }
+        (Some(text), _) => common(text),
+        (None, Some(json)) => match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(note)) => note,
+            Ok(_) => return Err(Failure::input("--json: a note is one JSON object")),
+            Err(e) => return Err(Failure::input(format!("--json: not JSON: {e}"))),
+        },
+        (None, None) => return Err(Failure::input("--text, --json or --file gives the note")),
+    };
+    Ok(vec![note])
+}
+
+/// A common note of `text`, in amoCRM's field names.
+fn common(text: &str) -> Map<String, Value> {
+    let mut note = Map::new();
+    note.insert("note_type".into(), "common".into());
+    let mut params = Map::new();
+    params.insert("text".into(), text.into());
+    note.insert("params".into(), Value::Object(params));
+    note
 }
 
 impl Paged for Note {

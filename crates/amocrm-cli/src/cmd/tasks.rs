@@ -1,12 +1,16 @@
-//! `amocrm tasks list|get ID`: to-dos, calls and meetings, with filters and an order.
+//! `amocrm tasks list|get ID|add|update|complete ID --result TEXT`: to-dos, calls and
+//! meetings, with filters and an order; written in batches (`bulk`) or completed one by
+//! one.
 
 use clap::{Args, Subcommand};
+use serde_json::json;
 
+use super::bulk::{self, WriteArgs};
 use super::prelude::*;
 use super::query::{self, FilterArg, OrderArg, QueryHelp};
 use super::section::IdArg;
 use crate::output::table::date;
-use crate::sdk::Task;
+use crate::sdk::{NewTask, Task, TaskPatch};
 
 /// `amocrm tasks …`
 #[derive(Debug, Subcommand)]
@@ -15,6 +19,26 @@ pub enum TasksCommand {
     List(TasksList),
     /// Show one task by its ID
     Get(IdArg),
+    /// Add tasks from NDJSON or a JSON array in amoCRM's field names ("text" and
+    /// "complete_till" required), in batches; one line per item on stdout:
+    /// {"index":i,"id":N} or {"index":i,"error":{"code":…,"path":…}}
+    Add(WriteArgs),
+    /// Update tasks (each object with its "id") from NDJSON or a JSON array, in batches;
+    /// only the fields given are sent; one line per item as for add
+    Update(WriteArgs),
+    /// Complete a task with its result: {"id":N,"updated_at":T} on stdout
+    Complete(TaskComplete),
+}
+
+/// The arguments of `tasks complete`.
+#[derive(Debug, Args)]
+pub struct TaskComplete {
+    /// The task's ID, e.g. 4745251
+    #[arg(value_name = "ID")]
+    pub id: i64,
+    /// The result to record (not blank), e.g. 'Called, the client agreed'
+    #[arg(long, value_name = "TEXT")]
+    pub result: String,
 }
 
 /// The flags of `tasks list`.
@@ -30,8 +54,35 @@ pub struct TasksList {
 
 /// Runs `amocrm tasks …`.
 pub async fn run(command: &TasksCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    if let TasksCommand::List(args) = command {
-        query::check([args.filter.problems(), args.order.problems()])?;
+    match command {
+        TasksCommand::List(args) => {
+            query::check([args.filter.problems(), args.order.problems()])?;
+        }
+        TasksCommand::Add(args) => {
+            let add: bulk::WriteCall = |c, items, batch| {
+                let items = items.into_iter().map(NewTask::from_json);
+                Ok(c.tasks().add(items).batch(batch)?.stream())
+            };
+            return bulk::run(args, ctx, add).await;
+        }
+        TasksCommand::Update(args) => {
+            let update: bulk::WriteCall = |c, items, batch| {
+                let items = items.into_iter().map(TaskPatch::from_json);
+                Ok(c.tasks().update(items).batch(batch)?.stream())
+            };
+            return bulk::run(args, ctx, update).await;
+        }
+        TasksCommand::Complete(args) => {
+            if args.result.trim().is_empty() {
+                return Err(Failure::input("--result: a task's result is not blank"));
+            }
+            let client = ctx.client().await?;
+            let done = client.tasks().complete(args.id, &args.result).await?;
+            ctx.out
+                .json_line(&json!({"id": done.id, "updated_at": done.updated_at}))?;
+            return Ok(ctx.out.flush()?);
+        }
+        TasksCommand::Get(_) => {}
     }
     let client = ctx.client().await?;
     let out = &mut ctx.out;
@@ -43,6 +94,7 @@ pub async fn run(command: &TasksCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
             section::list(call, &args.pages, out).await
         }
         TasksCommand::Get(arg) => section::get(client.tasks().get(arg.id).send(), out).await,
+        TasksCommand::Add(_) | TasksCommand::Update(_) | TasksCommand::Complete(_) => Ok(()),
     }
 }
 

@@ -19,6 +19,7 @@ mod pacing;
 mod pipelines;
 mod profiles;
 mod tables;
+mod task_note_writes;
 mod timeouts;
 mod token_sources;
 mod token_stores;

@@ -1,11 +1,12 @@
 //! The CRM lists under an entity type the API does not have (`/api/v4/{kind}/tags`,
 //! `/notes`, `/links`, `/custom_fields`, `/custom_fields/groups`, `/{id}/notes`,
-//! `/{id}/links`): 400 naming `entity_type`, as a list's other bad terms are. The known
-//! types (`leads`, `contacts`, `companies`, `customers`) have their own routes, which
-//! take precedence.
+//! `/{id}/links`), and the writes of notes under one (`POST`/`PATCH` of `/notes` and
+//! `/{id}/notes`, `PATCH /{id}/notes/{note_id}`): 400 naming `entity_type`, as a list's
+//! other bad terms are. The known types (`leads`, `contacts`, `companies`, `customers`)
+//! have their own routes, which take precedence.
 
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, patch};
 
 use crate::http::router::Routes;
 use crate::model::problem::Problem;
@@ -22,8 +23,14 @@ pub(super) fn routes() -> Routes {
     ]
     .into_iter()
     .fold(Routes::new(), |routes, tail| {
-        routes.route(&format!("/api/v4/{{kind}}/{tail}"), get(unknown))
+        let read = get(unknown);
+        let method = match tail.ends_with("notes") {
+            true => read.post(unknown).patch(unknown),
+            false => read,
+        };
+        routes.route(&format!("/api/v4/{{kind}}/{tail}"), method)
     })
+    .route("/api/v4/{kind}/{id}/notes/{note_id}", patch(unknown))
 }
 
 async fn unknown() -> Result<Response, Problem> {

@@ -3,6 +3,7 @@
 //! model, and answers with `crate::http`'s HAL and problem helpers.
 
 mod account;
+mod activity_writes;
 mod bots;
 mod catalogs;
 mod companies;
@@ -48,4 +49,5 @@ pub(crate) fn routes() -> Routes {
         .merge(oauth::routes())
         .merge(webhooks::routes())
         .merge(writes::routes())
+        .merge(activity_writes::routes())
 }

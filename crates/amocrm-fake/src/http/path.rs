@@ -32,7 +32,7 @@ pub(crate) fn list_id(
         })
 }
 
-fn positive(id: &str) -> Option<i64> {
+pub(crate) fn positive(id: &str) -> Option<i64> {
     (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
         .then(|| id.parse().ok())
         .flatten()

@@ -58,6 +58,11 @@ pub struct NoteCalls<'c> {
 }
 
 impl<'c> NoteCalls<'c> {
+    /// The client and the entity type, for the write calls (`crate::write`).
+    pub(crate) fn parts(&self) -> (&'c Client, EntityKind) {
+        (self.client, self.kind)
+    }
+
     /// `GET /api/v4/{entity_type}/notes`: the notes of every entity of the type (a
     /// page, every page or every note); `.entity_ids(..)` narrows it to some entities.
     pub fn list(&self) -> ListRequest<Note, CrmQuery<Note>> {
@@ -109,6 +114,14 @@ pub struct EntityNoteCalls<'c> {
     client: &'c Client,
     kind: EntityKind,
     entity_id: i64,
+}
+
+impl<'c> EntityNoteCalls<'c> {
+    /// The client, the entity type and the entity's ID, for the write calls
+    /// (`crate::write`).
+    pub(crate) fn parts(&self) -> (&'c Client, EntityKind, i64) {
+        (self.client, self.kind, self.entity_id)
+    }
 }
 
 impl EntityNoteCalls<'_> {

@@ -52,6 +52,13 @@ pub struct TaskCalls<'c> {
     client: &'c Client,
 }
 
+impl<'c> TaskCalls<'c> {
+    /// The client, for the write calls (`crate::write`).
+    pub(crate) fn client(&self) -> &'c Client {
+        self.client
+    }
+}
+
 impl TaskCalls<'_> {
     /// `GET /api/v4/tasks`: a page, every page or every task. `filter[entity_id]`
     /// without `filter[entity_type]` is refused before sending (amoCRM needs both).

@@ -98,8 +98,17 @@ impl Safety {
     pub(super) fn of(operation_id: &str, method: &reqwest::Method) -> Safety {
         match operation_id {
             "continue_bot" => Safety::Once,
-            "update_leads" | "update_lead" | "update_contacts" | "update_contact"
-            | "update_companies" | "update_company" => Safety::Idempotent,
+            "update_leads"
+            | "update_lead"
+            | "update_contacts"
+            | "update_contact"
+            | "update_companies"
+            | "update_company"
+            | "update_tasks"
+            | "update_task"
+            | "update_notes"
+            | "update_entity_notes"
+            | "update_entity_note" => Safety::Idempotent,
             _ if method == reqwest::Method::GET || method == reqwest::Method::DELETE => {
                 Safety::Idempotent
             }
@@ -156,6 +165,9 @@ mod tests {
             "add_leads_complex",
             "add_contacts",
             "add_companies",
+            "add_tasks",
+            "add_notes",
+            "add_entity_notes",
         ] {
             assert_eq!(Safety::of(add, &Method::POST), Safety::Post);
         }
@@ -164,10 +176,18 @@ mod tests {
             "update_lead",
             "update_contacts",
             "update_company",
+            "update_tasks",
+            "update_task",
+            "update_notes",
+            "update_entity_notes",
+            "update_entity_note",
         ] {
             assert_eq!(Safety::of(update, &Method::PATCH), Safety::Idempotent);
         }
-        assert_eq!(Safety::of("update_tasks", &Method::PATCH), Safety::Post);
+        assert_eq!(
+            Safety::of("an_unlisted_patch", &Method::PATCH),
+            Safety::Post
+        );
         for status in [500, 502, 503, 504, 429] {
             let status = StatusCode::from_u16(status).unwrap();
             assert!(Safety::Idempotent.retries_status(status));

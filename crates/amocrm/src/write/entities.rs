@@ -18,7 +18,7 @@ pub trait Item: Send + 'static + sealed::Sealed {
     fn into_body(self) -> Result<Map<String, Value>, Invalid>;
 }
 
-mod sealed {
+pub(super) mod sealed {
     pub trait Sealed {}
 }
 

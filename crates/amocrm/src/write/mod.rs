@@ -1,5 +1,7 @@
 //! The CRM's write side: add and update leads, contacts and companies, and complex add
-//! leads with a contact and a company, in safe batches.
+//! leads with a contact and a company, in safe batches; add, update and complete tasks
+//! ([`NewTask`], [`TaskPatch`]); add and update notes of the writable types
+//! ([`NewNote`], [`NotePatch`], [`NoteParams`]).
 //!
 //! The entities to write ([`NewLead`], [`LeadPatch`], …) send only the fields set on
 //! them. The calls (`client.leads().add(items)`, `.update(patches)`,
@@ -29,9 +31,12 @@ mod chunk;
 mod entities;
 mod field;
 mod json_input;
+mod note_params;
+mod notes;
 mod op;
 mod outcome;
 mod parts;
+mod tasks;
 mod writer;
 
 use futures::stream::{Stream, StreamExt};
@@ -44,9 +49,12 @@ pub use entities::{
     CompanyPatch, ComplexLead, ContactPatch, Item, LeadPatch, NewCompany, NewContact, NewLead,
 };
 pub use field::{FieldValue, TagRef};
+pub use note_params::{Call, CallStatus, CashierStatus, NoteParams};
+pub use notes::{NewNote, NotePatch};
 pub use op::{DEFAULT_BATCH, MAX_BATCH, MAX_COMPLEX_BATCH};
 pub use outcome::{FieldError, OnUnknown, Updated, WriteError, WriteErrorKind, Written};
 pub use parts::{MAX_COMPLEX_FIELDS, MAX_PRICE};
+pub use tasks::{NewTask, TaskPatch};
 pub use writer::{WriteStream, Writer};
 
 use op::Op;

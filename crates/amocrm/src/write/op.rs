@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use amocrm_raw::types::{WriteItems, WrittenEntity};
 
 use crate::client::Client;
-use crate::error::{Invalid, Result};
+use crate::error::{Error, Invalid, Result};
+use crate::query::EntityKind;
 use crate::write::outcome::Updated;
 
 /// The most entities a request of an add or a batch update carries (amoCRM's page
@@ -28,6 +29,11 @@ pub(super) enum Op {
     UpdateContacts,
     AddCompanies,
     UpdateCompanies,
+    AddTasks,
+    UpdateTasks,
+    /// Notes of an entity type, or of one entity (its ID, checked when sent).
+    AddNotes(EntityKind, Option<i64>),
+    UpdateNotes(EntityKind, Option<i64>),
 }
 
 /// What amoCRM answered for one written entity.
@@ -55,8 +61,9 @@ impl Answered {
     }
 }
 
-/// `PATCH /api/v4/{leads|contacts|companies}/{id}` of one patch's body: its `id` goes to
-/// the path (an update is retried like a `GET`, see the transport).
+/// `PATCH /api/v4/{leads|contacts|companies|tasks}/{id}` (a note's:
+/// `/api/v4/{type}/{entity_id}/notes/{id}`) of one patch's body: its `id` goes to the path
+/// (an update is retried like a `GET`, see the transport).
 pub(super) async fn update_one(
     client: &Client,
     op: Op,
@@ -73,9 +80,25 @@ pub(super) async fn update_one(
         })?;
     let raw = client.raw();
     let written = match op {
+        Op::UpdateLeads => client.call(raw.update_lead(id, &body)).await?,
         Op::UpdateContacts => client.call(raw.update_contact(id, &body)).await?,
         Op::UpdateCompanies => client.call(raw.update_company(id, &body)).await?,
-        _ => client.call(raw.update_lead(id, &body)).await?,
+        Op::UpdateTasks => client.call(raw.update_task(id, &body)).await?,
+        Op::UpdateNotes(kind, Some(entity)) => {
+            let entity = entity_id(entity)?;
+            let note = client
+                .call(raw.update_entity_note(kind, entity, id, &body))
+                .await?;
+            return Ok(Updated {
+                id: note.id,
+                updated_at: note.updated_at,
+            });
+        }
+        other => {
+            return Err(Error::Protocol(format!(
+                "{other:?} does not update one entity by its path"
+            )));
+        }
     };
     Ok(Updated {
         id: written.id,
@@ -88,7 +111,12 @@ impl Op {
     pub(super) fn adds(self) -> bool {
         matches!(
             self,
-            Op::AddLeads | Op::ComplexLeads | Op::AddContacts | Op::AddCompanies
+            Op::AddLeads
+                | Op::ComplexLeads
+                | Op::AddContacts
+                | Op::AddCompanies
+                | Op::AddTasks
+                | Op::AddNotes(..)
         )
     }
 
@@ -139,6 +167,9 @@ impl Op {
                     .embedded
                     .companies
             }
+            Op::AddTasks => client.call(raw.add_tasks(&body)).await?.embedded.tasks,
+            Op::UpdateTasks => client.call(raw.update_tasks(&body)).await?.embedded.tasks,
+            Op::AddNotes(..) | Op::UpdateNotes(..) => return self.send_notes(client, body).await,
             Op::ComplexLeads => {
                 let added = client.call(raw.add_leads_complex(&body)).await?;
                 return Ok(added
@@ -156,4 +187,52 @@ impl Op {
         };
         Ok(written.into_iter().map(Answered::of).collect())
     }
+}
+
+impl Op {
+    /// Sends a body of notes, to the path of their entity type or of one entity.
+    async fn send_notes(self, client: &Client, body: WriteItems) -> Result<Vec<Answered>> {
+        let raw = client.raw();
+        let written = match self {
+            Op::AddNotes(kind, None) => client.call(raw.add_notes(kind, &body)).await?,
+            Op::AddNotes(kind, Some(entity)) => {
+                let entity = entity_id(entity)?;
+                client
+                    .call(raw.add_entity_notes(kind, entity, &body))
+                    .await?
+            }
+            Op::UpdateNotes(kind, None) => client.call(raw.update_notes(kind, &body)).await?,
+            Op::UpdateNotes(kind, Some(entity)) => {
+                let entity = entity_id(entity)?;
+                client
+                    .call(raw.update_entity_notes(kind, entity, &body))
+                    .await?
+            }
+            other => return Err(Error::Protocol(format!("{other:?} does not write notes"))),
+        };
+        Ok(written
+            .embedded
+            .notes
+            .into_iter()
+            .map(|note| Answered {
+                id: note.id,
+                request_ids: note.request_id.into_iter().collect(),
+                updated_at: note.updated_at,
+                contact_id: None,
+                company_id: None,
+                merged: false,
+            })
+            .collect())
+    }
+}
+
+/// The entity of a notes path: an ID amoCRM can have, or nothing is sent.
+fn entity_id(id: i64) -> Result<std::num::NonZeroU64> {
+    u64::try_from(id)
+        .ok()
+        .and_then(std::num::NonZeroU64::new)
+        .ok_or(Error::Invalid(Invalid::Field {
+            field: "entity_id".into(),
+            reason: "the entity of a notes path has an ID above 0",
+        }))
 }

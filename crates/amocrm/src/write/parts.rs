@@ -69,6 +69,11 @@ impl Parts {
         });
     }
 
+    /// Sets `key` to `value` as it is (a flag, an object).
+    pub(super) fn set(&mut self, key: &str, value: Value) {
+        self.body.insert(key.to_owned(), value);
+    }
+
     pub(super) fn text(&mut self, key: &str, value: String) {
         self.body.insert(key.to_owned(), value.into());
     }

@@ -2,6 +2,7 @@
 //! costing one item, no add sent twice, patches sending only what was set, complex add,
 //! and a 10,000-lead import within the 7/s window.
 
+mod activity;
 mod batches;
 mod patches;
 

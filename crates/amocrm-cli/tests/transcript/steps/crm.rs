@@ -12,6 +12,8 @@ pub async fn crm(t: &mut Transcript) {
         "leads get -h",
         "events list -h",
         "notes list -h",
+        "tasks complete -h",
+        "notes add -h",
     ] {
         t.run("help", Step::sh(line)).await;
     }
@@ -59,5 +61,46 @@ pub async fn crm(t: &mut Transcript) {
         "catalogs elements get 4500 1".to_owned(),
     ] {
         t.run("crm", Step::sh(&line).on(&fake)).await;
+    }
+    writes(t, &fake, lead).await;
+}
+
+/// Tasks and notes written: a line per item, refusals, a completion, bad input.
+async fn writes(t: &mut Transcript, fake: &FakeServer, lead: i64) {
+    // The writes are stamped with the fake's clock: stopped, so the transcript is stable.
+    fake.clock().set(1_767_225_600);
+    let client = amocrm_test_support::fake::client(fake);
+    let tasks = client
+        .tasks()
+        .list()
+        .send()
+        .await
+        .expect("the seeded tasks");
+    let task = tasks.items[0].id;
+    let input = format!(
+        "{{\"text\":\"Call back\",\"complete_till\":1767225600,\"entity_id\":{lead},\"entity_type\":\"leads\"}}\n\
+         {{\"text\":\"No deadline\"}}\n{{\"text\":\"Meet\",\"complete_till\":1767225600,\"responsible_user_id\":1}}\n"
+    );
+    let step = Step::sh("tasks add --file - --batch 2")
+        .stdin(input)
+        .on(fake);
+    t.run("crm writes", step).await;
+    let patch = format!("[{{\"id\":{task},\"text\":\"Call back on Friday\"}}]");
+    let step = Step::sh("tasks update --file -").stdin(patch).on(fake);
+    t.run("crm writes", step).await;
+    let call = r#"'{"note_type":"call_in","params":{"uniq":"a1","duration":30,"source":"pbx","phone":"+7999","call_status":4}}'"#;
+    for line in [
+        format!("tasks complete {task} --result 'Called, the client agreed'"),
+        format!("--json tasks get {task}"),
+        "tasks complete 5 --result ' '".to_owned(),
+        format!("notes add leads {lead} --text 'Asked for a discount'"),
+        format!("notes add leads {lead} --json {call}"),
+        format!(
+            "notes add leads {lead} --json '{{\"note_type\":\"sms_in\",\"params\":{{\"text\":\"hi\"}}}}'"
+        ),
+        "notes add leads --text 'No entity'".to_owned(),
+        format!("notes list leads {lead} --order id=desc --limit 3"),
+    ] {
+        t.run("crm writes", Step::sh(&line).on(fake)).await;
     }
 }

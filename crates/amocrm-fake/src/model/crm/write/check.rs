@@ -150,21 +150,21 @@ pub(crate) fn plan(
     }
 }
 
-fn exists(crm: &Crm, kind: Kind, id: i64) -> bool {
+pub(super) fn exists(crm: &Crm, kind: Kind, id: i64) -> bool {
     match kind {
         Kind::Leads => crm.leads.get(id).is_some(),
         _ => crm.parties(kind).is_some_and(|t| t.get(id).is_some()),
     }
 }
 
-fn text(value: &Value, p: &str, slot: &mut Option<String>, wrong: &mut Vec<Wrong>) {
+pub(super) fn text(value: &Value, p: &str, slot: &mut Option<String>, wrong: &mut Vec<Wrong>) {
     match value.as_str() {
         Some(s) => *slot = Some(s.to_owned()),
         None => wrong.push(("InvalidType", p.to_owned())),
     }
 }
 
-fn choice(
+pub(super) fn choice(
     value: &Value,
     p: &str,
     slot: &mut Option<i64>,

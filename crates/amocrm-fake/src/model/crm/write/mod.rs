@@ -1,9 +1,12 @@
 //! The CRM's writes: an add, a batch update or a complex add of leads, contacts or
 //! companies, read whole first ([`check`]) and applied only when every entity is valid,
-//! so that a request is written entirely or not at all, as amoCRM does.
+//! so that a request is written entirely or not at all, as amoCRM does; the same for
+//! tasks ([`tasks`]) and notes ([`notes`]).
 
 pub(crate) mod check;
 mod events;
+pub(crate) mod notes;
+pub(crate) mod tasks;
 
 use serde_json::Value;
 
