@@ -100,6 +100,9 @@ impl Safety {
             "continue_bot" => Safety::Once,
             "update_leads" | "update_lead" | "update_contacts" | "update_contact"
             | "update_companies" | "update_company" => Safety::Idempotent,
+            // A tag name the dictionary has is answered with its ID, not added again; an
+            // unlink of what is not linked changes nothing.
+            "add_tags" | "unlink_entity" | "unlink_entities" => Safety::Idempotent,
             _ if method == reqwest::Method::GET || method == reqwest::Method::DELETE => {
                 Safety::Idempotent
             }
@@ -168,6 +171,12 @@ mod tests {
             assert_eq!(Safety::of(update, &Method::PATCH), Safety::Idempotent);
         }
         assert_eq!(Safety::of("update_tasks", &Method::PATCH), Safety::Post);
+        assert_eq!(Safety::of("add_tags", &Method::POST), Safety::Idempotent);
+        assert_eq!(
+            Safety::of("unlink_entities", &Method::POST),
+            Safety::Idempotent
+        );
+        assert_eq!(Safety::of("link_entity", &Method::POST), Safety::Post);
         for status in [500, 502, 503, 504, 429] {
             let status = StatusCode::from_u16(status).unwrap();
             assert!(Safety::Idempotent.retries_status(status));

@@ -17,7 +17,7 @@ pub trait Item: Send + 'static + sealed::Sealed {
     fn into_body(self) -> Result<Map<String, Value>, Invalid>;
 }
 
-mod sealed {
+pub(super) mod sealed {
     pub trait Sealed {}
 }
 
@@ -86,6 +86,20 @@ macro_rules! entity {
             /// Tags to detach (`tags_to_delete`), by ID or name.
             pub fn tags_to_delete<T: Into<TagRef>>(mut self, tags: impl IntoIterator<Item = T>) -> Self {
                 self.parts.tags("tags_to_delete", tags.into_iter().map(Into::into));
+                self
+            }
+
+            /// The entity's whole set of tags (`_embedded.tags`), by ID or name: a tag not
+            /// listed is detached. To attach or detach some, `tags_to_add` and
+            /// `tags_to_delete` leave the others alone.
+            pub fn replace_tags<T: Into<TagRef>>(mut self, tags: impl IntoIterator<Item = T>) -> Self {
+                self.parts.tag_set(Some(tags.into_iter().map(Into::into).collect()));
+                self
+            }
+
+            /// Detaches every tag (`"_embedded": {"tags": null}`).
+            pub fn clear_tags(mut self) -> Self {
+                self.parts.tag_set(None);
                 self
             }
             )?

@@ -28,9 +28,12 @@
 mod chunk;
 mod entities;
 mod field;
+mod link_op;
+mod links;
 mod op;
 mod outcome;
 mod parts;
+mod tags;
 mod writer;
 
 use futures::stream::{Stream, StreamExt};
@@ -43,9 +46,11 @@ pub use entities::{
     CompanyPatch, ComplexLead, ContactPatch, Item, LeadPatch, NewCompany, NewContact, NewLead,
 };
 pub use field::{FieldValue, TagRef};
+pub use links::{Link, LinkTo};
 pub use op::{DEFAULT_BATCH, MAX_BATCH, MAX_COMPLEX_BATCH};
 pub use outcome::{FieldError, OnUnknown, Updated, WriteError, WriteErrorKind, Written};
 pub use parts::{MAX_COMPLEX_FIELDS, MAX_PRICE};
+pub use tags::{NewTag, TAG_COLORS};
 pub use writer::{WriteStream, Writer};
 
 use op::Op;

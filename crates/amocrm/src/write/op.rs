@@ -28,6 +28,10 @@ pub(super) enum Op {
     UpdateContacts,
     AddCompanies,
     UpdateCompanies,
+    /// `POST /api/v4/{entity_type}/tags`.
+    AddTags(crate::query::EntityKind),
+    /// A link or an unlink, of one entity or of several (`write::links`).
+    Links(crate::write::link_op::LinkOp),
 }
 
 /// What amoCRM answered for one written entity.
@@ -43,6 +47,18 @@ pub(super) struct Answered {
 }
 
 impl Answered {
+    /// An entity answered by its ID and maybe its `request_id`.
+    pub(super) fn new(id: i64, request_id: Option<String>) -> Self {
+        Answered {
+            id,
+            request_ids: request_id.into_iter().collect(),
+            updated_at: None,
+            contact_id: None,
+            company_id: None,
+            merged: false,
+        }
+    }
+
     fn of(entity: WrittenEntity) -> Self {
         Answered {
             id: entity.id,
@@ -84,12 +100,14 @@ pub(super) async fn update_one(
 }
 
 impl Op {
-    /// Whether the operation creates entities: one sent twice creates them twice.
+    /// Whether the operation creates something that one sent twice would create twice:
+    /// the adds, and links (amoCRM documents nothing of a link made again, so one is
+    /// treated as an add and never sent twice).
     pub(super) fn adds(self) -> bool {
         matches!(
             self,
             Op::AddLeads | Op::ComplexLeads | Op::AddContacts | Op::AddCompanies
-        )
+        ) || matches!(self, Op::Links(link) if !link.unlink)
     }
 
     /// The largest batch the operation takes.
@@ -138,6 +156,23 @@ impl Op {
                     .await?
                     .embedded
                     .companies
+            }
+            Op::AddTags(kind) => {
+                let body = amocrm_raw::types::TagWriteItems(body.0);
+                let added = client.call(raw.add_tags(kind, &body)).await?;
+                return Ok(added
+                    .embedded
+                    .tags
+                    .into_iter()
+                    .map(|t| Answered::new(t.id, t.request_id))
+                    .collect());
+            }
+            Op::Links(link) => {
+                let answered = link.send(client, body.0).await?;
+                return Ok(answered
+                    .into_iter()
+                    .map(|(id, request_id)| Answered::new(id, Some(request_id)))
+                    .collect());
             }
             Op::ComplexLeads => {
                 let added = client.call(raw.add_leads_complex(&body)).await?;

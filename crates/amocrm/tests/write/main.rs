@@ -4,6 +4,7 @@
 
 mod batches;
 mod patches;
+mod tags_links;
 
 use amocrm::Client;
 use amocrm::write::{WriteError, Written};

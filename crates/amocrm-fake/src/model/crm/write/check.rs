@@ -34,6 +34,8 @@ pub(crate) struct Plan {
     pub fields: Vec<(u16, Option<Vec<Val>>)>,
     pub tags_add: Vec<Value>,
     pub tags_delete: Vec<Value>,
+    /// `_embedded.tags`: the whole set (`null` on an update: none).
+    pub tags_set: Option<Vec<Value>>,
     pub contacts: Vec<i64>,
     pub company: Option<i64>,
     /// A complex add's new contact and company.
@@ -207,6 +209,16 @@ fn embedded(
     };
     for (key, list) in map {
         let at = format!("{p}.{key}");
+        if key == "tags" && how != How::Complex {
+            let mut set = Vec::new();
+            match list {
+                Value::Null if how == How::Update => {}
+                Value::Array(_) => tags(list, &at, &mut set, wrong),
+                _ => wrong.push(("InvalidType", at)),
+            }
+            plan.tags_set = Some(set);
+            continue;
+        }
         let Some(list) = list.as_array() else {
             wrong.push(("InvalidType", at));
             continue;
