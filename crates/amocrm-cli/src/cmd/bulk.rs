@@ -37,7 +37,13 @@ pub type WriteCall = fn(&Client, Entities, usize) -> Result<WriteStream, Error>;
 pub async fn run(args: &WriteArgs, ctx: &mut Ctx<'_>, call: WriteCall) -> Result<(), Failure> {
     let entities = read(&args.file)?;
     let client = ctx.client().await?;
-    let mut results = call(&client, entities, args.batch)?;
+    let results = call(&client, entities, args.batch)?;
+    print(results, ctx).await
+}
+
+/// Prints a line per item of a writer's `results`, in input order; the exit says whether
+/// some were refused (3) or may not have been written (4).
+pub async fn print(mut results: WriteStream, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     let (mut refused, mut unknown, mut failed) = (0, 0, 0);
     while let Some(result) = results.next().await {
         let line = match result {
