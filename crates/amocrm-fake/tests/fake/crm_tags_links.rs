@@ -181,3 +181,58 @@ async fn links_are_checked_whole_and_seen_on_both_sides() {
             .contains(&pair("FieldNotExpected", "metadata.quantity"))
     );
 }
+
+#[tokio::test]
+async fn an_entitys_tags_by_an_unknown_id_are_refused_and_embedded_tags_replace_the_set() {
+    let server = server().await;
+    let lead = server.crm().ids(CrmEntity::Leads)[0];
+    let body = json!([{"id": lead, "tags_to_add": [{"name": "ok"}, {"id": 999_999_999}],
+                       "_embedded": {"tags": [{"id": 999_999_998}]}}]);
+    let resp = send(
+        &server,
+        Method::PATCH,
+        "/api/v4/leads",
+        Some(server.token()),
+        Some(body),
+    )
+    .await;
+    let problem = expect_problem(resp, 400).await;
+    assert_eq!(
+        groups(&problem)[0].1,
+        [
+            pair("NotSupportedChoice", "tags_to_add.1.id"),
+            pair("NotSupportedChoice", "_embedded.tags.0.id"),
+        ]
+    );
+    let set = json!({"_embedded": {"tags": [{"name": "Only"}]}});
+    let path = format!("/api/v4/leads/{lead}");
+    let resp = send(
+        &server,
+        Method::PATCH,
+        &path,
+        Some(server.token()),
+        Some(set),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let got = ok_json(&server, &path).await;
+    let names: Vec<&str> = got["_embedded"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Only"]);
+    let clear = json!({"_embedded": {"tags": null}});
+    let resp = send(
+        &server,
+        Method::PATCH,
+        &path,
+        Some(server.token()),
+        Some(clear),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let got = ok_json(&server, &path).await;
+    assert_eq!(got["_embedded"]["tags"], json!([]));
+}

@@ -328,3 +328,52 @@ async fn one_refused_mass_link_costs_one_item() {
         "{after:?}"
     );
 }
+
+#[tokio::test]
+async fn link_answers_are_read_back_to_the_items_without_request_ids() {
+    use amocrm_test_support::loopback::{Reply, Server, client, json, quick_retries, response};
+    // A link of one entity answered without `entity_id` (the path names it), in another
+    // order than sent, and a refusal naming the second element by its index.
+    let server = Server::start(|n, _| match n {
+        0 => Reply::Bytes(response(
+            400,
+            "application/problem+json",
+            &[],
+            br#"{"title":"Bad Request","status":400,"validation-errors":[
+                {"request_id":"1","errors":[{"code":"NotSupportedChoice","path":"to_entity_id"}]}]}"#,
+        )),
+        _ => json(
+            r#"{"_total_items":2,"_embedded":{"links":[
+                {"to_entity_id":9,"to_entity_type":"companies","metadata":null},
+                {"to_entity_id":7,"to_entity_type":"contacts","metadata":{"main_contact":true}}]}}"#,
+        ),
+    })
+    .await;
+    let client = client(server.base_url(), quick_retries(1));
+    let targets = [
+        LinkTo::contact(7).main(true),
+        LinkTo::contact(8),
+        LinkTo::company(9),
+    ];
+    let results = all(client
+        .links(EntityKind::Leads)
+        .of(42)
+        .link(targets)
+        .stream())
+    .await;
+    assert_eq!(results[0].as_ref().expect("linked").request_id, "0");
+    let refused = results[1].as_ref().unwrap_err().refused().expect("refused");
+    assert_eq!(refused[0].path, "to_entity_id");
+    let third = results[2].as_ref().expect("linked");
+    assert_eq!((third.id, third.request_id.as_str()), (42, "2"));
+    assert_eq!(server.count(), 2);
+    let seen = server.seen();
+    let resent: serde_json::Value = serde_json::from_slice(&seen[1].body).expect("JSON");
+    assert_eq!(
+        resent,
+        json!([
+            {"to_entity_id": 7, "to_entity_type": "contacts", "metadata": {"is_main": true}},
+            {"to_entity_id": 9, "to_entity_type": "companies"},
+        ])
+    );
+}

@@ -139,6 +139,7 @@ pub(crate) fn plan(
             _ => wrong.push(("FieldNotExpected", p)),
         }
     }
+    unknown_tags(crm, kind, item, at, &mut wrong);
     if how == How::Update && plan.id.is_none() && !item.contains_key("id") {
         wrong.push(("FieldMissing", path("id")));
     }
@@ -191,6 +192,38 @@ fn tags(value: &Value, p: &str, into: &mut Vec<Value>, wrong: &mut Vec<Wrong>) {
             into.push(tag.clone())
         } else {
             wrong.push(("InvalidType", format!("{p}.{i}")))
+        }
+    }
+}
+
+/// A tag named by an ID its dictionary does not have (`tags_to_add`, `tags_to_delete`,
+/// `_embedded.tags`): `NotSupportedChoice` at its `id`.
+fn unknown_tags(
+    crm: &Crm,
+    kind: Kind,
+    item: &serde_json::Map<String, Value>,
+    at: &str,
+    wrong: &mut Vec<Wrong>,
+) {
+    let lists = [
+        ("tags_to_add", item.get("tags_to_add")),
+        ("tags_to_delete", item.get("tags_to_delete")),
+        (
+            "_embedded.tags",
+            item.get("_embedded").and_then(|e| e.get("tags")),
+        ),
+    ];
+    for (key, list) in lists {
+        for (i, tag) in list
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let id = tag.get("id").and_then(Value::as_i64);
+            if id.is_some_and(|id| !crm.tags[kind.index()].iter().any(|t| t.id == id)) {
+                wrong.push(("NotSupportedChoice", format!("{at}{key}.{i}.id")));
+            }
         }
     }
 }
