@@ -12,7 +12,7 @@ pub use amocrm::custom_fields::CustomFieldDefinition;
 pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
 pub use amocrm::events::{Event, GetEvent};
 pub use amocrm::leads::Lead;
-pub use amocrm::links::{EntityLink, EntityLinkMetadata};
+pub use amocrm::links::{EntityLink, EntityLinkMetadata, Target};
 pub use amocrm::notes::Note;
 pub use amocrm::pace::{Pacer, RateLimit};
 pub use amocrm::pagination::{GetRequest, ListRequest, Listed, Paged, Paging, Unpaged};
@@ -28,8 +28,8 @@ pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };
 pub use amocrm::write::{
-    CompanyPatch, ComplexLead, ContactPatch, LeadPatch, NewCompany, NewContact, NewLead,
-    WriteError, WriteErrorKind, WriteStream, Written,
+    CompanyPatch, ComplexLead, ContactPatch, LeadPatch, LinkTo, NewCompany, NewContact, NewLead,
+    NewTag, TagRef, WriteError, WriteErrorKind, WriteStream, Written,
 };
 pub use amocrm::write::{NewNote, NewTask, NotePatch, TaskPatch};
 pub use amocrm::{

@@ -2063,6 +2063,80 @@ pub mod types {
     pub struct Link {
         pub href: ::std::string::String,
     }
+    ///A link or unlink body: a JSON array of linked entities.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct LinkWriteItems(
+        pub ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    );
+    impl ::std::ops::Deref for LinkWriteItems {
+        type Target =
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>;
+        fn deref(
+            &self,
+        ) -> &::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+        {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LinkWriteItems>
+        for ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+    {
+        fn from(value: LinkWriteItems) -> Self {
+            value.0
+        }
+    }
+    impl
+        ::std::convert::From<
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        > for LinkWriteItems
+    {
+        fn from(
+            value: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///How the entity is linked. An unlink takes `catalog_id` and `updated_by` only.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct LinkWriteMetadata(pub ::std::option::Option<LinkWriteMetadataInner>);
+    impl ::std::ops::Deref for LinkWriteMetadata {
+        type Target = ::std::option::Option<LinkWriteMetadataInner>;
+        fn deref(&self) -> &::std::option::Option<LinkWriteMetadataInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LinkWriteMetadata> for ::std::option::Option<LinkWriteMetadataInner> {
+        fn from(value: LinkWriteMetadata) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<LinkWriteMetadataInner>> for LinkWriteMetadata {
+        fn from(value: ::std::option::Option<LinkWriteMetadataInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///How the entity is linked. An unlink takes `catalog_id` and `updated_by` only.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct LinkWriteMetadataInner {
+        ///ID of the catalog of a linked catalog element (required for one).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub catalog_id: ::std::option::Option<::std::num::NonZeroU64>,
+        ///A linked contact is the main contact of the entity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_main: ::std::option::Option<bool>,
+        ///ID of the `price` field that applies to a linked catalog element.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price_id: ::std::option::Option<i64>,
+        ///Quantity of a linked catalog element (an integer or a fraction).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<f64>,
+        ///The user on whose behalf it is done (0 for the integration).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_by: ::std::option::Option<i64>,
+    }
     ///HAL links of a list page; `next` is present while there are more pages, `prev`
     ///and `first` where they apply, and `last` (the last page) only on some lists
     ///(custom fields send it).
@@ -2128,6 +2202,40 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LossReasonListEmbedded {
         pub loss_reasons: ::std::vec::Vec<LossReason>,
+    }
+    ///A mass link or unlink body: a JSON array of links.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct MassLinkWriteItems(
+        pub ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    );
+    impl ::std::ops::Deref for MassLinkWriteItems {
+        type Target =
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>;
+        fn deref(
+            &self,
+        ) -> &::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+        {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MassLinkWriteItems>
+        for ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+    {
+        fn from(value: MassLinkWriteItems) -> Self {
+            value.0
+        }
+    }
+    impl
+        ::std::convert::From<
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        > for MassLinkWriteItems
+    {
+        fn from(
+            value: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ) -> Self {
+            Self(value)
+        }
     }
     ///A note in an entity's feed. Only `id` is required: every other field is optional
     ///and nullable (**Addition**: the documentation lists the fields without saying
@@ -2725,6 +2833,63 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TagListEmbedded {
         pub tags: ::std::vec::Vec<Tag>,
+    }
+    ///A tags add body: a JSON array of tags.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct TagWriteItems(
+        pub ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    );
+    impl ::std::ops::Deref for TagWriteItems {
+        type Target =
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>;
+        fn deref(
+            &self,
+        ) -> &::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+        {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TagWriteItems>
+        for ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+    {
+        fn from(value: TagWriteItems) -> Self {
+            value.0
+        }
+    }
+    impl
+        ::std::convert::From<
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        > for TagWriteItems
+    {
+        fn from(
+            value: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///The answer of a tags add: one entry per tag sent. Only `_embedded` is required
+    ///(**Addition**: one absent key must not cost the answer).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TagsWritten {
+        #[serde(rename = "_embedded")]
+        pub embedded: TagsWrittenEmbedded,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
+        ///Number of tags in the answer.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`TagsWrittenEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TagsWrittenEmbedded {
+        pub tags: ::std::vec::Vec<WrittenTag>,
     }
     ///A task. Only `id` is required: every other field is optional and nullable
     ///(**Addition**: the documentation lists the fields without saying which may be
@@ -3497,6 +3662,22 @@ pub mod types {
         ///Unix seconds of the write (updates).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<i64>,
+    }
+    ///One tag of a tags add answer: its ID and the `request_id` it was sent with (the
+    ///element's index when it had none). **Addition**: only `id` is required.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WrittenTag {
+        ///Colour of the tag (leads' tags), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        ///ID of the tag.
+        pub id: i64,
+        ///Name of the tag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The `request_id` the tag was sent with, or its index.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
     }
     /// Error types.
     pub mod error {
@@ -6490,6 +6671,340 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Link entities to one entity
+    ///
+    ///Links entities to the lead, contact, company or customer of the path.
+    ///What may be linked: to a lead, contacts, companies and catalog elements; to a
+    ///contact, companies, customers and catalog elements; to a company, contacts,
+    ///leads, customers and catalog elements; to a customer, contacts, companies and
+    ///catalog elements. Available as the user's rights allow.
+    ///Each element names the linked entity (`to_entity_id`, `to_entity_type`) and may
+    ///carry `metadata`: `catalog_id` (required for a catalog element), `quantity` (an
+    ///integer or a fraction, catalog elements), `price_id` (the `price` field whose value
+    ///applies, or null; catalog elements), `is_main` (a contact: the main one; answers
+    ///say `main_contact`), `updated_by` (the user on whose behalf it is done).
+    ///
+    ///No `request_id` is documented for these bodies: a refusal's `validation-errors`
+    ///name an element by its index in the body, as a string (**Addition**: amoCRM's
+    ///convention for an element without `request_id`; at most 250 elements a request,
+    ///amoCRM's page size).
+    ///
+    ///**Status codes**: `200`, `400`, `401` and `403` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/{entity_id}/link`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `entity_id`: ID of the entity (a lead, contact, company or customer) the request is about.
+    ///**Addition**: `minimum: 1` and `format: int64`, as for `Id`.
+    ///
+    ///- `body`
+    pub async fn link_entity<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        entity_id: ::std::num::NonZeroU64,
+        body: &'a types::LinkWriteItems,
+    ) -> Result<ResponseValue<types::EntityLinkList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/{}/link",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&entity_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "link_entity",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Unlink entities from one entity
+    ///
+    ///Unlinks entities from the lead, contact, company or customer of the path.
+    ///Each element names the linked entity (`to_entity_id`, `to_entity_type`) and may
+    ///carry `metadata`: `catalog_id` (required for a catalog element) and `updated_by`
+    ///(the user on whose behalf it is done); nothing else.
+    ///
+    ///No `request_id` is documented for these bodies: a refusal's `validation-errors`
+    ///name an element by its index in the body, as a string (**Addition**: amoCRM's
+    ///convention for an element without `request_id`; at most 250 elements a request,
+    ///amoCRM's page size).
+    ///
+    ///**Status codes**: `204`, `400`, `401` and `403` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/{entity_id}/unlink`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `entity_id`: ID of the entity (a lead, contact, company or customer) the request is about.
+    ///**Addition**: `minimum: 1` and `format: int64`, as for `Id`.
+    ///
+    ///- `body`
+    pub async fn unlink_entity<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        entity_id: ::std::num::NonZeroU64,
+        body: &'a types::LinkWriteItems,
+    ) -> Result<ResponseValue<()>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/{}/unlink",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&entity_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "unlink_entity",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Link entities to several entities
+    ///
+    ///Links entities to several leads, contacts, companies or customers at once: each
+    ///element names its main entity (`entity_id`).
+    ///What may be linked: to a lead, contacts, companies and catalog elements; to a
+    ///contact, companies, customers and catalog elements; to a company, contacts,
+    ///leads, customers and catalog elements; to a customer, contacts, companies and
+    ///catalog elements. Available as the user's rights allow.
+    ///Each element names the linked entity (`to_entity_id`, `to_entity_type`) and may
+    ///carry `metadata`: `catalog_id` (required for a catalog element), `quantity` (an
+    ///integer or a fraction, catalog elements), `price_id` (the `price` field whose value
+    ///applies, or null; catalog elements), `is_main` (a contact: the main one; answers
+    ///say `main_contact`), `updated_by` (the user on whose behalf it is done).
+    ///
+    ///No `request_id` is documented for these bodies: a refusal's `validation-errors`
+    ///name an element by its index in the body, as a string (**Addition**: amoCRM's
+    ///convention for an element without `request_id`; at most 250 elements a request,
+    ///amoCRM's page size).
+    ///
+    ///**Status codes**: `200`, `400`, `401` and `403` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/link`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn link_entities<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::MassLinkWriteItems,
+    ) -> Result<ResponseValue<types::EntityLinkList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/link",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "link_entities",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Unlink entities from several entities
+    ///
+    ///Unlinks entities from several leads, contacts, companies or customers at once:
+    ///each element names its main entity (`entity_id`).
+    ///Each element names the linked entity (`to_entity_id`, `to_entity_type`) and may
+    ///carry `metadata`: `catalog_id` (required for a catalog element) and `updated_by`
+    ///(the user on whose behalf it is done); nothing else.
+    ///
+    ///No `request_id` is documented for these bodies: a refusal's `validation-errors`
+    ///name an element by its index in the body, as a string (**Addition**: amoCRM's
+    ///convention for an element without `request_id`; at most 250 elements a request,
+    ///amoCRM's page size).
+    ///
+    ///**Status codes**: `204`, `400`, `401` and `403` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/unlink`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn unlink_entities<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::MassLinkWriteItems,
+    ) -> Result<ResponseValue<()>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/unlink",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "unlink_entities",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///List the notes of an entity type
     ///
     ///Returns one page of the notes of every `leads`, `contacts`, `companies` or
@@ -7401,6 +7916,83 @@ impl Client {
             .build()?;
         let info = OperationInfo {
             operation_id: "list_tags",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Add tags to the dictionary of an entity type
+    ///
+    ///Adds tags to the dictionary of `leads`, `contacts`, `companies` or `customers`, in
+    ///a batch: a JSON array of tags, each with its `name` (required) and, for leads'
+    ///tags only, a `color` from the palette (six hex digits without `#`; contacts',
+    ///companies' and customers' tags have none). Each element may carry `request_id`,
+    ///which the answer echoes (the element's index, as a string, when it has none).
+    ///A name the dictionary already has is not added again: the answer carries the
+    ///existing tag's ID, so sending the same tags twice creates nothing twice.
+    ///**Addition**: at most 250 tags a request (amoCRM's page size; it advises 50 for
+    ///every batch), and a body refused whole with `validation-errors` by `request_id`,
+    ///as amoCRM's other batch writes are. Available as the user's rights allow.
+    ///
+    ///**Status codes**: `200`, `400` and `401` are documented; the others are
+    ///**Additions** (see each).
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/tags`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn add_tags<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::TagWriteItems,
+    ) -> Result<ResponseValue<types::TagsWritten>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/tags",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_tags",
         };
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;

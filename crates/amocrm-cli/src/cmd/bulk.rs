@@ -48,7 +48,13 @@ pub async fn write(
     call: impl FnOnce(&Client, Entities, usize) -> Result<WriteStream, Error>,
 ) -> Result<(), Failure> {
     let client = ctx.client().await?;
-    let mut results = call(&client, entities, batch)?;
+    let results = call(&client, entities, batch)?;
+    print(results, ctx).await
+}
+
+/// Prints a line per item of a writer's `results`, in input order; the exit says whether
+/// some were refused (3) or may not have been written (4).
+pub async fn print(mut results: WriteStream, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     let (mut refused, mut unknown, mut failed) = (0, 0, 0);
     while let Some(result) = results.next().await {
         let line = match result {

@@ -1,9 +1,10 @@
 //! `amocrm links list ENTITY ID`: what one lead, contact, company or customer is linked
-//! to (contacts, companies, catalog elements, …).
+//! to (contacts, companies, catalog elements, …); `link` and `unlink` (`links_write`).
 
 use clap::{Args, Subcommand};
 
 use super::entity::EntityArg;
+use super::links_write::{self, LinksChange};
 use super::prelude::*;
 use super::query::{self, FilterArg};
 use crate::sdk::{EntityLink, EntityLinkMetadata};
@@ -13,6 +14,11 @@ use crate::sdk::{EntityLink, EntityLinkMetadata};
 pub enum LinksCommand {
     /// List the links of one entity
     List(LinksList),
+    /// Link entities to one entity; one line per --to target on stdout:
+    /// {"index":i,"id":N} or {"index":i,"error":{"code":…,"path":…}}
+    Link(LinksChange),
+    /// Unlink entities from one entity; one line per --to target
+    Unlink(LinksChange),
 }
 
 /// The flags of `links list`.
@@ -32,7 +38,11 @@ pub struct LinksList {
 
 /// Runs `amocrm links …`.
 pub async fn run(command: &LinksCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let LinksCommand::List(args) = command;
+    let args = match command {
+        LinksCommand::List(args) => args,
+        LinksCommand::Link(args) => return links_write::run(args, false, ctx).await,
+        LinksCommand::Unlink(args) => return links_write::run(args, true, ctx).await,
+    };
     query::check([args.filter.problems()])?;
     let client = ctx.client().await?;
     let call = client.links(args.entity.kind()).of(args.id).list();

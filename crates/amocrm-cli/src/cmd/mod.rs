@@ -25,9 +25,11 @@ mod bulk;
 mod changes;
 mod context;
 mod entity;
+mod links_write;
 mod prelude;
 mod query;
 mod section;
+mod tags_write;
 
 use clap::Subcommand;
 

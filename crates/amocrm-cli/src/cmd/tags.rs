@@ -1,10 +1,12 @@
-//! `amocrm tags list ENTITY`: the tags of leads, contacts, companies or customers.
+//! `amocrm tags list ENTITY`: the tags of leads, contacts, companies or customers;
+//! `add`, `attach` and `detach` (`tags_write`).
 
 use clap::{Args, Subcommand};
 
 use super::entity::EntityArg;
 use super::prelude::*;
 use super::query::{self, FilterArg, QueryArg};
+use super::tags_write::{self, TagsAdd, TagsChange};
 use crate::sdk::Tag;
 
 /// `amocrm tags …`
@@ -12,6 +14,14 @@ use crate::sdk::Tag;
 pub enum TagsCommand {
     /// List the tags of an entity type: one page, or every page with --all
     List(TagsList),
+    /// Add tags to an entity type's dictionary; one line per name on stdout:
+    /// {"index":i,"id":N} or {"index":i,"error":{"code":…,"path":…}}
+    Add(TagsAdd),
+    /// Attach tags to one lead, contact or company (its other tags stay); prints
+    /// {"id":N,"updated_at":T}
+    Attach(TagsChange),
+    /// Detach tags from one lead, contact or company (its other tags stay)
+    Detach(TagsChange),
 }
 
 /// The flags of `tags list`.
@@ -30,7 +40,12 @@ pub struct TagsList {
 
 /// Runs `amocrm tags …`.
 pub async fn run(command: &TagsCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
-    let TagsCommand::List(args) = command;
+    let args = match command {
+        TagsCommand::List(args) => args,
+        TagsCommand::Add(args) => return tags_write::add(args, ctx).await,
+        TagsCommand::Attach(args) => return tags_write::change(args, false, ctx).await,
+        TagsCommand::Detach(args) => return tags_write::change(args, true, ctx).await,
+    };
     query::check([args.filter.problems(), args.query.problems()])?;
     let client = ctx.client().await?;
     let call = client.tags(args.entity.kind()).list();

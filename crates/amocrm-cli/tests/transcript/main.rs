@@ -50,6 +50,7 @@ async fn the_output_and_exit_codes_match_the_golden_transcript() {
     steps::pipelines(&mut t).await;
     steps::crm(&mut t).await;
     steps::webhooks(&mut t).await;
+    steps::tags_links(&mut t).await;
 
     let actual = t.text;
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN);

@@ -5,12 +5,16 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery};
-use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use axum::http::StatusCode;
+
 use crate::api::crm_view::{Ctx, quantity};
+use crate::api::writes;
 use crate::http::caller::Caller;
+use crate::http::hal;
 use crate::http::listing::{self, Counts, ListRequest};
 use crate::http::paging::MAX_LIMIT;
 use crate::http::path;
@@ -18,6 +22,7 @@ use crate::http::router::Routes;
 use crate::model::crm::activity_filters::LinkFilter;
 use crate::model::crm::records::{ElementLink, Kind};
 use crate::model::crm::terms;
+use crate::model::crm::write::links;
 use crate::model::problem::{FieldError, Problem};
 use crate::model::read;
 
@@ -35,7 +40,77 @@ pub(super) fn routes() -> Routes {
                 &format!("{base}/{{id}}/links"),
                 get(move |caller, id, query| of_one(caller, kind, id, query)),
             )
+            .route(
+                &format!("{base}/link"),
+                post(move |caller, body| write(caller, kind, None, false, body)),
+            )
+            .route(
+                &format!("{base}/unlink"),
+                post(move |caller, body| write(caller, kind, None, true, body)),
+            )
+            .route(
+                &format!("{base}/{{id}}/link"),
+                post(move |caller, id, body| write_one(caller, kind, id, false, body)),
+            )
+            .route(
+                &format!("{base}/{{id}}/unlink"),
+                post(move |caller, id, body| write_one(caller, kind, id, true, body)),
+            )
     })
+}
+
+async fn write_one(
+    caller: Caller,
+    kind: Kind,
+    id: Result<Path<String>, PathRejection>,
+    unlink: bool,
+    body: writes::Body,
+) -> Response {
+    let id = match path::id(id) {
+        Ok(id) => id,
+        Err(problem) => return problem.into_response(),
+    };
+    if !links::entity_exists(&read(&caller.tenant.crm), kind, id) {
+        return Problem::new(404, "No such entity").into_response();
+    }
+    write(caller, kind, Some(id), unlink, body).await
+}
+
+/// A link or unlink, of entity `one` or of those the elements name: 200 with the links
+/// made, 204 for an unlink, 400 with `validation-errors` by each element's index.
+async fn write(
+    caller: Caller,
+    kind: Kind,
+    one: Option<i64>,
+    unlink: bool,
+    body: writes::Body,
+) -> Response {
+    let body = match writes::body(body) {
+        Ok(body) => body,
+        Err(problem) => return problem.into_response(),
+    };
+    let now = caller.tenant.clock.now();
+    let done = links::link(
+        &mut crate::model::write(&caller.tenant.crm),
+        kind,
+        one,
+        unlink,
+        &body,
+        now,
+    );
+    let path = match one {
+        Some(id) => format!("/api/v4/{}/{id}/links", kind.plural()),
+        None => format!("/api/v4/{}/links", kind.plural()),
+    };
+    match done {
+        Ok(_) if unlink => StatusCode::NO_CONTENT.into_response(),
+        Ok(made) => hal::ok(&json!({
+            "_total_items": made.len(),
+            "_links": {"self": {"href": caller.link(format_args!("{path}"))}},
+            "_embedded": {"links": made},
+        })),
+        Err(refused) => writes::refusal(refused),
+    }
 }
 
 async fn of_one(

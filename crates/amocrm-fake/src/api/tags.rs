@@ -1,17 +1,22 @@
 //! Tags: `GET /api/v4/{entity_type}/tags`, one dictionary per entity type
-//! (`filter[name]`, `filter[id]`, `query`; paged; 204 when nothing matches).
+//! (`filter[name]`, `filter[id]`, `query`; paged; 204 when nothing matches), and
+//! `POST` of new tags (`model::crm::write::tags`).
 
 use axum::extract::RawQuery;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde_json::json;
 
 use crate::api::crm_view::TagView;
+use crate::api::writes;
 use crate::http::caller::Caller;
+use crate::http::hal;
 use crate::http::listing::{self, Counts, ListRequest};
 use crate::http::paging::MAX_LIMIT;
 use crate::http::router::Routes;
 use crate::model::crm::records::{Kind, Tag};
 use crate::model::crm::terms::{self, Needle};
+use crate::model::crm::write::tags;
 use crate::model::problem::Problem;
 use crate::model::read;
 
@@ -19,7 +24,8 @@ pub(super) fn routes() -> Routes {
     Kind::ALL.into_iter().fold(Routes::new(), |routes, kind| {
         routes.route(
             &format!("/api/v4/{}/tags", kind.plural()),
-            get(move |caller, query| list(caller, kind, query)),
+            get(move |caller, query| list(caller, kind, query))
+                .post(move |caller, body| add(caller, kind, body)),
         )
     })
 }
@@ -69,4 +75,16 @@ async fn list(caller: Caller, kind: Kind, RawQuery(query): RawQuery) -> Result<R
         more,
         Counts::default(),
     ))
+}
+
+async fn add(caller: Caller, kind: Kind, body: writes::Body) -> Response {
+    let body = match writes::body(body) {
+        Ok(body) => body,
+        Err(problem) => return problem.into_response(),
+    };
+    let added = tags::add(&mut crate::model::write(&caller.tenant.crm), kind, &body);
+    match added {
+        Ok(tags) => hal::ok(&json!({"_total_items": tags.len(), "_embedded": {"tags": tags}})),
+        Err(refused) => writes::refusal(refused),
+    }
 }

@@ -14,6 +14,7 @@ mod crm_leads;
 mod crm_mutation;
 mod crm_sections;
 mod crm_shapes;
+mod crm_tags_links;
 mod crm_writes;
 mod crm_writes_activity;
 mod faults;

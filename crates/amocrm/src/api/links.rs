@@ -38,6 +38,51 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The target amoCRM names `name` (`contacts`, …), if this client knows it.
+    pub fn from_name(name: &str) -> Option<Target> {
+        [
+            Target::Leads,
+            Target::Contacts,
+            Target::Companies,
+            Target::Customers,
+            Target::CatalogElements,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == name)
+    }
+}
+
+/// What a link read from amoCRM leads to: a [`Target`] this client knows, or a type it
+/// does not (amoCRM may add some; the write side takes only the known ones).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LinkedType {
+    /// A known type.
+    Known(Target),
+    /// A type this client does not know, as amoCRM wrote it.
+    Unknown(String),
+}
+
+impl LinkedType {
+    /// The `to_entity_type` of `link`, typed (`None` when amoCRM left it out).
+    ///
+    /// ```
+    /// use amocrm::links::{EntityLink, LinkedType, Target};
+    ///
+    /// let link: EntityLink = serde_json::from_str(
+    ///     r#"{"to_entity_id": 9, "to_entity_type": "contacts", "metadata": null}"#,
+    /// ).unwrap();
+    /// assert_eq!(LinkedType::of(&link), Some(LinkedType::Known(Target::Contacts)));
+    /// ```
+    pub fn of(link: &EntityLink) -> Option<LinkedType> {
+        let name = link.to_entity_type.as_deref()?;
+        Some(
+            Target::from_name(name)
+                .map_or_else(|| LinkedType::Unknown(name.to_owned()), LinkedType::Known),
+        )
+    }
+}
+
 impl Client {
     /// The links of an entity type's entities: `client.links(EntityKind::Leads)`
     /// `.of(lead_id).list()`, or `.list().entity_ids([..])` for several at once.
@@ -65,6 +110,16 @@ pub struct LinkCalls<'c> {
 }
 
 impl<'c> LinkCalls<'c> {
+    /// The client, for the write calls (`crate::write`).
+    pub(crate) fn client(&self) -> &'c Client {
+        self.client
+    }
+
+    /// The entity type whose links these are.
+    pub fn kind(&self) -> EntityKind {
+        self.kind
+    }
+
     /// `GET /api/v4/{entity_type}/links`: the links of the entities named with
     /// `.entity_ids(..)`, which amoCRM requires: without it the request is refused
     /// before sending.
@@ -110,6 +165,23 @@ pub struct EntityLinkCalls<'c> {
     client: &'c Client,
     kind: EntityKind,
     entity_id: i64,
+}
+
+impl<'c> EntityLinkCalls<'c> {
+    /// The client, for the write calls (`crate::write`).
+    pub(crate) fn client(&self) -> &'c Client {
+        self.client
+    }
+
+    /// The entity's type.
+    pub fn kind(&self) -> EntityKind {
+        self.kind
+    }
+
+    /// The entity's ID.
+    pub fn entity_id(&self) -> i64 {
+        self.entity_id
+    }
 }
 
 impl EntityLinkCalls<'_> {

@@ -29,6 +29,18 @@ pub struct TagCalls<'c> {
     kind: EntityKind,
 }
 
+impl<'c> TagCalls<'c> {
+    /// The client, for the write calls (`crate::write`).
+    pub(crate) fn client(&self) -> &'c Client {
+        self.client
+    }
+
+    /// The entity type whose dictionary this is.
+    pub fn kind(&self) -> EntityKind {
+        self.kind
+    }
+}
+
 impl TagCalls<'_> {
     /// `GET /api/v4/{entity_type}/tags`: a page, every page or every tag; takes `query`
     /// (a search in the names), `filter[name]` and `filter[id][]`.

@@ -109,6 +109,9 @@ impl Safety {
             | "update_notes"
             | "update_entity_notes"
             | "update_entity_note" => Safety::Idempotent,
+            // A tag name the dictionary has is answered with its ID, not added again; an
+            // unlink of what is not linked changes nothing.
+            "add_tags" | "unlink_entity" | "unlink_entities" => Safety::Idempotent,
             _ if method == reqwest::Method::GET || method == reqwest::Method::DELETE => {
                 Safety::Idempotent
             }
@@ -188,6 +191,12 @@ mod tests {
             Safety::of("an_unlisted_patch", &Method::PATCH),
             Safety::Post
         );
+        assert_eq!(Safety::of("add_tags", &Method::POST), Safety::Idempotent);
+        assert_eq!(
+            Safety::of("unlink_entities", &Method::POST),
+            Safety::Idempotent
+        );
+        assert_eq!(Safety::of("link_entity", &Method::POST), Safety::Post);
         for status in [500, 502, 503, 504, 429] {
             let status = StatusCode::from_u16(status).unwrap();
             assert!(Safety::Idempotent.retries_status(status));

@@ -96,6 +96,20 @@ macro_rules! entity {
                 self.parts.tags("tags_to_delete", tags.into_iter().map(Into::into));
                 self
             }
+
+            /// The entity's whole set of tags (`_embedded.tags`), by ID or name: a tag not
+            /// listed is detached. To attach or detach some, `tags_to_add` and
+            /// `tags_to_delete` leave the others alone.
+            pub fn replace_tags<T: Into<TagRef>>(mut self, tags: impl IntoIterator<Item = T>) -> Self {
+                self.parts.tag_set(Some(tags.into_iter().map(Into::into).collect()));
+                self
+            }
+
+            /// Detaches every tag (`"_embedded": {"tags": null}`).
+            pub fn clear_tags(mut self) -> Self {
+                self.parts.tag_set(None);
+                self
+            }
             )?
         }
 
@@ -585,11 +599,11 @@ mod tests {
         assert_eq!(refused(nan), "custom_fields_values.0.values.1.value");
         assert_eq!(
             refused(LeadPatch::new(1).tags_to_delete([0])),
-            "tags_to_delete"
+            "tags_to_delete.0.id"
         );
         assert_eq!(
             refused(NewLead::default().tags_to_add([" "])),
-            "tags_to_add"
+            "tags_to_add.0.name"
         );
         let ok = NewLead::default().custom_field(FieldValue::id(1).enum_id(1).value(0.5));
         assert!(ok.into_body().is_ok());

@@ -179,7 +179,23 @@ impl From<String> for TagRef {
 }
 
 impl TagRef {
-    pub(super) fn to_json(&self) -> Value {
+    /// The element of `tags_to_add`, `tags_to_delete` or `_embedded.tags`, checked: an ID
+    /// above 0, a name not blank. `at` is its path.
+    pub(super) fn checked(&self, at: &str) -> Result<Value, Invalid> {
+        match self {
+            TagRef::Id(id) if *id <= 0 => Err(Invalid::Field {
+                field: format!("{at}.id"),
+                reason: "a tag ID is above 0",
+            }),
+            TagRef::Name(name) if name.trim().is_empty() => Err(Invalid::Field {
+                field: format!("{at}.name"),
+                reason: "a tag name is not blank",
+            }),
+            _ => Ok(self.to_json()),
+        }
+    }
+
+    fn to_json(&self) -> Value {
         match self {
             TagRef::Id(id) => json!({ "id": id }),
             TagRef::Name(name) => json!({ "name": name }),

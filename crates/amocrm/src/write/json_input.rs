@@ -101,8 +101,11 @@ fn refusal(field: String, reason: &'static str) -> Invalid {
 /// Why a setter of `kind` would refuse `value`, if it would. A number with no fraction
 /// (`1500.0`, as many serializers write integers) is taken as that integer.
 fn value_problem(kind: &str, value: &Value) -> Option<&'static str> {
-    if kind == "text" {
-        return (!value.is_string()).then_some("a string");
+    match kind {
+        "text" => return (!value.is_string()).then_some("a string"),
+        "bool" => return (!value.is_boolean()).then_some("true or false"),
+        "object" => return (!value.is_object()).then_some("an object"),
+        _ => {}
     }
     let Some(number) = integer(value) else {
         return Some("an integer");
@@ -133,6 +136,9 @@ pub(super) fn range_problem(kind: &str, number: i64) -> Option<&'static str> {
         "id" if number <= 0 => Some("an ID is above 0"),
         "user" if number < 0 => Some("a user ID is 0 (the integration) or above"),
         "time" if number < 0 => Some("a time is Unix seconds, 0 or above"),
+        "seconds" if !(0..=i64::from(u32::MAX)).contains(&number) => {
+            Some("a duration is seconds, 0 to 4294967295")
+        }
         "price" if !(0..=super::parts::MAX_PRICE).contains(&number) => {
             Some("a budget is 0 to 2147483647")
         }
@@ -302,4 +308,10 @@ mod tests {
         );
         assert_eq!(field(json!({"_embedded": {"contacts": [{"id": 1}]}})), None);
     }
+}
+
+/// The first of `required` keys `body` lacks, refused.
+pub(super) fn missing(body: &Map<String, Value>, required: &[&str]) -> Option<Invalid> {
+    let key = required.iter().find(|key| !body.contains_key(**key))?;
+    Some(refusal(key.to_string(), "required"))
 }

@@ -31,11 +31,14 @@ mod chunk;
 mod entities;
 mod field;
 mod json_input;
+mod link_op;
+mod links;
 mod note_params;
 mod notes;
 mod op;
 mod outcome;
 mod parts;
+mod tags;
 mod tasks;
 mod writer;
 
@@ -49,11 +52,13 @@ pub use entities::{
     CompanyPatch, ComplexLead, ContactPatch, Item, LeadPatch, NewCompany, NewContact, NewLead,
 };
 pub use field::{FieldValue, TagRef};
+pub use links::{Link, LinkTo};
 pub use note_params::{Call, CallStatus, CashierStatus, NoteParams};
 pub use notes::{NewNote, NotePatch};
 pub use op::{DEFAULT_BATCH, MAX_BATCH, MAX_COMPLEX_BATCH};
 pub use outcome::{FieldError, OnUnknown, Updated, WriteError, WriteErrorKind, Written};
 pub use parts::{MAX_COMPLEX_FIELDS, MAX_PRICE};
+pub use tags::{NewTag, TAG_COLORS};
 pub use tasks::{NewTask, TaskPatch};
 pub use writer::{WriteStream, Writer};
 

@@ -12,6 +12,7 @@ use crate::write::entities::{Item, sealed};
 use crate::write::note_params::NoteParams;
 use crate::write::op::{self, Op};
 use crate::write::outcome::Updated;
+use crate::write::json_input::Keys;
 use crate::write::parts::Parts;
 use crate::write::writer::Writer;
 
@@ -123,6 +124,17 @@ macro_rules! note_setters {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewNote(NoteParts);
 
+/// A note's keys as the setters check them: what `from_json` checks.
+const NOTE_KEYS: Keys = &[
+    ("id", "id"),
+    ("entity_id", "id"),
+    ("note_type", "text"),
+    ("params", "object"),
+    ("created_by", "user"),
+    ("responsible_user_id", "id"),
+    ("is_need_to_trigger_digital_pipeline", "bool"),
+];
+
 impl NewNote {
     /// A note of this type and params.
     pub fn new(params: NoteParams) -> Self {
@@ -133,7 +145,7 @@ impl NewNote {
     /// as it is (the CLI's input); one without a `note_type` is refused before sending.
     pub fn from_json(body: Map<String, Value>) -> Self {
         NewNote(NoteParts {
-            parts: Parts::from_json(body),
+            parts: Parts::from_json(body, NOTE_KEYS, false),
             ..NoteParts::default()
         })
     }
@@ -178,7 +190,7 @@ impl NotePatch {
     /// as it is (the CLI's input).
     pub fn from_json(body: Map<String, Value>) -> Self {
         NotePatch(NoteParts {
-            parts: Parts::from_json(body),
+            parts: Parts::from_json(body, NOTE_KEYS, true),
             ..NoteParts::default()
         })
     }

@@ -34,6 +34,10 @@ pub(super) enum Op {
     /// Notes of an entity type, or of one entity (its ID, checked when sent).
     AddNotes(EntityKind, Option<i64>),
     UpdateNotes(EntityKind, Option<i64>),
+    /// `POST /api/v4/{entity_type}/tags`.
+    AddTags(crate::query::EntityKind),
+    /// A link or an unlink, of one entity or of several (`write::links`).
+    Links(crate::write::link_op::LinkOp),
 }
 
 /// What amoCRM answered for one written entity.
@@ -49,6 +53,18 @@ pub(super) struct Answered {
 }
 
 impl Answered {
+    /// An entity answered by its ID and maybe its `request_id`.
+    pub(super) fn new(id: i64, request_id: Option<String>) -> Self {
+        Answered {
+            id,
+            request_ids: request_id.into_iter().collect(),
+            updated_at: None,
+            contact_id: None,
+            company_id: None,
+            merged: false,
+        }
+    }
+
     fn of(entity: WrittenEntity) -> Self {
         Answered {
             id: entity.id,
@@ -107,7 +123,9 @@ pub(super) async fn update_one(
 }
 
 impl Op {
-    /// Whether the operation creates entities: one sent twice creates them twice.
+    /// Whether the operation creates something that one sent twice would create twice:
+    /// the adds, and links (amoCRM documents nothing of a link made again, so one is
+    /// treated as an add and never sent twice).
     pub(super) fn adds(self) -> bool {
         matches!(
             self,
@@ -117,7 +135,7 @@ impl Op {
                 | Op::AddCompanies
                 | Op::AddTasks
                 | Op::AddNotes(..)
-        )
+        ) || matches!(self, Op::Links(link) if !link.unlink)
     }
 
     /// The largest batch the operation takes.
@@ -170,6 +188,23 @@ impl Op {
             Op::AddTasks => client.call(raw.add_tasks(&body)).await?.embedded.tasks,
             Op::UpdateTasks => client.call(raw.update_tasks(&body)).await?.embedded.tasks,
             Op::AddNotes(..) | Op::UpdateNotes(..) => return self.send_notes(client, body).await,
+            Op::AddTags(kind) => {
+                let body = amocrm_raw::types::TagWriteItems(body.0);
+                let added = client.call(raw.add_tags(kind, &body)).await?;
+                return Ok(added
+                    .embedded
+                    .tags
+                    .into_iter()
+                    .map(|t| Answered::new(t.id, t.request_id))
+                    .collect());
+            }
+            Op::Links(link) => {
+                let answered = link.send(client, body.0).await?;
+                return Ok(answered
+                    .into_iter()
+                    .map(|(id, request_id)| Answered::new(id, Some(request_id)))
+                    .collect());
+            }
             Op::ComplexLeads => {
                 let added = client.call(raw.add_leads_complex(&body)).await?;
                 return Ok(added

@@ -83,22 +83,53 @@ impl Parts {
         self.number("id", key, id);
     }
 
+    /// A user's ID: 0 is the integration itself (`created_by`, `updated_by`).
+    pub(super) fn user(&mut self, key: &str, id: i64) {
+        self.number("user", key, id);
+    }
+
+    /// Unix seconds.
+    pub(super) fn time(&mut self, key: &str, at: i64) {
+        self.number("time", key, at);
+    }
+
     pub(super) fn field(&mut self, value: FieldValue) {
         self.fields.push(value);
     }
 
     pub(super) fn tags(&mut self, key: &str, tags: impl IntoIterator<Item = TagRef>) {
-        let tags: Vec<Value> = tags.into_iter().map(|t| t.to_json()).collect();
-        if let Some(reason) = tags.iter().find_map(json_input::tag_problem) {
-            self.refuse(key, reason);
-        }
         let list = self
             .body
             .entry(key.to_owned())
             .or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(list) = list {
-            list.extend(tags);
+        let Value::Array(list) = list else { return };
+        let mut problem = None;
+        for tag in tags {
+            match tag.checked(&format!("{key}.{}", list.len())) {
+                Ok(tag) => list.push(tag),
+                Err(invalid) => {
+                    problem.get_or_insert(invalid);
+                }
+            }
         }
+        if let Some(invalid) = problem {
+            self.problem.get_or_insert(invalid);
+        }
+    }
+
+    /// `_embedded.tags`: the whole set of the entity's tags (`None`: detach them all).
+    pub(super) fn tag_set(&mut self, tags: Option<Vec<TagRef>>) {
+        let mut list = Vec::new();
+        for (at, tag) in tags.iter().flatten().enumerate() {
+            match tag.checked(&format!("_embedded.tags.{at}")) {
+                Ok(tag) => list.push(tag),
+                Err(invalid) => {
+                    self.problem.get_or_insert(invalid);
+                }
+            }
+        }
+        let value = tags.map_or(Value::Null, |_| Value::Array(list));
+        self.embedded.insert("tags".into(), value);
     }
 
     /// Appends `value` to `_embedded.<key>`.

@@ -11,6 +11,7 @@ use crate::query::EntityKind;
 use crate::write::entities::{Item, sealed};
 use crate::write::op::{self, Op};
 use crate::write::outcome::Updated;
+use crate::write::json_input::{self, Keys};
 use crate::write::parts::Parts;
 use crate::write::writer::Writer;
 
@@ -105,6 +106,24 @@ pub struct NewTask {
     parts: Parts,
 }
 
+/// A task's keys as the setters check them: what `from_json` checks.
+const TASK_KEYS: Keys = &[
+    ("id", "id"),
+    ("text", "text"),
+    ("complete_till", "time"),
+    ("entity_id", "id"),
+    ("entity_type", "text"),
+    ("task_type_id", "id"),
+    ("responsible_user_id", "id"),
+    ("duration", "seconds"),
+    ("is_completed", "bool"),
+    ("result", "object"),
+    ("created_by", "user"),
+    ("updated_by", "user"),
+    ("created_at", "time"),
+    ("updated_at", "time"),
+];
+
 impl NewTask {
     /// A task with its text (not blank) and the time it is due (`complete_till`, Unix
     /// seconds).
@@ -119,9 +138,12 @@ impl NewTask {
     /// a body without a `text` or a `complete_till` is refused before sending all the
     /// same.
     pub fn from_json(body: Map<String, Value>) -> Self {
-        NewTask {
-            parts: Parts::from_json(body),
+        let missing = json_input::missing(&body, &["text", "complete_till"]);
+        let mut parts = Parts::from_json(body, TASK_KEYS, false);
+        if let Some(Invalid::Field { field, reason }) = missing {
+            parts.refuse(&field, reason);
         }
+        NewTask { parts }
     }
 
     task_setters!();
@@ -153,7 +175,7 @@ impl TaskPatch {
     /// as it is (the CLI's input).
     pub fn from_json(body: Map<String, Value>) -> Self {
         TaskPatch {
-            parts: Parts::from_json(body),
+            parts: Parts::from_json(body, TASK_KEYS, true),
         }
     }
 

@@ -5,6 +5,7 @@
 mod activity;
 mod batches;
 mod patches;
+mod tags_links;
 
 use amocrm::Client;
 use amocrm::write::{WriteError, Written};

@@ -5,8 +5,10 @@ mod commands;
 mod connection;
 mod crm;
 mod failures;
+mod tags_links;
 
 pub use commands::{account, bots, completions, help, pipelines, usage_errors, webhooks, widgets};
 pub use connection::{auth, profiles, token_sources};
 pub use crm::crm;
 pub use failures::{api_and_transport_errors, display, output_failures};
+pub use tags_links::tags_links;

@@ -34,6 +34,8 @@ pub(crate) struct Plan {
     pub fields: Vec<(u16, Option<Vec<Val>>)>,
     pub tags_add: Vec<Value>,
     pub tags_delete: Vec<Value>,
+    /// `_embedded.tags`: the whole set (`null` on an update: none).
+    pub tags_set: Option<Vec<Value>>,
     pub contacts: Vec<i64>,
     pub company: Option<i64>,
     /// A complex add's new contact and company.
@@ -137,6 +139,7 @@ pub(crate) fn plan(
             _ => wrong.push(("FieldNotExpected", p)),
         }
     }
+    unknown_tags(crm, kind, item, at, &mut wrong);
     if how == How::Update && plan.id.is_none() && !item.contains_key("id") {
         wrong.push(("FieldMissing", path("id")));
     }
@@ -193,6 +196,38 @@ fn tags(value: &Value, p: &str, into: &mut Vec<Value>, wrong: &mut Vec<Wrong>) {
     }
 }
 
+/// A tag named by an ID its dictionary does not have (`tags_to_add`, `tags_to_delete`,
+/// `_embedded.tags`): `NotSupportedChoice` at its `id`.
+fn unknown_tags(
+    crm: &Crm,
+    kind: Kind,
+    item: &serde_json::Map<String, Value>,
+    at: &str,
+    wrong: &mut Vec<Wrong>,
+) {
+    let lists = [
+        ("tags_to_add", item.get("tags_to_add")),
+        ("tags_to_delete", item.get("tags_to_delete")),
+        (
+            "_embedded.tags",
+            item.get("_embedded").and_then(|e| e.get("tags")),
+        ),
+    ];
+    for (key, list) in lists {
+        for (i, tag) in list
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let id = tag.get("id").and_then(Value::as_i64);
+            if id.is_some_and(|id| !crm.tags[kind.index()].iter().any(|t| t.id == id)) {
+                wrong.push(("NotSupportedChoice", format!("{at}{key}.{i}.id")));
+            }
+        }
+    }
+}
+
 fn embedded(
     crm: &Crm,
     kind: Kind,
@@ -207,6 +242,16 @@ fn embedded(
     };
     for (key, list) in map {
         let at = format!("{p}.{key}");
+        if key == "tags" && how != How::Complex {
+            let mut set = Vec::new();
+            match list {
+                Value::Null if how == How::Update => {}
+                Value::Array(_) => tags(list, &at, &mut set, wrong),
+                _ => wrong.push(("InvalidType", at)),
+            }
+            plan.tags_set = Some(set);
+            continue;
+        }
         let Some(list) = list.as_array() else {
             wrong.push(("InvalidType", at));
             continue;

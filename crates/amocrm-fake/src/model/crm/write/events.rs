@@ -16,12 +16,11 @@ pub(super) enum Before {
     Party(Box<Party>),
 }
 
-/// What a write of entity `id` of `kind` changed: its tags (dictionary positions) and
-/// its custom fields (positions among the owner's fields).
+/// What a write of entity `id` of `kind` touched: its custom fields (positions among the
+/// owner's fields); its tags are compared before and after.
 pub(super) struct Written<'a> {
     pub kind: Kind,
     pub id: i64,
-    pub tags: (&'a [u32], &'a [u32]),
     pub fields: &'a [u16],
 }
 
@@ -33,10 +32,10 @@ pub(super) fn record(crm: &mut Crm, before: Before, written: Written<'_>, by: i6
         Before::Lead(old) => old.fields.clone(),
         Before::Party(old) => old.fields.clone(),
     };
-    let new_fields = match kind {
-        Kind::Leads => crm.leads.get(id).map(|l| l.fields.clone()),
-        Kind::Contacts => crm.contacts.get(id).map(|p| p.fields.clone()),
-        _ => crm.companies.get(id).map(|p| p.fields.clone()),
+    let (new_fields, new_tags) = match kind {
+        Kind::Leads => crm.leads.get(id).map(|l| (l.fields.clone(), l.tags.clone())),
+        Kind::Contacts => crm.contacts.get(id).map(|p| (p.fields.clone(), p.tags.clone())),
+        _ => crm.companies.get(id).map(|p| (p.fields.clone(), p.tags.clone())),
     }
     .unwrap_or_default();
     let old_tags = match &before {
@@ -88,24 +87,16 @@ pub(super) fn record(crm: &mut Crm, before: Before, written: Written<'_>, by: i6
         let value = json!([{"custom_field_value": {"field_id": def.id, "field_type": def.kind.code(), "enum_id": null, "text": null}}]);
         crm.record(&code, (kind, id), by, now, value, json!([]));
     }
-    let (added, deleted) = written.tags;
     let names = |crm: &Crm, tags: &mut dyn Iterator<Item = &u32>| -> Vec<serde_json::Value> {
         tags.filter_map(|t| crm.tags[kind.index()].get(*t as usize))
             .map(|t| json!({"tag": {"name": t.name}}))
             .collect()
     };
-    let new_tags = names(crm, &mut added.iter().filter(|t| !old_tags.contains(t)));
-    if !new_tags.is_empty() {
-        crm.record(
-            "entity_tag_added",
-            (kind, id),
-            by,
-            now,
-            json!(new_tags),
-            json!([]),
-        );
+    let added = names(crm, &mut new_tags.iter().filter(|t| !old_tags.contains(t)));
+    if !added.is_empty() {
+        crm.record("entity_tag_added", (kind, id), by, now, json!(added), json!([]));
     }
-    let gone = names(crm, &mut deleted.iter().filter(|t| old_tags.contains(t)));
+    let gone = names(crm, &mut old_tags.iter().filter(|t| !new_tags.contains(t)));
     if !gone.is_empty() {
         crm.record(
             "entity_tag_deleted",

@@ -7,6 +7,8 @@ pub(crate) mod check;
 mod events;
 pub(crate) mod notes;
 pub(crate) mod tasks;
+pub(crate) mod links;
+pub(crate) mod tags;
 
 use serde_json::Value;
 
@@ -101,8 +103,14 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
     if let (Some(contact), Some(company)) = (contact_id, company_id) {
         link_parties(crm, contact, company);
     }
-    let tags_add = tag_positions(crm, kind, &plan.tags_add);
-    let tags_delete = tag_positions(crm, kind, &plan.tags_delete);
+    let tags = TagChange {
+        set: plan
+            .tags_set
+            .as_ref()
+            .map(|set| tag_positions(crm, kind, set)),
+        add: tag_positions(crm, kind, &plan.tags_add),
+        delete: tag_positions(crm, kind, &plan.tags_delete),
+    };
     let by = plan.updated_by.unwrap_or(0);
     let before = match (kind, plan.id) {
         (_, None) => events::Before::Added,
@@ -147,7 +155,7 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
                 contacts: Vec::new(),
                 elements: Vec::new(),
             };
-            change_lead(&mut lead, &plan, &tags_add, &tags_delete, now);
+            change_lead(&mut lead, &plan, &tags, now);
             let name = lead.name.clone();
             crm.leads.insert(lead);
             (id, name)
@@ -159,7 +167,7 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
                 if let Some((status_id, pipeline_id)) = stage {
                     (lead.status_id, lead.pipeline_id) = (status_id, pipeline_id);
                 }
-                change_lead(lead, &plan, &tags_add, &tags_delete, now);
+                change_lead(lead, &plan, &tags, now);
                 lead.updated_by = by;
                 lead.name.clone()
             });
@@ -185,7 +193,7 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
                 leads: Vec::new(),
                 elements: Vec::new(),
             };
-            change_party(&mut party, &plan, &tags_add, &tags_delete, now);
+            change_party(&mut party, &plan, &tags, now);
             let name = party.name.clone();
             if let Some(table) = parties_mut(crm, kind) {
                 table.insert(party);
@@ -195,7 +203,7 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
         (_, Some(id)) => {
             let name = parties_mut(crm, kind).and_then(|table| {
                 table.update(id, |party| {
-                    change_party(party, &plan, &tags_add, &tags_delete, now);
+                    change_party(party, &plan, &tags, now);
                     party.updated_by = by;
                     party.name.clone()
                 })
@@ -210,7 +218,6 @@ fn apply(crm: &mut Crm, kind: Kind, mut plan: Plan, request_id: String, now: i64
     let written = events::Written {
         kind,
         id,
-        tags: (&tags_add, &tags_delete),
         fields: &fields,
     };
     // An add is its creator's doing (0: the integration), a change its updater's.
@@ -268,7 +275,7 @@ fn stage(crm: &Crm, plan: &Plan) -> (i64, i64) {
     found.or(crm.stages.first()).copied().unwrap_or((0, 0))
 }
 
-fn change_lead(lead: &mut Lead, plan: &Plan, add: &[u32], delete: &[u32], now: i64) {
+fn change_lead(lead: &mut Lead, plan: &Plan, tags: &TagChange, now: i64) {
     if let Some(name) = &plan.name {
         lead.name.clone_from(name);
     }
@@ -285,11 +292,11 @@ fn change_lead(lead: &mut Lead, plan: &Plan, add: &[u32], delete: &[u32], now: i
         lead.closed_at = plan.closed_at;
     }
     change_fields(&mut lead.fields, plan);
-    change_tags(&mut lead.tags, add, delete);
+    change_tags(&mut lead.tags, tags);
     lead.updated_at = plan.updated_at.unwrap_or(now);
 }
 
-fn change_party(party: &mut Party, plan: &Plan, add: &[u32], delete: &[u32], now: i64) {
+fn change_party(party: &mut Party, plan: &Plan, tags: &TagChange, now: i64) {
     if let Some((first, last)) = &mut party.first_last {
         if let Some(f) = &plan.first_name {
             first.clone_from(f);
@@ -309,7 +316,7 @@ fn change_party(party: &mut Party, plan: &Plan, add: &[u32], delete: &[u32], now
         party.responsible_user_id = user;
     }
     change_fields(&mut party.fields, plan);
-    change_tags(&mut party.tags, add, delete);
+    change_tags(&mut party.tags, tags);
     party.updated_at = plan.updated_at.unwrap_or(now);
 }
 
@@ -326,9 +333,19 @@ fn change_fields(fields: &mut Vec<FieldValues>, plan: &Plan) {
     fields.sort_by_key(|f| f.field);
 }
 
-fn change_tags(tags: &mut Vec<u32>, add: &[u32], delete: &[u32]) {
-    tags.retain(|t| !delete.contains(t));
-    for t in add {
+/// An entity's tags: the whole set (`_embedded.tags`), then those to attach and detach.
+struct TagChange {
+    set: Option<Vec<u32>>,
+    add: Vec<u32>,
+    delete: Vec<u32>,
+}
+
+fn change_tags(tags: &mut Vec<u32>, change: &TagChange) {
+    if let Some(set) = &change.set {
+        tags.clone_from(set);
+    }
+    tags.retain(|t| !change.delete.contains(t));
+    for t in &change.add {
         if !tags.contains(t) {
             tags.push(*t);
         }
