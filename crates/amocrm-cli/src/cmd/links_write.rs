@@ -65,6 +65,16 @@ pub async fn run(args: &LinksChange, unlink: bool, ctx: &mut Ctx<'_>) -> Result<
     if args.main && contacts != 1 {
         return Err(Failure::input("--main needs exactly one contacts target"));
     }
+    // Catalog flags apply to catalog element targets only: given without one, they would
+    // be dropped without a word.
+    let elements = args.to.iter().any(|(t, _)| *t == Target::CatalogElements);
+    let catalog_flags =
+        args.catalog.is_some() || args.quantity.is_some() || args.price_id.is_some();
+    if catalog_flags && !elements {
+        return Err(Failure::input(
+            "--catalog, --quantity and --price-id need a catalog_elements:ID target",
+        ));
+    }
     let targets: Vec<LinkTo> = args.to.iter().map(|(t, id)| to(args, *t, *id)).collect();
     let client = ctx.client().await?;
     let calls = client.links(args.entity.kind()).of(args.id);

@@ -167,3 +167,25 @@ async fn json_a_setter_would_refuse_is_an_item_error_and_never_sent() {
         .count();
     assert_eq!(writes, 0, "an update without an id is not sent");
 }
+
+#[tokio::test]
+async fn catalog_flags_without_a_catalog_target_are_refused_before_sending() {
+    let fake = fake(None).await;
+    let lead = fake.crm().ids(CrmEntity::Leads)[0].to_string();
+    let contact = format!("contacts:{}", fake.crm().ids(CrmEntity::Contacts)[0]);
+    let before = fake.requests().len();
+    let args = [
+        "links",
+        "link",
+        "leads",
+        &lead,
+        "--to",
+        &contact,
+        "--quantity",
+        "3",
+    ];
+    let run = with_stdin(&fake, &args, "").await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("catalog_elements"), "{}", run.stderr);
+    assert_eq!(fake.requests().len(), before, "nothing sent");
+}

@@ -328,12 +328,58 @@ impl NoteParams {
                         reason: "a note type is not blank",
                     });
                 }
+                // A typed type goes through its variant, whose params are checked; the
+                // system's own types are not written through the API.
+                let refused = if TYPED.contains(&note_type.as_str()) {
+                    Some("a type this crate writes typed: use its NoteParams variant")
+                } else if READ_ONLY.contains(&note_type.as_str()) {
+                    Some("a note type amoCRM writes itself, not through the API")
+                } else {
+                    None
+                };
+                if let Some(reason) = refused {
+                    return Err(Invalid::Field {
+                        field: "note_type".into(),
+                        reason,
+                    });
+                }
                 return Ok((note_type, Value::Object(params)));
             }
         };
         Ok((kind.to_owned(), params))
     }
 }
+
+/// The writable note types this module types.
+const TYPED: [&str; 10] = [
+    "common",
+    "call_in",
+    "call_out",
+    "service_message",
+    "extended_service_message",
+    "message_cashier",
+    "geolocation",
+    "sms_in",
+    "sms_out",
+    "attachment",
+];
+
+/// Note types amoCRM shows but writes itself (mail, chats, visits, payments, …).
+const READ_ONLY: [&str; 13] = [
+    "amomail_message",
+    "chat",
+    "site_visit",
+    "targeting_in",
+    "targeting_out",
+    "transaction",
+    "invoice_paid",
+    "bill_paid",
+    "zoom_meeting",
+    "dropbox_attachment",
+    "link_followed",
+    "ai_result",
+    "key_action_completed",
+];
 
 fn field(key: &str, reason: &'static str) -> Invalid {
     Invalid::Field {
@@ -467,5 +513,17 @@ mod tests {
             parts(NoteParams::other(" ", Map::new())),
             Err("note_type".into())
         );
+    }
+
+    #[test]
+    fn other_is_for_types_this_crate_does_not_type_and_amocrm_lets_an_api_write() {
+        let other = |t: &str| NoteParams::other(t, Map::new()).into_parts();
+        for typed in TYPED {
+            assert!(other(typed).is_err(), "{typed}");
+        }
+        for system in ["amomail_message", "chat", "invoice_paid"] {
+            assert!(other(system).is_err(), "{system}");
+        }
+        assert!(other("voice_memo").is_ok());
     }
 }

@@ -9,10 +9,10 @@ use serde_json::{Map, Value};
 use crate::api::notes::{EntityNoteCalls, NoteCalls};
 use crate::error::Invalid;
 use crate::write::entities::{Item, sealed};
+use crate::write::json_input::Keys;
 use crate::write::note_params::NoteParams;
 use crate::write::op::{self, Op};
 use crate::write::outcome::Updated;
-use crate::write::json_input::Keys;
 use crate::write::parts::Parts;
 use crate::write::writer::Writer;
 

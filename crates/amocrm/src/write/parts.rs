@@ -128,7 +128,12 @@ impl Parts {
                 }
             }
         }
-        let value = tags.map_or(Value::Null, |_| Value::Array(list));
+        // An empty set is sent as `null`, amoCRM's documented "detach them all" (what an
+        // empty list does is not documented).
+        let value = match tags {
+            Some(tags) if !tags.is_empty() => Value::Array(list),
+            _ => Value::Null,
+        };
         self.embedded.insert("tags".into(), value);
     }
 

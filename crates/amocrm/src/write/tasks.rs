@@ -9,9 +9,9 @@ use crate::api::tasks::TaskCalls;
 use crate::error::Invalid;
 use crate::query::EntityKind;
 use crate::write::entities::{Item, sealed};
+use crate::write::json_input::{self, Keys};
 use crate::write::op::{self, Op};
 use crate::write::outcome::Updated;
-use crate::write::json_input::{self, Keys};
 use crate::write::parts::Parts;
 use crate::write::writer::Writer;
 

@@ -33,9 +33,18 @@ pub(super) fn record(crm: &mut Crm, before: Before, written: Written<'_>, by: i6
         Before::Party(old) => old.fields.clone(),
     };
     let (new_fields, new_tags) = match kind {
-        Kind::Leads => crm.leads.get(id).map(|l| (l.fields.clone(), l.tags.clone())),
-        Kind::Contacts => crm.contacts.get(id).map(|p| (p.fields.clone(), p.tags.clone())),
-        _ => crm.companies.get(id).map(|p| (p.fields.clone(), p.tags.clone())),
+        Kind::Leads => crm
+            .leads
+            .get(id)
+            .map(|l| (l.fields.clone(), l.tags.clone())),
+        Kind::Contacts => crm
+            .contacts
+            .get(id)
+            .map(|p| (p.fields.clone(), p.tags.clone())),
+        _ => crm
+            .companies
+            .get(id)
+            .map(|p| (p.fields.clone(), p.tags.clone())),
     }
     .unwrap_or_default();
     let old_tags = match &before {
@@ -94,7 +103,14 @@ pub(super) fn record(crm: &mut Crm, before: Before, written: Written<'_>, by: i6
     };
     let added = names(crm, &mut new_tags.iter().filter(|t| !old_tags.contains(t)));
     if !added.is_empty() {
-        crm.record("entity_tag_added", (kind, id), by, now, json!(added), json!([]));
+        crm.record(
+            "entity_tag_added",
+            (kind, id),
+            by,
+            now,
+            json!(added),
+            json!([]),
+        );
     }
     let gone = names(crm, &mut old_tags.iter().filter(|t| !new_tags.contains(t)));
     if !gone.is_empty() {

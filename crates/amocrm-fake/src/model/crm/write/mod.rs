@@ -5,10 +5,10 @@
 
 pub(crate) mod check;
 mod events;
-pub(crate) mod notes;
-pub(crate) mod tasks;
 pub(crate) mod links;
+pub(crate) mod notes;
 pub(crate) mod tags;
+pub(crate) mod tasks;
 
 use serde_json::Value;
 
