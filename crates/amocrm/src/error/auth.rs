@@ -80,6 +80,24 @@ impl AuthError {
             _ => None,
         }
     }
+
+    /// Whether the token endpoint refused a refresh token as revoked: amoCRM's answer to a
+    /// refresh token spent before (its `hint` says "revoked"; 401, or 400 on some servers).
+    pub fn is_revoked(&self) -> bool {
+        match self {
+            AuthError::Refused {
+                grant: GrantType::RefreshToken,
+                status: 400 | 401,
+                hint,
+                detail,
+                ..
+            } => [hint, detail]
+                .into_iter()
+                .flatten()
+                .any(|text| text.to_ascii_lowercase().contains("revoked")),
+            _ => false,
+        }
+    }
 }
 
 fn describe(title: &Option<String>, hint: &Option<String>, detail: &Option<String>) -> String {
