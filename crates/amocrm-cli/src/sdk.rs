@@ -32,6 +32,6 @@ pub use amocrm::write::{
     WriteError, WriteErrorKind, WriteStream, Written,
 };
 pub use amocrm::{
-    AccountUrl, AppCredentials, Client, ClientBuilder, Domain, Error, Integration, Page, Result,
-    TokenPair,
+    AccountUrl, AppCredentials, Client, ClientBuilder, Domain, Error, Integration, OAuth, Page,
+    Result, TokenPair,
 };

@@ -89,7 +89,8 @@ impl PostgresTokenStoreBuilder {
     /// How long a statement may go unanswered before the call fails with
     /// [`Error::Timeout`] and its connection is closed (default 10 s): a server that
     /// accepted the connection but stalls, or a network that drops packets, does not hang
-    /// `load`, `save` or `release`. The wait for a lock another holder keeps is not bounded.
+    /// `load`, `save` or `release`. The wait for a lock another holder keeps has its own bound,
+    /// [`lock_timeout`](Self::lock_timeout).
     pub fn query_timeout(mut self, timeout: Duration) -> Self {
         self.query_timeout = timeout;
         self

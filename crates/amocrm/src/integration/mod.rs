@@ -84,6 +84,8 @@ struct Inner {
     block_pause: Option<std::time::Duration>,
     /// How long an issued install state is accepted.
     state_lifetime: std::time::Duration,
+    /// How long a refresh may wait in all (every account's `OAuth`).
+    refresh_deadline: std::time::Duration,
     /// The client of each account, by base URL.
     clients: Cache<Account>,
 }
@@ -239,7 +241,8 @@ impl Integration {
             .account(account)
             .app(self.inner.app.clone())
             .store(MemoryTokenStore::new())
-            .shared_http(self.inner.http.clone());
+            .shared_http(self.inner.http.clone())
+            .refresh_deadline(self.inner.refresh_deadline);
         if let Some(pair) = pair {
             builder = builder.tokens(pair);
         }
@@ -338,6 +341,7 @@ impl Integration {
                 .app(inner.app.clone())
                 .shared_store(inner.store.clone())
                 .shared_http(inner.http.clone())
+                .refresh_deadline(inner.refresh_deadline)
                 .build()?;
             let client = self.client_of(&oauth)?;
             Ok(Account { client, oauth })

@@ -452,6 +452,34 @@ impl TokenLock for FileLock {
         })
     }
 
+    /// The lock file at the path is still the one locked, and the account's generation
+    /// in the token file still the one read under the lock.
+    fn verify(&mut self) -> BoxFuture<'_, Result<(), StoreError>> {
+        let path = self.path.clone();
+        let account = self.account.clone();
+        let generation = self.generation;
+        let locked = self.file.as_ref().map(File::try_clone);
+        Box::pin(blocking(move || {
+            let Some(locked) = locked else {
+                return Err(StoreError::lock_lost("the lock was released"));
+            };
+            let locked = locked.map_err(|error| {
+                io_error(format!("checking {}", lock_path(&path).display()), error)
+            })?;
+            super::held::still_at(&locked, &lock_path(&path))?;
+            let stored = read(&path)?
+                .get(&account)
+                .map_or(0, |entry| entry.generation);
+            if stored != generation {
+                return Err(StoreError::lock_lost(format!(
+                    "the pair of {account} in {} was changed under the lock",
+                    path.display()
+                )));
+            }
+            Ok(())
+        }))
+    }
+
     fn release(mut self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>> {
         let unlocked = match self.file.take() {
             Some(file) => file.unlock().map_err(|error| {

@@ -6,6 +6,7 @@
 
 mod file;
 mod func;
+mod held;
 mod memory;
 mod pair;
 mod trust;

@@ -4,10 +4,12 @@
 //! amoCRM's refresh tokens are single-use: every refresh answers a new pair and revokes
 //! the old refresh token. [`OAuth`] therefore refreshes by the store's protocol: a fresh
 //! pair another holder saved is adopted; else, under the store's exclusive lock, a pair
-//! saved while it waited is adopted, and only else it calls the token endpoint with the
-//! stored refresh token and saves the new pair *before* it sends a single request with
-//! it, so a crash (or a cancelled future) never loses the only valid refresh token; when
-//! saving fails the refresh fails with [`AuthError::Store`] and the new pair is not used.
+//! saved while it waited is adopted, and only else, once the lock is verified still its
+//! own ([`crate::store::TokenLock::verify`]), it calls the token endpoint with the stored
+//! refresh token and saves the new pair, trying again under the lock until the refresh
+//! deadline. A pair the store still refuses is used from memory and saved again in the
+//! background ([`OAuth::unsaved_pair`], [`OAuth::flush`]); a "revoked" answer for a token
+//! read under the lock waits for the holder that spent it to save its pair.
 
 mod answer;
 mod builder;
