@@ -84,8 +84,9 @@ impl Workers {
         let lines = self.lines.clone();
         let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(line) = line.strip_prefix("CHAOS ") {
-                    let _ = lines.send((slot, line.to_owned()));
+                // libtest writes `test chaos::chaos_worker ... ` before the first line.
+                if let Some(at) = line.find("CHAOS ") {
+                    let _ = lines.send((slot, line[at + "CHAOS ".len()..].to_owned()));
                 }
             }
         });
@@ -254,6 +255,11 @@ async fn four_processes_a_hundred_refreshes_failing_saves_and_killed_holders_los
         "{lines:?}"
     );
     assert!(kills >= 1, "no holder was killed at the token endpoint");
+    assert!(
+        count("ok") >= REFRESHES,
+        "{} refreshes succeeded",
+        count("ok")
+    );
     // The stored chain is alive once the store works again.
     db.admin
         .batch_execute(&format!("DROP TRIGGER fail_at_random ON {}", db.table()))

@@ -8,6 +8,7 @@ mod install_binding;
 mod install_state;
 mod integration;
 mod lock_files;
+mod pending;
 mod processes;
 mod scale;
 mod stores;

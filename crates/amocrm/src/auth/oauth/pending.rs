@@ -7,10 +7,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::refresh::Settled;
 use super::{Inner, OAuth};
 use crate::error::{AuthError, Result};
 use crate::store::TokenPair;
+use secrecy::ExposeSecret;
 
 /// Background attempts to save a pending pair before giving up (the pair then stays
 /// pending: the next refresh, [`OAuth::flush`] or the caller's own copy from
@@ -65,24 +65,26 @@ impl Inner {
         });
     }
 
-    /// One attempt to make the pending pair durable (nothing pending: done).
+    /// One attempt to make the pending pair durable (nothing pending: done). The `OAuth`'s
+    /// state is not held while the store is (callers go on with the pair in memory); the
+    /// store's lock serializes this with a refresh that settles the same pair.
     async fn settle_now(&self) -> Result<()> {
-        let mut state = self.state.clone().lock_owned().await;
-        if state.unsaved.is_none() {
+        let Some(pending) = self.state.lock().await.unsaved.clone() else {
             return Ok(());
-        }
+        };
         let deadline = Instant::now() + self.deadline;
         let mut lock = self.lock(deadline).await?;
-        let settled = self.settle_pending(&mut state, &mut lock, deadline).await;
+        let settled = self.settle_pending(&pending, &mut lock, deadline).await;
         super::refresh::release(lock).await;
-        match settled {
-            Ok(Settled::Saved(pair)) => {
-                self.adopt(&mut state, pair);
-                Ok(())
-            }
-            Ok(Settled::Outdated) => Ok(()),
-            Err(error) => Err(AuthError::Store(error).into()),
+        settled.map_err(AuthError::Store)?;
+        let mut state = self.state.lock().await;
+        let same = state.unsaved.as_ref().is_some_and(|unsaved| {
+            unsaved.pair.refresh_token.expose_secret() == pending.pair.refresh_token.expose_secret()
+        });
+        if same {
+            state.unsaved = None;
         }
+        Ok(())
     }
 }
 

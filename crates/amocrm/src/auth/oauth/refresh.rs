@@ -71,16 +71,18 @@ impl Inner {
         force: bool,
     ) -> Result<SecretString> {
         let deadline = Instant::now() + self.deadline;
-        if state.unsaved.is_some() {
+        if let Some(pending) = state.unsaved.clone() {
             // The endpoint already spent the old refresh token for this pair: save it
             // instead of asking again, unless the store holds another pair by now.
             let mut lock = self.lock(deadline).await?;
-            match self.settle_pending(state, &mut lock, deadline).await {
+            match self.settle_pending(&pending, &mut lock, deadline).await {
                 Ok(Settled::Saved(pair)) => {
+                    state.unsaved = None;
                     release(lock).await;
                     return Ok(self.adopt(state, pair));
                 }
                 Ok(Settled::Outdated) => {
+                    state.unsaved = None;
                     return self
                         .refresh_under(state, lock, stale, force, deadline)
                         .await;
@@ -103,29 +105,25 @@ impl Inner {
             .await
     }
 
-    /// Makes the pending unsaved pair durable under `lock` if the store still holds the
-    /// pair it replaces; drops it if the store holds a newer one.
+    /// Makes the `pending` pair durable under `lock` if the store still holds the pair it
+    /// replaces (or says whether the store holds it already, or a newer one). Takes no
+    /// part of the `OAuth`'s state: the background save runs it without blocking callers.
     pub(super) async fn settle_pending(
         &self,
-        state: &mut State,
+        pending: &Unsaved,
         lock: &mut Box<dyn TokenLock>,
         deadline: Instant,
     ) -> std::result::Result<Settled, StoreError> {
-        let Some(pending) = state.unsaved.clone() else {
-            return Ok(Settled::Outdated);
-        };
         let current = lock.current().map(|pair| &pair.refresh_token);
         if same_token(current, Some(&pending.pair.refresh_token)) {
             // A save reported as failed had written it after all.
-            tracing::debug!("the OAuth tokens a previous save reported lost were saved");
-            state.unsaved = None;
-            return Ok(Settled::Saved(pending.pair));
+            tracing::debug!("the OAuth tokens a previous save reported lost are saved");
+            return Ok(Settled::Saved(pending.pair.clone()));
         }
         if same_token(current, pending.replaces.as_ref()) {
             tracing::debug!("saving the OAuth tokens a previous refresh could not save");
             self.save_retrying(lock, &pending.pair, deadline).await?;
-            state.unsaved = None;
-            return Ok(Settled::Saved(pending.pair));
+            return Ok(Settled::Saved(pending.pair.clone()));
         }
         // Another holder saved a pair since (maybe from this pending one, whose refresh
         // token it then spent): the pending pair is outdated.
@@ -133,7 +131,6 @@ impl Inner {
             "dropping OAuth tokens a previous refresh could not save: \
              the store holds a newer pair"
         );
-        state.unsaved = None;
         Ok(Settled::Outdated)
     }
 
