@@ -312,6 +312,24 @@ impl Integration {
         self.inner.clients.keys()
     }
 
+    /// Saves now every cached account's pair its store has not taken yet
+    /// ([`OAuth::flush`]), for a service about to shut down; the accounts (base URLs) whose
+    /// pair is still only in memory, with why. Such a pair is the account's only live
+    /// refresh token: keep it elsewhere ([`OAuth::unsaved_pair`]) or the account must be
+    /// installed again.
+    pub async fn flush(&self) -> Vec<(String, Error)> {
+        let mut failed = Vec::new();
+        for key in self.inner.clients.keys() {
+            let Some(account) = self.inner.clients.get(&key) else {
+                continue;
+            };
+            if let Err(error) = account.oauth.flush().await {
+                failed.push((key, error));
+            }
+        }
+        failed
+    }
+
     /// A client of `oauth`'s account on the integration's pacer and HTTP client, as
     /// configured.
     fn client_of(&self, oauth: &OAuth) -> Result<Client> {

@@ -111,3 +111,44 @@ async fn calls_go_on_while_a_background_save_waits_for_the_lock() {
     );
     assert_eq!(fake.refresh_count(), 1);
 }
+
+/// A service shutting down flushes its integration: a pair the store refused is saved
+/// once the store works, and `flush` names the accounts whose pair is still unsaved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integration_flush_saves_or_names_every_unsaved_pair() {
+    let fake = FakeServer::start().await.unwrap();
+    let account = fake.base_url();
+    let shared: Arc<dyn TokenStore> = Arc::new(MemoryTokenStore::new());
+    fleet::seed(&fake, shared.clone()).await;
+    fleet::expire(&fake, &*shared).await;
+    let fail = Arc::new(AtomicBool::new(true));
+    let integration = amocrm::Integration::builder()
+        .app(fleet::fake_app())
+        .shared_store(Arc::new(FailingSaves {
+            inner: shared.clone(),
+            fail: fail.clone(),
+        }))
+        .refresh_deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let url = AccountUrl::base_url(&account);
+    let oauth = integration.oauth_at(&url).unwrap();
+    oauth
+        .access_token()
+        .await
+        .expect("the new pair, from memory");
+    assert!(oauth.unsaved_pair().await.is_some());
+
+    let failed = integration.flush().await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, account);
+    fail.store(false, Ordering::SeqCst);
+    assert!(integration.flush().await.is_empty());
+    assert!(oauth.unsaved_pair().await.is_none());
+    let stored = shared.load(&account).await.unwrap().unwrap();
+    let used = oauth.tokens().await.unwrap();
+    assert_eq!(
+        amocrm::ExposeSecret::expose_secret(stored.refresh_token()),
+        amocrm::ExposeSecret::expose_secret(used.refresh_token())
+    );
+}

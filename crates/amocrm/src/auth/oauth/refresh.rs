@@ -94,7 +94,7 @@ impl Inner {
             }
         }
         if !force
-            && let Some(stored) = self.load().await?
+            && let Some(stored) = self.load_by(deadline).await?
             && self.adoptable(&stored, stale.as_ref())
         {
             tracing::debug!("adopting the OAuth tokens another holder saved");
@@ -212,7 +212,7 @@ impl Inner {
         );
         let mut pause = REREAD_FIRST;
         loop {
-            match self.store.load(&self.base_url).await {
+            match self.load_by(deadline).await {
                 Ok(Some(stored)) if !same_token(Some(&stored.refresh_token), Some(spent)) => {
                     tracing::info!(
                         "adopting the OAuth tokens the spender of a revoked token saved"
@@ -248,11 +248,15 @@ impl Inner {
         }
     }
 
-    async fn load(&self) -> Result<Option<TokenPair>> {
-        self.store
-            .load(&self.base_url)
-            .await
-            .map_err(|error| AuthError::Store(error).into())
+    /// The stored pair, read by `deadline` at most.
+    async fn load_by(&self, deadline: Instant) -> Result<Option<TokenPair>> {
+        match tokio::time::timeout_at(deadline.into(), self.store.load(&self.base_url)).await {
+            Ok(loaded) => loaded.map_err(|error| AuthError::Store(error).into()),
+            Err(_) => Err(AuthError::Store(StoreError::timed_out(
+                "the token store did not answer by the refresh deadline",
+            ))
+            .into()),
+        }
     }
 
     /// The store's lock, waited for until `deadline` at most: a holder behind a network
