@@ -255,8 +255,7 @@ fn take_lock(path: &Path) -> Result<File, StoreError> {
         std::os::unix::fs::MetadataExt::uid(&meta),
         "lock file",
     )?;
-    file.lock()
-        .map_err(|error| io_error(format!("locking {}", lock.display()), error))?;
+    super::held::lock_within(&file, &lock, super::held::FILE_LOCK_TIMEOUT)?;
     Ok(file)
 }
 

@@ -20,6 +20,7 @@ use crate::error::StoreError;
 
 pub use file::FileTokenStore;
 pub use func::TokenStoreFn;
+pub use held::FILE_LOCK_TIMEOUT;
 pub use memory::MemoryTokenStore;
 pub use pair::TokenPair;
 
