@@ -54,6 +54,9 @@ pub enum Failure {
     },
     /// The token store holds no pair for the account.
     NoTokens(String),
+    /// A new pair the token store would not take (its refresh token spent): where it was
+    /// kept for `auth import`, or why it could not be; one message per account.
+    Unsaved(Vec<String>),
     /// A bulk write printed a line per item, and some were not written: `refused` by
     /// amoCRM (or before sending), `unknown` whose add may have reached amoCRM, `failed`
     /// whose request failed on the way (transport).
@@ -97,6 +100,7 @@ impl Failure {
             Failure::List { error, .. } => ExitCode::from(client_exit_code(error)),
             Failure::Incomplete { .. } => ExitCode::from(EXIT_TRANSPORT),
             Failure::NoTokens(_) => ExitCode::from(EXIT_NO_TOKENS),
+            Failure::Unsaved(_) => ExitCode::from(EXIT_TRANSPORT),
             Failure::Unwritten {
                 unknown, failed, ..
             } if unknown + failed > 0 => ExitCode::from(EXIT_TRANSPORT),
@@ -131,6 +135,12 @@ impl Failure {
                 "error: {count} {noun} entries could not be decoded (see above); the others were printed"
             ),
             Failure::NoTokens(message) => writeln!(stderr, "error: {}", clean(message)),
+            Failure::Unsaved(messages) => {
+                for message in messages {
+                    writeln!(stderr, "error: {}", clean(message))?;
+                }
+                Ok(())
+            }
             Failure::Unwritten {
                 refused,
                 unknown,

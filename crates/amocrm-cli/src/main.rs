@@ -122,11 +122,22 @@ fn main() -> ExitCode {
         }
     };
     let ctx = cmd::Ctx::new(&cli.connection, &matches, &cli.output, cli::command);
-    match runtime.block_on(cmd::run(&cli.command, ctx)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            let _ = failure.report(&mut std::io::stderr().lock());
-            failure.exit_code()
+    // A new pair the token store would not take is the account's only live chain: it is
+    // saved or kept in a private file before the run ends, whatever the command's outcome.
+    let (result, unsaved) = runtime.block_on(async {
+        let result = cmd::run(&cli.command, ctx).await;
+        (result, connect::secure_unsaved().await)
+    });
+    let mut stderr = std::io::stderr().lock();
+    if let Err(failure) = &result {
+        let _ = failure.report(&mut stderr);
+    }
+    match (result, unsaved) {
+        (_, Some(unsaved)) => {
+            let _ = unsaved.report(&mut stderr);
+            unsaved.exit_code()
         }
+        (Ok(()), None) => ExitCode::SUCCESS,
+        (Err(failure), None) => failure.exit_code(),
     }
 }

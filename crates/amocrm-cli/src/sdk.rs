@@ -33,6 +33,6 @@ pub use amocrm::write::{
 };
 pub use amocrm::write::{NewNote, NewTask, NotePatch, TaskPatch};
 pub use amocrm::{
-    AccountUrl, AppCredentials, Client, ClientBuilder, Domain, Error, Integration, Page, Result,
-    TokenPair,
+    AccountUrl, AppCredentials, Client, ClientBuilder, Domain, Error, Integration, OAuth, Page,
+    Result, TokenPair,
 };

@@ -59,6 +59,19 @@ pub enum Error {
         /// The generation the lock read.
         read: i64,
     },
+    /// The account's lock was not free within the lock timeout
+    /// ([`crate::PostgresTokenStoreBuilder::lock_timeout`]): its holder is slow, or behind
+    /// a network partition that the server has not noticed yet. Nothing was read.
+    #[error("PostgreSQL token store: the account's lock was not free within {after:?}")]
+    LockTimeout {
+        /// The lock timeout.
+        after: std::time::Duration,
+    },
+    /// The session that took the account's lock no longer holds it (the server ended it, a
+    /// failover, a network cut: PostgreSQL then frees the lock for the next holder), or the
+    /// row changed under it. A refresh token read under it must not be spent.
+    #[error("PostgreSQL token store: the account's lock was lost ({0})")]
+    LockLost(&'static str),
     /// The account's row holds an incomplete pair (edited by hand?).
     #[error("the stored token pair is incomplete: {0}")]
     Corrupt(&'static str),

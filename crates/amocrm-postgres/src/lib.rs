@@ -58,8 +58,9 @@ mod store;
 pub use error::Error;
 pub use schema::{DEFAULT_SCHEMA, DEFAULT_TABLE};
 pub use store::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUERY_TIMEOUT, PostgresTokenLock,
-    PostgresTokenStore, PostgresTokenStoreBuilder,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVES_IDLE, DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_QUERY_TIMEOUT, PostgresTokenLock, PostgresTokenStore,
+    PostgresTokenStoreBuilder,
 };
 /// The driver, for [`PostgresTokenStore::builder_from_config`] and [`Error::code`].
 pub use tokio_postgres;

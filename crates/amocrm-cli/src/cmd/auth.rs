@@ -108,6 +108,7 @@ pub async fn run(command: &AuthCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure
                 "exchange an authorization code",
             )?;
             let oauth = integration.oauth_at(&target.account())?;
+            connect::watch_unsaved(&oauth, spec.shown());
             oauth.exchange_code(code).await?;
             let pair = oauth.tokens().await;
             report(out, "logged in", key, &spec, pair.as_ref())
@@ -121,6 +122,7 @@ pub async fn run(command: &AuthCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure
             let integration =
                 connect::integration(args, store, pacer, target.timeout, "refresh the pair")?;
             let oauth = integration.oauth_at(&target.account())?;
+            connect::watch_unsaved(&oauth, spec.shown());
             oauth.refresh_now().await?;
             let pair = oauth.tokens().await;
             report(out, "refreshed", key, &spec, pair.as_ref())

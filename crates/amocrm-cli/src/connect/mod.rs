@@ -13,6 +13,7 @@ mod args;
 mod profile;
 mod stores;
 mod token;
+mod unsaved;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use clap::parser::ValueSource;
 
 pub use args::{ConnectionArgs, DomainArg};
 pub use stores::{StoreSpec, pacer};
+pub use unsaved::{secure as secure_unsaved, watch as watch_unsaved};
 
 use crate::failure::Failure;
 use crate::sdk::{
@@ -207,7 +209,9 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
         )));
     }
     let integration = integration(args, store, pacer, target.timeout, "use the stored pair")?;
-    Ok(integration.client_at(&target.account())?)
+    let client = integration.client_at(&target.account())?;
+    watch_unsaved(&integration.oauth_at(&target.account())?, spec.shown());
+    Ok(client)
 }
 
 /// The token store of the flags, the environment and the profile (see [`stores::spec`]).
@@ -257,6 +261,8 @@ pub fn integration(
     let mut builder = Integration::builder()
         .app(AppCredentials::new(id, secret, redirect))
         .shared_store(store)
+        // A refresh's waits (the store's lock, saves tried again) end by the run's timeout.
+        .refresh_deadline(timeout)
         .configure_client(move |builder| configure(builder, timeout));
     if let Some(pacer) = pacer {
         builder = builder.pacer(pacer);

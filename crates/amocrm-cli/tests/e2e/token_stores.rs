@@ -86,3 +86,85 @@ async fn drop_schema(url: &str, schema: &str) {
             .await;
     }
 }
+
+/// `auth refresh` while every save of the PostgreSQL store fails (a trigger raising on
+/// UPDATE): amoCRM spent the stored refresh token, so the new pair is the only live one.
+/// The run keeps it in a private file of the state folder and says where (exit 4); once
+/// the store works, `auth import` of that file takes the chain back, and it refreshes.
+#[tokio::test]
+async fn a_pair_the_store_refuses_is_kept_in_a_private_file_auth_import_takes_back() {
+    let test = "a_pair_the_store_refuses_is_kept_in_a_private_file_auth_import_takes_back";
+    let url = services::postgres_url();
+    if let Err(why) = reachable(&url).await {
+        return services::skip(test, &why, services::HOW_POSTGRES);
+    }
+    use amocrm_postgres::tokio_postgres;
+    let fake = fake().await;
+    let acc = fake.account("acc1").expect("acc1");
+    let schema = unique("amocrm_cli_test");
+    let table = format!("{schema}.amocrm_tokens");
+    let state = TempDir::new();
+    let mut env = env(acc, &url, true);
+    env.extend([
+        ("AMOCRM_TOKEN_TABLE".to_owned(), table.clone()),
+        ("AMOCRM_TIMEOUT".to_owned(), "1s".to_owned()),
+        (
+            "XDG_STATE_HOME".to_owned(),
+            state.path().to_str().expect("UTF-8").to_owned(),
+        ),
+    ]);
+    let issued = acc.issue_token_pair(Duration::from_secs(3600));
+    let imported = exec(&env, &["auth", "import"], Some(&answer(&issued)), &[]).await;
+    assert_eq!(imported.code, 0, "{imported:#?}");
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("admin");
+    tokio::spawn(connection);
+    admin
+        .batch_execute(&format!(
+            "CREATE FUNCTION \"{schema}\".store_down() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'store down'; END $$; \
+             CREATE TRIGGER store_down BEFORE UPDATE ON \"{schema}\".amocrm_tokens \
+             FOR EACH ROW EXECUTE FUNCTION \"{schema}\".store_down();"
+        ))
+        .await
+        .expect("trigger");
+
+    let refreshed = exec(&env, &["auth", "refresh"], None, &[&issued.refresh_token]).await;
+    assert_eq!(refreshed.code, 4, "{refreshed:#?}");
+    let kept: Vec<_> = std::fs::read_dir(state.path().join("amocrm"))
+        .expect("the state folder")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    let [kept] = kept.as_slice() else {
+        panic!("one kept pair: {kept:?}");
+    };
+    assert!(
+        refreshed.stderr.contains(&kept.display().to_string())
+            && refreshed.stderr.contains("auth import"),
+        "{refreshed:#?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(kept).expect("kept").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert_eq!(acc.oauth_stats().refresh_token_grants, 1);
+
+    admin
+        .batch_execute(&format!(
+            "DROP TRIGGER store_down ON \"{schema}\".amocrm_tokens"
+        ))
+        .await
+        .expect("drop trigger");
+    let text = std::fs::read(kept).expect("kept");
+    let imported = exec(&env, &["auth", "import"], Some(&text), &[]).await;
+    assert_eq!(imported.code, 0, "{imported:#?}");
+    let again = exec(&env, &["auth", "refresh"], None, &[]).await;
+    assert_eq!(again.code, 0, "the chain lives on: {again:#?}");
+    let stats = acc.oauth_stats();
+    assert_eq!(stats.refresh_token_grants, 2);
+    assert_eq!(stats.reused_refresh_tokens, 0);
+    drop_schema(&url, &schema).await;
+}

@@ -14,9 +14,21 @@ use crate::schema::{DEFAULT_SCHEMA, DEFAULT_TABLE, Table};
 
 /// How long connecting may take when the connection string sets no `connect_timeout`.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a statement may go unanswered when not set (the wait for a held lock is not
-/// bounded: it lasts as long as the holder keeps the lock).
+/// How long a statement may go unanswered when not set (the wait for a held lock has its
+/// own bound, [`DEFAULT_LOCK_TIMEOUT`]).
 pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `lock` waits for a lock another holder keeps when not set (30 s).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may be idle before TCP keepalive probes start, on both ends,
+/// when not set: 10 s (the operating system's default is 2 hours). With the probes 2 s
+/// apart and 3 unanswered ending it, a peer gone without a word (a partition, a host that
+/// died) is noticed in about 16 s: the server then ends a partitioned holder's session and
+/// frees its lock.
+pub const DEFAULT_KEEPALIVES_IDLE: Duration = Duration::from_secs(10);
+/// Seconds between two keepalive probes.
+const KEEPALIVES_INTERVAL: Duration = Duration::from_secs(2);
+/// Unanswered probes that end the connection.
+const KEEPALIVES_RETRIES: u32 = 3;
 /// Connections per store when not set: each held lock keeps one.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
 
@@ -29,6 +41,8 @@ pub struct PostgresTokenStoreBuilder {
     max_connections: usize,
     connect_timeout: Option<Duration>,
     query_timeout: Duration,
+    lock_timeout: Duration,
+    keepalives_idle: Duration,
     #[cfg(feature = "native-tls")]
     tls: Option<native_tls::TlsConnector>,
 }
@@ -75,9 +89,32 @@ impl PostgresTokenStoreBuilder {
     /// How long a statement may go unanswered before the call fails with
     /// [`Error::Timeout`] and its connection is closed (default 10 s): a server that
     /// accepted the connection but stalls, or a network that drops packets, does not hang
-    /// `load`, `save` or `release`. The wait for a lock another holder keeps is not bounded.
+    /// `load`, `save` or `release`. The wait for a lock another holder keeps has its own bound,
+    /// [`lock_timeout`](Self::lock_timeout).
     pub fn query_timeout(mut self, timeout: Duration) -> Self {
         self.query_timeout = timeout;
+        self
+    }
+
+    /// How long [`PostgresTokenStore::lock_account`] waits for a lock another holder keeps
+    /// before it fails with [`Error::LockTimeout`] (default [`DEFAULT_LOCK_TIMEOUT`]); the
+    /// wait is cancelled on the server. A holder behind a network partition keeps its
+    /// lock until the server notices (see [`keepalives_idle`](Self::keepalives_idle)):
+    /// meanwhile the others' refreshes fail by this timeout instead of hanging.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may be idle before TCP keepalive probes start (default
+    /// [`DEFAULT_KEEPALIVES_IDLE`]; then 3 probes 2 s apart), set on both ends: on this
+    /// side, so that a call on a dead connection fails rather than waits; on the server's
+    /// (`tcp_keepalives_idle`, `_interval`, `_count` and `tcp_user_timeout` of the session,
+    /// which any role may set), so that the server ends the session of a holder it can no
+    /// longer reach and frees its lock in seconds rather than the system's 2 hours. The
+    /// connection string's own `keepalives_idle` wins when it sets one.
+    pub fn keepalives_idle(mut self, idle: Duration) -> Self {
+        self.keepalives_idle = idle;
         self
     }
 
@@ -98,6 +135,7 @@ impl PostgresTokenStoreBuilder {
             .or(config.get_connect_timeout().copied())
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         config.connect_timeout(timeout);
+        with_keepalives(&mut config, self.keepalives_idle);
         let server = Server(&config).to_string();
         let manager_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
@@ -121,9 +159,59 @@ impl PostgresTokenStoreBuilder {
                 table,
                 server,
                 query_timeout: self.query_timeout,
+                lock_timeout: self.lock_timeout,
             }),
         })
     }
+}
+
+/// The operating system's keepalive idle time, which `tokio_postgres` reports when the
+/// connection string sets none.
+const SYSTEM_KEEPALIVES_IDLE: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// TCP keepalives on the client's end (unless the connection string turned them off), and
+/// the same asked of the server for the session through `options` (appended to the
+/// connection string's own). A Unix socket ignores both.
+fn with_keepalives(config: &mut tokio_postgres::Config, idle: Duration) {
+    if !config.get_keepalives() {
+        return;
+    }
+    let idle = match config.get_keepalives_idle() {
+        SYSTEM_KEEPALIVES_IDLE => idle,
+        set => set,
+    }
+    .max(Duration::from_secs(1));
+    let interval = config
+        .get_keepalives_interval()
+        .unwrap_or(KEEPALIVES_INTERVAL)
+        .max(Duration::from_secs(1));
+    let retries = config
+        .get_keepalives_retries()
+        .unwrap_or(KEEPALIVES_RETRIES)
+        .max(1);
+    // Unacknowledged data is given as long as the probes get.
+    let user_timeout = config
+        .get_tcp_user_timeout()
+        .copied()
+        .unwrap_or(idle + interval * retries);
+    config
+        .keepalives_idle(idle)
+        .keepalives_interval(interval)
+        .keepalives_retries(retries)
+        .tcp_user_timeout(user_timeout);
+    let server = format!(
+        "-c tcp_keepalives_idle={} -c tcp_keepalives_interval={} -c tcp_keepalives_count={} \
+         -c tcp_user_timeout={}",
+        idle.as_secs(),
+        interval.as_secs(),
+        retries,
+        user_timeout.as_millis()
+    );
+    let options = match config.get_options() {
+        Some(own) if !own.trim().is_empty() => format!("{own} {server}"),
+        _ => server,
+    };
+    config.options(options);
 }
 
 mod tls {
@@ -201,6 +289,8 @@ impl PostgresTokenStore {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             connect_timeout: None,
             query_timeout: DEFAULT_QUERY_TIMEOUT,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            keepalives_idle: DEFAULT_KEEPALIVES_IDLE,
             #[cfg(feature = "native-tls")]
             tls: None,
         }
@@ -210,5 +300,50 @@ impl PostgresTokenStore {
     /// connect: the first call does.
     pub fn new(url: &str) -> Result<PostgresTokenStore, Error> {
         Self::builder(url).build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keepalives_are_set_on_both_ends_and_the_connection_string_wins() {
+        let mut config = tokio_postgres::Config::from_str("postgres://u@h/db").unwrap();
+        with_keepalives(&mut config, DEFAULT_KEEPALIVES_IDLE);
+        assert!(config.get_keepalives());
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(10));
+        assert_eq!(
+            config.get_keepalives_interval(),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(config.get_keepalives_retries(), Some(3));
+        assert_eq!(
+            config.get_tcp_user_timeout(),
+            Some(&Duration::from_secs(16))
+        );
+        assert_eq!(
+            config.get_options(),
+            Some(
+                "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=2 \
+                 -c tcp_keepalives_count=3 -c tcp_user_timeout=16000"
+            )
+        );
+
+        let mut own = tokio_postgres::Config::from_str(
+            "host=h user=u keepalives_idle=30 options='-c search_path=x'",
+        )
+        .unwrap();
+        with_keepalives(&mut own, DEFAULT_KEEPALIVES_IDLE);
+        assert_eq!(own.get_keepalives_idle(), Duration::from_secs(30));
+        assert!(
+            own.get_options()
+                .unwrap()
+                .starts_with("-c search_path=x -c tcp_keepalives_idle=30")
+        );
+
+        let mut off = tokio_postgres::Config::from_str("host=h user=u keepalives=0").unwrap();
+        with_keepalives(&mut off, DEFAULT_KEEPALIVES_IDLE);
+        assert_eq!(off.get_options(), None);
     }
 }

@@ -120,6 +120,42 @@ impl PostgresTokenLock {
         Ok(())
     }
 
+    /// Checks that this lock's session still holds the account's advisory lock and that
+    /// the row's generation is still the one read under it; [`Error::LockLost`] otherwise
+    /// (or the error of a session that is gone). Run right before a refresh token read
+    /// under the lock is spent: a session the server ended (a failover, a terminated
+    /// backend, a network cut) freed the lock, and another holder may be spending the same
+    /// single-use token. Bounded by the query timeout.
+    pub async fn verify_held(&mut self) -> Result<(), Error> {
+        let table = &self.store.inner.table;
+        let key = table.lock_key(&self.account) as u64;
+        // pg_locks shows a bigint advisory key as its high and low halves (objsubid 1).
+        let (high, low) = ((key >> 32) as u32, key as u32);
+        let query = format!(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
+             AND pid = pg_backend_pid() AND granted AND classid = $2 AND objid = $3 \
+             AND objsubid = 1), (SELECT generation FROM {} WHERE account = $1)",
+            table.qualified()
+        );
+        let check = async {
+            self.held
+                .client()
+                .query_one(&query, &[&self.account, &high, &low])
+                .await
+                .map_err(|e| Error::query("verify the lock", e))
+        };
+        let row = self.store.bounded("verify the lock", check).await?;
+        let held: bool = row.get(0);
+        let generation: Option<i64> = row.get(1);
+        if !held {
+            return Err(Error::LockLost("this session does not hold it"));
+        }
+        if generation != Some(self.generation) {
+            return Err(Error::LockLost("the pair was changed under it"));
+        }
+        Ok(())
+    }
+
     /// Releases the lock now and returns the connection to the pool. An error means the
     /// unlock could not be confirmed; the connection is closed, which releases it anyway.
     pub async fn release_now(mut self) -> Result<(), Error> {
@@ -159,6 +195,10 @@ impl TokenLock for PostgresTokenLock {
 
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move { self.save_pair(pair).await.map_err(store_error) })
+    }
+
+    fn verify(&mut self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move { self.verify_held().await.map_err(store_error) })
     }
 
     fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>> {

@@ -20,8 +20,8 @@ mod delete;
 mod lock;
 
 pub use builder::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUERY_TIMEOUT,
-    PostgresTokenStoreBuilder,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEEPALIVES_IDLE, DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_QUERY_TIMEOUT, PostgresTokenStoreBuilder,
 };
 use lock::Held;
 pub use lock::PostgresTokenLock;
@@ -46,6 +46,7 @@ struct Inner {
     table: Table,
     server: String,
     query_timeout: Duration,
+    lock_timeout: Duration,
 }
 
 impl fmt::Debug for PostgresTokenStore {
@@ -144,9 +145,18 @@ impl PostgresTokenStore {
         // Given up while waiting (this future dropped): the guard cancels the wait.
         held.1 = Some(held.client().cancel_token());
         let conn = held.client();
-        conn.execute("SELECT pg_advisory_lock($1)", &[&table.lock_key(account)])
-            .await
-            .map_err(|e| Error::query("lock (pg_advisory_lock)", e))?;
+        let key = table.lock_key(account);
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&key];
+        let locked = conn.execute("SELECT pg_advisory_lock($1)", &params);
+        match tokio::time::timeout(self.inner.lock_timeout, locked).await {
+            Ok(locked) => locked.map_err(|e| Error::query("lock (pg_advisory_lock)", e))?,
+            // `held` is dropped: the wait is cancelled on the server, the connection closed.
+            Err(_) => {
+                return Err(Error::LockTimeout {
+                    after: self.inner.lock_timeout,
+                });
+            }
+        };
         held.1 = None;
         let mut migrated = false;
         let row = loop {
@@ -266,6 +276,8 @@ fn read_row(row: &Row) -> Result<(Option<TokenPair>, i64), Error> {
 fn store_error(error: Error) -> StoreError {
     match error {
         Error::Conflict { .. } => StoreError::conflict(),
+        error @ Error::LockTimeout { .. } => StoreError::timed_out(error.to_string()),
+        error @ Error::LockLost(_) => StoreError::lock_lost(error.to_string()),
         error => StoreError::new(error.to_string(), Some(Box::new(error))),
     }
 }

@@ -9,5 +9,8 @@ pub(crate) mod provider;
 
 pub use credentials::AppCredentials;
 pub use grant_type::GrantType;
-pub use oauth::{DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder, TokenAnswer};
+pub use oauth::{
+    BACKGROUND_SAVE_ATTEMPTS, BACKGROUND_SAVE_MAX_PAUSE, DEFAULT_REFRESH_DEADLINE,
+    DEFAULT_REFRESH_SKEW, MAX_TOKEN_RESPONSE_BYTES, OAuth, OAuthBuilder, TokenAnswer,
+};
 pub use provider::{StaticToken, TokenProvider};

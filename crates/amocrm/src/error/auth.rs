@@ -44,9 +44,11 @@ pub enum AuthError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The [`crate::store::TokenStore`] failed to load, lock or save. A new pair it could not
-    /// save is not used and the old tokens stay current; the pair is kept in memory and
-    /// saving it is tried again, without a new grant, on the next refresh.
+    /// The [`crate::store::TokenStore`] failed to load, lock, verify its lock or save (a lock
+    /// not free by the refresh deadline is [`crate::error::StoreError::is_timed_out`], a lock
+    /// lost before the grant [`crate::error::StoreError::is_lock_lost`]: nothing was spent).
+    /// A new pair the store would not take does not fail the refresh: it is used from
+    /// memory and saved again in the background ([`crate::OAuth::unsaved_pair`]).
     #[error("{0}")]
     Store(#[source] StoreError),
     /// Another request refreshed the same token at the same time and that refresh failed;
@@ -78,6 +80,24 @@ impl AuthError {
             AuthError::Refused { status, .. } => Some(*status),
             AuthError::Transport(e) => e.status().map(|s| s.as_u16()),
             _ => None,
+        }
+    }
+
+    /// Whether the token endpoint refused a refresh token as revoked: amoCRM's answer to a
+    /// refresh token spent before (its `hint` says "revoked"; 401, or 400 on some servers).
+    pub fn is_revoked(&self) -> bool {
+        match self {
+            AuthError::Refused {
+                grant: GrantType::RefreshToken,
+                status: 400 | 401,
+                hint,
+                detail,
+                ..
+            } => [hint, detail]
+                .into_iter()
+                .flatten()
+                .any(|text| text.to_ascii_lowercase().contains("revoked")),
+            _ => false,
         }
     }
 }

@@ -31,6 +31,8 @@ enum Kind {
     Other,
     Conflict,
     Untrusted,
+    LockLost,
+    TimedOut,
 }
 
 impl StoreError {
@@ -68,6 +70,27 @@ impl StoreError {
         }
     }
 
+    /// The holder's lock is no longer held (its session ended, its lock file was replaced,
+    /// or the pair changed under it): a refresh token read under it must not be spent, since
+    /// another holder may hold the lock and spend it too. `message` says what was found.
+    pub fn lock_lost(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            kind: Kind::LockLost,
+            source: None,
+        }
+    }
+
+    /// A wait (for the lock, mostly) passed its deadline: the holder may be partitioned
+    /// away or slow. Nothing was read or written; trying again later is safe.
+    pub fn timed_out(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            kind: Kind::TimedOut,
+            source: None,
+        }
+    }
+
     /// What failed.
     pub fn message(&self) -> &str {
         &self.message
@@ -81,5 +104,15 @@ impl StoreError {
     /// Whether this is [`StoreError::untrusted`].
     pub fn is_untrusted(&self) -> bool {
         self.kind == Kind::Untrusted
+    }
+
+    /// Whether this is [`StoreError::lock_lost`].
+    pub fn is_lock_lost(&self) -> bool {
+        self.kind == Kind::LockLost
+    }
+
+    /// Whether this is [`StoreError::timed_out`].
+    pub fn is_timed_out(&self) -> bool {
+        self.kind == Kind::TimedOut
     }
 }

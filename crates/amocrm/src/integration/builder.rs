@@ -33,6 +33,7 @@ pub struct IntegrationBuilder {
     configure: Option<Configure>,
     state_lifetime: Option<Duration>,
     block_pause: Option<Duration>,
+    refresh_deadline: Option<Duration>,
     limits: Limits,
 }
 
@@ -134,6 +135,14 @@ impl IntegrationBuilder {
         self
     }
 
+    /// How long a refresh of any account may wait in all
+    /// ([`crate::auth::OAuthBuilder::refresh_deadline`]; [`crate::auth::DEFAULT_REFRESH_DEADLINE`]
+    /// by default): for the store's lock, saves tried again under it, another holder's save.
+    pub fn refresh_deadline(mut self, deadline: Duration) -> Self {
+        self.refresh_deadline = Some(deadline);
+        self
+    }
+
     /// How long every account's client leaves a blocked account alone
     /// ([`ClientBuilder::block_pause`]; 10 minutes by default).
     pub fn block_pause(mut self, pause: Duration) -> Self {
@@ -176,6 +185,9 @@ impl IntegrationBuilder {
                 retry,
                 block_pause: self.block_pause.or(template_block_pause),
                 state_lifetime: self.state_lifetime.unwrap_or(DEFAULT_STATE_LIFETIME),
+                refresh_deadline: self
+                    .refresh_deadline
+                    .unwrap_or(crate::auth::DEFAULT_REFRESH_DEADLINE),
                 clients: Cache::new(self.limits),
             }),
         })

@@ -84,6 +84,8 @@ struct Inner {
     block_pause: Option<std::time::Duration>,
     /// How long an issued install state is accepted.
     state_lifetime: std::time::Duration,
+    /// How long a refresh may wait in all (every account's `OAuth`).
+    refresh_deadline: std::time::Duration,
     /// The client of each account, by base URL.
     clients: Cache<Account>,
 }
@@ -239,7 +241,8 @@ impl Integration {
             .account(account)
             .app(self.inner.app.clone())
             .store(MemoryTokenStore::new())
-            .shared_http(self.inner.http.clone());
+            .shared_http(self.inner.http.clone())
+            .refresh_deadline(self.inner.refresh_deadline);
         if let Some(pair) = pair {
             builder = builder.tokens(pair);
         }
@@ -309,6 +312,24 @@ impl Integration {
         self.inner.clients.keys()
     }
 
+    /// Saves now every cached account's pair its store has not taken yet
+    /// ([`OAuth::flush`]), for a service about to shut down; the accounts (base URLs) whose
+    /// pair is still only in memory, with why. Such a pair is the account's only live
+    /// refresh token: keep it elsewhere ([`OAuth::unsaved_pair`]) or the account must be
+    /// installed again.
+    pub async fn flush(&self) -> Vec<(String, Error)> {
+        let mut failed = Vec::new();
+        for key in self.inner.clients.keys() {
+            let Some(account) = self.inner.clients.get(&key) else {
+                continue;
+            };
+            if let Err(error) = account.oauth.flush().await {
+                failed.push((key, error));
+            }
+        }
+        failed
+    }
+
     /// A client of `oauth`'s account on the integration's pacer and HTTP client, as
     /// configured.
     fn client_of(&self, oauth: &OAuth) -> Result<Client> {
@@ -338,6 +359,7 @@ impl Integration {
                 .app(inner.app.clone())
                 .shared_store(inner.store.clone())
                 .shared_http(inner.http.clone())
+                .refresh_deadline(inner.refresh_deadline)
                 .build()?;
             let client = self.client_of(&oauth)?;
             Ok(Account { client, oauth })

@@ -255,8 +255,7 @@ fn take_lock(path: &Path) -> Result<File, StoreError> {
         std::os::unix::fs::MetadataExt::uid(&meta),
         "lock file",
     )?;
-    file.lock()
-        .map_err(|error| io_error(format!("locking {}", lock.display()), error))?;
+    super::held::lock_within(&file, &lock, super::held::FILE_LOCK_TIMEOUT)?;
     Ok(file)
 }
 
@@ -450,6 +449,34 @@ impl TokenLock for FileLock {
             self.current = Some(pair.clone());
             Ok(())
         })
+    }
+
+    /// The lock file at the path is still the one locked, and the account's generation
+    /// in the token file still the one read under the lock.
+    fn verify(&mut self) -> BoxFuture<'_, Result<(), StoreError>> {
+        let path = self.path.clone();
+        let account = self.account.clone();
+        let generation = self.generation;
+        let locked = self.file.as_ref().map(File::try_clone);
+        Box::pin(blocking(move || {
+            let Some(locked) = locked else {
+                return Err(StoreError::lock_lost("the lock was released"));
+            };
+            let locked = locked.map_err(|error| {
+                io_error(format!("checking {}", lock_path(&path).display()), error)
+            })?;
+            super::held::still_at(&locked, &lock_path(&path))?;
+            let stored = read(&path)?
+                .get(&account)
+                .map_or(0, |entry| entry.generation);
+            if stored != generation {
+                return Err(StoreError::lock_lost(format!(
+                    "the pair of {account} in {} was changed under the lock",
+                    path.display()
+                )));
+            }
+            Ok(())
+        }))
     }
 
     fn release(mut self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>> {

@@ -6,6 +6,7 @@
 
 mod file;
 mod func;
+mod held;
 mod memory;
 mod pair;
 mod trust;
@@ -19,6 +20,7 @@ use crate::error::StoreError;
 
 pub use file::FileTokenStore;
 pub use func::TokenStoreFn;
+pub use held::FILE_LOCK_TIMEOUT;
 pub use memory::MemoryTokenStore;
 pub use pair::TokenPair;
 
@@ -156,6 +158,16 @@ pub trait TokenLock: Send + 'static {
     /// counter and save only if it is unchanged since the lock read it (else
     /// [`StoreError::conflict`]).
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Checks that the lock is still this holder's and the stored pair still the one it
+    /// read, right before [`crate::OAuth`] spends [`TokenLock::current`]'s refresh token.
+    /// A lock can be lost while held: PostgreSQL ends a session (a failover, a terminated
+    /// backend, a network cut) and frees its lock, and another holder then reads and spends
+    /// the same single-use token. [`StoreError::lock_lost`] (or any error) stops the grant:
+    /// nothing is spent. The default finds nothing wrong: an in-process lock cannot be lost.
+    fn verify(&mut self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async { Ok(()) })
+    }
 
     /// Releases the lock.
     fn release(self: Box<Self>) -> BoxFuture<'static, Result<(), StoreError>>;

@@ -7,6 +7,8 @@ mod file_trust;
 mod install_binding;
 mod install_state;
 mod integration;
+mod lock_files;
+mod pending;
 mod processes;
 mod scale;
 mod stores;

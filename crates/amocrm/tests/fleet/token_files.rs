@@ -74,6 +74,18 @@ impl TokenLock for AmbiguousLock {
     }
 }
 
+/// A holder of `store` whose refresh gives up saving under the lock after 300 ms (then the
+/// pair is used from memory and saved in the background).
+fn impatient(account: &str, store: Arc<dyn TokenStore>) -> amocrm::OAuth {
+    amocrm::OAuth::builder()
+        .account(AccountUrl::base_url(account))
+        .app(fleet::fake_app())
+        .shared_store(store)
+        .refresh_deadline(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap()
+}
+
 fn refresh(pair: &TokenPair) -> String {
     pair.refresh_token().expose_secret().to_owned()
 }
@@ -94,14 +106,18 @@ async fn a_pending_pair_never_overwrites_a_pair_saved_since() {
         fail: fail.clone(),
         writes: true,
     });
-    let a = fleet::oauth(&fake.base_url(), a_store);
+    let a = impatient(&fake.base_url(), a_store);
     let a_client = fleet::client(&a);
     a_client
         .widgets()
         .get("amo_dropbox")
         .send()
         .await
-        .expect_err("the save was reported as failed");
+        .expect("the pair is used from memory");
+    assert!(
+        a.unsaved_pair().await.is_some(),
+        "the save was reported as failed"
+    );
     fail.store(false, Ordering::SeqCst);
     let pending = shared.load(&fake.base_url()).await.unwrap().unwrap();
 
@@ -134,7 +150,7 @@ async fn a_pending_pair_the_store_has_already_is_used_without_a_grant() {
     fleet::seed(&fake, shared.clone()).await;
     fleet::expire(&fake, &*shared).await;
     let fail = Arc::new(AtomicBool::new(true));
-    let a = fleet::oauth(
+    let a = impatient(
         &fake.base_url(),
         Arc::new(AmbiguousStore {
             inner: shared.clone(),
@@ -148,7 +164,8 @@ async fn a_pending_pair_the_store_has_already_is_used_without_a_grant() {
         .get("amo_dropbox")
         .send()
         .await
-        .unwrap_err();
+        .expect("the pair is used from memory");
+    assert!(a.unsaved_pair().await.is_some());
     fail.store(false, Ordering::SeqCst);
     a_client
         .widgets()
@@ -427,6 +444,7 @@ async fn a_pending_pair_is_saved_into_a_store_that_still_has_none() {
             fail: fail.clone(),
             writes: false,
         }))
+        .refresh_deadline(std::time::Duration::from_millis(300))
         .build()
         .unwrap();
     let a_client = fleet::client(&a);
@@ -435,9 +453,19 @@ async fn a_pending_pair_is_saved_into_a_store_that_still_has_none() {
         .get("amo_dropbox")
         .send()
         .await
-        .unwrap_err();
+        .expect("the pair is used from memory");
+    assert!(a.unsaved_pair().await.is_some());
     assert!(shared.load(&fake.base_url()).await.unwrap().is_none());
     fail.store(false, Ordering::SeqCst);
+    // The background save takes it once the store works.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while a.unsaved_pair().await.is_some() {
+        assert!(
+            std::time::Instant::now() < until,
+            "never saved in the background"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     a_client
         .widgets()
         .get("amo_dropbox")

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Mutex;
 
-use super::{DEFAULT_REFRESH_SKEW, Inner, OAuth, State};
+use super::{DEFAULT_REFRESH_DEADLINE, DEFAULT_REFRESH_SKEW, Inner, OAuth, State};
 use crate::auth::credentials::AppCredentials;
 use crate::client::{AccountUrl, HttpOptions, http_setters};
 use crate::error::{Error, Result};
@@ -31,6 +31,7 @@ pub struct OAuthBuilder {
     store: Option<Arc<dyn TokenStore>>,
     tokens: Option<TokenPair>,
     skew: Duration,
+    deadline: Duration,
     http: HttpOptions,
 }
 
@@ -42,6 +43,7 @@ impl Default for OAuthBuilder {
             store: None,
             tokens: None,
             skew: DEFAULT_REFRESH_SKEW,
+            deadline: DEFAULT_REFRESH_DEADLINE,
             http: HttpOptions::default(),
         }
     }
@@ -55,6 +57,7 @@ impl fmt::Debug for OAuthBuilder {
             .field("store", &self.store)
             .field("tokens", &self.tokens)
             .field("refresh_skew", &self.skew)
+            .field("refresh_deadline", &self.deadline)
             .field("http", &self.http)
             .finish()
     }
@@ -102,6 +105,17 @@ impl OAuthBuilder {
         self
     }
 
+    /// How long a refresh may wait in all ([`DEFAULT_REFRESH_DEADLINE`] by default): for
+    /// the store's lock (a holder behind a network partition fails the refresh with a
+    /// timed-out [`crate::error::StoreError`] instead of hanging it), for saves tried again
+    /// under the lock, and for another holder to save the pair it got after the token
+    /// endpoint answered "revoked" for the stored refresh token. The grant itself is
+    /// bounded by the HTTP timeouts.
+    pub fn refresh_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     http_setters!();
 
     /// Builds the provider; fails on a missing or invalid setting.
@@ -136,6 +150,8 @@ impl OAuthBuilder {
                 http,
                 store,
                 skew: self.skew,
+                deadline: self.deadline,
+                saving: std::sync::atomic::AtomicBool::new(false),
                 state: Arc::new(Mutex::new(State {
                     tokens: self.tokens,
                     ..State::default()

@@ -4,14 +4,17 @@
 //! amoCRM's refresh tokens are single-use: every refresh answers a new pair and revokes
 //! the old refresh token. [`OAuth`] therefore refreshes by the store's protocol: a fresh
 //! pair another holder saved is adopted; else, under the store's exclusive lock, a pair
-//! saved while it waited is adopted, and only else it calls the token endpoint with the
-//! stored refresh token and saves the new pair *before* it sends a single request with
-//! it, so a crash (or a cancelled future) never loses the only valid refresh token; when
-//! saving fails the refresh fails with [`AuthError::Store`] and the new pair is not used.
+//! saved while it waited is adopted, and only else, once the lock is verified still its
+//! own ([`crate::store::TokenLock::verify`]), it calls the token endpoint with the stored
+//! refresh token and saves the new pair, trying again under the lock until the refresh
+//! deadline. A pair the store still refuses is used from memory and saved again in the
+//! background ([`OAuth::unsaved_pair`], [`OAuth::flush`]); a "revoked" answer for a token
+//! read under the lock waits for the holder that spent it to save its pair.
 
 mod answer;
 mod builder;
 mod grant;
+mod pending;
 mod refresh;
 
 use std::fmt;
@@ -33,10 +36,16 @@ use crate::widget_request::{MemoryReplayGuard, WidgetRequestVerifier};
 pub use answer::TokenAnswer;
 pub use builder::OAuthBuilder;
 pub use grant::MAX_TOKEN_RESPONSE_BYTES;
+pub use pending::{BACKGROUND_SAVE_ATTEMPTS, BACKGROUND_SAVE_MAX_PAUSE};
 
 /// An access token is refreshed when it expires within this margin (60 s), so that it does
 /// not expire on the way to the server.
 pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
+
+/// How long a refresh may wait in all, by default (30 s): for the store's lock, for saves
+/// tried again under it, and for another holder's save after a "revoked" answer
+/// ([`OAuthBuilder::refresh_deadline`]). The grant itself is bounded by the HTTP timeouts.
+pub const DEFAULT_REFRESH_DEADLINE: Duration = Duration::from_secs(30);
 
 /// OAuth 2.0 tokens of one account and integration, as a [`TokenProvider`] for
 /// [`Client`]: the access token is renewed when it is about to expire and once when the
@@ -95,6 +104,10 @@ struct Inner {
     http: reqwest::Client,
     store: Arc<dyn TokenStore>,
     skew: Duration,
+    /// How long a refresh may wait in all (lock, saves, another holder's save).
+    deadline: Duration,
+    /// Whether a background save of the pending pair is under way.
+    saving: std::sync::atomic::AtomicBool,
     /// Held for the whole of a refresh (network and store), so concurrent refreshes wait.
     state: Arc<Mutex<State>>,
     /// Refresh attempts so far; a caller that saw it change while waiting for the lock
@@ -108,7 +121,8 @@ struct Inner {
 struct State {
     /// The pair in use: saved, or given by the caller.
     tokens: Option<TokenPair>,
-    /// A pair the token endpoint gave but the store failed to save: not used until saved.
+    /// A pair the token endpoint gave but the store failed to save: used from memory and
+    /// saved again in the background until the store takes it.
     unsaved: Option<Unsaved>,
     /// Whether the last refresh attempt failed.
     last_failed: bool,

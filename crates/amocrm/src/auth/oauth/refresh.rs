@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OwnedMutexGuard;
 
 use super::grant::Grant;
 use super::{Inner, Job, State, Unsaved};
+use crate::error::StoreError;
 use crate::error::{AuthError, Result};
 use crate::store::{TokenLock, TokenPair};
 
@@ -62,57 +63,87 @@ impl Inner {
     /// endpoint): a pending unsaved pair is saved first; a fresh stored pair is adopted;
     /// else, under the store's lock, a fresh pair saved meanwhile is adopted, and only
     /// else the stored (or, with none stored, our own) refresh token is spent and the new
-    /// pair saved before it is used.
+    /// pair saved. Every wait in it ends by the refresh deadline.
     async fn refresh_locked(
-        &self,
+        self: &Arc<Self>,
         state: &mut State,
         stale: Option<SecretString>,
         force: bool,
     ) -> Result<SecretString> {
+        let deadline = Instant::now() + self.deadline;
         if let Some(pending) = state.unsaved.clone() {
             // The endpoint already spent the old refresh token for this pair: save it
             // instead of asking again, unless the store holds another pair by now.
-            let lock = self.lock().await?;
-            let current = lock.current().map(|pair| &pair.refresh_token);
-            if same_token(current, Some(&pending.pair.refresh_token)) {
-                // The failed save had written it after all.
-                tracing::debug!("the OAuth tokens a previous save reported lost were saved");
-                state.unsaved = None;
-                release(lock).await;
-                return Ok(self.adopt(state, pending.pair));
+            let mut lock = self.lock(deadline).await?;
+            match self.settle_pending(&pending, &mut lock, deadline).await {
+                Ok(Settled::Saved(pair)) => {
+                    state.unsaved = None;
+                    release(lock).await;
+                    return Ok(self.adopt(state, pair));
+                }
+                Ok(Settled::Outdated) => {
+                    state.unsaved = None;
+                    return self
+                        .refresh_under(state, lock, stale, force, deadline)
+                        .await;
+                }
+                Err(error) => {
+                    release(lock).await;
+                    return Err(AuthError::Store(error).into());
+                }
             }
-            if same_token(current, pending.replaces.as_ref()) {
-                tracing::debug!("saving the OAuth tokens a previous refresh could not save");
-                return self.save_and_use(state, lock, pending.pair).await;
-            }
-            // Another holder saved a pair since (maybe from this pending one, whose
-            // refresh token it then spent): the pending pair is outdated.
-            tracing::warn!(
-                "dropping OAuth tokens a previous refresh could not save: \
-                 the store holds a newer pair"
-            );
-            state.unsaved = None;
-            return self.refresh_under(state, lock, stale, force).await;
         }
         if !force
-            && let Some(stored) = self.load().await?
+            && let Some(stored) = self.load_by(deadline).await?
             && self.adoptable(&stored, stale.as_ref())
         {
             tracing::debug!("adopting the OAuth tokens another holder saved");
             return Ok(self.adopt(state, stored));
         }
-        let lock = self.lock().await?;
-        self.refresh_under(state, lock, stale, force).await
+        let lock = self.lock(deadline).await?;
+        self.refresh_under(state, lock, stale, force, deadline)
+            .await
+    }
+
+    /// Makes the `pending` pair durable under `lock` if the store still holds the pair it
+    /// replaces (or says whether the store holds it already, or a newer one). Takes no
+    /// part of the `OAuth`'s state: the background save runs it without blocking callers.
+    pub(super) async fn settle_pending(
+        &self,
+        pending: &Unsaved,
+        lock: &mut Box<dyn TokenLock>,
+        deadline: Instant,
+    ) -> std::result::Result<Settled, StoreError> {
+        let current = lock.current().map(|pair| &pair.refresh_token);
+        if same_token(current, Some(&pending.pair.refresh_token)) {
+            // A save reported as failed had written it after all.
+            tracing::debug!("the OAuth tokens a previous save reported lost are saved");
+            return Ok(Settled::Saved(pending.pair.clone()));
+        }
+        if same_token(current, pending.replaces.as_ref()) {
+            tracing::debug!("saving the OAuth tokens a previous refresh could not save");
+            self.save_retrying(lock, &pending.pair, deadline).await?;
+            return Ok(Settled::Saved(pending.pair.clone()));
+        }
+        // Another holder saved a pair since (maybe from this pending one, whose refresh
+        // token it then spent): the pending pair is outdated.
+        tracing::warn!(
+            "dropping OAuth tokens a previous refresh could not save: \
+             the store holds a newer pair"
+        );
+        Ok(Settled::Outdated)
     }
 
     /// The part of [`Inner::refresh_locked`] under the store's lock: a fresh pair saved
-    /// meanwhile is adopted, else the stored (or our own) refresh token is spent.
+    /// meanwhile is adopted, else the stored (or our own) refresh token is spent, once the
+    /// lock is verified still ours.
     async fn refresh_under(
-        &self,
+        self: &Arc<Self>,
         state: &mut State,
-        lock: Box<dyn TokenLock>,
+        mut lock: Box<dyn TokenLock>,
         stale: Option<SecretString>,
         force: bool,
+        deadline: Instant,
     ) -> Result<SecretString> {
         if !force
             && let Some(current) = lock.current()
@@ -123,6 +154,7 @@ impl Inner {
             release(lock).await;
             return Ok(self.adopt(state, current));
         }
+        let from_store = lock.current().is_some();
         let refresh = match lock.current().or(state.tokens.as_ref()) {
             Some(tokens) => tokens.refresh_token.clone(),
             None => {
@@ -130,22 +162,19 @@ impl Inner {
                 return Err(AuthError::NoTokens.into());
             }
         };
-        let pair = match self.request_tokens(Grant::Refresh(&refresh)).await {
-            Ok(pair) => pair,
-            Err(error) => {
+        // The lock may have been lost while held (a session that ended frees it): then
+        // another holder may be spending this same token; this one must not.
+        if let Err(error) = self.verified(&mut lock, deadline).await {
+            tracing::warn!(error = %error, "the token store's lock was lost: not refreshing");
+            drop(lock);
+            return Err(AuthError::Store(error).into());
+        }
+        match self.request_tokens(Grant::Refresh(&refresh)).await {
+            Ok(pair) => self.save_and_use(state, lock, pair, deadline).await,
+            Err(error) if from_store && error.is_revoked() => {
                 release(lock).await;
-                return Err(error.into());
+                self.await_spender(state, &refresh, error, deadline).await
             }
-        };
-        self.save_and_use(state, lock, pair).await
-    }
-
-    /// Exchanges `code` under the store's lock and saves the new chain (always the
-    /// newest).
-    async fn exchange_locked(&self, state: &mut State, code: &str) -> Result<SecretString> {
-        let lock = self.lock().await?;
-        match self.request_tokens(Grant::Code(code)).await {
-            Ok(pair) => self.save_and_use(state, lock, pair).await,
             Err(error) => {
                 release(lock).await;
                 Err(error.into())
@@ -153,24 +182,99 @@ impl Inner {
         }
     }
 
-    async fn load(&self) -> Result<Option<TokenPair>> {
-        self.store
-            .load(&self.base_url)
-            .await
-            .map_err(|error| AuthError::Store(error).into())
+    /// [`TokenLock::verify`], bounded by the deadline.
+    async fn verified(
+        &self,
+        lock: &mut Box<dyn TokenLock>,
+        deadline: Instant,
+    ) -> std::result::Result<(), StoreError> {
+        match tokio::time::timeout_at(deadline.into(), lock.verify()).await {
+            Ok(verified) => verified,
+            Err(_) => Err(StoreError::timed_out(
+                "checking the token store's lock took past the refresh deadline",
+            )),
+        }
     }
 
-    async fn lock(&self) -> Result<Box<dyn TokenLock>> {
-        self.store
-            .lock(&self.base_url)
-            .await
-            .map_err(|error| AuthError::Store(error).into())
+    /// The refresh token read under the lock was answered "revoked": another holder spent
+    /// it (its lock was lost while it was at the token endpoint, or its save has not landed
+    /// yet) and may still save the pair it got. Re-reads the store until the deadline and
+    /// adopts a pair with another refresh token; only then is the chain called lost.
+    async fn await_spender(
+        &self,
+        state: &mut State,
+        spent: &SecretString,
+        revoked: AuthError,
+        deadline: Instant,
+    ) -> Result<SecretString> {
+        tracing::warn!(
+            "the stored refresh token was revoked: waiting for the holder that spent it to save"
+        );
+        let mut pause = REREAD_FIRST;
+        loop {
+            match self.load_by(deadline).await {
+                Ok(Some(stored)) if !same_token(Some(&stored.refresh_token), Some(spent)) => {
+                    tracing::info!(
+                        "adopting the OAuth tokens the spender of a revoked token saved"
+                    );
+                    return Ok(self.adopt(state, stored));
+                }
+                Ok(_) => {}
+                Err(error) => tracing::debug!(error = %error, "re-reading the token store failed"),
+            }
+            if Instant::now() + pause >= deadline {
+                return Err(revoked.into());
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(REREAD_CAP);
+        }
+    }
+
+    /// Exchanges `code` under the store's lock and saves the new chain (always the
+    /// newest).
+    async fn exchange_locked(
+        self: &Arc<Self>,
+        state: &mut State,
+        code: &str,
+    ) -> Result<SecretString> {
+        let deadline = Instant::now() + self.deadline;
+        let lock = self.lock(deadline).await?;
+        match self.request_tokens(Grant::Code(code)).await {
+            Ok(pair) => self.save_and_use(state, lock, pair, deadline).await,
+            Err(error) => {
+                release(lock).await;
+                Err(error.into())
+            }
+        }
+    }
+
+    /// The stored pair, read by `deadline` at most.
+    async fn load_by(&self, deadline: Instant) -> Result<Option<TokenPair>> {
+        match tokio::time::timeout_at(deadline.into(), self.store.load(&self.base_url)).await {
+            Ok(loaded) => loaded.map_err(|error| AuthError::Store(error).into()),
+            Err(_) => Err(AuthError::Store(StoreError::timed_out(
+                "the token store did not answer by the refresh deadline",
+            ))
+            .into()),
+        }
+    }
+
+    /// The store's lock, waited for until `deadline` at most: a holder behind a network
+    /// partition must not hang every other holder's refresh.
+    pub(super) async fn lock(&self, deadline: Instant) -> Result<Box<dyn TokenLock>> {
+        match tokio::time::timeout_at(deadline.into(), self.store.lock(&self.base_url)).await {
+            Ok(lock) => lock.map_err(|error| AuthError::Store(error).into()),
+            Err(_) => Err(AuthError::Store(StoreError::timed_out(
+                "the token store's lock was not free by the refresh deadline",
+            ))
+            .into()),
+        }
     }
 
     /// Makes `pair` (saved by someone) the pair in use. A pair from a store has no known
     /// lifetime: what it has left counts as its lifetime, so a short-lived pair is renewed
     /// halfway through what is left rather than at once.
-    fn adopt(&self, state: &mut State, mut pair: TokenPair) -> SecretString {
+    pub(super) fn adopt(&self, state: &mut State, mut pair: TokenPair) -> SecretString {
         if pair.lifetime.is_none() {
             let left = pair
                 .expires_at
@@ -183,13 +287,15 @@ impl Inner {
         access
     }
 
-    /// Saves `pair` under `lock`, and only then makes it the pair in use; releases the
-    /// lock.
+    /// Saves `pair` under `lock` (a failed save tried again under it, with backoff), then
+    /// releases the lock and makes the pair the one in use. A pair the store would not
+    /// take stays pending: it is used from memory and saved again in the background.
     async fn save_and_use(
-        &self,
+        self: &Arc<Self>,
         state: &mut State,
         mut lock: Box<dyn TokenLock>,
         pair: TokenPair,
+        deadline: Instant,
     ) -> Result<SecretString> {
         // Kept as unsaved until the store says it saved it, so a store that panics (or a
         // runtime shutting down mid-save) cannot lose a pair whose refresh token was spent.
@@ -197,24 +303,77 @@ impl Inner {
             pair: pair.clone(),
             replaces: lock.current().map(|pair| pair.refresh_token.clone()),
         });
-        let saved = lock.save(&pair).await;
+        let saved = self.save_retrying(&mut lock, &pair, deadline).await;
         release(lock).await;
+        let access = self.adopt(state, pair);
         match saved {
             Ok(()) => {
                 state.unsaved = None;
                 tracing::debug!("new OAuth tokens saved and in use");
-                Ok(self.adopt(state, pair))
             }
             Err(error) => {
-                tracing::warn!("saving new OAuth tokens failed; they are not used");
-                Err(AuthError::Store(error).into())
+                tracing::warn!(
+                    error = %error,
+                    "saving new OAuth tokens failed; they are used from memory and saved \
+                     again in the background"
+                );
+                self.save_in_background();
             }
+        }
+        Ok(access)
+    }
+
+    /// `lock.save(pair)`, tried again with backoff while the lock is still held (checked
+    /// before each try), until `deadline`: while the lock is held no other holder reads
+    /// the spent refresh token, so a store failing now and then costs a retry, never a
+    /// second grant of the same token. A conflict (a newer pair saved meanwhile) is not
+    /// tried again.
+    async fn save_retrying(
+        &self,
+        lock: &mut Box<dyn TokenLock>,
+        pair: &TokenPair,
+        deadline: Instant,
+    ) -> std::result::Result<(), StoreError> {
+        let mut pause = SAVE_RETRY_FIRST;
+        loop {
+            let error = match tokio::time::timeout_at(deadline.into(), lock.save(pair)).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(error)) => error,
+                Err(_) => {
+                    return Err(StoreError::timed_out(
+                        "saving the new pair took past the refresh deadline",
+                    ));
+                }
+            };
+            if error.is_conflict() || Instant::now() + pause >= deadline {
+                return Err(error);
+            }
+            tracing::debug!(error = %error, "saving new OAuth tokens failed: trying again");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(SAVE_RETRY_CAP);
+            // A lock lost meanwhile makes every further save under it vain.
+            self.verified(lock, deadline).await?;
         }
     }
 }
 
 /// How long a pair another holder saved must still be valid to be adopted.
 const ADOPT_MARGIN: Duration = Duration::from_secs(1);
+
+/// The first and the longest pause between two saves under the lock.
+const SAVE_RETRY_FIRST: Duration = Duration::from_millis(20);
+const SAVE_RETRY_CAP: Duration = Duration::from_millis(500);
+/// The first and the longest pause between two re-reads after a revoked answer.
+const REREAD_FIRST: Duration = Duration::from_millis(50);
+const REREAD_CAP: Duration = Duration::from_secs(1);
+
+/// What became of a pending unsaved pair.
+pub(super) enum Settled {
+    /// The store holds it now: it is the pair in use.
+    Saved(TokenPair),
+    /// The store holds a newer pair: the pending one is dropped.
+    Outdated,
+}
 
 /// Whether two refresh tokens (or their absence) are the same.
 fn same_token(one: Option<&SecretString>, other: Option<&SecretString>) -> bool {
@@ -227,7 +386,7 @@ fn same_token(one: Option<&SecretString>, other: Option<&SecretString>) -> bool 
 
 /// Releases a store lock; an error is logged (the pair is saved or the refresh failed
 /// already; a lock that could not be released is released by its engine when it drops).
-async fn release(lock: Box<dyn TokenLock>) {
+pub(super) async fn release(lock: Box<dyn TokenLock>) {
     if let Err(error) = lock.release().await {
         tracing::warn!(error = %error, "releasing the token store's lock failed");
     }

@@ -204,19 +204,24 @@ fn the_builder_requires_a_store_and_an_account_and_rejects_plain_http() {
 async fn token_values_never_appear_in_debug_or_errors() {
     let h = Harness::new().await;
     let code = h.fake.issue_authorization_code();
-    let oauth = h.builder().build().unwrap();
+    let oauth = h
+        .builder()
+        .refresh_deadline(Duration::from_millis(200))
+        .build()
+        .unwrap();
     oauth.exchange_code(&code).await.unwrap();
     let pair = oauth.tokens().await.unwrap();
     let client = h.client(&oauth);
 
     h.fail_store.store(true, Ordering::SeqCst);
     h.fake.expire_access_tokens();
-    let store_error = client
+    client
         .widgets()
         .get("amo_dropbox")
         .send()
         .await
-        .unwrap_err();
+        .expect("the unsaved pair is used from memory");
+    let store_error = oauth.flush().await.unwrap_err();
     let unsaved = h.saved().last().cloned().unwrap();
     let refused = oauth.exchange_code(&code).await.unwrap_err();
 
