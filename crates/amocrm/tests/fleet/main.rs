@@ -3,6 +3,7 @@
 //! state, uninstall hook, blocked and unpaid accounts).
 
 mod blocked;
+mod blocked_tokens;
 mod file_trust;
 mod install_binding;
 mod install_state;
