@@ -409,6 +409,11 @@ impl TokenLock for FileLock {
         self.current.as_ref()
     }
 
+    fn deleted(&self) -> bool {
+        // An emptied entry: its generation moved on when its pair was deleted.
+        self.current.is_none() && self.generation > 0
+    }
+
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
         let path = self.path.clone();
         let account = self.account.clone();

@@ -163,6 +163,11 @@ impl TokenLock for MemoryLock {
         self.current.as_ref()
     }
 
+    fn deleted(&self) -> bool {
+        // Every save and every deletion moves the generation on from 0.
+        self.current.is_none() && self.generation > 0
+    }
+
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
         let saved = {
             let mut stored = self.account.stored();

@@ -151,6 +151,15 @@ pub trait TokenLock: Send + 'static {
     /// since).
     fn current(&self) -> Option<&TokenPair>;
 
+    /// Whether the account's pair was deleted ([`TokenStore::delete`], an uninstall) and
+    /// nothing saved since: a holder's own copy of the deleted pair must not be renewed
+    /// and saved back, which would bring an uninstalled account back to life. An install
+    /// saves over it as ever. The default, for an engine that keeps no trace of a
+    /// deletion: `false`.
+    fn deleted(&self) -> bool {
+        false
+    }
+
     /// Saves `pair` durably as the account's pair before returning; the lock stays held.
     /// A store never lets an older pair overwrite a newer one: engines keep a generation
     /// counter and save only if it is unchanged since the lock read it (else

@@ -4,6 +4,7 @@
 
 mod blocked;
 mod blocked_tokens;
+mod deleted_pairs;
 mod file_trust;
 mod install_binding;
 mod install_state;

@@ -73,6 +73,10 @@ impl Inner {
             // The endpoint already spent the old refresh token for this pair: save it
             // instead of asking again, unless the store holds another pair by now.
             let lock = self.lock().await?;
+            if lock.deleted() {
+                state.unsaved = None;
+                return self.deleted(state, lock).await;
+            }
             let current = lock.current().map(|pair| &pair.refresh_token);
             if same_token(current, Some(&pending.pair.refresh_token)) {
                 // The failed save had written it after all.
@@ -114,6 +118,9 @@ impl Inner {
         stale: Option<SecretString>,
         force: bool,
     ) -> Result<SecretString> {
+        if lock.deleted() {
+            return self.deleted(state, lock).await;
+        }
         if !force
             && let Some(current) = lock.current()
             && self.adoptable(current, stale.as_ref())
@@ -138,6 +145,15 @@ impl Inner {
             }
         };
         self.save_and_use(state, lock, pair).await
+    }
+
+    /// The store deleted the account's pair (an uninstall, maybe by another instance)
+    /// since this holder read it: its own copy is dropped, never renewed and saved back.
+    async fn deleted(&self, state: &mut State, lock: Box<dyn TokenLock>) -> Result<SecretString> {
+        release(lock).await;
+        tracing::info!("the account's OAuth tokens were deleted from the store; not renewed");
+        state.tokens = None;
+        Err(AuthError::Deleted.into())
     }
 
     /// Exchanges `code` under the store's lock and saves the new chain (always the
