@@ -101,13 +101,15 @@ pub(crate) async fn disable(State(app): State<App>, RawQuery(query): RawQuery) -
         Ok(gone) => axum::Json(json!({
             "account_id": gone.account_id,
             "forgotten": gone.accounts,
+            // Pairs amoCRM still takes: installed again since (a late or replayed hook).
+            "kept": gone.kept,
         }))
         .into_response(),
         Err(error @ Error::UninstallHook(_)) => {
             refuse(StatusCode::UNAUTHORIZED, &error.to_string())
         }
         Err(error) => {
-            // The store could not answer: amoCRM sends the hook once, so say it failed.
+            // The store, or amoCRM checking the pair, could not answer: nothing deleted.
             eprintln!("{}: uninstall failed: {error}", app.instance);
             refuse(StatusCode::SERVICE_UNAVAILABLE, &error.to_string())
         }

@@ -109,6 +109,8 @@ async fn a_real_hook_empties_the_row_and_forged_ones_change_nothing() {
         );
     }
 
+    // amoCRM revokes the account's tokens when it sends the hook.
+    alpha.revoke_tokens();
     let gone = integration
         .uninstall(&UninstallHook::parse(&real).unwrap())
         .await

@@ -340,6 +340,21 @@ impl TokenStore for FileTokenStore {
         Box::pin(async move { edit.await.map(|(deleted, _)| deleted) })
     }
 
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let path = self.path.clone();
+        Box::pin(blocking(move || {
+            let path = trust::resolved(&path)?;
+            Ok(read(&path)?
+                .iter()
+                .filter(|(_, entry)| entry.live() && entry.account_id == Some(account_id))
+                .map(|(account, _)| account.clone())
+                .collect())
+        }))
+    }
+
     fn delete_account_id<'a>(
         &'a self,
         account_id: i64,

@@ -137,6 +137,14 @@ impl TokenStore for MemoryTokenStore {
         Box::pin(async move { Ok(deleted) })
     }
 
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let found: Vec<String> = self.ids().get(&account_id).cloned().into_iter().collect();
+        Box::pin(async move { Ok(found) })
+    }
+
     fn delete_account_id<'a>(
         &'a self,
         account_id: i64,

@@ -84,6 +84,17 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// The accounts (base URLs) whose pairs are recorded for amoCRM account `account_id`
+    /// ([`TokenStore::set_account_id`]), changing nothing: an uninstall hook checks each
+    /// pair before deleting it. The default fails: the store does not record account ids.
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let _ = account_id;
+        Box::pin(async { Err(unsupported("accounts_of_id")) })
+    }
+
     /// Deletes `account`'s pair (and its account id); `true` when there was one. A holder
     /// of the account's lock that read the pair before cannot save over the deletion (the
     /// generation moves on). The default fails: the store cannot delete.
@@ -130,6 +141,13 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         account_id: i64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         (**self).set_account_id(account, account_id)
+    }
+
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        (**self).accounts_of_id(account_id)
     }
 
     fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
