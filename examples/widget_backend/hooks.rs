@@ -13,7 +13,9 @@ use crate::note::add_lead_note;
 /// after too many failures), so the extractor does only what must come first: the secret
 /// from the path compared in constant time (a wrong one is 404 before the body is read,
 /// and nothing else happens), the body read within its limit, and the delivery remembered
-/// in Redis (a delivery any instance saw already is answered 200 and left alone). The work
+/// in Redis by its body (a delivery any instance saw already is answered 200 and left
+/// alone: amoCRM's retry is the same body; a note per stage change is the same note for
+/// two identical changes within a second, so `Dedupe::Body` suits it). The work
 /// runs on a task after the answer.
 ///
 /// The backend's own note is a change amoCRM reports too (`note_lead`); only stage changes

@@ -44,7 +44,7 @@ pub use event::{
 };
 pub use form::{FormMap, FormValue, MAX_DEPTH, MAX_NODES};
 pub use read::MalformedEvent;
-pub use receiver::{Received, WebhookReceiver};
+pub use receiver::{Dedupe, Received, WebhookReceiver};
 
 use crate::error::WebhookError;
 
