@@ -7,7 +7,17 @@
 //! its block, and the retries an add allows (a 429 or a connection that never carried
 //! the request; never after the body may have been sent). Its error is the library's
 //! [`amocrm::Error`]. Replace the body with the library's call then; the callers and the
-//! signature stay.
+//! signature stay. On main since this was written, the call is:
+//!
+//! ```text
+//! use amocrm::query::EntityKind;
+//! use amocrm::write::{NewNote, NoteParams};
+//! let mut written = client.notes(EntityKind::Leads).of(lead_id)
+//!     .add([NewNote::new(NoteParams::common(text))]).stream();
+//! // one item: Some(Ok(w)) => Ok(Some(w.id)), Some(Err(e)) => the error, None => Ok(None)
+//! ```
+//!
+//! and the tests' fault answering `POST …/notes` 200 can go (the fake writes notes there).
 
 use amocrm::Client;
 use progenitor_client::{ClientHooks as _, ClientInfo as _, OperationInfo};
