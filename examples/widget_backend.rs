@@ -1,49 +1,64 @@
 //! A widget's backend for a fleet: run as many instances as you like behind a load
 //! balancer; they share the accounts' OAuth token chains (PostgreSQL), the 7 requests/s
-//! of each account and the widget_request replay guard (Redis).
+//! of each account, the widget_request replay guard and the webhook deliveries seen
+//! (Redis). Every route works on any instance, whichever one the previous step reached.
 //!
-//! * `GET /oauth/callback?code=…&referer=example.amocrm.ru` — the install redirect:
-//!   [`Integration::install`] exchanges the code for the account's token pair and saves
-//!   it in PostgreSQL, so every instance can use it.
-//! * `POST /widget_request` — a Salesbot/Marketingbot widget step (amoCRM's JSON body
-//!   `{token, data, return_url}`): verified once across the fleet
-//!   ([`WidgetRequestVerifier::verify_once`] on [`RedisReplayGuard`]), then the bot is
-//!   continued with the client of the account the signed token names
-//!   ([`Integration::client_for`]). It answers `200 {"continued": true}` once amoCRM
-//!   accepted the continuation.
+//! * `GET /oauth/start?domain=amocrm.ru|amocrm.com|kommo.com` — 302 to amoCRM's consent
+//!   page with a fresh signed state ([`Integration::authorization_url`]).
+//! * `GET /oauth/callback` — the install redirect, whole ([`Integration::install_redirect`]):
+//!   a missing, tampered, expired or other integration's state is refused with 400 before
+//!   anything is sent to amoCRM; then the code is exchanged and the pair saved in PostgreSQL.
+//! * `GET /oauth/disable` — the uninstall hook ([`Integration::uninstall`]): 200 and the
+//!   account forgotten (its pair deleted), or 401 and nothing changed for a forged one.
+//! * `POST /webhooks/{secret}` — amoCRM's webhooks (the secret from
+//!   `WIDGET_WEBHOOK_SECRET`; a wrong one is 404 before the body is read): answered at once,
+//!   a delivery seen before by any instance is left alone, and the work (a note on each lead
+//!   whose stage changed) runs after the answer.
+//! * `POST /widget_request` — a Salesbot/Marketingbot widget step: verified once across the
+//!   fleet, the lead it names and its main contact read, a note added to the lead, then the
+//!   bot continued.
 //! * `GET /healthz` — `ok`.
 //!
 //! Configuration, by flags or environment (see `--help`): listen address, PostgreSQL URL
-//! (and table), Redis URL (and key prefix), the integration's id/secret/redirect URI, and,
-//! for a fake amoCRM on loopback, where each account lives (`--account-url-template
-//! http://127.0.0.1:8080/{subdomain}`, `--account-url example=http://127.0.0.1:8080`).
+//! (and table), Redis URL (and key prefix), the integration's id/secret/redirect URI, the
+//! webhook secret, and, for a fake amoCRM on loopback, where each account lives
+//! (`--account-url-template http://127.0.0.1:8080/{subdomain}`, `--account-url
+//! example=http://127.0.0.1:8080`).
 //!
 //! ```text
 //! cargo run -p amocrm-examples --bin widget_backend -- --listen 127.0.0.1:3001 \
 //!     --postgres-url postgres://postgres@127.0.0.1/test --redis-url redis://127.0.0.1:6379/
 //! ```
 
+#[path = "widget_backend/bot.rs"]
+mod bot;
+#[path = "widget_backend/hooks.rs"]
+mod hooks;
+#[path = "widget_backend/note.rs"]
+mod note;
+#[path = "widget_backend/oauth.rs"]
+mod oauth;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use amocrm::bots::{ContinueRequest, Handler};
-use amocrm::error::WidgetRequestError;
 use amocrm::pace::RateLimit;
-use amocrm::widget_request::{WidgetRequest, WidgetRequestVerifier};
-use amocrm::{AccountUrl, AppCredentials, Domain, Integration, SecretString};
+use amocrm::webhook::WebhookReceiver;
+use amocrm::widget_request::WidgetRequestVerifier;
+use amocrm::{AccountUrl, AppCredentials, Domain, ExposeSecret as _, Integration, SecretString};
 use amocrm_postgres::PostgresTokenStore;
 use amocrm_redis::{RedisConnection, RedisPacer, RedisReplayGuard};
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use clap::Parser;
-use serde::Deserialize;
 use serde_json::json;
 
-/// A widget's backend: install redirect, widget_request, bot continuation; any number of
+/// A widget's backend: install, uninstall hook, webhooks, widget_request; any number of
 /// instances sharing PostgreSQL and Redis.
 #[derive(Debug, Parser)]
 #[command(name = "widget_backend")]
@@ -64,7 +79,7 @@ struct Args {
     #[arg(long, env = "WIDGET_TOKEN_TABLE")]
     token_table: Option<String>,
 
-    /// Redis for the pace and the replay guard, e.g. redis://127.0.0.1:6379/
+    /// Redis for the pace and the replay guards, e.g. redis://127.0.0.1:6379/
     #[arg(long, env = "WIDGET_REDIS_URL", hide_env_values = true)]
     redis_url: String,
 
@@ -84,6 +99,15 @@ struct Args {
     #[arg(long, env = "AMOCRM_REDIRECT_URI")]
     redirect_uri: String,
 
+    /// The secret path segment of the webhook destination (POST /webhooks/{secret}): at
+    /// least 16 of A-Z a-z 0-9 - _ . (never printed)
+    #[arg(long, env = "WIDGET_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: SecretString,
+
+    /// How long an install state from /oauth/start is accepted, in seconds
+    #[arg(long, env = "WIDGET_STATE_LIFETIME_SECS", default_value_t = 1800)]
+    state_lifetime_secs: u64,
+
     /// Where accounts live, for a fake amoCRM: {subdomain} is replaced, e.g.
     /// http://127.0.0.1:8080/{subdomain} [default: https://{subdomain}.{domain}]
     #[arg(long, env = "WIDGET_ACCOUNT_URL_TEMPLATE")]
@@ -95,20 +119,32 @@ struct Args {
     account_url: Vec<String>,
 }
 
-/// What every request handler shares.
-struct App {
-    integration: Integration,
-    verifier: WidgetRequestVerifier,
-    instance: String,
+/// What every request handler shares (cheap to clone: handles).
+#[derive(Clone)]
+pub(crate) struct App {
+    pub(crate) integration: Integration,
+    pub(crate) verifier: WidgetRequestVerifier,
+    pub(crate) webhooks: Arc<WebhookReceiver>,
+    pub(crate) instance: Arc<str>,
+}
+
+/// The webhook extractor finds its receiver in the state.
+impl FromRef<App> for Arc<WebhookReceiver> {
+    fn from_ref(app: &App) -> Self {
+        app.webhooks.clone()
+    }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let app = Arc::new(app(&args).await?);
+    let app = app(&args).await?;
     let router = Router::new()
-        .route("/oauth/callback", get(install))
-        .route("/widget_request", post(widget_request))
+        .route("/oauth/start", get(oauth::start))
+        .route("/oauth/callback", get(oauth::callback))
+        .route("/oauth/disable", get(oauth::disable))
+        .route("/webhooks/{secret}", post(hooks::receive))
+        .route("/widget_request", post(bot::widget_request))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(app);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
@@ -125,7 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The integration on PostgreSQL (tokens) and Redis (pace, replay guard).
+/// The integration on PostgreSQL (tokens) and Redis (pace, replay guards).
 async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
     let mut store = PostgresTokenStore::builder(&args.postgres_url);
     if let Some(table) = &args.token_table {
@@ -139,9 +175,15 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
     store.migrate().await?;
     let redis = RedisConnection::open(&args.redis_url)?;
     redis.ping().await?;
-    let pacer = RedisPacer::new(redis.clone(), RateLimit::AMOCRM)
-        .key_prefix(format!("{}pace:", args.redis_prefix));
-    let replay = RedisReplayGuard::new(redis).key_prefix(format!("{}replay:", args.redis_prefix));
+    let prefix = &args.redis_prefix;
+    let pacer =
+        RedisPacer::new(redis.clone(), RateLimit::AMOCRM).key_prefix(format!("{prefix}pace:"));
+    let replay = RedisReplayGuard::new(redis.clone()).key_prefix(format!("{prefix}replay:"));
+    // Deliveries apart from widget_request tokens: one key space each.
+    let seen = RedisReplayGuard::new(redis).key_prefix(format!("{prefix}webhook:"));
+    let webhooks = WebhookReceiver::new(args.webhook_secret.expose_secret())
+        .map_err(|error| format!("WIDGET_WEBHOOK_SECRET: {error}"))?
+        .replay_guard(Arc::new(seen));
 
     let mut builder = Integration::builder()
         .app(AppCredentials::new(
@@ -151,7 +193,8 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
         ))
         .store(store)
         .pacer(Arc::new(pacer))
-        .replay_guard(Arc::new(replay));
+        .replay_guard(Arc::new(replay))
+        .state_lifetime(Duration::from_secs(args.state_lifetime_secs));
     let fake = args.account_url_template.is_some() || !args.account_url.is_empty();
     if fake {
         let template = args.account_url_template.clone();
@@ -180,78 +223,12 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
     Ok(App {
         integration,
         verifier,
-        instance: args.instance.clone(),
+        webhooks: Arc::new(webhooks),
+        instance: args.instance.as_str().into(),
     })
 }
 
-/// The install redirect's query.
-#[derive(Deserialize)]
-struct Callback {
-    code: Option<String>,
-    referer: Option<String>,
-}
-
-async fn install(State(app): State<Arc<App>>, Query(query): Query<Callback>) -> Response {
-    let (Some(code), Some(referer)) = (query.code, query.referer) else {
-        return (StatusCode::BAD_REQUEST, "code and referer are required\n").into_response();
-    };
-    match app.integration.install(&code, &referer).await {
-        Ok(client) => (
-            StatusCode::OK,
-            format!("installed for {}\n", client.base_url()),
-        )
-            .into_response(),
-        Err(error) => {
-            // The library's errors hold no token or secret.
-            eprintln!("{}: install failed: {error}", app.instance);
-            (
-                StatusCode::BAD_GATEWAY,
-                format!("install failed: {error}\n"),
-            )
-                .into_response()
-        }
-    }
-}
-
-/// amoCRM waits for the answer only briefly: a backend doing more than one continue call
-/// would answer first and continue from a task. This one continues, then answers.
-async fn widget_request(State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
-    let request = match WidgetRequest::from_slice(&body) {
-        Ok(request) => request,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, &error.to_string()),
-    };
-    let verified = match app.verifier.verify_once(&request).await {
-        Ok(verified) => verified,
-        Err(WidgetRequestError::Replayed) => {
-            return refuse(StatusCode::CONFLICT, "this widget_request was seen already");
-        }
-        Err(error @ WidgetRequestError::ReplayGuard(_)) => {
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, &error.to_string());
-        }
-        Err(error) => return refuse(StatusCode::UNAUTHORIZED, &error.to_string()),
-    };
-    let client = match app.integration.client_for(&verified) {
-        Ok(client) => client,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, &error.to_string()),
-    };
-    let reply = ContinueRequest::new()
-        .data("status", "success")
-        .data("instance", app.instance.as_str())
-        .handler(Handler::show_text("Done"));
-    match verified.continue_bot(&client, &reply).send().await {
-        Ok(()) => axum::Json(json!({
-            "continued": true,
-            "account": client.base_url(),
-            "instance": app.instance,
-        }))
-        .into_response(),
-        Err(error) => {
-            eprintln!("{}: continue failed: {error}", app.instance);
-            refuse(StatusCode::BAD_GATEWAY, &error.to_string())
-        }
-    }
-}
-
-fn refuse(status: StatusCode, message: &str) -> Response {
+/// A JSON error answer: `{"error": message}`.
+pub(crate) fn refuse(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"error": message}))).into_response()
 }

@@ -45,11 +45,18 @@ impl FakeAccount {
             .finish()
     }
 
+    /// Revokes every token of the account (401 from now on, refresh tokens refused), as
+    /// amoCRM does when the integration is disabled; [`FakeAccount::send_uninstall_hook`]
+    /// does it before sending the hook.
+    pub fn revoke_tokens(&self) {
+        lock(&self.tenant.tokens).revoke_all();
+    }
+
     /// Disables the integration on the account: every token of it revoked (401 from now
     /// on), then the signed uninstall hook sent as `GET {url}?{query}` (`url` an
     /// `http://host:port/path` on loopback). Returns the hook's HTTP status.
     pub async fn send_uninstall_hook(&self, url: &str) -> std::io::Result<u16> {
-        lock(&self.tenant.tokens).revoke_all();
+        self.revoke_tokens();
         let invalid = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
         let rest = url
             .strip_prefix("http://")

@@ -30,6 +30,7 @@ pub(crate) struct Table {
     pub(crate) set_account_id: String,
     pub(crate) delete: String,
     pub(crate) delete_account_id: String,
+    pub(crate) accounts_of_id: String,
 }
 
 impl Table {
@@ -61,6 +62,9 @@ impl Table {
             delete_account_id: format!(
                 "UPDATE {qualified} SET {EMPTIED} WHERE account_id = $1 AND access_token IS NOT NULL \
                  RETURNING account"
+            ),
+            accounts_of_id: format!(
+                "SELECT account FROM {qualified} WHERE account_id = $1 AND access_token IS NOT NULL"
             ),
             schema: schema.to_owned(),
             name: name.to_owned(),

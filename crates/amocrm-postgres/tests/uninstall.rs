@@ -109,6 +109,8 @@ async fn a_real_hook_empties_the_row_and_forged_ones_change_nothing() {
         );
     }
 
+    // amoCRM revokes the account's tokens when it sends the hook.
+    alpha.revoke_tokens();
     let gone = integration
         .uninstall(&UninstallHook::parse(&real).unwrap())
         .await
@@ -159,9 +161,17 @@ async fn a_holder_that_read_the_pair_cannot_save_over_its_deletion() {
     assert!(store.load(account).await.unwrap().is_none());
     assert!(store.delete_account_id(77).await.unwrap().is_empty());
 
+    // The emptied row says so under the lock (a holder's own copy is not saved back);
+    // an account never saved does not.
+    let never = store.lock("https://never.amocrm.ru").await.unwrap();
+    assert!(!never.deleted());
+    never.release().await.unwrap();
+
     // A new install's pair, then its deletion by account id.
     let mut lock = store.lock(account).await.unwrap();
+    assert!(lock.deleted());
     lock.save(&pair(3)).await.unwrap();
+    assert!(!lock.deleted());
     lock.release().await.unwrap();
     store.set_account_id(account, 78).await.unwrap();
     assert_eq!(

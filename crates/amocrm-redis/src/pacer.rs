@@ -14,6 +14,18 @@ use crate::{Error, RedisConnection, account_key};
 static SCRIPT: LazyLock<redis::Script> =
     LazyLock::new(|| redis::Script::new(include_str!("pace.lua")));
 
+/// How long an account is still blocked, in µs of the server's clock (0: not blocked); it
+/// reads the schedule's `b` field (see `pace.lua`) and changes nothing.
+static BLOCK_LEFT: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        "local b = tonumber(redis.call('HGET', KEYS[1], 'b')) or 0\n\
+         local t = redis.call('TIME')\n\
+         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n\
+         if b > now then return string.format('%.0f', b - now) end\n\
+         return '0'",
+    )
+});
+
 /// The default key prefix.
 const DEFAULT_PREFIX: &str = "amocrm:pace:";
 
@@ -203,6 +215,19 @@ impl RedisPacer {
         self.call(&key, "block", delay_us, 0).await.map(|_| ())
     }
 
+    /// How long `account` is still blocked ([`RedisPacer::block_for`] by any process), if
+    /// it is; takes no slot.
+    pub async fn block_left(&self, account: &str) -> Result<Option<Duration>, Error> {
+        let mut invocation = BLOCK_LEFT.prepare_invoke();
+        invocation.key(self.key(account));
+        let left: String = self.redis.invoke(&invocation).await?;
+        let left_us = left.parse::<u64>().map_err(|_| Error::Unexpected {
+            address: self.redis.address().to_owned(),
+            detail: format!("the block script answered {left:?}"),
+        })?;
+        Ok((left_us > 0).then(|| Duration::from_micros(left_us)))
+    }
+
     /// Forgets `account`'s schedule, pauses and block (its key deleted).
     pub async fn forget_account(&self, account: &str) -> Result<(), Error> {
         let mut cmd = redis::cmd("DEL");
@@ -267,6 +292,20 @@ impl Pacer for RedisPacer {
             self.block_for(account, delay).await.map_err(|error| {
                 PaceError::new(
                     format!("the Redis pacer could not block {account}: {error}"),
+                    Some(Box::new(error)),
+                )
+            })
+        })
+    }
+
+    fn blocked<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Duration>, PaceError>> {
+        Box::pin(async move {
+            self.block_left(account).await.map_err(|error| {
+                PaceError::new(
+                    format!("the Redis pacer could not tell whether {account} is blocked: {error}"),
                     Some(Box::new(error)),
                 )
             })
@@ -458,9 +497,17 @@ mod tests {
                 .blocked_for()
                 .is_some_and(|left| left > Duration::from_secs(59))
         );
+        // Asked without a slot (before a token renewal), by any process.
+        let left = Pacer::blocked(&p, "a").await.unwrap();
+        assert!(
+            left.is_some_and(|left| left > Duration::from_secs(59)),
+            "{left:?}"
+        );
         // Other accounts are not blocked.
+        assert_eq!(Pacer::blocked(&p, "b").await.unwrap(), None);
         assert!(Pacer::acquire(&p, "b").await.is_ok());
         Pacer::forget(&p, "a").await.unwrap();
+        assert_eq!(Pacer::blocked(&p, "a").await.unwrap(), None);
         assert_eq!(p.call(&key, "acquire", 0, 0).await.unwrap(), Turn::Go);
     }
 

@@ -23,6 +23,13 @@ impl PostgresTokenStore {
         Ok(!deleted.is_empty())
     }
 
+    /// The accounts whose pairs are recorded for amoCRM account `account_id`.
+    pub async fn accounts_of(&self, account_id: i64) -> Result<Vec<String>, Error> {
+        let statement = self.inner.table.accounts_of_id.clone();
+        self.accounts("accounts_of_id", &statement, &[&account_id])
+            .await
+    }
+
     /// Deletes the pairs recorded for amoCRM account `account_id`; their accounts.
     pub async fn delete_pairs_of(&self, account_id: i64) -> Result<Vec<String>, Error> {
         let statement = self.inner.table.delete_account_id.clone();

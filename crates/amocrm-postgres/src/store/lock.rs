@@ -193,6 +193,11 @@ impl TokenLock for PostgresTokenLock {
         PostgresTokenLock::current(self)
     }
 
+    fn deleted(&self) -> bool {
+        // An emptied row: a row made for the lock has generation 0 until a save.
+        PostgresTokenLock::current(self).is_none() && self.generation > 0
+    }
+
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move { self.save_pair(pair).await.map_err(store_error) })
     }

@@ -316,6 +316,13 @@ impl TokenStore for PostgresTokenStore {
         Box::pin(async move { self.delete_pair(account).await.map_err(store_error) })
     }
 
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        Box::pin(async move { self.accounts_of(account_id).await.map_err(store_error) })
+    }
+
     fn delete_account_id<'a>(
         &'a self,
         account_id: i64,

@@ -16,6 +16,14 @@ pub trait TokenProvider: Send + Sync + fmt::Debug + 'static {
     /// The token to send now.
     fn access_token(&self) -> BoxFuture<'_, Result<SecretString, Error>>;
 
+    /// The token to send now when [`TokenProvider::access_token`] would hand it out
+    /// without a request (no renewal due), at once and without waiting; `None` when it
+    /// might send one. The client asks its pacer whether the account is blocked before
+    /// a token that may be renewed is asked for. The default: `None`.
+    fn fresh_token(&self) -> Option<SecretString> {
+        None
+    }
+
     /// The server answered 401 to a request sent with `rejected`. Returns `true` when a
     /// different token is now available. Concurrent callers that saw the same rejected
     /// token must trigger one refresh between them.
@@ -52,5 +60,9 @@ impl TokenProvider for StaticToken {
     fn access_token(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
         let token = self.0.clone();
         Box::pin(async move { Ok(token) })
+    }
+
+    fn fresh_token(&self) -> Option<SecretString> {
+        Some(self.0.clone())
     }
 }

@@ -12,6 +12,10 @@ pub enum AuthError {
         "no OAuth tokens: call OAuth::exchange_code or give stored tokens to OAuthBuilder::tokens"
     )]
     NoTokens,
+    /// The account's pair was deleted from the store (the integration uninstalled from
+    /// it): the pair this holder kept is not renewed; install again.
+    #[error("the account's OAuth tokens were deleted (uninstalled): install the integration again")]
+    Deleted,
     /// The token endpoint refused the grant (a used or revoked code or refresh token, wrong
     /// client credentials or redirect URI). Re-authorization is usually needed.
     #[error(

@@ -21,6 +21,13 @@ pub enum WebhookError {
         /// The limit.
         limit: usize,
     },
+    /// The body's keys would make more maps and values than the receiver reads
+    /// ([`crate::webhook::MAX_NODES`]: deep keys, many times).
+    #[error("the webhook body makes more than {limit} keys")]
+    TooComplex {
+        /// The limit.
+        limit: usize,
+    },
     /// The delivery names another account than the receiver's.
     #[error("the webhook delivery is for another account")]
     OtherAccount,

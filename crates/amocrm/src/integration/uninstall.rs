@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 use super::Integration;
 use crate::auth::AppCredentials;
 use crate::client::AccountUrl;
-use crate::error::{AuthError, Result, UninstallHookError};
+use crate::error::{AuthError, ErrorKind, Result, UninstallHookError};
 
 /// The uninstall hook's query, as amoCRM sends it: `account_id`, `client_uuid` (the
 /// integration's client id; `client_id` is accepted too, as amoCRM's settings page spells
@@ -120,6 +120,9 @@ pub struct Uninstalled {
     /// The accounts (base URLs) whose pairs were deleted: none when the store held no
     /// pair recorded for that id.
     pub accounts: Vec<String>,
+    /// The accounts whose pairs amoCRM still takes, kept: installed again since the
+    /// uninstall (the hook was late or replayed).
+    pub kept: Vec<String>,
 }
 
 impl Integration {
@@ -129,9 +132,21 @@ impl Integration {
     }
 
     /// The uninstall hook: verified (a forged one changes nothing, [`crate::Error::UninstallHook`]),
-    /// then the account's pairs deleted from the store (by the account id the install
-    /// recorded), its cached clients dropped and its pace forgotten. amoCRM has revoked
-    /// its tokens already; a later call for it fails with no tokens until it installs again.
+    /// then each pair the store records for the account checked, and deleted only when
+    /// amoCRM no longer takes it: its cached client dropped and, unless the account is
+    /// blocked (a block outlives an uninstall), its pace forgotten. A later call for it
+    /// fails with no tokens until it installs again.
+    ///
+    /// The hook carries no time, so a replayed or late one cannot be told from amoCRM's by
+    /// itself; but amoCRM revokes the account's tokens when it is uninstalled, and a pair
+    /// stored since (the account installed again) is a new chain it takes. So each pair is
+    /// first tried (`GET /api/v4/account` through the account's client, renewed once if
+    /// refused): refused (401, or its renewal refused) → deleted; taken → kept (the
+    /// account installed again since: [`Uninstalled::kept`]). When the check cannot tell
+    /// (amoCRM or the network failing), nothing is deleted and the check's error is
+    /// returned: answer the hook with a 5xx. A blocked account is not asked: its pair is
+    /// deleted on the hook's word, and its block kept. This relies on amoCRM revoking the
+    /// tokens before it sends the hook.
     ///
     /// ```no_run
     /// # async fn run(integration: amocrm::Integration, query: &str) -> amocrm::Result<()> {
@@ -145,22 +160,67 @@ impl Integration {
     /// ```
     pub async fn uninstall(&self, hook: &UninstallHook) -> Result<Uninstalled> {
         let account_id = self.verify_uninstall(hook)?;
-        let accounts = self
-            .inner
-            .store
-            .delete_account_id(account_id)
+        let store = &self.inner.store;
+        let found = store
+            .accounts_of_id(account_id)
             .await
             .map_err(AuthError::Store)?;
-        for account in &accounts {
-            self.forget(&AccountUrl::base_url(account.clone()));
-            if let Err(error) = self.inner.pacer.forget(account).await {
-                tracing::warn!(error = %error, "the pacer could not forget an uninstalled account");
+        let mut revoked = Vec::new();
+        let mut kept = Vec::new();
+        for account in found {
+            // A blocked account is not asked (that digs the hole deeper): the hook is
+            // taken at its word, as amoCRM's.
+            if self
+                .inner
+                .pacer
+                .blocked(&account)
+                .await
+                .ok()
+                .flatten()
+                .is_some()
+            {
+                revoked.push(account);
+                continue;
             }
+            let url = AccountUrl::base_url(account.clone());
+            match self.client_at(&url)?.account().get().send().await {
+                Ok(_) => kept.push(account),
+                Err(error) if matches!(error.kind(), ErrorKind::Unauthorized | ErrorKind::Auth) => {
+                    revoked.push(account);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        let mut accounts = Vec::new();
+        for account in revoked {
+            // Already gone (another instance's hook) is the same outcome.
+            store.delete(&account).await.map_err(AuthError::Store)?;
+            self.forget(&AccountUrl::base_url(account.clone()));
+            self.forget_pace(&account).await;
+            accounts.push(account);
         }
         Ok(Uninstalled {
             account_id,
             accounts,
+            kept,
         })
+    }
+
+    /// Forgets `account`'s pace, unless amoCRM blocked it: a block is amoCRM's, lifted by
+    /// its support, not by an uninstall (an install again must not hammer it).
+    async fn forget_pace(&self, account: &str) {
+        let pacer = &self.inner.pacer;
+        match pacer.blocked(account).await {
+            Ok(None) => {}
+            Ok(Some(_)) => return,
+            Err(error) => {
+                tracing::warn!(error = %error, "the pacer could not tell whether an uninstalled account is blocked; its pace is kept");
+                return;
+            }
+        }
+        if let Err(error) = pacer.forget(account).await {
+            tracing::warn!(error = %error, "the pacer could not forget an uninstalled account");
+        }
     }
 
     /// Drops the cached client of the account at `url` (the next [`Integration::client_at`]

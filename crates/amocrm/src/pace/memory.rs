@@ -61,13 +61,13 @@ impl MemoryPacer {
         self.limit
     }
 
-    fn blocked(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+    fn blocks(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
         self.blocked.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How long `account` is still blocked, if it is.
     fn block_left(&self, account: &str) -> Option<Duration> {
-        let mut blocked = self.blocked();
+        let mut blocked = self.blocks();
         let until = *blocked.get(account)?;
         let now = Instant::now();
         if until <= now {
@@ -144,10 +144,18 @@ impl Pacer for MemoryPacer {
     ) -> BoxFuture<'a, Result<(), PaceError>> {
         let until = pause_end(Instant::now(), delay);
         self.lane(account).pause(until);
-        let mut blocked = self.blocked();
+        let mut blocked = self.blocks();
         let entry = blocked.entry(account.to_owned()).or_insert(until);
         *entry = (*entry).max(until);
         Box::pin(async { Ok(()) })
+    }
+
+    fn blocked<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Duration>, PaceError>> {
+        let left = self.block_left(account);
+        Box::pin(async move { Ok(left) })
     }
 
     fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
@@ -156,7 +164,7 @@ impl Pacer for MemoryPacer {
             .unwrap_or_else(PoisonError::into_inner)
             .by_account
             .remove(account);
-        self.blocked().remove(account);
+        self.blocks().remove(account);
         Box::pin(async { Ok(()) })
     }
 }

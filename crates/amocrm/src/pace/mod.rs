@@ -74,6 +74,18 @@ pub trait Pacer: Send + Sync + std::fmt::Debug + 'static {
         self.pause(account, delay)
     }
 
+    /// How long `account` is still blocked ([`Pacer::block`]) for every holder, without
+    /// taking a slot: asked before anything else is sent for the account outside its slots
+    /// (a token renewal at its token endpoint, which amoCRM counts as the account's
+    /// traffic too). The default knows no block (`None`).
+    fn blocked<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Duration>, PaceError>> {
+        let _ = account;
+        Box::pin(async { Ok(None) })
+    }
+
     /// Forgets `account`'s schedule, pauses and block (the integration was uninstalled
     /// from it). The default does nothing.
     fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
@@ -101,6 +113,13 @@ impl<T: Pacer + ?Sized> Pacer for Arc<T> {
         delay: Duration,
     ) -> BoxFuture<'a, Result<(), PaceError>> {
         (**self).block(account, delay)
+    }
+
+    fn blocked<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Duration>, PaceError>> {
+        (**self).blocked(account)
     }
 
     fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {

@@ -339,6 +339,21 @@ impl TokenStore for FileTokenStore {
         Box::pin(async move { edit.await.map(|(deleted, _)| deleted) })
     }
 
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let path = self.path.clone();
+        Box::pin(blocking(move || {
+            let path = trust::resolved(&path)?;
+            Ok(read(&path)?
+                .iter()
+                .filter(|(_, entry)| entry.live() && entry.account_id == Some(account_id))
+                .map(|(account, _)| account.clone())
+                .collect())
+        }))
+    }
+
     fn delete_account_id<'a>(
         &'a self,
         account_id: i64,
@@ -406,6 +421,11 @@ struct FileLock {
 impl TokenLock for FileLock {
     fn current(&self) -> Option<&TokenPair> {
         self.current.as_ref()
+    }
+
+    fn deleted(&self) -> bool {
+        // An emptied entry: its generation moved on when its pair was deleted.
+        self.current.is_none() && self.generation > 0
     }
 
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {

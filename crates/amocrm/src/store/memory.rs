@@ -137,6 +137,14 @@ impl TokenStore for MemoryTokenStore {
         Box::pin(async move { Ok(deleted) })
     }
 
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let found: Vec<String> = self.ids().get(&account_id).cloned().into_iter().collect();
+        Box::pin(async move { Ok(found) })
+    }
+
     fn delete_account_id<'a>(
         &'a self,
         account_id: i64,
@@ -161,6 +169,11 @@ struct MemoryLock {
 impl TokenLock for MemoryLock {
     fn current(&self) -> Option<&TokenPair> {
         self.current.as_ref()
+    }
+
+    fn deleted(&self) -> bool {
+        // Every save and every deletion moves the generation on from 0.
+        self.current.is_none() && self.generation > 0
     }
 
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>> {

@@ -86,6 +86,17 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// The accounts (base URLs) whose pairs are recorded for amoCRM account `account_id`
+    /// ([`TokenStore::set_account_id`]), changing nothing: an uninstall hook checks each
+    /// pair before deleting it. The default fails: the store does not record account ids.
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let _ = account_id;
+        Box::pin(async { Err(unsupported("accounts_of_id")) })
+    }
+
     /// Deletes `account`'s pair (and its account id); `true` when there was one. A holder
     /// of the account's lock that read the pair before cannot save over the deletion (the
     /// generation moves on). The default fails: the store cannot delete.
@@ -134,6 +145,13 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         (**self).set_account_id(account, account_id)
     }
 
+    fn accounts_of_id<'a>(
+        &'a self,
+        account_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        (**self).accounts_of_id(account_id)
+    }
+
     fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
         (**self).delete(account)
     }
@@ -152,6 +170,15 @@ pub trait TokenLock: Send + 'static {
     /// The pair stored when the lock was taken (or the one [`TokenLock::save`] wrote
     /// since).
     fn current(&self) -> Option<&TokenPair>;
+
+    /// Whether the account's pair was deleted ([`TokenStore::delete`], an uninstall) and
+    /// nothing saved since: a holder's own copy of the deleted pair must not be renewed
+    /// and saved back, which would bring an uninstalled account back to life. An install
+    /// saves over it as ever. The default, for an engine that keeps no trace of a
+    /// deletion: `false`.
+    fn deleted(&self) -> bool {
+        false
+    }
 
     /// Saves `pair` durably as the account's pair before returning; the lock stays held.
     /// A store never lets an older pair overwrite a newer one: engines keep a generation

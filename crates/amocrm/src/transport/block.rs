@@ -48,9 +48,12 @@ impl BlockWatch {
         }
     }
 
-    /// Reads a response: a 429 is remembered; a 403 that follows one, or that carries an
-    /// HTML page, is the block, and its pause is returned (the account is then blocked for
-    /// this client until the pause ends).
+    /// Reads a response: a 429 is remembered; a 403 that carries a page (amoCRM's block
+    /// page), or that follows a 429 with anything but a JSON problem, is the block, and its
+    /// pause is returned (the account is then blocked for this client until the pause
+    /// ends). A problem (`{"title":…,"status":403,…}`) is amoCRM's API refusing a right,
+    /// after a 429 too: a user without the right would otherwise block the account's
+    /// calls for the whole pause.
     pub(super) fn saw(
         &self,
         status: StatusCode,
@@ -67,7 +70,8 @@ impl BlockWatch {
             return None;
         }
         let after_429 = seen.0.is_some_and(|at| now.duration_since(at) <= AFTER_429);
-        if !after_429 && !is_block_page(headers, body) {
+        let block = is_block_page(headers, body) || (after_429 && !is_problem(body));
+        if !block {
             return None;
         }
         seen.1 = Some(now + self.pause);
@@ -91,6 +95,15 @@ pub(crate) fn is_block_page(headers: &HeaderMap, body: &[u8]) -> bool {
     html_type || start.starts_with(b"<html") || start.starts_with(b"<!doctype html")
 }
 
+/// Whether a body is a JSON object: amoCRM's API answering (a problem), not its front
+/// servers' block.
+fn is_problem(body: &[u8]) -> bool {
+    matches!(
+        serde_json::from_slice::<serde_json::Value>(body),
+        Ok(serde_json::Value::Object(_))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,8 +121,18 @@ mod tests {
         );
         assert!(matches!(watch.check(), Err(Error::AccountBlocked { .. })));
 
+        // After a 429: a problem is a right refused, anything else the block.
         let watch = BlockWatch::new(Duration::from_secs(60));
         assert_eq!(watch.saw(StatusCode::TOO_MANY_REQUESTS, &none, b""), None);
-        assert!(watch.saw(StatusCode::FORBIDDEN, &none, problem).is_some());
+        assert_eq!(watch.saw(StatusCode::FORBIDDEN, &none, problem), None);
+        assert!(watch.check().is_ok());
+        assert!(watch.saw(StatusCode::FORBIDDEN, &none, b"").is_some());
+        let watch = BlockWatch::new(Duration::from_secs(60));
+        assert_eq!(watch.saw(StatusCode::TOO_MANY_REQUESTS, &none, b""), None);
+        assert!(
+            watch
+                .saw(StatusCode::FORBIDDEN, &none, b"Forbidden")
+                .is_some()
+        );
     }
 }

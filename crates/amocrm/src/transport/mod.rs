@@ -118,6 +118,19 @@ impl Transport {
         })
     }
 
+    /// Fails at once when the account is blocked, as this client saw it or as the pacer
+    /// says (every holder's block, a fleet's on a shared engine), without taking a slot:
+    /// asked before a token renewal may be sent, which reaches the account's host outside
+    /// the slots.
+    async fn not_blocked(&self) -> Result<(), ExecError> {
+        self.block.check().map_err(hook)?;
+        match self.pacer.blocked(&self.account).await {
+            Ok(None) => Ok(()),
+            Ok(Some(left)) => Err(hook(Error::AccountBlocked { left })),
+            Err(error) => Err(hook(Error::Pace(error))),
+        }
+    }
+
     /// The account is blocked: paused through the pacer for every holder, and this call
     /// fails with the time left.
     async fn blocked(&self, pause: Duration) -> ExecError {
@@ -151,8 +164,14 @@ impl Transport {
         // Asked once before the slot too: a token due for renewal is renewed (or missing
         // tokens fail) before the wait, not in the slot, which would push the request
         // past its place in the schedule.
-        self.block.check().map_err(hook)?;
-        self.auth.access_token().await.map_err(hook)?;
+        // A renewal is a request to the account's host too: never for a blocked account.
+        match self.auth.fresh_token() {
+            Some(_) => self.block.check().map_err(hook)?,
+            None => {
+                self.not_blocked().await?;
+                self.auth.access_token().await.map_err(hook)?;
+            }
+        }
         self.slot().await?;
         let token = self.auth.access_token().await.map_err(hook)?;
         let bearer = bearer_header(&token).ok_or_else(|| {
@@ -188,8 +207,12 @@ impl Transport {
         let (read, token) = self.send_paced(client, first, info).await?;
         if read.status == StatusCode::UNAUTHORIZED
             && let Some(again) = again
-            && self.auth.refresh(&token).await.map_err(hook)?
         {
+            // Another holder may have seen the account blocked since the request left.
+            self.not_blocked().await?;
+            if !self.auth.refresh(&token).await.map_err(hook)? {
+                return read.outcome();
+            }
             tracing::info!(operation = info.operation_id, "token refreshed; resending");
             return self.send_paced(client, again, info).await?.0.outcome();
         }

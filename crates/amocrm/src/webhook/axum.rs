@@ -34,7 +34,7 @@ use crate::error::WebhookError;
 pub struct WebhookDelivery(pub Received);
 
 /// Why [`WebhookDelivery`] refused a request, as a response: a wrong secret or another
-/// account 404 (nothing to find there), a body too large 413, a replay guard that could not
+/// account 404 (nothing to find there), a body too large (or too many fields or keys) 413, a replay guard that could not
 /// answer 503 (amoCRM delivers again later).
 #[derive(Debug)]
 pub struct WebhookRejection(pub WebhookError);
@@ -42,9 +42,9 @@ pub struct WebhookRejection(pub WebhookError);
 impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
         let status = match self.0 {
-            WebhookError::TooLarge { .. } | WebhookError::TooManyFields { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            WebhookError::TooLarge { .. }
+            | WebhookError::TooManyFields { .. }
+            | WebhookError::TooComplex { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             WebhookError::ReplayGuard(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::NOT_FOUND,
         };

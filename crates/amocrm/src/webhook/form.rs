@@ -53,9 +53,17 @@ impl FormValue {
     }
 }
 
-/// Decodes `body` into its top-level map, reading at most `max_fields` pairs.
+/// At most this many keys (maps and values, at every depth) are made from one body: a
+/// key nested 64 deep makes 64 maps, so a body of such keys would take far more memory
+/// than its size; amoCRM's deliveries make a few per field.
+pub const MAX_NODES: usize = 250_000;
+
+/// Decodes `body` into its top-level map, reading at most `max_fields` pairs and making at
+/// most [`MAX_NODES`] keys, in time linear in the body (an append `[]` finds its index at
+/// once, however many came before it).
 pub(crate) fn decode(body: &[u8], max_fields: usize) -> Result<FormMap, WebhookError> {
-    let mut root = FormMap::new();
+    let mut root = Node::default();
+    let mut budget = MAX_NODES;
     for (n, (key, value)) in url::form_urlencoded::parse(body).enumerate() {
         if n >= max_fields {
             return Err(WebhookError::TooManyFields { limit: max_fields });
@@ -66,9 +74,9 @@ pub(crate) fn decode(body: &[u8], max_fields: usize) -> Result<FormMap, WebhookE
         if path.len() > MAX_DEPTH {
             continue;
         }
-        insert(&mut root, name, &path, value.into_owned());
+        root.insert(name, &path, value.into_owned(), &mut budget)?;
     }
-    Ok(root)
+    Ok(root.into_map())
 }
 
 /// `a[b][][c]` → (`a`, [`b`, ``, `c`]). A key whose brackets do not close is a plain name
@@ -97,37 +105,103 @@ fn split_key(key: &str) -> Option<(&str, Vec<&str>)> {
     Some((name, path))
 }
 
-/// Sets `name[path…]` to `value`: a leaf replaces what was there, a map is made where a
-/// leaf stood (PHP's last-one-wins), `[]` appends after the largest numeric key.
-fn insert(map: &mut FormMap, name: &str, path: &[&str], value: String) {
-    let Some((segment, rest)) = path.split_first() else {
-        map.insert(name.to_owned(), FormValue::Text(value));
-        return;
-    };
-    let slot = map
-        .entry(name.to_owned())
-        .or_insert_with(|| FormValue::Map(FormMap::new()));
-    if let FormValue::Text(_) = slot {
-        *slot = FormValue::Map(FormMap::new());
+/// A map being decoded, with the index its next `[]` takes (one more than its largest
+/// numeric key; `None` past the largest index, where PHP drops an append).
+#[derive(Debug)]
+struct Node {
+    map: BTreeMap<String, Slot>,
+    next: Option<u64>,
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node {
+            map: BTreeMap::new(),
+            next: Some(0),
+        }
     }
-    let FormValue::Map(inner) = slot else {
-        return;
-    };
-    let key = if segment.is_empty() {
-        let next = inner
-            .keys()
-            .filter_map(|k| k.parse::<u64>().ok())
-            .max()
-            .map_or(Some(0), |n| n.checked_add(1));
-        // Past the largest index there is no next one: PHP drops the element too.
-        let Some(next) = next else {
-            return;
-        };
-        next.to_string()
-    } else {
-        (*segment).to_owned()
-    };
-    insert(inner, &key, rest, value);
+}
+
+#[derive(Debug)]
+enum Slot {
+    Text(String),
+    Map(Node),
+}
+
+impl Node {
+    /// Sets `name[path…]` to `value`: a leaf replaces what was there, a map is made where
+    /// a leaf stood (PHP's last-one-wins), `[]` appends after the largest numeric key.
+    fn insert(
+        &mut self,
+        name: &str,
+        path: &[&str],
+        value: String,
+        budget: &mut usize,
+    ) -> Result<(), WebhookError> {
+        let mut node = self;
+        let mut key = name.to_owned();
+        for segment in path {
+            node.saw(&key);
+            let slot = match node.map.entry(key) {
+                std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    spend(budget)?;
+                    slot.insert(Slot::Map(Node::default()))
+                }
+            };
+            if let Slot::Text(_) = slot {
+                spend(budget)?;
+                *slot = Slot::Map(Node::default());
+            }
+            let Slot::Map(inner) = slot else {
+                return Ok(());
+            };
+            node = inner;
+            key = if segment.is_empty() {
+                // Past the largest index there is no next one: PHP drops the element too.
+                let Some(next) = node.next else {
+                    return Ok(());
+                };
+                next.to_string()
+            } else {
+                (*segment).to_owned()
+            };
+        }
+        node.saw(&key);
+        if !node.map.contains_key(&key) {
+            spend(budget)?;
+        }
+        node.map.insert(key, Slot::Text(value));
+        Ok(())
+    }
+
+    /// A key set in this map: a numeric one moves the next append past it.
+    fn saw(&mut self, key: &str) {
+        if let Ok(n) = key.parse::<u64>() {
+            self.next = self.next.and_then(|next| Some(next.max(n.checked_add(1)?)));
+        }
+    }
+
+    fn into_map(self) -> FormMap {
+        self.map
+            .into_iter()
+            .map(|(key, slot)| {
+                let value = match slot {
+                    Slot::Text(text) => FormValue::Text(text),
+                    Slot::Map(node) => FormValue::Map(node.into_map()),
+                };
+                (key, value)
+            })
+            .collect()
+    }
+}
+
+/// Takes one key from the budget.
+fn spend(budget: &mut usize) -> Result<(), WebhookError> {
+    *budget = budget
+        .checked_sub(1)
+        .ok_or(WebhookError::TooComplex { limit: MAX_NODES })?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -192,6 +266,28 @@ mod tests {
         assert_eq!(
             decode(b"a=1&b=2&c=3", 2),
             Err(WebhookError::TooManyFields { limit: 2 })
+        );
+    }
+
+    #[test]
+    fn appends_are_linear_and_keys_are_bounded() {
+        // 100,000 appends to one map: one pass, not one scan of the map per append.
+        let body = "t[]=x&".repeat(100_000);
+        let started = std::time::Instant::now();
+        let form = decode(body.as_bytes(), 100_000).unwrap();
+        assert_eq!(form["t"].as_map().unwrap().len(), 100_000);
+        assert_eq!(text(&form, &["t", "99999"]), Some("x"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // An append after explicit keys and after a key made a map again.
+        let form = decode(b"u[5]=a&u[]=b&v=1&v[]=c&v[]=d", 100).unwrap();
+        assert_eq!(text(&form, &["u", "6"]), Some("b"));
+        assert_eq!(text(&form, &["v", "1"]), Some("d"));
+        // Keys 64 deep, many times: refused once they would make too many maps.
+        let deep = format!("x{}=1&", "[]".repeat(MAX_DEPTH));
+        let body = deep.repeat(MAX_NODES / MAX_DEPTH + 1);
+        assert_eq!(
+            decode(body.as_bytes(), 100_000),
+            Err(WebhookError::TooComplex { limit: MAX_NODES })
         );
     }
 

@@ -42,9 +42,9 @@ pub use event::{
     Action, CustomField, CustomFieldValue, Event, Lead, Note, NoteParent, Party, Tag, Task,
     Unsorted,
 };
-pub use form::{FormMap, FormValue, MAX_DEPTH};
+pub use form::{FormMap, FormValue, MAX_DEPTH, MAX_NODES};
 pub use read::MalformedEvent;
-pub use receiver::{Received, WebhookReceiver};
+pub use receiver::{Dedupe, Received, WebhookReceiver};
 
 use crate::error::WebhookError;
 
@@ -78,8 +78,8 @@ pub struct Delivery {
 pub const MAX_FIELDS: usize = 100_000;
 
 impl Delivery {
-    /// Reads a body. Fails only for a body over [`MAX_FIELDS`] fields; anything else is
-    /// read as far as it goes.
+    /// Reads a body. Fails only for a body over [`MAX_FIELDS`] fields or [`MAX_NODES`]
+    /// keys; anything else is read as far as it goes.
     pub fn parse(body: &[u8]) -> Result<Delivery, WebhookError> {
         let form = form::decode(body, MAX_FIELDS)?;
         let account = form.get("account").and_then(FormValue::as_map);

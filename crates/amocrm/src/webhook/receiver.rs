@@ -24,6 +24,25 @@ pub enum Received {
     },
 }
 
+/// How a [`WebhookReceiver`] recognises a delivery it saw before.
+///
+/// amoCRM signs nothing and numbers nothing: a delivery has no id, and a retry of a failed
+/// one is the same body again. Two genuine changes make the same body only when the same
+/// entities changed the same way within one second (their `last_modified` is in seconds),
+/// e.g. a lead moved from A to B, back to A and to B again; [`Dedupe::Body`] takes the
+/// second for a retry. A handler that counts changes, or a destination amoCRM never
+/// retries (a digital pipeline's "send webhook" step), takes [`Dedupe::Off`] and makes its
+/// work idempotent itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dedupe {
+    /// A body seen within [`WebhookReceiver::remember_for`] is a duplicate (the default).
+    #[default]
+    Body,
+    /// Nothing is remembered: every delivery is [`Received::New`].
+    Off,
+}
+
 /// Accepts amoCRM's webhook deliveries for one destination: the secret of its URL compared
 /// in constant time, a body of bounded size, optionally one account only, and each body
 /// once within [`remember_for`](Self::remember_for).
@@ -35,6 +54,7 @@ pub struct WebhookReceiver {
     remember_for: Duration,
     max_body: usize,
     account_id: Option<i64>,
+    dedupe: Dedupe,
 }
 
 impl fmt::Debug for WebhookReceiver {
@@ -44,6 +64,7 @@ impl fmt::Debug for WebhookReceiver {
             .field("remember_for", &self.remember_for)
             .field("max_body", &self.max_body)
             .field("account_id", &self.account_id)
+            .field("dedupe", &self.dedupe)
             .finish_non_exhaustive()
     }
 }
@@ -70,6 +91,7 @@ impl WebhookReceiver {
             remember_for: Duration::from_secs(2 * 3600),
             max_body: 4 * 1024 * 1024,
             account_id: None,
+            dedupe: Dedupe::Body,
         })
     }
 
@@ -77,6 +99,12 @@ impl WebhookReceiver {
     /// every instance) instead of this process's memory.
     pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
         self.guard = guard;
+        self
+    }
+
+    /// How deliveries seen before are recognised ([`Dedupe`]; by default the body).
+    pub fn dedupe(mut self, dedupe: Dedupe) -> Self {
+        self.dedupe = dedupe;
         self
     }
 
@@ -119,8 +147,8 @@ impl WebhookReceiver {
     }
 
     /// The key a delivery is remembered by: `amocrm-webhook:` and the SHA-256 of its body
-    /// in hex (amoCRM delivers the same body again; two changes never share a body, as
-    /// each carries its entities' `last_modified`).
+    /// in hex (amoCRM delivers the same body again; see [`Dedupe`] for when two changes
+    /// share one).
     pub fn key(body: &[u8]) -> String {
         let digest = Sha256::digest(body);
         let mut key = String::with_capacity(15 + 64);
@@ -148,6 +176,9 @@ impl WebhookReceiver {
             return Err(WebhookError::OtherAccount);
         }
         let key = Self::key(body);
+        if self.dedupe == Dedupe::Off {
+            return Ok(Received::New(delivery));
+        }
         let until = SystemTime::now() + self.remember_for;
         let new = self
             .guard
@@ -178,6 +209,30 @@ mod tests {
         );
         assert_eq!(receiver.verify(""), Err(WebhookError::WrongSecret));
         assert!(!format!("{receiver:?}").contains("k3iM"));
+    }
+
+    #[tokio::test]
+    async fn identical_deliveries_are_one_by_default_and_each_new_without_dedupe() {
+        // A lead moved A→B, back and to B again within a second: the same body twice.
+        let body = b"leads[status][0][id]=7&leads[status][0][status_id]=2\
+            &leads[status][0][old_status_id]=1&leads[status][0][last_modified]=1700000000";
+        let secret = "k3iM2bT9xQ0fLw7Z";
+        let by_body = WebhookReceiver::new(secret).unwrap();
+        assert!(matches!(
+            by_body.receive(secret, body).await,
+            Ok(Received::New(_))
+        ));
+        assert!(matches!(
+            by_body.receive(secret, body).await,
+            Ok(Received::Duplicate { .. })
+        ));
+        let every = WebhookReceiver::new(secret).unwrap().dedupe(Dedupe::Off);
+        for _ in 0..2 {
+            assert!(matches!(
+                every.receive(secret, body).await,
+                Ok(Received::New(_))
+            ));
+        }
     }
 
     #[test]

@@ -103,3 +103,22 @@ async fn an_unpaid_account_is_payment_required() {
     fake.default_account().reinstate();
     client.account().get().send().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_rights_403_after_a_429_is_no_block() {
+    let fake = FakeServer::builder().start().await.unwrap();
+    let pacer: Arc<dyn Pacer> = Arc::new(MemoryPacer::default());
+    let client = client(&fake, pacer, amocrm::transport::DEFAULT_BLOCK_PAUSE);
+    // A 429, then amoCRM's problem for a right the user lacks.
+    fake.faults()
+        .add(Fault::status(429).operation(Operation::Account).times(1));
+    let limited = client.account().get().send().await.unwrap_err();
+    assert_eq!(limited.kind(), ErrorKind::RateLimited, "{limited:?}");
+    fake.faults()
+        .add(Fault::status(403).operation(Operation::Account).times(1));
+    let refused = client.account().get().send().await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Forbidden, "{refused:?}");
+    // Not blocked: the next call is sent and answered.
+    client.account().get().send().await.unwrap();
+    assert_eq!(fake.requests().len(), 3);
+}

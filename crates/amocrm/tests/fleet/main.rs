@@ -3,6 +3,8 @@
 //! state, uninstall hook, blocked and unpaid accounts).
 
 mod blocked;
+mod blocked_tokens;
+mod deleted_pairs;
 mod file_trust;
 mod install_binding;
 mod install_state;

@@ -3,12 +3,16 @@
 //! PostgreSQL store's own tests do the same there), drops its client and its pace.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use amocrm::error::UninstallHookError;
 use amocrm::integration::UninstallHook;
+use amocrm::pace::{MemoryPacer, Pacer};
 use amocrm::store::{FileTokenStore, MemoryTokenStore, TokenStore};
 use amocrm::{AccountUrl, AppCredentials, Error, ErrorKind, Integration, RetryPolicy};
-use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer};
+use amocrm_fake::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer, Fault, Operation,
+};
 use amocrm_test_support::fleet::TempDir;
 use hmac::Mac as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -88,6 +92,19 @@ async fn forged_hooks_change_nothing_and_the_real_one_forgets(store: Arc<dyn Tok
     assert_eq!(integration.accounts(), vec![url.clone()]);
     client.account().get().send().await.unwrap();
 
+    // amoCRM's own hook, and before it a replay of it while the account still has its
+    // pair (as after an install again): the pair amoCRM takes is kept.
+    let replayed = integration
+        .uninstall(&UninstallHook::parse(&real).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(replayed.kept, vec![url.clone()]);
+    assert!(replayed.accounts.is_empty());
+    assert!(
+        store.load(&url).await.unwrap().is_some(),
+        "a live pair kept"
+    );
+    alpha.revoke_tokens();
     // `client_id` is accepted for `client_uuid`.
     let spelled = real.replace("client_uuid=", "client_id=");
     let gone = integration
@@ -171,4 +188,63 @@ async fn the_fake_sends_the_hook_and_revokes_the_tokens() {
         matches!(error.kind(), ErrorKind::Unauthorized | ErrorKind::Auth),
         "{error:?}"
     );
+}
+
+/// The integration of `uninstall_is_checked…` on its own pacer.
+fn paced(fake: &FakeServer, store: Arc<dyn TokenStore>, pacer: Arc<dyn Pacer>) -> Integration {
+    let url = format!("http://127.0.0.1:{}/alpha", fake.addr().port());
+    Integration::builder()
+        .app(AppCredentials::new(
+            DEFAULT_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+            DEFAULT_REDIRECT_URI,
+        ))
+        .shared_store(store)
+        .pacer(pacer)
+        .account_url_for(move |_, _| AccountUrl::base_url(url.clone()))
+        .configure_client(|client| client.retry(RetryPolicy::disabled()))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_uninstall_that_cannot_check_deletes_nothing_and_a_block_outlives_it() {
+    let fake = FakeServer::builder()
+        .accounts(["alpha"])
+        .start()
+        .await
+        .unwrap();
+    let alpha = fake.account("alpha").unwrap();
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryTokenStore::new());
+    let pacer: Arc<dyn Pacer> = Arc::new(MemoryPacer::default());
+    let integration = paced(&fake, store.clone(), pacer.clone());
+    let url = integration
+        .install(&alpha.issue_authorization_code(), "alpha.amocrm.ru")
+        .await
+        .unwrap()
+        .base_url()
+        .to_owned();
+    let hook = UninstallHook::parse(&alpha.uninstall_hook_query()).unwrap();
+    alpha.revoke_tokens();
+
+    // amoCRM cannot answer the check: nothing deleted, the check's error returned.
+    fake.faults()
+        .add(Fault::status(500).operation(Operation::Account).times(1));
+    let error = integration.uninstall(&hook).await.unwrap_err();
+    assert_eq!(error.status(), Some(500), "{error:?}");
+    assert!(store.load(&url).await.unwrap().is_some());
+
+    // A blocked account is not asked; its pair goes, its block stays.
+    pacer.block(&url, Duration::from_secs(60)).await.unwrap();
+    let before = fake.requests().len();
+    let gone = integration.uninstall(&hook).await.unwrap();
+    assert_eq!(gone.accounts, vec![url.clone()]);
+    assert!(store.load(&url).await.unwrap().is_none());
+    assert_eq!(
+        fake.requests().len(),
+        before,
+        "nothing sent for a blocked account"
+    );
+    let still = pacer.acquire(&url).await.unwrap_err();
+    assert!(still.blocked_for().is_some(), "{still:?}");
 }

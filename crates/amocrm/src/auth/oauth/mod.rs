@@ -238,6 +238,15 @@ impl OAuth {
 }
 
 impl TokenProvider for OAuth {
+    fn fresh_token(&self) -> Option<SecretString> {
+        // Held by a caller (perhaps renewing): not known to be fresh.
+        let state = self.inner.state.try_lock().ok()?;
+        let tokens = state.tokens.as_ref()?;
+        self.inner
+            .fresh(tokens)
+            .then(|| tokens.access_token.clone())
+    }
+
     fn access_token(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
         Box::pin(async move {
             let seen = self.inner.attempts.load(Ordering::SeqCst);

@@ -75,6 +75,10 @@ impl Inner {
             // The endpoint already spent the old refresh token for this pair: save it
             // instead of asking again, unless the store holds another pair by now.
             let mut lock = self.lock(deadline).await?;
+            if lock.deleted() {
+                state.unsaved = None;
+                return self.deleted(state, lock).await;
+            }
             match self.settle_pending(&pending, &mut lock, deadline).await {
                 Ok(Settled::Saved(pair)) => {
                     state.unsaved = None;
@@ -145,6 +149,9 @@ impl Inner {
         force: bool,
         deadline: Instant,
     ) -> Result<SecretString> {
+        if lock.deleted() {
+            return self.deleted(state, lock).await;
+        }
         if !force
             && let Some(current) = lock.current()
             && self.adoptable(current, stale.as_ref())
@@ -228,6 +235,15 @@ impl Inner {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(REREAD_CAP);
         }
+    }
+
+    /// The store deleted the account's pair (an uninstall, maybe by another instance)
+    /// since this holder read it: its own copy is dropped, never renewed and saved back.
+    async fn deleted(&self, state: &mut State, lock: Box<dyn TokenLock>) -> Result<SecretString> {
+        release(lock).await;
+        tracing::info!("the account's OAuth tokens were deleted from the store; not renewed");
+        state.tokens = None;
+        Err(AuthError::Deleted.into())
     }
 
     /// Exchanges `code` under the store's lock and saves the new chain (always the

@@ -1,0 +1,350 @@
+//! The widget_backend example as a fleet: instances of it against the fake amoCRM, the real
+//! PostgreSQL and Redis. The install through one instance; the uninstall hook, webhooks
+//! and widget_request through the other; forged hooks, wrong webhook secrets and bad
+//! install states refused with nothing changed or sent.
+//!
+//! The fake writes no notes yet (the library's note write and the fake's note endpoints
+//! come with another branch): a fault answers `POST …/notes` with 200, and the notes are
+//! checked as the requests the fake recorded (their path and exact body).
+
+mod fleet;
+
+use std::time::Duration;
+
+use amocrm::integration::AuthMode;
+use amocrm::{AppCredentials, Domain, Integration};
+use amocrm_fake::{BotKind, LeadChange};
+use amocrm_test_support::jwt::sign;
+use serde_json::json;
+
+use fleet::*;
+
+#[tokio::test]
+async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other() {
+    let test = "install_on_one_instance_hook_webhooks_and_widget_request_on_the_other";
+    let Some(fleet) = Fleet::new(test).await else {
+        return;
+    };
+    let (a, b) = (
+        fleet.start("instance-a", &[]).await,
+        fleet.start("instance-b", &[]).await,
+    );
+    let fake = &fleet.fake;
+    let (example, acc1) = (fake.default_account(), fake.account("acc1").expect("acc1"));
+
+    // The install of both accounts through A, each with a state B issued: any instance
+    // verifies any instance's state.
+    for account in [example, acc1] {
+        let state = fleet.state(&b).await;
+        let (status, text) = fleet.install(&a, account, &state).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(
+            text.contains(&format!("installed for {}", account.url())),
+            "{text}"
+        );
+        assert_eq!(account.oauth_stats().authorization_code_grants, 1);
+    }
+    assert_eq!(fleet.pairs(example.url()).await, 1);
+    assert_eq!(fleet.pairs(acc1.url()).await, 1);
+
+    // The bot step reaches B, which has no tokens in memory: it takes the pair A saved,
+    // reads the lead and its main contact, notes the lead and continues the bot.
+    let (lead, pipeline, contact) = lead_with_contact(&fleet).await;
+    let contact_name = fake
+        .crm()
+        .names(amocrm_fake::CrmEntity::Contacts)
+        .into_iter()
+        .find_map(|(id, name)| (id == contact).then_some(name))
+        .expect("the contact's name");
+    example.add_pending_continuation(BotKind::Salesbot, 42, "c-1");
+    let body = widget_request(fake, json!(lead.to_string()), "c-1");
+    let (status, reply) = fleet
+        .post(format!("{}/widget_request", b.url), body.clone(), false)
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["continued"], true);
+    assert_eq!(reply["instance"], "instance-b");
+    assert_eq!(reply["account"], example.url());
+    assert_eq!(
+        (reply["lead_id"].as_i64(), reply["contact_id"].as_i64()),
+        (Some(lead), Some(contact))
+    );
+    assert_eq!(reply["note"], "added");
+    let text = format!("The bot's widget step ran for {contact_name} (instance-b)");
+    assert_eq!(
+        fleet.notes(lead),
+        [json!([{"note_type": "common", "params": {"text": text}}])]
+    );
+    let continued = example.continuations();
+    assert_eq!(continued.len(), 1);
+    assert_eq!(
+        (continued[0].bot_id, continued[0].continue_id.as_str()),
+        (42, "c-1")
+    );
+    assert_eq!(continued[0].body["data"]["contact"], contact_name.as_str());
+    assert_eq!(continued[0].body["data"]["note"], "added");
+    assert_eq!(example.oauth_stats().grants(), 1);
+
+    // The same request again, through A: the replay guard in Redis refuses it, and nothing
+    // is read, noted or continued.
+    let (status, _) = fleet
+        .post(format!("{}/widget_request", a.url), body, false)
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(
+        (fleet.notes(lead).len(), example.continuations().len()),
+        (1, 1)
+    );
+    // A note amoCRM refuses: the bot is still continued, and told.
+    assert!(fake.faults().remove(fleet.notes));
+    let refused = fake.faults().add(note_fault(400));
+    example.add_pending_continuation(BotKind::Salesbot, 42, "c-2");
+    let body = widget_request(fake, json!(lead), "c-2");
+    let (status, reply) = fleet
+        .post(format!("{}/widget_request", a.url), body, false)
+        .await;
+    assert_eq!((status, &reply["note"]), (200, &json!("failed")), "{reply}");
+    assert_eq!(example.continuations()[1].body["data"]["note"], "failed");
+    assert!(fake.faults().remove(refused));
+    fake.faults().add(note_fault(200));
+    // No lead id in the data: refused before the token is spent.
+    let body = json!({"token": sign(&claims("example"), SECRET), "data": {},
+        "return_url": format!("{}/api/v4/salesbot/42/continue/c-3", fake.base_url())});
+    let (status, _) = fleet
+        .post(format!("{}/widget_request", a.url), body.to_string(), false)
+        .await;
+    assert_eq!(status, 400);
+
+    // Webhooks: B's destination subscribed to stage changes; a stage change is posted by
+    // the fake, answered at once, and B notes the lead.
+    let destination = format!("{}/webhooks/{WEBHOOK_SECRET}", b.url);
+    let subscribed = (fleet.http)
+        .post(format!("{}/api/v4/webhooks", example.url()))
+        .bearer_auth(example.token())
+        .json(&json!({"destination": destination, "settings": ["status_lead"]}))
+        .send()
+        .await
+        .expect("the fake answers");
+    assert_eq!(subscribed.status(), 201);
+    assert!(
+        fake.crm()
+            .update_lead(lead, &LeadChange::new().status(pipeline, 142))
+    );
+    // Two note requests so far: c-1's, and c-2's the fault refused.
+    eventually("the stage change's note", || fleet.notes(lead).len() == 3).await;
+    let note = &fleet.notes(lead)[2][0];
+    assert_eq!(note["note_type"], "common");
+    let said = note["params"]["text"].as_str().unwrap_or_default();
+    assert!(
+        said.starts_with("Stage changed: ") && said.contains("→ 142 (noted by instance-b)"),
+        "{said}"
+    );
+    eventually("the fake's attempt", || {
+        !example.webhook_attempts().is_empty()
+    })
+    .await;
+    let delivered = example.webhook_attempts()[0].clone();
+    assert_eq!((delivered.attempt, delivered.status), (1, Some(200)));
+
+    // amoCRM's delivery again, to A this time: answered 200, no work (Redis saw it).
+    let again = format!("{}/webhooks/{WEBHOOK_SECRET}", a.url);
+    let (status, _) = fleet
+        .post(again.clone(), delivered.body.clone(), true)
+        .await;
+    assert_eq!(status, 200);
+    // A wrong secret: 404, the body not even remembered.
+    let own = format!(
+        "leads[status][0][id]={lead}&leads[status][0][status_id]=143&leads[status][0][old_status_id]=142\
+         &account[id]={}&account[subdomain]=example",
+        example.account_id()
+    );
+    let wrong = format!("{}/webhooks/wh-Secret_0123456789abcdeX", a.url);
+    let (status, _) = fleet.post(wrong, own.clone(), true).await;
+    assert_eq!(status, 404);
+    let (status, _) = fleet
+        .post(format!("{}/webhooks/short", a.url), own.clone(), true)
+        .await;
+    assert_eq!(status, 404);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        fleet.notes(lead).len(),
+        3,
+        "a duplicate or a wrong secret made work"
+    );
+    // The same body with the right secret is new, then a duplicate on the other instance.
+    let (status, _) = fleet.post(again, own.clone(), true).await;
+    assert_eq!(status, 200);
+    eventually("the posted change's note", || fleet.notes(lead).len() == 4).await;
+    let (status, _) = fleet.post(destination, own, true).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fleet.notes(lead).len(), 4, "a duplicate made work");
+
+    // Forged uninstall hooks to B: another signature, another client id (signed with the
+    // secret, as if for another integration), another account's id under example's
+    // signature. Each 401, each pair still there.
+    let genuine = example.uninstall_hook_query();
+    let signature = genuine.rsplit_once("signature=").expect("a signature").1;
+    let flipped = if signature.ends_with('0') { "1" } else { "0" };
+    let forged = [
+        format!("{}{flipped}", &genuine[..genuine.len() - 1]),
+        genuine.replace(amocrm_fake::DEFAULT_CLIENT_ID, "another-integration"),
+        genuine.replace(
+            &format!("account_id={}", example.account_id()),
+            &format!("account_id={}", acc1.account_id()),
+        ),
+    ];
+    for query in &forged {
+        assert_ne!(query, &genuine);
+        let (status, text, _) = fleet.get(format!("{}/oauth/disable?{query}", b.url)).await;
+        assert_eq!(status, 401, "{query}: {text}");
+    }
+    assert_eq!(fleet.pairs(example.url()).await, 1);
+    assert_eq!(fleet.pairs(acc1.url()).await, 1);
+
+    // The real one, as amoCRM sends it (the account's tokens revoked first): 200, the
+    // pair gone from PostgreSQL, acc1's kept.
+    let status = example
+        .send_uninstall_hook(&format!("{}/oauth/disable", b.url))
+        .await
+        .expect("B answers the hook");
+    assert_eq!(status, 200);
+    assert_eq!(fleet.pairs(example.url()).await, 0);
+    assert_eq!(fleet.pairs(acc1.url()).await, 1);
+    // The next call for the account fails clearly, on both instances, and continues
+    // nothing.
+    for (instance, id) in [(&b, "c-4"), (&a, "c-5")] {
+        example.add_pending_continuation(BotKind::Salesbot, 42, id);
+        let body = widget_request(fake, json!(lead), id);
+        let (status, reply) = fleet
+            .post(format!("{}/widget_request", instance.url), body, false)
+            .await;
+        assert_eq!(status, 502, "{reply}");
+        let error = reply["error"].as_str().unwrap_or_default();
+        assert!(error.starts_with("reading the lead failed: "), "{error}");
+    }
+    assert_eq!(example.continuations().len(), 2);
+    // A's refresh, refused, brought no pair back.
+    assert_eq!(fleet.pairs(example.url()).await, 0);
+    drop((a, b));
+    fleet.drop_schema().await;
+}
+
+#[tokio::test]
+async fn bad_install_states_are_refused_before_anything_is_sent() {
+    let test = "bad_install_states_are_refused_before_anything_is_sent";
+    let Some(fleet) = Fleet::new(test).await else {
+        return;
+    };
+    let one = fleet
+        .start("one", &[("WIDGET_STATE_LIFETIME_SECS", "2")])
+        .await;
+    let example = fleet.fake.default_account();
+
+    // /oauth/start: each domain's consent page with the state; any other domain 400.
+    for (domain, host) in [
+        ("amocrm.ru", "www.amocrm.ru"),
+        ("amocrm.com", "www.amocrm.com"),
+        ("kommo.com", "www.kommo.com"),
+    ] {
+        let (status, _, location) = fleet
+            .get(format!(
+                "{}/oauth/start?domain={domain}&mode=post_message",
+                one.url
+            ))
+            .await;
+        assert_eq!(status, 302);
+        let location = url::Url::parse(&location.expect("a Location")).expect("a URL");
+        assert_eq!(
+            (location.host_str(), location.path()),
+            (Some(host), "/oauth")
+        );
+        let pairs: Vec<(String, String)> = location.query_pairs().into_owned().collect();
+        assert_eq!(
+            pairs[0],
+            ("client_id".into(), amocrm_fake::DEFAULT_CLIENT_ID.into())
+        );
+        assert_eq!(pairs[1].0, "state");
+        assert_eq!(pairs[2], ("mode".into(), "post_message".into()));
+    }
+    for bad in [
+        "domain=evil.com",
+        "domain=amocrm.ru&domain=kommo.com",
+        "mode=redirect",
+    ] {
+        let (status, _, _) = fleet.get(format!("{}/oauth/start?{bad}", one.url)).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+
+    // States refused with 400: none, tampered, another integration's, expired.
+    let state = fleet.state(&one).await;
+    let parts: Vec<&str> = state.split('.').collect();
+    let tampered = format!(
+        "{}.{}.{}.{}x.{}",
+        parts[0], parts[1], parts[2], parts[3], parts[4]
+    );
+    let other = Integration::builder()
+        .app(AppCredentials::new(
+            "another-integration",
+            SECRET,
+            amocrm_fake::DEFAULT_REDIRECT_URI,
+        ))
+        .build()
+        .expect("an integration");
+    let foreign = other
+        .authorization_url(Domain::AmocrmRu, AuthMode::Popup)
+        .expect("a URL");
+    let ours_elsewhere = Integration::builder()
+        .app(AppCredentials::new(
+            amocrm_fake::DEFAULT_CLIENT_ID,
+            "another-secret",
+            "https://x.example/cb",
+        ))
+        .build()
+        .expect("an integration");
+    let forged = ours_elsewhere
+        .authorization_url(Domain::AmocrmRu, AuthMode::Popup)
+        .expect("a URL");
+    for (what, bad) in [
+        ("tampered", tampered.as_str()),
+        ("another integration's", foreign.state()),
+        ("signed with another secret", forged.state()),
+        ("empty", ""),
+    ] {
+        let (status, text) = fleet.install(&one, example, bad).await;
+        assert_eq!(status, 400, "{what}: {text}");
+    }
+    let code = example.issue_authorization_code();
+    let (status, _, _) = fleet
+        .get(format!(
+            "{}/oauth/callback?code={code}&referer=example.amocrm.ru",
+            one.url
+        ))
+        .await;
+    assert_eq!(status, 400, "no state");
+    let (status, _, _) = fleet
+        .get(format!(
+            "{}/oauth/callback?error=access_denied&state={state}",
+            one.url
+        ))
+        .await;
+    assert_eq!(status, 400, "access denied");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, text) = fleet.install(&one, example, &state).await;
+    assert_eq!(status, 400, "expired: {text}");
+    assert!(text.contains("expired"), "{text}");
+    // Nothing reached amoCRM.
+    assert!(
+        fleet.fake.requests().is_empty(),
+        "{:?}",
+        fleet.fake.requests()
+    );
+    assert_eq!(example.oauth_stats().grants(), 0);
+
+    // A fresh state installs.
+    let state = fleet.state(&one).await;
+    let (status, text) = fleet.install(&one, example, &state).await;
+    assert_eq!(status, 200, "{text}");
+    drop(one);
+    fleet.drop_schema().await;
+}
