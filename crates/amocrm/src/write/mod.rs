@@ -26,6 +26,7 @@
 //! ```
 
 mod chunk;
+mod defs;
 mod entities;
 mod field;
 mod op;
@@ -39,6 +40,7 @@ use crate::api::companies::CompanyCalls;
 use crate::api::contacts::ContactCalls;
 use crate::api::leads::LeadCalls;
 
+pub use defs::FieldDefs;
 pub use entities::{
     CompanyPatch, ComplexLead, ContactPatch, Item, LeadPatch, NewCompany, NewContact, NewLead,
 };

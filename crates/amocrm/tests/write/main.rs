@@ -3,6 +3,7 @@
 //! and a 10,000-lead import within the 7/s window.
 
 mod batches;
+mod checks;
 mod patches;
 
 use amocrm::Client;
