@@ -16,6 +16,7 @@ mod links;
 mod notes;
 mod oauth;
 mod parties;
+mod pipeline_writes;
 mod pipelines;
 mod tags;
 mod tasks;
@@ -48,4 +49,5 @@ pub(crate) fn routes() -> Routes {
         .merge(oauth::routes())
         .merge(webhooks::routes())
         .merge(writes::routes())
+        .merge(pipeline_writes::routes())
 }

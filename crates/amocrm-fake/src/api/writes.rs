@@ -21,7 +21,7 @@ use crate::model::crm::write::check::How;
 use crate::model::crm::write::{Done, Refused, write};
 use crate::model::problem::Problem;
 
-type Body = Result<Bytes, BytesRejection>;
+pub(super) type Body = Result<Bytes, BytesRejection>;
 type Id = Result<Path<String>, PathRejection>;
 
 pub(super) fn routes() -> Routes {
@@ -45,7 +45,7 @@ pub(super) fn routes() -> Routes {
     routes
 }
 
-fn body(body: Body) -> Result<Value, Problem> {
+pub(super) fn body(body: Body) -> Result<Value, Problem> {
     let bytes = body.map_err(body_rejected)?;
     serde_json::from_slice(&bytes).map_err(|_| Problem::new(400, "The body is not valid JSON"))
 }
@@ -139,7 +139,7 @@ fn complex_answer(done: &[Done]) -> Response {
 
 /// A 400: `validation-errors` by `request_id`, or a detail for a body that is not a
 /// write body at all.
-fn refusal(refused: Refused) -> Response {
+pub(super) fn refusal(refused: Refused) -> Response {
     let groups = match refused {
         Refused::Body(detail) => return Problem::new(400, detail).into_response(),
         Refused::Entities(groups) => groups,

@@ -100,6 +100,7 @@ impl Safety {
             "continue_bot" => Safety::Once,
             "update_leads" | "update_lead" | "update_contacts" | "update_contact"
             | "update_companies" | "update_company" => Safety::Idempotent,
+            "update_pipeline" | "update_status" => Safety::Idempotent,
             _ if method == reqwest::Method::GET || method == reqwest::Method::DELETE => {
                 Safety::Idempotent
             }

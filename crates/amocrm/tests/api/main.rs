@@ -9,4 +9,5 @@ mod long_identifiers;
 mod models_as_data;
 mod next_links;
 mod path_segments;
+mod pipeline_writes;
 mod pipelines;
