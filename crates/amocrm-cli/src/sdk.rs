@@ -28,8 +28,8 @@ pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };
 pub use amocrm::write::{
-    CompanyPatch, ComplexLead, ContactPatch, LeadPatch, NewCompany, NewContact, NewLead,
-    WriteError, WriteErrorKind, WriteStream, Written,
+    CompanyPatch, ComplexLead, ContactPatch, FieldDefs, Item, LeadPatch, NewCompany, NewContact,
+    NewLead, WriteError, WriteErrorKind, WriteStream, Writer, Written,
 };
 pub use amocrm::{
     AccountUrl, AppCredentials, Client, ClientBuilder, Domain, Error, Integration, Page, Result,

@@ -12,7 +12,10 @@ use serde_json::{Map, Value, json};
 
 use super::context::Ctx;
 use crate::failure::{EXIT_TRANSPORT, Failure, client_exit_code};
-use crate::sdk::{Client, Error, WriteError, WriteErrorKind, WriteStream, Written};
+use crate::sdk::{
+    Client, EntityKind, Error, FieldDefs, Invalid, Item, WriteError, WriteErrorKind, WriteStream,
+    Writer, Written,
+};
 
 /// The flags of a bulk write.
 #[derive(Debug, Args)]
@@ -26,6 +29,50 @@ pub struct WriteArgs {
     pub batch: usize,
 }
 
+/// The flags of a bulk write of leads, contacts or companies: [`WriteArgs`] and
+/// `--check-fields`.
+#[derive(Debug, Args)]
+pub struct CheckedWriteArgs {
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Read the account's custom field definitions first and check each entity's custom
+    /// field values against them (an unknown field, an option the field does not have, a
+    /// value of the wrong shape): such an entity is not sent, its line says why
+    #[arg(long)]
+    pub check_fields: bool,
+}
+
+/// A bulk write of an entity type with custom fields: [`WriteCall`] with the definitions
+/// to check the values against, when asked for.
+pub type CheckedCall =
+    fn(&Client, Entities, usize, Option<FieldDefs>) -> Result<WriteStream, Error>;
+
+/// `writer` checking the values against `defs`, when given.
+pub fn checking<T: Item>(writer: Writer<T>, defs: Option<FieldDefs>) -> Result<Writer<T>, Error> {
+    match defs {
+        Some(defs) => writer.fields(defs),
+        None => Ok(writer),
+    }
+}
+
+/// Reads the entities, loads `kind`'s field definitions when `--check-fields` asks for
+/// them, writes the entities with `call`, prints a line per item.
+pub async fn run_checked(
+    args: &CheckedWriteArgs,
+    ctx: &mut Ctx<'_>,
+    kind: EntityKind,
+    call: CheckedCall,
+) -> Result<(), Failure> {
+    let entities = read(&args.write.file)?;
+    let client = ctx.client().await?;
+    let defs = match args.check_fields {
+        true => Some(FieldDefs::load(&client, kind).await?),
+        false => None,
+    };
+    let results = call(&client, entities, args.write.batch, defs)?;
+    print(results, ctx).await
+}
+
 /// The entities to write, as the library's writer of one section takes them.
 pub type Entities = Vec<Map<String, Value>>;
 
@@ -37,7 +84,12 @@ pub type WriteCall = fn(&Client, Entities, usize) -> Result<WriteStream, Error>;
 pub async fn run(args: &WriteArgs, ctx: &mut Ctx<'_>, call: WriteCall) -> Result<(), Failure> {
     let entities = read(&args.file)?;
     let client = ctx.client().await?;
-    let mut results = call(&client, entities, args.batch)?;
+    let results = call(&client, entities, args.batch)?;
+    print(results, ctx).await
+}
+
+/// Prints a line per item of `results`; the exit says whether every item was written.
+async fn print(mut results: WriteStream, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     let (mut refused, mut unknown, mut failed) = (0, 0, 0);
     while let Some(result) = results.next().await {
         let line = match result {
@@ -87,6 +139,9 @@ fn error_line(error: &WriteError) -> Value {
             Some(first) => (&first.code, Some(&first.path)),
             None => ("Refused", None),
         },
+        WriteErrorKind::Invalid(Invalid::CustomField { path, .. }) => {
+            ("Invalid", Some(path.as_str()))
+        }
         WriteErrorKind::Invalid(_) => ("Invalid", None),
         WriteErrorKind::OutcomeUnknown { .. } => ("OutcomeUnknown", None),
         WriteErrorKind::NotAnswered => ("NotAnswered", None),

@@ -130,10 +130,7 @@ fn descriptions(value: &Value, at: &str, wrong: &mut Vec<Wrong>) {
 type Statuses<'a> = (Vec<&'a Map<String, Value>>, Vec<(i64, String)>);
 
 /// The statuses of a new pipeline's `_embedded`: its own, and the closing ones renamed.
-fn embedded_statuses<'a>(
-    map: &'a Map<String, Value>,
-    wrong: &mut Vec<Wrong>,
-) -> Statuses<'a> {
+fn embedded_statuses<'a>(map: &'a Map<String, Value>, wrong: &mut Vec<Wrong>) -> Statuses<'a> {
     let (mut own, mut renamed) = (Vec::new(), Vec::new());
     let Some(embedded) = map.get("_embedded") else {
         return (own, renamed);

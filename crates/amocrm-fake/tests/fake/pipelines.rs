@@ -224,7 +224,14 @@ async fn every_user_reads_pipelines_with_a_token_and_only_administrators_write_t
     }
     // Writes are for administrators; a body that is no write body is a 400; PUT is no
     // method of the section.
-    let resp = send(&server, Method::POST, PIPELINES, Some(server.user_token()), None).await;
+    let resp = send(
+        &server,
+        Method::POST,
+        PIPELINES,
+        Some(server.user_token()),
+        None,
+    )
+    .await;
     expect_problem(resp, 403).await;
     let resp = send(&server, Method::POST, PIPELINES, Some(server.token()), None).await;
     expect_problem(resp, 400).await;
