@@ -822,6 +822,9 @@ pub mod types {
         pub nested: ::std::option::Option<::std::vec::Vec<CustomFieldNested>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub remind: ::std::option::Option<crate::LenientString>,
+        ///The `request_id` the field was added or changed with (write answers only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
         ///Stages a lead can only enter with the field filled (leads', contacts' and
         ///companies' fields), or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4910,6 +4913,153 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add custom fields
+    ///
+    ///Adds field definitions of the entity type (account administrators only). A JSON
+    ///array; each field takes `name` and `type` (required), `code`, `sort`, `group_id`, `is_api_only`, `enums` (`value`, `sort`, `code`; required for select, multiselect and radiobutton), `currency` (monetary, required), `remind` (birthday), `required_statuses`, `hidden_statuses` (leads), `chained_lists`, `tracking_callback`, `request_id`. Which types an entity type takes is amoCRM's
+    ///matrix (multitext: contacts and companies; tracking_data: leads; chained_list:
+    ///leads and customers; …). The answer is the definitions made, `201`.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/custom_fields`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn add_custom_fields<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::CustomFieldList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_custom_fields",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            201u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update custom fields
+    ///
+    ///Changes field definitions (account administrators only): a JSON array, each with
+    ///its `id` and the keys to change (those of an add).
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/{entity_type}/custom_fields`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn update_custom_fields<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::CustomFieldList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_custom_fields",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///Get a custom field definition by its ID
     ///
     ///Returns one custom field definition of leads, contacts, companies or customers.
@@ -4961,6 +5111,159 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Delete a custom field
+    ///
+    ///Deletes a field definition and every value of it (account administrators
+    ///only). A field with `is_deletable: false` (the predefined ones) cannot be deleted.
+    ///
+    ///
+    ///Sends a `DELETE` request to `/api/v4/{entity_type}/custom_fields/{id}`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    pub async fn delete_custom_field<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<()>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields/{}",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_custom_field",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update one custom field
+    ///
+    ///Changes the definition of the path (account administrators only): one object
+    ///with the keys to change.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/{entity_type}/custom_fields/{id}`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_custom_field<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::CustomFieldDefinition>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields/{}",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_custom_field",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
             401u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),

@@ -8,6 +8,7 @@ mod catalogs;
 mod companies;
 mod contacts;
 mod crm_view;
+mod custom_field_writes;
 mod custom_fields;
 mod entity_types;
 mod events;
@@ -50,4 +51,5 @@ pub(crate) fn routes() -> Routes {
         .merge(webhooks::routes())
         .merge(writes::routes())
         .merge(pipeline_writes::routes())
+        .merge(custom_field_writes::routes())
 }
