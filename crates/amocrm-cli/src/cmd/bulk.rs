@@ -160,7 +160,7 @@ fn error_line(error: &WriteError) -> Value {
 }
 
 /// The entities of `path` (`-`: stdin): a JSON array of objects, or one object a line.
-fn read(path: &str) -> Result<Entities, Failure> {
+pub fn read(path: &str) -> Result<Entities, Failure> {
     let mut text = String::new();
     let read = if path == "-" {
         std::io::stdin().read_to_string(&mut text)
