@@ -15,6 +15,7 @@ mod crm_mutation;
 mod crm_sections;
 mod crm_shapes;
 mod crm_writes;
+mod definition_writes;
 mod faults;
 mod oauth;
 mod pipelines;

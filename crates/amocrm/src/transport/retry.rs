@@ -165,9 +165,16 @@ mod tests {
             "update_lead",
             "update_contacts",
             "update_company",
+            "update_pipeline",
+            "update_status",
         ] {
             assert_eq!(Safety::of(update, &Method::PATCH), Safety::Idempotent);
         }
+        for add in ["add_pipelines", "add_statuses", "add_custom_fields"] {
+            assert_eq!(Safety::of(add, &Method::POST), Safety::Post);
+        }
+        // A batch of definitions may carry new options: not sent twice.
+        assert_eq!(Safety::of("update_custom_fields", &Method::PATCH), Safety::Post);
         assert_eq!(Safety::of("update_tasks", &Method::PATCH), Safety::Post);
         for status in [500, 502, 503, 504, 429] {
             let status = StatusCode::from_u16(status).unwrap();
