@@ -174,7 +174,10 @@ mod tests {
             assert_eq!(Safety::of(add, &Method::POST), Safety::Post);
         }
         // A batch of definitions may carry new options: not sent twice.
-        assert_eq!(Safety::of("update_custom_fields", &Method::PATCH), Safety::Post);
+        assert_eq!(
+            Safety::of("update_custom_fields", &Method::PATCH),
+            Safety::Post
+        );
         assert_eq!(Safety::of("update_tasks", &Method::PATCH), Safety::Post);
         for status in [500, 502, 503, 504, 429] {
             let status = StatusCode::from_u16(status).unwrap();
