@@ -150,7 +150,7 @@ fn fresh(crm: &Crm) -> i64 {
     let floor = 5_000_000 + crm.ids.account * 100_000;
     let all = crm.fields.iter().flat_map(|f| &f.defs);
     let used = all.flat_map(|d| std::iter::once(d.id).chain(d.enums.iter().map(|e| e.id)));
-    used.max().unwrap_or(0).max(floor) + 1
+    used.max().unwrap_or(0).max(floor).max(crm.last_field_id) + 1
 }
 
 /// Writes the keys of `map` onto `def`.
@@ -250,6 +250,7 @@ pub(crate) fn add(crm: &mut Crm, kind: Kind, body: &Value) -> Result<Vec<(String
         crm.fields[kind.index()].defs.push(def);
         made.push((request_id, id));
     }
+    crm.last_field_id = next - 1;
     Ok(made)
 }
 
@@ -303,6 +304,7 @@ pub(crate) fn update(
         crm.fields[kind.index()].defs[at] = def;
         done.push((request_id, id));
     }
+    crm.last_field_id = crm.last_field_id.max(next - 1);
     Ok(done)
 }
 

@@ -294,3 +294,28 @@ async fn custom_field_definitions_are_checked_like_amocrm() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_deleted_fields_id_is_never_given_again() {
+    let server = server(1).await;
+    let add = || json!([{"name": "T", "type": "text"}]);
+    let path = "/api/v4/leads/custom_fields";
+    let id = |body: Value| {
+        body["_embedded"]["custom_fields"][0]["id"]
+            .as_i64()
+            .expect("id")
+    };
+    let first = id(call(&server, Method::POST, path, Some(add()))
+        .await
+        .json()
+        .await
+        .expect("json"));
+    let resp = call(&server, Method::DELETE, &format!("{path}/{first}"), None).await;
+    assert_eq!(resp.status(), 204);
+    let second = id(call(&server, Method::POST, path, Some(add()))
+        .await
+        .json()
+        .await
+        .expect("json"));
+    assert!(second > first, "{second} after {first}");
+}
