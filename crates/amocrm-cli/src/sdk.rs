@@ -8,7 +8,7 @@ pub use amocrm::bots::{BotKind, ContinueRequest, GotoTarget, Handler};
 pub use amocrm::catalogs::{Catalog, CatalogElement};
 pub use amocrm::companies::Company;
 pub use amocrm::contacts::Contact;
-pub use amocrm::custom_fields::CustomFieldDefinition;
+pub use amocrm::custom_fields::{CustomFieldDefinition, CustomFieldPatch, NewCustomField};
 pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
 pub use amocrm::events::{Event, GetEvent};
 pub use amocrm::leads::Lead;
@@ -16,7 +16,10 @@ pub use amocrm::links::{EntityLink, EntityLinkMetadata, Target};
 pub use amocrm::notes::Note;
 pub use amocrm::pace::{Pacer, RateLimit};
 pub use amocrm::pagination::{GetRequest, ListRequest, Listed, Paged, Paging, Unpaged};
-pub use amocrm::pipelines::{LOST_STATUS_ID, Pipeline, Status, StatusType, WON_STATUS_ID};
+pub use amocrm::pipelines::{
+    LOST_STATUS_ID, NewPipeline, NewStatus, Pipeline, PipelinePatch, Status, StatusPatch,
+    StatusType, WON_STATUS_ID,
+};
 pub use amocrm::query::{CrmGet, CrmList, CrmQuery, Direction, EntityKind};
 pub use amocrm::store::{FileTokenStore, TokenStore};
 pub use amocrm::sync::{Changes, ChangesRequest, Changing, Cursor};
@@ -28,8 +31,8 @@ pub use amocrm::widgets::{
     Credentials, MASK, Rating, SettingValue, Settings, SettingsField, SettingsFieldType, Widget,
 };
 pub use amocrm::write::{
-    CompanyPatch, ComplexLead, ContactPatch, LeadPatch, LinkTo, NewCompany, NewContact, NewLead,
-    NewTag, TagRef, WriteError, WriteErrorKind, WriteStream, Written,
+    CompanyPatch, ComplexLead, ContactPatch, FieldDefs, Item, LeadPatch, LinkTo, NewCompany,
+    NewContact, NewLead, NewTag, TagRef, WriteError, WriteErrorKind, WriteStream, Writer, Written,
 };
 pub use amocrm::write::{NewNote, NewTask, NotePatch, TaskPatch};
 pub use amocrm::{

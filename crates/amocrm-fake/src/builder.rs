@@ -437,7 +437,7 @@ impl FakeBuilder {
                     self.real_world_shapes,
                 )),
                 clock: self.clock.clone(),
-                pipelines: account_pipelines,
+                pipelines: RwLock::new(pipelines::Pipelines::new(index, account_pipelines)),
                 oauth_client: self.oauth_client.clone(),
                 access_token_ttl: spec
                     .and_then(|spec| spec.access_token_ttl)

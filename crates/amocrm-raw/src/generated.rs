@@ -822,6 +822,9 @@ pub mod types {
         pub nested: ::std::option::Option<::std::vec::Vec<CustomFieldNested>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub remind: ::std::option::Option<crate::LenientString>,
+        ///The `request_id` the field was added or changed with (write answers only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
         ///Stages a lead can only enter with the field filled (leads', contacts' and
         ///companies' fields), or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2375,6 +2378,9 @@ pub mod types {
         pub links: ::std::option::Option<crate::PhpObject<crate::types::SelfLinks>>,
         ///Name of the pipeline.
         pub name: ::std::string::String,
+        ///The `request_id` the pipeline was added with (add answers only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
         ///Position of the pipeline among the account's pipelines.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<i64>,
@@ -2734,6 +2740,9 @@ pub mod types {
         ///ID of the pipeline the status belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pipeline_id: ::std::option::Option<i64>,
+        ///The `request_id` the status was added with (add answers only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub request_id: ::std::option::Option<::std::string::String>,
         ///Position of the status in the pipeline.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<i64>,
@@ -2777,6 +2786,28 @@ pub mod types {
         ///ID of the user who last changed the description (`0` for the API).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_by: ::std::option::Option<i64>,
+    }
+    ///Statuses of a pipeline (an add's answer).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct StatusList {
+        #[serde(rename = "_embedded")]
+        pub embedded: StatusListEmbedded,
+        #[serde(
+            rename = "_links",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub links: ::std::option::Option<crate::PhpObject<crate::types::ListLinks>>,
+        ///Number of statuses in the answer.
+        #[serde(
+            rename = "_total_items",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+    }
+    ///`StatusListEmbedded`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct StatusListEmbedded {
+        pub statuses: ::std::vec::Vec<Status>,
     }
     ///The user's rights on the leads in one status of one pipeline.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5120,6 +5151,153 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add custom fields
+    ///
+    ///Adds field definitions of the entity type (account administrators only). A JSON
+    ///array; each field takes `name` and `type` (required), `code`, `sort`, `group_id`, `is_api_only`, `enums` (`value`, `sort`, `code`; required for select, multiselect and radiobutton), `currency` (monetary, required), `remind` (birthday), `required_statuses`, `hidden_statuses` (leads), `chained_lists`, `tracking_callback`, `request_id`. Which types an entity type takes is amoCRM's
+    ///matrix (multitext: contacts and companies; tracking_data: leads; chained_list:
+    ///leads and customers; …). The answer is the definitions made, `201`.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/{entity_type}/custom_fields`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn add_custom_fields<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::CustomFieldList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_custom_fields",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            201u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update custom fields
+    ///
+    ///Changes field definitions (account administrators only): a JSON array, each with
+    ///its `id` and the keys to change (those of an add).
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/{entity_type}/custom_fields`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `body`
+    pub async fn update_custom_fields<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::CustomFieldList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_custom_fields",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///Get a custom field definition by its ID
     ///
     ///Returns one custom field definition of leads, contacts, companies or customers.
@@ -5171,6 +5349,159 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Delete a custom field
+    ///
+    ///Deletes a field definition and every value of it (account administrators
+    ///only). A field with `is_deletable: false` (the predefined ones) cannot be deleted.
+    ///
+    ///
+    ///Sends a `DELETE` request to `/api/v4/{entity_type}/custom_fields/{id}`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    pub async fn delete_custom_field<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<()>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields/{}",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_custom_field",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update one custom field
+    ///
+    ///Changes the definition of the path (account administrators only): one object
+    ///with the keys to change.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/{entity_type}/custom_fields/{id}`
+    ///
+    ///Arguments:
+    ///- `entity_type`: The kind of entity, in the plural form amoCRM's paths use. An operation that takes
+    ///a different set declares its own parameter.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_custom_field<'a>(
+        &'a self,
+        entity_type: types::EntityTypePlural,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::CustomFieldDefinition>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/{}/custom_fields/{}",
+            self.baseurl,
+            encode_path(&entity_type.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_custom_field",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
             401u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
@@ -7773,6 +8104,67 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add pipelines
+    ///
+    ///Adds pipelines (account administrators only). A JSON array; each pipeline takes
+    ///`name`, `sort`, `is_main` and `is_unsorted_on` (all four required), `request_id`
+    ///(echoed in the answer) and `_embedded.statuses`: its stages, each `name` and `sort`
+    ///(required) and `color` (one of amoCRM's status palette). amoCRM adds the
+    ///"Unsorted" stage and the closing stages 142 and 143 itself; a status `{"id": 142,
+    ///"name": …}` (or 143) renames a closing stage. At most 50 pipelines an account and
+    ///100 statuses a pipeline, the system ones included.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/leads/pipelines`
+    ///
+    pub async fn add_pipelines<'a>(
+        &'a self,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::PipelineList>, Error<types::Problem>> {
+        let url = format!("{}/api/v4/leads/pipelines", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_pipelines",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///Get a pipeline by its ID
     ///
     ///Returns one pipeline with its statuses. Available to every user.
@@ -7825,6 +8217,353 @@ impl Client {
                 ResponseValue::from_response(response).await?,
             )),
             404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Delete a pipeline
+    ///
+    ///Deletes a pipeline (account administrators only). amoCRM refuses to delete the
+    ///account's last pipeline, or one that still holds leads.
+    ///
+    ///
+    ///Sends a `DELETE` request to `/api/v4/leads/pipelines/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the pipeline. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    pub async fn delete_pipeline<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<()>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/leads/pipelines/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_pipeline",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update a pipeline
+    ///
+    ///Changes a pipeline (account administrators only): one object with at least one
+    ///of `name`, `sort`, `is_main`, `is_unsorted_on`. Its statuses are changed through
+    ///the statuses methods. The answer is the pipeline.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/leads/pipelines/{id}`
+    ///
+    ///Arguments:
+    ///- `id`: ID of the pipeline. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_pipeline<'a>(
+        &'a self,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::Pipeline>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/leads/pipelines/{}",
+            self.baseurl,
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_pipeline",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Add statuses to a pipeline
+    ///
+    ///Adds statuses (stages) to a pipeline (account administrators only). A JSON
+    ///array; each status takes `name` and `sort` (required), `color` (one of amoCRM's
+    ///status palette), `descriptions` (at most one per level `newbie`, `candidate`,
+    ///`master`, each at most 1,000 characters) and `request_id`. At most 100 statuses
+    ///a pipeline, the system ones included.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/leads/pipelines/{pipeline_id}/statuses`
+    ///
+    ///Arguments:
+    ///- `pipeline_id`: ID of the pipeline the statuses belong to (`minimum`, `format` as for `id`).
+    ///- `body`
+    pub async fn add_statuses<'a>(
+        &'a self,
+        pipeline_id: ::std::num::NonZeroU64,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::StatusList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/leads/pipelines/{}/statuses",
+            self.baseurl,
+            encode_path(&pipeline_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_statuses",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Delete a status
+    ///
+    ///Deletes a status (account administrators only); its leads move to the
+    ///pipeline's first stage. The closing statuses 142 and 143 and the "Unsorted"
+    ///stage cannot be deleted.
+    ///
+    ///
+    ///Sends a `DELETE` request to `/api/v4/leads/pipelines/{pipeline_id}/statuses/{id}`
+    ///
+    ///Arguments:
+    ///- `pipeline_id`: ID of the pipeline the statuses belong to (`minimum`, `format` as for `id`).
+    ///- `id`: ID of the status (`minimum`, `format` as for a pipeline's `id`).
+    pub async fn delete_status<'a>(
+        &'a self,
+        pipeline_id: ::std::num::NonZeroU64,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<()>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/leads/pipelines/{}/statuses/{}",
+            self.baseurl,
+            encode_path(&pipeline_id.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_status",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update a status
+    ///
+    ///Changes a status (account administrators only): one object with any of `name`,
+    ///`sort`, `color`, `descriptions`. The closing statuses 142 and 143 and a
+    ///pipeline's "Unsorted" stage cannot be changed here.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/leads/pipelines/{pipeline_id}/statuses/{id}`
+    ///
+    ///Arguments:
+    ///- `pipeline_id`: ID of the pipeline the statuses belong to (`minimum`, `format` as for `id`).
+    ///- `id`: ID of the status (`minimum`, `format` as for a pipeline's `id`).
+    ///- `body`
+    pub async fn update_status<'a>(
+        &'a self,
+        pipeline_id: ::std::num::NonZeroU64,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::Status>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/leads/pipelines/{}/statuses/{}",
+            self.baseurl,
+            encode_path(&pipeline_id.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_status",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             _ => Err(Error::UnexpectedResponse(response)),

@@ -12,7 +12,10 @@ use serde_json::{Map, Value, json};
 
 use super::context::Ctx;
 use crate::failure::{EXIT_TRANSPORT, Failure, client_exit_code};
-use crate::sdk::{Client, Error, Invalid, WriteError, WriteErrorKind, WriteStream, Written};
+use crate::sdk::{
+    Client, EntityKind, Error, FieldDefs, Invalid, Item, WriteError, WriteErrorKind, WriteStream,
+    Writer, Written,
+};
 
 /// The flags of a bulk write.
 #[derive(Debug, Args)]
@@ -24,6 +27,50 @@ pub struct WriteArgs {
     /// Entities a request, 1..=250 (a complex add: 1..=50)
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub batch: usize,
+}
+
+/// The flags of a bulk write of leads, contacts or companies: [`WriteArgs`] and
+/// `--check-fields`.
+#[derive(Debug, Args)]
+pub struct CheckedWriteArgs {
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Read the account's custom field definitions first and check each entity's custom
+    /// field values against them (an unknown field, an option the field does not have, a
+    /// value of the wrong shape): such an entity is not sent, its line says why
+    #[arg(long)]
+    pub check_fields: bool,
+}
+
+/// A bulk write of an entity type with custom fields: [`WriteCall`] with the definitions
+/// to check the values against, when asked for.
+pub type CheckedCall =
+    fn(&Client, Entities, usize, Option<FieldDefs>) -> Result<WriteStream, Error>;
+
+/// `writer` checking the values against `defs`, when given.
+pub fn checking<T: Item>(writer: Writer<T>, defs: Option<FieldDefs>) -> Result<Writer<T>, Error> {
+    match defs {
+        Some(defs) => writer.fields(defs),
+        None => Ok(writer),
+    }
+}
+
+/// Reads the entities, loads `kind`'s field definitions when `--check-fields` asks for
+/// them, writes the entities with `call`, prints a line per item.
+pub async fn run_checked(
+    args: &CheckedWriteArgs,
+    ctx: &mut Ctx<'_>,
+    kind: EntityKind,
+    call: CheckedCall,
+) -> Result<(), Failure> {
+    let entities = read(&args.write.file)?;
+    let client = ctx.client().await?;
+    let defs = match args.check_fields {
+        true => Some(FieldDefs::load(&client, kind).await?),
+        false => None,
+    };
+    let results = call(&client, entities, args.write.batch, defs)?;
+    print(results, ctx).await
 }
 
 /// The entities to write, as the library's writer of one section takes them.
@@ -104,6 +151,9 @@ fn error_line(error: &WriteError) -> Value {
             Some(first) => (&first.code, Some(&first.path)),
             None => ("Refused", None),
         },
+        WriteErrorKind::Invalid(Invalid::CustomField { path, .. }) => {
+            ("Invalid", Some(path.as_str()))
+        }
         WriteErrorKind::Invalid(Invalid::Field { field, .. }) => ("Invalid", Some(field.as_str())),
         WriteErrorKind::Invalid(_) => ("Invalid", None),
         WriteErrorKind::OutcomeUnknown { .. } => ("OutcomeUnknown", None),

@@ -1,23 +1,25 @@
 //! `amocrm companies list|get ID|changes|add|update`: organisations, with their phones and e-mails.
 
+use super::bulk;
 use super::entity::{self, EntityCommand, channels};
 use super::prelude::*;
 use super::query::QueryHelp;
 use crate::output::table::{date, write_pairs};
-use crate::sdk::{Company, CompanyPatch, NewCompany};
+use crate::sdk::{Company, CompanyPatch, EntityKind, NewCompany};
 
 /// Runs `amocrm companies …`.
 pub async fn run(command: &EntityCommand<Company>, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     let calls = entity::Calls {
+        kind: EntityKind::Companies,
         list: |c| c.companies().list(),
         get: |c, id| c.companies().get(id),
-        add: |c, items, batch| {
+        add: |c, items, batch, defs| {
             let items = items.into_iter().map(NewCompany::from_json);
-            Ok(c.companies().add(items).batch(batch)?.stream())
+            Ok(bulk::checking(c.companies().add(items).batch(batch)?, defs)?.stream())
         },
-        update: |c, items, batch| {
+        update: |c, items, batch, defs| {
             let items = items.into_iter().map(CompanyPatch::from_json);
-            Ok(c.companies().update(items).batch(batch)?.stream())
+            Ok(bulk::checking(c.companies().update(items).batch(batch)?, defs)?.stream())
         },
     };
     entity::run(command, ctx, calls).await

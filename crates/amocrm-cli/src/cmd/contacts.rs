@@ -1,23 +1,25 @@
 //! `amocrm contacts list|get ID|changes|add|update`: people, with their phones and e-mails.
 
+use super::bulk;
 use super::entity::{self, EntityCommand, channels};
 use super::prelude::*;
 use super::query::QueryHelp;
 use crate::output::table::{date, write_pairs};
-use crate::sdk::{Contact, ContactPatch, NewContact};
+use crate::sdk::{Contact, ContactPatch, EntityKind, NewContact};
 
 /// Runs `amocrm contacts …`.
 pub async fn run(command: &EntityCommand<Contact>, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     let calls = entity::Calls {
+        kind: EntityKind::Contacts,
         list: |c| c.contacts().list(),
         get: |c, id| c.contacts().get(id),
-        add: |c, items, batch| {
+        add: |c, items, batch, defs| {
             let items = items.into_iter().map(NewContact::from_json);
-            Ok(c.contacts().add(items).batch(batch)?.stream())
+            Ok(bulk::checking(c.contacts().add(items).batch(batch)?, defs)?.stream())
         },
-        update: |c, items, batch| {
+        update: |c, items, batch, defs| {
             let items = items.into_iter().map(ContactPatch::from_json);
-            Ok(c.contacts().update(items).batch(batch)?.stream())
+            Ok(bulk::checking(c.contacts().update(items).batch(batch)?, defs)?.stream())
         },
     };
     entity::run(command, ctx, calls).await

@@ -3,6 +3,7 @@
 
 use clap::{Args, Subcommand};
 
+use super::definitions::{self, FieldWrites};
 use super::entity::EntityArg;
 use super::prelude::*;
 use super::query::{self, FilterArg, OrderArg, QueryHelp};
@@ -18,6 +19,8 @@ pub enum CustomFieldsCommand {
     List(FieldsList),
     /// Show one custom field with its options
     Get(FieldGet),
+    #[command(flatten)]
+    Write(FieldWrites),
 }
 
 /// The flags of `custom-fields list`.
@@ -63,6 +66,9 @@ pub async fn run(command: &CustomFieldsCommand, ctx: &mut Ctx<'_>) -> Result<(),
     if let CustomFieldsCommand::List(args) = command {
         query::check(args.flags.problems())?;
     }
+    if let CustomFieldsCommand::Write(command) = command {
+        return definitions::fields(command, ctx).await;
+    }
     let client = ctx.client().await?;
     let out = &mut ctx.out;
     match command {
@@ -74,6 +80,7 @@ pub async fn run(command: &CustomFieldsCommand, ctx: &mut Ctx<'_>) -> Result<(),
             let fields = client.custom_fields(args.entity.kind());
             section::get(fields.get(args.id.id).send(), out).await
         }
+        CustomFieldsCommand::Write(_) => Ok(()),
     }
 }
 

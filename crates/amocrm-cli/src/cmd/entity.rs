@@ -10,7 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::bulk::{self, WriteArgs, WriteCall};
+use super::bulk::{self, CheckedCall, CheckedWriteArgs};
 use super::changes::{self, ChangesArgs};
 use super::context::Ctx;
 use super::query::{self, FilterArg, OrderArg, QueryArg, QueryHelp, WithArg};
@@ -57,10 +57,10 @@ pub enum EntityCommand<T: Paged + QueryHelp + Send + Sync + 'static> {
     Changes(ChangesArgs<T>),
     /// Add them from NDJSON or a JSON array in amoCRM's field names, in batches; one line
     /// per item on stdout: {"index":i,"id":N} or {"index":i,"error":{"code":…,"path":…}}
-    Add(WriteArgs),
+    Add(CheckedWriteArgs),
     /// Update them (each object with its "id") from NDJSON or a JSON array, in batches;
     /// only the fields given are sent; one line per item as for add
-    Update(WriteArgs),
+    Update(CheckedWriteArgs),
 }
 
 /// The flags of `… list`.
@@ -98,10 +98,12 @@ pub struct Calls<T: CrmList> {
     pub list: ListCall<T>,
     /// `get ID`.
     pub get: GetCall<T>,
+    /// Whose custom fields `--check-fields` reads.
+    pub kind: EntityKind,
     /// `add`.
-    pub add: WriteCall,
+    pub add: CheckedCall,
     /// `update`.
-    pub update: WriteCall,
+    pub update: CheckedCall,
 }
 
 /// Runs an [`EntityCommand`] with the section's calls.
@@ -130,8 +132,8 @@ where
             section::get(call.send(), &mut ctx.out).await
         }
         EntityCommand::Changes(args) => changes::run(args, ctx).await,
-        EntityCommand::Add(args) => bulk::run(args, ctx, calls.add).await,
-        EntityCommand::Update(args) => bulk::run(args, ctx, calls.update).await,
+        EntityCommand::Add(args) => bulk::run_checked(args, ctx, calls.kind, calls.add).await,
+        EntityCommand::Update(args) => bulk::run_checked(args, ctx, calls.kind, calls.update).await,
     }
 }
 

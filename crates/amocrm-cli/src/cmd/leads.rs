@@ -5,7 +5,9 @@ use super::entity::{self, EntityCommand};
 use super::prelude::*;
 use super::query::QueryHelp;
 use crate::output::table::{date, write_pairs};
-use crate::sdk::{ComplexLead, LOST_STATUS_ID, Lead, LeadPatch, NewLead, WON_STATUS_ID};
+use crate::sdk::{
+    ComplexLead, EntityKind, LOST_STATUS_ID, Lead, LeadPatch, NewLead, WON_STATUS_ID,
+};
 
 /// `amocrm leads …`: the commands of every main entity, and the complex add.
 #[derive(Debug, clap::Subcommand)]
@@ -31,15 +33,16 @@ pub async fn run(command: &LeadsCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
         }
     };
     let calls = entity::Calls {
+        kind: EntityKind::Leads,
         list: |c| c.leads().list(),
         get: |c, id| c.leads().get(id),
-        add: |c, items, batch| {
+        add: |c, items, batch, defs| {
             let items = items.into_iter().map(NewLead::from_json);
-            Ok(c.leads().add(items).batch(batch)?.stream())
+            Ok(bulk::checking(c.leads().add(items).batch(batch)?, defs)?.stream())
         },
-        update: |c, items, batch| {
+        update: |c, items, batch, defs| {
             let items = items.into_iter().map(LeadPatch::from_json);
-            Ok(c.leads().update(items).batch(batch)?.stream())
+            Ok(bulk::checking(c.leads().update(items).batch(batch)?, defs)?.stream())
         },
     };
     entity::run(command, ctx, calls).await

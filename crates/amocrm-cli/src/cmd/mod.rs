@@ -24,6 +24,7 @@ pub mod widgets;
 mod bulk;
 mod changes;
 mod context;
+mod definitions;
 mod entity;
 mod links_write;
 mod prelude;
@@ -49,9 +50,10 @@ pub enum Command {
     Bot(bots::BotCommand),
     /// Show the account's parameters
     Account(account::AccountArgs),
-    /// List and show the lead pipelines with their statuses
+    /// List and show the lead pipelines with their statuses; add, change and delete
+    /// pipelines and statuses (administrators)
     #[command(subcommand)]
-    Pipelines(section::WholeCommand),
+    Pipelines(pipelines::PipelinesCommand),
     /// List, show, add and update leads (filters, order, search, with; bulk writes)
     #[command(subcommand)]
     Leads(leads::LeadsCommand),
@@ -67,7 +69,8 @@ pub enum Command {
     /// List and show catalogs and their elements
     #[command(subcommand)]
     Catalogs(catalogs::CatalogsCommand),
-    /// List and show the custom fields of leads, contacts, companies or customers
+    /// List and show the custom fields of leads, contacts, companies or customers; add,
+    /// change and delete them (administrators)
     #[command(subcommand)]
     CustomFields(custom_fields::CustomFieldsCommand),
     /// List and show the account's users

@@ -1,10 +1,27 @@
-//! `amocrm pipelines list|get ID`: the lead pipelines and their statuses.
+//! `amocrm pipelines list|get ID|add|update|delete|statuses …`: the lead pipelines and
+//! their statuses.
 
+use clap::Subcommand;
+
+use super::definitions::{self, PipelineWrites};
 use super::prelude::*;
 use crate::sdk::{LOST_STATUS_ID, Pipeline, Status, StatusType, WON_STATUS_ID};
 
+/// `amocrm pipelines …`
+#[derive(Debug, Subcommand)]
+pub enum PipelinesCommand {
+    #[command(flatten)]
+    Read(section::WholeCommand),
+    #[command(flatten)]
+    Write(PipelineWrites),
+}
+
 /// Runs `amocrm pipelines …`.
-pub async fn run(command: &section::WholeCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+pub async fn run(command: &PipelinesCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    let command = match command {
+        PipelinesCommand::Read(command) => command,
+        PipelinesCommand::Write(command) => return definitions::pipelines(command, ctx).await,
+    };
     let list = |c: &Client| c.pipelines().list();
     section::run_whole(command, ctx, list, |c, id| c.pipelines().get(id)).await
 }

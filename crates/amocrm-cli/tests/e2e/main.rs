@@ -12,6 +12,7 @@ mod changes;
 mod completions;
 mod crm;
 mod crm_sections;
+mod definitions;
 mod exit_codes;
 mod hostile_inputs;
 mod oauth;

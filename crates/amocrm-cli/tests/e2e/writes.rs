@@ -189,3 +189,38 @@ async fn catalog_flags_without_a_catalog_target_are_refused_before_sending() {
     assert!(run.stderr.contains("catalog_elements"), "{}", run.stderr);
     assert_eq!(fake.requests().len(), before, "nothing sent");
 }
+
+#[tokio::test]
+async fn check_fields_refuses_a_value_that_does_not_fit_before_sending_it() {
+    let fake = fake(None).await;
+    let input = concat!(
+        "{\"name\":\"fits\"}\n",
+        "{\"name\":\"unknown field\",\"custom_fields_values\":[{\"field_id\":999999999,\"values\":[{\"value\":\"SECRET\"}]}]}\n",
+    );
+    let args = ["contacts", "add", "--file", "-", "--check-fields"];
+    let run = with_stdin(&fake, &args, input).await;
+    assert_eq!(run.code, 3, "{run:#?}");
+    let lines = run.json_lines();
+    assert!(lines[0]["id"].is_i64(), "{lines:?}");
+    assert_eq!(lines[1]["index"], 1);
+    assert_eq!(lines[1]["error"]["code"], "Invalid");
+    assert_eq!(lines[1]["error"]["path"], "custom_fields_values.0.field_id");
+    assert!(!run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"));
+    let requests = fake.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.method == "GET" && r.path == "/api/v4/contacts/custom_fields")
+    );
+    let adds: Vec<_> = requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v4/contacts")
+        .collect();
+    assert_eq!(adds.len(), 1);
+    let sent: serde_json::Value = serde_json::from_slice(&adds[0].body).expect("json");
+    assert_eq!(sent.as_array().map(Vec::len), Some(1));
+    // Without the flag the value goes to amoCRM, which refuses it.
+    let run = with_stdin(&fake, &args[..4], input).await;
+    assert_eq!(run.code, 3, "{run:#?}");
+    assert_eq!(run.json_lines()[1]["error"]["code"], "NotSupportedChoice");
+}

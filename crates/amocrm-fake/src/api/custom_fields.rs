@@ -189,7 +189,7 @@ fn two(ids: Result<Path<(String, String)>, PathRejection>) -> Result<(String, St
 }
 
 /// A definition with the keys amoCRM gives its owner and type.
-fn definition(ctx: &Ctx<'_>, d: &FieldDef) -> Value {
+pub(super) fn definition(ctx: &Ctx<'_>, d: &FieldDef) -> Value {
     let stages = |list: &[(i64, i64)]| -> Value {
         list.iter()
             .map(|(s, p)| json!({"status_id": s, "pipeline_id": p}))

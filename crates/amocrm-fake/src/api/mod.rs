@@ -9,6 +9,7 @@ mod catalogs;
 mod companies;
 mod contacts;
 mod crm_view;
+mod custom_field_writes;
 mod custom_fields;
 mod entity_types;
 mod events;
@@ -17,6 +18,7 @@ mod links;
 mod notes;
 mod oauth;
 mod parties;
+mod pipeline_writes;
 mod pipelines;
 mod tags;
 mod tasks;
@@ -50,4 +52,6 @@ pub(crate) fn routes() -> Routes {
         .merge(webhooks::routes())
         .merge(writes::routes())
         .merge(activity_writes::routes())
+        .merge(pipeline_writes::routes())
+        .merge(custom_field_writes::routes())
 }

@@ -12,6 +12,7 @@ use crate::http::path;
 use crate::http::router::Routes;
 use crate::model::pipelines::{Pipeline, Status};
 use crate::model::problem::Problem;
+use crate::model::read;
 
 const PIPELINES: &str = "/api/v4/leads/pipelines";
 
@@ -22,8 +23,12 @@ pub(super) fn routes() -> Routes {
 }
 
 async fn list(caller: Caller) -> Response {
-    let pipelines = caller.tenant.pipelines.iter();
-    let views = pipelines.map(|pipeline| view(&caller, pipeline)).collect();
+    let pipelines = read(&caller.tenant.pipelines);
+    let views = pipelines
+        .list
+        .iter()
+        .map(|pipeline| view(&caller, pipeline))
+        .collect();
     hal::collection(caller.link(PIPELINES), "pipelines", views)
 }
 
@@ -31,7 +36,8 @@ async fn list(caller: Caller) -> Response {
 /// it does not find; an id that is not a number matches no route (404).
 async fn one(caller: Caller, id: Result<Path<String>, PathRejection>) -> Result<Response, Problem> {
     let id = path::id(id)?;
-    Ok(match caller.tenant.pipelines.iter().find(|p| p.id == id) {
+    let pipelines = read(&caller.tenant.pipelines);
+    Ok(match pipelines.list.iter().find(|p| p.id == id) {
         Some(pipeline) => hal::ok(&view(&caller, pipeline)),
         None => hal::no_content(),
     })
@@ -39,7 +45,7 @@ async fn one(caller: Caller, id: Result<Path<String>, PathRejection>) -> Result<
 
 type PipelineView<'a> = Entity<&'a Pipeline, Entity<&'a Status>>;
 
-fn view<'a>(caller: &Caller, pipeline: &'a Pipeline) -> PipelineView<'a> {
+pub(super) fn view<'a>(caller: &Caller, pipeline: &'a Pipeline) -> PipelineView<'a> {
     let href = caller.link(format_args!("{PIPELINES}/{}", pipeline.id));
     let statuses = pipeline.statuses.iter();
     let statuses = statuses.map(|s| Entity::new(s, format!("{href}/statuses/{}", s.id)));

@@ -10,6 +10,8 @@ pub(crate) mod catalogue;
 pub(crate) mod clock;
 pub(crate) mod continuations;
 pub(crate) mod crm;
+pub(crate) mod field_writes;
+pub(crate) mod pipeline_writes;
 pub(crate) mod pipelines;
 pub(crate) mod problem;
 pub(crate) mod rate_limit;

@@ -29,11 +29,11 @@ pub(crate) struct Pipeline {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Status {
     pub id: i64,
-    pub name: &'static str,
+    pub name: String,
     pub sort: i64,
     pub is_editable: bool,
     pub pipeline_id: i64,
-    pub color: &'static str,
+    pub color: String,
     /// 1 for the unsorted stage ("Неразобранное"), 0 for every other.
     #[serde(rename = "type")]
     pub kind: u8,
@@ -80,11 +80,11 @@ pub(crate) fn seed(account: i64, account_id: i64, count: usize) -> Vec<Pipeline>
                 .map(
                     |(k, (fixed, name, sort, is_editable, color, kind))| Status {
                         id: fixed.unwrap_or(id * 10 + k),
-                        name,
+                        name: name.to_owned(),
                         sort,
                         is_editable,
                         pipeline_id: id,
-                        color,
+                        color: color.to_owned(),
                         kind,
                         account_id,
                     },
@@ -105,6 +105,31 @@ pub(crate) fn seed(account: i64, account_id: i64, count: usize) -> Vec<Pipeline>
             }
         })
         .collect()
+}
+
+/// The account's pipelines as the API changes them, and the next ID a pipeline or a
+/// status added gets (never one used before, as amoCRM never reuses one).
+#[derive(Debug)]
+pub(crate) struct Pipelines {
+    pub list: Vec<Pipeline>,
+    pub next_id: i64,
+}
+
+impl Pipelines {
+    /// The seeded pipelines of the account with index `account`; IDs of added ones start
+    /// in a block of the account's own, past every seeded pipeline's and status's.
+    pub fn new(account: i64, list: Vec<Pipeline>) -> Self {
+        Pipelines {
+            list,
+            next_id: 900_000_000 + account * 1_000_000,
+        }
+    }
+
+    /// A fresh ID.
+    pub fn take_id(&mut self) -> i64 {
+        self.next_id += 1;
+        self.next_id
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::model::clock::FakeClock;
 use crate::model::continuations::Continuations;
 use crate::model::crm::Crm;
 use crate::model::lock;
-use crate::model::pipelines::Pipeline;
+use crate::model::pipelines::Pipelines;
 use crate::model::problem::Problem;
 use crate::model::rate_limit::RateLimiter;
 use crate::model::record::RecordedRequest;
@@ -46,8 +46,8 @@ pub(crate) struct Tenant {
     pub token: String,
     pub user_token: String,
     pub catalogue: Catalogue,
-    /// The lead pipelines, each with its statuses.
-    pub pipelines: Vec<Pipeline>,
+    /// The lead pipelines, each with its statuses. A writer locks `crm` first, then this.
+    pub pipelines: RwLock<Pipelines>,
     /// The CRM: leads, contacts, companies and everything around them.
     pub crm: RwLock<Crm>,
     /// The time changes are stamped with (shared by every account).

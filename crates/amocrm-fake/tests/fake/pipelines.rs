@@ -211,7 +211,7 @@ async fn pipelines_are_per_account() {
 }
 
 #[tokio::test]
-async fn every_user_reads_pipelines_with_a_token_and_nobody_writes_them_here() {
+async fn every_user_reads_pipelines_with_a_token_and_only_administrators_write_them() {
     let server = FakeServer::start().await.unwrap();
     let list = hal_body(get(&server, PIPELINES).await).await;
     let one = format!("{PIPELINES}/{}", pipelines(&list)[0]["id"]);
@@ -222,8 +222,20 @@ async fn every_user_reads_pipelines_with_a_token_and_nobody_writes_them_here() {
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
         assert_eq!(content_type(&resp), HAL);
     }
-    // The fake serves no writes to pipelines: the method is not allowed.
+    // Writes are for administrators; a body that is no write body is a 400; PUT is no
+    // method of the section.
+    let resp = send(
+        &server,
+        Method::POST,
+        PIPELINES,
+        Some(server.user_token()),
+        None,
+    )
+    .await;
+    expect_problem(resp, 403).await;
     let resp = send(&server, Method::POST, PIPELINES, Some(server.token()), None).await;
+    expect_problem(resp, 400).await;
+    let resp = send(&server, Method::PUT, PIPELINES, Some(server.token()), None).await;
     expect_problem(resp, 405).await;
 }
 

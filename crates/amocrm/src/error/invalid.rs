@@ -152,6 +152,28 @@ pub enum Invalid {
         /// Why it is refused.
         reason: &'static str,
     },
+    /// A custom field value that does not fit the account's definition of its field (see
+    /// `amocrm::write::FieldDefs`): an unknown field, an option the field does not have, a
+    /// value of the wrong shape for its type. It names the field and where in the item,
+    /// never the value, which may be personal data.
+    #[error("{path} (field {field}): {reason}")]
+    CustomField {
+        /// The field as the item names it: its ID, or its code.
+        field: String,
+        /// Dot-notation path into the item (`custom_fields_values.0.values.1.enum_id`).
+        path: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// A definition write (pipeline, status, custom field) amoCRM documents as invalid:
+    /// a limit, a system status, a colour outside the palette, a missing field.
+    #[error("{what}: {reason}")]
+    Definition {
+        /// What is refused (`statuses.3.color`, `pipeline 142`, `enums`).
+        what: String,
+        /// Why.
+        reason: String,
+    },
     /// Widget settings that do not fit the widget's `settings_template`.
     #[error("settings do not fit the widget's settings_template: {}", SettingsProblems(.0))]
     Settings(Vec<SettingsProblem>),

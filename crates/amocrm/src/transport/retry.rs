@@ -112,6 +112,7 @@ impl Safety {
             // A tag name the dictionary has is answered with its ID, not added again; an
             // unlink of what is not linked changes nothing.
             "add_tags" | "unlink_entity" | "unlink_entities" => Safety::Idempotent,
+            "update_pipeline" | "update_status" => Safety::Idempotent,
             _ if method == reqwest::Method::GET || method == reqwest::Method::DELETE => {
                 Safety::Idempotent
             }
@@ -184,6 +185,8 @@ mod tests {
             "update_notes",
             "update_entity_notes",
             "update_entity_note",
+            "update_pipeline",
+            "update_status",
         ] {
             assert_eq!(Safety::of(update, &Method::PATCH), Safety::Idempotent);
         }
@@ -197,6 +200,14 @@ mod tests {
             Safety::Idempotent
         );
         assert_eq!(Safety::of("link_entity", &Method::POST), Safety::Post);
+        for add in ["add_pipelines", "add_statuses", "add_custom_fields"] {
+            assert_eq!(Safety::of(add, &Method::POST), Safety::Post);
+        }
+        // A batch of definitions may carry new options: not sent twice.
+        assert_eq!(
+            Safety::of("update_custom_fields", &Method::PATCH),
+            Safety::Post
+        );
         for status in [500, 502, 503, 504, 429] {
             let status = StatusCode::from_u16(status).unwrap();
             assert!(Safety::Idempotent.retries_status(status));

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::{Error, Problem};
+use crate::write::defs::FieldDefs;
 use crate::write::entities::Item;
 use crate::write::op::{Answered, Op};
 use crate::write::outcome::{FieldError, WriteError, WriteErrorKind, Written};
@@ -20,14 +21,25 @@ pub(super) struct Done {
 }
 
 /// Writes `items`, the input's items from index `first` on.
-pub(super) async fn write<T: Item>(client: &Client, op: Op, first: u64, items: Vec<T>) -> Done {
+/// With `defs`, each item's custom field values are checked against them first.
+pub(super) async fn write<T: Item>(
+    client: &Client,
+    op: Op,
+    defs: Option<&FieldDefs>,
+    first: u64,
+    items: Vec<T>,
+) -> Done {
     let mut results: Vec<Option<Result<Written, WriteError>>> = Vec::with_capacity(items.len());
     let mut live: Vec<(usize, String)> = Vec::with_capacity(items.len());
     let mut body: Vec<Map<String, Value>> = Vec::with_capacity(items.len());
     for (at, item) in items.into_iter().enumerate() {
         let index = first + at as u64;
         let request_id = index.to_string();
-        match item.into_body() {
+        let body_of = item.into_body().and_then(|map| match defs {
+            Some(defs) => defs.check_body(&map).map(|()| map),
+            None => Ok(map),
+        });
+        match body_of {
             Ok(mut map) => {
                 map.insert("request_id".into(), request_id.clone().into());
                 body.push(map);

@@ -28,6 +28,7 @@
 //! ```
 
 mod chunk;
+mod defs;
 mod entities;
 mod field;
 mod json_input;
@@ -48,6 +49,7 @@ use crate::api::companies::CompanyCalls;
 use crate::api::contacts::ContactCalls;
 use crate::api::leads::LeadCalls;
 
+pub use defs::FieldDefs;
 pub use entities::{
     CompanyPatch, ComplexLead, ContactPatch, Item, LeadPatch, NewCompany, NewContact, NewLead,
 };

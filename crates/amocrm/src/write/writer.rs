@@ -4,12 +4,15 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::client::Client;
 use crate::error::{Error, Invalid};
+use crate::query::EntityKind;
 use crate::write::chunk;
+use crate::write::defs::FieldDefs;
 use crate::write::entities::Item;
 use crate::write::op::{DEFAULT_BATCH, Op};
 use crate::write::outcome::{OnUnknown, WriteError, Written};
@@ -27,6 +30,7 @@ pub struct Writer<T> {
     input: BoxStream<'static, T>,
     batch: usize,
     on_unknown: OnUnknown,
+    defs: Option<Arc<FieldDefs>>,
 }
 
 impl<T> std::fmt::Debug for Writer<T> {
@@ -35,6 +39,7 @@ impl<T> std::fmt::Debug for Writer<T> {
             .field("op", &self.op)
             .field("batch", &self.batch)
             .field("on_unknown", &self.on_unknown)
+            .field("checks_fields", &self.defs.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -47,6 +52,7 @@ impl<T: Item> Writer<T> {
             input,
             batch: DEFAULT_BATCH.min(op.max_batch()),
             on_unknown: OnUnknown::default(),
+            defs: None,
         }
     }
 
@@ -68,6 +74,28 @@ impl<T: Item> Writer<T> {
         self
     }
 
+    /// Checks every item's custom field values against the account's definitions of its
+    /// entity type before sending it (see [`FieldDefs`]): an item with a value that does
+    /// not fit is `WriteErrorKind::Invalid` (`Invalid::CustomField`, naming the field and
+    /// the path, never the value) and is not sent; the rest of its batch is. Definitions
+    /// of another entity type than the writer's are [`Invalid::Param`]. A complex add
+    /// checks the lead's own values; its contact's and company's are amoCRM's to check.
+    pub fn fields(mut self, defs: impl Into<Arc<FieldDefs>>) -> Result<Self, Error> {
+        let defs = defs.into();
+        if entity_kind(self.op) != Some(defs.kind()) {
+            return Err(Error::Invalid(Invalid::Param {
+                param: "fields",
+                reason: format!(
+                    "definitions of {} fields do not check a write of {:?}",
+                    defs.kind(),
+                    self.op
+                ),
+            }));
+        }
+        self.defs = Some(defs);
+        Ok(self)
+    }
+
     /// Starts writing: one result per input item, in input order. Each batch is read
     /// from the input when the previous one is done.
     pub fn stream(self) -> WriteStream {
@@ -76,6 +104,7 @@ impl<T: Item> Writer<T> {
             op: self.op,
             input: self.input.chunks(self.batch),
             on_unknown: self.on_unknown,
+            defs: self.defs,
             next_index: 0,
             ready: VecDeque::new(),
             stopped: false,
@@ -91,7 +120,9 @@ impl<T: Item> Writer<T> {
                 let items = state.input.next().await?;
                 let first = state.next_index;
                 state.next_index += items.len() as u64;
-                let done = chunk::write(&state.client, state.op, first, items).await;
+                let done =
+                    chunk::write(&state.client, state.op, state.defs.as_deref(), first, items)
+                        .await;
                 state.stopped = done.unknown && state.on_unknown == OnUnknown::Stop;
                 state.ready.extend(done.results);
             }
@@ -104,7 +135,19 @@ struct State<T> {
     op: Op,
     input: futures::stream::Chunks<BoxStream<'static, T>>,
     on_unknown: OnUnknown,
+    defs: Option<Arc<FieldDefs>>,
     next_index: u64,
     ready: VecDeque<Result<Written, WriteError>>,
     stopped: bool,
+}
+
+/// The entity type whose custom fields an operation writes, if it writes any.
+fn entity_kind(op: Op) -> Option<EntityKind> {
+    #[allow(unreachable_patterns)] // other write operations write no custom fields
+    match op {
+        Op::AddLeads | Op::UpdateLeads | Op::ComplexLeads => Some(EntityKind::Leads),
+        Op::AddContacts | Op::UpdateContacts => Some(EntityKind::Contacts),
+        Op::AddCompanies | Op::UpdateCompanies => Some(EntityKind::Companies),
+        _ => None,
+    }
 }

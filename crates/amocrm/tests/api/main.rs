@@ -5,8 +5,10 @@
 mod account;
 mod checks_before_sending;
 mod crm;
+mod custom_field_writes;
 mod long_identifiers;
 mod models_as_data;
 mod next_links;
 mod path_segments;
+mod pipeline_writes;
 mod pipelines;

@@ -4,6 +4,7 @@
 
 mod activity;
 mod batches;
+mod checks;
 mod patches;
 mod tags_links;
 

@@ -55,6 +55,9 @@ pub(crate) struct Crm {
     pub notes: Vec<Note>,
     /// The feed, in the order events happened.
     pub events: Vec<Event>,
+    /// The last ID a custom field or an option written through the API got: amoCRM never
+    /// gives a deleted one's ID again.
+    pub last_field_id: i64,
     /// Draws the changes of [`changes`].
     pub rng: SplitMix64,
 }

@@ -1,9 +1,13 @@
 //! Custom field definitions of leads, contacts, companies, customers and catalogs (with
 //! their enums, nested values and chained lists), and their groups. The values an
 //! entity holds are read on the entity (`lead.custom_field(id)`), as the value types
-//! below ([`CustomFieldValue`], its [`CustomFieldData`] by field type, …).
+//! below ([`CustomFieldValue`], its [`CustomFieldData`] by field type, …). Definitions
+//! are added, changed and deleted with `.add`, `.update`, `.update_one`, `.delete`,
+//! checked against amoCRM's documentation first.
 
+mod calls;
 mod groups;
+mod write;
 
 use crate::client::Client;
 use crate::pagination::{GetRequest, ListRequest, Listed, Page, Paged};
@@ -20,7 +24,11 @@ pub use amocrm_raw::{
     ExtraKeys, FileValue, InvoiceDiscount, InvoiceItem, LegalEntity, LinkedEntity, PHONE, Payer,
     ScalarOrJson, SmartAddress, Supplier,
 };
+pub use calls::MAX_FIELDS_A_REQUEST;
 pub use groups::{GetGroup, GroupCalls};
+pub use write::{CustomFieldPatch, NewCustomField};
+
+use amocrm_raw::types::CustomFieldList;
 
 open_param! {
     /// What a custom field list orders by.

@@ -374,6 +374,7 @@ pub(crate) fn generate(
         tasks: Vec::new(),
         notes: Vec::new(),
         events: Vec::new(),
+        last_field_id: 0,
         rng,
     };
     activity::tasks(&mut crm, size.tasks);

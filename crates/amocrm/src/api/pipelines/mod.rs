@@ -1,11 +1,21 @@
 //! Lead pipelines and their statuses (stages): the list (one answer: amoCRM does not page
-//! it) and a get by ID. The models are the generated ones.
+//! it) and a get by ID; pipelines and statuses added, changed and deleted (administrators),
+//! checked against amoCRM's documented limits before sending. The models are the generated
+//! ones.
+
+mod calls;
+mod write;
 
 use crate::client::Client;
 use crate::pagination::{GetRequest, ListRequest, Listed, Page, Unpaged};
 
 pub use amocrm_raw::StatusType;
 pub use amocrm_raw::types::{Pipeline, PipelineEmbedded, Status, StatusDescription};
+pub use calls::StatusCalls;
+pub use write::{
+    DescriptionLevel, MAX_DESCRIPTION_CHARS, MAX_PIPELINES, MAX_STATUSES, NewPipeline, NewStatus,
+    PipelinePatch, STATUS_COLORS, SYSTEM_STATUSES, StatusPatch,
+};
 
 /// The ID of the won status ("Успешно реализовано"), the same in every pipeline.
 pub const WON_STATUS_ID: i64 = 142;

@@ -1,0 +1,356 @@
+//! Custom field definitions added, changed and deleted, checked as amoCRM checks them: the
+//! required name and type, the types an entity type has, a list's options, a monetary
+//! field's currency, keys a definition does not take (400 with `validation-errors` per
+//! `request_id`); a predefined field is not deleted (422). A request is applied whole or
+//! not at all; a deleted field's values go with it.
+
+use serde_json::{Map, Value};
+
+use crate::model::crm::Crm;
+use crate::model::crm::fields::{FieldDef, FieldEnum, FieldOwner, FieldType};
+use crate::model::crm::records::Kind;
+use crate::model::crm::write::Refused;
+use crate::model::crm::write::check::{Wrong, items, request_id};
+use crate::model::pipeline_writes::Failure;
+use crate::model::problem::Problem;
+
+/// A definition's texts live as long as the seeded ones (`&'static str`, shared with the
+/// whole CRM model): a written one is leaked. The fake lives for a test or a session; a
+/// definition write is rare and small.
+fn keep(text: &str) -> &'static str {
+    Box::leak(text.to_owned().into_boxed_str())
+}
+
+const TYPES: [FieldType; 25] = {
+    use FieldType::*;
+    [
+        Text,
+        Numeric,
+        Checkbox,
+        Select,
+        Multiselect,
+        Multitext,
+        Date,
+        Url,
+        DateTime,
+        Textarea,
+        Radiobutton,
+        StreetAddress,
+        SmartAddress,
+        Birthday,
+        LegalEntity,
+        Price,
+        Category,
+        Items,
+        TrackingData,
+        LinkedEntity,
+        ChainedList,
+        Monetary,
+        File,
+        Payer,
+        Supplier,
+    ]
+};
+
+/// The type named `name`, if amoCRM's matrix has it for `kind`.
+fn type_for(name: &str, kind: Kind) -> Option<FieldType> {
+    use FieldType::*;
+    let t = TYPES.into_iter().find(|t| t.as_str() == name)?;
+    let ok = match t {
+        Multitext => matches!(kind, Kind::Contacts | Kind::Companies),
+        SmartAddress | Birthday | LegalEntity => kind != Kind::Customers,
+        TrackingData => kind == Kind::Leads,
+        ChainedList => matches!(kind, Kind::Leads | Kind::Customers),
+        Price | Category | Items | LinkedEntity | Payer | Supplier => false,
+        _ => true,
+    };
+    ok.then_some(t)
+}
+
+fn owner(kind: Kind) -> FieldOwner {
+    match kind {
+        Kind::Leads => FieldOwner::Leads,
+        Kind::Contacts => FieldOwner::Contacts,
+        Kind::Companies => FieldOwner::Companies,
+        Kind::Customers => FieldOwner::Customers,
+    }
+}
+
+/// Checks one definition; `add`: `name` and `type` are required.
+fn check(
+    map: &Map<String, Value>,
+    kind: Kind,
+    add: bool,
+    wrong: &mut Vec<Wrong>,
+) -> Option<FieldType> {
+    for key in ["name", "type"]
+        .into_iter()
+        .filter(|k| add && !map.contains_key(*k))
+    {
+        wrong.push(("FieldMissing", key.into()));
+    }
+    let t = map.get("type").and_then(|t| {
+        let found = t.as_str().and_then(|t| type_for(t, kind));
+        if found.is_none() {
+            wrong.push(("NotSupportedChoice", "type".into()));
+        }
+        found
+    });
+    let lists = matches!(
+        t,
+        Some(FieldType::Select | FieldType::Multiselect | FieldType::Radiobutton)
+    );
+    if add
+        && lists
+        && map
+            .get("enums")
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty)
+    {
+        wrong.push(("FieldMissing", "enums".into()));
+    }
+    if add && t == Some(FieldType::Monetary) && !map.contains_key("currency") {
+        wrong.push(("FieldMissing", "currency".into()));
+    }
+    for (key, value) in map {
+        let ok = match key.as_str() {
+            "name" | "code" => value.as_str().is_some_and(|s| !s.trim().is_empty()),
+            "type" | "request_id" | "group_id" | "tracking_callback" => value.is_string(),
+            "id" if !add => value.as_i64().is_some_and(|id| id > 0),
+            "sort" => value.is_i64(),
+            "is_api_only" => value.is_boolean(),
+            "currency" => value
+                .as_str()
+                .is_some_and(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase())),
+            "remind" => matches!(value.as_str(), Some("never" | "day" | "week" | "month")),
+            "enums" => value.as_array().is_some_and(|list| {
+                list.iter().all(|e| {
+                    e.get("value")
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| !v.trim().is_empty())
+                        && e.get("sort").is_some_and(Value::is_i64)
+                })
+            }),
+            "required_statuses" | "chained_lists" => value.is_array(),
+            "hidden_statuses" if kind == Kind::Leads => value.is_array(),
+            _ => {
+                wrong.push(("FieldNotExpected", key.clone()));
+                continue;
+            }
+        };
+        if !ok {
+            wrong.push(("InvalidType", key.clone()));
+        }
+    }
+    t
+}
+
+/// A fresh ID for a field or an option: past every one of the account's.
+fn fresh(crm: &Crm) -> i64 {
+    let floor = 5_000_000 + crm.ids.account * 100_000;
+    let all = crm.fields.iter().flat_map(|f| &f.defs);
+    let used = all.flat_map(|d| std::iter::once(d.id).chain(d.enums.iter().map(|e| e.id)));
+    used.max().unwrap_or(0).max(floor).max(crm.last_field_id) + 1
+}
+
+/// Writes the keys of `map` onto `def`.
+fn apply(crm: &Crm, def: &mut FieldDef, map: &Map<String, Value>, next: &mut i64) {
+    let text = |key: &str| map.get(key).and_then(Value::as_str).map(keep);
+    let stages = |key: &str| -> Option<Vec<(i64, i64)>> {
+        let list = map.get(key)?.as_array()?;
+        let pair = |s: &Value| {
+            Some((
+                s.get("status_id")?.as_i64()?,
+                s.get("pipeline_id")?.as_i64()?,
+            ))
+        };
+        Some(list.iter().filter_map(pair).collect())
+    };
+    if let Some(name) = text("name") {
+        def.name = name;
+    }
+    if let Some(code) = text("code") {
+        def.code = Some(code);
+    }
+    if let Some(sort) = map.get("sort").and_then(Value::as_i64) {
+        def.sort = sort;
+    }
+    if let Some(on) = map.get("is_api_only").and_then(Value::as_bool) {
+        def.is_api_only = on;
+    }
+    if let Some(group) = map.get("group_id").and_then(Value::as_str) {
+        def.group_id = Some(group.to_owned());
+    }
+    def.currency = text("currency").or(def.currency);
+    def.remind = text("remind").or(def.remind);
+    def.required_statuses =
+        stages("required_statuses").unwrap_or(std::mem::take(&mut def.required_statuses));
+    def.hidden_statuses =
+        stages("hidden_statuses").unwrap_or(std::mem::take(&mut def.hidden_statuses));
+    if let Some(list) = map.get("enums").and_then(Value::as_array) {
+        let known = std::mem::take(&mut def.enums);
+        def.enums = list
+            .iter()
+            .map(|e| {
+                let id = e
+                    .get("id")
+                    .and_then(Value::as_i64)
+                    .filter(|id| known.iter().any(|k| k.id == *id));
+                FieldEnum {
+                    id: id.unwrap_or_else(|| {
+                        *next += 1;
+                        *next - 1
+                    }),
+                    value: e.get("value").and_then(Value::as_str).map_or("", keep),
+                    sort: e.get("sort").and_then(Value::as_i64).unwrap_or_default(),
+                    code: e.get("code").and_then(Value::as_str).map(keep),
+                }
+            })
+            .collect();
+    }
+    let _ = crm;
+}
+
+/// `POST /api/v4/{kind}/custom_fields`: the definitions added, with their `request_id`s.
+pub(crate) fn add(crm: &mut Crm, kind: Kind, body: &Value) -> Result<Vec<(String, i64)>, Failure> {
+    let list = items(body, 250).map_err(|e| Failure::Refused(Refused::Body(e)))?;
+    let mut groups = Vec::new();
+    let mut plans = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let mut wrong = Vec::new();
+        match item.as_object() {
+            Some(map) => {
+                if let Some(t) = check(map, kind, true, &mut wrong) {
+                    plans.push((request_id(item, i), map, t));
+                }
+            }
+            None => wrong.push(("InvalidType", String::new())),
+        }
+        if !wrong.is_empty() {
+            groups.push((request_id(item, i), wrong));
+        }
+    }
+    if !groups.is_empty() {
+        return Err(Failure::Refused(Refused::Entities(groups)));
+    }
+    let mut next = fresh(crm);
+    let mut made = Vec::new();
+    for (request_id, map, t) in plans {
+        let id = next;
+        next += 1;
+        let sort = crm.fields[kind.index()]
+            .defs
+            .iter()
+            .map(|d| d.sort)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let mut def = FieldDef::new(id, owner(kind), t, "", sort);
+        apply(crm, &mut def, map, &mut next);
+        crm.fields[kind.index()].defs.push(def);
+        made.push((request_id, id));
+    }
+    crm.last_field_id = next - 1;
+    Ok(made)
+}
+
+/// `PATCH /api/v4/{kind}/custom_fields` (`path_id`: `None`) or `…/{id}`: the IDs changed.
+pub(crate) fn update(
+    crm: &mut Crm,
+    kind: Kind,
+    body: &Value,
+    path_id: Option<i64>,
+) -> Result<Vec<(String, i64)>, Failure> {
+    let one = [body.clone()];
+    let list: &[Value] = match path_id {
+        Some(_) => &one,
+        None => items(body, 250).map_err(|e| Failure::Refused(Refused::Body(e)))?,
+    };
+    let mut groups = Vec::new();
+    let mut plans = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let mut wrong = Vec::new();
+        let Some(map) = item.as_object() else {
+            groups.push((request_id(item, i), vec![("InvalidType", String::new())]));
+            continue;
+        };
+        check(map, kind, false, &mut wrong);
+        let id = path_id.or_else(|| map.get("id").and_then(Value::as_i64));
+        let found = id.filter(|id| crm.fields[kind.index()].by_id(*id).is_some());
+        match (found, path_id) {
+            (Some(id), _) => plans.push((request_id(item, i), map, id)),
+            (None, Some(_)) => return Err(Problem::not_found("Custom field not found").into()),
+            (None, None) => wrong.push(("NotSupportedChoice", "id".into())),
+        }
+        if !wrong.is_empty() {
+            groups.push((request_id(item, i), wrong));
+        }
+    }
+    if !groups.is_empty() {
+        return Err(Failure::Refused(Refused::Entities(groups)));
+    }
+    let mut next = fresh(crm);
+    let mut done = Vec::new();
+    for (request_id, map, id) in plans {
+        let Some(at) = crm.fields[kind.index()]
+            .defs
+            .iter()
+            .position(|d| d.id == id)
+        else {
+            continue;
+        };
+        let mut def = crm.fields[kind.index()].defs[at].clone();
+        apply(crm, &mut def, map, &mut next);
+        crm.fields[kind.index()].defs[at] = def;
+        done.push((request_id, id));
+    }
+    crm.last_field_id = crm.last_field_id.max(next - 1);
+    Ok(done)
+}
+
+/// `DELETE /api/v4/{kind}/custom_fields/{id}`: the definition and every value of it.
+pub(crate) fn delete(crm: &mut Crm, kind: Kind, id: i64) -> Result<(), Failure> {
+    let fields = &mut crm.fields[kind.index()];
+    let Some(at) = fields.defs.iter().position(|d| d.id == id) else {
+        return Err(Problem::not_found("Custom field not found").into());
+    };
+    if !fields.defs[at].is_deletable {
+        return Err(Problem::new(422, "A predefined field cannot be deleted").into());
+    }
+    fields.defs.remove(at);
+    // Values point at their field by position: drop this one's, shift those after it.
+    let at = at as u16;
+    let fix = |values: &mut Vec<crate::model::crm::values::FieldValues>| {
+        values.retain(|v| v.field != at);
+        values
+            .iter_mut()
+            .filter(|v| v.field > at)
+            .for_each(|v| v.field -= 1);
+    };
+    match kind {
+        Kind::Leads => {
+            let ids: Vec<i64> = crm.leads.rows().iter().map(|l| l.id).collect();
+            for id in ids {
+                crm.leads.update(id, |l| fix(&mut l.fields));
+            }
+            let ids: Vec<i64> = crm.trash.0.rows().iter().map(|l| l.id).collect();
+            for id in ids {
+                crm.trash.0.update(id, |l| fix(&mut l.fields));
+            }
+        }
+        Kind::Contacts | Kind::Companies => {
+            let (table, trash) = match kind {
+                Kind::Contacts => (&mut crm.contacts, &mut crm.trash.1),
+                _ => (&mut crm.companies, &mut crm.trash.2),
+            };
+            for table in [table, trash] {
+                let ids: Vec<i64> = table.rows().iter().map(|p| p.id).collect();
+                for id in ids {
+                    table.update(id, |p| fix(&mut p.fields));
+                }
+            }
+        }
+        Kind::Customers => {}
+    }
+    Ok(())
+}
