@@ -1,25 +1,18 @@
 //! The CRM lists under an entity type the API does not have (`/api/v4/{kind}/tags`,
 //! `/notes`, `/links`, `/custom_fields`, `/custom_fields/groups`, `/{id}/notes`,
-//! `/{id}/links`), and its tag and link writes (`POST …/tags`, `/link`, `/unlink`,
-//! `/{id}/link`, `/{id}/unlink`): 400 naming `entity_type`, as a list's other bad terms
-//! are. The known
+//! `/{id}/links`): 400 naming `entity_type`, as a list's other bad terms are. The known
 //! types (`leads`, `contacts`, `companies`, `customers`) have their own routes, which
 //! take precedence.
 
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 
 use crate::http::router::Routes;
 use crate::model::problem::Problem;
 
 pub(super) fn routes() -> Routes {
-    let routes = Routes::new().route("/api/v4/{kind}/tags", get(unknown).post(unknown));
-    let routes = ["link", "unlink", "{id}/link", "{id}/unlink"]
-        .into_iter()
-        .fold(routes, |routes, tail| {
-            routes.route(&format!("/api/v4/{{kind}}/{tail}"), post(unknown))
-        });
     [
+        "tags",
         "notes",
         "links",
         "custom_fields",
@@ -28,12 +21,14 @@ pub(super) fn routes() -> Routes {
         "{id}/links",
     ]
     .into_iter()
-    .fold(routes, |routes, tail| {
+    .fold(Routes::new(), |routes, tail| {
         routes.route(&format!("/api/v4/{{kind}}/{tail}"), get(unknown))
     })
 }
 
-async fn unknown() -> Result<Response, Problem> {
+/// The answer under an entity type the API does not have (also for the tag and link
+/// writes, whose sections route it).
+pub(super) async fn unknown() -> Result<Response, Problem> {
     Err(Problem::bad_request(
         "NotSupportedChoice",
         "entity_type",
