@@ -33,7 +33,9 @@ pub(super) fn routes() -> Routes {
     .route("/api/v4/{kind}/{id}/notes/{note_id}", patch(unknown))
 }
 
-async fn unknown() -> Result<Response, Problem> {
+/// The answer under an entity type the API does not have (also for the tag and link
+/// writes, whose sections route it).
+pub(super) async fn unknown() -> Result<Response, Problem> {
     Err(Problem::bad_request(
         "NotSupportedChoice",
         "entity_type",

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use axum::http::StatusCode;
 
 use crate::api::crm_view::{Ctx, quantity};
-use crate::api::writes;
+use crate::api::{entity_types, writes};
 use crate::http::caller::Caller;
 use crate::http::hal;
 use crate::http::listing::{self, Counts, ListRequest};
@@ -29,7 +29,16 @@ use crate::model::read;
 type ApiResult = Result<Response, Problem>;
 
 pub(super) fn routes() -> Routes {
-    Kind::ALL.into_iter().fold(Routes::new(), |routes, kind| {
+    // The writes under an entity type the API does not have: 400 naming `entity_type`.
+    let unknown = ["link", "unlink", "{id}/link", "{id}/unlink"]
+        .into_iter()
+        .fold(Routes::new(), |routes, tail| {
+            routes.route(
+                &format!("/api/v4/{{kind}}/{tail}"),
+                post(entity_types::unknown),
+            )
+        });
+    Kind::ALL.into_iter().fold(unknown, |routes, kind| {
         let base = format!("/api/v4/{}", kind.plural());
         routes
             .route(

@@ -236,3 +236,19 @@ async fn an_entitys_tags_by_an_unknown_id_are_refused_and_embedded_tags_replace_
     let got = ok_json(&server, &path).await;
     assert_eq!(got["_embedded"]["tags"], json!([]));
 }
+
+#[tokio::test]
+async fn an_entity_type_the_api_does_not_have_is_a_400_naming_it() {
+    let server = server().await;
+    let link = json!([{"to_entity_id": 1, "to_entity_type": "contacts"}]);
+    for path in [
+        "/api/v4/deals/tags",
+        "/api/v4/deals/link",
+        "/api/v4/deals/unlink",
+        "/api/v4/deals/5/link",
+        "/api/v4/deals/5/unlink",
+    ] {
+        let problem = expect_problem(post(&server, path, link.clone()).await, 400).await;
+        assert_eq!(error_paths(&problem), ["entity_type"], "{path}");
+    }
+}

@@ -8,7 +8,10 @@
 //! `.complex_add(items)`, the same `add`/`update` for contacts and companies, and an
 //! `_stream` variant of each taking a [`futures::Stream`]) return a [`Writer`]; its
 //! [`Writer::stream`] yields one `Result<Written, WriteError>` per input item, in input
-//! order.
+//! order. Tags and links go through the same writer: `client.tags(kind).add(tags)`,
+//! `client.links(kind).link(links)`, `client.links(kind).of(id).link(targets)` (and
+//! their unlinks); tags are attached to and detached from one entity with
+//! `client.tags(kind).attach(id, tags)` and `.detach(id, tags)`.
 //!
 //! ```no_run
 //! # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {

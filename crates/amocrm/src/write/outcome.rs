@@ -15,7 +15,8 @@ pub struct Written {
     pub index: u64,
     /// The `request_id` it was sent with (its index, as a string).
     pub request_id: String,
-    /// The entity's ID (a complex add: the lead's).
+    /// The entity's ID (a complex add: the lead's; a link: its main entity's; a tags add:
+    /// the tag's).
     pub id: i64,
     /// Unix seconds of the write, when amoCRM said (updates).
     pub updated_at: Option<i64>,

@@ -6,7 +6,7 @@ use amocrm::links::{EntityLink, LinkedType, Target};
 use amocrm::query::EntityKind;
 use amocrm::write::{LeadPatch, Link, LinkTo, NewTag, TagRef, WriteErrorKind};
 use amocrm::{Client, Error};
-use amocrm_fake::CrmEntity;
+use amocrm_fake::{CrmEntity, Fault};
 use serde_json::json;
 
 use super::{all, body, fake_with, sent};
@@ -376,4 +376,51 @@ async fn link_answers_are_read_back_to_the_items_without_request_ids() {
             {"to_entity_id": 9, "to_entity_type": "companies"},
         ])
     );
+}
+
+#[tokio::test]
+async fn a_cut_link_is_not_sent_again_and_a_cut_tags_add_or_unlink_is() {
+    let (fake, client) = fake_with(|b| {
+        b.fault(Fault::cut().route("POST", "/api/v4/leads/link").nth(1))
+            .fault(Fault::cut().route("POST", "/api/v4/leads/unlink").nth(1))
+            .fault(Fault::cut().route("POST", "/api/v4/leads/tags").nth(1))
+    })
+    .await;
+    let leads = fake.crm().ids(CrmEntity::Leads);
+    let contact = fake.crm().ids(CrmEntity::Contacts)[2];
+    let link = [Link::new(leads[10], LinkTo::contact(contact))];
+    let results = all(client.links(EntityKind::Leads).link(link.clone()).stream()).await;
+    let error = results[0].as_ref().expect_err("outcome unknown");
+    assert!(error.is_outcome_unknown(), "{error}");
+    assert_eq!(
+        sent(&fake, "POST", "/api/v4/leads/link").len(),
+        1,
+        "never sent twice"
+    );
+    let linked = links_of(&client, leads[10]).await;
+    assert!(
+        linked.iter().any(|l| l.to_entity_id == contact),
+        "the fake applied it"
+    );
+
+    // Unlinking twice changes nothing: the transport sends it again.
+    let undone = all(client.links(EntityKind::Leads).unlink(link).stream()).await;
+    assert!(undone[0].is_ok(), "{undone:?}");
+    assert_eq!(sent(&fake, "POST", "/api/v4/leads/unlink").len(), 2);
+
+    // A known name answers its tag: the transport sends the add again, one tag results.
+    let added = all(client
+        .tags(EntityKind::Leads)
+        .add([NewTag::new("Cut 1")])
+        .stream())
+    .await;
+    assert!(added[0].is_ok(), "{added:?}");
+    assert_eq!(sent(&fake, "POST", "/api/v4/leads/tags").len(), 2);
+    let listed = client
+        .tags(EntityKind::Leads)
+        .list()
+        .name("Cut 1")
+        .send()
+        .await;
+    assert_eq!(listed.expect("listed").items.len(), 1);
 }
