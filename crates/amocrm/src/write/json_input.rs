@@ -226,6 +226,12 @@ pub(super) fn tag_problem(tag: &Value) -> Option<&'static str> {
     }
 }
 
+/// The first of `required` keys `body` lacks, refused.
+pub(super) fn missing(body: &Map<String, Value>, required: &[&str]) -> Option<Invalid> {
+    let key = required.iter().find(|key| !body.contains_key(**key))?;
+    Some(refusal(key.to_string(), "required"))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -308,10 +314,4 @@ mod tests {
         );
         assert_eq!(field(json!({"_embedded": {"contacts": [{"id": 1}]}})), None);
     }
-}
-
-/// The first of `required` keys `body` lacks, refused.
-pub(super) fn missing(body: &Map<String, Value>, required: &[&str]) -> Option<Invalid> {
-    let key = required.iter().find(|key| !body.contains_key(**key))?;
-    Some(refusal(key.to_string(), "required"))
 }
