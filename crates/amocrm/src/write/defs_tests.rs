@@ -221,8 +221,13 @@ fn keys_a_type_does_not_take_are_refused() {
             .cloned()
             .unwrap_or_default(),
     );
+    // JSON is checked first as the setters check it (`from_json`): refused either way.
     assert!(
-        matches!(defs().check(&not_a_list), Err(Invalid::CustomField { path, .. }) if path == "custom_fields_values.0.values")
+        matches!(defs().check(&not_a_list),
+            Err(Invalid::CustomField { path, .. } | Invalid::Field { field: path, .. })
+                if path == "custom_fields_values.0.values"),
+        "{:?}",
+        defs().check(&not_a_list)
     );
 }
 

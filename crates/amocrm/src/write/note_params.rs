@@ -471,8 +471,8 @@ mod tests {
                 json!({"file_uuid": "f", "file_name": "a.pdf"})
             ))
         );
-        let other = NoteParams::other("ai_result", Map::from_iter([("x".into(), json!(1))]));
-        assert_eq!(parts(other), Ok(("ai_result".into(), json!({"x": 1}))));
+        let other = NoteParams::other("voice_memo", Map::from_iter([("x".into(), json!(1))]));
+        assert_eq!(parts(other), Ok(("voice_memo".into(), json!({"x": 1}))));
     }
 
     #[test]
