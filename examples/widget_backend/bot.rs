@@ -17,7 +17,8 @@ use crate::{App, refuse};
 /// names the lead (`"lead_id": 123` or `"123"`, as the bot's step passes `{{lead.id}}`):
 /// verified once across the fleet (the replay guard in Redis: a second delivery is 409),
 /// the lead read with its main contact, a note added to the lead, then the bot continued
-/// with the contact's name and whether the note was added. amoCRM waits for the answer only briefly: a backend doing
+/// with the contact's name and whether the note was added (`added`, `failed` or
+/// `unknown`). amoCRM waits for the answer only briefly: a backend doing
 /// more than these few calls would answer first and continue from a task.
 pub(crate) async fn widget_request(State(app): State<App>, body: axum::body::Bytes) -> Response {
     let request = match WidgetRequest::from_slice(&body) {
@@ -56,13 +57,14 @@ pub(crate) async fn widget_request(State(app): State<App>, body: axum::body::Byt
             app.instance
         ),
     };
-    // The person in the chat waits for the bot: a note that could not be added is said
-    // (to the bot and in the answer) rather than leaving the step to time out.
+    // The person in the chat waits for the bot: a note not known to be added is said (to
+    // the bot and in the answer) rather than leaving the step to time out: "failed" when
+    // it is not on the lead, "unknown" when it may be (an add is never sent twice).
     let (note_id, note) = match add_lead_note(&client, lead_id, &text).await {
-        Ok(id) => (id, "added"),
+        Ok(id) => (Some(id), "added"),
         Err(error) => {
-            eprintln!("{}: adding the note failed: {error}", app.instance);
-            (None, "failed")
+            eprintln!("{}: the note on lead {lead_id}: {error}", app.instance);
+            (None, error.said())
         }
     };
     let reply = ContinueRequest::new()

@@ -65,8 +65,10 @@ async fn work(app: App, delivery: Delivery) {
                     stage(lead.status_id),
                     app.instance
                 );
+                // Not retried either way: amoCRM delivers the change again only when the
+                // answer was not a 2xx, and a note maybe added must not be added twice.
                 if let Err(error) = add_lead_note(&client, lead.id, &text).await {
-                    eprintln!("{}: note on lead {}: {error}", app.instance, lead.id);
+                    eprintln!("{}: the note on lead {}: {error}", app.instance, lead.id);
                 }
             }
             Ok(_) => {}

@@ -1,74 +1,91 @@
-//! Adding a common note to a lead: the ONE place the backend writes a note.
+//! Adding a common note to a lead: the ONE place the backend writes a note, through the
+//! library's note write (`client.notes(EntityKind::Leads).of(lead_id).add(…)`), so the
+//! account's token, pacer slot, block and the retries an add allows are the library's,
+//! and a note amoCRM would refuse (a blank text, a lead id below 1) is not sent.
 //!
-//! SWITCH AFTER MERGING THE LIBRARY'S NOTE WRITE (branch w-tasks-notes): `amocrm` has no
-//! note write yet, so [`add_lead_note`] sends `POST /api/v4/leads/{id}/notes` itself, but
-//! through the generated client's request hook, i.e. the library's transport: the
-//! account's token (refreshed once on a 401), its pacer slot (the fleet's 7 requests/s),
-//! its block, and the retries an add allows (a 429 or a connection that never carried
-//! the request; never after the body may have been sent). Its error is the library's
-//! [`amocrm::Error`]. Replace the body with the library's call then; the callers and the
-//! signature stay. On main since this was written, the call is:
-//!
-//! ```text
-//! use amocrm::query::EntityKind;
-//! use amocrm::write::{NewNote, NoteParams};
-//! let mut written = client.notes(EntityKind::Leads).of(lead_id)
-//!     .add([NewNote::new(NoteParams::common(text))]).stream();
-//! // one item: Some(Ok(w)) => Ok(Some(w.id)), Some(Err(e)) => the error, None => Ok(None)
-//! ```
-//!
-//! and the tests' fault answering `POST …/notes` 200 can go (the fake writes notes there).
+//! The callers need one thing beyond "added": whether a note that is not known to be
+//! added may be on the lead all the same. An add is never sent twice (amoCRM would write
+//! the note twice), so a cut connection, a timeout or a 5xx leaves the note's fate
+//! unknown; that is [`NoteError::OutcomeUnknown`], never reported as "failed".
+
+use std::fmt;
 
 use amocrm::Client;
-use progenitor_client::{ClientHooks as _, ClientInfo as _, OperationInfo};
-use serde_json::{Value, json};
+use amocrm::query::EntityKind;
+use amocrm::write::{NewNote, NoteParams, WriteError};
+use futures::StreamExt as _;
 
-/// The longest note text this backend writes, in characters. amoCRM documents no limit
-/// for a common note; the backend's own texts are a line.
-const MAX_TEXT_CHARS: usize = 4_000;
+/// Why a note is not known to be on its lead.
+#[derive(Debug)]
+pub(crate) enum NoteError {
+    /// Not written: refused before sending, refused by amoCRM, or its request failed
+    /// before amoCRM wrote anything (a 401, 403, 429 past the retries, a 400).
+    NotWritten(WriteError),
+    /// Maybe written: the request may have reached amoCRM and was not sent again (look
+    /// the lead's notes up before adding it again). `None`: the write ended without a
+    /// result for the note, so nothing says it was not sent.
+    OutcomeUnknown(Option<WriteError>),
+}
 
-/// Adds a common note with `text` to lead `lead_id`; the new note's id when amoCRM's
-/// answer names it (`_embedded.notes[0].id`).
+impl NoteError {
+    /// What the bot and the answer say of the note: `failed` (not on the lead) or
+    /// `unknown` (maybe on it).
+    pub(crate) fn said(&self) -> &'static str {
+        match self {
+            NoteError::NotWritten(_) => "failed",
+            NoteError::OutcomeUnknown(_) => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for NoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoteError::NotWritten(error) => write!(f, "not added: {error}"),
+            NoteError::OutcomeUnknown(Some(error)) => write!(f, "maybe added: {error}"),
+            NoteError::OutcomeUnknown(None) => {
+                f.write_str("maybe added: the write ended without a result for the note")
+            }
+        }
+    }
+}
+
+impl std::error::Error for NoteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NoteError::NotWritten(error) | NoteError::OutcomeUnknown(Some(error)) => Some(error),
+            NoteError::OutcomeUnknown(None) => None,
+        }
+    }
+}
+
+impl From<WriteError> for NoteError {
+    /// An item missing from amoCRM's 200 answer counts as maybe written, as the library
+    /// counts it ([`WriteError::is_outcome_unknown`]).
+    fn from(error: WriteError) -> Self {
+        if error.is_outcome_unknown() {
+            NoteError::OutcomeUnknown(Some(error))
+        } else {
+            NoteError::NotWritten(error)
+        }
+    }
+}
+
+/// Adds a common note with `text` to lead `lead_id`: the new note's id.
 pub(crate) async fn add_lead_note(
     client: &Client,
     lead_id: i64,
     text: &str,
-) -> Result<Option<i64>, amocrm::Error> {
-    let invalid = |reason: &str| {
-        amocrm::Error::Invalid(amocrm::error::Invalid::Param {
-            param: "note",
-            reason: reason.to_owned(),
-        })
-    };
-    if lead_id <= 0 {
-        return Err(invalid("the lead id must be positive"));
+) -> Result<i64, NoteError> {
+    let note = NewNote::new(NoteParams::common(text));
+    let mut written = client
+        .notes(EntityKind::Leads)
+        .of(lead_id)
+        .add([note])
+        .stream();
+    match written.next().await {
+        Some(Ok(written)) => Ok(written.id),
+        Some(Err(error)) => Err(error.into()),
+        None => Err(NoteError::OutcomeUnknown(None)),
     }
-    if text.trim().is_empty() || text.chars().count() > MAX_TEXT_CHARS {
-        return Err(invalid("the text must be 1 to 4,000 characters"));
-    }
-    let raw = client.raw();
-    let body = json!([{"note_type": "common", "params": {"text": text}}]);
-    let url = format!("{}/api/v4/leads/{lead_id}/notes", raw.baseurl());
-    let request = raw
-        .client()
-        .post(url)
-        .header(reqwest::header::ACCEPT, amocrm_raw::ACCEPT)
-        .json(&body)
-        .build()
-        .map_err(|error| invalid(&error.without_url().to_string()))?;
-    let info = OperationInfo {
-        operation_id: "add_lead_notes",
-    };
-    let answer = match raw.exec(request, &info).await {
-        Ok(answer) => answer,
-        Err(error) => {
-            let error = amocrm_raw::Error::<amocrm_raw::types::Problem>::CommunicationError(error);
-            return Err(amocrm::Error::from_raw(error).await);
-        }
-    };
-    // Only a 2xx comes back here (the transport turns an error status into its error).
-    let answer: Value = answer.json().await.unwrap_or(Value::Null);
-    Ok(answer
-        .pointer("/_embedded/notes/0/id")
-        .and_then(Value::as_i64))
 }

@@ -4,7 +4,7 @@
 use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use amocrm_fake::{FakeAccount, FakeServer, Fault, FaultId, WebhookSchedule};
+use amocrm_fake::{FakeAccount, FakeServer, Fault, WebhookSchedule};
 use amocrm_test_support::jwt::sign;
 use amocrm_test_support::loopback::free_port;
 use amocrm_test_support::services::{self, reachable, unique};
@@ -25,8 +25,6 @@ pub struct Instance {
 /// (dropped at the end).
 pub struct Fleet {
     pub fake: FakeServer,
-    /// The fault answering the note requests 200.
-    pub notes: FaultId,
     env: Vec<(String, String)>,
     pg: String,
     schema: String,
@@ -50,8 +48,6 @@ impl Fleet {
             .start()
             .await
             .expect("the fake starts");
-        // Until the fake writes notes: the note requests are answered 200 and recorded.
-        let notes = fake.faults().add(note_fault(200));
         let schema = unique("widget_backend_test");
         let env = [
             ("WIDGET_POSTGRES_URL", pg.clone()),
@@ -87,7 +83,6 @@ impl Fleet {
             .expect("an HTTP client");
         Some(Fleet {
             fake,
-            notes,
             env,
             pg,
             schema,
@@ -191,12 +186,45 @@ impl Fleet {
         row.get(0)
     }
 
-    /// The note requests the fake received, for `lead` (its path's id), as JSON bodies.
-    pub fn notes(&self, lead: i64) -> Vec<Value> {
-        let path = format!("/api/v4/leads/{lead}/notes");
-        (self.fake.requests().into_iter())
-            .filter(|r| r.method == "POST" && r.path == path)
-            .map(|r| serde_json::from_slice(&r.body).expect("a JSON note body"))
+    /// The notes of `lead` in the default account, oldest first, read back through the
+    /// fake's `GET /api/v4/leads/{id}/notes` (the seeded ones included).
+    pub async fn notes(&self, lead: i64) -> Vec<Value> {
+        let answer = (self.http)
+            .get(format!(
+                "{}/api/v4/leads/{lead}/notes?order[id]=asc&limit=250",
+                self.fake.base_url()
+            ))
+            .bearer_auth(self.fake.token())
+            .send()
+            .await
+            .expect("the fake answers");
+        if answer.status() == 204 {
+            return Vec::new();
+        }
+        assert_eq!(answer.status(), 200);
+        let page: Value = answer.json().await.expect("a page of notes");
+        assert!(
+            page["_links"]["next"].is_null(),
+            "more than a page of notes"
+        );
+        let notes = page["_embedded"]["notes"].as_array().expect("notes");
+        notes.clone()
+    }
+
+    /// The notes added to `lead` after its `seeded` first ones (the backend's), each
+    /// checked to be a common note of that lead: their ids and texts, oldest first.
+    pub async fn added_notes(&self, lead: i64, seeded: usize) -> Vec<(i64, String)> {
+        let notes = self.notes(lead).await;
+        let added = notes
+            .get(seeded..)
+            .expect("the seeded notes are still there");
+        (added.iter())
+            .map(|note| {
+                let kind = (note["note_type"].as_str(), note["entity_id"].as_i64());
+                assert_eq!(kind, (Some("common"), Some(lead)), "{note}");
+                let text = note["params"]["text"].as_str().expect("a text");
+                (note["id"].as_i64().expect("an id"), text.to_owned())
+            })
             .collect()
     }
 
@@ -210,9 +238,9 @@ impl Fleet {
     }
 }
 
-/// The note requests answered `status` (the fake writes no notes yet).
-pub fn note_fault(status: u16) -> Fault {
-    Fault::status(status).route("POST", "/api/v4/leads/{id}/notes")
+/// `fault` on the requests adding notes to a lead.
+pub fn note_fault(fault: Fault) -> Fault {
+    fault.route("POST", "/api/v4/leads/{id}/notes")
 }
 
 pub fn claims(subdomain: &str) -> Value {
@@ -275,9 +303,9 @@ pub async fn lead_with_contact(fleet: &Fleet) -> (i64, i64, i64) {
 }
 
 /// Waits up to 5 s for `done`.
-pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+pub async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
     for _ in 0..250 {
-        if done() {
+        if done().await {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

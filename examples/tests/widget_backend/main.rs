@@ -3,9 +3,9 @@
 //! and widget_request through the other; forged hooks, wrong webhook secrets and bad
 //! install states refused with nothing changed or sent.
 //!
-//! The fake writes no notes yet (the library's note write and the fake's note endpoints
-//! come with another branch): a fault answers `POST …/notes` with 200, and the notes are
-//! checked as the requests the fake recorded (their path and exact body).
+//! The fake writes the notes: they are read back through its `GET /api/v4/leads/{id}/notes`
+//! and their texts checked; faults on `POST …/notes` make a note refused (400) and one
+//! whose answer is lost after the fake wrote it (outcome unknown, said as such).
 
 mod fleet;
 
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use amocrm::integration::AuthMode;
 use amocrm::{AppCredentials, Domain, Integration};
-use amocrm_fake::{BotKind, LeadChange};
+use amocrm_fake::{BotKind, Fault, LeadChange};
 use amocrm_test_support::jwt::sign;
 use serde_json::json;
 
@@ -50,6 +50,8 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
     // The bot step reaches B, which has no tokens in memory: it takes the pair A saved,
     // reads the lead and its main contact, notes the lead and continues the bot.
     let (lead, pipeline, contact) = lead_with_contact(&fleet).await;
+    // The lead's seeded notes: the backend's come after them.
+    let seeded = fleet.notes(lead).await.len();
     let contact_name = fake
         .crm()
         .names(amocrm_fake::CrmEntity::Contacts)
@@ -71,10 +73,8 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
     );
     assert_eq!(reply["note"], "added");
     let text = format!("The bot's widget step ran for {contact_name} (instance-b)");
-    assert_eq!(
-        fleet.notes(lead),
-        [json!([{"note_type": "common", "params": {"text": text}}])]
-    );
+    let added = fleet.added_notes(lead, seeded).await;
+    assert_eq!(added, [(reply["note_id"].as_i64().expect("its id"), text)]);
     let continued = example.continuations();
     assert_eq!(continued.len(), 1);
     assert_eq!(
@@ -92,12 +92,14 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
         .await;
     assert_eq!(status, 409);
     assert_eq!(
-        (fleet.notes(lead).len(), example.continuations().len()),
+        (
+            fleet.added_notes(lead, seeded).await.len(),
+            example.continuations().len()
+        ),
         (1, 1)
     );
     // A note amoCRM refuses: the bot is still continued, and told.
-    assert!(fake.faults().remove(fleet.notes));
-    let refused = fake.faults().add(note_fault(400));
+    let refused = fake.faults().add(note_fault(Fault::status(400)));
     example.add_pending_continuation(BotKind::Salesbot, 42, "c-2");
     let body = widget_request(fake, json!(lead), "c-2");
     let (status, reply) = fleet
@@ -106,7 +108,27 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
     assert_eq!((status, &reply["note"]), (200, &json!("failed")), "{reply}");
     assert_eq!(example.continuations()[1].body["data"]["note"], "failed");
     assert!(fake.faults().remove(refused));
-    fake.faults().add(note_fault(200));
+    assert_eq!(fleet.added_notes(lead, seeded).await.len(), 1);
+    // A note written whose answer is lost: not sent again, and said to be unknown, not
+    // failed (it is on the lead).
+    let cut = fake.faults().add(note_fault(Fault::cut()));
+    example.add_pending_continuation(BotKind::Salesbot, 42, "c-6");
+    let body = widget_request(fake, json!(lead), "c-6");
+    let (status, reply) = fleet
+        .post(format!("{}/widget_request", a.url), body, false)
+        .await;
+    assert_eq!(
+        (status, &reply["note"]),
+        (200, &json!("unknown")),
+        "{reply}"
+    );
+    assert!(reply["note_id"].is_null(), "{reply}");
+    assert_eq!(example.continuations()[2].body["data"]["note"], "unknown");
+    assert!(fake.faults().remove(cut));
+    let added = fleet.added_notes(lead, seeded).await;
+    let text = format!("The bot's widget step ran for {contact_name} (instance-a)");
+    assert_eq!(added.len(), 2, "{added:?}");
+    assert_eq!(added[1].1, text);
     // No lead id in the data: refused before the token is spent.
     let body = json!({"token": sign(&claims("example"), SECRET), "data": {},
         "return_url": format!("{}/api/v4/salesbot/42/continue/c-3", fake.base_url())});
@@ -130,16 +152,17 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
         fake.crm()
             .update_lead(lead, &LeadChange::new().status(pipeline, 142))
     );
-    // Two note requests so far: c-1's, and c-2's the fault refused.
-    eventually("the stage change's note", || fleet.notes(lead).len() == 3).await;
-    let note = &fleet.notes(lead)[2][0];
-    assert_eq!(note["note_type"], "common");
-    let said = note["params"]["text"].as_str().unwrap_or_default();
+    // Two notes so far: c-1's and c-6's (c-2's was refused).
+    eventually("the stage change's note", async || {
+        fleet.added_notes(lead, seeded).await.len() == 3
+    })
+    .await;
+    let said = &fleet.added_notes(lead, seeded).await[2].1;
     assert!(
         said.starts_with("Stage changed: ") && said.contains("→ 142 (noted by instance-b)"),
         "{said}"
     );
-    eventually("the fake's attempt", || {
+    eventually("the fake's attempt", async || {
         !example.webhook_attempts().is_empty()
     })
     .await;
@@ -167,18 +190,25 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
     assert_eq!(status, 404);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        fleet.notes(lead).len(),
+        fleet.added_notes(lead, seeded).await.len(),
         3,
         "a duplicate or a wrong secret made work"
     );
     // The same body with the right secret is new, then a duplicate on the other instance.
     let (status, _) = fleet.post(again, own.clone(), true).await;
     assert_eq!(status, 200);
-    eventually("the posted change's note", || fleet.notes(lead).len() == 4).await;
+    eventually("the posted change's note", async || {
+        fleet.added_notes(lead, seeded).await.len() == 4
+    })
+    .await;
     let (status, _) = fleet.post(destination, own, true).await;
     assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(fleet.notes(lead).len(), 4, "a duplicate made work");
+    assert_eq!(
+        fleet.added_notes(lead, seeded).await.len(),
+        4,
+        "a duplicate made work"
+    );
 
     // Forged uninstall hooks to B: another signature, another client id (signed with the
     // secret, as if for another integration), another account's id under example's
@@ -223,7 +253,7 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
         let error = reply["error"].as_str().unwrap_or_default();
         assert!(error.starts_with("reading the lead failed: "), "{error}");
     }
-    assert_eq!(example.continuations().len(), 2);
+    assert_eq!(example.continuations().len(), 3);
     // A's refresh, refused, brought no pair back.
     assert_eq!(fleet.pairs(example.url()).await, 0);
     drop((a, b));
