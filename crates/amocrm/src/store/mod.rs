@@ -5,6 +5,7 @@
 //! before anyone uses it.
 
 mod file;
+mod file_io;
 mod func;
 mod held;
 mod memory;

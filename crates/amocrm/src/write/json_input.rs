@@ -7,6 +7,9 @@ use serde_json::{Map, Value};
 
 use crate::error::Invalid;
 
+/// The largest lead budget amoCRM takes (a signed 32-bit integer).
+pub const MAX_PRICE: i64 = i32::MAX as i64;
+
 /// What a setter key holds, by the name of its setter kind in `entities.rs`.
 pub(super) type Keys = &'static [(&'static str, &'static str)];
 
@@ -139,9 +142,7 @@ pub(super) fn range_problem(kind: &str, number: i64) -> Option<&'static str> {
         "seconds" if !(0..=i64::from(u32::MAX)).contains(&number) => {
             Some("a duration is seconds, 0 to 4294967295")
         }
-        "price" if !(0..=super::parts::MAX_PRICE).contains(&number) => {
-            Some("a budget is 0 to 2147483647")
-        }
+        "price" if !(0..=MAX_PRICE).contains(&number) => Some("a budget is 0 to 2147483647"),
         _ => None,
     }
 }

@@ -8,8 +8,7 @@ use crate::error::Invalid;
 use crate::write::field::{FieldValue, TagRef};
 use crate::write::json_input::{self, Keys, range_problem};
 
-/// The largest lead budget amoCRM takes (a signed 32-bit integer).
-pub const MAX_PRICE: i64 = i32::MAX as i64;
+pub use crate::write::json_input::MAX_PRICE;
 
 /// The most custom field values one entity of a complex add takes.
 pub const MAX_COMPLEX_FIELDS: usize = 40;
