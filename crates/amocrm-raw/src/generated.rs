@@ -7154,6 +7154,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
+            200u16 => Ok(ResponseValue::empty(response)),
             204u16 => Ok(ResponseValue::empty(response)),
             400u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
@@ -7317,6 +7318,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
+            200u16 => Ok(ResponseValue::empty(response)),
             204u16 => Ok(ResponseValue::empty(response)),
             400u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,

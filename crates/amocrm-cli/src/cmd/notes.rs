@@ -1,6 +1,8 @@
 //! `amocrm notes list ENTITY [ID]` and `amocrm notes get ENTITY ID`: the notes of an
 //! entity type, or of one entity; `notes add ENTITY [ID]` (`--text`, `--json` or a bulk
 //! `--file`) and `notes update ENTITY [ID] --file`, written by the library's batch writer.
+//! A patch carries `id`, `note_type` and `params` (amoCRM's edit takes them whole), its
+//! `entity_id` without an `ID`, and no `created_by`: the library refuses it otherwise.
 
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::{Map, Value};

@@ -140,6 +140,32 @@ async fn notes_add_text_json_and_file() {
     )
     .await;
     assert_eq!(run.code, 0, "{run:#?}");
+    // amoCRM's edit takes type and params whole, on the type's path the entity too, and
+    // no author: each patch short of that is refused before sending, a line each.
+    let sent = |fake: &FakeServer| {
+        let patches = fake.requests().into_iter();
+        patches.filter(|r| r.method == "PATCH").count()
+    };
+    let before = sent(&fake);
+    let patches = format!(
+        "{{\"id\":{id},\"note_type\":\"common\",\"params\":{{\"text\":\"x\"}}}}\n\
+         {{\"id\":{id},\"entity_id\":{lead},\"note_type\":\"common\"}}\n\
+         {{\"id\":{id},\"entity_id\":{lead},\"note_type\":\"common\",\"params\":{{\"text\":\"x\"}},\"created_by\":0}}\n"
+    );
+    let run = with_stdin(
+        &fake,
+        &["notes", "update", "leads", "--file", "-"],
+        &patches,
+    )
+    .await;
+    assert_eq!(run.code, 3, "{run:#?}");
+    let lines = run.json_lines();
+    let paths: Vec<_> = lines.iter().map(|l| l["error"]["path"].clone()).collect();
+    assert_eq!(
+        paths,
+        [json!("entity_id"), json!("params"), json!("created_by")]
+    );
+    assert_eq!(sent(&fake), before, "none sent");
 
     for bad in [
         vec!["notes", "add", "leads", "--text", "no id"],

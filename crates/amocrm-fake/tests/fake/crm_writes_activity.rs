@@ -213,3 +213,55 @@ async fn notes_are_checked_by_their_type_and_written_whole_or_not_at_all() {
     let note = json!([{"note_type": "common", "params": {"text": "t"}}]);
     expect_problem(write(&server, Method::POST, missing, note).await, 400).await;
 }
+
+#[tokio::test]
+async fn keys_amocrm_does_not_take_are_refused_not_ignored() {
+    let server = server().await;
+    let leads = server.crm().ids(CrmEntity::Leads);
+    let user = 0; // the integration: a valid author of an add
+    let before = ok_json(&server, "/api/v4/leads/notes?limit=250").await;
+    let times = json!([
+        {"entity_id": leads[0], "note_type": "common", "params": {"text": "t"}, "created_by": user},
+        {"entity_id": leads[0], "note_type": "common", "params": {"text": "t"}, "created_at": 1, "updated_at": 2},
+    ]);
+    let problem = expect_problem(
+        write(&server, Method::POST, "/api/v4/leads/notes", times).await,
+        400,
+    )
+    .await;
+    assert_eq!(
+        groups(&problem),
+        [(
+            "1".into(),
+            vec![
+                pair("FieldNotExpected", "created_at"),
+                pair("FieldNotExpected", "updated_at")
+            ]
+        )],
+        "an add takes created_by, never a note's times"
+    );
+    let note = &before["_embedded"]["notes"][0];
+    let edit = json!([{"id": note["id"], "entity_id": note["entity_id"], "note_type": "common",
+        "params": {"text": "t"}, "created_by": user}]);
+    let problem = expect_problem(
+        write(&server, Method::PATCH, "/api/v4/leads/notes", edit).await,
+        400,
+    )
+    .await;
+    assert_eq!(
+        groups(&problem)[0].1,
+        [pair("FieldNotExpected", "created_by")]
+    );
+
+    let task = ids(&ok_json(&server, "/api/v4/tasks?limit=1").await, "tasks")[0];
+    let edit = json!([{"id": task, "text": "t", "created_by": user}]);
+    let problem = expect_problem(
+        write(&server, Method::PATCH, "/api/v4/tasks", edit).await,
+        400,
+    )
+    .await;
+    assert_eq!(
+        groups(&problem)[0].1,
+        [pair("FieldNotExpected", "created_by")]
+    );
+}

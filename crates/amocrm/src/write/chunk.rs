@@ -1,14 +1,16 @@
 //! One batch of a writer: its items' bodies with their `request_id`s, sent, and on a 400
 //! that names some of them, sent again without those; an add that may have reached
-//! amoCRM is never sent again.
+//! amoCRM is never sent again. An item amoCRM would fold into an earlier one of the batch
+//! (the same link, the same tag name) is refused unsent: which of them an answer
+//! answers would be a guess.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::client::Client;
-use crate::error::{Error, Problem};
+use crate::error::{Error, Invalid, Problem};
 use crate::write::defs::FieldDefs;
 use crate::write::entities::Item;
 use crate::write::op::{Answered, Op};
@@ -32,13 +34,28 @@ pub(super) async fn write<T: Item>(
     let mut results: Vec<Option<Result<Written, WriteError>>> = Vec::with_capacity(items.len());
     let mut live: Vec<(usize, String)> = Vec::with_capacity(items.len());
     let mut body: Vec<Map<String, Value>> = Vec::with_capacity(items.len());
+    // What amoCRM would fold into one answer: the later item is refused unsent.
+    let mut folded = HashSet::new();
     for (at, item) in items.into_iter().enumerate() {
         let index = first + at as u64;
         let request_id = index.to_string();
-        let body_of = item.into_body().and_then(|map| match defs {
-            Some(defs) => defs.check_body(&map).map(|()| map),
-            None => Ok(map),
-        });
+        let body_of = item
+            .into_body()
+            .and_then(|map| match defs {
+                Some(defs) => defs.check_body(&map).map(|()| map),
+                None => Ok(map),
+            })
+            .and_then(|map| match op.folded(&map) {
+                Some(fold) if folded.contains(&fold.key) => Err(Invalid::Field {
+                    field: fold.field.into(),
+                    reason: fold.reason,
+                }),
+                Some(fold) => {
+                    folded.insert(fold.key);
+                    Ok(map)
+                }
+                None => Ok(map),
+            });
         match body_of {
             Ok(mut map) => {
                 map.insert("request_id".into(), request_id.clone().into());

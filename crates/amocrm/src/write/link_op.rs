@@ -2,7 +2,9 @@
 //! writer's `request_id`s, which amoCRM documents none of for these bodies, and its
 //! answer read back to them. A refusal's `validation-errors` name an element by its
 //! index in the body; a link's answer names it by its entities (`entity_id`,
-//! `to_entity_id`, `to_entity_type`); an unlink answers 204, every element unlinked.
+//! `to_entity_id`, `to_entity_type`: for the link of one entity, the pair alone; for a
+//! mass link without `entity_id`, the pair when it is unique in the batch); an unlink
+//! answers 204 (or 200), every element unlinked.
 
 use std::num::NonZeroU64;
 
@@ -126,14 +128,27 @@ impl LinkOp {
             .unwrap_or_default();
         let mut answered = Vec::with_capacity(links.len());
         for link in links {
-            let entity = link.entity_id.or(self.entity).unwrap_or(0);
             let to_type = link.to_entity_type.unwrap_or_default();
-            let found = keys.iter().enumerate().position(|(at, key)| {
-                !taken[at] && *key == (entity, link.to_entity_id, to_type.clone())
-            });
+            let pair = |key: &(i64, i64, String)| key.1 == link.to_entity_id && key.2 == to_type;
+            let free = |at: usize, key: &(i64, i64, String)| !taken[at] && pair(key);
+            let found = match (self.entity, link.entity_id) {
+                // The path names the entity: amoCRM may answer from the other side (its
+                // `entity_id` then the linked entity's), so the pair alone names it.
+                (Some(_), _) => keys.iter().enumerate().position(|(at, k)| free(at, k)),
+                (None, Some(entity)) => keys
+                    .iter()
+                    .enumerate()
+                    .position(|(at, k)| free(at, k) && k.0 == entity),
+                // No entity in the answer: the pair names the element when no other
+                // element of the batch has it (else which one it answers is a guess).
+                (None, None) if keys.iter().filter(|k| pair(k)).count() == 1 => {
+                    keys.iter().enumerate().position(|(at, k)| free(at, k))
+                }
+                (None, None) => None,
+            };
             if let Some(at) = found {
                 taken[at] = true;
-                answered.push((entity, request_ids[at].clone()));
+                answered.push((keys[at].0, request_ids[at].clone()));
             }
         }
         Ok(answered)

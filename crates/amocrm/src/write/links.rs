@@ -269,7 +269,8 @@ impl LinkCalls<'_> {
     /// `POST /api/v4/{entity_type}/link`, in batches: each link's entity linked to its
     /// target. Each result's `id` is the link's main entity. A link is never sent twice
     /// (amoCRM documents nothing of a link made again): a request that may have arrived
-    /// is `OutcomeUnknown`.
+    /// is `OutcomeUnknown`. The same link twice in one batch makes the later item
+    /// [`Invalid::Field`] (`to_entity_id`), unsent: amoCRM would answer it once.
     ///
     /// ```no_run
     /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {

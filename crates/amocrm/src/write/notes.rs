@@ -49,7 +49,7 @@ impl NoteParts {
         self
     }
 
-    fn into_body(self, new: bool) -> Result<Map<String, Value>, Invalid> {
+    fn into_body(self) -> Result<Map<String, Value>, Invalid> {
         if let Some(problem) = self.problem {
             return Err(problem);
         }
@@ -58,21 +58,24 @@ impl NoteParts {
             field: field.into(),
             reason,
         };
+        // amoCRM's edit takes a note's type and params whole, as an add does.
         let note_type = body.get("note_type").and_then(Value::as_str);
-        if (new || body.contains_key("note_type")) && note_type.is_none_or(|t| t.trim().is_empty())
-        {
+        if note_type.is_none_or(|t| t.trim().is_empty()) {
             return Err(refuse("note_type", "a note has a type, not blank"));
         }
-        if body.get("params").is_some_and(|p| !p.is_object()) {
-            return Err(refuse("params", "a note's params are a JSON object"));
+        match body.get("params") {
+            Some(Value::Object(_)) => {}
+            Some(_) => return Err(refuse("params", "a note's params are a JSON object")),
+            None => return Err(refuse("params", "a note is written with its params")),
         }
         let entity = body.get("entity_id").map(|id| id.as_i64());
         match (self.target, entity) {
             (_, Some(None)) => return Err(refuse("entity_id", "an entity's ID is a number")),
-            (Target::Type, None) if new => {
+            // amoCRM's edit of an entity type's notes takes the note's entity too.
+            (Target::Type, None) => {
                 return Err(refuse(
                     "entity_id",
-                    "a note added to an entity type names its entity",
+                    "a note written to an entity type's path names its entity",
                 ));
             }
             (Target::Entity(path), Some(Some(id))) if id != path => {
@@ -93,13 +96,6 @@ macro_rules! note_setters {
         /// notes of one entity take it from their path).
         pub fn entity_id(mut self, entity_id: i64) -> Self {
             self.0.parts.id("entity_id", entity_id);
-            self
-        }
-
-        /// Who wrote it (0: the integration). A call note shows in amoCRM's analytics
-        /// only when this is its responsible user too.
-        pub fn created_by(mut self, user_id: i64) -> Self {
-            self.0.parts.user("created_by", user_id);
             self
         }
 
@@ -152,6 +148,15 @@ impl NewNote {
 
     note_setters!();
 
+    /// Who wrote it (0: the integration). A call note shows in amoCRM's analytics
+    /// only when this is its responsible user too. A new note's only: amoCRM's edit
+    /// does not take it (and refuses a deactivated user's ID, so one read back from
+    /// the note would fail the edit).
+    pub fn created_by(mut self, user_id: i64) -> Self {
+        self.0.parts.user("created_by", user_id);
+        self
+    }
+
     /// Whether the note fires the digital pipeline's triggers ("call made", "invoice
     /// paid", …; amoCRM's default is yes).
     pub fn trigger_digital_pipeline(mut self, trigger: bool) -> Self {
@@ -186,8 +191,10 @@ impl NotePatch {
         NotePatch(parts.with_params(params))
     }
 
-    /// The changes as a JSON object in amoCRM's field names, with the note's `id`, sent
-    /// as it is (the CLI's input).
+    /// The changes as a JSON object in amoCRM's field names, with the note's `id`,
+    /// `note_type` and `params` (amoCRM's edit takes them whole), sent as it is (the
+    /// CLI's input); one without any of them, or with `created_by`, is refused before
+    /// sending.
     pub fn from_json(body: Map<String, Value>) -> Self {
         NotePatch(NoteParts {
             parts: Parts::from_json(body, NOTE_KEYS, true),
@@ -207,7 +214,7 @@ impl sealed::Sealed for NewNote {}
 
 impl Item for NewNote {
     fn into_body(self) -> Result<Map<String, Value>, Invalid> {
-        self.0.into_body(true)
+        self.0.into_body()
     }
 }
 
@@ -215,7 +222,13 @@ impl sealed::Sealed for NotePatch {}
 
 impl Item for NotePatch {
     fn into_body(self) -> Result<Map<String, Value>, Invalid> {
-        let body = self.0.into_body(false)?;
+        let body = self.0.into_body()?;
+        if body.contains_key("created_by") {
+            return Err(Invalid::Field {
+                field: "created_by".into(),
+                reason: "amoCRM's edit of a note does not take it",
+            });
+        }
         if body
             .get("id")
             .and_then(Value::as_i64)
@@ -396,10 +409,12 @@ mod tests {
             body(note),
             Ok(json!({"note_type": "common", "params": {"text": "hi"}}))
         );
-        let patch = NotePatch::new(9, NoteParams::common("x")).at(Target::Type);
+        let patch = NotePatch::new(9, NoteParams::common("x"))
+            .entity_id(3)
+            .at(Target::Type);
         assert_eq!(
             body(patch),
-            Ok(json!({"id": 9, "note_type": "common", "params": {"text": "x"}}))
+            Ok(json!({"id": 9, "note_type": "common", "params": {"text": "x"}, "entity_id": 3}))
         );
     }
 
@@ -425,7 +440,41 @@ mod tests {
         );
         let patch = NotePatch::new(0, NoteParams::common("x"));
         assert_eq!(body(patch), Err("id".into()));
-        let no_id = NotePatch::from_json(Map::from_iter([("note_type".into(), json!("common"))]));
+        let no_id = NotePatch::from_json(Map::from_iter([
+            ("note_type".into(), json!("common")),
+            ("params".into(), json!({"text": "x"})),
+        ]));
         assert_eq!(body(no_id), Err("id".into()));
+    }
+
+    /// A patch as amoCRM's edit takes it: id, type and params whole, its entity on the
+    /// type-wide path, no author.
+    #[test]
+    fn a_note_patch_amocrm_would_refuse_is_not_sent() {
+        let json = |value: Value| match value {
+            Value::Object(map) => NotePatch::from_json(map),
+            _ => unreachable!("an object"),
+        };
+        let untyped = json(json!({"id": 9, "params": {"text": "x"}}));
+        assert_eq!(body(untyped.at(Target::Entity(1))), Err("note_type".into()));
+        let no_params = json(json!({"id": 9, "note_type": "common"}));
+        assert_eq!(body(no_params.at(Target::Entity(1))), Err("params".into()));
+        let authored = json(
+            json!({"id": 9, "note_type": "common", "params": {"text": "x"},
+            "created_by": 5}),
+        );
+        assert_eq!(
+            body(authored.at(Target::Entity(1))),
+            Err("created_by".into())
+        );
+        let whole = json(json!({"id": 9, "note_type": "common", "params": {"text": "x"}}));
+        assert_eq!(
+            body(whole.clone().at(Target::Type)),
+            Err("entity_id".into()),
+            "the type-wide edit names each note's entity"
+        );
+        assert!(body(whole.at(Target::Entity(1))).is_ok());
+        let orphan = NotePatch::new(9, NoteParams::common("x")).at(Target::Type);
+        assert_eq!(body(orphan), Err("entity_id".into()));
     }
 }

@@ -122,7 +122,39 @@ pub(super) async fn update_one(
     })
 }
 
+/// An item that amoCRM folds with any other of its batch that has the same `key`.
+pub(super) struct Fold {
+    pub key: String,
+    pub field: &'static str,
+    pub reason: &'static str,
+}
+
 impl Op {
+    /// What of `body` amoCRM folds within one request, if anything: a link's entities
+    /// (the same link twice is one link, answered once) and a new tag's name (one tag,
+    /// one ID). Two such items in one batch cannot both be read back to their answers.
+    pub(super) fn folded(self, body: &Map<String, Value>) -> Option<Fold> {
+        let number = |key: &str| body.get(key).and_then(Value::as_i64).unwrap_or(0);
+        match self {
+            // An unlink reads no answer back and unlinking twice changes nothing.
+            Op::Links(link) if !link.unlink => {
+                let entity = link.entity.unwrap_or_else(|| number("entity_id"));
+                let to_type = body.get("to_entity_type").and_then(Value::as_str)?;
+                Some(Fold {
+                    key: format!("{entity} {to_type} {}", number("to_entity_id")),
+                    field: "to_entity_id",
+                    reason: "the same link is already in this batch",
+                })
+            }
+            Op::AddTags(_) => Some(Fold {
+                key: body.get("name").and_then(Value::as_str)?.to_owned(),
+                field: "name",
+                reason: "a tag of this name is already in this batch",
+            }),
+            _ => None,
+        }
+    }
+
     /// Whether the operation creates something that one sent twice would create twice:
     /// the adds, and links (amoCRM documents nothing of a link made again, so one is
     /// treated as an add and never sent twice).

@@ -100,7 +100,8 @@ impl Item for NewTag {
 impl TagCalls<'_> {
     /// `POST /api/v4/{entity_type}/tags`, in batches: tags added to the entity type's
     /// dictionary. Each result's `id` is the tag's (an existing one for a name the
-    /// dictionary has).
+    /// dictionary has). A name twice in one batch makes the later item
+    /// [`Invalid::Field`] (`name`), unsent: amoCRM would answer it once.
     ///
     /// ```no_run
     /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {

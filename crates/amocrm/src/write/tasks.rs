@@ -61,12 +61,6 @@ macro_rules! task_setters {
             self
         }
 
-        /// Who created it (0: the integration).
-        pub fn created_by(mut self, user_id: i64) -> Self {
-            self.parts.user("created_by", user_id);
-            self
-        }
-
         /// Who changed it last (0: the integration).
         pub fn updated_by(mut self, user_id: i64) -> Self {
             self.parts.user("updated_by", user_id);
@@ -147,6 +141,13 @@ impl NewTask {
     }
 
     task_setters!();
+
+    /// Who created it (0: the integration). A new task's only: amoCRM's edit does not
+    /// take it.
+    pub fn created_by(mut self, user_id: i64) -> Self {
+        self.parts.user("created_by", user_id);
+        self
+    }
 }
 
 /// Changes to one task: `TaskPatch::new(id)` and the fields to change, nothing else.
@@ -172,7 +173,7 @@ impl TaskPatch {
     }
 
     /// The changes as a JSON object in amoCRM's field names, with the task's `id`, sent
-    /// as it is (the CLI's input).
+    /// as it is (the CLI's input); one with `created_by` is refused before sending.
     pub fn from_json(body: Map<String, Value>) -> Self {
         TaskPatch {
             parts: Parts::from_json(body, TASK_KEYS, true),
@@ -216,6 +217,12 @@ impl sealed::Sealed for TaskPatch {}
 impl Item for TaskPatch {
     fn into_body(self) -> Result<Map<String, Value>, Invalid> {
         let body = self.parts.into_body()?;
+        if body.contains_key("created_by") {
+            return Err(Invalid::Field {
+                field: "created_by".into(),
+                reason: "amoCRM's edit of a task does not take it",
+            });
+        }
         if body
             .get("id")
             .and_then(Value::as_i64)
@@ -383,5 +390,11 @@ mod tests {
         );
         assert_eq!(body(TaskPatch::new(1).text("")), Err("text".into()));
         assert_eq!(body(TaskPatch::from_json(Map::new())), Err("id".into()));
+        // amoCRM's edit takes no author.
+        let authored = Map::from_iter([("id".into(), json!(1)), ("created_by".into(), json!(0))]);
+        assert_eq!(
+            body(TaskPatch::from_json(authored)),
+            Err("created_by".into())
+        );
     }
 }

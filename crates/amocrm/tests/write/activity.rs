@@ -277,8 +277,22 @@ async fn notes_of_an_entity_type_name_their_entity_and_a_refusal_costs_one_note(
     );
     // amoCRM answers a note update without `request_id`s: matched by the notes' IDs.
     let first = results[0].as_ref().unwrap().id;
-    let batch = [NotePatch::new(first, NoteParams::common("First!"))];
+    // The type-wide edit names each note's entity; a patch without is not sent.
+    let batch = [
+        NotePatch::new(first, NoteParams::common("First!")).entity_id(leads[0]),
+        NotePatch::new(first, NoteParams::common("Nowhere")),
+    ];
     let updated = all(client.notes(EntityKind::Leads).update(batch).stream()).await;
+    match &updated[1].as_ref().unwrap_err().kind {
+        WriteErrorKind::Invalid(Invalid::Field { field, .. }) => assert_eq!(field, "entity_id"),
+        other => panic!("{other:?}"),
+    }
+    let patches = sent(&fake, "PATCH", "/api/v4/leads/notes");
+    assert_eq!(
+        body(&patches[0]).as_array().map(Vec::len),
+        Some(1),
+        "the patch without its entity never sent"
+    );
     assert_eq!(updated[0].as_ref().expect("matched by its ID").id, first);
     let read = client
         .notes(EntityKind::Leads)

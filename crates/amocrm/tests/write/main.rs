@@ -5,6 +5,7 @@
 mod activity;
 mod batches;
 mod checks;
+mod folds;
 mod patches;
 mod tags_links;
 

@@ -2,7 +2,9 @@
 //! its entity) or of one entity (the path naming it), every note read first: a type
 //! amoCRM does not let an API write, a param the type does not take or lacks, a value of
 //! the wrong JSON type, an entity, note or user the account does not have are refused
-//! with amoCRM's codes by path; applied only when all are valid.
+//! with amoCRM's codes by path, and so is a key amoCRM does not take (a note's
+//! `created_at`/`updated_at`, `created_by` on an edit) rather than taken and ignored;
+//! applied only when all are valid.
 
 use serde_json::{Map, Value};
 
@@ -128,13 +130,13 @@ fn plan(
                 Some(params) => plan.params = Some(params.clone()),
                 None => w.push(("InvalidType", p)),
             },
-            "created_by" => choice(value, &p, &mut plan.created_by, w, |id| id == 0 || user(id)),
+            // amoCRM's edit takes no author; neither write takes a note's times.
+            "created_by" if how != How::Update => {
+                choice(value, &p, &mut plan.created_by, w, |id| id == 0 || user(id))
+            }
             "responsible_user_id" => choice(value, &p, &mut plan.responsible, w, user),
             "is_need_to_trigger_digital_pipeline" if value.is_boolean() => {}
-            "created_at" | "updated_at" if value.as_i64().is_some_and(|at| at >= 0) => {}
-            "is_need_to_trigger_digital_pipeline" | "created_at" | "updated_at" => {
-                w.push(("InvalidType", p))
-            }
+            "is_need_to_trigger_digital_pipeline" => w.push(("InvalidType", p)),
             _ => w.push(("FieldNotExpected", p)),
         }
     }

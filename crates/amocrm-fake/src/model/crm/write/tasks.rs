@@ -1,5 +1,5 @@
 //! Writes of tasks: an add or a batch update, every task read first (amoCRM's codes by
-//! path: a key a task does not take `FieldNotExpected`, a value of the wrong JSON type
+//! path: a key a task does not take `FieldNotExpected` (`created_by` on an update too), a value of the wrong JSON type
 //! `InvalidType`, a user, task type or entity the account does not have
 //! `NotSupportedChoice`, an add's missing `text` or `complete_till` and an update's
 //! missing `id` `FieldMissing`), applied only when all are valid.
@@ -92,7 +92,10 @@ fn plan(crm: &Crm, how: How, item: &Value) -> Result<Plan, Vec<Wrong>> {
             "created_at" => choice(value, &p, &mut plan.created_at, w, |at| at >= 0),
             "updated_at" => choice(value, &p, &mut plan.updated_at, w, |at| at >= 0),
             "responsible_user_id" => choice(value, &p, &mut plan.responsible, w, user),
-            "created_by" => choice(value, &p, &mut plan.created_by, w, |id| id == 0 || user(id)),
+            // A task's author is set when it is added; an edit does not take it.
+            "created_by" if how != How::Update => {
+                choice(value, &p, &mut plan.created_by, w, |id| id == 0 || user(id))
+            }
             "updated_by" => choice(value, &p, &mut plan.updated_by, w, |id| id == 0 || user(id)),
             "task_type_id" => choice(value, &p, &mut plan.task_type_id, w, |id| {
                 TASK_TYPES.contains(&id)
