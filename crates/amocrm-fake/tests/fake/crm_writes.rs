@@ -284,3 +284,52 @@ async fn the_cut_fault_applies_the_write_and_drops_the_answer() {
         "both written"
     );
 }
+
+#[tokio::test]
+async fn task_note_and_link_writes_are_recorded_in_the_events_feed() {
+    let server = server().await;
+    let lead = server.crm().ids(CrmEntity::Leads)[0];
+    let contact = server.crm().ids(CrmEntity::Contacts)[0];
+    let task = json!([{"text": "call", "complete_till": 1_900_000_000_i64, "entity_id": lead, "entity_type": "leads"}]);
+    let added = write(&server, Method::POST, "/api/v4/tasks", task).await;
+    assert_eq!(added.status(), 200);
+    let task_id = added.json::<Value>().await.unwrap()["_embedded"]["tasks"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let done = json!([{"id": task_id, "is_completed": true, "result": {"text": "done"}}]);
+    assert_eq!(
+        write(&server, Method::PATCH, "/api/v4/tasks", done)
+            .await
+            .status(),
+        200
+    );
+    let note = json!([{"note_type": "common", "params": {"text": "hi"}}]);
+    let path = format!("/api/v4/leads/{lead}/notes");
+    assert_eq!(
+        write(&server, Method::POST, &path, note).await.status(),
+        200
+    );
+    let link = json!([{"to_entity_id": contact, "to_entity_type": "contacts"}]);
+    let path = format!("/api/v4/leads/{lead}/link");
+    let linked = write(&server, Method::POST, &path, link).await.status();
+    assert!(linked.is_success(), "{linked}");
+
+    let of = |page: &Value| -> Vec<String> {
+        let mut codes: Vec<String> = items(page, "events")
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect();
+        codes.sort();
+        codes
+    };
+    let tasks = format!("/api/v4/events?filter[entity]=task&filter[entity_id]={task_id}");
+    assert_eq!(
+        of(&ok_json(&server, &tasks).await),
+        ["task_added", "task_completed"]
+    );
+    let types = "filter[type]=common_note_added,entity_linked";
+    let leads = format!("/api/v4/events?filter[entity]=lead&filter[entity_id]={lead}&{types}");
+    let codes = of(&ok_json(&server, &leads).await);
+    assert!(codes.contains(&"common_note_added".to_owned()), "{codes:?}");
+    assert!(codes.contains(&"entity_linked".to_owned()), "{codes:?}");
+}

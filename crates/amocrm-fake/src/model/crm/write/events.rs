@@ -124,3 +124,39 @@ pub(super) fn record(crm: &mut Crm, before: Before, written: Written<'_>, by: i6
         );
     }
 }
+
+/// Records an event on an entity the feed names by a type of its own (`task`).
+pub(super) fn push(
+    crm: &mut Crm,
+    code: &str,
+    (entity_type, entity_id): (&'static str, i64),
+    by: i64,
+    now: i64,
+    after: serde_json::Value,
+) {
+    crm.events.push(crate::model::crm::records::Event {
+        kind: code.to_owned(),
+        entity_type,
+        entity_id,
+        catalog_id: None,
+        created_by: by,
+        created_at: now,
+        value_after: after,
+        value_before: json!([]),
+        linked_talk_contact_id: None,
+    });
+}
+
+/// The feed's code of a new note of `note_type` (a call is a call, not a note).
+pub(super) fn note_added(note_type: &str) -> &'static str {
+    match note_type {
+        "call_in" => "incoming_call",
+        "call_out" => "outgoing_call",
+        "sms_in" => "incoming_sms",
+        "sms_out" => "outgoing_sms",
+        "attachment" => "attachment_note_added",
+        "geolocation" => "geo_note_added",
+        "message_cashier" => "message_to_cashier_note_added",
+        _ => "common_note_added",
+    }
+}

@@ -252,6 +252,14 @@ fn apply(crm: &mut Crm, kind: Kind, a: Asked, unlink: bool, now: i64) -> Value {
         }
     };
     touch(crm, kind, a.entity, now);
+    let code = if unlink {
+        "entity_unlinked"
+    } else {
+        "entity_linked"
+    };
+    let singular = Kind::from_plural(to_type).map_or("catalog_element", Kind::singular);
+    let after = json!([{"link": {"entity": {"type": singular, "id": to_id}}}]);
+    crm.record(code, (kind, a.entity), 0, now, after, json!([]));
     json!({
         "entity_id": a.entity, "entity_type": kind.plural(),
         "to_entity_id": to_id, "to_entity_type": to_type, "metadata": metadata,

@@ -230,6 +230,7 @@ fn apply(crm: &mut Crm, kind: Kind, plan: Plan, request_id: String, now: i64) ->
             crm.notes.len() - 1
         }
     };
+    let added = plan.id.is_none();
     let note = &mut crm.notes[at];
     if let Some(note_type) = plan.note_type {
         note.note_type = note_type;
@@ -241,10 +242,17 @@ fn apply(crm: &mut Crm, kind: Kind, plan: Plan, request_id: String, now: i64) ->
         note.responsible_user_id = user;
     }
     note.updated_at = now;
-    Wrote {
+    let wrote = Wrote {
         id: note.id,
         request_id,
         updated_at: now,
         entity_id: note.entity_id,
+    };
+    if added {
+        let (code, by) = (super::events::note_added(note.note_type), note.created_by);
+        let after = serde_json::json!([{"note": {"id": wrote.id}}]);
+        let entity = (kind, wrote.entity_id);
+        crm.record(code, entity, by, now, after, serde_json::json!([]));
     }
+    wrote
 }

@@ -179,6 +179,7 @@ fn apply(crm: &mut Crm, plan: Plan, request_id: String, now: i64) -> Wrote {
         }
     };
     let group = plan.responsible.map(|user| group_of(crm, user));
+    let (added, was_completed) = (plan.id.is_none(), crm.tasks[at].is_completed);
     let task = &mut crm.tasks[at];
     if let Some(text) = plan.text {
         task.text = text;
@@ -206,10 +207,20 @@ fn apply(crm: &mut Crm, plan: Plan, request_id: String, now: i64) -> Wrote {
     }
     task.updated_by = plan.updated_by.unwrap_or(0);
     task.updated_at = plan.updated_at.unwrap_or(now);
-    Wrote {
+    let (completed, by) = (task.is_completed && !was_completed, task.updated_by);
+    let wrote = Wrote {
         id: task.id,
         request_id,
         updated_at: task.updated_at,
         entity_id: task.entity.map_or(0, |(_, id)| id),
+    };
+    let task = ("task", wrote.id);
+    if added {
+        let by = crm.tasks[at].created_by;
+        super::events::push(crm, "task_added", task, by, now, serde_json::json!([]));
     }
+    if completed {
+        super::events::push(crm, "task_completed", task, by, now, serde_json::json!([]));
+    }
+    wrote
 }
