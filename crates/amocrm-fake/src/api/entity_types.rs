@@ -1,7 +1,8 @@
 //! The CRM lists under an entity type the API does not have (`/api/v4/{kind}/tags`,
 //! `/notes`, `/links`, `/custom_fields`, `/custom_fields/groups`, `/{id}/notes`,
 //! `/{id}/links`), and the writes of notes under one (`POST`/`PATCH` of `/notes` and
-//! `/{id}/notes`, `PATCH /{id}/notes/{note_id}`): 400 naming `entity_type`, as a list's
+//! `/{id}/notes`, `PATCH /{id}/notes/{note_id}`, and of custom field definitions, `POST`/
+//! `PATCH` of `/custom_fields`): 400 naming `entity_type`, as a list's
 //! other bad terms are. The known types (`leads`, `contacts`, `companies`, `customers`)
 //! have their own routes, which take precedence.
 
@@ -24,7 +25,7 @@ pub(super) fn routes() -> Routes {
     .into_iter()
     .fold(Routes::new(), |routes, tail| {
         let read = get(unknown);
-        let method = match tail.ends_with("notes") {
+        let method = match tail.ends_with("notes") || tail == "custom_fields" {
             true => read.post(unknown).patch(unknown),
             false => read,
         };
