@@ -231,6 +231,9 @@ fn apply(crm: &Crm, def: &mut FieldDef, map: &Map<String, Value>, next: &mut i64
     if let Some(on) = map.get("is_required").and_then(Value::as_bool) {
         def.is_required = on;
     }
+    if let Some(on) = map.get("is_visible").and_then(Value::as_bool) {
+        def.is_visible = on;
+    }
     if let Some(search_in) = map.get("search_in").and_then(Value::as_str) {
         def.search_in = Some(search_in.to_owned());
     }
