@@ -7,6 +7,7 @@
 
 mod calls;
 mod groups;
+mod lists;
 mod write;
 
 use crate::client::Client;
