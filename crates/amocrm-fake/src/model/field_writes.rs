@@ -149,14 +149,19 @@ fn check(
     for (key, value) in map {
         let ok = match key.as_str() {
             "is_visible" | "is_required" if catalog => value.is_boolean(),
-            "search_in" if catalog => value.is_string(),
-            "nested" if catalog => value.as_array().is_some_and(|list| {
-                list.iter().all(|n| {
-                    n.get("value")
-                        .and_then(Value::as_str)
-                        .is_some_and(|v| !v.trim().is_empty())
-                })
-            }),
+            "search_in" if catalog => {
+                value.is_string() && t.is_none_or(|t| t == FieldType::LinkedEntity)
+            }
+            "nested" if catalog => {
+                t.is_none_or(|t| t == FieldType::Category)
+                    && value.as_array().is_some_and(|list| {
+                        list.iter().all(|n| {
+                            n.get("value")
+                                .and_then(Value::as_str)
+                                .is_some_and(|v| !v.trim().is_empty())
+                        })
+                    })
+            }
             "currency" | "remind" | "required_statuses" | "chained_lists" | "tracking_callback"
                 if catalog =>
             {

@@ -346,6 +346,7 @@ async fn a_catalogs_fields_are_written_with_the_catalogs_types_and_read_back() {
         {"name": "Сумма", "type": "monetary", "currency": "RUB"},
         {"name": "Д", "type": "birthday"},
         {"name": "Этапы", "type": "text", "required_statuses": []},
+        {"name": "Дерево", "type": "text", "nested": [{"value": "x"}]},
     ]);
     let found = refused(call(&server, Method::POST, &path, Some(body)).await).await;
     for (r, code, at) in [
@@ -354,6 +355,7 @@ async fn a_catalogs_fields_are_written_with_the_catalogs_types_and_read_back() {
         ("2", "FieldNotExpected", "currency"),
         ("3", "NotSupportedChoice", "type"),
         ("4", "FieldNotExpected", "required_statuses"),
+        ("5", "InvalidType", "nested"),
     ] {
         assert!(has(&found, r, code, at), "{r} {code} {at}: {found:?}");
     }
