@@ -5772,6 +5772,159 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    ///Add custom fields to a catalog
+    ///
+    ///Adds field definitions to a catalog (account administrators only): the catalog
+    ///form of `add_custom_fields`, the same keys less those of leads' stages, birthdays,
+    ///money, chained lists and tracking, plus `is_visible` and `is_required`. The types a
+    ///catalog takes: the common ones (text, numeric, checkbox, select, multiselect,
+    ///date, url, date_time, textarea, radiobutton, streetaddress), `file`, and the
+    ///catalogs' own `price`, `category` (its tree in `nested`: `value`, `sort`, and
+    ///`parent_id`), `items`, `linked_entity` (`search_in`), `payer` and `supplier`. A
+    ///catalog the account does not have is `404`. The answer is the definitions made,
+    ///`201`.
+    ///
+    ///
+    ///Sends a `POST` request to `/api/v4/catalogs/{catalog_id}/custom_fields`
+    ///
+    ///Arguments:
+    ///- `catalog_id`: ID of the catalog (amoCRM's "list"). **Addition**: `minimum: 1` and
+    ///`format: int64`, as for `Id`.
+    ///
+    ///- `body`
+    pub async fn add_catalog_custom_fields<'a>(
+        &'a self,
+        catalog_id: ::std::num::NonZeroU64,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::CustomFieldList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/catalogs/{}/custom_fields",
+            self.baseurl,
+            encode_path(&catalog_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "add_catalog_custom_fields",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            201u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update custom fields of a catalog
+    ///
+    ///Changes field definitions of a catalog (account administrators only): a JSON
+    ///array, each with its `id` and the keys to change (those of an add). A catalog the
+    ///account does not have, or a field of another catalog, is `404`.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/catalogs/{catalog_id}/custom_fields`
+    ///
+    ///Arguments:
+    ///- `catalog_id`: ID of the catalog (amoCRM's "list"). **Addition**: `minimum: 1` and
+    ///`format: int64`, as for `Id`.
+    ///
+    ///- `body`
+    pub async fn update_catalog_custom_fields<'a>(
+        &'a self,
+        catalog_id: ::std::num::NonZeroU64,
+        body: &'a types::WriteItems,
+    ) -> Result<ResponseValue<types::CustomFieldList>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/catalogs/{}/custom_fields",
+            self.baseurl,
+            encode_path(&catalog_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_catalog_custom_fields",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     ///Get a custom field definition of a catalog by its ID
     ///
     ///Returns one field definition of a catalog (the catalog form of
@@ -5834,6 +5987,162 @@ impl Client {
                 ResponseValue::from_response(response).await?,
             )),
             404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Delete a custom field of a catalog
+    ///
+    ///Deletes a catalog field definition and every element's value of it (account
+    ///administrators only). A field with `is_deletable: false` (a catalog's predefined
+    ///ones, such as its SKU or price) cannot be deleted; a catalog the account does not
+    ///have, or a field of another catalog, is `404`.
+    ///
+    ///
+    ///Sends a `DELETE` request to `/api/v4/catalogs/{catalog_id}/custom_fields/{id}`
+    ///
+    ///Arguments:
+    ///- `catalog_id`: ID of the catalog (amoCRM's "list"). **Addition**: `minimum: 1` and
+    ///`format: int64`, as for `Id`.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    pub async fn delete_catalog_custom_field<'a>(
+        &'a self,
+        catalog_id: ::std::num::NonZeroU64,
+        id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<()>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/catalogs/{}/custom_fields/{}",
+            self.baseurl,
+            encode_path(&catalog_id.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_catalog_custom_field",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            429u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    ///Update one custom field of a catalog
+    ///
+    ///Changes the catalog field definition of the path (account administrators only):
+    ///one object with the keys to change. A catalog the account does not have, or a
+    ///field of another catalog, is `404`.
+    ///
+    ///
+    ///Sends a `PATCH` request to `/api/v4/catalogs/{catalog_id}/custom_fields/{id}`
+    ///
+    ///Arguments:
+    ///- `catalog_id`: ID of the catalog (amoCRM's "list"). **Addition**: `minimum: 1` and
+    ///`format: int64`, as for `Id`.
+    ///
+    ///- `id`: ID of the entity. **Addition**: `minimum: 1`; amoCRM's IDs are positive, and the
+    ///documentation gives no bound. **Addition**: `format: int64`; amoCRM's backend is
+    ///PHP, whose integers are signed 64-bit.
+    ///
+    ///- `body`
+    pub async fn update_catalog_custom_field<'a>(
+        &'a self,
+        catalog_id: ::std::num::NonZeroU64,
+        id: ::std::num::NonZeroU64,
+        body: &'a ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ) -> Result<ResponseValue<types::CustomFieldDefinition>, Error<types::Problem>> {
+        let url = format!(
+            "{}/api/v4/catalogs/{}/custom_fields/{}",
+            self.baseurl,
+            encode_path(&catalog_id.to_string()),
+            encode_path(&id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .patch(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "update_catalog_custom_field",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            402u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            403u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            404u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            422u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             429u16 => Err(Error::ErrorResponse(

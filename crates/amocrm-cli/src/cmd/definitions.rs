@@ -1,17 +1,19 @@
 //! The definition writes of the CLI (account administrators): `amocrm pipelines
 //! add|update|delete`, `amocrm pipelines statuses add|update|delete` and `amocrm
-//! custom-fields add|update|delete`. Input in amoCRM's own field names (NDJSON or a JSON
+//! custom-fields add|update|delete` (an entity type's fields, or a catalog's with
+//! `--catalog ID`). Input in amoCRM's own field names (NDJSON or a JSON
 //! array from `--file PATH` or stdin, `-`), checked by the library before anything is
 //! sent; the definitions written are printed as `get` prints one (JSON lines with `--json`).
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Map, Value, json};
 
 use super::bulk;
 use super::entity::EntityArg;
 use super::prelude::*;
 use crate::sdk::{
-    CustomFieldPatch, NewCustomField, NewPipeline, NewStatus, PipelinePatch, StatusPatch,
+    CustomFieldPatch, EntityKind, NewCustomField, NewPipeline, NewStatus, PipelinePatch,
+    StatusPatch,
 };
 
 /// `--file PATH`: NDJSON or a JSON array of objects in amoCRM's field names.
@@ -100,7 +102,7 @@ pub struct StatusId {
 #[derive(Debug, Subcommand)]
 pub enum FieldWrites {
     /// Add custom fields (administrators): "name", "type" and, by type, "enums",
-    /// "currency", "remind", …
+    /// "currency", "remind", …; a catalog's (--catalog ID): "nested", "is_required", …
     Add(FieldsInput),
     /// Change custom fields (administrators): each object with its "id" and the keys to
     /// change
@@ -109,12 +111,59 @@ pub enum FieldWrites {
     Delete(FieldDelete),
 }
 
+/// Whose definitions a write is of: an entity type's, or (`catalog --catalog ID`) a
+/// catalog's. The catalog is a flag, not a second positional: `delete`'s field ID follows.
+#[derive(Debug, Args)]
+pub struct Whose {
+    /// Whose fields (catalog: the catalog of --catalog)
+    #[arg(value_enum, value_name = "ENTITY")]
+    pub entity: FieldsOf,
+    /// The catalog whose fields are written (with ENTITY catalog)
+    #[arg(long, value_name = "ID", required_if_eq("entity", "catalog"))]
+    pub catalog: Option<i64>,
+}
+
+/// The owners of custom field definitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FieldsOf {
+    /// Leads (deals)
+    Leads,
+    /// Contacts
+    Contacts,
+    /// Companies
+    Companies,
+    /// Customers (periodic purchases)
+    Customers,
+    /// A catalog (a list), named by --catalog
+    Catalog,
+}
+
+/// The two owners `Whose` names.
+enum Owner {
+    Entity(EntityKind),
+    Catalog(i64),
+}
+
+impl Whose {
+    fn owner(&self) -> Result<Owner, Failure> {
+        let entity = |e: EntityArg| Ok(Owner::Entity(e.kind()));
+        match (self.entity, self.catalog) {
+            (FieldsOf::Catalog, Some(catalog)) => Ok(Owner::Catalog(catalog)),
+            (FieldsOf::Catalog, None) => Err(Failure::input("catalog: --catalog ID is required")),
+            (_, Some(_)) => Err(Failure::input("--catalog goes with ENTITY catalog only")),
+            (FieldsOf::Leads, None) => entity(EntityArg::Leads),
+            (FieldsOf::Contacts, None) => entity(EntityArg::Contacts),
+            (FieldsOf::Companies, None) => entity(EntityArg::Companies),
+            (FieldsOf::Customers, None) => entity(EntityArg::Customers),
+        }
+    }
+}
+
 /// The arguments of `custom-fields add|update`.
 #[derive(Debug, Args)]
 pub struct FieldsInput {
-    /// Whose fields
-    #[arg(value_enum, value_name = "ENTITY")]
-    pub entity: EntityArg,
+    #[command(flatten)]
+    pub whose: Whose,
     #[command(flatten)]
     pub input: FileArg,
 }
@@ -122,9 +171,8 @@ pub struct FieldsInput {
 /// The arguments of `custom-fields delete`.
 #[derive(Debug, Args)]
 pub struct FieldDelete {
-    /// Whose field
-    #[arg(value_enum, value_name = "ENTITY")]
-    pub entity: EntityArg,
+    #[command(flatten)]
+    pub whose: Whose,
     /// The field's ID
     pub id: i64,
 }
@@ -210,29 +258,34 @@ pub async fn pipelines(command: &PipelineWrites, ctx: &mut Ctx<'_>) -> Result<()
 pub async fn fields(command: &FieldWrites, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
     match command {
         FieldWrites::Add(args) => {
+            let owner = args.whose.owner()?;
             let items = bulk::read(&args.input.file)?;
+            let items = items.into_iter().map(NewCustomField::from_json);
             let client = ctx.client().await?;
-            let kind = args.entity.kind();
-            let made = client
-                .custom_fields(kind)
-                .add(items.into_iter().map(NewCustomField::from_json))
-                .await?;
+            let made = match owner {
+                Owner::Entity(kind) => client.custom_fields(kind).add(items).await?,
+                Owner::Catalog(id) => client.catalogs().add_custom_fields(id, items).await?,
+            };
             shown(&made, ctx)
         }
         FieldWrites::Update(args) => {
+            let owner = args.whose.owner()?;
             let items = bulk::read(&args.input.file)?;
+            let items = items.into_iter().map(CustomFieldPatch::from_json);
             let client = ctx.client().await?;
-            let kind = args.entity.kind();
-            let changed = client
-                .custom_fields(kind)
-                .update(items.into_iter().map(CustomFieldPatch::from_json))
-                .await?;
+            let changed = match owner {
+                Owner::Entity(kind) => client.custom_fields(kind).update(items).await?,
+                Owner::Catalog(id) => client.catalogs().update_custom_fields(id, items).await?,
+            };
             shown(&changed, ctx)
         }
         FieldWrites::Delete(args) => {
+            let owner = args.whose.owner()?;
             let client = ctx.client().await?;
-            let kind = args.entity.kind();
-            client.custom_fields(kind).delete(args.id).await?;
+            match owner {
+                Owner::Entity(kind) => client.custom_fields(kind).delete(args.id).await?,
+                Owner::Catalog(id) => client.catalogs().delete_custom_field(id, args.id).await?,
+            }
             deleted("custom field", args.id.unsigned_abs(), ctx)
         }
     }

@@ -153,3 +153,74 @@ async fn custom_fields_are_added_changed_and_deleted() {
     let run = amocrm(&fake, &["custom-fields", "get", "leads", &id.to_string()]).await;
     assert_ne!(run.code, 0, "{run:#?}");
 }
+
+#[tokio::test]
+async fn a_catalogs_custom_fields_are_added_changed_and_deleted() {
+    let fake = fake().await;
+    let run = amocrm(&fake, &["--json", "catalogs", "list"]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let catalog = run.json_lines()[0]["id"]
+        .as_i64()
+        .expect("catalog")
+        .to_string();
+    let input = r#"{"name":"Size","type":"category","nested":[{"value":"S","sort":1}]}"#;
+    let add = [
+        "--json",
+        "custom-fields",
+        "add",
+        "catalog",
+        "--catalog",
+        &catalog,
+        "--file",
+        "-",
+    ];
+    let run = with_stdin(&fake, &add, input).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let made = &run.json_lines()[0];
+    assert_eq!(
+        made["catalog_id"].as_i64().map(|c| c.to_string()),
+        Some(catalog.clone())
+    );
+    let id = made["id"].as_i64().expect("id").to_string();
+    // The catalog's read lists it.
+    let run = amocrm(&fake, &["--json", "catalogs", "fields", &catalog]).await;
+    assert!(run.stdout.contains("\"Size\""), "{run:#?}");
+    let patch = format!(r#"[{{"id":{id},"name":"Sizes"}}]"#);
+    let update = [
+        "--json",
+        "custom-fields",
+        "update",
+        "catalog",
+        "--catalog",
+        &catalog,
+        "--file",
+        "-",
+    ];
+    let run = with_stdin(&fake, &update, &patch).await;
+    assert_eq!(
+        (run.code, run.json_lines()[0]["name"].as_str()),
+        (0, Some("Sizes")),
+        "{run:#?}"
+    );
+    // A lead's type is not a catalog's: refused before sending; no --catalog is usage.
+    let writes = |fake: &FakeServer| fake.requests().iter().filter(|r| r.method != "GET").count();
+    let before = writes(&fake);
+    let run = with_stdin(&fake, &add, r#"{"name":"B","type":"birthday"}"#).await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("0.type"), "{}", run.stderr);
+    let run = amocrm(&fake, &["custom-fields", "delete", "catalog", &id]).await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(writes(&fake), before);
+    let delete = [
+        "custom-fields",
+        "delete",
+        "catalog",
+        "--catalog",
+        &catalog,
+        &id,
+    ];
+    let run = amocrm(&fake, &delete).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let run = amocrm(&fake, &["catalogs", "fields", &catalog]).await;
+    assert!(!run.stdout.contains("Sizes"), "{run:#?}");
+}

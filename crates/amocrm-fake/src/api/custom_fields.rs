@@ -210,7 +210,7 @@ pub(super) fn definition(ctx: &Ctx<'_>, d: &FieldDef) -> Value {
     let path = match d.owner {
         FieldOwner::Catalog(catalog) => {
             v["catalog_id"] = json!(catalog);
-            v["is_visible"] = json!(true);
+            v["is_visible"] = json!(d.is_visible);
             v["is_required"] = json!(d.is_required);
             v["settings"] = Value::Null;
             v["nested"] = if d.nested.is_empty() {

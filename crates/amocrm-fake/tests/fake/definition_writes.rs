@@ -319,3 +319,106 @@ async fn a_deleted_fields_id_is_never_given_again() {
         .expect("json"));
     assert!(second > first, "{second} after {first}");
 }
+
+#[tokio::test]
+async fn a_catalogs_fields_are_written_with_the_catalogs_types_and_read_back() {
+    let server = server(1).await;
+    let catalogs: Value = call(&server, Method::GET, "/api/v4/catalogs", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let list = catalogs["_embedded"]["catalogs"]
+        .as_array()
+        .expect("catalogs");
+    let of = |kind: &str| {
+        list.iter()
+            .find(|c| c["type"] == kind)
+            .and_then(|c| c["id"].as_i64())
+            .expect("catalog")
+    };
+    let (products, invoices) = (of("products"), of("invoices"));
+    let path = format!("/api/v4/catalogs/{products}/custom_fields");
+    let body = json!([
+        {"name": "Размер", "type": "category", "is_required": true,
+         "nested": [{"value": "S", "sort": 1}, {"value": "M", "sort": 2}]},
+        {"name": "Плательщик", "type": "payer"},
+        {"name": "Сумма", "type": "monetary", "currency": "RUB"},
+        {"name": "Д", "type": "birthday"},
+        {"name": "Этапы", "type": "text", "required_statuses": []},
+        {"name": "Дерево", "type": "text", "nested": [{"value": "x"}]},
+    ]);
+    let found = refused(call(&server, Method::POST, &path, Some(body)).await).await;
+    for (r, code, at) in [
+        ("1", "NotSupportedChoice", "type"),
+        ("2", "NotSupportedChoice", "type"),
+        ("2", "FieldNotExpected", "currency"),
+        ("3", "NotSupportedChoice", "type"),
+        ("4", "FieldNotExpected", "required_statuses"),
+        ("5", "InvalidType", "nested"),
+    ] {
+        assert!(has(&found, r, code, at), "{r} {code} {at}: {found:?}");
+    }
+    assert!(!found.iter().any(|(r, ..)| r == "0"), "{found:?}");
+    // The invoices list is the one with a payer.
+    let resp = call(
+        &server,
+        Method::POST,
+        &format!("/api/v4/catalogs/{invoices}/custom_fields"),
+        Some(json!([{"name": "Плательщик 2", "type": "payer"}])),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+
+    let body = json!([{"name": "Размер", "type": "category", "is_required": true,
+                       "is_visible": false, "nested": [{"value": "S", "sort": 1}, {"value": "M", "sort": 2}]}]);
+    let resp = call(&server, Method::POST, &path, Some(body)).await;
+    assert_eq!(resp.status(), 201);
+    let made: Value = resp.json().await.expect("json");
+    let made = &made["_embedded"]["custom_fields"][0];
+    let id = made["id"].as_i64().expect("id");
+    assert_eq!(made["catalog_id"], products);
+    assert_eq!(made["is_required"], true);
+    assert_eq!(made["is_visible"], false);
+    assert_eq!(made["nested"][1]["value"], "M");
+    // The catalog's reads see it; a change by its path is served back.
+    let listed: Value = call(&server, Method::GET, &path, None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let names: Vec<&Value> = listed["_embedded"]["custom_fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| &f["name"])
+        .collect();
+    assert!(names.contains(&&json!("Размер")), "{names:?}");
+    let one = format!("{path}/{id}");
+    let resp = call(&server, Method::PATCH, &one, Some(json!({"name": "Size"}))).await;
+    assert_eq!(resp.status(), 200);
+    let got: Value = call(&server, Method::GET, &one, None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["name"], "Size");
+    // Not in another catalog; a catalog the account lacks is 404; a predefined one stays.
+    let elsewhere = format!("/api/v4/catalogs/{invoices}/custom_fields/{id}");
+    expect_problem(call(&server, Method::DELETE, &elsewhere, None).await, 404).await;
+    let missing = "/api/v4/catalogs/999999999/custom_fields";
+    let add = Some(json!([{"name": "T", "type": "text"}]));
+    expect_problem(call(&server, Method::POST, missing, add).await, 404).await;
+    let sku = listed["_embedded"]["custom_fields"][0]["id"]
+        .as_i64()
+        .expect("id");
+    expect_problem(
+        call(&server, Method::DELETE, &format!("{path}/{sku}"), None).await,
+        422,
+    )
+    .await;
+    let resp = call(&server, Method::DELETE, &one, None).await;
+    assert_eq!(resp.status(), 204);
+    let resp = call(&server, Method::GET, &one, None).await;
+    assert_eq!(resp.status(), 204);
+}

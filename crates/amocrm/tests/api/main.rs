@@ -3,6 +3,7 @@
 //! pipelines list as amoCRM may send it.
 
 mod account;
+mod catalog_field_writes;
 mod checks_before_sending;
 mod crm;
 mod custom_field_writes;

@@ -161,6 +161,8 @@ pub(crate) struct FieldDef {
     pub is_deletable: bool,
     pub is_api_only: bool,
     pub is_required: bool,
+    /// Whether a catalog's field shows in the interface (a catalog's definitions only).
+    pub is_visible: bool,
     pub group_id: Option<String>,
     pub enums: Vec<FieldEnum>,
     pub nested: Vec<Nested>,
@@ -188,6 +190,7 @@ impl FieldDef {
             is_deletable: true,
             is_api_only: false,
             is_required: false,
+            is_visible: true,
             group_id: None,
             enums: Vec::new(),
             nested: Vec::new(),

@@ -7,6 +7,7 @@
 
 mod calls;
 mod groups;
+mod lists;
 mod write;
 
 use crate::client::Client;
@@ -43,7 +44,8 @@ open_param! {
 impl Client {
     /// The custom fields of an entity type: `client.custom_fields(EntityKind::Leads)`
     /// `.list()`, `.get(id)`, `.groups()`; a catalog's are
-    /// [`CatalogCalls::custom_fields`](crate::catalogs::CatalogCalls::custom_fields).
+    /// [`CatalogCalls::custom_fields`](crate::catalogs::CatalogCalls::custom_fields)
+    /// (written with `CatalogCalls::add_custom_fields`, `update_custom_fields`, …).
     ///
     /// ```no_run
     /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {

@@ -2,7 +2,9 @@
 //! checks amoCRM's documentation makes before anything is sent: the fields required, the
 //! types an entity type takes, the options of a list, a monetary field's currency, a
 //! birthday's reminder. Each is a JSON object in amoCRM's field names (built with the
-//! setters, or taken whole with `from_json`, the CLI's input), checked as a whole.
+//! setters, or taken whole with `from_json`, the CLI's input), checked as a whole. A
+//! catalog's definitions take the catalogs' types (price, category, items, …) and keys
+//! (`is_visible`, `is_required`, `nested`, `search_in`), not those of stages or money.
 
 use serde_json::{Map, Value, json};
 
@@ -10,6 +12,7 @@ use crate::error::Invalid;
 use crate::query::EntityKind;
 
 use super::CustomFieldType;
+use super::lists::{nested, options, stages};
 
 /// A definition to add: `NewCustomField::new("Source", CustomFieldType::Select)` and its
 /// options.
@@ -106,6 +109,29 @@ impl CustomFieldPatch {
     }
 }
 
+/// Whose definitions are written: an entity type's, or a catalog's (amoCRM's matrix of
+/// types has one column for every catalog).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owner {
+    Entity(EntityKind),
+    Catalog,
+}
+
+impl From<EntityKind> for Owner {
+    fn from(kind: EntityKind) -> Self {
+        Owner::Entity(kind)
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Owner::Entity(kind) => kind.fmt(f),
+            Owner::Catalog => f.write_str("catalogs"),
+        }
+    }
+}
+
 fn refuse(what: impl Into<String>, reason: impl Into<String>) -> Invalid {
     Invalid::Definition {
         what: what.into(),
@@ -113,21 +139,51 @@ fn refuse(what: impl Into<String>, reason: impl Into<String>) -> Invalid {
     }
 }
 
-/// The keys a definition of `kind` takes.
-fn takes(kind: EntityKind, key: &str) -> bool {
+/// The keys a definition of `of` takes.
+fn takes(of: Owner, key: &str) -> bool {
+    let catalog = of == Owner::Catalog;
     match key {
-        "name" | "type" | "code" | "sort" | "group_id" | "is_api_only" | "enums"
-        | "required_statuses" | "remind" | "currency" | "chained_lists" | "tracking_callback"
-        | "request_id" => true,
-        "hidden_statuses" => kind == EntityKind::Leads,
+        "name" | "type" | "code" | "sort" | "group_id" | "is_api_only" | "enums" | "request_id" => {
+            true
+        }
+        "required_statuses" | "remind" | "currency" | "chained_lists" | "tracking_callback" => {
+            !catalog
+        }
+        "is_visible" | "is_required" | "nested" | "search_in" => catalog,
+        "hidden_statuses" => of == Owner::Entity(EntityKind::Leads),
         _ => false,
     }
 }
 
-/// Whether amoCRM's matrix has the type `kind` for the entity type `of`.
-fn available(kind: &CustomFieldType, of: EntityKind) -> bool {
+/// Whether amoCRM's matrix has the type `kind` for `of`.
+fn available(kind: &CustomFieldType, of: Owner) -> bool {
     use CustomFieldType as T;
     use EntityKind as E;
+    let Owner::Entity(of) = of else {
+        // A catalog: the common types, a file, and its own. amoCRM keeps payer and
+        // supplier to the invoices list, which only the account knows.
+        return matches!(
+            kind,
+            T::Text
+                | T::Numeric
+                | T::Checkbox
+                | T::Select
+                | T::Multiselect
+                | T::Date
+                | T::Url
+                | T::DateTime
+                | T::Textarea
+                | T::Radiobutton
+                | T::Streetaddress
+                | T::File
+                | T::Price
+                | T::Category
+                | T::Items
+                | T::LinkedEntity
+                | T::Payer
+                | T::Supplier
+        );
+    };
     match kind {
         T::Text
         | T::Numeric
@@ -153,7 +209,7 @@ fn available(kind: &CustomFieldType, of: EntityKind) -> bool {
 }
 
 /// Checks a definition's body; `add`: the type is required and known.
-fn check(body: &Map<String, Value>, of: EntityKind, at: &str, add: bool) -> Result<(), Invalid> {
+fn check(body: &Map<String, Value>, of: Owner, at: &str, add: bool) -> Result<(), Invalid> {
     let what = |key: &str| format!("{at}{key}");
     if let Some(key) = body
         .keys()
@@ -251,6 +307,20 @@ fn check(body: &Map<String, Value>, of: EntityKind, at: &str, add: bool) -> Resu
                 true
             }
             "required_statuses" | "hidden_statuses" => stages(value),
+            "is_visible" | "is_required" => value.is_boolean(),
+            "search_in" => {
+                if kind.as_ref().is_some_and(|k| *k != T::LinkedEntity) {
+                    return bad("only a linked_entity takes search_in");
+                }
+                value.as_str().is_some_and(|s| !s.trim().is_empty())
+            }
+            "nested" => {
+                if kind.as_ref().is_some_and(|k| *k != T::Category) {
+                    return bad("only a category takes nested values");
+                }
+                nested(value, &what(key))?;
+                true
+            }
             "chained_lists" => {
                 if kind.as_ref().is_some_and(|k| *k != T::ChainedList) {
                     return bad("only a chained_list takes chained_lists");
@@ -266,67 +336,13 @@ fn check(body: &Map<String, Value>, of: EntityKind, at: &str, add: bool) -> Resu
     Ok(())
 }
 
-/// `enums`: each a `value` (not blank) and a `sort`, optionally a `code` (and an `id`
-/// when changing one).
-fn options(value: &Value, at: &str) -> Result<(), Invalid> {
-    let Some(list) = value.as_array() else {
-        return Err(refuse(at, "options are a JSON array"));
-    };
-    for (i, option) in list.iter().enumerate() {
-        let at = format!("{at}.{i}");
-        let Some(option) = option.as_object() else {
-            return Err(refuse(at, "an option is a JSON object"));
-        };
-        if option
-            .get("value")
-            .and_then(Value::as_str)
-            .is_none_or(|v| v.trim().is_empty())
-        {
-            return Err(refuse(
-                format!("{at}.value"),
-                "an option has a text, not blank",
-            ));
-        }
-        if !option.get("sort").is_some_and(Value::is_i64) {
-            return Err(refuse(
-                format!("{at}.sort"),
-                "an option has an integer sort",
-            ));
-        }
-        for (key, v) in option {
-            let ok = match key.as_str() {
-                "value" | "sort" => true,
-                "code" => v.is_string(),
-                "id" => v.as_i64().is_some_and(|id| id > 0),
-                _ => false,
-            };
-            if !ok {
-                return Err(refuse(
-                    format!("{at}.{key}"),
-                    "an option takes value, sort, code (and id)",
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `[{status_id, pipeline_id}]`.
-fn stages(value: &Value) -> bool {
-    value.as_array().is_some_and(|list| {
-        list.iter().all(|s| {
-            s.as_object().is_some_and(|s| {
-                s.len() == 2
-                    && s.get("status_id").is_some_and(Value::is_i64)
-                    && s.get("pipeline_id").is_some_and(Value::is_i64)
-            })
-        })
-    })
-}
-
 impl NewCustomField {
-    pub(super) fn checked(self, of: EntityKind, at: &str) -> Result<Map<String, Value>, Invalid> {
-        check(&self.0, of, at, true)?;
+    pub(super) fn checked(
+        self,
+        of: impl Into<Owner>,
+        at: &str,
+    ) -> Result<Map<String, Value>, Invalid> {
+        check(&self.0, of.into(), at, true)?;
         Ok(self.0)
     }
 }
@@ -335,7 +351,7 @@ impl CustomFieldPatch {
     /// `batch`: the `id` is in the body (a batch update), else in the path.
     pub(super) fn checked(
         mut self,
-        of: EntityKind,
+        of: impl Into<Owner>,
         at: &str,
         batch: bool,
     ) -> Result<Map<String, Value>, Invalid> {
@@ -354,7 +370,7 @@ impl CustomFieldPatch {
                 "a change names at least one key to change",
             ));
         }
-        check(&self.0, of, at, false)?;
+        check(&self.0, of.into(), at, false)?;
         Ok(self.0)
     }
 }

@@ -171,3 +171,71 @@ fn a_change_names_its_field_and_something_to_change() {
         .expect("valid");
     assert_eq!(Value::Object(one), json!({"sort": 3}));
 }
+
+#[test]
+fn a_catalogs_definition_takes_the_catalogs_types_and_keys() {
+    let catalog = |field: NewCustomField| field.checked(Owner::Catalog, "");
+    assert!(
+        catalog(raw(
+            json!({"name": "Size", "type": "category", "is_required": true,
+                           "nested": [{"value": "S", "sort": 1, "parent_id": null}]})
+        ))
+        .is_ok()
+    );
+    assert!(catalog(NewCustomField::new("P", CustomFieldType::Price)).is_ok());
+    assert!(
+        catalog(raw(
+            json!({"name": "Maker", "type": "linked_entity", "search_in": "companies"})
+        ))
+        .is_ok()
+    );
+    // Not a catalog's: money, birthdays, stages; nor a catalog's keys on a lead.
+    assert_eq!(
+        what(catalog(
+            NewCustomField::new("M", CustomFieldType::Monetary).currency("RUB")
+        )),
+        "currency"
+    );
+    assert_eq!(
+        what(catalog(NewCustomField::new("B", CustomFieldType::Birthday))),
+        "type"
+    );
+    assert_eq!(
+        what(catalog(raw(
+            json!({"name": "T", "type": "text", "required_statuses": []})
+        ))),
+        "required_statuses"
+    );
+    assert_eq!(
+        what(leads(NewCustomField::new("P", CustomFieldType::Price))),
+        "type"
+    );
+    assert_eq!(
+        what(leads(raw(
+            json!({"name": "T", "type": "text", "is_visible": true})
+        ))),
+        "is_visible"
+    );
+    // A nested value has its text; only a category takes them, only a linked entity
+    // takes search_in.
+    assert_eq!(
+        what(catalog(raw(
+            json!({"name": "C", "type": "category", "nested": [{"sort": 1}]})
+        ))),
+        "nested.0.value"
+    );
+    assert_eq!(
+        what(catalog(raw(
+            json!({"name": "T", "type": "text", "nested": [{"value": "x"}]})
+        ))),
+        "nested"
+    );
+    assert_eq!(
+        what(catalog(raw(
+            json!({"name": "T", "type": "text", "search_in": "companies"})
+        ))),
+        "search_in"
+    );
+    let patch = CustomFieldPatch::new(5).name("Size");
+    assert!(patch.checked(Owner::Catalog, "", true).is_ok());
+}
