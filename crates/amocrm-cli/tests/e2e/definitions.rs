@@ -222,5 +222,10 @@ async fn a_catalogs_custom_fields_are_added_changed_and_deleted() {
     let run = amocrm(&fake, &delete).await;
     assert_eq!(run.code, 0, "{run:#?}");
     let run = amocrm(&fake, &["catalogs", "fields", &catalog]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        !run.stdout.trim().is_empty(),
+        "the catalog's other fields are listed"
+    );
     assert!(!run.stdout.contains("Sizes"), "{run:#?}");
 }

@@ -149,8 +149,14 @@ fn check(
     for (key, value) in map {
         let ok = match key.as_str() {
             "is_visible" | "is_required" if catalog => value.is_boolean(),
+            "settings" if catalog => value.is_object() || value.is_null(),
             "search_in" if catalog => {
-                value.is_string() && t.is_none_or(|t| t == FieldType::LinkedEntity)
+                let known = |s: &str| {
+                    matches!(s, "contacts" | "companies" | "contacts_and_companies")
+                        || (s.bytes().all(|b| b.is_ascii_digit())
+                            && s.parse::<u64>().is_ok_and(|n| n > 0))
+                };
+                value.as_str().is_some_and(known) && t.is_none_or(|t| t == FieldType::LinkedEntity)
             }
             "nested" if catalog => {
                 t.is_none_or(|t| t == FieldType::Category)

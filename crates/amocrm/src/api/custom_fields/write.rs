@@ -139,6 +139,13 @@ fn refuse(what: impl Into<String>, reason: impl Into<String>) -> Invalid {
     }
 }
 
+/// Where a linked_entity field searches: `contacts`, `companies`,
+/// `contacts_and_companies`, or a catalog's ID (digits, above 0).
+pub(crate) fn is_search_in(text: &str) -> bool {
+    matches!(text, "contacts" | "companies" | "contacts_and_companies")
+        || (text.bytes().all(|b| b.is_ascii_digit()) && text.parse::<u64>().is_ok_and(|n| n > 0))
+}
+
 /// The keys a definition of `of` takes.
 fn takes(of: Owner, key: &str) -> bool {
     let catalog = of == Owner::Catalog;
@@ -149,7 +156,7 @@ fn takes(of: Owner, key: &str) -> bool {
         "required_statuses" | "remind" | "currency" | "chained_lists" | "tracking_callback" => {
             !catalog
         }
-        "is_visible" | "is_required" | "nested" | "search_in" => catalog,
+        "is_visible" | "is_required" | "nested" | "search_in" | "settings" => catalog,
         "hidden_statuses" => of == Owner::Entity(EntityKind::Leads),
         _ => false,
     }
@@ -308,11 +315,13 @@ fn check(body: &Map<String, Value>, of: Owner, at: &str, add: bool) -> Result<()
             }
             "required_statuses" | "hidden_statuses" => stages(value),
             "is_visible" | "is_required" => value.is_boolean(),
+            // A catalog field's own settings (amoCRM documents an object).
+            "settings" => value.is_object() || value.is_null(),
             "search_in" => {
                 if kind.as_ref().is_some_and(|k| *k != T::LinkedEntity) {
                     return bad("only a linked_entity takes search_in");
                 }
-                value.as_str().is_some_and(|s| !s.trim().is_empty())
+                value.as_str().is_some_and(is_search_in)
             }
             "nested" => {
                 if kind.as_ref().is_some_and(|k| *k != T::Category) {

@@ -238,4 +238,25 @@ fn a_catalogs_definition_takes_the_catalogs_types_and_keys() {
     );
     let patch = CustomFieldPatch::new(5).name("Size");
     assert!(patch.checked(Owner::Catalog, "", true).is_ok());
+    // A catalog field's settings (an object) are taken; search_in is a place amoCRM knows.
+    assert!(
+        catalog(raw(
+            json!({"name": "P", "type": "price", "settings": {"x": 1}})
+        ))
+        .is_ok()
+    );
+    assert_eq!(
+        what(leads(raw(
+            json!({"name": "T", "type": "text", "settings": {}})
+        ))),
+        "settings"
+    );
+    for place in ["contacts", "contacts_and_companies", "1234"] {
+        let field = json!({"name": "L", "type": "linked_entity", "search_in": place});
+        assert!(catalog(raw(field)).is_ok(), "{place}");
+    }
+    for place in ["leads", "0", "+5", " "] {
+        let field = json!({"name": "L", "type": "linked_entity", "search_in": place});
+        assert_eq!(what(catalog(raw(field))), "search_in", "{place}");
+    }
 }
