@@ -19,6 +19,7 @@ mod crm_writes;
 mod crm_writes_activity;
 mod definition_writes;
 mod faults;
+mod figures;
 mod oauth;
 mod pipelines;
 mod rate_limit;
