@@ -1,25 +1,15 @@
 //! The figures of the recorded requests: what the server saw, to hold a client's metrics
 //! against (requests by status class, 429s, token requests by outcome).
 
-use amocrm_fake::{FakeServer, Figures, OAuthClient};
+use amocrm_fake::{FakeServer, Figures};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
 use crate::support::*;
 
-async fn token_grant(server: &FakeServer, grant: &str, key: &str, value: &str) -> u16 {
-    let client = OAuthClient::default();
-    Client::new()
-        .post(format!("{}/oauth2/access_token", server.base_url()))
-        .json(&json!({
-            "client_id": client.client_id, "client_secret": client.client_secret,
-            "grant_type": grant, key: value, "redirect_uri": client.redirect_uri,
-        }))
-        .send()
-        .await
-        .expect("token request")
-        .status()
-        .as_u16()
+async fn grant(server: &FakeServer, code: &str) -> u16 {
+    let resp = token_grant(&server.base_url(), "authorization_code", "code", code).await;
+    resp.status().as_u16()
 }
 
 async fn admin_json(server: &FakeServer, path: &str) -> Value {
@@ -50,14 +40,8 @@ async fn every_answer_is_counted_by_its_class_and_token_grants_by_outcome() {
     server.faults().clear();
     // The token endpoint: a code granted, a reused code refused.
     let code = server.issue_authorization_code();
-    assert_eq!(
-        token_grant(&server, "authorization_code", "code", &code).await,
-        200
-    );
-    assert_eq!(
-        token_grant(&server, "authorization_code", "code", &code).await,
-        400
-    );
+    assert_eq!(grant(&server, &code).await, 200);
+    assert_eq!(grant(&server, &code).await, 400);
 
     let figures = server.figures();
     assert_eq!(figures.requests, 5, "{figures:?}");
