@@ -8,6 +8,8 @@ mod admin_routes;
 mod bearer_tokens;
 #[cfg(feature = "cli")]
 mod binary;
+#[cfg(feature = "cli")]
+mod binary_help;
 mod bot_continuations;
 mod crm_filters;
 mod crm_leads;
