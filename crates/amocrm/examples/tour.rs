@@ -1,10 +1,17 @@
 //! A tour of the API against the built-in fake amoCRM, no network needed: widgets, bot
-//! steps, then the CRM (pipelines, leads, contacts, the changes stream, events, tags,
-//! users, custom fields):
+//! steps, then what a widget's backend does (OAuth with an authorization code, an
+//! `Integration`, a widget_request verified and its bot continued: `tour/backend.rs`),
+//! then the CRM read (pipelines, leads, contacts, the changes stream, events, tags,
+//! users, custom fields) and written (leads, a note, a task: `tour/write.rs`):
 //!
 //! ```sh
 //! cargo run --example tour
 //! ```
+
+#[path = "tour/backend.rs"]
+mod backend;
+#[path = "tour/write.rs"]
+mod write;
 
 use std::time::Instant;
 
@@ -200,7 +207,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         fake.requests().len() - sent_before
     );
 
+    backend::backend(&fake).await?;
     crm(&client).await?;
+    write::write(&client).await?;
 
     println!(
         "\ntour complete: {} requests served by the fake",
