@@ -24,6 +24,20 @@ use futures::StreamExt;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tour().await
+}
+
+/// `cargo test -p amocrm` runs the tour too (`test = true` in the crate's manifest): every
+/// step, and every unexpected answer, fails it.
+#[cfg(test)]
+#[tokio::test]
+async fn the_tour_runs() {
+    if let Err(error) = tour().await {
+        panic!("the tour failed: {error}");
+    }
+}
+
+async fn tour() -> Result<(), Box<dyn std::error::Error>> {
     // 1. A fake amoCRM on an ephemeral loopback port, with a catalogue to page through
     //    and a seeded CRM (leads with custom fields, contacts, pipelines, events...).
     let fake = FakeServer::builder()
@@ -114,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Err(Error::Invalid(invalid)) => println!("  rejected before sending: {invalid}"),
-        other => println!("  unexpected: {other:?}"),
+        other => return Err(format!("unexpected: {other:?}").into()),
     }
     let settings = Settings::new()
         .text("login", "example")
@@ -152,11 +166,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     step("Errors you can match on");
     match client.widgets().get("no_such_widget").send().await {
         Err(Error::NotFound(problem)) => println!("  404 NotFound: {problem}"),
-        other => println!("  unexpected: {other:?}"),
+        other => return Err(format!("unexpected: {other:?}").into()),
     }
     match client.widgets().list().limit(500).send().await {
         Err(error @ Error::Invalid(_)) => println!("  {error}"),
-        other => println!("  unexpected: {other:?}"),
+        other => return Err(format!("unexpected: {other:?}").into()),
     }
 
     // 6. Continue a Salesbot with handlers.
@@ -200,7 +214,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Err(error) => println!("  rejected: {error}"),
-        Ok(()) => println!("  unexpected: accepted"),
+        Ok(()) => return Err("unexpected: accepted".into()),
     }
     println!(
         "  requests sent meanwhile: {}",
@@ -295,7 +309,7 @@ async fn crm(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     );
     match client.events().list().limit(101).send().await {
         Err(error) => println!("  101 events a page is refused before sending: {error}"),
-        Ok(_) => println!("  unexpected: 101 events a page was sent"),
+        Ok(_) => return Err("unexpected: 101 events a page was sent".into()),
     }
     Ok(())
 }
