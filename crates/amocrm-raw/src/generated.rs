@@ -2385,7 +2385,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<i64>,
     }
-    ///`PipelineEmbedded`
+    ///A pipeline's `_embedded`, its statuses.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PipelineEmbedded {
         ///The pipeline's statuses, in the pipeline's order.
