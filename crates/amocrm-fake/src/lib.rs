@@ -26,9 +26,10 @@ mod lifecycle;
 mod model;
 
 mod server;
+pub mod widget_request;
 
 pub use builder::{AccountSpec, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeBuilder};
-pub use crm::FakeCrm;
+pub use crm::{FakeCrm, Mutator};
 pub use faults::fault::{Fault, Operation};
 pub use faults::spec::ParseFaultError;
 pub use faults::{FaultId, FaultReport, Faults};
@@ -46,3 +47,4 @@ pub use model::tokens::{
 };
 pub use model::webhooks::{WebhookAttempt, WebhookSchedule};
 pub use server::{FakeAccount, FakeServer};
+pub use widget_request::WidgetRequestSigner;
