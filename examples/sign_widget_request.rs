@@ -31,9 +31,14 @@ struct Args {
     #[arg(long, default_value = "example")]
     subdomain: String,
 
-    /// The account's ID (claim account_id)
-    #[arg(long, default_value_t = 1)]
+    /// The account's ID (claim account_id) [default: the fake's default account's]
+    #[arg(long, default_value_t = amocrm_fake::DEFAULT_ACCOUNT_ID.unsigned_abs())]
     account_id: u64,
+
+    /// The account's domain, in iss (https://{subdomain}.{domain}): the backend accepts a
+    /// return_url on this domain only
+    #[arg(long, default_value = "amocrm.ru")]
+    domain: String,
 
     /// Where the backend continues the bot: {account}/api/v4/{salesbot|marketingbot}/{bot
     /// id}/continue/{continue id}
@@ -55,6 +60,8 @@ fn json_object(text: &str) -> Result<Value, String> {
 
 fn main() {
     let args = Args::parse();
-    let signer = WidgetRequestSigner::new(args.secret).account(&args.subdomain, args.account_id);
+    let signer = WidgetRequestSigner::new(args.secret)
+        .account(&args.subdomain, args.account_id)
+        .domain(&args.domain);
     println!("{}", signer.body(args.data, &args.return_url));
 }

@@ -67,7 +67,7 @@ use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use serde_json::json;
 
 /// A widget's backend: install, uninstall hook, webhooks, widget_request; any number of
@@ -76,9 +76,13 @@ use serde_json::json;
 #[command(name = "widget_backend")]
 struct Args {
     /// One instance, no PostgreSQL or Redis: tokens, pace and replay guards in memory,
-    /// against the fake amoCRM at --fake-url; the integration's id, secret, redirect URI
-    /// and the webhook secret default to the fake's
-    #[arg(long, conflicts_with_all = ["postgres_url", "redis_url"])]
+    /// against the fake amoCRM at --fake-url; the integration's id, secret, redirect URI,
+    /// the webhook secret and the accounts' URLs are the fake's unless given as flags
+    /// (their environment variables, a fleet's, are not read)
+    #[arg(
+        long,
+        conflicts_with_all = ["postgres_url", "redis_url", "token_table", "redis_prefix"]
+    )]
     local: bool,
 
     /// The fake amoCRM of --local (its account "example" at the root, others under
@@ -181,9 +185,10 @@ impl FromRef<App> for Arc<WebhookReceiver> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = Args::parse();
+    let matches = Args::command().get_matches();
+    let mut args = Args::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     if args.local {
-        local_defaults(&mut args);
+        local_defaults(&mut args, &matches);
     }
     let listen = args
         .listen
@@ -204,10 +209,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         listener.local_addr()?
     );
     if args.local {
+        let accounts = args.account_url_template.as_deref().unwrap_or_default();
+        let webhooks = match &args.webhook_secret {
+            Some(secret) if secret.expose_secret() == LOCAL_WEBHOOK_SECRET => LOCAL_WEBHOOK_SECRET,
+            _ => "{--webhook-secret}",
+        };
         println!(
-            "local: tokens, pace and replay guards in this process's memory; accounts at {}; \
-             webhooks at POST /webhooks/{LOCAL_WEBHOOK_SECRET}",
-            args.fake_url
+            "local: tokens, pace and replay guards in this process's memory; accounts at \
+             {accounts}; webhooks at POST /webhooks/{webhooks}"
         );
     }
     axum::serve(listener, router)
@@ -218,31 +227,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// What --local leaves unset, the fake's: its OAuth client (the standalone fake's
-/// defaults, `amocrm_fake::DEFAULT_CLIENT_*`), a webhook secret, the accounts at --fake-url.
-fn local_defaults(args: &mut Args) {
+/// What --local does not take from the command line, the fake's: its OAuth client (the
+/// standalone fake's defaults, `amocrm_fake::DEFAULT_CLIENT_*`), a webhook secret, the
+/// accounts at --fake-url. A fleet's environment (`AMOCRM_CLIENT_ID`, `WIDGET_ACCOUNT_URLS`,
+/// ...) is not read: exported for the fleet, it would point --local at another client.
+fn local_defaults(args: &mut Args, matches: &clap::ArgMatches) {
+    let flag = |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
     args.listen
         .get_or_insert(SocketAddr::from(([127, 0, 0, 1], 3000)));
-    args.client_id
-        .get_or_insert_with(|| LOCAL_CLIENT_ID.to_owned());
-    args.client_secret
-        .get_or_insert_with(|| LOCAL_CLIENT_SECRET.into());
-    args.redirect_uri
-        .get_or_insert_with(|| LOCAL_REDIRECT_URI.to_owned());
-    args.webhook_secret
-        .get_or_insert_with(|| LOCAL_WEBHOOK_SECRET.into());
+    if !flag("client_id") {
+        args.client_id = Some(LOCAL_CLIENT_ID.to_owned());
+    }
+    if !flag("client_secret") {
+        args.client_secret = Some(LOCAL_CLIENT_SECRET.into());
+    }
+    if !flag("redirect_uri") {
+        args.redirect_uri = Some(LOCAL_REDIRECT_URI.to_owned());
+    }
+    if !flag("webhook_secret") {
+        args.webhook_secret = Some(LOCAL_WEBHOOK_SECRET.into());
+    }
     let fake = args.fake_url.trim_end_matches('/').to_owned();
-    args.account_url_template
-        .get_or_insert_with(|| format!("{fake}/{{subdomain}}"));
-    if args.account_url.is_empty() {
-        args.account_url.push(format!("example={fake}"));
+    if !flag("account_url_template") {
+        args.account_url_template = Some(format!("{fake}/{{subdomain}}"));
+    }
+    if !flag("account_url") {
+        args.account_url = vec![format!("example={fake}")];
     }
 }
 
 /// The standalone fake's OAuth client (its `--help` and start-up message say them too).
-const LOCAL_CLIENT_ID: &str = "fake-client-id";
-const LOCAL_CLIENT_SECRET: &str = "fake-client-secret";
-const LOCAL_REDIRECT_URI: &str = "https://example.com/oauth/callback";
+const LOCAL_CLIENT_ID: &str = amocrm_fake::DEFAULT_CLIENT_ID;
+const LOCAL_CLIENT_SECRET: &str = amocrm_fake::DEFAULT_CLIENT_SECRET;
+const LOCAL_REDIRECT_URI: &str = amocrm_fake::DEFAULT_REDIRECT_URI;
 /// The webhook destination's secret path segment under --local: POST /webhooks/{this}.
 const LOCAL_WEBHOOK_SECRET: &str = "local-webhook-secret";
 

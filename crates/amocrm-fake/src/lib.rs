@@ -41,6 +41,7 @@ pub use model::crm::changes::{CrmEntity, LeadChange, Stamp};
 pub use model::crm::seed::{CrmSize, MAX_CRM_ENTITIES};
 pub use model::figures::Figures;
 pub use model::record::{BotKind, ReceivedContinuation, RecordedRequest, UnknownBotKind};
+pub use model::tenant::DEFAULT_ACCOUNT_ID;
 pub use model::tokens::{
     DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
     IssuedTokens, OAuthClient, OAuthStats,

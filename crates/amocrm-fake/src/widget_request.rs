@@ -114,8 +114,9 @@ pub fn base64url(bytes: &[u8]) -> String {
 /// Writes widget_request tokens and bodies as amoCRM sends them to a widget's backend.
 ///
 /// Each [`WidgetRequestSigner::token`] is fresh: a new `jti`, `iat` and `nbf` now, `exp`
-/// after the lifetime. By default the claims are those of the account `example`
-/// (`account_id` 1, `iss` `https://example.amocrm.ru`) and a Salesbot; every one can be
+/// after the lifetime. By default the claims are those of the fake's default account
+/// (`example`, `account_id` [`DEFAULT_ACCOUNT_ID`](crate::DEFAULT_ACCOUNT_ID), `iss`
+/// `https://example.amocrm.ru`) and a Salesbot; every one can be
 /// changed, added or left out to test a verifier's refusals. The secret never appears in
 /// its `Debug`.
 #[derive(Clone)]
@@ -144,7 +145,7 @@ impl WidgetRequestSigner {
     pub fn new(secret: impl Into<String>) -> Self {
         let mut claims = Map::new();
         claims.insert("iss".into(), json!("https://example.amocrm.ru"));
-        claims.insert("account_id".into(), json!(1));
+        claims.insert("account_id".into(), json!(crate::DEFAULT_ACCOUNT_ID));
         claims.insert("subdomain".into(), json!("example"));
         claims.insert("bot_type".into(), json!(BotKind::Salesbot.as_str()));
         WidgetRequestSigner {
@@ -162,6 +163,19 @@ impl WidgetRequestSigner {
         self.claim("subdomain", json!(subdomain))
             .claim("iss", json!(format!("https://{subdomain}.amocrm.ru")))
             .claim("account_id", json!(account_id))
+    }
+
+    /// The account's domain in `iss` (`https://{subdomain}.{domain}`): `amocrm.ru` unless
+    /// set, `kommo.com` or `amocrm.com` for accounts there (a verifier accepts a
+    /// `return_url` on the issuer's domain only).
+    pub fn domain(self, domain: &str) -> Self {
+        let subdomain = self
+            .claims
+            .get("subdomain")
+            .and_then(Value::as_str)
+            .unwrap_or("example")
+            .to_owned();
+        self.claim("iss", json!(format!("https://{subdomain}.{domain}")))
     }
 
     /// The bot (`bot_type`).
@@ -247,7 +261,7 @@ impl FakeServer {
     pub fn widget_request_signer(&self) -> WidgetRequestSigner {
         let account = self.default_account();
         WidgetRequestSigner::new(self.oauth_client().client_secret.clone())
-            .account(account.subdomain(), 1)
+            .account(account.subdomain(), account.account_id().unsigned_abs())
     }
 
     /// The `return_url` of a bot step on the default account: where a backend continues

@@ -40,15 +40,29 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
     for name in [
         "WIDGET_POSTGRES_URL",
         "WIDGET_REDIS_URL",
-        "AMOCRM_CLIENT_ID",
-        "AMOCRM_CLIENT_SECRET",
-        "AMOCRM_REDIRECT_URI",
-        "WIDGET_WEBHOOK_SECRET",
-        "WIDGET_ACCOUNT_URL_TEMPLATE",
-        "WIDGET_ACCOUNT_URLS",
+        "WIDGET_TOKEN_TABLE",
+        "WIDGET_REDIS_PREFIX",
         "WIDGET_LISTEN",
     ] {
         command.env_remove(name);
+    }
+    // A fleet's settings exported in the same shell are not read by --local: with them
+    // taken, the install would fail at the fake's token endpoint (another client).
+    for (name, value) in [
+        ("AMOCRM_CLIENT_ID", "fleet-client-id"),
+        ("AMOCRM_CLIENT_SECRET", "fleet-client-secret"),
+        (
+            "AMOCRM_REDIRECT_URI",
+            "https://fleet.example/oauth/callback",
+        ),
+        ("WIDGET_WEBHOOK_SECRET", "fleet-webhook-secret-0123"),
+        (
+            "WIDGET_ACCOUNT_URL_TEMPLATE",
+            "http://127.0.0.1:9/{subdomain}",
+        ),
+        ("WIDGET_ACCOUNT_URLS", "example=http://127.0.0.1:9"),
+    ] {
+        command.env(name, value);
     }
     let _child = command
         .stdout(Stdio::null())

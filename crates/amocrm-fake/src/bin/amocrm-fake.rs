@@ -281,6 +281,18 @@ async fn main() -> ExitCode {
         Ok(args) => args,
         Err(error) => error.exit(),
     };
+    // A port file left by an earlier run would be read as this one's: gone before anything
+    // can fail, written again once this server listens, removed when it stops.
+    if let Some(path) = &args.port_file
+        && let Err(e) = std::fs::remove_file(path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        eprintln!(
+            "amocrm-fake: cannot remove the old --port-file {}: {e}",
+            path.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let custom = match &args.catalogue {
         Some(path) => match FakeWidget::load_catalogue(path) {
             Ok(widgets) => widgets,
@@ -434,6 +446,9 @@ async fn main() -> ExitCode {
         eprintln!("amocrm-fake: cannot wait for Ctrl-C: {e}");
     }
     println!("amocrm-fake: shutting down");
+    if let Some(path) = &args.port_file {
+        let _ = std::fs::remove_file(path);
+    }
     server.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -22,7 +22,7 @@ use crate::model::tokens::{Access, OAuthClient, Tokens};
 use crate::model::webhooks::{WebhookSchedule, Webhooks};
 
 /// The default account's ID (its subdomain is `example`); named accounts count up from it.
-pub(crate) const DEFAULT_ACCOUNT_ID: i64 = 1_231_414;
+pub const DEFAULT_ACCOUNT_ID: i64 = 1_231_414;
 
 /// Who is calling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

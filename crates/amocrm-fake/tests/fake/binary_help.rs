@@ -118,3 +118,23 @@ fn an_unwritable_port_file_stops_the_server() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot write --port-file"), "{stderr}");
 }
+
+#[test]
+fn a_port_file_of_an_earlier_run_is_gone_when_this_one_cannot_listen() {
+    let dir = std::env::temp_dir().join(format!("amocrm-fake-stale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("fake.port");
+    std::fs::write(&file, "12345\n").unwrap();
+    // 203.0.113.1 (TEST-NET-3) is no address of this host: the bind fails.
+    let out = Command::new(BIN)
+        .args(["--host", "203.0.113.1", "--port", "0", "--port-file"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        !file.exists(),
+        "the earlier run's port is still there to be read"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

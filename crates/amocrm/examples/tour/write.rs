@@ -2,7 +2,9 @@
 
 use amocrm::Client;
 use amocrm::query::EntityKind;
-use amocrm::write::{LeadPatch, NewLead, NewNote, NewTask, NoteParams};
+use amocrm::write::{
+    LeadPatch, NewLead, NewNote, NewTask, NoteParams, WriteError, WriteErrorKind, Written,
+};
 use futures::StreamExt;
 
 use crate::step;
@@ -18,42 +20,63 @@ pub async fn write(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     ];
     let mut results = client.leads().add(leads).stream();
     let mut added = None;
+    let mut refused = false;
     while let Some(result) = results.next().await {
         match result {
-            Ok(written) => {
-                println!("  item {} → lead {}", written.index, written.id);
+            Ok(written) if written.index == 0 => {
+                println!("  item 0 → lead {}", written.id);
                 added = Some(written.id);
             }
-            Err(error) => println!("  {error}"),
+            Err(error) if error.index == 1 && matches!(error.kind, WriteErrorKind::Invalid(_)) => {
+                println!("  {error}");
+                refused = true;
+            }
+            other => return Err(format!("unexpected result of the add: {other:?}").into()),
         }
     }
-    let Some(lead) = added else {
-        return Err("the fake refused the tour's lead".into());
+    let (Some(lead), true) = (added, refused) else {
+        return Err("the add's two results did not come (one lead, one refused)".into());
     };
 
     step("The lead renamed (PATCH; an update may be retried, an add never)");
     let patch = LeadPatch::new(lead).name("Tour: a renamed lead");
-    let mut results = client.leads().update([patch]).stream();
-    while let Some(result) = results.next().await {
-        println!("  {:?}", result.map(|written| written.id));
-    }
+    let updated = one(client.leads().update([patch]).stream(), "the rename").await?;
     let read = client.leads().get(lead).send().await?;
-    println!("  read back: {:?}", read.name);
+    println!("  lead {updated} read back: {:?}", read.name);
+    if read.name.as_deref() != Some("Tour: a renamed lead") {
+        return Err("the rename did not hold".into());
+    }
 
     step("A note and a task on it");
     let note = NewNote::new(NoteParams::common("Written by the tour")).entity_id(lead);
-    let mut notes = client.notes(EntityKind::Leads).add([note]).stream();
-    while let Some(result) = notes.next().await {
-        println!("  note {:?}", result.map(|written| written.id));
-    }
+    let note = one(
+        client.notes(EntityKind::Leads).add([note]).stream(),
+        "the note",
+    )
+    .await?;
+    println!("  note {note}");
     let due = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64
         + 86_400;
     let task = NewTask::new("Call the client back", due).entity(EntityKind::Leads, lead);
-    let mut tasks = client.tasks().add([task]).stream();
-    while let Some(result) = tasks.next().await {
-        println!("  task {:?}", result.map(|written| written.id));
-    }
+    let task = one(client.tasks().add([task]).stream(), "the task").await?;
+    println!("  task {task}");
     Ok(())
+}
+
+/// The one result of a one-item write: its ID, or the tour fails naming `what`.
+async fn one<S>(mut results: S, what: &str) -> Result<i64, Box<dyn std::error::Error>>
+where
+    S: futures::Stream<Item = Result<Written, WriteError>> + Unpin,
+{
+    let id = match results.next().await {
+        Some(Ok(written)) => written.id,
+        Some(Err(error)) => return Err(format!("{what}: {error}").into()),
+        None => return Err(format!("{what}: no result").into()),
+    };
+    match results.next().await {
+        None => Ok(id),
+        Some(more) => Err(format!("{what}: a second result {more:?}").into()),
+    }
 }

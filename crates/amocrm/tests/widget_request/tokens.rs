@@ -454,3 +454,44 @@ fn a_token_with_critical_extensions_is_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_fakes_signer_names_the_fakes_account_and_takes_a_domain() {
+    use amocrm_fake::widget_request::WidgetRequestSigner;
+    let fake = FakeServer::start().await.unwrap();
+    let secret = fake.oauth_client().client_secret.clone();
+    let claims = WidgetRequestVerifier::new(secret.clone())
+        .verify_token(&fake.widget_request_signer().token())
+        .unwrap();
+    // The account the fake answers `GET /api/v4/account` with, so that a backend holding
+    // the claims against the account read with its token finds them the same.
+    let account = fake.default_account();
+    assert_eq!(claims.account_id, account.account_id().unsigned_abs());
+    assert_eq!(claims.subdomain, account.subdomain());
+    assert_eq!(
+        WidgetRequestSigner::new("k").claims()["account_id"],
+        json!(amocrm_fake::DEFAULT_ACCOUNT_ID)
+    );
+    // An account on kommo.com: its return_url is on the issuer's domain.
+    let signer = WidgetRequestSigner::new(SECRET)
+        .account("shop", 7)
+        .domain("kommo.com");
+    let body = signer.body(
+        json!({}),
+        "https://shop.kommo.com/api/v4/salesbot/1/continue/x",
+    );
+    let body = WidgetRequest::from_value(body).unwrap();
+    let verified = verifier().domain(Domain::KommoCom).verify(&body).unwrap();
+    assert_eq!(
+        verified.claims().issuer.as_deref(),
+        Some("https://shop.kommo.com")
+    );
+    // Signed for amocrm.ru (the default), it is not an account of kommo.com.
+    let default = WidgetRequestSigner::new(SECRET).account("shop", 7);
+    let body = default.body(
+        json!({}),
+        "https://shop.kommo.com/api/v4/salesbot/1/continue/x",
+    );
+    let body = WidgetRequest::from_value(body).unwrap();
+    assert!(verifier().domain(Domain::KommoCom).verify(&body).is_err());
+}
