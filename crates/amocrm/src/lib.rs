@@ -97,6 +97,7 @@ pub mod client;
 mod decode;
 pub mod error;
 pub mod integration;
+pub mod observe;
 pub mod pace;
 pub mod pagination;
 pub mod query;
