@@ -15,6 +15,7 @@ mod crm_sections;
 mod definitions;
 mod exit_codes;
 mod hostile_inputs;
+mod logging;
 mod oauth;
 mod pacing;
 mod pipelines;
