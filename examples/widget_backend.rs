@@ -29,6 +29,16 @@
 //! cargo run -p amocrm-examples --bin widget_backend -- --listen 127.0.0.1:3001 \
 //!     --postgres-url postgres://postgres@127.0.0.1/test --redis-url redis://127.0.0.1:6379/
 //! ```
+//!
+//! `--local` runs one instance with no services at all, against the fake amoCRM at
+//! `--fake-url` (`http://127.0.0.1:8080`): tokens in a `MemoryTokenStore`, the pace in a
+//! `MemoryPacer`, the replay guards in memory, the fake's OAuth client as the
+//! integration, listening on 127.0.0.1:3000. The routes are the same; what it learns
+//! (installs, requests seen) is lost when it stops.
+//!
+//! ```text
+//! cargo run -p amocrm-examples --bin widget_backend -- --local
+//! ```
 
 #[path = "widget_backend/bot.rs"]
 mod bot;
@@ -44,9 +54,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use amocrm::pace::RateLimit;
+use amocrm::integration::IntegrationBuilder;
+use amocrm::pace::{MemoryPacer, RateLimit};
+use amocrm::store::MemoryTokenStore;
 use amocrm::webhook::WebhookReceiver;
-use amocrm::widget_request::WidgetRequestVerifier;
+use amocrm::widget_request::{MemoryReplayGuard, WidgetRequestVerifier};
 use amocrm::{AccountUrl, AppCredentials, Domain, ExposeSecret as _, Integration, SecretString};
 use amocrm_postgres::PostgresTokenStore;
 use amocrm_redis::{RedisConnection, RedisPacer, RedisReplayGuard};
@@ -59,50 +71,82 @@ use clap::Parser;
 use serde_json::json;
 
 /// A widget's backend: install, uninstall hook, webhooks, widget_request; any number of
-/// instances sharing PostgreSQL and Redis.
+/// instances sharing PostgreSQL and Redis, or one alone with --local.
 #[derive(Debug, Parser)]
 #[command(name = "widget_backend")]
 struct Args {
-    /// Address to listen on, e.g. 0.0.0.0:8080
-    #[arg(long, env = "WIDGET_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    /// One instance, no PostgreSQL or Redis: tokens, pace and replay guards in memory,
+    /// against the fake amoCRM at --fake-url; the integration's id, secret, redirect URI
+    /// and the webhook secret default to the fake's
+    #[arg(long, conflicts_with_all = ["postgres_url", "redis_url"])]
+    local: bool,
+
+    /// The fake amoCRM of --local (its account "example" at the root, others under
+    /// /{subdomain})
+    #[arg(long, env = "WIDGET_FAKE_URL", default_value = "http://127.0.0.1:8080")]
+    fake_url: String,
+
+    /// Address to listen on, e.g. 0.0.0.0:8080 [default: 127.0.0.1:8080, with --local
+    /// 127.0.0.1:3000]
+    #[arg(long, env = "WIDGET_LISTEN")]
+    listen: Option<SocketAddr>,
 
     /// This instance's name, sent to the bot as data.instance
     #[arg(long, env = "WIDGET_INSTANCE", default_value = "widget-backend")]
     instance: String,
 
     /// The token store, e.g. postgres://widget@db.internal/widget
-    #[arg(long, env = "WIDGET_POSTGRES_URL", hide_env_values = true)]
-    postgres_url: String,
+    #[arg(
+        long,
+        env = "WIDGET_POSTGRES_URL",
+        hide_env_values = true,
+        required_unless_present = "local"
+    )]
+    postgres_url: Option<String>,
 
     /// The tokens' table as [SCHEMA.]TABLE [default: public.amocrm_tokens]
     #[arg(long, env = "WIDGET_TOKEN_TABLE")]
     token_table: Option<String>,
 
     /// Redis for the pace and the replay guards, e.g. redis://127.0.0.1:6379/
-    #[arg(long, env = "WIDGET_REDIS_URL", hide_env_values = true)]
-    redis_url: String,
+    #[arg(
+        long,
+        env = "WIDGET_REDIS_URL",
+        hide_env_values = true,
+        required_unless_present = "local"
+    )]
+    redis_url: Option<String>,
 
     /// Prefix of every Redis key (one per integration)
     #[arg(long, env = "WIDGET_REDIS_PREFIX", default_value = "widget:")]
     redis_prefix: String,
 
     /// The integration's ID
-    #[arg(long, env = "AMOCRM_CLIENT_ID")]
-    client_id: String,
+    #[arg(long, env = "AMOCRM_CLIENT_ID", required_unless_present = "local")]
+    client_id: Option<String>,
 
     /// The integration's secret key (never printed)
-    #[arg(long, env = "AMOCRM_CLIENT_SECRET", hide_env_values = true)]
-    client_secret: SecretString,
+    #[arg(
+        long,
+        env = "AMOCRM_CLIENT_SECRET",
+        hide_env_values = true,
+        required_unless_present = "local"
+    )]
+    client_secret: Option<SecretString>,
 
     /// The integration's redirect URI, as registered (this server's /oauth/callback)
-    #[arg(long, env = "AMOCRM_REDIRECT_URI")]
-    redirect_uri: String,
+    #[arg(long, env = "AMOCRM_REDIRECT_URI", required_unless_present = "local")]
+    redirect_uri: Option<String>,
 
     /// The secret path segment of the webhook destination (POST /webhooks/{secret}): at
     /// least 16 of A-Z a-z 0-9 - _ . (never printed)
-    #[arg(long, env = "WIDGET_WEBHOOK_SECRET", hide_env_values = true)]
-    webhook_secret: SecretString,
+    #[arg(
+        long,
+        env = "WIDGET_WEBHOOK_SECRET",
+        hide_env_values = true,
+        required_unless_present = "local"
+    )]
+    webhook_secret: Option<SecretString>,
 
     /// How long an install state from /oauth/start is accepted, in seconds
     #[arg(long, env = "WIDGET_STATE_LIFETIME_SECS", default_value_t = 1800)]
@@ -137,7 +181,13 @@ impl FromRef<App> for Arc<WebhookReceiver> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if args.local {
+        local_defaults(&mut args);
+    }
+    let listen = args
+        .listen
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
     let app = app(&args).await?;
     let router = Router::new()
         .route("/oauth/start", get(oauth::start))
@@ -147,12 +197,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/widget_request", post(bot::widget_request))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(app);
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
     println!(
         "{} listening on http://{}",
         args.instance,
         listener.local_addr()?
     );
+    if args.local {
+        println!(
+            "local: tokens, pace and replay guards in this process's memory; accounts at {}; \
+             webhooks at POST /webhooks/{LOCAL_WEBHOOK_SECRET}",
+            args.fake_url
+        );
+    }
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -161,40 +218,66 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The integration on PostgreSQL (tokens) and Redis (pace, replay guards).
-async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
-    let mut store = PostgresTokenStore::builder(&args.postgres_url);
-    if let Some(table) = &args.token_table {
-        store = match table.split_once('.') {
-            Some((schema, table)) => store.schema(schema).table(table),
-            None => store.table(table),
-        };
+/// What --local leaves unset, the fake's: its OAuth client (the standalone fake's
+/// defaults, `amocrm_fake::DEFAULT_CLIENT_*`), a webhook secret, the accounts at --fake-url.
+fn local_defaults(args: &mut Args) {
+    args.listen
+        .get_or_insert(SocketAddr::from(([127, 0, 0, 1], 3000)));
+    args.client_id
+        .get_or_insert_with(|| LOCAL_CLIENT_ID.to_owned());
+    args.client_secret
+        .get_or_insert_with(|| LOCAL_CLIENT_SECRET.into());
+    args.redirect_uri
+        .get_or_insert_with(|| LOCAL_REDIRECT_URI.to_owned());
+    args.webhook_secret
+        .get_or_insert_with(|| LOCAL_WEBHOOK_SECRET.into());
+    let fake = args.fake_url.trim_end_matches('/').to_owned();
+    args.account_url_template
+        .get_or_insert_with(|| format!("{fake}/{{subdomain}}"));
+    if args.account_url.is_empty() {
+        args.account_url.push(format!("example={fake}"));
     }
-    let store = store.build()?;
-    // Creates the table unless it exists (a deployment may run this once, as the owner).
-    store.migrate().await?;
-    let redis = RedisConnection::open(&args.redis_url)?;
-    redis.ping().await?;
-    let prefix = &args.redis_prefix;
-    let pacer =
-        RedisPacer::new(redis.clone(), RateLimit::AMOCRM).key_prefix(format!("{prefix}pace:"));
-    let replay = RedisReplayGuard::new(redis.clone()).key_prefix(format!("{prefix}replay:"));
-    // Deliveries apart from widget_request tokens: one key space each.
-    let seen = RedisReplayGuard::new(redis).key_prefix(format!("{prefix}webhook:"));
-    let webhooks = WebhookReceiver::new(args.webhook_secret.expose_secret())
-        .map_err(|error| format!("WIDGET_WEBHOOK_SECRET: {error}"))?
-        .replay_guard(Arc::new(seen));
+}
 
-    let mut builder = Integration::builder()
-        .app(AppCredentials::new(
-            args.client_id.clone(),
-            args.client_secret.clone(),
-            args.redirect_uri.clone(),
-        ))
-        .store(store)
-        .pacer(Arc::new(pacer))
-        .replay_guard(Arc::new(replay))
+/// The standalone fake's OAuth client (its `--help` and start-up message say them too).
+const LOCAL_CLIENT_ID: &str = "fake-client-id";
+const LOCAL_CLIENT_SECRET: &str = "fake-client-secret";
+const LOCAL_REDIRECT_URI: &str = "https://example.com/oauth/callback";
+/// The webhook destination's secret path segment under --local: POST /webhooks/{this}.
+const LOCAL_WEBHOOK_SECRET: &str = "local-webhook-secret";
+
+/// A required setting (clap has made sure it is given, or --local filled it in).
+fn given<'a, T>(value: &'a Option<T>, name: &str) -> Result<&'a T, String> {
+    value.as_ref().ok_or_else(|| format!("{name} is required"))
+}
+
+/// The integration: on PostgreSQL (tokens) and Redis (pace, replay guards), or, with
+/// --local, all of it in this process's memory.
+async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
+    let webhook_secret = given(&args.webhook_secret, "--webhook-secret")?;
+    let webhooks = WebhookReceiver::new(webhook_secret.expose_secret())
+        .map_err(|error| format!("WIDGET_WEBHOOK_SECRET: {error}"))?;
+    let app = AppCredentials::new(
+        given(&args.client_id, "--client-id")?.clone(),
+        given(&args.client_secret, "--client-secret")?.clone(),
+        given(&args.redirect_uri, "--redirect-uri")?.clone(),
+    );
+    let builder = Integration::builder()
+        .app(app)
         .state_lifetime(Duration::from_secs(args.state_lifetime_secs));
+    let (mut builder, webhooks) = if args.local {
+        // What the fleet shares in PostgreSQL and Redis, in memory: the same traits.
+        let builder = builder
+            .store(MemoryTokenStore::new())
+            .pacer(Arc::new(MemoryPacer::new(Some(RateLimit::AMOCRM))))
+            .replay_guard(Arc::new(MemoryReplayGuard::new()));
+        (
+            builder,
+            webhooks.replay_guard(Arc::new(MemoryReplayGuard::new())),
+        )
+    } else {
+        fleet(args, builder, webhooks).await?
+    };
     let fake = args.account_url_template.is_some() || !args.account_url.is_empty();
     if fake {
         let template = args.account_url_template.clone();
@@ -226,6 +309,38 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
         webhooks: Arc::new(webhooks),
         instance: args.instance.as_str().into(),
     })
+}
+
+/// The fleet's shared parts: the token store in PostgreSQL (its table created unless it
+/// exists), the pace and both replay guards in Redis.
+async fn fleet(
+    args: &Args,
+    builder: IntegrationBuilder,
+    webhooks: WebhookReceiver,
+) -> Result<(IntegrationBuilder, WebhookReceiver), Box<dyn std::error::Error>> {
+    let mut store = PostgresTokenStore::builder(given(&args.postgres_url, "--postgres-url")?);
+    if let Some(table) = &args.token_table {
+        store = match table.split_once('.') {
+            Some((schema, table)) => store.schema(schema).table(table),
+            None => store.table(table),
+        };
+    }
+    let store = store.build()?;
+    // Creates the table unless it exists (a deployment may run this once, as the owner).
+    store.migrate().await?;
+    let redis = RedisConnection::open(given(&args.redis_url, "--redis-url")?)?;
+    redis.ping().await?;
+    let prefix = &args.redis_prefix;
+    let pacer =
+        RedisPacer::new(redis.clone(), RateLimit::AMOCRM).key_prefix(format!("{prefix}pace:"));
+    let replay = RedisReplayGuard::new(redis.clone()).key_prefix(format!("{prefix}replay:"));
+    // Deliveries apart from widget_request tokens: one key space each.
+    let seen = RedisReplayGuard::new(redis).key_prefix(format!("{prefix}webhook:"));
+    let builder = builder
+        .store(store)
+        .pacer(Arc::new(pacer))
+        .replay_guard(Arc::new(replay));
+    Ok((builder, webhooks.replay_guard(Arc::new(seen))))
 }
 
 /// A JSON error answer: `{"error": message}`.

@@ -5,27 +5,17 @@
 //! `--data`) are taken as plain strings and interpreted later, so that a malformed one is
 //! never echoed back in a clap error message.
 
+mod globals;
+
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::cmd::Command;
 use crate::connect::ConnectionArgs;
+use crate::failure::{self, EXIT_INPUT};
 use crate::output::OutputArgs;
 
-/// Exit codes and environment, shown at the end of `--help`.
-pub const AFTER_HELP: &str = "\
-Exit codes:
-  0  success
-  1  local failure: the output could not be written (a closed pipe is not an
-     error and exits 0)
-  2  invalid input, rejected before anything was sent; command-line usage errors
-     reported by the argument parser exit 2 as well
-  3  the API answered with an error (4xx/5xx); its title, detail and validation
-     errors are printed on stderr
-  4  transport or decoding error: no connection, a timeout, or an answer that
-     could not be read
-
-  5  auth status: no token pair is stored for the account
-
+/// The end of `--help`, after the exit codes (rendered from [`crate::failure::EXIT_CODES`]).
+const AFTER_LONG_HELP: &str = "\
 Environment:
   AMOCRM_BASE_URL, AMOCRM_SUBDOMAIN, AMOCRM_DOMAIN, AMOCRM_TOKEN,
   AMOCRM_TOKEN_FILE, AMOCRM_PROFILE, AMOCRM_CONFIG, AMOCRM_TIMEOUT,
@@ -77,7 +67,6 @@ Completions: amocrm completions bash|zsh|fish|powershell (see amocrm completions
     name = "amocrm",
     version,
     about = "Read the amoCRM (Kommo) CRM, script widget installs and Salesbot/Marketingbot continuations",
-    after_help = AFTER_HELP,
     propagate_version = true
 )]
 pub struct Cli {
@@ -109,7 +98,8 @@ pub struct LogArgs {
         default_value = "text",
         hide_default_value = true,
         hide_possible_values = true,
-        global = true
+        global = true,
+        help_heading = "Output"
     )]
     pub log_format: LogFormat,
 }
@@ -124,19 +114,69 @@ pub enum LogFormat {
 }
 
 /// The command line of this process, and the matches it came from (for the sources of
-/// connection values and the order of handler flags). Usage errors exit 2 and
-/// `--help`/`--version` exit 0, both from clap.
+/// connection values and the order of handler flags). Usage errors exit 2 (with `--json`,
+/// as one JSON object on stderr) and `--help`/`--version` exit 0, both from clap.
 pub fn parse() -> (Cli, ArgMatches) {
-    let matches = ignore_empty_env(Cli::command()).get_matches();
+    let matches = match command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(error) => usage_error(error),
+    };
     match Cli::from_arg_matches(&matches) {
         Ok(cli) => (cli, matches),
-        Err(error) => error.exit(),
+        Err(error) => usage_error(error),
     }
 }
 
-/// The whole command line as clap builds it, for completion scripts.
+/// Exits for a clap error: help and version as clap prints them; a usage error as clap
+/// prints it, or with `--json` before the command line's `--` as one JSON object.
+fn usage_error(error: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--json");
+    let usage = !matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if json && usage {
+        let text = error.render().to_string();
+        let _ = failure::json_error(&mut std::io::stderr(), "input", &text, EXIT_INPUT);
+        std::process::exit(EXIT_INPUT.into());
+    }
+    error.exit()
+}
+
+/// The whole command line as clap builds it (for parsing, help and completion scripts):
+/// the exit codes at the end of `--help`, and every subcommand's help without the global
+/// options, which a short list at its end names instead (`amocrm --help` shows them whole,
+/// under their headings). A variable set to the empty string counts as unset.
 pub fn command() -> clap::Command {
-    Cli::command()
+    // Before the global options are copied into the subcommands, which copy it so.
+    let command = ignore_empty_env(Cli::command())
+        .after_help(short_after_help())
+        .after_long_help(format!("{}\n{AFTER_LONG_HELP}", failure::help_text()));
+    let globals: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .cloned()
+        .collect();
+    let footer = globals::footer(&globals);
+    command.mut_subcommands(|sub| globals::hide(sub, &globals, &footer))
+}
+
+/// The end of `amocrm -h`: the exit codes in a line.
+fn short_after_help() -> String {
+    let codes: Vec<String> = failure::EXIT_CODES
+        .iter()
+        .map(|row| format!("{} {}", row.code, row.kind))
+        .collect();
+    format!(
+        "Exit codes: {}; amocrm --help explains them, the environment, profiles and OAuth.",
+        codes.join(", ")
+    )
 }
 
 /// A variable set to the empty string counts as unset, as in the shell's `${VAR:-…}`: CI
@@ -165,5 +205,6 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 }

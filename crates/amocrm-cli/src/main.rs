@@ -52,14 +52,9 @@
 //!
 //! # Exit codes
 //!
-//! | code | meaning |
-//! | --- | --- |
-//! | 0 | success (also when stdout is a pipe closed by its reader) |
-//! | 1 | local failure: the output could not be written |
-//! | 2 | invalid input, rejected before anything was sent; clap's usage errors exit 2 too |
-//! | 3 | the API answered with an error (4xx/5xx); title, detail and validation errors on stderr |
-//! | 4 | transport or decoding error (the token store or the shared pacer unreachable too) |
-//! | 5 | `auth status` / `auth refresh`: no token pair is stored for the account |
+//! Defined once in `failure::codes` (`EXIT_CODES`): shown at the end of `--help`, and the
+//! same table is in the READMEs (a test compares them). With `--json`, a failure is one
+//! JSON object on stderr: `{"kind": "api", "message": "...", "exit_code": 3}`.
 //!
 //! # Source layout
 //!
@@ -124,12 +119,21 @@ fn main() -> ExitCode {
     });
     tally.summary(cli.output.verbose);
     let mut stderr = std::io::stderr().lock();
+    // With --json, each failure is one JSON object on its own line.
+    let json = cli.output.json;
+    let mut report = |failure: &failure::Failure| {
+        let _ = if json {
+            failure.report_json(&mut stderr)
+        } else {
+            failure.report(&mut stderr)
+        };
+    };
     if let Err(failure) = &result {
-        let _ = failure.report(&mut stderr);
+        report(failure);
     }
     match (result, unsaved) {
         (_, Some(unsaved)) => {
-            let _ = unsaved.report(&mut stderr);
+            report(&unsaved);
             unsaved.exit_code()
         }
         (Ok(()), None) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@ pub use amocrm::catalogs::{Catalog, CatalogElement};
 pub use amocrm::companies::Company;
 pub use amocrm::contacts::Contact;
 pub use amocrm::custom_fields::{CustomFieldDefinition, CustomFieldPatch, NewCustomField};
-pub use amocrm::error::{AuthError, Invalid, Problem, StoreError};
+pub use amocrm::error::{AuthError, Invalid, Problem, SettingsProblem, StoreError};
 pub use amocrm::events::{Event, GetEvent};
 pub use amocrm::leads::Lead;
 pub use amocrm::links::{EntityLink, EntityLinkMetadata, Target};

@@ -6,7 +6,8 @@
 //! | --- | --- |
 //! | `GET /_fake/continuations` | `{"pending": [...], "received": [...]}` |
 //! | `POST /_fake/continuations` | registers `{"bot", "bot_id", "continue_id"}` as pending: 201 |
-//! | `GET /_fake/requests` | recorded requests (Authorization, token-request credentials masked) |
+//! | `GET /_fake/requests` | recorded requests (Authorization, token-request credentials masked), each with the `status` it was answered |
+//! | `GET /_fake/figures` | what they add up to: API requests by status class, 429s, token requests by outcome ([`Figures`](crate::Figures)) |
 //! | `POST /_fake/authorization_code` | `{"code": ...}`: a single-use code for the token endpoint (201) |
 //! | `POST /_fake/crm/touch` | `{"entity": "leads", "ids": [...]}` or `{"entity": "leads", "count": N}`: changes them now |
 //! | `POST /_fake/crm/delete` | `{"entity": "leads", "id": N}`: moves it to the trash |
@@ -28,6 +29,7 @@ use serde_json::{Value, json};
 
 use crate::model::body::json_object;
 use crate::model::crm::changes::CrmEntity;
+use crate::model::figures::Figures;
 use crate::model::problem::{FieldError, Problem};
 use crate::model::record::BotKind;
 use crate::model::standing::Standing;
@@ -44,6 +46,7 @@ pub(crate) fn routes() -> Router<Arc<Tenant>> {
             get(continuations).post(add_continuation),
         )
         .route("/_fake/requests", get(requests))
+        .route("/_fake/figures", get(figures))
         .route("/_fake/authorization_code", post(authorization_code))
         .route("/_fake/crm/touch", post(crm_touch))
         .route("/_fake/crm/delete", post(crm_delete))
@@ -162,6 +165,7 @@ async fn requests(State(tenant): Tenancy) -> Response {
                 "method": r.method,
                 "path_and_query": r.path_and_query,
                 "headers": r.headers,
+                "status": r.status(),
                 "body": r.body_text().map_or_else(
                     || Value::Array(r.body.iter().map(|b| Value::from(*b)).collect()),
                     |_| Value::from(r.masked_body()),
@@ -170,6 +174,11 @@ async fn requests(State(tenant): Tenancy) -> Response {
         })
         .collect();
     Json(Value::Array(list)).into_response()
+}
+
+/// What this account's recorded requests add up to.
+async fn figures(State(tenant): Tenancy) -> Response {
+    Json(Figures::of(&tenant.requests())).into_response()
 }
 
 /// A code for the `authorization_code` grant, as the install redirect would bring it: the

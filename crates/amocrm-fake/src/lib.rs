@@ -26,9 +26,10 @@ mod lifecycle;
 mod model;
 
 mod server;
+pub mod widget_request;
 
 pub use builder::{AccountSpec, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeBuilder};
-pub use crm::FakeCrm;
+pub use crm::{FakeCrm, Mutator};
 pub use faults::fault::{Fault, Operation};
 pub use faults::spec::ParseFaultError;
 pub use faults::{FaultId, FaultReport, Faults};
@@ -38,6 +39,7 @@ pub use model::catalogue::widget::{CatalogueError, FakeWidget, SettingField, Set
 pub use model::clock::FakeClock;
 pub use model::crm::changes::{CrmEntity, LeadChange, Stamp};
 pub use model::crm::seed::{CrmSize, MAX_CRM_ENTITIES};
+pub use model::figures::Figures;
 pub use model::record::{BotKind, ReceivedContinuation, RecordedRequest, UnknownBotKind};
 pub use model::tokens::{
     DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
@@ -45,3 +47,4 @@ pub use model::tokens::{
 };
 pub use model::webhooks::{WebhookAttempt, WebhookSchedule};
 pub use server::{FakeAccount, FakeServer};
+pub use widget_request::WidgetRequestSigner;

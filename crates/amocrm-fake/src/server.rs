@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use crate::crm::FakeCrm;
 use crate::faults::Faults;
 use crate::model::clock::FakeClock;
+use crate::model::figures::Figures;
 use crate::model::lock;
 use crate::model::record::{BotKind, ReceivedContinuation, RecordedRequest};
 use crate::model::tenant::Tenant;
@@ -155,6 +156,12 @@ impl FakeServer {
     /// off), in order; [`RecordedRequest::account`] says which.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.requests).clone()
+    }
+
+    /// What the recorded requests of every account add up to (requests by status class,
+    /// 429s, token grants by outcome): the server's side of what a client reports.
+    pub fn figures(&self) -> Figures {
+        Figures::of(&lock(&self.requests))
     }
 
     /// Forgets the recorded requests (of every account).
@@ -314,6 +321,12 @@ impl FakeAccount {
     /// The requests this account received (unless recording is off), in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.tenant.requests()
+    }
+
+    /// What this account's recorded requests add up to ([`FakeServer::figures`] for one
+    /// account).
+    pub fn figures(&self) -> Figures {
+        Figures::of(&self.tenant.requests())
     }
 
     /// The settings stored for an installed widget, `None` when it is not installed or

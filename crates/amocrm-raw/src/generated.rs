@@ -12,7 +12,7 @@ pub mod types {
     ///The account's parameters. Only `id` is required: every other field is optional and
     ///nullable (**Addition**: the documentation lists them without saying which may be
     ///missing or null; a PHP backend omits and nulls freely, and one absent field must
-    ///not cost the whole answer). Fields `with` did not ask for are absent.
+    ///not cost the whole answer). Fields not asked for with `with` are absent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Account {
         ///ID of the account in the chat service (`with=amojo_id`).
@@ -85,7 +85,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<i64>,
     }
-    ///The parts `with` asked for. **Addition**: the shapes inside `amojo_rights`,
+    ///The parts asked for with `with`. **Addition**: the shapes inside `amojo_rights`,
     ///`entity_names` and `datetime_settings` are kept as JSON objects, not typed: the
     ///documentation lists their keys only by example, and each may be `[]` when empty.
     ///`amojo_rights`: the chat rights of the account; `entity_names`: the names of the
@@ -437,7 +437,7 @@ pub mod types {
     ///A company. Only `id` is required. **Addition**: every other field is optional and
     ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
     ///returns trashed companies with most fields null, list items lack `is_deleted`,
-    ///and fields that `with` did not ask for are absent.
+    ///and fields not asked for with `with` are absent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Company {
         ///ID of the account the company belongs to.
@@ -548,7 +548,7 @@ pub mod types {
     ///A contact. Only `id` is required. **Addition**: every other field is optional and
     ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
     ///returns trashed contacts with most fields null, list items lack `is_deleted`,
-    ///and fields that `with` did not ask for are absent. Phones and e-mails are in
+    ///and fields not asked for with `with` are absent. Phones and e-mails are in
     ///`custom_fields_values` (`field_code` `PHONE` and `EMAIL`, type `multitext`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Contact {
@@ -1738,7 +1738,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: GotoType,
     }
-    ///`GotoType`
+    ///Where a `goto` handler sends the bot, `question`, `answer` or `finish`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1887,8 +1887,8 @@ pub mod types {
     ///A lead. Only `id` is required. **Addition**: every other field is optional and
     ///nullable, beyond the documentation's table: with `with=only_deleted` amoCRM
     ///returns trashed leads whose fields (name, price, status_id, pipeline_id,
-    ///created_by, created_at …) are mostly null, and fields that `with` did not ask
-    ///for are absent.
+    ///created_by, created_at …) are mostly null, and fields not asked for with `with`
+    ///are absent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Lead {
         ///ID of the account the lead belongs to.
@@ -2385,7 +2385,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<i64>,
     }
-    ///`PipelineEmbedded`
+    ///A pipeline's `_embedded`, its statuses.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PipelineEmbedded {
         ///The pipeline's statuses, in the pipeline's order.
@@ -2633,7 +2633,7 @@ pub mod types {
                 })
         }
     }
-    ///`ShowType`
+    ///What a `show` handler shows, `text`, `buttons` or `buttons_url`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3012,7 +3012,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
     }
-    ///`TaskType`
+    ///A type of task of the account (`with=task_types`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TaskType {
         ///Code of a built-in task type (`FOLLOW_UP`, `MEETING`), or null.
@@ -3279,7 +3279,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tasks: ::std::option::Option<crate::PhpObject<crate::types::EntityRights>>,
     }
-    ///`UsersGroup`
+    ///A group of the account's users (`with=users_groups`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UsersGroup {
         ///ID of the group.

@@ -7,7 +7,6 @@
 //! - [`churn`]: a CRM whose leads change while the changes stream, or a page-number
 //!   scan, reads them, tallied (missed, repeated, requests);
 //! - [`fake`]: a client of the fake amoCRM's default account;
-//! - [`jwt`]: widget_request tokens signed as amoCRM signs them;
 //! - [`fleet`]: OAuth holders of a token store against the fake amoCRM, a stored pair made
 //!   to look expired, the token endpoint's counts, a temporary directory.
 //!
@@ -17,6 +16,5 @@
 pub mod churn;
 pub mod fake;
 pub mod fleet;
-pub mod jwt;
 pub mod loopback;
 pub mod services;

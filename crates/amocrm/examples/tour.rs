@@ -1,10 +1,17 @@
 //! A tour of the API against the built-in fake amoCRM, no network needed: widgets, bot
-//! steps, then the CRM (pipelines, leads, contacts, the changes stream, events, tags,
-//! users, custom fields):
+//! steps, then what a widget's backend does (OAuth with an authorization code, an
+//! `Integration`, a widget_request verified and its bot continued: `tour/backend.rs`),
+//! then the CRM read (pipelines, leads, contacts, the changes stream, events, tags,
+//! users, custom fields) and written (leads, a note, a task: `tour/write.rs`):
 //!
 //! ```sh
 //! cargo run --example tour
 //! ```
+
+#[path = "tour/backend.rs"]
+mod backend;
+#[path = "tour/write.rs"]
+mod write;
 
 use std::time::Instant;
 
@@ -17,6 +24,20 @@ use futures::StreamExt;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tour().await
+}
+
+/// `cargo test -p amocrm` runs the tour too (`test = true` in the crate's manifest): every
+/// step, and every unexpected answer, fails it.
+#[cfg(test)]
+#[tokio::test]
+async fn the_tour_runs() {
+    if let Err(error) = tour().await {
+        panic!("the tour failed: {error}");
+    }
+}
+
+async fn tour() -> Result<(), Box<dyn std::error::Error>> {
     // 1. A fake amoCRM on an ephemeral loopback port, with a catalogue to page through
     //    and a seeded CRM (leads with custom fields, contacts, pipelines, events...).
     let fake = FakeServer::builder()
@@ -107,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Err(Error::Invalid(invalid)) => println!("  rejected before sending: {invalid}"),
-        other => println!("  unexpected: {other:?}"),
+        other => return Err(format!("unexpected: {other:?}").into()),
     }
     let settings = Settings::new()
         .text("login", "example")
@@ -145,11 +166,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     step("Errors you can match on");
     match client.widgets().get("no_such_widget").send().await {
         Err(Error::NotFound(problem)) => println!("  404 NotFound: {problem}"),
-        other => println!("  unexpected: {other:?}"),
+        other => return Err(format!("unexpected: {other:?}").into()),
     }
     match client.widgets().list().limit(500).send().await {
         Err(error @ Error::Invalid(_)) => println!("  {error}"),
-        other => println!("  unexpected: {other:?}"),
+        other => return Err(format!("unexpected: {other:?}").into()),
     }
 
     // 6. Continue a Salesbot with handlers.
@@ -193,14 +214,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Err(error) => println!("  rejected: {error}"),
-        Ok(()) => println!("  unexpected: accepted"),
+        Ok(()) => return Err("unexpected: accepted".into()),
     }
     println!(
         "  requests sent meanwhile: {}",
         fake.requests().len() - sent_before
     );
 
+    backend::backend(&fake).await?;
     crm(&client).await?;
+    write::write(&client).await?;
 
     println!(
         "\ntour complete: {} requests served by the fake",
@@ -286,7 +309,7 @@ async fn crm(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     );
     match client.events().list().limit(101).send().await {
         Err(error) => println!("  101 events a page is refused before sending: {error}"),
-        Ok(_) => println!("  unexpected: 101 events a page was sent"),
+        Ok(_) => return Err("unexpected: 101 events a page was sent".into()),
     }
     Ok(())
 }

@@ -1,12 +1,30 @@
 //! An ergonomic client for the amoCRM (Kommo) REST API v4: widgets, the widget steps of
-//! Salesbot and Marketingbot, the account, and the CRM read side (leads, contacts,
-//! companies, pipelines, tasks, notes, events, …).
+//! Salesbot and Marketingbot, the account, the CRM (leads, contacts, companies, pipelines,
+//! tasks, notes, events, …, read and written), webhooks, and what a widget's backend needs
+//! around them: OAuth, token stores shared by processes, and the verification of what a bot
+//! sends.
 //!
-//! Built on the generated [`amocrm_raw`] client, it adds what the raw client cannot know:
-//! a token that never prints, amoCRM's 7 requests/second limit, safe retries, a
-//! [`futures::Stream`] over every page, inputs checked against the API's documented limits
-//! before anything is sent, and one [`Error`] to match on. Every call is a request built
-//! with its options and sent with `.send()`; lists also have `.pages()` and `.stream()`.
+//! Built on the generated [`amocrm_raw`](https://docs.rs/amocrm-raw) client, it adds what
+//! the raw client cannot know: a token that never prints, amoCRM's 7 requests/second limit,
+//! safe retries, a stream ([`ListStream`]) over every page, inputs checked against the API's
+//! documented limits before anything is sent, and one [`Error`] to match on. Every call is a
+//! request built with its options and sent with `.send()`; lists also have `.pages()` and
+//! `.stream()`.
+//!
+//! # Where to start
+//!
+//! | you are writing | start with | then |
+//! | --- | --- | --- |
+//! | **a script**: one account, a long-lived token | [`Client::builder`] with [`AccountUrl`] and `.token(…)` (below) | a section ([`widgets`], [`leads`], …), [`query`] for filters, [`write`](mod@write) for the CRM's writes, [`Error`] |
+//! | **a backend**: an integration installed by accounts' admins | [`guide::oauth`]: [`OAuth`], [`AppCredentials`], a [`TokenStore`](store::TokenStore) | [`guide::widget_request`]: the [`WidgetRequestVerifier`](widget_request::WidgetRequestVerifier), then [`bots`] to continue the bot; [`webhook`] for what amoCRM posts |
+//! | **a fleet**: many accounts, many processes | [`guide::fleets`]: [`Integration`], [`store`], [`pace`] | [`integration`] (the refresh protocol, the install state, the uninstall hook); the engines `amocrm-postgres` and `amocrm-redis` |
+//! | **tests** of any of these | [`guide::testing`]: the `amocrm-fake` crate, its authorization codes and signed widget_requests | [`RetryPolicy`] and [`client`] options for short tests |
+//!
+//! A tour of all of it runs against the fake with no network: `cargo run --example tour` in
+//! the repository (`crates/amocrm/examples/tour.rs`); `examples/widget_backend.rs` is a
+//! whole backend, runnable alone (`--local`) or as a fleet.
+//!
+//! # A script
 //!
 //! ```no_run
 //! use amocrm::bots::{BotKind, ContinueRequest, Handler};
@@ -49,27 +67,23 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Where to look
+//! # The modules, by task
 //!
-//! - **A script** (one account, a long-lived token): [`Client`], [`ClientBuilder`],
-//!   [`AccountUrl`]; the sections [`widgets`], [`bots`], [`account`], [`pipelines`];
-//!   the CRM read side [`leads`], [`contacts`], [`companies`], [`tasks`], [`catalogs`],
-//!   [`custom_fields`], [`users`], [`tags`], [`notes`], [`links`], [`events`],
-//!   [`loss_reasons`], their filters, orders and `with` in [`query`];
-//!   [`Error`] and [`ErrorKind`] to match on; [`pagination`] for pages, streams and gets by
-//!   ID.
-//! - **A backend** (OAuth, a widget's bot steps): [`auth`] ([`OAuth`], [`AppCredentials`],
-//!   [`auth::TokenAnswer`]), [`store`] (where token pairs live: [`store::FileTokenStore`],
-//!   [`store::MemoryTokenStore`]), [`widget_request`] (verifying what a bot sends, and
-//!   continuing it).
-//! - **A fleet** (many accounts, many processes): [`Integration`], [`store`] and [`pace`]
-//!   (the traits engines implement: `amocrm-postgres`, `amocrm-redis`), and
-//!   [`widget_request::ReplayGuard`]; how they work together is in [`integration`].
+//! - **API sections**: [`widgets`], [`bots`], [`account`], [`pipelines`], [`webhooks`]
+//!   (subscriptions); the CRM [`leads`], [`contacts`], [`companies`], [`tasks`],
+//!   [`catalogs`], [`custom_fields`], [`users`], [`tags`], [`notes`], [`links`],
+//!   [`events`], [`loss_reasons`]; their filters, orders and `with` in [`query`]; the CRM's
+//!   writes in [`write`](mod@write); changes without gaps in [`sync`]; pages, streams and gets by ID
+//!   in [`pagination`].
+//! - **Auth**: [`auth`] ([`OAuth`], [`AppCredentials`], [`auth::TokenAnswer`]), [`store`]
+//!   (where pairs live: [`store::TokenStore`], [`store::FileTokenStore`],
+//!   [`store::MemoryTokenStore`]), [`integration`] ([`Integration`]).
+//! - **Inbound**: [`widget_request`] (a bot's widget step), [`webhook`] (what amoCRM
+//!   POSTs).
 //! - **The request path**: [`transport`] ([`RetryPolicy`], what is retried and when),
-//!   [`client`] (HTTP and TLS options); the raw client underneath is
-//!   [`Client::raw`].
-//! - **Tests**: the `amocrm-fake` crate serves the API (accounts, OAuth, faults) on a local
-//!   port; point a client at it with [`AccountUrl::base_url`].
+//!   [`pace`] (the 7 requests/s), [`client`] (HTTP and TLS options); the raw client
+//!   underneath is [`Client::raw`]; [`Error`], [`ErrorKind`] and [`error`].
+//! - **Guides**: [`guide`].
 //!
 //! # Features
 //!
@@ -96,6 +110,7 @@ pub mod auth;
 pub mod client;
 mod decode;
 pub mod error;
+pub mod guide;
 pub mod integration;
 pub mod observe;
 pub mod pace;

@@ -4,8 +4,8 @@
 use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use amocrm_fake::widget_request::sign;
 use amocrm_fake::{FakeAccount, FakeServer, Fault, WebhookSchedule};
-use amocrm_test_support::jwt::sign;
 use amocrm_test_support::loopback::free_port;
 use amocrm_test_support::services::{self, reachable, unique};
 use serde_json::{Value, json};

@@ -8,13 +8,14 @@
 //! whose answer is lost after the fake wrote it (outcome unknown, said as such).
 
 mod fleet;
+mod local;
 
 use std::time::Duration;
 
 use amocrm::integration::AuthMode;
 use amocrm::{AppCredentials, Domain, Integration};
+use amocrm_fake::widget_request::sign;
 use amocrm_fake::{BotKind, Fault, LeadChange};
-use amocrm_test_support::jwt::sign;
 use serde_json::json;
 
 use fleet::*;

@@ -1,6 +1,7 @@
 //! `amocrm widgets …`: list, show, install and uninstall widgets; the widget list's
 //! columns and the view of one widget.
 
+pub mod settings_hint;
 pub mod settings_input;
 
 use clap::{Args, Subcommand};
@@ -22,7 +23,7 @@ pub enum WidgetsCommand {
     /// Show one widget and its settings template
     Get(CodeArg),
     /// Install a widget, checking the settings against its settings_template first
-    #[command(after_help = INSTALL_AFTER_HELP)]
+    #[command(long_about = INSTALL_LONG_ABOUT)]
     Install(InstallArgs),
     /// Uninstall a widget
     Uninstall(CodeArg),
@@ -35,7 +36,10 @@ pub struct CodeArg {
     pub code: String,
 }
 
-const INSTALL_AFTER_HELP: &str = "\
+/// `widgets install --help`: the settings table first, before the arguments.
+const INSTALL_LONG_ABOUT: &str = "\
+Install a widget, checking the settings against its settings_template first.
+
 Each setting is given by the key of the widget's settings_template:
   text, pass   --set login=example --set password=s3cret
   users        --set-json phones='{\"504141\":\"1039\"}'
@@ -43,7 +47,8 @@ Each setting is given by the key of the widget's settings_template:
   custom       --set key=text or --set-json key=JSON
 The settings are checked against the template (required keys, value shapes, unknown
 keys) before the install request is sent; on a problem nothing is installed and the
-exit code is 2. Values are never repeated in error messages.";
+exit code is 2. Values are never repeated in error messages. amocrm widgets get
+CODE shows a widget's settings_template: its keys, types and required ones.";
 
 /// `amocrm widgets install`.
 #[derive(Debug, Args)]
@@ -88,9 +93,14 @@ async fn install(client: &Client, args: &InstallArgs, out: &mut Output) -> Resul
     let widget = client.widgets().get(&args.code).send().await?;
     let settings = settings_input::build(&widget.settings_template, &args.set, &args.set_json)
         .map_err(Failure::Input)?;
-    settings
-        .check(&widget.settings_template)
-        .map_err(sdk::Error::from)?;
+    match settings.check(&widget.settings_template) {
+        Ok(()) => {}
+        Err(sdk::Invalid::Settings(problems)) => {
+            let messages = settings_hint::explain(&widget.settings_template, &problems);
+            return Err(Failure::Input(messages));
+        }
+        Err(other) => return Err(sdk::Error::from(other).into()),
+    }
     let installed = client
         .widgets()
         .install(&args.code, &settings)

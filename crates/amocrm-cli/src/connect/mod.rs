@@ -25,7 +25,7 @@ pub use args::{ConnectionArgs, DomainArg};
 pub use stores::{StoreSpec, pacer};
 pub use unsaved::{secure as secure_unsaved, watch as watch_unsaved};
 
-use crate::failure::Failure;
+use crate::failure::{self, Failure};
 use crate::sdk::{
     AccountUrl, AppCredentials, AuthError, Client, ClientBuilder, Domain, Error, Integration,
     Pacer, StoreError, TokenStore,
@@ -208,6 +208,14 @@ pub async fn client(args: &ConnectionArgs, matches: &ArgMatches) -> Result<Clien
             spec.shown()
         )));
     }
+    failure::note_token_source(
+        format!(
+            "the stored OAuth pair for {} in {}",
+            target.key,
+            spec.shown()
+        ),
+        true,
+    );
     let integration = integration(args, store, pacer, target.timeout, "use the stored pair")?;
     let client = integration.client_at(&target.account())?;
     watch_unsaved(&integration.oauth_at(&target.account())?, spec.shown());

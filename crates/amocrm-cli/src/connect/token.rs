@@ -16,7 +16,7 @@ use secrecy::zeroize::Zeroizing;
 
 use super::args::ConnectionArgs;
 use super::profile::{Profile, Selected};
-use crate::failure::Failure;
+use crate::failure::{self, Failure};
 
 /// A token file or stdin larger than this is not a token: refused without reading on.
 const MAX_TOKEN_BYTES: u64 = 64 * 1024;
@@ -94,7 +94,11 @@ pub fn resolve(
             "give a token (--token, --token-file, --token-stdin) or --token-store, not both",
         ));
     }
-    match choose(args, matches)? {
+    let source = choose(args, matches)?;
+    if let Some(source) = source {
+        note_source(source, args, matches);
+    }
+    match source {
         Some(Source::Token) => args
             .token
             .clone()
@@ -123,11 +127,44 @@ pub fn resolve(
                         profile.map(|p| p.name.as_str()).unwrap_or_default()
                     )));
                 }
+                let name = profile.map(|p| p.name.as_str()).unwrap_or_default();
+                failure::note_token_source(
+                    format!("the token_file {} of profile {name}", path.display()),
+                    false,
+                );
                 from_file(path).map(Some)
             }
             _ => Ok(None),
         },
     }
+}
+
+/// Notes which source the token came from, for the message of a 401 (a path, a flag or
+/// a variable's name; never the token).
+fn note_source(source: Source, args: &ConnectionArgs, matches: &ArgMatches) {
+    let flag = matches!(
+        matches.value_source(match source {
+            Source::Token => "token",
+            Source::File => "token_file",
+            Source::Stdin => "token_stdin",
+        }),
+        Some(ValueSource::CommandLine)
+    );
+    let path = args
+        .token_file
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    failure::note_token_source(
+        match (source, flag) {
+            (Source::Token, true) => "--token".to_owned(),
+            (Source::Token, false) => "AMOCRM_TOKEN".to_owned(),
+            (Source::File, true) => format!("--token-file {path}"),
+            (Source::File, false) => format!("AMOCRM_TOKEN_FILE ({path})"),
+            (Source::Stdin, _) => "--token-stdin".to_owned(),
+        },
+        false,
+    );
 }
 
 /// Whether the flags or the environment name an account while the profile names its own:

@@ -216,5 +216,14 @@ async fn a_server_that_is_not_there_exits_4() {
     )
     .await;
     assert_eq!(run.code, 4, "{run:#?}");
-    assert!(run.stderr.starts_with("error: transport error"), "{run:#?}");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: the request to {base}/api/v4/widgets/amo_dropbox failed: "
+        )),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains("is the base URL reachable?"),
+        "{run:#?}"
+    );
 }

@@ -14,6 +14,7 @@ mod crm;
 mod crm_sections;
 mod definitions;
 mod exit_codes;
+mod help_and_errors;
 mod hostile_inputs;
 mod logging;
 mod oauth;

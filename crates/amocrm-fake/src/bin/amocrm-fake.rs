@@ -5,16 +5,22 @@
 //! amocrm-fake --account acc1 --account acc2 --catalogue my-widgets.yaml \
 //!     --continuation acc1:marketingbot:7:xyz
 //! amocrm-fake --fault 'list=429:retry-after=2:html' --fault '*=503@3'
+//! amocrm-fake --port 0 --port-file /tmp/fake.port   # a free port, written for scripts
 //! ```
+//!
+//! `--help` says what the start-up banner says (seed widgets, tokens, the OAuth client,
+//! the `/_fake/*` routes) and how to embed the fake in tests instead (`FakeServer`). The
+//! banner's last line is `port=N`, the port listened on.
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use amocrm_fake::{
-    BotKind, CrmSize, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeClock, FakeServer, FakeWidget,
-    SEED_WIDGET_COUNT, WebhookSchedule,
+    BotKind, CrmSize, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
+    DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeClock, FakeServer, FakeWidget, SEED_WIDGET_COUNT,
+    WebhookSchedule,
 };
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 /// A pending bot continuation given as `[ACCOUNT:]KIND:BOT_ID:CONTINUE_ID`.
 #[derive(Debug, Clone)]
@@ -62,9 +68,15 @@ fn parse_pending(s: &str) -> Result<Pending, String> {
 #[derive(Debug, Parser)]
 #[command(name = "amocrm-fake", version, about)]
 struct Args {
-    /// Port to listen on (0 picks a free one).
+    /// Port to listen on (0 picks a free one: the banner's last line is port=N, and
+    /// --port-file writes N).
     #[arg(long, env = "AMOCRM_FAKE_PORT", default_value_t = 8080)]
     port: u16,
+    /// Write the port listened on to this file (the number and a newline), once the
+    /// server listens: a script waits for the file, then reads it. E.g. --port 0
+    /// --port-file /tmp/fake.port
+    #[arg(long, value_name = "PATH")]
+    port_file: Option<std::path::PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "AMOCRM_FAKE_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
@@ -194,6 +206,63 @@ Examples:
   --fault 'list=429:retry-after=2:html'      list answers an HTML 429, Retry-After: 2
   --fault 'get=reset:p=0.2:seed=7'           a fifth of the gets lose their connection";
 
+/// The end of `--help`: what the server starts with, its own routes, and the library.
+fn after_long_help() -> String {
+    format!(
+        "\
+Seed data (every account): the widgets amo_dropbox, amo_mailchimp and amo_asterisk (the
+API description's examples, with their settings templates), then --widgets generated
+ones; a generated CRM (--crm-* flags; the same --crm-seed, the same data).
+
+Tokens: administrator {DEFAULT_TOKEN} (--token), read-only {DEFAULT_USER_TOKEN}
+(--user-token); another --account NAME's are NAME-suffixed (fake-token-NAME).
+
+OAuth client (POST /oauth2/access_token):
+  client_id     {DEFAULT_CLIENT_ID}
+  client_secret {DEFAULT_CLIENT_SECRET}
+  redirect_uri  {DEFAULT_REDIRECT_URI}
+  A single-use authorization code: POST /_fake/authorization_code, e.g.
+  curl -s -X POST http://127.0.0.1:8080/_fake/authorization_code   -> {{\"code\": ...}}
+  AMOCRM_CLIENT_ID={DEFAULT_CLIENT_ID} AMOCRM_CLIENT_SECRET={DEFAULT_CLIENT_SECRET} \\
+  AMOCRM_REDIRECT_URI={DEFAULT_REDIRECT_URI} \\
+  amocrm --base-url http://127.0.0.1:8080 auth login --code CODE
+
+The fake's own routes (no token; under /NAME/ for an --account NAME):
+  GET  /_fake/continuations       pending and received bot steps
+  POST /_fake/continuations       {{\"bot\": \"salesbot\", \"bot_id\": 123, \"continue_id\": \"abc\"}}
+  POST /_fake/authorization_code  a single-use code for the token endpoint
+  GET  /_fake/requests            the recorded requests (secrets masked), each with its status
+  GET  /_fake/figures             what they add up to: by status class, 429s, token grants
+  POST /_fake/crm/touch           {{\"entity\": \"leads\", \"ids\": [...]}} or {{..., \"count\": N}}
+  POST /_fake/crm/delete          {{\"entity\": \"contacts\", \"id\": N}}: to the trash
+  GET  /_fake/crm/snapshot        ?entity=leads: [{{\"id\", \"updated_at\"}}, ...]
+  GET, POST /_fake/crm/clock      {{\"set\": T}} or {{\"advance\": N}} moves the clock
+  POST /_fake/standing            {{\"standing\": \"blocked\" | \"unpaid\" | \"good\"}}
+
+Start-up: stdout starts with \"amocrm-fake listening on URL (token: ...)\", then the
+catalogue, the CRM, the OAuth client and each account; its last line is port=N.
+  amocrm-fake --port 0 > fake.log &   # then: sed -n 's/^port=//p' fake.log
+  amocrm-fake --port 0 --port-file fake.port &
+
+In Rust tests, embed it instead (crate amocrm-fake, default-features = false):
+  let fake = amocrm_fake::FakeServer::start().await?;   // a free port
+  let client = amocrm::Client::builder()
+      .account(amocrm::AccountUrl::base_url(fake.base_url()))
+      .token(fake.token())
+      .build()?;
+  // FakeServer::builder() sets widgets, accounts, faults, the CRM's size...
+"
+    )
+}
+
+/// Writes `port` and a newline to `path`, whole: to a file beside it, then renamed.
+fn write_port_file(path: &std::path::Path, port: u16) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, format!("{port}\n"))?;
+    std::fs::rename(&partial, path)
+}
+
 fn parse_fault(s: &str) -> Result<amocrm_fake::Fault, String> {
     s.parse()
         .map_err(|e: amocrm_fake::ParseFaultError| e.to_string())
@@ -205,7 +274,13 @@ fn parse_json(s: &str) -> Result<serde_json::Value, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let matches = Args::command()
+        .after_long_help(after_long_help())
+        .get_matches();
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(error) => error.exit(),
+    };
     let custom = match &args.catalogue {
         Some(path) => match FakeWidget::load_catalogue(path) {
             Ok(widgets) => widgets,
@@ -342,6 +417,19 @@ async fn main() -> ExitCode {
             account.user_token()
         );
     }
+    let port = server.addr().port();
+    if let Some(path) = &args.port_file
+        && let Err(e) = write_port_file(path, port)
+    {
+        eprintln!(
+            "amocrm-fake: cannot write --port-file {}: {e}",
+            path.display()
+        );
+        server.shutdown().await;
+        return ExitCode::FAILURE;
+    }
+    // Last, on a line of its own: what a script reads (`sed -n 's/^port=//p'`).
+    println!("port={port}");
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("amocrm-fake: cannot wait for Ctrl-C: {e}");
     }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::faults::Faults;
 use crate::faults::fault::{Action, Fault};
 use crate::model::problem::Problem;
+use crate::model::record::NoWholeAnswer;
 
 /// Detail of the problem+json body of an injected error status.
 const DETAIL: &str = "Fault injected by amocrm-fake";
@@ -103,6 +104,12 @@ async fn with_body_field(resp: Response, name: &str, value: serde_json::Value) -
 /// connection. With `declared`, the head (flushed first) promises that many bytes;
 /// without, the body fails before anything is written, so the client gets no answer.
 fn broken(sent: Bytes, declared: Option<(axum::http::response::Parts, u64)>) -> Response {
+    let mut resp = broken_body(sent, declared);
+    resp.extensions_mut().insert(NoWholeAnswer);
+    resp
+}
+
+fn broken_body(sent: Bytes, declared: Option<(axum::http::response::Parts, u64)>) -> Response {
     use futures::StreamExt;
     let fail = || std::io::Error::other("fault injected by amocrm-fake");
     let Some((mut parts, declared)) = declared else {

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use crate::http::negotiate::accepts_amocrm_media_types;
 use crate::model::lock;
 use crate::model::problem::Problem;
-use crate::model::record::RecordedRequest;
+use crate::model::record::{NoWholeAnswer, RecordedRequest};
 use crate::model::standing::{BLOCK_PAGE, Refusal};
 use crate::model::tenant::Tenant;
 
@@ -39,8 +39,10 @@ pub(crate) async fn record_and_limit(
     resp
 }
 
+/// Records the request (when the account records) and answers it; the recorded entry
+/// gets the answer's status.
 async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
-    let req = if tenant.record {
+    let (req, slot) = if tenant.record {
         // Under a nested account the URI has lost its prefix; record the one on the wire.
         let uri = req
             .extensions()
@@ -64,11 +66,23 @@ async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
             tenant.name.as_deref(),
             &body,
         );
+        let slot = recorded.answer_slot();
         lock(&tenant.requests).push(recorded);
-        Request::from_parts(parts, Body::from(body))
+        (Request::from_parts(parts, Body::from(body)), Some(slot))
     } else {
-        req
+        (req, None)
     };
+    let resp = gate(&tenant, req, next).await;
+    if let Some(slot) = slot
+        && resp.extensions().get::<NoWholeAnswer>().is_none()
+    {
+        let _ = slot.set(resp.status().as_u16());
+    }
+    resp
+}
+
+/// A strict `Accept`, the account's standing and its rate limit, then the route.
+async fn gate(tenant: &Tenant, req: Request, next: Next) -> Response {
     if tenant.strict_accept
         && req.uri().path().starts_with("/api/")
         && !accepts_amocrm_media_types(req.headers())

@@ -11,6 +11,7 @@ pub(crate) mod clock;
 pub(crate) mod continuations;
 pub(crate) mod crm;
 pub(crate) mod field_writes;
+pub(crate) mod figures;
 pub(crate) mod pipeline_writes;
 pub(crate) mod pipelines;
 pub(crate) mod problem;

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 
 use ::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
@@ -68,6 +69,11 @@ impl FromStr for BotKind {
     }
 }
 
+/// Marks a response that will not reach the client whole (a fault's reset, cut or
+/// truncated body): its request is recorded without a status.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoWholeAnswer;
+
 /// A continue request the fake accepted (202).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReceivedContinuation {
@@ -111,6 +117,9 @@ pub struct RecordedRequest {
     pub received_at: std::time::Instant,
     /// The unmasked `Authorization` value, only for [`RecordedRequest::has_bearer`].
     authorization: Option<String>,
+    /// The status the fake answered with, set once the answer's head is made (shared by the
+    /// clones, so that a copy taken while the route runs sees it later).
+    answered: Arc<OnceLock<u16>>,
 }
 
 impl fmt::Debug for RecordedRequest {
@@ -121,6 +130,7 @@ impl fmt::Debug for RecordedRequest {
             .field("path_and_query", &self.path_and_query)
             .field("headers", &self.headers)
             .field("body", &self.masked_body())
+            .field("status", &self.status())
             .finish_non_exhaustive()
     }
 }
@@ -169,7 +179,20 @@ impl RecordedRequest {
             body: body.to_vec(),
             received_at: std::time::Instant::now(),
             authorization,
+            answered: Arc::default(),
         }
+    }
+
+    /// The status the fake answered with (a fault's, a refusal's or the route's); `None`
+    /// while the route runs, and for a request whose answer a fault reset, cut or
+    /// truncated.
+    pub fn status(&self) -> Option<u16> {
+        self.answered.get().copied()
+    }
+
+    /// Where the answer's status goes once it is known.
+    pub(crate) fn answer_slot(&self) -> Arc<OnceLock<u16>> {
+        self.answered.clone()
     }
 
     /// The first value of a header, by case-insensitive name (`Authorization` masked).

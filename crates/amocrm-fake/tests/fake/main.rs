@@ -8,6 +8,8 @@ mod admin_routes;
 mod bearer_tokens;
 #[cfg(feature = "cli")]
 mod binary;
+#[cfg(feature = "cli")]
+mod binary_help;
 mod bot_continuations;
 mod crm_filters;
 mod crm_leads;
@@ -19,6 +21,7 @@ mod crm_writes;
 mod crm_writes_activity;
 mod definition_writes;
 mod faults;
+mod figures;
 mod oauth;
 mod pipelines;
 mod rate_limit;

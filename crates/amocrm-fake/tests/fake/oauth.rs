@@ -18,19 +18,6 @@ async fn token_request(server: &FakeServer, body: Value) -> Response {
         .unwrap()
 }
 
-async fn token_grant(account_url: &str, grant: &str, key: &str, value: &str) -> Response {
-    let client = amocrm_fake::OAuthClient::default();
-    Client::new()
-        .post(format!("{account_url}/oauth2/access_token"))
-        .json(&json!({
-            "client_id": client.client_id, "client_secret": client.client_secret,
-            "grant_type": grant, key: value, "redirect_uri": client.redirect_uri,
-        }))
-        .send()
-        .await
-        .expect("token request")
-}
-
 #[tokio::test]
 async fn oauth_code_and_refresh_flow() {
     let server = FakeServer::builder()

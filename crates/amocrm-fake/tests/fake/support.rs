@@ -2,7 +2,7 @@
 
 use amocrm_fake::FakeServer;
 use reqwest::{Client, Method, Response};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub const HAL: &str = "application/hal+json";
 pub const PROBLEM: &str = "application/problem+json";
@@ -155,4 +155,18 @@ pub fn ids(page: &Value, name: &str) -> Vec<i64> {
         .iter()
         .map(|e| e["id"].as_i64().expect("id"))
         .collect()
+}
+
+/// A grant at an account's token endpoint with the default OAuth client's credentials.
+pub async fn token_grant(account_url: &str, grant: &str, key: &str, value: &str) -> Response {
+    let client = amocrm_fake::OAuthClient::default();
+    Client::new()
+        .post(format!("{account_url}/oauth2/access_token"))
+        .json(&json!({
+            "client_id": client.client_id, "client_secret": client.client_secret,
+            "grant_type": grant, key: value, "redirect_uri": client.redirect_uri,
+        }))
+        .send()
+        .await
+        .expect("token request")
 }

@@ -72,7 +72,7 @@ impl<'c> CatalogCalls<'c> {
     }
 
     /// `GET /api/v4/catalogs/{id}`: one catalog (a missing one is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<Catalog, CrmGet<Catalog>> {
         crm_get(self.client, id, |client, id, _| {
             Box::pin(async move { client.call(client.raw().get_catalog(id)).await })
@@ -125,7 +125,7 @@ impl ElementCalls<'_> {
     }
 
     /// `GET /api/v4/catalogs/{catalog_id}/elements/{id}`: one element (a missing one is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<CatalogElement, CrmGet<CatalogElement>> {
         crm_get_in(self.client, id, self.scope(), |client, id, q| {
             Box::pin(async move {

@@ -70,7 +70,7 @@ impl<'c> CompanyCalls<'c> {
 
 impl CompanyCalls<'_> {
     /// `GET /api/v4/companies`: a page, every page or every company; the common
-    /// parameters are in [`crate::query`].
+    /// parameters are in [`query`](crate::query).
     pub fn list(&self) -> ListRequest<Company, CrmQuery<Company>> {
         crm_list(self.client, |client, at, q| {
             Box::pin(async move {
@@ -92,7 +92,7 @@ impl CompanyCalls<'_> {
     }
 
     /// `GET /api/v4/companies/{id}`: one company (a missing one is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<Company, CrmGet<Company>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {

@@ -70,7 +70,7 @@ impl<'c> ContactCalls<'c> {
 
 impl ContactCalls<'_> {
     /// `GET /api/v4/contacts`: a page, every page or every contact; the common
-    /// parameters are in [`crate::query`].
+    /// parameters are in [`query`](crate::query).
     pub fn list(&self) -> ListRequest<Contact, CrmQuery<Contact>> {
         crm_list(self.client, |client, at, q| {
             Box::pin(async move {
@@ -92,7 +92,7 @@ impl ContactCalls<'_> {
     }
 
     /// `GET /api/v4/contacts/{id}`: one contact (a missing one is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<Contact, CrmGet<Contact>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {

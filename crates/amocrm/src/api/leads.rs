@@ -83,7 +83,7 @@ impl<'c> LeadCalls<'c> {
 
 impl LeadCalls<'_> {
     /// `GET /api/v4/leads`: a page (`.send()`), every page (`.pages()`) or every lead
-    /// (`.stream()`); the common parameters are in [`crate::query`], the lead filters
+    /// (`.stream()`); the common parameters are in [`query`](crate::query), the lead filters
     /// below.
     pub fn list(&self) -> ListRequest<Lead, CrmQuery<Lead>> {
         crm_list(self.client, |client, at, q| {
@@ -105,7 +105,7 @@ impl LeadCalls<'_> {
         })
     }
 
-    /// `GET /api/v4/leads/{id}`: one lead (a missing one is [`crate::Error::NotFound`]).
+    /// `GET /api/v4/leads/{id}`: one lead (a missing one is [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<Lead, CrmGet<Lead>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {

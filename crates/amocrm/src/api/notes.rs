@@ -90,7 +90,7 @@ impl<'c> NoteCalls<'c> {
     }
 
     /// `GET /api/v4/{entity_type}/notes/{id}`: one note (a missing one is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<Note, CrmGet<Note>> {
         crm_get_in(
             self.client,

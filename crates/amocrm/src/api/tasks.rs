@@ -75,7 +75,7 @@ impl TaskCalls<'_> {
         list.checked_by(check)
     }
 
-    /// `GET /api/v4/tasks/{id}`: one task (a missing one is [`crate::Error::NotFound`]).
+    /// `GET /api/v4/tasks/{id}`: one task (a missing one is [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<Task, CrmGet<Task>> {
         crm_get(self.client, id, |client, id, _| {
             Box::pin(async move { client.call(client.raw().get_task(id)).await })

@@ -85,7 +85,7 @@ impl UserCalls<'_> {
         })
     }
 
-    /// `GET /api/v4/users/{id}`: one user (a missing one is [`crate::Error::NotFound`]).
+    /// `GET /api/v4/users/{id}`: one user (a missing one is [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<User, CrmGet<User>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {
@@ -118,7 +118,7 @@ impl RoleCalls<'_> {
         })
     }
 
-    /// `GET /api/v4/roles/{id}`: one role (a missing one is [`crate::Error::NotFound`]).
+    /// `GET /api/v4/roles/{id}`: one role (a missing one is [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<Role, CrmGet<Role>> {
         crm_get(self.client, id, |client, id, q| {
             Box::pin(async move {

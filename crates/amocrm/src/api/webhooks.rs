@@ -1,5 +1,5 @@
 //! Webhooks: which URLs amoCRM posts the account's changes to, and for which events
-//! (list, subscribe, unsubscribe). What amoCRM then posts is read by [`crate::webhook`].
+//! (list, subscribe, unsubscribe). What amoCRM then posts is read by [`webhook`](crate::webhook).
 
 use amocrm_raw::PhpQuery;
 use amocrm_raw::types as raw;
@@ -170,7 +170,7 @@ pub struct Unsubscribe<'c> {
 
 impl Unsubscribe<'_> {
     /// Checks the destination, then unsubscribes it (no such webhook:
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub async fn send(self) -> Result<()> {
         check_destination(&self.destination)?;
         let body = raw::WebhookDestination {

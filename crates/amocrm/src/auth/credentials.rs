@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 
 /// An amoCRM integration's credentials, as its settings page shows them: `client_id`,
 /// `client_secret` (kept as a secret: never printed) and the redirect URI, exactly as
-/// registered. [`crate::auth::OAuthBuilder::app`] and
-/// [`crate::integration::IntegrationBuilder::app`] take them; they are checked (none
+/// registered. [`OAuthBuilder::app`](crate::auth::OAuthBuilder::app) and
+/// [`IntegrationBuilder::app`](crate::integration::IntegrationBuilder::app) take them; they are checked (none
 /// empty) when the builder builds.
 ///
 /// ```

@@ -1,5 +1,5 @@
 //! Where the bearer token comes from: a [`TokenProvider`] ([`StaticToken`], or [`OAuth`],
-//! which refreshes through a [`crate::store::TokenStore`]), the integration's
+//! which refreshes through a [`TokenStore`](crate::store::TokenStore)), the integration's
 //! [`AppCredentials`], and the token endpoint's answer ([`TokenAnswer`]).
 
 pub(crate) mod credentials;

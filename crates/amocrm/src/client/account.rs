@@ -50,7 +50,7 @@ fn valid_subdomain(sub: &str) -> bool {
 }
 
 /// The base URL of one amoCRM account, as every builder takes it
-/// ([`crate::ClientBuilder::account`], [`crate::auth::OAuthBuilder::account`]): checked
+/// ([`ClientBuilder::account`](crate::ClientBuilder::account), [`OAuthBuilder::account`](crate::auth::OAuthBuilder::account)): checked
 /// when the builder builds, so a bad one fails there with [`Error::Config`], never with a
 /// request. Plain `http` is accepted only for loopback hosts unless
 /// [`AccountUrl::allow_insecure_http`] is set, so a token never crosses a network in clear

@@ -112,7 +112,7 @@ impl ClientBuilder {
 
     http_setters!();
 
-    /// What a template builder (an [`crate::Integration`]'s `configure_client` run once)
+    /// What a template builder (an [`Integration`](crate::Integration)'s `configure_client` run once)
     /// gives every client built from it: its HTTP options and its retry policy. The
     /// account, token and pacer are each account's; setting them here is an error.
     pub(crate) fn into_template(

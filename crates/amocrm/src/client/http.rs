@@ -18,7 +18,7 @@ pub const DEFAULT_USER_AGENT: &str = concat!("amocrm-rs/", env!("CARGO_PKG_VERSI
 pub(crate) type HttpConfig =
     Box<dyn FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
 
-/// The HTTP options of a builder ([`crate::ClientBuilder`], [`crate::auth::OAuthBuilder`]),
+/// The HTTP options of a builder ([`ClientBuilder`](crate::ClientBuilder), [`OAuthBuilder`](crate::auth::OAuthBuilder)),
 /// set with the setters of [`http_setters`].
 #[derive(Default)]
 pub(crate) struct HttpOptions {
@@ -27,7 +27,7 @@ pub(crate) struct HttpOptions {
     pub(crate) user_agent: Option<String>,
     pub(crate) configure: Option<HttpConfig>,
     /// A client built already (by [`HttpOptions::build_shared`]), used as it is: the
-    /// connection pool and TLS setup an [`crate::Integration`] shares among its accounts.
+    /// connection pool and TLS setup an [`Integration`](crate::Integration) shares among its accounts.
     pub(crate) shared: Option<reqwest::Client>,
 }
 
@@ -137,7 +137,7 @@ pub(crate) use http_setters;
 
 /// A `reqwest::ClientBuilder` with this crate's TLS setup, for other HTTP clients of your
 /// program (this crate's own clients are built with it already; adjust them with
-/// [`crate::ClientBuilder::configure_http`]):
+/// [`ClientBuilder::configure_http`](crate::ClientBuilder::configure_http)):
 ///
 /// - feature `rustls` (default): rustls on the *ring* crypto provider, server certificates
 ///   checked by the platform's verifier (the OS trust store). reqwest is built without a

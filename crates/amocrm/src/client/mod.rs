@@ -71,7 +71,7 @@ impl Client {
     }
 
     /// Whether `self` and `other` are clones of one built client (sharing its connection
-    /// pool, token provider and pacer), as an [`crate::Integration`] hands out.
+    /// pool, token provider and pacer), as an [`Integration`](crate::Integration) hands out.
     pub fn ptr_eq(&self, other: &Client) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
@@ -85,7 +85,7 @@ impl Client {
     /// The generated client underneath, for calls this crate does not wrap. Its requests
     /// go through the same transport as this crate's: the token (refreshed once on a 401),
     /// the rate limiter and the retries. An error status, a body too large or a token
-    /// that could not be had comes back as [`amocrm_raw::Error::CommunicationError`]
+    /// that could not be had comes back as `amocrm_raw::Error::CommunicationError`
     /// holding the typed error; [`Error::from_raw`] turns any raw error into [`Error`].
     ///
     /// ```no_run

@@ -8,7 +8,7 @@
 use crate::error::decode::{DecodeCategory, DecodeDetails, Found, NOTHING};
 
 /// Tells what may be told of serde_json's `error` on `body`, in the words of
-/// [`crate::error::DecodeError`].
+/// [`DecodeError`](crate::error::DecodeError).
 pub(crate) fn diagnose(body: &[u8], error: &serde_json::Error) -> DecodeDetails {
     diagnose_as(body, error, false)
 }

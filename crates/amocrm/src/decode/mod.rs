@@ -1,6 +1,6 @@
 //! What the crate says about a body that does not decode: the typed errors of a whole
-//! body ([`crate::Error::Decode`]) and of one list entry
-//! ([`crate::error::UndecodableEntry`]), both from one diagnosis ([`diagnose`]) and in
+//! body ([`Error::Decode`](crate::Error::Decode)) and of one list entry
+//! ([`UndecodableEntry`](crate::error::UndecodableEntry)), both from one diagnosis ([`diagnose`]) and in
 //! one vocabulary, never quoting a value.
 
 mod diagnose;

@@ -41,18 +41,18 @@ pub enum AuthError {
     /// The token endpoint answered 200 with something that is not a token pair.
     #[error("the token endpoint's answer is not a token pair: {0}")]
     Decode(String),
-    /// The token endpoint's answer was larger than [`crate::auth::MAX_TOKEN_RESPONSE_BYTES`]; it was not
+    /// The token endpoint's answer was larger than [`MAX_TOKEN_RESPONSE_BYTES`](crate::auth::MAX_TOKEN_RESPONSE_BYTES); it was not
     /// read further.
     #[error("the token endpoint's answer is larger than {limit} bytes; not read")]
     ResponseTooLarge {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The [`crate::store::TokenStore`] failed to load, lock, verify its lock or save (a lock
-    /// not free by the refresh deadline is [`crate::error::StoreError::is_timed_out`], a lock
-    /// lost before the grant [`crate::error::StoreError::is_lock_lost`]: nothing was spent).
+    /// The [`TokenStore`](crate::store::TokenStore) failed to load, lock, verify its lock or save (a lock
+    /// not free by the refresh deadline is [`StoreError::is_timed_out`](crate::error::StoreError::is_timed_out), a lock
+    /// lost before the grant [`StoreError::is_lock_lost`](crate::error::StoreError::is_lock_lost): nothing was spent).
     /// A new pair the store would not take does not fail the refresh: it is used from
-    /// memory and saved again in the background ([`crate::OAuth::unsaved_pair`]).
+    /// memory and saved again in the background ([`OAuth::unsaved_pair`](crate::OAuth::unsaved_pair)).
     #[error("{0}")]
     Store(#[source] StoreError),
     /// Another request refreshed the same token at the same time and that refresh failed;

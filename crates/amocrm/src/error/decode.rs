@@ -6,11 +6,11 @@ use std::fmt;
 /// `_embedded.widgets[3].settings`), what was expected and the JSON type found there, and
 /// the position. Built from serde's error, whose own message quotes the offending value
 /// and is therefore not kept. A list entry that does not decode is described in the same
-/// words ([`crate::error::UndecodableEntry`]).
+/// words ([`UndecodableEntry`](crate::error::UndecodableEntry)).
 #[derive(Clone, PartialEq, Eq)]
 pub struct DecodeError(Box<DecodeDetails>);
 
-/// What [`DecodeError`] holds (boxed to keep [`crate::Error`] small): the diagnosis of
+/// What [`DecodeError`] holds (boxed to keep [`Error`](crate::Error) small): the diagnosis of
 /// `crate::decode`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct DecodeDetails {

@@ -9,7 +9,7 @@ use crate::store::TokenPair;
 /// An install redirect whose code was exchanged, but whose new token could not be checked
 /// against the referer's account (`GET /api/v4/account` failed: a 5xx, a 429, the
 /// network). Nothing was stored. The code is spent, so the new pair is kept here: finish
-/// the install with [`crate::Integration::complete_install`] once amoCRM answers again,
+/// the install with [`Integration::complete_install`](crate::Integration::complete_install) once amoCRM answers again,
 /// or drop it (the user then installs again).
 ///
 /// The pair never prints (its `Debug` hides the tokens).

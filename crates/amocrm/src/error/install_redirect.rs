@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// Why [`crate::Integration::install_redirect`] refused a redirect before sending anything
+/// Why [`Integration::install_redirect`](crate::Integration::install_redirect) refused a redirect before sending anything
 /// (no code was exchanged). None of the variants carries the code or the state.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -114,11 +114,11 @@ pub enum Error {
     /// account; nothing was sent.
     #[error("widget_request rejected: {0}")]
     WidgetRequest(#[from] WidgetRequestError),
-    /// A webhook delivery was not accepted ([`crate::webhook`]).
+    /// A webhook delivery was not accepted ([`webhook`](crate::webhook)).
     #[error("webhook rejected: {0}")]
     Webhook(#[from] WebhookError),
     /// The response body was larger than the client reads (see
-    /// [`crate::transport::MAX_RESPONSE_BYTES`]); it was not read further.
+    /// [`MAX_RESPONSE_BYTES`](crate::transport::MAX_RESPONSE_BYTES)); it was not read further.
     #[error("the response body is larger than {limit} bytes; not read")]
     ResponseTooLarge {
         /// The limit, in bytes.
@@ -130,14 +130,14 @@ pub enum Error {
     /// body.
     #[error("{0}")]
     UndecodableEntry(Box<UndecodableEntry>),
-    /// The [`crate::pace::Pacer`] could not grant a slot (or record a pause): its engine is
+    /// The [`Pacer`](crate::pace::Pacer) could not grant a slot (or record a pause): its engine is
     /// unreachable or failed. The request was not sent (or its answer was a 429/503 whose
     /// pause could not be shared); nothing is ever sent unpaced.
     #[error("{0}")]
     Pace(#[from] PaceError),
     /// An install's new token could not be checked against the referer's account for a
     /// passing reason; nothing was stored, and the pair is kept in the error to finish the
-    /// install later ([`crate::Integration::complete_install`]).
+    /// install later ([`Integration::complete_install`](crate::Integration::complete_install)).
     #[error("{0}")]
     InstallUnverified(Box<UnverifiedInstall>),
     /// An install redirect was refused before anything was sent: access denied, or its
@@ -150,7 +150,7 @@ pub enum Error {
     /// The account is blocked: amoCRM answered 403 after 429s, or with its HTML block
     /// page (it blocks an account whose integrations keep exceeding the rate limit, until
     /// its support lifts the block). The client pauses the account for the block pause
-    /// ([`crate::ClientBuilder::block_pause`]) through its pacer, and every call for it
+    /// ([`ClientBuilder::block_pause`](crate::ClientBuilder::block_pause)) through its pacer, and every call for it
     /// fails with this error without sending until then (`left`: how long).
     #[error("the account is blocked by amoCRM (403); no request is sent for {} s", left.as_secs())]
     AccountBlocked {

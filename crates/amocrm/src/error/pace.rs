@@ -1,6 +1,6 @@
 //! Why a pacer failed.
 
-/// Why a [`crate::pace::Pacer`] could not grant a slot or record a pause (its engine is unreachable, a
+/// Why a [`Pacer`](crate::pace::Pacer) could not grant a slot or record a pause (its engine is unreachable, a
 /// script failed). The request is not sent. Keeps its source.
 ///
 /// ```
@@ -36,8 +36,8 @@ impl PaceError {
         }
     }
 
-    /// The account is blocked ([`crate::pace::Pacer::block`]) for `left` more: no slot, at
-    /// once (the client turns it into [`crate::Error::AccountBlocked`]).
+    /// The account is blocked ([`Pacer::block`](crate::pace::Pacer::block)) for `left` more: no slot, at
+    /// once (the client turns it into [`Error::AccountBlocked`](crate::Error::AccountBlocked)).
     pub fn blocked(left: std::time::Duration) -> Self {
         PaceError {
             message: format!("the account is blocked for {} s more", left.as_secs()),

@@ -1,6 +1,6 @@
 //! Why a token store failed.
 
-/// Why a [`crate::store::TokenStore`] could not load, lock or save (its engine is unreachable, a
+/// Why a [`TokenStore`](crate::store::TokenStore) could not load, lock or save (its engine is unreachable, a
 /// file is corrupt, a newer pair was saved meanwhile). Keeps its source. Never holds a
 /// token: a store's message and source must not quote one.
 ///
@@ -48,7 +48,7 @@ impl StoreError {
         }
     }
 
-    /// [`crate::store::TokenLock::save`] refused: a newer pair was saved meanwhile (the account's
+    /// [`TokenLock::save`](crate::store::TokenLock::save) refused: a newer pair was saved meanwhile (the account's
     /// generation changed since the lock read it), so this older one must not replace it.
     pub fn conflict() -> Self {
         StoreError {

@@ -2,7 +2,7 @@
 
 /// An entry of a list page that is not one this crate can read. It names the entry (its
 /// key, e.g. a widget's code, when one can be read, and its index in the page) and what
-/// was wrong, in the words of [`crate::error::DecodeError`] (the field's path, what was
+/// was wrong, in the words of [`DecodeError`](crate::error::DecodeError) (the field's path, what was
 /// expected and what was found), never a value from the body: an entry may carry secrets.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]

@@ -1,6 +1,6 @@
 //! Why an uninstall hook was refused.
 
-/// Why [`crate::integration::UninstallHook`] verification failed; a refused hook changes
+/// Why [`UninstallHook`](crate::integration::UninstallHook) verification failed; a refused hook changes
 /// nothing. None of the variants carries the signature.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -1,8 +1,8 @@
-//! [`WebhookError`]: why a webhook delivery was not accepted ([`crate::webhook`]).
+//! [`WebhookError`]: why a webhook delivery was not accepted ([`webhook`](crate::webhook)).
 
-/// Why [`crate::webhook::WebhookReceiver`] did not accept a delivery. A delivery it accepts
+/// Why [`WebhookReceiver`](crate::webhook::WebhookReceiver) did not accept a delivery. A delivery it accepts
 /// is never refused as a whole for its content: an event it cannot read is one `Err`
-/// among its events ([`crate::webhook::MalformedEvent`]).
+/// among its events ([`MalformedEvent`](crate::webhook::MalformedEvent)).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
@@ -22,7 +22,7 @@ pub enum WebhookError {
         limit: usize,
     },
     /// The body's keys would make more maps and values than the receiver reads
-    /// ([`crate::webhook::MAX_NODES`]: deep keys, many times).
+    /// ([`MAX_NODES`](crate::webhook::MAX_NODES): deep keys, many times).
     #[error("the webhook body makes more than {limit} keys")]
     TooComplex {
         /// The limit.
@@ -31,7 +31,7 @@ pub enum WebhookError {
     /// The delivery names another account than the receiver's.
     #[error("the webhook delivery is for another account")]
     OtherAccount,
-    /// The [`crate::widget_request::ReplayGuard`] could not say whether the delivery is
+    /// The [`ReplayGuard`](crate::widget_request::ReplayGuard) could not say whether the delivery is
     /// new; it is not accepted (answer 5xx: amoCRM delivers it again).
     #[error("the replay guard could not check the delivery: {0}")]
     ReplayGuard(String),

@@ -62,10 +62,10 @@ pub enum WidgetRequestError {
     /// domain the verifier accepts.
     #[error("the widget_request token's issuer is not its account on an accepted domain")]
     WrongIssuer,
-    /// The token was verified before ([`crate::widget_request::WidgetRequestVerifier::verify_once`]): a replay.
+    /// The token was verified before ([`WidgetRequestVerifier::verify_once`](crate::widget_request::WidgetRequestVerifier::verify_once)): a replay.
     #[error("the widget_request token was already used")]
     Replayed,
-    /// The [`crate::widget_request::ReplayGuard`] could not check the token; it is not accepted.
+    /// The [`ReplayGuard`](crate::widget_request::ReplayGuard) could not check the token; it is not accepted.
     #[error("the widget_request replay guard failed: {0}")]
     ReplayGuard(String),
     /// `return_url` names a bot kind other than the token's `bot_type`.

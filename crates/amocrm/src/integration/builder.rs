@@ -68,7 +68,7 @@ impl IntegrationBuilder {
     }
 
     /// Where every account's request slots come from ([`MemoryPacer`] at
-    /// [`crate::pace::RateLimit::AMOCRM`] by default).
+    /// [`RateLimit::AMOCRM`](crate::pace::RateLimit::AMOCRM) by default).
     pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
         self.pacer = Some(pacer);
         self
@@ -93,7 +93,7 @@ impl IntegrationBuilder {
     }
 
     /// Adjusts the clients the integration builds: timeouts, `User-Agent`,
-    /// [`ClientBuilder::configure_http`] and the [`crate::RetryPolicy`]. It runs once, in
+    /// [`ClientBuilder::configure_http`] and the [`RetryPolicy`](crate::RetryPolicy). It runs once, in
     /// [`IntegrationBuilder::build`], on a builder of no account: its HTTP settings make
     /// the one HTTP client (connection pool, TLS setup) that every account's API calls
     /// and token requests share, and its retry policy is every account's. The account,
@@ -108,7 +108,7 @@ impl IntegrationBuilder {
     }
 
     /// The accounts whose clients stay cached at most
-    /// ([`super::DEFAULT_MAX_CACHED_ACCOUNTS`] by default; at least 1). Past it, the
+    /// ([`DEFAULT_MAX_CACHED_ACCOUNTS`](super::DEFAULT_MAX_CACHED_ACCOUNTS) by default; at least 1). Past it, the
     /// clients used least recently are evicted, a sixteenth of the maximum at once. An
     /// evicted account loses nothing: its tokens are in the store, and the next call for it
     /// builds its client again (microseconds) and loads its pair from there. Only a client
@@ -120,7 +120,7 @@ impl IntegrationBuilder {
     }
 
     /// Evicts an account's cached client once unused this long, checked when another
-    /// account's client is built ([`super::DEFAULT_IDLE_EVICTION`] by default; `None`: only
+    /// account's client is built ([`DEFAULT_IDLE_EVICTION`](super::DEFAULT_IDLE_EVICTION) by default; `None`: only
     /// [`IntegrationBuilder::max_cached_accounts`] evicts). What eviction keeps and loses:
     /// see there.
     pub fn evict_idle_after(mut self, idle: Option<Duration>) -> Self {
@@ -136,7 +136,7 @@ impl IntegrationBuilder {
     }
 
     /// How long a refresh of any account may wait in all
-    /// ([`crate::auth::OAuthBuilder::refresh_deadline`]; [`crate::auth::DEFAULT_REFRESH_DEADLINE`]
+    /// ([`OAuthBuilder::refresh_deadline`](crate::auth::OAuthBuilder::refresh_deadline); [`DEFAULT_REFRESH_DEADLINE`](crate::auth::DEFAULT_REFRESH_DEADLINE)
     /// by default): for the store's lock, saves tried again under it, another holder's save.
     pub fn refresh_deadline(mut self, deadline: Duration) -> Self {
         self.refresh_deadline = Some(deadline);

@@ -1,4 +1,4 @@
-//! The cache of an [`super::Integration`]'s accounts: one entry (client and OAuth) per base
+//! The cache of an [`Integration`](super::Integration)'s accounts: one entry (client and OAuth) per base
 //! URL, built outside its lock and bounded.
 //!
 //! - A lookup takes a read lock (of one of 16 shards, by the key's hash) for a hash lookup
@@ -24,11 +24,11 @@ use std::time::Duration;
 
 use std::time::Instant;
 
-/// The accounts an [`super::Integration`] caches at most by default
-/// ([`super::IntegrationBuilder::max_cached_accounts`]).
+/// The accounts an [`Integration`](super::Integration) caches at most by default
+/// ([`IntegrationBuilder::max_cached_accounts`](super::IntegrationBuilder::max_cached_accounts)).
 pub const DEFAULT_MAX_CACHED_ACCOUNTS: usize = 10_000;
 /// How long an account's cached client may stay unused by default before it is evicted
-/// ([`super::IntegrationBuilder::evict_idle_after`]).
+/// ([`IntegrationBuilder::evict_idle_after`](super::IntegrationBuilder::evict_idle_after)).
 pub const DEFAULT_IDLE_EVICTION: Duration = Duration::from_secs(3600);
 
 /// What a cached value tells the cache before it is evicted.

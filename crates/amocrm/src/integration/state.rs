@@ -93,7 +93,7 @@ impl VerifiedState {
 impl Integration {
     /// The URL of amoCRM's consent page on `domain` for this integration, with a fresh
     /// signed state that expires after the state lifetime
-    /// ([`super::IntegrationBuilder::state_lifetime`], 30 minutes by default).
+    /// ([`IntegrationBuilder::state_lifetime`](super::IntegrationBuilder::state_lifetime), 30 minutes by default).
     ///
     /// ```
     /// use amocrm::integration::AuthMode;

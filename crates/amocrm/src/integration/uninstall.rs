@@ -131,7 +131,7 @@ impl Integration {
         Ok(hook.verify(&self.inner.app)?)
     }
 
-    /// The uninstall hook: verified (a forged one changes nothing, [`crate::Error::UninstallHook`]),
+    /// The uninstall hook: verified (a forged one changes nothing, [`Error::UninstallHook`](crate::Error::UninstallHook)),
     /// then each pair the store records for the account checked, and deleted only when
     /// amoCRM no longer takes it: its cached client dropped and, unless the account is
     /// blocked (a block outlives an uninstall), its pace forgotten. A later call for it

@@ -1,4 +1,4 @@
-//! Where request slots come from. Every request of a [`crate::Client`] waits for a slot of
+//! Where request slots come from. Every request of a [`Client`](crate::Client) waits for a slot of
 //! its account from a [`Pacer`]; a `Retry-After` the server sends (429, 503) pauses every
 //! holder of that pacer. [`MemoryPacer`] paces the clients of one process; an engine shared
 //! by processes (Redis: the `amocrm-redis` crate) implements [`Pacer`] for a fleet.
@@ -17,10 +17,10 @@ pub use memory::MemoryPacer;
 pub use rate_limit::{DEFAULT_JITTER_MARGIN, RateLimit};
 
 /// Where request slots come from, by account (the account's base URL as
-/// [`crate::Client::base_url`] gives it). In-process default: [`MemoryPacer`].
+/// [`Client::base_url`](crate::Client::base_url) gives it). In-process default: [`MemoryPacer`].
 ///
 /// An engine paces every account at a [`RateLimit`]: slots one [`RateLimit::interval`]
-/// apart, never in a burst. A [`crate::Client`] calls [`Pacer::acquire`] before each
+/// apart, never in a burst. A [`Client`](crate::Client) calls [`Pacer::acquire`] before each
 /// request (retries included) and [`Pacer::pause`] when the server answers 429 or 503
 /// with a `Retry-After`.
 ///

@@ -17,7 +17,7 @@
 //! lose the first silently); a filter of a list of values (`.ids(…)`) adds to it.
 //! Nothing is sent with a parameter the list does not take, a malformed filter key, an
 //! empty list of values or a range without ends: `.send()`, `.pages()` and `.stream()`
-//! fail first with [`crate::error::Invalid`]. `with` and `order` values are
+//! fail first with [`Invalid`]. `with` and `order` values are
 //! open sets: a value this crate does not know reads as the type's `Unknown` arm and is
 //! sent as it is; a list without `with` or `order` has [`NotTaken`] there.
 //!

@@ -12,7 +12,7 @@ pub trait Param:
     AsRef<str> + FromStr<Err = Infallible> + Clone + fmt::Debug + PartialEq + Send + Sync + 'static
 {
     /// Whether the list takes the parameter at all: a [`NotTaken`] value is refused
-    /// when the request is sent ([`crate::error::Invalid::Param`]).
+    /// when the request is sent ([`Invalid::Param`](crate::error::Invalid::Param)).
     const TAKEN: bool = true;
 
     /// Whether the value is for lists only (`with=only_deleted`, a mode of the list): a
@@ -23,7 +23,7 @@ pub trait Param:
 }
 
 /// The `with` or `order` of a list that has none: any text reads as one, and a request
-/// given one fails when it is sent, with [`crate::error::Invalid::Param`], before
+/// given one fails when it is sent, with [`Invalid::Param`](crate::error::Invalid::Param), before
 /// anything is sent. (A type without values would make `FromStr` fail, which a generic
 /// caller such as a command line could not tell from a typo.)
 #[derive(Clone, Debug, PartialEq, Eq)]

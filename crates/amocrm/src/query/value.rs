@@ -3,7 +3,7 @@
 
 /// A value of a typed filter: a text (not blank), a whole number, a finite float, or a flag (`1` or
 /// `0`, as amoCRM writes a checkbox). Checked when the filter is set; a refused one is
-/// [`crate::error::Invalid::Filter`] when the request is sent.
+/// [`Invalid::Filter`](crate::error::Invalid::Filter) when the request is sent.
 pub trait FilterValue {
     /// The value as sent, or why amoCRM cannot read it.
     fn filter_text(&self) -> Result<String, &'static str>;

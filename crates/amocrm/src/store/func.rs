@@ -14,7 +14,7 @@ use crate::error::StoreError;
 /// A [`MemoryTokenStore`] that also hands every pair it saves to a closure (a cheap clone)
 /// and saves it only when the closure's future succeeded: the way to persist pairs to
 /// storage of your own in a single process. The lock is in-process only: processes that
-/// share an account need a store whose lock they share ([`crate::store::FileTokenStore`], the
+/// share an account need a store whose lock they share ([`FileTokenStore`](crate::store::FileTokenStore), the
 /// `amocrm-postgres` crate).
 ///
 /// ```

@@ -1,4 +1,4 @@
-//! Whether a [`super::FileTokenStore`] lock is still the lock: the OS lock is on an open
+//! Whether a [`FileTokenStore`](super::FileTokenStore) lock is still the lock: the OS lock is on an open
 //! file, so a lock file removed or replaced at its path (by a cleanup job, an operator, a
 //! second store on a copy of the folder) leaves the holder locking a file nobody else
 //! opens, and the next holder takes a lock of its own on the new one. Checked before a
@@ -59,9 +59,9 @@ fn same_file(one: &std::fs::Metadata, other: &std::fs::Metadata) -> bool {
         && one.created().ok() == other.created().ok()
 }
 
-/// How long a [`super::FileTokenStore`] waits for a lock another holder keeps (a process
+/// How long a [`FileTokenStore`](super::FileTokenStore) waits for a lock another holder keeps (a process
 /// that hangs holding it, say) before it fails with [`StoreError::timed_out`]; an
-/// [`crate::OAuth`] refresh gives up sooner at its own deadline.
+/// [`OAuth`](crate::OAuth) refresh gives up sooner at its own deadline.
 pub const FILE_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The first and the longest pause between two tries of a held lock.

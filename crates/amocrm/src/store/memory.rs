@@ -12,7 +12,7 @@ use super::{TokenLock, TokenStore};
 use crate::error::StoreError;
 
 /// The in-process token store: pairs in memory, one lock per account (a Tokio mutex). The
-/// default of an [`crate::OAuth`] without a store; pairs are lost with the process, so
+/// default of an [`OAuth`](crate::OAuth) without a store; pairs are lost with the process, so
 /// anything longer-lived than a test or a script needs a durable store.
 ///
 /// ```

@@ -25,12 +25,12 @@ pub use held::FILE_LOCK_TIMEOUT;
 pub use memory::MemoryTokenStore;
 pub use pair::TokenPair;
 
-/// Durable token pairs per account (the account's base URL, as [`crate::Client::base_url`]
+/// Durable token pairs per account (the account's base URL, as [`Client::base_url`](crate::Client::base_url)
 /// gives it), with an exclusive refresh lock shared by every holder (all processes using
 /// the same engine). In-process default: [`MemoryTokenStore`]; one machine:
-/// [`crate::store::FileTokenStore`]; a fleet: the `amocrm-postgres` crate.
+/// [`FileTokenStore`]; a fleet: the `amocrm-postgres` crate.
 ///
-/// [`crate::OAuth`] refreshes by this protocol: a fresh stored pair that differs from its
+/// [`OAuth`](crate::OAuth) refreshes by this protocol: a fresh stored pair that differs from its
 /// own is adopted; else it takes the lock, adopts [`TokenLock::current`] if that is fresh
 /// and new, and only else calls the token endpoint with `current`'s refresh token and
 /// [`TokenLock::save`]s the answer before using it.
@@ -188,7 +188,7 @@ pub trait TokenLock: Send + 'static {
     fn save<'a>(&'a mut self, pair: &'a TokenPair) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Checks that the lock is still this holder's and the stored pair still the one it
-    /// read, right before [`crate::OAuth`] spends [`TokenLock::current`]'s refresh token.
+    /// read, right before [`OAuth`](crate::OAuth) spends [`TokenLock::current`]'s refresh token.
     /// A lock can be lost while held: PostgreSQL ends a session (a failover, a terminated
     /// backend, a network cut) and frees its lock, and another holder then reads and spends
     /// the same single-use token. [`StoreError::lock_lost`] (or any error) stops the grant:

@@ -51,7 +51,7 @@ impl Client {
     /// The changes of leads, contacts or companies from `cursor` on
     /// (`client.changes::<Lead>(cursor).stream()`): every entity whose latest change the
     /// cursor does not cover, once, in its latest state, oldest change first; see
-    /// [`crate::sync`].
+    /// [`sync`](crate::sync).
     pub fn changes<T: Changing>(&self, cursor: Cursor) -> ChangesRequest<T> {
         ChangesRequest {
             client: self.clone(),
@@ -89,7 +89,7 @@ impl<T: Changing> ChangesRequest<T> {
     }
 
     /// The stream. Inputs are checked first: a bad `limit` or `with` part is the
-    /// stream's only item ([`crate::Error::Invalid`]).
+    /// stream's only item ([`Error::Invalid`](crate::Error::Invalid)).
     pub fn stream(self) -> Changes<T> {
         let checked = check_limit(self.limit, MAX_LIMIT).and_then(|()| with_parts(&self.with));
         let settle = i64::try_from(self.settle.as_secs()).unwrap_or(i64::MAX);
@@ -135,7 +135,7 @@ pub(crate) fn with_parts(parts: &[String]) -> Result<Option<Arc<str>>, Invalid> 
 /// covers it and everything before: store it to resume from there.
 ///
 /// A failed request is the stream's last item (the cursor stays valid); an entity that
-/// does not decode is one [`crate::Error::UndecodableEntry`] item in its place, and the
+/// does not decode is one [`Error::UndecodableEntry`](crate::Error::UndecodableEntry) item in its place, and the
 /// cursor passes it.
 #[must_use = "a stream does nothing unless polled"]
 pub struct Changes<T: Changing> {

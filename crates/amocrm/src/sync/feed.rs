@@ -38,7 +38,7 @@ pub struct EventsRequest {
 
 impl Client {
     /// The events from `cursor` on (`client.events_since(EventCursor::since(t)).stream()`):
-    /// each event once, oldest first, up to the server's present; see [`crate::sync`].
+    /// each event once, oldest first, up to the server's present; see [`sync`](crate::sync).
     pub fn events_since(&self, cursor: EventCursor) -> EventsRequest {
         EventsRequest {
             client: self.clone(),
@@ -72,14 +72,14 @@ impl EventsRequest {
     }
 
     /// How far behind the server's clock the run's present is (5 s unless set); see
-    /// [`super::ChangesRequest::settle`].
+    /// [`ChangesRequest::settle`](super::ChangesRequest::settle).
     pub fn settle(mut self, settle: Duration) -> Self {
         self.settle = settle;
         self
     }
 
     /// The stream. Inputs are checked first: a bad `limit`, type or `with` part is the
-    /// stream's only item ([`crate::Error::Invalid`]).
+    /// stream's only item ([`Error::Invalid`](crate::Error::Invalid)).
     pub fn stream(self) -> EventFeed {
         let checked = check_limit(self.limit, MAX_LIMIT)
             .and_then(|()| check_types(&self.types))

@@ -30,7 +30,7 @@
 //! left it for a newer state, which is still ahead of the cursor. *Nothing repeats:* a
 //! state handed out is covered by the cursor from then on, and a closed second never
 //! receives a second state of one entity, so an id at a second names one state. What
-//! this relies on, and checks where it can (a breach is [`crate::Error::Protocol`]):
+//! this relies on, and checks where it can (a breach is [`Error::Protocol`](crate::Error::Protocol)):
 //! amoCRM's filter (`from` and `to` inclusive) and `order` are applied, and it stamps a
 //! change with its own present.
 //!

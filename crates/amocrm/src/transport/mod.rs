@@ -45,7 +45,7 @@ pub(crate) struct Transport {
 }
 
 /// The largest response body the client reads (a page of 250 widgets is ~115 kB); a
-/// larger one ends the call with [`crate::Error::ResponseTooLarge`] instead of filling
+/// larger one ends the call with [`Error::ResponseTooLarge`] instead of filling
 /// memory.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 

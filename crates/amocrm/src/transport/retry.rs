@@ -59,7 +59,7 @@ impl RetryPolicy {
     }
 
     /// The longest `Retry-After` the client waits for; a longer one ends the retries with
-    /// [`crate::Error::RateLimited`] (the client still pauses for this long).
+    /// [`Error::RateLimited`](crate::Error::RateLimited) (the client still pauses for this long).
     pub fn max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max.min(MAX_DELAY);
         self

@@ -1,5 +1,5 @@
 //! Receiving amoCRM's webhooks: what amoCRM POSTs to a destination subscribed with
-//! [`crate::webhooks`].
+//! [`webhooks`](crate::webhooks).
 //!
 //! amoCRM posts `application/x-www-form-urlencoded` bodies with PHP bracket keys
 //! (`leads[status][0][id]=25399013&…&account[subdomain]=example`), entities in the old v2

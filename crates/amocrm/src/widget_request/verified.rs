@@ -63,7 +63,7 @@ impl VerifiedWidgetRequest {
     /// `.send()` once `client` is checked to be for the same account: the `return_url`'s
     /// scheme, host and port must be those of the client's base URL (and, for an amoCRM
     /// host, its subdomain the token's). Otherwise nothing is sent and the error is
-    /// [`crate::Error::WidgetRequest`].
+    /// [`Error::WidgetRequest`](crate::Error::WidgetRequest).
     pub fn continue_bot<'a>(
         &'a self,
         client: &'a Client,

@@ -175,7 +175,7 @@ impl WidgetRequestVerifier {
     /// captured and sent again is [`WidgetRequestError::Replayed`]. The default guard is
     /// this verifier's and its clones': build the verifier once and clone it (a verifier
     /// built per request remembers nothing), or take it from
-    /// [`crate::OAuth::widget_request_verifier`], whose verifiers share one.
+    /// [`OAuth::widget_request_verifier`](crate::OAuth::widget_request_verifier), whose verifiers share one.
     pub async fn verify_once(
         &self,
         request: &WidgetRequest,

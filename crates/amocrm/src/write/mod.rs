@@ -6,7 +6,7 @@
 //! The entities to write ([`NewLead`], [`LeadPatch`], …) send only the fields set on
 //! them. The calls (`client.leads().add(items)`, `.update(patches)`,
 //! `.complex_add(items)`, the same `add`/`update` for contacts and companies, and an
-//! `_stream` variant of each taking a [`futures::Stream`]) return a [`Writer`]; its
+//! `_stream` variant of each taking a `futures::Stream`) return a [`Writer`]; its
 //! [`Writer::stream`] yields one `Result<Written, WriteError>` per input item, in input
 //! order. Tags and links go through the same writer: `client.tags(kind).add(tags)`,
 //! `client.links(kind).link(links)`, `client.links(kind).of(id).link(targets)` (and

@@ -13,8 +13,8 @@ use amocrm::store::{MemoryTokenStore, TokenStore};
 use amocrm::widget_request::WidgetRequest;
 use amocrm::{AccountUrl, AppCredentials};
 use amocrm::{Client, Domain, Error, ErrorKind, Integration, RetryPolicy};
+use amocrm_fake::widget_request::sign;
 use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer};
-use amocrm_test_support::jwt::sign;
 use futures::future::BoxFuture;
 use serde_json::json;
 

@@ -17,10 +17,9 @@ use amocrm::widget_request::{
 use amocrm::{AccountUrl, AppCredentials};
 use amocrm::{Client, Domain, Error, ExposeSecret, RetryPolicy};
 use amocrm_fake::FakeServer;
+use amocrm_fake::widget_request::{Algorithm, base64url as b64, sign_segments, sign_with};
 use amocrm_test_support::fake;
-use amocrm_test_support::jwt::{b64, sign_with};
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 const SECRET: &str = "integration-secret-key";
@@ -51,7 +50,7 @@ fn claims() -> Value {
 }
 
 fn sign(claims: &Value) -> String {
-    sign_with(claims, "HS512", SECRET)
+    sign_with(claims, Algorithm::Hs512, SECRET)
 }
 
 fn with(mut claims: Value, name: &str, value: Value) -> Value {
@@ -129,10 +128,7 @@ const FOREIGN_TOKEN: &str = "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodH
 
 /// A token whose header and payload are given as text, signed with the right secret.
 fn sign_raw(header: &str, payload: &str) -> String {
-    let signed = format!("{header}.{payload}");
-    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(signed.as_bytes());
-    format!("{signed}.{}", b64(&mac.finalize().into_bytes()))
+    sign_segments(&format!("{header}.{payload}"), Algorithm::Hs512, SECRET)
 }
 
 /// An OAuth provider of the account `subdomain` on `domain`, with this file's client

@@ -94,7 +94,7 @@ fn a_tampered_token_is_rejected() {
 
 #[test]
 fn a_token_signed_with_another_secret_is_rejected() {
-    let token = sign_with(&claims(), "HS512", "another-integration");
+    let token = sign_with(&claims(), Algorithm::Hs512, "another-integration");
     assert_eq!(
         verify_token(&token).unwrap_err(),
         WidgetRequestError::InvalidSignature
@@ -110,7 +110,7 @@ fn a_token_signed_with_another_secret_is_rejected() {
 
 #[test]
 fn other_algorithms_are_rejected() {
-    let hs256 = sign_with(&claims(), "HS256", SECRET);
+    let hs256 = sign_with(&claims(), Algorithm::Hs256, SECRET);
     assert_eq!(
         verify_token(&hs256).unwrap_err(),
         WidgetRequestError::WrongAlgorithm {
@@ -252,7 +252,7 @@ fn the_token_and_the_secret_never_print() {
     let expired = sign(&with(claims(), "exp", json!(now() - 3600)));
     let errors = [
         verify_token(&expired).unwrap_err(),
-        verify_token(&sign_with(&claims(), "HS512", "x")).unwrap_err(),
+        verify_token(&sign_with(&claims(), Algorithm::Hs512, "x")).unwrap_err(),
         verifier
             .verify(&WidgetRequest::new(
                 &token,

@@ -12,11 +12,10 @@ pub const MAX_SHOW_VALUE_CHARS: usize = 80;
 /// A `show` handler has at most this many buttons.
 pub const MAX_BUTTONS: usize = 25;
 
-/// What a `show` handler shows: `text`, `buttons` or `buttons_url`.
-pub use amocrm_raw::types::ShowType as ShowKind;
-
-/// Where a `goto` handler sends the bot: `question`, `answer` or `finish`.
+// The descriptions of both are the spec's (`openapi/sections/bots.yaml`, ShowType and
+// GotoType): a doc comment here would come before it, the same sentence twice.
 pub use amocrm_raw::types::GotoType as GotoTarget;
+pub use amocrm_raw::types::ShowType as ShowKind;
 
 /// A [`ShowKind`] as amoCRM writes it.
 fn show_kind_str(kind: ShowKind) -> &'static str {

@@ -7,7 +7,7 @@ use std::str::FromStr;
 /// Which bot runs a widget step: the path segment of the continue call (`salesbot`,
 /// `marketingbot`) and a widget_request token's `bot_type` claim. A kind this crate does
 /// not know is kept as sent in [`BotKind::Unknown`]; a continue call for one is refused
-/// before anything is sent ([`crate::error::Invalid::UnknownBotKind`]).
+/// before anything is sent ([`Invalid::UnknownBotKind`](crate::error::Invalid::UnknownBotKind)).
 ///
 /// ```
 /// use amocrm::bots::BotKind;

@@ -153,7 +153,7 @@ impl crate::catalogs::CatalogCalls<'_> {
     /// definitions of a catalog's fields, each checked first against the types a catalog
     /// has (the common ones, `file`, and `price`, `category`, `items`, `linked_entity`,
     /// `payer`, `supplier`) and the keys it takes. A catalog the account lacks is
-    /// [`crate::Error::NotFound`]. The answer: the definitions made, in the order sent.
+    /// [`Error::NotFound`](crate::Error::NotFound). The answer: the definitions made, in the order sent.
     ///
     /// ```no_run
     /// # async fn run(client: amocrm::Client) -> Result<(), amocrm::Error> {
@@ -195,7 +195,7 @@ impl crate::catalogs::CatalogCalls<'_> {
 
     /// `PATCH /api/v4/catalogs/{catalog_id}/custom_fields/{id}` (account
     /// administrators): one definition's changes (a field of another catalog is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub async fn update_custom_field(
         &self,
         catalog_id: i64,

@@ -62,7 +62,7 @@ impl<'c> GroupCalls<'c> {
     }
 
     /// `GET …/custom_fields/groups/{id}`: one group (a missing one is
-    /// [`crate::Error::NotFound`]; an ID that is not one path segment is refused before
+    /// [`Error::NotFound`](crate::Error::NotFound); an ID that is not one path segment is refused before
     /// sending).
     pub fn get(&self, id: impl Into<String>) -> GetGroup<'c> {
         let (client, owner, id) = (self.client, self.owner, id.into());

@@ -92,7 +92,7 @@ impl<'c> CustomFieldCalls<'c> {
     }
 
     /// `GET /api/v4/{entity_type}/custom_fields/{id}`: one definition (a missing one is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: i64) -> GetRequest<CustomFieldDefinition, CrmGet<CustomFieldDefinition>> {
         crm_get_in(
             self.client,
@@ -139,7 +139,7 @@ impl crate::catalogs::CatalogCalls<'_> {
 impl<'c> crate::catalogs::CatalogCalls<'c> {
     /// `GET /api/v4/catalogs/{catalog_id}/custom_fields/{id}`: one definition of a
     /// catalog's fields (a missing one, or one of another catalog, is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub fn custom_field(
         &self,
         catalog_id: i64,

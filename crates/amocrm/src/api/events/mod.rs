@@ -141,7 +141,7 @@ impl EventCalls<'_> {
     }
 
     /// `GET /api/v4/events/{id}`: one event (event IDs are strings; a missing event is
-    /// [`crate::Error::NotFound`], an ID that is not one path segment is refused before
+    /// [`Error::NotFound`](crate::Error::NotFound), an ID that is not one path segment is refused before
     /// sending).
     pub fn get(&self, id: impl Into<String>) -> GetEvent<'_> {
         GetEvent::new(self.client, id.into())

@@ -89,7 +89,7 @@ impl PipelineCalls<'_> {
     }
 
     /// `DELETE /api/v4/leads/pipelines/{id}` (account administrators). amoCRM refuses
-    /// the last pipeline and one that still holds leads (an [`crate::Error::Api`]).
+    /// the last pipeline and one that still holds leads (an [`Error::Api`](crate::Error::Api)).
     pub async fn delete(&self, id: u64) -> Result<()> {
         let id = path_id("id", id)?;
         self.client

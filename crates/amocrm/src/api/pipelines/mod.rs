@@ -49,7 +49,7 @@ impl PipelineCalls<'_> {
     }
 
     /// `GET /api/v4/leads/pipelines/{id}`: one pipeline (a missing one is
-    /// [`crate::Error::NotFound`]).
+    /// [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get(&self, id: u64) -> GetRequest<Pipeline> {
         GetRequest::new(self.client, id, |client, id| {
             Box::pin(async move { client.call(client.raw().get_pipeline(id)).await })

@@ -43,7 +43,7 @@ impl<'c> WidgetCalls<'c> {
         })
     }
 
-    /// `GET /api/v4/widgets/{code}`: one widget (`404` is [`crate::Error::NotFound`]).
+    /// `GET /api/v4/widgets/{code}`: one widget (`404` is [`Error::NotFound`](crate::Error::NotFound)).
     pub fn get<'a>(&self, code: &'a str) -> GetWidget<'a>
     where
         'c: 'a,
@@ -155,7 +155,7 @@ pub struct InstallWidget<'a> {
 impl<'a> InstallWidget<'a> {
     /// Fetches the widget first and checks the settings against its
     /// `settings_template` (required keys, value shapes, unknown keys): when they do not
-    /// fit, `.send()` returns [`crate::error::Invalid::Settings`] listing every problem and
+    /// fit, `.send()` returns [`Invalid::Settings`](crate::error::Invalid::Settings) listing every problem and
     /// sends no install request.
     pub fn checked(mut self) -> Self {
         self.check = Check::Fetched;

@@ -14,7 +14,7 @@ use crate::store::TokenPair;
 const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A `200` answer of the token endpoint (`POST /oauth2/access_token`), read. The rules
-/// are the ones [`crate::OAuth`] lives by, so code that reads an answer it was handed
+/// are the ones [`OAuth`](crate::OAuth) lives by, so code that reads an answer it was handed
 /// (`amocrm auth import`) keeps the pair exactly as a grant would:
 ///
 #[doc = include_str!("../../docs/token_answer.md")]

@@ -78,7 +78,7 @@ impl OAuthBuilder {
     }
 
     /// Where the account's pair lives, shared with every holder of it (required):
-    /// [`crate::store::MemoryTokenStore`] in one process, [`crate::store::FileTokenStore`]
+    /// [`MemoryTokenStore`](crate::store::MemoryTokenStore) in one process, [`FileTokenStore`](crate::store::FileTokenStore)
     /// on one machine, a database store for a fleet.
     pub fn store(mut self, store: impl TokenStore) -> Self {
         self.store = Some(Arc::new(store));
@@ -107,7 +107,7 @@ impl OAuthBuilder {
 
     /// How long a refresh may wait in all ([`DEFAULT_REFRESH_DEADLINE`] by default): for
     /// the store's lock (a holder behind a network partition fails the refresh with a
-    /// timed-out [`crate::error::StoreError`] instead of hanging it), for saves tried again
+    /// timed-out [`StoreError`](crate::error::StoreError) instead of hanging it), for saves tried again
     /// under the lock, and for another holder to save the pair it got after the token
     /// endpoint answered "revoked" for the stored refresh token. The grant itself is
     /// bounded by the HTTP timeouts.

@@ -5,7 +5,7 @@
 //! the old refresh token. [`OAuth`] therefore refreshes by the store's protocol: a fresh
 //! pair another holder saved is adopted; else, under the store's exclusive lock, a pair
 //! saved while it waited is adopted, and only else, once the lock is verified still its
-//! own ([`crate::store::TokenLock::verify`]), it calls the token endpoint with the stored
+//! own ([`TokenLock::verify`](crate::store::TokenLock::verify)), it calls the token endpoint with the stored
 //! refresh token and saves the new pair, trying again under the lock until the refresh
 //! deadline. A pair the store still refuses is used from memory and saved again in the
 //! background ([`OAuth::unsaved_pair`], [`OAuth::flush`]); a "revoked" answer for a token

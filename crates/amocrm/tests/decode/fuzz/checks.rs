@@ -255,7 +255,10 @@ pub(super) fn check_error_path(
     let is_problem = problem.is_some();
     prop_assert_eq!(error.status(), Some(status));
     match (status, &error) {
-        (401, Error::Unauthorized(p)) | (403, Error::Forbidden(p)) | (404, Error::NotFound(p)) => {
+        (401, Error::Unauthorized(p))
+        | (402, Error::PaymentRequired(p))
+        | (403, Error::Forbidden(p))
+        | (404, Error::NotFound(p)) => {
             prop_assert_eq!(p.status, status);
             if let Some(raw) = &problem {
                 prop_assert_eq!(&p.title, &raw.title);
@@ -287,8 +290,8 @@ pub(super) fn check_error_path(
         ) => {
             prop_assert_eq!(*s, status);
             prop_assert_eq!(kept.expose_raw().as_ref(), body);
-            prop_assert!(!(is_problem && status >= 400) || matches!(status, 401 | 403 | 404 | 429));
-            prop_assert!(!matches!(status, 401 | 403 | 404 | 429));
+            prop_assert!(!(is_problem && status >= 400));
+            prop_assert!(!matches!(status, 401..=404 | 429));
         }
         (_, other) => return Err(TestCaseError::fail(format!("{status}: {other:?}"))),
     }

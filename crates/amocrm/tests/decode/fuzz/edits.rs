@@ -220,7 +220,7 @@ pub(super) fn any_body() -> impl Strategy<Value = Vec<u8>> {
 
 pub(super) fn any_status() -> impl Strategy<Value = u16> {
     prop_oneof![
-        4 => prop::sample::select(vec![200u16, 201, 202, 204, 400, 401, 403, 404, 429, 500, 502, 503, 504]),
+        4 => prop::sample::select(vec![200u16, 201, 202, 204, 400, 401, 402, 403, 404, 429, 500, 502, 503, 504]),
         2 => 100u16..1000,
         1 => any::<u16>(),
     ]

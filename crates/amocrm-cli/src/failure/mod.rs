@@ -1,31 +1,31 @@
-//! Why a command failed, its exit code, and how it is reported on stderr.
-//!
-//! | code | meaning |
-//! | --- | --- |
-//! | 0 | success (also when stdout is a closed pipe) |
-//! | 1 | local failure: the output could not be written |
-//! | 2 | invalid input, rejected before anything was sent (clap usage errors too; a token file other users could have written) |
-//! | 3 | the API answered with an error status (4xx/5xx); a bulk write: amoCRM refused some items, the others were written |
-//! | 4 | transport or decoding error (the token store or the shared pacer unreachable too); a bulk write: an item's outcome is unknown or its request failed on the way |
-//! | 5 | `auth status` / `auth refresh`: no token pair is stored for the account |
+//! Why a command failed, its exit code, and how it is reported on stderr: as text, or
+//! with `--json` as one JSON object `{"kind", "message", "exit_code"}` on one line. The
+//! exit codes are defined once, in [`codes`] (their table is at the end of `--help`).
+
+mod codes;
 
 use std::error::Error as _;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use crate::output::clean;
 use crate::sdk::{AuthError, Error, Invalid, Problem};
 
-/// Exit code: invalid input, nothing was sent.
-pub const EXIT_INPUT: u8 = 2;
-/// Exit code: the API answered with an error.
-pub const EXIT_API: u8 = 3;
-/// Exit code: transport or decoding error.
-pub const EXIT_TRANSPORT: u8 = 4;
-/// Exit code: the output could not be written.
-pub const EXIT_OUTPUT: u8 = 1;
-/// Exit code: no token pair is stored for the account (`auth status`, `auth refresh`).
-pub const EXIT_NO_TOKENS: u8 = 5;
+pub use codes::{
+    EXIT_API, EXIT_CODES, EXIT_INPUT, EXIT_NO_TOKENS, EXIT_OUTPUT, EXIT_TRANSPORT, help_text,
+    kind_of,
+};
+
+/// Where the token of this run came from (`--token-file PATH`, `AMOCRM_TOKEN`, the
+/// stored OAuth pair, …), named on a 401; never the token itself.
+static TOKEN_SOURCE: OnceLock<(String, bool)> = OnceLock::new();
+
+/// Notes where the token of this run came from, for the message of a 401; `stored`: the
+/// token store's OAuth pair (else a static token).
+pub fn note_token_source(source: String, stored: bool) {
+    let _ = TOKEN_SOURCE.set((source, stored));
+}
 
 /// A failed command.
 #[derive(Debug)]
@@ -90,22 +90,39 @@ impl Failure {
 
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
+    }
+
+    /// The exit code as a number (one of [`EXIT_CODES`]).
+    pub fn code(&self) -> u8 {
         match self {
-            Failure::Output(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-                ExitCode::SUCCESS
-            }
-            Failure::Output(_) => ExitCode::from(EXIT_OUTPUT),
-            Failure::Input(_) => ExitCode::from(EXIT_INPUT),
-            Failure::Client(error) => ExitCode::from(client_exit_code(error)),
-            Failure::List { error, .. } => ExitCode::from(client_exit_code(error)),
-            Failure::Incomplete { .. } => ExitCode::from(EXIT_TRANSPORT),
-            Failure::NoTokens(_) => ExitCode::from(EXIT_NO_TOKENS),
-            Failure::Unsaved(_) => ExitCode::from(EXIT_TRANSPORT),
+            Failure::Output(error) if error.kind() == io::ErrorKind::BrokenPipe => codes::EXIT_OK,
+            Failure::Output(_) => EXIT_OUTPUT,
+            Failure::Input(_) => EXIT_INPUT,
+            Failure::Client(error) => client_exit_code(error),
+            Failure::List { error, .. } => client_exit_code(error),
+            Failure::Incomplete { .. } => EXIT_TRANSPORT,
+            Failure::NoTokens(_) => EXIT_NO_TOKENS,
+            Failure::Unsaved(_) => EXIT_TRANSPORT,
             Failure::Unwritten {
                 unknown, failed, ..
-            } if unknown + failed > 0 => ExitCode::from(EXIT_TRANSPORT),
-            Failure::Unwritten { .. } => ExitCode::from(EXIT_API),
+            } if unknown + failed > 0 => EXIT_TRANSPORT,
+            Failure::Unwritten { .. } => EXIT_API,
         }
+    }
+
+    /// Prints the failure on `stderr` as one line of JSON, `{"kind", "message",
+    /// "exit_code"}`: the kind of its exit code (see [`EXIT_CODES`]) and the text
+    /// [`report`](Self::report) prints, without its `error: ` prefix. A closed stdout is
+    /// not reported.
+    pub fn report_json(&self, stderr: &mut impl Write) -> io::Result<()> {
+        let mut text = Vec::new();
+        self.report(&mut text)?;
+        if text.is_empty() {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&text);
+        json_error(stderr, kind_of(self.code()), &text, self.code())
     }
 
     /// Prints the failure on `stderr`. A closed stdout is not reported.
@@ -161,6 +178,14 @@ impl Failure {
             }
         }
     }
+}
+
+/// Writes `{"kind", "message", "exit_code"}` on one line; `text` is a report as printed
+/// in text, its first `error: ` prefix dropped and its trailing newline trimmed.
+pub fn json_error(stderr: &mut impl Write, kind: &str, text: &str, code: u8) -> io::Result<()> {
+    let message = text.strip_prefix("error: ").unwrap_or(text).trim_end();
+    let object = serde_json::json!({ "kind": kind, "message": message, "exit_code": code });
+    writeln!(stderr, "{object}")
 }
 
 /// 2 for input rejected before sending, 3 for an error answer, 4 for transport or decoding.
@@ -226,7 +251,24 @@ fn report_client_error(error: &Error, stderr: &mut impl Write) -> io::Result<()>
         {
             writeln!(stderr, "  retry after: {} s", after.as_secs_f64())?;
         }
+        if let Error::Unauthorized(_) = root {
+            write_token_source(stderr)?;
+        }
         return Ok(());
+    }
+    if let Error::Transport(error) = root {
+        let what = match error.url() {
+            Some(url) => format!("the request to {url} failed"),
+            None => "the request failed".to_owned(),
+        };
+        let hint = if error.is_timeout() {
+            Hint::Timeout
+        } else if error.is_connect() {
+            Hint::Connect
+        } else {
+            Hint::Broken
+        };
+        return report_transport(&what, error, hint, stderr);
     }
     let mut shown = root.to_string();
     writeln!(stderr, "error: {}", clean(&shown))?;
@@ -252,13 +294,72 @@ fn report_client_error(error: &Error, stderr: &mut impl Write) -> io::Result<()>
             "  the stored pair may be spent or revoked: store a new one with amocrm auth login --code CODE"
         )?;
     }
-    if matches!(root, Error::Transport(error) if error.is_timeout()) {
-        writeln!(
-            stderr,
-            "  no answer in time: a slower server needs a longer --timeout (or AMOCRM_TIMEOUT)"
-        )?;
+    if let Error::Unauthorized(_) = root {
+        write_token_source(stderr)?;
     }
     Ok(())
+}
+
+/// A 401: which token source was used (never the token) and what to do.
+fn write_token_source(stderr: &mut impl Write) -> io::Result<()> {
+    let Some((source, stored)) = TOKEN_SOURCE.get() else {
+        return Ok(());
+    };
+    writeln!(stderr, "  the token came from {}", clean(source))?;
+    if *stored {
+        writeln!(
+            stderr,
+            "  hint: the pair was refreshed and still refused: it may be revoked, or be another \
+             account's; store a new one with amocrm auth login --code CODE"
+        )
+    } else {
+        writeln!(
+            stderr,
+            "  hint: check that the token is live (not revoked or expired) and is this account's"
+        )
+    }
+}
+
+/// What a transport failure's hint is about.
+enum Hint {
+    Timeout,
+    Connect,
+    Broken,
+}
+
+/// A transport failure in one line (`what` and its innermost cause) and a hint.
+fn report_transport(
+    what: &str,
+    error: &dyn std::error::Error,
+    hint: Hint,
+    stderr: &mut impl Write,
+) -> io::Result<()> {
+    let mut cause = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    writeln!(
+        stderr,
+        "error: {}: {}",
+        clean(what),
+        clean(&cause.to_string())
+    )?;
+    match hint {
+        Hint::Timeout => writeln!(
+            stderr,
+            "  hint: no answer in time: a slower server needs a longer --timeout (or AMOCRM_TIMEOUT)"
+        ),
+        Hint::Connect => writeln!(
+            stderr,
+            "  hint: is the base URL reachable? (--base-url or --subdomain, their variables, the \
+             profile; a proxy or a firewall between)"
+        ),
+        Hint::Broken => writeln!(
+            stderr,
+            "  hint: the connection failed on the way: is the base URL reachable, and the \
+             network steady? Running the command again is safe for a read"
+        ),
+    }
 }
 
 /// `the API answered 404 (not found)`.
