@@ -91,6 +91,9 @@ async fn a_retry_after_a_503_is_two_attempts_with_a_reason() {
         observed.counter(m::RETRIES_TOTAL, &[("reason", "status_503")]),
         1.0
     );
+    let figures = fake.figures();
+    assert_eq!(figures.requests, 2);
+    assert_eq!(figures.by_status_class.get("5xx"), Some(&1));
     // A call that fails names its error's kind.
     fake.faults()
         .add(Fault::status(404).operation(Operation::Account).once());
@@ -157,6 +160,13 @@ async fn a_429_pauses_every_client_of_the_pacer() {
     assert_eq!(
         observed.counter(m::RETRIES_TOTAL, &[("reason", "status_429")]),
         1.0
+    );
+    // What the client reports is what the server saw.
+    let figures = fake.figures();
+    assert_eq!(figures.requests, attempts.len() as u64);
+    assert_eq!(
+        figures.rate_limited as f64,
+        observed.counter(m::RATE_LIMITED_TOTAL, &[("operation", "get_account")])
     );
     observed.assert_no_secret(&[fake.token()]);
 }
