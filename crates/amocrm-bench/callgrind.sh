@@ -4,6 +4,9 @@
 #     (the fake runs in an untraced child process), and
 #  2. decoding page 1 (250 widgets) per decoder: Ir(N decodes) - Ir(0 decodes), / N.
 # Usage: crates/amocrm-bench/callgrind.sh [N_WIDGETS] [N_DECODES]
+#        crates/amocrm-bench/callgrind.sh observe [N_WIDGETS]
+#   (the ergonomic stream with nothing installed, and with a tracing subscriber and a
+#   metrics recorder installed, beside the hand-written one: issue 25's cost)
 #        crates/amocrm-bench/callgrind.sh leads [N_LEADS] [N_DECODES]
 #   (the same two figures for leads of 10 custom field values: streaming 100,000 leads
 #   by default, decoding one 250-lead page)
@@ -21,6 +24,24 @@ ir() { # ir NAME ARGS...: total instructions of one run
   grep -m1 '^summary:' "$out/$name.out" | awk '{print $2}'
 }
 
+if [ "${1:-}" = observe ]; then
+  widgets=${2:-100000}
+  echo "## callgrind instruction counts (Ir), observability; $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "### Streaming $widgets widgets, client process only"
+  echo
+  echo "| run | Ir | Ir / widget | / hand-written | / ergonomic, nothing installed |"
+  echo "|---|---:|---:|---:|---:|"
+  hand=$(ir observe-hand once hand "$widgets")
+  plain=$(ir observe-plain once ergonomic "$widgets")
+  observed=$(ir observe-observed once-observed "$widgets")
+  for row in "hand-written:$hand" "ergonomic, no subscriber, no recorder:$plain" \
+    "ergonomic, subscriber + recorder:$observed"; do
+    awk -v n="${row##*:}" -v h="$hand" -v p="$plain" -v w="$widgets" -v name="${row%:*}" \
+      'BEGIN { printf "| %s | %d | %.0f | %.3fx | %.3fx |\n", name, n, n / w, n / h, n / p }'
+  done
+  exit 0
+fi
 if [ "${1:-}" = leads ]; then
   leads=${2:-100000}
   decodes=${3:-20}

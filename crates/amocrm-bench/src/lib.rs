@@ -51,6 +51,7 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|leads|machine] [options
               and after; needs no services; not part of `fleet` or `all`
               (AMOCRM_BENCH_SCALE_ACCOUNTS, default 100000; AMOCRM_BENCH_SCALE_BEFORE, 1000)
   once IMPL [N]          one streaming run of ergonomic|hand|raw (for callgrind.sh)
+  once-observed [N]      the ergonomic run with a subscriber and a recorder (callgrind.sh observe)
   once-decode DEC [N]    N decodes of page 1 by ergonomic|raw|hand|value (for callgrind.sh)
   once-leads IMPL [N]          one run over N leads of ergonomic|hand|raw (callgrind.sh leads)
   once-decode-leads DEC [N]    N decodes of a 250-lead page by ergonomic|hand|value
@@ -162,6 +163,21 @@ fn run(args: &[String]) -> Result<(), String> {
                 .map_or(Ok(throughput::Impl::Ergonomic), |s| s.parse())?;
             let n = args.get(2).map_or(Ok(throughput::WIDGETS), |n| number(n))?;
             let tally = throughput::once(which, n)?;
+            println!("{} widgets, {} pages", tally.widgets, tally.pages);
+            return Ok(());
+        }
+        // The same with a tracing subscriber (INFO, spans formatted as they close, to a
+        // sink) and a metrics recorder installed: what observability costs (issue 25).
+        Some("once-observed") => {
+            let n = args.get(1).map_or(Ok(throughput::WIDGETS), |n| number(n))?;
+            tracing_subscriber::fmt()
+                .with_writer(std::io::sink)
+                .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .init();
+            metrics::set_global_recorder(metrics_util::debugging::DebuggingRecorder::new())
+                .map_err(|e| e.to_string())?;
+            let tally = throughput::once(throughput::Impl::Ergonomic, n)?;
             println!("{} widgets, {} pages", tally.widgets, tally.pages);
             return Ok(());
         }

@@ -7,7 +7,7 @@
 
 mod globals;
 
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::cmd::Command;
 use crate::connect::ConnectionArgs;
@@ -78,9 +78,39 @@ pub struct Cli {
     #[command(flatten)]
     pub output: OutputArgs,
 
+    /// How -v's lines are written.
+    #[command(flatten)]
+    pub log: LogArgs,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How the lines of `-v`/`-vv` are written on stderr.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The lines of -v/-vv: text (the default), or json (one JSON object per line)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "text|json",
+        default_value = "text",
+        hide_default_value = true,
+        hide_possible_values = true,
+        global = true,
+        help_heading = "Output"
+    )]
+    pub log_format: LogFormat,
+}
+
+/// A format of the log lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The command line of this process, and the matches it came from (for the sources of

@@ -7,7 +7,8 @@
 //!        [--token-file PATH | --token-stdin | --token TOKEN]
 //!        [--client-id ID --client-secret SECRET --redirect-uri URI]
 //!        [--token-store PATH|postgres://URL [--token-table [SCHEMA.]TABLE]] [--redis-url URL]
-//!        [--json] [--progress[=auto|always|never]] [--timeout DURATION] [-v]
+//!        [--json] [--progress[=auto|always|never]] [--timeout DURATION] [-v|-vv]
+//!        [--log-format text|json]
 //!        <command>
 //!
 //! amocrm widgets list [--page N] [--limit N] [--all]
@@ -59,7 +60,8 @@
 //!
 //! Dependencies point down this list, never up; no module imports its parent:
 //!
-//! - `main` parses (`cli`), runs the command (`cmd`) and turns a [`failure`] into an exit code.
+//! - `main` parses (`cli`), runs the command (`cmd`) and turns a [`failure`] into an exit code;
+//!   its inline `log` writes `-v`/`-vv` on stderr and counts the client's requests for the summary line.
 //! - `cli`: the top-level command line, made of `connect::ConnectionArgs`,
 //!   `output::OutputArgs` and `cmd::Command`.
 //! - `cmd`: one module per command group with its arguments, its run and its views
@@ -89,20 +91,12 @@ mod output;
 mod sdk;
 mod util;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let (cli, matches) = cli::parse();
-    if cli.output.verbose {
-        // Only this tool's and the client's own events: they log method, URL and status,
-        // never headers, so the token stays out.
-        tracing_subscriber::fmt()
-            .with_env_filter("amocrm=debug")
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::stderr().is_terminal())
-            .init();
-    }
+    let tally = log::install(cli.output.verbose, cli.log.log_format);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -123,6 +117,7 @@ fn main() -> ExitCode {
         let result = cmd::run(&cli.command, ctx).await;
         (result, connect::secure_unsaved().await)
     });
+    tally.summary(cli.output.verbose);
     let mut stderr = std::io::stderr().lock();
     // With --json, each failure is one JSON object on its own line.
     let json = cli.output.json;
@@ -143,5 +138,146 @@ fn main() -> ExitCode {
         }
         (Ok(()), None) => ExitCode::SUCCESS,
         (Err(failure), None) => failure.exit_code(),
+    }
+}
+
+/// `-v`/`-vv` on stderr (the client's `amocrm.request` spans at INFO, its attempts at
+/// DEBUG; text or one JSON object per line), and the requests, retries and pace waits of
+/// the run counted from the client's `amocrm.attempt` spans for the summary line. The
+/// client never puts a token, a secret or a body value in a span or an event.
+mod log {
+    use std::io::{IsTerminal, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use amocrm::observe::{ATTEMPT_SPAN, REQUEST_SPAN};
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Level, Subscriber};
+    use tracing_subscriber::filter::{EnvFilter, FilterFn};
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+    use tracing_subscriber::registry::LookupSpan;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    use crate::cli::LogFormat;
+
+    /// What the client did in this run, counted from its spans.
+    #[derive(Clone, Debug, Default)]
+    pub struct Tally(Arc<Counts>);
+
+    #[derive(Debug, Default)]
+    struct Counts {
+        calls: AtomicU64,
+        attempts: AtomicU64,
+        retries: AtomicU64,
+        pace_wait_ms: AtomicU64,
+    }
+
+    /// Installs the subscriber: the log lines of `verbose` (0: none, 1: INFO, 2 or more:
+    /// DEBUG) in `format` on stderr, and the tally (always).
+    pub fn install(verbose: u8, format: LogFormat) -> Tally {
+        let tally = Tally::default();
+        let counting = tally.clone().with_filter(FilterFn::new(|meta| {
+            meta.is_span() && (meta.name() == ATTEMPT_SPAN || meta.name() == REQUEST_SPAN)
+        }));
+        let level = match verbose {
+            0 => None,
+            1 => Some(Level::INFO),
+            _ => Some(Level::DEBUG),
+        };
+        // Only this tool's and the client's own spans and events (the `amocrm` targets).
+        let filter = |level: Level| EnvFilter::new(format!("amocrm={level}"));
+        let ansi = std::io::stderr().is_terminal();
+        let text = (level.is_some() && format == LogFormat::Text).then(|| {
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(ansi)
+                .with_span_events(FmtSpan::CLOSE)
+                .with_filter(filter(level.unwrap_or(Level::INFO)))
+        });
+        let json = (level.is_some() && format == LogFormat::Json).then(|| {
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_writer(std::io::stderr)
+                .with_span_events(FmtSpan::CLOSE)
+                .with_filter(filter(level.unwrap_or(Level::INFO)))
+        });
+        let _ = tracing_subscriber::registry()
+            .with(counting)
+            .with(text)
+            .with(json)
+            .try_init();
+        tally
+    }
+
+    impl Tally {
+        /// The summary line at the end of a run: with `-v` always (as a log line), else on a
+        /// terminal when the run sent more than one request.
+        pub fn summary(&self, verbose: u8) {
+            let counts = &self.0;
+            let calls = counts.calls.load(Ordering::Relaxed);
+            let attempts = counts.attempts.load(Ordering::Relaxed);
+            let retries = counts.retries.load(Ordering::Relaxed);
+            let waited = counts.pace_wait_ms.load(Ordering::Relaxed);
+            if verbose > 0 {
+                if calls > 0 {
+                    tracing::info!(
+                        calls,
+                        requests = attempts,
+                        retries,
+                        pace_wait_ms = waited,
+                        "summary"
+                    );
+                }
+            } else if attempts > 1 && std::io::stderr().is_terminal() {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{attempts} requests ({calls} calls), {retries} retries, {:.1} s waiting for the rate limit",
+                    waited as f64 / 1000.0
+                );
+            }
+        }
+    }
+
+    /// Reads an attempt span's fields as they are recorded.
+    struct AttemptFields<'a>(&'a Counts);
+
+    impl Visit for AttemptFields<'_> {
+        fn record_u64(&mut self, field: &Field, value: u64) {
+            if field.name() == "amocrm.pace_wait_ms" {
+                self.0.pace_wait_ms.fetch_add(value, Ordering::Relaxed);
+            }
+        }
+        fn record_str(&mut self, field: &Field, _: &str) {
+            if field.name() == "amocrm.retry_reason" {
+                self.0.retries.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
+    }
+
+    impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Tally {
+        fn on_new_span(&self, attrs: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
+            match attrs.metadata().name() {
+                ATTEMPT_SPAN => {
+                    self.0.attempts.fetch_add(1, Ordering::Relaxed);
+                    attrs.record(&mut AttemptFields(&self.0));
+                }
+                REQUEST_SPAN => {
+                    self.0.calls.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {}
+            }
+        }
+
+        fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+            if ctx
+                .span(id)
+                .is_some_and(|span| span.metadata().name() == ATTEMPT_SPAN)
+            {
+                values.record(&mut AttemptFields(&self.0));
+            }
+        }
     }
 }

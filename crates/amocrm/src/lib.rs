@@ -112,6 +112,7 @@ mod decode;
 pub mod error;
 pub mod guide;
 pub mod integration;
+pub mod observe;
 pub mod pace;
 pub mod pagination;
 pub mod query;

@@ -39,10 +39,10 @@ pub struct OutputArgs {
     )]
     pub progress: When,
 
-    /// Log each request of the client (operation, attempt, status, retries) on stderr;
-    /// the token is never logged
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    /// Log the client's calls on stderr: -v each call (operation, status, attempts), -vv
+    /// each attempt too (pace wait, retry reason); the token is never logged
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// When to print progress.

@@ -185,6 +185,15 @@ macro_rules! error_kinds {
             )+
         }
 
+        impl ErrorKind {
+            /// The variant's name (`"RateLimited"`): the `error.type` of the spans.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => stringify!($variant),)+
+                }
+            }
+        }
+
         impl Error {
             /// What went wrong; for [`Error::Page`], what went wrong with the page.
             pub fn kind(&self) -> ErrorKind {

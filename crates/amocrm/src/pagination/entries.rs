@@ -64,6 +64,9 @@ pub(crate) fn page_per_entry<T: Listed>(body: &[u8]) -> Result<Page<T>> {
             }
         }
     }
+    if !decoded.failed.is_empty() {
+        crate::observe::undecodable_entries(T::NOUN, decoded.failed.len());
+    }
     Ok(decoded)
 }
 

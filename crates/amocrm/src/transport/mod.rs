@@ -10,16 +10,18 @@ mod response;
 mod retry;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use amocrm_raw::{Exec, ExecError, ExecFuture};
 use progenitor_client::OperationInfo;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
 
 use crate::auth::provider::TokenProvider;
 use crate::error::Error;
+use crate::observe::{self, Call, Outcome, RetryReason};
 use crate::pace::Pacer;
 use response::{retry_after_body, retry_after_header};
 use retry::Safety;
@@ -38,6 +40,8 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     /// The account's block, as this client saw it.
     block: block::BlockWatch,
+    /// The account and host the spans name.
+    target: observe::Target,
 }
 
 /// The largest response body the client reads (a page of 250 widgets is ~115 kB); a
@@ -100,6 +104,7 @@ impl Transport {
         Arc::new(Transport {
             auth,
             pacer,
+            target: observe::Target::new(&account),
             account,
             retry,
             block: block::BlockWatch::new(block_pause),
@@ -138,6 +143,7 @@ impl Transport {
             pause_s = pause.as_secs(),
             "amoCRM blocked the account (403); no request is sent for it during the pause"
         );
+        observe::accounts_blocked();
         if let Err(error) = self.pacer.block(&self.account, pause).await {
             return hook(Error::Pace(error));
         }
@@ -160,6 +166,7 @@ impl Transport {
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
+        observed: &observe::Attempt,
     ) -> Result<(Attempt, SecretString), ExecError> {
         // Asked once before the slot too: a token due for renewal is renewed (or missing
         // tokens fail) before the wait, not in the slot, which would push the request
@@ -172,7 +179,9 @@ impl Transport {
                 self.auth.access_token().await.map_err(hook)?;
             }
         }
+        let asked = Instant::now();
         self.slot().await?;
+        observed.paced(asked.elapsed());
         let token = self.auth.access_token().await.map_err(hook)?;
         let bearer = bearer_header(&token).ok_or_else(|| {
             hook(Error::Config(
@@ -199,12 +208,13 @@ impl Transport {
         client: &reqwest::Client,
         request: reqwest::Request,
         info: &OperationInfo,
+        call: &mut Call,
     ) -> Result<reqwest::Response, ExecError> {
         let (first, again) = match request.try_clone() {
             Some(copy) => (copy, Some(request)),
             None => (request, None),
         };
-        let (read, token) = self.send_paced(client, first, info).await?;
+        let (read, token) = self.send_paced(client, first, info, call).await?;
         if read.status == StatusCode::UNAUTHORIZED
             && let Some(again) = again
         {
@@ -214,7 +224,12 @@ impl Transport {
                 return read.outcome();
             }
             tracing::info!(operation = info.operation_id, "token refreshed; resending");
-            return self.send_paced(client, again, info).await?.0.outcome();
+            call.refreshed();
+            return self
+                .send_paced(client, again, info, call)
+                .await?
+                .0
+                .outcome();
         }
         read.outcome()
     }
@@ -226,6 +241,7 @@ impl Transport {
         client: &reqwest::Client,
         mut request: reqwest::Request,
         info: &OperationInfo,
+        call: &mut Call,
     ) -> Result<(Read, SecretString), ExecError> {
         let safety = Safety::of(info.operation_id, request.method());
         let mut backoff = self.retry.backoff();
@@ -236,7 +252,11 @@ impl Transport {
                 Some(copy) => (copy, Some(request)),
                 None => (request, None),
             };
-            let (attempt_result, token) = self.attempt(client, this).await?;
+            let observed = call.attempt();
+            let (attempt_result, token) = self
+                .attempt(client, this, &observed)
+                .instrument(observed.span().clone())
+                .await?;
             let result = match attempt_result {
                 Attempt::TooLarge => {
                     tracing::warn!(
@@ -259,6 +279,10 @@ impl Transport {
             let retry_after = result.as_ref().ok().and_then(Read::retry_after);
             if let Some(after) = retry_after {
                 self.pause(after.min(self.retry.max_retry_after)).await?;
+            }
+            match &result {
+                Ok(read) => observed.answered(read.status.as_u16()),
+                Err(_) => observed.failed(),
             }
             match &result {
                 Ok(read) => tracing::debug!(
@@ -291,6 +315,12 @@ impl Transport {
             let (Some(delay), Some(spare)) = (delay, spare) else {
                 return result.map(|read| (read, token)).map_err(ExecError::Http);
             };
+            observed.retried(match &result {
+                Ok(read) => {
+                    RetryReason::of_status(read.status.as_u16()).unwrap_or(RetryReason::Transport)
+                }
+                Err(_) => RetryReason::Transport,
+            });
             tracing::info!(
                 operation = info.operation_id,
                 attempt,
@@ -311,7 +341,40 @@ impl Exec for Transport {
         request: reqwest::Request,
         info: &'a OperationInfo,
     ) -> ExecFuture<'a> {
-        Box::pin(self.send(client, request, info))
+        let mut call = Call::start(info.operation_id, request.method().as_str(), &self.target);
+        let span = call.span().clone();
+        Box::pin(
+            async move {
+                let result = self.send(client, request, info, &mut call).await;
+                call.finish(outcome_of(&result));
+                result
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// How a call ended, for its span and metrics: the last status, the error's kind.
+fn outcome_of(result: &Result<reqwest::Response, ExecError>) -> Outcome {
+    match result {
+        Ok(response) => Outcome {
+            status: Some(response.status().as_u16()),
+            error: None,
+        },
+        Err(ExecError::Hook(error)) => match error.downcast_ref::<Error>() {
+            Some(error) => Outcome {
+                status: error.status(),
+                error: Some(error.kind().as_str()),
+            },
+            None => Outcome {
+                status: None,
+                error: Some("_OTHER"),
+            },
+        },
+        Err(ExecError::Http(error)) => Outcome {
+            status: error.status().map(|status| status.as_u16()),
+            error: Some("Transport"),
+        },
     }
 }
 

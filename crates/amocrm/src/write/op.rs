@@ -170,6 +170,19 @@ impl Op {
         ) || matches!(self, Op::Links(link) if !link.unlink)
     }
 
+    /// The entity written, as spans and metrics label it (a bounded set).
+    pub(super) fn entity(self) -> &'static str {
+        match self {
+            Op::AddLeads | Op::UpdateLeads | Op::ComplexLeads => "leads",
+            Op::AddContacts | Op::UpdateContacts => "contacts",
+            Op::AddCompanies | Op::UpdateCompanies => "companies",
+            Op::AddTasks | Op::UpdateTasks => "tasks",
+            Op::AddNotes(..) | Op::UpdateNotes(..) => "notes",
+            Op::AddTags(..) => "tags",
+            Op::Links(..) => "links",
+        }
+    }
+
     /// The largest batch the operation takes.
     pub(super) fn max_batch(self) -> usize {
         match self {

@@ -7,15 +7,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::stream::{BoxStream, Stream, StreamExt};
+use tracing::Instrument;
 
 use crate::client::Client;
 use crate::error::{Error, Invalid};
+use crate::observe;
 use crate::query::EntityKind;
 use crate::write::chunk;
 use crate::write::defs::FieldDefs;
 use crate::write::entities::Item;
 use crate::write::op::{DEFAULT_BATCH, Op};
-use crate::write::outcome::{OnUnknown, WriteError, Written};
+use crate::write::outcome::{OnUnknown, WriteError, WriteErrorKind, Written};
 
 /// What a writer yields: one result per input item, in input order.
 pub type WriteStream = Pin<Box<dyn Stream<Item = Result<Written, WriteError>> + Send>>;
@@ -120,9 +122,13 @@ impl<T: Item> Writer<T> {
                 let items = state.input.next().await?;
                 let first = state.next_index;
                 state.next_index += items.len() as u64;
+                let entity = state.op.entity();
+                let span = observe::batch_span(entity, items.len());
                 let done =
                     chunk::write(&state.client, state.op, state.defs.as_deref(), first, items)
+                        .instrument(span.clone())
                         .await;
+                observed(&span, entity, &done.results);
                 state.stopped = done.unknown && state.on_unknown == OnUnknown::Stop;
                 state.ready.extend(done.results);
             }
@@ -139,6 +145,30 @@ struct State<T> {
     next_index: u64,
     ready: VecDeque<Result<Written, WriteError>>,
     stopped: bool,
+}
+
+/// Records a batch's items by outcome on its span and in the metrics.
+fn observed(span: &tracing::Span, entity: &'static str, results: &[Result<Written, WriteError>]) {
+    let (mut written, mut refused, mut unknown, mut failed) = (0, 0, 0, 0);
+    for result in results {
+        match result.as_ref().map_err(|error| &error.kind) {
+            Ok(_) => written += 1,
+            Err(WriteErrorKind::Invalid(_) | WriteErrorKind::Refused(_)) => refused += 1,
+            Err(WriteErrorKind::OutcomeUnknown { .. } | WriteErrorKind::NotAnswered) => {
+                unknown += 1
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    for (field, outcome, count) in [
+        ("amocrm.batch.written", "written", written),
+        ("amocrm.batch.refused", "refused", refused),
+        ("amocrm.batch.unknown", "unknown", unknown),
+        ("amocrm.batch.failed", "failed", failed),
+    ] {
+        span.record(field, count);
+        observe::batch_items(entity, outcome, count);
+    }
 }
 
 /// The entity type whose custom fields an operation writes, if it writes any.

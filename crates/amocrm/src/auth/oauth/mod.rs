@@ -126,6 +126,9 @@ struct State {
     unsaved: Option<Unsaved>,
     /// Whether the last refresh attempt failed.
     last_failed: bool,
+    /// Whether the current refresh got its pair from the token endpoint (else it adopted
+    /// one): its span's outcome.
+    granted: bool,
 }
 
 /// A pair the store failed to save, and the refresh token of the stored pair it was to

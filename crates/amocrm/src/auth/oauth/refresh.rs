@@ -9,11 +9,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OwnedMutexGuard;
+use tracing::Instrument;
 
 use super::grant::Grant;
 use super::{Inner, Job, State, Unsaved};
 use crate::error::StoreError;
-use crate::error::{AuthError, Result};
+use crate::error::{AuthError, Error, Result};
+use crate::observe;
 use crate::store::{TokenLock, TokenPair};
 
 impl Inner {
@@ -29,7 +31,16 @@ impl Inner {
         let task = tokio::spawn(async move {
             let result = match job {
                 Job::Refresh { stale, force } => {
-                    inner.refresh_locked(&mut state, stale, force).await
+                    let span = observe::refresh_span(&observe::account_label(&inner.base_url));
+                    state.granted = false;
+                    let result = inner
+                        .refresh_locked(&mut state, stale, force)
+                        .instrument(span.clone())
+                        .await;
+                    let outcome = refresh_outcome(&result, state.granted);
+                    span.record("amocrm.refresh.outcome", outcome);
+                    observe::token_refresh(outcome);
+                    result
                 }
                 Job::Exchange(code) => inner.exchange_locked(&mut state, &code).await,
             };
@@ -278,7 +289,15 @@ impl Inner {
     /// The store's lock, waited for until `deadline` at most: a holder behind a network
     /// partition must not hang every other holder's refresh.
     pub(super) async fn lock(&self, deadline: Instant) -> Result<Box<dyn TokenLock>> {
-        match tokio::time::timeout_at(deadline.into(), self.store.lock(&self.base_url)).await {
+        let span = observe::lock_span(&observe::account_label(&self.base_url));
+        let asked = Instant::now();
+        let locked = tokio::time::timeout_at(deadline.into(), self.store.lock(&self.base_url))
+            .instrument(span.clone())
+            .await;
+        let waited = asked.elapsed();
+        span.record("amocrm.lock_wait_ms", observe::duration_ms(waited));
+        observe::store_lock_wait(waited);
+        match locked {
             Ok(lock) => lock.map_err(|error| AuthError::Store(error).into()),
             Err(_) => Err(AuthError::Store(StoreError::timed_out(
                 "the token store's lock was not free by the refresh deadline",
@@ -322,6 +341,7 @@ impl Inner {
         let saved = self.save_retrying(&mut lock, &pair, deadline).await;
         release(lock).await;
         let access = self.adopt(state, pair);
+        state.granted = true;
         match saved {
             Ok(()) => {
                 state.unsaved = None;
@@ -389,6 +409,18 @@ pub(super) enum Settled {
     Saved(TokenPair),
     /// The store holds a newer pair: the pending one is dropped.
     Outdated,
+}
+
+/// A refresh's outcome, as its span and metric name it: the token endpoint gave a pair
+/// (`granted`), a pair another holder saved was taken (`adopted`), the endpoint refused
+/// (`refused`), or anything else went wrong (`failed`).
+fn refresh_outcome(result: &Result<SecretString>, granted: bool) -> &'static str {
+    match result {
+        Ok(_) if granted => "granted",
+        Ok(_) => "adopted",
+        Err(Error::Auth(AuthError::Refused { .. })) => "refused",
+        Err(_) => "failed",
+    }
 }
 
 /// Whether two refresh tokens (or their absence) are the same.
