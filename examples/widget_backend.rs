@@ -18,6 +18,9 @@
 //!   fleet, the lead it names and its main contact read, a note added to the lead, then the
 //!   bot continued.
 //! * `GET /healthz` — `ok`.
+//! * `GET /metrics` — the client's metrics in Prometheus' text format (requests, 429s,
+//!   retries, pace waits, token refreshes, blocked accounts, batch items); the log lines
+//!   are JSON on stderr (`--log-format text` for a terminal). Alerts: `examples/README.md`.
 //!
 //! Configuration, by flags or environment (see `--help`): listen address, PostgreSQL URL
 //! (and table), Redis URL (and key prefix), the integration's id/secret/redirect URI, the
@@ -48,6 +51,8 @@ mod hooks;
 mod note;
 #[path = "widget_backend/oauth.rs"]
 mod oauth;
+#[path = "widget_backend/telemetry.rs"]
+mod telemetry;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -75,6 +80,11 @@ use serde_json::json;
 #[derive(Debug, Parser)]
 #[command(name = "widget_backend")]
 struct Args {
+    /// Log lines on stderr: json (one object per line) or text; levels from RUST_LOG
+    /// [default: info]
+    #[arg(long, env = "WIDGET_LOG_FORMAT", value_enum, default_value = "json")]
+    log_format: telemetry::LogFormat,
+
     /// One instance, no PostgreSQL or Redis: tokens, pace and replay guards in memory,
     /// against the fake amoCRM at --fake-url; the integration's id, secret, redirect URI,
     /// the webhook secret and the accounts' URLs are the fake's unless given as flags
@@ -190,6 +200,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.local {
         local_defaults(&mut args, &matches);
     }
+    telemetry::init_logging(args.log_format);
+    let metrics = telemetry::install_metrics()?;
     let listen = args
         .listen
         .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
@@ -201,7 +213,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/webhooks/{secret}", post(hooks::receive))
         .route("/widget_request", post(bot::widget_request))
         .route("/healthz", get(|| async { "ok" }))
-        .with_state(app);
+        .with_state(app)
+        .merge(
+            Router::new()
+                .route("/metrics", get(telemetry::metrics))
+                .with_state(metrics),
+        );
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!(
         "{} listening on http://{}",
