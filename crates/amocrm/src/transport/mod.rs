@@ -6,6 +6,7 @@
 //! [`Error::from_raw`] takes that outcome back out of a raw call.
 
 mod block;
+mod connections;
 mod response;
 mod retry;
 
@@ -38,6 +39,8 @@ pub(crate) struct Transport {
     retry: RetryPolicy,
     /// The account's block, as this client saw it.
     block: block::BlockWatch,
+    /// The connections its requests came back over (a new one: `Pacer::reached_late`).
+    connections: connections::Connections,
 }
 
 /// The largest response body the client reads (a page of 250 widgets is ~115 kB); a
@@ -103,6 +106,7 @@ impl Transport {
             account,
             retry,
             block: block::BlockWatch::new(block_pause),
+            connections: connections::Connections::default(),
         })
     }
 
@@ -144,6 +148,19 @@ impl Transport {
         hook(Error::AccountBlocked { left: pause })
     }
 
+    /// Reads `response` whole; one that came over a new connection first tells the pacer
+    /// the request may have reached the server only now (its answer is here, so it
+    /// arrived by now): the connection's setup delayed it past its slot. A pacer that
+    /// cannot record it does not fail the call (its answer is here).
+    async fn counted(&self, response: reqwest::Response) -> reqwest::Result<Option<Read>> {
+        if self.connections.is_new(&response)
+            && let Err(error) = self.pacer.reached_late(&self.account).await
+        {
+            tracing::warn!(error = %error, "the pacer could not count a request on a new connection");
+        }
+        buffered(response).await
+    }
+
     /// Tells the pacer the server asked for a pause; a pacer that cannot record it fails
     /// the request (its engine is down: the next slot could not be had either).
     async fn pause(&self, delay: Duration) -> Result<(), ExecError> {
@@ -181,7 +198,7 @@ impl Transport {
         })?;
         request.headers_mut().insert(AUTHORIZATION, bearer);
         let attempt = match client.execute(request).await {
-            Ok(response) => match buffered(response).await {
+            Ok(response) => match self.counted(response).await {
                 Ok(Some(read)) => Attempt::Read(read),
                 Ok(None) => Attempt::TooLarge,
                 Err(error) => Attempt::Failed(error),
