@@ -356,19 +356,36 @@ async fn buffered(mut response: reqwest::Response) -> reqwest::Result<Option<Rea
         return Ok(None);
     }
     // The declared length is the server's word: reserve at most 1 MiB up front.
-    let mut body = bytes::BytesMut::with_capacity(
-        response.content_length().unwrap_or(0).min(1 << 20) as usize,
-    );
+    let declared = response.content_length().unwrap_or(0).min(1 << 20) as usize;
     let status = response.status();
     let version = response.version();
     let headers = std::mem::take(response.headers_mut());
+    // A body that comes in one chunk (most do) is kept as it came, not copied; only a
+    // second chunk starts a buffer.
+    let mut first: Option<bytes::Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
+    let mut read = 0usize;
     while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+        read += chunk.len();
+        if read > MAX_RESPONSE_BYTES {
             return Ok(None);
         }
-        body.extend_from_slice(&chunk);
+        if let Some(buffer) = joined.as_mut() {
+            buffer.extend_from_slice(&chunk);
+        } else if let Some(head) = first.take() {
+            let mut buffer = bytes::BytesMut::with_capacity(declared.max(read));
+            buffer.extend_from_slice(&head);
+            buffer.extend_from_slice(&chunk);
+            joined = Some(buffer);
+        } else {
+            first = Some(chunk);
+        }
     }
-    let mut body = body.freeze();
+    let mut body = match (joined, first) {
+        (Some(buffer), _) => buffer.freeze(),
+        (None, Some(chunk)) => chunk,
+        (None, None) => bytes::Bytes::new(),
+    };
     // A byte order mark before the JSON (a PHP file saved with one writes it first):
     // RFC 8259 lets a reader ignore it, and serde_json does not.
     if body.starts_with(b"\xEF\xBB\xBF") {
