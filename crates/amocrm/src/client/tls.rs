@@ -17,8 +17,9 @@ pub enum TlsVersion {
     Tls13,
 }
 
-/// A root certificate as it was given.
+/// A root certificate as it was given (read only by a TLS feature's setup).
 #[derive(Clone)]
+#[cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
 enum Root {
     /// PEM text: one or more `CERTIFICATE` blocks.
     Pem(Vec<u8>),
