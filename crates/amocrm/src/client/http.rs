@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::tls::TlsOptions;
 use crate::error::{Error, Result};
 
 /// Default total timeout of one request.
@@ -26,6 +27,8 @@ pub(crate) struct HttpOptions {
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) user_agent: Option<String>,
     pub(crate) configure: Option<HttpConfig>,
+    /// The roots trusted and the lowest TLS version.
+    pub(crate) tls: TlsOptions,
     /// A client built already (by [`HttpOptions::build_shared`]), used as it is: the
     /// connection pool and TLS setup an [`Integration`](crate::Integration) shares among its accounts.
     pub(crate) shared: Option<reqwest::Client>,
@@ -38,6 +41,7 @@ impl fmt::Debug for HttpOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("configure_http", &self.configure.is_some())
+            .field("tls", &self.tls)
             .field("shared", &self.shared.is_some())
             .finish()
     }
@@ -63,7 +67,7 @@ impl HttpOptions {
     /// to many builders (a `reqwest::Client` is one `Arc` around its pool and TLS setup).
     pub(crate) fn build_shared(self) -> Result<reqwest::Client> {
         let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
-        let mut builder = http_client_builder()?.user_agent(user_agent);
+        let mut builder = self.tls.builder()?.user_agent(user_agent);
         if let Some(configure) = self.configure {
             builder = configure(builder);
         }
@@ -125,6 +129,41 @@ macro_rules! http_setters {
             self
         }
 
+        /// Trusts the certificates of `pem` (PEM text: one or more `CERTIFICATE` blocks)
+        /// as roots, besides the platform's (or instead, with
+        /// `only_given_roots(true)`): a private CA, or a proxy that inspects TLS. Text
+        /// that holds no certificate fails the build ([`Error::Config`](crate::Error::Config)).
+        /// Applies to the crate's TLS setup (`rustls`, `native-tls`); a build without TLS
+        /// refuses it.
+        pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+            self.http.tls.add_pem(pem.into());
+            self
+        }
+
+        /// Trusts one DER-encoded certificate as a root, as
+        /// `add_root_certificate_pem` does; bytes that are not a certificate fail the
+        /// build ([`Error::Config`](crate::Error::Config)).
+        pub fn add_root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
+            self.http.tls.add_der(der.into());
+            self
+        }
+
+        /// With `true`, trusts only the roots given (`add_root_certificate_pem`,
+        /// `add_root_certificate_der`), not the platform's store; with none given, the
+        /// build fails ([`Error::Config`](crate::Error::Config)). `false` by default.
+        pub fn only_given_roots(mut self, only: bool) -> Self {
+            self.http.tls.only_given_roots(only);
+            self
+        }
+
+        /// The lowest TLS version spoken ([`TlsVersion`](crate::client::TlsVersion));
+        /// TLS 1.2 by default. A server that speaks nothing as new fails the handshake,
+        /// nothing sent.
+        pub fn min_tls_version(mut self, version: crate::client::TlsVersion) -> Self {
+            self.http.tls.min_version(version);
+            self
+        }
+
         /// The HTTP client built already (by `HttpOptions::build_shared`), shared with
         /// other builders; the other HTTP settings of this builder are then unused.
         pub(crate) fn shared_http(mut self, http: reqwest::Client) -> Self {
@@ -156,28 +195,7 @@ pub(crate) use http_setters;
 /// # Ok::<(), amocrm::Error>(())
 /// ```
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
-    let builder = reqwest::Client::builder();
-    #[cfg(feature = "native-tls")]
-    let builder = builder.tls_backend_native();
-    #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
-    let builder = builder.tls_backend_preconfigured(rustls_config()?);
-    Ok(builder)
-}
-
-/// rustls with the ring provider (it builds in seconds, where aws-lc-rs compiles C for half
-/// a minute) and the platform's certificate verifier, as reqwest sets rustls up itself.
-#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
-fn rustls_config() -> Result<rustls::ClientConfig> {
-    use rustls_platform_verifier::BuilderVerifierExt as _;
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|builder| builder.with_platform_verifier())
-        .map_err(|e| Error::Config(format!("setting up TLS: {e}")))?
-        .with_no_client_auth();
-    // reqwest is built without HTTP/2 here.
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
+    TlsOptions::default().builder()
 }
 
 /// Whether this build can speak TLS by itself (feature `rustls` or `native-tls`).

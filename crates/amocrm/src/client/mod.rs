@@ -5,6 +5,7 @@
 mod account;
 mod builder;
 mod http;
+mod tls;
 
 use std::fmt;
 use std::future::Future;
@@ -20,6 +21,7 @@ pub use account::{AccountUrl, Domain};
 pub use builder::ClientBuilder;
 pub use http::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, http_client_builder};
 pub(crate) use http::{HttpOptions, http_setters};
+pub use tls::TlsVersion;
 
 type RawError = progenitor_client::Error<raw::Problem>;
 

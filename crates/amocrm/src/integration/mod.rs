@@ -242,6 +242,7 @@ impl Integration {
             .app(self.inner.app.clone())
             .store(MemoryTokenStore::new())
             .shared_http(self.inner.http.clone())
+            .pacer(self.inner.pacer.clone())
             .refresh_deadline(self.inner.refresh_deadline);
         if let Some(pair) = pair {
             builder = builder.tokens(pair);
@@ -359,6 +360,7 @@ impl Integration {
                 .app(inner.app.clone())
                 .shared_store(inner.store.clone())
                 .shared_http(inner.http.clone())
+                .pacer(inner.pacer.clone())
                 .refresh_deadline(inner.refresh_deadline)
                 .build()?;
             let client = self.client_of(&oauth)?;

@@ -158,6 +158,11 @@ impl Pacer for MemoryPacer {
         Box::pin(async move { Ok(left) })
     }
 
+    fn reached_late<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        self.lane(account).reached_late(Instant::now());
+        Box::pin(async { Ok(()) })
+    }
+
     fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
         self.lanes
             .lock()
@@ -338,6 +343,21 @@ impl Schedule {
             && window_passed
     }
 
+    /// A request that left earlier may have reached the server only at `now` (its
+    /// connection's setup delayed it): counted as a departure at `now` besides its own, so
+    /// the window holds at the server whenever it arrived. The departures stay in order
+    /// and only the last `n` are kept.
+    fn reached_late(&mut self, now: Instant, window: Option<Window>) {
+        let Some(window) = window else {
+            return;
+        };
+        let at = self.left.partition_point(|left| *left <= now);
+        self.left.insert(at, now);
+        while self.left.len() > window.n {
+            self.left.pop_front();
+        }
+    }
+
     /// No slot before `until` (a later pause extends an earlier one, never shortens it);
     /// [`Schedule::grant`] then starts from `until` at the earliest.
     fn pause(&mut self, until: Instant) {
@@ -392,6 +412,11 @@ impl Lane {
                 Turn::Wait(until) => wake = until,
             }
         }
+    }
+
+    /// See [`Schedule::reached_late`].
+    fn reached_late(&self, now: Instant) {
+        self.schedule().reached_late(now, self.window);
     }
 
     /// No request leaves before `until`; those after it are spaced again.
@@ -558,6 +583,31 @@ mod tests {
             assert!(four[3] - four[0] >= WINDOW.span, "{four:?}");
         }
         assert_eq!(schedule.left.len(), WINDOW.n);
+    }
+
+    #[test]
+    fn a_request_that_reached_the_server_late_counts_from_then() {
+        let now = Instant::now();
+        let mut schedule = Schedule::default();
+        let granted = slots(&mut schedule, now, 4, EVERY);
+        for slot in &granted[..3] {
+            assert_eq!(schedule.depart(*slot, *slot, Some(WINDOW)), Turn::Go);
+        }
+        // The first one's answer (over a new connection) came 50 ms after it left: it may
+        // have reached the server only then.
+        let reached = granted[0] + Duration::from_millis(50);
+        schedule.reached_late(reached, Some(WINDOW));
+        assert!(schedule.left.iter().is_sorted());
+        assert_eq!(schedule.left.len(), WINDOW.n);
+        // The fourth waits for a window after the first's arrival, not after its slot.
+        assert_eq!(
+            schedule.depart(granted[3], granted[3], Some(WINDOW)),
+            Turn::Wait(reached + WINDOW.span)
+        );
+        // Without a limit nothing is kept.
+        let mut free = Schedule::default();
+        free.reached_late(now, None);
+        assert!(free.left.is_empty());
     }
 
     #[test]

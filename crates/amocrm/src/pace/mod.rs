@@ -86,6 +86,17 @@ pub trait Pacer: Send + Sync + std::fmt::Debug + 'static {
         Box::pin(async { Ok(None) })
     }
 
+    /// A request to `account` came back over a new connection: the connection's setup
+    /// (TCP, TLS) delayed its first byte, so it may have reached the server only now,
+    /// in the same second as the requests that left after it. An engine counts it as
+    /// leaving now in the account's window, so that the next `n` slots still span a
+    /// second (and its margin) after it at the server. [`MemoryPacer`] does; the default
+    /// does nothing (the connection's setup then has only the margin to hide in).
+    fn reached_late<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        let _ = account;
+        Box::pin(async { Ok(()) })
+    }
+
     /// Forgets `account`'s schedule, pauses and block (the integration was uninstalled
     /// from it). The default does nothing.
     fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
@@ -124,5 +135,9 @@ impl<T: Pacer + ?Sized> Pacer for Arc<T> {
 
     fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
         (**self).forget(account)
+    }
+
+    fn reached_late<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        (**self).reached_late(account)
     }
 }

@@ -111,6 +111,11 @@ impl<T> Page<T> {
     /// Every entry of the page in page order: `Ok` for an entry,
     /// [`Error::UndecodableEntry`] for one that could not be decoded.
     pub fn into_results(self) -> impl ExactSizeIterator<Item = Result<T>> {
+        self.into_items()
+    }
+
+    /// [`Page::into_results`] as its named iterator (what a [`super::ListStream`] holds).
+    pub(crate) fn into_items(self) -> PageItems<T> {
         PageItems {
             items: self.items.into_iter(),
             failed: self.failed.into_iter().peekable(),
@@ -134,7 +139,7 @@ impl<T> Page<T> {
 }
 
 /// The items of a page in page order: entries and undecodable entries.
-struct PageItems<T> {
+pub(crate) struct PageItems<T> {
     items: std::vec::IntoIter<T>,
     failed: std::iter::Peekable<std::vec::IntoIter<UndecodableEntry>>,
     position: usize,
@@ -144,6 +149,10 @@ impl<T> Iterator for PageItems<T> {
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        // A page whose entries all decoded (nearly every page): nothing to interleave.
+        if self.failed.len() == 0 {
+            return self.items.next().map(Ok);
+        }
         let position = self.position;
         self.position += 1;
         match self.failed.next_if(|failed| failed.index == position) {

@@ -3,21 +3,19 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, Stream, StreamExt};
 
 use super::listed::Listed;
-use super::page::Page;
+use super::page::{Page, PageItems};
 use crate::error::Result;
 
 /// Every entry of a list across pages, as [`ListStream`].
 pub(crate) fn items<T: Listed>(
     pages: impl Stream<Item = Result<Page<T>>> + Send + 'static,
 ) -> ListStream<T> {
-    let items = pages
-        .map_ok(|page| futures::stream::iter(page.into_results()))
-        .try_flatten();
     ListStream {
-        inner: items.boxed(),
+        pages: Some(pages.boxed()),
+        page: None,
     }
 }
 
@@ -25,7 +23,11 @@ pub(crate) fn items<T: Listed>(
 /// [`Error::UndecodableEntry`](crate::Error::UndecodableEntry) item stands for one entry and the stream goes on; after any
 /// other `Err` it ends.
 pub struct ListStream<T> {
-    inner: BoxStream<'static, Result<T>>,
+    /// The pages still to come; `None` once they ended.
+    pages: Option<BoxStream<'static, Result<Page<T>>>>,
+    /// The entries of the page being handed out, one by one (no adapter per entry: every
+    /// entry of every list passes here).
+    page: Option<PageItems<T>>,
 }
 
 impl<T> std::fmt::Debug for ListStream<T> {
@@ -34,10 +36,34 @@ impl<T> std::fmt::Debug for ListStream<T> {
     }
 }
 
+// Nothing of it is pinned in place: the pages are boxed, the entries moved out.
+impl<T> Unpin for ListStream<T> {}
+
 impl<T> Stream for ListStream<T> {
     type Item = Result<T>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.poll_next_unpin(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(page) = this.page.as_mut() {
+                if let Some(item) = page.next() {
+                    return Poll::Ready(Some(item));
+                }
+                this.page = None;
+            }
+            let Some(pages) = this.pages.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match pages.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(page))) => this.page = Some(page.into_items()),
+                // The pages end after an error of their own; it is handed on.
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => {
+                    this.pages = None;
+                    return Poll::Ready(None);
+                }
+            }
+        }
     }
 }

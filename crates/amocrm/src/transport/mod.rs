@@ -6,6 +6,7 @@
 //! [`Error::from_raw`] takes that outcome back out of a raw call.
 
 mod block;
+mod connections;
 mod response;
 mod retry;
 
@@ -42,6 +43,8 @@ pub(crate) struct Transport {
     block: block::BlockWatch,
     /// The account and host the spans name.
     target: observe::Target,
+    /// The connections its requests came back over (a new one: `Pacer::reached_late`).
+    connections: connections::Connections,
 }
 
 /// The largest response body the client reads (a page of 250 widgets is ~115 kB); a
@@ -108,6 +111,7 @@ impl Transport {
             account,
             retry,
             block: block::BlockWatch::new(block_pause),
+            connections: connections::Connections::default(),
         })
     }
 
@@ -150,6 +154,19 @@ impl Transport {
         hook(Error::AccountBlocked { left: pause })
     }
 
+    /// Reads `response` whole; one that came over a new connection first tells the pacer
+    /// the request may have reached the server only now (its answer is here, so it
+    /// arrived by now): the connection's setup delayed it past its slot. A pacer that
+    /// cannot record it does not fail the call (its answer is here).
+    async fn counted(&self, response: reqwest::Response) -> reqwest::Result<Option<Read>> {
+        if self.connections.is_new(&response)
+            && let Err(error) = self.pacer.reached_late(&self.account).await
+        {
+            tracing::warn!(error = %error, "the pacer could not count a request on a new connection");
+        }
+        buffered(response).await
+    }
+
     /// Tells the pacer the server asked for a pause; a pacer that cannot record it fails
     /// the request (its engine is down: the next slot could not be had either).
     async fn pause(&self, delay: Duration) -> Result<(), ExecError> {
@@ -190,7 +207,7 @@ impl Transport {
         })?;
         request.headers_mut().insert(AUTHORIZATION, bearer);
         let attempt = match client.execute(request).await {
-            Ok(response) => match buffered(response).await {
+            Ok(response) => match self.counted(response).await {
                 Ok(Some(read)) => Attempt::Read(read),
                 Ok(None) => Attempt::TooLarge,
                 Err(error) => Attempt::Failed(error),
@@ -402,19 +419,36 @@ async fn buffered(mut response: reqwest::Response) -> reqwest::Result<Option<Rea
         return Ok(None);
     }
     // The declared length is the server's word: reserve at most 1 MiB up front.
-    let mut body = bytes::BytesMut::with_capacity(
-        response.content_length().unwrap_or(0).min(1 << 20) as usize,
-    );
+    let declared = response.content_length().unwrap_or(0).min(1 << 20) as usize;
     let status = response.status();
     let version = response.version();
     let headers = std::mem::take(response.headers_mut());
+    // A body that comes in one chunk (most do) is kept as it came, not copied; only a
+    // second chunk starts a buffer.
+    let mut first: Option<bytes::Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
+    let mut read = 0usize;
     while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+        read += chunk.len();
+        if read > MAX_RESPONSE_BYTES {
             return Ok(None);
         }
-        body.extend_from_slice(&chunk);
+        if let Some(buffer) = joined.as_mut() {
+            buffer.extend_from_slice(&chunk);
+        } else if let Some(head) = first.take() {
+            let mut buffer = bytes::BytesMut::with_capacity(declared.max(read));
+            buffer.extend_from_slice(&head);
+            buffer.extend_from_slice(&chunk);
+            joined = Some(buffer);
+        } else {
+            first = Some(chunk);
+        }
     }
-    let mut body = body.freeze();
+    let mut body = match (joined, first) {
+        (Some(buffer), _) => buffer.freeze(),
+        (None, Some(chunk)) => chunk,
+        (None, None) => bytes::Bytes::new(),
+    };
     // A byte order mark before the JSON (a PHP file saved with one writes it first):
     // RFC 8259 lets a reader ignore it, and serde_json does not.
     if body.starts_with(b"\xEF\xBB\xBF") {

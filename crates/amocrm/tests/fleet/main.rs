@@ -10,6 +10,7 @@ mod install_binding;
 mod install_state;
 mod integration;
 mod lock_files;
+mod paced_tokens;
 mod pending;
 mod processes;
 mod scale;

@@ -13,6 +13,8 @@ use amocrm_test_support::loopback::{self, Reply, Server, response};
 use futures::future::{BoxFuture, join_all};
 use tokio::time::Instant;
 
+mod fresh_connections;
+
 fn widget_reply() -> Reply {
     loopback::json(&loopback::widget_json(7, "w7"))
 }

@@ -183,6 +183,33 @@ mod with_tls {
                 .unwrap();
             assert_eq!(widgets.len(), amocrm_fake::SEED_WIDGET_COUNT + 3);
 
+            // Only the roots given: the platform's (which trusts the test CA now) are left
+            // out, so a root that did not issue the server's certificate is refused.
+            #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+            {
+                let only_other = Client::builder()
+                    .account(AccountUrl::base_url(&base_url))
+                    .token(fake.token())
+                    .rate_limit(None)
+                    .retry(amocrm::RetryPolicy::disabled())
+                    .add_root_certificate_pem(
+                        std::fs::read(format!("{DIR}/localhost.pem")).unwrap(),
+                    )
+                    .only_given_roots(true)
+                    .build()
+                    .unwrap();
+                let before = fake.requests().len();
+                let error = only_other
+                    .widgets()
+                    .get("amo_dropbox")
+                    .send()
+                    .await
+                    .unwrap_err();
+                let chain = error_chain(&error);
+                assert!(chain.to_lowercase().contains("certificate"), "{chain}");
+                assert_eq!(fake.requests().len(), before);
+            }
+
             let oauth = oauth(&base_url).unwrap();
             oauth
                 .exchange_code(&fake.issue_authorization_code())

@@ -12,6 +12,7 @@ use super::{DEFAULT_REFRESH_DEADLINE, DEFAULT_REFRESH_SKEW, Inner, OAuth, State}
 use crate::auth::credentials::AppCredentials;
 use crate::client::{AccountUrl, HttpOptions, http_setters};
 use crate::error::{Error, Result};
+use crate::pace::Pacer;
 use crate::store::{TokenPair, TokenStore};
 use crate::widget_request::MemoryReplayGuard;
 
@@ -32,6 +33,7 @@ pub struct OAuthBuilder {
     tokens: Option<TokenPair>,
     skew: Duration,
     deadline: Duration,
+    pacer: Option<Arc<dyn Pacer>>,
     http: HttpOptions,
 }
 
@@ -44,6 +46,7 @@ impl Default for OAuthBuilder {
             tokens: None,
             skew: DEFAULT_REFRESH_SKEW,
             deadline: DEFAULT_REFRESH_DEADLINE,
+            pacer: None,
             http: HttpOptions::default(),
         }
     }
@@ -58,6 +61,7 @@ impl fmt::Debug for OAuthBuilder {
             .field("tokens", &self.tokens)
             .field("refresh_skew", &self.skew)
             .field("refresh_deadline", &self.deadline)
+            .field("pacer", &self.pacer)
             .field("http", &self.http)
             .finish()
     }
@@ -116,6 +120,18 @@ impl OAuthBuilder {
         self
     }
 
+    /// The account's pace, shared with its clients: every token request (a refresh, a code
+    /// exchange) waits for a slot of the account from `pacer` first, as amoCRM counts it
+    /// among the account's requests. The wait ends by the refresh deadline (then the
+    /// grant fails with [`Error::Pace`], nothing sent); a blocked account fails at once
+    /// ([`Error::AccountBlocked`]). [`OAuth::client_builder`] hands the same pacer to its
+    /// clients. An [`crate::Integration`] sets its own. Without one, token requests are
+    /// not paced.
+    pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
     http_setters!();
 
     /// Builds the provider; fails on a missing or invalid setting.
@@ -151,6 +167,7 @@ impl OAuthBuilder {
                 store,
                 skew: self.skew,
                 deadline: self.deadline,
+                pacer: self.pacer,
                 saving: std::sync::atomic::AtomicBool::new(false),
                 state: Arc::new(Mutex::new(State {
                     tokens: self.tokens,

@@ -106,6 +106,8 @@ struct Inner {
     skew: Duration,
     /// How long a refresh may wait in all (lock, saves, another holder's save).
     deadline: Duration,
+    /// The account's pace, when given: a token request waits for its slot.
+    pacer: Option<Arc<dyn crate::pace::Pacer>>,
     /// Whether a background save of the pending pair is under way.
     saving: std::sync::atomic::AtomicBool,
     /// Held for the whole of a refresh (network and store), so concurrent refreshes wait.
@@ -212,13 +214,19 @@ impl OAuth {
             .is_ok_and(|state| state.unsaved.is_none())
     }
 
-    /// A [`ClientBuilder`] for the same account, with these tokens as its token provider.
+    /// A [`ClientBuilder`] for the same account, with these tokens as its token provider
+    /// and, when one was given ([`OAuthBuilder::pacer`]), this pacer (its calls and the
+    /// token requests in one pace; setting a rate limit on it is then an error).
     pub fn client_builder(&self) -> ClientBuilder {
         let account = AccountUrl::base_url(self.inner.base_url.clone())
             .allow_insecure_http(self.inner.allow_http);
-        Client::builder()
+        let builder = Client::builder()
             .account(account)
-            .token_provider(Arc::new(self.clone()))
+            .token_provider(Arc::new(self.clone()));
+        match &self.inner.pacer {
+            Some(pacer) => builder.pacer(pacer.clone()),
+            None => builder,
+        }
     }
 
     /// A verifier of widget_request tokens, which are signed with this integration's

@@ -13,8 +13,7 @@ use tracing::Instrument;
 
 use super::grant::Grant;
 use super::{Inner, Job, State, Unsaved};
-use crate::error::StoreError;
-use crate::error::{AuthError, Error, Result};
+use crate::error::{AuthError, Error, PaceError, Result, StoreError};
 use crate::observe;
 use crate::store::{TokenLock, TokenPair};
 
@@ -180,6 +179,12 @@ impl Inner {
                 return Err(AuthError::NoTokens.into());
             }
         };
+        // The token request is one of the account's requests: it waits for its slot (before
+        // the lock is verified, so that the grant follows the check closely).
+        if let Err(error) = self.paced(deadline).await {
+            release(lock).await;
+            return Err(error);
+        }
         // The lock may have been lost while held (a session that ended frees it): then
         // another holder may be spending this same token; this one must not.
         if let Err(error) = self.verified(&mut lock, deadline).await {
@@ -197,6 +202,25 @@ impl Inner {
                 release(lock).await;
                 Err(error.into())
             }
+        }
+    }
+
+    /// A slot of the account from its pacer, when there is one, waited for until
+    /// `deadline` at most; a blocked account fails at once, nothing sent.
+    async fn paced(&self, deadline: Instant) -> Result<()> {
+        let Some(pacer) = &self.pacer else {
+            return Ok(());
+        };
+        match tokio::time::timeout_at(deadline.into(), pacer.acquire(&self.base_url)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(match error.blocked_for() {
+                Some(left) => Error::AccountBlocked { left },
+                None => Error::Pace(error),
+            }),
+            Err(_) => Err(Error::Pace(PaceError::new(
+                "no slot of the account for the token request by the refresh deadline",
+                None,
+            ))),
         }
     }
 
@@ -266,6 +290,10 @@ impl Inner {
     ) -> Result<SecretString> {
         let deadline = Instant::now() + self.deadline;
         let lock = self.lock(deadline).await?;
+        if let Err(error) = self.paced(deadline).await {
+            release(lock).await;
+            return Err(error);
+        }
         match self.request_tokens(Grant::Code(code)).await {
             Ok(pair) => self.save_and_use(state, lock, pair, deadline).await,
             Err(error) => {
