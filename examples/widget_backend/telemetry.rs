@@ -27,7 +27,7 @@ pub(crate) fn init_logging(format: LogFormat) {
         // A call's span closes with its outcome (status, error type, attempts): one line.
         .with_span_events(FmtSpan::CLOSE);
     let _ = match format {
-        LogFormat::Json => builder.json().with_current_span(false).try_init(),
+        LogFormat::Json => builder.json().with_span_list(false).try_init(),
         LogFormat::Text => builder.try_init(),
     };
 }
@@ -49,7 +49,10 @@ pub(crate) async fn metrics(
     axum::extract::State(handle): axum::extract::State<PrometheusHandle>,
 ) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         handle.render(),
     )
 }

@@ -64,8 +64,9 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
     ] {
         command.env(name, value);
     }
-    let _child = command
+    let mut child = command
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("the example runs");
@@ -165,6 +166,71 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
     let (status, reply) = post(&body).await;
     assert_eq!(status, 409, "{reply}");
     assert_eq!(fake.continuations().len(), 1);
+
+    // curl -s $BACKEND/metrics   → the client's metrics, in Prometheus' text format
+    let answer = http
+        .get(format!("{backend}/metrics"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 200);
+    assert!(
+        answer.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = answer.text().await.expect("a text");
+    let calls = |class: &str| -> f64 {
+        text.lines()
+            .filter(|line| {
+                line.starts_with("amocrm_requests_total{")
+                    && line.contains(&format!("status_class=\"{class}\""))
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert!(
+        text.contains("amocrm_requests_total{operation=\"continue_bot\",status_class=\"2xx\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE amocrm_request_duration_seconds histogram"),
+        "{text}"
+    );
+    // What the client reports is what the fake saw (no retries on this path).
+    let seen = fake.figures();
+    assert_eq!(
+        calls("2xx"),
+        seen.in_class("2xx") as f64,
+        "{text}\n{seen:?}"
+    );
+    assert_eq!(seen.token_requests_with("granted"), 1);
+
+    // The log lines on stderr: JSON, one object a line, the calls' spans, no token.
+    child.kill().await.expect("the backend stops");
+    let mut logs = String::new();
+    use tokio::io::AsyncReadExt as _;
+    child
+        .stderr
+        .take()
+        .expect("stderr piped")
+        .read_to_string(&mut logs)
+        .await
+        .expect("the log lines");
+    assert!(logs.contains("amocrm.request"), "{logs}");
+    for line in logs.lines() {
+        let parsed = serde_json::from_str::<Value>(line);
+        assert!(
+            parsed.is_ok_and(|v| v.is_object()),
+            "not a JSON object: {line}"
+        );
+    }
+    // The library's own tests probe every span field for the tokens; here, the secrets
+    // this process holds in plain sight of its logger.
+    for secret in [amocrm_fake::DEFAULT_CLIENT_SECRET, "Bearer "] {
+        assert!(!logs.contains(secret), "{secret:?} in the logs");
+    }
 }
 
 /// `--local`'s defaults are the fake's OAuth client: the walkthrough needs no credentials.
