@@ -90,7 +90,8 @@ pub struct Cli {
 /// How the lines of `-v`/`-vv` are written on stderr.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// The lines of -v/-vv: text (the default), or json (one JSON object per line)
+    /// The lines of -v/-vv: text (the default; json with --json), or json (one JSON object
+    /// per line)
     #[arg(
         long,
         value_enum,
@@ -128,21 +129,29 @@ pub fn parse() -> (Cli, ArgMatches) {
 }
 
 /// Exits for a clap error: help and version as clap prints them; a usage error as clap
-/// prints it, or with `--json` before the command line's `--` as one JSON object.
+/// prints it, or with `--json` before the command line's `--` as one JSON object (kind
+/// `input`, exit 2), a missing subcommand too (its message the help clap would show).
 fn usage_error(error: clap::Error) -> ! {
     use clap::error::ErrorKind;
     let json = std::env::args_os()
         .skip(1)
         .take_while(|arg| arg != "--")
         .any(|arg| arg == "--json");
+    // A missing subcommand is a usage error (exit 2) though clap shows the help for it.
     let usage = !matches!(
         error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     );
     if json && usage {
-        let text = error.render().to_string();
+        let mut text = error.render().to_string();
+        if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            // The short usage of the command that lacks its subcommand, not its whole help.
+            let usage = text.lines().find(|line| line.starts_with("Usage: "));
+            text = format!(
+                "a subcommand is required\n\n{}\n\nFor more information, try '--help'.",
+                usage.unwrap_or("Usage: amocrm <COMMAND>")
+            );
+        }
         let _ = failure::json_error(&mut std::io::stderr(), "input", &text, EXIT_INPUT);
         std::process::exit(EXIT_INPUT.into());
     }

@@ -54,7 +54,9 @@
 //!
 //! Defined once in `failure::codes` (`EXIT_CODES`): shown at the end of `--help`, and the
 //! same table is in the READMEs (a test compares them). With `--json`, a failure is one
-//! JSON object on stderr: `{"kind": "api", "message": "...", "exit_code": 3}`.
+//! JSON object on stderr: `{"kind": "api", "message": "...", "exit_code": 3}` (with
+//! `"unsaved": [...]` when a new OAuth pair was kept aside), and every other stderr line is
+//! a JSON object too (`output::notice`: `{"warning": "..."}`, `{"progress": "..."}`).
 //!
 //! # Source layout
 //!
@@ -91,23 +93,32 @@ mod output;
 mod sdk;
 mod util;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let (cli, matches) = cli::parse();
-    let tally = log::install(cli.output.verbose, cli.log.log_format);
+    // With --json every line on stderr is one JSON object: the warnings, the progress,
+    // the -v lines (unless --log-format text is given) and the failure, last.
+    let json = cli.output.json;
+    output::set_json_stderr(json);
+    let log_format = match matches.value_source("log_format") {
+        Some(clap::parser::ValueSource::DefaultValue) | None if json => cli::LogFormat::Json,
+        _ => cli.log.log_format,
+    };
+    let tally = log::install(cli.output.verbose, log_format);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: could not start the async runtime: {error}"
+            let failure = failure::Failure::Runtime(error);
+            return failure::Failure::report_run(
+                Some(&failure),
+                None,
+                json,
+                &mut std::io::stderr(),
             );
-            return ExitCode::FAILURE;
         }
     };
     let ctx = cmd::Ctx::new(&cli.connection, &matches, &cli.output, cli::command);
@@ -119,26 +130,7 @@ fn main() -> ExitCode {
     });
     tally.summary(cli.output.verbose);
     let mut stderr = std::io::stderr().lock();
-    // With --json, each failure is one JSON object on its own line.
-    let json = cli.output.json;
-    let mut report = |failure: &failure::Failure| {
-        let _ = if json {
-            failure.report_json(&mut stderr)
-        } else {
-            failure.report(&mut stderr)
-        };
-    };
-    if let Err(failure) = &result {
-        report(failure);
-    }
-    match (result, unsaved) {
-        (_, Some(unsaved)) => {
-            report(&unsaved);
-            unsaved.exit_code()
-        }
-        (Ok(()), None) => ExitCode::SUCCESS,
-        (Err(failure), None) => failure.exit_code(),
-    }
+    failure::Failure::report_run(result.err().as_ref(), unsaved.as_ref(), json, &mut stderr)
 }
 
 /// `-v`/`-vv` on stderr (the client's `amocrm.request` spans at INFO, its attempts at
@@ -146,7 +138,7 @@ fn main() -> ExitCode {
 /// the run counted from the client's `amocrm.attempt` spans for the summary line. The
 /// client never puts a token, a secret or a body value in a span or an event.
 mod log {
-    use std::io::{IsTerminal, Write};
+    use std::io::IsTerminal;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -231,11 +223,11 @@ mod log {
                     );
                 }
             } else if attempts > 1 && std::io::stderr().is_terminal() {
-                let _ = writeln!(
-                    std::io::stderr(),
+                let line = format!(
                     "{attempts} requests ({calls} calls), {retries} retries, {:.1} s waiting for the rate limit",
                     waited as f64 / 1000.0
                 );
+                crate::output::notice("summary", &line);
             }
         }
     }

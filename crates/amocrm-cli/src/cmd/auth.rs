@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::context::Ctx;
 use crate::connect::{self, StoreSpec, store_failure};
 use crate::failure::Failure;
-use crate::output::{Output, clean};
+use crate::output::{self, Output, clean};
 use crate::sdk::{TokenPair, TokenStore};
 use crate::util::time::{span, utc};
 
@@ -85,7 +85,7 @@ pub async fn run(command: &AuthCommand, ctx: &mut Ctx<'_>) -> Result<(), Failure
                 answer::read(&read_stdin()?, SystemTime::now(), import.expired)
                     .map_err(Failure::input)?;
             for warning in warnings {
-                let _ = writeln!(io::stderr(), "warning: {warning}");
+                output::warn(&warning);
             }
             let store = spec.open()?;
             let mut lock = store.lock(key).await.map_err(store_failure)?;

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use super::context::Ctx;
 use super::query::{QueryHelp, TakesWith, WithArg};
 use crate::failure::Failure;
-use crate::output::{List, View, clean};
+use crate::output::{self, List, View};
 use crate::sdk::{self, Changes, ChangesRequest, Changing, Cursor};
 
 /// Rows printed at once in a table (their widths are taken from the first batch).
@@ -68,7 +68,7 @@ where
             None => break Ok(()),
             Some(Ok(entity)) => batch.push(entity),
             Some(Err(sdk::Error::UndecodableEntry(entry))) => {
-                let _ = writeln!(io::stderr(), "warning: {}", clean(&entry.to_string()));
+                output::warn(&entry.to_string());
                 skipped += 1;
             }
             Some(Err(error)) => {
@@ -101,8 +101,17 @@ where
     }
 }
 
-/// The cursor to resume from, on stderr (stdout holds only the entities).
+/// The cursor to resume from, on stderr (stdout holds only the entities); with `--json`
+/// the object `{"changed": N, "cursor": {...}}`.
 fn report_cursor<T: Changing>(changes: &Changes<T>, total: usize) {
+    if output::json_stderr() {
+        let line = match serde_json::to_value(changes.cursor()) {
+            Ok(cursor) => serde_json::json!({ "changed": total, "cursor": cursor }),
+            Err(error) => serde_json::json!({ "changed": total, "warning": error.to_string() }),
+        };
+        let _ = output::write_json_line(&mut io::stderr(), &line);
+        return;
+    }
     match serde_json::to_string(&changes.cursor()) {
         Ok(json) => {
             let _ = writeln!(io::stderr(), "{total} changed; cursor: {json}");

@@ -5,7 +5,6 @@
 //! 404, exit 3).
 
 use std::future::Future;
-use std::io::{self, Write};
 use std::marker::PhantomData;
 
 use clap::{Args, Subcommand};
@@ -13,7 +12,7 @@ use futures::StreamExt;
 
 use super::context::Ctx;
 use crate::failure::Failure;
-use crate::output::{List, Output, View, clean};
+use crate::output::{self, List, Output, View};
 use crate::sdk::{self, Client, GetRequest, ListRequest, Listed, Page};
 
 /// `--page`, `--limit` and `--all` of a list of `T`.
@@ -97,7 +96,7 @@ where
         skipped += report_undecodable(&page);
         total += page.items.len();
         if out.progress() {
-            let _ = writeln!(io::stderr(), "page {}: {total} {noun}s", page.page);
+            output::notice("progress", &format!("page {}: {total} {noun}s", page.page));
         }
     }
     printer.finish(out)?;
@@ -150,12 +149,8 @@ where
             .filter(|_| <T::Paging as sdk::Paging>::PAGED)
             .map(|next| format!("; more with --page {next} or --all"))
             .unwrap_or_default();
-        let _ = writeln!(
-            io::stderr(),
-            "page {}: {} {noun}s{next}",
-            page.page,
-            page.items.len()
-        );
+        let line = format!("page {}: {} {noun}s{next}", page.page, page.items.len());
+        output::notice("progress", &line);
     }
     incomplete(noun, skipped)
 }
@@ -181,7 +176,7 @@ pub async fn get<T: View>(
 /// and what was wrong, never a value); returns how many there were.
 fn report_undecodable<T>(page: &Page<T>) -> usize {
     for failed in &page.failed {
-        let _ = writeln!(io::stderr(), "warning: {}", clean(&failed.to_string()));
+        output::warn(&failed.to_string());
     }
     page.failed.len()
 }

@@ -276,28 +276,20 @@ fn token_of(reader: impl Read, what: &str) -> Result<SecretString, Problem> {
 /// could then be anyone's), is reported (not refused: the caller may have a reason).
 #[cfg(unix)]
 fn warn_if_shared(shown: &str, metadata: &std::fs::Metadata) {
-    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
 
-    use crate::output::clean;
     let mode = metadata.permissions().mode() & 0o777;
     if mode & 0o044 != 0 {
-        let _ = writeln!(
-            io::stderr(),
-            "warning: the token file {} can be read by other users (mode {mode:o}); \
-             make it private: chmod 600 {}",
-            clean(shown),
-            clean(shown)
-        );
+        crate::output::warn(&format!(
+            "the token file {shown} can be read by other users (mode {mode:o}); \
+             make it private: chmod 600 {shown}"
+        ));
     }
     if mode & 0o022 != 0 {
-        let _ = writeln!(
-            io::stderr(),
-            "warning: the token file {} can be changed by other users (mode {mode:o}), so \
-             its token could be anyone's; make it private: chmod 600 {}",
-            clean(shown),
-            clean(shown)
-        );
+        crate::output::warn(&format!(
+            "the token file {shown} can be changed by other users (mode {mode:o}), so \
+             its token could be anyone's; make it private: chmod 600 {shown}"
+        ));
     }
 }
 

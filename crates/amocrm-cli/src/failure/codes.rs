@@ -36,13 +36,15 @@ pub const EXIT_CODES: &[ExitCodeRow] = &[
     ExitCodeRow {
         code: EXIT_OUTPUT,
         kind: "output",
-        meaning: "local failure: the output could not be written",
+        meaning: "local failure: the output could not be written, or the async runtime \
+                  could not start",
     },
     ExitCodeRow {
         code: EXIT_INPUT,
         kind: "input",
         meaning: "invalid input, rejected before anything was sent: usage errors, a bad flag \
-                  or setting, no token at all, a token file other users could have written",
+                  or setting, no token at all, a token store file other users could have \
+                  written (a --token-file others can read or write is used, with a warning)",
     },
     ExitCodeRow {
         code: EXIT_API,
@@ -146,5 +148,22 @@ mod tests {
         }
         assert_eq!(kind_of(EXIT_API), "api");
         assert_eq!(kind_of(99), "transport");
+    }
+
+    /// Code 2 says what the code does: a token store file others could have written is
+    /// refused; a --token-file others can read or write is used, with a warning.
+    #[test]
+    fn code_2_tells_the_refused_store_file_from_the_warned_token_file() {
+        let row = EXIT_CODES.iter().find(|row| row.code == EXIT_INPUT);
+        let meaning = row.map(|row| row.meaning).unwrap_or_default();
+        let meaning = meaning.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            meaning.contains("a token store file other users could have written"),
+            "{meaning}"
+        );
+        assert!(
+            meaning.contains("--token-file others can read or write is used, with a warning"),
+            "{meaning}"
+        );
     }
 }

@@ -36,6 +36,8 @@ pub enum Failure {
     Client(Error),
     /// Writing to stdout failed.
     Output(io::Error),
+    /// The async runtime could not start: nothing was run (a local failure, exit 1).
+    Runtime(io::Error),
     /// An error of a list call; `noun` names the list's entries (`widget`) in the message
     /// of a page that failed.
     List {
@@ -88,16 +90,11 @@ impl Failure {
         Failure::Input(vec![message.into()])
     }
 
-    /// The process exit code for this failure.
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(self.code())
-    }
-
     /// The exit code as a number (one of [`EXIT_CODES`]).
     pub fn code(&self) -> u8 {
         match self {
             Failure::Output(error) if error.kind() == io::ErrorKind::BrokenPipe => codes::EXIT_OK,
-            Failure::Output(_) => EXIT_OUTPUT,
+            Failure::Output(_) | Failure::Runtime(_) => EXIT_OUTPUT,
             Failure::Input(_) => EXIT_INPUT,
             Failure::Client(error) => client_exit_code(error),
             Failure::List { error, .. } => client_exit_code(error),
@@ -111,18 +108,41 @@ impl Failure {
         }
     }
 
-    /// Prints the failure on `stderr` as one line of JSON, `{"kind", "message",
-    /// "exit_code"}`: the kind of its exit code (see [`EXIT_CODES`]) and the text
-    /// [`report`](Self::report) prints, without its `error: ` prefix. A closed stdout is
-    /// not reported.
-    pub fn report_json(&self, stderr: &mut impl Write) -> io::Result<()> {
-        let mut text = Vec::new();
-        self.report(&mut text)?;
-        if text.is_empty() {
-            return Ok(());
+    /// Reports the end of a run on `stderr`: the command's failure, then a pair the token
+    /// store would not take ([`Failure::Unsaved`]); returns the exit code (the unsaved
+    /// pair's when there is one). With `json`, one object whatever happened: the
+    /// failure's, its `message` followed by the unsaved pair's, and `"unsaved": [...]`
+    /// (one message per account) when a pair was kept aside.
+    pub fn report_run(
+        failure: Option<&Failure>,
+        unsaved: Option<&Failure>,
+        json: bool,
+        stderr: &mut impl Write,
+    ) -> ExitCode {
+        let code = unsaved.or(failure).map_or(codes::EXIT_OK, Failure::code);
+        if !json {
+            for report in failure.into_iter().chain(unsaved) {
+                let _ = report.report(stderr);
+            }
+            return ExitCode::from(code);
         }
-        let text = String::from_utf8_lossy(&text);
-        json_error(stderr, kind_of(self.code()), &text, self.code())
+        let mut text = Vec::new();
+        for report in failure.into_iter().chain(unsaved) {
+            let _ = report.report(&mut text);
+        }
+        if !text.is_empty() {
+            // The text report without its first `error: ` prefix (a closed stdout has none).
+            let text = String::from_utf8_lossy(&text);
+            let message = text.strip_prefix("error: ").unwrap_or(&text).trim_end();
+            let mut object =
+                serde_json::json!({ "kind": kind_of(code), "message": message, "exit_code": code });
+            if let Some(Failure::Unsaved(messages)) = unsaved {
+                let messages: Vec<String> = messages.iter().map(|m| clean(m)).collect();
+                object["unsaved"] = serde_json::json!(messages);
+            }
+            let _ = writeln!(stderr, "{object}");
+        }
+        ExitCode::from(code)
     }
 
     /// Prints the failure on `stderr`. A closed stdout is not reported.
@@ -130,6 +150,10 @@ impl Failure {
         match self {
             Failure::Output(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             Failure::Output(error) => writeln!(stderr, "error: writing the output failed: {error}"),
+            Failure::Runtime(error) => writeln!(
+                stderr,
+                "error: could not start the async runtime, nothing was run: {error}"
+            ),
             Failure::Input(messages) => {
                 writeln!(stderr, "error: invalid input, nothing was sent")?;
                 for message in messages {
@@ -149,7 +173,7 @@ impl Failure {
             }
             Failure::Incomplete { noun, count } => writeln!(
                 stderr,
-                "error: {count} {noun} entries could not be decoded (see above); the others were printed"
+                "error: {count} {noun} entries could not be decoded (each in a warning before this); the others were printed"
             ),
             Failure::NoTokens(message) => writeln!(stderr, "error: {}", clean(message)),
             Failure::Unsaved(messages) => {
@@ -256,19 +280,30 @@ fn report_client_error(error: &Error, stderr: &mut impl Write) -> io::Result<()>
         }
         return Ok(());
     }
+    // The token endpoint out of reach (auth login --code, a refresh): as a request is.
+    if let Error::Auth(AuthError::Transport(error)) = root {
+        let what = match error.url() {
+            Some(url) => format!("the request to the token endpoint {url} failed"),
+            None => "the request to the token endpoint failed".to_owned(),
+        };
+        return report_transport(
+            &what,
+            error,
+            transport_hint(error.is_timeout(), error.is_connect()),
+            stderr,
+        );
+    }
     if let Error::Transport(error) = root {
         let what = match error.url() {
             Some(url) => format!("the request to {url} failed"),
             None => "the request failed".to_owned(),
         };
-        let hint = if error.is_timeout() {
-            Hint::Timeout
-        } else if error.is_connect() {
-            Hint::Connect
-        } else {
-            Hint::Broken
-        };
-        return report_transport(&what, error, hint, stderr);
+        return report_transport(
+            &what,
+            error,
+            transport_hint(error.is_timeout(), error.is_connect()),
+            stderr,
+        );
     }
     let mut shown = root.to_string();
     writeln!(stderr, "error: {}", clean(&shown))?;
@@ -317,6 +352,17 @@ fn write_token_source(stderr: &mut impl Write) -> io::Result<()> {
             stderr,
             "  hint: check that the token is live (not revoked or expired) and is this account's"
         )
+    }
+}
+
+/// The hint of a failed request: a timeout, no connection, or a connection broken.
+fn transport_hint(timeout: bool, connect: bool) -> Hint {
+    if timeout {
+        Hint::Timeout
+    } else if connect {
+        Hint::Connect
+    } else {
+        Hint::Broken
     }
 }
 
@@ -416,5 +462,61 @@ mod tests {
             url: "https://example.amocrm.ru".into(),
         };
         assert_eq!(client_exit_code(&error), EXIT_INPUT);
+    }
+
+    fn json_lines(bytes: &[u8]) -> Vec<serde_json::Value> {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect()
+    }
+
+    /// A failing command and an unsaved pair: one JSON object (exit 4, the unsaved pair's),
+    /// its message both reports, `unsaved` the pair's; as text, both reports.
+    #[test]
+    fn a_failure_and_an_unsaved_pair_are_one_json_object() {
+        let failure = Failure::input("a bad flag");
+        let unsaved = Failure::Unsaved(vec!["the pair is kept in /x/pair.json".to_owned()]);
+        let mut out = Vec::new();
+        let code = Failure::report_run(Some(&failure), Some(&unsaved), true, &mut out);
+        assert_eq!(code, ExitCode::from(EXIT_TRANSPORT));
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let object = &lines[0];
+        assert_eq!(object["exit_code"], EXIT_TRANSPORT);
+        assert_eq!(object["kind"], "transport");
+        let message = object["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("invalid input"), "{object}");
+        assert!(message.contains("a bad flag"), "{object}");
+        assert!(message.contains("/x/pair.json"), "{object}");
+        assert_eq!(object["unsaved"][0], "the pair is kept in /x/pair.json");
+
+        let mut text = Vec::new();
+        Failure::report_run(Some(&failure), Some(&unsaved), false, &mut text);
+        let text = String::from_utf8_lossy(&text);
+        assert!(text.starts_with("error: invalid input"), "{text}");
+        assert!(text.contains("error: the pair is kept"), "{text}");
+
+        let mut none = Vec::new();
+        let code = Failure::report_run(None, None, true, &mut none);
+        assert_eq!((code, none.len()), (ExitCode::SUCCESS, 0));
+    }
+
+    /// A runtime that could not start: exit 1 (a local failure of the table), and with
+    /// `--json` one object of that kind.
+    #[test]
+    fn a_runtime_that_does_not_start_exits_1_as_one_json_object() {
+        let failure = Failure::Runtime(io::Error::other("no threads"));
+        let mut out = Vec::new();
+        let code = Failure::report_run(Some(&failure), None, true, &mut out);
+        assert_eq!(code, ExitCode::from(EXIT_OUTPUT));
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["exit_code"], EXIT_OUTPUT);
+        assert_eq!(lines[0]["kind"], kind_of(EXIT_OUTPUT));
+        let message = lines[0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("async runtime") && message.contains("no threads"));
+        let row = EXIT_CODES.iter().find(|row| row.code == EXIT_OUTPUT);
+        assert!(row.is_some_and(|row| row.meaning.contains("runtime")));
     }
 }

@@ -9,6 +9,7 @@ mod escape;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -54,6 +55,39 @@ pub enum When {
     Always,
     /// Never.
     Never,
+}
+
+/// Whether this run's stderr lines are JSON (`--json`); set once by `main`.
+static JSON_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Makes every later [`notice`] (and the failure report) one JSON object per line.
+pub fn set_json_stderr(json: bool) {
+    JSON_STDERR.store(json, Ordering::Relaxed);
+}
+
+/// Whether stderr lines are JSON (`--json`).
+pub fn json_stderr() -> bool {
+    JSON_STDERR.load(Ordering::Relaxed)
+}
+
+/// One line on stderr that is not the failure: with `--json` the object `{field: text}`,
+/// else `field: text` for a warning and `text` alone for any other field (`progress`).
+/// `text` is cleaned of control characters.
+pub fn notice(field: &str, text: &str) {
+    let text = clean(text);
+    let mut stderr = io::stderr().lock();
+    let _ = if json_stderr() {
+        write_json_line(&mut stderr, &serde_json::json!({ field: text }))
+    } else if field == "warning" {
+        writeln!(stderr, "warning: {text}")
+    } else {
+        writeln!(stderr, "{text}")
+    };
+}
+
+/// A warning on stderr: `warning: text`, or with `--json` `{"warning": "text"}`.
+pub fn warn(text: &str) {
+    notice("warning", text);
 }
 
 /// Writes `value` as one line of JSON.

@@ -16,11 +16,12 @@ async fn fake() -> FakeServer {
     fake.expect("the fake server starts")
 }
 
-/// The cursor a run printed on stderr (`… changed; cursor: JSON`).
+/// The cursor a `--json` run printed on stderr (`{"changed": N, "cursor": {…}}`).
 fn cursor_of(run: &Run) -> String {
-    let line = run.stderr.lines().find(|l| l.contains("cursor: "));
+    let lines = run.stderr_json();
+    let line = lines.iter().find(|l| l.get("cursor").is_some());
     let line = line.unwrap_or_else(|| panic!("no cursor on stderr: {run:#?}"));
-    line.split_once("cursor: ").unwrap().1.to_owned()
+    line["cursor"].to_string()
 }
 
 fn ids(run: &Run) -> Vec<i64> {
@@ -58,7 +59,7 @@ async fn every_change_once_then_only_what_changed_since_the_cursor() {
         touched,
         "only the leads changed since the cursor"
     );
-    assert!(next.stderr.contains("3 changed; cursor: "), "{next:#?}");
+    assert_eq!(next.stderr_json()[0]["changed"], 3, "{next:#?}");
 
     let table = amocrm(&fake, &["contacts", "changes", "--since", "0"]).await;
     assert_eq!(table.code, 0, "{table:#?}");
@@ -66,6 +67,7 @@ async fn every_change_once_then_only_what_changed_since_the_cursor() {
         table.lines()[0].trim_start().starts_with("ID  NAME"),
         "{table:#?}"
     );
+    assert!(table.stderr.contains(" changed; cursor: {"), "{table:#?}");
     let contacts = crm.snapshot(CrmEntity::Contacts);
     assert_eq!(table.lines().len(), 1 + contacts.len(), "{contacts:?}");
 }

@@ -313,9 +313,20 @@ async fn an_entity_that_does_not_decode_is_warned_of_and_the_rest_printed() {
         (got[0]["id"].clone(), got[1]["id"].clone()),
         (11.into(), 13.into())
     );
-    assert!(run.stderr.contains("warning: lead"), "{run:#?}");
+    // With --json every stderr line is a JSON object: the warning, then the failure.
+    let stderr = run.stderr_json();
+    assert_eq!(stderr.len(), 2, "{run:#?}");
     assert!(
-        run.stderr.contains("1 lead entries could not be decoded"),
+        stderr[0]["warning"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("lead")),
         "{run:#?}"
     );
+    assert_eq!(stderr[1]["kind"], "transport", "{run:#?}");
+    let message = stderr[1]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("1 lead entries could not be decoded"),
+        "{run:#?}"
+    );
+    assert!(!message.contains("see above"), "{run:#?}");
 }

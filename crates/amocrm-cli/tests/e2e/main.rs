@@ -16,6 +16,7 @@ mod definitions;
 mod exit_codes;
 mod help_and_errors;
 mod hostile_inputs;
+mod json_stderr;
 mod logging;
 mod oauth;
 mod pacing;

@@ -90,7 +90,12 @@ async fn list_all_follows_every_page_with_progress_lines() {
     let widgets = run.json_lines();
     assert_eq!(widgets.len(), 600);
     assert_eq!(widgets[599]["code"], "widget_00597");
-    let progress: Vec<&str> = run.stderr.lines().collect();
+    // With --json, each progress line is a JSON object.
+    let progress: Vec<String> = run
+        .stderr_json()
+        .iter()
+        .map(|line| line["progress"].as_str().unwrap_or_default().to_owned())
+        .collect();
     assert_eq!(
         progress,
         [
@@ -198,17 +203,20 @@ async fn list_prints_the_readable_widgets_warns_of_the_others_and_exits_4() {
         assert_eq!(loose["version"], "2");
         assert_eq!(loose["rating"], Value::Null);
         assert_eq!(loose["is_active_in_account"], Value::Null);
+        // With --json: the warning, then the failure, each one JSON object.
+        let stderr = run.stderr_json();
+        assert_eq!(stderr.len(), 2, "{run:#?}");
+        let warning = stderr[0]["warning"].as_str().unwrap_or_default();
         assert!(
-            run.stderr
-                .contains(&format!("warning: widget \"bad_widget\" ({place})")),
-            "{}",
-            run.stderr
+            warning.starts_with(&format!("widget \"bad_widget\" ({place})")),
+            "{run:#?}"
         );
+        let message = stderr[1]["message"].as_str().unwrap_or_default();
         assert!(
-            run.stderr.contains("1 widget entries could not be decoded"),
-            "{}",
-            run.stderr
+            message.contains("1 widget entries could not be decoded (each in a warning"),
+            "{run:#?}"
         );
+        assert_eq!(stderr[1]["exit_code"], 4, "{run:#?}");
         assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
     }
 }

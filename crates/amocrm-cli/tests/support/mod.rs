@@ -64,6 +64,17 @@ impl Run {
             .map(|line| serde_json::from_str(line).expect("every stdout line is JSON"))
             .collect()
     }
+
+    /// Every stderr line as a JSON object (a run with `--json`); panics on one that is not.
+    pub fn stderr_json(&self) -> Vec<Value> {
+        self.stderr
+            .lines()
+            .map(|line| match serde_json::from_str::<Value>(line) {
+                Ok(value) if value.is_object() => value,
+                _ => panic!("a stderr line that is not a JSON object: {line:?}\n{self:#?}"),
+            })
+            .collect()
+    }
 }
 
 /// A command with a clean environment (no AMOCRM_* from the caller's shell, no config
