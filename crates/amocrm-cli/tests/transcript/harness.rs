@@ -262,8 +262,8 @@ async fn execute(step: &Step) -> (i32, String, String) {
 }
 
 /// `text` with the times that differ from run to run masked: `YYYY-MM-DD HH:MM:SS` (token
-/// expiry), log timestamps, `expires_at_unix` values and the spans `(in 23h 59m)` and
-/// `(5s ago`.
+/// expiry), log timestamps, `expires_at_unix` values, a span's `time.busy`/`time.idle`
+/// and the spans `(in 23h 59m)` and `(5s ago`.
 fn mask_times(text: &str) -> String {
     let text = mask_pattern(text, "dddd-dd-ddTdd:dd:dd.ddddddZ", "<log time>");
     let text = mask_pattern(&text, "dddd-dd-dd dd:dd:dd", "<date>");
@@ -273,6 +273,9 @@ fn mask_times(text: &str) -> String {
         |c| c.is_ascii_digit(),
         "<unix>",
     );
+    // A span's close line: how long it was busy and idle differs from run to run.
+    let text = mask_after(&text, "time.busy=", |c| !c.is_whitespace(), "<busy>");
+    let text = mask_after(&text, "time.idle=", |c| !c.is_whitespace(), "<idle>");
     let text = mask_between(&text, "(in ", ")", "<span>");
     mask_between(&text, "UTC (", " ago", "<span>")
 }
