@@ -18,9 +18,11 @@
 //!   fleet, the lead it names and its main contact read, a note added to the lead, then the
 //!   bot continued.
 //! * `GET /healthz` — `ok`.
-//! * `GET /metrics` — the client's metrics in Prometheus' text format (requests, 429s,
-//!   retries, pace waits, token refreshes, blocked accounts, batch items); the log lines
-//!   are JSON on stderr (`--log-format text` for a terminal). Alerts: `examples/README.md`.
+//! * `GET /metrics` on `--metrics-listen` (127.0.0.1:9464, a listener of its own, off the
+//!   routes amoCRM reaches) — the client's metrics in Prometheus' text format (requests,
+//!   429s, retries, pace waits, token refreshes, blocked accounts, batch items); the log
+//!   lines are JSON on stderr (`--log-format text` for a terminal). Alerts:
+//!   `examples/README.md`.
 //!
 //! Configuration, by flags or environment (see `--help`): listen address, PostgreSQL URL
 //! (and table), Redis URL (and key prefix), the integration's id/secret/redirect URI, the
@@ -104,6 +106,11 @@ struct Args {
     /// 127.0.0.1:3000]
     #[arg(long, env = "WIDGET_LISTEN")]
     listen: Option<SocketAddr>,
+
+    /// Address of GET /metrics (Prometheus' text format), apart from the routes amoCRM
+    /// reaches: keep it on the operator's network
+    #[arg(long, env = "WIDGET_METRICS_LISTEN", default_value = "127.0.0.1:9464")]
+    metrics_listen: SocketAddr,
 
     /// This instance's name, sent to the bot as data.instance
     #[arg(long, env = "WIDGET_INSTANCE", default_value = "widget-backend")]
@@ -206,6 +213,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .listen
         .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
     let app = app(&args).await?;
+    // The metrics on a listener of their own (an operator's network, not amoCRM's).
+    let metrics_listener = tokio::net::TcpListener::bind(args.metrics_listen).await?;
+    println!(
+        "{} serves GET /metrics on http://{}",
+        args.instance,
+        metrics_listener.local_addr()?
+    );
+    let metrics_router = Router::new()
+        .route("/metrics", get(telemetry::metrics))
+        .with_state(metrics);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(metrics_listener, metrics_router).await {
+            eprintln!("the metrics listener stopped: {error}");
+        }
+    });
     let router = Router::new()
         .route("/oauth/start", get(oauth::start))
         .route("/oauth/callback", get(oauth::callback))
@@ -213,12 +235,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/webhooks/{secret}", post(hooks::receive))
         .route("/widget_request", post(bot::widget_request))
         .route("/healthz", get(|| async { "ok" }))
-        .with_state(app)
-        .merge(
-            Router::new()
-                .route("/metrics", get(telemetry::metrics))
-                .with_state(metrics),
-        );
+        .with_state(app);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!(
         "{} listening on http://{}",

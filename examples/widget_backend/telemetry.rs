@@ -32,16 +32,28 @@ pub(crate) fn init_logging(format: LogFormat) {
     };
 }
 
-/// Installs the Prometheus recorder for this process; its handle renders `/metrics`.
+/// Installs the Prometheus recorder for this process (with its upkeep every 5 s, on the
+/// runtime this is called on); its handle renders `/metrics`.
 /// The durations are histograms with buckets from 5 ms to a minute (pace waits reach
 /// seconds when an account is busy or paused).
 pub(crate) fn install_metrics() -> Result<PrometheusHandle, BuildError> {
     const BUCKETS: &[f64] = &[
         0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
     ];
-    PrometheusBuilder::new()
+    let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)?
-        .install_recorder()
+        .install_recorder()?;
+    // The recorder keeps a histogram's samples until they are folded into its buckets,
+    // which a scrape or its upkeep does: without a scrape they would pile up for ever.
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    Ok(handle)
 }
 
 /// `GET /metrics`: every series recorded so far, in Prometheus' text format.

@@ -94,6 +94,7 @@ impl Fleet {
         let port = free_port();
         let child = Command::new(BIN)
             .args(["--listen", &format!("127.0.0.1:{port}"), "--instance", name])
+            .args(["--metrics-listen", "127.0.0.1:0"])
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .envs(extra.iter().copied())
             .stdout(Stdio::null())

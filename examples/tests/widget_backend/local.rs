@@ -32,11 +32,13 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
 
     // $B/widget_backend --local   (the fake's URL and a free port here)
     let port = free_port();
+    let metrics_port = free_port();
     let backend = format!("http://127.0.0.1:{port}");
     let mut command = Command::new(BACKEND);
     command
         .args(["--local", "--fake-url", &fake.base_url()])
-        .args(["--listen", &format!("127.0.0.1:{port}")]);
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--metrics-listen", &format!("127.0.0.1:{metrics_port}")]);
     for name in [
         "WIDGET_POSTGRES_URL",
         "WIDGET_REDIS_URL",
@@ -167,9 +169,12 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
     assert_eq!(status, 409, "{reply}");
     assert_eq!(fake.continuations().len(), 1);
 
-    // curl -s $BACKEND/metrics   → the client's metrics, in Prometheus' text format
+    // Not on the routes amoCRM reaches: on a listener of its own.
+    let public = http.get(format!("{backend}/metrics")).send().await;
+    assert_eq!(public.expect("an answer").status(), 404);
+    // curl -s http://127.0.0.1:9464/metrics   → the client's metrics, Prometheus' text format
     let answer = http
-        .get(format!("{backend}/metrics"))
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
         .send()
         .await
         .expect("an answer");
