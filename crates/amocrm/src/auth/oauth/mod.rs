@@ -217,6 +217,10 @@ impl OAuth {
     /// A [`ClientBuilder`] for the same account, with these tokens as its token provider
     /// and, when one was given ([`OAuthBuilder::pacer`]), this pacer (its calls and the
     /// token requests in one pace; setting a rate limit on it is then an error).
+    ///
+    /// The HTTP options given to the [`OAuthBuilder`] (timeouts, trusted roots, the lowest
+    /// TLS version) are its token requests' own: set them on this builder too for the
+    /// API's requests. An [`Integration`](crate::Integration) sets them once for both.
     pub fn client_builder(&self) -> ClientBuilder {
         let account = AccountUrl::base_url(self.inner.base_url.clone())
             .allow_insecure_http(self.inner.allow_http);
