@@ -97,6 +97,14 @@ pub trait Pacer: Send + Sync + std::fmt::Debug + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// A request to `account` left now without its slot: a token request that waited
+    /// for one as long as it may (a second; the calls queued for the account wait for its
+    /// token, so it must not queue behind them all). An engine counts it as leaving now in
+    /// the account's window, as [`Pacer::reached_late`] does; the default calls that.
+    fn left_unpaced<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        self.reached_late(account)
+    }
+
     /// Forgets `account`'s schedule, pauses and block (the integration was uninstalled
     /// from it). The default does nothing.
     fn forget<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
@@ -139,5 +147,9 @@ impl<T: Pacer + ?Sized> Pacer for Arc<T> {
 
     fn reached_late<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
         (**self).reached_late(account)
+    }
+
+    fn left_unpaced<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
+        (**self).left_unpaced(account)
     }
 }

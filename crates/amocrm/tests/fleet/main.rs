@@ -17,3 +17,4 @@ mod scale;
 mod stores;
 mod token_files;
 mod uninstall;
+mod unpaced_tokens;

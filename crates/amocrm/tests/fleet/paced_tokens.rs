@@ -1,6 +1,7 @@
 //! A token request (a refresh, a code exchange) is one of the account's requests for
 //! amoCRM: it waits for a slot of the account's pace like any call, fails at once for a
-//! blocked account, and a pause longer than the refresh deadline fails it, nothing sent.
+//! blocked account, and a slot not due within a second (or the refresh deadline) is
+//! given up: the request leaves anyway, counted as a departure (`unpaced_tokens.rs`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -101,20 +102,34 @@ async fn a_refresh_for_a_blocked_account_fails_at_once_nothing_sent() {
 }
 
 #[tokio::test]
-async fn a_pause_past_the_refresh_deadline_fails_the_refresh_nothing_sent() {
+async fn a_token_request_waits_a_second_for_its_slot_then_leaves_anyway() {
     let fake = FakeServer::builder().start().await.unwrap();
     let pacer: Arc<dyn Pacer> = Arc::new(MemoryPacer::default());
-    let oauth = oauth(&fake, pacer.clone(), Duration::from_millis(200));
-    // A Retry-After of a minute for the account.
+    let oauth = oauth(&fake, pacer.clone(), Duration::from_secs(30));
+    // A Retry-After of a minute for the account: the slot is a minute away.
     pacer
         .pause(oauth.base_url(), Duration::from_secs(60))
         .await
         .unwrap();
     let started = Instant::now();
-    let error = oauth.refresh_now().await.unwrap_err();
-    assert!(matches!(error, Error::Pace(_)), "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(10), "it hung");
-    assert_eq!(fake.oauth_stats().grants(), 0, "a grant was sent");
+    oauth.refresh_now().await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!(fake.oauth_stats().grants(), 1);
+    // It waited for its slot for a second, not until the deadline nor the pause's end.
+    assert!(
+        waited >= Duration::from_millis(950) && waited < Duration::from_secs(10),
+        "the token request left after {waited:?}"
+    );
+    // A refresh deadline shorter than that ends the wait first.
+    let oauth = self::oauth(&fake, pacer.clone(), Duration::from_millis(200));
+    let started = Instant::now();
+    oauth.refresh_now().await.unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(190) && waited < Duration::from_millis(900),
+        "the token request left after {waited:?}"
+    );
+    assert_eq!(fake.oauth_stats().grants(), 2);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use amocrm_test_support::loopback::{self, Reply, Server, response};
 use futures::future::{BoxFuture, join_all};
 use tokio::time::Instant;
 
+mod busy_connections;
 mod fresh_connections;
 
 fn widget_reply() -> Reply {

@@ -122,9 +122,12 @@ impl OAuthBuilder {
 
     /// The account's pace, shared with its clients: every token request (a refresh, a code
     /// exchange) waits for a slot of the account from `pacer` first, as amoCRM counts it
-    /// among the account's requests. The wait ends by the refresh deadline (then the
-    /// grant fails with [`Error::Pace`], nothing sent); a blocked account fails at once
-    /// ([`Error::AccountBlocked`]). [`OAuth::client_builder`] hands the same pacer to its
+    /// among the account's requests. It waits one second at most (less when the refresh
+    /// deadline comes first): a slot not due by then (many calls booked ahead of it, a
+    /// `Retry-After` pause) is given up and the request is sent anyway, counted by the
+    /// pacer as leaving then ([`Pacer::left_unpaced`]), so that a refresh never queues
+    /// behind the calls that wait for its token. A blocked account fails at once, nothing
+    /// sent ([`Error::AccountBlocked`]). [`OAuth::client_builder`] hands the same pacer to its
     /// clients. An [`crate::Integration`] sets its own. Without one, token requests are
     /// not paced.
     pub fn pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {

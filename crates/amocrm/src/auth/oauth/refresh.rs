@@ -17,6 +17,10 @@ use crate::error::{AuthError, Error, PaceError, Result, StoreError};
 use crate::observe;
 use crate::store::{TokenLock, TokenPair};
 
+/// The longest a token request waits for a slot of the account's pace before it leaves
+/// anyway (counted as a departure): see `Inner::paced`.
+const TOKEN_SLOT_WAIT: Duration = Duration::from_secs(1);
+
 impl Inner {
     /// Runs a grant on a task of its own, holding the lock, so that a caller that gives up
     /// (a timeout, a dropped future) cannot stop it between the grant and the store: the
@@ -205,23 +209,37 @@ impl Inner {
         }
     }
 
-    /// A slot of the account from its pacer, when there is one, waited for until
-    /// `deadline` at most; a blocked account fails at once, nothing sent.
+    /// A slot of the account from its pacer, when there is one, waited for
+    /// [`TOKEN_SLOT_WAIT`] at most (less if the refresh deadline comes first). A slot not due
+    /// by then (a long queue of booked calls, a `Retry-After` pause) is given up and the
+    /// token request leaves anyway, told to the pacer as a departure now
+    /// ([`Pacer::left_unpaced`](crate::pace::Pacer::left_unpaced)) so that the calls after
+    /// it keep the account's window: the calls waiting for the token cannot be served
+    /// without it, so it must not queue behind them. A blocked account fails at once,
+    /// nothing sent.
     async fn paced(&self, deadline: Instant) -> Result<()> {
         let Some(pacer) = &self.pacer else {
             return Ok(());
         };
-        match tokio::time::timeout_at(deadline.into(), pacer.acquire(&self.base_url)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(match error.blocked_for() {
-                Some(left) => Error::AccountBlocked { left },
-                None => Error::Pace(error),
-            }),
-            Err(_) => Err(Error::Pace(PaceError::new(
-                "no slot of the account for the token request by the refresh deadline",
-                None,
-            ))),
+        let bound = deadline.min(Instant::now() + TOKEN_SLOT_WAIT);
+        let blocked = |error: PaceError| match error.blocked_for() {
+            Some(left) => Error::AccountBlocked { left },
+            None => Error::Pace(error),
+        };
+        match tokio::time::timeout_at(bound.into(), pacer.acquire(&self.base_url)).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(error)) => return Err(blocked(error)),
+            Err(_) => {}
         }
+        // Blocked while waiting: still nothing sent.
+        if let Some(left) = pacer.blocked(&self.base_url).await.map_err(blocked)? {
+            return Err(Error::AccountBlocked { left });
+        }
+        tracing::debug!("no slot of the account soon enough: the token request leaves unpaced");
+        if let Err(error) = pacer.left_unpaced(&self.base_url).await {
+            tracing::warn!(error = %error, "the pacer could not count an unpaced token request");
+        }
+        Ok(())
     }
 
     /// [`TokenLock::verify`], bounded by the deadline.
