@@ -2505,18 +2505,6 @@ pub mod types {
         #[serde(rename = "self")]
         pub self_: Link,
     }
-    ///One field available for configuration.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct SettingsField {
-        ///Whether the setting is required.
-        pub is_required: bool,
-        ///Key of the value in the widget's settings.
-        pub key: ::std::string::String,
-        ///Name of the field in the widget's settings.
-        pub name: ::std::string::String,
-        #[serde(rename = "type")]
-        pub type_: crate::SettingsFieldType,
-    }
     ///Shows a text, buttons or link buttons. **Addition**: `handler` and `params` are
     ///required; every handler of the documentation's example has both, and a handler
     ///without them does nothing.
@@ -3595,7 +3583,7 @@ pub mod types {
         ///Fields available for configuration. `null` as well as an array: amoCRM's PHP
         ///client admits it; it means no fields.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub settings_template: ::std::option::Option<::std::vec::Vec<SettingsField>>,
+        pub settings_template: ::std::option::Option<::std::vec::Vec<crate::SettingsField>>,
         pub version: ::std::option::Option<crate::Version>,
     }
     ///One page of the widget collection.

@@ -22,6 +22,8 @@
 //! * `scalars`: [`Rating`] (a string with a decimal comma or a number; replaces the
 //!   generated `#[serde(untagged)]` enum, which decodes a number by first failing as a
 //!   string) and [`Version`] (a string or an integer).
+//! * `settings_field`: a widget's [`SettingsField`], the very type `amocrm::widgets`
+//!   hands out, so a widget list decodes into it without a copy.
 //! * `php`: [`PhpObject`] and [`WidgetSettings`]: amoCRM's PHP backend writes an empty map
 //!   as `[]`; settings may also come JSON-encoded in a string.
 //! * `query`: [`PhpQuery`], query parameters in PHP's bracket form (`filter[id][]=1`,
@@ -53,6 +55,7 @@ mod lenient;
 mod php;
 mod query;
 mod scalars;
+mod settings_field;
 mod unix_time;
 mod webhook_event;
 
@@ -71,4 +74,5 @@ pub use open_enum::{CustomersMode, SettingsFieldType, StatusType};
 pub use php::{PhpObject, WidgetSettings};
 pub use query::PhpQuery;
 pub use scalars::{Rating, Version};
+pub use settings_field::SettingsField;
 pub use webhook_event::WebhookEvent;

@@ -55,12 +55,8 @@ impl Widget {
 
 impl From<raw::Widget> for Widget {
     fn from(raw: raw::Widget) -> Self {
-        let settings_template: Vec<SettingsField> = raw
-            .settings_template
-            .unwrap_or_default()
-            .into_iter()
-            .map(SettingsField::from)
-            .collect();
+        // The generated type decodes straight into the public `SettingsField`: no copy.
+        let settings_template: Vec<SettingsField> = raw.settings_template.unwrap_or_default();
         let settings = raw
             .settings
             .map(|s| Settings::from_response(s.0, &settings_template));

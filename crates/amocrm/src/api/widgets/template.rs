@@ -1,56 +1,12 @@
 //! A widget's `settings_template`: its fields ([`SettingsField`]), settings checked against
 //! it before an install, and settings a widget returns read by its field types.
 
-use amocrm_raw::types as raw;
 use secrecy::SecretString;
 
 use super::settings::{Credentials, SettingValue, Settings};
 use crate::error::{Invalid, SettingsProblem};
 
-pub use amocrm_raw::SettingsFieldType;
-
-/// One field of a widget's settings form.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct SettingsField {
-    /// Key of the value in the widget's settings.
-    pub key: String,
-    /// Name of the field shown to users.
-    pub name: String,
-    /// Data type of the value.
-    #[serde(rename = "type")]
-    pub kind: SettingsFieldType,
-    /// Whether the setting must be given to install the widget.
-    pub is_required: bool,
-}
-
-impl SettingsField {
-    /// A field of the given key, name, type and requiredness.
-    pub fn new(
-        key: impl Into<String>,
-        name: impl Into<String>,
-        kind: SettingsFieldType,
-        is_required: bool,
-    ) -> Self {
-        SettingsField {
-            key: key.into(),
-            name: name.into(),
-            kind,
-            is_required,
-        }
-    }
-}
-
-impl From<raw::SettingsField> for SettingsField {
-    fn from(raw: raw::SettingsField) -> Self {
-        SettingsField {
-            key: raw.key,
-            name: raw.name,
-            kind: raw.type_,
-            is_required: raw.is_required,
-        }
-    }
-}
+pub use amocrm_raw::{SettingsField, SettingsFieldType};
 
 impl Settings {
     /// Checks the settings against a widget's `settings_template`: every required key is
