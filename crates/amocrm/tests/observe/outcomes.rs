@@ -1,7 +1,7 @@
 //! What a call's span and metrics say happened, and only that: no query text in any log
 //! field; a cancelled call counted; a call refused before sending has no status and no
 //! request; a refused refresh records the API's 401, not the token endpoint's answer; a
-//! block's 403 is on its attempt.
+//! block's 403 is on its attempt; a page refused for its undecodable entries counts them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +14,7 @@ use amocrm::{AccountUrl, AppCredentials, Client, ErrorKind, OAuth, RetryPolicy};
 use amocrm_fake::{CrmSize, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, FakeServer, Fault, Operation};
 use amocrm_test_support::fake::client_builder;
 use amocrm_test_support::fleet;
+use amocrm_test_support::loopback::{self, Server, client};
 use futures::StreamExt;
 
 use crate::capture::Observed;
@@ -167,4 +168,21 @@ async fn an_add_cut_off_is_logged_without_its_url() {
     assert!(results.iter().all(Result::is_err));
     // reqwest's own text names the URL as "for url (…)"; no log field may.
     observed.assert_no_secret(&["for url", "/api/v4/leads?", fake.token()]);
+}
+
+#[tokio::test]
+async fn a_page_refused_for_its_undecodable_entries_counts_them() {
+    let observed = Observed::start();
+    // 251 entries that do not decode: one more than a page may hold before it is refused.
+    let entries = vec![r#"{"code":7}"#; 251].join(",");
+    let page = format!(r#"{{"_page":1,"_links":{{}},"_embedded":{{"widgets":[{entries}]}}}}"#);
+    let server = Server::start(move |_, _| loopback::json(&page)).await;
+    let client = client(server.base_url(), RetryPolicy::disabled());
+    let results: Vec<_> = client.widgets().list().stream().collect().await;
+    let error = results.last().unwrap().as_ref().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Protocol, "{error:?}");
+    assert_eq!(
+        observed.counter(m::UNDECODABLE_ENTRIES_TOTAL, &[("entity", "widget")]),
+        251.0
+    );
 }
