@@ -135,7 +135,8 @@ fn main() -> ExitCode {
 
 /// `-v`/`-vv` on stderr (the client's `amocrm.request` spans at INFO, its attempts at
 /// DEBUG; text or one JSON object per line), and the requests, retries and pace waits of
-/// the run counted from the client's `amocrm.attempt` spans for the summary line. The
+/// the run counted from the client's spans for the summary line (requests: the calls'
+/// `amocrm.attempts`, what was sent). The
 /// client never puts a token, a secret or a body value in a span or an event.
 mod log {
     use std::io::IsTerminal;
@@ -232,13 +233,20 @@ mod log {
         }
     }
 
-    /// Reads an attempt span's fields as they are recorded.
+    /// Reads an attempt span's fields, and a call span's requests, as they are recorded.
     struct AttemptFields<'a>(&'a Counts);
 
     impl Visit for AttemptFields<'_> {
         fn record_u64(&mut self, field: &Field, value: u64) {
-            if field.name() == "amocrm.pace_wait_ms" {
-                self.0.pace_wait_ms.fetch_add(value, Ordering::Relaxed);
+            match field.name() {
+                "amocrm.pace_wait_ms" => {
+                    self.0.pace_wait_ms.fetch_add(value, Ordering::Relaxed);
+                }
+                // A call's requests sent (an attempt refused before sending is none).
+                "amocrm.attempts" => {
+                    self.0.attempts.fetch_add(value, Ordering::Relaxed);
+                }
+                _ => {}
             }
         }
         fn record_str(&mut self, field: &Field, _: &str) {
@@ -252,10 +260,7 @@ mod log {
     impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Tally {
         fn on_new_span(&self, attrs: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
             match attrs.metadata().name() {
-                ATTEMPT_SPAN => {
-                    self.0.attempts.fetch_add(1, Ordering::Relaxed);
-                    attrs.record(&mut AttemptFields(&self.0));
-                }
+                ATTEMPT_SPAN => attrs.record(&mut AttemptFields(&self.0)),
                 REQUEST_SPAN => {
                     self.0.calls.fetch_add(1, Ordering::Relaxed);
                 }
@@ -266,7 +271,7 @@ mod log {
         fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
             if ctx
                 .span(id)
-                .is_some_and(|span| span.metadata().name() == ATTEMPT_SPAN)
+                .is_some_and(|span| matches!(span.metadata().name(), ATTEMPT_SPAN | REQUEST_SPAN))
             {
                 values.record(&mut AttemptFields(&self.0));
             }

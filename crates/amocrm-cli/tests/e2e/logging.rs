@@ -34,6 +34,8 @@ async fn v_logs_each_call_and_a_summary() {
         .unwrap_or_else(|| panic!("no summary: {run:#?}"));
     // The 503 was retried: two attempts of the list.
     assert!(summary.contains("retries=1"), "{summary}");
+    // Requests are what was sent: the list's two.
+    assert!(summary.contains("requests=2"), "{summary}");
 }
 
 #[tokio::test]

@@ -70,6 +70,50 @@ pub(crate) fn account_label(base_url: &str) -> String {
     label
 }
 
+/// A transport error as a log line may say it: what failed and its causes, without the
+/// URL (reqwest's `Display` ends with the whole URL, its query and any free text in it).
+pub(crate) fn transport_error(error: &reqwest::Error) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connect error"
+    } else if error.is_builder() {
+        "builder error"
+    } else if error.is_redirect() {
+        "redirect error"
+    } else if error.is_body() {
+        "body error"
+    } else if error.is_decode() {
+        "decode error"
+    } else if error.is_request() {
+        "error sending request"
+    } else {
+        "transport error"
+    };
+    let mut text = what.to_owned();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A crate error as a log line may say it: a transport error without its URL.
+pub(crate) fn loggable(error: &crate::Error) -> String {
+    match error {
+        crate::Error::Transport(inner) => format!("transport error: {}", transport_error(inner)),
+        crate::Error::Page { page, source } => {
+            format!(
+                "fetching page {page} of the list failed: {}",
+                loggable(source)
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
 /// The host of a base URL (`server.address`).
 pub(crate) fn server_address(base_url: &str) -> String {
     url::Url::parse(base_url)

@@ -58,8 +58,16 @@ pub(crate) struct Call {
     span: Span,
     operation: &'static str,
     started: Instant,
+    /// Requests sent: an attempt refused before sending (a blocked account, no token, the
+    /// pacer's engine down) is not one.
     attempts: u32,
+    /// Attempts begun (each with its span), sent or not.
+    tries: u32,
     refreshed: bool,
+    /// The status of the API's last answer to this call; `None` when the last request
+    /// sent got none (or none was sent).
+    last_status: Option<u16>,
+    finished: bool,
 }
 
 impl Call {
@@ -81,7 +89,10 @@ impl Call {
             operation,
             started: Instant::now(),
             attempts: 0,
+            tries: 0,
             refreshed: false,
+            last_status: None,
+            finished: false,
         }
     }
 
@@ -91,11 +102,11 @@ impl Call {
 
     /// The next attempt (1-based) and its span, a child of the call's.
     pub(crate) fn attempt(&mut self) -> Attempt {
-        self.attempts += 1;
+        self.tries += 1;
         let span = tracing::debug_span!(
             parent: &self.span,
             "amocrm.attempt",
-            amocrm.attempt = self.attempts,
+            amocrm.attempt = self.tries,
             amocrm.pace_wait_ms = Empty,
             amocrm.retry_reason = Empty,
             http.response.status_code = Empty,
@@ -112,8 +123,29 @@ impl Call {
         self.refreshed = true;
     }
 
+    /// The attempt's request is being sent: it counts as one of the call's requests.
+    pub(crate) fn sent(&mut self) {
+        self.attempts += 1;
+        self.last_status = None;
+    }
+
+    /// The API answered the request sent last with `status`.
+    pub(crate) fn answered(&mut self, status: u16) {
+        self.last_status = Some(status);
+    }
+
+    /// The status of the API's last answer to this call, if the last request sent got one.
+    pub(crate) fn last_status(&self) -> Option<u16> {
+        self.last_status
+    }
+
     /// Records how the call ended, on its span and in the metrics.
-    pub(crate) fn finish(self, outcome: Outcome) {
+    pub(crate) fn finish(mut self, outcome: Outcome) {
+        self.record(outcome);
+    }
+
+    fn record(&mut self, outcome: Outcome) {
+        self.finished = true;
         if let Some(status) = outcome.status {
             self.span.record("http.response.status_code", status);
         }
@@ -123,6 +155,19 @@ impl Call {
         self.span.record("amocrm.attempts", self.attempts);
         self.span.record("amocrm.refreshed", self.refreshed);
         metric::request(self.operation, outcome, self.started);
+    }
+}
+
+/// A call dropped before it ended (its future cancelled, e.g. by a timeout) is recorded
+/// as cancelled: no status, error type `Cancelled`, the time it ran.
+impl Drop for Call {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.record(Outcome {
+                status: None,
+                error: Some("Cancelled"),
+            });
+        }
     }
 }
 

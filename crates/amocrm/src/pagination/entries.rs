@@ -50,6 +50,8 @@ pub(crate) fn page_per_entry<T: Listed>(body: &[u8]) -> Result<Page<T>> {
             // Each kept error costs a few hundred bytes: a hostile page of `0,0,...` must not
             // turn 2 bytes of body into that many.
             Err(_) if decoded.failed.len() == MAX_FAILED => {
+                // The page is refused, and these entries did not decode: counted too.
+                crate::observe::undecodable_entries(T::NOUN, MAX_FAILED + 1);
                 return Err(Error::Protocol(format!(
                     "page {}: more than {MAX_FAILED} {} entries do not decode (more than a page \
                      of amoCRM holds); the page is not read further",

@@ -59,7 +59,7 @@ impl BlockWatch {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Option<Duration> {
+    ) -> Option<Blocked> {
         let now = Instant::now();
         let mut seen = self.seen();
         if status == StatusCode::TOO_MANY_REQUESTS {
@@ -74,9 +74,21 @@ impl BlockWatch {
         if !block {
             return None;
         }
+        let new = seen.1.is_none_or(|until| until <= now);
         seen.1 = Some(now + self.pause);
-        Some(self.pause)
+        Some(Blocked {
+            pause: self.pause,
+            new,
+        })
     }
+}
+
+/// A block seen in an answer: its pause, and whether it starts one (this client did not
+/// see the account blocked already: a block answered to several requests in flight is one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Blocked {
+    pub(super) pause: Duration,
+    pub(super) new: bool,
 }
 
 /// Whether a 403's body is a page rather than amoCRM's problem+json: amoCRM's block page
@@ -117,9 +129,20 @@ mod tests {
         assert!(watch.check().is_ok());
         assert_eq!(
             watch.saw(StatusCode::FORBIDDEN, &none, b"\n <HTML><body>blocked"),
-            Some(Duration::from_secs(60))
+            Some(Blocked {
+                pause: Duration::from_secs(60),
+                new: true
+            })
         );
         assert!(matches!(watch.check(), Err(Error::AccountBlocked { .. })));
+        // The same block answered to another request in flight: not a new one.
+        assert_eq!(
+            watch.saw(StatusCode::FORBIDDEN, &none, b"<html>blocked"),
+            Some(Blocked {
+                pause: Duration::from_secs(60),
+                new: false
+            })
+        );
 
         // After a 429: a problem is a right refused, anything else the block.
         let watch = BlockWatch::new(Duration::from_secs(60));

@@ -142,12 +142,15 @@ impl Transport {
 
     /// The account is blocked: paused through the pacer for every holder, and this call
     /// fails with the time left.
-    async fn blocked(&self, pause: Duration) -> ExecError {
-        tracing::warn!(
-            pause_s = pause.as_secs(),
-            "amoCRM blocked the account (403); no request is sent for it during the pause"
-        );
-        observe::accounts_blocked();
+    async fn blocked(&self, seen: block::Blocked) -> ExecError {
+        let pause = seen.pause;
+        if seen.new {
+            tracing::warn!(
+                pause_s = pause.as_secs(),
+                "amoCRM blocked the account (403); no request is sent for it during the pause"
+            );
+            observe::accounts_blocked();
+        }
         if let Err(error) = self.pacer.block(&self.account, pause).await {
             return hook(Error::Pace(error));
         }
@@ -184,6 +187,7 @@ impl Transport {
         client: &reqwest::Client,
         mut request: reqwest::Request,
         observed: &observe::Attempt,
+        call: &mut Call,
     ) -> Result<(Attempt, SecretString), ExecError> {
         // Asked once before the slot too: a token due for renewal is renewed (or missing
         // tokens fail) before the wait, not in the slot, which would push the request
@@ -206,6 +210,8 @@ impl Transport {
             ))
         })?;
         request.headers_mut().insert(AUTHORIZATION, bearer);
+        // Every refusal above sent nothing; from here the request counts as sent.
+        call.sent();
         let attempt = match client.execute(request).await {
             Ok(response) => match self.counted(response).await {
                 Ok(Some(read)) => Attempt::Read(read),
@@ -271,7 +277,7 @@ impl Transport {
             };
             let observed = call.attempt();
             let (attempt_result, token) = self
-                .attempt(client, this, &observed)
+                .attempt(client, this, &observed, call)
                 .instrument(observed.span().clone())
                 .await?;
             let result = match attempt_result {
@@ -288,18 +294,23 @@ impl Transport {
                 Attempt::Read(read) => Ok(read),
                 Attempt::Failed(error) => Err(error),
             };
+            // The answer is recorded first: a block or a pacer that fails below ends the
+            // call, and the answer was had all the same.
+            match &result {
+                Ok(read) => {
+                    observed.answered(read.status.as_u16());
+                    call.answered(read.status.as_u16());
+                }
+                Err(_) => observed.failed(),
+            }
             if let Ok(read) = &result
-                && let Some(pause) = self.block.saw(read.status, &read.headers, &read.body)
+                && let Some(seen) = self.block.saw(read.status, &read.headers, &read.body)
             {
-                return Err(self.blocked(pause).await);
+                return Err(self.blocked(seen).await);
             }
             let retry_after = result.as_ref().ok().and_then(Read::retry_after);
             if let Some(after) = retry_after {
                 self.pause(after.min(self.retry.max_retry_after)).await?;
-            }
-            match &result {
-                Ok(read) => observed.answered(read.status.as_u16()),
-                Err(_) => observed.failed(),
             }
             match &result {
                 Ok(read) => tracing::debug!(
@@ -311,7 +322,7 @@ impl Transport {
                 Err(error) => tracing::debug!(
                     operation = info.operation_id,
                     attempt,
-                    error = %error,
+                    error = %observe::transport_error(error),
                     connect = error.is_connect(),
                     timeout = error.is_timeout(),
                     "amoCRM request failed"
@@ -363,7 +374,8 @@ impl Exec for Transport {
         Box::pin(
             async move {
                 let result = self.send(client, request, info, &mut call).await;
-                call.finish(outcome_of(&result));
+                let outcome = outcome_of(&result, call.last_status());
+                call.finish(outcome);
                 result
             }
             .instrument(span),
@@ -371,8 +383,10 @@ impl Exec for Transport {
     }
 }
 
-/// How a call ended, for its span and metrics: the last status, the error's kind.
-fn outcome_of(result: &Result<reqwest::Response, ExecError>) -> Outcome {
+/// How a call ended, for its span and metrics: the status of the response returned, or
+/// of the API's last answer (`last`: none when the call was refused before sending, or its
+/// last request got no answer; never a token endpoint's), and the error's kind.
+fn outcome_of(result: &Result<reqwest::Response, ExecError>, last: Option<u16>) -> Outcome {
     match result {
         Ok(response) => Outcome {
             status: Some(response.status().as_u16()),
@@ -380,16 +394,16 @@ fn outcome_of(result: &Result<reqwest::Response, ExecError>) -> Outcome {
         },
         Err(ExecError::Hook(error)) => match error.downcast_ref::<Error>() {
             Some(error) => Outcome {
-                status: error.status(),
+                status: last,
                 error: Some(error.kind().as_str()),
             },
             None => Outcome {
-                status: None,
+                status: last,
                 error: Some("_OTHER"),
             },
         },
-        Err(ExecError::Http(error)) => Outcome {
-            status: error.status().map(|status| status.as_u16()),
+        Err(ExecError::Http(_)) => Outcome {
+            status: last,
             error: Some("Transport"),
         },
     }

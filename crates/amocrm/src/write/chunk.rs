@@ -157,7 +157,8 @@ pub(super) async fn write<T: Item>(
             }
             Err(error) if op.adds() && may_have_arrived(&error) => {
                 let request_ids: Arc<[String]> = live.iter().map(|(_, r)| r.clone()).collect();
-                tracing::warn!(operation = ?op, items = live.len(), error = %error,
+                tracing::warn!(operation = ?op, items = live.len(),
+                    error = %crate::observe::loggable(&error),
                     "an add may have reached amoCRM; its items are reported as outcome unknown");
                 let kind = WriteErrorKind::OutcomeUnknown {
                     request_ids,

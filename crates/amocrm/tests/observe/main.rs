@@ -5,5 +5,6 @@
 
 mod calls;
 mod capture;
+mod outcomes;
 mod refresh;
 mod routes;
