@@ -225,7 +225,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_state(metrics);
     tokio::spawn(async move {
         if let Err(error) = axum::serve(metrics_listener, metrics_router).await {
-            eprintln!("the metrics listener stopped: {error}");
+            tracing::error!("the metrics listener stopped: {error}");
         }
     });
     let router = Router::new()

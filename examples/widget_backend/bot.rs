@@ -63,7 +63,7 @@ pub(crate) async fn widget_request(State(app): State<App>, body: axum::body::Byt
     let (note_id, note) = match add_lead_note(&client, lead_id, &text).await {
         Ok(id) => (Some(id), "added"),
         Err(error) => {
-            eprintln!("{}: the note on lead {lead_id}: {error}", app.instance);
+            tracing::warn!(instance = %app.instance, "the note on lead {lead_id}: {error}");
             (None, error.said())
         }
     };
@@ -131,7 +131,7 @@ async fn main_contact(
 /// A call to amoCRM failed: 404 when the lead is not there, 502 otherwise (the bot is not
 /// continued; amoCRM's step times out and takes its error branch).
 fn failed(app: &App, doing: &str, error: &Error) -> Response {
-    eprintln!("{}: {doing} failed: {error}", app.instance);
+    tracing::warn!(instance = %app.instance, "{doing} failed: {error}");
     let status = match error {
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         _ => StatusCode::BAD_GATEWAY,

@@ -33,7 +33,7 @@ pub(crate) async fn receive(
 /// For each lead whose stage changed, a note on that lead saying from which stage to which.
 async fn work(app: App, delivery: Delivery) {
     let Some(subdomain) = delivery.account.subdomain.as_deref() else {
-        eprintln!("{}: a webhook without account[subdomain]", app.instance);
+        tracing::warn!(instance = %app.instance, "a webhook without account[subdomain]");
         return;
     };
     // The account's own URL says its domain (amocrm.ru when it says none).
@@ -47,7 +47,7 @@ async fn work(app: App, delivery: Delivery) {
     let client = match app.integration.client(subdomain, domain) {
         Ok(client) => client,
         Err(error) => {
-            eprintln!("{}: webhook for {subdomain}: {error}", app.instance);
+            tracing::warn!(instance = %app.instance, "webhook for {subdomain}: {error}");
             return;
         }
     };
@@ -68,12 +68,12 @@ async fn work(app: App, delivery: Delivery) {
                 // Not retried either way: amoCRM delivers the change again only when the
                 // answer was not a 2xx, and a note maybe added must not be added twice.
                 if let Err(error) = add_lead_note(&client, lead.id, &text).await {
-                    eprintln!("{}: the note on lead {}: {error}", app.instance, lead.id);
+                    tracing::warn!(instance = %app.instance, "the note on lead {}: {error}", lead.id);
                 }
             }
             Ok(_) => {}
             // One unreadable event costs itself only; the others are worked on.
-            Err(malformed) => eprintln!("{}: {malformed}", app.instance),
+            Err(malformed) => tracing::warn!(instance = %app.instance, "{malformed}"),
         }
     }
 }

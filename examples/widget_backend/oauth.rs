@@ -57,7 +57,7 @@ pub(crate) async fn start(State(app): State<App>, RawQuery(query): RawQuery) -> 
         )
             .into_response(),
         Err(error) => {
-            eprintln!("{}: no authorization URL: {error}", app.instance);
+            tracing::warn!(instance = %app.instance, "no authorization URL: {error}");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "no authorization URL")
         }
     }
@@ -80,7 +80,7 @@ pub(crate) async fn callback(State(app): State<App>, RawQuery(query): RawQuery) 
         }
         Err(error) => {
             // The library's errors hold no token, code or secret.
-            eprintln!("{}: install failed: {error}", app.instance);
+            tracing::warn!(instance = %app.instance, "install failed: {error}");
             refuse(StatusCode::BAD_GATEWAY, &format!("install failed: {error}"))
         }
     }
@@ -110,7 +110,7 @@ pub(crate) async fn disable(State(app): State<App>, RawQuery(query): RawQuery) -
         }
         Err(error) => {
             // The store, or amoCRM checking the pair, could not answer: nothing deleted.
-            eprintln!("{}: uninstall failed: {error}", app.instance);
+            tracing::warn!(instance = %app.instance, "uninstall failed: {error}");
             refuse(StatusCode::SERVICE_UNAVAILABLE, &error.to_string())
         }
     }

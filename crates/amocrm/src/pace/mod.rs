@@ -100,7 +100,8 @@ pub trait Pacer: Send + Sync + std::fmt::Debug + 'static {
     /// A request to `account` left now without its slot: a token request that waited
     /// for one as long as it may (a second; the calls queued for the account wait for its
     /// token, so it must not queue behind them all). An engine counts it as leaving now in
-    /// the account's window, as [`Pacer::reached_late`] does; the default calls that.
+    /// the account's window, as [`Pacer::reached_late`] does; the default calls that (so
+    /// an engine without `reached_late` does not count it).
     fn left_unpaced<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<(), PaceError>> {
         self.reached_late(account)
     }

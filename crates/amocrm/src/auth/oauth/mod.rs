@@ -16,6 +16,7 @@ mod builder;
 mod grant;
 mod pending;
 mod refresh;
+mod slot;
 
 use std::fmt;
 use std::sync::Arc;

@@ -13,13 +13,9 @@ use tracing::Instrument;
 
 use super::grant::Grant;
 use super::{Inner, Job, State, Unsaved};
-use crate::error::{AuthError, Error, PaceError, Result, StoreError};
+use crate::error::{AuthError, Error, Result, StoreError};
 use crate::observe;
 use crate::store::{TokenLock, TokenPair};
-
-/// The longest a token request waits for a slot of the account's pace before it leaves
-/// anyway (counted as a departure): see `Inner::paced`.
-const TOKEN_SLOT_WAIT: Duration = Duration::from_secs(1);
 
 impl Inner {
     /// Runs a grant on a task of its own, holding the lock, so that a caller that gives up
@@ -185,10 +181,13 @@ impl Inner {
         };
         // The token request is one of the account's requests: it waits for its slot (before
         // the lock is verified, so that the grant follows the check closely).
-        if let Err(error) = self.paced(deadline).await {
-            release(lock).await;
-            return Err(error);
-        }
+        let slot = match self.paced(deadline).await {
+            Ok(slot) => slot,
+            Err(error) => {
+                release(lock).await;
+                return Err(error);
+            }
+        };
         // The lock may have been lost while held (a session that ended frees it): then
         // another holder may be spending this same token; this one must not.
         if let Err(error) = self.verified(&mut lock, deadline).await {
@@ -196,6 +195,8 @@ impl Inner {
             drop(lock);
             return Err(AuthError::Store(error).into());
         }
+        // Counted only now that it is sure to leave (nothing sent, nothing counted).
+        self.leaving(slot, deadline).await;
         match self.request_tokens(Grant::Refresh(&refresh)).await {
             Ok(pair) => self.save_and_use(state, lock, pair, deadline).await,
             Err(error) if from_store && error.is_revoked() => {
@@ -207,39 +208,6 @@ impl Inner {
                 Err(error.into())
             }
         }
-    }
-
-    /// A slot of the account from its pacer, when there is one, waited for
-    /// [`TOKEN_SLOT_WAIT`] at most (less if the refresh deadline comes first). A slot not due
-    /// by then (a long queue of booked calls, a `Retry-After` pause) is given up and the
-    /// token request leaves anyway, told to the pacer as a departure now
-    /// ([`Pacer::left_unpaced`](crate::pace::Pacer::left_unpaced)) so that the calls after
-    /// it keep the account's window: the calls waiting for the token cannot be served
-    /// without it, so it must not queue behind them. A blocked account fails at once,
-    /// nothing sent.
-    async fn paced(&self, deadline: Instant) -> Result<()> {
-        let Some(pacer) = &self.pacer else {
-            return Ok(());
-        };
-        let bound = deadline.min(Instant::now() + TOKEN_SLOT_WAIT);
-        let blocked = |error: PaceError| match error.blocked_for() {
-            Some(left) => Error::AccountBlocked { left },
-            None => Error::Pace(error),
-        };
-        match tokio::time::timeout_at(bound.into(), pacer.acquire(&self.base_url)).await {
-            Ok(Ok(())) => return Ok(()),
-            Ok(Err(error)) => return Err(blocked(error)),
-            Err(_) => {}
-        }
-        // Blocked while waiting: still nothing sent.
-        if let Some(left) = pacer.blocked(&self.base_url).await.map_err(blocked)? {
-            return Err(Error::AccountBlocked { left });
-        }
-        tracing::debug!("no slot of the account soon enough: the token request leaves unpaced");
-        if let Err(error) = pacer.left_unpaced(&self.base_url).await {
-            tracing::warn!(error = %error, "the pacer could not count an unpaced token request");
-        }
-        Ok(())
     }
 
     /// [`TokenLock::verify`], bounded by the deadline.
@@ -308,10 +276,14 @@ impl Inner {
     ) -> Result<SecretString> {
         let deadline = Instant::now() + self.deadline;
         let lock = self.lock(deadline).await?;
-        if let Err(error) = self.paced(deadline).await {
-            release(lock).await;
-            return Err(error);
-        }
+        let slot = match self.paced(deadline).await {
+            Ok(slot) => slot,
+            Err(error) => {
+                release(lock).await;
+                return Err(error);
+            }
+        };
+        self.leaving(slot, deadline).await;
         match self.request_tokens(Grant::Code(code)).await {
             Ok(pair) => self.save_and_use(state, lock, pair, deadline).await,
             Err(error) => {
