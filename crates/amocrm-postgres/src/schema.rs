@@ -31,6 +31,7 @@ pub(crate) struct Table {
     pub(crate) delete: String,
     pub(crate) delete_account_id: String,
     pub(crate) accounts_of_id: String,
+    pub(crate) accounts_without_id: String,
 }
 
 impl Table {
@@ -65,6 +66,10 @@ impl Table {
             ),
             accounts_of_id: format!(
                 "SELECT account FROM {qualified} WHERE account_id = $1 AND access_token IS NOT NULL"
+            ),
+            accounts_without_id: format!(
+                "SELECT account FROM {qualified} WHERE account_id IS NULL AND access_token IS NOT NULL \
+                 ORDER BY account"
             ),
             schema: schema.to_owned(),
             name: name.to_owned(),

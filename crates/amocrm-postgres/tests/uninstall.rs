@@ -212,3 +212,51 @@ async fn a_table_of_an_earlier_version_gains_the_account_id_column() {
         vec!["https://old.amocrm.ru".to_owned()]
     );
 }
+
+#[tokio::test]
+async fn pairs_of_an_earlier_version_are_listed_without_an_account_id() {
+    let Some(db) =
+        TestDb::new("pairs_of_an_earlier_version_are_listed_without_an_account_id").await
+    else {
+        return;
+    };
+    // The table as the previous version created it (no account_id column): two pairs and
+    // an emptied row.
+    db.admin
+        .batch_execute(&format!(
+            "CREATE SCHEMA \"{s}\";
+             CREATE TABLE {t} (
+                account text PRIMARY KEY, access_token text, refresh_token text,
+                expires_at timestamptz, generation bigint NOT NULL DEFAULT 0,
+                updated_at timestamptz NOT NULL DEFAULT now());
+             INSERT INTO {t} (account, access_token, refresh_token, expires_at) VALUES
+                ('https://old-b.amocrm.ru', 'a', 'r', now() + interval '1 hour'),
+                ('https://old-a.amocrm.ru', 'a', 'r', now() + interval '1 hour'),
+                ('https://emptied.amocrm.ru', NULL, NULL, NULL);",
+            s = db.schema,
+            t = db.table()
+        ))
+        .await
+        .unwrap();
+    let store = db.store();
+    assert_eq!(
+        store.accounts_without_id().await.unwrap(),
+        vec![
+            "https://old-a.amocrm.ru".to_owned(),
+            "https://old-b.amocrm.ru".to_owned()
+        ],
+        "migrated on the way; an emptied row has no pair"
+    );
+    store
+        .set_account_id("https://old-a.amocrm.ru", 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.accounts_without_id().await.unwrap(),
+        vec!["https://old-b.amocrm.ru".to_owned()]
+    );
+    assert_eq!(
+        store.accounts_of_id(5).await.unwrap(),
+        vec!["https://old-a.amocrm.ru".to_owned()]
+    );
+}

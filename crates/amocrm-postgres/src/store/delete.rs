@@ -30,6 +30,13 @@ impl PostgresTokenStore {
             .await
     }
 
+    /// The accounts with a stored pair but no recorded account id (saved before ids were
+    /// recorded, or past an install), in order.
+    pub async fn accounts_without_id(&self) -> Result<Vec<String>, Error> {
+        let statement = self.inner.table.accounts_without_id.clone();
+        self.accounts("accounts_without_id", &statement, &[]).await
+    }
+
     /// Deletes the pairs recorded for amoCRM account `account_id`; their accounts.
     pub async fn delete_pairs_of(&self, account_id: i64) -> Result<Vec<String>, Error> {
         let statement = self.inner.table.delete_account_id.clone();

@@ -323,6 +323,14 @@ impl TokenStore for PostgresTokenStore {
         Box::pin(async move { self.accounts_of(account_id).await.map_err(store_error) })
     }
 
+    fn accounts_without_id(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        Box::pin(async move {
+            PostgresTokenStore::accounts_without_id(self)
+                .await
+                .map_err(store_error)
+        })
+    }
+
     fn delete_account_id<'a>(
         &'a self,
         account_id: i64,

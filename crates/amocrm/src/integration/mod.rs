@@ -1,5 +1,6 @@
 #![doc = include_str!("../docs/fleet.md")]
 
+mod account_ids;
 mod builder;
 mod cache;
 mod redirect;
@@ -17,6 +18,7 @@ use crate::store::{MemoryTokenStore, TokenPair, TokenStore};
 use crate::transport::RetryPolicy;
 use crate::widget_request::{ReplayGuard, VerifiedWidgetRequest, WidgetRequestVerifier};
 
+pub use account_ids::AccountIdsRecorded;
 pub use builder::IntegrationBuilder;
 use cache::{Cache, Evict};
 pub use cache::{DEFAULT_IDLE_EVICTION, DEFAULT_MAX_CACHED_ACCOUNTS};

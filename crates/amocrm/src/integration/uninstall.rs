@@ -165,6 +165,15 @@ impl Integration {
             .accounts_of_id(account_id)
             .await
             .map_err(AuthError::Store)?;
+        if found.is_empty() {
+            // Nothing recorded for it: never installed here, already forgotten, or stored
+            // before ids were recorded (record_account_ids finds those).
+            tracing::info!(
+                account_id,
+                "uninstall hook: no stored pair is recorded for this account id \
+                 (pairs stored without an id are found by Integration::record_account_ids)"
+            );
+        }
         let mut revoked = Vec::new();
         let mut kept = Vec::new();
         for account in found {

@@ -266,6 +266,18 @@ impl TokenStore for FileTokenStore {
         }))
     }
 
+    fn accounts_without_id(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        let path = self.path.clone();
+        Box::pin(blocking(move || {
+            let path = trust::resolved(&path)?;
+            Ok(read(&path)?
+                .iter()
+                .filter(|(_, entry)| entry.live() && entry.account_id.is_none())
+                .map(|(account, _)| account.clone())
+                .collect())
+        }))
+    }
+
     fn delete_account_id<'a>(
         &'a self,
         account_id: i64,

@@ -145,6 +145,21 @@ impl TokenStore for MemoryTokenStore {
         Box::pin(async move { Ok(found) })
     }
 
+    fn accounts_without_id(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        let recorded: std::collections::HashSet<String> = self.ids().values().cloned().collect();
+        let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut found: Vec<String> = accounts
+            .iter()
+            .filter(|(account, stored)| {
+                stored.stored().0.is_some() && !recorded.contains(account.as_str())
+            })
+            .map(|(account, _)| account.clone())
+            .collect();
+        drop(accounts);
+        found.sort();
+        Box::pin(async move { Ok(found) })
+    }
+
     fn delete_account_id<'a>(
         &'a self,
         account_id: i64,

@@ -98,6 +98,16 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
         Box::pin(async { Err(unsupported("accounts_of_id")) })
     }
 
+    /// The accounts (base URLs) with a stored pair but no recorded account id: pairs saved
+    /// before the store recorded ids, or saved past [`Integration`](crate::Integration)'s
+    /// install (the CLI's `auth login`, [`OAuth`](crate::OAuth) alone). An uninstall hook
+    /// cannot find them; [`Integration::record_account_ids`](crate::Integration::record_account_ids)
+    /// asks amoCRM whose they are. The default fails: the store does not record account
+    /// ids.
+    fn accounts_without_id(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        Box::pin(async { Err(unsupported("accounts_without_id")) })
+    }
+
     /// Deletes `account`'s pair (and its account id); `true` when there was one. A holder
     /// of the account's lock that read the pair before cannot save over the deletion (the
     /// generation moves on). The default fails: the store cannot delete.
@@ -151,6 +161,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         account_id: i64,
     ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
         (**self).accounts_of_id(account_id)
+    }
+
+    fn accounts_without_id(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        (**self).accounts_without_id()
     }
 
     fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {

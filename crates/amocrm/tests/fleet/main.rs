@@ -2,6 +2,7 @@
 //! processes, hostile cases of the token chain, and an account's life (signed install
 //! state, uninstall hook, blocked and unpaid accounts).
 
+mod account_ids;
 mod blocked;
 mod blocked_tokens;
 mod deleted_pairs;
