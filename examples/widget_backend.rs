@@ -4,16 +4,20 @@
 //! (Redis). Every route works on any instance, whichever one the previous step reached.
 //!
 //! * `GET /oauth/start?domain=amocrm.ru|amocrm.com|kommo.com` — 302 to amoCRM's consent
-//!   page with a fresh signed state ([`Integration::authorization_url`]).
-//! * `GET /oauth/callback` — the install redirect, whole ([`Integration::install_redirect`]):
-//!   a missing, tampered, expired or other integration's state is refused with 400 before
-//!   anything is sent to amoCRM; then the code is exchanged and the pair saved in PostgreSQL.
+//!   page with a fresh signed state ([`Integration::authorization_url`]) and a cookie
+//!   holding its nonce.
+//! * `GET /oauth/callback` — the install redirect, whole ([`Integration::install_redirect_for`]):
+//!   a tampered, expired or other integration's state, one whose nonce is not the cookie's,
+//!   or no state (unless the install came from amoCRM's widget, `from_widget`) is refused
+//!   with 400 before anything is sent to amoCRM; then the code is exchanged and the pair
+//!   saved in PostgreSQL.
 //! * `GET /oauth/disable` — the uninstall hook ([`Integration::uninstall`]): 200 and the
 //!   account forgotten (its pair deleted), or 401 and nothing changed for a forged one.
 //! * `POST /webhooks/{secret}` — amoCRM's webhooks (the secret from
 //!   `WIDGET_WEBHOOK_SECRET`; a wrong one is 404 before the body is read): answered at once,
 //!   a delivery seen before by any instance is left alone, and the work (a note on each lead
-//!   whose stage changed) runs after the answer.
+//!   whose stage changed, for an account whose `account[id]` is the one its install
+//!   recorded) runs after the answer, on at most `--webhook-workers` tasks (503 past them).
 //! * `POST /widget_request` — a Salesbot/Marketingbot widget step: verified once across the
 //!   fleet, the lead it names and its main contact read, a note added to the lead, then the
 //!   bot continued.
@@ -169,6 +173,11 @@ struct Args {
     )]
     webhook_secret: Option<SecretString>,
 
+    /// Webhook deliveries worked on at once; past it a delivery is answered 503 and
+    /// amoCRM delivers it again later
+    #[arg(long, env = "WIDGET_WEBHOOK_WORKERS", default_value_t = 32)]
+    webhook_workers: usize,
+
     /// How long an install state from /oauth/start is accepted, in seconds
     #[arg(long, env = "WIDGET_STATE_LIFETIME_SECS", default_value_t = 1800)]
     state_lifetime_secs: u64,
@@ -190,6 +199,12 @@ pub(crate) struct App {
     pub(crate) integration: Integration,
     pub(crate) verifier: WidgetRequestVerifier,
     pub(crate) webhooks: Arc<WebhookReceiver>,
+    /// The webhook deliveries worked on at once.
+    pub(crate) webhook_workers: Arc<tokio::sync::Semaphore>,
+    /// How long an install state (and the cookie with its nonce) lives.
+    pub(crate) state_lifetime: Duration,
+    /// Whether the install cookie is `Secure` (not when the redirect URI is plain http).
+    pub(crate) secure_cookie: bool,
     pub(crate) instance: Arc<str>,
 }
 
@@ -308,10 +323,12 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
     let webhook_secret = given(&args.webhook_secret, "--webhook-secret")?;
     let webhooks = WebhookReceiver::new(webhook_secret.expose_secret())
         .map_err(|error| format!("WIDGET_WEBHOOK_SECRET: {error}"))?;
+    let redirect_uri = given(&args.redirect_uri, "--redirect-uri")?.clone();
+    let secure_cookie = !args.local && !redirect_uri.starts_with("http://");
     let app = AppCredentials::new(
         given(&args.client_id, "--client-id")?.clone(),
         given(&args.client_secret, "--client-secret")?.clone(),
-        given(&args.redirect_uri, "--redirect-uri")?.clone(),
+        redirect_uri,
     );
     let builder = Integration::builder()
         .app(app)
@@ -358,6 +375,9 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
         integration,
         verifier,
         webhooks: Arc::new(webhooks),
+        webhook_workers: Arc::new(tokio::sync::Semaphore::new(args.webhook_workers.max(1))),
+        state_lifetime: Duration::from_secs(args.state_lifetime_secs),
+        secure_cookie,
         instance: args.instance.as_str().into(),
     })
 }

@@ -128,9 +128,18 @@ async fn main_contact(
     ))
 }
 
-/// A call to amoCRM failed: 404 when the lead is not there, 502 otherwise (the bot is not
-/// continued; amoCRM's step times out and takes its error branch).
+/// A call to amoCRM failed: 410 when the account is not installed (no pair, or its pair
+/// deleted by the uninstall hook: `Error::is_not_installed`), 404 when the lead is not
+/// there, 502 otherwise (the bot is not continued; amoCRM's step times out and takes its
+/// error branch).
 fn failed(app: &App, doing: &str, error: &Error) -> Response {
+    if error.is_not_installed() {
+        tracing::info!(instance = %app.instance, "{doing}: the account is not installed: {error}");
+        return refuse(
+            StatusCode::GONE,
+            &format!("the account is not installed (uninstalled, or never installed): {error}"),
+        );
+    }
     tracing::warn!(instance = %app.instance, "{doing} failed: {error}");
     let status = match error {
         Error::NotFound(_) => StatusCode::NOT_FOUND,

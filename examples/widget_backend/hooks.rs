@@ -1,10 +1,11 @@
-//! `POST /webhooks/{secret}`: amoCRM's webhooks, answered at once and worked on after.
+//! `POST /webhooks/{secret}`: amoCRM's webhooks, answered at once and worked on after, by
+//! a bounded number of tasks.
 
-use amocrm::Domain;
 use amocrm::webhook::axum::WebhookDelivery;
 use amocrm::webhook::{Action, Delivery, Event, Received};
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{FromRequest as _, Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::App;
 use crate::note::add_lead_note;
@@ -18,36 +19,56 @@ use crate::note::add_lead_note;
 /// two identical changes within a second, so `Dedupe::Body` suits it). The work
 /// runs on a task after the answer.
 ///
+/// The tasks are bounded (`--webhook-workers`, a semaphore): a delivery arriving while
+/// every worker is busy is answered 503 with `Retry-After`, before its body is read or
+/// remembered, so amoCRM's own retry brings it again later (a queue would hold work the
+/// process may lose, and grow with a burst). A burst long enough to exhaust amoCRM's
+/// retries loses deliveries either way; raise the bound, or scale out.
+///
 /// The backend's own note is a change amoCRM reports too (`note_lead`); only stage changes
 /// are worked on, so a subscription to notes cannot loop.
 pub(crate) async fn receive(
     State(app): State<App>,
-    WebhookDelivery(received): WebhookDelivery,
-) -> StatusCode {
+    Path(secret): Path<String>,
+    request: Request,
+) -> Response {
+    let Ok(worker) = app.webhook_workers.clone().try_acquire_owned() else {
+        // A wrong secret is 404 whether or not a worker is free.
+        if app.webhooks.verify(&secret).is_err() {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        tracing::warn!(instance = %app.instance, "every webhook worker is busy: 503, amoCRM delivers again");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+        )
+            .into_response();
+    };
+    let received = match WebhookDelivery::from_request(request, &app).await {
+        Ok(WebhookDelivery(received)) => received,
+        Err(rejection) => return rejection.into_response(),
+    };
     if let Received::New(delivery) = received {
-        tokio::spawn(work(app, delivery));
+        tokio::spawn(async move {
+            work(&app, delivery).await;
+            drop(worker);
+        });
     }
-    StatusCode::OK
+    StatusCode::OK.into_response()
 }
 
 /// For each lead whose stage changed, a note on that lead saying from which stage to which.
-async fn work(app: App, delivery: Delivery) {
-    let Some(subdomain) = delivery.account.subdomain.as_deref() else {
-        tracing::warn!(instance = %app.instance, "a webhook without account[subdomain]");
-        return;
-    };
-    // The account's own URL says its domain (amocrm.ru when it says none).
-    let domain = delivery
-        .account
-        .url
-        .as_deref()
-        .and_then(|url| url::Url::parse(url).ok())
-        .and_then(|url| url.host_str().and_then(Domain::of_host).map(|(_, d)| d))
-        .unwrap_or(Domain::AmocrmRu);
-    let client = match app.integration.client(subdomain, domain) {
+async fn work(app: &App, delivery: Delivery) {
+    // Nothing in a delivery is signed and one secret serves every account: the account it
+    // names is worked on only when its account[id] is the one its install recorded.
+    let client = match app.integration.client_for_delivery(&delivery).await {
         Ok(client) => client,
         Err(error) => {
-            tracing::warn!(instance = %app.instance, "webhook for {subdomain}: {error}");
+            tracing::warn!(
+                instance = %app.instance,
+                account_id = delivery.account.id,
+                "a webhook refused, no work done: {error}"
+            );
             return;
         }
     };

@@ -1,16 +1,24 @@
 //! The install (`/oauth/start`, `/oauth/callback`) and the uninstall hook (`/oauth/disable`).
 
-use amocrm::integration::{AuthMode, UninstallHook};
+use amocrm::error::AuthError;
+use amocrm::integration::{AuthMode, InstallOrigin, UninstallHook};
 use amocrm::{Domain, Error};
 use axum::extract::{RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::{App, refuse};
 
+/// The cookie holding the nonce of the state `/oauth/start` issued to this browser.
+const NONCE_COOKIE: &str = "amocrm_install_nonce";
+
 /// `GET /oauth/start?domain=…&mode=…`: 302 to amoCRM's consent page with a fresh signed
-/// state, which whichever instance receives the redirect verifies without shared memory.
+/// state, which whichever instance receives the redirect verifies without shared memory,
+/// and a cookie holding the state's nonce (`HttpOnly`, `SameSite=Lax` so that amoCRM's
+/// redirect back carries it, `Path=/oauth`, `Secure` unless the redirect URI is plain
+/// http, as under --local): `/oauth/callback` takes the state only from the browser that
+/// started the install (no login CSRF: nobody can finish their install in your browser).
 /// `domain` is `amocrm.ru` (the default), `amocrm.com` or `kommo.com`; `mode` is `popup`
 /// (the default) or `post_message`. Anything else, or a parameter given twice, is 400.
 pub(crate) async fn start(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
@@ -53,6 +61,10 @@ pub(crate) async fn start(State(app): State<App>, RawQuery(query): RawQuery) -> 
                 (header::LOCATION, start.url().as_str().to_owned()),
                 // A state is for one user once: no cache may hand it to another.
                 (header::CACHE_CONTROL, "no-store".to_owned()),
+                (
+                    header::SET_COOKIE,
+                    nonce_cookie(&app, start.nonce(), app.state_lifetime.as_secs()),
+                ),
             ],
         )
             .into_response(),
@@ -64,19 +76,61 @@ pub(crate) async fn start(State(app): State<App>, RawQuery(query): RawQuery) -> 
 }
 
 /// `GET /oauth/callback?code=…&referer=…&state=…`: the install redirect, whole. A bad
-/// redirect (no state, a tampered, expired or foreign one, `error=access_denied`, no code)
-/// is 400 and nothing was sent to amoCRM; a referer that is no amoCRM account is 400; an
-/// install amoCRM did not complete is 502.
-pub(crate) async fn callback(State(app): State<App>, RawQuery(query): RawQuery) -> Response {
+/// redirect (a tampered, expired or foreign state, one whose nonce is not the cookie's,
+/// no state unless it is a widget's, `error=access_denied`, no code) is 400 and nothing
+/// was sent to amoCRM; a referer that is no amoCRM account is 400; a token that is not the
+/// referer's account's (a forged referer) is 403 and nothing was stored; an install
+/// amoCRM did not complete is 502.
+///
+/// amoCRM sends a state only when the authorization URL carried one: an install started
+/// from amoCRM's widget or marketplace comes with `from_widget` and no state, and is
+/// taken (the library's default; `IntegrationBuilder::require_install_state` refuses it),
+/// bound by the code exchange and the account check alone.
+pub(crate) async fn callback(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query.unwrap_or_default();
-    match app.integration.install_redirect(&query).await {
-        Ok(client) => (
-            StatusCode::OK,
-            format!("installed for {}\n", client.base_url()),
-        )
-            .into_response(),
+    let nonce = cookie(&headers, NONCE_COOKIE);
+    match app
+        .integration
+        .install_redirect_for(&query, nonce.as_deref())
+        .await
+    {
+        Ok(installed) => {
+            let how = match installed.origin {
+                InstallOrigin::WidgetWithoutState => " (from the widget, without a state)",
+                _ => "",
+            };
+            (
+                StatusCode::OK,
+                // The state is spent: the cookie goes with it.
+                [(header::SET_COOKIE, nonce_cookie(&app, "", 0))],
+                format!("installed for {}{how}\n", installed.client.base_url()),
+            )
+                .into_response()
+        }
         Err(error @ (Error::Install(_) | Error::Config(_))) => {
             refuse(StatusCode::BAD_REQUEST, &error.to_string())
+        }
+        Err(error @ Error::Auth(AuthError::WrongAccount { .. })) => {
+            // The referer named another account than the code's: forged; nothing stored.
+            tracing::warn!(instance = %app.instance, "install refused: {error}");
+            refuse(StatusCode::FORBIDDEN, &error.to_string())
+        }
+        Err(Error::InstallUnverified(unverified)) => {
+            // The code is spent and its pair held only here: the user installs again.
+            tracing::error!(
+                instance = %app.instance,
+                error = %unverified,
+                "install unverified: amoCRM did not answer the account check; the code is \
+                 spent and nothing was stored, so the account must install again"
+            );
+            refuse(
+                StatusCode::BAD_GATEWAY,
+                "install failed: amoCRM did not answer the account check; install again",
+            )
         }
         Err(error) => {
             // The library's errors hold no token, code or secret.
@@ -84,6 +138,32 @@ pub(crate) async fn callback(State(app): State<App>, RawQuery(query): RawQuery) 
             refuse(StatusCode::BAD_GATEWAY, &format!("install failed: {error}"))
         }
     }
+}
+
+/// The nonce cookie's `Set-Cookie` value (`max_age` 0: removed).
+fn nonce_cookie(app: &App, nonce: &str, max_age: u64) -> String {
+    let secure = if app.secure_cookie { "; Secure" } else { "" };
+    format!(
+        "{NONCE_COOKIE}={nonce}; Max-Age={max_age}; Path=/oauth; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers; `None` when absent or
+/// given twice (which one the browser meant cannot be told).
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    let mut found = None;
+    for header in headers.get_all(header::COOKIE) {
+        let Ok(text) = header.to_str() else { continue };
+        for pair in text.split(';') {
+            if let Some((key, value)) = pair.trim().split_once('=')
+                && key == name
+                && found.replace(value.to_owned()).is_some()
+            {
+                return None;
+            }
+        }
+    }
+    found
 }
 
 /// `GET /oauth/disable?account_id=…&client_uuid=…&signature=…`: amoCRM's uninstall hook.

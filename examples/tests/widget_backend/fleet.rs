@@ -142,23 +142,31 @@ impl Fleet {
         (status, answer.json().await.unwrap_or_default())
     }
 
-    /// A fresh state from `instance`'s `/oauth/start`.
-    pub async fn state(&self, instance: &Instance) -> String {
-        let (status, _, location) = self
+    /// A fresh state from `instance`'s `/oauth/start`, and the cookie holding its nonce
+    /// (`name=value`, as a browser sends it back).
+    pub async fn state(&self, instance: &Instance) -> (String, String) {
+        let answer = (self.http)
             .get(format!("{}/oauth/start?domain=amocrm.ru", instance.url))
-            .await;
-        assert_eq!(status, 302);
-        let location = url::Url::parse(&location.expect("a Location")).expect("a URL");
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), 302);
+        let cookie = answer.headers()["set-cookie"].to_str().expect("a cookie");
+        let cookie = cookie.split(';').next().expect("name=value").to_owned();
+        let location = answer.headers()["location"].to_str().expect("a Location");
+        let location = url::Url::parse(location).expect("a URL");
         let state = location.query_pairs().find(|(k, _)| k == "state");
-        state.expect("a state").1.into_owned()
+        (state.expect("a state").1.into_owned(), cookie)
     }
 
-    /// The install redirect of `account` through `instance`: its status and text.
+    /// The install redirect of `account` through `instance`, from the browser holding
+    /// `cookie`: its status and text.
     pub async fn install(
         &self,
         instance: &Instance,
         account: &FakeAccount,
         state: &str,
+        cookie: &str,
     ) -> (u16, String) {
         let code = account.issue_authorization_code();
         let referer = format!("{}.amocrm.ru", account.subdomain());
@@ -169,9 +177,28 @@ impl Fleet {
             ("platform", "1"),
             ("from_widget", "1"),
         ];
-        let url = url::Url::parse_with_params(&format!("{}/oauth/callback", instance.url), query);
-        let (status, text, _) = self.get(url.expect("a URL").into()).await;
+        let (status, text, _) = self.callback(instance, &query, Some(cookie)).await;
         (status, text)
+    }
+
+    /// `GET /oauth/callback` with `query`, and `cookie` when given: status, text and the
+    /// `Set-Cookie` answered.
+    pub async fn callback(
+        &self,
+        instance: &Instance,
+        query: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> (u16, String, Option<String>) {
+        let url = url::Url::parse_with_params(&format!("{}/oauth/callback", instance.url), query);
+        let mut request = self.http.get(url.expect("a URL"));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let answer = request.send().await.expect("an answer");
+        let set = answer.headers().get("set-cookie");
+        let set = set.and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let status = answer.status().as_u16();
+        (status, answer.text().await.unwrap_or_default(), set)
     }
 
     /// How many live pairs the shared table holds for the account at `base_url`.

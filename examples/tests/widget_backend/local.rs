@@ -89,6 +89,9 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
         .await
         .expect("an answer");
     assert_eq!(answer.status(), 302);
+    // The state's nonce, in a cookie the callback wants back (curl -c/-b keeps it).
+    let cookie = answer.headers()["set-cookie"].to_str().expect("a cookie");
+    let cookie = cookie.split(';').next().expect("name=value").to_owned();
     let location = answer.headers()["location"].to_str().expect("a Location");
     let location = url::Url::parse(location).expect("a URL");
     let state = location
@@ -118,7 +121,12 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
         ],
     )
     .expect("a URL");
-    let answer = http.get(callback).send().await.expect("an answer");
+    let answer = http
+        .get(callback)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("an answer");
     let status = answer.status();
     let text = answer.text().await.expect("a text");
     assert_eq!(status, 200, "{text}");

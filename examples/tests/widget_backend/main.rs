@@ -8,6 +8,7 @@
 //! whose answer is lost after the fake wrote it (outcome unknown, said as such).
 
 mod fleet;
+mod life;
 mod local;
 
 use std::time::Duration;
@@ -36,8 +37,8 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
     // The install of both accounts through A, each with a state B issued: any instance
     // verifies any instance's state.
     for account in [example, acc1] {
-        let state = fleet.state(&b).await;
-        let (status, text) = fleet.install(&a, account, &state).await;
+        let (state, cookie) = fleet.state(&b).await;
+        let (status, text) = fleet.install(&a, account, &state, &cookie).await;
         assert_eq!(status, 200, "{text}");
         assert!(
             text.contains(&format!("installed for {}", account.url())),
@@ -202,7 +203,7 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
         fleet.added_notes(lead, seeded).await.len() == 4
     })
     .await;
-    let (status, _) = fleet.post(destination, own, true).await;
+    let (status, _) = fleet.post(destination.clone(), own, true).await;
     assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
@@ -210,6 +211,34 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
         4,
         "a duplicate made work"
     );
+
+    // A forged delivery: example's admin (who sees the destination's URL and the secret
+    // in it) names acc1's subdomain and a lead id, with example's own account id. Answered
+    // 200, and no work: no note is sent to acc1. The same naming acc1's id: worked on.
+    let notes_to_acc1 = || {
+        (acc1.requests().iter())
+            .filter(|r| r.method == "POST" && r.path.ends_with("/notes"))
+            .count()
+    };
+    let posing = |id: i64, status: i64| {
+        format!(
+            "leads[status][0][id]=77&leads[status][0][status_id]={status}&leads[status][0][old_status_id]=1\
+             &account[id]={id}&account[subdomain]=acc1"
+        )
+    };
+    let forged = posing(example.account_id(), 142);
+    let (status, _) = fleet.post(destination.clone(), forged, true).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(notes_to_acc1(), 0, "a forged delivery made work on acc1");
+    let (status, _) = fleet
+        .post(destination.clone(), posing(acc1.account_id(), 143), true)
+        .await;
+    assert_eq!(status, 200);
+    eventually("acc1's own delivery worked on", async || {
+        notes_to_acc1() == 1
+    })
+    .await;
 
     // Forged uninstall hooks to B: another signature, another client id (signed with the
     // secret, as if for another integration), another account's id under example's
@@ -250,9 +279,14 @@ async fn install_on_one_instance_hook_webhooks_and_widget_request_on_the_other()
         let (status, reply) = fleet
             .post(format!("{}/widget_request", instance.url), body, false)
             .await;
-        assert_eq!(status, 502, "{reply}");
+        // 410 Gone, said as such, whichever instance (B read no pair; A's kept pair was
+        // refused and found deleted).
+        assert_eq!(status, 410, "{reply}");
         let error = reply["error"].as_str().unwrap_or_default();
-        assert!(error.starts_with("reading the lead failed: "), "{error}");
+        assert!(
+            error.starts_with("the account is not installed (uninstalled, or never installed): "),
+            "{error}"
+        );
     }
     assert_eq!(example.continuations().len(), 3);
     // A's refresh, refused, brought no pair back.
@@ -308,7 +342,7 @@ async fn bad_install_states_are_refused_before_anything_is_sent() {
     }
 
     // States refused with 400: none, tampered, another integration's, expired.
-    let state = fleet.state(&one).await;
+    let (state, cookie) = fleet.state(&one).await;
     let parts: Vec<&str> = state.split('.').collect();
     let tampered = format!(
         "{}.{}.{}.{}x.{}",
@@ -342,7 +376,7 @@ async fn bad_install_states_are_refused_before_anything_is_sent() {
         ("signed with another secret", forged.state()),
         ("empty", ""),
     ] {
-        let (status, text) = fleet.install(&one, example, bad).await;
+        let (status, text) = fleet.install(&one, example, bad, &cookie).await;
         assert_eq!(status, 400, "{what}: {text}");
     }
     let code = example.issue_authorization_code();
@@ -361,7 +395,7 @@ async fn bad_install_states_are_refused_before_anything_is_sent() {
         .await;
     assert_eq!(status, 400, "access denied");
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let (status, text) = fleet.install(&one, example, &state).await;
+    let (status, text) = fleet.install(&one, example, &state, &cookie).await;
     assert_eq!(status, 400, "expired: {text}");
     assert!(text.contains("expired"), "{text}");
     // Nothing reached amoCRM.
@@ -373,8 +407,8 @@ async fn bad_install_states_are_refused_before_anything_is_sent() {
     assert_eq!(example.oauth_stats().grants(), 0);
 
     // A fresh state installs.
-    let state = fleet.state(&one).await;
-    let (status, text) = fleet.install(&one, example, &state).await;
+    let (state, cookie) = fleet.state(&one).await;
+    let (status, text) = fleet.install(&one, example, &state, &cookie).await;
     assert_eq!(status, 200, "{text}");
     drop(one);
     fleet.drop_schema().await;

@@ -16,9 +16,14 @@ pub enum InstallError {
     /// A parameter the redirect needs (`code`, `referer`) is missing or given twice.
     #[error("the install redirect is malformed: {0}")]
     Malformed(String),
-    /// The redirect has no `state`, and this install requires one.
+    /// The redirect has no `state`, and this install requires one: it is not a widget's
+    /// (`from_widget`), or the integration requires a state of every install.
     #[error("the install redirect has no state")]
     MissingState,
+    /// The state is this integration's, but its nonce is not the session's (or the
+    /// session has none): the redirect was not started by this browser (login CSRF).
+    #[error("the install state was not issued to this session")]
+    SessionMismatch,
     /// The state is not one this library issues.
     #[error("the install state is malformed: {0}")]
     MalformedState(String),

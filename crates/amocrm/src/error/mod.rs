@@ -312,6 +312,20 @@ impl Error {
     pub fn is_invalid_input(&self) -> bool {
         matches!(self.root(), Error::Invalid(_))
     }
+
+    /// Whether the account is not installed (any more): no pair for it in the store
+    /// ([`AuthError::NoTokens`]), its pair deleted by an uninstall since it was read
+    /// ([`AuthError::Deleted`]), or a webhook delivery for an account with no pair
+    /// ([`WebhookError::NotInstalled`]). It works again once the account installs the
+    /// integration again. A service answers it with a 4xx such as
+    /// 410 Gone, not as a failure of amoCRM.
+    pub fn is_not_installed(&self) -> bool {
+        matches!(
+            self.root(),
+            Error::Auth(AuthError::NoTokens | AuthError::Deleted)
+                | Error::Webhook(WebhookError::NotInstalled)
+        )
+    }
 }
 
 /// Shorthand for results of this crate.

@@ -31,6 +31,22 @@ pub enum WebhookError {
     /// The delivery names another account than the receiver's.
     #[error("the webhook delivery is for another account")]
     OtherAccount,
+    /// The delivery lacks `account[id]` or `account[subdomain]`
+    /// ([`Integration::client_for_delivery`](crate::Integration::client_for_delivery)).
+    #[error("the webhook delivery names no account (account[id] and account[subdomain])")]
+    NoAccount,
+    /// No installed account has the delivery's `account[id]` (never installed, or
+    /// uninstalled since): do no work.
+    #[error(
+        "the webhook delivery's account is not installed (no pair recorded for its account[id])"
+    )]
+    NotInstalled,
+    /// The delivery's `account[subdomain]` is not the account installed under its
+    /// `account[id]`: forged (nothing in a delivery is signed); do no work.
+    #[error(
+        "the webhook delivery's account[subdomain] is not the account installed under its account[id]"
+    )]
+    AccountMismatch,
     /// The [`ReplayGuard`](crate::widget_request::ReplayGuard) could not say whether the delivery is
     /// new; it is not accepted (answer 5xx: amoCRM delivers it again).
     #[error("the replay guard could not check the delivery: {0}")]

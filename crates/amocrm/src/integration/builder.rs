@@ -32,6 +32,7 @@ pub struct IntegrationBuilder {
     account_url_for: Option<AccountUrlFor>,
     configure: Option<Configure>,
     state_lifetime: Option<Duration>,
+    require_install_state: bool,
     block_pause: Option<Duration>,
     refresh_deadline: Option<Duration>,
     limits: Limits,
@@ -135,6 +136,19 @@ impl IntegrationBuilder {
         self
     }
 
+    /// Whether every install redirect must carry a state, a widget's too (`false` by
+    /// default). amoCRM sends a `state` only when the authorization URL carried one, so an
+    /// install started from amoCRM's widget or marketplace comes with `from_widget` and
+    /// no state; by default such a redirect is accepted
+    /// ([`InstallOrigin::WidgetWithoutState`](super::InstallOrigin::WidgetWithoutState)), bound only by the code exchange and the
+    /// account check. `true` refuses it ([`InstallError::MissingState`](crate::error::InstallError::MissingState)): for an
+    /// integration installed only through its own authorization URL. A redirect without
+    /// `from_widget` and without a state is refused either way.
+    pub fn require_install_state(mut self, require: bool) -> Self {
+        self.require_install_state = require;
+        self
+    }
+
     /// How long a refresh of any account may wait in all
     /// ([`OAuthBuilder::refresh_deadline`](crate::auth::OAuthBuilder::refresh_deadline); [`DEFAULT_REFRESH_DEADLINE`](crate::auth::DEFAULT_REFRESH_DEADLINE)
     /// by default): for the store's lock, saves tried again under it, another holder's save.
@@ -185,6 +199,7 @@ impl IntegrationBuilder {
                 retry,
                 block_pause: self.block_pause.or(template_block_pause),
                 state_lifetime: self.state_lifetime.unwrap_or(DEFAULT_STATE_LIFETIME),
+                require_install_state: self.require_install_state,
                 refresh_deadline: self
                     .refresh_deadline
                     .unwrap_or(crate::auth::DEFAULT_REFRESH_DEADLINE),

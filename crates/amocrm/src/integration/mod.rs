@@ -3,6 +3,7 @@
 mod account_ids;
 mod builder;
 mod cache;
+mod delivery;
 mod redirect;
 mod state;
 mod uninstall;
@@ -22,7 +23,7 @@ pub use account_ids::AccountIdsRecorded;
 pub use builder::IntegrationBuilder;
 use cache::{Cache, Evict};
 pub use cache::{DEFAULT_IDLE_EVICTION, DEFAULT_MAX_CACHED_ACCOUNTS};
-pub use redirect::InstallRedirect;
+pub use redirect::{InstallOrigin, InstallRedirect, Installed};
 pub use state::{AuthMode, AuthorizationUrl, DEFAULT_STATE_LIFETIME, VerifiedState};
 pub use uninstall::{UninstallHook, Uninstalled};
 
@@ -86,6 +87,8 @@ struct Inner {
     block_pause: Option<std::time::Duration>,
     /// How long an issued install state is accepted.
     state_lifetime: std::time::Duration,
+    /// Whether a widget's install redirect without a state is refused too.
+    require_install_state: bool,
     /// How long a refresh may wait in all (every account's `OAuth`).
     refresh_deadline: std::time::Duration,
     /// The client of each account, by base URL.

@@ -1,6 +1,6 @@
 //! The install redirect's whole query: read, its state checked, then the install run.
 
-use super::Integration;
+use super::{Integration, VerifiedState};
 use crate::client::Client;
 use crate::error::{InstallError, Result};
 
@@ -104,23 +104,127 @@ impl InstallRedirect {
     }
 }
 
+/// How an install redirect was tied to the install it finishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InstallOrigin {
+    /// With a state this integration issued: its signature, integration and expiry
+    /// checked and, through [`Integration::install_redirect_for`], its nonce the session's.
+    State(VerifiedState),
+    /// From amoCRM's widget or marketplace (`from_widget`) with no state: amoCRM sends a
+    /// state only when the integration's authorization URL carried one, and an install
+    /// started on amoCRM's side has none. Only the code exchange and the account check
+    /// (the new token is the referer's account's) bind it; refused when
+    /// [`IntegrationBuilder::require_install_state`](super::IntegrationBuilder::require_install_state) is set.
+    WidgetWithoutState,
+}
+
+/// An install redirect's install: the account's client and how the redirect was bound.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Installed {
+    /// The installed account's client.
+    pub client: Client,
+    /// How the redirect was tied to its install.
+    pub origin: InstallOrigin,
+}
+
+impl Installed {
+    /// Whether the install came from amoCRM's widget or marketplace without a state.
+    pub fn from_widget_without_state(&self) -> bool {
+        self.origin == InstallOrigin::WidgetWithoutState
+    }
+}
+
 impl Integration {
-    /// The install redirect, whole (its query string): refuses `error=access_denied`,
-    /// a missing state, and a state that is not this integration's, was changed or has
-    /// expired, all before anything is sent; then installs as [`Integration::install`]
-    /// does (the code exchanged, the token checked against the referer's account, the
-    /// pair stored).
+    /// The install redirect, whole (its query string): refuses `error=access_denied`, a
+    /// state that is not this integration's, was changed or has expired, and a missing
+    /// state unless the redirect is a widget's (`from_widget`, and the integration does
+    /// not [require a state](super::IntegrationBuilder::require_install_state)), all
+    /// before anything is sent; then installs as [`Integration::install`] does (the code
+    /// exchanged, the token checked against the referer's account, the pair stored).
+    ///
+    /// It does not tie the redirect to the browser that started the install (login
+    /// CSRF): a service with user sessions takes [`Integration::install_redirect_for`].
     ///
     /// ```no_run
     /// # async fn run(integration: amocrm::Integration, query: &str) -> amocrm::Result<()> {
     /// // GET /oauth/callback?code=...&referer=example.amocrm.ru&state=...&platform=1
-    /// let client = integration.install_redirect(query).await?;
-    /// # let _ = client; Ok(()) }
+    /// let installed = integration.install_redirect(query).await?;
+    /// # let _ = installed.client; Ok(()) }
     /// ```
-    pub async fn install_redirect(&self, query: &str) -> Result<Client> {
-        let redirect = InstallRedirect::parse(query)?;
-        let state = redirect.state().ok_or(InstallError::MissingState)?;
-        self.verify_state(state)?;
-        self.install(redirect.code(), redirect.referer()).await
+    pub async fn install_redirect(&self, query: &str) -> Result<Installed> {
+        self.install_checked(query, None).await
     }
+
+    /// [`Integration::install_redirect`] tied to the caller's session: a redirect with a
+    /// state is refused ([`InstallError::SessionMismatch`], nothing sent) unless the
+    /// state's nonce is `session_nonce` (compared in constant time), the
+    /// [`AuthorizationUrl::nonce`](super::AuthorizationUrl::nonce) the session kept when
+    /// it started the install (e.g. in a cookie); `None`, a session with no nonce, refuses
+    /// every state. A widget's redirect without a state
+    /// ([`InstallOrigin::WidgetWithoutState`]) has no nonce to compare and is taken as
+    /// [`Integration::install_redirect`] takes it.
+    ///
+    /// ```no_run
+    /// # async fn run(integration: amocrm::Integration, query: &str, cookie: Option<&str>) -> amocrm::Result<()> {
+    /// // The nonce was put in an HttpOnly cookie when /oauth/start redirected.
+    /// let installed = integration.install_redirect_for(query, cookie).await?;
+    /// # let _ = installed; Ok(()) }
+    /// ```
+    pub async fn install_redirect_for(
+        &self,
+        query: &str,
+        session_nonce: Option<&str>,
+    ) -> Result<Installed> {
+        self.install_checked(query, Some(session_nonce)).await
+    }
+
+    /// The checks of an install redirect (the session's nonce when `session` is given),
+    /// then the install.
+    async fn install_checked(
+        &self,
+        query: &str,
+        session: Option<Option<&str>>,
+    ) -> Result<Installed> {
+        let redirect = InstallRedirect::parse(query)?;
+        let origin = self.origin(&redirect, session)?;
+        let client = self.install(redirect.code(), redirect.referer()).await?;
+        Ok(Installed { client, origin })
+    }
+
+    /// How `redirect` is bound, or why it is refused.
+    fn origin(
+        &self,
+        redirect: &InstallRedirect,
+        session: Option<Option<&str>>,
+    ) -> Result<InstallOrigin, InstallError> {
+        let Some(state) = redirect.state() else {
+            if redirect.from_widget() && !self.inner.require_install_state {
+                return Ok(InstallOrigin::WidgetWithoutState);
+            }
+            return Err(InstallError::MissingState);
+        };
+        let verified = self.verify_state(state)?;
+        if let Some(session) = session
+            && !session.is_some_and(|nonce| same(nonce, verified.nonce()))
+        {
+            return Err(InstallError::SessionMismatch);
+        }
+        Ok(InstallOrigin::State(verified))
+    }
+}
+
+/// Whether two nonces are equal, in constant time (both hashed: neither the length nor a
+/// prefix shows in the time taken).
+fn same(a: &str, b: &str) -> bool {
+    use sha2::Digest as _;
+    let (a, b) = (
+        sha2::Sha256::digest(a.as_bytes()),
+        sha2::Sha256::digest(b.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }

@@ -35,7 +35,8 @@ pub struct WebhookDelivery(pub Received);
 
 /// Why [`WebhookDelivery`] refused a request, as a response: a wrong secret or another
 /// account 404 (nothing to find there), a body too large (or too many fields or keys) 413, a replay guard that could not
-/// answer 503 (amoCRM delivers again later).
+/// answer 503 (amoCRM delivers again later; a full one lets the delivery through instead,
+/// [`WebhookReceiver::receive`]).
 #[derive(Debug)]
 pub struct WebhookRejection(pub WebhookError);
 

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::Delivery;
 use crate::error::{Invalid, WebhookError};
-use crate::widget_request::{MemoryReplayGuard, ReplayGuard};
+use crate::widget_request::{MemoryReplayGuard, ReplayGuard, ReplayGuardFull};
 
 /// What [`WebhookReceiver::receive`] made of a delivery.
 #[derive(Clone, Debug, PartialEq)]
@@ -161,7 +161,11 @@ impl WebhookReceiver {
 
     /// Checks the secret (first: a wrong one costs nothing more), the size, the account;
     /// then remembers the body and reads it ([`Received::New`]) or recognises it
-    /// ([`Received::Duplicate`]).
+    /// ([`Received::Duplicate`]). A guard that is full ([`ReplayGuardFull`], the default
+    /// in-memory guard holding 100 000 unexpired deliveries) lets the delivery through as
+    /// new with a warning: dedupe is best effort, and an answer amoCRM takes for a failure
+    /// would get the destination switched off. Any other guard failure is
+    /// [`WebhookError::ReplayGuard`] (answer 5xx: amoCRM delivers again).
     pub async fn receive(&self, presented: &str, body: &[u8]) -> Result<Received, WebhookError> {
         self.verify(presented)?;
         if body.len() > self.max_body {
@@ -180,11 +184,19 @@ impl WebhookReceiver {
             return Ok(Received::New(delivery));
         }
         let until = SystemTime::now() + self.remember_for;
-        let new = self
-            .guard
-            .check_and_remember(&key, until)
-            .await
-            .map_err(|e| WebhookError::ReplayGuard(e.to_string()))?;
+        let new = match self.guard.check_and_remember(&key, until).await {
+            Ok(new) => new,
+            // Dedupe is best effort: a guard with no room lets the delivery through, as
+            // new, rather than answer 5xx (amoCRM switches a failing destination off).
+            Err(error) if ReplayGuardFull::is(&error) => {
+                tracing::warn!(
+                    error = %error,
+                    "the webhook replay guard is full: the delivery is taken as new, unremembered"
+                );
+                true
+            }
+            Err(error) => return Err(WebhookError::ReplayGuard(error.to_string())),
+        };
         Ok(if new {
             Received::New(delivery)
         } else {
@@ -233,6 +245,31 @@ mod tests {
                 Ok(Received::New(_))
             ));
         }
+    }
+
+    #[tokio::test]
+    async fn a_full_guard_lets_deliveries_through() {
+        let secret = "k3iM2bT9xQ0fLw7Z";
+        let receiver = WebhookReceiver::new(secret)
+            .unwrap()
+            .replay_guard(Arc::new(MemoryReplayGuard::with_capacity(1)));
+        let first = b"leads[delete][0][id]=1";
+        assert!(matches!(
+            receiver.receive(secret, first).await,
+            Ok(Received::New(_))
+        ));
+        // Full: another delivery is new all the same (not refused, not a duplicate).
+        for _ in 0..2 {
+            assert!(matches!(
+                receiver.receive(secret, b"leads[delete][0][id]=2").await,
+                Ok(Received::New(_))
+            ));
+        }
+        // What it remembers is still told apart.
+        assert!(matches!(
+            receiver.receive(secret, first).await,
+            Ok(Received::Duplicate { .. })
+        ));
     }
 
     #[test]

@@ -20,6 +20,6 @@ mod verifier;
 pub use body::WidgetRequest;
 pub use claims::WidgetRequestClaims;
 pub use continue_url::ContinueUrl;
-pub use replay::{MemoryReplayGuard, ReplayGuard, ReplayGuardError};
+pub use replay::{MemoryReplayGuard, ReplayGuard, ReplayGuardError, ReplayGuardFull};
 pub use verified::VerifiedWidgetRequest;
 pub use verifier::WidgetRequestVerifier;

@@ -47,6 +47,23 @@ pub trait ReplayGuard: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<bool, ReplayGuardError>>;
 }
 
+/// A guard's answer when it holds as many unexpired keys as it may and cannot remember
+/// another ([`MemoryReplayGuard`]'s, boxed in a [`ReplayGuardError`]; a guard of yours may
+/// answer it too). A widget_request's check refuses the request then (fail closed); a
+/// webhook receiver, whose dedupe is best effort, lets the delivery through as new and
+/// says so in a warning.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, thiserror::Error)]
+#[error("the in-memory replay guard is full of unexpired keys")]
+#[non_exhaustive]
+pub struct ReplayGuardFull;
+
+impl ReplayGuardFull {
+    /// Whether `error` is a full guard's answer.
+    pub fn is(error: &ReplayGuardError) -> bool {
+        error.downcast_ref::<ReplayGuardFull>().is_some()
+    }
+}
+
 /// The default [`ReplayGuard`]: the keys of one process, each until its token expires.
 /// Expired keys are dropped as new ones arrive, so it holds only the tokens still valid,
 /// and at most `capacity` of them (100 000 by default): past that it refuses new tokens
@@ -121,7 +138,7 @@ impl MemoryReplayGuard {
             state.sweeps += 1;
         }
         if state.seen.len() >= self.capacity && !state.seen.contains_key(key) {
-            return Err("the in-memory replay guard is full of unexpired tokens".into());
+            return Err(Box::new(ReplayGuardFull));
         }
         state.seen.insert(key.to_owned(), until);
         Ok(true)
@@ -215,7 +232,8 @@ mod tests {
         for key in ["a", "b", "c"] {
             assert!(guard.remember(key, until, now).unwrap());
         }
-        assert!(guard.remember("d", until, now).is_err());
+        let full = guard.remember("d", until, now).unwrap_err();
+        assert!(ReplayGuardFull::is(&full), "{full}");
         // A replay is still told apart while full.
         assert!(!guard.remember("a", until, now).unwrap());
         assert_eq!(guard.len(), 3);

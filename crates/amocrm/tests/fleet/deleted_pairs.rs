@@ -53,11 +53,13 @@ async fn a_deleted_pair_is_not_renewed_back(store: Arc<dyn TokenStore>) {
         matches!(error, Error::Auth(AuthError::Deleted)),
         "{error:?}"
     );
+    assert!(error.is_not_installed(), "{error:?}");
     assert_eq!(fake.oauth_stats().refresh_token_grants, 0);
     assert!(store.load(&base).await.unwrap().is_none(), "brought back");
     // And again: the kept copy is gone, nothing is renewed.
     let again = client.account().get().send().await.unwrap_err();
     assert!(matches!(again, Error::Auth(_)), "{again:?}");
+    assert!(again.is_not_installed(), "{again:?}");
     assert_eq!(fake.oauth_stats().refresh_token_grants, 0);
     assert!(store.load(&base).await.unwrap().is_none(), "brought back");
 }

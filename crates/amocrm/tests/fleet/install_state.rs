@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use amocrm::error::InstallError;
-use amocrm::integration::AuthMode;
+use amocrm::integration::{AuthMode, InstallOrigin};
 use amocrm::store::{MemoryTokenStore, TokenStore};
 use amocrm::{AccountUrl, AppCredentials, Domain, Error, Integration, RetryPolicy};
 use amocrm_fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, FakeServer};
 
-fn integration(
+pub(crate) fn integration(
     fake: &FakeServer,
     store: Arc<MemoryTokenStore>,
     app: AppCredentials,
@@ -28,9 +28,9 @@ fn integration(
 }
 
 /// Whether a refusal is the one expected.
-type Expected = fn(&InstallError) -> bool;
+pub(crate) type Expected = fn(&InstallError) -> bool;
 
-fn fake_app() -> AppCredentials {
+pub(crate) fn fake_app() -> AppCredentials {
     AppCredentials::new(
         DEFAULT_CLIENT_ID,
         DEFAULT_CLIENT_SECRET,
@@ -68,10 +68,16 @@ async fn a_state_from_any_instance_installs() {
     );
     assert!(url.ends_with("&mode=post_message"), "{url}");
     let code = fake.account("alpha").unwrap().issue_authorization_code();
-    let client = other
+    let installed = other
         .install_redirect(&format!("?{}", query(&code, start.state())))
         .await
         .unwrap();
+    let client = installed.client;
+    assert!(
+        matches!(&installed.origin, InstallOrigin::State(v) if v.nonce() == start.nonce()),
+        "{:?}",
+        installed.origin
+    );
     assert!(store.load(client.base_url()).await.unwrap().is_some());
     assert_eq!(
         other.verify_state(start.state()).unwrap().nonce(),
@@ -137,6 +143,14 @@ async fn bad_states_and_refusals_send_nothing() {
         }),
         (format!("code={code}&referer=alpha.amocrm.ru"), |e| {
             matches!(e, InstallError::MissingState)
+        }),
+        (
+            format!("code={code}&referer=alpha.amocrm.ru&from_widget=0"),
+            |e| matches!(e, InstallError::MissingState),
+        ),
+        // A widget's redirect with a bad state is refused all the same.
+        (format!("{}&from_widget=1", query(&code, &tampered)), |e| {
+            matches!(e, InstallError::TamperedState)
         }),
         (format!("error=access_denied&state={good}"), |e| {
             matches!(e, InstallError::Denied)

@@ -218,3 +218,40 @@ async fn a_destination_that_keeps_failing_is_switched_off() {
         .await;
     assert_eq!(again.unwrap().disabled, Some(false));
 }
+
+/// A full in-memory dedupe lets deliveries through (200, worked on) rather than answer
+/// 503, which would get the destination switched off.
+#[tokio::test]
+async fn a_full_dedupe_memory_answers_200_not_503() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let hook = move |WebhookDelivery(received): WebhookDelivery| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(received);
+            StatusCode::OK
+        }
+    };
+    let guard = Arc::new(amocrm::widget_request::MemoryReplayGuard::with_capacity(1));
+    let receiver = WebhookReceiver::new(SECRET).unwrap().replay_guard(guard);
+    let app = Router::new()
+        .route("/hooks/{secret}", post(hook))
+        .with_state(Arc::new(receiver));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/{SECRET}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    for id in 1..=3 {
+        let answer = http
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("leads[delete][0][id]={id}&account[id]=1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "delivery {id}");
+        assert!(
+            matches!(next(&mut rx).await, Received::New(_)),
+            "delivery {id}"
+        );
+    }
+}

@@ -108,3 +108,24 @@ async fn verifiers_of_one_oauth_share_their_replay_guard() {
         WidgetRequestError::Replayed
     );
 }
+
+/// A full in-memory guard refuses a new token (fail closed), unlike a webhook receiver's
+/// best-effort dedupe, which lets a delivery through.
+#[tokio::test]
+async fn a_full_guard_refuses_new_tokens() {
+    let guard = std::sync::Arc::new(amocrm::widget_request::MemoryReplayGuard::with_capacity(1));
+    let verifier = verifier().replay_guard(guard);
+    verifier
+        .verify_once(&request(&sign(&claims()), RETURN_URL))
+        .await
+        .unwrap();
+    let other = sign(&with(claims(), "jti", json!("another")));
+    let error = verifier
+        .verify_once(&request(&other, RETURN_URL))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, WidgetRequestError::ReplayGuard(ref m) if m.contains("full")),
+        "{error:?}"
+    );
+}
