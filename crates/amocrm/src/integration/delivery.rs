@@ -16,11 +16,16 @@ impl Integration {
     /// Nothing in a delivery is signed, and one webhook secret serves the destinations of
     /// every account: without this check, an admin of one account (who sees the
     /// destination's URL) could post a delivery naming another account's subdomain and
-    /// have the backend work on that account with its tokens. An administrator knows their
-    /// own account's id, not which id another subdomain was installed under, so a forged
-    /// delivery fails here: [`WebhookError::NotInstalled`] (no installed account has that
-    /// id) or [`WebhookError::AccountMismatch`] (the id is another subdomain's); a delivery
-    /// without both is [`WebhookError::NoAccount`]. Do no work for it.
+    /// have the backend work on that account with its tokens. A delivery naming another
+    /// account's subdomain under the sender's own account id fails here:
+    /// [`WebhookError::NotInstalled`] (no installed account has that id) or
+    /// [`WebhookError::AccountMismatch`] (the id is another subdomain's); a delivery
+    /// without both is [`WebhookError::NoAccount`]. Do no work for it. Account ids are not
+    /// secrets, though (amoCRM shows an account's id to its users): where one account's
+    /// admins must not be able to act on another account even knowing its id, give each
+    /// account a destination secret of its own (subscribe each account's webhooks with its
+    /// own path segment). Pairs stored without an account id are refused as not installed
+    /// until [`Integration::record_account_ids`] records theirs.
     pub async fn client_for_delivery(&self, delivery: &Delivery) -> Result<Client> {
         let account = &delivery.account;
         let (Some(id), Some(subdomain)) = (account.id, account.subdomain.as_deref()) else {
