@@ -13,6 +13,7 @@
 //! | `POST /_fake/crm/delete` | `{"entity": "leads", "id": N}`: moves it to the trash |
 //! | `GET /_fake/crm/snapshot?entity=leads` | `[{"id", "updated_at"}]` of every live entity |
 //! | `GET`/`POST /_fake/crm/clock` | `{"now", "system"}`; `{"set": T}` or `{"advance": N}` moves it |
+//! | `POST /_fake/uninstall` | uninstalls the integration: the account's tokens revoked, the signed uninstall hook sent to the configured URL (or `{"url": ...}`); `{"account_id", "tokens_revoked", "hook": null \| {"url", "status", "error"?}}` |
 //! | `POST /_fake/standing` | `{"standing": "blocked", "rate_limited": N}` (N 429s, then 403 with an HTML page), `{"standing": "unpaid"}` (402) or `{"standing": "good"}`: 204 |
 //!
 //! They read and change the model only, never a section of the API.
@@ -53,6 +54,30 @@ pub(crate) fn routes() -> Router<Arc<Tenant>> {
         .route("/_fake/crm/snapshot", get(crm_snapshot))
         .route("/_fake/crm/clock", get(clock).post(set_clock))
         .route("/_fake/standing", post(set_standing))
+        .route("/_fake/uninstall", post(uninstall))
+}
+
+/// Uninstalls the integration from the account; an empty body sends the hook to the
+/// configured URL, `{"url": ...}` to that one.
+async fn uninstall(
+    State(tenant): Tenancy,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let url = if body.is_empty() {
+        None
+    } else {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let body = json_object(content_type, &body)?;
+        match body.get("url") {
+            None => None,
+            Some(Value::String(url)) => Some(url.clone()),
+            Some(_) => return Err(Problem::bad_request("InvalidType", "url", "a URL")),
+        }
+    };
+    Ok(Json(crate::uninstall::uninstall(&tenant, url.as_deref()).await).into_response())
 }
 
 /// Blocks the account, marks it unpaid, or reinstates it.

@@ -165,6 +165,8 @@ pub struct FakeBuilder {
     real_world_shapes: bool,
     clock: FakeClock,
     webhook_schedule: WebhookSchedule,
+    /// Set by `uninstall_hook_url`, in `lifecycle`.
+    pub(crate) uninstall_hook_url: Option<String>,
 }
 
 impl Default for FakeBuilder {
@@ -190,6 +192,7 @@ impl Default for FakeBuilder {
             real_world_shapes: false,
             clock: FakeClock::system(),
             webhook_schedule: WebhookSchedule::amocrm(),
+            uninstall_hook_url: None,
         }
     }
 }
@@ -388,10 +391,8 @@ impl FakeBuilder {
                 return Err(invalid(format!("account {:?} is given twice", spec.name)));
             }
         }
-        let pipelines = |spec: Option<&AccountSpec>| {
-            spec.and_then(|spec| spec.pipelines)
-                .unwrap_or(self.pipelines)
-        };
+        let pipelines =
+            |spec: Option<&AccountSpec>| spec.and_then(|s| s.pipelines).unwrap_or(self.pipelines);
         for spec in std::iter::once(None).chain(self.accounts.iter().map(Some)) {
             let n = pipelines(spec);
             if !(1..=MAX_PIPELINES).contains(&n) {
@@ -409,9 +410,7 @@ impl FakeBuilder {
         let tenant = |spec: Option<&AccountSpec>, index: i64, catalogue: Catalogue| {
             let account_pipelines =
                 pipelines::seed(index, DEFAULT_ACCOUNT_ID + index, pipelines(spec));
-            let limit = spec
-                .and_then(|spec| spec.rate_limit)
-                .unwrap_or(self.rate_limit);
+            let limit = spec.and_then(|s| s.rate_limit).unwrap_or(self.rate_limit);
             let own = |token: &str, given: Option<&String>| match spec {
                 None => token.to_owned(),
                 Some(spec) => given
@@ -439,6 +438,7 @@ impl FakeBuilder {
                 clock: self.clock.clone(),
                 pipelines: RwLock::new(pipelines::Pipelines::new(index, account_pipelines)),
                 oauth_client: self.oauth_client.clone(),
+                uninstall_hook_url: self.uninstall_hook_url.clone(),
                 access_token_ttl: spec
                     .and_then(|spec| spec.access_token_ttl)
                     .unwrap_or(self.access_token_ttl),

@@ -26,6 +26,7 @@ mod lifecycle;
 mod model;
 
 mod server;
+mod uninstall;
 pub mod widget_request;
 
 pub use builder::{AccountSpec, DEFAULT_TOKEN, DEFAULT_USER_TOKEN, FakeBuilder};

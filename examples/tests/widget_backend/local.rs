@@ -1,7 +1,9 @@
 //! The walkthrough of `examples/README.md` ("One instance, no services"), step by step:
 //! the fake amoCRM, `widget_backend --local` against it (no PostgreSQL, no Redis), the
 //! install with an authorization code the fake hands out, a widget_request signed by
-//! `sign_widget_request`, the bot continued; the same request again refused.
+//! `sign_widget_request`, the bot continued; the same request again refused; the
+//! integration uninstalled through the fake, whose signed hook makes the backend forget the
+//! account (the next widget_request for it fails and sends nothing to amoCRM).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -18,8 +20,14 @@ const LEAD: i64 = 10000001;
 
 #[tokio::test]
 async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
-    // $B/amocrm-fake --port 8080 --continuation salesbot:42:c-1
+    // The backend's address first: the fake sends the uninstall hook there.
+    let port = free_port();
+    let metrics_port = free_port();
+    let backend = format!("http://127.0.0.1:{port}");
+    // $B/amocrm-fake --port 8080 --continuation salesbot:42:c-1 \
+    //   --uninstall-hook-url $BACKEND/oauth/disable
     let fake = FakeServer::builder()
+        .uninstall_hook_url(format!("{backend}/oauth/disable"))
         .start()
         .await
         .expect("the fake starts");
@@ -31,9 +39,6 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
         .expect("an HTTP client");
 
     // $B/widget_backend --local   (the fake's URL and a free port here)
-    let port = free_port();
-    let metrics_port = free_port();
-    let backend = format!("http://127.0.0.1:{port}");
     let mut command = Command::new(BACKEND);
     command
         .args(["--local", "--fake-url", &fake.base_url()])
@@ -176,6 +181,56 @@ async fn the_local_walkthrough_installs_verifies_and_continues_the_bot() {
     let (status, reply) = post(&body).await;
     assert_eq!(status, 409, "{reply}");
     assert_eq!(fake.continuations().len(), 1);
+
+    // 5. The uninstall: curl -s -X POST $FAKE/_fake/uninstall → the account's tokens
+    //    revoked, the signed hook sent to the backend's /oauth/disable, which answers 200.
+    let answer = http
+        .post(format!("{}/_fake/uninstall", fake.base_url()))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 200);
+    let uninstalled: Value = answer.json().await.expect("JSON");
+    assert_eq!(uninstalled["hook"]["status"], 200, "{uninstalled}");
+    assert_eq!(
+        uninstalled["hook"]["url"],
+        format!("{backend}/oauth/disable").as_str()
+    );
+    // The account is forgotten: a new widget_request for it, signed and fresh, is
+    // verified, but its call fails at once (no pair for the account), and the bot is not
+    // continued; nothing reached the fake's API for it.
+    //    body=$($B/sign_widget_request …)   (signed again: a new token)
+    //    curl -s $BACKEND/widget_request -H 'content-type: application/json' -d "$body"
+    //    → 410 {"error":"the account is not installed (uninstalled, or never installed): …"}
+    let signed = Command::new(SIGNER)
+        .args(["--return-url", &return_url, "--data", &data])
+        .env_remove("AMOCRM_CLIENT_SECRET")
+        .output()
+        .await
+        .expect("the signer runs");
+    assert!(signed.status.success(), "{signed:?}");
+    let body = String::from_utf8(signed.stdout).expect("UTF-8");
+    let api_requests = |fake: &FakeServer| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.path_and_query.starts_with("/api/"))
+            .count()
+    };
+    let before = api_requests(&fake);
+    let (status, reply) = post(&body).await;
+    assert_eq!(status, 410, "{reply}");
+    let error = reply["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("the account is not installed (uninstalled, or never installed): "),
+        "{error}"
+    );
+    assert!(error.contains("(uninstalled)"), "{error}");
+    assert_eq!(fake.continuations().len(), 1);
+    assert_eq!(
+        api_requests(&fake),
+        before,
+        "a call was sent for a forgotten account"
+    );
 
     // Not on the routes amoCRM reaches: on a listener of its own.
     let public = http.get(format!("{backend}/metrics")).send().await;

@@ -181,6 +181,10 @@ struct Args {
     /// and its 2-hour failure window divided by N; 1 is amoCRM's own)
     #[arg(long, value_name = "N", default_value_t = 1)]
     webhook_compress: u32,
+    /// Where the uninstall hook goes when POST /_fake/uninstall uninstalls the integration
+    /// from an account (a signed GET, as amoCRM sends it; http:// only)
+    #[arg(long, env = "AMOCRM_FAKE_UNINSTALL_HOOK_URL", value_name = "URL")]
+    uninstall_hook_url: Option<String>,
     /// Inject a fault, as TARGET=ACTION[:OPTION...][@N]; repeatable (grammar: --help).
     #[arg(long, value_name = "SPEC", value_parser = parse_fault, long_help = FAULT_HELP)]
     fault: Vec<amocrm_fake::Fault>,
@@ -238,6 +242,8 @@ The fake's own routes (no token; under /NAME/ for an --account NAME):
   GET  /_fake/crm/snapshot        ?entity=leads: [{{\"id\", \"updated_at\"}}, ...]
   GET, POST /_fake/crm/clock      {{\"set\": T}} or {{\"advance\": N}} moves the clock
   POST /_fake/standing            {{\"standing\": \"blocked\" | \"unpaid\" | \"good\"}}
+  POST /_fake/uninstall           uninstalls the integration: tokens revoked, the signed hook
+                                  sent to --uninstall-hook-url (or {{\"url\": ...}}); its status
 
 Start-up: stdout starts with \"amocrm-fake listening on URL (token: ...)\", then the
 catalogue, the CRM, the OAuth client and each account; its last line is port=N.
@@ -336,6 +342,10 @@ async fn main() -> ExitCode {
         None => builder,
     };
     let builder = builder.webhook_schedule(WebhookSchedule::compressed(args.webhook_compress));
+    let builder = match &args.uninstall_hook_url {
+        Some(url) => builder.uninstall_hook_url(url),
+        None => builder,
+    };
     let builder = args
         .raw_widget
         .iter()
@@ -420,6 +430,9 @@ async fn main() -> ExitCode {
         "oauth: client_id {}, client_secret {}, redirect_uri {}; a code: POST {{account_url}}/_fake/authorization_code",
         oauth.client_id, oauth.client_secret, oauth.redirect_uri
     );
+    if let Some(url) = &args.uninstall_hook_url {
+        println!("uninstall hook: {url} (sent by POST {{account_url}}/_fake/uninstall)");
+    }
     for account in server.accounts() {
         println!(
             "account {}: {} (token: {}, user token: {})",

@@ -53,6 +53,8 @@ pub(crate) struct Tenant {
     /// The time changes are stamped with (shared by every account).
     pub clock: FakeClock,
     pub oauth_client: OAuthClient,
+    /// Where the integration's uninstall hook goes (`FakeBuilder::uninstall_hook_url`).
+    pub uninstall_hook_url: Option<String>,
     pub access_token_ttl: Duration,
     pub record: bool,
     /// Every (bot, bot_id, continue_id) counts as pending (conformance testing).

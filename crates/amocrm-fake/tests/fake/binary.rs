@@ -1,5 +1,6 @@
 //! The `amocrm-fake` binary: its flags (accounts, catalogue, continuations, raw widgets,
-//! strict Accept, PHP empty pages, faults), what it prints, and its errors.
+//! strict Accept, PHP empty pages, faults, the uninstall hook's URL), what it prints, and its
+//! errors.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -423,4 +424,59 @@ fn binary_refuses_a_bad_fault_and_documents_the_grammar() {
     ] {
         assert!(help.contains(needle), "{needle} in {help}");
     }
+}
+
+#[tokio::test]
+async fn binary_sends_the_uninstall_hook_to_its_flags_url() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/oauth/disable",
+        axum::routing::get(
+            move |axum::extract::RawQuery(query): axum::extract::RawQuery| {
+                record.lock().unwrap().push(query.unwrap_or_default());
+                async { "ok" }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/oauth/disable", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut child = Running(
+        Command::new(BIN)
+            .args(["--port", "0", "--uninstall-hook-url", &hook])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines().map(Result::unwrap);
+    let banner: Vec<String> = lines
+        .by_ref()
+        .take_while(|l| !l.starts_with("port="))
+        .collect();
+    let base = banner[0]
+        .strip_prefix("amocrm-fake listening on ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(base, _)| base.to_owned())
+        .unwrap();
+    assert!(
+        banner.contains(&format!(
+            "uninstall hook: {hook} (sent by POST {{account_url}}/_fake/uninstall)"
+        )),
+        "{banner:?}"
+    );
+    let answer: Value = Client::new()
+        .post(format!("{base}/_fake/uninstall"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["hook"]["status"], 200, "{answer}");
+    let queries = seen.lock().unwrap().clone();
+    assert_eq!(queries.len(), 1);
+    assert!(queries[0].starts_with("account_id="), "{queries:?}");
+    assert!(queries[0].contains("&signature="), "{queries:?}");
 }

@@ -325,7 +325,7 @@ async fn task_note_and_link_writes_are_recorded_in_the_events_feed() {
     let tasks = format!("/api/v4/events?filter[entity]=task&filter[entity_id]={task_id}");
     assert_eq!(
         of(&ok_json(&server, &tasks).await),
-        ["task_added", "task_completed"]
+        ["task_added", "task_completed", "task_result_added"]
     );
     let types = "filter[type]=common_note_added,entity_linked";
     let leads = format!("/api/v4/events?filter[entity]=lead&filter[entity_id]={lead}&{types}");

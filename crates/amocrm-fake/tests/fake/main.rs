@@ -29,6 +29,8 @@ mod recording;
 mod routing;
 mod server_lifecycle;
 mod standing;
+mod uninstall;
+mod webhook_notes_tasks;
 mod webhooks;
 mod widget_catalogue;
 mod widget_install;

@@ -130,6 +130,63 @@ fn contacts_and_companies_told_apart() {
     assert_eq!(contact.custom_fields[0].values[0].enum_id, Some(200));
 }
 
+/// Companies' delete, restore and responsible change, and their notes, under `contacts`
+/// with `type=company` (amoCRM's spelling) and under `companies`.
+#[test]
+fn companies_deleted_restored_reassigned_and_their_notes() {
+    let d = parse("companies.form");
+    assert!(d.events.iter().all(Result::is_ok), "{:?}", d.events);
+    let summary: Vec<String> = d
+        .valid_events()
+        .map(|e| match e {
+            Event::Company { action, company } => format!("company {action} {}", company.id),
+            Event::Contact { action, contact } => format!("contact {action} {}", contact.id),
+            Event::Note { on, note } => format!("note on {on} {}", note.id),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // In key order: companies, then contacts; actions by name; entries by number.
+    assert_eq!(
+        summary,
+        [
+            "company delete 5053",
+            "note on company 6004",
+            "company delete 5051",
+            "contact delete 4041",
+            "note on company 6003",
+            "company responsible 5050",
+            "company restore 5051",
+        ]
+    );
+    let events: Vec<&Event> = d.valid_events().collect();
+    let Event::Company { company, .. } = events[5] else {
+        unreachable!()
+    };
+    assert_eq!(
+        (company.responsible_user_id, company.old_responsible_user_id),
+        (Some(504_142), Some(504_141))
+    );
+    let Event::Note { note, .. } = events[4] else {
+        unreachable!()
+    };
+    assert_eq!(
+        (note.element_id, note.element_type, note.created_user_id),
+        (Some(5050), Some(3), Some(504_141))
+    );
+    assert_eq!(
+        (
+            note.note_type.as_deref(),
+            note.text.as_deref(),
+            note.date_create
+        ),
+        (Some("4"), Some("Called the office"), Some(1_575_296_400))
+    );
+    let Event::Note { note, .. } = events[1] else {
+        unreachable!()
+    };
+    assert_eq!((note.element_id, note.element_type), (Some(5052), Some(3)));
+}
+
 #[test]
 fn tasks_notes_unsorted_and_entities_this_crate_does_not_read() {
     let d = parse("tasks_notes_unsorted.form");

@@ -22,18 +22,21 @@ pub(crate) struct Entry {
     pub fields: Vec<(String, String)>,
 }
 
-/// The entries of `events` (newest state of each entity): one per entity and action, a
-/// status or responsible change also an `update`.
+/// The entries of `events` (newest state of each entity): one per entity and action (per
+/// note for a note), a status or responsible change also an `update`.
 pub(crate) fn entries(crm: &Crm, events: &[Event]) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
     let mut seen: Vec<(&'static str, i64, &'static str)> = Vec::new();
     for event in events {
         for &action in actions(&event.kind) {
-            let key = (event.entity_type, event.entity_id, action);
+            let key = match action {
+                "note" => ("note", note_id(event).unwrap_or(0), action),
+                _ => (event.entity_type, event.entity_id, action),
+            };
             if seen.contains(&key) {
                 continue;
             }
-            if let Some(entry) = entry(crm, event, action) {
+            if let Some(entry) = entry(crm, event, action, events) {
                 seen.push(key);
                 out.push(entry);
             }
@@ -42,11 +45,28 @@ pub(crate) fn entries(crm: &Crm, events: &[Event]) -> Vec<Entry> {
     out
 }
 
-/// The webhook actions an event of the feed stands for.
+/// The webhook actions an event of the feed stands for: `note` for a note added (a call
+/// and an SMS are notes too), `update` for a task completed or given a result.
 fn actions(kind: &str) -> &'static [&'static str] {
-    if kind.ends_with("_added") && !kind.contains("note") && !kind.contains("tag") {
+    const ADDED: &[&str] = &["lead_added", "contact_added", "company_added", "task_added"];
+    const NOTES: &[&str] = &[
+        "incoming_call",
+        "outgoing_call",
+        "incoming_sms",
+        "outgoing_sms",
+    ];
+    if kind.contains("note") {
+        // A note deleted is no webhook of amoCRM's (and not its entity's delete).
+        if kind.ends_with("_note_added") {
+            &["note"]
+        } else {
+            &[]
+        }
+    } else if NOTES.contains(&kind) {
+        &["note"]
+    } else if ADDED.contains(&kind) {
         &["add"]
-    } else if kind.ends_with("_deleted") {
+    } else if kind.ends_with("_deleted") && !kind.contains("tag") {
         &["delete"]
     } else if kind.ends_with("_restored") {
         &["restore"]
@@ -54,15 +74,27 @@ fn actions(kind: &str) -> &'static [&'static str] {
         &["status", "update"]
     } else if kind == "entity_responsible_changed" {
         &["responsible", "update"]
-    } else if kind.ends_with("_changed") || kind.contains("tag") {
+    } else if kind.ends_with("_changed")
+        || kind.contains("tag")
+        || matches!(kind, "task_completed" | "task_result_added")
+    {
         &["update"]
     } else {
         &[]
     }
 }
 
-fn entry(crm: &Crm, event: &Event, action: &'static str) -> Option<Entry> {
+/// The id of the note a `…_note_added` event names (`value_after[0].note.id`).
+fn note_id(event: &Event) -> Option<i64> {
+    event.value_after.pointer("/0/note/id")?.as_i64()
+}
+
+/// The entry of `event` for `action`, `batch` the events posted with it.
+fn entry(crm: &Crm, event: &Event, action: &'static str, batch: &[Event]) -> Option<Entry> {
     let id = event.entity_id;
+    if action == "note" {
+        return note_entry(crm, event);
+    }
     let (entity, singular, fields) = match event.entity_type {
         "lead" => {
             let lead = crm.leads.get(id).or_else(|| crm.trash.0.get(id))?;
@@ -80,7 +112,12 @@ fn entry(crm: &Crm, event: &Event, action: &'static str) -> Option<Entry> {
         }
         "task" => {
             let task = crm.tasks.iter().find(|t| t.id == id)?;
-            ("task", "task", task_fields(task))
+            // A change that completed it says so, as amoCRM's does (`action_close`).
+            let closed = action == "update"
+                && batch
+                    .iter()
+                    .any(|e| e.kind == "task_completed" && e.entity_id == id);
+            ("task", "task", task_fields(task, closed))
         }
         _ => return None,
     };
@@ -92,6 +129,62 @@ fn entry(crm: &Crm, event: &Event, action: &'static str) -> Option<Entry> {
         action,
         fields,
     })
+}
+
+/// A note added to a lead, contact or company: `note_lead` under `leads[note]`,
+/// `note_contact` and `note_company` under `contacts[note]` with the entry's `type`, the
+/// note's own fields under `note` (`leads[note][0][note][id]`).
+fn note_entry(crm: &Crm, event: &Event) -> Option<Entry> {
+    let id = note_id(event)?;
+    let note = crm.notes.iter().find(|n| n.id == id)?;
+    let (entity, singular, element_type) = match note.kind {
+        Kind::Leads => ("leads", "lead", 2),
+        Kind::Contacts => ("contacts", "contact", 1),
+        Kind::Companies => ("contacts", "company", 3),
+        Kind::Customers => return None,
+    };
+    let mut fields = Vec::new();
+    if entity == "contacts" {
+        fields.push(pair("type", singular));
+    }
+    let n = |key: &str, value: &dyn ToString| pair(&format!("note[{key}]"), value.to_string());
+    fields.extend([
+        n("id", &note.id),
+        n("note_type", &v2_note_type(note.note_type)),
+        n("element_id", &note.entity_id),
+        n("element_type", &element_type),
+        n("responsible_user_id", &note.responsible_user_id),
+        n("created_user_id", &note.created_by),
+        n("date_create", &note.created_at),
+        n("last_modified", &note.updated_at),
+        n("created_at", &note.created_at),
+        n("updated_at", &note.updated_at),
+    ]);
+    if let Some(text) = note.params.get("text").and_then(Value::as_str) {
+        fields.push(n("text", &text));
+    }
+    fields.push(n("account_id", &crm.account_id));
+    Some(Entry {
+        code: format!("note_{singular}"),
+        entity,
+        action: "note",
+        fields,
+    })
+}
+
+/// amoCRM's v2 code of a note type (`common` is `4`); a type v2 had no code for is sent
+/// by its name.
+fn v2_note_type(note_type: &str) -> String {
+    let code = match note_type {
+        "common" => 4,
+        "call_in" => 10,
+        "call_out" => 11,
+        "service_message" => 25,
+        "sms_in" => 102,
+        "sms_out" => 103,
+        other => return other.to_owned(),
+    };
+    code.to_string()
 }
 
 fn pair(key: &str, value: impl ToString) -> (String, String) {
@@ -159,7 +252,7 @@ fn party_fields(defs: &Fields, party: &Party, kind: &str) -> Vec<(String, String
     f
 }
 
-fn task_fields(task: &Task) -> Vec<(String, String)> {
+fn task_fields(task: &Task, closed: bool) -> Vec<(String, String)> {
     let (element_type, element_id) = match task.entity {
         Some((Kind::Contacts, id)) => (1, id),
         Some((Kind::Leads, id)) => (2, id),
@@ -182,6 +275,9 @@ fn task_fields(task: &Task) -> Vec<(String, String)> {
     ];
     if let Some(result) = &task.result {
         f.push(pair("result[text]", result));
+    }
+    if closed {
+        f.push(pair("action_close", 1));
     }
     f
 }
@@ -294,5 +390,16 @@ mod tests {
         );
         assert_eq!(actions("sale_field_changed"), ["update"]);
         assert!(actions("incoming_chat_message").is_empty());
+        assert_eq!(actions("common_note_added"), ["note"]);
+        assert_eq!(actions("incoming_call"), ["note"]);
+        assert!(actions("common_note_deleted").is_empty());
+        assert_eq!(actions("task_added"), ["add"]);
+        assert_eq!(actions("task_completed"), ["update"]);
+        // A task's result is a change of the task, not a new one.
+        assert_eq!(actions("task_result_added"), ["update"]);
+        assert_eq!(actions("task_text_changed"), ["update"]);
+        assert!(actions("nps_rate_added").is_empty());
+        assert!(actions("transaction_added").is_empty());
+        assert_eq!(actions("entity_tag_deleted"), ["update"]);
     }
 }

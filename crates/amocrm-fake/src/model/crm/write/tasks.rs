@@ -180,6 +180,7 @@ fn apply(crm: &mut Crm, plan: Plan, request_id: String, now: i64) -> Wrote {
     };
     let group = plan.responsible.map(|user| group_of(crm, user));
     let (added, was_completed) = (plan.id.is_none(), crm.tasks[at].is_completed);
+    let before = crm.tasks[at].clone();
     let task = &mut crm.tasks[at];
     if let Some(text) = plan.text {
         task.text = text;
@@ -218,6 +219,30 @@ fn apply(crm: &mut Crm, plan: Plan, request_id: String, now: i64) -> Wrote {
     if added {
         let by = crm.tasks[at].created_by;
         super::events::push(crm, "task_added", task, by, now, serde_json::json!([]));
+    }
+    if !added {
+        // What amoCRM's feed records of a change of a task; each is an `update_task` webhook.
+        let after = &crm.tasks[at];
+        let changes = [
+            (
+                "task_type_changed",
+                before.task_type_id != after.task_type_id,
+            ),
+            ("task_text_changed", before.text != after.text),
+            (
+                "task_deadline_changed",
+                before.complete_till != after.complete_till,
+            ),
+            (
+                "task_result_added",
+                after.result.is_some() && before.result != after.result,
+            ),
+        ];
+        for (code, changed) in changes {
+            if changed {
+                super::events::push(crm, code, task, by, now, serde_json::json!([]));
+            }
+        }
     }
     if completed {
         super::events::push(crm, "task_completed", task, by, now, serde_json::json!([]));
