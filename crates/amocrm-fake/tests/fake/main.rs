@@ -17,6 +17,7 @@ mod crm_mutation;
 mod crm_sections;
 mod crm_shapes;
 mod crm_tags_links;
+mod crm_write_checks;
 mod crm_writes;
 mod crm_writes_activity;
 mod definition_writes;

@@ -24,7 +24,7 @@ use crate::auth::provider::TokenProvider;
 use crate::error::Error;
 use crate::observe::{self, Call, Outcome, RetryReason};
 use crate::pace::Pacer;
-use response::{retry_after_body, retry_after_header};
+use response::{gone, retry_after_body, retry_after_header};
 use retry::Safety;
 
 pub use block::DEFAULT_BLOCK_PAUSE;
@@ -267,6 +267,10 @@ impl Transport {
         call: &mut Call,
     ) -> Result<(Read, SecretString), ExecError> {
         let safety = Safety::of(info.operation_id, request.method());
+        let delete = request.method() == reqwest::Method::DELETE;
+        // Whether an earlier attempt may have reached amoCRM and been carried out (its
+        // answer lost, or a 5xx): a DELETE's retry answered 404 then is the delete done.
+        let mut maybe_done = false;
         let mut backoff = self.retry.backoff();
         let mut attempt = 1u32;
         loop {
@@ -308,6 +312,17 @@ impl Transport {
             {
                 return Err(self.blocked(seen).await);
             }
+            let result = match result {
+                Ok(read) if delete && maybe_done && read.status == StatusCode::NOT_FOUND => {
+                    tracing::info!(
+                        operation = info.operation_id,
+                        attempt,
+                        "DELETE retried: gone"
+                    );
+                    Ok(gone(read))
+                }
+                other => other,
+            };
             let retry_after = result.as_ref().ok().and_then(Read::retry_after);
             if let Some(after) = retry_after {
                 self.pause(after.min(self.retry.max_retry_after)).await?;
@@ -355,6 +370,11 @@ impl Transport {
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 "retrying amoCRM request"
             );
+            maybe_done |= match &result {
+                Ok(read) => read.status.is_server_error(),
+                // A connection that failed before the request was sent carried nothing.
+                Err(error) => !error.is_connect(),
+            };
             tokio::time::sleep(delay).await;
             request = spare;
             attempt += 1;

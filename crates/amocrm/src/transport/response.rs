@@ -140,6 +140,20 @@ impl Error {
     }
 }
 
+/// The `204 No Content` a DELETE answers, in place of the `404` that answered its retry:
+/// the first attempt reached amoCRM and deleted the thing, and its answer was lost (a
+/// reset, a timeout, a 5xx from a proxy), so the retry found it gone. What the caller
+/// asked for holds: it is gone. (A thing that never existed reads as deleted too, when
+/// the first attempt's answer was lost: the retry cannot tell the two apart.)
+pub(super) fn gone(read: super::Read) -> super::Read {
+    super::Read {
+        status: reqwest::StatusCode::NO_CONTENT,
+        version: read.version,
+        headers: reqwest::header::HeaderMap::new(),
+        body: bytes::Bytes::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

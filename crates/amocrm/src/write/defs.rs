@@ -99,7 +99,10 @@ impl FieldDefs {
         let Some(one) = one.as_object() else {
             return Err(refuse("?", &path, "a field's values are a JSON object"));
         };
-        let (name, def) = match (one.get("field_id"), one.get("field_code")) {
+        // `"field_id": null` beside a `field_code` names the field by its code (the JSON
+        // input takes it so), as amoCRM reads it.
+        let id = one.get("field_id").filter(|id| !id.is_null());
+        let (name, def) = match (id, one.get("field_code")) {
             (Some(id), _) => {
                 let name = id.to_string();
                 let def = id.as_i64().and_then(|id| self.by_id.get(&id));
@@ -200,7 +203,7 @@ fn check_value(def: &CustomFieldDefinition, v: &Value, at: &str) -> Result<(), W
                 };
             }
             if let Some(code) = v.get("enum_code") {
-                return known_code(enums, code)
+                return known_code(enums, code, false)
                     .or_else(|()| wrong("enum_code", "not an option code of the field"));
             }
             match value.and_then(Value::as_str) {
@@ -221,7 +224,7 @@ fn check_value(def: &CustomFieldDefinition, v: &Value, at: &str) -> Result<(), W
                     Some(id) if enums.iter().any(|e| e.id == id) => Ok(()),
                     _ => wrong("enum_id", "not a code of the field"),
                 },
-                (None, Some(code)) => known_code(enums, code)
+                (None, Some(code)) => known_code(enums, code, true)
                     .or_else(|()| wrong("enum_code", "not a code of the field")),
                 (None, None) => wrong(
                     "enum_code",
@@ -272,11 +275,26 @@ fn check_value(def: &CustomFieldDefinition, v: &Value, at: &str) -> Result<(), W
     }
 }
 
-/// A code one of `enums` has (`null` is never one: amoCRM refuses it).
-fn known_code(enums: &[crate::custom_fields::CustomFieldEnum], code: &Value) -> Result<(), ()> {
-    match code.as_str() {
-        Some(code) if enums.iter().any(|e| e.code.as_deref() == Some(code)) => Ok(()),
-        _ => Err(()),
+/// A code one of `enums` has (`null` is never one: amoCRM refuses it). With `by_value`
+/// (a multitext or smart_address field) an option without a `code` is known by its
+/// `value`: amoCRM describes a phone's or an email's options as `{"id":1,"value":"WORK"}`
+/// with no code (or `"code": null`), and their value is the `enum_code` it takes.
+fn known_code(
+    enums: &[crate::custom_fields::CustomFieldEnum],
+    code: &Value,
+    by_value: bool,
+) -> Result<(), ()> {
+    let Some(code) = code.as_str() else {
+        return Err(());
+    };
+    let has = |e: &crate::custom_fields::CustomFieldEnum| match e.code.as_deref() {
+        Some(own) if !own.is_empty() => own == code,
+        _ => by_value && e.value.as_deref() == Some(code),
+    };
+    if enums.iter().any(has) {
+        Ok(())
+    } else {
+        Err(())
     }
 }
 

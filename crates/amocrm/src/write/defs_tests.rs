@@ -248,3 +248,59 @@ fn an_invalid_item_is_its_own_error() {
         Err(Invalid::Field { .. })
     ));
 }
+
+#[test]
+fn a_code_is_known_by_the_option_value_when_the_option_has_no_code() {
+    // As amoCRM describes a phone field: options without a code, or with a null one.
+    let defs: Vec<CustomFieldDefinition> = serde_json::from_value(json!([
+        {"id": 3, "name": "Телефон", "code": "PHONE", "type": "multitext",
+         "enums": [{"id": 1, "value": "WORK", "sort": 2}, {"id": 2, "value": "MOB", "sort": 4, "code": null}]},
+        {"id": 14, "name": "Адрес", "type": "smart_address", "enums": [{"id": 5, "value": "city"}]},
+        {"id": 1, "name": "Source", "type": "select", "enums": [{"id": 11, "value": "Web"}]},
+    ]))
+    .expect("definitions");
+    let defs = FieldDefs::new(EntityKind::Contacts, defs);
+    let check = |value: FieldValue| defs.check(&NewContact::default().custom_field(value));
+    assert_eq!(
+        check(FieldValue::code("PHONE").coded("+7999", "WORK")),
+        Ok(())
+    );
+    assert_eq!(check(FieldValue::id(3).coded("+7999", "MOB")), Ok(()));
+    assert_eq!(check(FieldValue::id(14).coded("Москва", "city")), Ok(()));
+    let refused_at = |value: FieldValue| match check(value) {
+        Err(Invalid::CustomField { path, .. }) => path,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        refused_at(FieldValue::code("PHONE").coded("+7999", "FAX")),
+        "custom_fields_values.0.values.0.enum_code"
+    );
+    // A select's enum_code is an option's code, never its text.
+    let select = NewContact::from_json(
+        json!({"custom_fields_values": [{"field_id": 1, "values": [{"enum_code": "Web"}]}]})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    assert!(defs.check(&select).is_err());
+}
+
+#[test]
+fn a_null_field_id_beside_a_code_names_the_field_by_its_code() {
+    let item = |field: serde_json::Value| {
+        NewLead::from_json(
+            json!({"custom_fields_values": [field]})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        )
+    };
+    let by_code = item(json!({"field_id": null, "field_code": "PHONE",
+        "values": [{"value": "+7", "enum_code": "WORK"}]}));
+    assert_eq!(defs().check(&by_code), Ok(()));
+    let wrong_value = item(json!({"field_id": null, "field_code": "PHONE",
+        "values": [{"value": "+7", "enum_code": "FAX"}]}));
+    assert!(defs().check(&wrong_value).is_err());
+    let unnamed = item(json!({"field_id": null, "values": [{"value": "x"}]}));
+    assert!(defs().check(&unnamed).is_err());
+}

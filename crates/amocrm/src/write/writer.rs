@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::stream::{BoxStream, Stream, StreamExt};
 use tracing::Instrument;
@@ -31,6 +32,7 @@ pub struct Writer<T> {
     op: Op,
     input: BoxStream<'static, T>,
     batch: usize,
+    flush_after: Option<Duration>,
     on_unknown: OnUnknown,
     defs: Option<Arc<FieldDefs>>,
 }
@@ -40,6 +42,7 @@ impl<T> std::fmt::Debug for Writer<T> {
         f.debug_struct("Writer")
             .field("op", &self.op)
             .field("batch", &self.batch)
+            .field("flush_after", &self.flush_after)
             .field("on_unknown", &self.on_unknown)
             .field("checks_fields", &self.defs.is_some())
             .finish_non_exhaustive()
@@ -53,6 +56,7 @@ impl<T: Item> Writer<T> {
             op,
             input,
             batch: DEFAULT_BATCH.min(op.max_batch()),
+            flush_after: None,
             on_unknown: OnUnknown::default(),
             defs: None,
         }
@@ -67,6 +71,17 @@ impl<T: Item> Writer<T> {
         }
         self.batch = size;
         Ok(self)
+    }
+
+    /// Sends a batch that is not full yet once no new item came from the input for
+    /// `idle`. Off by default: a batch is sent when it is full or the input has ended,
+    /// so a live input that yields slowly (a channel fed by events) holds up to
+    /// `batch − 1` items unsent until more come or it ends. With `flush_after`, an item
+    /// waits at most about `idle` after the last one before it is sent (then the pacer's
+    /// wait). Needs a tokio runtime with its timer enabled.
+    pub fn flush_after(mut self, idle: Duration) -> Self {
+        self.flush_after = Some(idle);
+        self
     }
 
     /// After an add whose outcome is unknown: go on with the next batch (the default)
@@ -104,7 +119,9 @@ impl<T: Item> Writer<T> {
         let state = State {
             client: self.client,
             op: self.op,
-            input: self.input.chunks(self.batch),
+            input: self.input.fuse(),
+            batch: self.batch,
+            flush_after: self.flush_after,
             on_unknown: self.on_unknown,
             defs: self.defs,
             next_index: 0,
@@ -119,7 +136,7 @@ impl<T: Item> Writer<T> {
                 if state.stopped {
                     return None;
                 }
-                let items = state.input.next().await?;
+                let items = next_batch(&mut state.input, state.batch, state.flush_after).await?;
                 let first = state.next_index;
                 state.next_index += items.len() as u64;
                 let entity = state.op.entity();
@@ -139,12 +156,39 @@ impl<T: Item> Writer<T> {
 struct State<T> {
     client: Client,
     op: Op,
-    input: futures::stream::Chunks<BoxStream<'static, T>>,
+    input: futures::stream::Fuse<BoxStream<'static, T>>,
+    batch: usize,
+    flush_after: Option<Duration>,
     on_unknown: OnUnknown,
     defs: Option<Arc<FieldDefs>>,
     next_index: u64,
     ready: VecDeque<Result<Written, WriteError>>,
     stopped: bool,
+}
+
+/// The next batch: up to `batch` items, waiting as long as it takes for the first; with
+/// `idle`, what is held once no item came for that long; the rest at the input's end.
+async fn next_batch<T>(
+    input: &mut futures::stream::Fuse<BoxStream<'static, T>>,
+    batch: usize,
+    idle: Option<Duration>,
+) -> Option<Vec<T>> {
+    let mut items = vec![input.next().await?];
+    while items.len() < batch {
+        let next = match idle {
+            None => input.next().await,
+            // `next` is cancel-safe: an item is taken only when it is ready.
+            Some(idle) => match tokio::time::timeout(idle, input.next()).await {
+                Ok(next) => next,
+                Err(_) => break,
+            },
+        };
+        match next {
+            Some(item) => items.push(item),
+            None => break,
+        }
+    }
+    Some(items)
 }
 
 /// Records a batch's items by outcome on its span and in the metrics.

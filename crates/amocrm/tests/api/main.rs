@@ -13,3 +13,4 @@ mod next_links;
 mod path_segments;
 mod pipeline_writes;
 mod pipelines;
+mod retried_deletes;

@@ -4,7 +4,7 @@ use amocrm::Error;
 use amocrm::custom_fields::CustomFieldType;
 use amocrm::error::Invalid;
 use amocrm::query::EntityKind;
-use amocrm::write::{FieldDefs, FieldValue, NewLead, WriteErrorKind};
+use amocrm::write::{FieldDefs, FieldValue, NewContact, NewLead, WriteErrorKind};
 use futures::TryStreamExt;
 
 use super::{all, body, fake_with, sent};
@@ -113,4 +113,42 @@ async fn definitions_of_another_entity_type_are_refused() {
             .refused()
             .is_some()
     );
+}
+
+#[tokio::test]
+async fn a_phone_by_its_code_passes_definitions_whose_options_have_no_code() {
+    // The fake describes phone and email options as amoCRM does: `{"id", "value": "WORK",
+    // "sort"}`, no code; the value is the enum_code a phone takes.
+    let (fake, client) = fake_with(|b| b).await;
+    let defs = FieldDefs::load(&client, EntityKind::Contacts)
+        .await
+        .expect("definitions");
+    let contacts = vec![
+        NewContact::default()
+            .name("Phone")
+            .custom_field(FieldValue::code("PHONE").coded("+79990001122", "WORK"))
+            .custom_field(FieldValue::code("EMAIL").coded("a@example.com", "PRIV")),
+        NewContact::default()
+            .name("Not a phone code")
+            .custom_field(FieldValue::code("PHONE").coded("+79990001123", "PRIV")),
+    ];
+    let results = all(client
+        .contacts()
+        .add(contacts)
+        .fields(defs)
+        .expect("contacts' definitions")
+        .stream())
+    .await;
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    match &results[1]
+        .as_ref()
+        .expect_err("refused before sending")
+        .kind
+    {
+        WriteErrorKind::Invalid(Invalid::CustomField { path, .. }) => {
+            assert_eq!(path, "custom_fields_values.0.values.0.enum_code")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sent(&fake, "POST", "/api/v4/contacts").len(), 1);
 }

@@ -6,6 +6,7 @@ mod activity;
 mod batches;
 mod checks;
 mod folds;
+mod live;
 mod patches;
 mod tags_links;
 

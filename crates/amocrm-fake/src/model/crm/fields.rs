@@ -135,6 +135,15 @@ pub(crate) struct FieldEnum {
     pub code: Option<&'static str>,
 }
 
+impl FieldEnum {
+    /// The `enum_code` a value of a multitext or smart_address field with this option
+    /// carries: the option's code, or its value when it has none (amoCRM describes a
+    /// phone's options as `{"id":1,"value":"WORK","sort":2}`, and `WORK` is the code).
+    pub fn enum_code(&self) -> &'static str {
+        self.code.filter(|c| !c.is_empty()).unwrap_or(self.value)
+    }
+}
+
 /// A nested value of a catalog's `category` field.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Nested {

@@ -166,7 +166,7 @@ impl Serialize for Item<'_> {
             Val::Coded(text, id) => {
                 m.serialize_entry("value", &**text)?;
                 m.serialize_entry("enum_id", id)?;
-                m.serialize_entry("enum_code", &def.option(*id).and_then(|o| o.code))?;
+                m.serialize_entry("enum_code", &def.option(*id).map(|o| o.enum_code()))?;
             }
             Val::Object(object) => m.serialize_entry("value", &**object)?,
             Val::Chained(catalog, element) => {

@@ -141,6 +141,8 @@ impl CustomFieldCalls<'_> {
     /// `DELETE /api/v4/{entity_type}/custom_fields/{id}` (account administrators): the
     /// definition and every value of it. amoCRM refuses a predefined field
     /// (`is_deletable: false`).
+    /// Retried as any `DELETE`; a retry answered 404 after an attempt whose answer was lost
+    /// is the delete done ([`RetryPolicy`](crate::RetryPolicy)).
     pub async fn delete(&self, id: i64) -> Result<()> {
         let id = path_id(id)?;
         let call = self.client.raw().delete_custom_field(self.kind, id);
@@ -212,6 +214,8 @@ impl crate::catalogs::CatalogCalls<'_> {
     /// `DELETE /api/v4/catalogs/{catalog_id}/custom_fields/{id}` (account
     /// administrators): the definition and every element's value of it. amoCRM refuses
     /// a predefined field (`is_deletable: false`, such as a list's SKU or price).
+    /// Retried as any `DELETE`; a retry answered 404 after an attempt whose answer was lost
+    /// is the delete done ([`RetryPolicy`](crate::RetryPolicy)).
     pub async fn delete_custom_field(&self, catalog_id: i64, id: i64) -> Result<()> {
         let (catalog, id) = (named(catalog_id, "catalog_id")?, path_id(id)?);
         let client = self.client();

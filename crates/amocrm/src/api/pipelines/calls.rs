@@ -90,6 +90,8 @@ impl PipelineCalls<'_> {
 
     /// `DELETE /api/v4/leads/pipelines/{id}` (account administrators). amoCRM refuses
     /// the last pipeline and one that still holds leads (an [`Error::Api`](crate::Error::Api)).
+    /// Retried as any `DELETE`; a retry answered 404 after an attempt whose answer was lost
+    /// is the delete done ([`RetryPolicy`](crate::RetryPolicy)).
     pub async fn delete(&self, id: u64) -> Result<()> {
         let id = path_id("id", id)?;
         self.client
@@ -165,6 +167,8 @@ impl StatusCalls<'_> {
     /// `DELETE /api/v4/leads/pipelines/{pipeline_id}/statuses/{id}` (account
     /// administrators); its leads move to the pipeline's first stage. The closing
     /// statuses 142 and 143 are refused before sending.
+    /// Retried as any `DELETE`; a retry answered 404 after an attempt whose answer was lost
+    /// is the delete done ([`RetryPolicy`](crate::RetryPolicy)).
     pub async fn delete(&self, id: u64) -> Result<()> {
         let (pipeline, id) = self.ids(id)?;
         self.client

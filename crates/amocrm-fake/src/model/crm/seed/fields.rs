@@ -14,7 +14,7 @@ use super::{DAY, Ids, T0, dictionaries::uuid};
 
 use FieldType as T;
 
-/// Phone codes of a multitext PHONE field, in amoCRM's order.
+/// Phone codes of a multitext PHONE field, in amoCRM's order: the options' values.
 const PHONE_CODES: &[&str] = &["WORK", "WORKDD", "MOB", "FAX", "HOME", "OTHER"];
 const EMAIL_CODES: &[&str] = &["WORK", "PRIV", "OTHER"];
 /// smart_address parts; their enum ids are 1 to 6.
@@ -59,16 +59,14 @@ impl Defs<'_> {
         values: &[&'static str],
     ) -> &mut FieldDef {
         let def = self.add(kind, name);
-        def.enums = options(def.id, values, None);
+        def.enums = options(def.id, values);
         def
     }
 }
 
-fn options(
-    field_id: i64,
-    values: &[&'static str],
-    codes: Option<&[&'static str]>,
-) -> Vec<FieldEnum> {
+/// Options without a `code`, as amoCRM describes them (a phone's and an email's too: the
+/// value, `WORK`, is the `enum_code` its values carry).
+fn options(field_id: i64, values: &[&'static str]) -> Vec<FieldEnum> {
     values
         .iter()
         .enumerate()
@@ -76,7 +74,7 @@ fn options(
             id: field_id * 10 + k as i64 + 1,
             value,
             sort: 2 * (k as i64 + 1),
-            code: codes.map(|c| c[k]),
+            code: None,
         })
         .collect()
 }
@@ -147,10 +145,10 @@ pub(super) fn owner_fields(
         FieldOwner::Contacts | FieldOwner::Companies => {
             let phone = d.add(T::Multitext, "Телефон");
             predefined(phone, "PHONE");
-            phone.enums = options(phone.id, PHONE_CODES, Some(PHONE_CODES));
+            phone.enums = options(phone.id, PHONE_CODES);
             let email = d.add(T::Multitext, "Email");
             predefined(email, "EMAIL");
-            email.enums = options(email.id, EMAIL_CODES, Some(EMAIL_CODES));
+            email.enums = options(email.id, EMAIL_CODES);
             if owner == FieldOwner::Contacts {
                 predefined(d.add(T::Text, "Должность"), "POSITION");
                 d.add(T::Birthday, "День рождения").remind = Some("week");

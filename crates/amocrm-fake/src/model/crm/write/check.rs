@@ -318,7 +318,9 @@ fn fields(crm: &Crm, kind: Kind, value: &Value, p: &str, plan: &mut Plan, wrong:
             wrong.push(("InvalidType", at));
             continue;
         };
-        let position = match (one.get("field_id"), one.get("field_code")) {
+        // A `null` field_id beside a field_code: the field is named by its code.
+        let id = one.get("field_id").filter(|id| !id.is_null());
+        let position = match (id, one.get("field_code")) {
             (Some(id), _) => id
                 .as_i64()
                 .and_then(|id| defs.defs.iter().position(|d| d.id == id))
@@ -389,10 +391,11 @@ fn val(def: &FieldDef, v: &Value, at: &str) -> Result<Val, Wrong> {
         }
         if let Some(code) = v.get("enum_code") {
             let code = code.as_str()?;
+            let coded = matches!(def.kind, T::Multitext | T::SmartAddress);
             return def
                 .enums
                 .iter()
-                .find(|e| e.code == Some(code))
+                .find(|e| e.code == Some(code) || (coded && e.enum_code() == code))
                 .map(|e| e.id);
         }
         let text = value?.as_str()?;
@@ -409,7 +412,14 @@ fn val(def: &FieldDef, v: &Value, at: &str) -> Result<Val, Wrong> {
         }
         T::Numeric => match value {
             Some(Value::Number(n)) => Val::Number(n.as_f64().ok_or_else(|| bad("value"))?),
-            Some(Value::String(s)) => Val::Number(s.trim().parse().map_err(|_| bad("value"))?),
+            Some(Value::String(s)) => Val::Number(
+                // Rust's parse takes "NaN" and "inf"; amoCRM takes only a finite number.
+                s.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| bad("value"))?,
+            ),
             _ => return Err(bad("value")),
         },
         T::Checkbox => Val::Flag(value.and_then(Value::as_bool).ok_or_else(|| bad("value"))?),

@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use crate::model::crm::Crm;
 use crate::model::crm::records::{ElementLink, Kind};
-use crate::model::crm::write::check::{Wrong, items};
-use crate::model::crm::write::{MAX_ITEMS, Refused};
+use crate::model::crm::write::check::Wrong;
+use crate::model::crm::write::{MAX_ITEMS, Refused, entities};
 
 /// One link asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +64,7 @@ pub(crate) fn link(
     body: &Value,
     now: i64,
 ) -> Result<Vec<Value>, Refused> {
-    let list = items(body, MAX_ITEMS).map_err(Refused::Body)?;
+    let list = entities(body, MAX_ITEMS)?;
     let mut asked = Vec::with_capacity(list.len());
     let mut refused = Vec::new();
     for (index, item) in list.iter().enumerate() {

@@ -41,6 +41,24 @@ pub(crate) enum Refused {
     Entities(Vec<(String, Vec<Wrong>)>),
 }
 
+/// The entities of a write body (leads, contacts, companies, tasks, notes, tags, links),
+/// or why none is written: more than `max` is a 400 naming by `request_id` each entity
+/// past the limit (`TooManyEntities`), so a client that sent them learns which were not
+/// written (none of the request is); a body that is no list of entities is a plain 400.
+pub(crate) fn entities(body: &Value, max: usize) -> Result<&[Value], Refused> {
+    if let Some(list) = body.as_array().filter(|list| list.len() > max) {
+        let past = list.iter().enumerate().skip(max);
+        let wrong = |(index, item)| {
+            (
+                request_id(item, index),
+                vec![("TooManyEntities", String::new())],
+            )
+        };
+        return Err(Refused::Entities(past.map(wrong).collect()));
+    }
+    items(body, max).map_err(Refused::Body)
+}
+
 /// Writes `body`, the entities of `kind`, `how`, at `now`: all or nothing.
 pub(crate) fn write(
     crm: &mut Crm,
@@ -54,19 +72,7 @@ pub(crate) fn write(
     } else {
         MAX_ITEMS
     };
-    if let Some(list) = body.as_array().filter(|list| list.len() > max) {
-        // Too many entities: each one past the limit is named, so a client that sent
-        // them learns which were not written (none of the request is).
-        let past = list.iter().enumerate().skip(max);
-        let wrong = |(index, item)| {
-            (
-                request_id(item, index),
-                vec![("TooManyEntities", String::new())],
-            )
-        };
-        return Err(Refused::Entities(past.map(wrong).collect()));
-    }
-    let list = items(body, max).map_err(Refused::Body)?;
+    let list = entities(body, max)?;
     let mut plans = Vec::with_capacity(list.len());
     let mut refused = Vec::new();
     for (index, item) in list.iter().enumerate() {

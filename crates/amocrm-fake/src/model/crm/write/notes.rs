@@ -8,9 +8,9 @@
 
 use serde_json::{Map, Value};
 
-use super::check::{How, Wrong, choice, exists, items, request_id};
+use super::check::{How, Wrong, choice, exists, request_id};
 use super::tasks::Wrote;
-use super::{MAX_ITEMS, Refused};
+use super::{MAX_ITEMS, Refused, entities};
 use crate::model::crm::Crm;
 use crate::model::crm::records::{Kind, Note};
 
@@ -62,7 +62,7 @@ pub(crate) fn write(
     body: &Value,
     now: i64,
 ) -> Result<Vec<Wrote>, Refused> {
-    let list = items(body, MAX_ITEMS).map_err(Refused::Body)?;
+    let list = entities(body, MAX_ITEMS)?;
     if entity.is_some_and(|id| !exists(crm, kind, id)) {
         return Err(Refused::Body(format!(
             "no such entity of {}",

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::model::crm::Crm;
 use crate::model::crm::records::{Kind, Tag};
-use crate::model::crm::write::check::{Wrong, items, request_id};
-use crate::model::crm::write::{MAX_ITEMS, Refused};
+use crate::model::crm::write::check::{Wrong, request_id};
+use crate::model::crm::write::{MAX_ITEMS, Refused, entities};
 
 /// The colours amoCRM documents for leads' tags.
 pub(crate) const COLORS: [&str; 23] = [
@@ -18,7 +18,7 @@ pub(crate) const COLORS: [&str; 23] = [
 
 /// Adds the tags of `body` to `kind`'s dictionary: each as the answer lists it.
 pub(crate) fn add(crm: &mut Crm, kind: Kind, body: &Value) -> Result<Vec<Value>, Refused> {
-    let list = items(body, MAX_ITEMS).map_err(Refused::Body)?;
+    let list = entities(body, MAX_ITEMS)?;
     let mut asked = Vec::with_capacity(list.len());
     let mut refused = Vec::new();
     for (index, item) in list.iter().enumerate() {

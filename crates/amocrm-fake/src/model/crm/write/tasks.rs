@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-use super::check::{How, Wrong, choice, exists, items, request_id, text};
-use super::{MAX_ITEMS, Refused};
+use super::check::{How, Wrong, choice, exists, request_id, text};
+use super::{MAX_ITEMS, Refused, entities};
 use crate::model::crm::Crm;
 use crate::model::crm::records::{Kind, Task};
 
@@ -50,7 +50,7 @@ pub(crate) fn write(
     body: &Value,
     now: i64,
 ) -> Result<Vec<Wrote>, Refused> {
-    let list = items(body, MAX_ITEMS).map_err(Refused::Body)?;
+    let list = entities(body, MAX_ITEMS)?;
     let mut plans = Vec::with_capacity(list.len());
     let mut refused = Vec::new();
     for (index, item) in list.iter().enumerate() {
