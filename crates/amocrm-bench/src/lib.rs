@@ -21,6 +21,7 @@ pub mod stats;
 pub mod sync;
 pub mod throughput;
 pub mod write_memory;
+pub mod write_rate;
 
 use std::time::Duration;
 
@@ -38,6 +39,10 @@ usage: amocrm-bench [all|throughput|memory|pacing|decode|leads|machine] [options
   leads-decode      decode one 250-lead page: ergonomic vs hand-written vs serde_json::Value
   write-memory      peak heap of the batch writer: 10,000 vs 1,000,000 new leads (child
                     processes); not part of `all`
+  write-rate        10,000 leads through the batch writer (default pacing) against the
+                    fake's 7/s window, --repeats runs each with an ideal-schedule baseline;
+                    exits 1 on any 429 or a lead lost or doubled (AMOCRM_BENCH_WRITE_LEADS,
+                    default 10000); not part of `all`
   sync        the changes stream vs a page-number scan while 5% of 10,000 leads change
   machine     print the machine description
   fleet       many processes and accounts: one refresh per fleet (PostgreSQL and file
@@ -240,6 +245,18 @@ fn run(args: &[String]) -> Result<(), String> {
     if args.command == "write-memory" {
         print!("## amocrm-bench\n\n{}\n", stats::machine());
         report(write_memory::run(args.repeats)?);
+        return Ok(());
+    }
+    if args.command == "write-rate" {
+        print!("## amocrm-bench\n\n{}\n", stats::machine());
+        let (section, clean) = write_rate::run(write_rate::Options {
+            runs: args.repeats,
+            leads: env_or("AMOCRM_BENCH_WRITE_LEADS", 10_000),
+        })?;
+        report(section);
+        if !clean {
+            return Err("write-rate: a run saw a 429, a lead lost or doubled, or a refused baseline request".into());
+        }
         return Ok(());
     }
     if args.command == "fleet-scale" {

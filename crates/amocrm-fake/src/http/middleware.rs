@@ -22,7 +22,11 @@ use crate::model::tenant::Tenant;
 const RECORDED_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Records the request, answers 406 to an `Accept` a strict server refuses and 429 past the
-/// rate limit, and otherwise lets the route answer. Every answer carries `Date` from the
+/// rate limit, and otherwise lets the route answer. The request arrived when its head
+/// reached this middleware: that one instant is its recorded `received_at` and the one the
+/// rate limit counts, whatever the body's reading and the recording cost after it (the
+/// window judged a request at the end of its body before, later than the arrival tests
+/// measure). Every answer carries `Date` from the
 /// account's [`FakeClock`](crate::FakeClock), as amoCRM's carries its own clock (a client
 /// syncing by `updated_at` reads "now" there), not the system's.
 pub(crate) async fn record_and_limit(
@@ -30,8 +34,9 @@ pub(crate) async fn record_and_limit(
     req: Request,
     next: Next,
 ) -> Response {
+    let arrived = Instant::now();
     let now = tenant.clock.now();
-    let mut resp = admit(tenant, req, next).await;
+    let mut resp = admit(tenant, req, next, arrived).await;
     let date = std::time::UNIX_EPOCH + std::time::Duration::from_secs(now.unsigned_abs());
     if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(date)) {
         resp.headers_mut().insert(header::DATE, value);
@@ -39,9 +44,9 @@ pub(crate) async fn record_and_limit(
     resp
 }
 
-/// Records the request (when the account records) and answers it; the recorded entry
-/// gets the answer's status.
-async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
+/// Records the request (when the account records) as arrived at `arrived` and answers it;
+/// the recorded entry gets the answer's status.
+async fn admit(tenant: Arc<Tenant>, req: Request, next: Next, arrived: Instant) -> Response {
     let (req, slot) = if tenant.record {
         // Under a nested account the URI has lost its prefix; record the one on the wire.
         let uri = req
@@ -65,6 +70,7 @@ async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
             &parts.headers,
             tenant.name.as_deref(),
             &body,
+            arrived,
         );
         let slot = recorded.answer_slot();
         lock(&tenant.requests).push(recorded);
@@ -72,7 +78,7 @@ async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
     } else {
         (req, None)
     };
-    let resp = gate(&tenant, req, next).await;
+    let resp = gate(&tenant, req, next, arrived).await;
     if let Some(slot) = slot
         && resp.extensions().get::<NoWholeAnswer>().is_none()
     {
@@ -81,8 +87,9 @@ async fn admit(tenant: Arc<Tenant>, req: Request, next: Next) -> Response {
     resp
 }
 
-/// A strict `Accept`, the account's standing and its rate limit, then the route.
-async fn gate(tenant: &Tenant, req: Request, next: Next) -> Response {
+/// A strict `Accept`, the account's standing and its rate limit (counting the request at
+/// `arrived`), then the route.
+async fn gate(tenant: &Tenant, req: Request, next: Next, arrived: Instant) -> Response {
     if tenant.strict_accept
         && req.uri().path().starts_with("/api/")
         && !accepts_amocrm_media_types(req.headers())
@@ -98,7 +105,7 @@ async fn gate(tenant: &Tenant, req: Request, next: Next) -> Response {
         return refused(refusal);
     }
     if let Some(limiter) = &tenant.limiter
-        && !lock(limiter).try_acquire(Instant::now())
+        && !lock(limiter).try_acquire(arrived)
     {
         let mut resp = Problem::new(429, "Too many requests: the rate limit has been exceeded")
             .into_response();

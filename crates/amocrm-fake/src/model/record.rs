@@ -112,8 +112,9 @@ pub struct RecordedRequest {
     /// `GET /_fake/requests` show it with the token endpoint's credentials masked
     /// ([`RecordedRequest::masked_body`]).
     pub body: Vec<u8>,
-    /// When the request arrived, before the rate limit saw it: arrival rates and gaps as
-    /// the server sees them (e.g. at most 7 in any second).
+    /// When the request arrived (its head, before its body was read): the instant the rate
+    /// limit counted it at, so arrival rates and gaps are the ones the window judged (at
+    /// most 7 in any second of them with `rate_limit(Some(7))`).
     pub received_at: std::time::Instant,
     /// The unmasked `Authorization` value, only for [`RecordedRequest::has_bearer`].
     authorization: Option<String>,
@@ -150,6 +151,7 @@ impl RecordedRequest {
         headers: &HeaderMap,
         account: Option<&str>,
         body: &[u8],
+        received_at: std::time::Instant,
     ) -> Self {
         let path_and_query = uri
             .path_and_query()
@@ -177,7 +179,7 @@ impl RecordedRequest {
             path_and_query,
             headers,
             body: body.to_vec(),
-            received_at: std::time::Instant::now(),
+            received_at,
             authorization,
             answered: Arc::default(),
         }

@@ -140,3 +140,40 @@ async fn an_account_limit_of_none_or_zero_turns_the_builders_off() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_counts_when_its_head_arrived_not_when_its_body_was_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = FakeServer::builder()
+        .rate_limit(Some(1))
+        .start()
+        .await
+        .unwrap();
+    // The first request's head now, its body 500 ms later (a slow sender).
+    let mut slow = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let head = format!(
+        "GET /api/v4/widgets HTTP/1.1\r\nhost: fake\r\nauthorization: Bearer {}\r\n\
+         content-length: 2\r\nconnection: close\r\n\r\n",
+        server.token()
+    );
+    let sent = Instant::now();
+    slow.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    slow.write_all(b"{}").await.unwrap();
+    let mut answer = Vec::new();
+    slow.read_to_end(&mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+    // The second one 1.2 s after the first's head: more than a second after its arrival
+    // (counted at the end of its body, 0.7 s before, it was refused 429).
+    tokio::time::sleep_until((sent + Duration::from_millis(1200)).into()).await;
+    assert_eq!(
+        get(&server, "/api/v4/widgets").await.status(),
+        StatusCode::OK
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let gap = requests[1].received_at - requests[0].received_at;
+    assert!(gap >= Duration::from_secs(1), "{gap:?}");
+    assert!(requests[0].received_at < sent + Duration::from_millis(400));
+}
