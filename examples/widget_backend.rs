@@ -324,7 +324,10 @@ async fn app(args: &Args) -> Result<App, Box<dyn std::error::Error>> {
     let webhooks = WebhookReceiver::new(webhook_secret.expose_secret())
         .map_err(|error| format!("WIDGET_WEBHOOK_SECRET: {error}"))?;
     let redirect_uri = given(&args.redirect_uri, "--redirect-uri")?.clone();
-    let secure_cookie = !args.local && !redirect_uri.starts_with("http://");
+    let plain_http = redirect_uri
+        .get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+    let secure_cookie = !args.local && !plain_http;
     let app = AppCredentials::new(
         given(&args.client_id, "--client-id")?.clone(),
         given(&args.client_secret, "--client-secret")?.clone(),

@@ -10,6 +10,12 @@ use axum::response::{IntoResponse, Response};
 use crate::App;
 use crate::note::add_lead_note;
 
+/// How long a delivery's body may take to arrive.
+const BODY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long one delivery's work may hold its worker.
+const WORK_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// amoCRM waits 2 s for a 2xx and delivers again otherwise (and switches a destination off
 /// after too many failures), so the extractor does only what must come first: the secret
 /// from the path compared in constant time (a wrong one is 404 before the body is read,
@@ -23,7 +29,9 @@ use crate::note::add_lead_note;
 /// every worker is busy is answered 503 with `Retry-After`, before its body is read or
 /// remembered, so amoCRM's own retry brings it again later (a queue would hold work the
 /// process may lose, and grow with a burst). A burst long enough to exhaust amoCRM's
-/// retries loses deliveries either way; raise the bound, or scale out.
+/// retries loses deliveries either way; raise the bound, or scale out. A body must arrive
+/// within 2 s (408 otherwise) and a delivery's work ends after 60 s (the rest dropped,
+/// with a warning), so no sender can hold the workers.
 ///
 /// The backend's own note is a change amoCRM reports too (`note_lead`); only stage changes
 /// are worked on, so a subscription to notes cannot loop.
@@ -44,13 +52,28 @@ pub(crate) async fn receive(
         )
             .into_response();
     };
-    let received = match WebhookDelivery::from_request(request, &app).await {
-        Ok(WebhookDelivery(received)) => received,
-        Err(rejection) => return rejection.into_response(),
+    // amoCRM sends a delivery at once and waits 2 s for the answer: a body slower than
+    // that holds a worker for nothing.
+    let read = tokio::time::timeout(BODY_WITHIN, WebhookDelivery::from_request(request, &app));
+    let received = match read.await {
+        Ok(Ok(WebhookDelivery(received))) => received,
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
     };
     if let Received::New(delivery) = received {
         tokio::spawn(async move {
-            work(&app, delivery).await;
+            // One delivery holds its worker for WORK_WITHIN at most (a huge one must not
+            // starve every account's deliveries).
+            if tokio::time::timeout(WORK_WITHIN, work(&app, delivery))
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    instance = %app.instance,
+                    "a webhook's work took longer than {} s: the rest of it is dropped",
+                    WORK_WITHIN.as_secs()
+                );
+            }
             drop(worker);
         });
     }

@@ -1,7 +1,7 @@
 //! The install (`/oauth/start`, `/oauth/callback`) and the uninstall hook (`/oauth/disable`).
 
 use amocrm::error::AuthError;
-use amocrm::integration::{AuthMode, InstallOrigin, UninstallHook};
+use amocrm::integration::{AuthMode, InstallOrigin, InstallRedirect, UninstallHook};
 use amocrm::{Domain, Error};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -93,11 +93,17 @@ pub(crate) async fn callback(
 ) -> Response {
     let query = query.unwrap_or_default();
     let nonce = cookie(&headers, NONCE_COOKIE);
-    match app
-        .integration
-        .install_redirect_for(&query, nonce.as_deref())
-        .await
-    {
+    // A widget's install (no state) is bound to no session; every other redirect must
+    // carry the state this browser's /oauth/start issued.
+    let widget = InstallRedirect::parse(&query).is_ok_and(|r| r.from_widget_without_state());
+    let installed = if widget {
+        app.integration.install_redirect(&query).await
+    } else {
+        app.integration
+            .install_redirect_for(&query, nonce.as_deref())
+            .await
+    };
+    match installed {
         Ok(installed) => {
             let how = match installed.origin {
                 InstallOrigin::WidgetWithoutState => " (from the widget, without a state)",

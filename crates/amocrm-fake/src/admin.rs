@@ -73,8 +73,17 @@ async fn uninstall(
         let body = json_object(content_type, &body)?;
         match body.get("url") {
             None => None,
-            Some(Value::String(url)) => Some(url.clone()),
-            Some(_) => return Err(Problem::bad_request("InvalidType", "url", "a URL")),
+            // Checked before anything is revoked: a typo must not cost the tokens.
+            Some(Value::String(url)) if crate::uninstall::hook_url(url).is_ok() => {
+                Some(url.clone())
+            }
+            Some(_) => {
+                return Err(Problem::bad_request(
+                    "InvalidType",
+                    "url",
+                    "an http:// URL with a host",
+                ));
+            }
         }
     };
     Ok(Json(crate::uninstall::uninstall(&tenant, url.as_deref()).await).into_response())

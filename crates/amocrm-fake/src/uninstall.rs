@@ -47,17 +47,24 @@ pub(crate) async fn uninstall(tenant: &Tenant, url: Option<&str>) -> Value {
     json!({"account_id": tenant.account_id, "tokens_revoked": true, "hook": hook})
 }
 
-/// Sends the hook as `GET {url}?{query}` (`url` an `http://host[:port]/path`); the
-/// answer's HTTP status.
-pub(crate) async fn send(tenant: &Tenant, url: &str) -> std::io::Result<u16> {
+/// `url` as a hook URL: an `http://` URL with a host (the fake sends no TLS).
+pub(crate) fn hook_url(url: &str) -> std::io::Result<url::Url> {
     let invalid = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
     let parsed = url::Url::parse(url).map_err(|_| invalid("the hook URL is not a URL"))?;
     if parsed.scheme() != "http" {
         return Err(invalid("the hook URL is not http://"));
     }
-    let host = parsed
-        .host_str()
-        .ok_or_else(|| invalid("the hook URL has no host"))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("the hook URL has no host"));
+    }
+    Ok(parsed)
+}
+
+/// Sends the hook as `GET {url}?{query}` (`url` an `http://host[:port]/path`); the
+/// answer's HTTP status.
+pub(crate) async fn send(tenant: &Tenant, url: &str) -> std::io::Result<u16> {
+    let parsed = hook_url(url)?;
+    let host = parsed.host_str().unwrap_or_default();
     let authority = format!("{host}:{}", parsed.port_or_known_default().unwrap_or(80));
     let path = parsed.path();
     let target = match parsed.query() {
@@ -83,7 +90,12 @@ pub(crate) async fn send(tenant: &Tenant, url: &str) -> std::io::Result<u16> {
         .nth(1)
         .filter(|_| head.starts_with("HTTP/1."))
         .and_then(|status| status.parse().ok())
-        .ok_or_else(|| invalid("the hook's answer is not HTTP"))
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the hook's answer is not HTTP",
+            )
+        })
 }
 
 /// Lowercase hex HMAC-SHA256 of `"{client_id}|{account_id}"` keyed with `secret`.

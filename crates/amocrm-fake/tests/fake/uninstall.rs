@@ -156,14 +156,22 @@ async fn the_answer_says_when_the_hook_was_not_delivered() {
     assert_eq!(answer["hook"]["status"], Value::Null, "{answer}");
     assert!(answer["hook"]["error"].is_string(), "{answer}");
 
-    // A URL that is not http:// is refused as such.
-    let body = serde_json::json!({"url": "https://example.com/oauth/disable"});
-    let answer: Value = call(&uninstall, Method::POST, None, Some(body))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["hook"]["status"], Value::Null, "{answer}");
+    // A URL that is not http:// (or no URL) is refused before anything is revoked: a
+    // typo does not cost the account its tokens.
+    let (access, _) = tokens(&server.base_url()).await;
+    for url in [
+        "https://example.com/oauth/disable",
+        "not a url",
+        "http:///path",
+    ] {
+        let body = serde_json::json!({ "url": url });
+        let resp = call(&uninstall, Method::POST, None, Some(body)).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{url}");
+    }
+    assert_eq!(
+        account_status(&server.base_url(), &access).await,
+        StatusCode::OK
+    );
     // Not a string: 400.
     let body = serde_json::json!({"url": 7});
     let resp = call(&uninstall, Method::POST, None, Some(body)).await;

@@ -170,7 +170,9 @@ pub struct Unsubscribe<'c> {
 
 impl Unsubscribe<'_> {
     /// Checks the destination, then unsubscribes it (no such webhook:
-    /// [`Error::NotFound`](crate::Error::NotFound)).
+    /// [`Error::NotFound`](crate::Error::NotFound); but a retry answered 404 after an
+    /// attempt whose answer was lost is the unsubscribe done, see
+    /// [`RetryPolicy`](crate::RetryPolicy)).
     pub async fn send(self) -> Result<()> {
         check_destination(&self.destination)?;
         let body = raw::WebhookDestination {

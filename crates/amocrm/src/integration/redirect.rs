@@ -102,6 +102,13 @@ impl InstallRedirect {
     pub fn from_widget(&self) -> bool {
         self.from_widget
     }
+
+    /// Whether this is a widget's install without a state, as amoCRM sends one started on
+    /// its side: bound to no session ([`Integration::install_redirect`] takes it,
+    /// [`Integration::install_redirect_for`] does not).
+    pub fn from_widget_without_state(&self) -> bool {
+        self.from_widget && self.state.is_none()
+    }
 }
 
 /// How an install redirect was tied to the install it finishes.
@@ -162,9 +169,11 @@ impl Integration {
     /// state's nonce is `session_nonce` (compared in constant time), the
     /// [`AuthorizationUrl::nonce`](super::AuthorizationUrl::nonce) the session kept when
     /// it started the install (e.g. in a cookie); `None`, a session with no nonce, refuses
-    /// every state. A widget's redirect without a state
-    /// ([`InstallOrigin::WidgetWithoutState`]) has no nonce to compare and is taken as
-    /// [`Integration::install_redirect`] takes it.
+    /// every state. A redirect without a state is refused ([`InstallError::MissingState`]),
+    /// a widget's too: it has no nonce to compare, and taking it here would let a forged
+    /// link with `from_widget=1` skip the session check. Hand a widget's redirect
+    /// ([`InstallRedirect::from_widget_without_state`]) to [`Integration::install_redirect`]
+    /// instead, knowing it is bound to no session.
     ///
     /// ```no_run
     /// # async fn run(integration: amocrm::Integration, query: &str, cookie: Option<&str>) -> amocrm::Result<()> {
@@ -200,7 +209,9 @@ impl Integration {
         session: Option<Option<&str>>,
     ) -> Result<InstallOrigin, InstallError> {
         let Some(state) = redirect.state() else {
-            if redirect.from_widget() && !self.inner.require_install_state {
+            // A session-bound install takes only a state issued to the session: a
+            // stateless widget install would skip the session check (login CSRF).
+            if redirect.from_widget() && !self.inner.require_install_state && session.is_none() {
                 return Ok(InstallOrigin::WidgetWithoutState);
             }
             return Err(InstallError::MissingState);

@@ -34,8 +34,10 @@ use crate::error::StoreError;
 #[derive(Default)]
 pub struct MemoryTokenStore {
     accounts: Mutex<HashMap<String, Arc<MemoryAccount>>>,
-    /// The account (base URL) of each amoCRM account id recorded.
-    ids: Mutex<HashMap<i64, String>>,
+    /// The amoCRM account id recorded for an account (base URL), as the file and
+    /// PostgreSQL stores keep it beside the pair: one account id may have several
+    /// accounts (its address on amocrm.com and on kommo.com).
+    ids: Mutex<HashMap<String, i64>>,
 }
 
 impl fmt::Debug for MemoryTokenStore {
@@ -78,13 +80,13 @@ impl MemoryTokenStore {
         self
     }
 
-    fn ids(&self) -> std::sync::MutexGuard<'_, HashMap<i64, String>> {
+    fn ids(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
         self.ids.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Deletes `account`'s pair, moving its generation on; whether there was one.
     fn delete_now(&self, account: &str) -> bool {
-        self.ids().retain(|_, url| url != account);
+        self.ids().remove(account);
         let stored = self.account(account);
         let mut stored = stored.stored();
         stored.1 += 1;
@@ -128,8 +130,16 @@ impl TokenStore for MemoryTokenStore {
         account: &'a str,
         account_id: i64,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.ids().insert(account_id, account.to_owned());
-        Box::pin(async { Ok(()) })
+        let recorded = if self.account(account).stored().0.is_some() {
+            self.ids().insert(account.to_owned(), account_id);
+            Ok(())
+        } else {
+            Err(StoreError::new(
+                "set_account_id: the account has no pair",
+                None,
+            ))
+        };
+        Box::pin(async { recorded })
     }
 
     fn delete<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
@@ -141,12 +151,18 @@ impl TokenStore for MemoryTokenStore {
         &'a self,
         account_id: i64,
     ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
-        let found: Vec<String> = self.ids().get(&account_id).cloned().into_iter().collect();
+        let mut found: Vec<String> = self
+            .ids()
+            .iter()
+            .filter(|(_, id)| **id == account_id)
+            .map(|(account, _)| account.clone())
+            .collect();
+        found.sort();
         Box::pin(async move { Ok(found) })
     }
 
     fn accounts_without_id(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
-        let recorded: std::collections::HashSet<String> = self.ids().values().cloned().collect();
+        let recorded: std::collections::HashSet<String> = self.ids().keys().cloned().collect();
         let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
         let mut found: Vec<String> = accounts
             .iter()
@@ -164,8 +180,14 @@ impl TokenStore for MemoryTokenStore {
         &'a self,
         account_id: i64,
     ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
-        let account = self.ids().remove(&account_id);
-        let deleted: Vec<String> = account
+        let mut accounts: Vec<String> = self
+            .ids()
+            .iter()
+            .filter(|(_, id)| **id == account_id)
+            .map(|(account, _)| account.clone())
+            .collect();
+        accounts.sort();
+        let deleted: Vec<String> = accounts
             .into_iter()
             .filter(|account| self.delete_now(account))
             .collect();

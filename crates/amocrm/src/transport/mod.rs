@@ -237,7 +237,12 @@ impl Transport {
             Some(copy) => (copy, Some(request)),
             None => (request, None),
         };
-        let (read, token) = self.send_paced(client, first, info, call).await?;
+        // Whether an attempt may have been carried out (answer lost, a 5xx): a DELETE's
+        // later 404 is then the delete done, across a refresh too.
+        let mut maybe_done = false;
+        let (read, token) = self
+            .send_paced(client, first, info, call, &mut maybe_done)
+            .await?;
         if read.status == StatusCode::UNAUTHORIZED
             && let Some(again) = again
         {
@@ -249,7 +254,7 @@ impl Transport {
             tracing::info!(operation = info.operation_id, "token refreshed; resending");
             call.refreshed();
             return self
-                .send_paced(client, again, info, call)
+                .send_paced(client, again, info, call, &mut maybe_done)
                 .await?
                 .0
                 .outcome();
@@ -265,12 +270,10 @@ impl Transport {
         mut request: reqwest::Request,
         info: &OperationInfo,
         call: &mut Call,
+        maybe_done: &mut bool,
     ) -> Result<(Read, SecretString), ExecError> {
         let safety = Safety::of(info.operation_id, request.method());
         let delete = request.method() == reqwest::Method::DELETE;
-        // Whether an earlier attempt may have reached amoCRM and been carried out (its
-        // answer lost, or a 5xx): a DELETE's retry answered 404 then is the delete done.
-        let mut maybe_done = false;
         let mut backoff = self.retry.backoff();
         let mut attempt = 1u32;
         loop {
@@ -313,7 +316,7 @@ impl Transport {
                 return Err(self.blocked(seen).await);
             }
             let result = match result {
-                Ok(read) if delete && maybe_done && read.status == StatusCode::NOT_FOUND => {
+                Ok(read) if delete && *maybe_done && read.status == StatusCode::NOT_FOUND => {
                     tracing::info!(
                         operation = info.operation_id,
                         attempt,
@@ -370,7 +373,7 @@ impl Transport {
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 "retrying amoCRM request"
             );
-            maybe_done |= match &result {
+            *maybe_done |= match &result {
                 Ok(read) => read.status.is_server_error(),
                 // A connection that failed before the request was sent carried nothing.
                 Err(error) => !error.is_connect(),

@@ -76,9 +76,12 @@ impl<T: Item> Writer<T> {
     /// Sends a batch that is not full yet once no new item came from the input for
     /// `idle`. Off by default: a batch is sent when it is full or the input has ended,
     /// so a live input that yields slowly (a channel fed by events) holds up to
-    /// `batch − 1` items unsent until more come or it ends. With `flush_after`, an item
-    /// waits at most about `idle` after the last one before it is sent (then the pacer's
-    /// wait). Needs a tokio runtime with its timer enabled.
+    /// `batch − 1` items unsent until more come or it ends. With `flush_after`, a batch is
+    /// sent about `idle` after the last item came (then the pacer's wait). The timer
+    /// starts again with each item, so items that keep coming faster than `idle` wait
+    /// for the batch to fill (e.g. batch 50, an item every 250 ms, `idle` 300 ms: the
+    /// first waits some 12 s): pick `idle` below the input's usual gap, or a smaller
+    /// batch, to bound the wait. Needs a tokio runtime with its timer enabled.
     pub fn flush_after(mut self, idle: Duration) -> Self {
         self.flush_after = Some(idle);
         self

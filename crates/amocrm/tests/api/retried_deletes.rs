@@ -103,3 +103,44 @@ async fn a_404_stays_not_found_when_no_earlier_attempt_reached_amocrm() {
     ));
     assert_eq!(deletes(&fake), 3);
 }
+
+#[tokio::test]
+async fn a_refresh_between_the_attempts_keeps_what_the_cut_one_may_have_done() {
+    // Attempt 1 deleted the pipeline but its answer was cut; attempt 2 was refused 401
+    // (the token expired meanwhile); after the refresh, attempt 3 finds it gone.
+    let route = || Fault::cut().route("DELETE", "/api/v4/leads/pipelines/{id}");
+    let fake = FakeServer::builder()
+        .crm(CrmSize::default())
+        .fault(route().nth(1))
+        .fault(
+            Fault::status(401)
+                .route("DELETE", "/api/v4/leads/pipelines/{id}")
+                .nth(2),
+        )
+        .start()
+        .await
+        .expect("fake");
+    let store: std::sync::Arc<dyn amocrm::store::TokenStore> =
+        std::sync::Arc::new(amocrm::store::MemoryTokenStore::new());
+    amocrm_test_support::fleet::seed(&fake, store.clone()).await;
+    let oauth = amocrm_test_support::fleet::oauth(&fake.base_url(), store);
+    // Retried as by default, unpaced.
+    let client = oauth
+        .client_builder()
+        .rate_limit(None)
+        .build()
+        .expect("client");
+    let id = new_pipeline(&client).await;
+    let refreshes = fake.oauth_stats().refresh_token_grants;
+    client
+        .pipelines()
+        .delete(id)
+        .await
+        .expect("deleted, though the last answer was a 404");
+    assert_eq!(deletes(&fake), 3, "cut, refused 401, then the 404");
+    assert_eq!(
+        fake.oauth_stats().refresh_token_grants,
+        refreshes + 1,
+        "the 401 was answered by a refresh"
+    );
+}

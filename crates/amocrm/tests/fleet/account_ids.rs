@@ -121,3 +121,39 @@ async fn the_file_store_records_the_ids_of_pairs_stored_without_one() {
     let store = FileTokenStore::new(dir.join("tokens.json"));
     legacy_pairs_are_recorded_and_then_uninstalled(Arc::new(store)).await;
 }
+
+/// One amoCRM account reached at two addresses (amocrm.com and kommo.com): both are its,
+/// in every store alike; an account without a pair gets no id.
+async fn one_id_keeps_every_address(store: &dyn TokenStore) {
+    let (com, kommo) = ("https://x.amocrm.com", "https://x.kommo.com");
+    save(store, com, "a", "r").await;
+    save(store, kommo, "a", "r").await;
+    store.set_account_id(com, 7).await.unwrap();
+    store.set_account_id(kommo, 7).await.unwrap();
+    let both = vec![com.to_owned(), kommo.to_owned()];
+    assert_eq!(store.accounts_of_id(7).await.unwrap(), both);
+    assert!(store.accounts_without_id().await.unwrap().is_empty());
+    assert!(
+        store
+            .set_account_id("https://none.kommo.com", 8)
+            .await
+            .is_err(),
+        "no pair, no id"
+    );
+    assert!(store.accounts_of_id(8).await.unwrap().is_empty());
+    assert_eq!(store.delete_account_id(7).await.unwrap(), both);
+    assert!(store.load(com).await.unwrap().is_none());
+    assert!(store.load(kommo).await.unwrap().is_none());
+    assert!(store.accounts_of_id(7).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_memory_store_keeps_every_address_of_an_account_id() {
+    one_id_keeps_every_address(&MemoryTokenStore::new()).await;
+}
+
+#[tokio::test]
+async fn the_file_store_keeps_every_address_of_an_account_id() {
+    let dir = TempDir::new("account-ids-two");
+    one_id_keeps_every_address(&FileTokenStore::new(dir.join("tokens.json"))).await;
+}

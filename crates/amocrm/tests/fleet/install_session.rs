@@ -53,10 +53,20 @@ async fn a_widgets_install_without_state_is_taken_unless_a_state_is_required() {
     let error = strict.install_redirect_for(&query, None).await.unwrap_err();
     assert_eq!(refused(&error), &InstallError::MissingState);
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
-    // By default: installed, and said to be a widget's without a state, with or without
-    // a session.
+    // A session-bound install takes only a state issued to its session: a widget's
+    // redirect without one is refused there (a forged link would skip the session check),
+    // with or without a session nonce, nothing sent.
     let ours = integration(&fake, store.clone(), fake_app(), Duration::from_secs(60));
-    let installed = ours.install_redirect_for(&query, None).await.unwrap();
+    for session in [None, Some("a-nonce")] {
+        let error = ours
+            .install_redirect_for(&query, session)
+            .await
+            .unwrap_err();
+        assert_eq!(refused(&error), &InstallError::MissingState, "{session:?}");
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    // By default install_redirect takes it, said to be a widget's without a state.
+    let installed = ours.install_redirect(&query).await.unwrap();
     assert_eq!(installed.origin, InstallOrigin::WidgetWithoutState);
     assert!(installed.from_widget_without_state());
     assert_eq!(installed.client.base_url(), url);
