@@ -159,11 +159,7 @@ async fn the_answer_says_when_the_hook_was_not_delivered() {
     // A URL that is not http:// (or no URL) is refused before anything is revoked: a
     // typo does not cost the account its tokens.
     let (access, _) = tokens(&server.base_url()).await;
-    for url in [
-        "https://example.com/oauth/disable",
-        "not a url",
-        "http:///path",
-    ] {
+    for url in ["https://example.com/oauth/disable", "not a url", "http://"] {
         let body = serde_json::json!({ "url": url });
         let resp = call(&uninstall, Method::POST, None, Some(body)).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{url}");
