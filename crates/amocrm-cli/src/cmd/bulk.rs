@@ -1,15 +1,18 @@
 //! The bulk writes of leads, contacts and companies (`add`, `update`, leads'
 //! `complex-add`): entities in amoCRM's own field names, NDJSON or one JSON array, from
-//! `--file PATH` or stdin (`-`), read whole and checked before anything is sent; written
-//! by the library's batch writer; one NDJSON line per input item, in input order:
-//! `{"index":i,"id":N}` or `{"index":i,"error":{"code":…,"path":…}}`.
+//! `--file PATH` or stdin (`-`), NDJSON read line by line as it is written, a JSON array
+//! read whole and checked first (see `bulk_input`); written by the library's batch writer;
+//! one NDJSON line per input item, in input order: `{"index":i,"id":N}` or
+//! `{"index":i,"error":{"code":…,"path":…}}`.
 
-use std::io::Read;
+use std::time::Duration;
 
 use clap::Args;
-use futures::StreamExt;
-use serde_json::{Map, Value, json};
+use futures::{FutureExt, StreamExt};
+use serde_json::{Value, json};
 
+use super::bulk_input::Skipped;
+pub use super::bulk_input::{Entities, Input, open, read};
 use super::context::Ctx;
 use crate::failure::{EXIT_TRANSPORT, Failure, client_exit_code};
 use crate::sdk::{
@@ -22,6 +25,11 @@ use crate::sdk::{
 pub struct WriteArgs {
     /// The entities: NDJSON (one object a line) or a JSON array of objects, in amoCRM's
     /// own field names; `-` reads stdin
+    ///
+    /// NDJSON is read line by line as it is written (a batch not full yet is sent once
+    /// no line came for 200 ms); a line that is not a JSON object is its item's error
+    /// line (code NotJson or NotAnObject), the others are written. A JSON array is read
+    /// whole: an element that is not an object refuses the whole input, nothing sent
     #[arg(long, value_name = "PATH")]
     pub file: String,
     /// Entities a request, 1..=250 (a complex add: 1..=50)
@@ -47,8 +55,23 @@ pub struct CheckedWriteArgs {
 pub type CheckedCall =
     fn(&Client, Entities, usize, Option<FieldDefs>) -> Result<WriteStream, Error>;
 
-/// `writer` checking the values against `defs`, when given.
-pub fn checking<T: Item>(writer: Writer<T>, defs: Option<FieldDefs>) -> Result<Writer<T>, Error> {
+/// How long a batch not full yet waits for the input's next line before it is sent.
+pub const FLUSH_AFTER: Duration = Duration::from_millis(200);
+
+/// `writer` in batches of `batch`, a partial batch sent after [`FLUSH_AFTER`] without
+/// input (a pipe that writes slowly).
+pub fn tuned<T: Item>(writer: Writer<T>, batch: usize) -> Result<Writer<T>, Error> {
+    Ok(writer.batch(batch)?.flush_after(FLUSH_AFTER))
+}
+
+/// `writer` in batches of `batch` ([`tuned`]), checking the values against `defs`, when
+/// given.
+pub fn checking<T: Item>(
+    writer: Writer<T>,
+    batch: usize,
+    defs: Option<FieldDefs>,
+) -> Result<Writer<T>, Error> {
+    let writer = tuned(writer, batch)?;
     match defs {
         Some(defs) => writer.fields(defs),
         None => Ok(writer),
@@ -63,18 +86,15 @@ pub async fn run_checked(
     kind: EntityKind,
     call: CheckedCall,
 ) -> Result<(), Failure> {
-    let entities = read(&args.write.file)?;
+    let input = open(&args.write.file).await?;
     let client = ctx.client().await?;
     let defs = match args.check_fields {
         true => Some(FieldDefs::load(&client, kind).await?),
         false => None,
     };
-    let results = call(&client, entities, args.write.batch, defs)?;
-    print(results, ctx).await
+    let results = call(&client, input.entities, args.write.batch, defs)?;
+    print_input(results, &input.skipped, ctx).await
 }
-
-/// The entities to write, as the library's writer of one section takes them.
-pub type Entities = Vec<Map<String, Value>>;
 
 /// A section's bulk write: the entities and the batch size in, the writer's stream out
 /// (or the batch size refused).
@@ -82,29 +102,54 @@ pub type WriteCall = fn(&Client, Entities, usize) -> Result<WriteStream, Error>;
 
 /// Reads the entities, writes them with `call`, prints a line per item.
 pub async fn run(args: &WriteArgs, ctx: &mut Ctx<'_>, call: WriteCall) -> Result<(), Failure> {
-    let entities = read(&args.file)?;
-    write(entities, args.batch, ctx, call).await
+    let input = open(&args.file).await?;
+    write(input, args.batch, ctx, call).await
 }
 
-/// Writes entities already read (the file of `--file`, or one entity of a command's
-/// flags) with `call`, in batches of `batch`, and prints a line per item.
+/// Writes entities (`--file`'s, or one entity of a command's flags) with `call`, in
+/// batches of `batch`, and prints a line per item.
 pub async fn write(
-    entities: Entities,
+    input: Input,
     batch: usize,
     ctx: &mut Ctx<'_>,
     call: impl FnOnce(&Client, Entities, usize) -> Result<WriteStream, Error>,
 ) -> Result<(), Failure> {
     let client = ctx.client().await?;
-    let results = call(&client, entities, batch)?;
-    print(results, ctx).await
+    let results = call(&client, input.entities, batch)?;
+    print_input(results, &input.skipped, ctx).await
 }
 
 /// Prints a line per item of a writer's `results`, in input order; the exit says whether
 /// some were refused (3) or may not have been written (4).
-pub async fn print(mut results: WriteStream, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+pub async fn print(results: WriteStream, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
+    print_input(results, &Skipped::default(), ctx).await
+}
+
+/// [`print`] with the input's bad lines in their places: the writer saw only the
+/// objects, so its results are renumbered by input index (`request_id` stays the one
+/// sent). A bad line's error line comes when the items before it are printed.
+async fn print_input(
+    mut results: WriteStream,
+    skipped: &Skipped,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), Failure> {
     let (mut refused, mut unknown, mut failed) = (0, 0, 0);
-    while let Some(result) = results.next().await {
-        let line = match result {
+    let mut index = 0u64;
+    loop {
+        refused += bad_lines(skipped, &mut index, ctx)?;
+        // What is printed goes out before waiting for more (a pipe fed slowly); `next`
+        // is cancel-safe: a result is taken only when it is ready.
+        let next = match results.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                ctx.out.flush()?;
+                results.next().await
+            }
+        };
+        let Some(result) = next else {
+            break;
+        };
+        let mut line = match result {
             Ok(written) => written_line(&written),
             Err(error) => {
                 match &error.kind {
@@ -121,9 +166,17 @@ pub async fn print(mut results: WriteStream, ctx: &mut Ctx<'_>) -> Result<(), Fa
                 error_line(&error)
             }
         };
+        line["index"] = index.into();
+        index += 1;
         ctx.out.json_line(&line)?;
     }
+    refused += bad_lines(skipped, &mut index, ctx)?;
     ctx.out.flush()?;
+    if let Some(problem) = skipped.failed() {
+        return Err(Failure::input(format!(
+            "the input stopped at {problem}: the items after it were not read"
+        )));
+    }
     if refused + unknown + failed > 0 {
         return Err(Failure::Unwritten {
             refused,
@@ -132,6 +185,20 @@ pub async fn print(mut results: WriteStream, ctx: &mut Ctx<'_>) -> Result<(), Fa
         });
     }
     Ok(())
+}
+
+/// Prints the bad lines from `index` on, up to the next item that is not one; how many.
+fn bad_lines(skipped: &Skipped, index: &mut u64, ctx: &mut Ctx<'_>) -> Result<usize, Failure> {
+    let mut count = 0;
+    while let Some(bad) = skipped.take(*index) {
+        let detail =
+            json!({"code": bad.code, "path": null, "request_id": null, "message": bad.message});
+        ctx.out
+            .json_line(&json!({"index": bad.index, "error": detail}))?;
+        count += 1;
+        *index += 1;
+    }
+    Ok(count)
 }
 
 fn written_line(written: &Written) -> Value {
@@ -170,84 +237,4 @@ fn error_line(error: &WriteError) -> Value {
         detail["message"] = error.to_string().into();
     }
     json!({"index": error.index, "error": detail})
-}
-
-/// The entities of `path` (`-`: stdin): a JSON array of objects, or one object a line.
-pub fn read(path: &str) -> Result<Entities, Failure> {
-    let mut text = String::new();
-    let read = if path == "-" {
-        std::io::stdin().read_to_string(&mut text)
-    } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
-    };
-    read.map_err(|e| Failure::input(format!("--file {path}: {e}")))?;
-    parse(&text).map_err(|problems| {
-        Failure::Input(
-            problems
-                .into_iter()
-                .map(|p| format!("--file {path}: {p}"))
-                .collect(),
-        )
-    })
-}
-
-fn parse(text: &str) -> Result<Entities, Vec<String>> {
-    let object = |value: Value, at: String| match value {
-        Value::Object(map) => Ok(map),
-        _ => Err(format!("{at} is not a JSON object")),
-    };
-    let mut problems = Vec::new();
-    let mut entities = Vec::new();
-    if text.trim_start().starts_with('[') {
-        let values: Vec<Value> =
-            serde_json::from_str(text).map_err(|e| vec![format!("not a JSON array: {e}")])?;
-        for (i, value) in values.into_iter().enumerate() {
-            match object(value, format!("element {i}")) {
-                Ok(map) => entities.push(map),
-                Err(problem) => problems.push(problem),
-            }
-        }
-    } else {
-        for (n, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let at = format!("line {}", n + 1);
-            match serde_json::from_str(line) {
-                Ok(value) => match object(value, at) {
-                    Ok(map) => entities.push(map),
-                    Err(problem) => problems.push(problem),
-                },
-                Err(e) => problems.push(format!("{at} is not JSON: {e}")),
-            }
-        }
-    }
-    if entities.is_empty() && problems.is_empty() {
-        problems.push("no entity to write".into());
-    }
-    if problems.is_empty() {
-        Ok(entities)
-    } else {
-        Err(problems)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse;
-
-    #[test]
-    fn ndjson_and_arrays_of_objects_are_read_and_anything_else_refused() {
-        assert_eq!(
-            parse("{\"name\":\"a\"}\n\n{\"name\":\"b\"}\n")
-                .unwrap()
-                .len(),
-            2
-        );
-        assert_eq!(parse(" [{\"name\":\"a\"},{}]").unwrap().len(), 2);
-        assert_eq!(parse("{}\n[1]\nnope").unwrap_err().len(), 2);
-        assert!(parse("[1]").is_err());
-        assert!(parse("\n").is_err());
-    }
 }

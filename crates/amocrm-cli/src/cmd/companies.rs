@@ -6,6 +6,7 @@ use super::prelude::*;
 use super::query::QueryHelp;
 use crate::output::table::{date, write_pairs};
 use crate::sdk::{Company, CompanyPatch, EntityKind, NewCompany};
+use futures::StreamExt as _;
 
 /// Runs `amocrm companies …`.
 pub async fn run(command: &EntityCommand<Company>, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
@@ -14,12 +15,12 @@ pub async fn run(command: &EntityCommand<Company>, ctx: &mut Ctx<'_>) -> Result<
         list: |c| c.companies().list(),
         get: |c, id| c.companies().get(id),
         add: |c, items, batch, defs| {
-            let items = items.into_iter().map(NewCompany::from_json);
-            Ok(bulk::checking(c.companies().add(items).batch(batch)?, defs)?.stream())
+            let items = items.map(NewCompany::from_json);
+            Ok(bulk::checking(c.companies().add_stream(items), batch, defs)?.stream())
         },
         update: |c, items, batch, defs| {
-            let items = items.into_iter().map(CompanyPatch::from_json);
-            Ok(bulk::checking(c.companies().update(items).batch(batch)?, defs)?.stream())
+            let items = items.map(CompanyPatch::from_json);
+            Ok(bulk::checking(c.companies().update_stream(items), batch, defs)?.stream())
         },
     };
     entity::run(command, ctx, calls).await

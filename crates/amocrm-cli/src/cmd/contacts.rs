@@ -6,6 +6,7 @@ use super::prelude::*;
 use super::query::QueryHelp;
 use crate::output::table::{date, write_pairs};
 use crate::sdk::{Contact, ContactPatch, EntityKind, NewContact};
+use futures::StreamExt as _;
 
 /// Runs `amocrm contacts …`.
 pub async fn run(command: &EntityCommand<Contact>, ctx: &mut Ctx<'_>) -> Result<(), Failure> {
@@ -14,12 +15,12 @@ pub async fn run(command: &EntityCommand<Contact>, ctx: &mut Ctx<'_>) -> Result<
         list: |c| c.contacts().list(),
         get: |c, id| c.contacts().get(id),
         add: |c, items, batch, defs| {
-            let items = items.into_iter().map(NewContact::from_json);
-            Ok(bulk::checking(c.contacts().add(items).batch(batch)?, defs)?.stream())
+            let items = items.map(NewContact::from_json);
+            Ok(bulk::checking(c.contacts().add_stream(items), batch, defs)?.stream())
         },
         update: |c, items, batch, defs| {
-            let items = items.into_iter().map(ContactPatch::from_json);
-            Ok(bulk::checking(c.contacts().update(items).batch(batch)?, defs)?.stream())
+            let items = items.map(ContactPatch::from_json);
+            Ok(bulk::checking(c.contacts().update_stream(items), batch, defs)?.stream())
         },
     };
     entity::run(command, ctx, calls).await

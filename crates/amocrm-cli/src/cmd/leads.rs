@@ -8,6 +8,7 @@ use crate::output::table::{date, write_pairs};
 use crate::sdk::{
     ComplexLead, EntityKind, LOST_STATUS_ID, Lead, LeadPatch, NewLead, WON_STATUS_ID,
 };
+use futures::StreamExt as _;
 
 /// `amocrm leads …`: the commands of every main entity, and the complex add.
 #[derive(Debug, clap::Subcommand)]
@@ -26,8 +27,8 @@ pub async fn run(command: &LeadsCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
         LeadsCommand::Entity(command) => command,
         LeadsCommand::ComplexAdd(args) => {
             let complex: bulk::WriteCall = |c, items, batch| {
-                let items = items.into_iter().map(ComplexLead::from_json);
-                Ok(c.leads().complex_add(items).batch(batch)?.stream())
+                let items = items.map(ComplexLead::from_json);
+                Ok(bulk::tuned(c.leads().complex_add_stream(items), batch)?.stream())
             };
             return bulk::run(args, ctx, complex).await;
         }
@@ -37,12 +38,12 @@ pub async fn run(command: &LeadsCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
         list: |c| c.leads().list(),
         get: |c, id| c.leads().get(id),
         add: |c, items, batch, defs| {
-            let items = items.into_iter().map(NewLead::from_json);
-            Ok(bulk::checking(c.leads().add(items).batch(batch)?, defs)?.stream())
+            let items = items.map(NewLead::from_json);
+            Ok(bulk::checking(c.leads().add_stream(items), batch, defs)?.stream())
         },
         update: |c, items, batch, defs| {
-            let items = items.into_iter().map(LeadPatch::from_json);
-            Ok(bulk::checking(c.leads().update(items).batch(batch)?, defs)?.stream())
+            let items = items.map(LeadPatch::from_json);
+            Ok(bulk::checking(c.leads().update_stream(items), batch, defs)?.stream())
         },
     };
     entity::run(command, ctx, calls).await

@@ -22,6 +22,7 @@ pub mod webhooks;
 pub mod widgets;
 
 mod bulk;
+mod bulk_input;
 mod changes;
 mod context;
 mod definitions;

@@ -5,9 +5,10 @@
 //! `entity_id` without an `ID`, and no `created_by`: the library refuses it otherwise.
 
 use clap::{ArgGroup, Args, Subcommand};
+use futures::StreamExt as _;
 use serde_json::{Map, Value};
 
-use super::bulk::{self, Entities};
+use super::bulk::{self, Entities, Input};
 use super::entity::EntityArg;
 use super::prelude::*;
 use super::query::{self, FilterArg, OrderArg, QueryHelp, WithArg};
@@ -49,6 +50,11 @@ pub struct NotesAdd {
     #[arg(value_name = "NOTE")]
     pub note: Option<String>,
     /// Notes: NDJSON or a JSON array of objects; `-` reads stdin
+    ///
+    /// NDJSON is read line by line as it is written (a batch not full yet is sent once
+    /// no line came for 200 ms); a line that is not a JSON object is its item's error
+    /// line (code NotJson or NotAnObject), the others are written. A JSON array is read
+    /// whole: an element that is not an object refuses the whole input, nothing sent
     #[arg(long, value_name = "PATH")]
     pub file: Option<String>,
     /// Notes a request, 1..=250
@@ -111,31 +117,31 @@ pub async fn run(command: &NotesCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
         NotesCommand::Get(args) => query::check([args.with.problems()])?,
         NotesCommand::Add(args) => {
             let (kind, id) = (args.entity.kind(), args.id);
-            let notes = notes_of(args)?;
+            let notes = notes_of(args).await?;
             let add =
                 move |c: &Client, items: Entities, batch: usize| -> Result<WriteStream, Error> {
-                    let items = items.into_iter().map(NewNote::from_json);
+                    let items = items.map(NewNote::from_json);
                     let calls = c.notes(kind);
                     let writer = match id {
-                        Some(id) => calls.of(id).add(items),
-                        None => calls.add(items),
+                        Some(id) => calls.of(id).add_stream(items),
+                        None => calls.add_stream(items),
                     };
-                    Ok(writer.batch(batch)?.stream())
+                    Ok(bulk::tuned(writer, batch)?.stream())
                 };
             return bulk::write(notes, args.batch, ctx, add).await;
         }
         NotesCommand::Update(args) => {
             let (kind, id) = (args.entity.kind(), args.id);
-            let patches = bulk::read(&args.write.file)?;
+            let patches = bulk::open(&args.write.file).await?;
             let update =
                 move |c: &Client, items: Entities, batch: usize| -> Result<WriteStream, Error> {
-                    let items = items.into_iter().map(NotePatch::from_json);
+                    let items = items.map(NotePatch::from_json);
                     let calls = c.notes(kind);
                     let writer = match id {
-                        Some(id) => calls.of(id).update(items),
-                        None => calls.update(items),
+                        Some(id) => calls.of(id).update_stream(items),
+                        None => calls.update_stream(items),
                     };
-                    Ok(writer.batch(batch)?.stream())
+                    Ok(bulk::tuned(writer, batch)?.stream())
                 };
             return bulk::write(patches, args.write.batch, ctx, update).await;
         }
@@ -164,9 +170,9 @@ pub async fn run(command: &NotesCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
 
 /// The notes `notes add` writes: its `--text` as a common note, its `--json` object, or
 /// the file's; the first two need the entity's ID.
-fn notes_of(args: &NotesAdd) -> Result<Entities, Failure> {
+async fn notes_of(args: &NotesAdd) -> Result<Input, Failure> {
     if let Some(file) = &args.file {
-        return bulk::read(file);
+        return bulk::open(file).await;
     }
     if args.id.is_none() {
         return Err(Failure::input(
@@ -185,7 +191,7 @@ fn notes_of(args: &NotesAdd) -> Result<Entities, Failure> {
         },
         (None, None) => return Err(Failure::input("--text, --json or --file gives the note")),
     };
-    Ok(vec![note])
+    Ok(Input::of(vec![note]))
 }
 
 /// A common note of `text`, in amoCRM's field names.

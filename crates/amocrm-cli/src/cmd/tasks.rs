@@ -3,6 +3,7 @@
 //! one.
 
 use clap::{Args, Subcommand};
+use futures::StreamExt as _;
 use serde_json::json;
 
 use super::bulk::{self, WriteArgs};
@@ -60,15 +61,15 @@ pub async fn run(command: &TasksCommand, ctx: &mut Ctx<'_>) -> Result<(), Failur
         }
         TasksCommand::Add(args) => {
             let add: bulk::WriteCall = |c, items, batch| {
-                let items = items.into_iter().map(NewTask::from_json);
-                Ok(c.tasks().add(items).batch(batch)?.stream())
+                let items = items.map(NewTask::from_json);
+                Ok(bulk::tuned(c.tasks().add_stream(items), batch)?.stream())
             };
             return bulk::run(args, ctx, add).await;
         }
         TasksCommand::Update(args) => {
             let update: bulk::WriteCall = |c, items, batch| {
-                let items = items.into_iter().map(TaskPatch::from_json);
-                Ok(c.tasks().update(items).batch(batch)?.stream())
+                let items = items.map(TaskPatch::from_json);
+                Ok(bulk::tuned(c.tasks().update_stream(items), batch)?.stream())
             };
             return bulk::run(args, ctx, update).await;
         }

@@ -8,6 +8,7 @@ mod support;
 
 mod account;
 mod bots;
+mod bulk_streaming;
 mod changes;
 mod completions;
 mod crm;

@@ -1,7 +1,7 @@
 //! `amocrm leads add|update|complex-add`, `contacts|companies add|update`: entities from
 //! NDJSON or a JSON array (a file or stdin), one line per item in input order, exit 0 when
 //! all were written, 3 when amoCRM refused some, 4 when an outcome is unknown, 2 (nothing
-//! sent) for bad input.
+//! sent) for a bad JSON array or no entity at all.
 
 use amocrm_fake::{CrmEntity, CrmSize, FakeServer, Fault};
 use serde_json::json;
@@ -123,13 +123,17 @@ async fn an_add_of_unknown_outcome_exits_4_and_bad_input_sends_nothing() {
     );
     assert!(run.stderr.contains("look its items up"), "{}", run.stderr);
     let sent = fake.requests().len();
+    // A JSON array is read whole and checked first: one element that is not an object
+    // refuses it all (NDJSON's bad lines are their items' errors: `bulk_streaming`).
     let bad = with_stdin(
         &fake,
         &["leads", "add", "--file", "-"],
-        "{\"name\":\"a\"}\n[1]\n",
+        "[{\"name\":\"a\"}, [1]]",
     )
     .await;
     assert_eq!(bad.code, 2, "{bad:#?}");
+    let empty = with_stdin(&fake, &["leads", "add", "--file", "-"], "\n \n").await;
+    assert_eq!(empty.code, 2, "{empty:#?}");
     let big = with_stdin(
         &fake,
         &["leads", "complex-add", "--file", "-", "--batch", "51"],
