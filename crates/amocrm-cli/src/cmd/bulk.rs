@@ -149,6 +149,9 @@ async fn print_input(
         let Some(result) = next else {
             break;
         };
+        // Bad lines the reader met while the writer pulled this result's batch come
+        // before it (a bad line right after a full batch is read only then).
+        refused += bad_lines(skipped, &mut index, ctx)?;
         let mut line = match result {
             Ok(written) => written_line(&written),
             Err(error) => {

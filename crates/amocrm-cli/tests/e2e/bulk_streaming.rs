@@ -119,3 +119,30 @@ async fn a_bad_line_in_the_middle_is_its_items_error_and_the_others_are_written(
     );
     assert_eq!(lead_names(&fake), ["stream-a", "stream-b", "stream-c"]);
 }
+
+#[tokio::test]
+async fn a_bad_line_right_after_a_full_batch_keeps_its_place() {
+    // With batch 1 the reader meets `nope` only when the writer pulls the second batch:
+    // its error line must still come before the second lead's.
+    let fake = fake().await;
+    let base = fake.base_url();
+    let env = [
+        ("AMOCRM_BASE_URL", base.as_str()),
+        ("AMOCRM_TOKEN", fake.token()),
+    ];
+    let input = "{\"name\":\"stream-a\"}\nnope\n{\"name\":\"stream-b\"}\n";
+    let args = ["leads", "add", "--file", "-", "--batch", "1"];
+    let run = run_stdin(&env, &args, Some(input.as_bytes()), fake.token()).await;
+    assert_eq!(run.code, 3, "{run:#?}");
+    let codes: Vec<(u64, String)> = (run.json_lines().iter())
+        .map(|l| {
+            let code = l["error"]["code"].as_str().unwrap_or("written");
+            (l["index"].as_u64().expect("an index"), code.to_owned())
+        })
+        .collect();
+    let expected: Vec<(u64, String)> = [(0, "written"), (1, "NotJson"), (2, "written")]
+        .map(|(i, c)| (i, c.to_owned()))
+        .into();
+    assert_eq!(codes, expected, "{run:#?}");
+    assert_eq!(lead_names(&fake), ["stream-a", "stream-b"]);
+}
